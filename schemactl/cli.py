@@ -1,0 +1,99 @@
+"""The `schemactl` command line: thin click commands over the library."""
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from . import __version__
+from .connection import HF_KEY_HEADER, Target, connect
+from .errors import EXIT_ERROR, SchemactlError
+
+
+class Group(click.Group):
+    """Turns any SchemactlError into one line on stderr and exit 1; usage errors exit 1 too,
+    so a typo can never read as 'changes pending' (exit 2) in a CI drift check."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(EXIT_ERROR)
+        except SchemactlError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+def connection_options(command):
+    """--url/--grpc-port/--api-key/--header, each also from the environment."""
+    @click.option("--url", envvar="WEAVIATE_URL", default="http://localhost:8080", show_default=True,
+                  help="Weaviate REST URL (env WEAVIATE_URL).")
+    @click.option("--grpc-port", envvar="WEAVIATE_GRPC_PORT", type=int, default=50051, show_default=True,
+                  help="Weaviate gRPC port (env WEAVIATE_GRPC_PORT).")
+    @click.option("--api-key", envvar="WEAVIATE_API_KEY", default=None,
+                  help="Weaviate API key (env WEAVIATE_API_KEY); sent as a header, never stored.")
+    @click.option("--header", "headers", multiple=True, metavar="NAME=VALUE",
+                  help="Extra request header, repeatable.")
+    @functools.wraps(command)
+    def wrapper(*args, url, grpc_port, api_key, headers, **kwargs):
+        kwargs["target"] = make_target(url, grpc_port, api_key, headers)
+        return command(*args, **kwargs)
+    return wrapper
+
+
+def make_target(url: str, grpc_port: int, api_key: str | None, headers: tuple[str, ...]) -> Target:
+    import os
+
+    pairs = []
+    for header in headers:
+        name, sep, value = header.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {header!r}", param_hint="--header")
+        pairs.append((name.strip(), value))
+    hf_key = os.environ.get("HUGGINGFACE_APIKEY")
+    if hf_key and not any(n.lower() == HF_KEY_HEADER.lower() for n, _ in pairs):
+        pairs.append((HF_KEY_HEADER, hf_key))
+    return Target(url=url, grpc_port=grpc_port, api_key=api_key, headers=tuple(pairs))
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="schemactl")
+def cli() -> None:
+    """Declarative schema-as-code and safe migrations for Weaviate collections.
+
+    \b
+    Example:
+      schemactl status --url http://localhost:8080
+    """
+
+
+@cli.command()
+@connection_options
+def status(target: Target) -> None:
+    """Check that the cluster answers; print its version, modules and collections.
+
+    \b
+    Example:
+      WEAVIATE_URL=http://localhost:8080 schemactl status
+    """
+    client = connect(target)
+    try:
+        meta = client.get_meta()
+        names = sorted(client.collections.list_all(simple=True))
+    finally:
+        client.close()
+    modules = meta.get("modules", {})
+    hf = "enabled" if "text2vec-huggingface" in modules else "NOT enabled"
+    click.echo(f"Weaviate {meta.get('version')} at {target.url}: reachable")
+    click.echo(f"  modules: {len(modules)} enabled; text2vec-huggingface {hf}")
+    click.echo(f"  collections ({len(names)}): {', '.join(names) if names else '-'}")
+
+
+def main() -> None:
+    cli(prog_name="schemactl")

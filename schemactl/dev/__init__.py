@@ -1,0 +1,1 @@
+"""Development and test aids: a local Weaviate runner and a dev embedding endpoint."""

@@ -1,0 +1,262 @@
+"""Build, start and stop a local single-node Weaviate for development and tests.
+
+The server is built once from its Go module and cached:
+  CGO_ENABLED=0 GOBIN=<cache> go install github.com/weaviate/weaviate/cmd/weaviate-server@<version>
+Every server gets its own data dir and free loopback ports, so several can run side by side.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+WEAVIATE_VERSION = "v1.39.0"
+GO_PACKAGE = "github.com/weaviate/weaviate/cmd/weaviate-server"
+
+
+class TestbedError(RuntimeError):
+    """The local server could not be built or started."""
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("SCHEMACTL_CACHE") or Path.home() / ".cache" / "schemactl"
+    return Path(root) / f"weaviate-{WEAVIATE_VERSION}"
+
+
+def binary_path() -> Path:
+    return cache_dir() / "weaviate-server"
+
+
+def ensure_binary(*, log=sys.stderr) -> Path:
+    """Return the cached server binary, building it with `go install` when absent."""
+    binary = binary_path()
+    if binary.is_file() and os.access(binary, os.X_OK):
+        return binary
+    go = shutil.which("go")
+    if go is None:
+        raise TestbedError("`go` is not on PATH; Go >= 1.26 is needed to build weaviate-server")
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, CGO_ENABLED="0", GOBIN=str(binary.parent))
+    command = [go, "install", f"{GO_PACKAGE}@{WEAVIATE_VERSION}"]
+    print(f"building Weaviate {WEAVIATE_VERSION} (once; cached in {binary.parent}) ...",
+          file=log, flush=True)
+    started = time.monotonic()
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0 or not binary.is_file():
+        raise TestbedError(f"{' '.join(command)} failed:\n{result.stderr[-4000:]}")
+    print(f"built in {time.monotonic() - started:.0f}s", file=log, flush=True)
+    return binary
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (held open together so none repeats)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+@dataclass
+class Ports:
+    http: int
+    grpc: int
+    gossip: int
+    data: int
+    raft: int
+    raft_rpc: int
+
+    @classmethod
+    def pick(cls, http: int | None = None, grpc: int | None = None) -> Ports:
+        spare = free_ports(6)
+        return cls(http or spare[0], grpc or spare[1], *spare[2:])
+
+
+def server_env(data_dir: Path, ports: Ports, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PERSISTENCE_DATA_PATH": str(data_dir),
+        "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true",
+        "DEFAULT_VECTORIZER_MODULE": "none",
+        "ENABLE_MODULES": "text2vec-huggingface",
+        "CLUSTER_HOSTNAME": "node1",
+        "CLUSTER_ADVERTISE_ADDR": "127.0.0.1",
+        "CLUSTER_BIND_ADDR": "127.0.0.1",
+        "CLUSTER_GOSSIP_BIND_PORT": str(ports.gossip),
+        "CLUSTER_DATA_BIND_PORT": str(ports.data),
+        "RAFT_PORT": str(ports.raft),
+        "RAFT_INTERNAL_RPC_PORT": str(ports.raft_rpc),
+        "RAFT_BOOTSTRAP_EXPECT": "1",
+        "GRPC_PORT": str(ports.grpc),
+        "DISABLE_TELEMETRY": "true",
+        "GO_PROFILING_DISABLE": "true",
+        "QUERY_DEFAULTS_LIMIT": "25",
+        "LOG_LEVEL": "warning",
+    }
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class Server:
+    """A running weaviate-server process."""
+
+    process: subprocess.Popen
+    ports: Ports
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.http}"
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM, then SIGKILL if it will not go."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def start(data_dir: Path, *, http_port: int | None = None, grpc_port: int | None = None,
+          env: dict[str, str] | None = None, timeout: float = 120, detach: bool = False) -> Server:
+    """Start a node on loopback and wait until /v1/.well-known/ready answers."""
+    binary = ensure_binary()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ports = Ports.pick(http_port, grpc_port)
+    log_path = data_dir / "weaviate.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [str(binary), "--host", "127.0.0.1", "--port", str(ports.http), "--scheme", "http"],
+            env=server_env(data_dir, ports, env), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=detach,
+        )
+    server = Server(process, ports, data_dir, log_path)
+    wait_ready(server, timeout)
+    return server
+
+
+def wait_ready(server: Server, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise TestbedError(f"weaviate-server exited with {server.process.returncode}:\n"
+                               + _tail(server.log_path))
+        if is_ready(server.url):
+            return
+        time.sleep(0.2)
+    server.stop()
+    raise TestbedError(f"weaviate-server not ready after {timeout:.0f}s:\n" + _tail(server.log_path))
+
+
+def is_ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/v1/.well-known/ready", timeout=2) as reply:
+            return 200 <= reply.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+# ---- command line: scripts/weaviate build|start|stop|status -------------------------------
+
+def _state_file(data_dir: Path) -> Path:
+    return data_dir / "schemactl-dev-server.json"
+
+
+def _cmd_start(args) -> int:
+    data_dir = Path(args.data_dir).resolve()
+    state = _state_file(data_dir)
+    if state.exists():
+        known = json.loads(state.read_text())
+        if _alive(known["pid"]) and is_ready(known["url"]):
+            print(f"already running: {known['url']} (grpc {known['grpc_port']}, pid {known['pid']})")
+            return 0
+    server = start(data_dir, http_port=args.port, grpc_port=args.grpc_port, detach=True)
+    state.write_text(json.dumps({"pid": server.process.pid, "url": server.url,
+                                 "grpc_port": server.ports.grpc}))
+    print(f"Weaviate {WEAVIATE_VERSION} ready at {server.url} (grpc {server.ports.grpc}, "
+          f"pid {server.process.pid}, data {data_dir})")
+    return 0
+
+
+def _cmd_stop(args) -> int:
+    state = _state_file(Path(args.data_dir).resolve())
+    if not state.exists():
+        print("not running")
+        return 0
+    pid = json.loads(state.read_text())["pid"]
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(150):
+            if not _alive(pid):
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    state.unlink()
+    print(f"stopped (pid {pid})")
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:  # a zombie (exited, not yet reaped) counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/weaviate", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="build and cache weaviate-server (no-op when cached)")
+    for name in ("start", "stop"):
+        p = sub.add_parser(name, help=f"{name} a detached local node")
+        p.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "schemactl-weaviate"))
+        if name == "start":
+            p.add_argument("--port", type=int, default=None, help="HTTP port (default: a free one)")
+            p.add_argument("--grpc-port", type=int, default=None, help="gRPC port (default: a free one)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            print(ensure_binary())
+            return 0
+        return _cmd_start(args) if args.command == "start" else _cmd_stop(args)
+    except TestbedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

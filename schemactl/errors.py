@@ -1,0 +1,14 @@
+"""Errors users see, and the exit codes, defined once."""
+from __future__ import annotations
+
+EXIT_OK = 0  # success; with --detailed-exitcode: in sync
+EXIT_ERROR = 1  # any error, including invalid input and click usage errors
+EXIT_CHANGES = 2  # only with --detailed-exitcode: changes pending
+
+
+class SchemactlError(Exception):
+    """An error with a message fit for the user; the CLI prints it as one line and exits 1."""
+
+
+class ConnectionFailed(SchemactlError):
+    """The cluster could not be reached or refused us."""

@@ -1,0 +1,150 @@
+"""Read YAML collection files, keeping the line and column of every key and value."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+Path_ = tuple  # a location in a document: keys and list indexes, e.g. ("properties", 0, "name")
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass
+class Document:
+    """A parsed file: its data and where each key (and value) stands."""
+
+    path: str
+    data: object
+    key_positions: dict[Path_, Position] = field(default_factory=dict)
+    value_positions: dict[Path_, Position] = field(default_factory=dict)
+
+    def position(self, loc: Path_, *, prefer_value: bool = False) -> Position:
+        """The best position for `loc`: itself if known, else its nearest known parent."""
+        loc = tuple(loc)
+        while True:
+            first, second = ((self.value_positions, self.key_positions) if prefer_value
+                             else (self.key_positions, self.value_positions))
+            if loc in first:
+                return first[loc]
+            if loc in second:
+                return second[loc]
+            if not loc:
+                return Position(1, 1)
+            loc = loc[:-1]
+
+
+class LoadError(Exception):
+    """The file is not a readable YAML mapping; carries where."""
+
+    def __init__(self, message: str, position: Position = Position(1, 1)):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+def _mark(node: yaml.Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data while recording positions."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, loc: Path_, depth: int = 0) -> object:
+        if depth > MAX_DEPTH:
+            raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", _mark(node))
+        self.document.value_positions.setdefault(loc, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, loc, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, loc + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, loc: Path_, depth: int) -> dict:
+        self.constructor.flatten_mapping(node)  # resolve `<<` merge keys
+        result: dict = {}
+        for key_node, value_node in node.value:
+            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, (str, int, float, bool)):
+                raise LoadError("mapping keys must be plain scalars", _mark(key_node))
+            key = key if isinstance(key, str) else str(key)
+            if key in result:
+                raise LoadError(f"duplicate key '{key}'", _mark(key_node))
+            self.document.key_positions[loc + (key,)] = _mark(key_node)
+            result[key] = self.build(value_node, loc + (key,), depth + 1)
+        return result
+
+    def _scalar(self, node: yaml.Node) -> object:
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, float) and value != value:  # NaN never makes sense in a schema
+            raise LoadError("NaN is not a valid value", _mark(node))
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            return str(value)  # dates, binary: keep them as text, let validation judge
+        return value
+
+
+def load_text(text: str, path: str) -> Document:
+    """Parse one YAML document from `text`; raises LoadError with a position."""
+    document = Document(path, None)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        raise LoadError(f"YAML syntax error: {error.problem or error.context}", position) from None
+    except (yaml.YAMLError, RecursionError) as error:
+        raise LoadError(f"YAML error: {error}") from None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise LoadError("the file is empty; expected a collection definition (a mapping with 'name')")
+    if len(nodes) > 1:
+        raise LoadError("one collection per file: found a second YAML document", _mark(nodes[1]))
+    try:
+        document.data = _Builder(document).build(nodes[0], ())
+    except yaml.YAMLError as error:
+        raise LoadError(f"YAML error: {error}", _mark(nodes[0])) from None
+    except RecursionError:
+        raise LoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
+    if not isinstance(document.data, dict):
+        kind = "a list" if isinstance(document.data, list) else f"a {type(document.data).__name__}"
+        raise LoadError(f"expected a mapping (a collection definition), found {kind}", _mark(nodes[0]))
+    return document
+
+
+def load_file(path: Path) -> Document:
+    """Read and parse `path`; unreadable, huge or binary files raise LoadError."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise LoadError(f"cannot read file: {error.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    if b"\0" in raw:
+        raise LoadError("not a text file (it contains NUL bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise LoadError(f"not UTF-8 text (byte {error.start})") from None
+    return load_text(text, str(path))
+
+
+def find_files(paths: list[Path]) -> list[Path]:
+    """YAML files under each directory (sorted), plus files named directly."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+        else:
+            found.append(path)
+    return found
