@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from . import __version__
-from .connection import HF_KEY_HEADER, Target, connect
 from .errors import EXIT_ERROR, SchemactlError
+
+HF_KEY_HEADER = "X-HuggingFace-Api-Key"
 
 
 class Group(click.Group):
@@ -47,8 +50,8 @@ def connection_options(command):
     return wrapper
 
 
-def make_target(url: str, grpc_port: int, api_key: str | None, headers: tuple[str, ...]) -> Target:
-    import os
+def make_target(url: str, grpc_port: int, api_key: str | None, headers: tuple[str, ...]):
+    from .connection import Target
 
     pairs = []
     for header in headers:
@@ -74,14 +77,57 @@ def cli() -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def validate(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Check collection files offline: every problem in every file, as path:line:column.
+
+    PATHS are files or directories (default: schemas/). Exit 0 when all are valid, 1 otherwise.
+
+    \b
+    Example:
+      schemactl validate schemas/
+    """
+    from .validate import validate_paths
+
+    result = validate_paths(list(paths) or [Path("schemas")])
+    if as_json:
+        click.echo(result.to_json())
+    else:
+        for finding in result.findings:
+            click.echo(str(finding))
+        errors = sum(f.severity == "error" for f in result.findings)
+        files = len({f.path for f in result.findings if f.severity == "error"})
+        summary = (f"{len(result.collections)} collection(s) valid" if result.ok
+                   else f"{errors} error(s) in {files} file(s)")
+        click.echo(summary, err=True)
+    sys.exit(0 if result.ok else EXIT_ERROR)
+
+
+@cli.command("jsonschema")
+def jsonschema_command() -> None:
+    """Print the JSON Schema of a collection file (for editors and CI).
+
+    \b
+    Example:
+      schemactl jsonschema > collection.schema.json
+    """
+    from .jsonschema_export import render
+
+    click.echo(render(), nl=False)
+
+
+@cli.command()
 @connection_options
-def status(target: Target) -> None:
+def status(target) -> None:
     """Check that the cluster answers; print its version, modules and collections.
 
     \b
     Example:
       WEAVIATE_URL=http://localhost:8080 schemactl status
     """
+    from .connection import connect
+
     client = connect(target)
     try:
         meta = client.get_meta()

@@ -19,9 +19,6 @@ from weaviate.exceptions import WeaviateBaseError  # noqa: E402
 
 from .errors import ConnectionFailed  # noqa: E402
 
-HF_KEY_HEADER = "X-HuggingFace-Api-Key"
-
-
 @dataclass(frozen=True)
 class Target:
     """Where the cluster is and what to send with each request. Secrets live only in memory."""

@@ -145,6 +145,6 @@ def find_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
-        else:
+        elif path.exists():
             found.append(path)
     return found

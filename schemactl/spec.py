@@ -55,6 +55,26 @@ HF_MODES = {"model": ("model",), "passageModel+queryModel": ("passageModel", "qu
             "endpointURL": ("endpointURL",)}
 
 
+HF_MODE_FIELDS = ("model", "passageModel", "queryModel", "endpointURL")
+
+
+def hf_mode_problem(present: set[str]) -> str | None:
+    """Why this set of model-selection fields is not exactly one mode, or None if it is."""
+    found = [f for f in HF_MODE_FIELDS if f in present]
+    if ("passageModel" in present) != ("queryModel" in present):
+        have, missing = (("passageModel", "queryModel") if "passageModel" in present
+                         else ("queryModel", "passageModel"))
+        return f"'{have}' needs '{missing}' too (they select the model together)"
+    modes = [m for m, fields in HF_MODES.items() if all(f in present for f in fields)]
+    if len(modes) == 1:
+        return None
+    if not modes:
+        return ("text2vec-huggingface needs exactly one model selection: 'model', "
+                "or 'passageModel' + 'queryModel', or 'endpointURL'; found none")
+    return ("text2vec-huggingface needs exactly one model selection; found "
+            + " and ".join(f"'{f}'" for f in found))
+
+
 def _hf_one_mode_schema(schema: dict) -> None:
     """JSON Schema for 'exactly one model-selection mode' (mirrors the validator below)."""
     schema["oneOf"] = [
@@ -84,19 +104,10 @@ class HuggingFaceVectorizer(Model):
 
     @model_validator(mode="after")
     def _exactly_one_mode(self) -> HuggingFaceVectorizer:
-        found = [f for f in ("model", "passageModel", "queryModel", "endpointURL")
-                 if getattr(self, f) is not None]
-        if (self.passageModel is None) != (self.queryModel is None):
-            have, missing = ("passageModel", "queryModel") if self.passageModel else ("queryModel", "passageModel")
-            raise ValueError(f"'{have}' needs '{missing}' too (they select the model together)")
-        modes = [m for m, fields in HF_MODES.items() if all(f in found for f in fields)]
-        if len(modes) == 1:
-            return self
-        if not modes:
-            raise ValueError("text2vec-huggingface needs exactly one model selection: 'model', "
-                             "or 'passageModel' + 'queryModel', or 'endpointURL'; found none")
-        raise ValueError("text2vec-huggingface needs exactly one model selection; found "
-                         + " and ".join(f"'{f}'" for f in found))
+        problem = hf_mode_problem({f for f in HF_MODE_FIELDS if getattr(self, f) is not None})
+        if problem:
+            raise ValueError(problem)
+        return self
 
     def model_identity(self) -> dict[str, str]:
         """The fields that decide which model produces the vectors."""
@@ -271,8 +282,18 @@ class MultiTenancyConfig(Model):
     autoTenantActivation: bool | None = None
 
 
+def _collection_schema(schema: dict) -> None:
+    """JSON Schema for what the validators below check: vector names, one vector style."""
+    vectors = schema["properties"]["vectors"]["anyOf"][0]
+    vectors["propertyNames"] = {"pattern": VECTOR_NAME}
+    legacy = [{"required": [f]} for f in ("vectorizer", "vectorIndexType", "vectorIndexConfig")]
+    schema["not"] = {"allOf": [{"required": ["vectors"]}, {"anyOf": legacy}]}
+
+
 class Collection(Model):
     """One collection file."""
+
+    model_config = ConfigDict(json_schema_extra=_collection_schema)
 
     name: Annotated[str, Field(pattern=COLLECTION_NAME)]
     description: str | None = None

@@ -1,0 +1,177 @@
+"""Rules that look across fields, properties and files: what JSON Schema cannot say.
+
+Each rule takes a validated Collection and yields (location, message) pairs; locations are
+document paths such as ("properties", 2, "tokenization").
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .spec import (OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, TEXT_TYPES, Collection,
+                   HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig)
+
+Issue = tuple[tuple, str]
+RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
+
+# Which vectorIndexConfig settings belong to which index type.
+HNSW_KEYS = {"distance", "ef", "efConstruction", "maxConnections", "dynamicEfMin", "dynamicEfMax",
+             "dynamicEfFactor", "flatSearchCutoff", "vectorCacheMaxObjects", "cleanupIntervalSeconds",
+             "filterStrategy", "skip", "pq", "bq", "sq", "rq"}
+FLAT_KEYS = {"distance", "vectorCacheMaxObjects", "bq", "rq"}
+DYNAMIC_KEYS = {"distance", "threshold", "hnsw", "flat"}
+INDEX_KEYS = {"hnsw": HNSW_KEYS, "flat": FLAT_KEYS, "dynamic": DYNAMIC_KEYS}
+
+
+def check_collection(c: Collection, known_collections: set[str] | None = None) -> Iterator[Issue]:
+    """Every cross-field problem in one collection; references checked when names are known."""
+    yield from _properties(c.properties, ("properties",), nested=False)
+    if known_collections is not None:
+        yield from _references(c, known_collections)
+    yield from _vectorization(c)
+    if c.vectorIndexConfig is not None:
+        yield from _index_config(c.vectorIndexType or "hnsw", c.vectorIndexConfig, ("vectorIndexConfig",))
+    for name, vector in (c.vectors or {}).items():
+        if vector.vectorIndexConfig is not None:
+            yield from _index_config(vector.vectorIndexType or "hnsw", vector.vectorIndexConfig,
+                                     ("vectors", name, "vectorIndexConfig"))
+    yield from _multi_tenancy(c)
+
+
+def warnings_for(c: Collection) -> Iterator[Issue]:
+    """Valid, but worth knowing before an apply."""
+    for loc, vectorizer in _vectorizers(c):
+        if isinstance(vectorizer, HuggingFaceVectorizer) and vectorizer.passageModel:
+            yield loc + ("passageModel",), (
+                "Weaviate v1.39.0 rejects passageModel + queryModel (it fills in its default "
+                "'model' first: \"only one setting must be set either 'model' or 'passageModel'\"); "
+                "use 'model' or 'endpointURL' with this server version")
+
+
+# ---- properties -----------------------------------------------------------------------------
+
+def _properties(props: tuple[NestedProperty, ...], loc: tuple, *, nested: bool) -> Iterator[Issue]:
+    seen: dict[str, str] = {}
+    for i, prop in enumerate(props):
+        here = loc + (i,)
+        key = prop.name.lower()
+        if key in seen:
+            yield here + ("name",), (f"duplicate property name '{prop.name}' (Weaviate compares names "
+                                     f"case-insensitively; '{seen[key]}' is already defined)")
+        seen.setdefault(key, prop.name)
+        if not nested and prop.name in RESERVED_PROPERTY_NAMES:
+            yield here + ("name",), f"'{prop.name}' is a reserved property name in Weaviate"
+        yield from _property_types(prop, here, nested=nested)
+
+
+def _property_types(prop: NestedProperty, here: tuple, *, nested: bool) -> Iterator[Issue]:
+    types = prop.data_types
+    primitive = [t for t in types if t in PRIMITIVE_TYPES]
+    if primitive and len(types) > 1:
+        yield here + ("dataType",), ("only cross-references may list several data types; "
+                                     f"'{primitive[0]}' must stand alone")
+    if nested and prop.is_reference:
+        yield here + ("dataType",), "nested properties cannot be cross-references"
+    kind = types[0]
+    if prop.tokenization is not None and kind not in TEXT_TYPES:
+        yield here + ("tokenization",), f"tokenization applies to text properties only, not '{kind}'"
+    if prop.indexSearchable and kind not in TEXT_TYPES:
+        yield here + ("indexSearchable",), f"indexSearchable applies to text properties only, not '{kind}'"
+    if prop.indexRangeFilters and kind not in RANGE_TYPES:
+        yield here + ("indexRangeFilters",), ("indexRangeFilters applies to int, number and date "
+                                              f"properties only, not '{kind}'")
+    if kind in OBJECT_TYPES:
+        if not prop.nestedProperties:
+            yield here + ("dataType",), f"'{kind}' properties need 'nestedProperties'"
+        else:
+            yield from _properties(prop.nestedProperties, here + ("nestedProperties",), nested=True)
+    elif prop.nestedProperties is not None:
+        yield here + ("nestedProperties",), f"nestedProperties apply to object and object[] only, not '{kind}'"
+
+
+def _references(c: Collection, known: set[str]) -> Iterator[Issue]:
+    known_lower = {n.lower(): n for n in known}
+    for i, prop in enumerate(c.properties):
+        if not prop.is_reference:
+            continue
+        for j, target in enumerate(prop.data_types):
+            if target in PRIMITIVE_TYPES or target in known:
+                continue
+            hint = f"; did you mean '{known_lower[target.lower()]}'?" if target.lower() in known_lower else ""
+            where = ("properties", i, "dataType") + ((j,) if not isinstance(prop.dataType, str) else ())
+            yield where, f"'{prop.name}' references collection '{target}', which no file defines{hint}"
+
+
+# ---- vectorization --------------------------------------------------------------------------
+
+def _vectorizers(c: Collection) -> list[tuple[tuple, object]]:
+    if c.vectors is not None:
+        return [(("vectors", name, "vectorizer"), v.vectorizer) for name, v in c.vectors.items()]
+    return [(("vectorizer",), c.vectorizer)] if c.vectorizer is not None else []
+
+
+def _vectorization(c: Collection) -> Iterator[Issue]:
+    texts = {p.name: p for p in c.properties if p.data_types[0] in TEXT_TYPES}
+    by_name = {p.name: p for p in c.properties}
+    if c.vectors is None:
+        if isinstance(c.vectorizer, HuggingFaceVectorizer) and not _has_input(c.vectorizer, texts, None):
+            yield ("vectorizer",), _nothing_to_vectorize()
+        return
+    for name, vector in c.vectors.items():
+        yield from _named_vector(name, vector, texts, by_name)
+
+
+def _named_vector(name: str, vector: NamedVector, texts: dict, by_name: dict) -> Iterator[Issue]:
+    loc = ("vectors", name)
+    if vector.sourceProperties is not None:
+        if vector.vectorizer.module == "none":
+            yield loc + ("sourceProperties",), "sourceProperties need a vectorizer module, not 'none'"
+        for i, source in enumerate(vector.sourceProperties):
+            if source not in by_name:
+                yield loc + ("sourceProperties", i), f"sourceProperties names '{source}', which is not a property"
+            elif source not in texts:
+                kind = by_name[source].data_types[0]
+                yield loc + ("sourceProperties", i), (f"sourceProperties names '{source}' ({kind}); "
+                                                      "only text and text[] properties can be vectorized")
+    if isinstance(vector.vectorizer, HuggingFaceVectorizer) and not _has_input(
+            vector.vectorizer, texts, vector.sourceProperties):
+        yield loc + ("vectorizer",), _nothing_to_vectorize()
+
+
+def _has_input(v: HuggingFaceVectorizer, texts: dict, sources: tuple[str, ...] | None) -> bool:
+    """Whether any text reaches the model: the class name, or a text property not skipped."""
+    if v.vectorizeClassName is not False:  # the server's default is true
+        return True
+    names = [n for n in texts if sources is None or n in sources]
+    return any(not (texts[n].vectorizer and texts[n].vectorizer.skip) for n in names)
+
+
+def _nothing_to_vectorize() -> str:
+    return ("this vectorizer has nothing to vectorize: vectorizeClassName is false and no text "
+            "property is left to it (add a text property, or stop skipping one)")
+
+
+# ---- indexes and tenancy --------------------------------------------------------------------
+
+def _index_config(kind: str, config: VectorIndexConfig, loc: tuple) -> Iterator[Issue]:
+    allowed = INDEX_KEYS[kind]
+    for key in sorted(config.model_fields_set):
+        if key not in allowed and getattr(config, key) is not None:
+            owners = [k for k, keys in INDEX_KEYS.items() if key in keys]
+            yield loc + (key,), (f"'{key}' is not a setting of {kind} indexes "
+                                 f"(it belongs to {' and '.join(owners)})")
+    enabled = config.enabled_quantizers()
+    if len(enabled) > 1:
+        yield loc + (enabled[1],), f"only one quantizer can be enabled; found {', '.join(enabled)}"
+    if kind == "dynamic":
+        for sub in ("hnsw", "flat"):
+            if getattr(config, sub) is not None:
+                yield from _index_config(sub, getattr(config, sub), loc + (sub,))
+
+
+def _multi_tenancy(c: Collection) -> Iterator[Issue]:
+    mt = c.multiTenancyConfig
+    if mt is None or mt.enabled:
+        return
+    for key in ("autoTenantCreation", "autoTenantActivation"):
+        if getattr(mt, key):
+            yield ("multiTenancyConfig", key), f"{key} needs multiTenancyConfig.enabled: true"

@@ -1,0 +1,293 @@
+"""Validate collection files: every problem in every file, each with file:line:column."""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import typing
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from . import rules
+from .loader import Document, LoadError, find_files, load_file
+from .spec import HF_MODE_FIELDS, KNOWN_MODULES, PRIMITIVE_TYPES, Collection, hf_mode_problem
+
+SECRET_WORDS = {"token", "tokens", "secret", "secrets", "password", "passwd", "credential",
+                "credentials", "bearer", "apikey", "apikeys", "auth", "authorization"}
+SECRET_HINT = ("secrets are never read from files: set HUGGINGFACE_APIKEY or WEAVIATE_API_KEY in the "
+               "environment, or pass --api-key / --header")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
+
+
+@dataclass
+class Result:
+    """What validating a set of files found; `collections` holds only the valid ones."""
+
+    findings: list[Finding]
+    collections: dict[str, Collection]  # by name
+    sources: dict[str, str]  # collection name -> file path
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def to_json(self) -> str:
+        return json.dumps({"valid": self.ok, "files": self.files,
+                           "findings": [asdict(f) for f in sorted(self.findings)]}, indent=2)
+
+
+def validate_paths(paths: list[Path]) -> Result:
+    """Load and validate every YAML file under `paths`, across files too."""
+    files = find_files(paths)
+    findings: list[Finding] = []
+    parsed: list[tuple[Document, Collection]] = []
+    for missing in (p for p in paths if not p.exists()):
+        findings.append(Finding(str(missing), 1, 1, "no such file or directory"))
+    if not files and not findings:
+        findings.append(Finding(", ".join(map(str, paths)), 1, 1, "no .yaml or .yml files found"))
+    for file in files:
+        document, collection, problems = check_file(file)
+        findings.extend(problems)
+        if collection is not None:
+            parsed.append((document, collection))
+    findings.extend(_across_files(parsed))
+    names = {c.name for _, c in parsed}
+    for document, collection in parsed:
+        for loc, message in rules.check_collection(collection, names):
+            findings.append(_at(document, loc, message))
+        for loc, message in rules.warnings_for(collection):
+            findings.append(_at(document, loc, message, "warning"))
+    valid = {c.name: c for d, c in parsed
+             if not any(f.path == d.path and f.severity == "error" for f in findings)}
+    return Result(sorted(set(findings)), valid, {c.name: d.path for d, c in parsed}, len(files))
+
+
+def check_file(path: Path) -> tuple[Document | None, Collection | None, list[Finding]]:
+    """Parse and validate one file on its own."""
+    try:
+        document = load_file(path)
+    except LoadError as error:
+        return None, None, [Finding(str(path), error.position.line, error.position.column, error.message)]
+    return check_document(document)
+
+
+def check_document(document: Document) -> tuple[Document, Collection | None, list[Finding]]:
+    try:
+        collection = parse_collection(document.data)
+    except ValidationError as error:
+        return document, None, _translate(document, error)
+    return document, collection, []
+
+
+def parse_collection(data: object) -> Collection:
+    """The Collection for plain data, validated strictly in JSON mode (lists are arrays)."""
+    return Collection.model_validate_json(json.dumps(data))
+
+
+def _across_files(parsed: list[tuple[Document, Collection]]) -> list[Finding]:
+    first: dict[str, tuple[Document, Collection]] = {}
+    findings = []
+    for document, collection in parsed:
+        key = collection.name.lower()
+        if key in first:
+            other = first[key][0]
+            line = other.position(("name",), prefer_value=True).line
+            findings.append(_at(document, ("name",), (
+                f"collection '{collection.name}' is already defined in {other.path}:{line} "
+                "(Weaviate compares collection names case-insensitively)")))
+        else:
+            first[key] = (document, collection)
+    return findings
+
+
+def _at(document: Document, loc: tuple, message: str, severity: str = "error", *,
+        on_key: bool = False) -> Finding:
+    """A finding at the offending scalar value, or at the key of a mapping, list or missing field."""
+    pos = document.position(loc, prefer_value=not on_key and _is_scalar(document.data, loc))
+    return Finding(document.path, pos.line, pos.column, message, severity)
+
+
+def _is_scalar(data: object, loc: tuple) -> bool:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return not isinstance(data, (dict, list))
+
+
+# ---- pydantic errors -> findings ------------------------------------------------------------
+
+def _translate(document: Document, error: ValidationError) -> list[Finding]:
+    findings = {}
+    for item in error.errors(include_url=False):
+        loc = _document_path(document.data, item["loc"])
+        if item["type"] == "union_tag_invalid":
+            loc += ("module",)
+        message = _message(document.data, loc, item)
+        if message is None:
+            continue
+        finding = _at(document, loc, message, on_key=item["type"] in ("extra_forbidden", "missing"))
+        findings.setdefault((finding.line, finding.column, _field(loc)), finding)
+    for loc, message in _raw_hf_modes(document.data):  # after-validators are skipped on errors
+        finding = _at(document, loc, message)
+        if finding.message not in {f.message for f in findings.values()}:
+            findings[(finding.line, finding.column, "hf-mode")] = finding
+    return sorted(findings.values())
+
+
+def _raw_hf_modes(data: dict) -> list[tuple[tuple, str]]:
+    """The exactly-one-model rule on raw vectorizer blocks, legacy and named."""
+    blocks = [(("vectorizer",), data.get("vectorizer"))]
+    vectors = data.get("vectors")
+    if isinstance(vectors, dict):
+        blocks += [(("vectors", k, "vectorizer"), v.get("vectorizer"))
+                   for k, v in vectors.items() if isinstance(v, dict)]
+    problems = []
+    for loc, block in blocks:
+        if isinstance(block, dict) and block.get("module") == "text2vec-huggingface":
+            problem = hf_mode_problem({f for f in HF_MODE_FIELDS if block.get(f) is not None})
+            if problem:
+                problems.append((loc, problem))
+    return problems
+
+
+def looks_like_secret(key: str) -> bool:
+    """apiKey, api_key, accessToken, clientSecret, password... but not tokenization."""
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", key)]
+    return bool(SECRET_WORDS & set(words)) or ("api" in words and "key" in words)
+
+
+def _document_path(data: object, loc: tuple) -> tuple:
+    """pydantic's loc with union-member tags dropped: only the keys and indexes in the file."""
+    path, node = [], data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node or (
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and i == len(loc) - 1:  # a missing key: keep it for the message
+            path.append(part)
+    return tuple(path)
+
+
+def _field(loc: tuple) -> str:
+    names = [p for p in loc if isinstance(p, str)]
+    return names[-1] if names else "collection"
+
+
+def _message(data: object, loc: tuple, item: dict) -> str | None:
+    kind, name, value = item["type"], _field(loc), item.get("input")
+    if kind == "extra_forbidden":
+        if looks_like_secret(name):
+            return f"'{name}' looks like a secret; {SECRET_HINT}"
+        allowed = _allowed_fields(data, loc[:-1])
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else (
+            f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        return f"unknown field '{name}'{hint}"
+    if kind == "missing":
+        return f"missing required field '{name}'"
+    if kind == "union_tag_invalid":
+        module = item.get("ctx", {}).get("tag")
+        close = difflib.get_close_matches(str(module), KNOWN_MODULES, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"unknown vectorizer module '{module}'{hint} (known modules: {', '.join(KNOWN_MODULES)})"
+    if kind == "union_tag_not_found":
+        return f"the vectorizer needs 'module' (one of: {', '.join(KNOWN_MODULES)})"
+    if kind == "literal_error":
+        expected = item.get("ctx", {}).get("expected", "")
+        choices = re.findall(r"'([^']*)'|(\d+)", expected)
+        options = [a or b for a, b in choices]
+        close = difflib.get_close_matches(str(value), options, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"invalid {name} {value!r}{hint} (expected one of: {', '.join(options)})"
+    if kind == "string_pattern_mismatch":
+        return _pattern_message(name, loc, value)
+    if kind == "value_error":
+        return item["msg"].removeprefix("Value error, ")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"{name}: {item['msg'].lower()} (got {value!r})"
+    if kind.endswith("_type") or kind in ("int_from_float", "bool_parsing", "int_parsing"):
+        return f"{name} must be {_expected(kind)}, got {_describe(value)}"
+    return f"{name}: {item['msg']}"
+
+
+def _pattern_message(name: str, loc: tuple, value: object) -> str:
+    if name == "dataType" or (len(loc) > 1 and loc[-2] == "dataType"):
+        close = difflib.get_close_matches(str(value), PRIMITIVE_TYPES, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return (f"unknown data type {value!r}{hint} (a primitive such as text, int, number, boolean, "
+                "date, uuid, object[], or a collection name for a cross-reference)")
+    if name == "endpointURL":
+        return f"endpointURL must be an http(s) URL, got {value!r}"
+    if loc[:1] == ("name",):
+        return (f"invalid collection name {value!r}: start with an uppercase letter, then letters, "
+                "digits or '_' (at most 255)")
+    if "vectors" in loc and name not in ("name",):
+        return f"invalid named-vector or property name {value!r}: letters, digits and '_', not starting with a digit"
+    return f"invalid {name} {value!r}: letters, digits and '_', not starting with a digit"
+
+
+_EXPECTED = {"int_type": "an integer", "float_type": "a number", "bool_type": "true or false",
+             "string_type": "a string", "dict_type": "a mapping", "model_type": "a mapping",
+             "list_type": "a list", "tuple_type": "a list", "model_attributes_type": "a mapping",
+             "int_from_float": "a whole number", "int_parsing": "an integer",
+             "bool_parsing": "true or false"}
+
+
+def _expected(kind: str) -> str:
+    return _EXPECTED.get(kind, kind.replace("_type", ""))
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    kind = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a mapping"}
+    text = repr(value) if not isinstance(value, (list, dict)) else ""
+    return f"{kind.get(type(value), type(value).__name__)} {text[:60]}".rstrip()
+
+
+# ---- which fields are allowed where (for "did you mean") ------------------------------------
+
+def _models_in(annotation) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _allowed_fields(data: object, path: tuple) -> list[str]:
+    """Field names of the model that sits at `path` in the document."""
+    candidates: list[type[BaseModel]] = [Collection]
+    node = data
+    for part in path:
+        node = node[part] if isinstance(node, (dict, list)) else None
+        inner = [m for c in candidates if isinstance(part, str) and part in c.model_fields
+                 for m in _models_in(c.model_fields[part].annotation)]
+        candidates = inner or candidates  # list indexes and dict keys keep the item model
+        if isinstance(node, dict) and "module" in node:  # the discriminated vectorizer union
+            candidates = [m for m in candidates if _module_of(m) == node["module"]] or candidates
+    return sorted({name for model in candidates for name in model.model_fields})
+
+
+def _module_of(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("module")
+    args = typing.get_args(field.annotation) if field else ()
+    return args[0] if args else None
