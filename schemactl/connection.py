@@ -14,6 +14,7 @@ except ImportError:  # pragma: no cover - older clients
 warnings.filterwarnings("ignore", message="The httpx module is deprecated")
 
 import weaviate  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
 from weaviate.classes.init import AdditionalConfig, Auth, Timeout  # noqa: E402
 from weaviate.exceptions import WeaviateBaseError  # noqa: E402
 
@@ -55,11 +56,13 @@ def connect(target: Target) -> weaviate.WeaviateClient:
             auth_credentials=Auth.api_key(target.api_key) if target.api_key else None,
             additional_config=AdditionalConfig(timeout=Timeout(init=10, query=60, insert=120)),
         )
-    except WeaviateBaseError as error:
+    except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
         raise ConnectionFailed(f"cannot use Weaviate at {target.url} (gRPC port {target.grpc_port}): "
                                f"{_first_line(error)}") from None
 
 
 def _first_line(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return error.errors()[0]["msg"].removeprefix("Value error, ")
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__

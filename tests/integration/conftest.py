@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+
+import schemactl.connection  # noqa: F401  (quiets weaviate-client's import-time warning)
 import weaviate
 
 

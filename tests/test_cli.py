@@ -1,0 +1,85 @@
+"""The command line through click's CliRunner: stdout, stderr and exit codes apart."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from schemactl.cli import cli
+from tests.conftest import REPO
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_validate_examples_ok():
+    result = run("validate", str(REPO / "schemas"))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "collection(s) valid" in result.stderr
+
+
+def test_validate_reports_on_stdout_and_exits_1():
+    path = REPO / "tests/cases/many_errors.yaml"
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5 and all(line.startswith(f"{path}:") for line in lines)
+    assert "5 error(s) in 1 file(s)" in result.stderr
+
+
+def test_validate_json():
+    result = run("validate", "--json", str(REPO / "tests/cases/many_errors.yaml"))
+    document = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert document["valid"] is False and document["files"] == 1
+    assert {f["line"] for f in document["findings"]} == {5, 8, 9, 15, 16}
+
+
+def test_validate_missing_path_is_an_error():
+    result = run("validate", "/no/such/dir")
+    assert result.exit_code == 1
+    assert "/no/such/dir:1:1: no such file or directory" in result.stdout
+
+
+def test_usage_errors_exit_1_never_2():
+    """2 means 'changes pending' for drift checks; a typo must not look like drift."""
+    result = run("validate", "--no-such-flag")
+    assert result.exit_code == 1
+    assert "No such option" in result.stderr
+
+
+@pytest.mark.parametrize("grpc_port, detail", [("10", "Connection refused"),
+                                               ("9", "must be different")])
+def test_unreachable_cluster_is_one_line(grpc_port, detail):
+    result = run("status", "--url", "http://127.0.0.1:9", "--grpc-port", grpc_port)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot use Weaviate at http://127.0.0.1:9")
+    assert detail in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_url_is_one_line():
+    result = run("status", "--url", "localhost:8080")
+    assert result.exit_code == 1
+    assert "must be an http(s) URL" in result.stderr
+
+
+def test_jsonschema_command_prints_the_shipped_schema():
+    result = run("jsonschema")
+    assert json.loads(result.stdout)["title"] == "schemactl collection"
+    assert result.stdout == (REPO / "schemactl/collection.schema.json").read_text()
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("schemactl, version ")
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout and "schemactl " + command in result.stdout
