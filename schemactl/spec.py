@@ -157,6 +157,7 @@ class RQ(Model):
     enabled: bool | None = None
     bits: Literal[1, 8] | None = None
     rescoreLimit: Int32 | None = None
+    cache: bool | None = None
 
 
 class VectorIndexConfig(Model):

@@ -1,0 +1,230 @@
+"""Read the cluster: raw REST JSON of GET /v1/schema and the aliases -> the spec type."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import httpx
+from pydantic import ValidationError
+
+from .connection import Target, parse_url
+from .errors import ConnectionFailed, SchemactlError
+from .spec import Collection
+
+MIN_VERSION = (1, 32, 0)  # aliases
+RETAINED = re.compile(r"^(?P<logical>[A-Z][_0-9A-Za-z]*)_v(?P<version>\d+)$")
+OWNED_PREFIX = "Schemactl"  # collections schemactl keeps for itself (ledger, lock)
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the cluster holds, keyed by logical name (an alias name, or the collection's own)."""
+
+    version: str
+    collections: dict[str, Collection]  # logical name -> definition (named logically)
+    physical: dict[str, str]  # logical name -> physical collection name
+    raw: dict[str, dict] = field(repr=False)  # physical name -> REST JSON as read
+    aliases: dict[str, str]  # alias -> physical collection
+    unmanaged: tuple[str, ...] = ()  # set by the planner's caller: live names no file declares
+    retained: dict[str, tuple[str, ...]] = field(default_factory=dict)  # logical -> old versions
+    unreadable: dict[str, str] = field(default_factory=dict)  # physical name -> why
+
+
+class RestReader:
+    """A small REST client: raw JSON, our own error messages."""
+
+    def __init__(self, target: Target):
+        parse_url(target.url)
+        headers = dict(target.headers)
+        if target.api_key:
+            headers["Authorization"] = f"Bearer {target.api_key}"
+        self.target = target
+        self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=30)
+
+    def get(self, path: str) -> dict:
+        try:
+            reply = self.http.get(path)
+        except httpx.HTTPError as error:
+            raise ConnectionFailed(f"cannot reach Weaviate at {self.target.url}: {error}") from None
+        if reply.status_code in (401, 403):
+            raise ConnectionFailed(f"Weaviate at {self.target.url} refused the request "
+                                   f"({reply.status_code}): check --api-key / WEAVIATE_API_KEY")
+        if reply.status_code >= 400:
+            raise SchemactlError(f"GET {path} failed with {reply.status_code}: {reply.text[:300]}")
+        try:
+            return reply.json()
+        except ValueError:
+            raise SchemactlError(f"GET {path} did not answer JSON; is {self.target.url} Weaviate?") from None
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def read_live(reader: RestReader) -> LiveState:
+    """Schema and aliases as the cluster has them, with logical names resolved."""
+    version = str(reader.get("/v1/meta").get("version", "0"))
+    require_version(version, MIN_VERSION, "aliases (zero-downtime cutover)")
+    classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []}
+    aliases = {a["alias"]: a["class"] for a in reader.get("/v1/aliases").get("aliases") or []}
+    return resolve(version, classes, aliases)
+
+
+def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> LiveState:
+    """Name each live collection logically: by the alias pointing at it, else by its own name."""
+    by_target = {target: alias for alias, target in aliases.items()}
+    collections, physical, unreadable = {}, {}, {}
+    for name, body in classes.items():
+        if name.startswith(OWNED_PREFIX):
+            continue
+        logical = by_target.get(name, name)
+        try:
+            collections[logical] = from_rest(body, logical_name=logical)
+        except ValidationError as error:
+            unreadable[name] = str(error.errors()[0]["msg"])
+            continue
+        physical[logical] = name
+    retained: dict[str, list[str]] = {}
+    for name in classes:
+        match = RETAINED.match(name)
+        if match and name not in by_target and match["logical"] in physical:
+            retained.setdefault(match["logical"], []).append(name)
+            collections.pop(name, None)
+            physical.pop(name, None)
+    return LiveState(version, collections, physical, classes, aliases,
+                     retained={k: tuple(sorted(v)) for k, v in retained.items()}, unreadable=unreadable)
+
+
+def require_version(version: str, minimum: tuple[int, ...], feature: str) -> None:
+    parts = tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+    if parts < minimum:
+        raise SchemactlError(f"Weaviate {version} is too old for {feature}: "
+                             f"schemactl needs >= {'.'.join(map(str, minimum))}")
+
+
+# ---- REST JSON -> spec ----------------------------------------------------------------------
+
+PROPERTY_KEYS = ("name", "description", "tokenization", "indexFilterable", "indexSearchable",
+                 "indexRangeFilters")
+HF = "text2vec-huggingface"
+
+
+def from_rest(body: dict, *, logical_name: str | None = None) -> Collection:
+    """The spec of a live class, every server-filled value kept (normalize.py strips defaults)."""
+    multi_tenant = bool((body.get("multiTenancyConfig") or {}).get("enabled"))
+    data: dict = {"name": logical_name or body["class"]}
+    _copy(body, data, "description")
+    data["properties"] = [_property(p) for p in body.get("properties") or []]
+    if body.get("vectorConfig"):
+        data["vectors"] = {n: _named_vector(v) for n, v in body["vectorConfig"].items()}
+    else:
+        module = body.get("vectorizer") or "none"
+        data["vectorizer"] = _vectorizer(module, (body.get("moduleConfig") or {}).get(module) or {})
+        _copy(body, data, "vectorIndexType")
+        if body.get("vectorIndexConfig"):
+            data["vectorIndexConfig"] = _index_config(body.get("vectorIndexType") or "hnsw",
+                                                      body["vectorIndexConfig"])
+    data["invertedIndexConfig"] = _inverted(body.get("invertedIndexConfig") or {})
+    data["replicationConfig"] = _pick(body.get("replicationConfig"), ("factor", "asyncEnabled", "deletionStrategy"))
+    if not multi_tenant:  # a multi-tenant class reports an all-zero sharding config
+        data["shardingConfig"] = _pick(body.get("shardingConfig"), ("desiredCount",))
+    data["multiTenancyConfig"] = _pick(body.get("multiTenancyConfig"),
+                                       ("enabled", "autoTenantCreation", "autoTenantActivation"))
+    return Collection.model_validate(_drop_none(data), strict=False)
+
+
+def _property(p: dict, nested: bool = False) -> dict:
+    data = {k: p[k] for k in PROPERTY_KEYS if p.get(k) is not None}
+    types = p.get("dataType") or []
+    data["dataType"] = types[0] if len(types) == 1 else list(types)
+    if p.get("nestedProperties"):
+        data["nestedProperties"] = [_property(n, True) for n in p["nestedProperties"]]
+    settings = {}
+    for module_settings in (p.get("moduleConfig") or {}).values():
+        settings = _pick(module_settings, ("skip", "vectorizePropertyName")) or settings
+    if settings and not nested:
+        data["vectorizer"] = settings
+    return data
+
+
+def _vectorizer(module: str, config: dict) -> dict:
+    if module != HF:
+        return {"module": module}
+    data = {"module": HF}
+    if config.get("endpointURL") or config.get("endpointUrl"):
+        data["endpointURL"] = config.get("endpointURL") or config.get("endpointUrl")
+    elif config.get("passageModel") and not config.get("model"):
+        data.update(passageModel=config["passageModel"], queryModel=config.get("queryModel"))
+    else:
+        data["model"] = config.get("model")
+    options = _pick(config.get("options"), ("waitForModel", "useGPU", "useCache"))
+    if options:
+        data["options"] = options
+    _copy(config, data, "vectorizeClassName")
+    return data
+
+
+def _named_vector(v: dict) -> dict:
+    (module, config), = (v.get("vectorizer") or {"none": {}}).items()
+    data = {"vectorizer": _vectorizer(module, config or {})}
+    if (config or {}).get("properties"):
+        data["sourceProperties"] = list(config["properties"])
+    _copy(v, data, "vectorIndexType")
+    if v.get("vectorIndexConfig"):
+        data["vectorIndexConfig"] = _index_config(v.get("vectorIndexType") or "hnsw", v["vectorIndexConfig"])
+    return data
+
+
+INDEX_FIELDS = {
+    "hnsw": ("distance", "ef", "efConstruction", "maxConnections", "dynamicEfMin", "dynamicEfMax",
+             "dynamicEfFactor", "flatSearchCutoff", "vectorCacheMaxObjects", "cleanupIntervalSeconds",
+             "filterStrategy", "skip", "pq", "bq", "sq", "rq"),
+    "flat": ("distance", "vectorCacheMaxObjects", "bq", "rq"),
+    "dynamic": ("distance", "threshold", "hnsw", "flat"),
+}
+QUANTIZER_FIELDS = {"pq": ("enabled", "bitCompression", "segments", "centroids", "trainingLimit", "encoder"),
+                    "bq": ("enabled", "rescoreLimit", "cache"),
+                    "sq": ("enabled", "trainingLimit", "rescoreLimit"),
+                    "rq": ("enabled", "bits", "rescoreLimit", "cache")}
+
+
+def _index_config(kind: str, config: dict) -> dict:
+    data = {}
+    for key in INDEX_FIELDS.get(kind, ()):
+        value = config.get(key)
+        if key in QUANTIZER_FIELDS and isinstance(value, dict):
+            value = _pick(value, QUANTIZER_FIELDS[key])
+        elif key in ("hnsw", "flat") and isinstance(value, dict):
+            value = _index_config(key, value)
+        if value is not None:
+            data[key] = value
+    return data
+
+
+def _inverted(config: dict) -> dict:
+    data = _pick(config, ("cleanupIntervalSeconds", "indexTimestamps", "indexNullState",
+                          "indexPropertyLength", "usingBlockMaxWAND")) or {}
+    if config.get("bm25"):
+        data["bm25"] = _pick(config["bm25"], ("b", "k1"))
+    if config.get("stopwords"):
+        data["stopwords"] = _pick(config["stopwords"], ("preset", "additions", "removals"))
+    return data
+
+
+def _pick(source: dict | None, keys: tuple[str, ...]) -> dict | None:
+    if not source:
+        return None
+    picked = {k: source[k] for k in keys if source.get(k) is not None}
+    return picked or None
+
+
+def _copy(source: dict, target: dict, key: str) -> None:
+    if source.get(key) is not None:
+        target[key] = source[key]
+
+
+def _drop_none(value):
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
