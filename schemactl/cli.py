@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_ERROR, SchemactlError
+from .errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, SchemactlError
 
 HF_KEY_HEADER = "X-HuggingFace-Api-Key"
 
@@ -139,6 +139,76 @@ def status(target) -> None:
     click.echo(f"Weaviate {meta.get('version')} at {target.url}: reachable")
     click.echo(f"  modules: {len(modules)} enabled; text2vec-huggingface {hf}")
     click.echo(f"  collections ({len(names)}): {', '.join(names) if names else '-'}")
+
+
+def use_color() -> bool:
+    """Colours only on a terminal, and never with NO_COLOR set."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def print_invalid(error) -> None:
+    for finding in error.result.findings:
+        click.echo(str(finding), err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@connection_options
+@click.option("--prune", is_flag=True, help="Also plan deleting collections no file declares (destructive).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the saved-plan format).")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when in sync, 2 when changes are pending, 1 on error (CI drift check).")
+@click.option("--out", type=click.Path(), default=None,
+              help="Save the plan: a file, or a directory (e.g. migrations/) for NNNN_<slug>.json.")
+def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None) -> None:
+    """Compare the files with the cluster and show what apply would change.
+
+    PATHS are files or directories (default: schemas/). Reads only; changes nothing.
+
+    \b
+    Example:
+      schemactl plan schemas/ --detailed-exitcode --out migrations/
+    """
+    from .api import InvalidFiles, compute_plan
+    from .render import render_json, render_text
+    from .saved import save_plan
+
+    try:
+        computed, _ = compute_plan(list(paths) or [Path("schemas")], target, prune=prune)
+    except InvalidFiles as error:
+        print_invalid(error)
+        raise
+    click.echo(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
+    if out is not None:
+        saved = save_plan(computed, out)
+        click.echo(f"Saved plan to {saved}", err=True)
+    if detailed_exitcode:
+        sys.exit(EXIT_CHANGES if computed.has_changes else EXIT_OK)
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@connection_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"),
+              show_default=True, help="Directory for the YAML files (one per collection).")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def pull(names, target, out_dir: Path, force: bool) -> None:
+    """Write YAML files for live collections (all, or NAMES), without server defaults.
+
+    \b
+    Example:
+      schemactl pull Article Author --out schemas/
+    """
+    from . import api
+
+    files = api.pull(target, list(names))
+    existing = [out_dir / f"{n.lower()}.yaml" for n in files if (out_dir / f"{n.lower()}.yaml").exists()]
+    if existing and not force:
+        raise SchemactlError(f"{', '.join(map(str, existing))} already exist; pass --force to overwrite")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out_dir / f"{name.lower()}.yaml").write_text(text)
+        click.echo(f"wrote {out_dir / (name.lower() + '.yaml')}")
 
 
 def main() -> None:

@@ -56,6 +56,15 @@ class RestReader:
         except ValueError:
             raise SchemactlError(f"GET {path} did not answer JSON; is {self.target.url} Weaviate?") from None
 
+    def post(self, path: str, body: dict) -> dict:
+        try:
+            reply = self.http.post(path, json=body)
+        except httpx.HTTPError as error:
+            raise ConnectionFailed(f"cannot reach Weaviate at {self.target.url}: {error}") from None
+        if reply.status_code >= 400:
+            raise SchemactlError(f"POST {path} failed with {reply.status_code}: {reply.text[:300]}")
+        return reply.json()
+
     def close(self) -> None:
         self.http.close()
 
@@ -228,3 +237,51 @@ def _drop_none(value):
     if isinstance(value, list):
         return [_drop_none(v) for v in value]
     return value
+
+
+# ---- estimates for data-moving steps --------------------------------------------------------
+
+SAMPLE_OBJECTS = 200
+
+
+def estimate(reader: RestReader, physical: str, collection: Collection, reembed: bool):
+    """Objects (per tenant) in `physical`, and the characters its text would send to be embedded."""
+    from .plan import Estimate
+
+    multi_tenant = bool(collection.multiTenancyConfig and collection.multiTenancyConfig.enabled)
+    tenants = [t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants")] if multi_tenant else [None]
+    per_tenant = {t: _count(reader, physical, t) for t in tenants}
+    total = sum(per_tenant.values())
+    chars = 0
+    if reembed and total:
+        sample = tenants[0] if multi_tenant else None
+        average = _average_text_chars(reader, physical, sample, _vectorized_text(collection))
+        chars = int(average * total)
+    return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars)
+
+
+def _count(reader: RestReader, physical: str, tenant: str | None) -> int:
+    arguments = f'(tenant: "{tenant}")' if tenant else ""
+    query = "{ Aggregate { %s%s { meta { count } } } }" % (physical, arguments)
+    reply = reader.post("/v1/graphql", {"query": query})
+    if reply.get("errors"):
+        raise SchemactlError(f"counting objects in {physical} failed: {reply['errors'][0].get('message')}")
+    return int(reply["data"]["Aggregate"][physical][0]["meta"]["count"])
+
+
+def _vectorized_text(collection: Collection) -> list[str]:
+    return [p.name for p in collection.properties
+            if p.data_types[0] in ("text", "text[]") and not (p.vectorizer and p.vectorizer.skip)]
+
+
+def _average_text_chars(reader: RestReader, physical: str, tenant: str | None, props: list[str]) -> float:
+    query = f"/v1/objects?class={physical}&limit={SAMPLE_OBJECTS}" + (f"&tenant={tenant}" if tenant else "")
+    objects = reader.get(query).get("objects") or []
+    if not objects:
+        return 0.0
+    total = 0
+    for obj in objects:
+        for name in props:
+            value = (obj.get("properties") or {}).get(name)
+            total += sum(len(v) for v in value) if isinstance(value, list) else len(value or "")
+    return total / len(objects)

@@ -1,0 +1,110 @@
+"""The change kinds a plan is made of: frozen values carrying before and after.
+
+Whether a change destroys something or moves data belongs to its class.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from .spec import Collection, NamedVector, Property
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One setting that differs: dotted path, live value, desired value."""
+
+    path: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class VectorMove:
+    """How one vector reaches the new collection in a recreate."""
+
+    name: str  # "default" for the single legacy vector
+    action: Literal["reuse", "re-embed"]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Change:
+    collection: str  # logical name
+
+    kind: ClassVar[str] = ""
+    symbol: ClassVar[str] = ""
+    destructive: ClassVar[bool] = False
+    moves_data: ClassVar[bool] = False
+    executable: ClassVar[bool] = True  # False: reported for a human to act on
+
+
+@dataclass(frozen=True)
+class CreateCollection(Change):
+    definition: Collection = None  # type: ignore[assignment]
+    kind: ClassVar[str] = "create"
+    symbol: ClassVar[str] = "+"
+
+
+@dataclass(frozen=True)
+class AddProperty(Change):
+    property: Property = None  # type: ignore[assignment]
+    kind: ClassVar[str] = "add-property"
+    symbol: ClassVar[str] = "~"
+
+
+@dataclass(frozen=True)
+class AddNamedVector(Change):
+    vector_name: str = ""
+    vector: NamedVector = None  # type: ignore[assignment]
+    kind: ClassVar[str] = "add-named-vector"
+    symbol: ClassVar[str] = "~"
+
+
+@dataclass(frozen=True)
+class UpdateInPlace(Change):
+    fields: tuple[FieldChange, ...] = ()
+    definition: Collection = None  # type: ignore[assignment]
+    kind: ClassVar[str] = "update"
+    symbol: ClassVar[str] = "~"
+
+
+@dataclass(frozen=True)
+class RecreateCollection(Change):
+    """Weaviate refuses the change in place: new physical collection, copy data, cut over."""
+
+    physical: str = ""  # the live physical collection the data comes from
+    reasons: tuple[FieldChange, ...] = ()  # the immutable settings that force it
+    fields: tuple[FieldChange, ...] = ()  # every setting that changes
+    vectors: tuple[VectorMove, ...] = ()
+    definition: Collection = None  # type: ignore[assignment]
+    kind: ClassVar[str] = "recreate"
+    symbol: ClassVar[str] = "-/+"
+    moves_data: ClassVar[bool] = True
+
+    @property
+    def reembeds(self) -> bool:
+        return any(v.action == "re-embed" for v in self.vectors)
+
+
+@dataclass(frozen=True)
+class DeleteCollection(Change):
+    physical: str = ""
+    kind: ClassVar[str] = "delete"
+    symbol: ClassVar[str] = "-"
+    destructive: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class PropertyOnlyInCluster(Change):
+    """Drift Weaviate cannot undo (properties cannot be deleted): add it to the file."""
+
+    property_name: str = ""
+    data_type: tuple[str, ...] = ()
+    kind: ClassVar[str] = "cluster-only-property"
+    symbol: ClassVar[str] = "!"
+    executable: ClassVar[bool] = False
+
+
+CHANGE_TYPES: tuple[type[Change], ...] = (CreateCollection, AddProperty, AddNamedVector, UpdateInPlace,
+                                          RecreateCollection, DeleteCollection, PropertyOnlyInCluster)

@@ -1,0 +1,177 @@
+"""diff(live, desired) -> changes. Pure and deterministic; the only user of deepdiff."""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from collections.abc import Mapping
+
+from deepdiff import DeepDiff
+
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
+                      FieldChange, PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
+from .normalize import canonical
+from .spec import TEXT_TYPES, Collection
+
+LEGACY_VECTOR = "default"
+_INDEX_MUTABLE = ("ef", "dynamicEfMin", "dynamicEfMax", "dynamicEfFactor", "flatSearchCutoff",
+                  "vectorCacheMaxObjects", "filterStrategy", "skip")
+# Settings Weaviate v1.39.0 changes in place (PUT /v1/schema/{class}); everything else needs a
+# new collection. Patterns are dotted paths; `*` stands for a property or vector name.
+MUTABLE = (
+    "description",
+    "properties.*.description",
+    *(f"vectorIndexConfig.{k}" for k in _INDEX_MUTABLE),
+    *(f"vectors.*.vectorIndexConfig.{k}" for k in _INDEX_MUTABLE),
+    "invertedIndexConfig.bm25.*", "invertedIndexConfig.stopwords.*",
+    "invertedIndexConfig.cleanupIntervalSeconds",
+    "replicationConfig.factor", "replicationConfig.asyncEnabled", "replicationConfig.deletionStrategy",
+    "multiTenancyConfig.autoTenantCreation", "multiTenancyConfig.autoTenantActivation",
+)
+QUANTIZERS = ("pq", "bq", "sq", "rq")
+
+
+def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
+         physical: Mapping[str, str] | None = None, prune: bool = False) -> tuple[Change, ...]:
+    """Every change that takes `live` to `desired`, collections in name order."""
+    physical = physical or {}
+    changes: list[Change] = []
+    for name in sorted(desired):
+        if name not in live:
+            changes.append(CreateCollection(name, desired[name]))
+        else:
+            changes.extend(diff_collection(live[name], desired[name], physical.get(name, name)))
+    if prune:
+        changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(set(live) - set(desired)))
+    return tuple(changes)
+
+
+def diff_collection(live: Collection, desired: Collection, physical: str) -> list[Change]:
+    a, b = canonical(live), canonical(desired)
+    name = desired.name
+    changes: list[Change] = []
+    added_props = [p for p in desired.properties if p.name not in a["properties"]]
+    cluster_only = [n for n in a["properties"] if n not in b["properties"]]
+    fields = _field_changes(_comparable(a, b), _comparable(b, a))
+    added_vectors = _added_vectors(a, b)
+    immutable = [f for f in fields if not _mutable(f, a, b)]
+    if immutable:
+        additions = [FieldChange(f"properties.{p.name}", None, list(p.data_types)) for p in added_props]
+        additions += [FieldChange(f"vectors.{v}", None, "added") for v in added_vectors]
+        changes.append(RecreateCollection(
+            name, physical=physical, reasons=tuple(immutable), fields=tuple(fields + additions),
+            vectors=_vector_moves(live, desired), definition=desired))
+    else:
+        changes.extend(AddProperty(name, p) for p in added_props)
+        changes.extend(AddNamedVector(name, v, desired.vectors[v]) for v in added_vectors)
+        if fields:
+            changes.append(UpdateInPlace(name, fields=tuple(fields), definition=desired))
+    changes.extend(PropertyOnlyInCluster(name, n, tuple(a["properties"][n]["dataType"])) for n in cluster_only)
+    return changes
+
+
+def _comparable(side: dict, other: dict) -> dict:
+    """What the field diff looks at: properties and named vectors present on both sides only
+    (added ones become their own changes; removed properties are drift of their own)."""
+    out = dict(side)
+    out["properties"] = {k: v for k, v in side["properties"].items() if k in other["properties"]}
+    if "vectors" in side and "vectors" in other:
+        out["vectors"] = {k: v for k, v in side["vectors"].items() if k in other["vectors"]}
+    return out
+
+
+def _added_vectors(a: dict, b: dict) -> list[str]:
+    if "vectors" not in a or "vectors" not in b:
+        return []
+    return sorted(set(b["vectors"]) - set(a["vectors"]))
+
+
+def _field_changes(a: dict, b: dict) -> list[FieldChange]:
+    """deepdiff's findings as FieldChanges; lists count as single values."""
+    found: dict[str, FieldChange] = {}
+    tree = DeepDiff(a, b, view="tree")
+    for report in tree.values():
+        for item in report:
+            path = item.path(output_format="list")
+            cut = next((i for i, p in enumerate(path) if isinstance(p, int)), len(path))
+            path = path[:cut]
+            key = ".".join(map(str, path))
+            if key not in found:
+                found[key] = FieldChange(key, _get(a, path), _get(b, path))
+    return [found[k] for k in sorted(found)]
+
+
+def _get(data: dict, path: list) -> object:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def _mutable(change: FieldChange, a: dict, b: dict) -> bool:
+    if any(fnmatch.fnmatchcase(change.path, pattern) for pattern in MUTABLE):
+        return True
+    return _turns_on_a_quantizer(change.path, a, b)
+
+
+def _turns_on_a_quantizer(path: str, a: dict, b: dict) -> bool:
+    """Enabling a quantizer where none was on is in place; switching or tuning one is not."""
+    parts = path.split(".")
+    if len(parts) < 2 or parts[-2] not in QUANTIZERS and parts[-1] not in QUANTIZERS:
+        return False
+    config_path = parts[: parts.index(next(p for p in parts if p in QUANTIZERS))]
+    before, after = _get(a, config_path) or {}, _get(b, config_path) or {}
+    was_on = [q for q in QUANTIZERS if (before.get(q) or {}).get("enabled")]
+    quantizer = next(p for p in parts if p in QUANTIZERS)
+    return not was_on and bool((after.get(quantizer) or {}).get("enabled"))
+
+
+# ---- vectors: reuse or re-embed ---------------------------------------------------------------
+
+def vector_fingerprints(collection: Collection) -> dict[str, str]:
+    """Per vector, a hash of everything that decides its values (see `vectorization_inputs`)."""
+    return {name: hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+            for name, inputs in vectorization_inputs(collection).items()}
+
+
+def vectorization_inputs(collection: Collection) -> dict[str, dict]:
+    """What goes into each vector: module, model, class name (if vectorized), and the text
+    properties it reads with their per-property settings."""
+    c = canonical(collection)
+    vectors = c.get("vectors") or {LEGACY_VECTOR: {"vectorizer": c["vectorizer"]}}
+    out = {}
+    for name, vector in vectors.items():
+        vectorizer = vector["vectorizer"]
+        if vectorizer["module"] == "none":
+            out[name] = {"module": "none"}  # the user's own vectors: always copied as they are
+            continue
+        sources = vector.get("sourceProperties")
+        out[name] = {
+            "module": vectorizer["module"],
+            "model": {k: vectorizer[k] for k in ("model", "passageModel", "queryModel", "endpointURL")
+                      if k in vectorizer},
+            "className": c["name"] if vectorizer.get("vectorizeClassName") else None,
+            "properties": sorted(
+                [p["name"], p["dataType"][0], p["vectorizer"]["vectorizePropertyName"]]
+                for p in c["properties"].values()
+                if p["dataType"][0] in TEXT_TYPES and not p["vectorizer"]["skip"]
+                and (sources is None or p["name"] in sources)),
+        }
+    return out
+
+
+def _vector_moves(live: Collection, desired: Collection) -> tuple[VectorMove, ...]:
+    before, after = vectorization_inputs(live), vectorization_inputs(desired)
+    moves = []
+    for name in sorted(after):
+        if after[name]["module"] == "none":
+            moves.append(VectorMove(name, "reuse", "no vectorizer: the stored vectors are copied"))
+        elif name not in before:
+            moves.append(VectorMove(name, "re-embed", "new vector"))
+        elif before[name] == after[name]:
+            moves.append(VectorMove(name, "reuse", "vectorization unchanged"))
+        else:
+            changed = [k for k in after[name] if after[name][k] != before[name].get(k)]
+            moves.append(VectorMove(name, "re-embed", f"{', '.join(changed)} changed"))
+    return tuple(moves)

@@ -1,0 +1,195 @@
+"""Order changes into steps, attach estimates, fingerprint inputs. No side effects.
+
+A Plan is an immutable value; `to_document()` is its saved form (documented in README).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from . import __version__
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
+                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
+from .spec import Collection
+
+FORMAT = "schemactl-plan/1"
+TEXTS_PER_REQUEST = 100  # text2vec-huggingface batches up to 100 texts per call
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a data-moving step will move, read from the live collection before planning."""
+
+    objects: int = 0
+    per_tenant: dict[str, int] = field(default_factory=dict)
+    text_chars: int = 0  # characters the re-embedded vectors will send (estimated from a sample)
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    change: Change
+    estimate: Estimate | None = None
+
+    @property
+    def embedding_requests(self) -> int:
+        if not isinstance(self.change, RecreateCollection) or self.estimate is None:
+            return 0
+        reembedded = sum(v.action == "re-embed" for v in self.change.vectors)
+        return reembedded * math.ceil(self.estimate.objects / TEXTS_PER_REQUEST)
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    target: str  # the cluster URL, for the reader
+    desired_hash: str
+    live_fingerprint: str
+    unmanaged: tuple[str, ...] = ()
+    retained: tuple[str, ...] = ()  # old physical versions kept for rollback
+    created_at: str = ""
+
+    @property
+    def executable(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.change.executable)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.steps)
+
+    def count(self, *kinds: type[Change]) -> int:
+        return sum(isinstance(s.change, kinds) for s in self.steps)
+
+    def objects(self, action: str) -> int:
+        """Objects whose vectors are re-embedded ("re-embed") or all reused ("reuse")."""
+        total = 0
+        for s in self.steps:
+            if isinstance(s.change, RecreateCollection) and s.estimate:
+                if (action == "re-embed") == s.change.reembeds:
+                    total += s.estimate.objects
+        return total
+
+
+def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, live_fingerprint: str,
+              estimates: dict[str, Estimate] | None = None, references: dict[str, set[str]] | None = None,
+              unmanaged: tuple[str, ...] = (), retained: tuple[str, ...] = ()) -> Plan:
+    """Steps in a safe order; each keeps the change that caused it."""
+    estimates = estimates or {}
+    ordered = order(changes, references or {})
+    steps = tuple(Step(i, c, estimates.get(c.collection) if c.moves_data else None)
+                  for i, c in enumerate(ordered, 1))
+    return Plan(steps, target, desired_hash, live_fingerprint, tuple(sorted(unmanaged)),
+                tuple(sorted(retained)), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[Change]:
+    """Ordering rules:
+    1. creates, referenced collections before those that reference them (a reference needs its target);
+    2. added properties and named vectors (cheap, additive);
+    3. in-place updates;
+    4. recreations (data moves, the slow part, once everything they may reference exists);
+    5. deletions last (destructive; nothing after them can need what they remove);
+    then the drift that only a human can resolve."""
+    rank = {CreateCollection: 0, AddProperty: 1, AddNamedVector: 1, UpdateInPlace: 2,
+            RecreateCollection: 3, DeleteCollection: 4, PropertyOnlyInCluster: 5}
+    creates = _by_dependency([c for c in changes if isinstance(c, CreateCollection)], references)
+    rest = sorted((c for c in changes if not isinstance(c, CreateCollection)),
+                  key=lambda c: (rank[type(c)], c.collection))
+    return creates + rest
+
+
+def _by_dependency(creates: list[CreateCollection], references: dict[str, set[str]]) -> list[CreateCollection]:
+    pending = {c.collection: c for c in sorted(creates, key=lambda c: c.collection)}
+    done: list[CreateCollection] = []
+    while pending:
+        ready = [n for n in pending if not (references.get(n, set()) - {n}) & set(pending)]
+        for name in ready or [next(iter(pending))]:  # a reference cycle: name order breaks it
+            done.append(pending.pop(name))
+    return done
+
+
+def references_of(collections: dict[str, Collection]) -> dict[str, set[str]]:
+    return {name: {t for p in c.properties if p.is_reference for t in p.data_types}
+            for name, c in collections.items()}
+
+
+# ---- fingerprints ---------------------------------------------------------------------------
+
+def hash_files(contents: dict[str, bytes]) -> str:
+    """sha256 over the desired files: path and bytes, in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(contents):
+        digest.update(path.encode() + b"\0" + contents[path] + b"\0")
+    return digest.hexdigest()
+
+
+def fingerprint_live(raw_classes: dict[str, dict], aliases: dict[str, str]) -> str:
+    """sha256 of the live schema as read (shard counts excluded: they move without a change)."""
+    stable = {name: {k: v for k, v in body.items() if k != "shardingConfig"} | {
+        "shardingConfig": {k: v for k, v in (body.get("shardingConfig") or {}).items()
+                           if not k.startswith("actual")}} for name, body in raw_classes.items()}
+    blob = json.dumps({"classes": stable, "aliases": aliases}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def checksum(document: dict) -> str:
+    body = {k: v for k, v in document.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def summary(plan: Plan) -> dict:
+    return {
+        "create": plan.count(CreateCollection),
+        "update_in_place": plan.count(UpdateInPlace, AddProperty, AddNamedVector),
+        "recreate": plan.count(RecreateCollection),
+        "delete": plan.count(DeleteCollection),
+        "manual": plan.count(PropertyOnlyInCluster),
+        "reembed_objects": plan.objects("re-embed"),
+        "reuse_objects": plan.objects("reuse"),
+    }
+
+
+def to_document(plan: Plan) -> dict:
+    """The saved plan: stable JSON, no secrets (only schema, names, counts and hashes)."""
+    document = {
+        "format": FORMAT,
+        "schemactl_version": __version__,
+        "created_at": plan.created_at,
+        "target": plan.target,
+        "desired_hash": plan.desired_hash,
+        "live_fingerprint": plan.live_fingerprint,
+        "summary": summary(plan),
+        "steps": [_step(s) for s in plan.steps],
+        "unmanaged": list(plan.unmanaged),
+        "retained": list(plan.retained),
+    }
+    document["checksum"] = checksum(document)
+    return document
+
+
+def _step(step: Step) -> dict:
+    c = step.change
+    out = {"step": step.number, "kind": c.kind, "collection": c.collection,
+           "destructive": c.destructive, "moves_data": c.moves_data, "executable": c.executable}
+    for name in ("physical", "vector_name", "property_name"):
+        if getattr(c, name, None):
+            out[name] = getattr(c, name)
+    if getattr(c, "data_type", None):
+        out["data_type"] = list(c.data_type)
+    if hasattr(c, "fields"):
+        out["fields"] = [{"path": f.path, "old": f.old, "new": f.new} for f in c.fields]
+    if isinstance(c, RecreateCollection):
+        out["forced_by"] = [f.path for f in c.reasons]
+        out["vectors"] = [{"name": v.name, "action": v.action, "reason": v.reason} for v in c.vectors]
+    for name in ("definition", "property", "vector"):
+        value = getattr(c, name, None)
+        if value is not None:
+            out[name] = value.model_dump(mode="json", exclude_none=True)
+    if step.estimate is not None:
+        out["estimate"] = {"objects": step.estimate.objects, "per_tenant": step.estimate.per_tenant,
+                           "text_chars": step.estimate.text_chars,
+                           "embedding_requests": step.embedding_requests}
+    return out

@@ -1,0 +1,142 @@
+"""Plans and reports as text or JSON. Renderers return strings; only cli.py prints."""
+from __future__ import annotations
+
+import json
+from functools import singledispatch
+
+import click
+
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
+                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
+from .plan import Plan, Step, summary, to_document
+
+IN_SYNC = "No changes. The cluster matches the files."
+COLORS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "!": "red"}
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(to_document(plan), indent=2, sort_keys=False)
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    lines: list[str] = []
+    if plan.has_changes:
+        lines.append(f"schemactl will make these changes to {plan.target}:")
+        for collection, steps in _grouped(plan.steps):
+            lines.append("")
+            lines.extend(_collection_block(collection, steps, color))
+    else:
+        lines.append(IN_SYNC)
+    if plan.unmanaged:
+        lines += ["", "Unmanaged collections (no file; left alone unless --prune): " + ", ".join(plan.unmanaged)]
+    if plan.retained:
+        lines += ["", "Kept for rollback: " + ", ".join(plan.retained)]
+    if plan.has_changes:
+        lines += ["", summary_line(plan)]
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(plan: Plan) -> str:
+    s = summary(plan)
+    recreate = f"{s['recreate']} to recreate"
+    if s["recreate"]:
+        recreate += f" (re-embed {s['reembed_objects']:,} objects; reuse vectors for {s['reuse_objects']:,})"
+    manual = f", {s['manual']} to resolve by hand" if s["manual"] else ""
+    return (f"Plan: {s['create']} to create, {s['update_in_place']} to change in place, {recreate}, "
+            f"{s['delete']} to delete{manual}.")
+
+
+def _grouped(steps: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
+    groups: dict[str, list[Step]] = {}
+    for step in steps:
+        groups.setdefault(step.change.collection, []).append(step)
+    return list(groups.items())
+
+
+def _collection_block(collection: str, steps: list[Step], color: bool) -> list[str]:
+    symbol = _strongest(steps)
+    title = f"{symbol} {collection}"
+    lines = [click.style(title, fg=COLORS[symbol], bold=True) if color else title]
+    for step in steps:
+        lines.extend("    " + line for line in describe(step.change, step))
+    return lines
+
+
+def _strongest(steps: list[Step]) -> str:
+    order = ["!", "~", "+", "-/+", "-"]
+    return max((s.change.symbol for s in steps), key=order.index)
+
+
+@singledispatch
+def describe(change: Change, step: Step) -> list[str]:
+    raise NotImplementedError(f"no renderer for {type(change).__name__}")
+
+
+@describe.register
+def _(change: CreateCollection, step: Step) -> list[str]:
+    c = change.definition
+    props = ", ".join(f"{p.name} ({'|'.join(p.data_types)})" for p in c.properties) or "none"
+    if c.vectors:
+        vectors = "; ".join(f"{n}: {_vectorizer(v.vectorizer)}" for n, v in c.vectors.items())
+    else:
+        vectors = _vectorizer(c.vectorizer)
+    return ["create collection", f"properties: {props}", f"vectors: {vectors}"]
+
+
+@describe.register
+def _(change: AddProperty, step: Step) -> list[str]:
+    p = change.property
+    return [f"+ property {p.name} ({'|'.join(p.data_types)}) — existing objects are not re-vectorized"]
+
+
+@describe.register
+def _(change: AddNamedVector, step: Step) -> list[str]:
+    return [f"+ named vector {change.vector_name}: {_vectorizer(change.vector.vectorizer)} "
+            "— existing objects get no value for it"]
+
+
+@describe.register
+def _(change: UpdateInPlace, step: Step) -> list[str]:
+    return ["update in place"] + [f"{f.path}: {_value(f.old)} -> {_value(f.new)}" for f in change.fields]
+
+
+@describe.register
+def _(change: RecreateCollection, step: Step) -> list[str]:
+    forced = {f.path for f in change.reasons}
+    lines = [f"recreate: {', '.join(sorted(forced))} cannot change in place; the data moves to a new "
+             f"collection and '{change.collection}' becomes an alias to it"]
+    for f in change.fields:
+        note = "   # forces recreation" if f.path in forced else ""
+        lines.append(f"{f.path}: {_value(f.old)} -> {_value(f.new)}{note}")
+    for v in change.vectors:
+        how = "reuse stored vectors" if v.action == "reuse" else "re-embed"
+        lines.append(f"vector {v.name}: {how} ({v.reason})")
+    if step.estimate is not None:
+        e = step.estimate
+        tenants = f" in {len(e.per_tenant)} tenants" if e.per_tenant else ""
+        embed = (f"; ~{e.text_chars:,} characters to embed in {step.embedding_requests:,} requests"
+                 if change.reembeds else "; nothing to embed")
+        lines.append(f"data: {e.objects:,} objects{tenants}{embed}")
+    return lines
+
+
+@describe.register
+def _(change: DeleteCollection, step: Step) -> list[str]:
+    return [f"delete collection {change.physical} and all its objects (destructive)"]
+
+
+@describe.register
+def _(change: PropertyOnlyInCluster, step: Step) -> list[str]:
+    return [f"! property {change.property_name} ({'|'.join(change.data_type)}) exists only in the "
+            "cluster; Weaviate cannot delete properties — add it to the file"]
+
+
+def _vectorizer(v) -> str:
+    if v is None or v.module == "none":
+        return "none (bring your own vectors)"
+    selected = ", ".join(f"{k} {val}" for k, val in v.model_identity().items())
+    return f"{v.module} ({selected})"
+
+
+def _value(value: object) -> str:
+    return json.dumps(value) if not isinstance(value, str) else f'"{value}"'

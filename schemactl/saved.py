@@ -1,0 +1,52 @@
+"""Saved plan files: write them (auto-named under migrations/) and read them back, checked."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .errors import SchemactlError
+from .plan import FORMAT, Plan, checksum, to_document
+
+NUMBERED = re.compile(r"^(\d{4})_.*\.json$")
+
+
+def save_plan(plan: Plan, destination: str | Path) -> Path:
+    """Write the plan to a .json file, or to the next NNNN_<slug>.json in a directory."""
+    out = Path(destination)
+    if out.is_dir() or str(destination).endswith("/") or out.suffix != ".json":
+        out.mkdir(parents=True, exist_ok=True)
+        numbers = [int(m.group(1)) for p in out.iterdir() if (m := NUMBERED.match(p.name))]
+        out = out / f"{max(numbers, default=0) + 1:04d}_{slug(plan)}.json"
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(to_document(plan), indent=2) + "\n")
+    return out
+
+
+def slug(plan: Plan) -> str:
+    """A short name for the plan's changes, e.g. 'create-article-recreate-product'."""
+    if not plan.steps:
+        return "no-changes"
+    parts: list[str] = []
+    for step in plan.steps:
+        part = f"{step.change.kind}-{step.change.collection.lower()}"
+        if part not in parts:
+            parts.append(part)
+    text = "-".join(parts[:2]) + ("-and-more" if len(parts) > 2 else "")
+    return re.sub(r"[^a-z0-9-]+", "-", text).strip("-")
+
+
+def load_plan_document(path: Path) -> dict:
+    """A saved plan, its format and checksum verified; SchemactlError says what is wrong."""
+    try:
+        document = json.loads(path.read_text())
+    except OSError as error:
+        raise SchemactlError(f"cannot read plan file {path}: {error.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SchemactlError(f"{path} is not a plan file (not JSON: {error})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise SchemactlError(f"{path} is not a schemactl plan (expected format {FORMAT!r})")
+    if document.get("checksum") != checksum(document):
+        raise SchemactlError(f"{path} was modified after it was saved (checksum mismatch)")
+    return document

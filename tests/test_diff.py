@@ -1,0 +1,136 @@
+"""The differ as a table: (live, desired) -> change kinds, with no server."""
+from __future__ import annotations
+
+import pytest
+
+from schemactl.changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
+                               PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
+from schemactl.diff import diff
+from schemactl.validate import parse_collection
+
+BASE = {
+    "name": "Article",
+    "properties": [{"name": "title", "dataType": "text"}, {"name": "views", "dataType": "int"}],
+    "vectorizer": {"module": "text2vec-huggingface", "endpointURL": "http://127.0.0.1:1/models/a",
+                   "vectorizeClassName": False},
+}
+
+
+def col(**changes) -> dict:
+    data = {**BASE, **changes}
+    return parse_collection({k: v for k, v in data.items() if v is not None})
+
+
+def kinds(live, desired, **kw):
+    return [(type(c).__name__, getattr(c, "fields", None) and [f.path for f in c.fields])
+            for c in diff({"Article": live} if live else {}, {"Article": desired} if desired else {}, **kw)]
+
+
+def test_no_changes_when_only_defaults_differ():
+    explicit = col(vectorIndexType="hnsw", vectorIndexConfig={"distance": "cosine", "ef": -1},
+                   invertedIndexConfig={"bm25": {"b": 0.75}},
+                   properties=[{"name": "title", "dataType": ["text"], "tokenization": "word",
+                                "indexFilterable": True}, {"name": "views", "dataType": "int"}])
+    assert diff({"Article": col()}, {"Article": explicit}) == ()
+
+
+def test_property_order_is_not_drift():
+    swapped = col(properties=list(reversed(BASE["properties"])))
+    assert diff({"Article": col()}, {"Article": swapped}) == ()
+
+
+@pytest.mark.parametrize("desired, expected", [
+    (col(description="new"), [("UpdateInPlace", ["description"])]),
+    (col(vectorIndexConfig={"ef": 256}), [("UpdateInPlace", ["vectorIndexConfig.ef"])]),
+    (col(vectorIndexConfig={"pq": {"enabled": True}}), [("UpdateInPlace", ["vectorIndexConfig.pq.enabled"])]),
+    (col(invertedIndexConfig={"bm25": {"k1": 1.5}}), [("UpdateInPlace", ["invertedIndexConfig.bm25.k1"])]),
+    (col(replicationConfig={"asyncEnabled": True}), [("UpdateInPlace", ["replicationConfig.asyncEnabled"])]),
+    (col(properties=BASE["properties"] + [{"name": "body", "dataType": "text"}]), [("AddProperty", None)]),
+    (col(vectorIndexConfig={"efConstruction": 64}), [("RecreateCollection", ["vectorIndexConfig.efConstruction"])]),
+    (col(vectorIndexConfig={"distance": "dot"}), [("RecreateCollection", ["vectorIndexConfig.distance"])]),
+    (col(vectorIndexType="flat"), [("RecreateCollection", ["vectorIndexConfig", "vectorIndexType"])]),
+    (col(invertedIndexConfig={"indexTimestamps": True}),
+     [("RecreateCollection", ["invertedIndexConfig.indexTimestamps"])]),
+    (col(properties=[{"name": "title", "dataType": "text", "tokenization": "field"},
+                     {"name": "views", "dataType": "int"}]),
+     [("RecreateCollection", ["properties.title.tokenization"])]),
+    (col(properties=[{"name": "title", "dataType": "text"}, {"name": "views", "dataType": "number"}]),
+     [("RecreateCollection", ["properties.views.dataType"])]),
+])
+def test_change_kinds(desired, expected):
+    assert kinds(col(), desired) == expected
+
+
+def test_create_and_prune():
+    assert kinds(None, col()) == [("CreateCollection", None)]
+    assert kinds(col(), None) == []
+    assert kinds(col(), None, prune=True) == [("DeleteCollection", None)]
+    assert DeleteCollection.destructive and not CreateCollection.destructive
+
+
+def test_property_only_in_cluster_is_reported():
+    live = col(properties=BASE["properties"] + [{"name": "extra", "dataType": "text"}])
+    [change] = diff({"Article": live}, {"Article": col()})
+    assert isinstance(change, PropertyOnlyInCluster) and change.property_name == "extra"
+    assert not change.executable
+
+
+def vectors_of(change: RecreateCollection) -> dict:
+    return {v.name: v.action for v in change.vectors}
+
+
+def test_recreate_reuses_vectors_when_vectorization_is_unchanged():
+    [change] = diff({"Article": col()}, {"Article": col(vectorIndexConfig={"distance": "dot"})})
+    assert vectors_of(change) == {"default": "reuse"}
+
+
+@pytest.mark.parametrize("desired, why", [
+    (col(vectorizer={**BASE["vectorizer"], "endpointURL": "http://127.0.0.1:1/models/b"}), "model"),
+    (col(vectorizer={**BASE["vectorizer"], "vectorizeClassName": True}), "className"),
+    (col(properties=[{"name": "title", "dataType": "text", "vectorizer": {"vectorizePropertyName": True}},
+                     {"name": "views", "dataType": "int"}]), "properties"),
+])
+def test_recreate_reembeds_when_vectorization_changes(desired, why):
+    [change] = diff({"Article": col()}, {"Article": desired})
+    assert isinstance(change, RecreateCollection)
+    assert vectors_of(change) == {"default": "re-embed"}
+    assert why in change.vectors[0].reason
+
+
+def named(a_url: str, b_url: str, **extra) -> dict:
+    vectors = {
+        "a": {"vectorizer": {"module": "text2vec-huggingface", "endpointURL": a_url,
+                             "vectorizeClassName": False}, "sourceProperties": ["title"], **extra},
+        "b": {"vectorizer": {"module": "text2vec-huggingface", "endpointURL": b_url,
+                             "vectorizeClassName": False}, "sourceProperties": ["title"]},
+    }
+    return col(vectorizer=None, vectors=vectors)
+
+
+def test_one_named_vector_reused_another_reembedded():
+    live = named("http://h/models/a", "http://h/models/b")
+    desired = named("http://h/models/a", "http://h/models/b2", vectorIndexConfig={"distance": "dot"})
+    [change] = diff({"Article": live}, {"Article": desired})
+    assert vectors_of(change) == {"a": "reuse", "b": "re-embed"}
+
+
+def test_adding_a_named_vector_is_in_place():
+    live = named("http://h/models/a", "http://h/models/b")
+    data = live.model_dump(exclude_none=True)
+    data["vectors"]["c"] = {"vectorizer": {"module": "none"}}
+    [change] = diff({"Article": live}, {"Article": parse_collection(data)})
+    assert isinstance(change, AddNamedVector) and change.vector_name == "c"
+
+
+def test_rename_with_class_name_vectorized_changes_the_fingerprint():
+    from schemactl.diff import vector_fingerprints
+
+    on = {**BASE["vectorizer"], "vectorizeClassName": True}
+    assert vector_fingerprints(col(vectorizer=on)) != vector_fingerprints(col(name="Story", vectorizer=on))
+    assert vector_fingerprints(col()) == vector_fingerprints(col(name="Story"))
+
+
+def test_diff_is_deterministic():
+    desired = {"B": col(name="B"), "A": col(name="A")}
+    assert [c.collection for c in diff({}, desired)] == ["A", "B"]
+    assert diff({}, desired) == diff({}, dict(reversed(desired.items())))
