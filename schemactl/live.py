@@ -87,7 +87,7 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
             continue
         logical = by_target.get(name, name)
         try:
-            collections[logical] = from_rest(body, logical_name=logical)
+            collections[logical] = from_rest(body, logical_name=logical, logical_names=by_target)
         except ValidationError as error:
             unreadable[name] = str(error.errors()[0]["msg"])
             continue
@@ -117,12 +117,16 @@ PROPERTY_KEYS = ("name", "description", "tokenization", "indexFilterable", "inde
 HF = "text2vec-huggingface"
 
 
-def from_rest(body: dict, *, logical_name: str | None = None) -> Collection:
-    """The spec of a live class, every server-filled value kept (normalize.py strips defaults)."""
+def from_rest(body: dict, *, logical_name: str | None = None,
+              logical_names: dict[str, str] | None = None) -> Collection:
+    """The spec of a live class, every server-filled value kept (normalize.py strips defaults).
+
+    Weaviate refuses cross-references to an alias, so references name physical collections;
+    `logical_names` (physical -> alias) turns them back into the names the files use."""
     multi_tenant = bool((body.get("multiTenancyConfig") or {}).get("enabled"))
     data: dict = {"name": logical_name or body["class"]}
     _copy(body, data, "description")
-    data["properties"] = [_property(p) for p in body.get("properties") or []]
+    data["properties"] = [_property(p, logical_names=logical_names or {}) for p in body.get("properties") or []]
     if body.get("vectorConfig"):
         data["vectors"] = {n: _named_vector(v) for n, v in body["vectorConfig"].items()}
     else:
@@ -141,9 +145,9 @@ def from_rest(body: dict, *, logical_name: str | None = None) -> Collection:
     return Collection.model_validate(_drop_none(data), strict=False)
 
 
-def _property(p: dict, nested: bool = False) -> dict:
+def _property(p: dict, nested: bool = False, logical_names: dict[str, str] | None = None) -> dict:
     data = {k: p[k] for k in PROPERTY_KEYS if p.get(k) is not None}
-    types = p.get("dataType") or []
+    types = [(logical_names or {}).get(t, t) for t in p.get("dataType") or []]
     data["dataType"] = types[0] if len(types) == 1 else list(types)
     if p.get("nestedProperties"):
         data["nestedProperties"] = [_property(n, True) for n in p["nestedProperties"]]

@@ -1,0 +1,223 @@
+"""plan and pull against the real server: drift rules, change kinds, exit codes, saved plans."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from weaviate.classes.config import DataType, Property, Reconfigure
+
+from schemactl.cli import cli
+from schemactl.rest import to_rest
+from schemactl.validate import validate_paths
+from tests.conftest import REPO
+
+EXAMPLES = validate_paths([REPO / "schemas"])
+ORDER = ["Author", "Article", "Note", "Product"]
+
+
+@pytest.fixture
+def cli_run(weaviate_server):
+    def run(*args: str, env: dict | None = None):
+        connection = ["--url", weaviate_server.url, "--grpc-port", str(weaviate_server.ports.grpc)]
+        return CliRunner().invoke(cli, [*args, *connection], env=env, catch_exceptions=False)
+    return run
+
+
+@pytest.fixture
+def applied(client):
+    """The example collections created exactly as apply creates them."""
+    for name in ORDER:
+        client.collections.create_from_dict(to_rest(EXAMPLES.collections[name]))
+    return client
+
+
+@pytest.fixture
+def files(tmp_path):
+    """An editable copy of schemas/."""
+    target = tmp_path / "schemas"
+    shutil.copytree(REPO / "schemas", target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def plan_json(cli_run, files, *extra) -> dict:
+    result = cli_run("plan", str(files), "--json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_everything_to_create_on_an_empty_cluster(client, cli_run, files):
+    result = cli_run("plan", str(files), "--detailed-exitcode")
+    assert result.exit_code == 2
+    assert "Plan: 4 to create, 0 to change in place, 0 to recreate, 0 to delete." in result.stdout
+    steps = plan_json(cli_run, files)["steps"]
+    # Author before Article: Article references it.
+    assert [s["collection"] for s in steps].index("Author") < [s["collection"] for s in steps].index("Article")
+
+
+def test_no_false_drift_after_apply(applied, cli_run, files):
+    result = cli_run("plan", str(files), "--detailed-exitcode")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.strip() == "No changes. The cluster matches the files."
+
+
+def test_hand_change_to_a_declared_field_is_drift(applied, cli_run, files):
+    applied.collections.get("Article").config.update(vector_index_config=Reconfigure.VectorIndex.hnsw(ef=64))
+    result = cli_run("plan", str(files), "--detailed-exitcode")
+    assert result.exit_code == 2
+    assert "vectorIndexConfig.ef: 64 -> 128" in result.stdout
+    [step] = plan_json(cli_run, files)["steps"]
+    assert step["kind"] == "update" and step["fields"] == [{"path": "vectorIndexConfig.ef", "old": 64, "new": 128}]
+
+
+def test_property_added_by_hand_is_reported(applied, cli_run, files):
+    applied.collections.get("Author").config.add_property(Property(name="nickname", data_type=DataType.TEXT))
+    result = cli_run("plan", str(files), "--detailed-exitcode")
+    assert result.exit_code == 2
+    assert "property nickname (text) exists only in the cluster" in result.stdout
+    assert "add it to the file" in result.stdout
+
+
+def test_unmanaged_collections_are_listed_and_pruned_only_on_request(applied, cli_run, files):
+    (files / "note.yaml").unlink()
+    result = cli_run("plan", str(files), "--detailed-exitcode")
+    assert result.exit_code == 0
+    assert "Unmanaged collections (no file; left alone unless --prune): Note" in result.stdout
+    pruned = plan_json(cli_run, files, "--prune")["steps"]
+    assert [(s["kind"], s["collection"], s["destructive"]) for s in pruned] == [("delete", "Note", True)]
+
+
+def test_in_place_changes_and_additions(applied, cli_run, files):
+    edit(files / "article.yaml", "  ef: 128", "  ef: 200")
+    edit(files / "article.yaml", "description: News articles", "description: All the news")
+    edit(files / "author.yaml", "  - name: tags", "  - name: email\n    dataType: text\n  - name: tags")
+    kinds = {(s["kind"], s["collection"]) for s in plan_json(cli_run, files)["steps"]}
+    assert kinds == {("update", "Article"), ("add-property", "Author")}
+
+
+def test_recreate_reuses_or_reembeds_with_estimates(applied, cli_run, files):
+    articles = applied.collections.get("Article")
+    authors = applied.collections.get("Author")
+    authors.data.insert_many([{"name": f"author {i}"} for i in range(30)])
+    assert articles.batch  # Article's vectorizer points at a port nobody serves: insert with vectors
+    articles.data.insert_many([
+        __import__("weaviate").classes.data.DataObject(properties={"title": f"title {i}", "body": "x" * 50},
+                                                       vector=[0.1] * 384) for i in range(120)])
+    edit(files / "author.yaml", "distance: dot", "distance: cosine")
+    edit(files / "article.yaml", "models/words-384", "models/words-256")
+    steps = {s["collection"]: s for s in plan_json(cli_run, files)["steps"]}
+    author, article = steps["Author"], steps["Article"]
+    assert author["kind"] == article["kind"] == "recreate"
+    assert author["forced_by"] == ["vectorIndexConfig.distance"]
+    assert author["vectors"][0]["action"] == "reuse"
+    assert author["estimate"]["objects"] == 30 and author["estimate"]["embedding_requests"] == 0
+    assert article["forced_by"] == ["vectorizer.endpointURL"]
+    assert article["vectors"][0]["action"] == "re-embed"
+    assert article["estimate"]["objects"] == 120
+    assert article["estimate"]["embedding_requests"] == 2
+    assert article["estimate"]["text_chars"] == 120 * (len("title 1") + 50) or \
+        abs(article["estimate"]["text_chars"] - 120 * 57) < 120 * 2
+    text = cli_run("plan", str(files)).stdout
+    assert "Plan: 0 to create, 0 to change in place, 2 to recreate (re-embed 120 objects; " \
+           "reuse vectors for 30), 0 to delete." in text
+
+
+def test_collection_behind_an_alias_is_known_by_its_logical_name(client, cli_run, files):
+    body = to_rest(EXAMPLES.collections["Author"])
+    client.collections.create_from_dict({**body, "class": "Author_v2"})
+    client.alias.create(alias_name="Author", target_collection="Author_v2")
+    article = to_rest(EXAMPLES.collections["Article"])
+    with pytest.raises(Exception, match="reference property to nonexistent class"):
+        client.collections.create_from_dict(article)  # pinned: references cannot name an alias
+    for prop in article["properties"]:
+        if prop["dataType"] == ["Author"]:
+            prop["dataType"] = ["Author_v2"]
+    client.collections.create_from_dict(article)
+    for name in ("Note", "Product"):
+        client.collections.create_from_dict(to_rest(EXAMPLES.collections[name]))
+    result = cli_run("plan", str(files), "--detailed-exitcode")
+    assert result.exit_code == 0, result.stdout
+
+
+def test_saved_plan_contents_and_no_secrets(client, cli_run, files, tmp_path):
+    secret = "hf_SECRET_never_in_files_1234"
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    result = cli_run("plan", str(files), "--out", str(migrations) + "/", "--header", "X-Extra=wv-SECRET-key",
+                     env={"HUGGINGFACE_APIKEY": secret})
+    assert result.exit_code == 0, result.output
+    [saved] = list(migrations.iterdir())
+    assert saved.name == "0001_create-author-create-note-and-more.json"
+    text = saved.read_text()
+    assert secret not in text and "wv-SECRET-key" not in text
+    document = json.loads(text)
+    assert document["format"] == "schemactl-plan/1"
+    assert len(document["desired_hash"]) == len(document["live_fingerprint"]) == 64
+    assert document["summary"]["create"] == 4
+    assert document["schemactl_version"] and document["checksum"]
+    assert document["steps"][0]["definition"]["name"] == "Author"
+
+
+def test_invalid_files_stop_the_plan(client, cli_run, files):
+    edit(files / "author.yaml", "dataType: text[]", "dataType: txt")
+    result = cli_run("plan", str(files), "--detailed-exitcode")
+    assert result.exit_code == 1
+    assert "author.yaml:" in result.stderr and "unknown data type 'txt'" in result.stderr
+
+
+def test_refused_api_key_is_one_line(cli_run, files):
+    result = cli_run("plan", str(files), "--api-key", "wrong-key")
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("refused the request (401): check --api-key / WEAVIATE_API_KEY")
+
+
+def test_unreachable_is_one_line(weaviate_server, files):
+    result = CliRunner().invoke(cli, ["plan", str(files), "--url", "http://127.0.0.1:9",
+                                      "--detailed-exitcode"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot reach Weaviate at http://127.0.0.1:9")
+
+
+def test_pull_round_trip(applied, cli_run, tmp_path):
+    out = tmp_path / "pulled"
+    result = cli_run("pull", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["article.yaml", "author.yaml", "note.yaml", "product.yaml"]
+    assert validate_paths([out]).ok
+    check = cli_run("plan", str(out), "--detailed-exitcode")
+    assert check.exit_code == 0, check.stdout
+
+
+def test_pull_round_trip_with_non_default_settings(client, cli_run, tmp_path):
+    client.collections.create_from_dict({
+        "class": "Tuned", "description": "non-default everything",
+        "properties": [{"name": "code", "dataType": ["text"], "tokenization": "field", "indexSearchable": False},
+                       {"name": "n", "dataType": ["int"], "indexRangeFilters": True, "indexFilterable": False}],
+        "vectorizer": "none", "vectorIndexType": "hnsw",
+        "vectorIndexConfig": {"distance": "l2-squared", "ef": 77, "efConstruction": 64, "maxConnections": 16,
+                              "bq": {"enabled": True}},
+        "invertedIndexConfig": {"bm25": {"b": 0.5, "k1": 1.1}, "indexTimestamps": True, "indexNullState": True,
+                                "stopwords": {"preset": "none", "additions": ["foo"]}},
+        "replicationConfig": {"asyncEnabled": True},
+    })
+    out = tmp_path / "pulled"
+    assert cli_run("pull", "--out", str(out)).exit_code == 0
+    text = (out / "tuned.yaml").read_text()
+    assert "efConstruction: 64" in text and "l2-squared" in text and "indexTimestamps: true" in text
+    assert "cleanupIntervalSeconds" not in text  # defaults are left out
+    assert cli_run("plan", str(out), "--detailed-exitcode").exit_code == 0
+
+
+def test_pull_refuses_to_overwrite(applied, cli_run, tmp_path):
+    out = tmp_path / "pulled"
+    assert cli_run("pull", "Note", "--out", str(out)).exit_code == 0
+    again = cli_run("pull", "Note", "--out", str(out))
+    assert again.exit_code == 1 and "--force" in again.stderr
