@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .changes import RecreateCollection
 from .connection import Target
-from .diff import diff
+from .diff import diff, unmanaged
 from .errors import SchemactlError
 from .live import LiveState, RestReader, estimate, read_live
 from .loader import find_files
@@ -45,15 +45,16 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
         live = read_live(reader)
         collections = desired.result.collections
         changes = diff(live.collections, collections, physical=live.physical, prune=prune)
-        estimates = {c.collection: estimate(reader, c.physical, live.collections[c.collection], c.reembeds)
+        by_physical = {p: live.collections[n] for n, p in live.physical.items()}
+        estimates = {c.collection: estimate(reader, c.physical, by_physical[c.physical], c.reembeds)
                      for c in changes if isinstance(c, RecreateCollection)}
     finally:
         reader.close()
-    unmanaged = tuple(n for n in live.collections if n not in collections) if not prune else ()
+    not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
     retained = tuple(v for versions in live.retained.values() for v in versions)
     plan = make_plan(changes, target=target.url, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
-                     references=references_of(collections), unmanaged=unmanaged, retained=retained)
+                     references=references_of(collections), unmanaged=not_managed, retained=retained)
     return plan, live
 
 

@@ -37,13 +37,29 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
     physical = physical or {}
     changes: list[Change] = []
     for name in sorted(desired):
-        if name not in live:
+        source = live_source(name, live, desired[name])
+        if source is None:
             changes.append(CreateCollection(name, desired[name]))
         else:
-            changes.extend(diff_collection(live[name], desired[name], physical.get(name, name)))
+            changes.extend(diff_collection(live[source], desired[name], physical.get(source, source)))
     if prune:
-        changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(set(live) - set(desired)))
+        changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired)))
     return tuple(changes)
+
+
+def live_source(name: str, live: Mapping[str, Collection], wanted: Collection) -> str | None:
+    """The live collection `wanted` comes from: its own name, or the one it is renamed from."""
+    if name in live:
+        return name
+    if wanted.renamedFrom in live:
+        return wanted.renamedFrom
+    return None
+
+
+def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection]) -> list[str]:
+    """Live collections no file declares, nor names as the source of a rename."""
+    claimed = set(desired) | {c.renamedFrom for c in desired.values() if c.renamedFrom}
+    return [n for n in live if n not in claimed]
 
 
 def diff_collection(live: Collection, desired: Collection, physical: str) -> list[Change]:

@@ -48,7 +48,7 @@ def property_defaults(data_type: str) -> dict:
 
 def canonical(collection: Collection) -> dict:
     """Fully explicit, JSON-like form: properties and vectors keyed by name, lists for types."""
-    c = collection.model_dump(mode="json", exclude_none=True)
+    c = collection.model_dump(mode="json", exclude_none=True, exclude={"renamedFrom"})
     uses_module = _uses_text_module(c)
     c["properties"] = {p["name"]: _property(p, uses_module) for p in c.get("properties", [])}
     if "vectors" in c:

@@ -8,7 +8,7 @@ from .spec import (Collection, HuggingFaceVectorizer, Model, NamedVector, Nested
 def to_rest(collection: Collection) -> dict:
     """The exact REST class JSON for `collection`; unset fields are left to the server."""
     c = collection
-    body: dict = {"class": c.name}
+    body: dict = {"class": c.name}  # renamedFrom is schemactl's own: never sent
     _put(body, "description", c.description)
     modules = vectorizer_modules(c)
     body["properties"] = [_property(p, modules) for p in c.properties]

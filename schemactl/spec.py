@@ -297,6 +297,7 @@ class Collection(Model):
     model_config = ConfigDict(json_schema_extra=_collection_schema)
 
     name: Annotated[str, Field(pattern=COLLECTION_NAME)]
+    renamedFrom: Annotated[str, Field(pattern=COLLECTION_NAME)] | None = None  # plan a rename
     description: str | None = None
     properties: tuple[Property, ...] = ()
     vectorizer: Vectorizer | None = None

@@ -134,3 +134,15 @@ def test_diff_is_deterministic():
     desired = {"B": col(name="B"), "A": col(name="A")}
     assert [c.collection for c in diff({}, desired)] == ["A", "B"]
     assert diff({}, desired) == diff({}, dict(reversed(desired.items())))
+
+
+@pytest.mark.parametrize("class_name_vectorized, action", [(False, "reuse"), (True, "re-embed")])
+def test_rename_recreates_and_reuses_vectors_unless_the_class_name_is_vectorized(class_name_vectorized, action):
+    vectorizer = {**BASE["vectorizer"], "vectorizeClassName": class_name_vectorized}
+    live = {"Article": col(vectorizer=vectorizer)}
+    desired = {"Story": col(name="Story", renamedFrom="Article", vectorizer=vectorizer)}
+    [change] = diff(live, desired, physical={"Article": "Article"}, prune=True)
+    assert isinstance(change, RecreateCollection)
+    assert (change.collection, change.physical) == ("Story", "Article")
+    assert [f.path for f in change.reasons] == ["name"]
+    assert vectors_of(change) == {"default": action}

@@ -221,3 +221,49 @@ def test_pull_refuses_to_overwrite(applied, cli_run, tmp_path):
     assert cli_run("pull", "Note", "--out", str(out)).exit_code == 0
     again = cli_run("pull", "Note", "--out", str(out))
     assert again.exit_code == 1 and "--force" in again.stderr
+
+
+@pytest.mark.parametrize("class_name_vectorized, action", [(False, "reuse"), (True, "re-embed")])
+def test_rename_plan(client, cli_run, tmp_path, class_name_vectorized, action):
+    flag = str(class_name_vectorized).lower()
+    (tmp_path / "old.yaml").write_text(
+        "name: Draft\nproperties:\n  - name: text\n    dataType: text\nvectorizer:\n"
+        f"  module: text2vec-huggingface\n  endpointURL: http://127.0.0.1:9/models/a\n  vectorizeClassName: {flag}\n")
+    client.collections.create_from_dict(to_rest(validate_paths([tmp_path]).collections["Draft"]))
+    client.collections.get("Draft").data.insert({"text": "hello"}, vector=[0.5] * 64)
+    (tmp_path / "old.yaml").write_text((tmp_path / "old.yaml").read_text().replace(
+        "name: Draft\n", "name: Memo\nrenamedFrom: Draft\n"))
+    document = plan_json(cli_run, tmp_path)
+    [step] = document["steps"]
+    assert (step["kind"], step["collection"], step["physical"]) == ("recreate", "Memo", "Draft")
+    assert step["forced_by"] == ["name"] and step["vectors"][0]["action"] == action
+    assert step["estimate"]["objects"] == 1
+    assert document["unmanaged"] == []
+
+
+def test_add_named_vector_is_planned_in_place(client, cli_run, tmp_path):
+    spec = ("name: Multi\nproperties:\n  - name: text\n    dataType: text\nvectors:\n"
+            "  first:\n    vectorizer:\n      module: none\n")
+    (tmp_path / "multi.yaml").write_text(spec)
+    client.collections.create_from_dict(to_rest(validate_paths([tmp_path]).collections["Multi"]))
+    (tmp_path / "multi.yaml").write_text(spec + "  second:\n    vectorizer:\n      module: none\n"
+                                         "    vectorIndexType: flat\n")
+    [step] = plan_json(cli_run, tmp_path)["steps"]
+    assert (step["kind"], step["vector_name"]) == ("add-named-vector", "second")
+
+
+def test_multi_tenant_estimate_counts_per_tenant(client, cli_run, tmp_path):
+    from weaviate.classes.tenants import Tenant
+
+    spec = ("name: Notes\nproperties:\n  - name: text\n    dataType: text\nvectorizer:\n  module: none\n"
+            "multiTenancyConfig:\n  enabled: true\n")
+    (tmp_path / "notes.yaml").write_text(spec)
+    client.collections.create_from_dict(to_rest(validate_paths([tmp_path]).collections["Notes"]))
+    notes = client.collections.get("Notes")
+    notes.tenants.create([Tenant(name="acme"), Tenant(name="globex")])
+    notes.with_tenant("acme").data.insert_many([{"text": f"a{i}"} for i in range(3)])
+    notes.with_tenant("globex").data.insert_many([{"text": f"g{i}"} for i in range(5)])
+    (tmp_path / "notes.yaml").write_text(spec + "vectorIndexConfig:\n  distance: dot\n")
+    [step] = plan_json(cli_run, tmp_path)["steps"]
+    assert step["estimate"]["per_tenant"] == {"acme": 3, "globex": 5}
+    assert step["estimate"]["objects"] == 8

@@ -1,0 +1,37 @@
+"""Rendering: every change type has a renderer; colours only when asked."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from schemactl.changes import CHANGE_TYPES
+from schemactl.diff import diff
+from schemactl.plan import make_plan
+from schemactl.render import IN_SYNC, describe, render_json, render_text
+from schemactl.validate import parse_collection
+
+ARTICLE = parse_collection({"name": "Article", "properties": [{"name": "t", "dataType": "text"}],
+                            "vectorizer": {"module": "none"}})
+
+
+def plan_of(changes):
+    return make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l")
+
+
+@pytest.mark.parametrize("kind", CHANGE_TYPES, ids=lambda k: k.__name__)
+def test_every_change_type_has_a_renderer(kind):
+    assert kind in describe.registry
+
+
+def test_colour_only_when_asked():
+    plan = plan_of(diff({}, {"Article": ARTICLE}))
+    assert "\x1b[" in render_text(plan, color=True)
+    assert "\x1b[" not in render_text(plan, color=False)
+    assert render_text(plan).splitlines()[-1] == \
+        "Plan: 1 to create, 0 to change in place, 0 to recreate, 0 to delete."
+
+
+def test_in_sync_message_and_json():
+    plan = plan_of(diff({"Article": ARTICLE}, {"Article": ARTICLE}))
+    assert render_text(plan) == IN_SYNC + "\n"
+    assert '"steps": []' in render_json(plan)
