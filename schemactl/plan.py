@@ -53,10 +53,6 @@ class Plan:
     created_at: str = ""
 
     @property
-    def executable(self) -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if s.change.executable)
-
-    @property
     def has_changes(self) -> bool:
         return bool(self.steps)
 

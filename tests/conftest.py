@@ -1,7 +1,6 @@
 """Shared fixtures: a real Weaviate v1.39.0 and the dev embedding endpoint, started once per run."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from schemactl.changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
-                               PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
+from schemactl.changes import (AddNamedVector, CreateCollection, DeleteCollection,
+                               PropertyOnlyInCluster, RecreateCollection)
 from schemactl.diff import diff
 from schemactl.validate import parse_collection
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from schemactl.changes import CHANGE_TYPES
 from schemactl.diff import diff
