@@ -78,3 +78,15 @@ def pull(target: Target, names: list[str]) -> dict[str, str]:
         data = minimal(live.collections[name]).model_dump(mode="json", exclude_none=True)
         out[name] = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return out
+
+
+def apply(plan: Plan, target: Target, on_step=lambda step, status: None):
+    """Execute `plan` against the cluster it was computed for; returns apply.Report."""
+    from .apply import Context, apply_plan
+
+    reader = RestReader(target)
+    try:
+        live = read_live(reader)
+        return apply_plan(plan, Context(reader, dict(live.physical)), on_step)
+    finally:
+        reader.close()

@@ -186,6 +186,55 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
         sys.exit(EXIT_CHANGES if computed.has_changes else EXIT_OK)
 
 
+@cli.command("apply")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@connection_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+def apply_command(paths, target, auto_approve: bool) -> None:
+    """Plan, show the plan, ask, then apply it (creates, added properties and vectors, in-place updates).
+
+    PATHS are files or directories (default: schemas/). Without a terminal, --auto-approve is required.
+
+    \b
+    Example:
+      schemactl apply schemas/ --auto-approve
+    """
+    from . import api
+    from .apply import unsupported_steps
+    from .render import render_text
+
+    try:
+        computed, _ = api.compute_plan(list(paths) or [Path("schemas")], target)
+    except api.InvalidFiles as error:
+        print_invalid(error)
+        raise
+    if not any(s.change.executable for s in computed.steps):
+        click.echo(render_text(computed, color=use_color()), nl=False)
+        return
+    click.echo(render_text(computed, color=use_color()))
+    blocked = unsupported_steps(computed)
+    if blocked:
+        names = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in blocked)
+        raise SchemactlError(f"this version of apply cannot run data migrations or deletions yet ({names}); "
+                             "nothing was changed")
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            raise SchemactlError("refusing to apply without confirmation: no terminal; pass --auto-approve")
+        if not click.confirm("Apply these changes?", default=False):
+            raise SchemactlError("not applied")
+    report = api.apply(computed, target, on_step=_echo_step)
+    if not report.ok:
+        pending = ", ".join(f"{s.change.kind} {s.change.collection}" for s in report.pending) or "none"
+        raise SchemactlError(f"step {report.failed.number} failed: {report.error} "
+                             f"(applied {len(report.applied)}; not attempted: {pending})")
+    click.echo(f"Apply complete: {len(report.applied)} step(s) applied.")
+
+
+def _echo_step(step, status: str) -> None:
+    if status != "start":
+        click.echo(f"  {status}: step {step.number} {step.change.kind} {step.change.collection}", err=True)
+
+
 @cli.command()
 @click.argument("names", nargs=-1)
 @connection_options

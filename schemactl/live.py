@@ -57,16 +57,28 @@ class RestReader:
             raise SchemactlError(f"GET {path} did not answer JSON; is {self.target.url} Weaviate?") from None
 
     def post(self, path: str, body: dict) -> dict:
+        return self.send("POST", path, body, f"POST {path}")
+
+    def send(self, method: str, path: str, body: dict, what: str) -> dict:
+        """A write; SchemactlError with the server's own message when it refuses."""
         try:
-            reply = self.http.post(path, json=body)
+            reply = self.http.request(method, path, json=body)
         except httpx.HTTPError as error:
             raise ConnectionFailed(f"cannot reach Weaviate at {self.target.url}: {error}") from None
         if reply.status_code >= 400:
-            raise SchemactlError(f"POST {path} failed with {reply.status_code}: {reply.text[:300]}")
-        return reply.json()
+            raise SchemactlError(f"{what} failed ({reply.status_code}): {_server_message(reply)}")
+        return reply.json() if reply.content else {}
 
     def close(self) -> None:
         self.http.close()
+
+
+def _server_message(reply: httpx.Response) -> str:
+    try:
+        errors = reply.json().get("error") or []
+        return "; ".join(e.get("message", "") for e in errors) or reply.text[:300]
+    except (ValueError, AttributeError):
+        return reply.text[:300]
 
 
 def read_live(reader: RestReader) -> LiveState:

@@ -58,7 +58,10 @@ def canonical(collection: Collection) -> dict:
         c["vectorIndexType"] = c.get("vectorIndexType", "hnsw")
         c["vectorIndexConfig"] = _index(c["vectorIndexType"], c.get("vectorIndexConfig", {}))
     c["invertedIndexConfig"] = merged(INVERTED, c.get("invertedIndexConfig", {}))
-    c["replicationConfig"] = merged(REPLICATION, c.get("replicationConfig", {}))
+    replication = c.get("replicationConfig", {})
+    # The server turns async replication on by itself once there is more than one replica.
+    c["replicationConfig"] = merged({**REPLICATION, "asyncEnabled": replication.get("factor", 1) > 1},
+                                    replication)
     c["multiTenancyConfig"] = merged(MULTI_TENANCY, c.get("multiTenancyConfig", {}))
     if c["multiTenancyConfig"]["enabled"]:
         c.pop("shardingConfig", None)  # the server reports zeros; tenants are the shards
