@@ -14,6 +14,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
                       PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
 from .errors import SchemactlError
 from .live import RestReader
+from .normalize import merged
 from .plan import Plan, Step
 from .rest import to_rest
 
@@ -115,7 +116,7 @@ def _(change: UpdateInPlace, ctx: Context) -> None:
     physical = ctx.physical[change.collection]
     current = ctx.reader.get(f"/v1/schema/{physical}")
     desired = physical_references(to_rest(change.definition), ctx.physical)
-    updated = overlay(current, {k: v for k, v in desired.items() if k not in ("class", "properties")})
+    updated = merged(current, {k: v for k, v in desired.items() if k not in ("class", "properties")})
     by_name = {p["name"]: p for p in desired.get("properties", [])}
     for prop in updated.get("properties", []):
         if prop["name"] in by_name and "description" in by_name[prop["name"]]:
@@ -146,14 +147,6 @@ def physical_references(body: dict, physical: dict[str, str]) -> dict:
     for prop in body.get("properties", []):
         prop["dataType"] = [physical.get(t, t) for t in prop["dataType"]]
     return body
-
-
-def overlay(base: dict, top: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in top.items():
-        out[key] = overlay(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
-            else copy.deepcopy(value)
-    return out
 
 
 def _text_modules(class_json: dict) -> list[str]:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import shutil
+
 import pytest
+from click.testing import CliRunner
 
 import schemactl.connection  # noqa: F401  (quiets weaviate-client's import-time warning)
 import weaviate
@@ -29,3 +32,30 @@ def client(weaviate_server, embedder):
     yield connection
     wipe(connection)
     connection.close()
+
+
+@pytest.fixture
+def cli_run(weaviate_server):
+    """schemactl through CliRunner, pointed at the test server."""
+    def run(*args: str, env: dict | None = None, stdin: str | None = None):
+        from schemactl.cli import cli
+
+        connection = ["--url", weaviate_server.url, "--grpc-port", str(weaviate_server.ports.grpc)]
+        return CliRunner().invoke(cli, [*args, *connection], env=env, input=stdin, catch_exceptions=False)
+    return run
+
+
+@pytest.fixture
+def files(tmp_path):
+    """An editable copy of schemas/."""
+    from tests.conftest import REPO
+
+    target = tmp_path / "schemas"
+    shutil.copytree(REPO / "schemas", target)
+    return target
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))

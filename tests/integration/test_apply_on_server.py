@@ -2,89 +2,63 @@
 from __future__ import annotations
 
 import json
-import shutil
 
-import pytest
-from click.testing import CliRunner
-
-from schemactl.cli import cli
-from tests.conftest import REPO
+from tests.integration.conftest import edit
 
 
-@pytest.fixture
-def run(weaviate_server):
-    def invoke(*args: str, stdin: str | None = None):
-        connection = ["--url", weaviate_server.url, "--grpc-port", str(weaviate_server.ports.grpc)]
-        return CliRunner().invoke(cli, [*args, *connection], input=stdin, catch_exceptions=False)
-    return invoke
-
-
-@pytest.fixture
-def files(tmp_path):
-    target = tmp_path / "schemas"
-    shutil.copytree(REPO / "schemas", target)
-    return target
-
-
-def edit(path, old, new):
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-
-
-def converged(run, files) -> bool:
-    result = run("plan", str(files), "--detailed-exitcode")
+def converged(cli_run, files) -> bool:
+    result = cli_run("plan", str(files), "--detailed-exitcode")
     return result.exit_code == 0
 
 
-def test_apply_creates_physical_collections_behind_aliases(client, run, files):
-    result = run("apply", str(files), "--auto-approve")
+def test_apply_creates_physical_collections_behind_aliases(client, cli_run, files):
+    result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "Apply complete: 4 step(s) applied." in result.stdout
     aliases = {a: t.collection for a, t in client.alias.list_all().items()}
     assert aliases == {"Article": "Article_v1", "Author": "Author_v1", "Note": "Note_v1", "Product": "Product_v1"}
     article = client.collections.get("Article_v1").config.get()
     assert [r.target_collections for r in article.references] == [["Author_v1"]]
-    assert converged(run, files)
+    assert converged(cli_run, files)
 
 
-def test_apply_in_place_changes_then_converges(client, run, files):
-    assert run("apply", str(files), "--auto-approve").exit_code == 0
+def test_apply_in_place_changes_then_converges(client, cli_run, files):
+    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     edit(files / "article.yaml", "  ef: 128", "  ef: 300")
     edit(files / "article.yaml", "description: News articles", "description: Every article")
     edit(files / "article.yaml", "    b: 0.75", "    b: 0.6")
     edit(files / "author.yaml", "  - name: tags", "  - name: email\n    dataType: text\n  - name: tags")
     edit(files / "product.yaml", "vectors:\n", "vectors:\n  sku_vector:\n    vectorizer:\n      module: none\n")
-    plan = json.loads(run("plan", str(files), "--json").stdout)
+    plan = json.loads(cli_run("plan", str(files), "--json").stdout)
     assert {s["kind"] for s in plan["steps"]} == {"update", "add-property", "add-named-vector"}
-    result = run("apply", str(files), "--auto-approve")
+    result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert converged(run, files)
+    assert converged(cli_run, files)
     config = client.collections.get("Article").config.get()
     assert config.vector_index_config.ef == 300 and config.description == "Every article"
     assert config.inverted_index_config.bm25.b == 0.6
 
 
-def test_apply_refuses_without_a_terminal_or_approval(client, run, files):
-    result = run("apply", str(files))
+def test_apply_refuses_without_a_terminal_or_approval(client, cli_run, files):
+    result = cli_run("apply", str(files))
     assert result.exit_code == 1
     assert "pass --auto-approve" in result.stderr
     assert client.collections.list_all() == {}
 
 
-def test_apply_refuses_data_migrations_for_now_and_changes_nothing(client, run, files):
-    assert run("apply", str(files), "--auto-approve").exit_code == 0
+def test_apply_refuses_data_migrations_for_now_and_changes_nothing(client, cli_run, files):
+    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     edit(files / "author.yaml", "distance: dot", "distance: cosine")
     edit(files / "article.yaml", "  ef: 128", "  ef: 300")
-    result = run("apply", str(files), "--auto-approve")
+    result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 1
     assert "cannot run data migrations or deletions yet (step 2 recreate Author)" in result.stderr
     assert client.collections.get("Article").config.get().vector_index_config.ef == 128
 
 
-def test_apply_stops_at_a_refused_step_and_reports_the_rest(client, run, files):
+def test_apply_stops_at_a_refused_step_and_reports_the_rest(client, cli_run, files):
     client.collections.create_from_dict({"class": "Article_v1"})  # in the way of Article's first version
-    result = run("apply", str(files), "--auto-approve")
+    result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 1
     last = result.stderr.splitlines()[-1]
     assert last.startswith("error: step 4 failed: create collection Article_v1 failed (422):")
@@ -92,11 +66,11 @@ def test_apply_stops_at_a_refused_step_and_reports_the_rest(client, run, files):
     assert set(client.collections.list_all()) == {"Article_v1", "Author_v1", "Note_v1", "Product_v1"}
 
 
-def test_replication_factor_change_converges(client, run, files):
+def test_replication_factor_change_converges(client, cli_run, files):
     """Pinned: raising the factor makes the server enable async replication on its own."""
-    assert run("apply", str(files), "--auto-approve").exit_code == 0
+    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     with open(files / "note.yaml", "a") as note:
         note.write("replicationConfig:\n  factor: 2\n")
-    assert run("apply", str(files), "--auto-approve").exit_code == 0
+    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     assert client.collections.get("Note").config.get().replication_config.async_enabled is True
-    assert converged(run, files)
+    assert converged(cli_run, files)

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,17 +11,10 @@ from schemactl.cli import cli
 from schemactl.rest import to_rest
 from schemactl.validate import validate_paths
 from tests.conftest import REPO
+from tests.integration.conftest import edit
 
 EXAMPLES = validate_paths([REPO / "schemas"])
 ORDER = ["Author", "Article", "Note", "Product"]
-
-
-@pytest.fixture
-def cli_run(weaviate_server):
-    def run(*args: str, env: dict | None = None):
-        connection = ["--url", weaviate_server.url, "--grpc-port", str(weaviate_server.ports.grpc)]
-        return CliRunner().invoke(cli, [*args, *connection], env=env, catch_exceptions=False)
-    return run
 
 
 @pytest.fixture
@@ -32,20 +23,6 @@ def applied(client):
     for name in ORDER:
         client.collections.create_from_dict(to_rest(EXAMPLES.collections[name]))
     return client
-
-
-@pytest.fixture
-def files(tmp_path):
-    """An editable copy of schemas/."""
-    target = tmp_path / "schemas"
-    shutil.copytree(REPO / "schemas", target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 def plan_json(cli_run, files, *extra) -> dict:
