@@ -80,13 +80,12 @@ def pull(target: Target, names: list[str]) -> dict[str, str]:
     return out
 
 
-def apply(plan: Plan, target: Target, on_step=lambda step, status: None):
-    """Execute `plan` against the cluster it was computed for; returns apply.Report."""
+def apply(plan: Plan, live: LiveState, target: Target, on_step=lambda step, status: None):
+    """Execute `plan` against the cluster state it was computed from; returns apply.Report."""
     from .apply import Context, apply_plan
 
     reader = RestReader(target)
     try:
-        live = read_live(reader)
-        return apply_plan(plan, Context(reader, dict(live.physical)), on_step)
+        return apply_plan(plan, Context(reader, dict(live.physical), dict(live.collections)), on_step)
     finally:
         reader.close()

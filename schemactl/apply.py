@@ -16,7 +16,8 @@ from .errors import SchemactlError
 from .live import RestReader
 from .normalize import merged
 from .plan import Plan, Step
-from .rest import to_rest
+from .rest import named_vector_to_rest, property_to_rest, to_rest, vectorizer_modules
+from .spec import Collection
 
 
 class NotYetSupported(SchemactlError):
@@ -39,6 +40,7 @@ class Report:
 class Context:
     reader: RestReader
     physical: dict[str, str]  # logical -> physical, updated as collections are created
+    live: dict[str, Collection]  # logical -> live definition, as the plan was computed against
 
 
 def first_physical_name(logical: str) -> str:
@@ -77,37 +79,26 @@ def _(change: CreateCollection, ctx: Context) -> None:
     physical = first_physical_name(change.collection)
     body = physical_references(to_rest(change.definition), ctx.physical)
     body["class"] = physical
-    _call(ctx, "POST", "/v1/schema", body, f"create collection {physical}")
-    _call(ctx, "POST", "/v1/aliases", {"alias": change.collection, "class": physical},
-          f"create alias {change.collection} -> {physical}")
+    ctx.reader.send("POST", "/v1/schema", body, f"create collection {physical}")
+    ctx.reader.send("POST", "/v1/aliases", {"alias": change.collection, "class": physical},
+                    f"create alias {change.collection} -> {physical}")
     ctx.physical[change.collection] = physical
 
 
 @execute.register
 def _(change: AddProperty, ctx: Context) -> None:
     physical = ctx.physical[change.collection]
-    from .spec import Collection
-
-    probe = Collection(name=change.collection, properties=(change.property,))
-    body = physical_references(to_rest(probe), ctx.physical)["properties"][0]
-    current = ctx.reader.get(f"/v1/schema/{physical}")
-    body.pop("moduleConfig", None)
-    modules = _text_modules(current)
-    if change.property.vectorizer is not None and modules:
-        settings = change.property.vectorizer.model_dump(exclude_none=True)
-        body["moduleConfig"] = {m: dict(settings) for m in modules}
-    _call(ctx, "POST", f"/v1/schema/{physical}/properties", body, f"add property {change.property.name}")
+    body = property_to_rest(change.property, vectorizer_modules(ctx.live[change.collection]))
+    body = physical_references({"properties": [body]}, ctx.physical)["properties"][0]
+    ctx.reader.send("POST", f"/v1/schema/{physical}/properties", body, f"add property {change.property.name}")
 
 
 @execute.register
 def _(change: AddNamedVector, ctx: Context) -> None:
     physical = ctx.physical[change.collection]
-    from .spec import Collection
-
-    probe = Collection(name=change.collection, vectors={change.vector_name: change.vector})
     current = ctx.reader.get(f"/v1/schema/{physical}")
-    current.setdefault("vectorConfig", {})[change.vector_name] = to_rest(probe)["vectorConfig"][change.vector_name]
-    _call(ctx, "PUT", f"/v1/schema/{physical}", current, f"add named vector {change.vector_name}")
+    current.setdefault("vectorConfig", {})[change.vector_name] = named_vector_to_rest(change.vector)
+    ctx.reader.send("PUT", f"/v1/schema/{physical}", current, f"add named vector {change.vector_name}")
 
 
 @execute.register
@@ -121,7 +112,7 @@ def _(change: UpdateInPlace, ctx: Context) -> None:
     for prop in updated.get("properties", []):
         if prop["name"] in by_name and "description" in by_name[prop["name"]]:
             prop["description"] = by_name[prop["name"]]["description"]
-    _call(ctx, "PUT", f"/v1/schema/{physical}", updated, f"update {physical}")
+    ctx.reader.send("PUT", f"/v1/schema/{physical}", updated, f"update {physical}")
 
 
 @execute.register
@@ -147,13 +138,3 @@ def physical_references(body: dict, physical: dict[str, str]) -> dict:
     for prop in body.get("properties", []):
         prop["dataType"] = [physical.get(t, t) for t in prop["dataType"]]
     return body
-
-
-def _text_modules(class_json: dict) -> list[str]:
-    modules = [next(iter(v["vectorizer"])) for v in (class_json.get("vectorConfig") or {}).values()]
-    modules.append(class_json.get("vectorizer") or "none")
-    return sorted({m for m in modules if m != "none"})
-
-
-def _call(ctx: Context, method: str, path: str, body: dict, what: str) -> None:
-    ctx.reader.send(method, path, body, what)

@@ -146,9 +146,16 @@ def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def print_invalid(error) -> None:
-    for finding in error.result.findings:
-        click.echo(str(finding), err=True)
+def plan_or_report(paths, target, *, prune: bool = False):
+    """(plan, live state) for PATHS; invalid files print every finding to stderr, then exit 1."""
+    from .api import InvalidFiles, compute_plan
+
+    try:
+        return compute_plan(list(paths) or [Path("schemas")], target, prune=prune)
+    except InvalidFiles as error:
+        for finding in error.result.findings:
+            click.echo(str(finding), err=True)
+        raise
 
 
 @cli.command()
@@ -169,15 +176,10 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
     Example:
       schemactl plan schemas/ --detailed-exitcode --out migrations/
     """
-    from .api import InvalidFiles, compute_plan
     from .render import render_json, render_text
     from .saved import save_plan
 
-    try:
-        computed, _ = compute_plan(list(paths) or [Path("schemas")], target, prune=prune)
-    except InvalidFiles as error:
-        print_invalid(error)
-        raise
+    computed, _ = plan_or_report(paths, target, prune=prune)
     click.echo(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
     if out is not None:
         saved = save_plan(computed, out)
@@ -203,11 +205,7 @@ def apply_command(paths, target, auto_approve: bool) -> None:
     from .apply import unsupported_steps
     from .render import render_text
 
-    try:
-        computed, _ = api.compute_plan(list(paths) or [Path("schemas")], target)
-    except api.InvalidFiles as error:
-        print_invalid(error)
-        raise
+    computed, live = plan_or_report(paths, target)
     if not any(s.change.executable for s in computed.steps):
         click.echo(render_text(computed, color=use_color()), nl=False)
         return
@@ -222,7 +220,7 @@ def apply_command(paths, target, auto_approve: bool) -> None:
             raise SchemactlError("refusing to apply without confirmation: no terminal; pass --auto-approve")
         if not click.confirm("Apply these changes?", default=False):
             raise SchemactlError("not applied")
-    report = api.apply(computed, target, on_step=_echo_step)
+    report = api.apply(computed, live, target, on_step=_echo_step)
     if not report.ok:
         pending = ", ".join(f"{s.change.kind} {s.change.collection}" for s in report.pending) or "none"
         raise SchemactlError(f"step {report.failed.number} failed: {report.error} "
@@ -250,14 +248,14 @@ def pull(names, target, out_dir: Path, force: bool) -> None:
     """
     from . import api
 
-    files = api.pull(target, list(names))
-    existing = [out_dir / f"{n.lower()}.yaml" for n in files if (out_dir / f"{n.lower()}.yaml").exists()]
+    files = {out_dir / f"{name.lower()}.yaml": text for name, text in api.pull(target, list(names)).items()}
+    existing = [path for path in files if path.exists()]
     if existing and not force:
         raise SchemactlError(f"{', '.join(map(str, existing))} already exist; pass --force to overwrite")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (out_dir / f"{name.lower()}.yaml").write_text(text)
-        click.echo(f"wrote {out_dir / (name.lower() + '.yaml')}")
+    for path, text in files.items():
+        path.write_text(text)
+        click.echo(f"wrote {path}")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from .rest import vectorizer_modules
 from .spec import TEXT_TYPES, Collection
 
 HF = "text2vec-huggingface"
@@ -49,7 +50,7 @@ def property_defaults(data_type: str) -> dict:
 def canonical(collection: Collection) -> dict:
     """Fully explicit, JSON-like form: properties and vectors keyed by name, lists for types."""
     c = collection.model_dump(mode="json", exclude_none=True, exclude={"renamedFrom"})
-    uses_module = _uses_text_module(c)
+    uses_module = bool(vectorizer_modules(collection))
     c["properties"] = {p["name"]: _property(p, uses_module) for p in c.get("properties", [])}
     if "vectors" in c:
         c["vectors"] = {name: _named_vector(v) for name, v in c["vectors"].items()}
@@ -101,12 +102,6 @@ def merged(defaults: dict, values: dict) -> dict:
         out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
             else copy.deepcopy(value)
     return out
-
-
-def _uses_text_module(c: dict) -> bool:
-    modules = [v["vectorizer"]["module"] for v in c.get("vectors", {}).values()]
-    modules.append((c.get("vectorizer") or {}).get("module", "none"))
-    return any(m != "none" for m in modules)
 
 
 def _property(p: dict, uses_module: bool) -> dict:

@@ -11,9 +11,9 @@ def to_rest(collection: Collection) -> dict:
     body: dict = {"class": c.name}  # renamedFrom is schemactl's own: never sent
     _put(body, "description", c.description)
     modules = vectorizer_modules(c)
-    body["properties"] = [_property(p, modules) for p in c.properties]
+    body["properties"] = [property_to_rest(p, modules) for p in c.properties]
     if c.vectors is not None:
-        body["vectorConfig"] = {name: _named_vector(v) for name, v in c.vectors.items()}
+        body["vectorConfig"] = {name: named_vector_to_rest(v) for name, v in c.vectors.items()}
     else:
         if c.vectorizer is not None:
             body["vectorizer"] = c.vectorizer.module
@@ -35,12 +35,13 @@ def vectorizer_modules(c: Collection) -> list[str]:
     return sorted({m for m in found if m != "none"})
 
 
-def _property(p: NestedProperty, modules: list[str]) -> dict:
+def property_to_rest(p: NestedProperty, modules: list[str]) -> dict:
+    """One property's REST JSON; per-property vectorizer settings go to each of `modules`."""
     body: dict = {"name": p.name, "dataType": list(p.data_types)}
     for key in ("description", "tokenization", "indexFilterable", "indexSearchable", "indexRangeFilters"):
         _put(body, key, getattr(p, key))
     if p.nestedProperties is not None:
-        body["nestedProperties"] = [_property(n, []) for n in p.nestedProperties]
+        body["nestedProperties"] = [property_to_rest(n, []) for n in p.nestedProperties]
     vectorization = p.vectorizer if isinstance(p, Property) else None
     if vectorization is not None and modules:
         settings = _dump(vectorization)
@@ -49,7 +50,7 @@ def _property(p: NestedProperty, modules: list[str]) -> dict:
     return body
 
 
-def _named_vector(v: NamedVector) -> dict:
+def named_vector_to_rest(v: NamedVector) -> dict:
     settings = _module_settings(v.vectorizer) or {}
     if v.sourceProperties is not None:
         settings["properties"] = list(v.sourceProperties)

@@ -1,12 +1,11 @@
-"""Saved plan files: write them (auto-named under migrations/) and read them back, checked."""
+"""Saved plan files: write them, auto-named under migrations/."""
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
 
-from .errors import SchemactlError
-from .plan import FORMAT, Plan, checksum, to_document
+from .plan import Plan, to_document
 
 NUMBERED = re.compile(r"^(\d{4})_.*\.json$")
 
@@ -35,18 +34,3 @@ def slug(plan: Plan) -> str:
             parts.append(part)
     text = "-".join(parts[:2]) + ("-and-more" if len(parts) > 2 else "")
     return re.sub(r"[^a-z0-9-]+", "-", text).strip("-")
-
-
-def load_plan_document(path: Path) -> dict:
-    """A saved plan, its format and checksum verified; SchemactlError says what is wrong."""
-    try:
-        document = json.loads(path.read_text())
-    except OSError as error:
-        raise SchemactlError(f"cannot read plan file {path}: {error.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise SchemactlError(f"{path} is not a plan file (not JSON: {error})") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise SchemactlError(f"{path} is not a schemactl plan (expected format {FORMAT!r})")
-    if document.get("checksum") != checksum(document):
-        raise SchemactlError(f"{path} was modified after it was saved (checksum mismatch)")
-    return document
