@@ -6,12 +6,15 @@ references are written with physical names.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass, field
 from functools import singledispatch
+from typing import Callable
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
                       PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
+from .connection import Target
 from .errors import SchemactlError
 from .live import RestReader
 from .normalize import merged
@@ -21,7 +24,7 @@ from .spec import Collection
 
 
 class NotYetSupported(SchemactlError):
-    """A step kind this version of apply cannot execute."""
+    """A change type without an executor."""
 
 
 @dataclass
@@ -30,32 +33,80 @@ class Report:
     pending: list[Step] = field(default_factory=list)
     failed: Step | None = None
     error: str = ""
+    skipped: list[Step] = field(default_factory=list)  # done by an earlier, interrupted run
+    already_applied_at: str = ""  # the plan was applied before: nothing was done
 
     @property
     def ok(self) -> bool:
         return self.failed is None and not self.pending
 
 
+@contextlib.contextmanager
+def no_progress(label: str, total: int | None, done: int):
+    yield lambda n: None
+
+
 @dataclass
 class Context:
     reader: RestReader
+    target: Target
     physical: dict[str, str]  # logical -> physical, updated as collections are created
     live: dict[str, Collection]  # logical -> live definition, as the plan was computed against
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> physical, kept current
+    classes: set[str] = field(default_factory=set)  # physical collections that exist
+    allow_destructive: bool = False
+    progress: Callable = no_progress  # (label, total, done) -> context manager yielding advance(n)
+    notice: Callable[[str], None] = lambda message: None
+    failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied
+    _client: object = None
+
+    def client(self):
+        """The v4 client (gRPC) for data movement, opened on first use."""
+        if self._client is None:
+            from .connection import connect
+            self._client = connect(self.target)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
 
-def first_physical_name(logical: str) -> str:
-    return f"{logical}_v1"
+def destructive_steps(plan: Plan) -> list[Step]:
+    """Steps that delete a collection: deletes, and the first cutover of a collection made
+    outside schemactl (its name must be freed for the alias)."""
+    return [s for s in plan.steps if s.change.destructive or
+            (isinstance(s.change, RecreateCollection) and s.change.physical == s.change.collection)]
 
 
-def unsupported_steps(plan: Plan) -> list[Step]:
-    return [s for s in plan.steps if isinstance(s.change, (RecreateCollection, DeleteCollection))]
+def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
+    """Why a plan must not run at all; checked before anything changes."""
+    problems = []
+    recreated = {s.change.collection: s.change for s in plan.steps if isinstance(s.change, RecreateCollection)}
+    for step in plan.steps:
+        c = step.change
+        if isinstance(c, PropertyOnlyInCluster) and c.collection in recreated:
+            problems.append(f"{c.collection}.{c.property_name} exists only in the cluster: recreating "
+                            f"{c.collection} would drop its values; add it to the file first")
+    for name, change in recreated.items():
+        own = {name, change.definition.renamedFrom} - {None}
+        for other, definition in live.items():
+            targets = {t for p in definition.properties if p.is_reference for t in p.data_types}
+            if other not in own and targets & own:
+                problems.append(f"{other} has references to {name}: recreating {name} would leave them "
+                                "pointing at the old version, which this version cannot move")
+    return problems
 
 
-def apply_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None) -> Report:
-    """Run the executable steps in order; stop at the first failure and report the rest."""
+def apply_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,
+               done: frozenset[int] = frozenset(), on_done=lambda step: None) -> Report:
+    """Run the executable steps in order (skipping those in `done`); stop at the first failure."""
     report = Report()
     steps = [s for s in plan.steps if s.change.executable]
     for index, step in enumerate(steps):
+        if step.number in done:
+            report.skipped.append(step)
+            continue
         on_step(step, "start")
         try:
             execute(step.change, ctx)
@@ -65,6 +116,7 @@ def apply_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None) -> R
             on_step(step, "failed")
             return report
         report.applied.append(step)
+        on_done(step)
         on_step(step, "done")
     return report
 
@@ -76,13 +128,17 @@ def execute(change: Change, ctx: Context) -> None:
 
 @execute.register
 def _(change: CreateCollection, ctx: Context) -> None:
-    physical = first_physical_name(change.collection)
+    from .migrate import next_physical
+
+    physical = next_physical(change.collection, ctx.classes)
     body = physical_references(to_rest(change.definition), ctx.physical)
     body["class"] = physical
     ctx.reader.send("POST", "/v1/schema", body, f"create collection {physical}")
     ctx.reader.send("POST", "/v1/aliases", {"alias": change.collection, "class": physical},
                     f"create alias {change.collection} -> {physical}")
     ctx.physical[change.collection] = physical
+    ctx.aliases[change.collection] = physical
+    ctx.classes.add(physical)
 
 
 @execute.register
@@ -122,12 +178,22 @@ def _(change: PropertyOnlyInCluster, ctx: Context) -> None:  # not executable; l
 
 @execute.register
 def _(change: RecreateCollection, ctx: Context) -> None:
-    raise NotYetSupported("data migrations (recreate) are not implemented yet")
+    from .migrate import run_recreate
+
+    run_recreate(change, ctx)
 
 
 @execute.register
 def _(change: DeleteCollection, ctx: Context) -> None:
-    raise NotYetSupported("deleting collections is not implemented yet")
+    """Delete the alias (if any) and the collection behind it; older versions are left alone."""
+    if not ctx.allow_destructive:
+        raise SchemactlError(f"deleting {change.collection} needs --allow-destructive")
+    if ctx.aliases.get(change.collection) is not None:
+        ctx.reader.send("DELETE", f"/v1/aliases/{change.collection}", None, f"delete alias {change.collection}")
+        ctx.aliases.pop(change.collection)
+    ctx.reader.send("DELETE", f"/v1/schema/{change.physical}", None, f"delete collection {change.physical}")
+    ctx.classes.discard(change.physical)
+    ctx.physical.pop(change.collection, None)
 
 
 # ---- helpers --------------------------------------------------------------------------------

@@ -192,45 +192,180 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @connection_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
-def apply_command(paths, target, auto_approve: bool) -> None:
-    """Plan, show the plan, ask, then apply it (creates, added properties and vectors, in-place updates).
+@click.option("--allow-destructive", is_flag=True,
+              help="Allow steps that delete a collection (deletes; the first cutover of a collection "
+                   "made outside schemactl).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON; no progress bars.")
+def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, as_json: bool) -> None:
+    """Apply the files (plan, show, ask, apply) or a saved plan file.
 
-    PATHS are files or directories (default: schemas/). Without a terminal, --auto-approve is required.
+    PATHS are schema files or directories (default: schemas/), or one saved plan (.json), which is
+    refused if the cluster changed since it was made. Without a terminal, --auto-approve is required.
+    Data migrations copy into a new version (<Name>_v<N+1>), verify, then re-point the alias; a
+    killed apply resumes where it stopped when run again.
 
     \b
-    Example:
+    Examples:
       schemactl apply schemas/ --auto-approve
+      schemactl plan --out migrations/ && schemactl apply migrations/0003_recreate-article.json
     """
     from . import api
-    from .apply import unsupported_steps
+    from .apply import destructive_steps
+    from .plan import to_document
     from .render import render_text
 
-    computed, live = plan_or_report(paths, target)
+    saved = len(paths) == 1 and paths[0].suffix == ".json"
+    if saved:
+        from .saved import load_plan
+
+        computed, checksum = load_plan(paths[0])
+    else:
+        computed, _ = plan_or_report(paths, target)
+        checksum = to_document(computed)["checksum"]
+    out = functools.partial(click.echo, err=as_json)
     if not any(s.change.executable for s in computed.steps):
-        click.echo(render_text(computed, color=use_color()), nl=False)
+        out(render_text(computed, color=use_color()), nl=False)
+        _finish(as_json, "in-sync", [])
         return
-    click.echo(render_text(computed, color=use_color()))
-    blocked = unsupported_steps(computed)
-    if blocked:
-        names = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in blocked)
-        raise SchemactlError(f"this version of apply cannot run data migrations or deletions yet ({names}); "
-                             "nothing was changed")
+    out(render_text(computed, color=use_color()))
+    destructive = destructive_steps(computed)
+    if destructive and not allow_destructive:
+        names = "; ".join(f"step {s.number} {s.change.kind} {s.change.collection}"
+                          + (f" (deletes {s.change.physical})" if s.change.kind != "delete" else "")
+                          for s in destructive)
+        raise SchemactlError(f"destructive steps need --allow-destructive: {names}; nothing was changed")
     if not auto_approve:
         if not sys.stdin.isatty():
             raise SchemactlError("refusing to apply without confirmation: no terminal; pass --auto-approve")
         if not click.confirm("Apply these changes?", default=False):
             raise SchemactlError("not applied")
-    report = api.apply(computed, live, target, on_step=_echo_step)
+    from .progress import bars, on_terminal
+
+    options = api.ApplyOptions(allow_destructive=allow_destructive, on_step=_echo_step,
+                               progress=bars(on_terminal() and not as_json),
+                               notice=lambda message: click.echo(f"  {message}", err=True))
+    report = api.apply(computed, checksum, target, options)
+    if report.already_applied_at:
+        click.echo(f"This plan was already applied ({report.already_applied_at}); nothing to do.", err=as_json)
+        _finish(as_json, "already-applied", [])
+        return
     if not report.ok:
         pending = ", ".join(f"{s.change.kind} {s.change.collection}" for s in report.pending) or "none"
+        if as_json:
+            _finish(as_json, "failed", report.applied, error=report.error)
         raise SchemactlError(f"step {report.failed.number} failed: {report.error} "
                              f"(applied {len(report.applied)}; not attempted: {pending})")
-    click.echo(f"Apply complete: {len(report.applied)} step(s) applied.")
+    skipped = f" ({len(report.skipped)} done by an earlier run)" if report.skipped else ""
+    click.echo(f"Apply complete: {len(report.applied)} step(s) applied{skipped}.", err=as_json)
+    _finish(as_json, "applied", report.applied)
+
+
+def _finish(as_json: bool, result: str, applied, error: str = "") -> None:
+    if as_json:
+        import json
+
+        body = {"result": result, "applied": [{"step": s.number, "kind": s.change.kind,
+                                               "collection": s.change.collection} for s in applied]}
+        if error:
+            body["error"] = error
+        click.echo(json.dumps(body, indent=2))
 
 
 def _echo_step(step, status: str) -> None:
     if status != "start":
         click.echo(f"  {status}: step {step.number} {step.change.kind} {step.change.collection}", err=True)
+
+
+@cli.command()
+@connection_options
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+def history(target, as_json: bool) -> None:
+    """List every plan applied to the cluster: when, what, by which version, result.
+
+    \b
+    Example:
+      schemactl history
+    """
+    import json
+    from dataclasses import asdict
+
+    from . import api
+
+    records = api.history(target)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in records], indent=2))
+        return
+    if not records:
+        click.echo("No applies recorded in this cluster.")
+        return
+    for r in records:
+        steps = ", ".join(f"{s['kind']} {s['collection']}" for s in json.loads(r.steps or "[]"))
+        error = f" - {r.error}" if r.error else ""
+        click.echo(f"{r.startedAt}  {r.result:<11} v{r.schemactlVersion}  {r.planChecksum[:12]}  "
+                   f"{steps or '-'}  by {r.holder}{error}")
+
+
+@cli.command("force-unlock")
+@connection_options
+def force_unlock(target) -> None:
+    """Release the apply lock left by a crashed or killed apply.
+
+    Only when no apply is running: a running apply would lose its protection.
+
+    \b
+    Example:
+      schemactl force-unlock
+    """
+    from . import api
+
+    holder = api.force_unlock(target)
+    click.echo(f"Released the lock held by {holder.describe()}." if holder else "No lock was held.")
+
+
+@cli.command()
+@click.argument("name")
+@connection_options
+def rollback(name: str, target) -> None:
+    """Point alias NAME back at its previous physical version (kept by the last migration).
+
+    Objects written through the alias since the cutover are in the newer version only.
+
+    \b
+    Example:
+      schemactl rollback Article
+    """
+    from . import api
+
+    done = api.rollback(target, name)
+    click.echo(f"{name} now points at {done.restored} (was {done.previous}).")
+    if done.objects_now >= 0 and done.objects_then != done.objects_now:
+        click.echo(f"  note: {done.previous} has {done.objects_then} object(s), {done.restored} has "
+                   f"{done.objects_now}; writes made since the cutover are only in {done.previous}", err=True)
+
+
+@cli.command("drop-old-versions")
+@click.argument("names", nargs=-1)
+@connection_options
+@click.option("--allow-destructive", is_flag=True, help="Really delete them.")
+def drop_old_versions(names, target, allow_destructive: bool) -> None:
+    """Delete the old physical versions kept for rollback (of NAMES, or of every collection).
+
+    Without --allow-destructive, lists what would be deleted and exits 1.
+
+    \b
+    Example:
+      schemactl drop-old-versions Article --allow-destructive
+    """
+    from . import api
+
+    versions = [v for found in api.old_versions(target, list(names)).values() for v in found]
+    if not versions:
+        click.echo("No old versions to drop.")
+        return
+    if not allow_destructive:
+        raise SchemactlError(f"dropping {', '.join(versions)} deletes their objects: pass --allow-destructive")
+    api.drop_versions(target, versions)
+    click.echo(f"Dropped {', '.join(versions)}.")
 
 
 @cli.command()

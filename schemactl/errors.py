@@ -12,3 +12,11 @@ class SchemactlError(Exception):
 
 class ConnectionFailed(SchemactlError):
     """The cluster could not be reached or refused us."""
+
+
+class RequestRefused(SchemactlError):
+    """The cluster answered a write with an error status; `status` says which."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status

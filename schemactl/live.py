@@ -8,7 +8,7 @@ import httpx
 from pydantic import ValidationError
 
 from .connection import Target, parse_url
-from .errors import ConnectionFailed, SchemactlError
+from .errors import ConnectionFailed, RequestRefused, SchemactlError
 from .spec import Collection
 
 MIN_VERSION = (1, 32, 0)  # aliases
@@ -59,14 +59,15 @@ class RestReader:
     def post(self, path: str, body: dict) -> dict:
         return self.send("POST", path, body, f"POST {path}")
 
-    def send(self, method: str, path: str, body: dict, what: str) -> dict:
-        """A write; SchemactlError with the server's own message when it refuses."""
+    def send(self, method: str, path: str, body: dict | None, what: str) -> dict:
+        """A write; RequestRefused with the server's own message when it refuses."""
         try:
             reply = self.http.request(method, path, json=body)
         except httpx.HTTPError as error:
             raise ConnectionFailed(f"cannot reach Weaviate at {self.target.url}: {error}") from None
         if reply.status_code >= 400:
-            raise SchemactlError(f"{what} failed ({reply.status_code}): {_server_message(reply)}")
+            raise RequestRefused(f"{what} failed ({reply.status_code}): {_server_message(reply)}",
+                                 reply.status_code)
         return reply.json() if reply.content else {}
 
     def close(self) -> None:
@@ -85,7 +86,8 @@ def read_live(reader: RestReader) -> LiveState:
     """Schema and aliases as the cluster has them, with logical names resolved."""
     version = str(reader.get("/v1/meta").get("version", "0"))
     require_version(version, MIN_VERSION, "aliases (zero-downtime cutover)")
-    classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []}
+    classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []
+               if not c["class"].startswith(OWNED_PREFIX)}
     aliases = {a["alias"]: a["class"] for a in reader.get("/v1/aliases").get("aliases") or []}
     return resolve(version, classes, aliases)
 
@@ -95,8 +97,6 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
     by_target = {target: alias for alias, target in aliases.items()}
     collections, physical, unreadable = {}, {}, {}
     for name, body in classes.items():
-        if name.startswith(OWNED_PREFIX):
-            continue
         logical = by_target.get(name, name)
         try:
             collections[logical] = from_rest(body, logical_name=logical, logical_names=by_target)
@@ -266,7 +266,7 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
 
     multi_tenant = bool(collection.multiTenancyConfig and collection.multiTenancyConfig.enabled)
     tenants = [t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants")] if multi_tenant else [None]
-    per_tenant = {t: _count(reader, physical, t) for t in tenants}
+    per_tenant = {t: count_objects(reader, physical, t) for t in tenants}
     total = sum(per_tenant.values())
     chars = 0
     if reembed and total:
@@ -276,7 +276,7 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
     return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars)
 
 
-def _count(reader: RestReader, physical: str, tenant: str | None) -> int:
+def count_objects(reader: RestReader, physical: str, tenant: str | None) -> int:
     arguments = f'(tenant: "{tenant}")' if tenant else ""
     query = "{ Aggregate { %s%s { meta { count } } } }" % (physical, arguments)
     reply = reader.post("/v1/graphql", {"query": query})

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from . import __version__
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
-from .spec import Collection
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
+                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
+from .errors import SchemactlError
+from .spec import Collection, NamedVector, Property
 
 FORMAT = "schemactl-plan/1"
 TEXTS_PER_REQUEST = 100  # text2vec-huggingface batches up to 100 texts per call
@@ -189,3 +190,56 @@ def _step(step: Step) -> dict:
                            "text_chars": step.estimate.text_chars,
                            "embedding_requests": step.embedding_requests}
     return out
+
+
+# ---- saved plans back into values -----------------------------------------------------------
+
+class PlanFileInvalid(SchemactlError):
+    """A saved plan that cannot be trusted: unreadable, edited, or from another format."""
+
+
+def from_document(document: object, source: str = "plan file") -> Plan:
+    """The Plan a saved document describes; PlanFileInvalid when it is not intact."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise PlanFileInvalid(f"{source} is not a schemactl plan (expected format {FORMAT!r})")
+    if document.get("checksum") != checksum(document):
+        raise PlanFileInvalid(f"{source} was modified after it was saved (checksum mismatch); plan again")
+    try:
+        steps = tuple(Step(s["step"], _change(s), _estimate(s)) for s in document["steps"])
+        return Plan(steps, document["target"], document["desired_hash"], document["live_fingerprint"],
+                    tuple(document.get("unmanaged", ())), tuple(document.get("retained", ())),
+                    document["created_at"])
+    except (KeyError, TypeError, ValueError) as error:  # pydantic's ValidationError is a ValueError
+        raise PlanFileInvalid(f"{source} has a step schemactl cannot read: {str(error).splitlines()[0]}") from None
+
+
+def _change(s: dict) -> Change:
+    kind, name = s["kind"], s["collection"]
+    fields = tuple(FieldChange(f["path"], f["old"], f["new"]) for f in s.get("fields", ()))
+    if kind == "create":
+        return CreateCollection(name, _collection(s))
+    if kind == "add-property":
+        return AddProperty(name, Property.model_validate(s["property"], strict=False))
+    if kind == "add-named-vector":
+        return AddNamedVector(name, s["vector_name"], NamedVector.model_validate(s["vector"], strict=False))
+    if kind == "update":
+        return UpdateInPlace(name, fields=fields, definition=_collection(s))
+    if kind == "recreate":
+        forced = set(s["forced_by"])
+        return RecreateCollection(name, physical=s["physical"], reasons=tuple(f for f in fields if f.path in forced),
+                                  fields=fields, vectors=tuple(VectorMove(**v) for v in s["vectors"]),
+                                  definition=_collection(s))
+    if kind == "delete":
+        return DeleteCollection(name, physical=s["physical"])
+    if kind == "cluster-only-property":
+        return PropertyOnlyInCluster(name, s["property_name"], tuple(s["data_type"]))
+    raise ValueError(f"unknown step kind {kind!r}")
+
+
+def _collection(s: dict) -> Collection:
+    return Collection.model_validate(s["definition"], strict=False)
+
+
+def _estimate(s: dict) -> Estimate | None:
+    e = s.get("estimate")
+    return None if e is None else Estimate(e["objects"], dict(e["per_tenant"]), e["text_chars"])

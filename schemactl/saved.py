@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from .plan import Plan, to_document
+from .plan import Plan, PlanFileInvalid, from_document, to_document
 
 NUMBERED = re.compile(r"^(\d{4})_.*\.json$")
 
@@ -34,3 +34,14 @@ def slug(plan: Plan) -> str:
             parts.append(part)
     text = "-".join(parts[:2]) + ("-and-more" if len(parts) > 2 else "")
     return re.sub(r"[^a-z0-9-]+", "-", text).strip("-")
+
+
+def load_plan(path: Path) -> tuple[Plan, str]:
+    """(plan, checksum) from a saved plan file; PlanFileInvalid with the reason otherwise."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as error:
+        raise PlanFileInvalid(f"cannot read plan file {path}: {error}") from None
+    except ValueError as error:
+        raise PlanFileInvalid(f"{path} is not JSON: {error}") from None
+    return from_document(document, str(path)), document["checksum"]

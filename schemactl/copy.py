@@ -1,0 +1,332 @@
+"""Move objects from one physical collection to another over gRPC, and prove they all arrived.
+
+Reading is sequential (a cursor over uuids); writes run in a small thread pool, so the next page
+is read while earlier ones are written. The cursor handed to `on_flushed` only moves past a page
+once it and every page before it are written: a checkpoint of that cursor never skips an object.
+Inserts are upserts by uuid, so redoing a page after a crash never duplicates anything.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from . import connection  # noqa: F401  (first: quiets weaviate-client's import-time warnings)
+from weaviate.classes.data import DataObject
+from weaviate.classes.query import Filter, MetadataQuery, QueryReference
+from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
+
+from .errors import SchemactlError
+
+PAGE = int(os.environ.get("SCHEMACTL_COPY_PAGE", "500"))  # objects per read and per insert
+WRITERS = int(os.environ.get("SCHEMACTL_COPY_WRITERS", "4"))  # inserts in flight while the next page is read
+RETRIES = 3  # extra attempts for objects the server refused (e.g. the embedding endpoint failed)
+REPAIR_PASSES = 3  # delta passes before refusing to cut over
+VERIFY_PAGE = 2000
+DEFAULT = "default"  # the single, unnamed vector of a collection without named vectors
+
+
+class CopyFailed(SchemactlError):
+    """The copy could not continue (server gone, collection missing); the checkpoint stands."""
+
+
+class NotVerified(SchemactlError):
+    """Source and target still differ after the delta passes: no cutover."""
+
+
+@dataclass(frozen=True)
+class CopyJob:
+    """One source -> target copy for one tenant (None: not multi-tenant)."""
+
+    source: str
+    target: str
+    tenant: str | None
+    properties: tuple[str, ...]  # non-reference properties
+    references: tuple[str, ...]  # reference properties to other collections: copied with the object
+    self_references: tuple[str, ...] = ()  # to the collection itself: linked once every object exists
+    reuse: tuple[str, ...] = ()  # vectors copied as stored
+    reembed: tuple[str, ...] = ()  # vectors the target's vectorizer computes again
+    named_vectors: bool = False
+
+
+@dataclass
+class Outcome:
+    copied: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # uuid -> the server's last message
+
+
+Progress = Callable[[int], None]
+
+
+def _nothing(_: int) -> None:
+    return None
+
+
+# ---- copy -----------------------------------------------------------------------------------
+
+def copy_objects(client, job: CopyJob, *, after: str | None, on_flushed: Callable[[str, int], None],
+                 progress: Progress = _nothing) -> Outcome:
+    """Copy every object after `after`; `on_flushed(cursor, n)` once a page and all before it are in."""
+    outcome = Outcome()
+    in_flight: deque = deque()
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="schemactl-copy") as pool:
+        for page in _pages(client, job, after):
+            in_flight.append((str(page[-1].uuid), len(page), pool.submit(_write, client, job, page)))
+            while in_flight and (len(in_flight) >= 2 * WRITERS or in_flight[0][2].done()):
+                _settle(in_flight.popleft(), outcome, on_flushed, progress)
+        while in_flight:
+            _settle(in_flight.popleft(), outcome, on_flushed, progress)
+    return outcome
+
+
+def _settle(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
+    cursor, size, future = entry
+    failed = future.result()
+    outcome.failed.update(failed)
+    outcome.copied += size - len(failed)
+    on_flushed(cursor, size - len(failed))
+    progress(size)
+
+
+def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
+    source = _collection(client, job.source, job.tenant)
+    refs = [QueryReference(link_on=name, return_properties=[]) for name in job.references + job.self_references]
+    vectors = _vector_selector(job, job.reuse)
+    while True:
+        try:
+            page = source.query.fetch_objects(
+                after=after, limit=PAGE, include_vector=vectors,
+                return_properties=list(job.properties) if job.properties else False,
+                return_references=refs or None).objects
+        except WeaviateBaseError as error:
+            raise CopyFailed(f"reading {job.source}{_of(job)} failed: {_short(error)}") from None
+        if not page:
+            return
+        yield page
+        after = str(page[-1].uuid)
+
+
+def _write(client, job: CopyJob, page: list, *, with_self_references: bool = False) -> dict[str, str]:
+    """Insert a page; retry refused objects with backoff; return those still refused."""
+    target = _collection(client, job.target, job.tenant)
+    pending = [_as_data_object(o, job, with_self_references) for o in page]
+    failed: dict[str, str] = {}
+    for attempt in range(RETRIES + 1):
+        if attempt:
+            time.sleep(0.25 * 2 ** attempt)
+        try:
+            errors = {i: e.message for i, e in target.data.insert_many(pending).errors.items()}
+        except WeaviateInsertManyAllFailedError as error:
+            errors = {i: _short(error) for i in range(len(pending))}
+        except WeaviateBaseError as error:
+            raise CopyFailed(f"writing to {job.target}{_of(job)} failed: {_short(error)}") from None
+        failed = {str(pending[i].uuid): message for i, message in errors.items()}
+        pending = [pending[i] for i in sorted(errors)]
+        if not pending:
+            break
+    return failed
+
+
+def _as_data_object(obj, job: CopyJob, with_self_references: bool) -> DataObject:
+    names = job.references + (job.self_references if with_self_references else ())
+    references = {}
+    for name in names:
+        linked = (obj.references or {}).get(name)
+        if linked is not None and linked.objects:
+            references[name] = [str(o.uuid) for o in linked.objects]
+    vector = None
+    stored = obj.vector or {}
+    if job.named_vectors:
+        vector = {n: stored[n] for n in job.reuse if n in stored} or None
+    elif DEFAULT in job.reuse:
+        vector = stored.get(DEFAULT)
+    return DataObject(uuid=obj.uuid, properties=dict(obj.properties or {}), vector=vector,
+                      references=references or None)
+
+
+def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed: Callable[[str, int], None],
+                         progress: Progress = _nothing) -> None:
+    """Set references between objects of the collection itself (their targets must exist first).
+    Replacing, not adding, keeps a redone page from doubling a link."""
+    source = _collection(client, job.source, job.tenant)
+    target = _collection(client, job.target, job.tenant)
+    refs = [QueryReference(link_on=name, return_properties=[]) for name in job.self_references]
+    while True:
+        page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=False,
+                                          return_references=refs).objects
+        if not page:
+            return
+        for obj in page:
+            for name in job.self_references:
+                linked = (obj.references or {}).get(name)
+                if linked is not None and linked.objects:
+                    target.data.reference_replace(from_uuid=obj.uuid, from_property=name,
+                                                  to=[str(o.uuid) for o in linked.objects])
+        after = str(page[-1].uuid)
+        on_flushed(after, len(page))
+        progress(len(page))
+
+
+# ---- verify and repair ----------------------------------------------------------------------
+
+@dataclass
+class Differences:
+    """Source vs target after a copy, object by object (compared by uuid, in uuid order)."""
+
+    source_count: int = 0
+    target_count: int = 0
+    missing: list[str] = field(default_factory=list)  # in the source only
+    stale: list[str] = field(default_factory=list)  # changed in the source after it was copied
+    extra: list[str] = field(default_factory=list)  # in the target only (deleted from the source)
+    without_vector: list[str] = field(default_factory=list)  # a re-embedded vector is absent
+    missing_updated: dict[str, int] = field(default_factory=dict)  # missing uuid -> its update time
+    newest: int = 0  # the latest update time seen (server clock, ms)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.extra or self.without_vector)
+
+    def describe(self) -> str:
+        parts = [f"{len(self.missing)} missing", f"{len(self.stale)} changed since copied",
+                 f"{len(self.extra)} deleted from the source", f"{len(self.without_vector)} without a vector"]
+        return ", ".join(p for p in parts if not p.startswith("0 "))
+
+
+def compare(client, job: CopyJob) -> Differences:
+    """Merge-join both collections' uuid streams: constant memory, one pass each."""
+    diff = Differences()
+    checked = job.reembed if job.named_vectors else ((DEFAULT,) if job.reembed else ())
+    source, target = _IdStream(client, job.source, job.tenant, ()), _IdStream(client, job.target, job.tenant, checked)
+    s, t = next(source, None), next(target, None)
+    while s is not None or t is not None:
+        if t is None or (s is not None and s[0] < t[0]):
+            diff.missing.append(s[0])
+            diff.missing_updated[s[0]] = s[1]
+            s = next(source, None)
+        elif s is None or t[0] < s[0]:
+            diff.extra.append(t[0])
+            t = next(target, None)
+        else:
+            if s[1] > t[1]:
+                diff.stale.append(s[0])
+            elif not t[2]:
+                diff.without_vector.append(s[0])
+            s, t = next(source, None), next(target, None)
+    diff.source_count, diff.target_count = source.count, target.count
+    diff.newest = max(source.newest, target.newest)
+    return diff
+
+
+class _IdStream:
+    """(uuid, last update in server ms, has every listed vector), in uuid order; counts as it goes."""
+
+    def __init__(self, client, name: str, tenant: str | None, vectors: tuple[str, ...]):
+        self.count = 0
+        self.newest = 0
+        self._objects = self._read(_collection(client, name, tenant), name, vectors)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._objects)
+
+    def _read(self, collection, name: str, vectors: tuple[str, ...]):
+        selector = (True if vectors == (DEFAULT,) else list(vectors)) if vectors else False
+        after = None
+        while True:
+            try:
+                page = collection.query.fetch_objects(
+                    after=after, limit=VERIFY_PAGE, include_vector=selector, return_properties=False,
+                    return_metadata=MetadataQuery(last_update_time=True)).objects
+            except WeaviateBaseError as error:
+                raise CopyFailed(f"reading {name} to verify the copy failed: {_short(error)}") from None
+            for obj in page:
+                self.count += 1
+                updated = int(obj.metadata.last_update_time.timestamp() * 1000)
+                self.newest = max(self.newest, updated)
+                yield str(obj.uuid), updated, all((obj.vector or {}).get(v) for v in vectors)
+            if len(page) < VERIFY_PAGE:
+                return
+            after = str(page[-1].uuid)
+
+
+def repair(client, job: CopyJob, diff: Differences, *, deletes: bool = True) -> Outcome:
+    """Copy what is missing or stale again; remove what the source no longer has."""
+    outcome = Outcome()
+    again = diff.missing + diff.stale + diff.without_vector
+    source = _collection(client, job.source, job.tenant)
+    refs = [QueryReference(link_on=name, return_properties=[]) for name in job.references + job.self_references]
+    for chunk in _chunks(again, PAGE):
+        page = source.query.fetch_objects(
+            filters=Filter.by_id().contains_any(chunk), limit=len(chunk), include_vector=_vector_selector(job, job.reuse),
+            return_properties=list(job.properties) if job.properties else False,
+            return_references=refs or None).objects
+        if page:
+            failed = _write(client, job, page, with_self_references=True)
+            outcome.failed.update(failed)
+            outcome.copied += len(page) - len(failed)
+    if deletes:
+        target = _collection(client, job.target, job.tenant)
+        for chunk in _chunks(diff.extra, PAGE):
+            target.data.delete_many(where=Filter.by_id().contains_any(chunk))
+    return outcome
+
+
+def verify_and_repair(client, job: CopyJob, failures: dict[str, str]) -> Differences:
+    """Delta passes until the target equals the source; NotVerified when it does not settle."""
+    for _ in range(REPAIR_PASSES):
+        diff = compare(client, job)
+        if diff.clean:
+            return diff
+        failures.update(repair(client, job, diff).failed)
+    diff = compare(client, job)
+    if diff.clean:
+        return diff
+    where = f"{job.source}{_of(job)}"
+    unresolved = set(diff.missing) | set(diff.without_vector)
+    refused = {u: m for u, m in failures.items() if u in unresolved}
+    if refused:
+        first = next(iter(refused.values()))
+        raise NotVerified(f"{len(refused)} object(s) of {where} could not be copied after {RETRIES} retries "
+                          f"(last error: {first}); not cutting over, the source is untouched")
+    raise NotVerified(f"{where} kept changing during the copy ({diff.describe()} after {REPAIR_PASSES} "
+                      "delta passes); not cutting over: pause writes to it and apply again")
+
+
+def catch_up(client, job: CopyJob, since: int) -> int:
+    """After the cutover: objects written to the source after `since` (server ms) move over too.
+    Older objects missing from the target were deleted through the alias: they stay deleted."""
+    diff = compare(client, job)
+    late = Differences(missing=[u for u in diff.missing if diff.missing_updated[u] > since], stale=diff.stale)
+    return repair(client, job, late, deletes=False).copied
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def _collection(client, name: str, tenant: str | None):
+    collection = client.collections.use(name)
+    return collection.with_tenant(tenant) if tenant else collection
+
+
+def _vector_selector(job: CopyJob, names: tuple[str, ...]):
+    if not names:
+        return False
+    return list(names) if job.named_vectors else True
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _of(job: CopyJob) -> str:
+    return f" (tenant {job.tenant})" if job.tenant else ""
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:300]

@@ -1,0 +1,226 @@
+"""A recreate, end to end: new physical version, copy, verify, cut over, keep the old one.
+
+Naming: the physical collections of logical `Article` are `Article_v1`, `Article_v2`, ...; the
+alias `Article` points at the current one. Every phase is recorded in a checkpoint in the cluster,
+so a killed apply, run again, resumes where the last flushed page left off.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+from .changes import RecreateCollection
+from .copy import CopyJob, catch_up, copy_objects, link_self_references, verify_and_repair
+from .errors import SchemactlError
+from .live import RETAINED, count_objects
+from .rest import to_rest
+from .state import Checkpoint, drop_checkpoint, load_checkpoint, save_checkpoint
+
+if TYPE_CHECKING:
+    from .apply import Context
+
+ACTIVE = ("HOT", "ACTIVE")
+
+
+def definition_hash(change: RecreateCollection) -> str:
+    return hashlib.sha256(json.dumps(to_rest(change.definition), sort_keys=True).encode()).hexdigest()
+
+
+def next_physical(logical: str, existing: set[str]) -> str:
+    versions = [int(m["version"]) for name in existing
+                if (m := RETAINED.match(name)) and m["logical"] == logical]
+    return f"{logical}_v{max(versions, default=0) + 1}"
+
+
+def run_recreate(change: RecreateCollection, ctx: Context) -> None:
+    checkpoint = _resume_or_start(change, ctx)
+    state = checkpoint.state
+    source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
+    jobs = {t: _job(change, source_properties, checkpoint.target, t or None) for t in state["tenants"]}
+    if state["phase"] == "copy":
+        _copy_every_tenant(change, ctx, checkpoint, jobs)
+        state["phase"] = "verify"
+        save_checkpoint(ctx.reader, checkpoint)
+    newest = _verify_every_tenant(change, ctx, checkpoint, jobs)
+    _restore_tenant_status(ctx, checkpoint)
+    state["phase"] = "cutover"
+    save_checkpoint(ctx.reader, checkpoint)
+    _cut_over(change, ctx, checkpoint.target)
+    for tenant, since in newest.items():
+        moved = catch_up(ctx.client(), jobs[tenant], since)
+        if moved:
+            ctx.notice(f"{change.collection}: {moved} object(s) written to {change.physical} during the cutover "
+                       f"were copied to {checkpoint.target}")
+    drop_checkpoint(ctx.reader, change.physical)
+
+
+# ---- phases ---------------------------------------------------------------------------------
+
+def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
+    wanted = definition_hash(change)
+    found = load_checkpoint(ctx.reader, change.physical)
+    if found and found.state.get("phase") != "cutover" and found.target in ctx.classes:
+        if found.definitionHash == wanted:
+            done = sum(t["copied"] for t in found.state["tenants"].values())
+            ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
+            return found
+        if found.target not in ctx.aliases.values():  # a partial copy nobody ever read from
+            ctx.reader.send("DELETE", f"/v1/schema/{found.target}", None, f"discard partial copy {found.target}")
+            ctx.classes.discard(found.target)
+            ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: the files changed since")
+    target = next_physical(change.collection, ctx.classes | {change.physical})
+    _create_target(change, ctx, target)
+    tenants = _source_tenants(ctx, change.physical) if _multi_tenant(change) else {"": "HOT"}
+    if _multi_tenant(change):
+        ctx.reader.send("POST", f"/v1/schema/{target}/tenants", [{"name": t} for t in tenants],
+                        f"create tenants in {target}")
+    state = {"phase": "copy", "tenants": {t: {"status": s, "after": None, "copied": 0, "done": False,
+                                              "linked": None} for t, s in tenants.items()}}
+    checkpoint = Checkpoint(change.physical, target, wanted, state)
+    save_checkpoint(ctx.reader, checkpoint, create=True)
+    if _vectorizes_class_name(change):
+        ctx.notice(f"{change.collection}: vectorizeClassName is on, so Weaviate embeds the physical name "
+                   f"({target}) with each object, not {change.collection}")
+    return checkpoint
+
+
+def _create_target(change: RecreateCollection, ctx: Context, target: str) -> None:
+    from .apply import physical_references
+
+    names = dict(ctx.physical) | {change.collection: target}
+    body = physical_references(to_rest(change.definition), names)
+    body["class"] = target
+    ctx.reader.send("POST", "/v1/schema", body, f"create collection {target}")
+    ctx.classes.add(target)
+
+
+def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
+                       jobs: dict[str, CopyJob]) -> None:
+    for tenant, entry in sorted(checkpoint.state["tenants"].items()):
+        if entry["done"]:
+            continue
+        job = jobs[tenant]
+        _activate(ctx, job, entry)
+        label = f"copy {change.physical} -> {checkpoint.target}" + (f" [{tenant}]" if tenant else "")
+        total = count_objects(ctx.reader, change.physical, tenant or None)
+        with ctx.progress(label, total, entry["copied"]) as advance:
+            def flushed(cursor: str, copied: int) -> None:
+                entry["after"], entry["copied"] = cursor, entry["copied"] + copied
+                save_checkpoint(ctx.reader, checkpoint)
+
+            outcome = copy_objects(ctx.client(), job, after=entry["after"], on_flushed=flushed, progress=advance)
+        ctx.failures.update(outcome.failed)
+        if job.self_references:
+            _link(ctx, job, checkpoint, entry)
+        entry["done"] = True
+        save_checkpoint(ctx.reader, checkpoint)
+
+
+def _link(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: dict) -> None:
+    def flushed(cursor: str, _: int) -> None:
+        entry["linked"] = cursor
+        save_checkpoint(ctx.reader, checkpoint)
+
+    with ctx.progress(f"link {', '.join(job.self_references)} in {job.target}", entry["copied"], 0) as advance:
+        link_self_references(ctx.client(), job, after=entry["linked"], on_flushed=flushed, progress=advance)
+
+
+def _verify_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
+                         jobs: dict[str, CopyJob]) -> dict[str, int]:
+    """Delta passes and the final check per tenant; the newest update time each saw (server ms)."""
+    newest = {}
+    for tenant, entry in sorted(checkpoint.state["tenants"].items()):
+        job = jobs[tenant]
+        _activate(ctx, job, entry)
+        diff = verify_and_repair(ctx.client(), job, ctx.failures)
+        ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} "
+                   f"object(s) in {checkpoint.target}, the same ids as {change.physical}")
+        newest[tenant] = diff.newest
+    return newest
+
+
+def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
+    """Point the logical name at `target`; the old physical collection stays for rollback."""
+    logical, source = change.collection, change.physical
+    if ctx.aliases.get(logical) == source:
+        ctx.reader.send("PUT", f"/v1/aliases/{logical}", {"class": target}, f"re-point alias {logical} -> {target}")
+    else:
+        if source == logical:  # a collection made outside schemactl holds the name the alias needs
+            if not ctx.allow_destructive:
+                raise SchemactlError(f"cutting over {logical} deletes the original collection {logical} "
+                                     "(copied and verified): pass --allow-destructive")
+            ctx.reader.send("DELETE", f"/v1/schema/{source}", None, f"delete {source} to free its name")
+            ctx.classes.discard(source)
+        ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": target},
+                        f"create alias {logical} -> {target}")
+        renamed_from = next((a for a, c in ctx.aliases.items() if c == source and a != logical), None)
+        if renamed_from:
+            ctx.reader.send("DELETE", f"/v1/aliases/{renamed_from}", None, f"remove old alias {renamed_from}")
+            ctx.aliases.pop(renamed_from)
+    ctx.aliases[logical] = target
+    ctx.physical[logical] = target
+
+
+# ---- tenants --------------------------------------------------------------------------------
+
+def _source_tenants(ctx: Context, source: str) -> dict[str, str]:
+    tenants = ctx.reader.get(f"/v1/schema/{source}/tenants")
+    offloaded = [t["name"] for t in tenants if t.get("activityStatus") in ("FROZEN", "OFFLOADED", "FREEZING")]
+    if offloaded:
+        raise SchemactlError(f"{source} has offloaded tenants ({', '.join(offloaded)}): "
+                             "bring them back before migrating")
+    return {t["name"]: t.get("activityStatus", "HOT") for t in tenants}
+
+
+def _activate(ctx: Context, job: CopyJob, entry: dict) -> None:
+    """An inactive tenant cannot be read or written: wake it in both collections while copying."""
+    if job.tenant and entry["status"] not in ACTIVE:
+        for name in (job.source, job.target):
+            ctx.reader.send("PUT", f"/v1/schema/{name}/tenants", [{"name": job.tenant, "activityStatus": "HOT"}],
+                            f"activate tenant {job.tenant} of {name}")
+
+
+def _restore_tenant_status(ctx: Context, checkpoint: Checkpoint) -> None:
+    for tenant, entry in checkpoint.state["tenants"].items():
+        if tenant and entry["status"] not in ACTIVE:
+            for name in (checkpoint.source, checkpoint.target):
+                ctx.reader.send("PUT", f"/v1/schema/{name}/tenants",
+                                [{"name": tenant, "activityStatus": entry["status"]}],
+                                f"set tenant {tenant} of {name} back to {entry['status']}")
+
+
+# ---- what to copy ---------------------------------------------------------------------------
+
+def _job(change: RecreateCollection, present: set[str], target: str, tenant: str | None) -> CopyJob:
+    plain, references, self_references = [], [], []
+    for prop in change.definition.properties:
+        if prop.name not in present:
+            continue  # added by this change: no data yet
+        if not prop.is_reference:
+            plain.append(prop.name)
+        elif change.collection in prop.data_types or (change.definition.renamedFrom in prop.data_types):
+            self_references.append(prop.name)
+        else:
+            references.append(prop.name)
+    reuse = tuple(v.name for v in change.vectors if v.action == "reuse")
+    reembed = tuple(v.name for v in change.vectors if v.action == "re-embed")
+    return CopyJob(change.physical, target, tenant, tuple(plain), tuple(references), tuple(self_references),
+                   reuse, reembed, named_vectors=change.definition.vectors is not None)
+
+
+def _live_name(change: RecreateCollection, ctx: Context) -> str:
+    """The logical name the source is known by in the live state (differs for a rename)."""
+    return next(n for n, p in ctx.physical.items() if p == change.physical)
+
+
+def _multi_tenant(change: RecreateCollection) -> bool:
+    mt = change.definition.multiTenancyConfig
+    return bool(mt and mt.enabled)
+
+
+def _vectorizes_class_name(change: RecreateCollection) -> bool:
+    d = change.definition
+    vectorizers = [v.vectorizer for v in (d.vectors or {}).values()] + ([d.vectorizer] if d.vectorizer else [])
+    return any(getattr(v, "vectorizeClassName", None) is not False and v.module != "none" for v in vectorizers)
+

@@ -1,0 +1,37 @@
+"""Progress bars for long work: rich on a terminal (stderr), nothing otherwise."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.text import Text
+
+
+class ObjectsPerSecond(ProgressColumn):
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} objects/s")
+
+
+def bars(enabled: bool):
+    """A progress factory for apply: (label, total, done) -> context manager yielding advance(n)."""
+    @contextlib.contextmanager
+    def factory(label: str, total: int | None, done: int):
+        if not enabled:
+            yield lambda n: None
+            return
+        console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), ObjectsPerSecond(),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task(label, total=total, completed=done)
+            yield lambda n: progress.advance(task, n)
+    return factory
+
+
+def on_terminal() -> bool:
+    return sys.stderr.isatty()

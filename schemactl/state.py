@@ -1,0 +1,256 @@
+"""What schemactl keeps in the cluster itself: the apply lock, the ledger, copy checkpoints.
+
+All of it lives in collections named `Schemactl*`, which plan, pull and prune ignore.
+
+The lock is a collection: creating a collection is atomic in Weaviate (it goes through Raft),
+so of two applies racing to create `SchemactlLock` exactly one succeeds. Its description says
+who holds it.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+from . import __version__
+from .errors import RequestRefused, SchemactlError
+from .live import RestReader
+
+LOCK = "SchemactlLock"
+LEDGER = "SchemactlLedger"
+CHECKPOINTS = "SchemactlCheckpoint"
+NAMESPACE = uuid.UUID("6f1c2b8e-5a7d-4c3e-9b1f-2d8e7a6c5b4a")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _bookkeeping_class(name: str, description: str, properties: dict[str, str]) -> dict:
+    """A vectorless collection for schemactl's own records."""
+    return {"class": name, "description": description, "vectorizer": "none",
+            "vectorIndexConfig": {"skip": True},
+            "properties": [{"name": n, "dataType": [t], "indexSearchable": False} if t == "text"
+                           else {"name": n, "dataType": [t]} for n, t in properties.items()]}
+
+
+def _ensure(reader: RestReader, body: dict) -> None:
+    try:
+        reader.send("POST", "/v1/schema", body, f"create {body['class']}")
+    except RequestRefused as error:
+        if "already exists" not in str(error):
+            raise
+
+
+# ---- lock -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Holder:
+    user: str
+    host: str
+    pid: int
+    since: str
+    command: str
+
+    def describe(self) -> str:
+        return f"{self.user}@{self.host} (pid {self.pid}) since {self.since}, running `{self.command}`"
+
+
+class LockHeld(SchemactlError):
+    """Another apply holds the cluster's lock."""
+
+
+def me(command: str) -> Holder:
+    return Holder(getpass.getuser(), socket.gethostname(), os.getpid(), now(), command)
+
+
+def acquire_lock(reader: RestReader, holder: Holder) -> None:
+    """Take the cluster's apply lock, or raise LockHeld naming who holds it."""
+    body = {"class": LOCK, "description": json.dumps(asdict(holder)), "vectorizer": "none",
+            "vectorIndexConfig": {"skip": True}}
+    try:
+        reader.send("POST", "/v1/schema", body, "take the apply lock")
+    except RequestRefused as error:
+        if "already exists" not in str(error):
+            raise
+        held = read_lock(reader)
+        who = held.describe() if held else "an unknown holder"
+        hint = ""
+        if held and held.host == socket.gethostname() and not _alive(held.pid):
+            hint = " That process is no longer running."
+        raise LockHeld(f"another apply holds the lock on this cluster: {who}.{hint} If it crashed, "
+                       "release the lock with `schemactl force-unlock`.") from None
+
+
+def read_lock(reader: RestReader) -> Holder | None:
+    try:
+        body = reader.get(f"/v1/schema/{LOCK}")
+    except SchemactlError:
+        return None
+    try:
+        return Holder(**json.loads(body.get("description") or "{}"))
+    except (TypeError, ValueError):
+        return None
+
+
+def release_lock(reader: RestReader) -> None:
+    try:
+        reader.send("DELETE", f"/v1/schema/{LOCK}", None, "release the apply lock")
+    except RequestRefused as error:
+        if error.status != 404:
+            raise
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# ---- ledger ---------------------------------------------------------------------------------
+
+LEDGER_FIELDS = {"planChecksum": "text", "startedAt": "date", "finishedAt": "date", "result": "text",
+                 "schemactlVersion": "text", "holder": "text", "summary": "text", "steps": "text",
+                 "stepsDone": "int[]", "error": "text"}
+
+
+@dataclass
+class Record:
+    """One apply of one plan: when, what, by which version, result."""
+
+    id: str
+    planChecksum: str
+    startedAt: str
+    result: str  # running | applied | failed
+    schemactlVersion: str
+    holder: str
+    summary: str  # JSON: the plan's summary counts
+    steps: str  # JSON: [{step, kind, collection}]
+    stepsDone: list[int]
+    error: str = ""
+    finishedAt: str | None = None
+
+
+def start_record(reader: RestReader, checksum: str, summary: dict, steps: list[dict], holder: Holder) -> Record:
+    _ensure(reader, _bookkeeping_class(LEDGER, "schemactl: every applied plan", LEDGER_FIELDS))
+    record = Record(str(uuid.uuid4()), checksum, now(), "running", __version__, holder.describe(),
+                    json.dumps(summary), json.dumps(steps), [])
+    _write(reader, LEDGER, record.id, _properties(record), create=True)
+    return record
+
+
+def update_record(reader: RestReader, record: Record) -> None:
+    _write(reader, LEDGER, record.id, _properties(record), create=False)
+
+
+def history(reader: RestReader) -> list[Record]:
+    """Every ledger record, oldest first."""
+    try:
+        reader.get(f"/v1/schema/{LEDGER}")
+    except SchemactlError:
+        return []
+    records = [Record(id=o["id"], **{k: o["properties"].get(k) for k in LEDGER_FIELDS})
+               for o in _all_objects(reader, LEDGER)]
+    for r in records:
+        r.stepsDone = list(r.stepsDone or [])
+        r.error = r.error or ""
+    return sorted(records, key=lambda r: r.startedAt or "")
+
+
+def mark_interrupted(reader: RestReader) -> None:
+    """Called with the lock held: any record still 'running' belongs to an apply that died."""
+    for record in history(reader):
+        if record.result == "running":
+            record.result, record.error = "interrupted", record.error or "the apply stopped before finishing"
+            update_record(reader, record)
+
+
+def last_record_for(reader: RestReader, checksum: str) -> Record | None:
+    matching = [r for r in history(reader) if r.planChecksum == checksum]
+    return matching[-1] if matching else None
+
+
+def _properties(record: Record) -> dict:
+    return {k: v for k, v in asdict(record).items() if k != "id" and v is not None}
+
+
+# ---- copy checkpoints -----------------------------------------------------------------------
+
+CHECKPOINT_FIELDS = {"source": "text", "target": "text", "definitionHash": "text", "state": "text",
+                     "updatedAt": "date"}
+
+
+@dataclass
+class Checkpoint:
+    """How far the copy from `source` to `target` got; `state` is owned by copy.py."""
+
+    source: str
+    target: str
+    definitionHash: str
+    state: dict
+
+    @property
+    def id(self) -> str:
+        return str(uuid.uuid5(NAMESPACE, f"checkpoint:{self.source}"))
+
+
+def load_checkpoint(reader: RestReader, source: str) -> Checkpoint | None:
+    oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
+    try:
+        body = reader.get(f"/v1/objects/{CHECKPOINTS}/{oid}")
+    except SchemactlError:
+        return None
+    p = body.get("properties") or {}
+    return Checkpoint(p["source"], p["target"], p["definitionHash"], json.loads(p["state"]))
+
+
+def save_checkpoint(reader: RestReader, checkpoint: Checkpoint, *, create: bool = False) -> None:
+    """Durable once this returns: the next run resumes from here."""
+    if create:
+        _ensure(reader, _bookkeeping_class(CHECKPOINTS, "schemactl: copy progress", CHECKPOINT_FIELDS))
+    props = {"source": checkpoint.source, "target": checkpoint.target,
+             "definitionHash": checkpoint.definitionHash, "state": json.dumps(checkpoint.state),
+             "updatedAt": now()}
+    _write(reader, CHECKPOINTS, checkpoint.id, props, create=create)
+
+
+def drop_checkpoint(reader: RestReader, source: str) -> None:
+    oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
+    try:
+        reader.send("DELETE", f"/v1/objects/{CHECKPOINTS}/{oid}", None, "drop the copy checkpoint")
+    except RequestRefused as error:
+        if error.status != 404:
+            raise
+
+
+# ---- REST objects ---------------------------------------------------------------------------
+
+def _write(reader: RestReader, cls: str, oid: str, properties: dict, *, create: bool) -> None:
+    body = {"class": cls, "id": oid, "properties": properties}
+    if create:
+        try:
+            reader.send("POST", "/v1/objects", body, f"record in {cls}")
+            return
+        except RequestRefused as error:
+            if "already exists" not in str(error) and error.status != 422:
+                raise
+    reader.send("PUT", f"/v1/objects/{cls}/{oid}", body, f"record in {cls}")
+
+
+def _all_objects(reader: RestReader, cls: str):
+    after = None
+    while True:
+        query = f"/v1/objects?class={cls}&limit=200" + (f"&after={after}" if after else "")
+        page = reader.get(query).get("objects") or []
+        yield from page
+        if len(page) < 200:
+            return
+        after = page[-1]["id"]
