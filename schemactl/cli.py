@@ -205,7 +205,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, as
     killed apply resumes where it stopped when run again.
 
     \b
-    Examples:
+    Example:
       schemactl apply schemas/ --auto-approve
       schemactl plan --out migrations/ && schemactl apply migrations/0003_recreate-article.json
     """

@@ -24,6 +24,7 @@ from .errors import SchemactlError
 PAGE = int(os.environ.get("SCHEMACTL_COPY_PAGE", "500"))  # objects per read and per insert
 WRITERS = int(os.environ.get("SCHEMACTL_COPY_WRITERS", "4"))  # inserts in flight while the next page is read
 RETRIES = 3  # extra attempts for objects the server refused (e.g. the embedding endpoint failed)
+BACKOFF = 0.25  # seconds before the first retry; doubles each time
 REPAIR_PASSES = 3  # delta passes before refusing to cut over
 VERIFY_PAGE = 2000
 DEFAULT = "default"  # the single, unnamed vector of a collection without named vectors
@@ -116,7 +117,7 @@ def _write(client, job: CopyJob, page: list, *, with_self_references: bool = Fal
     failed: dict[str, str] = {}
     for attempt in range(RETRIES + 1):
         if attempt:
-            time.sleep(0.25 * 2 ** attempt)
+            time.sleep(BACKOFF * 2 ** attempt)
         try:
             errors = {i: e.message for i, e in target.data.insert_many(pending).errors.items()}
         except WeaviateInsertManyAllFailedError as error:

@@ -265,12 +265,14 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
     from .plan import Estimate
 
     multi_tenant = bool(collection.multiTenancyConfig and collection.multiTenancyConfig.enabled)
-    tenants = [t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants")] if multi_tenant else [None]
+    # inactive tenants cannot be counted without waking them: the estimate leaves them out
+    tenants = ([t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants")
+                if t.get("activityStatus") in ("HOT", "ACTIVE")] if multi_tenant else [None])
     per_tenant = {t: count_objects(reader, physical, t) for t in tenants}
     total = sum(per_tenant.values())
     chars = 0
     if reembed and total:
-        sample = tenants[0] if multi_tenant else None
+        sample = max(per_tenant, key=per_tenant.get)
         average = _average_text_chars(reader, physical, sample, _vectorized_text(collection))
         chars = int(average * total)
     return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars)

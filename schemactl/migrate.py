@@ -48,6 +48,8 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     save_checkpoint(ctx.reader, checkpoint)
     _cut_over(change, ctx, checkpoint.target)
     for tenant, since in newest.items():
+        if state["tenants"][tenant]["status"] not in ACTIVE:
+            continue  # an inactive tenant takes no writes: nothing can have arrived since
         moved = catch_up(ctx.client(), jobs[tenant], since)
         if moved:
             ctx.notice(f"{change.collection}: {moved} object(s) written to {change.physical} during the cutover "

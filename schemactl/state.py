@@ -27,7 +27,7 @@ NAMESPACE = uuid.UUID("6f1c2b8e-5a7d-4c3e-9b1f-2d8e7a6c5b4a")
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _bookkeeping_class(name: str, description: str, properties: dict[str, str]) -> dict:

@@ -42,6 +42,11 @@ def snapshot(client, name: str) -> dict[str, tuple]:
     return out
 
 
+def collections(client) -> set[str]:
+    """The collections users see (schemactl's own bookkeeping left out)."""
+    return {n for n in client.collections.list_all() if not n.startswith("Schemactl")}
+
+
 def aliases(client) -> dict[str, str]:
     return {a: t.collection for a, t in client.alias.list_all().items()}
 
@@ -76,3 +81,101 @@ def test_reembed_uses_the_new_model_and_search_works_through_the_alias(client, c
     hybrid = doc.query.hybrid("item42", limit=1).objects[0]
     assert hybrid.properties["rank"] == 42
     assert cli_run("plan", str(docs), "--detailed-exitcode").exit_code == 0
+
+
+def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, docs):
+    (docs / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    assert cli_run("apply", str(docs), "--auto-approve").exit_code == 0
+    client.collections.use("Doc").data.insert({"title": "after cutover", "body": "new", "rank": 1000})
+    result = cli_run("rollback", "Doc")
+    assert result.exit_code == 0, result.output
+    assert "Doc now points at Doc_v1 (was Doc_v2)." in result.stdout
+    assert "Doc_v2 has 301 object(s), Doc_v1 has 300" in result.stderr
+    assert aliases(client) == {"Doc": "Doc_v1"}
+    assert cli_run("rollback", "Doc").stderr.startswith("error: no earlier version of Doc")
+    history = json.loads(cli_run("history", "--json").stdout)
+    assert [(r["result"], json.loads(r["steps"])[0]["kind"]) for r in history] == [
+        ("applied", "create"), ("applied", "recreate"), ("applied", "rollback")]
+    assert all(r["schemactlVersion"] and r["startedAt"] and r["finishedAt"] for r in history)
+    refused = cli_run("drop-old-versions", "Doc")
+    assert refused.exit_code == 1 and "dropping Doc_v2 deletes their objects" in refused.stderr
+    assert cli_run("drop-old-versions", "Doc", "--allow-destructive").exit_code == 0
+    assert collections(client) == {"Doc_v1"}
+
+
+def test_delta_pass_catches_writes_made_during_the_copy(client, embedder, docs):
+    """Objects added, changed and deleted in the source after the copy reach the target."""
+    from schemactl.copy import CopyJob, compare, copy_objects, verify_and_repair
+
+    client.collections.create_from_dict({"class": "Doc_v2", "vectorizer": "none"})
+    job = CopyJob("Doc_v1", "Doc_v2", None, ("title", "body", "rank"), (), reuse=("default",))
+    outcome = copy_objects(client, job, after=None, on_flushed=lambda cursor, n: None)
+    assert outcome.copied == 300 and not outcome.failed
+    source = client.collections.use("Doc_v1")
+    ids = [str(o.uuid) for o in source.iterator()]
+    source.data.delete_by_id(ids[0])
+    source.data.update(ids[1], properties={"title": "changed"})
+    added = str(source.data.insert({"title": "late", "body": "arrival", "rank": -1}))
+    diff = compare(client, job)
+    assert (diff.missing, diff.stale, diff.extra) == ([added], [ids[1]], [ids[0]])
+    verify_and_repair(client, job, {})
+    assert snapshot(client, "Doc_v2") == snapshot(client, "Doc_v1")
+
+
+def test_first_cutover_of_a_collection_made_elsewhere_needs_allow_destructive(client, cli_run, embedder, tmp_path):
+    from schemactl.rest import to_rest
+    from schemactl.validate import validate_paths
+
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
+    client.collections.create_from_dict(to_rest(validate_paths([tmp_path]).collections["Doc"]))
+    client.collections.use("Doc").data.insert_many([{"title": f"t{i}", "rank": i} for i in range(20)])
+    before = snapshot(client, "Doc")
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    refused = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert refused.exit_code == 1
+    assert "destructive steps need --allow-destructive: step 1 recreate Doc (deletes Doc)" in refused.stderr
+    assert collections(client) == {"Doc"}
+    result = cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive")
+    assert result.exit_code == 0, result.output
+    assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
+    assert snapshot(client, "Doc_v1") == before
+
+
+def test_deleting_a_collection_needs_allow_destructive(client, cli_run, embedder, docs):
+    (docs / "doc.yaml").unlink()
+    (docs / "other.yaml").write_text("name: Other\nvectorizer:\n  module: none\n")
+    refused = cli_run("apply", str(docs), "--auto-approve")  # without --prune: Doc is only listed
+    assert refused.exit_code == 0 and collections(client) == {"Doc_v1", "Other_v1"}
+    assert "Doc" in refused.stdout
+    plan = cli_run("plan", str(docs), "--prune", "--out", str(docs / "prune.json"))
+    assert plan.exit_code == 0
+    refused = cli_run("apply", str(docs / "prune.json"), "--auto-approve")
+    assert refused.exit_code == 1 and "step 1 delete Doc" in refused.stderr
+    result = cli_run("apply", str(docs / "prune.json"), "--auto-approve", "--allow-destructive")
+    assert result.exit_code == 0, result.output
+    assert collections(client) == {"Other_v1"} and aliases(client) == {"Other": "Other_v1"}
+
+
+def test_multi_tenant_copy_is_per_tenant_and_keeps_tenant_status(client, cli_run, tmp_path):
+    from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+    spec = ("name: Notes\nproperties:\n  - name: text\n    dataType: text\nvectorizer:\n  module: none\n"
+            "multiTenancyConfig:\n  enabled: true\n")
+    (tmp_path / "notes.yaml").write_text(spec)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    notes = client.collections.use("Notes_v1")
+    notes.tenants.create([Tenant(name="acme"), Tenant(name="globex")])
+    notes.with_tenant("acme").data.insert_many([DataObject({"text": f"a{i}"}, vector=[0.1, i]) for i in range(30)])
+    notes.with_tenant("globex").data.insert_many([DataObject({"text": f"g{i}"}, vector=[i, 0.2]) for i in range(50)])
+    notes.tenants.update([Tenant(name="globex", activity_status=TenantActivityStatus.INACTIVE)])
+    (tmp_path / "notes.yaml").write_text(spec + "vectorIndexConfig:\n  distance: dot\n")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    new = client.collections.use("Notes_v2")
+    status = {n: t.activity_status.value for n, t in new.tenants.get().items()}
+    assert status == {"acme": "ACTIVE", "globex": "INACTIVE"}
+    assert {n: t.activity_status.value for n, t in notes.tenants.get().items()} == status
+    assert len(list(new.with_tenant("acme").iterator())) == 30
+    new.tenants.update([Tenant(name="globex", activity_status=TenantActivityStatus.ACTIVE)])
+    copied = {o.properties["text"]: o.vector["default"] for o in new.with_tenant("globex").iterator(include_vector=True)}
+    assert len(copied) == 50 and copied["g7"] == [7.0, pytest.approx(0.2)]

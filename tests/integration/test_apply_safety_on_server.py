@@ -1,0 +1,168 @@
+"""What makes apply safe to trust: resume after SIGKILL, the lock, stale plans, failing embeddings."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from weaviate.classes.data import DataObject
+
+import schemactl.copy
+from schemactl.connection import Target
+from schemactl.live import RestReader
+from schemactl.state import load_checkpoint
+from tests.conftest import REPO
+from tests.integration.test_migrate_on_server import aliases, doc_schema, snapshot
+
+
+def seed(client, count: int, dims: int = 64) -> None:
+    """Objects with their vectors given (no embedding needed to fill the source)."""
+    doc = client.collections.use("Doc")
+    for start in range(0, count, 1000):
+        result = doc.data.insert_many([
+            DataObject({"title": f"title {i}", "body": f"body of item{i}", "rank": i},
+                       vector=[((i * 7 + d) % 13) / 13 for d in range(dims)])
+            for i in range(start, min(count, start + 1000))])
+        assert not result.errors
+
+
+@pytest.fixture
+def doc_dir(client, cli_run, embedder, tmp_path):
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    return tmp_path
+
+
+def ids(client, name: str) -> list[str]:
+    return [str(o.uuid) for o in client.collections.use(name).iterator()]
+
+
+def count(client, name: str) -> int:
+    return client.collections.use(name).aggregate.over_all(total_count=True).total_count
+
+
+def spawn_apply(weaviate_server, directory, **env) -> subprocess.Popen:
+    command = [sys.executable, "-m", "schemactl", "apply", str(directory), "--auto-approve",
+               "--url", weaviate_server.url, "--grpc-port", str(weaviate_server.ports.grpc)]
+    return subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_copied(weaviate_server, source: str, at_least: int, process, timeout: float = 90) -> int:
+    reader = RestReader(Target(weaviate_server.url))
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()
+            checkpoint = load_checkpoint(reader, source)
+            if checkpoint:
+                copied = sum(t["copied"] for t in checkpoint.state["tenants"].values())
+                if copied >= at_least:
+                    return copied
+            time.sleep(0.05)
+    finally:
+        reader.close()
+    raise AssertionError("the copy did not get going")
+
+
+def test_sigkill_mid_copy_then_rerun_resumes_without_loss_or_duplicates(
+        client, cli_run, embedder, weaviate_server, doc_dir):
+    seed(client, 3000)
+    source_ids = ids(client, "Doc_v1")
+    before = snapshot(client, "Doc_v1")
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))  # re-embed everything
+    process = spawn_apply(weaviate_server, doc_dir, SCHEMACTL_COPY_PAGE="100", SCHEMACTL_COPY_WRITERS="2")
+    try:
+        copied = wait_for_copied(weaviate_server, "Doc_v1", 600, process)
+        concurrent = cli_run("apply", str(doc_dir), "--auto-approve")
+        assert concurrent.exit_code == 1
+        assert f"another apply holds the lock on this cluster" in concurrent.stderr
+        assert f"(pid {process.pid})" in concurrent.stderr
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+    assert copied < 3000 and aliases(client) == {"Doc": "Doc_v1"}
+
+    stuck = cli_run("apply", str(doc_dir), "--auto-approve")
+    assert stuck.exit_code == 1 and "That process is no longer running" in stuck.stderr
+    assert "schemactl force-unlock" in stuck.stderr
+    released = cli_run("force-unlock")
+    assert released.exit_code == 0 and f"(pid {process.pid})" in released.stdout
+
+    texts_before_resume = embedder.stats.per_model.get("words-96", 0)
+    result = cli_run("apply", str(doc_dir), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "resuming the copy into Doc_v2" in result.stderr
+    assert aliases(client) == {"Doc": "Doc_v2"}
+    assert ids(client, "Doc_v2") == source_ids and count(client, "Doc_v2") == 3000
+    assert snapshot(client, "Doc_v1") == before  # the source is untouched
+    resumed_texts = embedder.stats.per_model["words-96"] - texts_before_resume
+    assert resumed_texts < 3000 - copied + 2 * 2 * 100  # resumed, not restarted: at most the unflushed pages again
+    results = [r["result"] for r in json.loads(cli_run("history", "--json").stdout)]
+    assert results == ["applied", "interrupted", "applied"]
+
+
+def test_stale_or_edited_saved_plans_are_refused_and_applied_plans_are_not_reapplied(
+        client, cli_run, embedder, doc_dir, tmp_path):
+    from weaviate.classes.config import Reconfigure
+
+    seed(client, 50)
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    saved = tmp_path / "stale.json"
+    assert cli_run("plan", str(doc_dir), "--out", str(saved)).exit_code == 0
+    client.collections.use("Doc_v1").config.update(vector_index_config=Reconfigure.VectorIndex.hnsw(ef=77))
+    stale = cli_run("apply", str(saved), "--auto-approve")
+    assert stale.exit_code == 1
+    assert "the cluster changed since this plan was made; nothing was applied" in stale.stderr
+    assert aliases(client) == {"Doc": "Doc_v1"}
+
+    edited = tmp_path / "edited.json"
+    assert cli_run("plan", str(doc_dir), "--out", str(edited)).exit_code == 0
+    edited.write_text(edited.read_text().replace('"dot"', '"l2-squared"'))
+    refused = cli_run("apply", str(edited), "--auto-approve")
+    assert refused.exit_code == 1 and "was modified after it was saved (checksum mismatch)" in refused.stderr
+
+    fresh = tmp_path / "fresh.json"
+    assert cli_run("plan", str(doc_dir), "--out", str(fresh)).exit_code == 0
+    assert cli_run("apply", str(fresh), "--auto-approve").exit_code == 0
+    assert aliases(client) == {"Doc": "Doc_v2"} and count(client, "Doc_v2") == 50
+    again = cli_run("apply", str(fresh), "--auto-approve")
+    assert again.exit_code == 0 and "This plan was already applied" in again.stdout
+    assert aliases(client) == {"Doc": "Doc_v2"}
+
+
+def test_failing_embedding_endpoint_never_leads_to_a_bad_cutover(client, cli_run, embedder, doc_dir, monkeypatch):
+    monkeypatch.setattr(schemactl.copy, "BACKOFF", 0.01)
+    seed(client, 400)
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
+    embedder.fail(0.1, (500, 429), seed=7)
+    result = cli_run("apply", str(doc_dir), "--auto-approve")
+    assert embedder.stats.failed > 0  # the faults really happened
+    if result.exit_code == 0:
+        assert aliases(client) == {"Doc": "Doc_v2"} and count(client, "Doc_v2") == 400
+        vectors = snapshot(client, "Doc_v2")
+        assert {len(v) for _, v in vectors.values()} == {96}
+    else:
+        assert "not cutting over" in result.stderr and aliases(client) == {"Doc": "Doc_v1"}
+
+
+def test_endpoint_down_refuses_cutover_and_leaves_the_source_untouched(client, cli_run, embedder, doc_dir, monkeypatch):
+    monkeypatch.setattr(schemactl.copy, "BACKOFF", 0.01)
+    seed(client, 120)
+    before = snapshot(client, "Doc_v1")
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
+    embedder.fail(1.0, (500,))
+    result = cli_run("apply", str(doc_dir), "--auto-approve")
+    assert result.exit_code == 1
+    assert "120 object(s) of Doc_v1 could not be copied after 3 retries" in result.stderr
+    assert "not cutting over, the source is untouched" in result.stderr
+    assert aliases(client) == {"Doc": "Doc_v1"} and snapshot(client, "Doc_v1") == before
+    embedder.reset()
+    result = cli_run("apply", str(doc_dir), "--auto-approve")  # the endpoint is back: the same apply completes
+    assert result.exit_code == 0, result.output
+    assert aliases(client) == {"Doc": "Doc_v2"} and count(client, "Doc_v2") == 120
