@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import TYPE_CHECKING
 
 from .changes import RecreateCollection
@@ -111,8 +112,13 @@ def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Che
                 entry["after"], entry["copied"] = cursor, entry["copied"] + copied
                 save_checkpoint(ctx.reader, checkpoint)
 
+            started = time.monotonic()
             outcome = copy_objects(ctx.client(), job, after=entry["after"], on_flushed=flushed, progress=advance)
+            seconds = max(time.monotonic() - started, 1e-6)
         ctx.failures.update(outcome.failed)
+        how = "re-embedded" if job.reembed else "with stored vectors"
+        ctx.notice(f"{label}: {outcome.copied} object(s) {how} in {seconds:.1f} s "
+                   f"({outcome.copied / seconds:,.0f} objects/s)")
         if job.self_references:
             _link(ctx, job, checkpoint, entry)
         entry["done"] = True

@@ -166,3 +166,21 @@ def test_endpoint_down_refuses_cutover_and_leaves_the_source_untouched(client, c
     result = cli_run("apply", str(doc_dir), "--auto-approve")  # the endpoint is back: the same apply completes
     assert result.exit_code == 0, result.output
     assert aliases(client) == {"Doc": "Doc_v2"} and count(client, "Doc_v2") == 120
+
+
+def test_api_keys_never_land_in_plans_ledger_logs_or_the_cluster(client, cli_run, embedder, doc_dir, tmp_path):
+    secret = "hf_SECRET_key_never_stored_5678"
+    env = {"HUGGINGFACE_APIKEY": secret}
+    seed(client, 30)
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
+    saved = tmp_path / "plan.json"
+    planned = cli_run("plan", str(doc_dir), "--out", str(saved), env=env)
+    applied = cli_run("apply", str(saved), "--auto-approve", "--header", f"X-Extra-Key={secret}x", env=env)
+    assert applied.exit_code == 0, applied.output
+    history = cli_run("history", "--json", env=env)
+    schema = RestReader(Target(client._connection.url)).get("/v1/schema")
+    records = [o for name in ("SchemactlLedger",)
+               for o in client.collections.use(name).iterator(return_properties=None)]
+    for text in (planned.output, saved.read_text(), applied.output, history.output, json.dumps(schema),
+                 json.dumps([r.properties for r in records], default=str)):
+        assert secret not in text

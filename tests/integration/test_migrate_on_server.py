@@ -179,3 +179,35 @@ def test_multi_tenant_copy_is_per_tenant_and_keeps_tenant_status(client, cli_run
     new.tenants.update([Tenant(name="globex", activity_status=TenantActivityStatus.ACTIVE)])
     copied = {o.properties["text"]: o.vector["default"] for o in new.with_tenant("globex").iterator(include_vector=True)}
     assert len(copied) == 50 and copied["g7"] == [7.0, pytest.approx(0.2)]
+
+
+def test_a_source_that_keeps_changing_is_not_cut_over(client, embedder, docs, monkeypatch):
+    import threading
+
+    import schemactl.copy as copy
+    from schemactl.copy import CopyJob, NotVerified, copy_objects, verify_and_repair
+
+    monkeypatch.setattr(copy, "REPAIR_PASSES", 1)
+    client.collections.create_from_dict({"class": "Doc_v2", "vectorizer": "none"})
+    job = CopyJob("Doc_v1", "Doc_v2", None, ("title", "body", "rank"), (), reuse=("default",))
+    copy_objects(client, job, after=None, on_flushed=lambda cursor, n: None)
+    stop, busy = threading.Event(), threading.Event()
+
+    def keep_writing():
+        source = client.collections.use("Doc_v1")
+        i = 0
+        while not stop.is_set():
+            source.data.insert({"title": f"busy {i}", "rank": -i}, vector=[0.5] * 64)
+            i += 1
+            if i == 20:
+                busy.set()
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        assert busy.wait(30)
+        with pytest.raises(NotVerified, match="Doc_v1 kept changing during the copy .* pause writes to it"):
+            verify_and_repair(client, job, {})
+    finally:
+        stop.set()
+        writer.join()
