@@ -140,11 +140,12 @@ class Server:
 
 
 def start(data_dir: Path, *, http_port: int | None = None, grpc_port: int | None = None,
-          env: dict[str, str] | None = None, timeout: float = 120, detach: bool = False) -> Server:
+          env: dict[str, str] | None = None, timeout: float = 120, detach: bool = False,
+          ports: Ports | None = None) -> Server:
     """Start a node on loopback and wait until /v1/.well-known/ready answers."""
     binary = ensure_binary()
     data_dir.mkdir(parents=True, exist_ok=True)
-    ports = Ports.pick(http_port, grpc_port)
+    ports = ports or Ports.pick(http_port, grpc_port)
     log_path = data_dir / "weaviate.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
@@ -155,6 +156,12 @@ def start(data_dir: Path, *, http_port: int | None = None, grpc_port: int | None
     server = Server(process, ports, data_dir, log_path)
     wait_ready(server, timeout)
     return server
+
+
+def restart(server: Server, timeout: float = 120) -> Server:
+    """Stop a node and start it again on the same ports and data (a restart mid-work)."""
+    server.stop()
+    return start(server.data_dir, ports=server.ports, timeout=timeout)
 
 
 def wait_ready(server: Server, timeout: float) -> None:

@@ -1,0 +1,267 @@
+"""schemactl benchmarks: each against a baseline measured in the same run, on a local Weaviate v1.39.0.
+
+    scripts/bench            # N = 10k and 100k (several minutes)
+    scripts/bench --quick    # N = 2k and 10k
+
+Data is synthetic and seeded. Prints a markdown table and writes it to bench/results.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import schemactl.connection  # noqa: F401  (quiets weaviate-client's import-time warnings)
+import httpx
+import weaviate
+from weaviate.classes.data import DataObject
+
+from schemactl.dev import weaviate as testbed
+
+REPO = Path(__file__).resolve().parent.parent
+DIMS = 384
+WORDS = ("river mountain violin harbor comet lantern orchid glacier falcon quartz meadow cobalt ember "
+         "willow saffron tundra beacon marble cedar nebula").split()
+
+
+@dataclass
+class Row:
+    benchmark: str
+    variant: str
+    objects: int
+    seconds: float
+    peak_rss_mb: float | None = None
+    ratio: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.objects / self.seconds if self.seconds else 0.0
+
+
+# ---- data -----------------------------------------------------------------------------------
+
+def synthetic(n: int, seed: int, with_vectors: bool = True):
+    rng = random.Random(seed)
+    for i in range(n):
+        words = lambda k: " ".join(rng.choice(WORDS) for _ in range(k))  # noqa: E731
+        vector = [rng.uniform(-1, 1) for _ in range(DIMS)] if with_vectors else None
+        yield DataObject(uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
+                         properties={"title": words(4), "body": words(30), "tag": rng.choice(WORDS), "n": i},
+                         vector=vector)
+
+
+def collection_yaml(name: str, endpoint: str, distance: str = "cosine") -> str:
+    return (f"name: {name}\nproperties:\n  - name: title\n    dataType: text\n  - name: body\n    dataType: text\n"
+            f"  - name: tag\n    dataType: text\n    tokenization: field\n  - name: n\n    dataType: int\n"
+            f"vectorizer:\n  module: text2vec-huggingface\n  endpointURL: {endpoint}\n  vectorizeClassName: false\n"
+            f"vectorIndexConfig:\n  distance: {distance}\n")
+
+
+def rest_class(name: str, endpoint: str, distance: str = "cosine") -> dict:
+    from schemactl.rest import to_rest
+    from schemactl.validate import validate_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "c.yaml").write_text(collection_yaml("X", endpoint, distance))
+        body = to_rest(validate_paths([Path(tmp)]).collections["X"])
+    return {**body, "class": name}
+
+
+# ---- running schemactl as a separate process (its own peak RSS) -----------------------------
+
+def run_schemactl(args: list[str], server, env: dict | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB, stderr) of one `python -m schemactl ...` process."""
+    command = [sys.executable, "-m", "schemactl", *args, "--url", server.url, "--grpc-port", str(server.ports.grpc)]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **(env or {})}, stdout=out, stderr=err,
+                                   text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"schemactl {' '.join(args)} failed:\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, stderr
+
+
+def copy_rate(stderr: str) -> float:
+    """The copy phase's own objects/s, as apply reports it."""
+    return float(re.findall(r"\(([\d,]+) objects/s\)", stderr)[-1].replace(",", ""))
+
+
+# ---- benchmarks -----------------------------------------------------------------------------
+
+def reset(client) -> None:
+    for alias in client.alias.list_all():
+        client.alias.delete(alias_name=alias)
+    client.collections.delete_all()
+
+
+def fill(client, name: str, objects: list[DataObject]) -> None:
+    collection = client.collections.use(name)
+    with collection.batch.fixed_size(batch_size=500, concurrent_requests=4) as batch:
+        for o in objects:
+            batch.add_object(properties=o.properties, uuid=o.uuid, vector=o.vector)
+    assert not collection.batch.failed_objects
+
+
+def bench_reuse(client, server, endpoint: str, n: int, workdir: Path) -> list[Row]:
+    reset(client)
+    objects = list(synthetic(n, seed=n))
+    schemas = workdir / f"reuse-{n}"
+    schemas.mkdir()
+    (schemas / "c.yaml").write_text(collection_yaml("Bench", endpoint))
+    run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+    fill(client, "Bench", objects)
+
+    # (a) ceiling: a raw client batch import of the same objects, already in memory
+    client.collections.create_from_dict(rest_class("Ceiling", endpoint, "dot"))
+    started = time.perf_counter()
+    fill(client, "Ceiling", objects)
+    ceiling = Row("copy, reuse vectors", "(a) raw batch import from memory", n, time.perf_counter() - started)
+    del objects
+
+    # (b) the loop the docs suggest: iterator + batch, defaults
+    client.collections.create_from_dict(rest_class("DocsLoop", endpoint, "dot"))
+    started = time.perf_counter()
+    target = client.collections.use("DocsLoop")
+    with target.batch.dynamic() as batch:
+        for o in client.collections.use("Bench").iterator(include_vector=True):
+            batch.add_object(properties=o.properties, uuid=o.uuid, vector=o.vector["default"])
+    docs = Row("copy, reuse vectors", "(b) iterator + batch (docs)", n, time.perf_counter() - started)
+    client.collections.delete(["Ceiling", "DocsLoop"])
+
+    (schemas / "c.yaml").write_text(collection_yaml("Bench", endpoint, "dot"))
+    seconds, rss, err = run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+    rate = copy_rate(err)
+    copy_only = Row("copy, reuse vectors", "schemactl copy phase", n, n / rate)
+    whole = Row("copy, reuse vectors", "schemactl apply (copy+verify+cutover, process)", n, seconds, rss)
+    copy_only.ratio = f"{copy_only.rate / ceiling.rate:.2f}× (a), {copy_only.rate / docs.rate:.2f}× (b)"
+    whole.ratio = f"{whole.rate / ceiling.rate:.2f}× (a), {whole.rate / docs.rate:.2f}× (b)"
+    return [ceiling, docs, copy_only, whole]
+
+
+def bench_reembed(client, server, embedder_url: str, n: int, workdir: Path) -> list[Row]:
+    reset(client)
+    objects = list(synthetic(n, seed=n + 1))
+    schemas = workdir / f"reembed-{n}"
+    schemas.mkdir()
+    (schemas / "c.yaml").write_text(collection_yaml("Bench", f"{embedder_url}/models/words-{DIMS}"))
+    run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+    fill(client, "Bench", objects)
+
+    new_model = f"{embedder_url}/models/other-{DIMS}"
+    client.collections.create_from_dict(rest_class("Raw", new_model))
+    started = time.perf_counter()
+    with client.collections.use("Raw").batch.fixed_size(batch_size=500, concurrent_requests=4) as batch:
+        for o in objects:
+            batch.add_object(properties=o.properties, uuid=o.uuid)  # Weaviate vectorizes
+    raw = Row("re-embed", "raw import, Weaviate vectorizes", n, time.perf_counter() - started)
+    client.collections.delete("Raw")
+    del objects
+
+    (schemas / "c.yaml").write_text(collection_yaml("Bench", new_model))
+    seconds, rss, err = run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+    copy_only = Row("re-embed", "schemactl copy phase", n, n / copy_rate(err))
+    whole = Row("re-embed", "schemactl apply (copy+verify+cutover, process)", n, seconds, rss)
+    copy_only.ratio = f"{copy_only.rate / raw.rate:.2f}×"
+    whole.ratio = f"{whole.rate / raw.rate:.2f}×"
+    return [raw, copy_only, whole]
+
+
+def bench_plan(client, server, workdir: Path, collections: int = 500, properties: int = 20) -> list[Row]:
+    import yaml
+
+    reset(client)
+    schemas = workdir / "plan"
+    schemas.mkdir()
+    for c in range(collections):
+        props = "".join(f"  - name: p{p}\n    dataType: {'text' if p % 2 else 'int'}\n" for p in range(properties))
+        (schemas / f"c{c}.yaml").write_text(f"name: C{c}\nproperties:\n{props}vectorizer:\n  module: none\n")
+    run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+
+    def baseline() -> float:
+        started = time.perf_counter()
+        httpx.get(f"{server.url}/v1/schema", timeout=60).json()
+        for path in sorted(schemas.glob("*.yaml")):
+            yaml.safe_load(path.read_text())
+        return time.perf_counter() - started
+
+    base = min(baseline() for _ in range(3))
+    ours = min(run_schemactl(["plan", str(schemas), "--detailed-exitcode"], server)[0] for _ in range(3))
+    in_process = []
+    from schemactl.api import compute_plan
+    from schemactl.connection import Target
+    for _ in range(3):
+        started = time.perf_counter()
+        compute_plan([schemas], Target(server.url, server.ports.grpc))
+        in_process.append(time.perf_counter() - started)
+    label = f"plan, {collections} collections × {properties} properties"
+    rows = [Row(label, "GET /v1/schema + parse the files", collections, base),
+            Row(label, "schemactl plan (library call)", collections, min(in_process)),
+            Row(label, "schemactl plan (process, incl. Python start)", collections, ours)]
+    for row in rows[1:]:
+        row.ratio = f"{row.seconds / base:.2f}× the time"
+    return rows
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+def table(rows: list[Row]) -> str:
+    lines = ["| benchmark | variant | objects | seconds | objects/s | peak RSS | ratio |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for r in rows:
+        rss = f"{r.peak_rss_mb:.0f} MB" if r.peak_rss_mb else ""
+        lines.append(f"| {r.benchmark} | {r.variant} | {r.objects:,} | {r.seconds:.2f} | {r.rate:,.0f} | {rss} | {r.ratio} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes (2k and 10k)")
+    args = parser.parse_args()
+    small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
+
+    workdir = Path(tempfile.mkdtemp(prefix="schemactl-bench-"))
+    embedder = subprocess.Popen([sys.executable, "-m", "schemactl.dev.embedder", "--port", "0"],
+                                stdout=subprocess.PIPE, text=True)
+    embedder_url = re.search(r"http://127\.0\.0\.1:\d+", embedder.stdout.readline()).group(0)
+    server = testbed.start(workdir / "weaviate")
+    client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc)
+    rows: list[Row] = []
+    try:
+        unused = f"{embedder_url}/models/words-{DIMS}"
+        for n in (small, large):
+            rows += bench_reuse(client, server, unused, n, workdir)
+            print(table(rows), flush=True)
+        rows += bench_reembed(client, server, embedder_url, small, workdir)
+        reuse_rss = [r for r in rows if r.peak_rss_mb and r.benchmark.startswith("copy")]
+        memory = Row("memory", f"peak RSS {large:,} vs {small:,} objects (reuse apply)", large, 0,
+                     reuse_rss[-1].peak_rss_mb, f"{reuse_rss[-1].peak_rss_mb / reuse_rss[0].peak_rss_mb:.2f}×")
+        rows.append(memory)
+        rows += bench_plan(client, server, workdir)
+    finally:
+        client.close()
+        server.stop()
+        embedder.terminate()
+        shutil.rmtree(workdir, ignore_errors=True)
+    text = (f"Weaviate v1.39.0 on 127.0.0.1, {os.cpu_count()} CPUs, {DIMS}-dim vectors, "
+            f"page {os.environ.get('SCHEMACTL_COPY_PAGE', '500')}, writers {os.environ.get('SCHEMACTL_COPY_WRITERS', '4')}\n\n"
+            + table(rows) + "\n")
+    (REPO / "bench" / "results.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
