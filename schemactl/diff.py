@@ -105,6 +105,8 @@ def _added_vectors(a: dict, b: dict) -> list[str]:
 def _field_changes(a: dict, b: dict) -> list[FieldChange]:
     """deepdiff's findings as FieldChanges; lists count as single values."""
     found: dict[str, FieldChange] = {}
+    if a == b:  # the common case, and far cheaper than a deep diff
+        return []
     tree = DeepDiff(a, b, view="tree")
     for report in tree.values():
         for item in report:

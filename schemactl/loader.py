@@ -94,11 +94,25 @@ class _Builder:
         return value
 
 
+FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
+
+
+def _compose(text: str) -> list:
+    """YAML nodes (with positions). libyaml is fast; on an error the pure-Python parser runs
+    again so that messages and positions are always the same, whichever is installed."""
+    if FAST_LOADER is not None:
+        try:
+            return list(yaml.compose_all(text, Loader=FAST_LOADER))
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+
+
 def load_text(text: str, path: str) -> Document:
     """Parse one YAML document from `text`; raises LoadError with a position."""
     document = Document(path, None)
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = _compose(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)

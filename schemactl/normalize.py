@@ -5,7 +5,6 @@ differ never special-cases defaults. `minimal()` is the reverse, for `pull`.
 """
 from __future__ import annotations
 
-import copy
 
 from .rest import vectorizer_modules
 from .spec import TEXT_TYPES, Collection
@@ -97,11 +96,20 @@ def minimal(collection: Collection) -> Collection:
 
 def merged(defaults: dict, values: dict) -> dict:
     """`defaults` overlaid with `values`, recursively (dicts merge, anything else replaces)."""
-    out = copy.deepcopy(defaults)
+    out = _copied(defaults)
     for key, value in values.items():
         out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
-            else copy.deepcopy(value)
+            else _copied(value)
     return out
+
+
+def _copied(value):
+    """A copy of JSON-like data (much cheaper than copy.deepcopy, which it replaces here)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
 
 
 def _property(p: dict, uses_module: bool) -> dict:

@@ -9,6 +9,9 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
@@ -198,6 +201,58 @@ class PlanFileInvalid(SchemactlError):
     """A saved plan that cannot be trusted: unreadable, edited, or from another format."""
 
 
+NAME = r"^[A-Z][_0-9A-Za-z]*$"
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class _FieldDoc(_Doc):
+    path: str
+    old: Any = None
+    new: Any = None
+
+
+class _VectorDoc(_Doc):
+    name: str
+    action: Literal["reuse", "re-embed"]
+    reason: str
+
+
+class _EstimateDoc(_Doc):
+    objects: int
+    per_tenant: dict[str, int]
+    text_chars: int
+
+
+class _StepDoc(_Doc):
+    step: int
+    kind: str
+    collection: str = Field(pattern=NAME)
+    physical: str | None = Field(default=None, pattern=NAME)
+    vector_name: str | None = None
+    property_name: str | None = None
+    data_type: list[str] | None = None
+    fields: list[_FieldDoc] = []
+    forced_by: list[str] = []
+    vectors: list[_VectorDoc] = []
+    definition: dict | None = None
+    property: dict | None = None
+    vector: dict | None = None
+    estimate: _EstimateDoc | None = None
+
+
+class _PlanDoc(_Doc):
+    created_at: str
+    target: str
+    desired_hash: str
+    live_fingerprint: str
+    steps: list[_StepDoc]
+    unmanaged: list[str] = []
+    retained: list[str] = []
+
+
 def from_document(document: object, source: str = "plan file") -> Plan:
     """The Plan a saved document describes; PlanFileInvalid when it is not intact."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -205,41 +260,52 @@ def from_document(document: object, source: str = "plan file") -> Plan:
     if document.get("checksum") != checksum(document):
         raise PlanFileInvalid(f"{source} was modified after it was saved (checksum mismatch); plan again")
     try:
-        steps = tuple(Step(s["step"], _change(s), _estimate(s)) for s in document["steps"])
-        return Plan(steps, document["target"], document["desired_hash"], document["live_fingerprint"],
-                    tuple(document.get("unmanaged", ())), tuple(document.get("retained", ())),
-                    document["created_at"])
-    except (KeyError, TypeError, ValueError) as error:  # pydantic's ValidationError is a ValueError
+        doc = _PlanDoc.model_validate(document)
+        steps = tuple(Step(s.step, _change(s), _estimate(s)) for s in doc.steps)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PlanFileInvalid(f"{source} has an invalid entry at {where}: {first['msg']}") from None
+    except (KeyError, TypeError, ValueError) as error:
         raise PlanFileInvalid(f"{source} has a step schemactl cannot read: {str(error).splitlines()[0]}") from None
+    return Plan(steps, doc.target, doc.desired_hash, doc.live_fingerprint, tuple(doc.unmanaged),
+                tuple(doc.retained), doc.created_at)
 
 
-def _change(s: dict) -> Change:
-    kind, name = s["kind"], s["collection"]
-    fields = tuple(FieldChange(f["path"], f["old"], f["new"]) for f in s.get("fields", ()))
+def _change(s: _StepDoc) -> Change:
+    kind, name = s.kind, s.collection
+    fields = tuple(FieldChange(f.path, f.old, f.new) for f in s.fields)
     if kind == "create":
         return CreateCollection(name, _collection(s))
     if kind == "add-property":
-        return AddProperty(name, Property.model_validate(s["property"], strict=False))
+        return AddProperty(name, Property.model_validate(s.property, strict=False))
     if kind == "add-named-vector":
-        return AddNamedVector(name, s["vector_name"], NamedVector.model_validate(s["vector"], strict=False))
+        return AddNamedVector(name, _required(s.vector_name), NamedVector.model_validate(s.vector, strict=False))
     if kind == "update":
         return UpdateInPlace(name, fields=fields, definition=_collection(s))
     if kind == "recreate":
-        forced = set(s["forced_by"])
-        return RecreateCollection(name, physical=s["physical"], reasons=tuple(f for f in fields if f.path in forced),
-                                  fields=fields, vectors=tuple(VectorMove(**v) for v in s["vectors"]),
+        forced = set(s.forced_by)
+        return RecreateCollection(name, physical=_required(s.physical), fields=fields,
+                                  reasons=tuple(f for f in fields if f.path in forced),
+                                  vectors=tuple(VectorMove(v.name, v.action, v.reason) for v in s.vectors),
                                   definition=_collection(s))
     if kind == "delete":
-        return DeleteCollection(name, physical=s["physical"])
+        return DeleteCollection(name, physical=_required(s.physical))
     if kind == "cluster-only-property":
-        return PropertyOnlyInCluster(name, s["property_name"], tuple(s["data_type"]))
+        return PropertyOnlyInCluster(name, _required(s.property_name), tuple(_required(s.data_type)))
     raise ValueError(f"unknown step kind {kind!r}")
 
 
-def _collection(s: dict) -> Collection:
-    return Collection.model_validate(s["definition"], strict=False)
+def _required(value):
+    if value is None:
+        raise ValueError("a field this step needs is missing")
+    return value
 
 
-def _estimate(s: dict) -> Estimate | None:
-    e = s.get("estimate")
-    return None if e is None else Estimate(e["objects"], dict(e["per_tenant"]), e["text_chars"])
+def _collection(s: _StepDoc) -> Collection:
+    return Collection.model_validate(s.definition, strict=False)
+
+
+def _estimate(s: _StepDoc) -> Estimate | None:
+    e = s.estimate
+    return None if e is None else Estimate(e.objects, dict(e.per_tenant), e.text_chars)
