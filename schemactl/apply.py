@@ -128,8 +128,10 @@ def execute(change: Change, ctx: Context) -> None:
 
 @execute.register
 def _(change: CreateCollection, ctx: Context) -> None:
-    from .migrate import next_physical
+    from .migrate import finish_interrupted_cutover, next_physical
 
+    if finish_interrupted_cutover(change.collection, ctx):
+        return
     physical = next_physical(change.collection, ctx.classes)
     body = physical_references(to_rest(change.definition), ctx.physical)
     body["class"] = physical

@@ -58,12 +58,30 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     drop_checkpoint(ctx.reader, change.physical)
 
 
+def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
+    """A first cutover killed between deleting the original `logical` and creating its alias:
+    the verified copy exists, so point the alias at it instead of creating an empty collection."""
+    found = load_checkpoint(ctx.reader, logical)
+    if not (found and found.state.get("phase") == "cutover" and found.target in ctx.classes
+            and logical not in ctx.classes):
+        return False
+    ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": found.target},
+                    f"create alias {logical} -> {found.target}")
+    ctx.aliases[logical] = ctx.physical[logical] = found.target
+    drop_checkpoint(ctx.reader, logical)
+    ctx.notice(f"{logical}: finished the interrupted cutover to {found.target}")
+    return True
+
+
 # ---- phases ---------------------------------------------------------------------------------
 
 def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     wanted = definition_hash(change)
     found = load_checkpoint(ctx.reader, change.physical)
-    if found and found.state.get("phase") != "cutover" and found.target in ctx.classes:
+    if found and not _unfinished(found, change, ctx):
+        drop_checkpoint(ctx.reader, change.physical)  # from a migration that did cut over
+        found = None
+    if found and found.target in ctx.classes:
         if found.definitionHash == wanted:
             done = sum(t["copied"] for t in found.state["tenants"].values())
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
@@ -86,6 +104,14 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
         ctx.notice(f"{change.collection}: vectorizeClassName is on, so Weaviate embeds the physical name "
                    f"({target}) with each object, not {change.collection}")
     return checkpoint
+
+
+def _unfinished(found: Checkpoint, change: RecreateCollection, ctx: Context) -> bool:
+    """A checkpoint whose cutover never happened: the target serves no alias yet."""
+    if found.target in ctx.aliases.values():
+        return False
+    return found.state.get("phase") != "cutover" or ctx.aliases.get(change.collection) == change.physical \
+        or change.physical not in ctx.aliases.values()
 
 
 def _create_target(change: RecreateCollection, ctx: Context, target: str) -> None:

@@ -17,17 +17,17 @@ class ObjectsPerSecond(ProgressColumn):
         return Text("" if speed is None else f"{speed:,.0f} objects/s")
 
 
-def bars(enabled: bool):
+def bars(enabled: bool, console: Console | None = None):
     """A progress factory for apply: (label, total, done) -> context manager yielding advance(n)."""
     @contextlib.contextmanager
     def factory(label: str, total: int | None, done: int):
         if not enabled:
             yield lambda n: None
             return
-        console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
+        out = console or Console(stderr=True, no_color="NO_COLOR" in os.environ)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), ObjectsPerSecond(),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-        with Progress(*columns, console=console) as progress:
+        with Progress(*columns, console=out) as progress:
             task = progress.add_task(label, total=total, completed=done)
             yield lambda n: progress.advance(task, n)
     return factory

@@ -83,3 +83,14 @@ def test_every_command_has_help_with_an_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.stdout and "schemactl " + command in result.stdout
+
+
+def test_server_too_old_for_aliases_is_one_clear_message():
+    from schemactl.errors import SchemactlError
+    from schemactl.live import MIN_VERSION, require_version
+
+    require_version("1.39.0", MIN_VERSION, "aliases")
+    with pytest.raises(SchemactlError) as refused:
+        require_version("1.31.4", MIN_VERSION, "aliases (zero-downtime cutover)")
+    assert str(refused.value) == ("Weaviate 1.31.4 is too old for aliases (zero-downtime cutover): "
+                                  "schemactl needs >= 1.32.0")

@@ -80,7 +80,7 @@ def test_sigkill_mid_copy_then_rerun_resumes_without_loss_or_duplicates(
         copied = wait_for_copied(weaviate_server, "Doc_v1", 600, process)
         concurrent = cli_run("apply", str(doc_dir), "--auto-approve")
         assert concurrent.exit_code == 1
-        assert f"another apply holds the lock on this cluster" in concurrent.stderr
+        assert "another apply holds the lock on this cluster" in concurrent.stderr
         assert f"(pid {process.pid})" in concurrent.stderr
         process.send_signal(signal.SIGKILL)
         process.wait(10)
@@ -184,3 +184,21 @@ def test_api_keys_never_land_in_plans_ledger_logs_or_the_cluster(client, cli_run
     for text in (planned.output, saved.read_text(), applied.output, history.output, json.dumps(schema),
                  json.dumps([r.properties for r in records], default=str)):
         assert secret not in text
+
+
+def test_wrong_grpc_port_fails_the_migration_with_one_line_and_no_cutover(
+        client, cli_run, embedder, weaviate_server, doc_dir):
+    from click.testing import CliRunner
+
+    from schemactl.cli import cli
+
+    seed(client, 20)
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    result = CliRunner().invoke(cli, ["apply", str(doc_dir), "--auto-approve", "--url", weaviate_server.url,
+                                      "--grpc-port", "9"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith("error: step 1 failed: cannot use Weaviate at")
+    assert "(gRPC port 9)" in result.stderr and "Traceback" not in result.output
+    assert aliases(client) == {"Doc": "Doc_v1"}
+    assert cli_run("apply", str(doc_dir), "--auto-approve").exit_code == 0  # lock released; resumes
+    assert aliases(client) == {"Doc": "Doc_v2"} and count(client, "Doc_v2") == 20

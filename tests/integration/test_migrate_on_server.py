@@ -5,10 +5,8 @@ import json
 
 import pytest
 from weaviate.classes.data import DataObject
-from weaviate.classes.query import MetadataQuery
 
 from schemactl.dev.embedder import model_dimensions
-from tests.integration.conftest import edit
 
 WORDS = ["river", "mountain", "violin", "harbor", "comet", "lantern", "orchid", "glacier", "falcon", "quartz"]
 
@@ -211,3 +209,53 @@ def test_a_source_that_keeps_changing_is_not_cut_over(client, embedder, docs, mo
     finally:
         stop.set()
         writer.join()
+
+
+def test_references_between_objects_of_the_collection_itself_are_moved(client, cli_run, tmp_path):
+    from weaviate.classes.query import QueryReference
+
+    spec = ("name: Node\nproperties:\n  - name: label\n    dataType: text\n  - name: parent\n    dataType: Node\n"
+            "vectorizer:\n  module: none\n")
+    (tmp_path / "node.yaml").write_text(spec)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    nodes = client.collections.use("Node_v1")
+    ids = [str(nodes.data.insert({"label": "root"}, vector=[1.0, 0.0]))]
+    for i in range(1, 40):
+        ids.append(str(nodes.data.insert({"label": f"n{i}"}, references={"parent": ids[i // 2]}, vector=[0.0, i])))
+    (tmp_path / "node.yaml").write_text(spec + "vectorIndexConfig:\n  distance: dot\n")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert client.collections.use("Node_v2").config.get().references[0].target_collections == ["Node_v2"]
+
+    def parents(name):
+        objects = client.collections.use(name).iterator(
+            return_references=QueryReference(link_on="parent", return_properties=["label"]))
+        return {o.properties["label"]: [p.properties["label"] for p in o.references["parent"].objects]
+                if o.references and "parent" in o.references else [] for o in objects}
+
+    assert parents("Node_v2") == parents("Node_v1") and parents("Node_v2")["n7"] == ["n3"]
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(client, cli_run, embedder, tmp_path):
+    """Killed between deleting the original collection and creating its alias: the next apply
+    points the alias at the verified copy instead of creating an empty collection."""
+    from schemactl.connection import Target
+    from schemactl.live import RestReader
+    from schemactl.rest import to_rest
+    from schemactl.state import Checkpoint, save_checkpoint
+    from schemactl.validate import validate_paths
+
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
+    body = to_rest(validate_paths([tmp_path]).collections["Doc"])
+    client.collections.create_from_dict({**body, "class": "Doc_v1"})
+    client.collections.use("Doc_v1").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 64)
+                                                        for i in range(25)])
+    reader = RestReader(Target(client._connection.url))
+    save_checkpoint(reader, Checkpoint("Doc", "Doc_v1", "h", {"phase": "cutover", "tenants": {}}), create=True)
+    reader.close()
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Doc: finished the interrupted cutover to Doc_v1" in result.stderr
+    assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
+    assert len(snapshot(client, "Doc")) == 25

@@ -1,0 +1,27 @@
+"""Progress bars: shown on a terminal with a rate, silent otherwise."""
+from __future__ import annotations
+
+import io
+import time
+
+from rich.console import Console
+
+from schemactl.progress import bars
+
+
+def test_silent_when_disabled(capsys):
+    with bars(False)("copy A_v1 -> A_v2", 10, 0) as advance:
+        advance(10)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_on_a_terminal_it_shows_label_count_and_rate():
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=140, no_color=True)
+    with bars(True, console)("copy A_v1 -> A_v2", 1000, 400) as advance:
+        for _ in range(6):
+            time.sleep(0.05)
+            advance(100)
+    text = screen.getvalue()
+    assert "copy A_v1 -> A_v2" in text and "1000/1000" in text and "objects/s" in text
