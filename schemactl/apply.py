@@ -133,7 +133,7 @@ def _(change: CreateCollection, ctx: Context) -> None:
     if finish_interrupted_cutover(change.collection, ctx):
         return
     physical = next_physical(change.collection, ctx.classes)
-    body = physical_references(to_rest(change.definition), ctx.physical)
+    body = physical_references(to_rest(change.definition), {**ctx.physical, change.collection: physical})
     body["class"] = physical
     ctx.reader.send("POST", "/v1/schema", body, f"create collection {physical}")
     ctx.reader.send("POST", "/v1/aliases", {"alias": change.collection, "class": physical},
