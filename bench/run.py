@@ -114,6 +114,40 @@ def copy_rate(stderr: str) -> float:
     return float(re.findall(r"\(([\d,]+) objects/s\)", stderr)[-1].replace(",", ""))
 
 
+def phase_seconds(stderr: str) -> dict[str, float]:
+    """Copy and verify seconds, as apply reports them."""
+    copy = float(re.findall(r"object\(s\) (?:with stored vectors|re-embedded) in ([\d.]+) s", stderr)[-1])
+    verify = float(re.findall(r"the same ids as \S+ \(([\d.]+) s\)", stderr)[-1])
+    return {"copy": copy, "verify": verify}
+
+
+def startup_seconds(server) -> float:
+    """A schemactl process that starts, imports everything and reads the cluster's version."""
+    return min(run_schemactl(["history"], server)[0] for _ in range(3))
+
+
+def read_only(client, n: int) -> Row:
+    """schemactl's page reader alone: how fast the source can be read (vectors included)."""
+    from schemactl.copy import CopyJob, _pages
+
+    job = CopyJob("Bench", "-", None, ("title", "body", "tag", "n"), (), reuse=("default",))
+    started = time.perf_counter()
+    read = sum(len(page) for page in _pages(client, job, None))
+    assert read == n, read
+    return Row("copy, reuse vectors", "profile: schemactl's reader alone (no writes)", n,
+               time.perf_counter() - started)
+
+
+def profile(n: int, seconds: float, stderr: str, startup: float, what: str) -> list[Row]:
+    """Where the time of one apply process goes: start, copy, verify, the rest (plan, lock, cutover)."""
+    phases = phase_seconds(stderr)
+    rest = seconds - startup - phases["copy"] - phases["verify"]
+    parts = {"process start, read the cluster (`history`)": startup, "copy": phases["copy"],
+             "verify (id sets, delta pass)": phases["verify"], "the rest: plan, lock, ledger, client, cutover": rest}
+    return [Row(what, f"profile: {name}", n, part, ratio=f"{part / seconds:.0%} of the apply")
+            for name, part in parts.items()]
+
+
 # ---- benchmarks -----------------------------------------------------------------------------
 
 def reset(client) -> None:
@@ -155,6 +189,7 @@ def bench_reuse(client, server, endpoint: str, n: int, workdir: Path) -> list[Ro
             batch.add_object(properties=o.properties, uuid=o.uuid, vector=o.vector["default"])
     docs = Row("copy, reuse vectors", "(b) iterator + batch (docs)", n, time.perf_counter() - started)
     client.collections.delete(["Ceiling", "DocsLoop"])
+    reader = read_only(client, n)
 
     (schemas / "c.yaml").write_text(collection_yaml("Bench", endpoint, "dot"))
     seconds, rss, err = run_schemactl(["apply", str(schemas), "--auto-approve"], server)
@@ -163,7 +198,8 @@ def bench_reuse(client, server, endpoint: str, n: int, workdir: Path) -> list[Ro
     whole = Row("copy, reuse vectors", "schemactl apply (copy+verify+cutover, process)", n, seconds, rss)
     copy_only.ratio = f"{copy_only.rate / ceiling.rate:.2f}× (a), {copy_only.rate / docs.rate:.2f}× (b)"
     whole.ratio = f"{whole.rate / ceiling.rate:.2f}× (a), {whole.rate / docs.rate:.2f}× (b)"
-    return [ceiling, docs, copy_only, whole]
+    return [ceiling, docs, copy_only, whole, reader,
+            *profile(n, seconds, err, startup_seconds(server), "copy, reuse vectors")]
 
 
 def bench_reembed(client, server, embedder_url: str, n: int, workdir: Path) -> list[Row]:
@@ -191,7 +227,7 @@ def bench_reembed(client, server, embedder_url: str, n: int, workdir: Path) -> l
     whole = Row("re-embed", "schemactl apply (copy+verify+cutover, process)", n, seconds, rss)
     copy_only.ratio = f"{copy_only.rate / raw.rate:.2f}×"
     whole.ratio = f"{whole.rate / raw.rate:.2f}×"
-    return [raw, copy_only, whole]
+    return [raw, copy_only, whole, *profile(n, seconds, err, startup_seconds(server), "re-embed")]
 
 
 def bench_plan(client, server, workdir: Path, collections: int = 500, properties: int = 20) -> list[Row]:
@@ -238,6 +274,19 @@ def bench_plan(client, server, workdir: Path, collections: int = 500, properties
 
 # ---- report ---------------------------------------------------------------------------------
 
+def bench_copies(client, server, embedder_url: str, small: int, large: int, workdir: Path) -> list[Row]:
+    rows: list[Row] = []
+    unused = f"{embedder_url}/models/words-{DIMS}"
+    for n in (small, large):
+        rows += bench_reuse(client, server, unused, n, workdir)
+        print(table(rows), flush=True)
+    rows += bench_reembed(client, server, embedder_url, small, workdir)
+    reuse_rss = [r for r in rows if r.peak_rss_mb and r.benchmark.startswith("copy")]
+    rows.append(Row("memory", f"peak RSS {large:,} vs {small:,} objects (reuse apply)", large, 0,
+                    reuse_rss[-1].peak_rss_mb, f"{reuse_rss[-1].peak_rss_mb / reuse_rss[0].peak_rss_mb:.2f}×"))
+    return rows
+
+
 def table(rows: list[Row]) -> str:
     lines = ["| benchmark | variant | objects | seconds | objects/s | peak RSS | ratio |",
              "|---|---|---:|---:|---:|---:|---|"]
@@ -250,6 +299,7 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (2k and 10k)")
+    parser.add_argument("--only", choices=("copy", "plan"), help="run one part (the table holds only it)")
     args = parser.parse_args()
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
 
@@ -261,16 +311,10 @@ def main() -> None:
     client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc)
     rows: list[Row] = []
     try:
-        unused = f"{embedder_url}/models/words-{DIMS}"
-        for n in (small, large):
-            rows += bench_reuse(client, server, unused, n, workdir)
-            print(table(rows), flush=True)
-        rows += bench_reembed(client, server, embedder_url, small, workdir)
-        reuse_rss = [r for r in rows if r.peak_rss_mb and r.benchmark.startswith("copy")]
-        memory = Row("memory", f"peak RSS {large:,} vs {small:,} objects (reuse apply)", large, 0,
-                     reuse_rss[-1].peak_rss_mb, f"{reuse_rss[-1].peak_rss_mb / reuse_rss[0].peak_rss_mb:.2f}×")
-        rows.append(memory)
-        rows += bench_plan(client, server, workdir)
+        if args.only in (None, "copy"):
+            rows += bench_copies(client, server, embedder_url, small, large, workdir)
+        if args.only in (None, "plan"):
+            rows += bench_plan(client, server, workdir)
     finally:
         client.close()
         server.stop()

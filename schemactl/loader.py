@@ -25,9 +25,13 @@ class Document:
     data: object
     key_positions: dict[Path_, Position] = field(default_factory=dict)
     value_positions: dict[Path_, Position] = field(default_factory=dict)
+    text: str | None = None  # set while positions are still to be worked out (fast path)
 
     def position(self, loc: Path_, *, prefer_value: bool = False) -> Position:
         """The best position for `loc`: itself if known, else its nearest known parent."""
+        if self.text is not None:  # only findings need positions: parse again, keeping them
+            self.key_positions, self.value_positions = load_text(self.text, self.path, fast=False).positions()
+            self.text = None
         loc = tuple(loc)
         while True:
             first, second = ((self.value_positions, self.key_positions) if prefer_value
@@ -39,6 +43,9 @@ class Document:
             if not loc:
                 return Position(1, 1)
             loc = loc[:-1]
+
+    def positions(self) -> tuple[dict, dict]:
+        return self.key_positions, self.value_positions
 
 
 class LoadError(Exception):
@@ -95,6 +102,47 @@ class _Builder:
 
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
+_PLAIN = (str, int, float, bool, type(None))
+
+
+class _NotPlain(Exception):
+    """The fast path met something only the careful path reports well."""
+
+
+if FAST_LOADER is not None:
+    class _CheckedLoader(FAST_LOADER):  # type: ignore[misc, valid-type]
+        """libyaml, refusing duplicate keys instead of silently keeping the last one."""
+
+        def construct_mapping(self, node, deep=False):
+            self.flatten_mapping(node)  # `<<` merge keys first, as the careful path does
+            mapping = yaml.constructor.BaseConstructor.construct_mapping(self, node, deep)
+            if len(mapping) != len(node.value):
+                raise _NotPlain
+            return mapping
+
+
+def _plain(value: object, depth: int = 0) -> bool:
+    """Only mappings, lists and plain scalars (no NaN), no deeper than MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(value, dict):
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v, depth + 1) for v in value)
+    return isinstance(value, _PLAIN) and value == value
+
+
+def _fast_load(text: str, path: str) -> Document | None:
+    """A valid-looking file parsed by libyaml with positions left for later; None if in doubt."""
+    if FAST_LOADER is None:
+        return None
+    try:
+        data = yaml.load(text, Loader=_CheckedLoader)
+    except (_NotPlain, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or not _plain(data):
+        return None
+    return Document(path, data, text=text)
 
 
 def _compose(text: str) -> list:
@@ -108,8 +156,11 @@ def _compose(text: str) -> list:
     return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
 
 
-def load_text(text: str, path: str) -> Document:
+def load_text(text: str, path: str, *, fast: bool = True) -> Document:
     """Parse one YAML document from `text`; raises LoadError with a position."""
+    document = _fast_load(text, path) if fast else None
+    if document is not None:
+        return document
     document = Document(path, None)
     try:
         nodes = _compose(text)

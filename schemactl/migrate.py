@@ -167,9 +167,11 @@ def _verify_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: C
     for tenant, entry in sorted(checkpoint.state["tenants"].items()):
         job = jobs[tenant]
         _activate(ctx, job, entry)
+        started = time.monotonic()
         diff = verify_and_repair(ctx.client(), job, ctx.failures)
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} "
-                   f"object(s) in {checkpoint.target}, the same ids as {change.physical}")
+                   f"object(s) in {checkpoint.target}, the same ids as {change.physical} "
+                   f"({time.monotonic() - started:.1f} s)")
         newest[tenant] = diff.newest
     return newest
 

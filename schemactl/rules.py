@@ -89,14 +89,14 @@ def _property_types(prop: NestedProperty, here: tuple, *, nested: bool) -> Itera
 
 
 def _references(c: Collection, known: set[str]) -> Iterator[Issue]:
-    known_lower = {n.lower(): n for n in known}
     for i, prop in enumerate(c.properties):
         if not prop.is_reference:
             continue
         for j, target in enumerate(prop.data_types):
             if target in PRIMITIVE_TYPES or target in known:
                 continue
-            hint = f"; did you mean '{known_lower[target.lower()]}'?" if target.lower() in known_lower else ""
+            similar = [n for n in known if n.lower() == target.lower()]
+            hint = f"; did you mean '{similar[0]}'?" if similar else ""
             where = ("properties", i, "dataType") + ((j,) if not isinstance(prop.dataType, str) else ())
             yield where, f"'{prop.name}' references collection '{target}', which no file defines{hint}"
 
