@@ -319,6 +319,8 @@ def main() -> None:
         client.close()
         server.stop()
         embedder.terminate()
+        embedder.wait()
+        embedder.stdout.close()
         shutil.rmtree(workdir, ignore_errors=True)
     text = (f"Weaviate v1.39.0 on 127.0.0.1, {os.cpu_count()} CPUs, {DIMS}-dim vectors, "
             f"page {os.environ.get('SCHEMACTL_COPY_PAGE', '500')}, writers {os.environ.get('SCHEMACTL_COPY_WRITERS', '4')}\n\n"

@@ -13,12 +13,10 @@ except ImportError:  # pragma: no cover - older clients
     pass
 warnings.filterwarnings("ignore", message="The httpx module is deprecated")
 
-import weaviate  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
-from weaviate.classes.init import AdditionalConfig, Auth, Timeout  # noqa: E402
-from weaviate.exceptions import WeaviateBaseError  # noqa: E402
 
 from .errors import ConnectionFailed  # noqa: E402
+
 
 @dataclass(frozen=True)
 class Target:
@@ -45,8 +43,13 @@ def parse_url(url: str) -> tuple[str, int, bool]:
     return parts.hostname, port, parts.scheme == "https"
 
 
-def connect(target: Target) -> weaviate.WeaviateClient:
-    """An open client; one clear ConnectionFailed line when the cluster cannot be used."""
+def connect(target: Target):
+    """An open weaviate.WeaviateClient; one clear ConnectionFailed line when the cluster cannot be
+    used. The client library is imported here: commands that only read the schema never load it."""
+    import weaviate
+    from weaviate.classes.init import AdditionalConfig, Auth, Timeout
+    from weaviate.exceptions import WeaviateBaseError
+
     host, port, secure = parse_url(target.url)
     try:
         return weaviate.connect_to_custom(

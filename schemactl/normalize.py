@@ -95,11 +95,12 @@ def minimal(collection: Collection) -> Collection:
 # ---- helpers --------------------------------------------------------------------------------
 
 def merged(defaults: dict, values: dict) -> dict:
-    """`defaults` overlaid with `values`, recursively (dicts merge, anything else replaces)."""
+    """`defaults` overlaid with `values`, recursively (dicts merge, anything else replaces).
+    `defaults` is copied; `values` is taken over as it is (callers pass data they own)."""
     out = _copied(defaults)
     for key, value in values.items():
         out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
-            else _copied(value)
+            else value
     return out
 
 
