@@ -42,9 +42,54 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
             changes.append(CreateCollection(name, desired[name]))
         else:
             changes.extend(diff_collection(live[source], desired[name], physical.get(source, source)))
+    changes = with_referencing_recreated(changes, live, desired, physical)
     if prune:
         changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired)))
     return tuple(changes)
+
+
+def with_referencing_recreated(changes: list[Change], live: Mapping[str, Collection],
+                               desired: Mapping[str, Collection], physical: Mapping[str, str]) -> list[Change]:
+    """Weaviate's references name a physical collection, so a collection whose references point
+    at a recreated one is recreated as well, its references aimed at the new version (same uuids)
+    and its vectors reused unless its own vectorization changes too. Repeats down the chain."""
+    recreated = {c.collection for c in changes if isinstance(c, RecreateCollection)}
+    while True:
+        follow = {name for name, wanted in desired.items() if name not in recreated
+                  and live_source(name, live, wanted) is not None and _targets(wanted) & recreated}
+        if not follow:
+            return changes
+        for name in sorted(follow):
+            changes = _recreated_for_references(changes, name, live, desired[name], physical, recreated)
+        recreated |= follow
+
+
+def _targets(collection: Collection) -> set[str]:
+    return {t for p in collection.properties if p.is_reference for t in p.data_types} - {collection.name}
+
+
+def _recreated_for_references(changes: list[Change], name: str, live: Mapping[str, Collection],
+                              wanted: Collection, physical: Mapping[str, str], recreated: set[str]) -> list[Change]:
+    """`name`'s additive and in-place changes folded into one RecreateCollection."""
+    source = live_source(name, live, wanted)
+    folded = [c for c in changes if c.collection == name and isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace))]
+    fields = [f for c in folded for f in _as_fields(c)]
+    reasons = tuple(FieldChange(f"references.{t}", physical.get(t, t), f"the new version of {t}")
+                    for t in sorted(_targets(wanted) & recreated))
+    change = RecreateCollection(name, physical=physical.get(source, source), reasons=reasons,
+                                fields=tuple(fields) + reasons, vectors=_vector_moves(live[source], wanted),
+                                definition=wanted)
+    kept = [c for c in changes if c not in folded]
+    at = next((i for i, c in enumerate(kept) if c.collection == name), len(kept))
+    return kept[:at] + [change] + kept[at:]
+
+
+def _as_fields(change: Change) -> list[FieldChange]:
+    if isinstance(change, AddProperty):
+        return [FieldChange(f"properties.{change.property.name}", None, list(change.property.data_types))]
+    if isinstance(change, AddNamedVector):
+        return [FieldChange(f"vectors.{change.vector_name}", None, "added")]
+    return list(change.fields)
 
 
 def live_source(name: str, live: Mapping[str, Collection], wanted: Collection) -> str | None:

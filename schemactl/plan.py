@@ -87,27 +87,39 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
 
 def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[Change]:
     """Ordering rules:
-    1. creates, referenced collections before those that reference them (a reference needs its target);
+    1. creates (a reference needs its target);
     2. added properties and named vectors (cheap, additive);
     3. in-place updates;
     4. recreations (data moves, the slow part, once everything they may reference exists);
     5. deletions last (destructive; nothing after them can need what they remove);
-    then the drift that only a human can resolve."""
+    then the drift that only a human can resolve. Among creates and recreations, referenced
+    collections come before those that reference them: a create that references a recreated
+    collection waits for its new version."""
     rank = {CreateCollection: 0, AddProperty: 1, AddNamedVector: 1, UpdateInPlace: 2,
             RecreateCollection: 3, DeleteCollection: 4, PropertyOnlyInCluster: 5}
-    creates = _by_dependency([c for c in changes if isinstance(c, CreateCollection)], references)
-    rest = sorted((c for c in changes if not isinstance(c, CreateCollection)),
-                  key=lambda c: (rank[type(c)], c.collection))
-    return creates + rest
+    new_versions = {c.collection: c for c in changes if isinstance(c, (CreateCollection, RecreateCollection))}
+    position = {}  # collection -> (rank, depth) once its dependencies are placed
+    for name in _by_dependency(sorted(new_versions), references):
+        before = [position[t] for t in references.get(name, set()) - {name} if t in position]
+        position[name] = (max([rank[type(new_versions[name])]] + [r for r, _ in before]),
+                          1 + max((d for _, d in before), default=-1))
+
+    def key(change: Change) -> tuple:
+        placed = position.get(change.collection) if isinstance(change, (CreateCollection, RecreateCollection)) \
+            else None
+        return (*(placed or (rank[type(change)], 0)), change.collection)
+    return sorted(changes, key=key)
 
 
-def _by_dependency(creates: list[CreateCollection], references: dict[str, set[str]]) -> list[CreateCollection]:
-    pending = {c.collection: c for c in sorted(creates, key=lambda c: c.collection)}
-    done: list[CreateCollection] = []
+def _by_dependency(names: list[str], references: dict[str, set[str]]) -> list[str]:
+    """`names` with each after the ones it references; a reference cycle is broken in name order."""
+    pending = dict.fromkeys(names)
+    done: list[str] = []
     while pending:
         ready = [n for n in pending if not (references.get(n, set()) - {n}) & set(pending)]
-        for name in ready or [next(iter(pending))]:  # a reference cycle: name order breaks it
-            done.append(pending.pop(name))
+        for name in ready or [next(iter(pending))]:
+            done.append(name)
+            pending.pop(name)
     return done
 
 

@@ -103,8 +103,12 @@ def _(change: UpdateInPlace, step: Step) -> list[str]:
 @describe.register
 def _(change: RecreateCollection, step: Step) -> list[str]:
     forced = {f.path for f in change.reasons}
-    lines = [f"recreate: {', '.join(sorted(forced))} cannot change in place; the data moves to a new "
-             f"collection and '{change.collection}' becomes an alias to it"]
+    settings = sorted(p for p in forced if not p.startswith("references."))
+    followed = sorted(p.removeprefix("references.") for p in forced - set(settings))
+    why = [f"{', '.join(settings)} cannot change in place"] if settings else []
+    why += [f"its references must follow {', '.join(followed)} to the new version"] if followed else []
+    lines = [f"recreate: {'; '.join(why)}; the data moves to a new collection and "
+             f"'{change.collection}' becomes an alias to it"]
     for f in change.fields:
         note = "   # forces recreation" if f.path in forced else ""
         lines.append(f"{f.path}: {_value(f.old)} -> {_value(f.new)}{note}")

@@ -146,3 +146,50 @@ def test_rename_recreates_and_reuses_vectors_unless_the_class_name_is_vectorized
     assert (change.collection, change.physical) == ("Story", "Article")
     assert [f.path for f in change.reasons] == ["name"]
     assert vectors_of(change) == {"default": action}
+
+
+# ---- references to a recreated collection ---------------------------------------------------
+
+def author(**changes):
+    data = {"name": "Author", "properties": [{"name": "name", "dataType": "text"}],
+            "vectorizer": {"module": "none"}, **changes}
+    return parse_collection(data)
+
+
+def with_author_reference(**changes):
+    return col(properties=[*BASE["properties"], {"name": "writtenBy", "dataType": "Author"}], **changes)
+
+
+def test_collections_referencing_a_recreated_one_are_recreated_after_it_with_their_vectors_reused():
+    from schemactl.plan import make_plan, references_of
+
+    live = {"Article": with_author_reference(), "Author": author()}
+    desired = {"Article": with_author_reference(description="changed in place"),
+               "Author": author(vectorIndexConfig={"distance": "dot"})}
+    changes = diff(live, desired, physical={"Article": "Article_v1", "Author": "Author_v1"})
+    plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
+                     references=references_of(desired))
+    assert [(s.change.kind, s.change.collection) for s in plan.steps] == [("recreate", "Author"), ("recreate", "Article")]
+    article = plan.steps[1].change
+    assert [(f.path, f.old) for f in article.reasons] == [("references.Author", "Author_v1")]
+    assert [f.path for f in article.fields] == ["description", "references.Author"]  # the update is folded in
+    assert [(v.name, v.action) for v in article.vectors] == [("default", "reuse")]
+
+
+def test_the_cascade_follows_a_chain_of_references():
+    review = parse_collection({"name": "Review", "properties": [{"name": "of", "dataType": "Article"}],
+                               "vectorizer": {"module": "none"}})
+    live = {"Article": with_author_reference(), "Author": author(), "Review": review}
+    desired = {**live, "Author": author(vectorIndexConfig={"distance": "dot"})}
+    assert sorted(c.collection for c in diff(live, desired) if isinstance(c, RecreateCollection)) == \
+        ["Article", "Author", "Review"]
+
+
+def test_a_create_that_references_a_recreated_collection_waits_for_its_new_version():
+    from schemactl.plan import make_plan, references_of
+
+    live = {"Author": author()}
+    desired = {"Article": with_author_reference(), "Author": author(vectorIndexConfig={"distance": "dot"})}
+    plan = make_plan(diff(live, desired), target="http://x", desired_hash="d", live_fingerprint="l",
+                     references=references_of(desired))
+    assert [(s.change.kind, s.change.collection) for s in plan.steps] == [("recreate", "Author"), ("create", "Article")]

@@ -34,3 +34,15 @@ def test_in_sync_message_and_json():
     plan = plan_of(diff({"Article": ARTICLE}, {"Article": ARTICLE}))
     assert render_text(plan) == IN_SYNC + "\n"
     assert '"steps": []' in render_json(plan)
+
+
+def test_a_recreate_forced_by_references_says_which_collection_it_follows():
+    author = parse_collection({"name": "Author", "vectorizer": {"module": "none"}})
+    article = parse_collection({"name": "Article", "properties": [{"name": "by", "dataType": "Author"}],
+                                "vectorizer": {"module": "none"}})
+    moved = parse_collection({"name": "Author", "vectorizer": {"module": "none"},
+                              "vectorIndexConfig": {"distance": "dot"}})
+    text = render_text(plan_of(diff({"Author": author, "Article": article}, {"Author": moved, "Article": article},
+                                    physical={"Author": "Author_v1", "Article": "Article_v1"})))
+    assert "recreate: its references must follow Author to the new version;" in text
+    assert 'references.Author: "Author_v1" -> "the new version of Author"   # forces recreation' in text

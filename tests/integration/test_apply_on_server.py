@@ -47,15 +47,50 @@ def test_apply_refuses_without_a_terminal_or_approval(client, cli_run, files):
     assert client.collections.list_all() == {}
 
 
-def test_apply_refuses_to_recreate_a_referenced_collection_and_changes_nothing(client, cli_run, files):
+def test_recreating_a_referenced_collection_moves_the_referencing_one_too(client, cli_run, files):
+    """Author's distance cannot change in place; Article's references name Author's physical
+    collection, so Article moves too (its vectors reused), pointing at Author's new version."""
+    from weaviate.classes.query import QueryReference
+
     assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
+    authors = [str(client.collections.use("Author").data.insert({"name": f"writer {i}"}, vector=[float(i), 1.0]))
+               for i in range(3)]
+    articles = client.collections.use("Article")
+    for i in range(9):
+        articles.data.insert({"title": f"story {i}"}, references={"author": authors[i % 3]},
+                             vector=[i / 10] + [0.5] * 383)
+    before = {o.properties["title"]: o.vector["default"] for o in articles.iterator(include_vector=True)}
+    edit(files / "author.yaml", "distance: dot", "distance: cosine")
+    edit(files / "article.yaml", "  ef: 128", "  ef: 300")
+    plan = json.loads(cli_run("plan", str(files), "--json").stdout)
+    assert [(s["kind"], s["collection"]) for s in plan["steps"]] == [("recreate", "Author"), ("recreate", "Article")]
+    result = cli_run("apply", str(files), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    aliases = {a: t.collection for a, t in client.alias.list_all().items()}
+    assert aliases["Author"] == "Author_v2" and aliases["Article"] == "Article_v2"
+    config = client.collections.get("Article").config.get()
+    assert [r.target_collections for r in config.references] == [["Author_v2"]]
+    assert config.vector_index_config.ef == 300
+    moved = list(client.collections.use("Article").iterator(
+        include_vector=True, return_references=QueryReference(link_on="author", return_properties=["name"])))
+    assert {o.properties["title"]: o.vector["default"] for o in moved} == before
+    assert {o.properties["title"]: o.references["author"].objects[0].properties["name"] for o in moved} == \
+        {f"story {i}": f"writer {i % 3}" for i in range(9)}
+    assert converged(cli_run, files)
+
+
+def test_a_reference_from_a_collection_without_a_file_blocks_the_recreate(client, cli_run, files):
+    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
+    client.collections.create_from_dict({"class": "Review", "vectorizer": "none",
+                                         "properties": [{"name": "of", "dataType": ["Author_v1"]}]})
     edit(files / "author.yaml", "distance: dot", "distance: cosine")
     edit(files / "article.yaml", "  ef: 128", "  ef: 300")
     result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 1
-    assert "Article has references to Author: recreating Author would leave them pointing at the old " \
-           "version" in result.stderr
+    assert "Review has references to Author and no file: recreating Author would leave them pointing at " \
+           "the old version; add a file for Review so that it moves too" in result.stderr
     assert client.collections.get("Article").config.get().vector_index_config.ef == 128
+    assert {a: t.collection for a, t in client.alias.list_all().items()}["Author"] == "Author_v1"
 
 
 def test_apply_stops_at_a_refused_step_and_reports_the_rest(client, cli_run, files):
