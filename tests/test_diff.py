@@ -193,3 +193,18 @@ def test_a_create_that_references_a_recreated_collection_waits_for_its_new_versi
     plan = make_plan(diff(live, desired), target="http://x", desired_hash="d", live_fingerprint="l",
                      references=references_of(desired))
     assert [(s.change.kind, s.change.collection) for s in plan.steps] == [("recreate", "Author"), ("create", "Article")]
+
+
+def test_two_recreated_collections_that_reference_each_other_are_refused_before_anything_runs():
+    from schemactl.apply import blocking_problems
+    from schemactl.plan import make_plan, references_of
+
+    mutual = author(properties=[{"name": "name", "dataType": "text"}, {"name": "wrote", "dataType": "Article"}])
+    live = {"Article": with_author_reference(), "Author": mutual}
+    desired = {**live, "Author": mutual.model_copy(update={"vectorIndexConfig": parse_collection(
+        {"name": "X", "vectorIndexConfig": {"distance": "dot"}}).vectorIndexConfig})}
+    changes = diff(live, desired, physical={"Article": "Article_v1", "Author": "Author_v1"})
+    plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
+                     references=references_of(desired))
+    assert "Author and Article reference each other: recreating both at once would leave one pointing at " \
+           "the other's old version" in blocking_problems(plan, live)
