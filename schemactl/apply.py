@@ -20,7 +20,7 @@ from .live import RestReader
 from .normalize import merged
 from .plan import Plan, Step
 from .rest import named_vector_to_rest, property_to_rest, to_rest, vectorizer_modules
-from .spec import Collection
+from .spec import PRIMITIVE_TYPES, Collection
 
 
 class NotYetSupported(SchemactlError):
@@ -58,6 +58,8 @@ class Context:
     progress: Callable = no_progress  # (label, total, done) -> context manager yielding advance(n)
     notice: Callable[[str], None] = lambda message: None
     failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied
+    # (logical collection, REST property) whose reference target is created by a later step
+    deferred: list[tuple[str, dict]] = field(default_factory=list)
     _client: object = None
 
     def client(self):
@@ -148,12 +150,29 @@ def _(change: CreateCollection, ctx: Context) -> None:
     physical = next_physical(change.collection, ctx.classes)
     body = physical_references(to_rest(change.definition), {**ctx.physical, change.collection: physical})
     body["class"] = physical
+    # Collections that reference each other: the reference waits until its target exists.
+    waiting = [p for p in body.get("properties", []) if set(p["dataType"]) - ctx.classes - {physical}
+               and p["dataType"][0] not in PRIMITIVE_TYPES]
+    body["properties"] = [p for p in body.get("properties", []) if p not in waiting]
     ctx.reader.send("POST", "/v1/schema", body, f"create collection {physical}")
     ctx.reader.send("POST", "/v1/aliases", {"alias": change.collection, "class": physical},
                     f"create alias {change.collection} -> {physical}")
     ctx.physical[change.collection] = physical
     ctx.aliases[change.collection] = physical
     ctx.classes.add(physical)
+    ctx.deferred += [(change.collection, p) for p in waiting]
+    _add_deferred_references(ctx)
+
+
+def _add_deferred_references(ctx: Context) -> None:
+    """Add each waiting reference property whose targets now all exist."""
+    for collection, prop in list(ctx.deferred):
+        body = physical_references({"properties": [prop]}, ctx.physical)["properties"][0]
+        if set(body["dataType"]) <= ctx.classes:
+            physical = ctx.physical[collection]
+            ctx.reader.send("POST", f"/v1/schema/{physical}/properties", body,
+                            f"add reference {prop['name']} to {physical}")
+            ctx.deferred.remove((collection, prop))
 
 
 @execute.register

@@ -117,3 +117,17 @@ def test_replication_factor_change_converges(client, cli_run, files):
     assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     assert client.collections.get("Note").config.get().replication_config.async_enabled is True
     assert converged(cli_run, files)
+
+
+def test_new_collections_that_reference_each_other_are_created(client, cli_run, tmp_path):
+    """Weaviate refuses a reference to a collection that does not exist yet: the first one gets
+    its reference once the second exists."""
+    (tmp_path / "alpha.yaml").write_text("name: Alpha\nproperties:\n  - name: beta\n    dataType: Beta\n"
+                                         "vectorizer:\n  module: none\n")
+    (tmp_path / "beta.yaml").write_text("name: Beta\nproperties:\n  - name: alpha\n    dataType: Alpha\n"
+                                        "vectorizer:\n  module: none\n")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert [r.target_collections for r in client.collections.get("Alpha_v1").config.get().references] == [["Beta_v1"]]
+    assert [r.target_collections for r in client.collections.get("Beta_v1").config.get().references] == [["Alpha_v1"]]
+    assert converged(cli_run, tmp_path)
