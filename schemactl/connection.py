@@ -5,17 +5,23 @@ from dataclasses import dataclass, field
 import warnings
 from urllib.parse import urlsplit
 
-# weaviate-client's auth dependency (authlib) forces its deprecation warnings to "always" and
-# warns about its own internals on import: not actionable by our users, so hidden after its filter.
-try:
-    import authlib.deprecate  # noqa: F401
-except ImportError:  # pragma: no cover - older clients
-    pass
-warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+from pydantic import ValidationError
 
-from pydantic import ValidationError  # noqa: E402
+from .errors import ConnectionFailed
 
-from .errors import ConnectionFailed  # noqa: E402
+
+def quiet_client_warnings() -> None:
+    """weaviate-client's auth dependency (authlib) forces its deprecation warnings to "always" and
+    warns about its own internals on import: not actionable by our users, so hidden in front of
+    its filter. Called before anything imports weaviate."""
+    try:
+        import authlib.deprecate  # noqa: F401
+    except ImportError:  # pragma: no cover - older clients
+        pass
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+
+
+quiet_client_warnings()
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ def parse_url(url: str) -> tuple[str, int, bool]:
 def connect(target: Target):
     """An open weaviate.WeaviateClient; one clear ConnectionFailed line when the cluster cannot be
     used. The client library is imported here: commands that only read the schema never load it."""
+    quiet_client_warnings()
     import weaviate
     from weaviate.classes.init import AdditionalConfig, Auth, Timeout
     from weaviate.exceptions import WeaviateBaseError

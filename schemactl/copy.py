@@ -14,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from . import connection  # noqa: F401  (first: quiets weaviate-client's import-time warnings)
-from weaviate.classes.data import DataObject
-from weaviate.classes.query import Filter, MetadataQuery, QueryReference
-from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
+from .connection import quiet_client_warnings
+
+quiet_client_warnings()  # before weaviate-client is imported
+from weaviate.classes.data import DataObject  # noqa: E402
+from weaviate.classes.query import Filter, MetadataQuery, QueryReference  # noqa: E402
+from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError  # noqa: E402
 
 from .errors import SchemactlError
 

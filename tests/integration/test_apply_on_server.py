@@ -131,3 +131,18 @@ def test_new_collections_that_reference_each_other_are_created(client, cli_run, 
     assert [r.target_collections for r in client.collections.get("Alpha_v1").config.get().references] == [["Beta_v1"]]
     assert [r.target_collections for r in client.collections.get("Beta_v1").config.get().references] == [["Alpha_v1"]]
     assert converged(cli_run, tmp_path)
+
+
+def test_a_recreate_with_multi_target_references_is_refused_before_anything_changes(client, cli_run, tmp_path):
+    for name in ("Person", "Company"):
+        (tmp_path / f"{name}.yaml").write_text(f"name: {name}\nvectorizer:\n  module: none\n")
+    post = "name: Post\nproperties:\n  - name: by\n    dataType: [Person, Company]\nvectorizer:\n  module: none\n"
+    (tmp_path / "post.yaml").write_text(post)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    (tmp_path / "post.yaml").write_text(post + "vectorIndexConfig:\n  distance: dot\n")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 1
+    assert "Post.by references several collections (Person, Company): moving multi-target references is " \
+           "not supported yet" in result.stderr
+    assert {n for n in client.collections.list_all() if not n.startswith("Schemactl")} == {
+        "Person_v1", "Company_v1", "Post_v1"}
