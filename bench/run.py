@@ -322,11 +322,26 @@ def main() -> None:
         embedder.wait()
         embedder.stdout.close()
         shutil.rmtree(workdir, ignore_errors=True)
+    results = REPO / "bench" / "results.md"
     text = (f"Weaviate v1.39.0 on 127.0.0.1, {os.cpu_count()} CPUs, {DIMS}-dim vectors, "
             f"page {os.environ.get('SCHEMACTL_COPY_PAGE', '500')}, writers {os.environ.get('SCHEMACTL_COPY_WRITERS', '4')}\n\n"
             + table(rows) + "\n")
-    (REPO / "bench" / "results.md").write_text(text)
+    if args.only and results.exists():
+        text = with_rows_replaced(results.read_text(), rows, PARTS[args.only])
+    results.write_text(text)
     print(text)
+
+
+PARTS = {"copy": ("copy,", "re-embed", "memory"), "plan": ("plan,",)}
+
+
+def with_rows_replaced(text: str, rows: list[Row], prefixes: tuple[str, ...]) -> str:
+    """The results table with one part's rows swapped for a new run's (--only)."""
+    lines = text.rstrip("\n").split("\n")
+    ours = [i for i, line in enumerate(lines) if line.startswith(tuple(f"| {p}" for p in prefixes))]
+    at = ours[0] if ours else len(lines)
+    kept = [line for i, line in enumerate(lines) if i not in ours]
+    return "\n".join(kept[:at] + table(rows).split("\n")[2:] + kept[at:]) + "\n"
 
 
 if __name__ == "__main__":

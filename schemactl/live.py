@@ -39,7 +39,8 @@ class RestReader:
         if target.api_key:
             headers["Authorization"] = f"Bearer {target.api_key}"
         self.target = target
-        self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=30)
+        secure = target.url.startswith("https:")  # plain http never uses TLS: skip loading CA files
+        self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=30, verify=secure)
 
     def get(self, path: str) -> dict:
         try:

@@ -97,11 +97,15 @@ def minimal(collection: Collection) -> Collection:
 def merged(defaults: dict, values: dict) -> dict:
     """`defaults` overlaid with `values`, recursively (dicts merge, anything else replaces).
     `defaults` is copied; `values` is taken over as it is (callers pass data they own)."""
-    out = _copied(defaults)
+    return _overlaid(_copied(defaults), values)
+
+
+def _overlaid(base: dict, values: dict) -> dict:
+    """`values` laid over `base`, which is changed in place (callers pass a fresh one)."""
     for key, value in values.items():
-        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
+        base[key] = merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) \
             else value
-    return out
+    return base
 
 
 def _copied(value):
@@ -115,13 +119,13 @@ def _copied(value):
 
 def _property(p: dict, uses_module: bool) -> dict:
     types = [p["dataType"]] if isinstance(p["dataType"], str) else list(p["dataType"])
-    out = merged(property_defaults(types[0]), p)
+    out = _overlaid(property_defaults(types[0]), p)
     out["dataType"] = types
     out.setdefault("description", "")
     if "nestedProperties" in p:
         out["nestedProperties"] = {n["name"]: _property(n, False) for n in p["nestedProperties"]}
     if uses_module:
-        out["vectorizer"] = merged(PROPERTY_VECTORIZATION, p.get("vectorizer", {}))
+        out["vectorizer"] = {**PROPERTY_VECTORIZATION, **p.get("vectorizer", {})}  # flat: no deep merge
     else:
         out.pop("vectorizer", None)
     return out
