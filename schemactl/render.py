@@ -28,12 +28,21 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     else:
         lines.append(IN_SYNC)
     if plan.unmanaged:
-        lines += ["", "Unmanaged collections (no file; left alone unless --prune): " + ", ".join(plan.unmanaged)]
+        lines += ["", "Unmanaged collections (no file; left alone unless --prune): " + _names(plan.unmanaged)]
     if plan.retained:
-        lines += ["", "Kept for rollback: " + ", ".join(plan.retained)]
+        lines += ["", "Kept for rollback: " + _names(plan.retained)]
     if plan.has_changes:
         lines += ["", summary_line(plan)]
     return "\n".join(lines) + "\n"
+
+
+NAMES_SHOWN = 20
+
+
+def _names(names: tuple[str, ...]) -> str:
+    """A readable list: the first few names, then how many more (`--json` has them all)."""
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + (f" and {len(names) - NAMES_SHOWN} more (--json lists them all)" if len(names) > NAMES_SHOWN else "")
 
 
 def summary_line(plan: Plan) -> str:
