@@ -79,6 +79,41 @@ def test_recreating_a_referenced_collection_moves_the_referencing_one_too(client
     assert converged(cli_run, files)
 
 
+def test_stopped_after_the_referenced_collection_moved_the_next_apply_moves_the_rest(client, cli_run, files,
+                                                                                     weaviate_server, monkeypatch):
+    """As if killed between Author's cutover and Article's recreate: the next plan sees Article's
+    references still naming Author's old version and moves Article, links intact."""
+    from dataclasses import replace
+
+    from weaviate.classes.query import QueryReference
+
+    from schemactl import api
+    from schemactl.connection import Target
+    from schemactl.plan import to_document
+
+    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
+    author = str(client.collections.use("Author").data.insert({"name": "Ada"}, vector=[1.0, 0.0]))
+    client.collections.use("Article").data.insert({"title": "t"}, references={"author": author},
+                                                  vector=[0.1] * 384)
+    edit(files / "author.yaml", "distance: dot", "distance: cosine")
+    target = Target(weaviate_server.url, weaviate_server.ports.grpc)
+    plan, _ = api.compute_plan([files], target)
+    only_author = replace(plan, steps=plan.steps[:1])
+    with monkeypatch.context() as patched:  # the half a killed apply would have done
+        patched.setattr("schemactl.apply.blocking_problems", lambda plan, live: [])
+        assert api.apply(only_author, to_document(only_author)["checksum"], target).ok
+    listed = cli_run("plan", str(files))
+    assert "properties.author.dataType" in listed.stdout and "Author_v1" in listed.stdout
+    result = cli_run("apply", str(files), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    article = client.collections.use("Article")
+    assert [r.target_collections for r in article.config.get().references] == [["Author_v2"]]
+    [moved] = article.query.fetch_objects(return_references=QueryReference(link_on="author",
+                                                                           return_properties=["name"])).objects
+    assert moved.references["author"].objects[0].properties["name"] == "Ada"
+    assert converged(cli_run, files)
+
+
 def test_a_reference_from_a_collection_without_a_file_blocks_the_recreate(client, cli_run, files):
     assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     client.collections.create_from_dict({"class": "Review", "vectorizer": "none",
