@@ -91,11 +91,6 @@ def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
             problems.append(f"{c.collection}.{c.property_name} exists only in the cluster: recreating "
                             f"{c.collection} would drop its values; add it to the file first")
     for name, change in recreated.items():
-        for prop in change.definition.properties:
-            if prop.is_reference and len(prop.data_types) > 1:
-                problems.append(f"{name}.{prop.name} references several collections "
-                                f"({', '.join(prop.data_types)}): moving multi-target references is not "
-                                "supported yet")
         own = {name, change.definition.renamedFrom} - {None}
         for other, definition in live.items():
             if other in own or not _references(definition) & own:

@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 from .connection import quiet_client_warnings
 
 quiet_client_warnings()  # before weaviate-client is imported
-from weaviate.classes.data import DataObject  # noqa: E402
+from weaviate.classes.data import DataObject, DataReference, ReferenceToMulti  # noqa: E402
 from weaviate.classes.query import Filter, MetadataQuery, QueryReference  # noqa: E402
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError  # noqa: E402
 
@@ -53,6 +53,9 @@ class CopyJob:
     reuse: tuple[str, ...] = ()  # vectors copied as stored
     reembed: tuple[str, ...] = ()  # vectors the target's vectorizer computes again
     named_vectors: bool = False
+    # multi-target reference properties, linked in a pass of their own once every object is in:
+    # (property, ((old physical target, new physical target), ...))
+    multi_references: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 @dataclass
@@ -173,6 +176,54 @@ def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed:
         progress(len(page))
 
 
+def link_multi_target_references(client, job: CopyJob, *, after: str | None,
+                                 on_flushed: Callable[[str, int], None], progress: Progress = _nothing) -> None:
+    """Set multi-target references, page by page of the source (every target object exists by now)."""
+    source = _collection(client, job.source, job.tenant)
+    while True:
+        page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=False).objects
+        if not page:
+            return
+        relink(client, job, [str(o.uuid) for o in page])
+        after = str(page[-1].uuid)
+        on_flushed(after, len(page))
+        progress(len(page))
+
+
+def relink(client, job: CopyJob, ids: list[str]) -> None:
+    """Copy the multi-target references of `ids`. The server returns one target collection per
+    query; the first target's links replace what the object has (so a redone page never doubles
+    a link), the others are added."""
+    source = _collection(client, job.source, job.tenant)
+    target = _collection(client, job.target, job.tenant)
+    for name, pairs in job.multi_references:
+        links: dict[str, list[tuple[str, str]]] = {}
+        for old, new in pairs:
+            linked = source.query.fetch_objects(
+                filters=Filter.by_id().contains_any(ids), limit=len(ids), return_properties=False,
+                return_references=QueryReference.MultiTarget(link_on=name, target_collection=old,
+                                                            return_properties=[])).objects
+            for obj in linked:
+                found = (obj.references or {}).get(name)
+                for other in found.objects if found is not None else ():
+                    links.setdefault(str(obj.uuid), []).append((new, str(other.uuid)))
+        for uuid, to in links.items():
+            first = to[0][0]
+            target.data.reference_replace(from_uuid=uuid, from_property=name, to=ReferenceToMulti(
+                target_collection=first, uuids=[u for collection, u in to if collection == first]))
+            rest = [DataReference.MultiTarget(from_uuid=uuid, from_property=name, to_uuid=u, target_collection=c)
+                    for c, u in to if c != first]
+            if rest:
+                _add_references(target, rest, job)
+
+
+def _add_references(target, references: list, job: CopyJob) -> None:
+    result = target.data.reference_add_many(references)
+    if result.errors:
+        first = next(iter(result.errors.values()))
+        raise CopyFailed(f"linking references in {job.target}{_of(job)} failed: {_short(first)}")
+
+
 # ---- verify and repair ----------------------------------------------------------------------
 
 @dataclass
@@ -272,6 +323,8 @@ def repair(client, job: CopyJob, diff: Differences, *, deletes: bool = True) -> 
             failed = _write(client, job, page, with_self_references=True)
             outcome.failed.update(failed)
             outcome.copied += len(page) - len(failed)
+            if job.multi_references:  # rewritten objects lost them: link them again
+                relink(client, job, [str(o.uuid) for o in page if str(o.uuid) not in failed])
     if deletes:
         target = _collection(client, job.target, job.tenant)
         for chunk in _chunks(diff.extra, PAGE):

@@ -12,7 +12,8 @@ import time
 from typing import TYPE_CHECKING
 
 from .changes import RecreateCollection
-from .copy import CopyJob, catch_up, copy_objects, link_self_references, verify_and_repair
+from .copy import (CopyJob, catch_up, copy_objects, link_multi_target_references, link_self_references,
+                   verify_and_repair)
 from .errors import SchemactlError
 from .live import RETAINED, count_objects
 from .rest import to_rest
@@ -38,7 +39,8 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     checkpoint = _resume_or_start(change, ctx)
     state = checkpoint.state
     source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
-    jobs = {t: _job(change, source_properties, checkpoint.target, t or None) for t in state["tenants"]}
+    multi = _multi_target_pairs(change, ctx, checkpoint.target)
+    jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi) for t in state["tenants"]}
     if state["phase"] == "copy":
         _copy_every_tenant(change, ctx, checkpoint, jobs)
         state["phase"] = "verify"
@@ -147,6 +149,8 @@ def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Che
                    f"({outcome.copied / seconds:,.0f} objects/s)")
         if job.self_references:
             _link(ctx, job, checkpoint, entry)
+        if job.multi_references:
+            _link_multi_target(ctx, job, checkpoint, entry)
         entry["done"] = True
         save_checkpoint(ctx.reader, checkpoint)
 
@@ -158,6 +162,17 @@ def _link(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: dict) -> No
 
     with ctx.progress(f"link {', '.join(job.self_references)} in {job.target}", entry["copied"], 0) as advance:
         link_self_references(ctx.client(), job, after=entry["linked"], on_flushed=flushed, progress=advance)
+
+
+def _link_multi_target(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: dict) -> None:
+    def flushed(cursor: str, _: int) -> None:
+        entry["multi_linked"] = cursor
+        save_checkpoint(ctx.reader, checkpoint)
+
+    names = ", ".join(name for name, _ in job.multi_references)
+    with ctx.progress(f"link {names} in {job.target}", entry["copied"], 0) as advance:
+        link_multi_target_references(ctx.client(), job, after=entry.get("multi_linked"), on_flushed=flushed,
+                                     progress=advance)
 
 
 def _verify_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
@@ -228,13 +243,16 @@ def _restore_tenant_status(ctx: Context, checkpoint: Checkpoint) -> None:
 
 # ---- what to copy ---------------------------------------------------------------------------
 
-def _job(change: RecreateCollection, present: set[str], target: str, tenant: str | None) -> CopyJob:
+def _job(change: RecreateCollection, present: set[str], target: str, tenant: str | None,
+         multi_references: tuple = ()) -> CopyJob:
     plain, references, self_references = [], [], []
     for prop in change.definition.properties:
         if prop.name not in present:
             continue  # added by this change: no data yet
         if not prop.is_reference:
             plain.append(prop.name)
+        elif len(prop.data_types) > 1:
+            continue  # multi-target: linked in a pass of its own (multi_references)
         elif change.collection in prop.data_types or (change.definition.renamedFrom in prop.data_types):
             self_references.append(prop.name)
         else:
@@ -242,7 +260,25 @@ def _job(change: RecreateCollection, present: set[str], target: str, tenant: str
     reuse = tuple(v.name for v in change.vectors if v.action == "reuse")
     reembed = tuple(v.name for v in change.vectors if v.action == "re-embed")
     return CopyJob(change.physical, target, tenant, tuple(plain), tuple(references), tuple(self_references),
-                   reuse, reembed, named_vectors=change.definition.vectors is not None)
+                   reuse, reembed, named_vectors=change.definition.vectors is not None,
+                   multi_references=multi_references)
+
+
+def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str) -> tuple:
+    """Per multi-target reference property: (old physical target, new physical target) pairs for
+    the targets both versions have (links to a target the file drops cannot be kept)."""
+    live = {p.name: p for p in ctx.live[_live_name(change, ctx)].properties}
+    wanted = [p for p in change.definition.properties
+              if p.is_reference and len(p.data_types) > 1 and p.name in live]
+    if not wanted:
+        return ()
+    raw = {p["name"]: p["dataType"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []}
+    names = dict(ctx.physical) | {change.collection: target}
+    pairs = []
+    for prop in wanted:
+        old = dict(zip(live[prop.name].data_types, raw[prop.name]))
+        pairs.append((prop.name, tuple((old[t], names.get(t, t)) for t in prop.data_types if t in old)))
+    return tuple(pairs)
 
 
 def _live_name(change: RecreateCollection, ctx: Context) -> str:

@@ -168,16 +168,77 @@ def test_new_collections_that_reference_each_other_are_created(client, cli_run, 
     assert converged(cli_run, tmp_path)
 
 
-def test_a_recreate_with_multi_target_references_is_refused_before_anything_changes(client, cli_run, tmp_path):
+def multi_links(client, name):
+    """title -> labels of every object `by` links to, one target collection per query (as the server wants)."""
+    from weaviate.classes.query import QueryReference
+
+    found = {}
+    for target in ("Person_v1", "Company_v1"):
+        for o in client.collections.use(name).iterator(return_references=QueryReference.MultiTarget(
+                link_on="by", target_collection=target, return_properties=["label"])):
+            linked = (o.references or {}).get("by")
+            found.setdefault(o.properties["title"], set()).update(
+                p.properties["label"] for p in (linked.objects if linked else []))
+    return found
+
+
+def multi_target_posts(client, cli_run, tmp_path) -> str:
+    """Person, Company and Post (`by` links to both); 7 posts, the odd ones linked to both. Returns post.yaml."""
+    from weaviate.classes.data import ReferenceToMulti
+
     for name in ("Person", "Company"):
-        (tmp_path / f"{name}.yaml").write_text(f"name: {name}\nvectorizer:\n  module: none\n")
-    post = "name: Post\nproperties:\n  - name: by\n    dataType: [Person, Company]\nvectorizer:\n  module: none\n"
+        (tmp_path / f"{name}.yaml").write_text(f"name: {name}\nproperties:\n  - name: label\n    dataType: text\n"
+                                               "vectorizer:\n  module: none\n")
+    post = ("name: Post\nproperties:\n  - name: title\n    dataType: text\n  - name: by\n"
+            "    dataType: [Person, Company]\nvectorizer:\n  module: none\n")
     (tmp_path / "post.yaml").write_text(post)
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    people = [client.collections.use("Person").data.insert({"label": f"p{i}"}, vector=[1.0, i]) for i in range(3)]
+    firms = [client.collections.use("Company").data.insert({"label": f"c{i}"}, vector=[i, 1.0]) for i in range(2)]
+    posts = client.collections.use("Post")
+    for i in range(7):
+        uuid = posts.data.insert({"title": f"post {i}"}, vector=[0.5, i],
+                                 references={"by": ReferenceToMulti(target_collection="Person_v1", uuids=people[i % 3])})
+        if i % 2:
+            posts.data.reference_add(from_uuid=uuid, from_property="by",
+                                     to=ReferenceToMulti(target_collection="Company_v1", uuids=firms[i % 2]))
+    return post
+
+
+def test_multi_target_references_move_to_the_new_version(client, cli_run, tmp_path):
+    """One property linking to two collections: every link survives, to the same objects."""
+    post = multi_target_posts(client, cli_run, tmp_path)
+    before = multi_links(client, "Post_v1")
+    assert before["post 1"] == {"p1", "c1"} and before["post 2"] == {"p2"}
     (tmp_path / "post.yaml").write_text(post + "vectorIndexConfig:\n  distance: dot\n")
     result = cli_run("apply", str(tmp_path), "--auto-approve")
-    assert result.exit_code == 1
-    assert "Post.by references several collections (Person, Company): moving multi-target references is " \
-           "not supported yet" in result.stderr
-    assert {n for n in client.collections.list_all() if not n.startswith("Schemactl")} == {
-        "Person_v1", "Company_v1", "Post_v1"}
+    assert result.exit_code == 0, result.output
+    assert {a: t.collection for a, t in client.alias.list_all().items()}["Post"] == "Post_v2"
+    assert multi_links(client, "Post_v2") == before
+    assert converged(cli_run, tmp_path)
+
+
+def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_again(client, cli_run, tmp_path):
+    from weaviate.classes.data import ReferenceToMulti
+
+    from schemactl.copy import CopyJob, copy_objects, link_multi_target_references, verify_and_repair
+
+    multi_target_posts(client, cli_run, tmp_path)
+    client.collections.create_from_dict({"class": "Post_v2", "vectorizer": "none", "properties": [
+        {"name": "title", "dataType": ["text"]}, {"name": "by", "dataType": ["Person_v1", "Company_v1"]}]})
+    both = (("Person_v1", "Person_v1"), ("Company_v1", "Company_v1"))
+    job = CopyJob("Post_v1", "Post_v2", None, ("title",), (), reuse=("default",), multi_references=(("by", both),))
+    copy_objects(client, job, after=None, on_flushed=lambda cursor, n: None)
+    link_multi_target_references(client, job, after=None, on_flushed=lambda cursor, n: None)
+    assert multi_links(client, "Post_v2") == multi_links(client, "Post_v1")
+    source = client.collections.use("Post_v1")
+    firm = next(iter(client.collections.use("Company").iterator())).uuid
+    [first] = source.query.fetch_objects(limit=1).objects
+    source.data.update(first.uuid, properties={"title": "renamed"})
+    source.data.reference_add(from_uuid=first.uuid, from_property="by",
+                              to=ReferenceToMulti(target_collection="Company_v1", uuids=firm))
+    source.data.insert({"title": "late"}, vector=[0.0, 1.0],
+                       references={"by": ReferenceToMulti(target_collection="Company_v1", uuids=firm)})
+    verify_and_repair(client, job, {})
+    assert multi_links(client, "Post_v2") == multi_links(client, "Post_v1")
+    assert "renamed" in multi_links(client, "Post_v2") and multi_links(client, "Post_v2")["late"]
