@@ -20,10 +20,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import schemactl.connection  # noqa: F401  (quiets weaviate-client's import-time warnings)
-import httpx
-import weaviate
-from weaviate.classes.data import DataObject
+from schemactl.connection import quiet_client_warnings
+
+quiet_client_warnings()  # before weaviate-client is imported
+import httpx  # noqa: E402
+import weaviate  # noqa: E402
+from weaviate.classes.data import DataObject  # noqa: E402
 
 from schemactl.dev import weaviate as testbed
 

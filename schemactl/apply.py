@@ -93,7 +93,7 @@ def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
     for name, change in recreated.items():
         own = {name, change.definition.renamedFrom} - {None}
         for other, definition in live.items():
-            if other in own or not _references(definition) & own:
+            if other in own or not definition.referenced_collections & own:
                 continue
             if other not in recreated:  # the plan recreates every referencing collection it has a file for
                 problems.append(f"{other} has references to {name} and no file: recreating {name} would "
@@ -103,14 +103,11 @@ def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
                 problems.append(f"{other} has references to {name}, a collection made outside schemactl: "
                                 f"its first cutover deletes {name}, which {other}'s references name; "
                                 "moving both in one apply is not supported yet")
-            elif name in _references(recreated[other].definition) and other in _references(change.definition):
+            elif name in recreated[other].definition.referenced_collections \
+                    and other in change.definition.referenced_collections:
                 problems.append(f"{name} and {other} reference each other: recreating both at once would "
                                 "leave one pointing at the other's old version")
     return problems
-
-
-def _references(collection: Collection) -> set[str]:
-    return {t for p in collection.properties if p.is_reference for t in p.data_types} - {collection.name}
 
 
 def apply_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,

@@ -21,9 +21,6 @@ def quiet_client_warnings() -> None:
     warnings.filterwarnings("ignore", message="The httpx module is deprecated")
 
 
-quiet_client_warnings()
-
-
 @dataclass(frozen=True)
 class Target:
     """Where the cluster is and what to send with each request. Secrets live only in memory."""

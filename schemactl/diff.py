@@ -56,16 +56,12 @@ def with_referencing_recreated(changes: list[Change], live: Mapping[str, Collect
     recreated = {c.collection for c in changes if isinstance(c, RecreateCollection)}
     while True:
         follow = {name for name, wanted in desired.items() if name not in recreated
-                  and live_source(name, live, wanted) is not None and _targets(wanted) & recreated}
+                  and live_source(name, live, wanted) is not None and wanted.referenced_collections & recreated}
         if not follow:
             return changes
         for name in sorted(follow):
             changes = _recreated_for_references(changes, name, live, desired[name], physical, recreated)
         recreated |= follow
-
-
-def _targets(collection: Collection) -> set[str]:
-    return {t for p in collection.properties if p.is_reference for t in p.data_types} - {collection.name}
 
 
 def _recreated_for_references(changes: list[Change], name: str, live: Mapping[str, Collection],
@@ -75,7 +71,7 @@ def _recreated_for_references(changes: list[Change], name: str, live: Mapping[st
     folded = [c for c in changes if c.collection == name and isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace))]
     fields = [f for c in folded for f in _as_fields(c)]
     reasons = tuple(FieldChange(f"references.{t}", physical.get(t, t), f"the new version of {t}")
-                    for t in sorted(_targets(wanted) & recreated))
+                    for t in sorted(wanted.referenced_collections & recreated))
     change = RecreateCollection(name, physical=physical.get(source, source), reasons=reasons,
                                 fields=tuple(fields) + reasons, vectors=_vector_moves(live[source], wanted),
                                 definition=wanted)
@@ -86,10 +82,18 @@ def _recreated_for_references(changes: list[Change], name: str, live: Mapping[st
 
 def _as_fields(change: Change) -> list[FieldChange]:
     if isinstance(change, AddProperty):
-        return [FieldChange(f"properties.{change.property.name}", None, list(change.property.data_types))]
+        return [_added_property(change.property)]
     if isinstance(change, AddNamedVector):
-        return [FieldChange(f"vectors.{change.vector_name}", None, "added")]
+        return [_added_vector(change.vector_name)]
     return list(change.fields)
+
+
+def _added_property(prop) -> FieldChange:
+    return FieldChange(f"properties.{prop.name}", None, list(prop.data_types))
+
+
+def _added_vector(name: str) -> FieldChange:
+    return FieldChange(f"vectors.{name}", None, "added")
 
 
 def live_source(name: str, live: Mapping[str, Collection], wanted: Collection) -> str | None:
@@ -117,8 +121,7 @@ def diff_collection(live: Collection, desired: Collection, physical: str) -> lis
     added_vectors = _added_vectors(a, b)
     immutable = [f for f in fields if not _mutable(f, a, b)]
     if immutable:
-        additions = [FieldChange(f"properties.{p.name}", None, list(p.data_types)) for p in added_props]
-        additions += [FieldChange(f"vectors.{v}", None, "added") for v in added_vectors]
+        additions = [_added_property(p) for p in added_props] + [_added_vector(v) for v in added_vectors]
         changes.append(RecreateCollection(
             name, physical=physical, reasons=tuple(immutable), fields=tuple(fields + additions),
             vectors=_vector_moves(live, desired), definition=desired))

@@ -9,6 +9,7 @@ import yaml
 Path_ = tuple  # a location in a document: keys and list indexes, e.g. ("properties", 0, "name")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
+_PLAIN = (str, int, float, bool, type(None))  # the scalars a schema file holds as they are
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class Document:
     def position(self, loc: Path_, *, prefer_value: bool = False) -> Position:
         """The best position for `loc`: itself if known, else its nearest known parent."""
         if self.text is not None:  # only findings need positions: parse again, keeping them
-            self.key_positions, self.value_positions = load_text(self.text, self.path, fast=False).positions()
-            self.text = None
+            careful = load_text(self.text, self.path, fast=False)
+            self.key_positions, self.value_positions, self.text = careful.key_positions, careful.value_positions, None
         loc = tuple(loc)
         while True:
             first, second = ((self.value_positions, self.key_positions) if prefer_value
@@ -43,9 +44,6 @@ class Document:
             if not loc:
                 return Position(1, 1)
             loc = loc[:-1]
-
-    def positions(self) -> tuple[dict, dict]:
-        return self.key_positions, self.value_positions
 
 
 class LoadError(Exception):
@@ -96,13 +94,12 @@ class _Builder:
         value = self.constructor.construct_object(node, deep=True)
         if isinstance(value, float) and value != value:  # NaN never makes sense in a schema
             raise LoadError("NaN is not a valid value", _mark(node))
-        if not isinstance(value, (str, int, float, bool, type(None))):
+        if not isinstance(value, _PLAIN):
             return str(value)  # dates, binary: keep them as text, let validation judge
         return value
 
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
-_PLAIN = (str, int, float, bool, type(None))
 
 
 class _NotPlain(Exception):

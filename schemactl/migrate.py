@@ -251,7 +251,7 @@ def _job(change: RecreateCollection, present: set[str], target: str, tenant: str
             continue  # added by this change: no data yet
         if not prop.is_reference:
             plain.append(prop.name)
-        elif len(prop.data_types) > 1:
+        elif prop.is_multi_target:
             continue  # multi-target: linked in a pass of its own (multi_references)
         elif change.collection in prop.data_types or (change.definition.renamedFrom in prop.data_types):
             self_references.append(prop.name)
@@ -269,7 +269,7 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str) -
     the targets both versions have (links to a target the file drops cannot be kept)."""
     live = {p.name: p for p in ctx.live[_live_name(change, ctx)].properties}
     wanted = [p for p in change.definition.properties
-              if p.is_reference and len(p.data_types) > 1 and p.name in live]
+              if p.is_multi_target and p.name in live]
     if not wanted:
         return ()
     raw = {p["name"]: p["dataType"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []}

@@ -124,8 +124,7 @@ def _by_dependency(names: list[str], references: dict[str, set[str]]) -> list[st
 
 
 def references_of(collections: dict[str, Collection]) -> dict[str, set[str]]:
-    return {name: {t for p in c.properties if p.is_reference for t in p.data_types}
-            for name, c in collections.items()}
+    return {name: c.referenced_collections for name, c in collections.items()}
 
 
 # ---- fingerprints ---------------------------------------------------------------------------

@@ -237,6 +237,11 @@ class NestedProperty(Model):
     def is_reference(self) -> bool:
         return any(t not in PRIMITIVE_TYPES for t in self.data_types)
 
+    @property
+    def is_multi_target(self) -> bool:
+        """A reference to several collections (the server wants one target collection per query)."""
+        return self.is_reference and len(self.data_types) > 1
+
 
 class Property(NestedProperty):
     name: Annotated[str, Field(pattern=PROPERTY_NAME)]
@@ -317,6 +322,11 @@ class Collection(Model):
             raise ValueError("use either 'vectors' (named vectors) or "
                              + ", ".join(f"'{f}'" for f in legacy) + " (a single vector), not both")
         return self
+
+    @property
+    def referenced_collections(self) -> set[str]:
+        """The other collections its references point at (itself left out)."""
+        return {t for p in self.properties if p.is_reference for t in p.data_types} - {self.name}
 
 
 # The top-level keys a file may have, in the order pull writes them.

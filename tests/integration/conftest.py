@@ -5,8 +5,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-import schemactl.connection  # noqa: F401  (quiets weaviate-client's import-time warning)
-import weaviate
+from schemactl.connection import quiet_client_warnings
+
+quiet_client_warnings()  # before weaviate-client is imported
+import weaviate  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
