@@ -5,14 +5,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .changes import RecreateCollection
+from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+                      RecreateCollection, UpdateInPlace)
 from .connection import Target
 from .diff import diff, unmanaged
 from .errors import SchemactlError
 from .live import RETAINED, LiveState, RestReader, count_objects, estimate, read_live
 from .loader import find_files
-from .plan import Plan, fingerprint_live, hash_files, make_plan, references_of
+from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
+from .permissions import Need
+from .redact import endpoint
+from .spec import Collection
 from .validate import Result, validate_paths
+
+
+def read_cluster(reader: RestReader) -> LiveState:
+    """The live state, after making sure the caller may see all of it (RBAC filters what a
+    role cannot read instead of refusing: a partial view would make plans wrong)."""
+    from .permissions import require, to_read_cluster
+
+    require(reader, to_read_cluster(), "reading the cluster")
+    return read_live(reader)
 
 
 class InvalidFiles(SchemactlError):
@@ -43,7 +56,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
     desired = load_desired(paths)
     reader = RestReader(target)
     try:
-        live = read_live(reader)
+        live = read_cluster(reader)
         collections = desired.result.collections
         changes = diff(live.collections, collections, physical=live.physical, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
@@ -53,7 +66,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
         reader.close()
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
     retained = tuple(v for versions in live.retained.values() for v in versions)
-    plan = make_plan(changes, target=target.url, desired_hash=desired.files_hash,
+    plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained)
     return plan, live
@@ -67,7 +80,7 @@ def pull(target: Target, names: list[str]) -> dict[str, str]:
 
     reader = RestReader(target)
     try:
-        live = read_live(reader)
+        live = read_cluster(reader)
     finally:
         reader.close()
     missing = [n for n in names if n not in live.collections]
@@ -83,6 +96,81 @@ def pull(target: Target, names: list[str]) -> dict[str, str]:
 
 class StalePlan(SchemactlError):
     """The cluster is no longer what the plan was computed against."""
+
+
+def preflight(plan: Plan, live: LiveState, reader: RestReader) -> None:
+    """Before anything changes (even the lock): names that would clash, permissions lacking."""
+    from .permissions import for_bookkeeping, for_plan, require
+    from .state import CHECKPOINTS, LEDGER, LOCK
+
+    clashes = name_clashes(plan, live)
+    if clashes:
+        raise SchemactlError("; ".join(clashes) + "; nothing was applied")
+    multi_tenant = {n for n, body in live.raw.items() if _multi_tenant(body)}
+    records = (LEDGER, CHECKPOINTS) if any(s.change.moves_data for s in plan.steps) else (LEDGER,)
+    needs = for_bookkeeping(LOCK, records) + for_plan(plan.steps, set(live.raw), live.aliases, multi_tenant)
+    require(reader, needs, "this apply")
+
+
+def name_clashes(plan: Plan, live: LiveState) -> list[str]:
+    """Weaviate keeps collections and aliases whose names differ only in case side by side; a
+    new name that equals an existing one but for case is refused (a typo far more often than not)."""
+    existing = {n.lower(): n for n in (*live.raw, *live.aliases)}
+    problems = []
+    for step in plan.steps:
+        if isinstance(step.change, CreateCollection):
+            name = step.change.collection
+            other = existing.get(name.lower())
+            if other is not None and other != name:
+                problems.append(f"{name} differs only in case from {other}, which exists in the cluster")
+    return problems
+
+
+def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
+    """A plan runs only on the cluster it was made for, unchanged since, and only if every step
+    is what a fresh diff of the plan's own definitions against the live state gives (a saved plan
+    edited by hand, checksum recomputed, is refused here)."""
+    if endpoint(plan.target) != target.cluster:
+        raise StalePlan(f"this plan was made for {endpoint(plan.target)}, not {target.cluster}; nothing was "
+                        "applied: plan against this cluster")
+    if fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
+        raise StalePlan("the cluster changed since this plan was made; nothing was applied: plan again")
+    expected = [change_document(c) for c in diff(live.collections, desired_from_plan(plan, live),
+                                                   physical=live.physical, prune=True)]
+    odd = [s for s in plan.steps if change_document(s.change) not in expected]
+    if odd:
+        listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
+        raise StalePlan(f"{listed} of this plan is not what the live cluster and the plan's own definitions "
+                        "give (was the plan file edited?); nothing was applied: plan again")
+
+
+def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:
+    """The desired state a plan implies: the live collections, with each step's definition laid
+    over them (added properties and vectors added, deleted and renamed-away ones removed)."""
+    desired = dict(live.collections)
+    for step in plan.steps:
+        c = step.change
+        if isinstance(c, DeleteCollection):
+            desired.pop(c.collection, None)
+        elif isinstance(c, (CreateCollection, UpdateInPlace, RecreateCollection)):
+            desired[c.collection] = c.definition
+            if c.definition.renamedFrom:
+                desired.pop(c.definition.renamedFrom, None)
+    defined = {s.change.collection for s in plan.steps if getattr(s.change, "definition", None) is not None}
+    for step in plan.steps:
+        c = step.change
+        if c.collection in defined or c.collection not in desired:
+            continue
+        current = desired[c.collection]
+        if isinstance(c, AddProperty):
+            desired[c.collection] = current.model_copy(update={"properties": current.properties + (c.property,)})
+        elif isinstance(c, AddNamedVector):
+            vectors = dict(current.vectors or {}) | {c.vector_name: c.vector}
+            desired[c.collection] = current.model_copy(update={"vectors": vectors})
+        elif isinstance(c, PropertyOnlyInCluster):
+            kept = tuple(p for p in current.properties if p.name != c.property_name)
+            desired[c.collection] = current.model_copy(update={"properties": kept})
+    return desired
 
 
 @dataclass
@@ -101,22 +189,23 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
     earlier run of this same plan was interrupted: then the steps it finished are skipped."""
     from .apply import Context, Report, apply_plan, blocking_problems, no_progress
     from .plan import summary
-    from .state import (acquire_lock, last_record_for, mark_interrupted, me, release_lock, start_record,
-                        update_record, now)
+    from .state import (acquire_lock, last_record_for, mark_interrupted, me, now, release_lock, start_record,
+                        update_record, with_version)
 
     options = options or ApplyOptions()
     reader = RestReader(target)
     try:
+        preflight(plan, read_cluster(reader), reader)
         holder = me(options.command)
         acquire_lock(reader, holder)
         try:
             mark_interrupted(reader)
-            live = read_live(reader)
+            live = read_cluster(reader)
             record = last_record_for(reader, checksum)
             if record and record.result == "applied":
                 return Report(already_applied_at=record.finishedAt or record.startedAt)
-            if record is None and fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
-                raise StalePlan("the cluster changed since this plan was made; nothing was applied: plan again")
+            if record is None:
+                check_fresh(plan, live, target)
             problems = blocking_problems(plan, live.collections)
             if problems:
                 raise SchemactlError("; ".join(problems) + "; nothing was applied")
@@ -133,6 +222,7 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
 
             def step_done(step) -> None:
                 record.stepsDone = sorted(set(record.stepsDone) | {step.number})
+                record.steps = with_version(record.steps, step.number, ctx.physical.get(step.change.collection))
                 update_record(reader, record)
 
             try:
@@ -158,16 +248,20 @@ class Rollback:
     objects_now: int
 
 
-def rollback(target: Target, name: str, command: str = "schemactl rollback") -> Rollback:
-    """Point alias `name` back at the newest older physical version; recorded in the ledger."""
-    from .state import acquire_lock, me, now, release_lock, start_record, update_record
+def rollback(target: Target, name: str, command: str = "schemactl rollback", *, force: bool = False) -> Rollback:
+    """Point alias `name` back at the newest older physical version; recorded in the ledger.
+
+    Refused, unless `force`, when that version has fewer objects than the current one (the
+    application would lose sight of them) or the ledger does not record it as ever completed
+    (a partial copy, or one made outside schemactl)."""
+    from .state import acquire_lock, completed_versions, me, now, release_lock, start_record, update_record
 
     reader = RestReader(target)
     try:
         holder = me(command)
         acquire_lock(reader, holder)
         try:
-            live = read_live(reader)
+            live = read_cluster(reader)
             current = live.aliases.get(name)
             if current is None:
                 raise SchemactlError(f"{name} is not an alias in this cluster: nothing to roll back")
@@ -175,25 +269,49 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback") -> 
             if not older:
                 raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current})")
             previous = older[-1]
+            _require_for(reader, [Need("update_aliases", previous, name, f"roll back {name}")])
+            in_current, in_previous = _count(reader, current, live.raw), _count(reader, previous, live.raw)
+            if not force:
+                _refuse_unsafe_rollback(name, current, previous, in_current, in_previous,
+                                        previous in completed_versions(reader))
             record = start_record(reader, f"rollback:{name}:{current}->{previous}", {"rollback": name},
-                                  [{"step": 1, "kind": "rollback", "collection": name}], holder)
+                                  [{"step": 1, "kind": "rollback", "collection": name, "version": previous}], holder)
             reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
             record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
             update_record(reader, record)
-            return Rollback(name, current, previous, count_objects(reader, current, None)
-                            if not _multi_tenant(live.raw[current]) else -1,
-                            count_objects(reader, previous, None) if not _multi_tenant(live.raw[previous]) else -1)
+            return Rollback(name, current, previous, in_current, in_previous)
         finally:
             release_lock(reader)
     finally:
         reader.close()
 
 
+def _refuse_unsafe_rollback(name: str, current: str, previous: str, in_current: int, in_previous: int,
+                            completed: bool) -> None:
+    if not completed:
+        raise SchemactlError(f"{previous} is not recorded in the ledger as a version schemactl completed (a "
+                             f"partial copy, or made outside schemactl); {name} still points at {current}. "
+                             "Check it, then pass --force to roll back anyway")
+    if in_previous < in_current:
+        raise SchemactlError(f"{previous} has {in_previous} object(s), {current} has {in_current}: rolling back "
+                             f"would hide {in_current - in_previous} object(s) from the application; {name} still "
+                             f"points at {current}. Pass --force to roll back anyway")
+
+
+def _count(reader: RestReader, physical: str, raw: dict[str, dict]) -> int:
+    """Objects in a collection; of a multi-tenant one, in its active tenants."""
+    if not _multi_tenant(raw[physical]):
+        return count_objects(reader, physical, None)
+    tenants = reader.get(f"/v1/schema/{physical}/tenants")
+    return sum(count_objects(reader, physical, t["name"]) for t in tenants
+               if t.get("activityStatus") in ("HOT", "ACTIVE"))
+
+
 def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
     """Logical name -> physical versions no alias points at (kept for rollback)."""
     reader = RestReader(target)
     try:
-        live = read_live(reader)
+        live = read_cluster(reader)
     finally:
         reader.close()
     unknown = [n for n in names if n not in live.aliases]
@@ -211,10 +329,11 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
         holder = me(command)
         acquire_lock(reader, holder)
         try:
-            live = read_live(reader)
+            live = read_cluster(reader)
             serving = set(live.aliases.values())
             if serving & set(versions):
                 raise SchemactlError(f"{', '.join(sorted(serving & set(versions)))} is served by an alias; not dropped")
+            _require_for(reader, [Need("delete_collections", v, why=f"drop {v}") for v in versions])
             record = start_record(reader, f"drop:{','.join(versions)}", {"drop": len(versions)},
                                   [{"step": i, "kind": "drop-version", "collection": v}
                                    for i, v in enumerate(versions, 1)], holder)
@@ -227,6 +346,14 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
             release_lock(reader)
     finally:
         reader.close()
+
+
+def _require_for(reader: RestReader, needs: list) -> None:
+    """`needs` plus the lock and ledger; checked before the first change."""
+    from .permissions import for_bookkeeping, require
+    from .state import LEDGER, LOCK
+
+    require(reader, needs + for_bookkeeping(LOCK, (LEDGER,)), "this command")
 
 
 def _version(physical: str) -> int:
@@ -260,7 +387,7 @@ def force_unlock(target: Target):
 
     reader = RestReader(target)
     try:
-        read_live(reader)  # a clear error when the cluster is not usable
+        read_cluster(reader)  # a clear error when the cluster is not usable
         holder = read_lock(reader)
         release_lock(reader)
         return holder

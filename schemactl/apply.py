@@ -140,7 +140,8 @@ def execute(change: Change, ctx: Context) -> None:
 
 @execute.register
 def _(change: CreateCollection, ctx: Context) -> None:
-    from .migrate import finish_interrupted_cutover, next_physical
+    from .live import next_physical
+    from .migrate import finish_interrupted_cutover
 
     if finish_interrupted_cutover(change.collection, ctx):
         return

@@ -10,27 +10,52 @@ import click
 
 from . import __version__
 from .errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, SchemactlError
+from .redact import redact
 
 HF_KEY_HEADER = "X-HuggingFace-Api-Key"
 
 
+def say(message: object = "", **kwargs) -> None:
+    """click.echo through the redaction layer: every line schemactl prints goes through here."""
+    click.echo(redact(str(message)), **kwargs)
+
+
+class _Redacting:
+    """A stream that redacts what click writes to it itself (usage errors)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(redact(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 class Group(click.Group):
     """Turns any SchemactlError into one line on stderr and exit 1; usage errors exit 1 too,
-    so a typo can never read as 'changes pending' (exit 2) in a CI drift check."""
+    so a typo can never read as 'changes pending' (exit 2) in a CI drift check. Anything
+    unexpected is one line as well (SCHEMACTL_DEBUG=1 shows the traceback)."""
 
     def main(self, *args, **kwargs):
         kwargs["standalone_mode"] = False
         try:
             return super().main(*args, **kwargs)
         except click.exceptions.Abort:
-            click.echo("aborted", err=True)
-            sys.exit(EXIT_ERROR)
+            say("aborted", err=True)
         except click.ClickException as error:
-            error.show()
-            sys.exit(EXIT_ERROR)
+            error.show(file=_Redacting(click.get_text_stream("stderr")))
         except SchemactlError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(EXIT_ERROR)
+            say(f"error: {error}", err=True)
+        except KeyboardInterrupt:
+            say("interrupted", err=True)
+        except Exception as error:  # a bug or an unforeseen failure: still one line, still redacted
+            if os.environ.get("SCHEMACTL_DEBUG"):
+                raise
+            say(f"error: unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''} "
+                "(set SCHEMACTL_DEBUG=1 for a traceback)", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 def connection_options(command):
@@ -45,24 +70,12 @@ def connection_options(command):
                   help="Extra request header, repeatable.")
     @functools.wraps(command)
     def wrapper(*args, url, grpc_port, api_key, headers, **kwargs):
-        kwargs["target"] = make_target(url, grpc_port, api_key, headers)
+        from .connection import make_target
+
+        kwargs["target"] = make_target(url, grpc_port, api_key, headers,
+                                       hf_key=os.environ.get("HUGGINGFACE_APIKEY"), hf_header=HF_KEY_HEADER)
         return command(*args, **kwargs)
     return wrapper
-
-
-def make_target(url: str, grpc_port: int, api_key: str | None, headers: tuple[str, ...]):
-    from .connection import Target
-
-    pairs = []
-    for header in headers:
-        name, sep, value = header.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {header!r}", param_hint="--header")
-        pairs.append((name.strip(), value))
-    hf_key = os.environ.get("HUGGINGFACE_APIKEY")
-    if hf_key and not any(n.lower() == HF_KEY_HEADER.lower() for n, _ in pairs):
-        pairs.append((HF_KEY_HEADER, hf_key))
-    return Target(url=url, grpc_port=grpc_port, api_key=api_key, headers=tuple(pairs))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,15 +105,15 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> None:
 
     result = validate_paths(list(paths) or [Path("schemas")])
     if as_json:
-        click.echo(result.to_json())
+        say(result.to_json())
     else:
         for finding in result.findings:
-            click.echo(str(finding))
+            say(str(finding))
         errors = sum(f.severity == "error" for f in result.findings)
         files = len({f.path for f in result.findings if f.severity == "error"})
         summary = (f"{len(result.collections)} collection(s) valid" if result.ok
                    else f"{errors} error(s) in {files} file(s)")
-        click.echo(summary, err=True)
+        say(summary, err=True)
     sys.exit(0 if result.ok else EXIT_ERROR)
 
 
@@ -114,7 +127,7 @@ def jsonschema_command() -> None:
     """
     from .jsonschema_export import render
 
-    click.echo(render(), nl=False)
+    say(render(), nl=False)
 
 
 @cli.command()
@@ -136,9 +149,9 @@ def status(target) -> None:
         client.close()
     modules = meta.get("modules", {})
     hf = "enabled" if "text2vec-huggingface" in modules else "NOT enabled"
-    click.echo(f"Weaviate {meta.get('version')} at {target.url}: reachable")
-    click.echo(f"  modules: {len(modules)} enabled; text2vec-huggingface {hf}")
-    click.echo(f"  collections ({len(names)}): {', '.join(names) if names else '-'}")
+    say(f"Weaviate {meta.get('version')} at {target.display}: reachable")
+    say(f"  modules: {len(modules)} enabled; text2vec-huggingface {hf}")
+    say(f"  collections ({len(names)}): {', '.join(names) if names else '-'}")
 
 
 def use_color() -> bool:
@@ -154,7 +167,7 @@ def plan_or_report(paths, target, *, prune: bool = False):
         return compute_plan(list(paths) or [Path("schemas")], target, prune=prune)
     except InvalidFiles as error:
         for finding in error.result.findings:
-            click.echo(str(finding), err=True)
+            say(str(finding), err=True)
         raise
 
 
@@ -180,10 +193,10 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
     from .saved import save_plan
 
     computed, _ = plan_or_report(paths, target, prune=prune)
-    click.echo(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
+    say(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
     if out is not None:
         saved = save_plan(computed, out)
-        click.echo(f"Saved plan to {saved}", err=True)
+        say(f"Saved plan to {saved}", err=True)
     if detailed_exitcode:
         sys.exit(EXIT_CHANGES if computed.has_changes else EXIT_OK)
 
@@ -222,7 +235,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, as
     else:
         computed, _ = plan_or_report(paths, target)
         checksum = to_document(computed)["checksum"]
-    out = functools.partial(click.echo, err=as_json)
+    out = functools.partial(say, err=as_json)
     if not any(s.change.executable for s in computed.steps):
         out(render_text(computed, color=use_color()), nl=False)
         _finish(as_json, "in-sync", [])
@@ -243,10 +256,10 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, as
 
     options = api.ApplyOptions(allow_destructive=allow_destructive, on_step=_echo_step,
                                progress=bars(on_terminal() and not as_json),
-                               notice=lambda message: click.echo(f"  {message}", err=True))
+                               notice=lambda message: say(f"  {message}", err=True))
     report = api.apply(computed, checksum, target, options)
     if report.already_applied_at:
-        click.echo(f"This plan was already applied ({report.already_applied_at}); nothing to do.", err=as_json)
+        say(f"This plan was already applied ({report.already_applied_at}); nothing to do.", err=as_json)
         _finish(as_json, "already-applied", [])
         return
     if not report.ok:
@@ -256,7 +269,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, as
         raise SchemactlError(f"step {report.failed.number} failed: {report.error} "
                              f"(applied {len(report.applied)}; not attempted: {pending})")
     skipped = f" ({len(report.skipped)} done by an earlier run)" if report.skipped else ""
-    click.echo(f"Apply complete: {len(report.applied)} step(s) applied{skipped}.", err=as_json)
+    say(f"Apply complete: {len(report.applied)} step(s) applied{skipped}.", err=as_json)
     _finish(as_json, "applied", report.applied)
 
 
@@ -268,12 +281,12 @@ def _finish(as_json: bool, result: str, applied, error: str = "") -> None:
                                                "collection": s.change.collection} for s in applied]}
         if error:
             body["error"] = error
-        click.echo(json.dumps(body, indent=2))
+        say(json.dumps(body, indent=2))
 
 
 def _echo_step(step, status: str) -> None:
     if status != "start":
-        click.echo(f"  {status}: step {step.number} {step.change.kind} {step.change.collection}", err=True)
+        say(f"  {status}: step {step.number} {step.change.kind} {step.change.collection}", err=True)
 
 
 @cli.command()
@@ -293,15 +306,15 @@ def history(target, as_json: bool) -> None:
 
     records = api.history(target)
     if as_json:
-        click.echo(json.dumps([asdict(r) for r in records], indent=2))
+        say(json.dumps([asdict(r) for r in records], indent=2))
         return
     if not records:
-        click.echo("No applies recorded in this cluster.")
+        say("No applies recorded in this cluster.")
         return
     for r in records:
         steps = ", ".join(f"{s['kind']} {s['collection']}" for s in json.loads(r.steps or "[]"))
         error = f" - {r.error}" if r.error else ""
-        click.echo(f"{r.startedAt}  {r.result:<11} v{r.schemactlVersion}  {r.planChecksum[:12]}  "
+        say(f"{r.startedAt}  {r.result:<11} v{r.schemactlVersion}  {r.planChecksum[:12]}  "
                    f"{steps or '-'}  by {r.holder}{error}")
 
 
@@ -319,16 +332,20 @@ def force_unlock(target) -> None:
     from . import api
 
     holder = api.force_unlock(target)
-    click.echo(f"Released the lock held by {holder.describe()}." if holder else "No lock was held.")
+    say(f"Released the lock held by {holder.describe()}." if holder else "No lock was held.")
 
 
 @cli.command()
 @click.argument("name")
 @connection_options
-def rollback(name: str, target) -> None:
+@click.option("--force", is_flag=True,
+              help="Roll back even to a version with fewer objects, or one the ledger does not record as complete.")
+def rollback(name: str, target, force: bool) -> None:
     """Point alias NAME back at its previous physical version (kept by the last migration).
 
-    Objects written through the alias since the cutover are in the newer version only.
+    Objects written through the alias since the cutover are in the newer version only. Refused
+    when the previous version has fewer objects than the current one, or the ledger does not
+    record it as complete, unless --force.
 
     \b
     Example:
@@ -336,10 +353,10 @@ def rollback(name: str, target) -> None:
     """
     from . import api
 
-    done = api.rollback(target, name)
-    click.echo(f"{name} now points at {done.restored} (was {done.previous}).")
+    done = api.rollback(target, name, force=force)
+    say(f"{name} now points at {done.restored} (was {done.previous}).")
     if done.objects_now >= 0 and done.objects_then != done.objects_now:
-        click.echo(f"  note: {done.previous} has {done.objects_then} object(s), {done.restored} has "
+        say(f"  note: {done.previous} has {done.objects_then} object(s), {done.restored} has "
                    f"{done.objects_now}; writes made since the cutover are only in {done.previous}", err=True)
 
 
@@ -360,12 +377,12 @@ def drop_old_versions(names, target, allow_destructive: bool) -> None:
 
     versions = [v for found in api.old_versions(target, list(names)).values() for v in found]
     if not versions:
-        click.echo("No old versions to drop.")
+        say("No old versions to drop.")
         return
     if not allow_destructive:
         raise SchemactlError(f"dropping {', '.join(versions)} deletes their objects: pass --allow-destructive")
     api.drop_versions(target, versions)
-    click.echo(f"Dropped {', '.join(versions)}.")
+    say(f"Dropped {', '.join(versions)}.")
 
 
 @cli.command()
@@ -390,7 +407,7 @@ def pull(names, target, out_dir: Path, force: bool) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
         path.write_text(text)
-        click.echo(f"wrote {path}")
+        say(f"wrote {path}")
 
 
 def main() -> None:

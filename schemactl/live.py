@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from .connection import Target, parse_url
 from .errors import ConnectionFailed, RequestRefused, SchemactlError
+from .redact import redact
 from .spec import Collection
 
 MIN_VERSION = (1, 32, 0)  # aliases
@@ -43,29 +44,44 @@ class RestReader:
         self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=30, verify=secure)
 
     def get(self, path: str) -> dict:
-        try:
-            reply = self.http.get(path)
-        except httpx.HTTPError as error:
-            raise ConnectionFailed(f"cannot reach Weaviate at {self.target.url}: {error}") from None
-        if reply.status_code in (401, 403):
-            raise ConnectionFailed(f"Weaviate at {self.target.url} refused the request "
-                                   f"({reply.status_code}): check --api-key / WEAVIATE_API_KEY")
+        """JSON of a read; ConnectionFailed when unreachable or refused (401/403), RequestRefused
+        (with the status) for any other error."""
+        reply = self._request("GET", path, None)
+        if reply.status_code == 401:
+            raise ConnectionFailed(f"Weaviate at {self.target.display} refused the request "
+                                   "(401): check --api-key / WEAVIATE_API_KEY")
+        if reply.status_code == 403:
+            raise ConnectionFailed(f"Weaviate at {self.target.display} refused GET {path} (403 forbidden): "
+                                   f"{_server_message(reply)}")
         if reply.status_code >= 400:
-            raise SchemactlError(f"GET {path} failed with {reply.status_code}: {reply.text[:300]}")
+            raise RequestRefused(f"GET {path} failed with {reply.status_code}: {_server_message(reply)}",
+                                 reply.status_code)
         try:
             return reply.json()
         except ValueError:
-            raise SchemactlError(f"GET {path} did not answer JSON; is {self.target.url} Weaviate?") from None
+            raise SchemactlError(f"GET {path} did not answer JSON; is {self.target.display} Weaviate?") from None
+
+    def probe(self, path: str) -> tuple[int, dict]:
+        """(status, JSON body or {}) of a read whose refusal is an answer, not an error."""
+        reply = self._request("GET", path, None)
+        try:
+            return reply.status_code, reply.json() if reply.status_code < 400 else {}
+        except ValueError:
+            return reply.status_code, {}
+
+    def _request(self, method: str, path: str, body: dict | None) -> httpx.Response:
+        try:
+            return self.http.request(method, path, json=body)
+        except httpx.HTTPError as error:
+            raise ConnectionFailed(f"cannot reach Weaviate at {self.target.display}: "
+                                   f"{redact(str(error)) or type(error).__name__}") from None
 
     def post(self, path: str, body: dict) -> dict:
         return self.send("POST", path, body, f"POST {path}")
 
     def send(self, method: str, path: str, body: dict | None, what: str) -> dict:
         """A write; RequestRefused with the server's own message when it refuses."""
-        try:
-            reply = self.http.request(method, path, json=body)
-        except httpx.HTTPError as error:
-            raise ConnectionFailed(f"cannot reach Weaviate at {self.target.url}: {error}") from None
+        reply = self._request(method, path, body)
         if reply.status_code >= 400:
             raise RequestRefused(f"{what} failed ({reply.status_code}): {_server_message(reply)}",
                                  reply.status_code)
@@ -114,6 +130,13 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
             physical.pop(name, None)
     return LiveState(version, collections, physical, classes, aliases,
                      retained={k: tuple(sorted(v)) for k, v in retained.items()}, unreadable=unreadable)
+
+
+def next_physical(logical: str, existing: set[str]) -> str:
+    """The next version name of `logical`: <Name>_v<highest existing + 1>."""
+    versions = [int(m["version"]) for name in existing
+                if (m := RETAINED.match(name)) and m["logical"] == logical]
+    return f"{logical}_v{max(versions, default=0) + 1}"
 
 
 def require_version(version: str, minimum: tuple[int, ...], feature: str) -> None:

@@ -9,6 +9,7 @@ import yaml
 Path_ = tuple  # a location in a document: keys and list indexes, e.g. ("properties", 0, "name")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_NODES = 100_000  # values after every alias is expanded: a 1 KB "billion laughs" file stays harmless
 _PLAIN = (str, int, float, bool, type(None))  # the scalars a schema file holds as they are
 
 
@@ -153,8 +154,54 @@ def _compose(text: str) -> list:
     return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
 
 
+def check_expansion(text: str) -> None:
+    """Refuse a file whose aliases (`*name`) expand to more than MAX_NODES values, before anything
+    expands them. One pass over the parser's events: each anchored node's expanded size is
+    remembered, and each alias adds it again."""
+    if "*" not in text:
+        return  # no alias can occur
+    sizes: dict[str, int] = {}
+    open_nodes: list[list] = [[None, 0]]  # [anchor, expanded size so far] per open collection
+    total = 0
+    try:
+        for event in yaml.parse(text, Loader=FAST_LOADER or yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _ in open_nodes):
+                    raise LoadError(f"alias *{event.anchor} refers to a node that contains it",
+                                    _event_mark(event))
+                added = sizes.get(event.anchor, 1)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                open_nodes.append([event.anchor, 1])
+                continue
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                anchor, added = open_nodes.pop()
+                if anchor is not None:
+                    sizes[anchor] = added
+                open_nodes[-1][1] += added
+                continue
+            elif isinstance(event, yaml.ScalarEvent):
+                added = 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            else:
+                continue
+            open_nodes[-1][1] += added
+            total += added
+            if total > MAX_NODES:
+                raise LoadError(f"aliases expand this file to more than {MAX_NODES:,} values "
+                                "(a YAML alias bomb?); write the values out or use fewer aliases",
+                                _event_mark(event))
+    except yaml.YAMLError:
+        return  # a syntax error: the careful parser reports it with its position
+
+
+def _event_mark(event: yaml.Event) -> Position:
+    return Position(event.start_mark.line + 1, event.start_mark.column + 1)
+
+
 def load_text(text: str, path: str, *, fast: bool = True) -> Document:
     """Parse one YAML document from `text`; raises LoadError with a position."""
+    check_expansion(text)
     document = _fast_load(text, path) if fast else None
     if document is not None:
         return document

@@ -15,7 +15,7 @@ from .changes import RecreateCollection
 from .copy import (CopyJob, catch_up, copy_objects, link_multi_target_references, link_self_references,
                    verify_and_repair)
 from .errors import SchemactlError
-from .live import RETAINED, count_objects
+from .live import count_objects, next_physical
 from .rest import to_rest
 from .state import Checkpoint, drop_checkpoint, load_checkpoint, save_checkpoint
 
@@ -27,12 +27,6 @@ ACTIVE = ("HOT", "ACTIVE")
 
 def definition_hash(change: RecreateCollection) -> str:
     return hashlib.sha256(json.dumps(to_rest(change.definition), sort_keys=True).encode()).hexdigest()
-
-
-def next_physical(logical: str, existing: set[str]) -> str:
-    versions = [int(m["version"]) for name in existing
-                if (m := RETAINED.match(name)) and m["logical"] == logical]
-    return f"{logical}_v{max(versions, default=0) + 1}"
 
 
 def run_recreate(change: RecreateCollection, ctx: Context) -> None:

@@ -181,6 +181,13 @@ def to_document(plan: Plan) -> dict:
     return document
 
 
+def change_document(change: Change) -> dict:
+    """What a change says, without its step number or estimate: compared with a fresh diff."""
+    out = _step(Step(0, change))
+    out.pop("step")
+    return json.loads(json.dumps(out, sort_keys=True))
+
+
 def _step(step: Step) -> dict:
     c = step.change
     out = {"step": step.number, "kind": c.kind, "collection": c.collection,

@@ -11,6 +11,9 @@ from .spec import (OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, TEXT_TYPES, Colle
                    HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig)
 
 Issue = tuple[tuple, str]
+WEAVIATE_NAME_LIMIT = 255
+VERSION_SUFFIX_ROOM = len("_v9999")  # schemactl stores <Name> as <Name>_v1, <Name>_v2, ...
+MAX_COLLECTION_NAME = WEAVIATE_NAME_LIMIT - VERSION_SUFFIX_ROOM
 RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
 
 # Which vectorIndexConfig settings belong to which index type.
@@ -24,6 +27,10 @@ INDEX_KEYS = {"hnsw": HNSW_KEYS, "flat": FLAT_KEYS, "dynamic": DYNAMIC_KEYS}
 
 def check_collection(c: Collection, known_collections: set[str] | None = None) -> Iterator[Issue]:
     """Every cross-field problem in one collection; references checked when names are known."""
+    if len(c.name) > MAX_COLLECTION_NAME:
+        yield ("name",), (f"collection name is {len(c.name)} characters; at most {MAX_COLLECTION_NAME}, so that "
+                          f"the versions schemactl creates ({c.name[:8]}..._v1) stay within Weaviate's "
+                          f"{WEAVIATE_NAME_LIMIT}")
     yield from _properties(c.properties, ("properties",), nested=False)
     if known_collections is not None:
         yield from _references(c, known_collections)

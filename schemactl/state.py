@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from . import __version__
 from .errors import RequestRefused, SchemactlError
 from .live import RestReader
+from .redact import redact
 
 LOCK = "SchemactlLock"
 LEDGER = "SchemactlLedger"
@@ -89,8 +90,10 @@ def acquire_lock(reader: RestReader, holder: Holder) -> None:
 def read_lock(reader: RestReader) -> Holder | None:
     try:
         body = reader.get(f"/v1/schema/{LOCK}")
-    except SchemactlError:
-        return None
+    except RequestRefused as error:
+        if error.status == 404:
+            return None
+        raise
     try:
         return Holder(**json.loads(body.get("description") or "{}"))
     except (TypeError, ValueError):
@@ -151,12 +154,33 @@ def update_record(reader: RestReader, record: Record) -> None:
     _write(reader, LEDGER, record.id, _properties(record), create=False)
 
 
+def with_version(steps: str, number: int, version: str | None) -> str:
+    """The steps JSON with the physical version step `number` left its collection at."""
+    entries = json.loads(steps or "[]")
+    for entry in entries:
+        if entry.get("step") == number and version:
+            entry["version"] = version
+    return json.dumps(entries)
+
+
+def completed_versions(reader: RestReader) -> set[str]:
+    """Physical versions a finished step of an apply or rollback left an alias pointing at."""
+    found = set()
+    for record in history(reader):
+        for entry in json.loads(record.steps or "[]"):
+            if entry.get("step") in record.stepsDone and entry.get("version"):
+                found.add(entry["version"])
+    return found
+
+
 def history(reader: RestReader) -> list[Record]:
     """Every ledger record, oldest first."""
     try:
         reader.get(f"/v1/schema/{LEDGER}")
-    except SchemactlError:
-        return []
+    except RequestRefused as error:
+        if error.status == 404:  # no apply ever ran here; any other failure is an answer we lack
+            return []
+        raise
     records = [Record(id=o["id"], **{k: o["properties"].get(k) for k in LEDGER_FIELDS})
                for o in _all_objects(reader, LEDGER)]
     for r in records:
@@ -179,7 +203,9 @@ def last_record_for(reader: RestReader, checksum: str) -> Record | None:
 
 
 def _properties(record: Record) -> dict:
-    return {k: v for k, v in asdict(record).items() if k != "id" and v is not None}
+    """What a record stores; its texts pass the redaction layer (an error may quote a request)."""
+    return {k: redact(v) if isinstance(v, str) else v for k, v in asdict(record).items()
+            if k != "id" and v is not None}
 
 
 # ---- copy checkpoints -----------------------------------------------------------------------
@@ -206,8 +232,10 @@ def load_checkpoint(reader: RestReader, source: str) -> Checkpoint | None:
     oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
     try:
         body = reader.get(f"/v1/objects/{CHECKPOINTS}/{oid}")
-    except SchemactlError:
-        return None
+    except RequestRefused as error:
+        if error.status == 404:
+            return None
+        raise
     p = body.get("properties") or {}
     return Checkpoint(p["source"], p["target"], p["definitionHash"], json.loads(p["state"]))
 

@@ -85,7 +85,12 @@ def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, d
     (docs / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
     assert cli_run("apply", str(docs), "--auto-approve").exit_code == 0
     client.collections.use("Doc").data.insert({"title": "after cutover", "body": "new", "rank": 1000})
-    result = cli_run("rollback", "Doc")
+    refused = cli_run("rollback", "Doc")
+    assert refused.exit_code == 1
+    assert refused.stderr == ("error: Doc_v1 has 300 object(s), Doc_v2 has 301: rolling back would hide 1 object(s) "
+                              "from the application; Doc still points at Doc_v2. Pass --force to roll back anyway\n")
+    assert aliases(client) == {"Doc": "Doc_v2"}
+    result = cli_run("rollback", "Doc", "--force")
     assert result.exit_code == 0, result.output
     assert "Doc now points at Doc_v1 (was Doc_v2)." in result.stdout
     assert "Doc_v2 has 301 object(s), Doc_v1 has 300" in result.stderr
@@ -99,6 +104,18 @@ def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, d
     assert refused.exit_code == 1 and "dropping Doc_v2 deletes their objects" in refused.stderr
     assert cli_run("drop-old-versions", "Doc", "--allow-destructive").exit_code == 0
     assert collections(client) == {"Doc_v1"}
+
+
+def test_rollback_refuses_a_version_the_ledger_never_completed(client, cli_run, docs):
+    """An empty version left behind by a failed apply (or made by hand) is never rolled back to
+    silently: every object would disappear from the application's view."""
+    client.collections.create_from_dict({"class": "Doc_v0", "vectorizer": "none"})
+    refused = cli_run("rollback", "Doc")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: Doc_v0 is not recorded in the ledger as a version schemactl completed")
+    assert aliases(client) == {"Doc": "Doc_v1"}
+    assert cli_run("rollback", "Doc", "--force").exit_code == 0
+    assert aliases(client) == {"Doc": "Doc_v0"}
 
 
 def test_delta_pass_catches_writes_made_during_the_copy(client, embedder, docs):

@@ -1,0 +1,151 @@
+"""Careless and hostile input without a server: bounded parsing, secrets never echoed, one line
+and exit 1 instead of a traceback."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemactl.cli import cli
+from schemactl.redact import endpoint, redact, register
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+CLOSED = f"http://127.0.0.1:{closed_port()}"
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def alias_bomb(levels: int) -> str:
+    lines = ["name: Bomb", 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels):
+        lines.append(f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [6, 7, 9])
+def test_a_yaml_alias_bomb_is_refused_with_its_position(tmp_path, levels):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(alias_bomb(levels))
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"{path}:7:")
+    assert "aliases expand this file to more than 100,000 values" in result.stdout
+
+
+def test_small_aliases_and_merge_keys_still_work(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text("name: Doc\ndefaults: &text {dataType: text, tokenization: word}\n"
+                    "properties:\n  - {<<: *text, name: title}\n  - {<<: *text, name: body}\n")
+    result = run("validate", str(path))
+    assert len(result.stdout.splitlines()) == 1  # only the unknown field is reported,
+    assert "unknown field 'defaults'" in result.stdout  # not the aliases or merge keys
+
+
+def test_an_alias_inside_its_own_anchor_is_refused(tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.write_text("name: Loop\nproperties: &p [*p]\n")
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert "alias *p refers to a node that contains it" in result.stdout
+
+
+def test_a_name_too_long_for_its_versions_is_refused_offline(tmp_path):
+    (tmp_path / "long.yaml").write_text(f"name: A{'b' * 249}\nproperties: []\n")
+    (tmp_path / "fits.yaml").write_text(f"name: C{'d' * 248}\nproperties: []\n")
+    result = run("validate", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'long.yaml'}:1:7: collection name is 250 characters; at most 249, so that the versions "
+        "schemactl creates (Abbbbbbb..._v1) stay within Weaviate's 255"]
+
+
+SECRET = "hf_S3cretValueNeverShown"
+
+
+@pytest.mark.parametrize("header", [f"X-HuggingFace-Api-Key:{SECRET}", f"X-HuggingFace-Api-Key: {SECRET}",
+                                    f"X-HuggingFace-Api-Key={SECRET}"])
+def test_a_header_with_a_colon_or_equals_is_accepted_and_never_shown(header):
+    result = run("status", "--url", CLOSED, "--header", header)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot use Weaviate at {CLOSED}")
+    assert SECRET not in result.output
+
+
+@pytest.mark.parametrize("header", [SECRET, f"bad name={SECRET}", f"={SECRET}"])
+def test_a_malformed_header_is_refused_without_its_value(header):
+    result = run("status", "--url", CLOSED, "--header", header)
+    assert result.exit_code == 1
+    assert result.stderr == ("error: --header #1: expected NAME=VALUE (or NAME: VALUE) with a header name made "
+                             "of letters, digits and -; the value is not shown\n")
+
+
+@pytest.mark.parametrize("option, env", [
+    (["--header", "X-HuggingFace-Api-Key=\u201chf_abcdef\u201d"], {}),
+    (["--api-key", "\u201ckey-abcdef\u201d"], {}),
+    ([], {"WEAVIATE_API_KEY": "\u201ckey-abcdef\u201d"}),
+    ([], {"HUGGINGFACE_APIKEY": "\u201chf_abcdef\u201d"}),
+])
+@pytest.mark.parametrize("command", ["status", "plan", "history"])
+def test_curly_quotes_in_a_key_are_one_clear_line(command, option, env, tmp_path):
+    args = [command, *option, "--url", CLOSED] + ([str(tmp_path)] if command == "plan" else [])
+    result = run(*args, env=env)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and len(result.stderr.splitlines()) == 1
+    assert "non-ASCII character (U+201C) at position 1" in result.stderr
+    assert "a curly quote pasted from a web page?" in result.stderr
+    assert "abcdef" not in result.output
+
+
+def test_a_password_in_the_url_is_never_echoed():
+    url = f"http://alice:pw-Sup3rSecret@127.0.0.1:{closed_port()}"
+    for command in ("status", "history"):
+        result = run(command, "--url", url)
+        assert result.exit_code == 1
+        assert "pw-Sup3rSecret" not in result.output
+        assert "alice:***@127.0.0.1" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["history", "force-unlock"])
+def test_commands_against_a_closed_port_fail_instead_of_answering(command):
+    result = run(command, "--url", CLOSED)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot reach Weaviate at {CLOSED}")
+    assert "No applies recorded" not in result.output
+
+
+def test_redaction_masks_registered_secrets_and_url_passwords():
+    register("tok-1234567890")
+    assert redact("sent tok-1234567890 to https://u:p4ss@h:1/x") == "sent *** to https://u:***@h:1/x"
+    assert endpoint("HTTP://u:p@LocalHost:80/") == "http://localhost"
+    assert endpoint("http://[::1]:8080/") == "http://[::1]:8080"
+
+
+header_values = st.text(min_size=1, max_size=30)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=12), value=header_values, key=st.one_of(st.none(), header_values),
+       url=st.one_of(st.just(CLOSED), st.text(max_size=30).filter(lambda u: "://" not in u),
+                     st.sampled_from(["http://[::1", "http://127.0.0.1:99999", "http://[::1]:x", "ftp://127.0.0.1:1",
+                                      f"http://user:pa\u201css@127.0.0.1:{closed_port()}", "http://:1"])))
+def test_any_header_key_or_url_gives_one_line_and_exit_1(name, value, key, url):
+    args = ["status", "--url", url, "--header", f"{name}={value}"] + (["--api-key", key] if key is not None else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith(("error: ", "Error: "))
+    for secret in (value.strip(), (key or "").strip()):
+        if len(secret) >= 6:
+            assert secret not in result.output
