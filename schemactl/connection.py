@@ -23,7 +23,8 @@ def quiet_client_warnings() -> None:
     weaviate-client also logs failed objects (with their properties) to stderr: user data in CI
     logs. Its logger is silenced; schemactl reports failures itself, as counts and uuids."""
     try:
-        import authlib.deprecate  # noqa: F401
+        from authlib.deprecate import AuthlibDeprecationWarning
+        warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
     except ImportError:  # pragma: no cover - older clients
         pass
     warnings.filterwarnings("ignore", message="The httpx module is deprecated")

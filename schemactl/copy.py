@@ -347,8 +347,9 @@ def verify_and_repair(client, job: CopyJob, failures: dict[str, str]) -> Differe
     refused = {u: m for u, m in failures.items() if u in unresolved}
     if refused:
         first = next(iter(refused.values()))
+        some = ", ".join(sorted(refused)[:3]) + (", ..." if len(refused) > 3 else "")
         raise NotVerified(f"{len(refused)} object(s) of {where} could not be copied after {RETRIES} retries "
-                          f"(last error: {first}); not cutting over, the source is untouched")
+                          f"({some}; last error: {first[:200]}); not cutting over, the source is untouched")
     raise NotVerified(f"{where} kept changing during the copy ({diff.describe()} after {REPAIR_PASSES} "
                       "delta passes); not cutting over: pause writes to it and apply again")
 

@@ -122,10 +122,12 @@ class Server:
     ports: Ports
     data_dir: Path
     log_path: Path
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.http}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.ports.http}"
 
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM, then SIGKILL if it will not go."""
@@ -141,19 +143,19 @@ class Server:
 
 def start(data_dir: Path, *, http_port: int | None = None, grpc_port: int | None = None,
           env: dict[str, str] | None = None, timeout: float = 120, detach: bool = False,
-          ports: Ports | None = None) -> Server:
-    """Start a node on loopback and wait until /v1/.well-known/ready answers."""
+          ports: Ports | None = None, host: str = "127.0.0.1") -> Server:
+    """Start a node on loopback (127.0.0.1, or ::1) and wait until /v1/.well-known/ready answers."""
     binary = ensure_binary()
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = ports or Ports.pick(http_port, grpc_port)
     log_path = data_dir / "weaviate.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [str(binary), "--host", "127.0.0.1", "--port", str(ports.http), "--scheme", "http"],
+            [str(binary), "--host", host, "--port", str(ports.http), "--scheme", "http"],
             env=server_env(data_dir, ports, env), stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=detach,
         )
-    server = Server(process, ports, data_dir, log_path)
+    server = Server(process, ports, data_dir, log_path, host)
     wait_ready(server, timeout)
     return server
 
@@ -161,7 +163,7 @@ def start(data_dir: Path, *, http_port: int | None = None, grpc_port: int | None
 def restart(server: Server, timeout: float = 120) -> Server:
     """Stop a node and start it again on the same ports and data (a restart mid-work)."""
     server.stop()
-    return start(server.data_dir, ports=server.ports, timeout=timeout)
+    return start(server.data_dir, ports=server.ports, timeout=timeout, host=server.host)
 
 
 def wait_ready(server: Server, timeout: float) -> None:

@@ -202,3 +202,19 @@ def test_wrong_grpc_port_fails_the_migration_with_one_line_and_no_cutover(
     assert aliases(client) == {"Doc": "Doc_v1"}
     assert cli_run("apply", str(doc_dir), "--auto-approve").exit_code == 0  # lock released; resumes
     assert aliases(client) == {"Doc": "Doc_v2"} and count(client, "Doc_v2") == 20
+
+
+def test_a_failing_endpoint_is_summarised_without_object_contents(client, embedder, doc_dir, weaviate_server):
+    """weaviate-client logs every failed object with its properties; the CLI shows counts and uuids."""
+    seed(client, 400)
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
+    embedder.fail(0.5, (500,), seed=3)  # some objects of each batch fail: the client logs those
+    try:
+        process = spawn_apply(weaviate_server, doc_dir, SCHEMACTL_COPY_PAGE="400")
+        _, stderr = process.communicate(timeout=120)
+        failed = embedder.stats.failed
+    finally:
+        embedder.reset()
+    assert failed > 0  # the faults really happened
+    assert "ErrorObject" not in stderr and "body of item" not in stderr and "Traceback" not in stderr
+    assert len(stderr) < 4000
