@@ -1,0 +1,177 @@
+"""Refusals that leave the cluster as it was, on real servers: permissions (RBAC), plans for
+another cluster or edited by hand, names that clash by case, secrets in URLs, IPv6."""
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from schemactl.cli import cli
+from schemactl.plan import checksum
+from tests.integration.conftest import edit
+from tests.integration.test_migrate_on_server import aliases, collections
+
+ADMIN, BOB, CAROL = "admin-key-0001", "bob-key-0002", "carol-key-0003"
+COLLECTIONS_AND_DATA = ([{"action": f"{verb}_collections", "collections": {"collection": "*"}}
+                         for verb in ("create", "read", "update", "delete")]
+                        + [{"action": f"{verb}_data", "data": {"collection": "*"}}
+                           for verb in ("create", "read", "update", "delete")])
+DOC = """name: Doc
+properties:
+  - {name: title, dataType: text}
+vectorizer: {module: none}
+vectorIndexConfig: {distance: %s}
+"""
+
+
+@pytest.fixture(scope="module")
+def rbac_server(tmp_path_factory):
+    """A second server with API keys and RBAC: admin (root), bob (collections and data, no
+    aliases at all), carol (bob's rights plus reading aliases, but not changing them)."""
+    from schemactl.dev import weaviate as testbed
+
+    server = testbed.start(tmp_path_factory.mktemp("rbac-data"), env={
+        "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false", "AUTHENTICATION_APIKEY_ENABLED": "true",
+        "AUTHENTICATION_APIKEY_ALLOWED_KEYS": f"{ADMIN},{BOB},{CAROL}",
+        "AUTHENTICATION_APIKEY_USERS": "admin,bob,carol",
+        "AUTHORIZATION_RBAC_ENABLED": "true", "AUTHORIZATION_RBAC_ROOT_USERS": "admin"})
+    admin = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN}"})
+    read_aliases = [{"action": "read_aliases", "aliases": {"alias": "*", "collection": "*"}}]
+    for role, permissions, user in (("no-aliases", COLLECTIONS_AND_DATA, "bob"),
+                                    ("read-aliases", COLLECTIONS_AND_DATA + read_aliases, "carol")):
+        assert admin.post("/v1/authz/roles", json={"name": role, "permissions": permissions}).status_code == 201
+        assert admin.post(f"/v1/authz/users/{user}/assign", json={"roles": [role], "userType": "db"}).status_code == 200
+    yield server
+    admin.close()
+    server.stop()
+
+
+def as_user(server, key: str, *args: str):
+    connection = ["--url", server.url, "--grpc-port", str(server.ports.grpc), "--api-key", key]
+    return CliRunner().invoke(cli, [*args, *connection], catch_exceptions=False)
+
+
+def classes(server) -> set[str]:
+    reply = httpx.get(f"{server.url}/v1/schema", headers={"Authorization": f"Bearer {ADMIN}"})
+    return {c["class"] for c in reply.json()["classes"] or []}
+
+
+@pytest.fixture
+def rbac_doc(rbac_server, tmp_path):
+    """Doc applied by the admin (Doc_v1 behind alias Doc), removed again afterwards."""
+    (tmp_path / "doc.yaml").write_text(DOC % "cosine")
+    assert as_user(rbac_server, ADMIN, "apply", str(tmp_path), "--auto-approve").exit_code == 0
+    yield tmp_path
+    admin = httpx.Client(base_url=rbac_server.url, headers={"Authorization": f"Bearer {ADMIN}"})
+    admin.delete("/v1/aliases/Doc")
+    for name in classes(rbac_server):
+        admin.delete(f"/v1/schema/{name}")
+    admin.close()
+
+
+def test_a_role_that_cannot_read_aliases_cannot_plan_blind(rbac_server, rbac_doc):
+    """Before: GET /v1/aliases came back empty, so Doc_v1 looked unmanaged and apply made Doc_v2."""
+    result = as_user(rbac_server, BOB, "plan", str(rbac_doc))
+    assert result.exit_code == 1
+    assert result.stderr == ("error: reading the cluster needs permissions your roles lack: read_aliases on alias "
+                             "* -> * (see which collections schemactl manages). Nothing was changed; ask an admin "
+                             "to grant them\n")
+
+
+def test_apply_without_alias_rights_is_refused_before_anything_is_created(rbac_server, rbac_doc):
+    before = classes(rbac_server)
+    edit(rbac_doc / "doc.yaml", "cosine", "dot")  # a recreate: needs a new version and the alias moved
+    (rbac_doc / "new.yaml").write_text("name: Fresh\nproperties: []\nvectorizer: {module: none}\n")
+    result = as_user(rbac_server, CAROL, "apply", str(rbac_doc), "--auto-approve")
+    assert result.exit_code == 1
+    assert "this apply needs permissions your roles lack: create_aliases on alias Fresh -> Fresh_v1 (create Fresh); " \
+           "update_aliases on alias Doc -> Doc_v2 (recreate Doc). Nothing was changed" in result.stderr
+    assert classes(rbac_server) == before  # not even the lock or the ledger
+    assert as_user(rbac_server, ADMIN, "apply", str(rbac_doc), "--auto-approve").exit_code == 0  # admin may
+
+
+def test_a_plan_saved_for_another_cluster_is_refused(rbac_server, client, cli_run, tmp_path):
+    (tmp_path / "doc.yaml").write_text(DOC % "cosine")
+    assert cli_run("plan", str(tmp_path), "--out", str(tmp_path / "plan.json")).exit_code == 0
+    before = classes(rbac_server)
+    result = as_user(rbac_server, ADMIN, "apply", str(tmp_path / "plan.json"), "--auto-approve")
+    assert result.exit_code == 1
+    made_for = json.loads((tmp_path / "plan.json").read_text())["target"]
+    assert f"error: this plan was made for {made_for}, not {rbac_server.url}; nothing was applied" in result.stderr
+    assert classes(rbac_server) == before
+
+
+def test_a_saved_plan_edited_to_copy_another_collection_is_refused(client, cli_run, tmp_path):
+    (tmp_path / "doc.yaml").write_text(DOC % "cosine")
+    (tmp_path / "other.yaml").write_text((DOC % "cosine").replace("Doc", "Other"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    edit(tmp_path / "doc.yaml", "cosine", "dot")
+    assert cli_run("plan", str(tmp_path), "--out", str(tmp_path / "plan.json")).exit_code == 0
+    document = json.loads((tmp_path / "plan.json").read_text())
+    assert document["steps"][0]["physical"] == "Doc_v1"
+    document["steps"][0]["physical"] = "Other_v1"  # copy Other's objects into Doc
+    document["checksum"] = checksum(document)
+    (tmp_path / "plan.json").write_text(json.dumps(document))
+    result = cli_run("apply", str(tmp_path / "plan.json"), "--auto-approve")
+    assert result.exit_code == 1
+    assert "step 1 recreate Doc of this plan is not what the live cluster and the plan's own definitions give " \
+           "(was the plan file edited?); nothing was applied" in result.stderr
+    assert collections(client) == {"Doc_v1", "Other_v1"}
+
+
+def test_a_name_that_differs_only_in_case_is_refused(client, cli_run, tmp_path):
+    client.collections.create_from_dict({"class": "Legacy", "vectorizer": "none"})
+    (tmp_path / "legacy.yaml").write_text("name: LEGACY\nproperties: []\nvectorizer: {module: none}\n")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 1
+    assert "error: LEGACY differs only in case from Legacy, which exists in the cluster; nothing was applied" \
+        in result.stderr
+    assert collections(client) == {"Legacy"} and aliases(client) == {}
+
+
+def test_a_password_in_the_url_stays_out_of_plans_and_output(client, weaviate_server, tmp_path):
+    (tmp_path / "doc.yaml").write_text(DOC % "cosine")
+    url = weaviate_server.url.replace("http://", "http://alice:pw-Sup3rSecret@")
+    args = ["plan", str(tmp_path), "--out", str(tmp_path / "plan.json"), "--url", url,
+            "--grpc-port", str(weaviate_server.ports.grpc)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    saved = (tmp_path / "plan.json").read_text()
+    assert "pw-Sup3rSecret" not in result.output + saved and "alice" not in saved
+    assert json.loads(saved)["target"] == weaviate_server.url
+    applied = CliRunner().invoke(cli, ["apply", str(tmp_path / "plan.json"), "--auto-approve", "--url", url,
+                                       "--grpc-port", str(weaviate_server.ports.grpc)], catch_exceptions=False)
+    assert applied.exit_code == 0 and "pw-Sup3rSecret" not in applied.output
+
+
+@pytest.fixture(scope="module")
+def ipv6_server(tmp_path_factory):
+    from schemactl.dev import weaviate as testbed
+
+    server = testbed.start(tmp_path_factory.mktemp("ipv6-data"), host="::1")
+    yield server
+    server.stop()
+
+
+def test_an_ipv6_literal_works_for_rest_and_grpc(ipv6_server, tmp_path):
+    """Before: every gRPC use failed with "Invalid port: ':1:54643'" and left an empty Six_v2."""
+    import weaviate
+
+    assert ipv6_server.url.startswith("http://[::1]:")
+    (tmp_path / "six.yaml").write_text("name: Six\nproperties:\n  - {name: title, dataType: text}\n"
+                                       "vectorizer: {module: none}\n")
+    run = ["--url", ipv6_server.url, "--grpc-port", str(ipv6_server.ports.grpc)]
+    assert CliRunner().invoke(cli, ["apply", str(tmp_path), "--auto-approve", *run]).exit_code == 0
+    client = weaviate.connect_to_custom(http_host="[::1]", http_port=ipv6_server.ports.http, http_secure=False,
+                                        grpc_host="[::1]", grpc_port=ipv6_server.ports.grpc, grpc_secure=False)
+    try:
+        client.collections.use("Six").data.insert_many([{"title": f"t{i}"} for i in range(50)])
+        edit(tmp_path / "six.yaml", "dataType: text}", "dataType: text, tokenization: field}")
+        result = CliRunner().invoke(cli, ["apply", str(tmp_path), "--auto-approve", *run], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert {a: t.collection for a, t in client.alias.list_all().items()} == {"Six": "Six_v2"}
+        assert client.collections.use("Six").aggregate.over_all(total_count=True).total_count == 50
+    finally:
+        client.close()
