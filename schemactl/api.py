@@ -1,19 +1,33 @@
 """The library API the CLI stands on: read files and cluster, compute a plan, pull."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, UpdateInPlace)
+from .changes import (
+    AddNamedVector,
+    AddProperty,
+    CreateCollection,
+    DeleteCollection,
+    PropertyOnlyInCluster,
+    RecreateCollection,
+    UpdateInPlace,
+)
 from .connection import Target
 from .diff import diff, unmanaged
 from .errors import SchemactlError
 from .live import RETAINED, LiveState, RestReader, count_objects, estimate, read_live
 from .loader import find_files
-from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .permissions import Need
+from .plan import (
+    Plan,
+    change_document,
+    fingerprint_live,
+    hash_files,
+    make_plan,
+    references_of,
+)
 from .redact import endpoint
 from .spec import Collection
 from .validate import Result, validate_paths
@@ -187,10 +201,20 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
 
     Refuses (StalePlan) when the live schema no longer matches the plan's fingerprint, unless an
     earlier run of this same plan was interrupted: then the steps it finished are skipped."""
-    from .apply import Context, Report, apply_plan, blocking_problems, no_progress
+    from .apply import Report, apply_plan, blocking_problems
+    from .context import Context, no_progress
     from .plan import summary
-    from .state import (acquire_lock, last_record_for, mark_interrupted, me, now, release_lock, start_record,
-                        update_record, with_version)
+    from .state import (
+        acquire_lock,
+        last_record_for,
+        mark_interrupted,
+        me,
+        now,
+        release_lock,
+        start_record,
+        update_record,
+        with_version,
+    )
 
     options = options or ApplyOptions()
     reader = RestReader(target)
@@ -254,7 +278,15 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     Refused, unless `force`, when that version has fewer objects than the current one (the
     application would lose sight of them) or the ledger does not record it as ever completed
     (a partial copy, or one made outside schemactl)."""
-    from .state import acquire_lock, completed_versions, me, now, release_lock, start_record, update_record
+    from .state import (
+        acquire_lock,
+        completed_versions,
+        me,
+        now,
+        release_lock,
+        start_record,
+        update_record,
+    )
 
     reader = RestReader(target)
     try:

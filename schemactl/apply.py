@@ -6,17 +6,23 @@ references are written with physical names.
 """
 from __future__ import annotations
 
-import contextlib
-import copy
 from dataclasses import dataclass, field
 from functools import singledispatch
-from typing import Callable
 
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
-from .connection import Target
+from .changes import (
+    AddNamedVector,
+    AddProperty,
+    Change,
+    CreateCollection,
+    DeleteCollection,
+    PropertyOnlyInCluster,
+    RecreateCollection,
+    UpdateInPlace,
+)
+from .context import Context, physical_references
 from .errors import SchemactlError
-from .live import RestReader
+from .live import next_physical
+from .migrate import finish_interrupted_cutover, run_recreate
 from .normalize import merged
 from .plan import Plan, Step
 from .rest import named_vector_to_rest, property_to_rest, to_rest, vectorizer_modules
@@ -39,39 +45,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return self.failed is None and not self.pending
-
-
-@contextlib.contextmanager
-def no_progress(label: str, total: int | None, done: int):
-    yield lambda n: None
-
-
-@dataclass
-class Context:
-    reader: RestReader
-    target: Target
-    physical: dict[str, str]  # logical -> physical, updated as collections are created
-    live: dict[str, Collection]  # logical -> live definition, as the plan was computed against
-    aliases: dict[str, str] = field(default_factory=dict)  # alias -> physical, kept current
-    classes: set[str] = field(default_factory=set)  # physical collections that exist
-    allow_destructive: bool = False
-    progress: Callable = no_progress  # (label, total, done) -> context manager yielding advance(n)
-    notice: Callable[[str], None] = lambda message: None
-    failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied
-    # (logical collection, REST property) whose reference target is created by a later step
-    deferred: list[tuple[str, dict]] = field(default_factory=list)
-    _client: object = None
-
-    def client(self):
-        """The v4 client (gRPC) for data movement, opened on first use."""
-        if self._client is None:
-            from .connection import connect
-            self._client = connect(self.target)
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
 
 
 def destructive_steps(plan: Plan) -> list[Step]:
@@ -140,8 +113,6 @@ def execute(change: Change, ctx: Context) -> None:
 
 @execute.register
 def _(change: CreateCollection, ctx: Context) -> None:
-    from .live import next_physical
-    from .migrate import finish_interrupted_cutover
 
     if finish_interrupted_cutover(change.collection, ctx):
         return
@@ -210,8 +181,6 @@ def _(change: PropertyOnlyInCluster, ctx: Context) -> None:  # not executable; l
 
 @execute.register
 def _(change: RecreateCollection, ctx: Context) -> None:
-    from .migrate import run_recreate
-
     run_recreate(change, ctx)
 
 
@@ -226,13 +195,3 @@ def _(change: DeleteCollection, ctx: Context) -> None:
     ctx.reader.send("DELETE", f"/v1/schema/{change.physical}", None, f"delete collection {change.physical}")
     ctx.classes.discard(change.physical)
     ctx.physical.pop(change.collection, None)
-
-
-# ---- helpers --------------------------------------------------------------------------------
-
-def physical_references(body: dict, physical: dict[str, str]) -> dict:
-    """REST class JSON with cross-reference targets renamed to physical collections."""
-    body = copy.deepcopy(body)
-    for prop in body.get("properties", []):
-        prop["dataType"] = [physical.get(t, t) for t in prop["dataType"]]
-    return body

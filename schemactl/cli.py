@@ -244,7 +244,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, as
     destructive = destructive_steps(computed)
     if destructive and not allow_destructive:
         names = "; ".join(f"step {s.number} {s.change.kind} {s.change.collection}"
-                          + (f" (deletes {s.change.physical})" if s.change.kind != "delete" else "")
+                          + (f" (deletes {getattr(s.change, 'physical', '')})" if s.change.kind != "delete" else "")
                           for s in destructive)
         raise SchemactlError(f"destructive steps need --allow-destructive: {names}; nothing was changed")
     if not auto_approve:

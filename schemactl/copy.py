@@ -10,16 +10,16 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from .connection import quiet_client_warnings
 
 quiet_client_warnings()  # before weaviate-client is imported
-from weaviate.classes.data import DataObject, DataReference, ReferenceToMulti  # noqa: E402
-from weaviate.classes.query import Filter, MetadataQuery, QueryReference  # noqa: E402
-from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError  # noqa: E402
+from weaviate.classes.data import DataObject, DataReference, ReferenceToMulti
+from weaviate.classes.query import Filter, MetadataQuery, QueryReference
+from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from .errors import SchemactlError
 
@@ -138,7 +138,7 @@ def _write(client, job: CopyJob, page: list, *, with_self_references: bool = Fal
 
 def _as_data_object(obj, job: CopyJob, with_self_references: bool) -> DataObject:
     names = job.references + (job.self_references if with_self_references else ())
-    references = {}
+    references: dict = {}
     for name in names:
         linked = (obj.references or {}).get(name)
         if linked is not None and linked.objects:
@@ -149,8 +149,10 @@ def _as_data_object(obj, job: CopyJob, with_self_references: bool) -> DataObject
         vector = {n: stored[n] for n in job.reuse if n in stored} or None
     elif DEFAULT in job.reuse:
         vector = stored.get(DEFAULT)
-    return DataObject(uuid=obj.uuid, properties=dict(obj.properties or {}), vector=vector,
-                      references=references or None)
+    properties: dict = dict(obj.properties or {})
+    # the client types these fields as `None`-only generics; the values are what it sends
+    return DataObject(uuid=obj.uuid, properties=properties, vector=vector,  # type: ignore[arg-type]
+                      references=references or None)  # type: ignore[arg-type]
 
 
 def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed: Callable[[str, int], None],
@@ -256,14 +258,15 @@ def compare(client, job: CopyJob) -> Differences:
     source, target = _IdStream(client, job.source, job.tenant, ()), _IdStream(client, job.target, job.tenant, checked)
     s, t = next(source, None), next(target, None)
     while s is not None or t is not None:
-        if t is None or (s is not None and s[0] < t[0]):
+        if s is not None and (t is None or s[0] < t[0]):
             diff.missing.append(s[0])
             diff.missing_updated[s[0]] = s[1]
             s = next(source, None)
-        elif s is None or t[0] < s[0]:
+        elif t is not None and (s is None or t[0] < s[0]):
             diff.extra.append(t[0])
             t = next(target, None)
         else:
+            assert s is not None and t is not None  # the same uuid on both sides
             if s[1] > t[1]:
                 diff.stale.append(s[0])
             elif not t[2]:

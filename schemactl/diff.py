@@ -8,8 +8,18 @@ from collections.abc import Mapping
 
 from deepdiff import DeepDiff
 
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      FieldChange, PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
+from .changes import (
+    AddNamedVector,
+    AddProperty,
+    Change,
+    CreateCollection,
+    DeleteCollection,
+    FieldChange,
+    PropertyOnlyInCluster,
+    RecreateCollection,
+    UpdateInPlace,
+    VectorMove,
+)
 from .normalize import canonical
 from .spec import TEXT_TYPES, Collection
 
@@ -68,6 +78,7 @@ def _recreated_for_references(changes: list[Change], name: str, live: Mapping[st
                               wanted: Collection, physical: Mapping[str, str], recreated: set[str]) -> list[Change]:
     """`name`'s additive and in-place changes folded into one RecreateCollection."""
     source = live_source(name, live, wanted)
+    assert source is not None  # only collections that exist are followed
     folded = [c for c in changes if c.collection == name and isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace))]
     fields = [f for c in folded for f in _as_fields(c)]
     reasons = tuple(FieldChange(f"references.{t}", physical.get(t, t), f"the new version of {t}")
@@ -85,7 +96,7 @@ def _as_fields(change: Change) -> list[FieldChange]:
         return [_added_property(change.property)]
     if isinstance(change, AddNamedVector):
         return [_added_vector(change.vector_name)]
-    return list(change.fields)
+    return list(getattr(change, "fields", ()))
 
 
 def _added_property(prop) -> FieldChange:
@@ -127,7 +138,7 @@ def diff_collection(live: Collection, desired: Collection, physical: str) -> lis
             vectors=_vector_moves(live, desired), definition=desired))
     else:
         changes.extend(AddProperty(name, p) for p in added_props)
-        changes.extend(AddNamedVector(name, v, desired.vectors[v]) for v in added_vectors)
+        changes.extend(AddNamedVector(name, v, (desired.vectors or {})[v]) for v in added_vectors)
         if fields:
             changes.append(UpdateInPlace(name, fields=tuple(fields), definition=desired))
     changes.extend(PropertyOnlyInCluster(name, n, tuple(a["properties"][n]["dataType"])) for n in cluster_only)
@@ -187,13 +198,17 @@ def _turns_on_a_quantizer(path: str, a: dict, b: dict) -> bool:
     if len(parts) < 2 or parts[-2] not in QUANTIZERS and parts[-1] not in QUANTIZERS:
         return False
     config_path = parts[: parts.index(next(p for p in parts if p in QUANTIZERS))]
-    before, after = _get(a, config_path) or {}, _get(b, config_path) or {}
+    before, after = _as_dict(_get(a, config_path)), _as_dict(_get(b, config_path))
     was_on = [q for q in QUANTIZERS if (before.get(q) or {}).get("enabled")]
     quantizer = next(p for p in parts if p in QUANTIZERS)
     return not was_on and bool((after.get(quantizer) or {}).get("enabled"))
 
 
 # ---- vectors: reuse or re-embed ---------------------------------------------------------------
+
+def _as_dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
 
 def vector_fingerprints(collection: Collection) -> dict[str, str]:
     """Per vector, a hash of everything that decides its values (see `vectorization_inputs`)."""
@@ -206,7 +221,7 @@ def vectorization_inputs(collection: Collection) -> dict[str, dict]:
     properties it reads with their per-property settings."""
     c = canonical(collection)
     vectors = c.get("vectors") or {LEGACY_VECTOR: {"vectorizer": c["vectorizer"]}}
-    out = {}
+    out: dict[str, dict] = {}
     for name, vector in vectors.items():
         vectorizer = vector["vectorizer"]
         if vectorizer["module"] == "none":

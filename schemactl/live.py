@@ -69,7 +69,7 @@ class RestReader:
         except ValueError:
             return reply.status_code, {}
 
-    def _request(self, method: str, path: str, body: dict | None) -> httpx.Response:
+    def _request(self, method: str, path: str, body: dict | list | None) -> httpx.Response:
         try:
             return self.http.request(method, path, json=body)
         except httpx.HTTPError as error:
@@ -79,7 +79,7 @@ class RestReader:
     def post(self, path: str, body: dict) -> dict:
         return self.send("POST", path, body, f"POST {path}")
 
-    def send(self, method: str, path: str, body: dict | None, what: str) -> dict:
+    def send(self, method: str, path: str, body: dict | list | None, what: str) -> dict:
         """A write; RequestRefused with the server's own message when it refuses."""
         reply = self._request(method, path, body)
         if reply.status_code >= 400:
@@ -187,7 +187,7 @@ def _property(p: dict, nested: bool = False, logical_names: dict[str, str] | Non
     data["dataType"] = types[0] if len(types) == 1 else list(types)
     if p.get("nestedProperties"):
         data["nestedProperties"] = [_property(n, True) for n in p["nestedProperties"]]
-    settings = {}
+    settings: dict | None = {}
     for module_settings in (p.get("moduleConfig") or {}).values():
         settings = _pick(module_settings, ("skip", "vectorizePropertyName")) or settings
     if settings and not nested:
@@ -198,7 +198,7 @@ def _property(p: dict, nested: bool = False, logical_names: dict[str, str] | Non
 def _vectorizer(module: str, config: dict) -> dict:
     if module != HF:
         return {"module": module}
-    data = {"module": HF}
+    data: dict[str, object] = {"module": HF}
     if config.get("endpointURL") or config.get("endpointUrl"):
         data["endpointURL"] = config.get("endpointURL") or config.get("endpointUrl")
     elif config.get("passageModel") and not config.get("model"):
@@ -214,7 +214,7 @@ def _vectorizer(module: str, config: dict) -> dict:
 
 def _named_vector(v: dict) -> dict:
     (module, config), = (v.get("vectorizer") or {"none": {}}).items()
-    data = {"vectorizer": _vectorizer(module, config or {})}
+    data: dict[str, object] = {"vectorizer": _vectorizer(module, config or {})}
     if (config or {}).get("properties"):
         data["sourceProperties"] = list(config["properties"])
     _copy(v, data, "vectorIndexType")
@@ -296,7 +296,7 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
     total = sum(per_tenant.values())
     chars = 0
     if reembed and total:
-        sample = max(per_tenant, key=per_tenant.get)
+        sample = max(per_tenant, key=lambda t: per_tenant[t])
         average = _average_text_chars(reader, physical, sample, _vectorized_text(collection))
         chars = int(average * total)
     return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars)
@@ -304,7 +304,7 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
 
 def count_objects(reader: RestReader, physical: str, tenant: str | None) -> int:
     arguments = f'(tenant: "{tenant}")' if tenant else ""
-    query = "{ Aggregate { %s%s { meta { count } } } }" % (physical, arguments)
+    query = f"{{ Aggregate {{ {physical}{arguments} {{ meta {{ count }} }} }} }}"
     reply = reader.post("/v1/graphql", {"query": query})
     if reply.get("errors"):
         raise SchemactlError(f"counting objects in {physical} failed: {reply['errors'][0].get('message')}")

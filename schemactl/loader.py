@@ -1,6 +1,7 @@
 """Read YAML collection files, keeping the line and column of every key and value."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,7 +94,7 @@ class _Builder:
 
     def _scalar(self, node: yaml.Node) -> object:
         value = self.constructor.construct_object(node, deep=True)
-        if isinstance(value, float) and value != value:  # NaN never makes sense in a schema
+        if isinstance(value, float) and math.isnan(value):  # NaN never makes sense in a schema
             raise LoadError("NaN is not a valid value", _mark(node))
         if not isinstance(value, _PLAIN):
             return str(value)  # dates, binary: keep them as text, let validation judge
@@ -127,7 +128,7 @@ def _plain(value: object, depth: int = 0) -> bool:
         return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
     if isinstance(value, list):
         return all(_plain(v, depth + 1) for v in value)
-    return isinstance(value, _PLAIN) and value == value
+    return isinstance(value, _PLAIN) and not (isinstance(value, float) and math.isnan(value))
 
 
 def _fast_load(text: str, path: str) -> Document | None:
@@ -160,7 +161,7 @@ def check_expansion(text: str) -> None:
     remembered, and each alias adds it again."""
     if "*" not in text:
         return  # no alias can occur
-    sizes: dict[str, int] = {}
+    sizes: dict[str, int] = {}  # anchor -> expanded size
     open_nodes: list[list] = [[None, 0]]  # [anchor, expanded size so far] per open collection
     total = 0
     try:
@@ -169,7 +170,7 @@ def check_expansion(text: str) -> None:
                 if any(anchor == event.anchor for anchor, _ in open_nodes):
                     raise LoadError(f"alias *{event.anchor} refers to a node that contains it",
                                     _event_mark(event))
-                added = sizes.get(event.anchor, 1)
+                added = sizes.get(event.anchor or "", 1)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 open_nodes.append([event.anchor, 1])
                 continue
@@ -196,7 +197,8 @@ def check_expansion(text: str) -> None:
 
 
 def _event_mark(event: yaml.Event) -> Position:
-    return Position(event.start_mark.line + 1, event.start_mark.column + 1)
+    mark = event.start_mark
+    return Position(mark.line + 1, mark.column + 1) if mark is not None else Position(1, 1)
 
 
 def load_text(text: str, path: str, *, fast: bool = True) -> Document:

@@ -9,18 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import TYPE_CHECKING
 
 from .changes import RecreateCollection
-from .copy import (CopyJob, catch_up, copy_objects, link_multi_target_references, link_self_references,
-                   verify_and_repair)
+from .context import Context, physical_references
+from .copy import (
+    CopyJob,
+    catch_up,
+    copy_objects,
+    link_multi_target_references,
+    link_self_references,
+    verify_and_repair,
+)
 from .errors import SchemactlError
 from .live import count_objects, next_physical
 from .rest import to_rest
 from .state import Checkpoint, drop_checkpoint, load_checkpoint, save_checkpoint
-
-if TYPE_CHECKING:
-    from .apply import Context
 
 ACTIVE = ("HOT", "ACTIVE")
 
@@ -111,8 +114,6 @@ def _unfinished(found: Checkpoint, change: RecreateCollection, ctx: Context) -> 
 
 
 def _create_target(change: RecreateCollection, ctx: Context, target: str) -> None:
-    from .apply import physical_references
-
     names = dict(ctx.physical) | {change.collection: target}
     body = physical_references(to_rest(change.definition), names)
     body["class"] = target
@@ -130,7 +131,7 @@ def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Che
         label = f"copy {change.physical} -> {checkpoint.target}" + (f" [{tenant}]" if tenant else "")
         total = count_objects(ctx.reader, change.physical, tenant or None)
         with ctx.progress(label, total, entry["copied"]) as advance:
-            def flushed(cursor: str, copied: int) -> None:
+            def flushed(cursor: str, copied: int, entry: dict = entry) -> None:
                 entry["after"], entry["copied"] = cursor, entry["copied"] + copied
                 save_checkpoint(ctx.reader, checkpoint)
 

@@ -5,7 +5,6 @@ differ never special-cases defaults. `minimal()` is the reverse, for `pull`.
 """
 from __future__ import annotations
 
-
 from .rest import vectorizer_modules
 from .spec import TEXT_TYPES, Collection
 
@@ -40,7 +39,7 @@ PROPERTY_VECTORIZATION = {"skip": False, "vectorizePropertyName": False}
 
 def property_defaults(data_type: str) -> dict:
     text = data_type in TEXT_TYPES
-    defaults = {"indexFilterable": True, "indexSearchable": text, "indexRangeFilters": False}
+    defaults: dict[str, object] = {"indexFilterable": True, "indexSearchable": text, "indexRangeFilters": False}
     if text:
         defaults["tokenization"] = "word"
     return defaults

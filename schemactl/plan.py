@@ -14,8 +14,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
-                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
+from .changes import (
+    AddNamedVector,
+    AddProperty,
+    Change,
+    CreateCollection,
+    DeleteCollection,
+    FieldChange,
+    PropertyOnlyInCluster,
+    RecreateCollection,
+    UpdateInPlace,
+    VectorMove,
+)
 from .errors import SchemactlError
 from .spec import Collection, NamedVector, Property
 
@@ -67,9 +77,9 @@ class Plan:
         """Objects whose vectors are re-embedded ("re-embed") or all reused ("reuse")."""
         total = 0
         for s in self.steps:
-            if isinstance(s.change, RecreateCollection) and s.estimate:
-                if (action == "re-embed") == s.change.reembeds:
-                    total += s.estimate.objects
+            if isinstance(s.change, RecreateCollection) and s.estimate \
+                    and (action == "re-embed") == s.change.reembeds:
+                total += s.estimate.objects
         return total
 
 
@@ -98,7 +108,7 @@ def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[
     rank = {CreateCollection: 0, AddProperty: 1, AddNamedVector: 1, UpdateInPlace: 2,
             RecreateCollection: 3, DeleteCollection: 4, PropertyOnlyInCluster: 5}
     new_versions = {c.collection: c for c in changes if isinstance(c, (CreateCollection, RecreateCollection))}
-    position = {}  # collection -> (rank, depth) once its dependencies are placed
+    position: dict[str, tuple[int, int]] = {}  # collection -> (rank, depth) once its dependencies are placed
     for name in _by_dependency(sorted(new_versions), references):
         before = [position[t] for t in references.get(name, set()) - {name} if t in position]
         position[name] = (max([rank[type(new_versions[name])]] + [r for r, _ in before]),
@@ -196,7 +206,7 @@ def _step(step: Step) -> dict:
         if getattr(c, name, None):
             out[name] = getattr(c, name)
     if getattr(c, "data_type", None):
-        out["data_type"] = list(c.data_type)
+        out["data_type"] = list(c.data_type)  # type: ignore[attr-defined]
     if hasattr(c, "fields"):
         out["fields"] = [{"path": f.path, "old": f.old, "new": f.new} for f in c.fields]
     if isinstance(c, RecreateCollection):

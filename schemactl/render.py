@@ -6,8 +6,16 @@ from functools import singledispatch
 
 import click
 
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace)
+from .changes import (
+    AddNamedVector,
+    AddProperty,
+    Change,
+    CreateCollection,
+    DeleteCollection,
+    PropertyOnlyInCluster,
+    RecreateCollection,
+    UpdateInPlace,
+)
 from .plan import Plan, Step, summary, to_document
 
 IN_SYNC = "No changes. The cluster matches the files."
@@ -100,8 +108,8 @@ def _(change: AddProperty, step: Step) -> list[str]:
 
 @describe.register
 def _(change: AddNamedVector, step: Step) -> list[str]:
-    return [f"+ named vector {change.vector_name}: {_vectorizer(change.vector.vectorizer)} "
-            "— existing objects get no value for it"]
+    return [(f"+ named vector {change.vector_name}: {_vectorizer(change.vector.vectorizer)} "
+            "— existing objects get no value for it")]
 
 
 @describe.register
@@ -116,8 +124,8 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     followed = sorted(p.removeprefix("references.") for p in forced - set(settings))
     why = [f"{', '.join(settings)} cannot change in place"] if settings else []
     why += [f"its references must follow {', '.join(followed)} to the new version"] if followed else []
-    lines = [f"recreate: {'; '.join(why)}; the data moves to a new collection and "
-             f"'{change.collection}' becomes an alias to it"]
+    lines = [(f"recreate: {'; '.join(why)}; the data moves to a new collection and "
+             f"'{change.collection}' becomes an alias to it")]
     for f in change.fields:
         note = "   # forces recreation" if f.path in forced else ""
         lines.append(f"{f.path}: {_value(f.old)} -> {_value(f.new)}{note}")
@@ -140,8 +148,8 @@ def _(change: DeleteCollection, step: Step) -> list[str]:
 
 @describe.register
 def _(change: PropertyOnlyInCluster, step: Step) -> list[str]:
-    return [f"! property {change.property_name} ({'|'.join(change.data_type)}) exists only in the "
-            "cluster; Weaviate cannot delete properties — add it to the file"]
+    return [(f"! property {change.property_name} ({'|'.join(change.data_type)}) exists only in the "
+            "cluster; Weaviate cannot delete properties — add it to the file")]
 
 
 def _vectorizer(v) -> str:

@@ -7,7 +7,7 @@ across properties or files live in rules.py.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -121,7 +121,7 @@ class NoVectorizer(Model):
     module: Literal["none"]
 
 
-Vectorizer = Annotated[Union[NoVectorizer, HuggingFaceVectorizer], Field(discriminator="module")]
+Vectorizer = Annotated[NoVectorizer | HuggingFaceVectorizer, Field(discriminator="module")]
 KNOWN_MODULES = ("none", "text2vec-huggingface")
 
 

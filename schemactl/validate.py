@@ -12,7 +12,13 @@ from pydantic import BaseModel, ValidationError
 
 from . import rules
 from .loader import Document, LoadError, find_files, load_file
-from .spec import HF_MODE_FIELDS, KNOWN_MODULES, PRIMITIVE_TYPES, Collection, hf_mode_problem
+from .spec import (
+    HF_MODE_FIELDS,
+    KNOWN_MODULES,
+    PRIMITIVE_TYPES,
+    Collection,
+    hf_mode_problem,
+)
 
 SECRET_WORDS = {"token", "tokens", "secret", "secrets", "password", "passwd", "credential",
                 "credentials", "bearer", "apikey", "apikeys", "auth", "authorization"}
@@ -63,7 +69,7 @@ def validate_paths(paths: list[Path]) -> Result:
     for file in files:
         document, collection, problems = check_file(file)
         findings.extend(problems)
-        if collection is not None:
+        if document is not None and collection is not None:
             parsed.append((document, collection))
     findings.extend(_across_files(parsed))
     names = {c.name for _, c in parsed}
@@ -122,7 +128,7 @@ def _at(document: Document, loc: tuple, message: str, severity: str = "error", *
     return Finding(document.path, pos.line, pos.column, message, severity)
 
 
-def _is_scalar(data: object, loc: tuple) -> bool:
+def _is_scalar(data: typing.Any, loc: tuple) -> bool:
     for part in loc:
         try:
             data = data[part]
@@ -134,12 +140,12 @@ def _is_scalar(data: object, loc: tuple) -> bool:
 # ---- pydantic errors -> findings ------------------------------------------------------------
 
 def _translate(document: Document, error: ValidationError) -> list[Finding]:
-    findings = {}
+    findings: dict[tuple, Finding] = {}
     for item in error.errors(include_url=False):
         loc = _document_path(document.data, item["loc"])
         if item["type"] == "union_tag_invalid":
             loc += ("module",)
-        message = _message(document.data, loc, item)
+        message = _message(document.data, loc, dict(item))
         if message is None:
             continue
         finding = _at(document, loc, message, on_key=item["type"] in ("extra_forbidden", "missing"))
@@ -151,9 +157,9 @@ def _translate(document: Document, error: ValidationError) -> list[Finding]:
     return sorted(findings.values())
 
 
-def _raw_hf_modes(data: dict) -> list[tuple[tuple, str]]:
+def _raw_hf_modes(data: typing.Any) -> list[tuple[tuple, str]]:
     """The exactly-one-model rule on raw vectorizer blocks, legacy and named."""
-    blocks = [(("vectorizer",), data.get("vectorizer"))]
+    blocks: list[tuple[tuple, typing.Any]] = [(("vectorizer",), data.get("vectorizer"))]
     vectors = data.get("vectors")
     if isinstance(vectors, dict):
         blocks += [(("vectors", k, "vectorizer"), v.get("vectorizer"))

@@ -66,8 +66,8 @@ def test_a_name_too_long_for_its_versions_is_refused_offline(tmp_path):
     result = run("validate", str(tmp_path))
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{tmp_path / 'long.yaml'}:1:7: collection name is 250 characters; at most 249, so that the versions "
-        "schemactl creates (Abbbbbbb..._v1) stay within Weaviate's 255"]
+        (f"{tmp_path / 'long.yaml'}:1:7: collection name is 250 characters; at most 249, so that the versions "
+        "schemactl creates (Abbbbbbb..._v1) stay within Weaviate's 255")]
 
 
 SECRET = "hf_S3cretValueNeverShown"

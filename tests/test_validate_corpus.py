@@ -52,8 +52,8 @@ def test_duplicate_collections_across_files(tmp_path):
     (tmp_path / "sub" / "b.yaml").write_text("# copy\nname: ARTICLE\n")
     result = validate_paths([tmp_path])
     assert [str(f) for f in result.findings] == [
-        f"{tmp_path}/sub/b.yaml:2:7: collection 'ARTICLE' is already defined in {tmp_path}/a.yaml:1 "
-        "(Weaviate compares collection names case-insensitively)"]
+        (f"{tmp_path}/sub/b.yaml:2:7: collection 'ARTICLE' is already defined in {tmp_path}/a.yaml:1 "
+        "(Weaviate compares collection names case-insensitively)")]
 
 
 def test_reference_to_a_collection_in_another_file_is_fine(tmp_path):

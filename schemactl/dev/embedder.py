@@ -100,7 +100,7 @@ class EmbeddingEndpoint:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> EmbeddingEndpoint:
+    def __enter__(self) -> EmbeddingEndpoint:  # noqa: PYI034 - start() returns self
         return self.start()
 
     def __exit__(self, *exc) -> None:

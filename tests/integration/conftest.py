@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from schemactl.connection import quiet_client_warnings
 
 quiet_client_warnings()  # before weaviate-client is imported
-import weaviate  # noqa: E402
+import weaviate
 
 
 def pytest_collection_modifyitems(items):

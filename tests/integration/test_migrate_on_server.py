@@ -199,7 +199,7 @@ def test_multi_tenant_copy_is_per_tenant_and_keeps_tenant_status(client, cli_run
 def test_a_source_that_keeps_changing_is_not_cut_over(client, embedder, docs, monkeypatch):
     import threading
 
-    import schemactl.copy as copy
+    from schemactl import copy
     from schemactl.copy import CopyJob, NotVerified, copy_objects, verify_and_repair
 
     monkeypatch.setattr(copy, "REPAIR_PASSES", 1)

@@ -14,7 +14,13 @@ import weaviate
 
 from schemactl.dev import weaviate as testbed
 from tests.integration.conftest import wipe
-from tests.integration.test_apply_safety_on_server import count, ids, seed, spawn_apply, wait_for_copied
+from tests.integration.test_apply_safety_on_server import (
+    count,
+    ids,
+    seed,
+    spawn_apply,
+    wait_for_copied,
+)
 from tests.integration.test_migrate_on_server import aliases, doc_schema, snapshot
 
 pytestmark = pytest.mark.integration
@@ -95,7 +101,7 @@ def test_weaviate_restarted_mid_migration_fails_clearly_or_resumes_and_loses_not
     wait_for_copied(own_server, "Doc_v1", 500, process)
     server = testbed.restart(own_server)
     own_server.process = server.process  # the fixture stops the restarted process
-    out, err = process.communicate(timeout=300)
+    _, err = process.communicate(timeout=300)
     if process.returncode != 0:  # it failed: with one clear line, and no traceback
         assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("error: ")
         run("force-unlock")  # the lock stays held when the server vanished before it could be released

@@ -1,0 +1,57 @@
+"""What executing a plan shares between the executor (apply.py) and its mechanisms (migrate.py,
+copy.py): the connection, the names as they change, progress and notices. Defined below both, so
+that mechanisms never import the executor."""
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .connection import Target
+from .live import RestReader
+from .spec import Collection
+
+
+@contextlib.contextmanager
+def no_progress(label: str, total: int | None, done: int):
+    yield lambda n: None
+
+
+@dataclass
+class Context:
+    reader: RestReader
+    target: Target
+    physical: dict[str, str]  # logical -> physical, updated as collections are created
+    live: dict[str, Collection]  # logical -> live definition, as the plan was computed against
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> physical, kept current
+    classes: set[str] = field(default_factory=set)  # physical collections that exist
+    allow_destructive: bool = False
+    progress: Callable = no_progress  # (label, total, done) -> context manager yielding advance(n)
+    notice: Callable[[str], None] = lambda message: None
+    failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied
+    # (logical collection, REST property) whose reference target is created by a later step
+    deferred: list[tuple[str, dict]] = field(default_factory=list)
+    _client: Any = None
+
+    def client(self):
+        """The v4 client (gRPC) for data movement, opened on first use."""
+        if self._client is None:
+            from .connection import connect
+            self._client = connect(self.target)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+# ---- names --------------------------------------------------------------------------------
+
+def physical_references(body: dict, physical: dict[str, str]) -> dict:
+    """REST class JSON with cross-reference targets renamed to physical collections."""
+    body = copy.deepcopy(body)
+    for prop in body.get("properties", []):
+        prop["dataType"] = [physical.get(t, t) for t in prop["dataType"]]
+    return body
