@@ -5,29 +5,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .changes import (
-    AddNamedVector,
-    AddProperty,
-    CreateCollection,
-    DeleteCollection,
-    PropertyOnlyInCluster,
-    RecreateCollection,
-    UpdateInPlace,
-)
+from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+                      RecreateCollection, UpdateInPlace)
 from .connection import Target
 from .diff import diff, unmanaged
 from .errors import SchemactlError
 from .live import RETAINED, LiveState, RestReader, count_objects, estimate, read_live
 from .loader import find_files
 from .permissions import Need
-from .plan import (
-    Plan,
-    change_document,
-    fingerprint_live,
-    hash_files,
-    make_plan,
-    references_of,
-)
+from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .redact import endpoint
 from .spec import Collection
 from .validate import Result, validate_paths
@@ -278,15 +264,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     Refused, unless `force`, when that version has fewer objects than the current one (the
     application would lose sight of them) or the ledger does not record it as ever completed
     (a partial copy, or one made outside schemactl)."""
-    from .state import (
-        acquire_lock,
-        completed_versions,
-        me,
-        now,
-        release_lock,
-        start_record,
-        update_record,
-    )
+    from .state import acquire_lock, completed_versions, me, now, release_lock, start_record, update_record
 
     reader = RestReader(target)
     try:

@@ -9,16 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import singledispatch
 
-from .changes import (
-    AddNamedVector,
-    AddProperty,
-    Change,
-    CreateCollection,
-    DeleteCollection,
-    PropertyOnlyInCluster,
-    RecreateCollection,
-    UpdateInPlace,
-)
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+                      RecreateCollection, UpdateInPlace)
 from .context import Context, physical_references
 from .errors import SchemactlError
 from .live import next_physical

@@ -45,7 +45,7 @@ class Group(click.Group):
         except click.exceptions.Abort:
             say("aborted", err=True)
         except click.ClickException as error:
-            error.show(file=_Redacting(click.get_text_stream("stderr")))
+            error.show(file=_Redacting(sys.stderr))
         except SchemactlError as error:
             say(f"error: {error}", err=True)
         except KeyboardInterrupt:

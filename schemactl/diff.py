@@ -8,18 +8,8 @@ from collections.abc import Mapping
 
 from deepdiff import DeepDiff
 
-from .changes import (
-    AddNamedVector,
-    AddProperty,
-    Change,
-    CreateCollection,
-    DeleteCollection,
-    FieldChange,
-    PropertyOnlyInCluster,
-    RecreateCollection,
-    UpdateInPlace,
-    VectorMove,
-)
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
+                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
 from .normalize import canonical
 from .spec import TEXT_TYPES, Collection
 

@@ -94,9 +94,19 @@ class RestReader:
 def _server_message(reply: httpx.Response) -> str:
     try:
         errors = reply.json().get("error") or []
-        return "; ".join(e.get("message", "") for e in errors) or reply.text[:300]
+        text = "; ".join(e.get("message", "") for e in errors) or reply.text
     except (ValueError, AttributeError):
-        return reply.text[:300]
+        text = reply.text
+    return cause_first(text) if reply.status_code >= 500 else text[:300]
+
+
+def cause_first(message: str) -> str:
+    """A server error's root cause first: Weaviate wraps it in context ("put object: import into
+    index x: shard y: store is read-only ..."), and the last link is the one a user can act on."""
+    links = [link.strip() for link in message.split(": ") if link.strip()]
+    if len(links) < 3:
+        return message[:300]
+    return f"{links[-1][:200]} (while: {': '.join(links[:-1])[:200]})"
 
 
 def read_live(reader: RestReader) -> LiveState:

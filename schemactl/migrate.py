@@ -12,14 +12,7 @@ import time
 
 from .changes import RecreateCollection
 from .context import Context, physical_references
-from .copy import (
-    CopyJob,
-    catch_up,
-    copy_objects,
-    link_multi_target_references,
-    link_self_references,
-    verify_and_repair,
-)
+from .copy import CopyJob, catch_up, copy_objects, link_multi_target_references, link_self_references, verify_and_repair
 from .errors import SchemactlError
 from .live import count_objects, next_physical
 from .rest import to_rest

@@ -11,14 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .changes import (
-    AddNamedVector,
-    AddProperty,
-    CreateCollection,
-    DeleteCollection,
-    RecreateCollection,
-    UpdateInPlace,
-)
+from .changes import AddNamedVector, AddProperty, CreateCollection, DeleteCollection, RecreateCollection, UpdateInPlace
 from .errors import SchemactlError
 from .live import next_physical
 

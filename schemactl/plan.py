@@ -14,18 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
-from .changes import (
-    AddNamedVector,
-    AddProperty,
-    Change,
-    CreateCollection,
-    DeleteCollection,
-    FieldChange,
-    PropertyOnlyInCluster,
-    RecreateCollection,
-    UpdateInPlace,
-    VectorMove,
-)
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
+                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
 from .errors import SchemactlError
 from .spec import Collection, NamedVector, Property
 

@@ -6,16 +6,8 @@ from functools import singledispatch
 
 import click
 
-from .changes import (
-    AddNamedVector,
-    AddProperty,
-    Change,
-    CreateCollection,
-    DeleteCollection,
-    PropertyOnlyInCluster,
-    RecreateCollection,
-    UpdateInPlace,
-)
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+                      RecreateCollection, UpdateInPlace)
 from .plan import Plan, Step, summary, to_document
 
 IN_SYNC = "No changes. The cluster matches the files."

@@ -1,14 +1,7 @@
 """The spec model as Weaviate's REST class JSON (what POST /v1/schema takes)."""
 from __future__ import annotations
 
-from .spec import (
-    Collection,
-    HuggingFaceVectorizer,
-    Model,
-    NamedVector,
-    NestedProperty,
-    Property,
-)
+from .spec import Collection, HuggingFaceVectorizer, Model, NamedVector, NestedProperty, Property
 
 
 def to_rest(collection: Collection) -> dict:

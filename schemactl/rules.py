@@ -7,17 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .spec import (
-    OBJECT_TYPES,
-    PRIMITIVE_TYPES,
-    RANGE_TYPES,
-    TEXT_TYPES,
-    Collection,
-    HuggingFaceVectorizer,
-    NamedVector,
-    NestedProperty,
-    VectorIndexConfig,
-)
+from .spec import (OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, TEXT_TYPES, Collection, HuggingFaceVectorizer,
+                   NamedVector, NestedProperty, VectorIndexConfig)
 
 Issue = tuple[tuple, str]
 WEAVIATE_NAME_LIMIT = 255

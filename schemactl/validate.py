@@ -12,13 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import rules
 from .loader import Document, LoadError, find_files, load_file
-from .spec import (
-    HF_MODE_FIELDS,
-    KNOWN_MODULES,
-    PRIMITIVE_TYPES,
-    Collection,
-    hf_mode_problem,
-)
+from .spec import HF_MODE_FIELDS, KNOWN_MODULES, PRIMITIVE_TYPES, Collection, hf_mode_problem
 
 SECRET_WORDS = {"token", "tokens", "secret", "secrets", "password", "passwd", "credential",
                 "credentials", "bearer", "apikey", "apikeys", "auth", "authorization"}

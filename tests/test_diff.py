@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from schemactl.changes import (
-    AddNamedVector,
-    CreateCollection,
-    DeleteCollection,
-    PropertyOnlyInCluster,
-    RecreateCollection,
-)
+from schemactl.changes import (AddNamedVector, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+                               RecreateCollection)
 from schemactl.diff import diff
 from schemactl.validate import parse_collection
 

@@ -149,3 +149,13 @@ def test_any_header_key_or_url_gives_one_line_and_exit_1(name, value, key, url):
     for secret in (value.strip(), (key or "").strip()):
         if len(secret) >= 6:
             assert secret not in result.output
+
+
+def test_a_server_error_puts_its_root_cause_first():
+    from schemactl.live import cause_first
+
+    wrapped = ("put object: import into index schemactlledger: shard schemactlledger_abc: "
+               "store is read-only due to resource pressure")
+    assert cause_first(wrapped) == ("store is read-only due to resource pressure (while: put object: import into "
+                                    "index schemactlledger: shard schemactlledger_abc)")
+    assert cause_first("class Doc already exists") == "class Doc already exists"

@@ -221,12 +221,7 @@ def test_multi_target_references_move_to_the_new_version(client, cli_run, tmp_pa
 def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_again(client, cli_run, tmp_path):
     from weaviate.classes.data import ReferenceToMulti
 
-    from schemactl.copy import (
-        CopyJob,
-        copy_objects,
-        link_multi_target_references,
-        verify_and_repair,
-    )
+    from schemactl.copy import CopyJob, copy_objects, link_multi_target_references, verify_and_repair
 
     multi_target_posts(client, cli_run, tmp_path)
     client.collections.create_from_dict({"class": "Post_v2", "vectorizer": "none", "properties": [

@@ -175,3 +175,13 @@ def test_an_ipv6_literal_works_for_rest_and_grpc(ipv6_server, tmp_path):
         assert client.collections.use("Six").aggregate.over_all(total_count=True).total_count == 50
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("key", [None, "wrong-key-9999"])
+def test_history_without_a_valid_key_fails_instead_of_answering(rbac_server, key):
+    """Before: "No applies recorded in this cluster." and exit 0."""
+    args = ["history", "--url", rbac_server.url] + (["--api-key", key] if key else [])
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: Weaviate at {rbac_server.url} refused the request (401)")
+    assert "No applies recorded" not in result.output and "wrong-key-9999" not in result.output

@@ -14,13 +14,7 @@ import weaviate
 
 from schemactl.dev import weaviate as testbed
 from tests.integration.conftest import wipe
-from tests.integration.test_apply_safety_on_server import (
-    count,
-    ids,
-    seed,
-    spawn_apply,
-    wait_for_copied,
-)
+from tests.integration.test_apply_safety_on_server import count, ids, seed, spawn_apply, wait_for_copied
 from tests.integration.test_migrate_on_server import aliases, doc_schema, snapshot
 
 pytestmark = pytest.mark.integration
