@@ -61,6 +61,15 @@ class RestReader:
         except ValueError:
             raise SchemactlError(f"GET {path} did not answer JSON; is {self.target.display} Weaviate?") from None
 
+    def get_or_none(self, path: str) -> dict | None:
+        """Like `get`, but None when the thing asked for does not exist (404)."""
+        try:
+            return self.get(path)
+        except RequestRefused as error:
+            if error.status == 404:
+                return None
+            raise
+
     def probe(self, path: str) -> tuple[int, dict]:
         """(status, JSON body or {}) of a read whose refusal is an answer, not an error."""
         reply = self._request("GET", path, None)

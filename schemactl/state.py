@@ -88,12 +88,9 @@ def acquire_lock(reader: RestReader, holder: Holder) -> None:
 
 
 def read_lock(reader: RestReader) -> Holder | None:
-    try:
-        body = reader.get(f"/v1/schema/{LOCK}")
-    except RequestRefused as error:
-        if error.status == 404:
-            return None
-        raise
+    body = reader.get_or_none(f"/v1/schema/{LOCK}")
+    if body is None:
+        return None
     try:
         return Holder(**json.loads(body.get("description") or "{}"))
     except (TypeError, ValueError):
@@ -175,12 +172,8 @@ def completed_versions(reader: RestReader) -> set[str]:
 
 def history(reader: RestReader) -> list[Record]:
     """Every ledger record, oldest first."""
-    try:
-        reader.get(f"/v1/schema/{LEDGER}")
-    except RequestRefused as error:
-        if error.status == 404:  # no apply ever ran here; any other failure is an answer we lack
-            return []
-        raise
+    if reader.get_or_none(f"/v1/schema/{LEDGER}") is None:  # no apply ever ran here
+        return []
     records = [Record(id=o["id"], **{k: o["properties"].get(k) for k in LEDGER_FIELDS})
                for o in _all_objects(reader, LEDGER)]
     for r in records:
@@ -230,12 +223,9 @@ class Checkpoint:
 
 def load_checkpoint(reader: RestReader, source: str) -> Checkpoint | None:
     oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
-    try:
-        body = reader.get(f"/v1/objects/{CHECKPOINTS}/{oid}")
-    except RequestRefused as error:
-        if error.status == 404:
-            return None
-        raise
+    body = reader.get_or_none(f"/v1/objects/{CHECKPOINTS}/{oid}")
+    if body is None:
+        return None
     p = body.get("properties") or {}
     return Checkpoint(p["source"], p["target"], p["definitionHash"], json.loads(p["state"]))
 
