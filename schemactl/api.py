@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,19 +13,20 @@ from .diff import diff, unmanaged
 from .errors import SchemactlError
 from .live import RETAINED, LiveState, RestReader, count_objects, estimate, read_live
 from .loader import find_files
-from .permissions import Need
+from .permissions import Need, own_permissions
 from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .redact import endpoint
 from .spec import Collection
 from .validate import Result, validate_paths
 
 
-def read_cluster(reader: RestReader) -> LiveState:
+def read_cluster(reader: RestReader, permissions: list[dict] | None | Literal["ask"] = "ask") -> LiveState:
     """The live state, after making sure the caller may see all of it (RBAC filters what a
-    role cannot read instead of refusing: a partial view would make plans wrong)."""
-    from .permissions import require, to_read_cluster
+    role cannot read instead of refusing: a partial view would make plans wrong). `permissions`:
+    the caller's, when already asked for."""
+    from .permissions import check, to_read_cluster
 
-    require(reader, to_read_cluster(), "reading the cluster")
+    check(own_permissions(reader) if permissions == "ask" else permissions, to_read_cluster(), "reading the cluster")
     return read_live(reader)
 
 
@@ -98,18 +100,22 @@ class StalePlan(SchemactlError):
     """The cluster is no longer what the plan was computed against."""
 
 
-def preflight(plan: Plan, live: LiveState, reader: RestReader) -> None:
-    """Before anything changes (even the lock): names that would clash, permissions lacking."""
-    from .permissions import for_bookkeeping, for_plan, require
+def preflight(plan: Plan, reader: RestReader) -> None:
+    """Before anything changes (even the lock): names that would clash, permissions lacking.
+    The caller's permissions are asked for once: first whether it may read everything (else the
+    state the other needs are worked out from could be partial), then what the steps need."""
+    from .permissions import check, for_bookkeeping, for_plan
     from .state import CHECKPOINTS, LEDGER, LOCK
 
+    permissions = own_permissions(reader)
+    live = read_cluster(reader, permissions)
     clashes = name_clashes(plan, live)
     if clashes:
         raise SchemactlError("; ".join(clashes) + "; nothing was applied")
     multi_tenant = {n for n, body in live.raw.items() if _multi_tenant(body)}
     records = (LEDGER, CHECKPOINTS) if any(s.change.moves_data for s in plan.steps) else (LEDGER,)
     needs = for_bookkeeping(LOCK, records) + for_plan(plan.steps, set(live.raw), live.aliases, multi_tenant)
-    require(reader, needs, "this apply")
+    check(permissions, needs, "this apply")
 
 
 def name_clashes(plan: Plan, live: LiveState) -> list[str]:
@@ -205,12 +211,12 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
     options = options or ApplyOptions()
     reader = RestReader(target)
     try:
-        preflight(plan, read_cluster(reader), reader)
+        preflight(plan, reader)
         holder = me(options.command)
         acquire_lock(reader, holder)
         try:
             mark_interrupted(reader)
-            live = read_cluster(reader)
+            live = read_live(reader)  # again, under the lock; preflight checked it may be read
             record = last_record_for(reader, checksum)
             if record and record.result == "applied":
                 return Report(already_applied_at=record.finishedAt or record.startedAt)
@@ -271,7 +277,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         holder = me(command)
         acquire_lock(reader, holder)
         try:
-            live = read_cluster(reader)
+            permissions = own_permissions(reader)
+            live = read_cluster(reader, permissions)
             current = live.aliases.get(name)
             if current is None:
                 raise SchemactlError(f"{name} is not an alias in this cluster: nothing to roll back")
@@ -279,7 +286,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             if not older:
                 raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current})")
             previous = older[-1]
-            _require_for(reader, [Need("update_aliases", previous, name, f"roll back {name}")])
+            _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}")])
             in_current, in_previous = _count(reader, current, live.raw), _count(reader, previous, live.raw)
             if not force:
                 _refuse_unsafe_rollback(name, current, previous, in_current, in_previous,
@@ -339,11 +346,12 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
         holder = me(command)
         acquire_lock(reader, holder)
         try:
-            live = read_cluster(reader)
+            permissions = own_permissions(reader)
+            live = read_cluster(reader, permissions)
             serving = set(live.aliases.values())
             if serving & set(versions):
                 raise SchemactlError(f"{', '.join(sorted(serving & set(versions)))} is served by an alias; not dropped")
-            _require_for(reader, [Need("delete_collections", v, why=f"drop {v}") for v in versions])
+            _require_for(permissions, [Need("delete_collections", v, why=f"drop {v}") for v in versions])
             record = start_record(reader, f"drop:{','.join(versions)}", {"drop": len(versions)},
                                   [{"step": i, "kind": "drop-version", "collection": v}
                                    for i, v in enumerate(versions, 1)], holder)
@@ -358,12 +366,12 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
         reader.close()
 
 
-def _require_for(reader: RestReader, needs: list) -> None:
+def _require_for(permissions: list[dict] | None, needs: list[Need]) -> None:
     """`needs` plus the lock and ledger; checked before the first change."""
-    from .permissions import for_bookkeeping, require
+    from .permissions import check, for_bookkeeping
     from .state import LEDGER, LOCK
 
-    require(reader, needs + for_bookkeeping(LOCK, (LEDGER,)), "this command")
+    check(permissions, needs + for_bookkeeping(LOCK, (LEDGER,)), "this command")
 
 
 def _version(physical: str) -> int:

@@ -57,9 +57,8 @@ def missing(permissions: list[dict], needs: list[Need]) -> list[Need]:
     return out
 
 
-def require(reader, needs: list[Need], doing: str) -> None:
-    """MissingPermissions naming each need the caller's roles lack (no-op without RBAC)."""
-    permissions = own_permissions(reader)
+def check(permissions: list[dict] | None, needs: list[Need], doing: str) -> None:
+    """MissingPermissions naming each need the caller's roles lack (None: no RBAC, nothing to check)."""
     if permissions is None:
         return
     lacking = missing(permissions, needs)
