@@ -11,7 +11,7 @@ from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteColle
 from .connection import Target
 from .diff import diff, unmanaged
 from .errors import SchemactlError
-from .live import RETAINED, LiveState, RestReader, count_objects, estimate, read_live
+from .live import RETAINED, LiveState, RestReader, active_tenants, count_objects, estimate, read_live
 from .loader import find_files
 from .permissions import Need, own_permissions
 from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
@@ -319,9 +319,7 @@ def _count(reader: RestReader, physical: str, raw: dict[str, dict]) -> int:
     """Objects in a collection; of a multi-tenant one, in its active tenants."""
     if not _multi_tenant(raw[physical]):
         return count_objects(reader, physical, None)
-    tenants = reader.get(f"/v1/schema/{physical}/tenants")
-    return sum(count_objects(reader, physical, t["name"]) for t in tenants
-               if t.get("activityStatus") in ("HOT", "ACTIVE"))
+    return sum(count_objects(reader, physical, tenant) for tenant in active_tenants(reader, physical))
 
 
 def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ from .spec import Collection
 
 MIN_VERSION = (1, 32, 0)  # aliases
 RETAINED = re.compile(r"^(?P<logical>[A-Z][_0-9A-Za-z]*)_v(?P<version>\d+)$")
+ACTIVE = ("HOT", "ACTIVE")  # tenant states that take reads and writes
 OWNED_PREFIX = "Schemactl"  # collections schemactl keeps for itself (ledger, lock)
 
 
@@ -309,8 +310,7 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
 
     multi_tenant = bool(collection.multiTenancyConfig and collection.multiTenancyConfig.enabled)
     # inactive tenants cannot be counted without waking them: the estimate leaves them out
-    tenants = ([t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants")
-                if t.get("activityStatus") in ("HOT", "ACTIVE")] if multi_tenant else [None])
+    tenants: list[str | None] = list(active_tenants(reader, physical)) if multi_tenant else [None]
     per_tenant = {t: count_objects(reader, physical, t) for t in tenants}
     total = sum(per_tenant.values())
     chars = 0
@@ -319,6 +319,11 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
         average = _average_text_chars(reader, physical, sample, _vectorized_text(collection))
         chars = int(average * total)
     return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars)
+
+
+def active_tenants(reader: RestReader, physical: str) -> list[str]:
+    """The tenants of a multi-tenant collection that can be read without waking them."""
+    return [t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants") if t.get("activityStatus") in ACTIVE]
 
 
 def count_objects(reader: RestReader, physical: str, tenant: str | None) -> int:

@@ -14,11 +14,10 @@ from .changes import RecreateCollection
 from .context import Context, physical_references
 from .copy import CopyJob, catch_up, copy_objects, link_multi_target_references, link_self_references, verify_and_repair
 from .errors import SchemactlError
-from .live import count_objects, next_physical
+from .live import ACTIVE, count_objects, next_physical
 from .rest import to_rest
 from .state import Checkpoint, drop_checkpoint, load_checkpoint, save_checkpoint
 
-ACTIVE = ("HOT", "ACTIVE")
 
 
 def definition_hash(change: RecreateCollection) -> str:
