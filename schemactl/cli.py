@@ -53,8 +53,9 @@ class Group(click.Group):
         except Exception as error:  # a bug or an unforeseen failure: still one line, still redacted
             if os.environ.get("SCHEMACTL_DEBUG"):
                 raise
-            say(f"error: unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''} "
-                "(set SCHEMACTL_DEBUG=1 for a traceback)", err=True)
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            say(f"error: unexpected {type(error).__name__}: {first_line} (set SCHEMACTL_DEBUG=1 for a traceback)",
+                err=True)
         sys.exit(EXIT_ERROR)
 
 

@@ -106,9 +106,8 @@ def for_plan(steps, classes: set[str], aliases: dict[str, str], multi_tenant: se
         if not c.executable:
             continue
         if isinstance(c, CreateCollection):
-            needs += [Need("create_collections", next_physical(c.collection, classes), why=f"create {c.collection}"),
-                      Need("create_aliases", next_physical(c.collection, classes), c.collection,
-                           f"create {c.collection}")]
+            physical, why = next_physical(c.collection, classes), f"create {c.collection}"
+            needs += [Need("create_collections", physical, why=why), Need("create_aliases", physical, c.collection, why)]
         elif isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace)):
             physical = aliases.get(c.collection, c.collection)
             needs.append(Need("update_collections", physical, why=f"{c.kind} {c.collection}"))

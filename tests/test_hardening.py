@@ -159,3 +159,15 @@ def test_a_server_error_puts_its_root_cause_first():
     assert cause_first(wrapped) == ("store is read-only due to resource pressure (while: put object: import into "
                                     "index schemactlledger: shard schemactlledger_abc)")
     assert cause_first("class Doc already exists") == "class Doc already exists"
+
+
+@pytest.mark.parametrize("message", ["disk on fire\nsecond line", "", " \n "])
+def test_an_unexpected_error_is_one_line_even_without_a_message(monkeypatch, tmp_path, message):
+    def broken(paths):
+        raise RuntimeError(message)
+
+    monkeypatch.setattr("schemactl.validate.validate_paths", broken)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    assert result.stderr == f"error: unexpected RuntimeError: {first} (set SCHEMACTL_DEBUG=1 for a traceback)\n"
