@@ -27,8 +27,6 @@ def quiet_client_warnings() -> None:
         warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
     except ImportError:  # pragma: no cover - older clients
         pass
-    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
-    warnings.filterwarnings("ignore", message=".*authlib.jose module is deprecated")
     client_logger = logging.getLogger("weaviate-client")
     client_logger.addHandler(logging.NullHandler())
     client_logger.propagate = False
