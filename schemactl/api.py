@@ -182,6 +182,7 @@ def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:
 @dataclass
 class ApplyOptions:
     allow_destructive: bool = False
+    max_write_pause: float = 10.0  # seconds a cutover may fence the old version (writes to it fail)
     command: str = "schemactl apply"
     on_step: Callable = lambda step, status: None
     progress: Callable | None = None  # (label, total, done) -> context manager yielding advance(n)
@@ -233,8 +234,9 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
                 record.result, record.holder = "running", holder.describe()
                 update_record(reader, record)
             ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
-                          set(live.raw), options.allow_destructive, options.progress or no_progress,
-                          options.notice)
+                          set(live.raw), allow_destructive=options.allow_destructive,
+                          max_write_pause=options.max_write_pause, progress=options.progress or no_progress,
+                          notice=options.notice)
 
             def step_done(step) -> None:
                 record.stepsDone = sorted(set(record.stepsDone) | {step.number})
@@ -270,6 +272,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     Refused, unless `force`, when that version has fewer objects than the current one (the
     application would lose sight of them) or the ledger does not record it as ever completed
     (a partial copy, or one made outside schemactl)."""
+    from .fence import unfence
     from .state import acquire_lock, completed_versions, me, now, release_lock, start_record, update_record
 
     reader = RestReader(target)
@@ -286,13 +289,15 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             if not older:
                 raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current})")
             previous = older[-1]
-            _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}")])
+            _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}"),
+                                       Need("update_tenants", previous, why=f"let writes reach {previous} again")])
             in_current, in_previous = _count(reader, current, live.raw), _count(reader, previous, live.raw)
             if not force:
                 _refuse_unsafe_rollback(name, current, previous, in_current, in_previous,
                                         previous in completed_versions(reader))
             record = start_record(reader, f"rollback:{name}:{current}->{previous}", {"rollback": name},
                                   [{"step": 1, "kind": "rollback", "collection": name, "version": previous}], holder)
+            unfence(reader, previous)  # read-only since the cutover away from it
             reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
             record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
             update_record(reader, record)

@@ -209,8 +209,13 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
 @click.option("--allow-destructive", is_flag=True,
               help="Allow steps that delete a collection (deletes; the first cutover of a collection "
                    "made outside schemactl).")
+@click.option("--max-write-pause", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              metavar="SECONDS",
+              help="Longest a cutover may keep writes to the old version fenced off (they fail, they are "
+                   "never lost) while it copies the last differences; above it, apply refuses instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON; no progress bars.")
-def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, as_json: bool) -> None:
+def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float,
+                  as_json: bool) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.
 
     PATHS are schema files or directories (default: schemas/), or one saved plan (.json), which is
@@ -255,7 +260,8 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, as
             raise SchemactlError("not applied")
     from .progress import bars, on_terminal
 
-    options = api.ApplyOptions(allow_destructive=allow_destructive, on_step=_echo_step,
+    options = api.ApplyOptions(allow_destructive=allow_destructive, max_write_pause=max_write_pause,
+                               on_step=_echo_step,
                                progress=bars(on_terminal() and not as_json),
                                notice=lambda message: say(f"  {message}", err=True))
     report = api.apply(computed, checksum, target, options)

@@ -28,6 +28,7 @@ class Context:
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> physical, kept current
     classes: set[str] = field(default_factory=set)  # physical collections that exist
     allow_destructive: bool = False
+    max_write_pause: float = 10.0  # seconds a cutover may keep the source fenced (writes to it fail)
     progress: Callable = no_progress  # (label, total, done) -> context manager yielding advance(n)
     notice: Callable[[str], None] = lambda message: None
     failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied

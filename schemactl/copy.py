@@ -7,6 +7,8 @@ Inserts are upserts by uuid, so redoing a page after a crash never duplicates an
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from collections import deque
@@ -18,7 +20,7 @@ from .connection import quiet_client_warnings
 
 quiet_client_warnings()  # before weaviate-client is imported
 from weaviate.classes.data import DataObject, DataReference, ReferenceToMulti
-from weaviate.classes.query import Filter, MetadataQuery, QueryReference
+from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from .errors import SchemactlError
@@ -27,8 +29,11 @@ PAGE = int(os.environ.get("SCHEMACTL_COPY_PAGE", "500"))  # objects per read and
 WRITERS = int(os.environ.get("SCHEMACTL_COPY_WRITERS", "4"))  # inserts in flight while the next page is read
 RETRIES = 3  # extra attempts for objects the server refused (e.g. the embedding endpoint failed)
 BACKOFF = 0.25  # seconds before the first retry; doubles each time
-REPAIR_PASSES = 3  # delta passes before refusing to cut over
-VERIFY_PAGE = 2000
+REPAIR_PASSES = 3  # fenced passes (each retries objects the server refused) before giving up
+FOLLOW_PASSES = 12  # delta passes while writes continue, before refusing to cut over
+SETTLED = 25  # this few differences left: fence and finish
+SHRINKING = 0.8  # a pass that leaves more than this share of the last one's differences is not shrinking
+VERIFY_PAGE = 1000
 DEFAULT = "default"  # the single, unnamed vector of a collection without named vectors
 
 
@@ -227,23 +232,30 @@ def _add_references(target, references: list, job: CopyJob) -> None:
 
 
 # ---- verify and repair ----------------------------------------------------------------------
+#
+# Objects are compared by content, not by write time: a digest of the copied properties, the
+# references and the reused vectors, read from both sides and merge-joined in uuid order. A copy
+# of a page read just before the application changed it differs from the source, whatever the
+# clocks say, so it is copied again.
 
 @dataclass
 class Differences:
-    """Source vs target after a copy, object by object (compared by uuid, in uuid order)."""
+    """Source vs target, object by object (compared by uuid, in uuid order)."""
 
     source_count: int = 0
     target_count: int = 0
     missing: list[str] = field(default_factory=list)  # in the source only
-    stale: list[str] = field(default_factory=list)  # changed in the source after it was copied
+    stale: list[str] = field(default_factory=list)  # content differs (changed in the source since copied)
     extra: list[str] = field(default_factory=list)  # in the target only (deleted from the source)
     without_vector: list[str] = field(default_factory=list)  # a re-embedded vector is absent
-    missing_updated: dict[str, int] = field(default_factory=dict)  # missing uuid -> its update time
-    newest: int = 0  # the latest update time seen (server clock, ms)
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.stale or self.extra or self.without_vector)
+        return not self.count
+
+    @property
+    def count(self) -> int:
+        return len(self.missing) + len(self.stale) + len(self.extra) + len(self.without_vector)
 
     def describe(self) -> str:
         parts = [f"{len(self.missing)} missing", f"{len(self.stale)} changed since copied",
@@ -252,38 +264,37 @@ class Differences:
 
 
 def compare(client, job: CopyJob) -> Differences:
-    """Merge-join both collections' uuid streams: constant memory, one pass each."""
+    """Merge-join both collections' content streams: constant memory, one pass each."""
     diff = Differences()
-    checked = job.reembed if job.named_vectors else ((DEFAULT,) if job.reembed else ())
-    source, target = _IdStream(client, job.source, job.tenant, ()), _IdStream(client, job.target, job.tenant, checked)
+    present = job.reembed if job.named_vectors else ((DEFAULT,) if job.reembed else ())
+    source = _ContentStream(client, job, job.source, present=())
+    target = _ContentStream(client, job, job.target, present=present)
     s, t = next(source, None), next(target, None)
     while s is not None or t is not None:
         if s is not None and (t is None or s[0] < t[0]):
             diff.missing.append(s[0])
-            diff.missing_updated[s[0]] = s[1]
             s = next(source, None)
         elif t is not None and (s is None or t[0] < s[0]):
             diff.extra.append(t[0])
             t = next(target, None)
         else:
             assert s is not None and t is not None  # the same uuid on both sides
-            if s[1] > t[1]:
+            if s[1] != t[1]:
                 diff.stale.append(s[0])
             elif not t[2]:
                 diff.without_vector.append(s[0])
             s, t = next(source, None), next(target, None)
     diff.source_count, diff.target_count = source.count, target.count
-    diff.newest = max(source.newest, target.newest)
     return diff
 
 
-class _IdStream:
-    """(uuid, last update in server ms, has every listed vector), in uuid order; counts as it goes."""
+class _ContentStream:
+    """(uuid, content digest, has every `present` vector), in uuid order; counts as it goes."""
 
-    def __init__(self, client, name: str, tenant: str | None, vectors: tuple[str, ...]):
+    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...]):
         self.count = 0
-        self.newest = 0
-        self._objects = self._read(_collection(client, name, tenant), name, vectors)
+        self._job, self._name, self._present = job, name, present
+        self._objects = self._read(_collection(client, name, job.tenant))
 
     def __iter__(self):
         return self
@@ -291,28 +302,53 @@ class _IdStream:
     def __next__(self):
         return next(self._objects)
 
-    def _read(self, collection, name: str, vectors: tuple[str, ...]):
-        selector = (True if vectors == (DEFAULT,) else list(vectors)) if vectors else False
+    def _read(self, collection):
+        job = self._job
+        wanted = tuple(dict.fromkeys(job.reuse + self._present))
+        refs = [QueryReference(link_on=n, return_properties=[]) for n in job.references + job.self_references]
         after = None
         while True:
             try:
                 page = collection.query.fetch_objects(
-                    after=after, limit=VERIFY_PAGE, include_vector=selector, return_properties=False,
-                    return_metadata=MetadataQuery(last_update_time=True)).objects
+                    after=after, limit=VERIFY_PAGE, include_vector=_vector_selector(job, wanted),
+                    return_properties=list(job.properties) if job.properties else False,
+                    return_references=refs or None).objects
             except WeaviateBaseError as error:
-                raise CopyFailed(f"reading {name} to verify the copy failed: {_short(error)}") from None
+                raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
             for obj in page:
                 self.count += 1
-                updated = int(obj.metadata.last_update_time.timestamp() * 1000)
-                self.newest = max(self.newest, updated)
-                yield str(obj.uuid), updated, all((obj.vector or {}).get(v) for v in vectors)
+                stored = obj.vector or {}
+                yield str(obj.uuid), content_digest(obj, job), all(stored.get(v) for v in self._present)
             if len(page) < VERIFY_PAGE:
                 return
             after = str(page[-1].uuid)
 
 
-def repair(client, job: CopyJob, diff: Differences, *, deletes: bool = True) -> Outcome:
-    """Copy what is missing or stale again; remove what the source no longer has."""
+def content_digest(obj, job: CopyJob) -> bytes:
+    """What must be equal on both sides: copied properties, references, reused vectors."""
+    linked = obj.references or {}
+    references = {n: sorted(str(o.uuid) for o in linked[n].objects)
+                  for n in job.references + job.self_references if n in linked and linked[n].objects}
+    stored = obj.vector or {}
+    vectors = {n: stored.get(n) for n in job.reuse}
+    properties = {k: _canonical(v) for k, v in (obj.properties or {}).items() if v is not None}
+    text = json.dumps([properties, references, vectors], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _canonical(value):
+    """One spelling per value: 3.0 and 3 alike (an int property copied into a number one)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def repair(client, job: CopyJob, diff: Differences) -> Outcome:
+    """Copy what is missing or differs again; remove what the source no longer has."""
     outcome = Outcome()
     again = diff.missing + diff.stale + diff.without_vector
     source = _collection(client, job.source, job.tenant)
@@ -328,15 +364,87 @@ def repair(client, job: CopyJob, diff: Differences, *, deletes: bool = True) -> 
             outcome.copied += len(page) - len(failed)
             if job.multi_references:  # rewritten objects lost them: link them again
                 relink(client, job, [str(o.uuid) for o in page if str(o.uuid) not in failed])
-    if deletes:
-        target = _collection(client, job.target, job.tenant)
-        for chunk in _chunks(diff.extra, PAGE):
-            target.data.delete_many(where=Filter.by_id().contains_any(chunk))
+        gone = set(chunk) - {str(o.uuid) for o in page}
+        diff.extra.extend(gone)  # deleted from the source since compared: delete the copy too
+    target = _collection(client, job.target, job.tenant)
+    for chunk in _chunks(diff.extra, PAGE):
+        target.data.delete_many(where=Filter.by_id().contains_any(chunk))
     return outcome
 
 
-def verify_and_repair(client, job: CopyJob, failures: dict[str, str]) -> Differences:
-    """Delta passes until the target equals the source; NotVerified when it does not settle."""
+# ---- following a source that is being written -------------------------------------------------
+
+@dataclass
+class Following:
+    """Delta passes while the application writes to the source (it is not fenced yet)."""
+
+    passes: int = 0
+    left: int = 0  # objects that differed in the last pass
+    compare_seconds: float = 0.0  # the last full comparison
+    repaired: int = 0
+    repair_seconds: float = 0.0
+    write_rate: float = 0.0  # objects changed in the source per second, as the last pass saw
+
+    @property
+    def copy_rate(self) -> float:
+        return self.repaired / self.repair_seconds if self.repair_seconds > 0 else 0.0
+
+    def pause_estimate(self) -> float:
+        """Seconds a fenced final pass would take: one comparison and the repair of what differs."""
+        rate = self.copy_rate or PAGE  # no repair measured yet: assume a page per second
+        return self.compare_seconds + self.left / rate
+
+
+def follow(client, job: CopyJob, failures: dict[str, str], *, max_pause: float) -> Following:
+    """Delta passes until what still differs fits in a fenced pass of at most `max_pause` seconds
+    and stops shrinking (the application's writes keep a steady trickle). NotVerified when the
+    writes outpace the copy; the source is untouched then."""
+    state = Following()
+    window = time.monotonic()
+    previous: int | None = None
+    while True:
+        started = time.monotonic()
+        diff = compare(client, job)
+        state.compare_seconds, state.left, state.passes = time.monotonic() - started, diff.count, state.passes + 1
+        if previous is not None:
+            state.write_rate = diff.count / max(started - window, 1e-3)
+        window = started
+        step = next_step(state, previous, max_pause)
+        if step == "fence":
+            return state
+        if step == "refuse":
+            raise NotVerified(_outpaced(job, state, max_pause))
+        started = time.monotonic()
+        outcome = repair(client, job, diff)
+        failures.update(outcome.failed)
+        state.repaired += outcome.copied + len(diff.extra)
+        state.repair_seconds += time.monotonic() - started
+        previous = diff.count
+
+
+def next_step(state: Following, previous: int | None, max_pause: float) -> str:
+    """After a delta pass: "fence" (what is left fits in the pause), "repair" (another pass may
+    shrink it) or "refuse" (it does not fit and is not shrinking, or comparing alone is too slow)."""
+    shrinking = previous is None or state.left <= previous * SHRINKING
+    if previous is not None and state.compare_seconds > max_pause:
+        return "refuse"
+    if state.pause_estimate() <= max_pause:
+        return "fence" if state.left <= SETTLED or not shrinking or state.passes >= FOLLOW_PASSES else "repair"
+    return "refuse" if previous is not None and (not shrinking or state.passes >= FOLLOW_PASSES) else "repair"
+
+
+def _outpaced(job: CopyJob, state: Following, max_pause: float) -> str:
+    return (f"{job.source}{_of(job)} changes faster than the copy can follow: about {state.write_rate:,.0f} "
+            f"object(s)/s written, {state.copy_rate:,.0f} object(s)/s copied; {state.left} still differ after "
+            f"{state.passes} delta passes, and the final pass would pause writes for about "
+            f"{state.pause_estimate():.1f} s (comparing alone takes {state.compare_seconds:.1f} s; "
+            f"--max-write-pause is {max_pause:g} s). Not cutting over; the source is untouched: apply again when "
+            "writes are slower, or allow a longer pause")
+
+
+def settle(client, job: CopyJob, failures: dict[str, str]) -> Differences:
+    """The final passes, with the source fenced (no write can reach it): the target becomes
+    exactly the source. NotVerified when objects cannot be copied (e.g. their embedding fails)."""
     for _ in range(REPAIR_PASSES):
         diff = compare(client, job)
         if diff.clean:
@@ -346,23 +454,15 @@ def verify_and_repair(client, job: CopyJob, failures: dict[str, str]) -> Differe
     if diff.clean:
         return diff
     where = f"{job.source}{_of(job)}"
-    unresolved = set(diff.missing) | set(diff.without_vector)
+    unresolved = set(diff.missing) | set(diff.without_vector) | set(diff.stale)
     refused = {u: m for u, m in failures.items() if u in unresolved}
     if refused:
         first = next(iter(refused.values()))
         some = ", ".join(sorted(refused)[:3]) + (", ..." if len(refused) > 3 else "")
         raise NotVerified(f"{len(refused)} object(s) of {where} could not be copied after {RETRIES} retries "
                           f"({some}; last error: {first[:200]}); not cutting over, the source is untouched")
-    raise NotVerified(f"{where} kept changing during the copy ({diff.describe()} after {REPAIR_PASSES} "
-                      "delta passes); not cutting over: pause writes to it and apply again")
-
-
-def catch_up(client, job: CopyJob, since: int) -> int:
-    """After the cutover: objects written to the source after `since` (server ms) move over too.
-    Older objects missing from the target were deleted through the alias: they stay deleted."""
-    diff = compare(client, job)
-    late = Differences(missing=[u for u in diff.missing if diff.missing_updated[u] > since], stale=diff.stale)
-    return repair(client, job, late, deletes=False).copied
+    raise NotVerified(f"{where} still differs from {job.target} with writes fenced off ({diff.describe()} after "
+                      f"{REPAIR_PASSES} passes); not cutting over, the source is untouched")
 
 
 # ---- helpers --------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ import time
 
 from .changes import RecreateCollection
 from .context import Context, physical_references
-from .copy import CopyJob, catch_up, copy_objects, link_multi_target_references, link_self_references, verify_and_repair
+from .copy import CopyJob, copy_objects, follow, link_multi_target_references, link_self_references, settle
 from .errors import SchemactlError
+from .fence import fence, unfence
 from .live import ACTIVE, count_objects, next_physical
 from .rest import to_rest
 from .state import Checkpoint, drop_checkpoint, load_checkpoint, save_checkpoint
@@ -34,19 +35,46 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
         _copy_every_tenant(change, ctx, checkpoint, jobs)
         state["phase"] = "verify"
         save_checkpoint(ctx.reader, checkpoint)
-    newest = _verify_every_tenant(change, ctx, checkpoint, jobs)
-    _restore_tenant_status(ctx, checkpoint)
-    state["phase"] = "cutover"
-    save_checkpoint(ctx.reader, checkpoint)
-    _cut_over(change, ctx, checkpoint.target)
-    for tenant, since in newest.items():
-        if state["tenants"][tenant]["status"] not in ACTIVE:
-            continue  # an inactive tenant takes no writes: nothing can have arrived since
-        moved = catch_up(ctx.client(), jobs[tenant], since)
-        if moved:
-            ctx.notice(f"{change.collection}: {moved} object(s) written to {change.physical} during the cutover "
-                       f"were copied to {checkpoint.target}")
+    if state["phase"] == "verify":
+        _follow_every_tenant(change, ctx, checkpoint, jobs)
+    _fenced_cutover(change, ctx, checkpoint, jobs)
     drop_checkpoint(ctx.reader, change.physical)
+
+
+def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
+                    jobs: dict[str, CopyJob]) -> None:
+    """Fence the source (writes to it fail from now on), copy the last differences, move the alias.
+    Any failure before the alias moved lifts the fence again: the application writes on."""
+    state = checkpoint.state
+    if state["phase"] != "fenced":
+        state["phase"], state["fenced"] = "fenced", []
+        save_checkpoint(ctx.reader, checkpoint)
+    started = time.monotonic()
+    try:
+        state["fenced"] = sorted(set(state["fenced"]) | set(fence(ctx.reader, change.physical)))
+        save_checkpoint(ctx.reader, checkpoint)
+        verified = {tenant: settle(ctx.client(), jobs[tenant], ctx.failures) for tenant in sorted(state["tenants"])}
+        _restore_tenant_status(ctx, checkpoint)
+        state["phase"] = "cutover"
+        save_checkpoint(ctx.reader, checkpoint)
+        _cut_over(change, ctx, checkpoint.target)
+    except BaseException:
+        if state["phase"] == "fenced":
+            _lift_fence(ctx, checkpoint)
+        raise
+    for tenant, diff in verified.items():
+        ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} object(s) "
+                   f"in {checkpoint.target}, the same ids and content as {change.physical}")
+    ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {time.monotonic() - started:.1f} s "
+               f"while the last differences were copied and the alias moved to {checkpoint.target}; "
+               f"{change.physical} stays read-only for rollback")
+
+
+def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:
+    state = checkpoint.state
+    unfence(ctx.reader, checkpoint.source, state.get("fenced") or [])
+    state["phase"], state["fenced"] = "verify", []
+    save_checkpoint(ctx.reader, checkpoint)
 
 
 def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
@@ -77,6 +105,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             done = sum(t["copied"] for t in found.state["tenants"].values())
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found
+        if found.state.get("phase") == "fenced":  # killed while fenced: the application writes on
+            unfence(ctx.reader, found.source, found.state.get("fenced") or [])
         if found.target not in ctx.aliases.values():  # a partial copy nobody ever read from
             ctx.reader.send("DELETE", f"/v1/schema/{found.target}", None, f"discard partial copy {found.target}")
             ctx.classes.discard(found.target)
@@ -162,20 +192,16 @@ def _link_multi_target(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry
                                      progress=advance)
 
 
-def _verify_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
-                         jobs: dict[str, CopyJob]) -> dict[str, int]:
-    """Delta passes and the final check per tenant; the newest update time each saw (server ms)."""
-    newest = {}
+def _follow_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
+                         jobs: dict[str, CopyJob]) -> None:
+    """Delta passes per tenant while the application keeps writing to the source."""
     for tenant, entry in sorted(checkpoint.state["tenants"].items()):
         job = jobs[tenant]
         _activate(ctx, job, entry)
-        started = time.monotonic()
-        diff = verify_and_repair(ctx.client(), job, ctx.failures)
-        ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} "
-                   f"object(s) in {checkpoint.target}, the same ids as {change.physical} "
-                   f"({time.monotonic() - started:.1f} s)")
-        newest[tenant] = diff.newest
-    return newest
+        following = follow(ctx.client(), job, ctx.failures, max_pause=ctx.max_write_pause)
+        rate = f", about {following.write_rate:,.0f} write(s)/s to the source" if following.write_rate else ""
+        ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: {following.passes} delta pass(es) "
+                   f"over {checkpoint.target}; {following.left} object(s) left for the final pass{rate}")
 
 
 def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:

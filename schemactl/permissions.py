@@ -123,7 +123,8 @@ def for_plan(steps, classes: set[str], aliases: dict[str, str], multi_tenant: se
 def _to_recreate(c: RecreateCollection, target: str, multi_tenant: bool) -> list[Need]:
     why = f"recreate {c.collection}"
     needs = [Need("create_collections", target, why=why), Need("read_data", c.physical, why=why),
-             *(Need(action, target, why=why) for action in ("create_data", "update_data", "delete_data", "read_data"))]
+             *(Need(action, target, why=why) for action in ("create_data", "update_data", "delete_data", "read_data")),
+             Need("update_tenants", c.physical, why=f"fence writes to {c.physical} while cutting over")]
     if multi_tenant:
         needs += [Need("read_tenants", c.physical, why=why), Need("create_tenants", target, why=why)]
     if c.physical == c.collection:  # first cutover: the original makes way for the alias

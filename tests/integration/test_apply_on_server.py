@@ -221,7 +221,7 @@ def test_multi_target_references_move_to_the_new_version(client, cli_run, tmp_pa
 def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_again(client, cli_run, tmp_path):
     from weaviate.classes.data import ReferenceToMulti
 
-    from schemactl.copy import CopyJob, copy_objects, link_multi_target_references, verify_and_repair
+    from schemactl.copy import CopyJob, copy_objects, link_multi_target_references, settle
 
     multi_target_posts(client, cli_run, tmp_path)
     client.collections.create_from_dict({"class": "Post_v2", "vectorizer": "none", "properties": [
@@ -239,6 +239,6 @@ def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_a
                               to=ReferenceToMulti(target_collection="Company_v1", uuids=firm))
     source.data.insert({"title": "late"}, vector=[0.0, 1.0],
                        references={"by": ReferenceToMulti(target_collection="Company_v1", uuids=firm)})
-    verify_and_repair(client, job, {})
+    settle(client, job, {})
     assert multi_links(client, "Post_v2") == multi_links(client, "Post_v1")
     assert "renamed" in multi_links(client, "Post_v2") and multi_links(client, "Post_v2")["late"]

@@ -1,0 +1,45 @@
+"""Write fences: every shard of a collection set READONLY, so no write can reach it while the last
+differences are copied and the alias moves. Weaviate refuses such writes ("store is read-only")
+with an error, so the application never gets a success for a write the copy could miss; reads go
+on. The old version stays fenced after a cutover: it is the exact state the new one started from.
+
+A shard's status lives in the server's memory: a restarted node, or a tenant deactivated and
+activated again, comes back READY.
+"""
+from __future__ import annotations
+
+from .live import RestReader
+
+READONLY, READY = "READONLY", "READY"
+
+
+def shard_statuses(reader: RestReader, collection: str) -> dict[str, str]:
+    """Shard (or, multi-tenant, active tenant) -> status."""
+    shards: list = reader.get(f"/v1/schema/{collection}/shards")  # type: ignore[assignment]
+    return {s["name"]: s.get("status", "") for s in shards}
+
+
+def fence(reader: RestReader, collection: str) -> list[str]:
+    """Set every shard READONLY; the ones this call changed (to lift again), sorted."""
+    changed = []
+    for shard, status in sorted(shard_statuses(reader, collection).items()):
+        if status != READONLY:
+            _set(reader, collection, shard, READONLY)
+            changed.append(shard)
+    return changed
+
+
+def unfence(reader: RestReader, collection: str, shards: list[str] | None = None) -> list[str]:
+    """Set `shards` (default: every READONLY one) READY again; the ones changed."""
+    statuses = shard_statuses(reader, collection)
+    changed = []
+    for shard in sorted(statuses if shards is None else shards):
+        if statuses.get(shard) == READONLY:
+            _set(reader, collection, shard, READY)
+            changed.append(shard)
+    return changed
+
+
+def _set(reader: RestReader, collection: str, shard: str, status: str) -> None:
+    reader.send("PUT", f"/v1/schema/{collection}/shards/{shard}", {"status": status},
+                f"set shard {shard} of {collection} {status}")
