@@ -59,8 +59,8 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
         save_checkpoint(ctx.reader, checkpoint)
         _cut_over(change, ctx, checkpoint.target)
     except BaseException:
-        if state["phase"] == "fenced":
-            _lift_fence(ctx, checkpoint)
+        if ctx.aliases.get(change.collection) != checkpoint.target and change.physical in ctx.classes:
+            _lift_fence(ctx, checkpoint)  # the alias never moved: the source is still the live version
         raise
     for tenant, diff in verified.items():
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} object(s) "

@@ -16,10 +16,6 @@ import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..connection import quiet_client_warnings
-
-quiet_client_warnings()  # before weaviate-client is imported
-from weaviate.classes.data import DataObject
 
 from .embedder import embed
 
@@ -129,19 +125,22 @@ class Workload:
             writer.unresolved.append(uuid)
 
     def _until_acknowledged(self, writer: Writer, collection, uuid: str, props: dict | None) -> bool:
-        """Insert/replace (an upsert by uuid) or delete; retried while the server refuses."""
+        """One object per request, as an application saving a record does: insert (or replace,
+        when a refused insert had landed after all), replace, delete; retried while refused."""
         deadline = time.monotonic() + GIVE_UP
+        insert = uuid not in writer.owned
         while time.monotonic() < deadline:
             try:
                 if props is None:
                     collection.data.delete_by_id(uuid)  # False (already gone) is the same end state
-                    return True
-                errors = collection.data.insert_many([DataObject(properties=props, uuid=uuid)]).errors
-                if not errors:
-                    return True
-                message = next(iter(errors.values())).message
+                elif insert:
+                    collection.data.insert(properties=props, uuid=uuid)
+                else:
+                    collection.data.replace(uuid=uuid, properties=props)
+                return True
             except Exception as error:  # noqa: BLE001 - any refusal is retried, and counted
                 message = str(error)
+                insert = insert and "already exists" not in message
             writer.refused += 1
             writer.last_refusal = message[:300]
             time.sleep(0.05)

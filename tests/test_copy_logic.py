@@ -1,0 +1,65 @@
+"""The copy's pure decisions: when objects count as equal, and when to fence, go on, or refuse."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from schemactl.copy import FOLLOW_PASSES, CopyJob, Following, content_digest, next_step
+
+JOB = CopyJob("Doc_v1", "Doc_v2", None, ("title", "rank"), ("author",), reuse=("default",))
+
+
+def obj(title="a", rank=1, author=("u1",), vector=(0.5, 0.25)):
+    refs = {"author": SimpleNamespace(objects=[SimpleNamespace(uuid=u) for u in author])} if author else None
+    return SimpleNamespace(properties={"title": title, "rank": rank}, references=refs,
+                           vector={"default": list(vector)} if vector else {})
+
+
+def test_the_same_content_has_the_same_digest_whatever_the_order_of_links():
+    assert content_digest(obj(author=("u1", "u2")), JOB) == content_digest(obj(author=("u2", "u1")), JOB)
+
+
+@pytest.mark.parametrize("changed", [{"title": "b"}, {"rank": 2}, {"author": ("u3",)}, {"author": ()},
+                                     {"vector": (0.5, 0.26)}])
+def test_any_copied_difference_changes_the_digest(changed):
+    assert content_digest(obj(**changed), JOB) != content_digest(obj(), JOB)
+
+
+def test_a_vector_that_is_re_embedded_is_not_part_of_the_content():
+    reembed = CopyJob("Doc_v1", "Doc_v2", None, ("title", "rank"), ("author",), reembed=("default",))
+    assert content_digest(obj(vector=(1.0, 0.0)), reembed) == content_digest(obj(vector=(0.0, 1.0)), reembed)
+
+
+def test_an_int_copied_into_a_number_property_is_equal():
+    assert content_digest(obj(rank=3), JOB) == content_digest(obj(rank=3.0), JOB)
+
+
+def following(left: int, compare: float = 0.2, copy_rate: float = 1000.0, passes: int = 2) -> Following:
+    return Following(passes=passes, left=left, compare_seconds=compare, repaired=int(copy_rate), repair_seconds=1.0)
+
+
+def test_few_differences_left_are_finished_behind_the_fence():
+    assert next_step(following(10), previous=400, max_pause=10) == "fence"
+
+
+def test_differences_still_shrinking_get_another_pass():
+    assert next_step(following(300), previous=2000, max_pause=10) == "repair"
+
+
+def test_a_steady_trickle_that_fits_the_pause_is_fenced():
+    assert next_step(following(300), previous=310, max_pause=10) == "fence"
+
+
+def test_a_steady_trickle_that_does_not_fit_the_pause_is_refused():
+    assert next_step(following(30_000), previous=30_500, max_pause=10) == "refuse"
+
+
+def test_comparing_alone_longer_than_the_pause_is_refused_once_rates_are_measured():
+    assert next_step(following(0, compare=12), previous=None, max_pause=10) == "repair"
+    assert next_step(following(0, compare=12), previous=5, max_pause=10) == "refuse"
+
+
+def test_passes_are_bounded():
+    assert next_step(following(20_000, passes=FOLLOW_PASSES), previous=40_000, max_pause=10) == "refuse"
+    assert next_step(following(500, passes=FOLLOW_PASSES), previous=1000, max_pause=10) == "fence"
