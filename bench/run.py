@@ -23,16 +23,15 @@ from pathlib import Path
 from schemactl.connection import quiet_client_warnings
 
 quiet_client_warnings()  # before weaviate-client is imported
-import httpx  # noqa: E402
-import weaviate  # noqa: E402
-from weaviate.classes.data import DataObject  # noqa: E402
+import httpx
+import weaviate
+from weaviate.classes.data import DataObject
 
 from schemactl.dev import weaviate as testbed
 
 REPO = Path(__file__).resolve().parent.parent
 DIMS = 384
-WORDS = ("river mountain violin harbor comet lantern orchid glacier falcon quartz meadow cobalt ember "
-         "willow saffron tundra beacon marble cedar nebula").split()
+WORDS = ["river", "mountain", "violin", "harbor", "comet", "lantern", "orchid", "glacier", "falcon", "quartz", "meadow", "cobalt", "ember", "willow", "saffron", "tundra", "beacon", "marble", "cedar", "nebula"]
 
 
 @dataclass
@@ -54,7 +53,7 @@ class Row:
 def synthetic(n: int, seed: int, with_vectors: bool = True):
     rng = random.Random(seed)
     for i in range(n):
-        words = lambda k: " ".join(rng.choice(WORDS) for _ in range(k))  # noqa: E731
+        words = lambda k: " ".join(rng.choice(WORDS) for _ in range(k))
         vector = [rng.uniform(-1, 1) for _ in range(DIMS)] if with_vectors else None
         yield DataObject(uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
                          properties={"title": words(4), "body": words(30), "tag": rng.choice(WORDS), "n": i},
@@ -117,10 +116,15 @@ def copy_rate(stderr: str) -> float:
 
 
 def phase_seconds(stderr: str) -> dict[str, float]:
-    """Copy and verify seconds, as apply reports them."""
+    """Copy and verify (delta passes, then the fenced final pass) seconds, as apply reports them."""
     copy = float(re.findall(r"object\(s\) (?:with stored vectors|re-embedded) in ([\d.]+) s", stderr)[-1])
-    verify = float(re.findall(r"the same ids as \S+ \(([\d.]+) s\)", stderr)[-1])
-    return {"copy": copy, "verify": verify}
+    passes = float(re.findall(r"delta pass\(es\) over \S+ in ([\d.]+) s", stderr)[-1])
+    return {"copy": copy, "verify": passes + write_pause(stderr)}
+
+
+def write_pause(stderr: str) -> float:
+    """How long the cutover kept writes to the old version fenced off, as apply reports it."""
+    return float(re.findall(r"were paused for ([\d.]+) s", stderr)[-1])
 
 
 def startup_seconds(server) -> float:
@@ -145,7 +149,7 @@ def profile(n: int, seconds: float, stderr: str, startup: float, what: str) -> l
     phases = phase_seconds(stderr)
     rest = seconds - startup - phases["copy"] - phases["verify"]
     parts = {"process start, read the cluster (`history`)": startup, "copy": phases["copy"],
-             "verify (id sets, delta pass)": phases["verify"], "the rest: plan, lock, ledger, client, cutover": rest}
+             "verify (delta passes, fenced final pass)": phases["verify"], "the rest: plan, lock, ledger, client, cutover": rest}
     return [Row(what, f"profile: {name}", n, part, ratio=f"{part / seconds:.0%} of the apply")
             for name, part in parts.items()]
 
@@ -274,6 +278,100 @@ def bench_plan(client, server, workdir: Path, collections: int = 500, properties
     return rows
 
 
+# ---- migrations under live writes ------------------------------------------------------------
+
+LIVE_OBJECTS = 20_000
+
+
+def live_doc_yaml(endpoint: str, distance: str = "cosine") -> str:
+    return (f"name: Doc\nproperties:\n  - name: title\n    dataType: text\n  - name: body\n    dataType: text\n"
+            f"  - name: rank\n    dataType: int\nvectorizer:\n  module: text2vec-huggingface\n"
+            f"  endpointURL: {endpoint}\n  vectorizeClassName: false\nvectorIndexConfig:\n  distance: {distance}\n")
+
+
+def apply_under_writes(client, server, embedder_url: str, workdir: Path, mode: str, rate: float,
+                       n: int = LIVE_OBJECTS, seed: int = 1) -> dict:
+    """One migration of `n` objects while writers send `rate` writes/s through the alias; the
+    acknowledged writes audited against the final state."""
+    from schemactl.dev.embedder import embed
+    from schemactl.dev.workload import Workload, audit, deleted_last, seed_objects
+
+    reset(client)
+    schemas = workdir / f"live-{mode}-{rate:g}-{seed}"
+    schemas.mkdir()
+    old_model, new_model = "words-64", ("words-96" if mode == "re-embed" else "words-64")
+    (schemas / "doc.yaml").write_text(live_doc_yaml(f"{embedder_url}/models/{old_model}"))
+    run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+    objects = seed_objects(n, seed)
+    fill(client, "Doc", [DataObject(properties=p, uuid=u, vector=embed(f"{p['title']} {p['body']}", old_model))
+                         for u, p in objects.items()])
+    changed = (live_doc_yaml(f"{embedder_url}/models/{new_model}") if mode == "re-embed"
+               else live_doc_yaml(f"{embedder_url}/models/{old_model}", distance="dot"))
+    (schemas / "doc.yaml").write_text(changed)
+
+    def connect():
+        return weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc)
+
+    workload = Workload(connect, "Doc", objects, rate=rate, seed=seed, threads=max(3, int(rate // 40))).start()
+    try:
+        time.sleep(2)
+        started = time.monotonic()
+        code, seconds, stderr = run_schemactl_status(["apply", str(schemas), "--auto-approve"], server)
+        finished = time.monotonic()
+        time.sleep(2)
+    finally:
+        workload.stop()
+    during = [a for a in workload.acks() if started <= a.at <= finished]
+    report = audit(client, "Doc", workload.expected(), new_model, deleted=deleted_last(workload)) if code == 0 else None
+    return {"code": code, "seconds": seconds, "stderr": stderr, "achieved": len(during) / (finished - started),
+            "audit": report, "refused": workload.refused}
+
+
+def run_schemactl_status(args: list[str], server) -> tuple[int, float, str]:
+    """(exit code, wall seconds, stderr) of one `python -m schemactl ...` process."""
+    command = [sys.executable, "-m", "schemactl", *args, "--url", server.url, "--grpc-port", str(server.ports.grpc)]
+    started = time.perf_counter()
+    done = subprocess.run(command, check=False, cwd=REPO, capture_output=True, text=True)
+    return done.returncode, time.perf_counter() - started, done.stderr
+
+
+def bench_live_writes(client, server, embedder_url: str, workdir: Path) -> list[Row]:
+    rows: list[Row] = []
+    for mode in ("reuse", "re-embed"):
+        baseline = None
+        for rate in (0, 20, 40):
+            run = apply_under_writes(client, server, embedder_url, workdir, mode, rate)
+            if run["code"] != 0:
+                raise SystemExit(f"apply under {rate} writes/s failed:\n{run['stderr'][-3000:]}")
+            row = Row(f"migration under writes, {mode}", f"{rate} writes/s through the alias "
+                      f"(achieved {run['achieved']:.0f}/s)", LIVE_OBJECTS, run["seconds"])
+            baseline = baseline or row
+            row.ratio = (f"{row.rate / baseline.rate:.2f}× of 0 writes/s; writes paused "
+                         f"{write_pause(run['stderr']):.1f} s; audit: {run['audit'].describe()}")
+            rows.append(row)
+            print(table(rows), flush=True)
+    rows += highest_write_rate(client, server, embedder_url, workdir)
+    return rows
+
+
+def highest_write_rate(client, server, embedder_url: str, workdir: Path) -> list[Row]:
+    """Double the write rate until apply refuses to cut over (or the writers cannot reach it)."""
+    rows: list[Row] = []
+    rate = 80.0
+    while rate <= 1280:
+        run = apply_under_writes(client, server, embedder_url, workdir, "reuse", rate)
+        outcome = "cut over" if run["code"] == 0 else "refused"
+        detail = (f"writes paused {write_pause(run['stderr']):.1f} s; audit: {run['audit'].describe()}"
+                  if run["code"] == 0 else run["stderr"].strip().splitlines()[-1][:200])
+        rows.append(Row("highest write rate, reuse", f"{rate:g} writes/s asked, {run['achieved']:.0f}/s achieved: "
+                        f"{outcome}", LIVE_OBJECTS, run["seconds"], ratio=detail))
+        print(table(rows), flush=True)
+        if run["code"] != 0 or run["achieved"] < rate * 0.7:
+            break
+        rate *= 2
+    return rows
+
+
 # ---- report ---------------------------------------------------------------------------------
 
 def bench_copies(client, server, embedder_url: str, small: int, large: int, workdir: Path) -> list[Row]:
@@ -301,7 +399,7 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (2k and 10k)")
-    parser.add_argument("--only", choices=("copy", "plan"), help="run one part (the table holds only it)")
+    parser.add_argument("--only", choices=("copy", "plan", "writes"), help="run one part (the table holds only it)")
     args = parser.parse_args()
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
 
@@ -317,6 +415,8 @@ def main() -> None:
             rows += bench_copies(client, server, embedder_url, small, large, workdir)
         if args.only in (None, "plan"):
             rows += bench_plan(client, server, workdir)
+        if args.only in (None, "writes"):
+            rows += bench_live_writes(client, server, embedder_url, workdir)
     finally:
         client.close()
         server.stop()
@@ -334,7 +434,8 @@ def main() -> None:
     print(text)
 
 
-PARTS = {"copy": ("copy,", "re-embed", "memory"), "plan": ("plan,",)}
+PARTS = {"copy": ("copy,", "re-embed", "memory"), "plan": ("plan,",),
+         "writes": ("migration under writes", "highest write rate")}
 
 
 def with_rows_replaced(text: str, rows: list[Row], prefixes: tuple[str, ...]) -> str:

@@ -198,10 +198,12 @@ def _follow_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: C
     for tenant, entry in sorted(checkpoint.state["tenants"].items()):
         job = jobs[tenant]
         _activate(ctx, job, entry)
+        started = time.monotonic()
         following = follow(ctx.client(), job, ctx.failures, max_pause=ctx.max_write_pause)
         rate = f", about {following.write_rate:,.0f} write(s)/s to the source" if following.write_rate else ""
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: {following.passes} delta pass(es) "
-                   f"over {checkpoint.target}; {following.left} object(s) left for the final pass{rate}")
+                   f"over {checkpoint.target} in {time.monotonic() - started:.1f} s; {following.left} object(s) "
+                   f"left for the final pass{rate}")
 
 
 def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
