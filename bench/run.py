@@ -28,10 +28,10 @@ import weaviate
 from weaviate.classes.data import DataObject
 
 from schemactl.dev import weaviate as testbed
+from schemactl.dev.workload import WORDS
 
 REPO = Path(__file__).resolve().parent.parent
 DIMS = 384
-WORDS = ["river", "mountain", "violin", "harbor", "comet", "lantern", "orchid", "glacier", "falcon", "quartz", "meadow", "cobalt", "ember", "willow", "saffron", "tundra", "beacon", "marble", "cedar", "nebula"]
 
 
 @dataclass

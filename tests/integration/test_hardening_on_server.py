@@ -87,6 +87,7 @@ def test_apply_without_alias_rights_is_refused_before_anything_is_created(rbac_s
     result = as_user(rbac_server, CAROL, "apply", str(rbac_doc), "--auto-approve")
     assert result.exit_code == 1
     assert "this apply needs permissions your roles lack: create_aliases on alias Fresh -> Fresh_v1 (create Fresh); " \
+           "update_tenants on collection Doc_v1 (fence writes to Doc_v1 while cutting over); " \
            "update_aliases on alias Doc -> Doc_v2 (recreate Doc). Nothing was changed" in result.stderr
     assert classes(rbac_server) == before  # not even the lock or the ledger
     assert as_user(rbac_server, ADMIN, "apply", str(rbac_doc), "--auto-approve").exit_code == 0  # admin may

@@ -10,7 +10,7 @@ from weaviate.classes.data import DataObject
 from weaviate.exceptions import WeaviateBaseError
 
 from schemactl.dev.workload import Workload, audit, deleted_last, seed_objects
-from test_migrate_on_server import aliases, doc_schema
+from tests.integration.test_migrate_on_server import aliases, doc_schema
 
 OBJECTS = 1500
 RATE = 40.0  # writes/s through the alias, from three threads
