@@ -29,6 +29,8 @@ PAGE = int(os.environ.get("SCHEMACTL_COPY_PAGE", "500"))  # objects per read and
 WRITERS = int(os.environ.get("SCHEMACTL_COPY_WRITERS", "4"))  # inserts in flight while the next page is read
 RETRIES = 3  # extra attempts for objects the server refused (e.g. the embedding endpoint failed)
 BACKOFF = 0.25  # seconds before the first retry; doubles each time
+RATE_LIMITED = "rate limit"  # in the server's message when a module's request budget is spent
+RATE_LIMIT_WAITS = (5.0, 10.0, 20.0, 30.0)  # past the minute after which the budget refreshes
 REPAIR_PASSES = 3  # fenced passes (each retries objects the server refused) before giving up
 FOLLOW_PASSES = 12  # delta passes while writes continue, before refusing to cut over
 SETTLED = 25  # this few differences left: fence and finish
@@ -125,9 +127,8 @@ def _write(client, job: CopyJob, page: list, *, with_self_references: bool = Fal
     target = _collection(client, job.target, job.tenant)
     pending = [_as_data_object(o, job, with_self_references) for o in page]
     failed: dict[str, str] = {}
-    for attempt in range(RETRIES + 1):
-        if attempt:
-            time.sleep(BACKOFF * 2 ** attempt)
+    attempt = 0
+    while True:
         try:
             errors = {i: e.message for i, e in target.data.insert_many(pending).errors.items()}
         except WeaviateInsertManyAllFailedError as error:
@@ -136,9 +137,19 @@ def _write(client, job: CopyJob, page: list, *, with_self_references: bool = Fal
             raise CopyFailed(f"writing to {job.target}{_of(job)} failed: {_short(error)}") from None
         failed = {str(pending[i].uuid): message for i, message in errors.items()}
         pending = [pending[i] for i in sorted(errors)]
-        if not pending:
-            break
-    return failed
+        waits = retry_waits(list(failed.values()))
+        if not pending or attempt >= len(waits):
+            return failed
+        time.sleep(waits[attempt])
+        attempt += 1
+
+
+def retry_waits(messages: list[str]) -> tuple[float, ...]:
+    """Seconds to wait before each retry. A vectorizer module out of its own request budget
+    (text2vec-huggingface counts batch requests per API key per minute) needs the minute to pass."""
+    if any(RATE_LIMITED in m.lower() for m in messages):
+        return RATE_LIMIT_WAITS
+    return tuple(BACKOFF * 2 ** (n + 1) for n in range(RETRIES))
 
 
 def _as_data_object(obj, job: CopyJob, with_self_references: bool) -> DataObject:

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from schemactl.copy import FOLLOW_PASSES, CopyJob, Following, content_digest, next_step
+from schemactl.copy import FOLLOW_PASSES, CopyJob, Following, content_digest, next_step, retry_waits
 
 JOB = CopyJob("Doc_v1", "Doc_v2", None, ("title", "rank"), ("author",), reuse=("default",))
 
@@ -63,3 +63,12 @@ def test_comparing_alone_longer_than_the_pause_is_refused_once_rates_are_measure
 def test_passes_are_bounded():
     assert next_step(following(20_000, passes=FOLLOW_PASSES), previous=40_000, max_pause=10) == "refuse"
     assert next_step(following(500, passes=FOLLOW_PASSES), previous=1000, max_pause=10) == "fence"
+
+
+def test_refused_objects_are_retried_three_times_with_a_doubling_backoff():
+    assert retry_waits(["embedding endpoint returned 500"]) == (0.5, 1.0, 2.0)
+
+
+def test_a_module_out_of_its_request_budget_is_waited_for_past_the_minute():
+    waits = retry_waits(["Every object failed: request rate limit exceeded and will not refresh in time"])
+    assert sum(waits) > 61 and waits[0] >= 5

@@ -7,6 +7,7 @@ import urllib.request
 
 import pytest
 from weaviate.classes.query import MetadataQuery
+from weaviate.exceptions import WeaviateBaseError
 
 ANIMALS = ["zebra", "otter", "falcon", "lynx", "heron", "bison", "gecko", "walrus"]
 COLORS = ["crimson", "teal", "amber", "violet", "olive"]
@@ -99,3 +100,58 @@ def test_server_fills_module_defaults(weaviate_server, client, embedder):
     config = live["moduleConfig"]["text2vec-huggingface"]
     assert config["model"] == "sentence-transformers/msmarco-bert-base-dot-v5"
     assert (config["useCache"], config["useGPU"], config["waitForModel"]) == (True, False, False)
+
+
+def test_batch_vectorization_runs_out_of_the_modules_request_budget(weaviate_server, embedder):
+    """Pinned: v1.39's text2vec-huggingface keeps its own request budget per API key (100 a minute;
+    no key: one budget shared by everyone). With small batches arriving concurrently, a large batch
+    finds it spent and fails whole ("will not refresh in time"), or waits for the minute to end -
+    the 22-34 s stalls of writes seen during migrations. Objects written one at a time (REST) do not
+    use the budget. A key of its own keeps this test out of the shared budget."""
+    import threading
+    import time
+    import uuid
+
+    import weaviate
+
+    headers = {"X-HuggingFace-Api-Key": f"pin-{uuid.uuid4()}"}
+
+    def connect():
+        return weaviate.connect_to_local(host="127.0.0.1", port=weaviate_server.ports.http,
+                                         grpc_port=weaviate_server.ports.grpc, headers=headers)
+
+    client = connect()
+    client.collections.create_from_dict(article_class("Limited", embedder.url("words-64")))
+
+    def small_batches(k: int) -> None:
+        own = connect()
+        for i in range(70):
+            started = time.monotonic()
+            try:
+                own.collections.use("Limited").data.insert_many([{"title": title(i), "rank": k * 100 + i}])
+            except WeaviateBaseError as error:  # small batches run out of it too
+                messages.append(str(error))
+            waits.append(time.monotonic() - started)
+        own.close()
+
+    messages: list[str] = []
+    waits: list[float] = []
+    writers = [threading.Thread(target=small_batches, args=(k,)) for k in range(3)]
+    try:
+        for writer in writers:
+            writer.start()
+        limited = client.collections.use("Limited")
+        for i in range(25):
+            try:
+                limited.data.insert_many([{"title": title(j), "rank": -j} for j in range(500)])
+            except WeaviateBaseError as error:
+                messages.append(str(error))
+                break
+        for writer in writers:
+            writer.join()
+        assert messages and all("request rate limit exceeded and will not refresh in time" in m for m in messages)
+        assert max(waits) > 10, max(waits)  # a batch of one object held until the minute ended (up to 50 s)
+        limited.data.insert({"title": "one at a time", "rank": -1})  # not counted: accepted
+    finally:
+        client.collections.delete("Limited")
+        client.close()
