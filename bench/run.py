@@ -312,7 +312,7 @@ def apply_under_writes(client, server, embedder_url: str, workdir: Path, mode: s
     def connect():
         return weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc)
 
-    workload = Workload(connect, "Doc", objects, rate=rate, seed=seed, threads=max(3, int(rate // 40))).start()
+    workload = Workload(connect, "Doc", objects, rate=rate, seed=seed, threads=max(3, int(rate // 20))).start()
     try:
         time.sleep(2)
         started = time.monotonic()
@@ -355,23 +355,22 @@ def bench_live_writes(client, server, embedder_url: str, workdir: Path) -> list[
 
 
 def highest_write_rate(client, server, embedder_url: str, workdir: Path) -> list[Row]:
-    """Double the write rate until apply refuses to cut over (or the writers cannot reach it)."""
+    """Double the write rate until apply refuses to cut over, or the writers stop getting faster
+    (on this machine they share two cores with Weaviate and the apply)."""
     rows: list[Row] = []
-    rate = 80.0
-    while rate <= 1280:
+    rate, best = 80.0, 0.0
+    while rate <= 2560:
         run = apply_under_writes(client, server, embedder_url, workdir, "reuse", rate)
         outcome = "cut over" if run["code"] == 0 else "refused"
         detail = (f"writes paused {write_pause(run['stderr']):.1f} s; audit: {run['audit'].describe()}"
-                  if run["code"] == 0 else run["stderr"].strip().splitlines()[-1][:200])
-        rows.append(Row("highest write rate, reuse", f"{rate:g} writes/s asked, {run['achieved']:.0f}/s achieved: "
-                        f"{outcome}", LIVE_OBJECTS, run["seconds"], ratio=detail))
+                  if run["code"] == 0 else run["stderr"].strip().splitlines()[-1][:300])
+        rows.append(Row("highest write rate, reuse", f"{rate:g} writes/s asked, {run['achieved']:.0f}/s achieved "
+                        "during the apply: " + outcome, LIVE_OBJECTS, run["seconds"], ratio=detail))
         print(table(rows), flush=True)
-        if run["code"] != 0 or run["achieved"] < rate * 0.7:
+        if run["code"] != 0 or run["achieved"] < best * 1.2:
             break
-        rate *= 2
+        best, rate = run["achieved"], rate * 2
     return rows
-
-
 # ---- report ---------------------------------------------------------------------------------
 
 def bench_copies(client, server, embedder_url: str, small: int, large: int, workdir: Path) -> list[Row]:

@@ -274,12 +274,13 @@ class Differences:
         return ", ".join(p for p in parts if not p.startswith("0 "))
 
 
-def compare(client, job: CopyJob) -> Differences:
-    """Merge-join both collections' content streams: constant memory, one pass each."""
+def compare(client, job: CopyJob, ids: list[str] | None = None) -> Differences:
+    """Merge-join both collections' content streams (only `ids`, if given): constant memory, one
+    pass each."""
     diff = Differences()
     present = job.reembed if job.named_vectors else ((DEFAULT,) if job.reembed else ())
-    source = _ContentStream(client, job, job.source, present=())
-    target = _ContentStream(client, job, job.target, present=present)
+    source = _ContentStream(client, job, job.source, present=(), ids=ids)
+    target = _ContentStream(client, job, job.target, present=present, ids=ids)
     s, t = next(source, None), next(target, None)
     while s is not None or t is not None:
         if s is not None and (t is None or s[0] < t[0]):
@@ -302,10 +303,11 @@ def compare(client, job: CopyJob) -> Differences:
 class _ContentStream:
     """(uuid, content digest, has every `present` vector), in uuid order; counts as it goes."""
 
-    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...]):
+    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], ids: list[str] | None = None):
         self.count = 0
         self._job, self._name, self._present = job, name, present
-        self._objects = self._read(_collection(client, name, job.tenant))
+        collection = _collection(client, name, job.tenant)
+        self._objects = self._read(collection) if ids is None else self._read_ids(collection, sorted(set(ids)))
 
     def __iter__(self):
         return self
@@ -314,25 +316,35 @@ class _ContentStream:
         return next(self._objects)
 
     def _read(self, collection):
-        job = self._job
-        wanted = tuple(dict.fromkeys(job.reuse + self._present))
-        refs = [QueryReference(link_on=n, return_properties=[]) for n in job.references + job.self_references]
         after = None
         while True:
-            try:
-                page = collection.query.fetch_objects(
-                    after=after, limit=VERIFY_PAGE, include_vector=_vector_selector(job, wanted),
-                    return_properties=list(job.properties) if job.properties else False,
-                    return_references=refs or None).objects
-            except WeaviateBaseError as error:
-                raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
-            for obj in page:
-                self.count += 1
-                stored = obj.vector or {}
-                yield str(obj.uuid), content_digest(obj, job), all(stored.get(v) for v in self._present)
+            page = self._fetch(collection, after=after, limit=VERIFY_PAGE)
+            yield from self._entries(page)
             if len(page) < VERIFY_PAGE:
                 return
             after = str(page[-1].uuid)
+
+    def _read_ids(self, collection, ids: list[str]):
+        for chunk in _chunks(ids, VERIFY_PAGE):
+            page = self._fetch(collection, filters=Filter.by_id().contains_any(chunk), limit=len(chunk))
+            yield from self._entries(sorted(page, key=lambda o: str(o.uuid)))
+
+    def _fetch(self, collection, **where) -> list:
+        job = self._job
+        wanted = tuple(dict.fromkeys(job.reuse + self._present))
+        refs = [QueryReference(link_on=n, return_properties=[]) for n in job.references + job.self_references]
+        try:
+            return collection.query.fetch_objects(
+                include_vector=_vector_selector(job, wanted), return_properties=list(job.properties) or False,
+                return_references=refs or None, **where).objects
+        except WeaviateBaseError as error:
+            raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
+
+    def _entries(self, page: list):
+        for obj in page:
+            self.count += 1
+            stored = obj.vector or {}
+            yield str(obj.uuid), content_digest(obj, self._job), all(stored.get(v) for v in self._present)
 
 
 def content_digest(obj, job: CopyJob) -> bytes:
@@ -455,15 +467,17 @@ def _outpaced(job: CopyJob, state: Following, max_pause: float) -> str:
 
 def settle(client, job: CopyJob, failures: dict[str, str]) -> Differences:
     """The final passes, with the source fenced (no write can reach it): the target becomes
-    exactly the source. NotVerified when objects cannot be copied (e.g. their embedding fails)."""
+    exactly the source. Only we write the target until the alias moves, so after one full
+    comparison only the objects repaired need checking again. NotVerified when objects cannot
+    be copied (e.g. their embedding fails)."""
+    full = diff = compare(client, job)
     for _ in range(REPAIR_PASSES):
-        diff = compare(client, job)
         if diff.clean:
-            return diff
+            return Differences(source_count=full.source_count, target_count=full.source_count)
         failures.update(repair(client, job, diff).failed)
-    diff = compare(client, job)
+        diff = compare(client, job, diff.missing + diff.stale + diff.without_vector + diff.extra)
     if diff.clean:
-        return diff
+        return Differences(source_count=full.source_count, target_count=full.source_count)
     where = f"{job.source}{_of(job)}"
     unresolved = set(diff.missing) | set(diff.without_vector) | set(diff.stale)
     refused = {u: m for u, m in failures.items() if u in unresolved}
