@@ -327,6 +327,12 @@ def apply_under_writes(client, server, embedder_url: str, workdir: Path, mode: s
             "audit": report, "refused": workload.refused}
 
 
+def delta_passes(stderr: str) -> str:
+    """"3 delta passes, 41 left": how far the passes got before the fence, as apply reports it."""
+    passes, left = re.findall(r"(\d+) delta pass\(es\) over \S+ in [\d.]+ s; (\d+) object\(s\) left", stderr)[-1]
+    return f"{passes} delta passes, {left} left"
+
+
 def run_schemactl_status(args: list[str], server) -> tuple[int, float, str]:
     """(exit code, wall seconds, stderr) of one `python -m schemactl ...` process."""
     command = [sys.executable, "-m", "schemactl", *args, "--url", server.url, "--grpc-port", str(server.ports.grpc)]
@@ -346,8 +352,8 @@ def bench_live_writes(client, server, embedder_url: str, workdir: Path) -> list[
             row = Row(f"migration under writes, {mode}", f"{rate} writes/s through the alias "
                       f"(achieved {run['achieved']:.0f}/s)", LIVE_OBJECTS, run["seconds"])
             baseline = baseline or row
-            row.ratio = (f"{row.rate / baseline.rate:.2f}× of 0 writes/s; writes paused "
-                         f"{write_pause(run['stderr']):.1f} s; audit: {run['audit'].describe()}")
+            row.ratio = (f"{row.rate / baseline.rate:.2f}× of 0 writes/s; {delta_passes(run['stderr'])}; writes "
+                         f"paused {write_pause(run['stderr']):.1f} s; audit: {run['audit'].describe()}")
             rows.append(row)
             print(table(rows), flush=True)
     rows += highest_write_rate(client, server, embedder_url, workdir)
@@ -362,7 +368,8 @@ def highest_write_rate(client, server, embedder_url: str, workdir: Path) -> list
     while rate <= 2560:
         run = apply_under_writes(client, server, embedder_url, workdir, "reuse", rate)
         outcome = "cut over" if run["code"] == 0 else "refused"
-        detail = (f"writes paused {write_pause(run['stderr']):.1f} s; audit: {run['audit'].describe()}"
+        detail = (f"{delta_passes(run['stderr'])}; writes paused {write_pause(run['stderr']):.1f} s; "
+                  f"audit: {run['audit'].describe()}"
                   if run["code"] == 0 else run["stderr"].strip().splitlines()[-1][:300])
         rows.append(Row("highest write rate, reuse", f"{rate:g} writes/s asked, {run['achieved']:.0f}/s achieved "
                         "during the apply: " + outcome, LIVE_OBJECTS, run["seconds"], ratio=detail))

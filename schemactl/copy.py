@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from .connection import quiet_client_warnings
 
@@ -36,6 +37,7 @@ FOLLOW_PASSES = 12  # delta passes while writes continue, before refusing to cut
 SETTLED = 25  # this few differences left: fence and finish
 SHRINKING = 0.8  # a pass that leaves more than this share of the last one's differences is not shrinking
 VERIFY_PAGE = 1000
+HELD = 20_000  # source objects a comparison keeps to copy again; more wait for the next pass
 DEFAULT = "default"  # the single, unnamed vector of a collection without named vectors
 
 
@@ -259,6 +261,18 @@ class Differences:
     stale: list[str] = field(default_factory=list)  # content differs (changed in the source since copied)
     extra: list[str] = field(default_factory=list)  # in the target only (deleted from the source)
     without_vector: list[str] = field(default_factory=list)  # a re-embedded vector is absent
+    # the source objects to copy again, as compared (up to HELD of them), and their digests
+    held: dict[str, Any] = field(default_factory=dict)
+    digests: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Every object to copy again is held (else the next pass must compare everything)."""
+        return len(self.held) == len(self.missing) + len(self.stale) + len(self.without_vector)
+
+    def hold(self, uuid: str, obj, digest: bytes) -> None:
+        if len(self.held) < HELD:
+            self.held[uuid], self.digests[uuid] = obj, digest
 
     @property
     def clean(self) -> bool:
@@ -274,17 +288,20 @@ class Differences:
         return ", ".join(p for p in parts if not p.startswith("0 "))
 
 
-def compare(client, job: CopyJob, ids: list[str] | None = None) -> Differences:
-    """Merge-join both collections' content streams (only `ids`, if given): constant memory, one
-    pass each."""
+def compare(client, job: CopyJob) -> Differences:
+    """Merge-join both collections' content streams, read with cursors (constant memory, one pass
+    each). The source objects that must be copied again are kept as read, so the repair writes
+    exactly what was compared, and never looks an object up by id in the source: Weaviate can
+    leave an object out of its id index (a replace refused by a read-only shard does), and a
+    lookup would then take it for deleted."""
     diff = Differences()
-    present = job.reembed if job.named_vectors else ((DEFAULT,) if job.reembed else ())
-    source = _ContentStream(client, job, job.source, present=(), ids=ids)
-    target = _ContentStream(client, job, job.target, present=present, ids=ids)
+    source = _ContentStream(client, job, job.source, present=())
+    target = _ContentStream(client, job, job.target, present=_checked_vectors(job))
     s, t = next(source, None), next(target, None)
     while s is not None or t is not None:
         if s is not None and (t is None or s[0] < t[0]):
             diff.missing.append(s[0])
+            diff.hold(s[0], s[3], s[1])
             s = next(source, None)
         elif t is not None and (s is None or t[0] < s[0]):
             diff.extra.append(t[0])
@@ -293,21 +310,52 @@ def compare(client, job: CopyJob, ids: list[str] | None = None) -> Differences:
             assert s is not None and t is not None  # the same uuid on both sides
             if s[1] != t[1]:
                 diff.stale.append(s[0])
+                diff.hold(s[0], s[3], s[1])
             elif not t[2]:
                 diff.without_vector.append(s[0])
+                diff.hold(s[0], s[3], s[1])
             s, t = next(source, None), next(target, None)
     diff.source_count, diff.target_count = source.count, target.count
     return diff
 
 
-class _ContentStream:
-    """(uuid, content digest, has every `present` vector), in uuid order; counts as it goes."""
+def recheck(client, job: CopyJob, diff: Differences) -> Differences:
+    """After a repair of a complete `diff` with the source fenced: read back only what was
+    written or deleted in the target (nothing else writes it) and compare with the digests."""
+    again = Differences(source_count=diff.source_count, target_count=diff.target_count)
+    target = _collection(client, job.target, job.tenant)
+    stream = _ContentStream(client, job, job.target, present=_checked_vectors(job), read=False)
+    found = {}
+    for chunk in _chunks(sorted(set(diff.held) | set(diff.extra)), VERIFY_PAGE):
+        page = stream.fetch(target, filters=Filter.by_id().contains_any(chunk), limit=len(chunk))
+        found.update({u: (d, v) for u, d, v, _ in stream.entries(page)})
+    for uuid, obj in diff.held.items():
+        if uuid not in found:
+            again.missing.append(uuid)
+        elif found[uuid][0] != diff.digests[uuid]:
+            again.stale.append(uuid)
+        elif not found[uuid][1]:
+            again.without_vector.append(uuid)
+        else:
+            continue
+        again.hold(uuid, obj, diff.digests[uuid])
+    again.extra = [u for u in diff.extra if u in found]
+    return again
 
-    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], ids: list[str] | None = None):
+
+def _checked_vectors(job: CopyJob) -> tuple[str, ...]:
+    """Re-embedded vectors, whose presence in the target is checked."""
+    return job.reembed if job.named_vectors else ((DEFAULT,) if job.reembed else ())
+
+
+class _ContentStream:
+    """(uuid, content digest, has every `present` vector, object), in uuid order, read with a
+    cursor; counts as it goes."""
+
+    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], read: bool = True):
         self.count = 0
         self._job, self._name, self._present = job, name, present
-        collection = _collection(client, name, job.tenant)
-        self._objects = self._read(collection) if ids is None else self._read_ids(collection, sorted(set(ids)))
+        self._objects = self._read(_collection(client, name, job.tenant)) if read else iter(())
 
     def __iter__(self):
         return self
@@ -318,18 +366,13 @@ class _ContentStream:
     def _read(self, collection):
         after = None
         while True:
-            page = self._fetch(collection, after=after, limit=VERIFY_PAGE)
-            yield from self._entries(page)
+            page = self.fetch(collection, after=after, limit=VERIFY_PAGE)
+            yield from self.entries(page)
             if len(page) < VERIFY_PAGE:
                 return
             after = str(page[-1].uuid)
 
-    def _read_ids(self, collection, ids: list[str]):
-        for chunk in _chunks(ids, VERIFY_PAGE):
-            page = self._fetch(collection, filters=Filter.by_id().contains_any(chunk), limit=len(chunk))
-            yield from self._entries(sorted(page, key=lambda o: str(o.uuid)))
-
-    def _fetch(self, collection, **where) -> list:
+    def fetch(self, collection, **where) -> list:
         job = self._job
         wanted = tuple(dict.fromkeys(job.reuse + self._present))
         refs = [QueryReference(link_on=n, return_properties=[]) for n in job.references + job.self_references]
@@ -340,11 +383,11 @@ class _ContentStream:
         except WeaviateBaseError as error:
             raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
 
-    def _entries(self, page: list):
+    def entries(self, page: list):
         for obj in page:
             self.count += 1
             stored = obj.vector or {}
-            yield str(obj.uuid), content_digest(obj, self._job), all(stored.get(v) for v in self._present)
+            yield str(obj.uuid), content_digest(obj, self._job), all(stored.get(v) for v in self._present), obj
 
 
 def content_digest(obj, job: CopyJob) -> bytes:
@@ -371,27 +414,17 @@ def _canonical(value):
 
 
 def repair(client, job: CopyJob, diff: Differences) -> Outcome:
-    """Copy what is missing or differs again; remove what the source no longer has."""
+    """Write the held source objects again; delete what the source no longer has."""
     outcome = Outcome()
-    again = diff.missing + diff.stale + diff.without_vector
-    source = _collection(client, job.source, job.tenant)
-    refs = [QueryReference(link_on=name, return_properties=[]) for name in job.references + job.self_references]
-    for chunk in _chunks(again, PAGE):
-        page = source.query.fetch_objects(
-            filters=Filter.by_id().contains_any(chunk), limit=len(chunk), include_vector=_vector_selector(job, job.reuse),
-            return_properties=list(job.properties) if job.properties else False,
-            return_references=refs or None).objects
-        if page:
-            failed = _write(client, job, page, with_self_references=True)
-            outcome.failed.update(failed)
-            outcome.copied += len(page) - len(failed)
-            if job.multi_references:  # rewritten objects lost them: link them again
-                relink(client, job, [str(o.uuid) for o in page if str(o.uuid) not in failed])
-        gone = set(chunk) - {str(o.uuid) for o in page}
-        diff.extra.extend(gone)  # deleted from the source since compared: delete the copy too
+    for chunk in _chunks(list(diff.held.values()), PAGE):
+        failed = _write(client, job, chunk, with_self_references=True)
+        outcome.failed.update(failed)
+        outcome.copied += len(chunk) - len(failed)
+        if job.multi_references:  # rewritten objects lost them: link them again
+            relink(client, job, [str(o.uuid) for o in chunk if str(o.uuid) not in failed])
     target = _collection(client, job.target, job.tenant)
-    for chunk in _chunks(diff.extra, PAGE):
-        target.data.delete_many(where=Filter.by_id().contains_any(chunk))
+    for ids in _chunks(diff.extra, PAGE):
+        target.data.delete_many(where=Filter.by_id().contains_any(ids))
     return outcome
 
 
@@ -467,15 +500,15 @@ def _outpaced(job: CopyJob, state: Following, max_pause: float) -> str:
 
 def settle(client, job: CopyJob, failures: dict[str, str]) -> Differences:
     """The final passes, with the source fenced (no write can reach it): the target becomes
-    exactly the source. Only we write the target until the alias moves, so after one full
-    comparison only the objects repaired need checking again. NotVerified when objects cannot
+    exactly the source. Only schemactl writes the target until the alias moves, so after one
+    full comparison only what was repaired needs reading back. NotVerified when objects cannot
     be copied (e.g. their embedding fails)."""
     full = diff = compare(client, job)
     for _ in range(REPAIR_PASSES):
         if diff.clean:
             return Differences(source_count=full.source_count, target_count=full.source_count)
         failures.update(repair(client, job, diff).failed)
-        diff = compare(client, job, diff.missing + diff.stale + diff.without_vector + diff.extra)
+        diff = recheck(client, job, diff) if diff.complete else compare(client, job)
     if diff.clean:
         return Differences(source_count=full.source_count, target_count=full.source_count)
     where = f"{job.source}{_of(job)}"
