@@ -328,9 +328,10 @@ def apply_under_writes(client, server, embedder_url: str, workdir: Path, mode: s
 
 
 def delta_passes(stderr: str) -> str:
-    """"3 delta passes, 41 left": how far the passes got before the fence, as apply reports it."""
-    passes, left = re.findall(r"(\d+) delta pass\(es\) over \S+ in [\d.]+ s; (\d+) object\(s\) left", stderr)[-1]
-    return f"{passes} delta passes, {left} left"
+    """How the delta passes shrank before the fence, as apply reports it."""
+    passes, differing = re.findall(r"(\d+) delta pass\(es\) over \S+ in [\d.]+ s \(objects differing: ([^)]*)\)",
+                                   stderr)[-1]
+    return f"{passes} delta passes (differing: {differing})"
 
 
 def run_schemactl_status(args: list[str], server) -> tuple[int, float, str]:

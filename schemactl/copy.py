@@ -440,6 +440,7 @@ class Following:
     repaired: int = 0
     repair_seconds: float = 0.0
     write_rate: float = 0.0  # objects changed in the source per second, as the last pass saw
+    differing: list[int] = field(default_factory=list)  # objects that differed, pass by pass
 
     @property
     def copy_rate(self) -> float:
@@ -462,6 +463,7 @@ def follow(client, job: CopyJob, failures: dict[str, str], *, max_pause: float) 
         started = time.monotonic()
         diff = compare(client, job)
         state.compare_seconds, state.left, state.passes = time.monotonic() - started, diff.count, state.passes + 1
+        state.differing.append(diff.count)
         if previous is not None:
             state.write_rate = diff.count / max(started - window, 1e-3)
         window = started

@@ -201,9 +201,10 @@ def _follow_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: C
         started = time.monotonic()
         following = follow(ctx.client(), job, ctx.failures, max_pause=ctx.max_write_pause)
         rate = f", about {following.write_rate:,.0f} write(s)/s to the source" if following.write_rate else ""
+        differing = " -> ".join(f"{n:,}" for n in following.differing)
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: {following.passes} delta pass(es) "
-                   f"over {checkpoint.target} in {time.monotonic() - started:.1f} s; {following.left} object(s) "
-                   f"left for the final pass{rate}")
+                   f"over {checkpoint.target} in {time.monotonic() - started:.1f} s (objects differing: {differing}); "
+                   f"{following.left} object(s) left for the final pass{rate}")
 
 
 def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
