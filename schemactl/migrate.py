@@ -47,7 +47,8 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     Any failure before the alias moved lifts the fence again: the application writes on."""
     state = checkpoint.state
     if state["phase"] != "fenced":
-        state["phase"], state["fenced"] = "fenced", []
+        state["phase"] = "fenced"
+        state.setdefault("fenced", [])  # a resumed cutover keeps the shards it had fenced
         save_checkpoint(ctx.reader, checkpoint)
     started = time.monotonic()
     try:
@@ -105,8 +106,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             done = sum(t["copied"] for t in found.state["tenants"].values())
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found
-        if found.state.get("phase") == "fenced":  # killed while fenced: the application writes on
-            unfence(ctx.reader, found.source, found.state.get("fenced") or [])
+        if found.state.get("fenced"):  # killed while fenced, before the alias moved: let writes in again
+            unfence(ctx.reader, found.source, found.state["fenced"])
         if found.target not in ctx.aliases.values():  # a partial copy nobody ever read from
             ctx.reader.send("DELETE", f"/v1/schema/{found.target}", None, f"discard partial copy {found.target}")
             ctx.classes.discard(found.target)

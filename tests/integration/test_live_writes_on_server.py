@@ -167,3 +167,30 @@ def test_an_apply_killed_while_fenced_is_finished_by_the_next_one(client, cli_ru
     assert result.exit_code == 0, result.output
     assert "resuming the copy into Doc_v2" in result.stderr
     assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == OBJECTS
+
+
+def test_files_changed_after_an_apply_killed_while_fenced_lift_the_fence_and_start_over(
+        client, cli_run, embedder, tmp_path, monkeypatch):
+    from schemactl import migrate
+    from schemactl.errors import SchemactlError
+
+    _seeded_doc(client, cli_run, embedder, tmp_path, seed=9)
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    with monkeypatch.context() as patch:  # what SIGKILL leaves: no handler runs
+        patch.setattr(migrate, "_cut_over", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+        patch.setattr(migrate, "_lift_fence", lambda ctx, checkpoint: None)
+        assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code != 0
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="l2-squared"))
+
+    def stop(*args):
+        raise SchemactlError("stopped before copying")
+
+    with monkeypatch.context() as patch:  # the new start lifts the fence first
+        patch.setattr(migrate, "_copy_every_tenant", stop)
+        result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 1 and "discarded the partial copy Doc_v2: the files changed since" in result.stderr
+    assert not client.collections.use("Doc").data.insert_many([DataObject(properties={"title": "v1"})]).errors
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == OBJECTS + 1
+    assert client.collections.use("Doc").config.get().vector_index_config.distance_metric.value == "l2-squared"
