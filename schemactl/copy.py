@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 import os
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -364,10 +367,14 @@ class _ContentStream:
         return next(self._objects)
 
     def _read(self, collection):
+        for page in _read_ahead(self._pages(collection)):
+            yield from self.entries(page)
+
+    def _pages(self, collection):
         after = None
         while True:
             page = self.fetch(collection, after=after, limit=VERIFY_PAGE)
-            yield from self.entries(page)
+            yield page
             if len(page) < VERIFY_PAGE:
                 return
             after = str(page[-1].uuid)
@@ -390,16 +397,68 @@ class _ContentStream:
             yield str(obj.uuid), content_digest(obj, self._job), all(stored.get(v) for v in self._present), obj
 
 
+_END = object()
+
+
+def _read_ahead(pages: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """`pages`, fetched by a thread of its own up to `depth` pages ahead: both sides of a
+    comparison are read at once, and the digests are computed while the next page travels."""
+    ready: queue.Queue = queue.Queue(depth)
+    stopped = threading.Event()
+
+    def offer(item) -> bool:
+        while not stopped.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False  # the reader is gone
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not offer(page):
+                    return
+            offer(_END)
+        except BaseException as error:  # noqa: BLE001 - handed to the reader, raised there
+            offer(error)
+
+    threading.Thread(target=produce, daemon=True, name="schemactl-read-ahead").start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stopped.set()
+
+
 def content_digest(obj, job: CopyJob) -> bytes:
     """What must be equal on both sides: copied properties, references, reused vectors."""
     linked = obj.references or {}
     references = {n: sorted(str(o.uuid) for o in linked[n].objects)
                   for n in job.references + job.self_references if n in linked and linked[n].objects}
-    stored = obj.vector or {}
-    vectors = {n: stored.get(n) for n in job.reuse}
     properties = {k: _canonical(v) for k, v in (obj.properties or {}).items() if v is not None}
-    text = json.dumps([properties, references, vectors], sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(json.dumps([properties, references], sort_keys=True, default=str, separators=(",", ":")).encode())
+    stored = obj.vector or {}
+    for name in job.reuse:
+        digest.update(name.encode() + b"\0" + _vector_bytes(stored.get(name)))
+    return digest.digest()
+
+
+def _vector_bytes(vector) -> bytes:
+    """A stored vector's float32 bytes (Weaviate stores float32: nothing is rounded away); a
+    multi-vector's rows one after the other, each with its length."""
+    if not vector:
+        return b"-"
+    if isinstance(vector[0], list):
+        return b"".join(len(row).to_bytes(4, "little") + array("f", row).tobytes() for row in vector)
+    return array("f", vector).tobytes()
 
 
 def _canonical(value):

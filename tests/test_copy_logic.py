@@ -72,3 +72,40 @@ def test_refused_objects_are_retried_three_times_with_a_doubling_backoff():
 def test_a_module_out_of_its_request_budget_is_waited_for_past_the_minute():
     waits = retry_waits(["Every object failed: request rate limit exceeded and will not refresh in time"])
     assert sum(waits) > 61 and waits[0] >= 5
+
+
+def test_pages_read_ahead_arrive_in_order_and_a_failure_reaches_the_reader():
+    from schemactl.copy import _read_ahead
+
+    assert list(_read_ahead(iter([[1], [2], [3]]))) == [[1], [2], [3]]
+
+    def failing():
+        yield [1]
+        raise RuntimeError("server gone")
+
+    reader = _read_ahead(failing())
+    assert next(reader) == [1]
+    with pytest.raises(RuntimeError, match="server gone"):
+        next(reader)
+
+
+def test_a_reader_that_stops_early_releases_the_read_ahead_thread():
+    import threading
+    import time
+
+    from schemactl.copy import _read_ahead
+
+    reader = _read_ahead(iter([[n] for n in range(100)]), depth=1)
+    assert next(reader) == [0]
+    reader.close()
+    deadline = time.monotonic() + 2
+    while any(t.name == "schemactl-read-ahead" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(t.name == "schemactl-read-ahead" for t in threading.enumerate())
+
+
+def test_a_multi_vector_is_part_of_the_content():
+    multi = CopyJob("Doc_v1", "Doc_v2", None, ("title", "rank"), (), reuse=("colbert",), named_vectors=True)
+    one = SimpleNamespace(properties={"title": "a"}, references=None, vector={"colbert": [[0.5, 0.25], [1.0, 0.0]]})
+    other = SimpleNamespace(properties={"title": "a"}, references=None, vector={"colbert": [[0.5, 0.25, 1.0, 0.0]]})
+    assert content_digest(one, multi) != content_digest(other, multi)
