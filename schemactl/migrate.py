@@ -52,6 +52,8 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
         save_checkpoint(ctx.reader, checkpoint)
     started = time.monotonic()
     try:
+        for tenant, entry in sorted(state["tenants"].items()):
+            _activate(ctx, jobs[tenant], entry)  # a resumed cutover may find them put back to sleep
         state["fenced"] = sorted(set(state["fenced"]) | set(fence(ctx.reader, change.physical)))
         save_checkpoint(ctx.reader, checkpoint)
         verified = {tenant: settle(ctx.client(), jobs[tenant], ctx.failures) for tenant in sorted(state["tenants"])}
@@ -73,9 +75,13 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
 
 def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:
     state = checkpoint.state
-    unfence(ctx.reader, checkpoint.source, state.get("fenced") or [])
-    state["phase"], state["fenced"] = "verify", []
-    save_checkpoint(ctx.reader, checkpoint)
+    try:
+        unfence(ctx.reader, checkpoint.source, state.get("fenced") or [])
+        state["phase"], state["fenced"] = "verify", []
+        save_checkpoint(ctx.reader, checkpoint)
+    except SchemactlError as error:  # the first failure is the one to report
+        ctx.notice(f"could not make {checkpoint.source} writable again ({error}): run apply again to finish "
+                   "or lift it")
 
 
 def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
