@@ -11,7 +11,16 @@ from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteColle
 from .connection import Target
 from .diff import diff, unmanaged
 from .errors import SchemactlError
-from .live import RETAINED, LiveState, RestReader, active_tenants, count_objects, estimate, read_live
+from .live import (
+    RETAINED,
+    LiveState,
+    RestReader,
+    active_tenants,
+    count_objects,
+    estimate,
+    read_live,
+    unrepresentable,
+)
 from .loader import find_files
 from .permissions import Need, own_permissions
 from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
@@ -60,6 +69,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
     try:
         live = read_cluster(reader)
         collections = desired.result.collections
+        hidden = unrepresentable(live)
+        _refuse_files_naming(hidden, collections)
         changes = diff(live.collections, collections, physical=live.physical, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         estimates = {c.collection: estimate(reader, c.physical, by_physical[c.physical], c.reembeds)
@@ -70,12 +81,25 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
     retained = tuple(v for versions in live.retained.values() for v in versions)
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
-                     references=references_of(collections), unmanaged=not_managed, retained=retained)
+                     references=references_of(collections), unmanaged=not_managed, retained=retained,
+                     unmanageable=hidden)
     return plan, live
 
 
-def pull(target: Target, names: list[str]) -> dict[str, str]:
-    """YAML text per live collection (logical name), server defaults left out."""
+def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
+    """A file for a collection the cluster holds but schemactl cannot represent would plan a
+    create that fails halfway: refuse it before anything is planned."""
+    taken = {name.lower(): name for name in hidden}
+    named = sorted(n for n in collections if n.lower() in taken)
+    if named:
+        reasons = "; ".join(f"{taken[n.lower()]} ({hidden[taken[n.lower()]]})" for n in named)
+        raise SchemactlError(f"the cluster already holds {reasons}, which schemactl cannot represent yet: "
+                             "a file for it cannot be planned; nothing was planned")
+
+
+def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """YAML text per live collection (logical name), server defaults left out; and the
+    collections left out because schemactl cannot represent them (name -> why)."""
     import yaml
 
     from .normalize import minimal
@@ -85,6 +109,11 @@ def pull(target: Target, names: list[str]) -> dict[str, str]:
         live = read_cluster(reader)
     finally:
         reader.close()
+    hidden = unrepresentable(live)
+    refused = [n for n in names if n in hidden]
+    if refused:
+        raise SchemactlError("; ".join(f"cannot pull {n}: schemactl cannot represent it yet ({hidden[n]})"
+                                       for n in refused))
     missing = [n for n in names if n not in live.collections]
     if missing:
         known = ", ".join(sorted(live.collections)) or "none"
@@ -93,7 +122,7 @@ def pull(target: Target, names: list[str]) -> dict[str, str]:
     for name in names or sorted(live.collections):
         data = minimal(live.collections[name]).model_dump(mode="json", exclude_none=True)
         out[name] = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    return out
+    return out, ({} if names else hidden)
 
 
 class StalePlan(SchemactlError):

@@ -178,7 +178,8 @@ def plan_or_report(paths, target, *, prune: bool = False):
 @click.option("--prune", is_flag=True, help="Also plan deleting collections no file declares (destructive).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the saved-plan format).")
 @click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when in sync, 2 when changes are pending, 1 on error (CI drift check).")
+              help="Exit 0 when in sync, 2 when changes are pending or the cluster holds collections "
+                   "schemactl cannot represent, 1 on error (CI drift check).")
 @click.option("--out", type=click.Path(), default=None,
               help="Save the plan: a file, or a directory (e.g. migrations/) for NNNN_<slug>.json.")
 def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None) -> None:
@@ -199,7 +200,7 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
         saved = save_plan(computed, out)
         say(f"Saved plan to {saved}", err=True)
     if detailed_exitcode:
-        sys.exit(EXIT_CHANGES if computed.has_changes else EXIT_OK)
+        sys.exit(EXIT_CHANGES if computed.has_changes or computed.unmanageable else EXIT_OK)
 
 
 @cli.command("apply")
@@ -407,7 +408,8 @@ def pull(names, target, out_dir: Path, force: bool) -> None:
     """
     from . import api
 
-    files = {out_dir / f"{name.lower()}.yaml": text for name, text in api.pull(target, list(names)).items()}
+    pulled, left_out = api.pull(target, list(names))
+    files = {out_dir / f"{name.lower()}.yaml": text for name, text in pulled.items()}
     existing = [path for path in files if path.exists()]
     if existing and not force:
         raise SchemactlError(f"{', '.join(map(str, existing))} already exist; pass --force to overwrite")
@@ -415,6 +417,8 @@ def pull(names, target, out_dir: Path, force: bool) -> None:
     for path, text in files.items():
         path.write_text(text)
         say(f"wrote {path}")
+    for name, why in left_out.items():
+        say(f"not pulled: {name}: schemactl cannot represent it yet ({why})", err=True)
 
 
 def main() -> None:

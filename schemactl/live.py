@@ -138,7 +138,7 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
         try:
             collections[logical] = from_rest(body, logical_name=logical, logical_names=by_target)
         except ValidationError as error:
-            unreadable[name] = str(error.errors()[0]["msg"])
+            unreadable[name] = _why_unrepresentable(error)
             continue
         physical[logical] = name
     retained: dict[str, list[str]] = {}
@@ -150,6 +150,24 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
             physical.pop(name, None)
     return LiveState(version, collections, physical, classes, aliases,
                      retained={k: tuple(sorted(v)) for k, v in retained.items()}, unreadable=unreadable)
+
+
+def _why_unrepresentable(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    context = first.get("ctx") or {}
+    if first["type"] == "union_tag_invalid":  # a module no spec type models yet
+        why = f"module {context.get('tag')} is not supported yet (schemactl knows {context.get('expected_tags')})"
+    else:
+        why = str(first["msg"])
+    return f"{where}: {why}" if where else why
+
+
+def unrepresentable(live: LiveState) -> dict[str, str]:
+    """Collections schemactl cannot represent, by the name applications use (their alias, if
+    one points at them) -> why. They are never changed, deleted or skipped without a word."""
+    by_target = {target: alias for alias, target in live.aliases.items()}
+    return {by_target.get(name, name): why for name, why in sorted(live.unreadable.items())}
 
 
 def next_physical(logical: str, existing: set[str]) -> str:

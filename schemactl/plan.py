@@ -55,6 +55,8 @@ class Plan:
     unmanaged: tuple[str, ...] = ()
     retained: tuple[str, ...] = ()  # old physical versions kept for rollback
     created_at: str = ""
+    # live collections schemactl cannot represent: (name, why); never changed by a plan
+    unmanageable: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -75,14 +77,16 @@ class Plan:
 
 def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, live_fingerprint: str,
               estimates: dict[str, Estimate] | None = None, references: dict[str, set[str]] | None = None,
-              unmanaged: tuple[str, ...] = (), retained: tuple[str, ...] = ()) -> Plan:
+              unmanaged: tuple[str, ...] = (), retained: tuple[str, ...] = (),
+              unmanageable: dict[str, str] | None = None) -> Plan:
     """Steps in a safe order; each keeps the change that caused it."""
     estimates = estimates or {}
     ordered = order(changes, references or {})
     steps = tuple(Step(i, c, estimates.get(c.collection) if c.moves_data else None)
                   for i, c in enumerate(ordered, 1))
     return Plan(steps, target, desired_hash, live_fingerprint, tuple(sorted(unmanaged)),
-                tuple(sorted(retained)), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                tuple(sorted(retained)), datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                tuple(sorted((unmanageable or {}).items())))
 
 
 def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[Change]:
@@ -176,6 +180,7 @@ def to_document(plan: Plan) -> dict:
         "steps": [_step(s) for s in plan.steps],
         "unmanaged": list(plan.unmanaged),
         "retained": list(plan.retained),
+        "unmanageable": [{"name": name, "reason": why} for name, why in plan.unmanageable],
     }
     document["checksum"] = checksum(document)
     return document
@@ -269,6 +274,7 @@ class _PlanDoc(_Doc):
     steps: list[_StepDoc]
     unmanaged: list[str] = []
     retained: list[str] = []
+    unmanageable: list[dict[str, str]] = []
 
 
 def from_document(document: object, source: str = "plan file") -> Plan:
@@ -287,7 +293,8 @@ def from_document(document: object, source: str = "plan file") -> Plan:
     except (KeyError, TypeError, ValueError) as error:
         raise PlanFileInvalid(f"{source} has a step schemactl cannot read: {str(error).splitlines()[0]}") from None
     return Plan(steps, doc.target, doc.desired_hash, doc.live_fingerprint, tuple(doc.unmanaged),
-                tuple(doc.retained), doc.created_at)
+                tuple(doc.retained), doc.created_at,
+                tuple((u.get("name", ""), u.get("reason", "")) for u in doc.unmanageable))
 
 
 def _change(s: _StepDoc) -> Change:

@@ -11,6 +11,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
 from .plan import Plan, Step, summary, to_document
 
 IN_SYNC = "No changes. The cluster matches the files."
+BLIND = "No changes to what schemactl can see, but the cluster holds collections it cannot represent."
 COLORS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "!": "red"}
 
 
@@ -26,7 +27,10 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             lines.append("")
             lines.extend(_collection_block(collection, steps, color))
     else:
-        lines.append(IN_SYNC)
+        lines.append(IN_SYNC if not plan.unmanageable else BLIND)
+    if plan.unmanageable:
+        lines += ["", "Cannot manage (schemactl cannot represent them; never changed or deleted):"]
+        lines += [f"  ! {name}: {why}" for name, why in plan.unmanageable]
     if plan.unmanaged:
         lines += ["", "Unmanaged collections (no file; left alone unless --prune): " + _names(plan.unmanaged)]
     if plan.retained:

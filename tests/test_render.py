@@ -57,3 +57,17 @@ def test_a_long_list_of_unmanaged_collections_is_cut_short_in_text_but_whole_in_
     assert "C019 and 5 more (--json lists them all)" in render_text(plan)
     assert "C020" not in render_text(plan)
     assert json.loads(render_json(plan))["unmanaged"] == list(names)
+
+
+def test_collections_it_cannot_represent_survive_a_saved_plan_and_are_never_called_in_sync():
+    import json
+
+    from schemactl.plan import from_document, to_document
+
+    hidden = {"OpenAiDocs": "vectorizer: module text2vec-openai is not supported yet"}
+    plan = make_plan((), target="http://x", desired_hash="d", live_fingerprint="l", unmanageable=hidden)
+    text = render_text(plan)
+    assert IN_SYNC not in text
+    assert "  ! OpenAiDocs: vectorizer: module text2vec-openai is not supported yet" in text
+    again = from_document(json.loads(json.dumps(to_document(plan))))
+    assert again.unmanageable == (("OpenAiDocs", hidden["OpenAiDocs"]),)
