@@ -11,7 +11,7 @@ from functools import singledispatch
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
                       RecreateCollection, UpdateInPlace)
-from .context import Context, physical_references
+from .context import Context, physical_references, removed_on_failure
 from .errors import SchemactlError
 from .live import next_physical
 from .migrate import finish_interrupted_cutover, run_recreate
@@ -116,8 +116,9 @@ def _(change: CreateCollection, ctx: Context) -> None:
                and p["dataType"][0] not in PRIMITIVE_TYPES]
     body["properties"] = [p for p in body.get("properties", []) if p not in waiting]
     ctx.reader.send("POST", "/v1/schema", body, f"create collection {physical}")
-    ctx.reader.send("POST", "/v1/aliases", {"alias": change.collection, "class": physical},
-                    f"create alias {change.collection} -> {physical}")
+    with removed_on_failure(ctx, physical):
+        ctx.reader.send("POST", "/v1/aliases", {"alias": change.collection, "class": physical},
+                        f"create alias {change.collection} -> {physical}")
     ctx.physical[change.collection] = physical
     ctx.aliases[change.collection] = physical
     ctx.classes.add(physical)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .connection import Target
+from .errors import SchemactlError
 from .live import RestReader
 from .spec import Collection
 
@@ -46,6 +47,21 @@ class Context:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+
+@contextlib.contextmanager
+def removed_on_failure(ctx: Context, physical: str):
+    """A collection this step just created, deleted again if the step fails before it is in
+    use: a failed apply leaves no orphan version behind (the next one would make another)."""
+    try:
+        yield
+    except BaseException:
+        try:
+            ctx.reader.send("DELETE", f"/v1/schema/{physical}", None, f"remove {physical} again")
+            ctx.classes.discard(physical)
+        except SchemactlError as cleanup:  # the first error is the one to report
+            ctx.notice(f"{physical} was created by this step and could not be removed ({cleanup}): delete it")
+        raise
 
 
 # ---- names --------------------------------------------------------------------------------

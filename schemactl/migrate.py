@@ -11,7 +11,7 @@ import json
 import time
 
 from .changes import RecreateCollection
-from .context import Context, physical_references
+from .context import Context, physical_references, removed_on_failure
 from .copy import CopyJob, copy_objects, follow, link_multi_target_references, link_self_references, settle
 from .errors import SchemactlError
 from .fence import fence, unfence
@@ -119,15 +119,16 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             ctx.classes.discard(found.target)
             ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: the files changed since")
     target = next_physical(change.collection, ctx.classes | {change.physical})
-    _create_target(change, ctx, target)
     tenants = _source_tenants(ctx, change.physical) if _multi_tenant(change) else {"": "HOT"}
-    if _multi_tenant(change):
-        ctx.reader.send("POST", f"/v1/schema/{target}/tenants", [{"name": t} for t in tenants],
-                        f"create tenants in {target}")
-    state = {"phase": "copy", "tenants": {t: {"status": s, "after": None, "copied": 0, "done": False,
-                                              "linked": None} for t, s in tenants.items()}}
-    checkpoint = Checkpoint(change.physical, target, wanted, state)
-    save_checkpoint(ctx.reader, checkpoint, create=True)
+    _create_target(change, ctx, target)
+    with removed_on_failure(ctx, target):  # until the checkpoint records it
+        if _multi_tenant(change):
+            ctx.reader.send("POST", f"/v1/schema/{target}/tenants", [{"name": t} for t in tenants],
+                            f"create tenants in {target}")
+        state = {"phase": "copy", "tenants": {t: {"status": s, "after": None, "copied": 0, "done": False,
+                                                  "linked": None} for t, s in tenants.items()}}
+        checkpoint = Checkpoint(change.physical, target, wanted, state)
+        save_checkpoint(ctx.reader, checkpoint, create=True)
     if _vectorizes_class_name(change):
         ctx.notice(f"{change.collection}: vectorizeClassName is on, so Weaviate embeds the physical name "
                    f"({target}) with each object, not {change.collection}")

@@ -218,3 +218,45 @@ def test_a_failing_endpoint_is_summarised_without_object_contents(client, embedd
     assert failed > 0  # the faults really happened
     assert "ErrorObject" not in stderr and "body of item" not in stderr and "Traceback" not in stderr
     assert len(stderr) < 4000
+
+
+def _failing(monkeypatch, doing: str):
+    """Our own client gets a refusal for one kind of request (by what it does), as the server
+    could answer (e.g. the name was just taken, or a node went away)."""
+    from schemactl.errors import RequestRefused
+    from schemactl.live import RestReader
+
+    send = RestReader.send
+
+    def refusing(self, verb, where, body, what):
+        if what.startswith(doing):
+            raise RequestRefused(f"{what} failed (500): injected", 500)
+        return send(self, verb, where, body, what)
+
+    monkeypatch.setattr(RestReader, "send", refusing)
+
+
+def test_a_create_whose_alias_fails_leaves_no_collection_behind(client, cli_run, tmp_path, monkeypatch):
+    (tmp_path / "doc.yaml").write_text("name: Fresh\nproperties: []\nvectorizer: {module: none}\n")
+    with monkeypatch.context() as patch:
+        _failing(patch, "create alias Fresh")
+        result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 1 and "create alias Fresh -> Fresh_v1 failed (500): injected" in result.stderr
+    assert not client.collections.exists("Fresh_v1")
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert aliases(client) == {"Fresh": "Fresh_v1"}  # not Fresh_v2 next to an orphan
+
+
+def test_a_recreate_that_fails_before_its_checkpoint_leaves_no_version_behind(client, cli_run, embedder, tmp_path,
+                                                                               monkeypatch):
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    seed(client, 20)
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    with monkeypatch.context() as patch:
+        _failing(patch, "record in SchemactlCheckpoint")
+        result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 1 and "injected" in result.stderr
+    assert not client.collections.exists("Doc_v2")
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == 20
