@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -358,7 +358,8 @@ class _ContentStream:
     def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], read: bool = True):
         self.count = 0
         self._job, self._name, self._present = job, name, present
-        self._objects = self._read(_collection(client, name, job.tenant)) if read else iter(())
+        self._collection = _collection(client, name, job.tenant)
+        self._objects = self._read(self._collection) if read else iter(())
 
     def __iter__(self):
         return self
@@ -391,10 +392,32 @@ class _ContentStream:
             raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
 
     def entries(self, page: list):
+        links = self._multi_target_links(page) if self._job.multi_references and page else {}
         for obj in page:
             self.count += 1
             stored = obj.vector or {}
-            yield str(obj.uuid), content_digest(obj, self._job), all(stored.get(v) for v in self._present), obj
+            uuid = str(obj.uuid)
+            yield uuid, content_digest(obj, self._job, links.get(uuid, ())), \
+                all(stored.get(v) for v in self._present), obj
+
+    def _multi_target_links(self, page: list) -> dict[str, list[tuple[str, str, str]]]:
+        """uuid -> (property, target collection as named in the new version, linked uuid): the
+        server returns one target collection per query."""
+        job, ids = self._job, [str(o.uuid) for o in page]
+        in_source = self._name == job.source
+        links: dict[str, list[tuple[str, str, str]]] = {}
+        for name, pairs in job.multi_references:
+            for old, new in pairs:
+                reference = QueryReference.MultiTarget(link_on=name, target_collection=old if in_source else new,
+                                                       return_properties=[])
+                linked = self._collection.query.fetch_objects(
+                    filters=Filter.by_id().contains_any(ids), limit=len(ids), return_properties=False,
+                    return_references=reference).objects
+                for obj in linked:
+                    found = (obj.references or {}).get(name)
+                    for other in found.objects if found is not None else ():
+                        links.setdefault(str(obj.uuid), []).append((name, new, str(other.uuid)))
+        return links
 
 
 _END = object()
@@ -437,14 +460,16 @@ def _read_ahead(pages: Iterator[list], depth: int = 2) -> Iterator[list]:
         stopped.set()
 
 
-def content_digest(obj, job: CopyJob) -> bytes:
-    """What must be equal on both sides: copied properties, references, reused vectors."""
+def content_digest(obj, job: CopyJob, multi_target: Iterable[tuple[str, str, str]] = ()) -> bytes:
+    """What must be equal on both sides: copied properties, references (multi-target ones given
+    apart, as (property, target collection, uuid)), reused vectors."""
     linked = obj.references or {}
     references = {n: sorted(str(o.uuid) for o in linked[n].objects)
                   for n in job.references + job.self_references if n in linked and linked[n].objects}
     properties = {k: _canonical(v) for k, v in (obj.properties or {}).items() if v is not None}
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(json.dumps([properties, references], sort_keys=True, default=str, separators=(",", ":")).encode())
+    content = [properties, references, sorted(multi_target)]
+    digest.update(json.dumps(content, sort_keys=True, default=str, separators=(",", ":")).encode())
     stored = obj.vector or {}
     for name in job.reuse:
         digest.update(name.encode() + b"\0" + _vector_bytes(stored.get(name)))

@@ -242,3 +242,26 @@ def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_a
     settle(client, job, {})
     assert multi_links(client, "Post_v2") == multi_links(client, "Post_v1")
     assert "renamed" in multi_links(client, "Post_v2") and multi_links(client, "Post_v2")["late"]
+
+
+def test_a_multi_target_link_changed_alone_during_the_copy_is_carried_over(client, cli_run, tmp_path):
+    """Only a link changes (no property): the comparison still sees it, so it is not reverted."""
+    from weaviate.classes.data import ReferenceToMulti
+
+    from schemactl.copy import CopyJob, compare, copy_objects, link_multi_target_references, settle
+
+    multi_target_posts(client, cli_run, tmp_path)
+    client.collections.create_from_dict({"class": "Post_v2", "vectorizer": "none", "properties": [
+        {"name": "title", "dataType": ["text"]}, {"name": "by", "dataType": ["Person_v1", "Company_v1"]}]})
+    both = (("Person_v1", "Person_v1"), ("Company_v1", "Company_v1"))
+    job = CopyJob("Post_v1", "Post_v2", None, ("title",), (), reuse=("default",), multi_references=(("by", both),))
+    copy_objects(client, job, after=None, on_flushed=lambda cursor, n: None)
+    link_multi_target_references(client, job, after=None, on_flushed=lambda cursor, n: None)
+    assert compare(client, job).clean
+    firm = next(iter(client.collections.use("Company").iterator())).uuid
+    [first] = client.collections.use("Post_v1").query.fetch_objects(limit=1).objects
+    client.collections.use("Post_v1").data.reference_add(
+        from_uuid=first.uuid, from_property="by", to=ReferenceToMulti(target_collection="Company_v1", uuids=firm))
+    assert compare(client, job).stale == [str(first.uuid)]
+    settle(client, job, {})
+    assert multi_links(client, "Post_v2") == multi_links(client, "Post_v1")
