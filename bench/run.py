@@ -79,9 +79,13 @@ def rest_class(name: str, endpoint: str, distance: str = "cosine") -> dict:
 
 # ---- running schemactl as a separate process (its own peak RSS) -----------------------------
 
+def schemactl_command(args: list[str], server) -> list[str]:
+    return [sys.executable, "-m", "schemactl", *args, "--url", server.url, "--grpc-port", str(server.ports.grpc)]
+
+
 def run_schemactl(args: list[str], server, env: dict | None = None) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MB, stderr) of one `python -m schemactl ...` process."""
-    command = [sys.executable, "-m", "schemactl", *args, "--url", server.url, "--grpc-port", str(server.ports.grpc)]
+    command = schemactl_command(args, server)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **(env or {})}, stdout=out, stderr=err,
@@ -336,7 +340,7 @@ def delta_passes(stderr: str) -> str:
 
 def run_schemactl_status(args: list[str], server) -> tuple[int, float, str]:
     """(exit code, wall seconds, stderr) of one `python -m schemactl ...` process."""
-    command = [sys.executable, "-m", "schemactl", *args, "--url", server.url, "--grpc-port", str(server.ports.grpc)]
+    command = schemactl_command(args, server)
     started = time.perf_counter()
     done = subprocess.run(command, check=False, cwd=REPO, capture_output=True, text=True)
     return done.returncode, time.perf_counter() - started, done.stderr

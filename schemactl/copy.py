@@ -214,22 +214,14 @@ def link_multi_target_references(client, job: CopyJob, *, after: str | None,
 
 
 def relink(client, job: CopyJob, ids: list[str]) -> None:
-    """Copy the multi-target references of `ids`. The server returns one target collection per
-    query; the first target's links replace what the object has (so a redone page never doubles
-    a link), the others are added."""
-    source = _collection(client, job.source, job.tenant)
+    """Copy the multi-target references of `ids`. The first target's links replace what the
+    object has (so a redone page never doubles a link), the others are added."""
     target = _collection(client, job.target, job.tenant)
-    for name, pairs in job.multi_references:
-        links: dict[str, list[tuple[str, str]]] = {}
-        for old, new in pairs:
-            linked = source.query.fetch_objects(
-                filters=Filter.by_id().contains_any(ids), limit=len(ids), return_properties=False,
-                return_references=QueryReference.MultiTarget(link_on=name, target_collection=old,
-                                                            return_properties=[])).objects
-            for obj in linked:
-                found = (obj.references or {}).get(name)
-                for other in found.objects if found is not None else ():
-                    links.setdefault(str(obj.uuid), []).append((new, str(other.uuid)))
+    by_property: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for uuid, found in multi_target_links(_collection(client, job.source, job.tenant), job, ids).items():
+        for name, collection, other in found:
+            by_property.setdefault(name, {}).setdefault(uuid, []).append((collection, other))
+    for name, links in by_property.items():
         for uuid, to in links.items():
             first = to[0][0]
             target.data.reference_replace(from_uuid=uuid, from_property=name, to=ReferenceToMulti(
@@ -238,6 +230,25 @@ def relink(client, job: CopyJob, ids: list[str]) -> None:
                     for c, u in to if c != first]
             if rest:
                 _add_references(target, rest, job)
+
+
+def multi_target_links(collection, job: CopyJob, ids: list[str], *,
+                       in_source: bool = True) -> dict[str, list[tuple[str, str, str]]]:
+    """uuid -> (property, target collection as the new version names it, linked uuid), read from
+    the source (or, `in_source` False, the target). The server returns one target collection
+    per query."""
+    links: dict[str, list[tuple[str, str, str]]] = {}
+    for name, pairs in job.multi_references:
+        for old, new in pairs:
+            reference = QueryReference.MultiTarget(link_on=name, target_collection=old if in_source else new,
+                                                   return_properties=[])
+            linked = collection.query.fetch_objects(filters=Filter.by_id().contains_any(ids), limit=len(ids),
+                                                    return_properties=False, return_references=reference).objects
+            for obj in linked:
+                found = (obj.references or {}).get(name)
+                for other in found.objects if found is not None else ():
+                    links.setdefault(str(obj.uuid), []).append((name, new, str(other.uuid)))
+    return links
 
 
 def _add_references(target, references: list, job: CopyJob) -> None:
@@ -326,11 +337,10 @@ def recheck(client, job: CopyJob, diff: Differences) -> Differences:
     """After a repair of a complete `diff` with the source fenced: read back only what was
     written or deleted in the target (nothing else writes it) and compare with the digests."""
     again = Differences(source_count=diff.source_count, target_count=diff.target_count)
-    target = _collection(client, job.target, job.tenant)
     stream = _ContentStream(client, job, job.target, present=_checked_vectors(job), read=False)
     found = {}
     for chunk in _chunks(sorted(set(diff.held) | set(diff.extra)), VERIFY_PAGE):
-        page = stream.fetch(target, filters=Filter.by_id().contains_any(chunk), limit=len(chunk))
+        page = stream.fetch(filters=Filter.by_id().contains_any(chunk), limit=len(chunk))
         found.update({u: (d, v) for u, d, v, _ in stream.entries(page)})
     for uuid, obj in diff.held.items():
         if uuid not in found:
@@ -359,7 +369,10 @@ class _ContentStream:
         self.count = 0
         self._job, self._name, self._present = job, name, present
         self._collection = _collection(client, name, job.tenant)
-        self._objects = self._read(self._collection) if read else iter(())
+        self._vectors = _vector_selector(job, tuple(dict.fromkeys(job.reuse + present)))
+        self._references = [QueryReference(link_on=n, return_properties=[])
+                            for n in job.references + job.self_references] or None
+        self._objects = self._read() if read else iter(())
 
     def __iter__(self):
         return self
@@ -367,57 +380,37 @@ class _ContentStream:
     def __next__(self):
         return next(self._objects)
 
-    def _read(self, collection):
-        for page in _read_ahead(self._pages(collection)):
+    def _read(self):
+        for page in _read_ahead(self._pages()):
             yield from self.entries(page)
 
-    def _pages(self, collection):
+    def _pages(self):
         after = None
         while True:
-            page = self.fetch(collection, after=after, limit=VERIFY_PAGE)
+            page = self.fetch(after=after, limit=VERIFY_PAGE)
             yield page
             if len(page) < VERIFY_PAGE:
                 return
             after = str(page[-1].uuid)
 
-    def fetch(self, collection, **where) -> list:
-        job = self._job
-        wanted = tuple(dict.fromkeys(job.reuse + self._present))
-        refs = [QueryReference(link_on=n, return_properties=[]) for n in job.references + job.self_references]
+    def fetch(self, **where) -> list:
         try:
-            return collection.query.fetch_objects(
-                include_vector=_vector_selector(job, wanted), return_properties=list(job.properties) or False,
-                return_references=refs or None, **where).objects
+            return self._collection.query.fetch_objects(
+                include_vector=self._vectors, return_properties=list(self._job.properties) or False,
+                return_references=self._references, **where).objects
         except WeaviateBaseError as error:
             raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
 
     def entries(self, page: list):
-        links = self._multi_target_links(page) if self._job.multi_references and page else {}
+        links = (multi_target_links(self._collection, self._job, [str(o.uuid) for o in page],
+                                    in_source=self._name == self._job.source)
+                 if self._job.multi_references and page else {})
         for obj in page:
             self.count += 1
             stored = obj.vector or {}
             uuid = str(obj.uuid)
             yield uuid, content_digest(obj, self._job, links.get(uuid, ())), \
                 all(stored.get(v) for v in self._present), obj
-
-    def _multi_target_links(self, page: list) -> dict[str, list[tuple[str, str, str]]]:
-        """uuid -> (property, target collection as named in the new version, linked uuid): the
-        server returns one target collection per query."""
-        job, ids = self._job, [str(o.uuid) for o in page]
-        in_source = self._name == job.source
-        links: dict[str, list[tuple[str, str, str]]] = {}
-        for name, pairs in job.multi_references:
-            for old, new in pairs:
-                reference = QueryReference.MultiTarget(link_on=name, target_collection=old if in_source else new,
-                                                       return_properties=[])
-                linked = self._collection.query.fetch_objects(
-                    filters=Filter.by_id().contains_any(ids), limit=len(ids), return_properties=False,
-                    return_references=reference).objects
-                for obj in linked:
-                    found = (obj.references or {}).get(name)
-                    for other in found.objects if found is not None else ():
-                        links.setdefault(str(obj.uuid), []).append((name, new, str(other.uuid)))
-        return links
 
 
 _END = object()

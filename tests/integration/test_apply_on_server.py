@@ -218,10 +218,9 @@ def test_multi_target_references_move_to_the_new_version(client, cli_run, tmp_pa
     assert converged(cli_run, tmp_path)
 
 
-def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_again(client, cli_run, tmp_path):
-    from weaviate.classes.data import ReferenceToMulti
-
-    from schemactl.copy import CopyJob, copy_objects, link_multi_target_references, settle
+def copied_posts(client, cli_run, tmp_path):
+    """Post_v1 (multi-target references) copied and linked into Post_v2; the job that did it."""
+    from schemactl.copy import CopyJob, copy_objects, link_multi_target_references
 
     multi_target_posts(client, cli_run, tmp_path)
     client.collections.create_from_dict({"class": "Post_v2", "vectorizer": "none", "properties": [
@@ -230,6 +229,15 @@ def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_a
     job = CopyJob("Post_v1", "Post_v2", None, ("title",), (), reuse=("default",), multi_references=(("by", both),))
     copy_objects(client, job, after=None, on_flushed=lambda cursor, n: None)
     link_multi_target_references(client, job, after=None, on_flushed=lambda cursor, n: None)
+    return job
+
+
+def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_again(client, cli_run, tmp_path):
+    from weaviate.classes.data import ReferenceToMulti
+
+    from schemactl.copy import settle
+
+    job = copied_posts(client, cli_run, tmp_path)
     assert multi_links(client, "Post_v2") == multi_links(client, "Post_v1")
     source = client.collections.use("Post_v1")
     firm = next(iter(client.collections.use("Company").iterator())).uuid
@@ -248,15 +256,9 @@ def test_a_multi_target_link_changed_alone_during_the_copy_is_carried_over(clien
     """Only a link changes (no property): the comparison still sees it, so it is not reverted."""
     from weaviate.classes.data import ReferenceToMulti
 
-    from schemactl.copy import CopyJob, compare, copy_objects, link_multi_target_references, settle
+    from schemactl.copy import compare, settle
 
-    multi_target_posts(client, cli_run, tmp_path)
-    client.collections.create_from_dict({"class": "Post_v2", "vectorizer": "none", "properties": [
-        {"name": "title", "dataType": ["text"]}, {"name": "by", "dataType": ["Person_v1", "Company_v1"]}]})
-    both = (("Person_v1", "Person_v1"), ("Company_v1", "Company_v1"))
-    job = CopyJob("Post_v1", "Post_v2", None, ("title",), (), reuse=("default",), multi_references=(("by", both),))
-    copy_objects(client, job, after=None, on_flushed=lambda cursor, n: None)
-    link_multi_target_references(client, job, after=None, on_flushed=lambda cursor, n: None)
+    job = copied_posts(client, cli_run, tmp_path)
     assert compare(client, job).clean
     firm = next(iter(client.collections.use("Company").iterator())).uuid
     [first] = client.collections.use("Post_v1").query.fetch_objects(limit=1).objects
