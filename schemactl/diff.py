@@ -10,8 +10,9 @@ from deepdiff import DeepDiff
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
+from . import modules
 from .normalize import canonical
-from .spec import TEXT_TYPES, Collection
+from .spec import SOURCE_TYPES, TEXT_TYPES, Collection
 
 LEGACY_VECTOR = "default"
 _INDEX_MUTABLE = ("ef", "dynamicEfMin", "dynamicEfMax", "dynamicEfFactor", "flatSearchCutoff",
@@ -27,6 +28,8 @@ MUTABLE = (
     "invertedIndexConfig.cleanupIntervalSeconds",
     "replicationConfig.factor", "replicationConfig.asyncEnabled", "replicationConfig.deletionStrategy",
     "multiTenancyConfig.autoTenantCreation", "multiTenancyConfig.autoTenantActivation",
+    "generative", "generative.*", "reranker", "reranker.*",  # module swaps too
+    "objectTtlConfig.*", "invertedIndexConfig.stopwordPresets", "invertedIndexConfig.stopwordPresets.*",
 )
 QUANTIZERS = ("pq", "bq", "sq", "rq")
 
@@ -179,7 +182,20 @@ def _get(data: dict, path: list) -> object:
 def _mutable(change: FieldChange, a: dict, b: dict) -> bool:
     if any(fnmatch.fnmatchcase(change.path, pattern) for pattern in MUTABLE):
         return True
-    return _turns_on_a_quantizer(change.path, a, b)
+    return _turns_on_a_quantizer(change.path, a, b) or _module_setting_in_place(change.path, a, b)
+
+
+def _module_setting_in_place(path: str, a: dict, b: dict) -> bool:
+    """A vectorizer setting its module's table says the server changes in place (same module)."""
+    parts = path.split(".")
+    if "vectorizer" not in parts[:3] or parts[:1] == ["properties"]:
+        return False
+    at = parts.index("vectorizer")
+    if len(parts) <= at + 1:
+        return False
+    before, after = _as_dict(_get(a, parts[: at + 1])), _as_dict(_get(b, parts[: at + 1]))
+    module = after.get("module")
+    return module == before.get("module") and modules.get(str(module)).changes_in_place(parts[at + 1])
 
 
 def _turns_on_a_quantizer(path: str, a: dict, b: dict) -> bool:
@@ -207,29 +223,36 @@ def vector_fingerprints(collection: Collection) -> dict[str, str]:
 
 
 def vectorization_inputs(collection: Collection) -> dict[str, dict]:
-    """What goes into each vector: module, model, class name (if vectorized), and the text
-    properties it reads with their per-property settings."""
+    """What goes into each vector: module, the settings that decide its model (per the module's
+    table), class name (if vectorized), and the properties it reads with their settings."""
     c = canonical(collection)
     vectors = c.get("vectors") or {LEGACY_VECTOR: {"vectorizer": c["vectorizer"]}}
     out: dict[str, dict] = {}
     for name, vector in vectors.items():
         vectorizer = vector["vectorizer"]
-        if vectorizer["module"] == "none":
+        module = vectorizer["module"]
+        if module == "none":
             out[name] = {"module": "none"}  # the user's own vectors: always copied as they are
             continue
-        sources = vector.get("sourceProperties")
         out[name] = {
-            "module": vectorizer["module"],
-            "model": {k: vectorizer[k] for k in ("model", "passageModel", "queryModel", "endpointURL")
-                      if k in vectorizer},
+            "module": module,
+            "model": modules.vector_identity(module, {k: v for k, v in vectorizer.items() if k != "module"}),
             "className": c["name"] if vectorizer.get("vectorizeClassName") else None,
-            "properties": sorted(
-                [p["name"], p["dataType"][0], p["vectorizer"]["vectorizePropertyName"]]
-                for p in c["properties"].values()
-                if p["dataType"][0] in TEXT_TYPES and not p["vectorizer"]["skip"]
-                and (sources is None or p["name"] in sources)),
+            "properties": _vectorized_properties(c, module, vector.get("sourceProperties")),
         }
     return out
+
+
+def _vectorized_properties(c: dict, module: str, sources: list[str] | None) -> list:
+    """The properties a vector reads, with their per-property settings. With sourceProperties,
+    v1.39 also vectorizes numbers, dates, booleans and objects it names."""
+    readable = TEXT_TYPES + (SOURCE_TYPES if sources is not None else ())
+    found = []
+    for p in c["properties"].values():
+        settings = (p.get("vectorizer") or {}).get(module, {"skip": False, "vectorizePropertyName": False})
+        if p["dataType"][0] in readable and not settings["skip"] and (sources is None or p["name"] in sources):
+            found.append([p["name"], p["dataType"][0], settings["vectorizePropertyName"]])
+    return sorted(found)
 
 
 def _vector_moves(live: Collection, desired: Collection) -> tuple[VectorMove, ...]:
@@ -244,5 +267,8 @@ def _vector_moves(live: Collection, desired: Collection) -> tuple[VectorMove, ..
             moves.append(VectorMove(name, "reuse", "vectorization unchanged"))
         else:
             changed = [k for k in after[name] if after[name][k] != before[name].get(k)]
-            moves.append(VectorMove(name, "re-embed", f"{', '.join(changed)} changed"))
+            unsure = ("; schemactl has no table of which " + after[name]["module"] + " settings change "
+                      "its vectors, so it re-embeds to be safe") if modules.unsure_of_vectors(after[name]["module"]) \
+                and "model" in changed else ""
+            moves.append(VectorMove(name, "re-embed", f"{', '.join(changed)} changed{unsure}"))
     return tuple(moves)

@@ -5,11 +5,11 @@ import re
 from dataclasses import dataclass, field
 
 import httpx
-from pydantic import ValidationError
 
 from .connection import Target, parse_url
 from .errors import ConnectionFailed, RequestRefused, SchemactlError
 from .redact import redact
+from .server_json import Unrepresentable, from_rest
 from .spec import Collection
 
 MIN_VERSION = (1, 32, 0)  # aliases
@@ -137,8 +137,8 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
         logical = by_target.get(name, name)
         try:
             collections[logical] = from_rest(body, logical_name=logical, logical_names=by_target)
-        except ValidationError as error:
-            unreadable[name] = _why_unrepresentable(error)
+        except Unrepresentable as error:
+            unreadable[name] = str(error)
             continue
         physical[logical] = name
     retained: dict[str, list[str]] = {}
@@ -150,17 +150,6 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
             physical.pop(name, None)
     return LiveState(version, collections, physical, classes, aliases,
                      retained={k: tuple(sorted(v)) for k, v in retained.items()}, unreadable=unreadable)
-
-
-def _why_unrepresentable(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    context = first.get("ctx") or {}
-    if first["type"] == "union_tag_invalid":  # a module no spec type models yet
-        why = f"module {context.get('tag')} is not supported yet (schemactl knows {context.get('expected_tags')})"
-    else:
-        why = str(first["msg"])
-    return f"{where}: {why}" if where else why
 
 
 def unrepresentable(live: LiveState) -> dict[str, str]:
@@ -182,139 +171,6 @@ def require_version(version: str, minimum: tuple[int, ...], feature: str) -> Non
     if parts < minimum:
         raise SchemactlError(f"Weaviate {version} is too old for {feature}: "
                              f"schemactl needs >= {'.'.join(map(str, minimum))}")
-
-
-# ---- REST JSON -> spec ----------------------------------------------------------------------
-
-PROPERTY_KEYS = ("name", "description", "tokenization", "indexFilterable", "indexSearchable",
-                 "indexRangeFilters")
-HF = "text2vec-huggingface"
-
-
-def from_rest(body: dict, *, logical_name: str | None = None,
-              logical_names: dict[str, str] | None = None) -> Collection:
-    """The spec of a live class, every server-filled value kept (normalize.py strips defaults).
-
-    Weaviate refuses cross-references to an alias, so references name physical collections;
-    `logical_names` (physical -> alias) turns them back into the names the files use."""
-    multi_tenant = bool((body.get("multiTenancyConfig") or {}).get("enabled"))
-    data: dict = {"name": logical_name or body["class"]}
-    _copy(body, data, "description")
-    data["properties"] = [_property(p, logical_names=logical_names or {}) for p in body.get("properties") or []]
-    if body.get("vectorConfig"):
-        data["vectors"] = {n: _named_vector(v) for n, v in body["vectorConfig"].items()}
-    else:
-        module = body.get("vectorizer") or "none"
-        data["vectorizer"] = _vectorizer(module, (body.get("moduleConfig") or {}).get(module) or {})
-        _copy(body, data, "vectorIndexType")
-        if body.get("vectorIndexConfig"):
-            data["vectorIndexConfig"] = _index_config(body.get("vectorIndexType") or "hnsw",
-                                                      body["vectorIndexConfig"])
-    data["invertedIndexConfig"] = _inverted(body.get("invertedIndexConfig") or {})
-    data["replicationConfig"] = _pick(body.get("replicationConfig"), ("factor", "asyncEnabled", "deletionStrategy"))
-    if not multi_tenant:  # a multi-tenant class reports an all-zero sharding config
-        data["shardingConfig"] = _pick(body.get("shardingConfig"), ("desiredCount",))
-    data["multiTenancyConfig"] = _pick(body.get("multiTenancyConfig"),
-                                       ("enabled", "autoTenantCreation", "autoTenantActivation"))
-    return Collection.model_validate(_drop_none(data), strict=False)
-
-
-def _property(p: dict, nested: bool = False, logical_names: dict[str, str] | None = None) -> dict:
-    data = {k: p[k] for k in PROPERTY_KEYS if p.get(k) is not None}
-    types = [(logical_names or {}).get(t, t) for t in p.get("dataType") or []]
-    data["dataType"] = types[0] if len(types) == 1 else list(types)
-    if p.get("nestedProperties"):
-        data["nestedProperties"] = [_property(n, True) for n in p["nestedProperties"]]
-    settings: dict | None = {}
-    for module_settings in (p.get("moduleConfig") or {}).values():
-        settings = _pick(module_settings, ("skip", "vectorizePropertyName")) or settings
-    if settings and not nested:
-        data["vectorizer"] = settings
-    return data
-
-
-def _vectorizer(module: str, config: dict) -> dict:
-    if module != HF:
-        return {"module": module}
-    data: dict[str, object] = {"module": HF}
-    if config.get("endpointURL") or config.get("endpointUrl"):
-        data["endpointURL"] = config.get("endpointURL") or config.get("endpointUrl")
-    elif config.get("passageModel") and not config.get("model"):
-        data.update(passageModel=config["passageModel"], queryModel=config.get("queryModel"))
-    else:
-        data["model"] = config.get("model")
-    options = _pick(config.get("options"), ("waitForModel", "useGPU", "useCache"))
-    if options:
-        data["options"] = options
-    _copy(config, data, "vectorizeClassName")
-    return data
-
-
-def _named_vector(v: dict) -> dict:
-    (module, config), = (v.get("vectorizer") or {"none": {}}).items()
-    data: dict[str, object] = {"vectorizer": _vectorizer(module, config or {})}
-    if (config or {}).get("properties"):
-        data["sourceProperties"] = list(config["properties"])
-    _copy(v, data, "vectorIndexType")
-    if v.get("vectorIndexConfig"):
-        data["vectorIndexConfig"] = _index_config(v.get("vectorIndexType") or "hnsw", v["vectorIndexConfig"])
-    return data
-
-
-INDEX_FIELDS = {
-    "hnsw": ("distance", "ef", "efConstruction", "maxConnections", "dynamicEfMin", "dynamicEfMax",
-             "dynamicEfFactor", "flatSearchCutoff", "vectorCacheMaxObjects", "cleanupIntervalSeconds",
-             "filterStrategy", "skip", "pq", "bq", "sq", "rq"),
-    "flat": ("distance", "vectorCacheMaxObjects", "bq", "rq"),
-    "dynamic": ("distance", "threshold", "hnsw", "flat"),
-}
-QUANTIZER_FIELDS = {"pq": ("enabled", "bitCompression", "segments", "centroids", "trainingLimit", "encoder"),
-                    "bq": ("enabled", "rescoreLimit", "cache"),
-                    "sq": ("enabled", "trainingLimit", "rescoreLimit"),
-                    "rq": ("enabled", "bits", "rescoreLimit", "cache")}
-
-
-def _index_config(kind: str, config: dict) -> dict:
-    data = {}
-    for key in INDEX_FIELDS.get(kind, ()):
-        value = config.get(key)
-        if key in QUANTIZER_FIELDS and isinstance(value, dict):
-            value = _pick(value, QUANTIZER_FIELDS[key])
-        elif key in ("hnsw", "flat") and isinstance(value, dict):
-            value = _index_config(key, value)
-        if value is not None:
-            data[key] = value
-    return data
-
-
-def _inverted(config: dict) -> dict:
-    data = _pick(config, ("cleanupIntervalSeconds", "indexTimestamps", "indexNullState",
-                          "indexPropertyLength", "usingBlockMaxWAND")) or {}
-    if config.get("bm25"):
-        data["bm25"] = _pick(config["bm25"], ("b", "k1"))
-    if config.get("stopwords"):
-        data["stopwords"] = _pick(config["stopwords"], ("preset", "additions", "removals"))
-    return data
-
-
-def _pick(source: dict | None, keys: tuple[str, ...]) -> dict | None:
-    if not source:
-        return None
-    picked = {k: source[k] for k in keys if source.get(k) is not None}
-    return picked or None
-
-
-def _copy(source: dict, target: dict, key: str) -> None:
-    if source.get(key) is not None:
-        target[key] = source[key]
-
-
-def _drop_none(value):
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_none(v) for v in value]
-    return value
 
 
 # ---- estimates for data-moving steps --------------------------------------------------------

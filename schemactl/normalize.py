@@ -5,10 +5,11 @@ differ never special-cases defaults. `minimal()` is the reverse, for `pull`.
 """
 from __future__ import annotations
 
+from . import modules
+from .errors import SchemactlError
 from .rest import vectorizer_modules
 from .spec import TEXT_TYPES, Collection
 
-HF = "text2vec-huggingface"
 QUANTIZERS_HNSW = {
     "pq": {"enabled": False, "bitCompression": False, "segments": 0, "centroids": 256,
            "trainingLimit": 100000, "encoder": {"type": "kmeans", "distribution": "log-normal"}},
@@ -16,25 +17,28 @@ QUANTIZERS_HNSW = {
     "sq": {"enabled": False, "trainingLimit": 100000, "rescoreLimit": 20},
     "rq": {"enabled": False, "bits": 8, "rescoreLimit": 20},
 }
+MULTIVECTOR = {"enabled": False, "aggregation": "maxSim",
+               "muvera": {"enabled": False, "ksim": 4, "dprojections": 16, "repetitions": 10}}
+DEFAULT_QUANTIZATION = {"skipDefaultQuantization": False, "trackDefaultQuantization": False}
 HNSW = {"distance": "cosine", "ef": -1, "efConstruction": 128, "maxConnections": 32,
         "dynamicEfMin": 100, "dynamicEfMax": 500, "dynamicEfFactor": 8, "flatSearchCutoff": 40000,
         "vectorCacheMaxObjects": 1000000000000, "cleanupIntervalSeconds": 300,
-        "filterStrategy": "acorn", "skip": False, **QUANTIZERS_HNSW}
-FLAT = {"distance": "cosine", "vectorCacheMaxObjects": 1000000000000,
+        "filterStrategy": "acorn", "skip": False, "multivector": MULTIVECTOR, **DEFAULT_QUANTIZATION,
+        **QUANTIZERS_HNSW}
+FLAT = {"distance": "cosine", "vectorCacheMaxObjects": 1000000000000, **DEFAULT_QUANTIZATION,
         "bq": {"enabled": False, "rescoreLimit": -1, "cache": False},
         "rq": {"enabled": False, "rescoreLimit": -1, "cache": False, "bits": 8}}
 DYNAMIC = {"distance": "cosine", "threshold": 10000, "hnsw": HNSW, "flat": FLAT}
 INDEX_DEFAULTS = {"hnsw": HNSW, "flat": FLAT, "dynamic": DYNAMIC}
-HF_DEFAULTS = {"vectorizeClassName": True,
-               "options": {"waitForModel": False, "useGPU": False, "useCache": True}}
 INVERTED = {"bm25": {"b": 0.75, "k1": 1.2}, "cleanupIntervalSeconds": 60,
-            "stopwords": {"preset": "en", "additions": [], "removals": []},
+            "stopwords": {"preset": "en", "additions": [], "removals": []}, "stopwordPresets": {},
             "indexTimestamps": False, "indexNullState": False, "indexPropertyLength": False,
             "usingBlockMaxWAND": True}
 REPLICATION = {"factor": 1, "asyncEnabled": False, "deletionStrategy": "TimeBasedResolution"}
 SHARDING = {"desiredCount": 1}
 MULTI_TENANCY = {"enabled": False, "autoTenantCreation": False, "autoTenantActivation": False}
-PROPERTY_VECTORIZATION = {"skip": False, "vectorizePropertyName": False}
+OBJECT_TTL = {"enabled": False, "deleteOn": "", "defaultTtl": 0, "filterExpiredObjects": False}
+TEXT_ANALYZER = {"asciiFold": False, "asciiFoldIgnore": [], "stopwordPreset": ""}
 
 
 def property_defaults(data_type: str) -> dict:
@@ -48,14 +52,15 @@ def property_defaults(data_type: str) -> dict:
 def canonical(collection: Collection) -> dict:
     """Fully explicit, JSON-like form: properties and vectors keyed by name, lists for types."""
     c = collection.model_dump(mode="json", exclude_none=True, exclude={"renamedFrom"})
-    uses_module = bool(vectorizer_modules(collection))
-    c["properties"] = {p["name"]: _property(p, uses_module) for p in c.get("properties", [])}
+    per_property = vectorizer_modules(collection)
+    c["properties"] = {p["name"]: _property(p, per_property) for p in c.get("properties", [])}
     if "vectors" in c:
         c["vectors"] = {name: _named_vector(v) for name, v in c["vectors"].items()}
     else:
         c["vectorizer"] = _vectorizer(c.get("vectorizer") or {"module": "none"})
         c["vectorIndexType"] = c.get("vectorIndexType", "hnsw")
-        c["vectorIndexConfig"] = _index(c["vectorIndexType"], c.get("vectorIndexConfig", {}))
+        c["vectorIndexConfig"] = _index(c["vectorIndexType"], c.get("vectorIndexConfig", {}),
+                                        c["vectorizer"]["module"])
     c["invertedIndexConfig"] = merged(INVERTED, c.get("invertedIndexConfig", {}))
     replication = c.get("replicationConfig", {})
     # The server turns async replication on by itself once there is more than one replica.
@@ -66,6 +71,9 @@ def canonical(collection: Collection) -> dict:
         c.pop("shardingConfig", None)  # the server reports zeros; tenants are the shards
     else:
         c["shardingConfig"] = merged(SHARDING, c.get("shardingConfig", {}))
+    c["objectTtlConfig"] = merged(OBJECT_TTL, c.get("objectTtlConfig", {}))
+    for block in ("generative", "reranker"):
+        c.setdefault(block, {})
     c.setdefault("description", "")
     return c
 
@@ -116,35 +124,59 @@ def _copied(value):
     return value
 
 
-def _property(p: dict, uses_module: bool) -> dict:
+def _property(p: dict, per_property: list[str]) -> dict:
     types = [p["dataType"]] if isinstance(p["dataType"], str) else list(p["dataType"])
     out = _overlaid(property_defaults(types[0]), p)
     out["dataType"] = types
     out.setdefault("description", "")
+    out["textAnalyzer"] = merged(TEXT_ANALYZER, p.get("textAnalyzer", {}))
     if "nestedProperties" in p:
-        out["nestedProperties"] = {n["name"]: _property(n, False) for n in p["nestedProperties"]}
-    if uses_module:
-        out["vectorizer"] = {**PROPERTY_VECTORIZATION, **p.get("vectorizer", {})}  # flat: no deep merge
-    else:
-        out.pop("vectorizer", None)
+        out["nestedProperties"] = {n["name"]: _property(n, []) for n in p["nestedProperties"]}
+    # each module gets the property's settings over its own defaults (they differ by module)
+    out["vectorizer"] = {m: {**property_settings_defaults(m), **p.get("vectorizer", {})} for m in per_property}
+    if not per_property:
+        out.pop("vectorizer")
+    return out
+
+
+def property_settings_defaults(module: str) -> dict:
+    return dict(modules.get(module).property_defaults)
+
+
+def collapse_property_settings(per_module: dict[str, dict]) -> dict:
+    """One property's per-module settings as the single block a file has: a setting is written
+    when some module holds a value other than its default; all modules must then agree."""
+    out = {}
+    for key in ("skip", "vectorizePropertyName"):
+        values = {m: s.get(key, property_settings_defaults(m)[key]) for m, s in per_module.items()}
+        if all(v == property_settings_defaults(m)[key] for m, v in values.items()):
+            continue
+        if len(set(values.values())) > 1:
+            raise SchemactlError(f"{key} differs between its modules ("
+                                 + ", ".join(f"{m}: {v}" for m, v in sorted(values.items())) + ")")
+        out[key] = next(iter(values.values()))
     return out
 
 
 def _vectorizer(v: dict) -> dict:
-    return merged(HF_DEFAULTS, v) if v["module"] == HF else dict(v)
+    return merged(modules.get(v["module"]).server_defaults(), v)
 
 
 def _named_vector(v: dict) -> dict:
     kind = v.get("vectorIndexType", "hnsw")
+    module = v["vectorizer"]["module"]
     out = {"vectorizer": _vectorizer(v["vectorizer"]), "vectorIndexType": kind,
-           "vectorIndexConfig": _index(kind, v.get("vectorIndexConfig", {}))}
+           "vectorIndexConfig": _index(kind, v.get("vectorIndexConfig", {}), module)}
     if "sourceProperties" in v:
         out["sourceProperties"] = sorted(v["sourceProperties"])
     return out
 
 
-def _index(kind: str, config: dict) -> dict:
-    return merged(INDEX_DEFAULTS[kind], config)
+def _index(kind: str, config: dict, module: str = "none") -> dict:
+    defaults = INDEX_DEFAULTS[kind]
+    if modules.get(module).multivector and kind == "hnsw":  # the server turns multivector on for them
+        defaults = merged(defaults, {"multivector": {"enabled": True}})
+    return merged(defaults, config)
 
 
 def _skeleton(c: Collection) -> dict:
@@ -160,7 +192,7 @@ def _skeleton(c: Collection) -> dict:
 
 
 def _vector_skeleton(v: dict) -> dict:
-    return {"vectorizer": {"module": "none"}, "vectorIndexType": v["vectorIndexType"]}
+    return {"vectorizer": {"module": v["vectorizer"]["module"]}, "vectorIndexType": v["vectorIndexType"]}
 
 
 def _keep_shape(out: dict, full: dict) -> None:
@@ -171,13 +203,16 @@ def _keep_shape(out: dict, full: dict) -> None:
 
 def _minimal_vectorizer(full: dict) -> dict:
     """A vectorizer without default-valued settings; module and model selection always stay."""
-    rest = _without_defaults(full, HF_DEFAULTS) if full["module"] == HF else {}
-    return {"module": full["module"], **rest}
+    return {**_without_defaults(full, modules.get(full["module"]).server_defaults()), "module": full["module"]}
 
 
 def _minimal_property(p: dict, c: Collection) -> dict:
-    out = _without_defaults(p, {**property_defaults(p["dataType"][0]), "description": "",
-                                "vectorizer": PROPERTY_VECTORIZATION})
+    out = _without_defaults({k: v for k, v in p.items() if k != "vectorizer"},
+                            {**property_defaults(p["dataType"][0]), "description": "",
+                             "textAnalyzer": TEXT_ANALYZER})
+    settings = collapse_property_settings(p.get("vectorizer", {}))
+    if settings:
+        out["vectorizer"] = settings
     out["name"] = p["name"]
     out["dataType"] = p["dataType"][0] if len(p["dataType"]) == 1 else p["dataType"]
     if "nestedProperties" in p:

@@ -1,7 +1,8 @@
 """The spec model as Weaviate's REST class JSON (what POST /v1/schema takes)."""
 from __future__ import annotations
 
-from .spec import Collection, HuggingFaceVectorizer, Model, NamedVector, NestedProperty, Property
+from . import modules
+from .spec import Collection, Model, NamedVector, NestedProperty, Property
 
 
 def to_rest(collection: Collection) -> dict:
@@ -11,27 +12,32 @@ def to_rest(collection: Collection) -> dict:
     _put(body, "description", c.description)
     modules = vectorizer_modules(c)
     body["properties"] = [property_to_rest(p, modules) for p in c.properties]
+    module_config: dict = {}
     if c.vectors is not None:
         body["vectorConfig"] = {name: named_vector_to_rest(v) for name, v in c.vectors.items()}
     else:
         if c.vectorizer is not None:
             body["vectorizer"] = c.vectorizer.module
-            module_config = _module_settings(c.vectorizer)
-            if module_config is not None:
-                body["moduleConfig"] = {c.vectorizer.module: module_config}
+            if c.vectorizer.module != "none":
+                module_config[c.vectorizer.module] = _module_settings(c.vectorizer)
         _put(body, "vectorIndexType", c.vectorIndexType)
         _put(body, "vectorIndexConfig", _dump(c.vectorIndexConfig))
-    for key in ("invertedIndexConfig", "replicationConfig", "shardingConfig", "multiTenancyConfig"):
+    for block in (c.generative, c.reranker):
+        if block is not None:
+            module_config[block.module] = _module_settings(block)
+    _put(body, "moduleConfig", module_config or None)
+    for key in ("invertedIndexConfig", "replicationConfig", "shardingConfig", "multiTenancyConfig",
+                "objectTtlConfig"):
         _put(body, key, _dump(getattr(c, key)))
     return body
 
 
 def vectorizer_modules(c: Collection) -> list[str]:
-    """The text2vec modules the collection uses (per-property settings apply to each)."""
+    """The vectorizer modules that read per-property settings (each gets them all)."""
     found = [v.vectorizer.module for v in (c.vectors or {}).values()]
     if c.vectorizer is not None:
         found.append(c.vectorizer.module)
-    return sorted({m for m in found if m != "none"})
+    return sorted({m for m in found if modules.get(m).per_property})
 
 
 def property_to_rest(p: NestedProperty, modules: list[str]) -> dict:
@@ -39,6 +45,7 @@ def property_to_rest(p: NestedProperty, modules: list[str]) -> dict:
     body: dict = {"name": p.name, "dataType": list(p.data_types)}
     for key in ("description", "tokenization", "indexFilterable", "indexSearchable", "indexRangeFilters"):
         _put(body, key, getattr(p, key))
+    _put(body, "textAnalyzer", _dump(p.textAnalyzer))
     if p.nestedProperties is not None:
         body["nestedProperties"] = [property_to_rest(n, []) for n in p.nestedProperties]
     vectorization = p.vectorizer if isinstance(p, Property) else None
@@ -59,10 +66,9 @@ def named_vector_to_rest(v: NamedVector) -> dict:
     return body
 
 
-def _module_settings(vectorizer) -> dict | None:
-    if not isinstance(vectorizer, HuggingFaceVectorizer):
-        return None
-    return _dump(vectorizer, exclude={"module"})
+def _module_settings(block: Model) -> dict:
+    """A module block's settings as the server takes them (generic keys as written)."""
+    return _dump(block, exclude={"module"}) or {}
 
 
 def _dump(model: Model | None, exclude: set[str] | None = None) -> dict | None:

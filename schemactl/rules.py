@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .spec import (OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, TEXT_TYPES, Collection, HuggingFaceVectorizer,
-                   NamedVector, NestedProperty, VectorIndexConfig)
+from . import modules
+from .spec import (OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection,
+                   HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig)
 
 Issue = tuple[tuple, str]
 WEAVIATE_NAME_LIMIT = 255
@@ -17,10 +18,13 @@ MAX_COLLECTION_NAME = WEAVIATE_NAME_LIMIT - VERSION_SUFFIX_ROOM
 RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
 
 # Which vectorIndexConfig settings belong to which index type.
+DEFAULT_QUANTIZATION = {"skipDefaultQuantization", "trackDefaultQuantization"}
 HNSW_KEYS = {"distance", "ef", "efConstruction", "maxConnections", "dynamicEfMin", "dynamicEfMax",
              "dynamicEfFactor", "flatSearchCutoff", "vectorCacheMaxObjects", "cleanupIntervalSeconds",
-             "filterStrategy", "skip", "pq", "bq", "sq", "rq"}
-FLAT_KEYS = {"distance", "vectorCacheMaxObjects", "bq", "rq"}
+             "filterStrategy", "skip", "pq", "bq", "sq", "rq", "multivector", *DEFAULT_QUANTIZATION}
+FLAT_KEYS = {"distance", "vectorCacheMaxObjects", "bq", "rq", *DEFAULT_QUANTIZATION}
+BUILT_IN_STOPWORD_PRESETS = ("en", "none")
+TIMESTAMPS = ("_creationTimeUnix", "_lastUpdateTimeUnix")
 DYNAMIC_KEYS = {"distance", "threshold", "hnsw", "flat"}
 INDEX_KEYS = {"hnsw": HNSW_KEYS, "flat": FLAT_KEYS, "dynamic": DYNAMIC_KEYS}
 
@@ -42,6 +46,8 @@ def check_collection(c: Collection, known_collections: set[str] | None = None) -
             yield from _index_config(vector.vectorIndexType or "hnsw", vector.vectorIndexConfig,
                                      ("vectors", name, "vectorIndexConfig"))
     yield from _multi_tenancy(c)
+    yield from _text_analyzers(c)
+    yield from _object_ttl(c)
 
 
 def warnings_for(c: Collection) -> Iterator[Issue]:
@@ -120,8 +126,8 @@ def _vectorization(c: Collection) -> Iterator[Issue]:
     texts = {p.name: p for p in c.properties if p.data_types[0] in TEXT_TYPES}
     by_name = {p.name: p for p in c.properties}
     if c.vectors is None:
-        if isinstance(c.vectorizer, HuggingFaceVectorizer) and not _has_input(c.vectorizer, texts, None):
-            yield ("vectorizer",), _nothing_to_vectorize()
+        if c.vectorizer is not None and not _has_input(c.vectorizer, texts, None):
+            yield ("vectorizer",), _nothing_to_vectorize(c.vectorizer.module)
         return
     for name, vector in c.vectors.items():
         yield from _named_vector(name, vector, texts, by_name)
@@ -135,24 +141,42 @@ def _named_vector(name: str, vector: NamedVector, texts: dict, by_name: dict) ->
         for i, source in enumerate(vector.sourceProperties):
             if source not in by_name:
                 yield loc + ("sourceProperties", i), f"sourceProperties names '{source}', which is not a property"
-            elif source not in texts:
+            elif by_name[source].data_types[0] not in TEXT_TYPES + SOURCE_TYPES:
                 kind = by_name[source].data_types[0]
-                yield loc + ("sourceProperties", i), (f"sourceProperties names '{source}' ({kind}); "
-                                                      "only text and text[] properties can be vectorized")
-    if isinstance(vector.vectorizer, HuggingFaceVectorizer) and not _has_input(
-            vector.vectorizer, texts, vector.sourceProperties):
-        yield loc + ("vectorizer",), _nothing_to_vectorize()
+                yield loc + ("sourceProperties", i), (
+                    f"sourceProperties names '{source}' ({kind}); Weaviate vectorizes text, numbers, "
+                    "dates, booleans and objects, not references, blobs, uuids, geo or phone numbers")
+    sources = vector.sourceProperties
+    readable = {**texts, **{n: p for n, p in by_name.items() if sources and n in sources
+                            and p.data_types[0] in SOURCE_TYPES}}
+    if not _has_input(vector.vectorizer, readable, sources):
+        yield loc + ("vectorizer",), _nothing_to_vectorize(vector.vectorizer.module)
 
 
-def _has_input(v: HuggingFaceVectorizer, texts: dict, sources: tuple[str, ...] | None) -> bool:
-    """Whether any text reaches the model: the class name, or a text property not skipped."""
-    if v.vectorizeClassName is not False:  # the server's default is true
+def _has_input(v, texts: dict, sources: tuple[str, ...] | None) -> bool:
+    """Whether anything reaches the model: the class name, or a property not skipped (each
+    module has its own defaults: text2vec-mistral skips properties unless told otherwise)."""
+    module = modules.get(v.module)
+    if module.kind != "vectorizer" or not module.per_property or module.name == "none":
+        return True  # multi-modal and generic modules say what they read in their own settings
+    class_name = getattr(v, "vectorizeClassName", None)
+    if class_name is None:
+        class_name = module.server_defaults().get("vectorizeClassName", True)
+    if class_name:
         return True
+    skipped_by_default = dict(module.property_defaults)["skip"]
     names = [n for n in texts if sources is None or n in sources]
-    return any(not (texts[n].vectorizer and texts[n].vectorizer.skip) for n in names)
+    return any(not _skipped(texts[n], skipped_by_default) for n in names)
 
 
-def _nothing_to_vectorize() -> str:
+def _skipped(prop, default: bool) -> bool:
+    return prop.vectorizer.skip if prop.vectorizer and prop.vectorizer.skip is not None else default
+
+
+def _nothing_to_vectorize(module: str) -> str:
+    if dict(modules.get(module).property_defaults)["skip"]:
+        return (f"this vectorizer has nothing to vectorize: vectorizeClassName is false and {module} "
+                "skips every property unless it says 'vectorizer: {skip: false}'")
     return ("this vectorizer has nothing to vectorize: vectorizeClassName is false and no text "
             "property is left to it (add a text property, or stop skipping one)")
 
@@ -182,3 +206,46 @@ def _multi_tenancy(c: Collection) -> Iterator[Issue]:
     for key in ("autoTenantCreation", "autoTenantActivation"):
         if getattr(mt, key):
             yield ("multiTenancyConfig", key), f"{key} needs multiTenancyConfig.enabled: true"
+
+
+# ---- text analysis and object expiry --------------------------------------------------------
+
+def _text_analyzers(c: Collection) -> Iterator[Issue]:
+    presets = set((c.invertedIndexConfig.stopwordPresets or {}) if c.invertedIndexConfig else {})
+    for i, prop in enumerate(c.properties):
+        analyzer = prop.textAnalyzer
+        if analyzer is None:
+            continue
+        here = ("properties", i, "textAnalyzer")
+        if prop.data_types[0] not in TEXT_TYPES:
+            yield here, f"textAnalyzer applies to text properties only, not '{prop.data_types[0]}'"
+        preset = analyzer.stopwordPreset
+        if preset is not None and preset not in BUILT_IN_STOPWORD_PRESETS and preset not in presets:
+            known = [*BUILT_IN_STOPWORD_PRESETS, *sorted(presets)]
+            yield here + ("stopwordPreset",), (f"stopword preset '{preset}' is not defined (known: "
+                                               f"{', '.join(known)}; add it to invertedIndexConfig.stopwordPresets)"
+                                               + modules.suggestion(preset, known))
+        if analyzer.asciiFoldIgnore and not analyzer.asciiFold:
+            yield here + ("asciiFoldIgnore",), "asciiFoldIgnore needs asciiFold: true"
+
+
+def _object_ttl(c: Collection) -> Iterator[Issue]:
+    ttl = c.objectTtlConfig
+    if ttl is None or not ttl.enabled:
+        return
+    here = ("objectTtlConfig",)
+    if ttl.deleteOn is None:
+        yield here, "objectTtlConfig needs 'deleteOn': _creationTimeUnix, _lastUpdateTimeUnix or a date property"
+        return
+    if ttl.deleteOn in TIMESTAMPS:
+        if not (c.invertedIndexConfig and c.invertedIndexConfig.indexTimestamps):
+            yield here + ("deleteOn",), (f"deleteOn {ttl.deleteOn} needs invertedIndexConfig.indexTimestamps: true")
+        if not ttl.defaultTtl or ttl.defaultTtl <= 0:
+            yield here + ("defaultTtl",), f"deleteOn {ttl.deleteOn} needs a positive defaultTtl (seconds)"
+        return
+    prop = next((p for p in c.properties if p.name == ttl.deleteOn), None)
+    if prop is None or prop.data_types[0] != "date":
+        yield here + ("deleteOn",), (f"deleteOn '{ttl.deleteOn}' must be _creationTimeUnix, _lastUpdateTimeUnix "
+                                     "or a date property of this collection")
+    elif prop.indexFilterable is False and not prop.indexRangeFilters:
+        yield here + ("deleteOn",), f"deleteOn '{ttl.deleteOn}' needs indexFilterable or indexRangeFilters"

@@ -7,19 +7,24 @@ across properties or files live in rules.py.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, create_model, field_validator, model_validator
+
+from . import modules
+from .modules import huggingface
 
 COLLECTION_NAME = r"^[A-Z][_0-9A-Za-z]{0,254}$"
 PROPERTY_NAME = r"^[_A-Za-z][_0-9A-Za-z]{0,230}$"
 NESTED_PROPERTY_NAME = r"^[_A-Za-z][_0-9A-Za-z]*$"
 VECTOR_NAME = r"^[_A-Za-z][_0-9A-Za-z]{0,229}$"
-HTTP_URL = r"^https?://[^\s/?#]+[^\s]*$"
 
 TEXT_TYPES = ("text", "text[]")
 OBJECT_TYPES = ("object", "object[]")
 RANGE_TYPES = ("int", "number", "date")
+# What v1.39 vectorizes besides text when sourceProperties names it.
+SOURCE_TYPES = ("int", "int[]", "number", "number[]", "date", "date[]", "boolean", "boolean[]",
+                "object", "object[]")
 PRIMITIVE_TYPES = (
     "text", "text[]", "int", "int[]", "number", "number[]", "boolean", "boolean[]",
     "date", "date[]", "uuid", "uuid[]", "geoCoordinates", "phoneNumber", "blob",
@@ -37,82 +42,17 @@ Positive = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Ratio = Annotated[float, Field(ge=0, le=1e6)]
 
 
-class Model(BaseModel):
+class Model(modules.Model):
     """Frozen, strict, unknown fields forbidden: the base of every spec model."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=False)
 
+# ---- vectorizers (built from the module tables in modules/) ---------------------------------
 
-# ---- vectorizers ----------------------------------------------------------------------------
-
-class HuggingFaceOptions(Model):
-    waitForModel: bool | None = None
-    useGPU: bool | None = None
-    useCache: bool | None = None
-
-
-HF_MODES = {"model": ("model",), "passageModel+queryModel": ("passageModel", "queryModel"),
-            "endpointURL": ("endpointURL",)}
-
-
-HF_MODE_FIELDS = ("model", "passageModel", "queryModel", "endpointURL")
-
-
-def hf_mode_problem(present: set[str]) -> str | None:
-    """Why this set of model-selection fields is not exactly one mode, or None if it is."""
-    found = [f for f in HF_MODE_FIELDS if f in present]
-    if ("passageModel" in present) != ("queryModel" in present):
-        have, missing = (("passageModel", "queryModel") if "passageModel" in present
-                         else ("queryModel", "passageModel"))
-        return f"'{have}' needs '{missing}' too (they select the model together)"
-    modes = [m for m, fields in HF_MODES.items() if all(f in present for f in fields)]
-    if len(modes) == 1:
-        return None
-    if not modes:
-        return ("text2vec-huggingface needs exactly one model selection: 'model', "
-                "or 'passageModel' + 'queryModel', or 'endpointURL'; found none")
-    return ("text2vec-huggingface needs exactly one model selection; found "
-            + " and ".join(f"'{f}'" for f in found))
-
-
-def _hf_one_mode_schema(schema: dict) -> None:
-    """JSON Schema for 'exactly one model-selection mode' (mirrors the validator below)."""
-    schema["oneOf"] = [
-        {"required": ["model"], "not": {"anyOf": [{"required": ["passageModel"]},
-                                                   {"required": ["queryModel"]},
-                                                   {"required": ["endpointURL"]}]}},
-        {"required": ["passageModel", "queryModel"],
-         "not": {"anyOf": [{"required": ["model"]}, {"required": ["endpointURL"]}]}},
-        {"required": ["endpointURL"], "not": {"anyOf": [{"required": ["model"]},
-                                                         {"required": ["passageModel"]},
-                                                         {"required": ["queryModel"]}]}},
-    ]
-
-
-class HuggingFaceVectorizer(Model):
-    """text2vec-huggingface: exactly one of model / passageModel+queryModel / endpointURL."""
-
-    model_config = ConfigDict(json_schema_extra=_hf_one_mode_schema)
-
-    module: Literal["text2vec-huggingface"]
-    model: Annotated[str, Field(min_length=1)] | None = None
-    passageModel: Annotated[str, Field(min_length=1)] | None = None
-    queryModel: Annotated[str, Field(min_length=1)] | None = None
-    endpointURL: Annotated[str, Field(pattern=HTTP_URL)] | None = None
-    options: HuggingFaceOptions | None = None
-    vectorizeClassName: bool | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one_mode(self) -> HuggingFaceVectorizer:
-        problem = hf_mode_problem({f for f in HF_MODE_FIELDS if getattr(self, f) is not None})
-        if problem:
-            raise ValueError(problem)
-        return self
-
-    def model_identity(self) -> dict[str, str]:
-        """The fields that decide which model produces the vectors."""
-        return {f: getattr(self, f) for f in ("model", "passageModel", "queryModel", "endpointURL")
-                if getattr(self, f) is not None}
+HuggingFaceVectorizer = huggingface.HuggingFaceVectorizer
+HuggingFaceOptions = huggingface.HuggingFaceOptions
+HF_MODE_FIELDS = huggingface.MODE_FIELDS
+hf_mode_problem = huggingface.mode_problem
+SETTING_TYPES = {str: str, bool: bool, int: Int32, float: float}
 
 
 class NoVectorizer(Model):
@@ -121,8 +61,74 @@ class NoVectorizer(Model):
     module: Literal["none"]
 
 
-Vectorizer = Annotated[NoVectorizer | HuggingFaceVectorizer, Field(discriminator="module")]
-KNOWN_MODULES = ("none", "text2vec-huggingface")
+def _typed_model(module: modules.Module) -> type[Model]:
+    """The pydantic model of a typed module, from its table (a hand-written one if it has it)."""
+    if module.spec is not None:
+        return module.spec
+    fields: dict = {"module": (Literal[module.name], ...)}
+    for s in module.settings:
+        kind = Literal[s.choices] if s.choices else SETTING_TYPES[s.type]
+        fields[s.name] = (kind | None, None)
+    title = "".join(p.capitalize() for p in re.split(r"[^0-9A-Za-z]+", module.name)) + "Vectorizer"
+    validators = {"_needs_one_of": model_validator(mode="after")(_needs_one_of)} if module.needs_one_of else {}
+    base = Model
+    if module.needs_one_of:  # the same rule in the JSON Schema
+        groups = [{"anyOf": [{"required": [f]} for f in group]} for group in module.needs_one_of]
+
+        class base(Model):  # type: ignore[no-redef]
+            model_config = ConfigDict(json_schema_extra={"allOf": groups})
+    return create_model(title, __base__=base, __doc__=f"{module.name}: a typed module.",
+                        __validators__=validators, **fields)
+
+
+def _needs_one_of(self):
+    for group in modules.get(self.module).needs_one_of:
+        if all(getattr(self, f) is None for f in group):
+            raise ValueError(f"{self.module} needs " + " or ".join(f"'{f}'" for f in group))
+    return self
+
+
+def _no_reserved_keys(self):
+    extra = self.__pydantic_extra__ or {}
+    for key in ("properties",) if isinstance(self, GenericVectorizer) else ():
+        if key in extra:
+            raise ValueError("the properties a named vector reads go in its 'sourceProperties', not here")
+    return self
+
+
+GENERIC_VECTORIZERS = tuple(n for n, m in modules.MODULES.items()
+                            if m.kind == "vectorizer" and not m.typed and n != "none")
+
+
+class GenericVectorizer(Model):
+    """Any other vectorizer module: its settings are kept as written and sent as they are."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"not": {"required": ["properties"]}})
+
+    module: Literal[GENERIC_VECTORIZERS]  # type: ignore[valid-type]
+    _reserved = model_validator(mode="after")(_no_reserved_keys)
+
+
+class GenerativeConfig(Model):
+    """The collection's generative module (RAG) and its settings, kept as written."""
+
+    model_config = ConfigDict(extra="allow")
+
+    module: Literal[tuple(modules.by_kind("generative"))]  # type: ignore[valid-type]
+
+
+class RerankerConfig(Model):
+    """The collection's reranker module and its settings, kept as written."""
+
+    model_config = ConfigDict(extra="allow")
+
+    module: Literal[tuple(modules.by_kind("reranker"))]  # type: ignore[valid-type]
+
+
+TYPED_MODELS = tuple(_typed_model(m) for m in modules.TYPED_VECTORIZERS)
+Vectorizer = Annotated[Union[(NoVectorizer, *TYPED_MODELS, GenericVectorizer)],  # type: ignore[valid-type]
+                       Field(discriminator="module")]
+KNOWN_MODULES = tuple(modules.by_kind("vectorizer"))
 
 
 # ---- vector indexes -------------------------------------------------------------------------
@@ -160,6 +166,23 @@ class RQ(Model):
     cache: bool | None = None
 
 
+class Muvera(Model):
+    """MUVERA: multi-vectors encoded as one fixed-size vector for the index."""
+
+    enabled: bool | None = None
+    ksim: Positive | None = None
+    dprojections: Positive | None = None
+    repetitions: Positive | None = None
+
+
+class Multivector(Model):
+    """ColBERT-style multi-vectors (late interaction); on by default for *multivec modules."""
+
+    enabled: bool | None = None
+    aggregation: Literal["maxSim"] | None = None
+    muvera: Muvera | None = None
+
+
 class VectorIndexConfig(Model):
     """Settings of hnsw, flat and dynamic indexes; rules.py checks which apply to which type."""
 
@@ -176,6 +199,9 @@ class VectorIndexConfig(Model):
     filterStrategy: Literal["sweeping", "acorn"] | None = None
     skip: bool | None = None
     threshold: Count | None = None
+    multivector: Multivector | None = None
+    skipDefaultQuantization: bool | None = None  # no quantizer the server would turn on by itself
+    trackDefaultQuantization: bool | None = None
     hnsw: VectorIndexConfig | None = None
     flat: VectorIndexConfig | None = None
     pq: PQ | None = None
@@ -212,6 +238,14 @@ class PropertyVectorization(Model):
 DataType = Annotated[str, Field(pattern=DATA_TYPE)]
 
 
+class TextAnalyzer(Model):
+    """How text is folded and which stopwords apply, per property (text properties only)."""
+
+    asciiFold: bool | None = None
+    asciiFoldIgnore: tuple[str, ...] | None = None
+    stopwordPreset: Annotated[str, Field(min_length=1)] | None = None  # en, none, or a collection preset
+
+
 class NestedProperty(Model):
     name: Annotated[str, Field(pattern=NESTED_PROPERTY_NAME)]
     dataType: DataType | tuple[DataType, ...]
@@ -220,6 +254,7 @@ class NestedProperty(Model):
     indexFilterable: bool | None = None
     indexSearchable: bool | None = None
     indexRangeFilters: bool | None = None
+    textAnalyzer: TextAnalyzer | None = None
     nestedProperties: tuple[NestedProperty, ...] | None = None
 
     @field_validator("dataType", mode="after")
@@ -264,6 +299,7 @@ class Stopwords(Model):
 class InvertedIndexConfig(Model):
     bm25: BM25 | None = None
     stopwords: Stopwords | None = None
+    stopwordPresets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")], tuple[str, ...]] | None = None
     cleanupIntervalSeconds: Positive | None = None
     indexTimestamps: bool | None = None
     indexNullState: bool | None = None
@@ -288,6 +324,16 @@ class MultiTenancyConfig(Model):
     autoTenantActivation: bool | None = None
 
 
+class ObjectTtlConfig(Model):
+    """Objects expire `defaultTtl` seconds after `deleteOn` (a date property, _creationTimeUnix or
+    _lastUpdateTimeUnix); the server needs OBJECTS_TTL_DELETE_SCHEDULE to enable it."""
+
+    enabled: bool | None = None
+    deleteOn: Annotated[str, Field(min_length=1)] | None = None
+    defaultTtl: Annotated[int, Field(ge=-(2**53), le=2**53)] | None = None
+    filterExpiredObjects: bool | None = None
+
+
 def _collection_schema(schema: dict) -> None:
     """JSON Schema for what the validators below check: vector names, one vector style."""
     vectors = schema["properties"]["vectors"]["anyOf"][0]
@@ -309,10 +355,13 @@ class Collection(Model):
     vectorIndexType: VectorIndexType | None = None
     vectorIndexConfig: VectorIndexConfig | None = None
     vectors: dict[Annotated[str, Field(pattern=VECTOR_NAME)], NamedVector] | None = None
+    generative: GenerativeConfig | None = None
+    reranker: RerankerConfig | None = None
     invertedIndexConfig: InvertedIndexConfig | None = None
     replicationConfig: ReplicationConfig | None = None
     shardingConfig: ShardingConfig | None = None
     multiTenancyConfig: MultiTenancyConfig | None = None
+    objectTtlConfig: ObjectTtlConfig | None = None
 
     @model_validator(mode="after")
     def _one_vector_style(self) -> Collection:
