@@ -7,7 +7,7 @@ across properties or files live in rules.py.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, create_model, field_validator, model_validator
 
@@ -70,13 +70,13 @@ def _typed_model(module: modules.Module) -> type[Model]:
         kind = Literal[s.choices] if s.choices else SETTING_TYPES[s.type]
         fields[s.name] = (kind | None, None)
     title = "".join(p.capitalize() for p in re.split(r"[^0-9A-Za-z]+", module.name)) + "Vectorizer"
-    validators = {"_needs_one_of": model_validator(mode="after")(_needs_one_of)} if module.needs_one_of else {}
+    validators: Any = {"_needs_one_of": model_validator(mode="after")(_needs_one_of)} if module.needs_one_of else {}
     base = Model
     if module.needs_one_of:  # the same rule in the JSON Schema
-        groups = [{"anyOf": [{"required": [f]} for f in group]} for group in module.needs_one_of]
+        extra: Any = {"allOf": [{"anyOf": [{"required": [f]} for f in group]} for group in module.needs_one_of]}
 
         class base(Model):  # type: ignore[no-redef]
-            model_config = ConfigDict(json_schema_extra={"allOf": groups})
+            model_config = ConfigDict(json_schema_extra=extra)
     return create_model(title, __base__=base, __doc__=f"{module.name}: a typed module.",
                         __validators__=validators, **fields)
 
@@ -126,7 +126,7 @@ class RerankerConfig(Model):
 
 
 TYPED_MODELS = tuple(_typed_model(m) for m in modules.TYPED_VECTORIZERS)
-Vectorizer = Annotated[Union[(NoVectorizer, *TYPED_MODELS, GenericVectorizer)],  # type: ignore[valid-type]
+Vectorizer = Annotated[Union[(NoVectorizer,) + TYPED_MODELS + (GenericVectorizer,)],  # type: ignore[valid-type]
                        Field(discriminator="module")]
 KNOWN_MODULES = tuple(modules.by_kind("vectorizer"))
 
