@@ -7,7 +7,7 @@ across properties or files live in rules.py.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, create_model, field_validator, model_validator
 
@@ -126,8 +126,11 @@ class RerankerConfig(Model):
 
 
 TYPED_MODELS = tuple(_typed_model(m) for m in modules.TYPED_VECTORIZERS)
-Vectorizer = Annotated[Union[(NoVectorizer,) + TYPED_MODELS + (GenericVectorizer,)],  # type: ignore[valid-type]
-                       Field(discriminator="module")]
+if TYPE_CHECKING:  # the typed models are built at import time; every one has `module`
+    Vectorizer = NoVectorizer | HuggingFaceVectorizer | GenericVectorizer
+else:
+    Vectorizer = Annotated[Union[(NoVectorizer,) + TYPED_MODELS + (GenericVectorizer,)],  # noqa: UP007
+                           Field(discriminator="module")]
 KNOWN_MODULES = tuple(modules.by_kind("vectorizer"))
 
 
