@@ -42,8 +42,7 @@ Positive = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Ratio = Annotated[float, Field(ge=0, le=1e6)]
 
 
-class Model(modules.Model):
-    """Frozen, strict, unknown fields forbidden: the base of every spec model."""
+Model = modules.Model  # frozen, strict, unknown fields forbidden: the base of every spec model
 
 
 # ---- vectorizers (built from the module tables in modules/) ---------------------------------
