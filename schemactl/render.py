@@ -6,6 +6,7 @@ from functools import singledispatch
 
 import click
 
+from . import modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
                       RecreateCollection, UpdateInPlace)
 from .plan import Plan, Step, summary, to_document
@@ -151,8 +152,9 @@ def _(change: PropertyOnlyInCluster, step: Step) -> list[str]:
 def _vectorizer(v) -> str:
     if v is None or v.module == "none":
         return "none (bring your own vectors)"
-    selected = ", ".join(f"{k} {val}" for k, val in v.model_identity().items())
-    return f"{v.module} ({selected})"
+    settings = v.model_dump(mode="json", exclude_none=True, exclude={"module"})
+    selected = ", ".join(f"{k} {val}" for k, val in modules.vector_identity(v.module, settings).items())
+    return f"{v.module} ({selected or 'its default model'})"
 
 
 def _value(value: object) -> str:

@@ -247,6 +247,8 @@ def _unknown(value: object, shape: object, where: str) -> list[str]:
         return []
     if not isinstance(shape, dict):  # a fixed value the server fills in
         return [] if value == shape or value is None else [where]
+    if isinstance(value, list):  # a list of things of one shape (nested properties)
+        return [f for i, item in enumerate(value) for f in _unknown(item, shape, f"{where}.{i}")]
     if not isinstance(value, dict):
         return [] if value is None else [where]
     found = []

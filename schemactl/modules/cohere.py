@@ -1,4 +1,5 @@
-"""text2vec-cohere. v1.39.0 reports its base URL as `baseUrl`."""
+"""text2vec-cohere. v1.39.0 also reports a default `baseUrl`,
+which the module does not read when `baseURL` is set."""
 from __future__ import annotations
 
 from .base import Setting, text2vec
@@ -8,6 +9,7 @@ MODULE = text2vec(
     Setting("model", default="embed-multilingual-v3.0"),
     Setting("dimensions", int),
     Setting("truncate", default="END", choices=("NONE", "START", "END", "LEFT", "RIGHT")),
-    Setting("baseUrl", default="https://api.cohere.ai"),
+    Setting("baseURL"),
+    ignored=(("baseUrl", "https://api.cohere.ai"),),  # filled in by the server; the module reads baseURL
     class_name=True,
 )

@@ -61,3 +61,20 @@ def edit(path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
+
+
+ALL_MODULES_ENV = {
+    "ENABLE_MODULES": "",  # v1.39's default: every API-based module (43), as real clusters have them
+    "OBJECTS_TTL_DELETE_SCHEDULE": "0 * * * *",  # object expiry can only be enabled with a schedule
+    "ASYNC_INDEXING": "true",  # dynamic indexes need it
+}
+
+
+@pytest.fixture(scope="session")
+def modules_server(tmp_path_factory):
+    """A second server as v1.39 runs by default: every API-based module enabled."""
+    from schemactl.dev import weaviate as testbed
+
+    server = testbed.start(tmp_path_factory.mktemp("modules-data"), env=ALL_MODULES_ENV)
+    yield server
+    server.stop()

@@ -1,5 +1,6 @@
 """Collections schemactl cannot represent yet are named everywhere, never skipped in silence, and
-a file for one is refused before anything is created."""
+a file for one is refused before anything is created. (Every module is representable now; what
+is not yet is a setting it does not model, such as shardingConfig.virtualPerPhysical.)"""
 from __future__ import annotations
 
 import json
@@ -11,26 +12,18 @@ from click.testing import CliRunner
 from schemactl.cli import cli
 
 DOC = "name: Doc\nproperties:\n  - name: title\n    dataType: text\nvectorizer:\n  module: none\n"
-OPENAI_DOCS = {"class": "OpenAiDocs", "vectorizer": "text2vec-openai",
-               "properties": [{"name": "body", "dataType": ["text"]}]}
-
-
-@pytest.fixture(scope="module")
-def modules_server(tmp_path_factory):
-    """A server with more vectorizer modules than schemactl models (as v1.39 enables by default)."""
-    from schemactl.dev import weaviate as testbed
-
-    server = testbed.start(tmp_path_factory.mktemp("modules-data"), env={
-        "ENABLE_MODULES": "text2vec-huggingface,text2vec-openai,text2vec-cohere"})
-    yield server
-    server.stop()
+SHARDED_DOCS = {"class": "ShardedDocs", "vectorizer": "text2vec-openai", "shardingConfig": {"virtualPerPhysical": 64},
+                "properties": [{"name": "body", "dataType": ["text"]}]}
+WHY = "settings schemactl does not model yet: shardingConfig.virtualPerPhysical"
 
 
 @pytest.fixture
 def cluster(modules_server, tmp_path):
-    """Doc managed by schemactl; OpenAiDocs made by hand with text2vec-openai."""
+    """Doc managed by schemactl; ShardedDocs made by hand with a setting schemactl does not model."""
+    for name in classes(modules_server):
+        httpx.delete(f"{modules_server.url}/v1/schema/{name}")
     run(modules_server, "apply", str(_files(tmp_path, DOC)), "--auto-approve")
-    httpx.post(f"{modules_server.url}/v1/schema", json=OPENAI_DOCS).raise_for_status()
+    httpx.post(f"{modules_server.url}/v1/schema", json=SHARDED_DOCS).raise_for_status()
     yield modules_server
     for alias in httpx.get(f"{modules_server.url}/v1/aliases").json().get("aliases") or []:
         httpx.delete(f"{modules_server.url}/v1/aliases/{alias['alias']}")
@@ -61,10 +54,10 @@ def test_plan_names_what_it_cannot_represent_and_never_reports_in_sync(cluster, 
     assert result.exit_code == 2, result.output
     assert "No changes to what schemactl can see, but the cluster holds collections it cannot represent." \
         in result.stdout
-    assert "! OpenAiDocs: vectorizer: module text2vec-openai is not supported yet" in result.stdout
+    assert f"! ShardedDocs: {WHY}" in result.stdout
     document = json.loads(run(cluster, "plan", str(files), "--json").stdout)
-    assert [u["name"] for u in document["unmanageable"]] == ["OpenAiDocs"]
-    assert document["steps"] == [] and "OpenAiDocs" not in document["unmanaged"]
+    assert [u["name"] for u in document["unmanageable"]] == ["ShardedDocs"]
+    assert document["steps"] == [] and "ShardedDocs" not in document["unmanaged"]
 
 
 def test_prune_never_deletes_what_it_cannot_represent(cluster, tmp_path):
@@ -73,22 +66,22 @@ def test_prune_never_deletes_what_it_cannot_represent(cluster, tmp_path):
 
 
 def test_pull_says_why_it_cannot_pull_one_and_names_those_it_leaves_out(cluster, tmp_path):
-    refused = run(cluster, "pull", "OpenAiDocs", "--out", str(tmp_path / "pulled"))
+    refused = run(cluster, "pull", "ShardedDocs", "--out", str(tmp_path / "pulled"))
     assert refused.exit_code == 1
-    assert refused.stderr.startswith("error: cannot pull OpenAiDocs: schemactl cannot represent it yet (vectorizer")
+    assert refused.stderr.startswith(f"error: cannot pull ShardedDocs: schemactl cannot represent it yet ({WHY}")
     everything = run(cluster, "pull", "--out", str(tmp_path / "all"))
     assert everything.exit_code == 0, everything.output
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["doc.yaml"]
-    assert "not pulled: OpenAiDocs: schemactl cannot represent it yet" in everything.stderr
+    assert "not pulled: ShardedDocs: schemactl cannot represent it yet" in everything.stderr
 
 
 def test_a_file_for_a_collection_it_cannot_represent_is_refused_before_anything_is_created(cluster, tmp_path):
     before = classes(cluster)
-    moved = ("name: OpenAiDocs\nproperties:\n  - name: body\n    dataType: text\n"
+    moved = ("name: ShardedDocs\nproperties:\n  - name: body\n    dataType: text\n"
              "vectorizer:\n  module: text2vec-huggingface\n  endpointURL: http://127.0.0.1:9/x\n")
     for command in (("plan",), ("apply", "--auto-approve")):
         result = run(cluster, *command, str(_files(tmp_path, DOC, moved)))
         assert result.exit_code == 1
-        assert "the cluster already holds OpenAiDocs (vectorizer" in result.stderr
+        assert f"the cluster already holds ShardedDocs ({WHY}" in result.stderr
         assert "nothing was planned" in result.stderr
-    assert classes(cluster) == before  # no OpenAiDocs_v1 left behind
+    assert classes(cluster) == before  # no ShardedDocs_v1 left behind
