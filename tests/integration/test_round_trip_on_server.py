@@ -64,7 +64,7 @@ def test_pull_writes_every_collection_and_leaves_none_out(corpus):
 
 def test_pulled_files_validate_and_plan_nothing(corpus):
     server, pulled = corpus
-    validated = run(server, "validate", str(pulled))
+    validated = CliRunner().invoke(cli, ["validate", str(pulled)])
     assert validated.exit_code == 0, validated.output
     planned = run(server, "plan", str(pulled), "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output
