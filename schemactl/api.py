@@ -71,6 +71,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
         collections = desired.result.collections
         hidden = unrepresentable(live)
         _refuse_files_naming(hidden, collections)
+        _refuse_modules_not_enabled(live, collections)
         changes = diff(live.collections, collections, physical=live.physical, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         estimates = {c.collection: estimate(reader, c.physical, by_physical[c.physical], c.reembeds)
@@ -95,6 +96,30 @@ def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
         reasons = "; ".join(f"{taken[n.lower()]} ({hidden[taken[n.lower()]]})" for n in named)
         raise SchemactlError(f"the cluster already holds {reasons}, which schemactl cannot represent yet: "
                              "a file for it cannot be planned; nothing was planned")
+
+
+def _refuse_modules_not_enabled(live: LiveState, collections) -> None:
+    """A file naming a module the server does not have enabled would fail at create: refuse it
+    at plan time, with what the server has."""
+    if live.modules is None:
+        return
+    missing = [(name, module) for name, c in sorted(collections.items()) for module in modules_used(c)
+               if module not in live.modules]
+    if missing:
+        from . import modules
+
+        lines = [f"{name} uses {module}{modules.suggestion(module, list(live.modules))}" for name, module in missing]
+        enabled = ", ".join(m for m in live.modules if m.split("-")[0] in {m.split("-")[0] for _, m in missing})
+        raise SchemactlError("modules not enabled on this server: " + "; ".join(lines)
+                             + f" (it has: {enabled or ', '.join(live.modules) or 'none'}; "
+                             "ENABLE_MODULES decides); nothing was planned")
+
+
+def modules_used(c: Collection) -> list[str]:
+    """Every module a collection names: vectorizers, generative, reranker."""
+    found = [v.vectorizer.module for v in (c.vectors or {}).values()]
+    found += [b.module for b in (c.vectorizer, c.generative, c.reranker) if b is not None]
+    return sorted({m for m in found if m != "none"})
 
 
 def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:

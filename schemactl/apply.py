@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import singledispatch
 
+from . import modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
                       RecreateCollection, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
@@ -160,11 +161,22 @@ def _(change: UpdateInPlace, ctx: Context) -> None:
     current = ctx.reader.get(f"/v1/schema/{physical}")
     desired = physical_references(to_rest(change.definition), ctx.physical)
     updated = merged(current, {k: v for k, v in desired.items() if k not in ("class", "properties")})
+    updated["moduleConfig"] = _collection_modules(current.get("moduleConfig") or {}, desired.get("moduleConfig") or {})
+    if "objectTtlConfig" in current and "objectTtlConfig" not in desired:
+        updated["objectTtlConfig"] = {**current["objectTtlConfig"], "enabled": False}
     by_name = {p["name"]: p for p in desired.get("properties", [])}
     for prop in updated.get("properties", []):
         if prop["name"] in by_name and "description" in by_name[prop["name"]]:
             prop["description"] = by_name[prop["name"]]["description"]
     ctx.reader.send("PUT", f"/v1/schema/{physical}", updated, f"update {physical}")
+
+
+def _collection_modules(current: dict, desired: dict) -> dict:
+    """Collection-level module config: the vectorizer's merged, generative and reranker taken
+    from the file as they are (the server refuses two of a kind; one removed from the file goes)."""
+    replaced = ("generative", "reranker")
+    kept = {m: v for m, v in current.items() if modules.get(m).kind not in replaced}
+    return merged(kept, desired)
 
 
 @execute.register

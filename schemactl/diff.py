@@ -180,9 +180,18 @@ def _get(data: dict, path: list) -> object:
 
 
 def _mutable(change: FieldChange, a: dict, b: dict) -> bool:
+    if _removes_a_module_block(change.path, a, b):
+        return False
     if any(fnmatch.fnmatchcase(change.path, pattern) for pattern in MUTABLE):
         return True
     return _turns_on_a_quantizer(change.path, a, b) or _module_setting_in_place(change.path, a, b)
+
+
+def _removes_a_module_block(path: str, a: dict, b: dict) -> bool:
+    """v1.39 swaps a generative or reranker module in place but never drops one (PUT without it
+    answers 200 and keeps it): removing one needs a new collection."""
+    block = path.split(".")[0]
+    return block in ("generative", "reranker") and bool(a.get(block)) and not b.get(block)
 
 
 def _module_setting_in_place(path: str, a: dict, b: dict) -> bool:

@@ -1,6 +1,7 @@
 """Read the cluster: raw REST JSON of GET /v1/schema and the aliases -> the spec type."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ class LiveState:
     unmanaged: tuple[str, ...] = ()  # set by the planner's caller: live names no file declares
     retained: dict[str, tuple[str, ...]] = field(default_factory=dict)  # logical -> old versions
     unreadable: dict[str, str] = field(default_factory=dict)  # physical name -> why
+    modules: tuple[str, ...] | None = None  # the modules the server has enabled (GET /v1/meta)
 
 
 class RestReader:
@@ -121,12 +123,13 @@ def cause_first(message: str) -> str:
 
 def read_live(reader: RestReader) -> LiveState:
     """Schema and aliases as the cluster has them, with logical names resolved."""
-    version = str(reader.get("/v1/meta").get("version", "0"))
+    meta = reader.get("/v1/meta")
+    version = str(meta.get("version", "0"))
     require_version(version, MIN_VERSION, "aliases (zero-downtime cutover)")
     classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []
                if not c["class"].startswith(OWNED_PREFIX)}
     aliases = {a["alias"]: a["class"] for a in reader.get("/v1/aliases").get("aliases") or []}
-    return resolve(version, classes, aliases)
+    return dataclasses.replace(resolve(version, classes, aliases), modules=tuple(sorted(meta.get("modules") or {})))
 
 
 def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> LiveState:

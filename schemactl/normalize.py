@@ -71,7 +71,9 @@ def canonical(collection: Collection) -> dict:
         c.pop("shardingConfig", None)  # the server reports zeros; tenants are the shards
     else:
         c["shardingConfig"] = merged(SHARDING, c.get("shardingConfig", {}))
-    c["objectTtlConfig"] = merged(OBJECT_TTL, c.get("objectTtlConfig", {}))
+    ttl = merged(OBJECT_TTL, c.get("objectTtlConfig", {}))
+    # switched off, the server keeps the old deleteOn and defaultTtl: they mean nothing then
+    c["objectTtlConfig"] = ttl if ttl["enabled"] else dict(OBJECT_TTL)
     for block in ("generative", "reranker"):
         c.setdefault(block, {})
     c.setdefault("description", "")
