@@ -131,6 +131,21 @@ def jsonschema_command() -> None:
     say(render(), nl=False)
 
 
+@cli.command("modules")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+def modules_command(as_json: bool) -> None:
+    """List the Weaviate v1.39 modules schemactl knows: typed (settings checked, known to keep
+    or change the vectors) or generic (settings kept as written; any change re-embeds).
+
+    \b
+    Example:
+      schemactl modules
+    """
+    from .render import modules_report
+
+    say(modules_report(as_json=as_json))
+
+
 @cli.command()
 @connection_options
 def status(target) -> None:

@@ -159,3 +159,24 @@ def _vectorizer(v) -> str:
 
 def _value(value: object) -> str:
     return json.dumps(value) if not isinstance(value, str) else f'"{value}"'
+
+
+def modules_report(*, as_json: bool) -> str:
+    """The module registry as a table (or JSON): kind, typed or generic, and for typed ones
+    which settings change the vectors and which the server changes in place."""
+    rows = []
+    for name, m in modules.MODULES.items():
+        rows.append({"module": name, "kind": m.kind, "typed": m.typed,
+                     "changes_vectors": [s.name for s in m.settings if s.vectors],
+                     "in_place": [s.name for s in m.settings if s.in_place],
+                     "defaults": m.server_defaults()})
+    if as_json:
+        return json.dumps(rows, indent=2)
+    lines = [f"{'module':<26} {'kind':<11} {'settings':<8} re-embeds when these change (in place: *)"]
+    for row in rows:
+        settings = [f"{s}*" for s in row["in_place"]] + row["changes_vectors"]
+        detail = ", ".join(settings) if row["typed"] else ("any setting" if row["kind"] == "vectorizer" else "-")
+        if row["module"] == "none":
+            detail = "- (the application brings the vectors; they are always copied)"
+        lines.append(f"{row['module']:<26} {row['kind']:<11} {'typed' if row['typed'] else 'generic':<8} {detail}")
+    return "\n".join(lines)

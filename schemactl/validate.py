@@ -204,12 +204,12 @@ def _message(data: object, loc: tuple, item: dict) -> str | None:
     if kind == "missing":
         return f"missing required field '{name}'"
     if kind == "union_tag_invalid":
-        module = item.get("ctx", {}).get("tag")
-        close = difflib.get_close_matches(str(module), KNOWN_MODULES, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"unknown vectorizer module '{module}'{hint} (known modules: {', '.join(KNOWN_MODULES)})"
+        module = str(item.get("ctx", {}).get("tag"))
+        close = difflib.get_close_matches(module, KNOWN_MODULES, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f" ({_family_of(module)})"
+        return f"unknown vectorizer module '{module}'{hint}; `schemactl modules` lists them all"
     if kind == "union_tag_not_found":
-        return f"the vectorizer needs 'module' (one of: {', '.join(KNOWN_MODULES)})"
+        return "the vectorizer needs 'module' (none, text2vec-huggingface, ...; `schemactl modules` lists them all)"
     if kind == "literal_error":
         expected = item.get("ctx", {}).get("expected", "")
         choices = re.findall(r"'([^']*)'|(\d+)", expected)
@@ -226,6 +226,13 @@ def _message(data: object, loc: tuple, item: dict) -> str | None:
     if kind.endswith("_type") or kind in ("int_from_float", "bool_parsing", "int_parsing"):
         return f"{name} must be {_expected(kind)}, got {_describe(value)}"
     return f"{name}: {item['msg']}"
+
+
+def _family_of(module: str) -> str:
+    """The known vectorizers of the family a mistyped name seems to belong to."""
+    prefix = module.split("-")[0]
+    same = [m for m in KNOWN_MODULES if m.split("-")[0] == prefix]
+    return "known " + prefix + " modules: " + ", ".join(same) if same else "not a Weaviate v1.39 vectorizer"
 
 
 def _pattern_message(name: str, loc: tuple, value: object) -> str:

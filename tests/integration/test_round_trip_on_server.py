@@ -57,9 +57,23 @@ def test_the_corpus_covers_the_surface():
 
 
 def test_pull_writes_every_collection_and_leaves_none_out(corpus):
-    server, pulled = corpus
-    names = {re.search(r"^name: (\w+)", p.read_text(), re.M)[1] for p in pulled.glob("*.yaml")}
+    _, pulled = corpus
+    names = {re.search(r"^name: (\w+)", p.read_text(), re.MULTILINE)[1] for p in pulled.glob("*.yaml")}
     assert names == {body["class"] for body in CORPUS}
+
+
+@pytest.mark.parametrize("name, block", [
+    ("OpenAiDefault", "vectorizer:\n  module: text2vec-openai\n"),
+    ("Morph", "vectorizer:\n  module: text2vec-morph\n"),  # a generic module's defaults too
+    ("CohereTuned", ("vectorizer:\n  module: text2vec-cohere\n  model: embed-english-v3.0\n  truncate: START\n"
+                    "  baseURL: https://cohere.example.com\n")),
+    ("ColBert", "    vectorizer:\n      module: text2multivec-jinaai\n"),  # multivector on: its default
+])
+def test_pull_writes_what_the_user_chose_not_the_server_defaults(corpus, name, block):
+    _, pulled = corpus
+    text = (pulled / f"{name.lower()}.yaml").read_text()
+    assert block in text
+    assert "vectorIndexConfig" not in text
 
 
 def test_pulled_files_validate_and_plan_nothing(corpus):
