@@ -11,7 +11,7 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
 from . import modules
-from .normalize import canonical
+from .normalize import canonical, generic_defaults_aside
 from .spec import SOURCE_TYPES, TEXT_TYPES, Collection
 
 LEGACY_VECTOR = "default"
@@ -117,6 +117,7 @@ def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection])
 
 def diff_collection(live: Collection, desired: Collection, physical: str) -> list[Change]:
     a, b = canonical(live), canonical(desired)
+    a = generic_defaults_aside(a, b)
     name = desired.name
     changes: list[Change] = []
     added_props = [p for p in desired.properties if p.name not in a["properties"]]
@@ -266,6 +267,10 @@ def _vectorized_properties(c: dict, module: str, sources: list[str] | None) -> l
 
 def _vector_moves(live: Collection, desired: Collection) -> tuple[VectorMove, ...]:
     before, after = vectorization_inputs(live), vectorization_inputs(desired)
+    for name, inputs in before.items():  # a generic module's own defaults are not a change
+        wanted = after.get(name, {})
+        if inputs["module"] == wanted.get("module") and modules.unsure_of_vectors(inputs["module"]):
+            inputs["model"] = {k: v for k, v in inputs.get("model", {}).items() if k in wanted.get("model", {})}
     moves = []
     for name in sorted(after):
         if after[name]["module"] == "none":

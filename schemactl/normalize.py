@@ -80,6 +80,27 @@ def canonical(collection: Collection) -> dict:
     return c
 
 
+def generic_defaults_aside(live: dict, desired: dict) -> dict:
+    """`live` (canonical) without the settings of generic module blocks that the file does not
+    mention: schemactl has no table of what such a module fills in, so a key only the server
+    has is taken for one of its defaults, not for drift. Keys the file sets are compared."""
+    out = dict(live)
+    if "vectors" in live and "vectors" in desired:
+        out["vectors"] = {n: ({**v, "vectorizer": _aside(v["vectorizer"], desired["vectors"][n]["vectorizer"])}
+                              if n in desired["vectors"] else v) for n, v in live["vectors"].items()}
+    elif "vectorizer" in live and "vectorizer" in desired:
+        out["vectorizer"] = _aside(live["vectorizer"], desired["vectorizer"])
+    for block in ("generative", "reranker"):
+        out[block] = _aside(live.get(block) or {}, desired.get(block) or {})
+    return out
+
+
+def _aside(live: dict, desired: dict) -> dict:
+    if not live or live.get("module") != desired.get("module") or modules.get(str(live["module"])).typed:
+        return live
+    return {k: v for k, v in live.items() if k in desired}
+
+
 def minimal(collection: Collection) -> Collection:
     """The same collection with every value that equals the server default left out."""
     full = canonical(collection)

@@ -164,7 +164,7 @@ def _value(value: object) -> str:
 def modules_report(*, as_json: bool) -> str:
     """The module registry as a table (or JSON): kind, typed or generic, and for typed ones
     which settings change the vectors and which the server changes in place."""
-    rows = []
+    rows: list[dict] = []
     for name, m in modules.MODULES.items():
         rows.append({"module": name, "kind": m.kind, "typed": m.typed,
                      "changes_vectors": [s.name for s in m.settings if s.vectors],

@@ -120,3 +120,27 @@ def test_every_typed_module_has_a_model_and_defaults_that_parse():
         parsed = collection({"module": module.name, **needs, **{
             k: v for k, v in module.server_defaults().items() if k != "options"}})
         assert parsed.vectorizer.module == module.name
+
+
+def test_settings_a_generic_module_fills_in_by_itself_are_not_drift():
+    live = collection({"module": "text2vec-transformers", "poolingStrategy": "masked_mean"})
+    desired = collection({"module": "text2vec-transformers"})
+    assert diff({"Doc": live}, {"Doc": desired}) == ()
+    changed = collection({"module": "text2vec-transformers", "poolingStrategy": "cls"})
+    assert isinstance(only_change(live, changed), RecreateCollection)
+
+
+def test_a_generative_module_setting_the_server_added_is_not_drift_but_one_the_file_changes_is():
+    live = collection({"module": "none"}, generative={"module": "generative-openai", "model": "gpt-4o"})
+    assert diff({"Doc": live}, {"Doc": collection({"module": "none"},
+                                                  generative={"module": "generative-openai"})}) == ()
+    change = only_change(live, collection({"module": "none"},
+                                          generative={"module": "generative-openai", "model": "gpt-4.1"}))
+    assert isinstance(change, UpdateInPlace)
+
+
+def test_an_index_change_keeps_a_generic_modules_vectors_despite_server_filled_settings():
+    live = collection({"module": "text2vec-transformers", "poolingStrategy": "masked_mean"},
+                      vectorIndexConfig={"distance": "cosine"})
+    desired = collection({"module": "text2vec-transformers"}, vectorIndexConfig={"distance": "dot"})
+    assert [v.action for v in only_change(live, desired).vectors] == ["reuse"]
