@@ -123,6 +123,7 @@ def _vectorizers(c: Collection) -> list[tuple[tuple, object]]:
 
 
 def _vectorization(c: Collection) -> Iterator[Issue]:
+    yield from _unread_property_settings(c)
     texts = {p.name: p for p in c.properties if p.data_types[0] in TEXT_TYPES}
     by_name = {p.name: p for p in c.properties}
     if c.vectors is None:
@@ -131,6 +132,18 @@ def _vectorization(c: Collection) -> Iterator[Issue]:
         return
     for name, vector in c.vectors.items():
         yield from _named_vector(name, vector, texts, by_name)
+
+
+def _unread_property_settings(c: Collection) -> Iterator[Issue]:
+    """Per-property skip / vectorizePropertyName with no module that reads them would be dropped."""
+    readers = [loc for loc, v in _vectorizers(c) if modules.get(v.module).per_property]
+    if readers:
+        return
+    for i, prop in enumerate(c.properties):
+        if prop.vectorizer is not None:
+            yield ("properties", i, "vectorizer"), (
+                "no vectorizer of this collection reads per-property settings (text2vec modules do; "
+                "none, multi2vec and generic multi-modal modules do not): remove them")
 
 
 def _named_vector(name: str, vector: NamedVector, texts: dict, by_name: dict) -> Iterator[Issue]:
