@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, UpdateInPlace)
+                      RecreateCollection, ReindexProperty, UpdateInPlace)
 from .connection import Target
 from .diff import diff, unmanaged
 from .errors import SchemactlError
@@ -72,7 +72,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
         hidden = unrepresentable(live)
         _refuse_files_naming(hidden, collections)
         _refuse_modules_not_enabled(live, collections)
-        changes = diff(live.collections, collections, physical=live.physical, prune=prune)
+        _refuse_more_replicas_than_nodes(reader, collections)
+        changes = diff(live.collections, collections, physical=live.physical, prune=prune,
+                       index_tasks=index_tasks_on(live))
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         estimates = {c.collection: estimate(reader, c.physical, by_physical[c.physical], c.reembeds)
                      for c in changes if isinstance(c, RecreateCollection)}
@@ -85,6 +87,32 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
                      unmanageable=hidden)
     return plan, live
+
+
+def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
+    """Weaviate refuses a replication factor above the number of nodes ("not enough replicas"):
+    say so at plan time instead of failing halfway through an apply."""
+    wanted = {n: c.replicationConfig.factor for n, c in collections.items()
+              if c.replicationConfig and (c.replicationConfig.factor or 1) > 1}
+    if not wanted:
+        return
+    status, body = reader.probe("/v1/nodes")
+    if status != 200:
+        return  # not allowed to list nodes: the server will say it
+    nodes = len(body.get("nodes") or [])
+    over = {n: f for n, f in sorted(wanted.items()) if f > nodes}
+    if over:
+        listed = ", ".join(f"{n} asks for {f}" for n, f in over.items())
+        raise SchemactlError(f"replication factor above the cluster's {nodes} node(s): {listed}; Weaviate keeps "
+                             "each replica on its own node: lower the factor or add nodes; nothing was planned")
+
+
+def index_tasks_on(live: LiveState) -> bool:
+    """Whether the server rebuilds property indexes in place (its version decides)."""
+    from . import reindex
+    from .live import version_at_least
+
+    return version_at_least(live.version, reindex.FIRST_VERSION)
 
 
 def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
@@ -196,7 +224,8 @@ def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
     if fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
         raise StalePlan("the cluster changed since this plan was made; nothing was applied: plan again")
     expected = [change_document(c) for c in diff(live.collections, desired_from_plan(plan, live),
-                                                   physical=live.physical, prune=True)]
+                                                   physical=live.physical, prune=True,
+                                                   index_tasks=index_tasks_on(live))]
     odd = [s for s in plan.steps if change_document(s.change) not in expected]
     if odd:
         listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
@@ -212,7 +241,7 @@ def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:
         c = step.change
         if isinstance(c, DeleteCollection):
             desired.pop(c.collection, None)
-        elif isinstance(c, (CreateCollection, UpdateInPlace, RecreateCollection)):
+        elif isinstance(c, (CreateCollection, UpdateInPlace, ReindexProperty, RecreateCollection)):
             desired[c.collection] = c.definition
             if c.definition.renamedFrom:
                 desired.pop(c.definition.renamedFrom, None)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import singledispatch
 
-from . import modules
+from . import index_tasks, modules, reindex
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, UpdateInPlace)
+                      RecreateCollection, ReindexProperty, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
 from .errors import SchemactlError
 from .live import next_physical
 from .migrate import finish_interrupted_cutover, run_recreate
-from .normalize import merged
+from .normalize import canonical, merged
 from .plan import Plan, Step
 from .rest import named_vector_to_rest, property_to_rest, to_rest, vectorizer_modules
 from .spec import PRIMITIVE_TYPES, Collection
@@ -177,6 +177,15 @@ def _collection_modules(current: dict, desired: dict) -> dict:
     replaced = ("generative", "reranker")
     kept = {m: v for m, v in current.items() if modules.get(m).kind not in replaced}
     return merged(kept, desired)
+
+
+@execute.register
+def _(change: ReindexProperty, ctx: Context) -> None:
+    """The server rebuilds the property's indexes; then the property must read as planned."""
+    physical = ctx.physical[change.collection]
+    index_tasks.run(ctx, physical, change.property_name, change.operations)
+    wanted = canonical(change.definition)["properties"][change.property_name]
+    index_tasks.verify(ctx, physical, change.property_name, {k: wanted[k] for k in reindex.SETTINGS if k in wanted})
 
 
 @execute.register

@@ -70,6 +70,29 @@ class UpdateInPlace(Change):
 
 
 @dataclass(frozen=True)
+class IndexOperation:
+    """One request to Weaviate's property index API (v1.39+):
+    PUT (enable, retokenize) or DELETE (disable) /v1/schema/{c}/properties/{p}/index/{index}."""
+
+    index: Literal["filterable", "searchable", "rangeFilters"]
+    action: Literal["enable", "disable", "retokenize"]
+    tokenization: str | None = None
+
+
+@dataclass(frozen=True)
+class ReindexProperty(Change):
+    """A property's inverted indexes rebuilt in place by a server task: no data is copied and
+    the vectors are untouched."""
+
+    property_name: str = ""
+    operations: tuple[IndexOperation, ...] = ()
+    fields: tuple[FieldChange, ...] = ()
+    definition: Collection = None  # type: ignore[assignment]
+    kind: ClassVar[str] = "reindex"
+    symbol: ClassVar[str] = "~"
+
+
+@dataclass(frozen=True)
 class RecreateCollection(Change):
     """Weaviate refuses the change in place: new physical collection, copy data, cut over."""
 
@@ -107,4 +130,5 @@ class PropertyOnlyInCluster(Change):
 
 
 CHANGE_TYPES: tuple[type[Change], ...] = (CreateCollection, AddProperty, AddNamedVector, UpdateInPlace,
-                                          RecreateCollection, DeleteCollection, PropertyOnlyInCluster)
+                                          ReindexProperty, RecreateCollection, DeleteCollection,
+                                          PropertyOnlyInCluster)

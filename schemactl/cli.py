@@ -20,6 +20,11 @@ def say(message: object = "", **kwargs) -> None:
     click.echo(redact(str(message)), **kwargs)
 
 
+def one_line(text: str) -> str:
+    """Control characters (a key in a file can hold a line break) shown escaped: one error, one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class _Redacting:
     """A stream that redacts what click writes to it itself (usage errors)."""
 
@@ -47,7 +52,7 @@ class Group(click.Group):
         except click.ClickException as error:
             error.show(file=_Redacting(sys.stderr))
         except SchemactlError as error:
-            say(f"error: {error}", err=True)
+            say(f"error: {one_line(str(error))}", err=True)
         except KeyboardInterrupt:
             say("interrupted", err=True)
         except Exception as error:  # a bug or an unforeseen failure: still one line, still redacted

@@ -16,7 +16,7 @@ from .spec import Collection
 
 
 @contextlib.contextmanager
-def no_progress(label: str, total: int | None, done: int):
+def no_progress(label: str, total: int | None, done: int, unit: str = "objects"):
     yield lambda n: None
 
 

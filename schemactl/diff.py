@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from deepdiff import DeepDiff
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
-                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
-from . import modules
+                      PropertyOnlyInCluster, RecreateCollection, ReindexProperty, UpdateInPlace, VectorMove)
+from . import modules, reindex
 from .normalize import canonical, generic_defaults_aside
 from .spec import SOURCE_TYPES, TEXT_TYPES, Collection
 
@@ -26,7 +26,7 @@ MUTABLE = (
     *(f"vectors.*.vectorIndexConfig.{k}" for k in _INDEX_MUTABLE),
     "invertedIndexConfig.bm25.*", "invertedIndexConfig.stopwords.*",
     "invertedIndexConfig.cleanupIntervalSeconds",
-    "replicationConfig.factor", "replicationConfig.asyncEnabled", "replicationConfig.deletionStrategy",
+    "replicationConfig.deletionStrategy",
     "multiTenancyConfig.autoTenantCreation", "multiTenancyConfig.autoTenantActivation",
     "generative", "generative.*", "reranker", "reranker.*",  # module swaps too
     "objectTtlConfig.*", "invertedIndexConfig.stopwordPresets", "invertedIndexConfig.stopwordPresets.*",
@@ -35,8 +35,10 @@ QUANTIZERS = ("pq", "bq", "sq", "rq")
 
 
 def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
-         physical: Mapping[str, str] | None = None, prune: bool = False) -> tuple[Change, ...]:
-    """Every change that takes `live` to `desired`, collections in name order."""
+         physical: Mapping[str, str] | None = None, prune: bool = False,
+         index_tasks: bool = True) -> tuple[Change, ...]:
+    """Every change that takes `live` to `desired`, collections in name order. `index_tasks`:
+    the server rebuilds property indexes in place (Weaviate 1.39+)."""
     physical = physical or {}
     changes: list[Change] = []
     for name in sorted(desired):
@@ -44,7 +46,8 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
         if source is None:
             changes.append(CreateCollection(name, desired[name]))
         else:
-            changes.extend(diff_collection(live[source], desired[name], physical.get(source, source)))
+            changes.extend(diff_collection(live[source], desired[name], physical.get(source, source),
+                                           index_tasks=index_tasks))
     changes = with_referencing_recreated(changes, live, desired, physical)
     if prune:
         changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired)))
@@ -72,7 +75,8 @@ def _recreated_for_references(changes: list[Change], name: str, live: Mapping[st
     """`name`'s additive and in-place changes folded into one RecreateCollection."""
     source = live_source(name, live, wanted)
     assert source is not None  # only collections that exist are followed
-    folded = [c for c in changes if c.collection == name and isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace))]
+    folded = [c for c in changes if c.collection == name
+              and isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace, ReindexProperty))]
     fields = [f for c in folded for f in _as_fields(c)]
     reasons = tuple(FieldChange(f"references.{t}", physical.get(t, t), f"the new version of {t}")
                     for t in sorted(wanted.referenced_collections & recreated))
@@ -115,7 +119,8 @@ def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection])
     return [n for n in live if n not in claimed]
 
 
-def diff_collection(live: Collection, desired: Collection, physical: str) -> list[Change]:
+def diff_collection(live: Collection, desired: Collection, physical: str, *,
+                    index_tasks: bool = True) -> list[Change]:
     a, b = canonical(live), canonical(desired)
     a = generic_defaults_aside(a, b)
     name = desired.name
@@ -125,6 +130,10 @@ def diff_collection(live: Collection, desired: Collection, physical: str) -> lis
     fields = _field_changes(_comparable(a, b), _comparable(b, a))
     added_vectors = _added_vectors(a, b)
     immutable = [f for f in fields if not _mutable(f, a, b)]
+    reindexed = _reindexed(name, immutable, a, b, desired) if index_tasks else []
+    if reindexed:
+        done = {f for c in reindexed for f in c.fields}
+        immutable, fields = [], [f for f in fields if f not in done]
     if immutable:
         additions = [_added_property(p) for p in added_props] + [_added_vector(v) for v in added_vectors]
         changes.append(RecreateCollection(
@@ -135,7 +144,25 @@ def diff_collection(live: Collection, desired: Collection, physical: str) -> lis
         changes.extend(AddNamedVector(name, v, (desired.vectors or {})[v]) for v in added_vectors)
         if fields:
             changes.append(UpdateInPlace(name, fields=tuple(fields), definition=desired))
+        changes.extend(reindexed)
     changes.extend(PropertyOnlyInCluster(name, n, tuple(a["properties"][n]["dataType"])) for n in cluster_only)
+    return changes
+
+
+def _reindexed(name: str, immutable: list[FieldChange], a: dict, b: dict,
+               desired: Collection) -> list[ReindexProperty]:
+    """When every setting that cannot change through the class is a property index the server
+    rebuilds in place, one ReindexProperty per property; otherwise none (the collection is
+    recreated anyway, and the new one gets the indexes from the start)."""
+    if not immutable or not all(reindex.is_index_field(f.path) for f in immutable):
+        return []
+    changes = []
+    for prop, fields in sorted(reindex.property_changes(immutable).items()):
+        ops = reindex.operations(a["properties"][prop], b["properties"][prop])
+        if ops is None:
+            return []
+        changes.append(ReindexProperty(name, property_name=prop, operations=ops, fields=tuple(fields),
+                                       definition=desired))
     return changes
 
 
@@ -209,15 +236,29 @@ def _module_setting_in_place(path: str, a: dict, b: dict) -> bool:
 
 
 def _turns_on_a_quantizer(path: str, a: dict, b: dict) -> bool:
-    """Enabling a quantizer where none was on is in place; switching or tuning one is not."""
+    """On an HNSW index, enabling a quantizer where none was on is in place, and so is tuning
+    rq's rescoreLimit; switching or tuning others is not. Flat indexes refuse it ("bq is
+    immutable", v1.39.0)."""
     parts = path.split(".")
     if len(parts) < 2 or parts[-2] not in QUANTIZERS and parts[-1] not in QUANTIZERS:
         return False
-    config_path = parts[: parts.index(next(p for p in parts if p in QUANTIZERS))]
+    at = parts.index(next(p for p in parts if p in QUANTIZERS))
+    config_path, quantizer = parts[:at], parts[at]
+    if _index_kind(config_path, b) != "hnsw":
+        return False
     before, after = _as_dict(_get(a, config_path)), _as_dict(_get(b, config_path))
     was_on = [q for q in QUANTIZERS if (before.get(q) or {}).get("enabled")]
-    quantizer = next(p for p in parts if p in QUANTIZERS)
+    if quantizer == "rq" and parts[at + 1:] == ["rescoreLimit"]:
+        return was_on == ["rq"] and bool((after.get("rq") or {}).get("enabled"))
     return not was_on and bool((after.get(quantizer) or {}).get("enabled"))
+
+
+def _index_kind(config_path: list[str], side: dict) -> str:
+    """hnsw / flat / dynamic for the index config at `config_path` (a dynamic index's own
+    hnsw and flat parts are named by the path)."""
+    if config_path and config_path[-1] in ("hnsw", "flat"):
+        return config_path[-1]
+    return str(_get(side, [*config_path[:-1], "vectorIndexType"]) or "hnsw")
 
 
 # ---- vectors: reuse or re-embed ---------------------------------------------------------------

@@ -169,9 +169,12 @@ def next_physical(logical: str, existing: set[str]) -> str:
     return f"{logical}_v{max(versions, default=0) + 1}"
 
 
+def version_at_least(version: str, minimum: tuple[int, ...]) -> bool:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:3]) >= minimum
+
+
 def require_version(version: str, minimum: tuple[int, ...], feature: str) -> None:
-    parts = tuple(int(p) for p in re.findall(r"\d+", version)[:3])
-    if parts < minimum:
+    if not version_at_least(version, minimum):
         raise SchemactlError(f"Weaviate {version} is too old for {feature}: "
                              f"schemactl needs >= {'.'.join(map(str, minimum))}")
 

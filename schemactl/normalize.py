@@ -62,10 +62,11 @@ def canonical(collection: Collection) -> dict:
         c["vectorIndexConfig"] = _index(c["vectorIndexType"], c.get("vectorIndexConfig", {}),
                                         c["vectorizer"]["module"])
     c["invertedIndexConfig"] = merged(INVERTED, c.get("invertedIndexConfig", {}))
-    replication = c.get("replicationConfig", {})
-    # The server turns async replication on by itself once there is more than one replica.
-    c["replicationConfig"] = merged({**REPLICATION, "asyncEnabled": replication.get("factor", 1) > 1},
-                                    replication)
+    replication = merged(REPLICATION, c.get("replicationConfig", {}))
+    # v1.39 derives async replication from the factor (a PUT of another value answers 200 and
+    # changes nothing): on once there is more than one replica, whatever a file says.
+    replication["asyncEnabled"] = replication["factor"] > 1
+    c["replicationConfig"] = replication
     c["multiTenancyConfig"] = merged(MULTI_TENANCY, c.get("multiTenancyConfig", {}))
     if c["multiTenancyConfig"]["enabled"]:
         c.pop("shardingConfig", None)  # the server reports zeros; tenants are the shards

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .changes import AddNamedVector, AddProperty, CreateCollection, DeleteCollection, RecreateCollection, UpdateInPlace
+from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, RecreateCollection,
+                      ReindexProperty, UpdateInPlace)
 from .errors import SchemactlError
 from .live import next_physical
 
@@ -108,7 +109,7 @@ def for_plan(steps, classes: set[str], aliases: dict[str, str], multi_tenant: se
         if isinstance(c, CreateCollection):
             physical, why = next_physical(c.collection, classes), f"create {c.collection}"
             needs += [Need("create_collections", physical, why=why), Need("create_aliases", physical, c.collection, why)]
-        elif isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace)):
+        elif isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace, ReindexProperty)):
             physical = aliases.get(c.collection, c.collection)
             needs.append(Need("update_collections", physical, why=f"{c.kind} {c.collection}"))
         elif isinstance(c, RecreateCollection):

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
-                      PropertyOnlyInCluster, RecreateCollection, UpdateInPlace, VectorMove)
+                      IndexOperation, PropertyOnlyInCluster, RecreateCollection, ReindexProperty, UpdateInPlace,
+                      VectorMove)
 from .errors import SchemactlError
 from .spec import Collection, NamedVector, Property
 
@@ -99,7 +100,7 @@ def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[
     then the drift that only a human can resolve. Among creates and recreations, referenced
     collections come before those that reference them: a create that references a recreated
     collection waits for its new version."""
-    rank = {CreateCollection: 0, AddProperty: 1, AddNamedVector: 1, UpdateInPlace: 2,
+    rank = {CreateCollection: 0, AddProperty: 1, AddNamedVector: 1, UpdateInPlace: 2, ReindexProperty: 2,
             RecreateCollection: 3, DeleteCollection: 4, PropertyOnlyInCluster: 5}
     new_versions = {c.collection: c for c in changes if isinstance(c, (CreateCollection, RecreateCollection))}
     position: dict[str, tuple[int, int]] = {}  # collection -> (rank, depth) once its dependencies are placed
@@ -158,7 +159,7 @@ def checksum(document: dict) -> str:
 def summary(plan: Plan) -> dict:
     return {
         "create": plan.count(CreateCollection),
-        "update_in_place": plan.count(UpdateInPlace, AddProperty, AddNamedVector),
+        "update_in_place": plan.count(UpdateInPlace, AddProperty, AddNamedVector, ReindexProperty),
         "recreate": plan.count(RecreateCollection),
         "delete": plan.count(DeleteCollection),
         "manual": plan.count(PropertyOnlyInCluster),
@@ -204,6 +205,9 @@ def _step(step: Step) -> dict:
         out["data_type"] = list(c.data_type)  # type: ignore[attr-defined]
     if hasattr(c, "fields"):
         out["fields"] = [{"path": f.path, "old": f.old, "new": f.new} for f in c.fields]
+    if isinstance(c, ReindexProperty):
+        out["operations"] = [{"index": o.index, "action": o.action, "tokenization": o.tokenization}
+                             for o in c.operations]
     if isinstance(c, RecreateCollection):
         out["forced_by"] = [f.path for f in c.reasons]
         out["vectors"] = [{"name": v.name, "action": v.action, "reason": v.reason} for v in c.vectors]
@@ -249,6 +253,12 @@ class _EstimateDoc(_Doc):
     text_chars: int
 
 
+class _OperationDoc(_Doc):
+    index: Literal["filterable", "searchable", "rangeFilters"]
+    action: Literal["enable", "disable", "retokenize"]
+    tokenization: str | None = None
+
+
 class _StepDoc(_Doc):
     step: int
     kind: str
@@ -260,6 +270,7 @@ class _StepDoc(_Doc):
     fields: list[_FieldDoc] = []
     forced_by: list[str] = []
     vectors: list[_VectorDoc] = []
+    operations: list[_OperationDoc] = []
     definition: dict | None = None
     property: dict | None = None
     vector: dict | None = None
@@ -308,6 +319,10 @@ def _change(s: _StepDoc) -> Change:
         return AddNamedVector(name, _required(s.vector_name), NamedVector.model_validate(s.vector, strict=False))
     if kind == "update":
         return UpdateInPlace(name, fields=fields, definition=_collection(s))
+    if kind == "reindex":
+        return ReindexProperty(name, property_name=_required(s.property_name), fields=fields,
+                               operations=tuple(IndexOperation(o.index, o.action, o.tokenization)
+                                                for o in s.operations), definition=_collection(s))
     if kind == "recreate":
         forced = set(s.forced_by)
         return RecreateCollection(name, physical=_required(s.physical), fields=fields,

@@ -14,13 +14,14 @@ from rich.text import Text
 class ObjectsPerSecond(ProgressColumn):
     def render(self, task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} objects/s")
+        unit = task.fields.get("unit", "objects")
+        return Text("" if speed is None or unit != "objects" else f"{speed:,.0f} objects/s")
 
 
 def bars(enabled: bool, console: Console | None = None):
     """A progress factory for apply: (label, total, done) -> context manager yielding advance(n)."""
     @contextlib.contextmanager
-    def factory(label: str, total: int | None, done: int):
+    def factory(label: str, total: int | None, done: int, unit: str = "objects"):
         if not enabled:
             yield lambda n: None
             return
@@ -28,7 +29,7 @@ def bars(enabled: bool, console: Console | None = None):
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), ObjectsPerSecond(),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
         with Progress(*columns, console=out) as progress:
-            task = progress.add_task(label, total=total, completed=done)
+            task = progress.add_task(label, total=total, completed=done, unit=unit)
             yield lambda n: progress.advance(task, n)
     return factory
 

@@ -8,7 +8,7 @@ import click
 
 from . import modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, UpdateInPlace)
+                      RecreateCollection, ReindexProperty, UpdateInPlace)
 from .plan import Plan, Step, summary, to_document
 
 IN_SYNC = "No changes. The cluster matches the files."
@@ -112,6 +112,13 @@ def _(change: AddNamedVector, step: Step) -> list[str]:
 @describe.register
 def _(change: UpdateInPlace, step: Step) -> list[str]:
     return ["update in place"] + [f"{f.path}: {_value(f.old)} -> {_value(f.new)}" for f in change.fields]
+
+
+@describe.register
+def _(change: ReindexProperty, step: Step) -> list[str]:
+    lines = [f"reindex property {change.property_name} in place (a server task; no data copied, vectors kept)"]
+    lines += [f"{f.path}: {_value(f.old)} -> {_value(f.new)}" for f in change.fields]
+    return lines
 
 
 @describe.register

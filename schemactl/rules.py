@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from . import modules
 from .spec import (OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection,
-                   HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig)
+                   HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig, Vectorizer)
 
 Issue = tuple[tuple, str]
 WEAVIATE_NAME_LIMIT = 255
@@ -52,6 +52,13 @@ def check_collection(c: Collection, known_collections: set[str] | None = None) -
 
 def warnings_for(c: Collection) -> Iterator[Issue]:
     """Valid, but worth knowing before an apply."""
+    replication = c.replicationConfig
+    if replication and replication.asyncEnabled is not None:
+        derived = (replication.factor or 1) > 1
+        if replication.asyncEnabled != derived:
+            yield ("replicationConfig", "asyncEnabled"), (
+                f"Weaviate v1.39 decides asyncEnabled from the replication factor (on when it is above 1): "
+                f"this collection gets asyncEnabled: {str(derived).lower()}, whatever the file says")
     for loc, vectorizer in _vectorizers(c):
         if isinstance(vectorizer, HuggingFaceVectorizer) and vectorizer.passageModel:
             yield loc + ("passageModel",), (
@@ -116,7 +123,7 @@ def _references(c: Collection, known: set[str]) -> Iterator[Issue]:
 
 # ---- vectorization --------------------------------------------------------------------------
 
-def _vectorizers(c: Collection) -> list[tuple[tuple, object]]:
+def _vectorizers(c: Collection) -> list[tuple[tuple, Vectorizer]]:
     if c.vectors is not None:
         return [(("vectors", name, "vectorizer"), v.vectorizer) for name, v in c.vectors.items()]
     return [(("vectorizer",), c.vectorizer)] if c.vectorizer is not None else []

@@ -44,7 +44,9 @@ def test_property_order_is_not_drift():
     (col(vectorIndexConfig={"ef": 256}), [("UpdateInPlace", ["vectorIndexConfig.ef"])]),
     (col(vectorIndexConfig={"pq": {"enabled": True}}), [("UpdateInPlace", ["vectorIndexConfig.pq.enabled"])]),
     (col(invertedIndexConfig={"bm25": {"k1": 1.5}}), [("UpdateInPlace", ["invertedIndexConfig.bm25.k1"])]),
-    (col(replicationConfig={"asyncEnabled": True}), [("UpdateInPlace", ["replicationConfig.asyncEnabled"])]),
+    (col(replicationConfig={"asyncEnabled": True}), []),  # derived from the factor by v1.39
+    (col(replicationConfig={"deletionStrategy": "DeleteOnConflict"}),
+     [("UpdateInPlace", ["replicationConfig.deletionStrategy"])]),
     (col(properties=BASE["properties"] + [{"name": "body", "dataType": "text"}]), [("AddProperty", None)]),
     (col(vectorIndexConfig={"efConstruction": 64}), [("RecreateCollection", ["vectorIndexConfig.efConstruction"])]),
     (col(vectorIndexConfig={"distance": "dot"}), [("RecreateCollection", ["vectorIndexConfig.distance"])]),
@@ -53,12 +55,48 @@ def test_property_order_is_not_drift():
      [("RecreateCollection", ["invertedIndexConfig.indexTimestamps"])]),
     (col(properties=[{"name": "title", "dataType": "text", "tokenization": "field"},
                      {"name": "views", "dataType": "int"}]),
-     [("RecreateCollection", ["properties.title.tokenization"])]),
+     [("ReindexProperty", ["properties.title.tokenization"])]),
+    (col(properties=[{"name": "title", "dataType": "text", "indexFilterable": False},
+                     {"name": "views", "dataType": "int", "indexRangeFilters": True}]),
+     [("ReindexProperty", ["properties.title.indexFilterable"]),
+      ("ReindexProperty", ["properties.views.indexRangeFilters"])]),
+    (col(properties=[{"name": "title", "dataType": "text", "tokenization": "field"},
+                     {"name": "views", "dataType": "int"}], vectorIndexConfig={"distance": "dot"}),
+     [("RecreateCollection", ["properties.title.tokenization", "vectorIndexConfig.distance"])]),
+    (col(vectorIndexType="flat", vectorIndexConfig={"bq": {"enabled": True}}),
+     [("RecreateCollection", ["vectorIndexConfig", "vectorIndexType"])]),
     (col(properties=[{"name": "title", "dataType": "text"}, {"name": "views", "dataType": "number"}]),
      [("RecreateCollection", ["properties.views.dataType"])]),
 ])
 def test_change_kinds(desired, expected):
     assert kinds(col(), desired) == expected
+
+
+def test_property_indexes_are_recreated_on_servers_without_index_tasks():
+    retokenized = col(properties=[{"name": "title", "dataType": "text", "tokenization": "field"},
+                                  {"name": "views", "dataType": "int"}])
+    assert kinds(col(), retokenized, index_tasks=False) == [("RecreateCollection", ["properties.title.tokenization"])]
+
+
+@pytest.mark.parametrize("before, after, expected", [
+    ({}, {"tokenization": "field"}, [("searchable", "retokenize", "field")]),
+    ({"indexSearchable": False}, {"indexSearchable": False, "tokenization": "field"},
+     [("filterable", "retokenize", "field")]),
+    ({}, {"indexSearchable": False, "tokenization": "lowercase"},
+     [("searchable", "disable", None), ("filterable", "retokenize", "lowercase")]),
+    ({"indexFilterable": False, "indexSearchable": False}, {"tokenization": "field"},
+     [("filterable", "enable", "field"), ("searchable", "enable", "field")]),
+    ({"indexFilterable": False, "indexSearchable": False}, {"indexFilterable": False, "indexSearchable": False,
+                                                            "tokenization": "field"}, None),
+])
+def test_index_operations(before, after, expected):
+    from schemactl import reindex
+    from schemactl.normalize import canonical
+
+    def prop(settings):
+        return canonical(col(properties=[{"name": "title", "dataType": "text", **settings}]))["properties"]["title"]
+    ops = reindex.operations(prop(before), prop(after))
+    assert (None if ops is None else [(o.index, o.action, o.tokenization) for o in ops]) == expected
 
 
 def test_create_and_prune():
@@ -208,3 +246,15 @@ def test_two_recreated_collections_that_reference_each_other_are_refused_before_
                      references=references_of(desired))
     assert "Author and Article reference each other: recreating both at once would leave one pointing at " \
            "the other's old version" in blocking_problems(plan, live)
+
+
+def test_flat_quantizer_needs_a_new_collection_but_hnsw_rq_tuning_does_not():
+    flat = col(vectorIndexType="flat")
+    flat_bq = col(vectorIndexType="flat", vectorIndexConfig={"bq": {"enabled": True}})
+    assert kinds(flat, flat_bq) == [("RecreateCollection", ["vectorIndexConfig.bq.enabled"])]
+    rq = col(vectorIndexConfig={"rq": {"enabled": True}})
+    tuned = col(vectorIndexConfig={"rq": {"enabled": True, "rescoreLimit": 50}})
+    assert kinds(rq, tuned) == [("UpdateInPlace", ["vectorIndexConfig.rq.rescoreLimit"])]
+    sq = col(vectorIndexConfig={"sq": {"enabled": True}})
+    sq_tuned = col(vectorIndexConfig={"sq": {"enabled": True, "rescoreLimit": 50}})
+    assert kinds(sq, sq_tuned) == [("RecreateCollection", ["vectorIndexConfig.sq.rescoreLimit"])]

@@ -144,14 +144,19 @@ def test_apply_stops_at_a_refused_step_and_reports_the_rest(client, cli_run, fil
     assert history[0]["error"].startswith("create collection Zeta_v1 failed (422)")
 
 
-def test_replication_factor_change_converges(client, cli_run, files):
-    """Pinned: raising the factor makes the server enable async replication on its own."""
+def test_a_replication_factor_above_the_node_count_is_refused_at_plan_time(client, cli_run, files):
+    """Pinned: v1.39 refuses a factor above the node count once a collection holds data ("not
+    enough replicas in shard") and at create; schemactl refuses it before any change."""
     assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     with open(files / "note.yaml", "a") as note:
         note.write("replicationConfig:\n  factor: 2\n")
-    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
-    assert client.collections.get("Note").config.get().replication_config.async_enabled is True
-    assert converged(cli_run, files)
+    for command in (("plan",), ("apply", "--auto-approve")):
+        result = cli_run(*command, str(files))
+        assert result.exit_code == 1
+        assert result.stderr.strip() == ("error: replication factor above the cluster's 1 node(s): Note asks for 2; "
+                                         "Weaviate keeps each replica on its own node: lower the factor or add nodes; "
+                                         "nothing was planned")
+    assert client.collections.get("Note").config.get().replication_config.factor == 1
 
 
 def test_new_collections_that_reference_each_other_are_created(client, cli_run, tmp_path):
