@@ -55,7 +55,9 @@ def test_tokenization_and_index_switches_change_in_place(client, cli_run, docs, 
     text = cli_run("plan", str(docs)).stdout
     assert "reindex property code in place (a server task; no data copied, vectors kept)" in text
     before = client.collections.get("Docs").query.fetch_objects(limit=1, include_vector=True).objects[0]
-    applied = cli_run("apply", str(docs), "--auto-approve")
+    saved = docs.parent / "plan.json"
+    assert cli_run("plan", str(docs), "--out", str(saved)).exit_code == 0
+    applied = cli_run("apply", str(saved), "--auto-approve")  # the saved plan, as CI applies it
     assert applied.exit_code == 0, applied.output
     assert cli_run("plan", str(docs), "--detailed-exitcode").exit_code == 0
     assert not client.collections.exists("Docs_v2")  # nothing was copied
