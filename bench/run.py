@@ -398,6 +398,27 @@ def bench_copies(client, server, embedder_url: str, small: int, large: int, work
     return rows
 
 
+def bench_reindex(client, server, endpoint: str, n: int, workdir: Path) -> list[Row]:
+    """A tokenization change (title: word -> field) on n objects: Weaviate 1.39's index task
+    in place vs the recreate (copy with vectors reused) schemactl planned before."""
+    rows = []
+    for variant, env in (("recreate (copy, vectors reused)", {"SCHEMACTL_INDEX_TASKS": "off"}),
+                         ("index task in place", {})):
+        reset(client)
+        schemas = workdir / f"reindex-{n}-{len(rows)}"
+        schemas.mkdir()
+        (schemas / "c.yaml").write_text(collection_yaml("Bench", endpoint))
+        run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+        fill(client, "Bench", list(synthetic(n, seed=n)))
+        changed = collection_yaml("Bench", endpoint).replace(
+            "  - name: title\n    dataType: text\n", "  - name: title\n    dataType: text\n    tokenization: field\n")
+        (schemas / "c.yaml").write_text(changed)
+        seconds, rss, _ = run_schemactl(["apply", str(schemas), "--auto-approve"], server, env=env)
+        rows.append(Row("tokenization change", variant, n, seconds, rss))
+    rows[1].ratio = f"{rows[0].seconds / rows[1].seconds:.1f}× faster than recreate"
+    return rows
+
+
 def table(rows: list[Row]) -> str:
     lines = ["| benchmark | variant | objects | seconds | objects/s | peak RSS | ratio |",
              "|---|---|---:|---:|---:|---:|---|"]
@@ -410,7 +431,8 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (2k and 10k)")
-    parser.add_argument("--only", choices=("copy", "plan", "writes"), help="run one part (the table holds only it)")
+    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex"),
+                        help="run one part (the table holds only it)")
     args = parser.parse_args()
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
 
@@ -428,6 +450,8 @@ def main() -> None:
             rows += bench_plan(client, server, workdir)
         if args.only in (None, "writes"):
             rows += bench_live_writes(client, server, embedder_url, workdir)
+        if args.only in (None, "reindex"):
+            rows += bench_reindex(client, server, f"{embedder_url}/models/words-{DIMS}", large, workdir)
     finally:
         client.close()
         server.stop()
@@ -446,7 +470,7 @@ def main() -> None:
 
 
 PARTS = {"copy": ("copy,", "re-embed", "memory"), "plan": ("plan,",),
-         "writes": ("migration under writes", "highest write rate")}
+         "writes": ("migration under writes", "highest write rate"), "reindex": ("tokenization change",)}
 
 
 def with_rows_replaced(text: str, rows: list[Row], prefixes: tuple[str, ...]) -> str:

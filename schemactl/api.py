@@ -108,10 +108,15 @@ def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
 
 
 def index_tasks_on(live: LiveState) -> bool:
-    """Whether the server rebuilds property indexes in place (its version decides)."""
+    """Whether the server rebuilds property indexes in place (its version decides).
+    SCHEMACTL_INDEX_TASKS=off plans a recreate instead (to compare the two, as bench/ does)."""
+    import os
+
     from . import reindex
     from .live import version_at_least
 
+    if os.environ.get("SCHEMACTL_INDEX_TASKS", "").lower() == "off":
+        return False
     return version_at_least(live.version, reindex.FIRST_VERSION)
 
 
