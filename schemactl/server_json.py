@@ -166,7 +166,8 @@ TEXT_ANALYZER = {"asciiFold": ANY, "asciiFoldIgnore": ANY, "stopwordPreset": ANY
 NESTED_SHAPE: dict = {k: ANY for k in ("name", "dataType", "description", "tokenization", "indexFilterable",
                                       "indexSearchable", "indexRangeFilters")}
 NESTED_SHAPE.update(textAnalyzer=TEXT_ANALYZER, nestedProperties=NESTED_SHAPE)
-PROPERTY_SHAPE = {**NESTED_SHAPE, "moduleConfig": {NAMES: {"skip": ANY, "vectorizePropertyName": ANY}}}
+PROPERTY_SHAPE = {**NESTED_SHAPE, "moduleConfig": {NAMES: {"skip": ANY, "vectorizePropertyName": ANY}},
+                  "searchableBlockmax": True}  # reported once an index task built a searchable index
 # shardingConfig keys the server manages; the ones a user could set must hold the only value schemactl writes
 SHARDING = {"desiredCount": ANY, "actualCount": ANY, "actualVirtualCount": ANY, "desiredVirtualCount": ANY,
             "function": "murmur3", "key": "_id", "strategy": "hash", "virtualPerPhysical": 128}

@@ -258,3 +258,14 @@ def test_flat_quantizer_needs_a_new_collection_but_hnsw_rq_tuning_does_not():
     sq = col(vectorIndexConfig={"sq": {"enabled": True}})
     sq_tuned = col(vectorIndexConfig={"sq": {"enabled": True, "rescoreLimit": 50}})
     assert kinds(sq, sq_tuned) == [("RecreateCollection", ["vectorIndexConfig.sq.rescoreLimit"])]
+
+
+def test_async_replication_set_against_the_factor_is_warned_about_and_never_drift(tmp_path):
+    from schemactl.validate import validate_paths
+
+    (tmp_path / "a.yaml").write_text("name: Article\nreplicationConfig:\n  asyncEnabled: true\n")
+    result = validate_paths([tmp_path])
+    assert result.ok
+    (warning,) = [f for f in result.findings if f.severity == "warning"]
+    assert "decides asyncEnabled from the replication factor" in warning.message and warning.line == 3
+    assert kinds(col(), col(replicationConfig={"asyncEnabled": True})) == []

@@ -21,6 +21,9 @@ properties:
     dataType: text
   - name: views
     dataType: int
+  - name: tag
+    dataType: text
+    indexSearchable: false
 vectorizer:
   module: none
 """
@@ -34,7 +37,7 @@ def docs(client, cli_run, tmp_path):
     (directory / "docs.yaml").write_text(DOCS)
     assert cli_run("apply", str(directory), "--auto-approve").exit_code == 0
     client.collections.get("Docs").data.insert_many([
-        DataObject(properties={"title": f"Hello World {i}", "code": f"A-{i}", "views": i}, vector=[0.1, 0.2, float(i)])
+        DataObject(properties={"title": f"Hello World {i}", "code": f"A-{i}", "views": i, "tag": f"t{i % 7} x"}, vector=[0.1, 0.2, float(i)])
         for i in range(OBJECTS)])
     return directory
 
@@ -49,9 +52,11 @@ def test_tokenization_and_index_switches_change_in_place(client, cli_run, docs, 
     edit(docs / "docs.yaml", "  - name: code\n    dataType: text\n",
          "  - name: code\n    dataType: text\n    tokenization: field\n    indexSearchable: false\n")
     edit(docs / "docs.yaml", "    dataType: int\n", "    dataType: int\n    indexRangeFilters: true\n")
+    edit(docs / "docs.yaml", "    indexSearchable: false\nvectorizer", "vectorizer")
     steps = plan_steps(cli_run, docs)
     assert [(s["kind"], s["property_name"], [o["action"] for o in s["operations"]]) for s in steps] == [
-        ("reindex", "code", ["disable", "retokenize"]), ("reindex", "views", ["enable"])]
+        ("reindex", "code", ["disable", "retokenize"]), ("reindex", "tag", ["enable"]),
+        ("reindex", "views", ["enable"])]
     text = cli_run("plan", str(docs)).stdout
     assert "reindex property code in place (a server task; no data copied, vectors kept)" in text
     before = client.collections.get("Docs").query.fetch_objects(limit=1, include_vector=True).objects[0]
@@ -69,6 +74,8 @@ def test_tokenization_and_index_switches_change_in_place(client, cli_run, docs, 
     assert len(docs_now.query.fetch_objects(filters=Filter.by_property("code").equal("A"), limit=5).objects) == 0
     assert len(docs_now.query.fetch_objects(filters=Filter.by_property("views").greater_than(OBJECTS - 11),
                                             limit=50).objects) == 10
+    assert len(docs_now.query.bm25("t3", query_properties=["tag"], limit=OBJECTS).objects) == \
+        len([i for i in range(OBJECTS) if i % 7 == 3])  # the searchable index built in place
     history = json.loads(cli_run("history", "--json").stdout)
     assert history[0]["result"] == "applied"
 
