@@ -9,7 +9,7 @@ from pathlib import Path
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
                       RecreateCollection, ReindexProperty, UpdateInPlace)
 from .connection import Target
-from .diff import diff, unmanaged
+from .diff import backfill_candidates, diff, unmanaged, with_backfill
 from .errors import SchemactlError
 from .live import (
     RETAINED,
@@ -62,8 +62,10 @@ def load_desired(paths: list[Path]) -> Desired:
     return Desired(result, hash_files(contents))
 
 
-def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> tuple[Plan, LiveState]:
-    """Files vs cluster -> Plan (reads only; changes nothing)."""
+def compute_plan(paths: list[Path], target: Target, *, prune: bool = False,
+                 backfill: bool = True) -> tuple[Plan, LiveState]:
+    """Files vs cluster -> Plan (reads only; changes nothing). `backfill`: named vectors added to
+    collections that hold objects are filled for them (through a new version)."""
     desired = load_desired(paths)
     reader = RestReader(target)
     try:
@@ -76,6 +78,10 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False) -> t
         changes = diff(live.collections, collections, physical=live.physical, prune=prune,
                        index_tasks=index_tasks_on(live))
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
+        if backfill:
+            holding = [n for n in backfill_candidates(changes)
+                       if estimate(reader, live.physical[n], live.collections[n], False).objects]
+            changes = with_backfill(changes, live.collections, collections, live.physical, holding)
         estimates = {c.collection: estimate(reader, c.physical, by_physical[c.physical], c.reembeds)
                      for c in changes if isinstance(c, RecreateCollection)}
     finally:
@@ -228,9 +234,11 @@ def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
                         "applied: plan against this cluster")
     if fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
         raise StalePlan("the cluster changed since this plan was made; nothing was applied: plan again")
-    expected = [change_document(c) for c in diff(live.collections, desired_from_plan(plan, live),
-                                                   physical=live.physical, prune=True,
-                                                   index_tasks=index_tasks_on(live))]
+    desired = desired_from_plan(plan, live)
+    fresh = diff(live.collections, desired, physical=live.physical, prune=True, index_tasks=index_tasks_on(live))
+    backfilled = with_backfill(fresh, live.collections, desired, live.physical, backfill_candidates(fresh))
+    # a plan made with or without --no-backfill: each step is one of the two forms
+    expected = [change_document(c) for c in (*fresh, *backfilled)]
     odd = [s for s in plan.steps if change_document(s.change) not in expected]
     if odd:
         listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)

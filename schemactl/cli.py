@@ -180,12 +180,12 @@ def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def plan_or_report(paths, target, *, prune: bool = False):
+def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True):
     """(plan, live state) for PATHS; invalid files print every finding to stderr, then exit 1."""
     from .api import InvalidFiles, compute_plan
 
     try:
-        return compute_plan(list(paths) or [Path("schemas")], target, prune=prune)
+        return compute_plan(list(paths) or [Path("schemas")], target, prune=prune, backfill=backfill)
     except InvalidFiles as error:
         for finding in error.result.findings:
             say(str(finding), err=True)
@@ -202,7 +202,11 @@ def plan_or_report(paths, target, *, prune: bool = False):
                    "schemactl cannot represent, 1 on error (CI drift check).")
 @click.option("--out", type=click.Path(), default=None,
               help="Save the plan: a file, or a directory (e.g. migrations/) for NNNN_<slug>.json.")
-def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None) -> None:
+@click.option("--no-backfill", "no_backfill", is_flag=True,
+              help="Add named vectors without filling them for existing objects (no new version; "
+                   "those objects have no value for them).")
+def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None,
+         no_backfill: bool) -> None:
     """Compare the files with the cluster and show what apply would change.
 
     PATHS are files or directories (default: schemas/). Reads only; changes nothing.
@@ -214,7 +218,7 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
     from .render import render_json, render_text
     from .saved import save_plan
 
-    computed, _ = plan_or_report(paths, target, prune=prune)
+    computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill)
     say(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
     if out is not None:
         saved = save_plan(computed, out)
@@ -235,8 +239,11 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
               help="Longest a cutover may keep writes to the old version fenced off (they fail, they are "
                    "never lost) while it copies the last differences; above it, apply refuses instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON; no progress bars.")
+@click.option("--no-backfill", "no_backfill", is_flag=True,
+              help="Add named vectors without filling them for existing objects (no new version; "
+                   "those objects have no value for them).")
 def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float,
-                  as_json: bool) -> None:
+                  as_json: bool, no_backfill: bool) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.
 
     PATHS are schema files or directories (default: schemas/), or one saved plan (.json), which is
@@ -260,7 +267,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
 
         computed, checksum = load_plan(paths[0])
     else:
-        computed, _ = plan_or_report(paths, target)
+        computed, _ = plan_or_report(paths, target, backfill=not no_backfill)
         checksum = to_document(computed)["checksum"]
     out = functools.partial(say, err=as_json)
     if not any(s.change.executable for s in computed.steps):

@@ -73,19 +73,44 @@ def with_referencing_recreated(changes: list[Change], live: Mapping[str, Collect
 def _recreated_for_references(changes: list[Change], name: str, live: Mapping[str, Collection],
                               wanted: Collection, physical: Mapping[str, str], recreated: set[str]) -> list[Change]:
     """`name`'s additive and in-place changes folded into one RecreateCollection."""
+    reasons = tuple(FieldChange(f"references.{t}", physical.get(t, t), f"the new version of {t}")
+                    for t in sorted(wanted.referenced_collections & recreated))
+    return _folded_into_recreate(changes, name, live, wanted, physical, reasons)
+
+
+def _folded_into_recreate(changes: list[Change], name: str, live: Mapping[str, Collection], wanted: Collection,
+                          physical: Mapping[str, str], reasons: tuple[FieldChange, ...]) -> list[Change]:
     source = live_source(name, live, wanted)
-    assert source is not None  # only collections that exist are followed
+    assert source is not None  # only collections that exist are folded
     folded = [c for c in changes if c.collection == name
               and isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace, ReindexProperty))]
     fields = [f for c in folded for f in _as_fields(c)]
-    reasons = tuple(FieldChange(f"references.{t}", physical.get(t, t), f"the new version of {t}")
-                    for t in sorted(wanted.referenced_collections & recreated))
     change = RecreateCollection(name, physical=physical.get(source, source), reasons=reasons,
-                                fields=tuple(fields) + reasons, vectors=_vector_moves(live[source], wanted),
-                                definition=wanted)
+                                fields=tuple(fields) + tuple(r for r in reasons if r not in fields),
+                                vectors=_vector_moves(live[source], wanted), definition=wanted)
     kept = [c for c in changes if c not in folded]
     at = next((i for i, c in enumerate(kept) if c.collection == name), len(kept))
     return kept[:at] + [change] + kept[at:]
+
+
+def backfill_candidates(changes: tuple[Change, ...] | list[Change]) -> list[str]:
+    """Collections that gain a named vector a module must fill (not `none`): Weaviate v1.39 never
+    fills one for objects that exist (an upsert of an unchanged object keeps its vectors)."""
+    recreated = {c.collection for c in changes if isinstance(c, RecreateCollection)}
+    return sorted({c.collection for c in changes if isinstance(c, AddNamedVector)
+                   and c.vector.vectorizer.module != "none" and c.collection not in recreated})
+
+
+def with_backfill(changes: tuple[Change, ...], live: Mapping[str, Collection], desired: Mapping[str, Collection],
+                  physical: Mapping[str, str], collections: list[str]) -> tuple[Change, ...]:
+    """The added named vectors of `collections` filled by a new version: their objects copied
+    with every other vector reused and the new ones embedded (the write-safe copy protocol)."""
+    out = list(changes)
+    for name in collections:
+        added = sorted(c.vector_name for c in out if isinstance(c, AddNamedVector) and c.collection == name)
+        reasons = tuple(_added_vector(v) for v in added)
+        out = _folded_into_recreate(out, name, live, desired[name], physical, reasons)
+    return tuple(out)
 
 
 def _as_fields(change: Change) -> list[FieldChange]:

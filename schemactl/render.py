@@ -124,10 +124,14 @@ def _(change: ReindexProperty, step: Step) -> list[str]:
 @describe.register
 def _(change: RecreateCollection, step: Step) -> list[str]:
     forced = {f.path for f in change.reasons}
-    settings = sorted(p for p in forced if not p.startswith("references."))
-    followed = sorted(p.removeprefix("references.") for p in forced - set(settings))
+    filled = sorted(f.path.removeprefix("vectors.") for f in change.reasons
+                    if f.path.startswith("vectors.") and f.old is None)
+    followed = sorted(p.removeprefix("references.") for p in forced if p.startswith("references."))
+    settings = sorted(forced - {f"vectors.{v}" for v in filled} - {f"references.{t}" for t in followed})
     why = [f"{', '.join(settings)} cannot change in place"] if settings else []
     why += [f"its references must follow {', '.join(followed)} to the new version"] if followed else []
+    why += [(f"the added named vector(s) {', '.join(filled)} are filled for the existing objects (Weaviate "
+            "cannot fill them in place; --no-backfill adds them empty)")] if filled else []
     lines = [(f"recreate: {'; '.join(why)}; the data moves to a new collection and "
              f"'{change.collection}' becomes an alias to it")]
     for f in change.fields:

@@ -169,7 +169,8 @@ def test_an_ipv6_literal_works_for_rest_and_grpc(ipv6_server, tmp_path):
                                         grpc_host="[::1]", grpc_port=ipv6_server.ports.grpc, grpc_secure=False)
     try:
         client.collections.use("Six").data.insert_many([{"title": f"t{i}"} for i in range(50)])
-        edit(tmp_path / "six.yaml", "dataType: text}", "dataType: text, tokenization: field}")
+        edit(tmp_path / "six.yaml", "vectorizer: {module: none}", "vectorizer: {module: none}\n"
+                                    "vectorIndexConfig: {distance: dot}")  # a recreate: the copy runs over gRPC
         result = CliRunner().invoke(cli, ["apply", str(tmp_path), "--auto-approve", *run], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         assert {a: t.collection for a, t in client.alias.list_all().items()} == {"Six": "Six_v2"}
