@@ -419,6 +419,38 @@ def bench_reindex(client, server, endpoint: str, n: int, workdir: Path) -> list[
     return rows
 
 
+def named_yaml(endpoint: str, first: str, second: str | None) -> str:
+    text = ("name: Bench\nproperties:\n  - name: title\n    dataType: text\n  - name: body\n    dataType: text\n"
+            "vectors:\n")
+    for name, model in (("first", first), ("second", second)):
+        if model:
+            text += (f"  {name}:\n    vectorizer:\n      module: text2vec-huggingface\n"
+                     f"      endpointURL: {endpoint}/models/{model}\n      vectorizeClassName: false\n")
+    return text
+
+
+def bench_backfill(client, server, embedder_url: str, n: int, workdir: Path) -> list[Row]:
+    """A named vector added to n objects: filled through a new version that reuses the other
+    vector (only the new one embedded) vs a recreate that re-embeds every vector."""
+    rows = []
+    for variant, first_after in (("recreate re-embedding every vector", f"other-{DIMS}"),
+                                 ("backfill: only the new vector embedded", f"words-{DIMS}")):
+        reset(client)
+        schemas = workdir / f"backfill-{n}-{len(rows)}"
+        schemas.mkdir()
+        (schemas / "c.yaml").write_text(named_yaml(embedder_url, f"words-{DIMS}", None))
+        run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+        with client.collections.use("Bench").batch.fixed_size(batch_size=500, concurrent_requests=4) as batch:
+            for o in synthetic(n, seed=n + 2):
+                batch.add_object(properties={"title": o.properties["title"], "body": o.properties["body"]},
+                                 uuid=o.uuid, vector={"first": o.vector})
+        (schemas / "c.yaml").write_text(named_yaml(embedder_url, first_after, "words-64"))
+        seconds, rss, _ = run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+        rows.append(Row("add a named vector", variant, n, seconds, rss))
+    rows[1].ratio = f"{rows[0].seconds / rows[1].seconds:.2f}× faster than re-embedding every vector"
+    return rows
+
+
 def table(rows: list[Row]) -> str:
     lines = ["| benchmark | variant | objects | seconds | objects/s | peak RSS | ratio |",
              "|---|---|---:|---:|---:|---:|---|"]
@@ -431,7 +463,7 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (2k and 10k)")
-    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex"),
+    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex", "backfill"),
                         help="run one part (the table holds only it)")
     args = parser.parse_args()
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
@@ -452,6 +484,8 @@ def main() -> None:
             rows += bench_live_writes(client, server, embedder_url, workdir)
         if args.only in (None, "reindex"):
             rows += bench_reindex(client, server, f"{embedder_url}/models/words-{DIMS}", large, workdir)
+        if args.only in (None, "backfill"):
+            rows += bench_backfill(client, server, embedder_url, small, workdir)
     finally:
         client.close()
         server.stop()
@@ -470,7 +504,8 @@ def main() -> None:
 
 
 PARTS = {"copy": ("copy,", "re-embed", "memory"), "plan": ("plan,",),
-         "writes": ("migration under writes", "highest write rate"), "reindex": ("tokenization change",)}
+         "writes": ("migration under writes", "highest write rate"), "reindex": ("tokenization change",),
+         "backfill": ("add a named vector",)}
 
 
 def with_rows_replaced(text: str, rows: list[Row], prefixes: tuple[str, ...]) -> str:
