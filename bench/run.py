@@ -445,9 +445,12 @@ def bench_backfill(client, server, embedder_url: str, n: int, workdir: Path) -> 
                 batch.add_object(properties={"title": o.properties["title"], "body": o.properties["body"]},
                                  uuid=o.uuid, vector={"first": o.vector})
         (schemas / "c.yaml").write_text(named_yaml(embedder_url, first_after, "words-64"))
+        texts_before = httpx.get(f"{embedder_url}/stats").json()["texts"]
         seconds, rss, _ = run_schemactl(["apply", str(schemas), "--auto-approve"], server)
-        rows.append(Row("add a named vector", variant, n, seconds, rss))
-    rows[1].ratio = f"{rows[0].seconds / rows[1].seconds:.2f}× faster than re-embedding every vector"
+        embedded = httpx.get(f"{embedder_url}/stats").json()["texts"] - texts_before
+        rows.append(Row("add a named vector", variant, n, seconds, rss, f"{embedded:,} texts embedded"))
+    rows[1].ratio += (f"; {rows[0].seconds / rows[1].seconds:.2f}× the speed of re-embedding every vector "
+                      "(the dev endpoint embeds almost for free; a real model's cost is per text)")
     return rows
 
 
