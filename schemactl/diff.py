@@ -248,16 +248,18 @@ def _removes_a_module_block(path: str, a: dict, b: dict) -> bool:
 
 
 def _module_setting_in_place(path: str, a: dict, b: dict) -> bool:
-    """A vectorizer setting its module's table says the server changes in place (same module)."""
+    """A named vector's setting its module's table says the server changes in place (same module).
+    v1.39 refuses it for a single (legacy) vectorizer: "can only update generative and reranker
+    module configs"."""
     parts = path.split(".")
-    if "vectorizer" not in parts[:3] or parts[:1] == ["properties"]:
-        return False
+    if parts[:1] != ["vectors"] or "vectorizer" not in parts[:3]:
+        return False  # a single (legacy) vectorizer's config: v1.39 refuses any change in place
     at = parts.index("vectorizer")
     if len(parts) <= at + 1:
         return False
     before, after = _as_dict(_get(a, parts[: at + 1])), _as_dict(_get(b, parts[: at + 1]))
-    module = after.get("module")
-    return module == before.get("module") and modules.get(str(module)).changes_in_place(parts[at + 1])
+    module = str(after.get("module"))
+    return module == before.get("module") and modules.get(module).changes_in_place(parts[at + 1])
 
 
 def _turns_on_a_quantizer(path: str, a: dict, b: dict) -> bool:

@@ -68,7 +68,7 @@ def named_vector_to_rest(v: NamedVector) -> dict:
 
 def _module_settings(block: Model) -> dict:
     """A module block's settings as the server takes them (generic keys as written)."""
-    return _dump(block, exclude={"module"}) or {}
+    return modules.to_server(block.module, _dump(block, exclude={"module"}) or {})  # type: ignore[attr-defined]
 
 
 def _dump(model: Model | None, exclude: set[str] | None = None) -> dict | None:

@@ -61,10 +61,9 @@ def warnings_for(c: Collection) -> Iterator[Issue]:
                 f"this collection gets asyncEnabled: {str(derived).lower()}, whatever the file says")
     for loc, vectorizer in _vectorizers(c):
         if isinstance(vectorizer, HuggingFaceVectorizer) and vectorizer.passageModel:
-            yield loc + ("passageModel",), (
-                "Weaviate v1.39.0 rejects passageModel + queryModel (it fills in its default "
-                "'model' first: \"only one setting must be set either 'model' or 'passageModel'\"); "
-                "use 'model' or 'endpointURL' with this server version")
+            yield loc + ("queryModel",), (
+                "Weaviate v1.39 embeds queries with passageModel too (queryModel is ignored since 1.26.9): "
+                f"searches use {vectorizer.passageModel}")
 
 
 # ---- properties -----------------------------------------------------------------------------

@@ -17,11 +17,27 @@ def embedder():
         yield endpoint
 
 
+HF_DEV_KEY = "hf_development_key_for_tests"
+
+
 @pytest.fixture(scope="session")
-def weaviate_server(tmp_path_factory):
-    """One real weaviate-server for the whole run (built once and cached)."""
+def hosted(embedder, tmp_path_factory):
+    """The impersonation of HF's hosted Inference API (a development aid), reached by the server's
+    text2vec-huggingface module through HTTPS_PROXY with a CA made for this run."""
+    from schemactl.dev.hosted import HostedApi
+
+    api = HostedApi(embedder, tmp_path_factory.mktemp("hosted"), keys={HF_DEV_KEY}).start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="session")
+def weaviate_server(tmp_path_factory, hosted):
+    """One real weaviate-server for the whole run (built once and cached); its hosted-API calls
+    reach the impersonation, with a development key."""
     from schemactl.dev import weaviate as testbed
 
-    server = testbed.start(tmp_path_factory.mktemp("weaviate-data"))
+    server = testbed.start(tmp_path_factory.mktemp("weaviate-data"),
+                           env={**hosted.env(), "HUGGINGFACE_APIKEY": HF_DEV_KEY})
     yield server
     server.stop()

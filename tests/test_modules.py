@@ -42,12 +42,21 @@ def test_a_typed_setting_that_changes_vectors_re_embeds(module, setting, before,
     assert [(v.action, v.reason) for v in change.vectors] == [("re-embed", "model changed")]
 
 
-def test_hugging_face_options_change_in_place_and_keep_the_vectors():
-    live = collection({"module": "text2vec-huggingface", "model": "org/m"})
-    desired = collection({"module": "text2vec-huggingface", "model": "org/m", "options": {"waitForModel": True}})
+def named(vectorizer: dict):
+    return parse_collection({"name": "Doc", "properties": TEXT, "vectors": {"main": {"vectorizer": vectorizer}}})
+
+
+def test_hugging_face_options_change_in_place_on_a_named_vector_and_keep_the_vectors():
+    live = named({"module": "text2vec-huggingface", "model": "org/m"})
+    desired = named({"module": "text2vec-huggingface", "model": "org/m", "options": {"waitForModel": True}})
     change = only_change(live, desired)
     assert isinstance(change, UpdateInPlace)
-    assert [f.path for f in change.fields] == ["vectorizer.options.waitForModel"]
+    assert [f.path for f in change.fields] == ["vectors.main.vectorizer.options.waitForModel"]
+    # a single (legacy) vectorizer's settings: v1.39 refuses every change in place
+    legacy = only_change(collection({"module": "text2vec-huggingface", "model": "org/m"}),
+                         collection({"module": "text2vec-huggingface", "model": "org/m",
+                                     "options": {"waitForModel": True}}))
+    assert isinstance(legacy, RecreateCollection) and [v.action for v in legacy.vectors] == ["reuse"]
 
 
 def test_a_generic_module_change_re_embeds_and_says_why():
@@ -144,3 +153,23 @@ def test_an_index_change_keeps_a_generic_modules_vectors_despite_server_filled_s
                       vectorIndexConfig={"distance": "cosine"})
     desired = collection({"module": "text2vec-transformers"}, vectorIndexConfig={"distance": "dot"})
     assert [v.action for v in only_change(live, desired).vectors] == ["reuse"]
+
+
+def test_hugging_face_model_and_passage_model_are_the_same_model_on_v1_39():
+    by_model = named({"module": "text2vec-huggingface", "model": "org/m"})
+    by_pair = named({"module": "text2vec-huggingface", "passageModel": "org/m", "queryModel": "org/q"})
+    respelled = only_change(by_model, by_pair)  # v1.39 refuses any model setting change in place...
+    assert isinstance(respelled, RecreateCollection)
+    assert [v.action for v in respelled.vectors] == ["reuse"]  # ...but it is the same model: vectors kept
+    other = named({"module": "text2vec-huggingface", "passageModel": "org/other", "queryModel": "org/q"})
+    recreate = only_change(by_model, other)
+    assert isinstance(recreate, RecreateCollection) and [v.action for v in recreate.vectors] == ["re-embed"]
+    endpoint = named({"module": "text2vec-huggingface", "endpointURL": "http://127.0.0.1:1/m"})
+    assert isinstance(only_change(by_model, endpoint), RecreateCollection)
+
+
+def test_the_pair_is_sent_with_an_empty_model():
+    from schemactl.rest import to_rest
+
+    body = to_rest(collection({"module": "text2vec-huggingface", "passageModel": "org/p", "queryModel": "org/q"}))
+    assert body["moduleConfig"]["text2vec-huggingface"] == {"model": "", "passageModel": "org/p", "queryModel": "org/q"}

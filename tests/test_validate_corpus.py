@@ -68,8 +68,8 @@ def test_passage_and_query_model_is_valid_with_a_warning(tmp_path):
         "  module: text2vec-huggingface\n  passageModel: org/p\n  queryModel: org/q\n")
     result = validate_paths([tmp_path])
     assert result.ok
-    assert [(f.line, f.severity) for f in result.findings] == [(7, "warning")]
-    assert "rejects passageModel + queryModel" in result.findings[0].message
+    assert [(f.line, f.severity) for f in result.findings] == [(8, "warning")]
+    assert "embeds queries with passageModel too (queryModel is ignored" in result.findings[0].message
 
 
 # ---- JSON Schema ----------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Development embedding endpoint speaking Hugging Face's feature-extraction protocol.
 
-DEVELOPMENT AND TEST AID — NOT A MODEL. Vectors are signed feature hashes of the words in a
-text, so texts that share words are close, which is enough for nearText/hybrid to behave
-sensibly in tests. Each URL path `/models/<name>` is a different "model": the name seeds the
-hashing and picks the dimension (`<anything>-<dim>`, e.g. `/models/words-96`; default 64).
+DEVELOPMENT AND TEST AID. `/models/sentence-transformers/all-MiniLM-L6-v2` is the real model
+(schemactl/dev/model.py, 384 dims). Every other path is a fast stand-in, not a model: vectors are
+signed feature hashes of the words in a text, so texts that share words are close, which is
+enough for nearText/hybrid to behave sensibly in big tests. Each such path `/models/<name>` is a
+different "model": the name seeds the hashing and picks the dimension (`<anything>-<dim>`, e.g.
+`/models/words-96`; default 64).
 
 Weaviate's text2vec-huggingface module POSTs `{"inputs": [...], "options": {...}}` to its
 `endpointURL` and expects `[[float, ...], ...]` back, one vector per input.
@@ -43,6 +45,19 @@ def embed(text: str, model: str) -> list[float]:
     if norm == 0.0:  # no words: a fixed, model-specific direction keeps the reply valid
         vector[0], norm = 1.0, 1.0
     return [x / norm for x in vector]
+
+
+def vectors(model: str, texts: list[str]) -> tuple[int, object]:
+    """(status, reply) for a batch: the real all-MiniLM-L6-v2 under its own name, hashed words
+    under every other name."""
+    from . import model as real
+
+    if model.removesuffix("/") != real.NAME:
+        return 200, [embed(text, model) for text in texts]
+    try:
+        return 200, real.embed_texts(texts)
+    except real.MissingModel as error:
+        return 503, {"error": f"development endpoint: {error}"}
 
 
 @dataclass
@@ -140,7 +155,7 @@ class EmbeddingEndpoint:
             self.stats.last_options = dict(body.get("options") or {})
             room = self._keep_texts - len(self.stats.seen_texts)
             self.stats.seen_texts.extend(inputs[: max(room, 0)])
-        return 200, [embed(text, model) for text in inputs]
+        return vectors(model, inputs)
 
     def stats_json(self) -> dict:
         with self._lock:

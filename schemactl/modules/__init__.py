@@ -39,7 +39,15 @@ def suggestion(name: str, known: list[str]) -> str:
 def vector_identity(name: str, settings: dict) -> dict:
     """The settings that decide a module's vectors (for generic modules: all of them)."""
     module = get(name)
+    if module.identity is not None:
+        return module.identity(settings)
     return {k: v for k, v in settings.items() if k != "vectorizeClassName" and module.changes_vectors(k)}
+
+
+def to_server(name: str, settings: dict) -> dict:
+    """A module block's settings as the server must receive them."""
+    module = get(name)
+    return module.wire(settings) if module.wire is not None else settings
 
 
 def unsure_of_vectors(name: str) -> bool:

@@ -6,6 +6,7 @@ models from them, normalize.py fills their defaults, diff.py reads which setting
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -49,6 +50,9 @@ class Module:
     ignored: tuple[tuple[str, object], ...] = ()  # keys the server reports that the module never
     # reads, with the value it fills in: dropped when they hold it, unrepresentable otherwise
     spec: type | None = None  # a hand-written model, where a table cannot say everything
+    identity: Callable[[dict], dict] | None = None  # the settings that pick the model, when
+    # several spellings pick the same one (default: every setting that changes the vectors)
+    wire: Callable[[dict], dict] | None = None  # settings as the server must receive them
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)

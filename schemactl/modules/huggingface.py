@@ -91,10 +91,28 @@ def from_server(config: dict) -> dict:
     return data
 
 
+def identity(config: dict) -> dict:
+    """What picks the model, as v1.39 runs it: endpointURL overrides everything; otherwise
+    `model` and `passageModel` are synonyms and `queryModel` is never read (since 1.26.9: queries
+    are embedded with the passage model too)."""
+    if config.get("endpointURL"):
+        return {"endpointURL": config["endpointURL"]}
+    return {"model": config.get("passageModel") or config.get("model")}
+
+
+def wire(config: dict) -> dict:
+    """v1.39 fills in its default `model` before checking that only one of model/passageModel is
+    set, so the pair needs `"model": ""` sent with it (verified: accepted)."""
+    if config.get("passageModel") and not config.get("model"):
+        return {**config, "model": ""}
+    return config
+
+
 MODULE = Module(
-    NAME, "vectorizer", typed=True, spec=HuggingFaceVectorizer,
+    NAME, "vectorizer", typed=True, spec=HuggingFaceVectorizer, identity=identity, wire=wire,
     settings=(
-        Setting("model"), Setting("passageModel"), Setting("queryModel"), Setting("endpointURL"),
+        Setting("model"), Setting("passageModel"), Setting("endpointURL"),
+        Setting("queryModel", vectors=False),  # never read by v1.39 (but a change is refused in place)
         # how the hosted API is asked, not what it computes: the server changes them in place
         Setting("options", dict, OPTIONS, vectors=False, in_place=True),
         Setting("vectorizeClassName", bool, True),

@@ -161,3 +161,27 @@ def test_a_module_the_server_has_not_enabled_is_refused_at_plan_time(modules_ser
 
 def schema_of(server) -> dict:
     return {c["class"]: c for c in httpx.get(f"{server.url}/v1/schema").json()["classes"]}
+
+
+def test_hugging_face_passage_and_query_models_are_created_and_respelled_keeping_vectors(modules_server, schemas):
+    pair = ("name: Reviews\nproperties:\n  - name: text\n    dataType: text\nvectors:\n  main:\n    vectorizer:\n"
+            "      module: text2vec-huggingface\n      passageModel: org/passage\n      queryModel: org/query\n")
+    (schemas / "reviews.yaml").write_text(pair)
+    converges(modules_server, schemas)  # v1.39 takes the pair with "model": "" next to it
+    pulled = run(modules_server, "pull", "Reviews", "--out", str(schemas.parent / "pulled"))
+    assert pulled.exit_code == 0, pulled.output
+    assert "passageModel: org/passage" in (schemas.parent / "pulled" / "reviews.yaml").read_text()
+    (schemas / "reviews.yaml").write_text(pair.replace("passageModel: org/passage\n      queryModel: org/query\n",
+                                                       "model: org/passage\n"))
+    step = steps(modules_server, schemas)["Reviews"]
+    # v1.39 refuses the change in place ("vectorizer config of vector is immutable"), but it is the
+    # same model spelled otherwise: a new version with the vectors reused
+    assert step["kind"] == "recreate" and [v["action"] for v in step["vectors"]] == ["reuse"]
+    converges(modules_server, schemas)
+
+
+def test_a_single_vectorizers_settings_never_change_in_place(modules_server, schemas):
+    # v1.39: "can only update generative and reranker module configs" for a class-level vectorizer
+    edit(schemas / "catalog.yaml", "model: text-embedding-3-small", "model: text-embedding-3-small\n  dimensions: 512")
+    step = steps(modules_server, schemas)["Catalog"]
+    assert step["kind"] == "recreate" and step["forced_by"] == ["vectorizer.dimensions"]

@@ -91,6 +91,12 @@ def test_server_rejects_passage_and_query_model(weaviate_server, client):
     assert body["error"][0]["message"] == (
         "module 'text2vec-huggingface': only one setting must be set either 'model' or 'passageModel'")
     assert not client.collections.exists("TwoModels")
+    status, body = rest(weaviate_server, "POST", "/v1/schema", {  # with "model": "" it is accepted
+        "class": "TwoModels", "vectorizer": "text2vec-huggingface",
+        "moduleConfig": {"text2vec-huggingface": {"model": "", "passageModel": "org/passage",
+                                                  "queryModel": "org/query"}},
+        "properties": [{"name": "title", "dataType": ["text"]}]})
+    assert status == 200, body
 
 
 def test_server_fills_module_defaults(weaviate_server, client, embedder):

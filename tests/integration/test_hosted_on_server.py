@@ -1,0 +1,101 @@
+"""text2vec-huggingface in its hosted modes (`model`, `passageModel` + `queryModel`) on the real
+v1.39 module, through the impersonation of HF's hosted API (a development aid), with the real
+all-MiniLM-L6-v2: the guide's example, wait_for_model, keys."""
+from __future__ import annotations
+
+import pytest
+from weaviate.classes.query import MetadataQuery
+from weaviate.exceptions import WeaviateInsertManyAllFailedError
+
+from schemactl.dev import model as real_model
+
+pytestmark = pytest.mark.skipif(not real_model.available(), reason="the real model is not installed: scripts/install")
+
+FILMS = [
+    {"title": "The Shawshank Redemption", "description": "Two imprisoned men bond over a number of years."},
+    {"title": "The Godfather", "description": "The aging patriarch of an organized crime dynasty transfers control."},
+    {"title": "The Dark Knight", "description": "Batman faces the Joker, who wreaks havoc on Gotham."},
+    {"title": "Jingle All the Way", "description": "A father races to buy a toy for his son on Christmas Eve."},
+    {"title": "A Christmas Carol", "description": "A miserly old man is visited by ghosts on Christmas Eve."},
+]
+DEMO = """\
+name: DemoCollection
+properties:
+  - name: title
+    dataType: text
+  - name: description
+    dataType: text
+vectors:
+  title_vector:
+    vectorizer:
+      module: text2vec-huggingface
+      model: sentence-transformers/all-MiniLM-L6-v2
+    sourceProperties: [title]
+"""
+
+
+@pytest.fixture
+def demo(client, cli_run, hosted, tmp_path):
+    hosted.reset()
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    (directory / "demo.yaml").write_text(DEMO)
+    applied = cli_run("apply", str(directory), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    with client.collections.get("DemoCollection").batch.fixed_size(batch_size=10) as batch:
+        for film in FILMS:
+            batch.add_object(properties=film)
+    assert not client.collections.get("DemoCollection").batch.failed_objects
+    return directory
+
+
+def test_the_guides_example_embeds_through_the_hosted_api_with_the_real_model(client, hosted, demo):
+    requests = [r for r in hosted.log if r["model"] == real_model.NAME]
+    assert requests and all(r["had_key"] for r in requests)
+    assert sum(r["texts"] for r in requests) == len(FILMS)
+    films = client.collections.get("DemoCollection")
+    found = films.query.near_text("A holiday film", target_vector="title_vector", limit=2,
+                                  return_metadata=MetadataQuery(distance=True))
+    ranked = [o.properties["title"] for o in found.objects]
+    assert ranked[0] == "A Christmas Carol"  # what the model gives on titles alone
+    hybrid = films.query.hybrid("A holiday film", target_vector="title_vector", limit=2)
+    assert "A Christmas Carol" in [o.properties["title"] for o in hybrid.objects]
+
+
+def test_a_stored_vector_is_the_real_models_embedding_of_what_the_module_sent(client, hosted, demo):
+    carol = next(o for o in client.collections.get("DemoCollection").iterator(include_vector=True)
+                 if o.properties["title"] == "A Christmas Carol")
+    sent = next(t for t in hosted.endpoint.stats.seen_texts if "Christmas Carol" in t)
+    assert carol.vector["title_vector"] == pytest.approx(real_model.embed_texts([sent])[0], abs=1e-5)
+
+
+def test_passage_and_query_models_embed_with_the_passage_model(client, cli_run, hosted, tmp_path):
+    hosted.reset()
+    (tmp_path / "reviews.yaml").write_text(
+        "name: Reviews\nproperties:\n  - name: text\n    dataType: text\nvectorizer:\n"
+        "  module: text2vec-huggingface\n  passageModel: sentence-transformers/all-MiniLM-L6-v2\n"
+        "  queryModel: sentence-transformers/multi-qa-MiniLM-L6-cos-v1\n  vectorizeClassName: false\n")
+    applied = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    reviews = client.collections.get("Reviews")
+    reviews.data.insert_many([{"text": "a warm and funny family comedy"}, {"text": "a tense crime thriller"}])
+    found = reviews.query.near_text("something to laugh at with the kids", limit=1)
+    assert found.objects[0].properties["text"] == "a warm and funny family comedy"
+    assert {r["model"] for r in hosted.log} == {real_model.NAME}  # queries too: queryModel is never used
+
+
+def test_a_loading_model_fails_without_wait_for_model_and_waits_with_it(client, cli_run, hosted, tmp_path):
+    hosted.reset()
+    spec = ("name: Waits\nproperties:\n  - name: text\n    dataType: text\nvectors:\n  main:\n    vectorizer:\n"
+            "      module: text2vec-huggingface\n      model: org/slow-3\n      vectorizeClassName: false\n")
+    (tmp_path / "waits.yaml").write_text(spec)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    hosted.load_slowly("org/slow-3", 2.0)
+    waits = client.collections.get("Waits")
+    with pytest.raises(WeaviateInsertManyAllFailedError, match="Model org/slow-3 is currently loading"):
+        waits.data.insert_many([{"text": "first"}])  # no retries (a client batch would retry)
+    (tmp_path / "waits.yaml").write_text(spec + "      options:\n        waitForModel: true\n")
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0  # in place
+    hosted.load_slowly("org/slow-3", 1.0)
+    assert not waits.data.insert_many([{"text": "second"}]).has_errors
+    assert hosted.log[-1]["options"].get("wait_for_model") is True
