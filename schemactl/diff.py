@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-import json
 from collections.abc import Mapping
 
 from deepdiff import DeepDiff
@@ -15,6 +13,8 @@ from .normalize import canonical, generic_defaults_aside
 from .spec import SOURCE_TYPES, TEXT_TYPES, Collection
 
 LEGACY_VECTOR = "default"
+# With vectorizeClassName on, the module embeds the physical name, which each new version changes.
+PHYSICAL_NAME = "the physical name (new with every version)"
 _INDEX_MUTABLE = ("ef", "dynamicEfMin", "dynamicEfMax", "dynamicEfFactor", "flatSearchCutoff",
                   "vectorCacheMaxObjects", "filterStrategy", "skip")
 # Settings Weaviate v1.39.0 changes in place (PUT /v1/schema/{class}); everything else needs a
@@ -294,12 +294,6 @@ def _as_dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def vector_fingerprints(collection: Collection) -> dict[str, str]:
-    """Per vector, a hash of everything that decides its values (see `vectorization_inputs`)."""
-    return {name: hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
-            for name, inputs in vectorization_inputs(collection).items()}
-
-
 def vectorization_inputs(collection: Collection) -> dict[str, dict]:
     """What goes into each vector: module, the settings that decide its model (per the module's
     table), class name (if vectorized), and the properties it reads with their settings."""
@@ -315,7 +309,7 @@ def vectorization_inputs(collection: Collection) -> dict[str, dict]:
         out[name] = {
             "module": module,
             "model": modules.vector_identity(module, {k: v for k, v in vectorizer.items() if k != "module"}),
-            "className": c["name"] if vectorizer.get("vectorizeClassName") else None,
+            "className": PHYSICAL_NAME if vectorizer.get("vectorizeClassName") else None,
             "properties": _vectorized_properties(c, module, vector.get("sourceProperties")),
         }
     return out
@@ -345,6 +339,9 @@ def _vector_moves(live: Collection, desired: Collection) -> tuple[VectorMove, ..
             moves.append(VectorMove(name, "reuse", "no vectorizer: the stored vectors are copied"))
         elif name not in before:
             moves.append(VectorMove(name, "re-embed", "new vector"))
+        elif after[name]["className"] == PHYSICAL_NAME:
+            moves.append(VectorMove(name, "re-embed", "vectorizeClassName is on: the module embeds the physical "
+                                                      "name, which the new version changes"))
         elif before[name] == after[name]:
             moves.append(VectorMove(name, "reuse", "vectorization unchanged"))
         else:

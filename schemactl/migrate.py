@@ -318,5 +318,5 @@ def _multi_tenant(change: RecreateCollection) -> bool:
 def _vectorizes_class_name(change: RecreateCollection) -> bool:
     d = change.definition
     vectorizers = [v.vectorizer for v in (d.vectors or {}).values()] + ([d.vectorizer] if d.vectorizer else [])
-    return any(getattr(v, "vectorizeClassName", None) is not False and v.module != "none" for v in vectorizers)
+    return any(getattr(v, "vectorizeClassName", None) is True for v in vectorizers)
 

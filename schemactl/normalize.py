@@ -183,7 +183,7 @@ def collapse_property_settings(per_module: dict[str, dict]) -> dict:
 
 
 def _vectorizer(v: dict) -> dict:
-    return merged(modules.get(v["module"]).server_defaults(), v)
+    return merged(modules.get(v["module"]).file_defaults(), v)
 
 
 def _named_vector(v: dict) -> dict:
@@ -227,7 +227,7 @@ def _keep_shape(out: dict, full: dict) -> None:
 
 def _minimal_vectorizer(full: dict) -> dict:
     """A vectorizer without default-valued settings; module and model selection always stay."""
-    return {**_without_defaults(full, modules.get(full["module"]).server_defaults()), "module": full["module"]}
+    return {**_without_defaults(full, modules.get(full["module"]).file_defaults()), "module": full["module"]}
 
 
 def _minimal_property(p: dict, c: Collection) -> dict:

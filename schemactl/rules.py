@@ -52,6 +52,12 @@ def check_collection(c: Collection, known_collections: set[str] | None = None) -
 
 def warnings_for(c: Collection) -> Iterator[Issue]:
     """Valid, but worth knowing before an apply."""
+    for loc, vectorizer in _vectorizers(c):
+        if getattr(vectorizer, "vectorizeClassName", None) is True:
+            yield loc + ("vectorizeClassName",), (
+                "with vectorizeClassName on, Weaviate embeds the physical name (" + c.name + "_v1, "
+                + c.name + "_v2, ...) with every object: each new version schemactl makes re-embeds "
+                "this vector (so old and new objects agree); schemactl's default is off")
     replication = c.replicationConfig
     if replication and replication.asyncEnabled is not None:
         derived = (replication.factor or 1) > 1
@@ -180,7 +186,7 @@ def _has_input(v, texts: dict, sources: tuple[str, ...] | None) -> bool:
         return True  # multi-modal and generic modules say what they read in their own settings
     class_name = getattr(v, "vectorizeClassName", None)
     if class_name is None:
-        class_name = module.server_defaults().get("vectorizeClassName", True)
+        class_name = module.file_defaults().get("vectorizeClassName", False)
     if class_name:
         return True
     skipped_by_default = dict(module.property_defaults)["skip"]

@@ -124,7 +124,7 @@ def test_recreate_reuses_vectors_when_vectorization_is_unchanged():
 
 @pytest.mark.parametrize("desired, why", [
     (col(vectorizer={**BASE["vectorizer"], "endpointURL": "http://127.0.0.1:1/models/b"}), "model"),
-    (col(vectorizer={**BASE["vectorizer"], "vectorizeClassName": True}), "className"),
+    (col(vectorizer={**BASE["vectorizer"], "vectorizeClassName": True}), "embeds the physical name"),
     (col(properties=[{"name": "title", "dataType": "text", "vectorizer": {"vectorizePropertyName": True}},
                      {"name": "views", "dataType": "int"}]), "properties"),
 ])
@@ -158,14 +158,6 @@ def test_adding_a_named_vector_is_in_place():
     data["vectors"]["c"] = {"vectorizer": {"module": "none"}}
     [change] = diff({"Article": live}, {"Article": parse_collection(data)})
     assert isinstance(change, AddNamedVector) and change.vector_name == "c"
-
-
-def test_rename_with_class_name_vectorized_changes_the_fingerprint():
-    from schemactl.diff import vector_fingerprints
-
-    on = {**BASE["vectorizer"], "vectorizeClassName": True}
-    assert vector_fingerprints(col(vectorizer=on)) != vector_fingerprints(col(name="Story", vectorizer=on))
-    assert vector_fingerprints(col()) == vector_fingerprints(col(name="Story"))
 
 
 def test_diff_is_deterministic():
@@ -269,3 +261,19 @@ def test_async_replication_set_against_the_factor_is_warned_about_and_never_drif
     (warning,) = [f for f in result.findings if f.severity == "warning"]
     assert "decides asyncEnabled from the replication factor" in warning.message and warning.line == 3
     assert kinds(col(), col(replicationConfig={"asyncEnabled": True})) == []
+
+
+def test_with_the_class_name_embedded_every_new_version_re_embeds_so_old_and_new_objects_agree():
+    on = col(vectorizer={**BASE["vectorizer"], "vectorizeClassName": True})
+    [change] = diff({"Article": on}, {"Article": col(vectorizer={**BASE["vectorizer"], "vectorizeClassName": True},
+                                                     vectorIndexConfig={"distance": "dot"})})
+    assert vectors_of(change) == {"default": "re-embed"}
+
+
+def test_schemactl_sends_vectorize_class_name_off_unless_a_file_turns_it_on():
+    from schemactl.rest import to_rest
+
+    silent = col(vectorizer={"module": "text2vec-openai"})
+    assert to_rest(silent)["moduleConfig"]["text2vec-openai"] == {"vectorizeClassName": False}
+    on = col(vectorizer={"module": "text2vec-openai", "vectorizeClassName": True})
+    assert to_rest(on)["moduleConfig"]["text2vec-openai"] == {"vectorizeClassName": True}

@@ -26,8 +26,10 @@ def only_change(live, desired):
 def test_server_defaults_written_out_are_not_drift():
     implicit = collection({"module": "text2vec-openai"})
     explicit = collection({"module": "text2vec-openai", "model": "text-embedding-3-small",
-                           "baseURL": "https://api.openai.com", "vectorizeClassName": True})
+                           "baseURL": "https://api.openai.com", "vectorizeClassName": False})
     assert diff({"Doc": implicit}, {"Doc": explicit}) == ()
+    # schemactl's own default: the class name is not embedded (the server's default is on)
+    assert diff({"Doc": implicit}, {"Doc": collection({"module": "text2vec-openai", "vectorizeClassName": True})})
 
 
 @pytest.mark.parametrize("module, setting, before, after", [
@@ -172,4 +174,5 @@ def test_the_pair_is_sent_with_an_empty_model():
     from schemactl.rest import to_rest
 
     body = to_rest(collection({"module": "text2vec-huggingface", "passageModel": "org/p", "queryModel": "org/q"}))
-    assert body["moduleConfig"]["text2vec-huggingface"] == {"model": "", "passageModel": "org/p", "queryModel": "org/q"}
+    assert body["moduleConfig"]["text2vec-huggingface"] == {"model": "", "passageModel": "org/p", "queryModel": "org/q",
+                                                            "vectorizeClassName": False}

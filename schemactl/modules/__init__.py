@@ -45,8 +45,11 @@ def vector_identity(name: str, settings: dict) -> dict:
 
 
 def to_server(name: str, settings: dict) -> dict:
-    """A module block's settings as the server must receive them."""
+    """A module block's settings as the server must receive them: schemactl's own defaults sent
+    explicitly where they differ from the server's (vectorizeClassName)."""
     module = get(name)
+    settings = {**{k: v for k, v in module.file_defaults().items() if module.server_defaults().get(k) != v},
+                **settings}
     return module.wire(settings) if module.wire is not None else settings
 
 

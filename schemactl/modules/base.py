@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Kind = Literal["vectorizer", "generative", "reranker", "other"]
+CLASS_NAME = "vectorizeClassName"
 
 
 class Model(BaseModel):
@@ -61,6 +62,15 @@ class Module:
         """What the server reports for the keys left out."""
         found = {s.name: s.default for s in self.settings if s.default is not None}
         return {**self.defaults, **found}
+
+    def file_defaults(self) -> dict:
+        """What a file's silence means to schemactl: the server's defaults, except that
+        vectorizeClassName is off. On, the module embeds the *physical* name (Name_v2), which
+        changes with every version schemactl makes: vectors would depend on schemactl's naming."""
+        defaults = self.server_defaults()
+        if CLASS_NAME in defaults:
+            defaults[CLASS_NAME] = False
+        return defaults
 
     def changes_vectors(self, key: str) -> bool:
         known = self.setting(key)

@@ -99,3 +99,22 @@ def test_a_loading_model_fails_without_wait_for_model_and_waits_with_it(client, 
     hosted.load_slowly("org/slow-3", 1.0)
     assert not waits.data.insert_many([{"text": "second"}]).has_errors
     assert hosted.log[-1]["options"].get("wait_for_model") is True
+
+
+def test_vectors_do_not_depend_on_schemactls_version_names(client, cli_run, hosted, demo):
+    """Weaviate's default would embed the physical name ("Demo Collection _ v 1 ..."); schemactl
+    turns vectorizeClassName off unless a file turns it on, so a recreate that reuses vectors
+    leaves old and new objects in one space."""
+    assert not [t for t in hosted.endpoint.stats.seen_texts if "Demo" in t or "_ v" in t]
+    old = next(o for o in client.collections.get("DemoCollection").iterator(include_vector=True)
+               if o.properties["title"] == "A Christmas Carol").vector["title_vector"]
+    (demo / "demo.yaml").write_text(DEMO + "    vectorIndexConfig:\n      distance: dot\n")
+    applied = cli_run("apply", str(demo), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "vector title_vector: reuse stored vectors" in applied.output
+    films = client.collections.get("DemoCollection")
+    films.data.insert({"title": "A Christmas Carol", "description": "inserted after the new version"})
+    vectors = [o.vector["title_vector"] for o in films.iterator(include_vector=True)
+               if o.properties["title"] == "A Christmas Carol"]
+    assert len(vectors) == 2 and vectors[0] == pytest.approx(old, abs=1e-6)
+    assert vectors[1] == pytest.approx(vectors[0], abs=1e-5)  # the same space before and after
