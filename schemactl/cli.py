@@ -180,6 +180,18 @@ def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
+def refuse_reembedding_above(computed, limit: int | None) -> None:
+    """--max-reembed: a plan that would re-embed more objects than the limit is refused whole."""
+    from .plan import summary
+
+    if limit is None:
+        return
+    count = summary(computed)["reembed_objects"]
+    if count > limit:
+        raise SchemactlError(f"this plan re-embeds {count:,} objects, more than --max-reembed {limit:,}: "
+                             "refused, nothing changed")
+
+
 def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True):
     """(plan, live state) for PATHS; invalid files print every finding to stderr, then exit 1."""
     from .api import InvalidFiles, compute_plan
@@ -205,8 +217,10 @@ def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True)
 @click.option("--no-backfill", "no_backfill", is_flag=True,
               help="Add named vectors without filling them for existing objects (no new version; "
                    "those objects have no value for them).")
+@click.option("--max-reembed", type=click.IntRange(min=0), default=None, metavar="OBJECTS",
+              help="Refuse a plan that would re-embed more objects than this (embedding costs time and money).")
 def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None,
-         no_backfill: bool) -> None:
+         no_backfill: bool, max_reembed: int | None) -> None:
     """Compare the files with the cluster and show what apply would change.
 
     PATHS are files or directories (default: schemas/). Reads only; changes nothing.
@@ -219,6 +233,7 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
     from .saved import save_plan
 
     computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill)
+    refuse_reembedding_above(computed, max_reembed)
     say(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
     if out is not None:
         saved = save_plan(computed, out)
@@ -242,8 +257,10 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
 @click.option("--no-backfill", "no_backfill", is_flag=True,
               help="Add named vectors without filling them for existing objects (no new version; "
                    "those objects have no value for them).")
+@click.option("--max-reembed", type=click.IntRange(min=0), default=None, metavar="OBJECTS",
+              help="Refuse a plan that would re-embed more objects than this (embedding costs time and money).")
 def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float,
-                  as_json: bool, no_backfill: bool) -> None:
+                  as_json: bool, no_backfill: bool, max_reembed: int | None) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.
 
     PATHS are schema files or directories (default: schemas/), or one saved plan (.json), which is
@@ -269,6 +286,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
     else:
         computed, _ = plan_or_report(paths, target, backfill=not no_backfill)
         checksum = to_document(computed)["checksum"]
+    refuse_reembedding_above(computed, max_reembed)
     out = functools.partial(say, err=as_json)
     if not any(s.change.executable for s in computed.steps):
         out(render_text(computed, color=use_color()), nl=False)

@@ -81,6 +81,17 @@ def test_reembed_uses_the_new_model_and_search_works_through_the_alias(client, c
     assert cli_run("plan", str(docs), "--detailed-exitcode").exit_code == 0
 
 
+def test_max_reembed_refuses_a_plan_that_re_embeds_more(client, cli_run, embedder, docs):
+    (docs / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
+    for command in (("plan",), ("apply", "--auto-approve")):
+        result = cli_run(*command, str(docs), "--max-reembed", "299")
+        assert result.exit_code == 1
+        assert result.stderr.strip() == ("error: this plan re-embeds 300 objects, more than --max-reembed 299: "
+                                         "refused, nothing changed")
+    assert aliases(client) == {"Doc": "Doc_v1"} and embedder.stats.per_model == {}
+    assert cli_run("plan", str(docs), "--max-reembed", "300").exit_code == 0
+
+
 def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, docs):
     (docs / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
     assert cli_run("apply", str(docs), "--auto-approve").exit_code == 0
