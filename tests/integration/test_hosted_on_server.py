@@ -8,6 +8,7 @@ from weaviate.classes.query import MetadataQuery
 from weaviate.exceptions import WeaviateInsertManyAllFailedError
 
 from schemactl.dev import model as real_model
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.skipif(not real_model.available(), reason="the real model is not installed: scripts/install")
 
@@ -18,20 +19,7 @@ FILMS = [
     {"title": "Jingle All the Way", "description": "A father races to buy a toy for his son on Christmas Eve."},
     {"title": "A Christmas Carol", "description": "A miserly old man is visited by ghosts on Christmas Eve."},
 ]
-DEMO = """\
-name: DemoCollection
-properties:
-  - name: title
-    dataType: text
-  - name: description
-    dataType: text
-vectors:
-  title_vector:
-    vectorizer:
-      module: text2vec-huggingface
-      model: sentence-transformers/all-MiniLM-L6-v2
-    sourceProperties: [title]
-"""
+DEMO = (REPO / "examples" / "huggingface-guide" / "demo.yaml").read_text()
 
 
 @pytest.fixture

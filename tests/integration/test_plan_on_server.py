@@ -89,7 +89,7 @@ def test_recreate_reuses_or_reembeds_with_estimates(applied, cli_run, files):
         __import__("weaviate").classes.data.DataObject(properties={"title": f"title {i}", "body": "x" * 50},
                                                        vector=[0.1] * 384) for i in range(120)])
     edit(files / "author.yaml", "distance: dot", "distance: cosine")
-    edit(files / "article.yaml", "models/words-384", "models/words-256")
+    edit(files / "article.yaml", "models/sentence-transformers/all-MiniLM-L6-v2", "models/words-256")
     steps = {s["collection"]: s for s in plan_json(cli_run, files)["steps"]}
     author, article = steps["Author"], steps["Article"]
     assert author["kind"] == article["kind"] == "recreate"
