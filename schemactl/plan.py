@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __version__
+from . import __version__, modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       IndexOperation, PropertyOnlyInCluster, RecreateCollection, ReindexProperty, UpdateInPlace,
                       VectorMove)
@@ -21,7 +21,13 @@ from .errors import SchemactlError
 from .spec import Collection, NamedVector, Property
 
 FORMAT = "schemactl-plan/1"
-TEXTS_PER_REQUEST = 100  # text2vec-huggingface batches up to 100 texts per call
+TEXTS_PER_REQUEST = 100  # where a module's batching is not known
+
+
+def _module_of(definition: Collection, vector: str) -> str:
+    if definition.vectors is not None and vector in definition.vectors:
+        return definition.vectors[vector].vectorizer.module
+    return definition.vectorizer.module if definition.vectorizer is not None else "none"
 
 
 @dataclass(frozen=True)
@@ -41,10 +47,24 @@ class Step:
 
     @property
     def embedding_requests(self) -> int:
+        return sum(requests for requests, _ in self._embedding())
+
+    @property
+    def minimum_embedding_seconds(self) -> float:
+        """A floor on the time re-embedding takes: the modules' request budgets (where known)."""
+        return sum(60 * requests / rpm for requests, rpm in self._embedding() if rpm)
+
+    def _embedding(self) -> list[tuple[int, int | None]]:
+        """(requests, requests a minute allowed) per re-embedded vector."""
         if not isinstance(self.change, RecreateCollection) or self.estimate is None:
-            return 0
-        reembedded = sum(v.action == "re-embed" for v in self.change.vectors)
-        return reembedded * math.ceil(self.estimate.objects / TEXTS_PER_REQUEST)
+            return []
+        out = []
+        for v in self.change.vectors:
+            if v.action == "re-embed":
+                module = modules.get(_module_of(self.change.definition, v.name))
+                batch = module.texts_per_request or TEXTS_PER_REQUEST
+                out.append((math.ceil(self.estimate.objects / batch), module.requests_per_minute))
+        return out
 
 
 @dataclass(frozen=True)
@@ -218,7 +238,8 @@ def _step(step: Step) -> dict:
     if step.estimate is not None:
         out["estimate"] = {"objects": step.estimate.objects, "per_tenant": step.estimate.per_tenant,
                            "text_chars": step.estimate.text_chars,
-                           "embedding_requests": step.embedding_requests}
+                           "embedding_requests": step.embedding_requests,
+                           "minimum_embedding_seconds": round(step.minimum_embedding_seconds, 1)}
     return out
 
 

@@ -145,6 +145,9 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
         tenants = f" in {len(e.per_tenant)} tenants" if e.per_tenant else ""
         embed = (f"; ~{e.text_chars:,} characters to embed in {step.embedding_requests:,} requests"
                  if change.reembeds else "; nothing to embed")
+        if step.minimum_embedding_seconds >= 60:
+            embed += (f" (at least {_duration(step.minimum_embedding_seconds)}: the module allows 100 requests a "
+                      "minute per API key by default)")
         lines.append(f"data: {e.objects:,} objects{tenants}{embed}")
     return lines
 
@@ -166,6 +169,11 @@ def _vectorizer(v) -> str:
     settings = v.model_dump(mode="json", exclude_none=True, exclude={"module"})
     selected = ", ".join(f"{k} {val}" for k, val in modules.vector_identity(v.module, settings).items())
     return f"{v.module} ({selected or 'its default model'})"
+
+
+def _duration(seconds: float) -> str:
+    minutes = seconds / 60
+    return f"{minutes:,.0f} min" if minutes < 120 else f"{minutes / 60:,.1f} h"
 
 
 def _value(value: object) -> str:

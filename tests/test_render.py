@@ -71,3 +71,19 @@ def test_collections_it_cannot_represent_survive_a_saved_plan_and_are_never_call
     assert "  ! OpenAiDocs: vectorizer: module text2vec-openai is not supported yet" in text
     again = from_document(json.loads(json.dumps(to_document(plan))))
     assert again.unmanageable == (("OpenAiDocs", hidden["OpenAiDocs"]),)
+
+
+def test_a_large_re_embed_shows_the_time_the_modules_request_budget_needs_at_least():
+    import json
+
+    from schemactl.plan import Estimate
+
+    def hf(model: str):
+        return parse_collection({"name": "Article", "properties": [{"name": "t", "dataType": "text"}],
+                                 "vectorizer": {"module": "text2vec-huggingface", "model": model}})
+    changes = diff({"Article": hf("org/a")}, {"Article": hf("org/b")}, physical={"Article": "Article_v1"})
+    plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Article": Estimate(1_000_000, {}, 50_000_000)})
+    # 1,000,000 texts, 100 a request, 100 requests a minute per key: 100 minutes at the very least
+    assert "in 10,000 requests (at least 100 min: the module allows 100 requests a minute" in render_text(plan)
+    assert json.loads(render_json(plan))["steps"][0]["estimate"]["minimum_embedding_seconds"] == 6000

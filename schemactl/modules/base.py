@@ -54,6 +54,8 @@ class Module:
     identity: Callable[[dict], dict] | None = None  # the settings that pick the model, when
     # several spellings pick the same one (default: every setting that changes the vectors)
     wire: Callable[[dict], dict] | None = None  # settings as the server must receive them
+    texts_per_request: int | None = None  # the module's batching, where measured
+    requests_per_minute: int | None = None  # its default request budget per API key, where measured
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)

@@ -110,6 +110,8 @@ def wire(config: dict) -> dict:
 
 MODULE = Module(
     NAME, "vectorizer", typed=True, spec=HuggingFaceVectorizer, identity=identity, wire=wire,
+    # measured on v1.39.0: batches of up to 100 texts, 100 requests a minute per key by default
+    texts_per_request=100, requests_per_minute=100,
     settings=(
         Setting("model"), Setting("passageModel"), Setting("endpointURL"),
         Setting("queryModel", vectors=False),  # never read by v1.39 (but a change is refused in place)
