@@ -523,7 +523,7 @@ def main() -> None:
         if args.only in (None, "backfill"):
             rows += bench_backfill(client, server, embedder_url, small, workdir)
         if args.only in (None, "real"):
-            rows += bench_real_model(client, server, embedder_url, 2_000, workdir)
+            rows += bench_real_model(client, server, embedder_url, small, workdir)
     finally:
         client.close()
         server.stop()
