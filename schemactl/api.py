@@ -23,6 +23,7 @@ from .live import (
 )
 from .loader import find_files
 from .permissions import Need, own_permissions
+from .probe import PREFIX as PROBED, probed
 from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .redact import endpoint
 from .spec import Collection
@@ -63,7 +64,7 @@ def load_desired(paths: list[Path]) -> Desired:
 
 
 def compute_plan(paths: list[Path], target: Target, *, prune: bool = False,
-                 backfill: bool = True) -> tuple[Plan, LiveState]:
+                 backfill: bool = True, probe: bool = False) -> tuple[Plan, LiveState]:
     """Files vs cluster -> Plan (reads only; changes nothing). `backfill`: named vectors added to
     collections that hold objects are filled for them (through a new version)."""
     desired = load_desired(paths)
@@ -82,6 +83,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False,
             holding = [n for n in backfill_candidates(changes)
                        if estimate(reader, live.physical[n], live.collections[n], False).objects]
             changes = with_backfill(changes, live.collections, collections, live.physical, holding)
+        if probe:
+            changes = tuple(probed(reader, c) if isinstance(c, RecreateCollection) else c for c in changes)
         estimates = {c.collection: estimate(reader, c.physical, by_physical[c.physical], c.reembeds)
                      for c in changes if isinstance(c, RecreateCollection)}
     finally:
@@ -237,13 +240,42 @@ def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
     desired = desired_from_plan(plan, live)
     fresh = diff(live.collections, desired, physical=live.physical, prune=True, index_tasks=index_tasks_on(live))
     backfilled = with_backfill(fresh, live.collections, desired, live.physical, backfill_candidates(fresh))
+    candidates = (*fresh, *backfilled)
+    if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
+        reader = RestReader(target)  # reuse decided by a probe: probe again, never take the file's word
+        try:
+            candidates = _probed_once(reader, candidates)
+        finally:
+            reader.close()
     # a plan made with or without --no-backfill: each step is one of the two forms
-    expected = [change_document(c) for c in (*fresh, *backfilled)]
-    odd = [s for s in plan.steps if change_document(s.change) not in expected]
+    expected = [_without_measurements(change_document(c)) for c in candidates]
+    odd = [s for s in plan.steps if _without_measurements(change_document(s.change)) not in expected]
     if odd:
         listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
         raise StalePlan(f"{listed} of this plan is not what the live cluster and the plan's own definitions "
                         "give (was the plan file edited?); nothing was applied: plan again")
+
+
+def _probed_once(reader: RestReader, changes: tuple) -> tuple:
+    """Each distinct recreate probed once (the two backfill forms often share one)."""
+    import json
+
+    done: dict[str, RecreateCollection] = {}
+    out = []
+    for c in changes:
+        if isinstance(c, RecreateCollection):
+            key = json.dumps(change_document(c), sort_keys=True)
+            c = done.setdefault(key, probed(reader, c)) if key not in done else done[key]
+        out.append(c)
+    return tuple(out)
+
+
+def _without_measurements(document: dict) -> dict:
+    """A step's document without the similarities a probe measured (the action is what counts)."""
+    for vector in document.get("vectors", []):
+        if PROBED in vector["reason"]:
+            vector["reason"] = PROBED
+    return document
 
 
 def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:

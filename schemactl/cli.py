@@ -192,12 +192,12 @@ def refuse_reembedding_above(computed, limit: int | None) -> None:
                              "refused, nothing changed")
 
 
-def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True):
+def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True, probe: bool = False):
     """(plan, live state) for PATHS; invalid files print every finding to stderr, then exit 1."""
     from .api import InvalidFiles, compute_plan
 
     try:
-        return compute_plan(list(paths) or [Path("schemas")], target, prune=prune, backfill=backfill)
+        return compute_plan(list(paths) or [Path("schemas")], target, prune=prune, backfill=backfill, probe=probe)
     except InvalidFiles as error:
         for finding in error.result.findings:
             say(str(finding), err=True)
@@ -219,8 +219,11 @@ def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True)
                    "those objects have no value for them).")
 @click.option("--max-reembed", type=click.IntRange(min=0), default=None, metavar="OBJECTS",
               help="Refuse a plan that would re-embed more objects than this (embedding costs time and money).")
+@click.option("--probe", is_flag=True,
+              help="Embed a sample of stored objects with changed vectorizer settings (in a throwaway "
+                   "collection) and reuse the stored vectors when they come out the same (cosine >= 0.999).")
 def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None,
-         no_backfill: bool, max_reembed: int | None) -> None:
+         no_backfill: bool, max_reembed: int | None, probe: bool) -> None:
     """Compare the files with the cluster and show what apply would change.
 
     PATHS are files or directories (default: schemas/). Reads only; changes nothing.
@@ -232,7 +235,7 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
     from .render import render_json, render_text
     from .saved import save_plan
 
-    computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill)
+    computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe)
     refuse_reembedding_above(computed, max_reembed)
     say(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
     if out is not None:
@@ -259,8 +262,11 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
                    "those objects have no value for them).")
 @click.option("--max-reembed", type=click.IntRange(min=0), default=None, metavar="OBJECTS",
               help="Refuse a plan that would re-embed more objects than this (embedding costs time and money).")
+@click.option("--probe", is_flag=True,
+              help="Embed a sample of stored objects with changed vectorizer settings (in a throwaway "
+                   "collection) and reuse the stored vectors when they come out the same (cosine >= 0.999).")
 def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float,
-                  as_json: bool, no_backfill: bool, max_reembed: int | None) -> None:
+                  as_json: bool, no_backfill: bool, max_reembed: int | None, probe: bool) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.
 
     PATHS are schema files or directories (default: schemas/), or one saved plan (.json), which is
@@ -284,7 +290,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
 
         computed, checksum = load_plan(paths[0])
     else:
-        computed, _ = plan_or_report(paths, target, backfill=not no_backfill)
+        computed, _ = plan_or_report(paths, target, backfill=not no_backfill, probe=probe)
         checksum = to_document(computed)["checksum"]
     refuse_reembedding_above(computed, max_reembed)
     out = functools.partial(say, err=as_json)

@@ -106,3 +106,29 @@ def test_vectors_do_not_depend_on_schemactls_version_names(client, cli_run, host
                if o.properties["title"] == "A Christmas Carol"]
     assert len(vectors) == 2 and vectors[0] == pytest.approx(old, abs=1e-6)
     assert vectors[1] == pytest.approx(vectors[0], abs=1e-5)  # the same space before and after
+
+
+def test_the_probe_reuses_vectors_when_an_endpoint_serves_the_same_model(client, cli_run, hosted, embedder, demo):
+    """Hosted `model: X` moved to an endpoint serving X: the same vectors, so no re-embedding."""
+    import json
+
+    moved = DEMO.replace("      model: sentence-transformers/all-MiniLM-L6-v2",
+                         f"      endpointURL: {embedder.url(real_model.NAME)}")
+    (demo / "demo.yaml").write_text(moved)
+    plain = json.loads(cli_run("plan", str(demo), "--json").stdout)["steps"][0]["vectors"][0]
+    assert plain["action"] == "re-embed"
+    probed = json.loads(cli_run("plan", str(demo), "--json", "--probe").stdout)["steps"][0]["vectors"][0]
+    assert probed["action"] == "reuse"
+    assert probed["reason"].startswith("probe: the new settings give the stored vectors (cosine >= ")
+    assert float(probed["reason"].split(">= ")[1].split()[0]) >= 0.999
+    assert not [c for c in client.collections.list_all() if c.startswith("SchemactlProbe")]
+    saved = demo.parent / "probed.json"
+    assert cli_run("plan", str(demo), "--probe", "--out", str(saved)).exit_code == 0
+    embedder.reset()
+    applied = cli_run("apply", str(saved), "--auto-approve")  # probed again before it is trusted
+    assert applied.exit_code == 0, applied.output
+    assert embedder.stats_json()["texts"] == len(FILMS)  # the probe's sample only: the copy embedded nothing
+    other = moved.replace(real_model.NAME, "words-384")
+    (demo / "demo.yaml").write_text(other)
+    different = json.loads(cli_run("plan", str(demo), "--json", "--probe").stdout)["steps"][0]["vectors"][0]
+    assert different["action"] == "re-embed" and "probe: lowest cosine" in different["reason"]
