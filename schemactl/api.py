@@ -84,7 +84,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False,
                        if estimate(reader, live.physical[n], live.collections[n], False).objects]
             changes = with_backfill(changes, live.collections, collections, live.physical, holding)
         if probe:
-            changes = tuple(probed(reader, c) if isinstance(c, RecreateCollection) else c for c in changes)
+            changes = _probed_once(reader, changes)
         estimates = {c.collection: estimate(reader, c.physical, by_physical[c.physical], c.reembeds)
                      for c in changes if isinstance(c, RecreateCollection)}
     finally:
@@ -257,7 +257,8 @@ def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
 
 
 def _probed_once(reader: RestReader, changes: tuple) -> tuple:
-    """Each distinct recreate probed once (the two backfill forms often share one)."""
+    """`changes` with every recreate probed, each distinct one once (a saved plan's check lists
+    both backfill forms, which often share a recreate)."""
     import json
 
     done: dict[str, RecreateCollection] = {}
@@ -265,7 +266,9 @@ def _probed_once(reader: RestReader, changes: tuple) -> tuple:
     for c in changes:
         if isinstance(c, RecreateCollection):
             key = json.dumps(change_document(c), sort_keys=True)
-            c = done.setdefault(key, probed(reader, c)) if key not in done else done[key]
+            if key not in done:
+                done[key] = probed(reader, c)
+            c = done[key]
         out.append(c)
     return tuple(out)
 

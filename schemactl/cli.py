@@ -84,6 +84,25 @@ def connection_options(command):
     return wrapper
 
 
+def planning_options(command):
+    """--no-backfill/--max-reembed/--probe: how plan and apply choose their steps."""
+    options = (
+        click.option("--no-backfill", "no_backfill", is_flag=True,
+                     help="Add named vectors without filling them for existing objects (no new version; "
+                          "those objects have no value for them)."),
+        click.option("--max-reembed", type=click.IntRange(min=0), default=None, metavar="OBJECTS",
+                     help="Refuse a plan that would re-embed more objects than this (embedding costs time "
+                          "and money)."),
+        click.option("--probe", is_flag=True,
+                     help="Embed a sample of stored objects with changed vectorizer settings (in a throwaway "
+                          "collection) and reuse the stored vectors when they come out the same "
+                          "(cosine >= 0.999)."),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="schemactl")
 def cli() -> None:
@@ -214,14 +233,7 @@ def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True,
                    "schemactl cannot represent, 1 on error (CI drift check).")
 @click.option("--out", type=click.Path(), default=None,
               help="Save the plan: a file, or a directory (e.g. migrations/) for NNNN_<slug>.json.")
-@click.option("--no-backfill", "no_backfill", is_flag=True,
-              help="Add named vectors without filling them for existing objects (no new version; "
-                   "those objects have no value for them).")
-@click.option("--max-reembed", type=click.IntRange(min=0), default=None, metavar="OBJECTS",
-              help="Refuse a plan that would re-embed more objects than this (embedding costs time and money).")
-@click.option("--probe", is_flag=True,
-              help="Embed a sample of stored objects with changed vectorizer settings (in a throwaway "
-                   "collection) and reuse the stored vectors when they come out the same (cosine >= 0.999).")
+@planning_options
 def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None,
          no_backfill: bool, max_reembed: int | None, probe: bool) -> None:
     """Compare the files with the cluster and show what apply would change.
@@ -257,14 +269,7 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
               help="Longest a cutover may keep writes to the old version fenced off (they fail, they are "
                    "never lost) while it copies the last differences; above it, apply refuses instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON; no progress bars.")
-@click.option("--no-backfill", "no_backfill", is_flag=True,
-              help="Add named vectors without filling them for existing objects (no new version; "
-                   "those objects have no value for them).")
-@click.option("--max-reembed", type=click.IntRange(min=0), default=None, metavar="OBJECTS",
-              help="Refuse a plan that would re-embed more objects than this (embedding costs time and money).")
-@click.option("--probe", is_flag=True,
-              help="Embed a sample of stored objects with changed vectorizer settings (in a throwaway "
-                   "collection) and reuse the stored vectors when they come out the same (cosine >= 0.999).")
+@planning_options
 def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float,
                   as_json: bool, no_backfill: bool, max_reembed: int | None, probe: bool) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.

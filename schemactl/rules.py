@@ -182,7 +182,7 @@ def _has_input(v, texts: dict, sources: tuple[str, ...] | None) -> bool:
     """Whether anything reaches the model: the class name, or a property not skipped (each
     module has its own defaults: text2vec-mistral skips properties unless told otherwise)."""
     module = modules.get(v.module)
-    if module.kind != "vectorizer" or not module.per_property or module.name == "none":
+    if not module.per_property:
         return True  # multi-modal and generic modules say what they read in their own settings
     class_name = getattr(v, "vectorizeClassName", None)
     if class_name is None:

@@ -88,10 +88,8 @@ def _needs_one_of(self):
 
 
 def _no_reserved_keys(self):
-    extra = self.__pydantic_extra__ or {}
-    for key in ("properties",) if isinstance(self, GenericVectorizer) else ():
-        if key in extra:
-            raise ValueError("the properties a named vector reads go in its 'sourceProperties', not here")
+    if "properties" in (self.__pydantic_extra__ or {}):
+        raise ValueError("the properties a named vector reads go in its 'sourceProperties', not here")
     return self
 
 

@@ -164,21 +164,25 @@ class EmbeddingEndpoint:
                     "per_model": dict(s.per_model), "last_options": dict(s.last_options)}
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with JSON replies, quiet: tests and quickstart read the counters instead of logs."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _reply(self, status: int, payload: object) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 def _handler_for(endpoint: EmbeddingEndpoint) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args) -> None:  # quiet: tests and quickstart read stats instead
-            pass
-
-        def _reply(self, status: int, payload: object) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def _body(self) -> dict | None:
             length = int(self.headers.get("Content-Length") or 0)
             try:

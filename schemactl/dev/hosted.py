@@ -24,7 +24,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from .embedder import EmbeddingEndpoint
+from .embedder import EmbeddingEndpoint, JsonHandler
 
 HOSTS = ("router.huggingface.co", "api-inference.huggingface.co")
 FEATURE_EXTRACTION = re.compile(r"^/hf-inference/models/(?P<model>.+?)/pipeline/feature-extraction/?$")
@@ -120,20 +120,7 @@ def _proxy_handler(api: HostedApi) -> type[socketserver.StreamRequestHandler]:
 
 
 def _api_handler(api: HostedApi) -> type[BaseHTTPRequestHandler]:
-    class Api(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args) -> None:
-            pass
-
-        def _reply(self, status: int, payload: object) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Api(JsonHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             try:
