@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Literal
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
@@ -23,7 +23,7 @@ from .live import (
 )
 from .loader import find_files
 from .permissions import Need, own_permissions
-from .probe import PREFIX as PROBED, probed
+from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .redact import endpoint
 from .spec import Collection
@@ -63,10 +63,12 @@ def load_desired(paths: list[Path]) -> Desired:
     return Desired(result, hash_files(contents))
 
 
-def compute_plan(paths: list[Path], target: Target, *, prune: bool = False,
-                 backfill: bool = True, probe: bool = False) -> tuple[Plan, LiveState]:
+def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, backfill: bool = True,
+                 probe: bool = False, price_per_1k_texts: float | None = None) -> tuple[Plan, LiveState]:
     """Files vs cluster -> Plan (reads only; changes nothing). `backfill`: named vectors added to
-    collections that hold objects are filled for them (through a new version)."""
+    collections that hold objects are filled for them (through a new version). `probe`: changed
+    vectorizations are probed, and the embedding rate measured. `price_per_1k_texts`: what
+    embedding costs, for the plan's cost estimate."""
     desired = load_desired(paths)
     reader = RestReader(target)
     try:
@@ -83,9 +85,11 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False,
             holding = [n for n in backfill_candidates(changes)
                        if estimate(reader, live.physical[n], live.collections[n], False).objects]
             changes = with_backfill(changes, live.collections, collections, live.physical, holding)
+        rates: dict[str, float] = {}
         if probe:
-            changes = _probed_once(reader, changes)
-        estimates = {c.collection: estimate(reader, c.physical, by_physical[c.physical], c.reembeds)
+            changes, rates = _probed_once(reader, changes)
+        estimates = {c.collection: replace(estimate(reader, c.physical, by_physical[c.physical], c.reembeds),
+                                           texts_per_second=rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
     finally:
         reader.close()
@@ -94,7 +98,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False,
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
-                     unmanageable=hidden)
+                     unmanageable=hidden, price_per_1k_texts=price_per_1k_texts)
     return plan, live
 
 
@@ -244,7 +248,7 @@ def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
         reader = RestReader(target)  # reuse decided by a probe: probe again, never take the file's word
         try:
-            candidates = _probed_once(reader, candidates)
+            candidates, _ = _probed_once(reader, candidates)
         finally:
             reader.close()
     # a plan made with or without --no-backfill: each step is one of the two forms
@@ -256,21 +260,24 @@ def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
                         "give (was the plan file edited?); nothing was applied: plan again")
 
 
-def _probed_once(reader: RestReader, changes: tuple) -> tuple:
-    """`changes` with every recreate probed, each distinct one once (a saved plan's check lists
-    both backfill forms, which often share a recreate)."""
+def _probed_once(reader: RestReader, changes: tuple) -> tuple[tuple, dict[str, float]]:
+    """(`changes` with every recreate probed, each distinct one once — a saved plan's check lists
+    both backfill forms, which often share a recreate —, collection -> texts a second measured)."""
     import json
 
-    done: dict[str, RecreateCollection] = {}
+    done: dict[str, Probed] = {}
     out = []
+    rates: dict[str, float] = {}
     for c in changes:
         if isinstance(c, RecreateCollection):
             key = json.dumps(change_document(c), sort_keys=True)
             if key not in done:
                 done[key] = probed(reader, c)
-            c = done[key]
+            c, rate = done[key]
+            if rate is not None:
+                rates[c.collection] = rate
         out.append(c)
-    return tuple(out)
+    return tuple(out), rates
 
 
 def _without_measurements(document: dict) -> dict:

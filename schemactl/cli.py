@@ -96,7 +96,10 @@ def planning_options(command):
         click.option("--probe", is_flag=True,
                      help="Embed a sample of stored objects with changed vectorizer settings (in a throwaway "
                           "collection) and reuse the stored vectors when they come out the same "
-                          "(cosine >= 0.999)."),
+                          "(cosine >= 0.999); the time that takes gives the plan's time estimate."),
+        click.option("--embedding-price", "embedding_price", type=click.FloatRange(min=0), default=None,
+                     metavar="USD", help="What embedding 1,000 texts costs: the plan estimates the cost of "
+                                         "re-embedding."),
     )
     for option in reversed(options):
         command = option(command)
@@ -211,12 +214,14 @@ def refuse_reembedding_above(computed, limit: int | None) -> None:
                              "refused, nothing changed")
 
 
-def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True, probe: bool = False):
+def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True, probe: bool = False,
+                   embedding_price: float | None = None):
     """(plan, live state) for PATHS; invalid files print every finding to stderr, then exit 1."""
     from .api import InvalidFiles, compute_plan
 
     try:
-        return compute_plan(list(paths) or [Path("schemas")], target, prune=prune, backfill=backfill, probe=probe)
+        return compute_plan(list(paths) or [Path("schemas")], target, prune=prune, backfill=backfill, probe=probe,
+                            price_per_1k_texts=embedding_price)
     except InvalidFiles as error:
         for finding in error.result.findings:
             say(str(finding), err=True)
@@ -235,7 +240,7 @@ def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True,
               help="Save the plan: a file, or a directory (e.g. migrations/) for NNNN_<slug>.json.")
 @planning_options
 def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None,
-         no_backfill: bool, max_reembed: int | None, probe: bool) -> None:
+         no_backfill: bool, max_reembed: int | None, probe: bool, embedding_price: float | None) -> None:
     """Compare the files with the cluster and show what apply would change.
 
     PATHS are files or directories (default: schemas/). Reads only; changes nothing.
@@ -247,7 +252,8 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
     from .render import render_json, render_text
     from .saved import save_plan
 
-    computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe)
+    computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe,
+                                 embedding_price=embedding_price)
     refuse_reembedding_above(computed, max_reembed)
     say(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
     if out is not None:
@@ -271,7 +277,8 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON; no progress bars.")
 @planning_options
 def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float,
-                  as_json: bool, no_backfill: bool, max_reembed: int | None, probe: bool) -> None:
+                  as_json: bool, no_backfill: bool, max_reembed: int | None, probe: bool,
+                  embedding_price: float | None) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.
 
     PATHS are schema files or directories (default: schemas/), or one saved plan (.json), which is
@@ -295,7 +302,8 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
 
         computed, checksum = load_plan(paths[0])
     else:
-        computed, _ = plan_or_report(paths, target, backfill=not no_backfill, probe=probe)
+        computed, _ = plan_or_report(paths, target, backfill=not no_backfill, probe=probe,
+                                     embedding_price=embedding_price)
         checksum = to_document(computed)["checksum"]
     refuse_reembedding_above(computed, max_reembed)
     out = functools.partial(say, err=as_json)

@@ -37,6 +37,7 @@ class Estimate:
     objects: int = 0
     per_tenant: dict[str, int] = field(default_factory=dict)
     text_chars: int = 0  # characters the re-embedded vectors will send (estimated from a sample)
+    texts_per_second: float | None = None  # the embedding rate `--probe` measured on the new settings
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,33 @@ class Step:
 
     @property
     def embedding_requests(self) -> int:
-        return sum(requests for requests, _ in self._embedding())
+        return sum(requests for _, requests, _ in self._embedding())
+
+    @property
+    def texts_to_embed(self) -> int:
+        """One text per re-embedded vector per object."""
+        return sum(texts for texts, _, _ in self._embedding())
+
+    @property
+    def estimated_seconds(self) -> float | None:
+        """How long embedding takes at the measured rate, never below the request-budget floor;
+        None when no rate was measured."""
+        if self.estimate is None or not self.estimate.texts_per_second or not self.texts_to_embed:
+            return None
+        return max(self.texts_to_embed / self.estimate.texts_per_second, self.minimum_embedding_seconds)
+
+    def embedding_cost(self, price_per_1k_texts: float | None) -> float | None:
+        if price_per_1k_texts is None or not self.texts_to_embed:
+            return None
+        return self.texts_to_embed / 1000 * price_per_1k_texts
 
     @property
     def minimum_embedding_seconds(self) -> float:
         """A floor on the time re-embedding takes: the modules' request budgets (where known)."""
-        return sum(60 * requests / rpm for requests, rpm in self._embedding() if rpm)
+        return sum(60 * requests / rpm for _, requests, rpm in self._embedding() if rpm)
 
-    def _embedding(self) -> list[tuple[int, int | None]]:
-        """(requests, requests a minute allowed) per re-embedded vector."""
+    def _embedding(self) -> list[tuple[int, int, int | None]]:
+        """(texts, requests, requests a minute allowed) per re-embedded vector."""
         if not isinstance(self.change, RecreateCollection) or self.estimate is None:
             return []
         out = []
@@ -63,7 +82,8 @@ class Step:
             if v.action == "re-embed":
                 module = modules.get(_module_of(self.change.definition, v.name))
                 batch = module.texts_per_request or TEXTS_PER_REQUEST
-                out.append((math.ceil(self.estimate.objects / batch), module.requests_per_minute))
+                out.append((self.estimate.objects, math.ceil(self.estimate.objects / batch),
+                            module.requests_per_minute))
         return out
 
 
@@ -78,6 +98,7 @@ class Plan:
     created_at: str = ""
     # live collections schemactl cannot represent: (name, why); never changed by a plan
     unmanageable: tuple[tuple[str, str], ...] = ()
+    price_per_1k_texts: float | None = None  # what embedding costs, given by the user
 
     @property
     def has_changes(self) -> bool:
@@ -99,7 +120,7 @@ class Plan:
 def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, live_fingerprint: str,
               estimates: dict[str, Estimate] | None = None, references: dict[str, set[str]] | None = None,
               unmanaged: tuple[str, ...] = (), retained: tuple[str, ...] = (),
-              unmanageable: dict[str, str] | None = None) -> Plan:
+              unmanageable: dict[str, str] | None = None, price_per_1k_texts: float | None = None) -> Plan:
     """Steps in a safe order; each keeps the change that caused it."""
     estimates = estimates or {}
     ordered = order(changes, references or {})
@@ -107,7 +128,7 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
                   for i, c in enumerate(ordered, 1))
     return Plan(steps, target, desired_hash, live_fingerprint, tuple(sorted(unmanaged)),
                 tuple(sorted(retained)), datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                tuple(sorted((unmanageable or {}).items())))
+                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts)
 
 
 def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[Change]:
@@ -185,7 +206,18 @@ def summary(plan: Plan) -> dict:
         "manual": plan.count(PropertyOnlyInCluster),
         "reembed_objects": plan.objects("re-embed"),
         "reuse_objects": plan.objects("reuse"),
+        "texts_to_embed": sum(s.texts_to_embed for s in plan.steps),
+        "estimated_embedding_seconds": _total(s.estimated_seconds for s in plan.steps if s.texts_to_embed),
+        "estimated_cost": _total(s.embedding_cost(plan.price_per_1k_texts) for s in plan.steps if s.texts_to_embed),
     }
+
+
+def _total(values) -> float | None:
+    """The sum, or None when any part is unknown (a partial total would read as the whole)."""
+    listed = list(values)
+    if not listed or any(v is None for v in listed):
+        return None
+    return round(sum(listed), 2)
 
 
 def to_document(plan: Plan) -> dict:
@@ -197,8 +229,9 @@ def to_document(plan: Plan) -> dict:
         "target": plan.target,
         "desired_hash": plan.desired_hash,
         "live_fingerprint": plan.live_fingerprint,
+        "embedding_price_per_1k_texts": plan.price_per_1k_texts,
         "summary": summary(plan),
-        "steps": [_step(s) for s in plan.steps],
+        "steps": [_step(s, plan.price_per_1k_texts) for s in plan.steps],
         "unmanaged": list(plan.unmanaged),
         "retained": list(plan.retained),
         "unmanageable": [{"name": name, "reason": why} for name, why in plan.unmanageable],
@@ -214,7 +247,7 @@ def change_document(change: Change) -> dict:
     return json.loads(json.dumps(out, sort_keys=True))
 
 
-def _step(step: Step) -> dict:
+def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
     c = step.change
     out = {"step": step.number, "kind": c.kind, "collection": c.collection,
            "destructive": c.destructive, "moves_data": c.moves_data, "executable": c.executable}
@@ -238,9 +271,17 @@ def _step(step: Step) -> dict:
     if step.estimate is not None:
         out["estimate"] = {"objects": step.estimate.objects, "per_tenant": step.estimate.per_tenant,
                            "text_chars": step.estimate.text_chars,
+                           "texts_to_embed": step.texts_to_embed,
                            "embedding_requests": step.embedding_requests,
-                           "minimum_embedding_seconds": round(step.minimum_embedding_seconds, 1)}
+                           "minimum_embedding_seconds": round(step.minimum_embedding_seconds, 1),
+                           "texts_per_second": _rounded(step.estimate.texts_per_second, 1),
+                           "estimated_embedding_seconds": _rounded(step.estimated_seconds, 1),
+                           "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), 2)}
     return out
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 # ---- saved plans back into values -----------------------------------------------------------
@@ -272,6 +313,7 @@ class _EstimateDoc(_Doc):
     objects: int
     per_tenant: dict[str, int]
     text_chars: int
+    texts_per_second: float | None = None
 
 
 class _OperationDoc(_Doc):
@@ -307,6 +349,7 @@ class _PlanDoc(_Doc):
     unmanaged: list[str] = []
     retained: list[str] = []
     unmanageable: list[dict[str, str]] = []
+    embedding_price_per_1k_texts: float | None = None
 
 
 def from_document(document: object, source: str = "plan file") -> Plan:
@@ -326,7 +369,8 @@ def from_document(document: object, source: str = "plan file") -> Plan:
         raise PlanFileInvalid(f"{source} has a step schemactl cannot read: {str(error).splitlines()[0]}") from None
     return Plan(steps, doc.target, doc.desired_hash, doc.live_fingerprint, tuple(doc.unmanaged),
                 tuple(doc.retained), doc.created_at,
-                tuple((u.get("name", ""), u.get("reason", "")) for u in doc.unmanageable))
+                tuple((u.get("name", ""), u.get("reason", "")) for u in doc.unmanageable),
+                doc.embedding_price_per_1k_texts)
 
 
 def _change(s: _StepDoc) -> Change:
@@ -369,4 +413,4 @@ def _collection(s: _StepDoc) -> Collection:
 
 def _estimate(s: _StepDoc) -> Estimate | None:
     e = s.estimate
-    return None if e is None else Estimate(e.objects, dict(e.per_tenant), e.text_chars)
+    return None if e is None else Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second)

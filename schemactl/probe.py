@@ -5,17 +5,20 @@ A sample of stored objects is embedded through the new settings by Weaviate itse
 throwaway collection (`SchemactlProbe...`, deleted at once), so the text is exactly what the
 module would build — and compared with the stored vectors. Cosine >= 0.999 on every object:
 the vectors are reused (the plan shows the measured similarity); otherwise they are re-embedded.
-It embeds the sample, nothing else, and writes nothing else.
+It embeds the sample, nothing else, and writes nothing else. The time that took is the measured
+embedding rate the plan's time estimate uses (vectors added by the plan are embedded for that too).
 """
 from __future__ import annotations
 
 import math
 import secrets
+import time
+from typing import NamedTuple
 
 from .changes import RecreateCollection, VectorMove
 from .diff import LEGACY_VECTOR
 from .errors import SchemactlError
-from .live import OWNED_PREFIX, RestReader
+from .live import OWNED_PREFIX, RestReader, active_tenants
 from .rest import to_rest
 
 SAMPLE = 20
@@ -23,17 +26,23 @@ THRESHOLD = 0.999
 PREFIX = "probe:"
 
 
-def probed(reader: RestReader, change: RecreateCollection, sample: int = SAMPLE) -> RecreateCollection:
+class Probed(NamedTuple):
+    change: RecreateCollection
+    texts_per_second: float | None  # measured while embedding the sample; None when nothing was embedded
+
+
+def probed(reader: RestReader, change: RecreateCollection, sample: int = SAMPLE) -> Probed:
     """`change` with each re-embedded vector that existed before probed: reused when the new
     settings reproduce the stored vectors, re-embedded (with the measured similarity) when not."""
-    candidates = [v.name for v in change.vectors if v.action == "re-embed" and v.reason != "new vector"]
-    mt = change.definition.multiTenancyConfig
-    if not candidates or (mt is not None and mt.enabled):
-        return change
-    stored = reader.get(f"/v1/objects?class={change.physical}&limit={sample}&include=vector").get("objects") or []
+    embedded = [v.name for v in change.vectors if v.action == "re-embed"]
+    candidates = [n for n in embedded if next(v for v in change.vectors if v.name == n).reason != "new vector"]
+    if not embedded:
+        return Probed(change, None)
+    stored = _sample(reader, change, sample)
     if not stored:
-        return change
-    fresh = _embedded_again(reader, change, candidates, stored)
+        return Probed(change, None)
+    fresh, seconds = _embedded_again(reader, change, embedded, stored)
+    rate = len(stored) * len(embedded) / max(seconds, 1e-3)
     moves = []
     for move in change.vectors:
         if move.name not in candidates:
@@ -46,12 +55,28 @@ def probed(reader: RestReader, change: RecreateCollection, sample: int = SAMPLE)
         else:
             moves.append(VectorMove(move.name, "re-embed", f"{move.reason}; {PREFIX} lowest cosine {lowest:.4f} "
                                                            f"on {len(stored)} objects"))
-    return RecreateCollection(change.collection, physical=change.physical, reasons=change.reasons,
-                              fields=change.fields, vectors=tuple(moves), definition=change.definition)
+    result = RecreateCollection(change.collection, physical=change.physical, reasons=change.reasons,
+                                fields=change.fields, vectors=tuple(moves), definition=change.definition)
+    return Probed(result, rate)
 
 
-def _embedded_again(reader: RestReader, change: RecreateCollection, names: list[str], stored: list[dict]) -> dict:
-    """object id -> vector name -> the vector Weaviate makes for it with the new settings."""
+def _sample(reader: RestReader, change: RecreateCollection, size: int) -> list[dict]:
+    """Up to `size` stored objects with their vectors; for a multi-tenant collection, from the
+    first active tenant that holds any (inactive ones are never woken)."""
+    mt = change.definition.multiTenancyConfig
+    tenants: list[str | None] = active_tenants(reader, change.physical) if mt is not None and mt.enabled else [None]
+    for tenant in tenants:
+        query = f"/v1/objects?class={change.physical}&limit={size}&include=vector"
+        objects = reader.get(query + (f"&tenant={tenant}" if tenant else "")).get("objects") or []
+        if objects:
+            return objects
+    return []
+
+
+def _embedded_again(reader: RestReader, change: RecreateCollection, names: list[str],
+                    stored: list[dict]) -> tuple[dict, float]:
+    """(object id -> vector name -> the vector Weaviate makes for it with the new settings,
+    seconds the batch that embedded them took)."""
     body = to_rest(change.definition)
     probe = f"{OWNED_PREFIX}Probe{secrets.token_hex(6)}"
     scratch: dict = {"class": probe, "properties": [p for p in body.get("properties", [])
@@ -66,13 +91,15 @@ def _embedded_again(reader: RestReader, change: RecreateCollection, names: list[
     try:
         objects = [{"class": probe, "id": o["id"],
                     "properties": {k: v for k, v in (o.get("properties") or {}).items() if k in kept}} for o in stored]
+        started = time.monotonic()
         reply = reader.send("POST", "/v1/batch/objects", {"objects": objects}, "embed the probe sample")
+        seconds = time.monotonic() - started
         failed: list = [r for r in reply if (r.get("result") or {}).get("errors")] if isinstance(reply, list) else []
         if failed:
             raise SchemactlError(f"the probe could not embed its sample: "
                                  f"{failed[0]['result']['errors']['error'][0]['message']}")
         found = reader.get(f"/v1/objects?class={probe}&limit={len(stored)}&include=vector").get("objects") or []
-        return {o["id"]: {n: _vector(o, n) for n in names} for o in found}
+        return {o["id"]: {n: _vector(o, n) for n in names} for o in found}, seconds
     finally:
         reader.send("DELETE", f"/v1/schema/{probe}", None, f"delete the probe collection {probe}")
 

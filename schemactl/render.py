@@ -26,7 +26,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines.append(f"schemactl will make these changes to {plan.target}:")
         for collection, steps in _grouped(plan.steps):
             lines.append("")
-            lines.extend(_collection_block(collection, steps, color))
+            lines.extend(_collection_block(collection, steps, color, plan.price_per_1k_texts))
     else:
         lines.append(IN_SYNC if not plan.unmanageable else BLIND)
     if plan.unmanageable:
@@ -54,7 +54,11 @@ def summary_line(plan: Plan) -> str:
     s = summary(plan)
     recreate = f"{s['recreate']} to recreate"
     if s["recreate"]:
-        recreate += f" (re-embed {s['reembed_objects']:,} objects; reuse vectors for {s['reuse_objects']:,})"
+        costs = "".join([f", ~{_duration(s['estimated_embedding_seconds'])}"
+                         if s["estimated_embedding_seconds"] is not None else "",
+                         f", ~${s['estimated_cost']:,.2f}" if s["estimated_cost"] is not None else ""])
+        recreate += (f" (re-embed {s['reembed_objects']:,} objects{costs}; "
+                     f"reuse vectors for {s['reuse_objects']:,})")
     manual = f", {s['manual']} to resolve by hand" if s["manual"] else ""
     return (f"Plan: {s['create']} to create, {s['update_in_place']} to change in place, {recreate}, "
             f"{s['delete']} to delete{manual}.")
@@ -67,12 +71,14 @@ def _grouped(steps: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
     return list(groups.items())
 
 
-def _collection_block(collection: str, steps: list[Step], color: bool) -> list[str]:
+def _collection_block(collection: str, steps: list[Step], color: bool, price: float | None) -> list[str]:
     symbol = _strongest(steps)
     title = f"{symbol} {collection}"
     lines = [click.style(title, fg=COLORS[symbol], bold=True) if color else title]
     for step in steps:
         lines.extend("    " + line for line in describe(step.change, step))
+        if step.texts_to_embed:
+            lines.append("    " + _embedding_time(step) + _embedding_cost(step, price))
     return lines
 
 
@@ -152,6 +158,20 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     return lines
 
 
+def _embedding_time(step: Step) -> str:
+    seconds = step.estimated_seconds
+    if seconds is None:
+        return f"embedding: {step.texts_to_embed:,} texts; time unknown (plan --probe measures the rate)"
+    rate = step.estimate.texts_per_second if step.estimate else None
+    return (f"embedding: {step.texts_to_embed:,} texts, ~{_duration(seconds)} "
+            f"(measured {rate:,.0f} texts/s on the probe's sample)")
+
+
+def _embedding_cost(step: Step, price: float | None) -> str:
+    cost = step.embedding_cost(price)
+    return "" if cost is None else f", ~${cost:,.2f} at ${price:g} per 1,000 texts"
+
+
 @describe.register
 def _(change: DeleteCollection, step: Step) -> list[str]:
     return [f"delete collection {change.physical} and all its objects (destructive)"]
@@ -172,6 +192,8 @@ def _vectorizer(v) -> str:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(seconds, 1):.0f} s"
     minutes = seconds / 60
     return f"{minutes:,.0f} min" if minutes < 120 else f"{minutes / 60:,.1f} h"
 

@@ -87,3 +87,47 @@ def test_a_large_re_embed_shows_the_time_the_modules_request_budget_needs_at_lea
     # 1,000,000 texts, 100 a request, 100 requests a minute per key: 100 minutes at the very least
     assert "in 10,000 requests (at least 100 min: the module allows 100 requests a minute" in render_text(plan)
     assert json.loads(render_json(plan))["steps"][0]["estimate"]["minimum_embedding_seconds"] == 6000
+
+
+def _hf_model_change():
+    def hf(model: str):
+        return parse_collection({"name": "Article", "properties": [{"name": "t", "dataType": "text"}],
+                                 "vectorizer": {"module": "text2vec-huggingface", "model": model}})
+    return diff({"Article": hf("org/a")}, {"Article": hf("org/b")}, physical={"Article": "Article_v1"})
+
+
+def test_a_measured_rate_and_a_price_give_time_and_cost_and_survive_a_saved_plan():
+    import json
+
+    from schemactl.plan import Estimate, from_document, to_document
+
+    plan = make_plan(_hf_model_change(), target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Article": Estimate(90_000, {}, 4_000_000, texts_per_second=50.0)},
+                     price_per_1k_texts=0.02)
+    text = render_text(plan)
+    # 90,000 texts at 50/s = 30 min, above the 15 min the request budget allows at least
+    assert "embedding: 90,000 texts, ~30 min (measured 50 texts/s on the probe's sample), ~$1.80 at $0.02" in text
+    assert "(re-embed 90,000 objects, ~30 min, ~$1.80; reuse vectors for 0)" in text
+    document = to_document(plan)
+    assert document["summary"]["estimated_embedding_seconds"] == 1800
+    assert document["summary"]["estimated_cost"] == 1.8
+    again = from_document(json.loads(json.dumps(document)))
+    assert to_document(again)["steps"] == document["steps"]
+
+
+def test_the_request_budget_is_the_floor_when_the_endpoint_is_faster_than_it_allows():
+    from schemactl.plan import Estimate
+
+    plan = make_plan(_hf_model_change(), target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Article": Estimate(600_000, {}, 1, texts_per_second=10_000.0)})
+    # 600,000 texts = 6,000 requests at 100 a minute: 60 min, though the endpoint does them in 1 min
+    assert plan.steps[0].estimated_seconds == 3600
+
+
+def test_without_a_measured_rate_the_plan_says_the_time_is_unknown_and_how_to_measure_it():
+    from schemactl.plan import Estimate, summary
+
+    plan = make_plan(_hf_model_change(), target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Article": Estimate(500, {}, 1)}, price_per_1k_texts=0.1)
+    assert "embedding: 500 texts; time unknown (plan --probe measures the rate), ~$0.05 at $0.1" in render_text(plan)
+    assert summary(plan)["estimated_embedding_seconds"] is None

@@ -33,7 +33,7 @@ FEATURE_EXTRACTION = re.compile(r"^/hf-inference/models/(?P<model>.+?)/pipeline/
 class HostedApi:
     """The proxy and the impersonated API; `env()` is what the Weaviate process needs."""
 
-    def __init__(self, endpoint: EmbeddingEndpoint, directory: Path, keys: set[str] | None = None):
+    def __init__(self, endpoint: EmbeddingEndpoint, directory: Path, keys: set[str] | None = None, port: int = 0):
         self.endpoint = endpoint
         self.keys = keys  # None: any key, or none, is accepted
         self.loading: dict[str, float] = {}  # model -> monotonic time its loading ends
@@ -43,7 +43,7 @@ class HostedApi:
         directory.mkdir(parents=True, exist_ok=True)
         self.ca_file = directory / "hosted-ca.pem"
         self._tls = _tls_context(directory, self.ca_file)
-        self._server = _Proxy(("127.0.0.1", 0), _proxy_handler(self))
+        self._server = _Proxy(("127.0.0.1", port), _proxy_handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -208,7 +208,8 @@ def _cmd_start(args) -> int:
         if _alive(known["pid"]) and is_ready(known["url"]):
             print(f"already running: {known['url']} (grpc {known['grpc_port']}, pid {known['pid']})")
             return 0
-    server = start(data_dir, http_port=args.port, grpc_port=args.grpc_port, detach=True)
+    extra = dict(pair.split("=", 1) for pair in args.env)
+    server = start(data_dir, http_port=args.port, grpc_port=args.grpc_port, env=extra, detach=True)
     state.write_text(json.dumps({"pid": server.process.pid, "url": server.url,
                                  "grpc_port": server.ports.grpc}))
     print(f"Weaviate {WEAVIATE_VERSION} ready at {server.url} (grpc {server.ports.grpc}, "
@@ -235,6 +236,12 @@ def _cmd_stop(args) -> int:
     return 0
 
 
+def _env_pair(text: str) -> str:
+    if "=" not in text or not text.split("=", 1)[0]:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return text
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -256,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         if name == "start":
             p.add_argument("--port", type=int, default=None, help="HTTP port (default: a free one)")
             p.add_argument("--grpc-port", type=int, default=None, help="gRPC port (default: a free one)")
+            p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", type=_env_pair,
+                           help="an environment variable for the server (repeatable)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":

@@ -19,7 +19,7 @@ FILMS = [
     {"title": "Jingle All the Way", "description": "A father races to buy a toy for his son on Christmas Eve."},
     {"title": "A Christmas Carol", "description": "A miserly old man is visited by ghosts on Christmas Eve."},
 ]
-DEMO = (REPO / "examples" / "huggingface-guide" / "demo.yaml").read_text()
+DEMO = (REPO / "schemas" / "democollection.yaml").read_text()
 
 
 @pytest.fixture
@@ -130,5 +130,40 @@ def test_the_probe_reuses_vectors_when_an_endpoint_serves_the_same_model(client,
     assert embedder.stats_json()["texts"] == len(FILMS)  # the probe's sample only: the copy embedded nothing
     other = moved.replace(real_model.NAME, "words-384")
     (demo / "demo.yaml").write_text(other)
-    different = json.loads(cli_run("plan", str(demo), "--json", "--probe").stdout)["steps"][0]["vectors"][0]
-    assert different["action"] == "re-embed" and "probe: lowest cosine" in different["reason"]
+    different = json.loads(cli_run("plan", str(demo), "--json", "--probe", "--embedding-price", "0.5").stdout)
+    vector, estimate = different["steps"][0]["vectors"][0], different["steps"][0]["estimate"]
+    assert vector["action"] == "re-embed" and "probe: lowest cosine" in vector["reason"]
+    # the probe's sample was embedded at a measured rate: the plan turns it into time and cost
+    assert estimate["texts_to_embed"] == len(FILMS) and estimate["texts_per_second"] > 0
+    at_rate = max(len(FILMS) / estimate["texts_per_second"], estimate["minimum_embedding_seconds"])
+    assert estimate["estimated_embedding_seconds"] == pytest.approx(at_rate, abs=0.1)
+    assert estimate["estimated_cost"] == pytest.approx(len(FILMS) / 1000 * 0.5, abs=0.01)
+    shown = cli_run("plan", str(demo), "--probe").output
+    assert f"embedding: {len(FILMS)} texts, ~" in shown and "texts/s on the probe's sample" in shown
+
+
+def test_the_probe_samples_a_multi_tenant_collection_from_an_active_tenant(client, cli_run, hosted, embedder,
+                                                                          tmp_path):
+    """Multi-tenant: the sample comes from a tenant that holds objects; cold tenants stay cold."""
+    import json
+
+    from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    tenanted = DEMO + "multiTenancyConfig:\n  enabled: true\n"
+    (directory / "demo.yaml").write_text(tenanted)
+    assert cli_run("apply", str(directory), "--auto-approve").exit_code == 0
+    demo = client.collections.get("DemoCollection_v1")  # tenants are managed on the collection, not its alias
+    demo.tenants.create([Tenant(name="empty"), Tenant(name="films"), Tenant(name="cold")])
+    demo.with_tenant("films").data.insert_many(FILMS)
+    demo.with_tenant("cold").data.insert_many(FILMS[:2])
+    demo.tenants.update([Tenant(name="cold", activity_status=TenantActivityStatus.INACTIVE)])
+    moved = tenanted.replace("      model: sentence-transformers/all-MiniLM-L6-v2",
+                             f"      endpointURL: {embedder.url(real_model.NAME)}")
+    (directory / "demo.yaml").write_text(moved)
+    probed = json.loads(cli_run("plan", str(directory), "--json", "--probe").stdout)["steps"][0]["vectors"][0]
+    assert probed["action"] == "reuse"
+    assert f"on {len(FILMS)} objects" in probed["reason"]  # all from "films": "empty" has none, "cold" sleeps
+    statuses = {t.name: t.activity_status for t in demo.tenants.get().values()}
+    assert statuses["cold"] == TenantActivityStatus.INACTIVE

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 from tests.integration.conftest import edit
 
 EXAMPLES = validate_paths([REPO / "schemas"])
-ORDER = ["Author", "Article", "Note", "Product"]
+ORDER = ["Author", "Article", "Note", "Product", "DemoCollection"]
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def plan_json(cli_run, files, *extra) -> dict:
 def test_everything_to_create_on_an_empty_cluster(client, cli_run, files):
     result = cli_run("plan", str(files), "--detailed-exitcode")
     assert result.exit_code == 2
-    assert "Plan: 4 to create, 0 to change in place, 0 to recreate, 0 to delete." in result.stdout
+    assert "Plan: 5 to create, 0 to change in place, 0 to recreate, 0 to delete." in result.stdout
     steps = plan_json(cli_run, files)["steps"]
     # Author before Article: Article references it.
     assert [s["collection"] for s in steps].index("Author") < [s["collection"] for s in steps].index("Article")
@@ -118,7 +118,7 @@ def test_collection_behind_an_alias_is_known_by_its_logical_name(client, cli_run
         if prop["dataType"] == ["Author"]:
             prop["dataType"] = ["Author_v2"]
     client.collections.create_from_dict(article)
-    for name in ("Note", "Product"):
+    for name in ("Note", "Product", "DemoCollection"):
         client.collections.create_from_dict(to_rest(EXAMPLES.collections[name]))
     result = cli_run("plan", str(files), "--detailed-exitcode")
     assert result.exit_code == 0, result.stdout
@@ -132,13 +132,13 @@ def test_saved_plan_contents_and_no_secrets(client, cli_run, files, tmp_path):
                      env={"HUGGINGFACE_APIKEY": secret})
     assert result.exit_code == 0, result.output
     [saved] = list(migrations.iterdir())
-    assert saved.name == "0001_create-author-create-note-and-more.json"
+    assert saved.name == "0001_create-author-create-democollection-and-more.json"
     text = saved.read_text()
     assert secret not in text and "wv-SECRET-key" not in text
     document = json.loads(text)
     assert document["format"] == "schemactl-plan/1"
     assert len(document["desired_hash"]) == len(document["live_fingerprint"]) == 64
-    assert document["summary"]["create"] == 4
+    assert document["summary"]["create"] == 5
     assert document["schemactl_version"] and document["checksum"]
     assert document["steps"][0]["definition"]["name"] == "Author"
 
@@ -167,7 +167,8 @@ def test_pull_round_trip(applied, cli_run, tmp_path):
     out = tmp_path / "pulled"
     result = cli_run("pull", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["article.yaml", "author.yaml", "note.yaml", "product.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == ["article.yaml", "author.yaml", "democollection.yaml", "note.yaml",
+                                                       "product.yaml"]
     assert validate_paths([out]).ok
     check = cli_run("plan", str(out), "--detailed-exitcode")
     assert check.exit_code == 0, check.stdout
