@@ -64,7 +64,9 @@ def _sample(reader: RestReader, change: RecreateCollection, size: int) -> list[d
     """Up to `size` stored objects with their vectors; for a multi-tenant collection, from the
     first active tenant that holds any (inactive ones are never woken)."""
     mt = change.definition.multiTenancyConfig
-    tenants: list[str | None] = active_tenants(reader, change.physical) if mt is not None and mt.enabled else [None]
+    tenants: list[str | None] = [None]
+    if mt is not None and mt.enabled:
+        tenants = list(active_tenants(reader, change.physical))
     for tenant in tenants:
         query = f"/v1/objects?class={change.physical}&limit={size}&include=vector"
         objects = reader.get(query + (f"&tenant={tenant}" if tenant else "")).get("objects") or []
