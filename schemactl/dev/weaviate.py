@@ -1,8 +1,10 @@
-"""Build, start and stop a local single-node Weaviate for development and tests.
+"""Build, start and stop a local Weaviate — one node, or an N-node cluster — for development and tests.
 
 The server is built once from its Go module and cached:
   CGO_ENABLED=0 GOBIN=<cache> go install github.com/weaviate/weaviate/cmd/weaviate-server@<version>
 Every server gets its own data dir and free loopback ports, so several can run side by side.
+A cluster's nodes run on loopback too (CLUSTER_IN_LOCALHOST): node i is `node<i>`, with its own
+ports; a test can SIGKILL one node and start it again on the same ports and data.
 """
 from __future__ import annotations
 
@@ -87,6 +89,28 @@ class Ports:
         spare = free_ports(6)
         return cls(http or spare[0], grpc or spare[1], *spare[2:])
 
+    @classmethod
+    def pick_cluster_node(cls, taken: set[int]) -> Ports:
+        """Ports for a cluster node: with CLUSTER_IN_LOCALHOST the data port must be gossip + 1
+        and the Raft RPC port Raft + 1, so it needs four consecutive free ports."""
+        for _ in range(200):
+            base = free_ports(1)[0]
+            block = set(range(base, base + 4))
+            if base + 4 < 65535 and not block & taken and all(_port_free(p) for p in block):
+                http, grpc = free_ports(2)
+                if not {http, grpc} & (taken | block):
+                    return cls(http, grpc, gossip=base + 2, data=base + 3, raft=base, raft_rpc=base + 1)
+        raise TestbedError("no four consecutive free loopback ports for a cluster node")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
 
 def server_env(data_dir: Path, ports: Ports, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {
@@ -111,7 +135,7 @@ def server_env(data_dir: Path, ports: Ports, extra: dict[str, str] | None = None
         "LOG_LEVEL": "warning",
     }
     env.update(extra or {})
-    return env
+    return {k: v for k, v in env.items() if v != ""}  # an empty value unsets a default
 
 
 @dataclass
@@ -123,6 +147,8 @@ class Server:
     data_dir: Path
     log_path: Path
     host: str = "127.0.0.1"
+    env: dict[str, str] | None = None  # what it was started with beyond the defaults (kept for restarts)
+    name: str = "node1"
 
     @property
     def url(self) -> str:
@@ -137,6 +163,12 @@ class Server:
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+    def kill(self) -> None:
+        """SIGKILL: the node dies as in a crash, nothing flushed."""
+        if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
 
@@ -155,15 +187,85 @@ def start(data_dir: Path, *, http_port: int | None = None, grpc_port: int | None
             env=server_env(data_dir, ports, env), stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=detach,
         )
-    server = Server(process, ports, data_dir, log_path, host)
-    wait_ready(server, timeout)
+    server = Server(process, ports, data_dir, log_path, host, env, (env or {}).get("CLUSTER_HOSTNAME", "node1"))
+    if timeout:
+        wait_ready(server, timeout)
     return server
 
 
 def restart(server: Server, timeout: float = 120) -> Server:
-    """Stop a node and start it again on the same ports and data (a restart mid-work)."""
+    """Stop a node and start it again on the same ports, data and settings (a restart mid-work)."""
     server.stop()
-    return start(server.data_dir, ports=server.ports, timeout=timeout, host=server.host)
+    return start(server.data_dir, ports=server.ports, timeout=timeout, host=server.host, env=server.env)
+
+
+@dataclass
+class Cluster:
+    """N nodes on loopback forming one cluster; `nodes[0]` is node1."""
+
+    nodes: list[Server]
+
+    @property
+    def url(self) -> str:
+        return self.nodes[0].url
+
+    def node(self, name: str) -> Server:
+        return next(n for n in self.nodes if n.name == name)
+
+    def kill(self, name: str) -> None:
+        self.node(name).kill()
+
+    def start_again(self, name: str, timeout: float = 120) -> Server:
+        """Start a stopped or killed node on its ports and data."""
+        old = self.node(name)
+        old.stop()
+        new = start(old.data_dir, ports=old.ports, timeout=timeout, host=old.host, env=old.env)
+        self.nodes[self.nodes.index(old)] = new
+        return new
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+def cluster_env(index: int, all_ports: list[Ports]) -> dict[str, str]:
+    # node i's own ports come from Ports (server_env); these settings tie the nodes together
+    """The settings that make node `index` (1-based) one of `len(all_ports)` nodes on loopback."""
+    env = {
+        "CLUSTER_HOSTNAME": f"node{index}",
+        "CLUSTER_IN_LOCALHOST": "true",
+        "CLUSTER_ADVERTISE_ADDR": "",
+        "CLUSTER_BIND_ADDR": "",
+        "RAFT_JOIN": ",".join(f"node{i}:{p.raft}" for i, p in enumerate(all_ports, 1)),
+        "RAFT_BOOTSTRAP_EXPECT": str(len(all_ports)),
+    }
+    if index > 1:
+        env["CLUSTER_JOIN"] = f"127.0.0.1:{all_ports[0].gossip}"
+    return env
+
+
+def start_cluster(data_dir: Path, nodes: int = 3, *, env: dict[str, str] | None = None, timeout: float = 180,
+                  detach: bool = False, http_port: int | None = None, grpc_port: int | None = None) -> Cluster:
+    """Start `nodes` nodes together (they elect a leader once all have joined) and wait for all."""
+    all_ports: list[Ports] = []
+    taken: set[int] = {p for p in (http_port, grpc_port) if p}
+    for i in range(nodes):
+        ports = Ports.pick_cluster_node(taken)
+        if i == 0:
+            ports.http, ports.grpc = http_port or ports.http, grpc_port or ports.grpc
+        taken |= {ports.http, ports.grpc, ports.raft, ports.raft_rpc, ports.gossip, ports.data}
+        all_ports.append(ports)
+    servers = [start(data_dir / f"node{i}", ports=p, env={**(env or {}), **cluster_env(i, all_ports)},
+                     timeout=0, detach=detach)
+               for i, p in enumerate(all_ports, 1)]
+    cluster = Cluster(servers)
+    try:
+        for server in servers:
+            wait_ready(server, timeout)
+    except TestbedError:
+        cluster.stop()
+        raise
+    return cluster
 
 
 def wait_ready(server: Server, timeout: float) -> None:
@@ -205,16 +307,27 @@ def _cmd_start(args) -> int:
     state = _state_file(data_dir)
     if state.exists():
         known = json.loads(state.read_text())
-        if _alive(known["pid"]) and is_ready(known["url"]):
-            print(f"already running: {known['url']} (grpc {known['grpc_port']}, pid {known['pid']})")
+        if all(_alive(n["pid"]) for n in _nodes(known)) and is_ready(known["url"]):
+            print(f"already running: {known['url']} (grpc {known['grpc_port']}, {len(_nodes(known))} node(s))")
             return 0
     extra = dict(pair.split("=", 1) for pair in args.env)
-    server = start(data_dir, http_port=args.port, grpc_port=args.grpc_port, env=extra, detach=True)
-    state.write_text(json.dumps({"pid": server.process.pid, "url": server.url,
-                                 "grpc_port": server.ports.grpc}))
-    print(f"Weaviate {WEAVIATE_VERSION} ready at {server.url} (grpc {server.ports.grpc}, "
-          f"pid {server.process.pid}, data {data_dir})")
+    if args.nodes > 1:
+        servers = start_cluster(data_dir, args.nodes, env=extra, detach=True, http_port=args.port,
+                                grpc_port=args.grpc_port).nodes
+    else:
+        servers = [start(data_dir, http_port=args.port, grpc_port=args.grpc_port, env=extra, detach=True)]
+    first = servers[0]
+    state.write_text(json.dumps({"pid": first.process.pid, "url": first.url, "grpc_port": first.ports.grpc,
+                                 "nodes": [{"name": s.name, "pid": s.process.pid, "url": s.url,
+                                            "grpc_port": s.ports.grpc} for s in servers]}))
+    for server in servers:
+        print(f"Weaviate {WEAVIATE_VERSION} {server.name} ready at {server.url} (grpc {server.ports.grpc}, "
+              f"pid {server.process.pid}, data {server.data_dir})")
     return 0
+
+
+def _nodes(known: dict) -> list[dict]:
+    return known.get("nodes") or [{"name": "node1", "pid": known["pid"]}]
 
 
 def _cmd_stop(args) -> int:
@@ -222,18 +335,22 @@ def _cmd_stop(args) -> int:
     if not state.exists():
         print("not running")
         return 0
-    pid = json.loads(state.read_text())["pid"]
-    if _alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(150):
-            if not _alive(pid):
-                break
-            time.sleep(0.2)
-        else:
-            os.kill(pid, signal.SIGKILL)
+    for node in _nodes(json.loads(state.read_text())):
+        _stop_pid(node["pid"])
+        print(f"stopped {node['name']} (pid {node['pid']})")
     state.unlink()
-    print(f"stopped (pid {pid})")
     return 0
+
+
+def _stop_pid(pid: int) -> None:
+    if not _alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(150):
+        if not _alive(pid):
+            return
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
 
 
 def _env_pair(text: str) -> str:
@@ -263,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         if name == "start":
             p.add_argument("--port", type=int, default=None, help="HTTP port (default: a free one)")
             p.add_argument("--grpc-port", type=int, default=None, help="gRPC port (default: a free one)")
+            p.add_argument("--nodes", type=int, default=1, choices=range(1, 10), metavar="N",
+                           help="nodes in the cluster (default 1); --port/--grpc-port are node1's")
             p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", type=_env_pair,
                            help="an environment variable for the server (repeatable)")
     args = parser.parse_args(argv)
