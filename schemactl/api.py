@@ -18,6 +18,8 @@ from .live import (
     active_tenants,
     count_objects,
     estimate,
+    node_statuses,
+    nodes_down,
     read_live,
     unrepresentable,
 )
@@ -91,6 +93,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         estimates = {c.collection: replace(estimate(reader, c.physical, by_physical[c.physical], c.reembeds),
                                            texts_per_second=rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
+        warnings = _nodes_down_warning(reader, changes)
     finally:
         reader.close()
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
@@ -98,8 +101,36 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
-                     unmanageable=hidden, price_per_1k_texts=price_per_1k_texts)
+                     unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings)
     return plan, live
+
+
+def _moving_replicated_data(changes) -> list:
+    return [c for c in changes if isinstance(c, RecreateCollection) and c.definition.replicationConfig
+            and (c.definition.replicationConfig.factor or 1) > 1]
+
+
+def _nodes_down_warning(reader: RestReader, changes) -> tuple[str, ...]:
+    down = nodes_down(reader)
+    if not down:
+        return ()
+    listed = ", ".join(f"node {n} is {s}" for n, s in down.items())
+    moving = ", ".join(c.collection for c in _moving_replicated_data(changes))
+    needs = (f"apply refuses to move the data of {moving} until every node is back (a replica on a node that "
+             "is down would miss objects)") if moving else "steps that move replicated data need every node"
+    return (f"{listed}: {needs}",)
+
+
+def refuse_data_moves_with_nodes_down(reader: RestReader, plan: Plan) -> None:
+    """Before the first change: a replicated recreate needs every node (copies write at ALL; the
+    cutover waits for every replica)."""
+    moving = _moving_replicated_data([s.change for s in plan.steps])
+    down = nodes_down(reader) if moving else {}
+    if down:
+        listed = ", ".join(f"node {n} is {s}" for n, s in down.items())
+        raise SchemactlError(f"{listed}: moving the data of {', '.join(c.collection for c in moving)} needs every "
+                             "node (each replica of the new version must hold every object); start it again or "
+                             "remove it from the cluster, then apply; nothing was applied")
 
 
 def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
@@ -109,10 +140,10 @@ def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
               if c.replicationConfig and (c.replicationConfig.factor or 1) > 1}
     if not wanted:
         return
-    status, body = reader.probe("/v1/nodes")
-    if status != 200:
+    members = node_statuses(reader)
+    if members is None:
         return  # not allowed to list nodes: the server will say it
-    nodes = len(body.get("nodes") or [])
+    nodes = len(members)  # a member that is down still counts: it holds replicas when back
     over = {n: f for n, f in sorted(wanted.items()) if f > nodes}
     if over:
         listed = ", ".join(f"{n} asks for {f}" for n, f in over.items())
@@ -321,6 +352,7 @@ def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:
 class ApplyOptions:
     allow_destructive: bool = False
     max_write_pause: float = 10.0  # seconds a cutover may fence the old version (writes to it fail)
+    consistency: str = "ALL"  # the level data moves are written at
     command: str = "schemactl apply"
     on_step: Callable = lambda step, status: None
     progress: Callable | None = None  # (label, total, done) -> context manager yielding advance(n)
@@ -364,6 +396,7 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
             problems = blocking_problems(plan, live.collections)
             if problems:
                 raise SchemactlError("; ".join(problems) + "; nothing was applied")
+            refuse_data_moves_with_nodes_down(reader, plan)
             if record is None:
                 steps = [{"step": s.number, "kind": s.change.kind, "collection": s.change.collection}
                          for s in plan.steps]
@@ -373,7 +406,8 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
                 update_record(reader, record)
             ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
                           set(live.raw), allow_destructive=options.allow_destructive,
-                          max_write_pause=options.max_write_pause, progress=options.progress or no_progress,
+                          max_write_pause=options.max_write_pause, consistency=options.consistency,
+                          progress=options.progress or no_progress,
                           notice=options.notice)
 
             def step_done(step) -> None:

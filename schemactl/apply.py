@@ -14,7 +14,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
                       RecreateCollection, ReindexProperty, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
 from .errors import SchemactlError
-from .live import next_physical
+from .live import next_physical, wait_for_agreement
 from .migrate import finish_interrupted_cutover, run_recreate
 from .normalize import canonical, merged
 from .plan import Plan, Step
@@ -88,6 +88,7 @@ def apply_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,
         on_step(step, "start")
         try:
             execute(step.change, ctx)
+            wait_for_agreement(ctx.reader)  # the next step, or the application, may ask any node
         except SchemactlError as error:
             report.failed, report.error = step, str(error)
             report.pending = steps[index + 1:]

@@ -274,9 +274,14 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
               metavar="SECONDS",
               help="Longest a cutover may keep writes to the old version fenced off (they fail, they are "
                    "never lost) while it copies the last differences; above it, apply refuses instead.")
+@click.option("--consistency", type=click.Choice(["ALL", "QUORUM", "ONE"], case_sensitive=False), default="ALL",
+              show_default=True,
+              help="Consistency level the data moves write at. ALL: a write counts once every replica holds "
+                   "it, so a node that is down stops the copy (it resumes on the next apply) instead of leaving "
+                   "the new version with a replica short. Verification always reads at ALL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON; no progress bars.")
 @planning_options
-def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float,
+def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float, consistency: str,
                   as_json: bool, no_backfill: bool, max_reembed: int | None, probe: bool,
                   embedding_price: float | None) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.
@@ -326,6 +331,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
     from .progress import bars, on_terminal
 
     options = api.ApplyOptions(allow_destructive=allow_destructive, max_write_pause=max_write_pause,
+                               consistency=consistency.upper(),
                                on_step=_echo_step,
                                progress=bars(on_terminal() and not as_json),
                                notice=lambda message: say(f"  {message}", err=True))

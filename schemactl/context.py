@@ -30,6 +30,7 @@ class Context:
     classes: set[str] = field(default_factory=set)  # physical collections that exist
     allow_destructive: bool = False
     max_write_pause: float = 10.0  # seconds a cutover may keep the source fenced (writes to it fail)
+    consistency: str = "ALL"  # the level copies write at (ONE, QUORUM, ALL)
     progress: Callable = no_progress  # (label, total, done) -> context manager yielding advance(n)
     notice: Callable[[str], None] = lambda message: None
     failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied

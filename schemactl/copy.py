@@ -23,6 +23,7 @@ from typing import Any
 from .connection import quiet_client_warnings
 
 quiet_client_warnings()  # before weaviate-client is imported
+from weaviate.classes.config import ConsistencyLevel
 from weaviate.classes.data import DataObject, DataReference, ReferenceToMulti
 from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
@@ -42,6 +43,7 @@ SHRINKING = 0.8  # a pass that leaves more than this share of the last one's dif
 VERIFY_PAGE = 1000
 HELD = 20_000  # source objects a comparison keeps to copy again; more wait for the next pass
 DEFAULT = "default"  # the single, unnamed vector of a collection without named vectors
+VERIFY_LEVEL = "ALL"  # verification asks every replica: an object one replica lacks is never missed
 
 
 class CopyFailed(SchemactlError):
@@ -68,6 +70,9 @@ class CopyJob:
     # multi-target reference properties, linked in a pass of their own once every object is in:
     # (property, ((old physical target, new physical target), ...))
     multi_references: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    # on a replicated collection: ALL acknowledges a write only once every replica holds it, so a
+    # node down stops the copy instead of leaving the new version short of a replica
+    consistency: str = "ALL"
 
 
 @dataclass
@@ -110,7 +115,7 @@ def _settle(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
 
 
 def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
-    source = _collection(client, job.source, job.tenant)
+    source = _collection(client, job.source, job)
     refs = [QueryReference(link_on=name, return_properties=[]) for name in job.references + job.self_references]
     vectors = _vector_selector(job, job.reuse)
     while True:
@@ -129,7 +134,7 @@ def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
 
 def _write(client, job: CopyJob, page: list, *, with_self_references: bool = False) -> dict[str, str]:
     """Insert a page; retry refused objects with backoff; return those still refused."""
-    target = _collection(client, job.target, job.tenant)
+    target = _collection(client, job.target, job)
     pending = [_as_data_object(o, job, with_self_references) for o in page]
     failed: dict[str, str] = {}
     attempt = 0
@@ -180,8 +185,8 @@ def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed:
                          progress: Progress = _nothing) -> None:
     """Set references between objects of the collection itself (their targets must exist first).
     Replacing, not adding, keeps a redone page from doubling a link."""
-    source = _collection(client, job.source, job.tenant)
-    target = _collection(client, job.target, job.tenant)
+    source = _collection(client, job.source, job)
+    target = _collection(client, job.target, job)
     refs = [QueryReference(link_on=name, return_properties=[]) for name in job.self_references]
     while True:
         page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=False,
@@ -202,7 +207,7 @@ def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed:
 def link_multi_target_references(client, job: CopyJob, *, after: str | None,
                                  on_flushed: Callable[[str, int], None], progress: Progress = _nothing) -> None:
     """Set multi-target references, page by page of the source (every target object exists by now)."""
-    source = _collection(client, job.source, job.tenant)
+    source = _collection(client, job.source, job)
     while True:
         page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=False).objects
         if not page:
@@ -216,9 +221,9 @@ def link_multi_target_references(client, job: CopyJob, *, after: str | None,
 def relink(client, job: CopyJob, ids: list[str]) -> None:
     """Copy the multi-target references of `ids`. The first target's links replace what the
     object has (so a redone page never doubles a link), the others are added."""
-    target = _collection(client, job.target, job.tenant)
+    target = _collection(client, job.target, job)
     by_property: dict[str, dict[str, list[tuple[str, str]]]] = {}
-    for uuid, found in multi_target_links(_collection(client, job.source, job.tenant), job, ids).items():
+    for uuid, found in multi_target_links(_collection(client, job.source, job), job, ids).items():
         for name, collection, other in found:
             by_property.setdefault(name, {}).setdefault(uuid, []).append((collection, other))
     for name, links in by_property.items():
@@ -368,7 +373,7 @@ class _ContentStream:
     def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], read: bool = True):
         self.count = 0
         self._job, self._name, self._present = job, name, present
-        self._collection = _collection(client, name, job.tenant)
+        self._collection = _collection(client, name, job, VERIFY_LEVEL)
         self._vectors = _vector_selector(job, tuple(dict.fromkeys(job.reuse + present)))
         self._references = [QueryReference(link_on=n, return_properties=[])
                             for n in job.references + job.self_references] or None
@@ -499,7 +504,7 @@ def repair(client, job: CopyJob, diff: Differences) -> Outcome:
         outcome.copied += len(chunk) - len(failed)
         if job.multi_references:  # rewritten objects lost them: link them again
             relink(client, job, [str(o.uuid) for o in chunk if str(o.uuid) not in failed])
-    target = _collection(client, job.target, job.tenant)
+    target = _collection(client, job.target, job)
     for ids in _chunks(diff.extra, PAGE):
         target.data.delete_many(where=Filter.by_id().contains_any(ids))
     return outcome
@@ -604,9 +609,10 @@ def settle(client, job: CopyJob, failures: dict[str, str]) -> Differences:
 
 # ---- helpers --------------------------------------------------------------------------------
 
-def _collection(client, name: str, tenant: str | None):
-    collection = client.collections.use(name)
-    return collection.with_tenant(tenant) if tenant else collection
+def _collection(client, name: str, job: CopyJob, level: str | None = None):
+    """`name` for `job`'s tenant, at `level` (default: the job's consistency level for writes)."""
+    collection = client.collections.use(name).with_consistency_level(ConsistencyLevel(level or job.consistency))
+    return collection.with_tenant(job.tenant) if job.tenant else collection
 
 
 def _vector_selector(job: CopyJob, names: tuple[str, ...]):

@@ -34,6 +34,10 @@ class LiveState:
     modules: tuple[str, ...] | None = None  # the modules the server has enabled (GET /v1/meta)
 
 
+REQUEST_TIMEOUT = 30.0
+HEALTHY = "HEALTHY"
+
+
 class RestReader:
     """A small REST client: raw JSON, our own error messages."""
 
@@ -44,7 +48,27 @@ class RestReader:
             headers["Authorization"] = f"Bearer {target.api_key}"
         self.target = target
         secure = target.url.startswith("https:")  # plain http never uses TLS: skip loading CA files
-        self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=30, verify=secure)
+        self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=REQUEST_TIMEOUT,
+                                 verify=secure)
+
+    def _leader_hint(self) -> str:
+        """Why a cluster may hold a request. Measured on v1.39: requests that reach a node as it dies
+        (a schema read through the Raft leader, an aggregate over its replicas) wait about a minute,
+        though the cluster goes on without it within seconds."""
+        try:
+            reply = self.http.get("/v1/cluster/statistics", timeout=3)
+            nodes = reply.json().get("statistics") or [] if reply.status_code == 200 else []
+        except (httpx.HTTPError, ValueError):
+            return ""
+        leaders = {n.get("leaderId") for n in nodes if n.get("status") == HEALTHY} - {None, ""}
+        healthy = {n.get("name") for n in nodes if n.get("status") == HEALTHY}
+        if nodes and not leaders & healthy:
+            return ("; the cluster has no healthy Raft leader right now and schema requests wait for one: "
+                    "run it again once a new leader is elected (usually seconds)")
+        if len(nodes) > 1:
+            return ("; on a cluster, a request that reaches a node as it dies waits about a minute (Weaviate "
+                    "v1.39, measured): run it again")
+        return ""
 
     def get(self, path: str) -> dict:
         """JSON of a read; ConnectionFailed when unreachable or refused (401/403), RequestRefused
@@ -84,6 +108,9 @@ class RestReader:
     def _request(self, method: str, path: str, body: dict | list | None) -> httpx.Response:
         try:
             return self.http.request(method, path, json=body)
+        except httpx.TimeoutException:
+            raise ConnectionFailed(f"Weaviate at {self.target.display} did not answer {method} {path} within "
+                                   f"{REQUEST_TIMEOUT:.0f} s{self._leader_hint()}") from None
         except httpx.HTTPError as error:
             raise ConnectionFailed(f"cannot reach Weaviate at {self.target.display}: "
                                    f"{redact(str(error)) or type(error).__name__}") from None
@@ -177,6 +204,67 @@ def require_version(version: str, minimum: tuple[int, ...], feature: str) -> Non
     if not version_at_least(version, minimum):
         raise SchemactlError(f"Weaviate {version} is too old for {feature}: "
                              f"schemactl needs >= {'.'.join(map(str, minimum))}")
+
+
+# ---- cluster nodes ----------------------------------------------------------------------------
+
+MISSING = "MISSING (a cluster member /v1/nodes no longer lists)"
+
+
+def node_statuses(reader: RestReader) -> dict[str, str] | None:
+    """Node name -> status (HEALTHY, UNAVAILABLE, ...) for every member of the cluster, as the node
+    asked sees it; None when the caller may not list nodes. Measured on v1.39: a node that died
+    shows as UNAVAILABLE for a few seconds, then drops out of /v1/nodes altogether — it is still
+    a member of the Raft configuration, so it is reported as MISSING."""
+    status, body = reader.probe("/v1/nodes")
+    if status != 200:
+        return None
+    statuses = {n.get("name", "?"): n.get("status", "?") for n in body.get("nodes") or []}
+    for member in _raft_members(reader):
+        statuses.setdefault(member, MISSING)
+    return statuses
+
+
+def _raft_members(reader: RestReader) -> set[str]:
+    status, body = reader.probe("/v1/cluster/statistics")
+    if status != 200:
+        return set()
+    return {m["id"] for n in body.get("statistics") or []
+            for m in (n.get("raft") or {}).get("latestConfiguration") or [] if m.get("id")}
+
+
+def nodes_down(reader: RestReader) -> dict[str, str]:
+    """The nodes that are not HEALTHY, with their status (none when nodes cannot be listed)."""
+    return {name: status for name, status in sorted((node_statuses(reader) or {}).items()) if status != HEALTHY}
+
+
+AGREEMENT_TIMEOUT = 30.0  # seconds every node may take to apply a schema change
+
+
+def wait_for_agreement(reader: RestReader, timeout: float = AGREEMENT_TIMEOUT) -> None:
+    """Return once every node has applied every schema change committed so far (Raft applied
+    index = the highest commit index seen), so the next step sees the change on whichever node
+    serves it. A node that does not catch up within `timeout` is named."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    target: int | None = None
+    while True:
+        status, body = reader.probe("/v1/cluster/statistics")
+        if status != 200:
+            return  # not allowed to read it, or a server without it: nothing to wait on
+        raft = {n.get("name", "?"): n.get("raft") or {} for n in body.get("statistics") or []
+                if n.get("status", HEALTHY) == HEALTHY}  # a node that is down catches up when back
+        if target is None:
+            target = max((int(r.get("commitIndex") or 0) for r in raft.values()), default=0)
+        behind = {name: int(r.get("appliedIndex") or 0) for name, r in raft.items()
+                  if int(r.get("appliedIndex") or 0) < target}
+        if not behind:
+            return
+        if time.monotonic() > deadline:
+            listed = ", ".join(f"{name} (applied {index} of {target})" for name, index in sorted(behind.items()))
+            raise SchemactlError(f"schema changes not applied on every node after {timeout:.0f} s: {listed}")
+        time.sleep(0.1)
 
 
 # ---- estimates for data-moving steps --------------------------------------------------------

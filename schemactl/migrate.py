@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 
 from .changes import RecreateCollection
@@ -15,10 +16,13 @@ from .context import Context, physical_references, removed_on_failure
 from .copy import CopyJob, copy_objects, follow, link_multi_target_references, link_self_references, settle
 from .errors import SchemactlError
 from .fence import fence, unfence
-from .live import ACTIVE, count_objects, next_physical
+from .live import ACTIVE, count_objects, next_physical, nodes_down
 from .rest import to_rest
 from .state import Checkpoint, drop_checkpoint, load_checkpoint, save_checkpoint
 
+
+
+REPLICA_WAIT = float(os.environ.get("SCHEMACTL_REPLICA_WAIT", "120"))  # seconds to wait for a node at cutover
 
 
 def definition_hash(change: RecreateCollection) -> str:
@@ -30,7 +34,8 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     state = checkpoint.state
     source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
     multi = _multi_target_pairs(change, ctx, checkpoint.target)
-    jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi) for t in state["tenants"]}
+    jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency)
+            for t in state["tenants"]}
     if state["phase"] == "copy":
         _copy_every_tenant(change, ctx, checkpoint, jobs)
         state["phase"] = "verify"
@@ -46,6 +51,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     """Fence the source (writes to it fail from now on), copy the last differences, move the alias.
     Any failure before the alias moved lifts the fence again: the application writes on."""
     state = checkpoint.state
+    _wait_for_every_node(change, ctx, checkpoint.target)
     if state["phase"] != "fenced":
         state["phase"] = "fenced"
         state.setdefault("fenced", [])  # a resumed cutover keeps the shards it had fenced
@@ -71,6 +77,30 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {time.monotonic() - started:.1f} s "
                f"while the last differences were copied and the alias moved to {checkpoint.target}; "
                f"{change.physical} stays read-only for rollback")
+
+
+def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) -> None:
+    """No cutover while a node is down: the new version would hold fewer replicas than the old
+    one (its copy on that node misses what was written while it was away). Wait for the node,
+    then the fenced final pass verifies at ALL; a node that stays away refuses the cutover."""
+    replication = change.definition.replicationConfig
+    if replication is None or (replication.factor or 1) < 2:
+        return
+    deadline = time.monotonic() + REPLICA_WAIT
+    down = nodes_down(ctx.reader)
+    if down:
+        ctx.notice(f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s for {_listed(down)} before the cutover")
+    while down and time.monotonic() < deadline:
+        time.sleep(1)
+        down = nodes_down(ctx.reader)
+    if down:
+        raise SchemactlError(f"{_listed(down)}: not cutting over {change.collection} to {target} while a node is "
+                             f"down (its replica would miss objects); {change.physical} stays live and the copy "
+                             "is checkpointed: run apply again once every node is back")
+
+
+def _listed(down: dict[str, str]) -> str:
+    return ", ".join(f"node {name} is {status}" for name, status in down.items())
 
 
 def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:
@@ -268,7 +298,7 @@ def _restore_tenant_status(ctx: Context, checkpoint: Checkpoint) -> None:
 # ---- what to copy ---------------------------------------------------------------------------
 
 def _job(change: RecreateCollection, present: set[str], target: str, tenant: str | None,
-         multi_references: tuple = ()) -> CopyJob:
+         multi_references: tuple = (), consistency: str = "ALL") -> CopyJob:
     plain, references, self_references = [], [], []
     for prop in change.definition.properties:
         if prop.name not in present:
@@ -285,7 +315,7 @@ def _job(change: RecreateCollection, present: set[str], target: str, tenant: str
     reembed = tuple(v.name for v in change.vectors if v.action == "re-embed")
     return CopyJob(change.physical, target, tenant, tuple(plain), tuple(references), tuple(self_references),
                    reuse, reembed, named_vectors=change.definition.vectors is not None,
-                   multi_references=multi_references)
+                   multi_references=multi_references, consistency=consistency)
 
 
 def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str) -> tuple:

@@ -99,6 +99,7 @@ class Plan:
     # live collections schemactl cannot represent: (name, why); never changed by a plan
     unmanageable: tuple[tuple[str, str], ...] = ()
     price_per_1k_texts: float | None = None  # what embedding costs, given by the user
+    warnings: tuple[str, ...] = ()  # what the reader must know before applying (a node down, ...)
 
     @property
     def has_changes(self) -> bool:
@@ -120,7 +121,8 @@ class Plan:
 def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, live_fingerprint: str,
               estimates: dict[str, Estimate] | None = None, references: dict[str, set[str]] | None = None,
               unmanaged: tuple[str, ...] = (), retained: tuple[str, ...] = (),
-              unmanageable: dict[str, str] | None = None, price_per_1k_texts: float | None = None) -> Plan:
+              unmanageable: dict[str, str] | None = None, price_per_1k_texts: float | None = None,
+              warnings: tuple[str, ...] = ()) -> Plan:
     """Steps in a safe order; each keeps the change that caused it."""
     estimates = estimates or {}
     ordered = order(changes, references or {})
@@ -128,7 +130,7 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
                   for i, c in enumerate(ordered, 1))
     return Plan(steps, target, desired_hash, live_fingerprint, tuple(sorted(unmanaged)),
                 tuple(sorted(retained)), datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts)
+                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts, warnings)
 
 
 def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[Change]:
@@ -230,6 +232,7 @@ def to_document(plan: Plan) -> dict:
         "desired_hash": plan.desired_hash,
         "live_fingerprint": plan.live_fingerprint,
         "embedding_price_per_1k_texts": plan.price_per_1k_texts,
+        "warnings": list(plan.warnings),
         "summary": summary(plan),
         "steps": [_step(s, plan.price_per_1k_texts) for s in plan.steps],
         "unmanaged": list(plan.unmanaged),
@@ -350,6 +353,7 @@ class _PlanDoc(_Doc):
     retained: list[str] = []
     unmanageable: list[dict[str, str]] = []
     embedding_price_per_1k_texts: float | None = None
+    warnings: list[str] = []
 
 
 def from_document(document: object, source: str = "plan file") -> Plan:
@@ -370,7 +374,7 @@ def from_document(document: object, source: str = "plan file") -> Plan:
     return Plan(steps, doc.target, doc.desired_hash, doc.live_fingerprint, tuple(doc.unmanaged),
                 tuple(doc.retained), doc.created_at,
                 tuple((u.get("name", ""), u.get("reason", "")) for u in doc.unmanageable),
-                doc.embedding_price_per_1k_texts)
+                doc.embedding_price_per_1k_texts, tuple(doc.warnings))
 
 
 def _change(s: _StepDoc) -> Change:

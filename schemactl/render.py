@@ -21,7 +21,7 @@ def render_json(plan: Plan) -> str:
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
-    lines: list[str] = []
+    lines: list[str] = [f"warning: {w}" for w in plan.warnings] + ([""] if plan.warnings else [])
     if plan.has_changes:
         lines.append(f"schemactl will make these changes to {plan.target}:")
         for collection, steps in _grouped(plan.steps):

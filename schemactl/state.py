@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from . import __version__
 from .errors import RequestRefused, SchemactlError
-from .live import RestReader
+from .live import RestReader, node_statuses
 from .redact import redact
 
 LOCK = "SchemactlLock"
@@ -31,10 +31,16 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-def _bookkeeping_class(name: str, description: str, properties: dict[str, str]) -> dict:
-    """A vectorless collection for schemactl's own records."""
+BOOKKEEPING_REPLICAS = 3  # the ledger and checkpoints survive one node lost (writes at QUORUM)
+
+
+def _bookkeeping_class(reader: RestReader, name: str, description: str, properties: dict[str, str]) -> dict:
+    """A vectorless collection for schemactl's own records, on a cluster replicated to up to
+    three nodes, so one node down stops no apply."""
+    nodes = len(node_statuses(reader) or {}) or 1
     return {"class": name, "description": description, "vectorizer": "none",
             "vectorIndexConfig": {"skip": True},
+            "replicationConfig": {"factor": min(nodes, BOOKKEEPING_REPLICAS)},
             "properties": [{"name": n, "dataType": [t], "indexSearchable": False} if t == "text"
                            else {"name": n, "dataType": [t]} for n, t in properties.items()]}
 
@@ -140,7 +146,7 @@ class Record:
 
 
 def start_record(reader: RestReader, checksum: str, summary: dict, steps: list[dict], holder: Holder) -> Record:
-    _ensure(reader, _bookkeeping_class(LEDGER, "schemactl: every applied plan", LEDGER_FIELDS))
+    _ensure(reader, _bookkeeping_class(reader, LEDGER, "schemactl: every applied plan", LEDGER_FIELDS))
     record = Record(str(uuid.uuid4()), checksum, now(), "running", __version__, holder.describe(),
                     json.dumps(summary), json.dumps(steps), [])
     _write(reader, LEDGER, record.id, _properties(record), create=True)
@@ -233,7 +239,7 @@ def load_checkpoint(reader: RestReader, source: str) -> Checkpoint | None:
 def save_checkpoint(reader: RestReader, checkpoint: Checkpoint, *, create: bool = False) -> None:
     """Durable once this returns: the next run resumes from here."""
     if create:
-        _ensure(reader, _bookkeeping_class(CHECKPOINTS, "schemactl: copy progress", CHECKPOINT_FIELDS))
+        _ensure(reader, _bookkeeping_class(reader, CHECKPOINTS, "schemactl: copy progress", CHECKPOINT_FIELDS))
     props = {"source": checkpoint.source, "target": checkpoint.target,
              "definitionHash": checkpoint.definitionHash, "state": json.dumps(checkpoint.state),
              "updatedAt": now()}

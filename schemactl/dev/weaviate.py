@@ -245,8 +245,23 @@ def cluster_env(index: int, all_ports: list[Ports]) -> dict[str, str]:
 
 
 def start_cluster(data_dir: Path, nodes: int = 3, *, env: dict[str, str] | None = None, timeout: float = 180,
-                  detach: bool = False, http_port: int | None = None, grpc_port: int | None = None) -> Cluster:
-    """Start `nodes` nodes together (they elect a leader once all have joined) and wait for all."""
+                  detach: bool = False, http_port: int | None = None, grpc_port: int | None = None,
+                  attempts: int = 3) -> Cluster:
+    """Start `nodes` nodes together (they elect a leader once all have joined) and wait for all.
+    A port taken between picking and binding (another process's outgoing connection) is a race
+    on any machine: then it starts again on other ports."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start_cluster_once(data_dir, nodes, env, timeout, detach, http_port, grpc_port)
+        except TestbedError as error:
+            if "address already in use" not in str(error) or attempt == attempts:
+                raise
+            shutil.rmtree(data_dir, ignore_errors=True)
+    raise AssertionError("unreachable")
+
+
+def _start_cluster_once(data_dir: Path, nodes: int, env: dict[str, str] | None, timeout: float, detach: bool,
+                        http_port: int | None, grpc_port: int | None) -> Cluster:
     all_ports: list[Ports] = []
     taken: set[int] = {p for p in (http_port, grpc_port) if p}
     for i in range(nodes):
@@ -262,9 +277,10 @@ def start_cluster(data_dir: Path, nodes: int = 3, *, env: dict[str, str] | None 
     try:
         for server in servers:
             wait_ready(server, timeout)
-    except TestbedError:
+    except TestbedError as error:
         cluster.stop()
-        raise
+        logs = "\n".join(_tail(s.log_path, 5) for s in servers)
+        raise TestbedError(f"{error}\n{logs}") from None
     return cluster
 
 

@@ -1,0 +1,254 @@
+"""schemactl on a real 3-node Weaviate v1.39 cluster on loopback: plans from every node, replicated
+and sharded recreates, a node killed in the middle of a copy, schemactl's own collections.
+
+Every replica is checked on its own node (GET /v1/objects/{class}/{id}?node_name=...), never
+through a read that would repair it."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from schemactl.connection import quiet_client_warnings
+
+quiet_client_warnings()
+import weaviate
+from weaviate.classes.config import ConsistencyLevel
+from weaviate.classes.data import DataObject
+from weaviate.exceptions import WeaviateInsertManyAllFailedError
+
+from tests.conftest import REPO
+from tests.integration.conftest import wipe
+
+NODES = ("node1", "node2", "node3")
+DIMS = 32
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    from schemactl.dev import weaviate as testbed
+
+    running = testbed.start_cluster(tmp_path_factory.mktemp("cluster"), len(NODES))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def node1(cluster):
+    client = weaviate.connect_to_local(host="127.0.0.1", port=cluster.nodes[0].ports.http,
+                                       grpc_port=cluster.nodes[0].ports.grpc)
+    wipe(client)
+    yield client
+    client.close()
+
+
+def run(cluster, *args: str, node: int = 0):
+    from schemactl.cli import cli
+
+    server = cluster.nodes[node]
+    return CliRunner().invoke(cli, [*args, "--url", server.url, "--grpc-port", str(server.ports.grpc)],
+                              catch_exceptions=False)
+
+
+def collection_yaml(distance: str = "cosine", factor: int = 3, shards: int = 3) -> str:
+    return (f"name: Doc\nproperties:\n  - name: body\n    dataType: text\nvectorizer:\n  module: none\n"
+            f"vectorIndexConfig:\n  distance: {distance}\n"
+            f"replicationConfig:\n  factor: {factor}\nshardingConfig:\n  desiredCount: {shards}\n")
+
+
+def seeded(client, count: int) -> dict[str, list[float]]:
+    """`count` objects with their own vectors, written at ALL; id -> vector."""
+    rng = random.Random(7)
+    objects = [DataObject(properties={"body": f"document {i}"}, vector=[rng.uniform(-1, 1) for _ in range(DIMS)])
+               for i in range(count)]
+    docs = client.collections.use("Doc").with_consistency_level(ConsistencyLevel.ALL)
+    for start in range(0, count, 500):
+        _insert_acknowledged(docs, objects[start:start + 500])
+    return _ids_and_vectors(docs)
+
+
+def _insert_acknowledged(collection, objects: list, attempts: int = 20) -> None:
+    """As an application writes: retried until acknowledged. Pinned on v1.39: for about 0.3 s
+    after a collection and its alias are created on a 3-node cluster — every node has applied the
+    change by then (equal Raft applied index) — a batch through the alias can fail with "auto-schema:
+    create collection: ... alias name Doc already exists"; the same batch a moment later succeeds."""
+    for attempt in range(attempts):
+        try:
+            result = collection.data.insert_many(objects)
+        except WeaviateInsertManyAllFailedError as error:
+            assert "alias name Doc already exists" in str(error), error
+            time.sleep(0.1)
+            continue
+        assert not result.errors, list(result.errors.values())[:1]
+        return
+    raise AssertionError(f"not acknowledged after {attempts} attempts")
+
+
+def _ids_and_vectors(collection) -> dict[str, list[float]]:
+    return {str(o.uuid): o.vector["default"] for o in collection.iterator(include_vector=True)}
+
+
+def on_each_node(cluster, physical: str, ids) -> dict[str, dict[str, list[float] | None]]:
+    """node -> id -> the vector that node's own replica holds (None: the node lacks the object)."""
+    def fetch(http: httpx.Client, node: str, oid: str):
+        reply = http.get(f"/v1/objects/{physical}/{oid}", params={"node_name": node, "include": "vector"})
+        assert reply.status_code in (200, 404), reply.text
+        return oid, reply.json()["vector"] if reply.status_code == 200 else None
+
+    found: dict[str, dict] = {}
+    with httpx.Client(base_url=cluster.url, timeout=30) as http, ThreadPoolExecutor(8) as pool:
+        for node in NODES:
+            found[node] = dict(pool.map(lambda oid, node=node: fetch(http, node, oid), ids))
+    return found
+
+
+def assert_every_replica_complete(cluster, physical: str, expected: dict[str, list[float]]) -> None:
+    for node, held in on_each_node(cluster, physical, list(expected)).items():
+        missing = [oid for oid, vector in held.items() if vector is None]
+        assert not missing, f"{node}'s replica of {physical} lacks {len(missing)} of {len(expected)} objects"
+        wrong = [oid for oid, vector in held.items() if vector != pytest.approx(expected[oid], abs=1e-6)]
+        assert not wrong, f"{node}'s replica of {physical} has {len(wrong)} vectors that differ"
+
+
+def plan_document(cluster, directory, node: int) -> dict:
+    result = run(cluster, "plan", str(directory), "--json", node=node)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    for key in ("target", "created_at", "checksum"):
+        document.pop(key)
+    return document
+
+
+def test_plans_agree_from_every_node_and_apply_creates_a_replicated_sharded_collection(cluster, node1, tmp_path):
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    (directory / "doc.yaml").write_text(collection_yaml())
+    first, *others = [plan_document(cluster, directory, n) for n in range(len(NODES))]
+    assert first["summary"]["create"] == 1 and all(o == first for o in others)
+    applied = run(cluster, "apply", str(directory), "--auto-approve", node=1)
+    assert applied.exit_code == 0, applied.output
+    for node in range(len(NODES)):  # every node sees the same schema at once
+        check = run(cluster, "plan", str(directory), "--detailed-exitcode", node=node)
+        assert check.exit_code == 0, check.output
+    nodes = httpx.get(f"{cluster.url}/v1/nodes/Doc_v1", params={"output": "verbose"}).json()["nodes"]
+    held = {n["name"]: sorted(s["name"] for s in n.get("shards") or []) for n in nodes}
+    assert sorted(held) == list(NODES) and len({tuple(s) for s in held.values()}) == 1
+    assert len(held["node1"]) == 3  # three shards, each on every node
+    # schemactl's own records survive one node lost: replicated to three nodes
+    ledger = httpx.get(f"{cluster.url}/v1/schema/SchemactlLedger").json()
+    assert ledger["replicationConfig"]["factor"] == 3
+
+
+def test_a_recreate_reusing_vectors_fills_every_nodes_replica(cluster, node1, tmp_path):
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    (directory / "doc.yaml").write_text(collection_yaml())
+    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
+    expected = seeded(node1, 1000)
+    (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
+    applied = run(cluster, "apply", str(directory), "--auto-approve", node=2)
+    assert applied.exit_code == 0, applied.output
+    assert "reuse stored vectors" in applied.output
+    assert_every_replica_complete(cluster, "Doc_v2", expected)
+
+
+@pytest.mark.parametrize("consistency, kill_at", [("ALL", 300), ("QUORUM", 2700)])
+def test_a_node_killed_mid_copy_never_leaves_the_new_version_short_of_a_replica(cluster, node1, tmp_path,
+                                                                                consistency, kill_at):
+    """Node 3 SIGKILLed during the copy and started again 13 s later. At ALL the copy cannot write
+    while it is down; at QUORUM it can (so the kill comes late, where a cutover would follow at
+    once): either way no cutover happens until every node holds every object."""
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    (directory / "doc.yaml").write_text(collection_yaml())
+    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
+    expected = seeded(node1, 3000)
+    (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
+    first = cluster.nodes[0]
+    command = [sys.executable, "-m", "schemactl", "apply", str(directory), "--auto-approve", "--consistency",
+               consistency, "--url", first.url, "--grpc-port", str(first.ports.grpc)]
+    env = {**os.environ, "SCHEMACTL_COPY_PAGE": "5", "SCHEMACTL_COPY_WRITERS": "1", "NO_COLOR": "1"}
+    apply = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_objects(cluster, "Doc_v2", kill_at, apply)
+    cluster.kill("node3")
+    time.sleep(13)
+    cluster.start_again("node3")
+    _, err = apply.communicate(timeout=600)
+    if apply.returncode != 0:  # it may stop, with one clear line; the next apply resumes
+        errors = [line for line in err.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1, err
+        again = subprocess.run(command, check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr
+    assert_every_replica_complete(cluster, "Doc_v2", expected)
+    assert httpx.get(f"{cluster.url}/v1/aliases/Doc").json()["class"] == "Doc_v2"
+
+
+def test_a_node_that_stays_down_is_named_by_plan_and_refused_by_apply_before_any_change(cluster, node1, tmp_path):
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    (directory / "doc.yaml").write_text(collection_yaml())
+    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
+    seeded(node1, 100)
+    (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
+    cluster.kill("node3")
+    try:
+        _wait_until_seen_down(cluster, "node3")
+        planned = run(cluster, "plan", str(directory))
+        assert planned.exit_code == 0, planned.output
+        assert planned.stdout.startswith("warning: node node3 is ") and \
+            ": apply refuses to move the data of Doc until every node is back" in planned.stdout
+        applied = run(cluster, "apply", str(directory), "--auto-approve")
+        assert applied.exit_code == 1
+        assert applied.stderr.startswith("error: node node3 is ") and \
+            ": moving the data of Doc needs every node" in applied.stderr
+        assert "nothing was applied" in applied.stderr
+        assert not node1.collections.exists("Doc_v2")
+        # schemactl's own records are replicated: recording the refused apply needed no third node
+        in_place = collection_yaml().replace("distance: cosine", "distance: cosine\n  ef: 77")
+        (directory / "doc.yaml").write_text(in_place)
+        changed = run(cluster, "apply", str(directory), "--auto-approve")
+        assert changed.exit_code == 0, changed.output
+    finally:
+        cluster.start_again("node3")
+
+
+def _wait_until_seen_down(cluster, name: str, timeout: float = 120) -> None:
+    """A killed node is reported HEALTHY for a moment (until gossip notices), and requests that reach
+    it as it dies (a schema read through it as Raft leader, an aggregate over its replicas) wait
+    about a minute (v1.39): wait until the cluster answers without it, as an operator would."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        nodes = httpx.get(f"{cluster.url}/v1/nodes").json()["nodes"]
+        statistics = httpx.get(f"{cluster.url}/v1/cluster/statistics").json()["statistics"]
+        leaders = {n.get("leaderId") for n in statistics if n.get("status") == "HEALTHY"}
+        if all(n["name"] != name or n["status"] != "HEALTHY" for n in nodes) and leaders and name not in leaders:
+            try:
+                httpx.get(f"{cluster.url}/v1/schema", timeout=5).raise_for_status()
+                count = {"query": "{ Aggregate { Doc { meta { count } } } }"}
+                httpx.post(f"{cluster.url}/v1/graphql", json=count, timeout=5).raise_for_status()
+                return
+            except httpx.TimeoutException:
+                pass
+        time.sleep(0.2)
+    raise AssertionError(f"the cluster never went on without {name}")
+
+
+def _wait_for_objects(cluster, physical: str, count: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    query = {"query": f"{{ Aggregate {{ {physical} {{ meta {{ count }} }} }} }}"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        reply = httpx.post(f"{cluster.url}/v1/graphql", json=query).json()
+        counted = ((reply.get("data") or {}).get("Aggregate") or {}).get(physical)
+        if counted and counted[0]["meta"]["count"] >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{physical} never reached {count} objects")
