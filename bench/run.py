@@ -505,7 +505,7 @@ def main() -> None:
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
 
     workdir = Path(tempfile.mkdtemp(prefix="schemactl-bench-"))
-    embedder = subprocess.Popen([sys.executable, "-m", "schemactl.dev.embedder", "--port", "0"],
+    embedder = subprocess.Popen([sys.executable, "-m", "schemactl.dev.serve", "--port", "0"],
                                 stdout=subprocess.PIPE, text=True)
     embedder_url = re.search(r"http://127\.0\.0\.1:\d+", embedder.stdout.readline()).group(0)
     server = testbed.start(workdir / "weaviate")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, ReindexProperty, UpdateInPlace)
+                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
 from .diff import backfill_candidates, diff, unmanaged, with_backfill
 from .errors import SchemactlError
@@ -81,7 +81,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_modules_not_enabled(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         changes = diff(live.collections, collections, physical=live.physical, prune=prune,
-                       index_tasks=index_tasks_on(live))
+                       index_tasks=index_tasks_on(live), replication_scale=replication_scale_on(reader, live))
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)
@@ -162,6 +162,13 @@ def index_tasks_on(live: LiveState) -> bool:
     if os.environ.get("SCHEMACTL_INDEX_TASKS", "").lower() == "off":
         return False
     return version_at_least(live.version, reindex.FIRST_VERSION)
+
+
+def replication_scale_on(reader: RestReader, live: LiveState) -> bool:
+    """Whether the server changes replication factors in place (its version, replica movement on)."""
+    from . import replication
+
+    return replication.available(reader, live.version, next(iter(sorted(live.raw)), None))
 
 
 def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
@@ -273,7 +280,13 @@ def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
     if fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
         raise StalePlan("the cluster changed since this plan was made; nothing was applied: plan again")
     desired = desired_from_plan(plan, live)
-    fresh = diff(live.collections, desired, physical=live.physical, prune=True, index_tasks=index_tasks_on(live))
+    reader = RestReader(target)
+    try:
+        scale = replication_scale_on(reader, live)
+    finally:
+        reader.close()
+    fresh = diff(live.collections, desired, physical=live.physical, prune=True, index_tasks=index_tasks_on(live),
+                 replication_scale=scale)
     backfilled = with_backfill(fresh, live.collections, desired, live.physical, backfill_candidates(fresh))
     candidates = (*fresh, *backfilled)
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
@@ -327,7 +340,8 @@ def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:
         c = step.change
         if isinstance(c, DeleteCollection):
             desired.pop(c.collection, None)
-        elif isinstance(c, (CreateCollection, UpdateInPlace, ReindexProperty, RecreateCollection)):
+        elif isinstance(c, (CreateCollection, UpdateInPlace, ReindexProperty, ScaleReplication,
+                            RecreateCollection)):
             desired[c.collection] = c.definition
             if c.definition.renamedFrom:
                 desired.pop(c.definition.renamedFrom, None)

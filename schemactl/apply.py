@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import singledispatch
 
-from . import index_tasks, modules, reindex
+from . import index_tasks, modules, reindex, replication
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, ReindexProperty, UpdateInPlace)
+                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
 from .errors import SchemactlError
 from .live import next_physical, wait_for_agreement
@@ -187,6 +187,11 @@ def _(change: ReindexProperty, ctx: Context) -> None:
     index_tasks.run(ctx, physical, change.property_name, change.operations)
     wanted = canonical(change.definition)["properties"][change.property_name]
     index_tasks.verify(ctx, physical, change.property_name, {k: wanted[k] for k in reindex.SETTINGS if k in wanted})
+
+
+@execute.register
+def _(change: ScaleReplication, ctx: Context) -> None:
+    replication.scale(ctx, ctx.physical[change.collection], change.factor)
 
 
 @execute.register

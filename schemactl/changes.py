@@ -93,6 +93,24 @@ class ReindexProperty(Change):
 
 
 @dataclass(frozen=True)
+class ScaleReplication(Change):
+    """The replication factor changed by Weaviate's replication scale API (1.35+, with replica
+    movement enabled): the server copies shard replicas to more nodes, or drops some; no data
+    passes through schemactl and the collection stays where it is."""
+
+    physical: str = ""
+    fields: tuple[FieldChange, ...] = ()  # the factor (and asyncEnabled, which v1.39 derives from it)
+    definition: Collection = None  # type: ignore[assignment]
+    kind: ClassVar[str] = "scale-replication"
+    symbol: ClassVar[str] = "~"
+
+    @property
+    def factor(self) -> int:
+        replication = self.definition.replicationConfig
+        return (replication.factor if replication else None) or 1
+
+
+@dataclass(frozen=True)
 class RecreateCollection(Change):
     """Weaviate refuses the change in place: new physical collection, copy data, cut over."""
 
@@ -130,5 +148,5 @@ class PropertyOnlyInCluster(Change):
 
 
 CHANGE_TYPES: tuple[type[Change], ...] = (CreateCollection, AddProperty, AddNamedVector, UpdateInPlace,
-                                          ReindexProperty, RecreateCollection, DeleteCollection,
+                                          ReindexProperty, ScaleReplication, RecreateCollection, DeleteCollection,
                                           PropertyOnlyInCluster)

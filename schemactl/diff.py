@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from deepdiff import DeepDiff
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
-                      PropertyOnlyInCluster, RecreateCollection, ReindexProperty, UpdateInPlace, VectorMove)
+                      PropertyOnlyInCluster, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace,
+                      VectorMove)
 from . import modules, reindex
 from .normalize import canonical, generic_defaults_aside
 from .spec import SOURCE_TYPES, TEXT_TYPES, Collection
@@ -32,11 +33,13 @@ MUTABLE = (
     "objectTtlConfig.*", "invertedIndexConfig.stopwordPresets", "invertedIndexConfig.stopwordPresets.*",
 )
 QUANTIZERS = ("pq", "bq", "sq", "rq")
+# What the replication scale API changes (v1.39 derives asyncEnabled from the factor).
+SCALED = ("replicationConfig.factor", "replicationConfig.asyncEnabled")
 
 
 def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
          physical: Mapping[str, str] | None = None, prune: bool = False,
-         index_tasks: bool = True) -> tuple[Change, ...]:
+         index_tasks: bool = True, replication_scale: bool = False) -> tuple[Change, ...]:
     """Every change that takes `live` to `desired`, collections in name order. `index_tasks`:
     the server rebuilds property indexes in place (Weaviate 1.39+)."""
     physical = physical or {}
@@ -47,7 +50,7 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
             changes.append(CreateCollection(name, desired[name]))
         else:
             changes.extend(diff_collection(live[source], desired[name], physical.get(source, source),
-                                           index_tasks=index_tasks))
+                                           index_tasks=index_tasks, replication_scale=replication_scale))
     changes = with_referencing_recreated(changes, live, desired, physical)
     if prune:
         changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired)))
@@ -145,7 +148,7 @@ def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection])
 
 
 def diff_collection(live: Collection, desired: Collection, physical: str, *,
-                    index_tasks: bool = True) -> list[Change]:
+                    index_tasks: bool = True, replication_scale: bool = False) -> list[Change]:
     a, b = canonical(live), canonical(desired)
     a = generic_defaults_aside(a, b)
     name = desired.name
@@ -155,6 +158,8 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
     fields = _field_changes(_comparable(a, b), _comparable(b, a))
     added_vectors = _added_vectors(a, b)
     immutable = [f for f in fields if not _mutable(f, a, b)]
+    scaled = [f for f in immutable if f.path in SCALED] if replication_scale else []
+    immutable = [f for f in immutable if f not in scaled]
     reindexed = _reindexed(name, immutable, a, b, desired) if index_tasks else []
     if reindexed:
         done = {f for c in reindexed for f in c.fields}
@@ -167,6 +172,9 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
     else:
         changes.extend(AddProperty(name, p) for p in added_props)
         changes.extend(AddNamedVector(name, v, (desired.vectors or {})[v]) for v in added_vectors)
+        if scaled:
+            changes.append(ScaleReplication(name, physical=physical, fields=tuple(scaled), definition=desired))
+        fields = [f for f in fields if f not in scaled]
         if fields:
             changes.append(UpdateInPlace(name, fields=tuple(fields), definition=desired))
         changes.extend(reindexed)

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__, modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
-                      IndexOperation, PropertyOnlyInCluster, RecreateCollection, ReindexProperty, UpdateInPlace,
+                      IndexOperation, PropertyOnlyInCluster, RecreateCollection, ReindexProperty, ScaleReplication,
+                      UpdateInPlace,
                       VectorMove)
 from .errors import SchemactlError
 from .spec import Collection, NamedVector, Property
@@ -143,10 +144,12 @@ def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[
     then the drift that only a human can resolve. Among creates and recreations, referenced
     collections come before those that reference them: a create that references a recreated
     collection waits for its new version."""
-    rank = {CreateCollection: 0, AddProperty: 1, AddNamedVector: 1, UpdateInPlace: 2, ReindexProperty: 2,
+    # a scale comes before an in-place update: the update's PUT carries the new factor
+    rank = {CreateCollection: 0, AddProperty: 1, AddNamedVector: 1, ScaleReplication: 1.5, UpdateInPlace: 2,
+            ReindexProperty: 2,
             RecreateCollection: 3, DeleteCollection: 4, PropertyOnlyInCluster: 5}
     new_versions = {c.collection: c for c in changes if isinstance(c, (CreateCollection, RecreateCollection))}
-    position: dict[str, tuple[int, int]] = {}  # collection -> (rank, depth) once its dependencies are placed
+    position: dict[str, tuple[float, int]] = {}  # collection -> (rank, depth) once its dependencies are placed
     for name in _by_dependency(sorted(new_versions), references):
         before = [position[t] for t in references.get(name, set()) - {name} if t in position]
         position[name] = (max([rank[type(new_versions[name])]] + [r for r, _ in before]),
@@ -202,7 +205,7 @@ def checksum(document: dict) -> str:
 def summary(plan: Plan) -> dict:
     return {
         "create": plan.count(CreateCollection),
-        "update_in_place": plan.count(UpdateInPlace, AddProperty, AddNamedVector, ReindexProperty),
+        "update_in_place": plan.count(UpdateInPlace, AddProperty, AddNamedVector, ReindexProperty, ScaleReplication),
         "recreate": plan.count(RecreateCollection),
         "delete": plan.count(DeleteCollection),
         "manual": plan.count(PropertyOnlyInCluster),
@@ -398,6 +401,8 @@ def _change(s: _StepDoc) -> Change:
                                   reasons=tuple(f for f in fields if f.path in forced),
                                   vectors=tuple(VectorMove(v.name, v.action, v.reason) for v in s.vectors),
                                   definition=_collection(s))
+    if kind == "scale-replication":
+        return ScaleReplication(name, physical=_required(s.physical), fields=fields, definition=_collection(s))
     if kind == "delete":
         return DeleteCollection(name, physical=_required(s.physical))
     if kind == "cluster-only-property":

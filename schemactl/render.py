@@ -8,7 +8,7 @@ import click
 
 from . import modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, ReindexProperty, UpdateInPlace)
+                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .plan import Plan, Step, summary, to_document
 
 IN_SYNC = "No changes. The cluster matches the files."
@@ -125,6 +125,13 @@ def _(change: ReindexProperty, step: Step) -> list[str]:
     lines = [f"reindex property {change.property_name} in place (a server task; no data copied, vectors kept)"]
     lines += [f"{f.path}: {_value(f.old)} -> {_value(f.new)}" for f in change.fields]
     return lines
+
+
+@describe.register
+def _(change: ScaleReplication, step: Step) -> list[str]:
+    how = ("scale replication through the server's replication scale API: it copies (or drops) shard "
+           "replicas between nodes; no object passes through schemactl, the collection stays where it is")
+    return [how] + [f"{f.path}: {_value(f.old)} -> {_value(f.new)}" for f in change.fields]
 
 
 @describe.register

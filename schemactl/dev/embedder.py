@@ -12,7 +12,6 @@ Weaviate's text2vec-huggingface module POSTs `{"inputs": [...], "options": {...}
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -21,7 +20,6 @@ import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 DEFAULT_DIMENSIONS = 64
 _WORD = re.compile(r"[a-z0-9]+")
@@ -214,29 +212,3 @@ def _handler_for(endpoint: EmbeddingEndpoint) -> type[BaseHTTPRequestHandler]:
             self._reply(*endpoint.handle_embed(self.path[len("/models/"):], body))
 
     return Handler
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=5555)
-    parser.add_argument("--hosted-port", type=int, default=None,
-                        help="also impersonate HF's hosted API through a proxy on this port (schemactl/dev/hosted.py)")
-    parser.add_argument("--hosted-dir", default=".schemactl/hosted", help="where the proxy writes its CA")
-    args = parser.parse_args(argv)
-    endpoint = EmbeddingEndpoint(args.port)
-    print(f"dev embedding endpoint (not a model) on http://127.0.0.1:{endpoint.port}/models/<name>",
-          flush=True)
-    if args.hosted_port is not None:
-        from .hosted import HostedApi
-
-        hosted = HostedApi(endpoint, Path(args.hosted_dir).resolve(), port=args.hosted_port).start()
-        settings = " ".join(f"{k}={v}" for k, v in hosted.env().items())
-        print(f"impersonated HF hosted API (NOT Hugging Face); give the Weaviate server: {settings}", flush=True)
-    try:
-        endpoint._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
-
-if __name__ == "__main__":
-    main()

@@ -14,9 +14,10 @@ def converged(cli_run, files) -> bool:
 def test_apply_creates_physical_collections_behind_aliases(client, cli_run, files):
     result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert "Apply complete: 4 step(s) applied." in result.stdout
+    assert "Apply complete: 5 step(s) applied." in result.stdout
     aliases = {a: t.collection for a, t in client.alias.list_all().items()}
-    assert aliases == {"Article": "Article_v1", "Author": "Author_v1", "Note": "Note_v1", "Product": "Product_v1"}
+    assert aliases == {"Article": "Article_v1", "Author": "Author_v1", "Note": "Note_v1", "Product": "Product_v1",
+                       "DemoCollection": "DemoCollection_v1"}
     assert set(client.collections.list_all()) == {*aliases.values(), "SchemactlLedger"}
     article = client.collections.get("Article_v1").config.get()
     assert [r.target_collections for r in article.references] == [["Author_v1"]]
@@ -135,12 +136,12 @@ def test_apply_stops_at_a_refused_step_and_reports_the_rest(client, cli_run, fil
     result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 1
     last = result.stderr.splitlines()[-1]
-    assert last.startswith("error: step 4 failed: create collection Zeta_v1 failed (422): the dynamic index")
-    assert "(applied 3; not attempted: create Article)" in last
+    assert last.startswith("error: step 5 failed: create collection Zeta_v1 failed (422): the dynamic index")
+    assert "(applied 4; not attempted: create Article)" in last
     assert {n for n in client.collections.list_all() if not n.startswith("Schemactl")} == {
-        "Author_v1", "Note_v1", "Product_v1"}
+        "Author_v1", "DemoCollection_v1", "Note_v1", "Product_v1"}
     history = json.loads(cli_run("history", "--json").stdout)
-    assert [r["result"] for r in history] == ["failed"] and history[0]["stepsDone"] == [1, 2, 3]
+    assert [r["result"] for r in history] == ["failed"] and history[0]["stepsDone"] == [1, 2, 3, 4]
     assert history[0]["error"].startswith("create collection Zeta_v1 failed (422)")
 
 

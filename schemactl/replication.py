@@ -1,0 +1,70 @@
+"""Replication factor changes carried out by the server (Weaviate 1.35+): the replication scale
+API. GET /v1/replication/scale computes which nodes gain or lose a replica of each shard, POST
+applies that plan as shard copy operations, GET /v1/replication/replicate/{id} follows each to
+READY. The server copies the shards itself; no object passes through schemactl.
+
+Replica movement is off unless the server runs with REPLICA_MOVEMENT_ENABLED=true (the endpoints
+answer 501): then a factor change needs a new version, as before 1.35.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from .context import Context
+from .errors import SchemactlError
+from .live import RestReader, version_at_least
+
+FIRST_VERSION = (1, 35)
+POLL_SECONDS = 0.5
+STALLED_SECONDS = 600
+READY, CANCELLED = "READY", "CANCELLED"
+
+
+def available(reader: RestReader, version: str, some_collection: str | None) -> bool:
+    """Whether this server changes replication factors in place: its version, and replica
+    movement switched on (asked of an existing collection; none: nothing to scale).
+    SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
+    if os.environ.get("SCHEMACTL_REPLICATION_SCALE", "").lower() == "off" or some_collection is None:
+        return False
+    if not version_at_least(version, FIRST_VERSION):
+        return False
+    status, _ = reader.probe(f"/v1/replication/scale?collection={some_collection}&replicationFactor=1")
+    return status != 501
+
+
+def scale(ctx: Context, physical: str, factor: int) -> None:
+    """Ask the server for the scale plan, apply it, follow every shard copy to READY, then check
+    the collection reads back with the new factor."""
+    plan = ctx.reader.get(f"/v1/replication/scale?collection={physical}&replicationFactor={factor}")
+    reply = ctx.reader.send("POST", "/v1/replication/scale", plan, f"scale {physical} to {factor} replicas")
+    operations = [str(o) for o in reply.get("operationIds") or []]
+    if operations:
+        follow(ctx, physical, operations)
+    found = (ctx.reader.get(f"/v1/schema/{physical}").get("replicationConfig") or {}).get("factor")
+    if found != factor:
+        raise SchemactlError(f"{physical} reads back replication factor {found} after scaling to {factor}")
+
+
+def follow(ctx: Context, physical: str, operations: list[str]) -> None:
+    """Wait for each shard copy, with a progress bar; an error naming the shard if one is cancelled."""
+    pending = set(operations)
+    last_change = time.monotonic()
+    with ctx.progress(f"copying shard replicas of {physical}", len(operations), 0, unit="shards") as advance:
+        while pending:
+            for operation in sorted(pending):
+                details = ctx.reader.get(f"/v1/replication/replicate/{operation}")
+                state = (details.get("status") or {}).get("state")
+                if state == CANCELLED:
+                    errors = [e.get("message") for e in (details.get("status") or {}).get("errors") or []]
+                    raise SchemactlError(f"copying shard {details.get('shard')} of {physical} to "
+                                         f"{details.get('targetNode')} was cancelled: {errors or 'no reason given'}")
+                if state == READY:
+                    pending.discard(operation)
+                    advance(1)
+                    last_change = time.monotonic()
+            if pending and time.monotonic() - last_change > STALLED_SECONDS:
+                raise SchemactlError(f"no shard copy of {physical} finished in {STALLED_SECONDS} s "
+                                     f"({len(pending)} left): see GET /v1/replication/replicate/list")
+            if pending:
+                time.sleep(POLL_SECONDS)
