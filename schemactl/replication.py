@@ -1,7 +1,9 @@
 """Replication factor changes carried out by the server (Weaviate 1.35+): the replication scale
 API. GET /v1/replication/scale computes which nodes gain or lose a replica of each shard, POST
 applies that plan as shard copy operations, GET /v1/replication/replicate/{id} follows each to
-READY. The server copies the shards itself; no object passes through schemactl.
+READY; then the class takes the new factor (PUT; it refuses a factor above the replicas a shard
+has, which is why the copies come first). The server copies the shards itself; no object passes
+through schemactl.
 
 Replica movement is off unless the server runs with REPLICA_MOVEMENT_ENABLED=true (the endpoints
 answer 501): then a factor change needs a new version, as before 1.35.
@@ -17,7 +19,7 @@ from .live import RestReader, version_at_least
 
 FIRST_VERSION = (1, 35)
 POLL_SECONDS = 0.5
-STALLED_SECONDS = 600
+STALLED_SECONDS = float(os.environ.get("SCHEMACTL_SCALE_STALLED", "600"))  # no shard copy done for this long
 READY, CANCELLED = "READY", "CANCELLED"
 
 
@@ -41,6 +43,11 @@ def scale(ctx: Context, physical: str, factor: int) -> None:
     operations = [str(o) for o in reply.get("operationIds") or []]
     if operations:
         follow(ctx, physical, operations)
+    # the copies leave the class's own factor as it was (measured, v1.39); with every shard now
+    # on enough nodes, the class accepts the new one
+    current = ctx.reader.get(f"/v1/schema/{physical}")
+    current.setdefault("replicationConfig", {})["factor"] = factor
+    ctx.reader.send("PUT", f"/v1/schema/{physical}", current, f"set the replication factor of {physical} to {factor}")
     found = (ctx.reader.get(f"/v1/schema/{physical}").get("replicationConfig") or {}).get("factor")
     if found != factor:
         raise SchemactlError(f"{physical} reads back replication factor {found} after scaling to {factor}")
@@ -63,8 +70,11 @@ def follow(ctx: Context, physical: str, operations: list[str]) -> None:
                     pending.discard(operation)
                     advance(1)
                     last_change = time.monotonic()
-            if pending and time.monotonic() - last_change > STALLED_SECONDS:
-                raise SchemactlError(f"no shard copy of {physical} finished in {STALLED_SECONDS} s "
-                                     f"({len(pending)} left): see GET /v1/replication/replicate/list")
+                elif time.monotonic() - last_change > STALLED_SECONDS:
+                    errors = [e.get("message") for e in (details.get("status") or {}).get("errors") or []]
+                    raise SchemactlError(f"no shard copy of {physical} finished in {STALLED_SECONDS:.0f} s "
+                                         f"({len(pending)} left; shard {details.get('shard')} is {state}"
+                                         f"{'; last error: ' + str(errors[-1])[:200] if errors else ''}): "
+                                         "see GET /v1/replication/replicate/list")
             if pending:
                 time.sleep(POLL_SECONDS)

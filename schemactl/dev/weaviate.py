@@ -234,8 +234,10 @@ def cluster_env(index: int, all_ports: list[Ports]) -> dict[str, str]:
     env = {
         "CLUSTER_HOSTNAME": f"node{index}",
         "CLUSTER_IN_LOCALHOST": "true",
-        "CLUSTER_ADVERTISE_ADDR": "",
-        "CLUSTER_BIND_ADDR": "",
+        # IPv4 loopback: advertised as the machine's IPv6 address, v1.39's replica movement fails
+        # ("invalid target address fd00::2:40432 ... too many colons in address")
+        "CLUSTER_ADVERTISE_ADDR": "127.0.0.1",
+        "CLUSTER_BIND_ADDR": "127.0.0.1",
         "RAFT_JOIN": ",".join(f"node{i}:{p.raft}" for i, p in enumerate(all_ports, 1)),
         "RAFT_BOOTSTRAP_EXPECT": str(len(all_ports)),
     }

@@ -36,7 +36,9 @@ DIMS = 32
 def cluster(tmp_path_factory):
     from schemactl.dev import weaviate as testbed
 
-    running = testbed.start_cluster(tmp_path_factory.mktemp("cluster"), len(NODES))
+    # replica movement (the replication scale API) is off unless the server is told otherwise
+    running = testbed.start_cluster(tmp_path_factory.mktemp("cluster"), len(NODES),
+                                    env={"REPLICA_MOVEMENT_ENABLED": "true"})
     yield running
     running.stop()
 
@@ -158,6 +160,27 @@ def test_a_recreate_reusing_vectors_fills_every_nodes_replica(cluster, node1, tm
     assert applied.exit_code == 0, applied.output
     assert "reuse stored vectors" in applied.output
     assert_every_replica_complete(cluster, "Doc_v2", expected)
+
+
+def test_a_replication_factor_change_goes_through_the_scale_api_without_a_copy(cluster, node1, tmp_path,
+                                                                              monkeypatch):
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    (directory / "doc.yaml").write_text(collection_yaml(factor=1))
+    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
+    expected = seeded(node1, 1000)
+    (directory / "doc.yaml").write_text(collection_yaml(factor=3))
+    monkeypatch.setenv("SCHEMACTL_REPLICATION_SCALE", "off")  # what it costs without the API: a new version
+    assert [s["kind"] for s in plan_document(cluster, directory, 0)["steps"]] == ["recreate"]
+    monkeypatch.delenv("SCHEMACTL_REPLICATION_SCALE")
+    [step] = plan_document(cluster, directory, 0)["steps"]
+    assert step["kind"] == "scale-replication" and step["physical"] == "Doc_v1"
+    assert {f["path"]: (f["old"], f["new"]) for f in step["fields"]}["replicationConfig.factor"] == (1, 3)
+    applied = run(cluster, "apply", str(directory), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert run(cluster, "plan", str(directory), "--detailed-exitcode").exit_code == 0
+    assert httpx.get(f"{cluster.url}/v1/aliases/Doc").json()["class"] == "Doc_v1"  # no new version
+    assert_every_replica_complete(cluster, "Doc_v1", expected)
 
 
 @pytest.mark.parametrize("consistency, kill_at", [("ALL", 300), ("QUORUM", 2700)])
