@@ -487,6 +487,45 @@ def bench_real_model(client, server, embedder_url: str, n: int, workdir: Path) -
     return [raw, reembed, reuse]
 
 
+def cluster_yaml(endpoint: str, distance: str, factor: int) -> str:
+    return (collection_yaml("Bench", endpoint, distance)
+            + f"replicationConfig:\n  factor: {factor}\nshardingConfig:\n  desiredCount: 3\n")
+
+
+def cluster_copy(server, endpoint: str, n: int, workdir: Path, factor: int, label: str) -> Row:
+    """A recreate reusing the vectors of `n` objects (3 shards, `factor` replicas) on `server`."""
+    client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc)
+    try:
+        reset(client)
+        schemas = workdir / f"cluster-{label.split()[0]}-{factor}"
+        schemas.mkdir()
+        (schemas / "c.yaml").write_text(cluster_yaml(endpoint, "cosine", factor))
+        run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+        fill(client, "Bench", list(synthetic(n, seed=n)))
+        (schemas / "c.yaml").write_text(cluster_yaml(endpoint, "dot", factor))
+        seconds, rss, err = run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+        phases = phase_seconds(err)
+        reset(client)
+    finally:
+        client.close()
+    return Row("copy on a cluster", f"{label}: apply (copy {phases['copy']:.1f} s, verify {phases['verify']:.1f} s)",
+               n, seconds, rss)
+
+
+def bench_cluster(server, endpoint: str, n: int, workdir: Path) -> list[Row]:
+    """One node against three on this machine (all on its CPUs): the same recreate, writes at ALL."""
+    single = cluster_copy(server, endpoint, n, workdir, 1, "1 node, 3 shards")
+    cluster = testbed.start_cluster(workdir / "cluster", 3)
+    try:
+        spread = cluster_copy(cluster.nodes[0], endpoint, n, workdir, 1, "3 nodes, 3 shards, factor 1")
+        replicated = cluster_copy(cluster.nodes[0], endpoint, n, workdir, 3, "3 nodes, 3 shards, factor 3")
+    finally:
+        cluster.stop()
+    for row in (spread, replicated):
+        row.ratio = f"{row.rate / single.rate:.2f}× 1 node"
+    return [single, spread, replicated]
+
+
 def table(rows: list[Row]) -> str:
     lines = ["| benchmark | variant | objects | seconds | objects/s | peak RSS | ratio |",
              "|---|---|---:|---:|---:|---:|---|"]
@@ -499,7 +538,7 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (2k and 10k)")
-    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex", "backfill", "real"),
+    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex", "backfill", "real", "cluster"),
                         help="run one part (the table holds only it)")
     args = parser.parse_args()
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
@@ -524,6 +563,8 @@ def main() -> None:
             rows += bench_backfill(client, server, embedder_url, small, workdir)
         if args.only in (None, "real"):
             rows += bench_real_model(client, server, embedder_url, small, workdir)
+        if args.only in (None, "cluster"):
+            rows += bench_cluster(server, f"{embedder_url}/models/words-{DIMS}", small, workdir)
     finally:
         client.close()
         server.stop()
@@ -543,7 +584,7 @@ def main() -> None:
 
 PARTS = {"copy": ("copy,", "re-embed", "memory"), "plan": ("plan,",),
          "writes": ("migration under writes", "highest write rate"), "reindex": ("tokenization change",),
-         "backfill": ("add a named vector",), "real": ("real model",)}
+         "backfill": ("add a named vector",), "real": ("real model",), "cluster": ("copy on a cluster",)}
 
 
 def with_rows_replaced(text: str, rows: list[Row], prefixes: tuple[str, ...]) -> str:
