@@ -32,6 +32,7 @@ def now() -> str:
 
 
 BOOKKEEPING_REPLICAS = 3  # the ledger and checkpoints survive one node lost (writes at QUORUM)
+QUORUM = "consistency_level=QUORUM"  # read and written at QUORUM: a read sees the last write
 
 
 def _bookkeeping_class(reader: RestReader, name: str, description: str, properties: dict[str, str]) -> dict:
@@ -229,7 +230,7 @@ class Checkpoint:
 
 def load_checkpoint(reader: RestReader, source: str) -> Checkpoint | None:
     oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
-    body = reader.get_or_none(f"/v1/objects/{CHECKPOINTS}/{oid}")
+    body = reader.get_or_none(f"/v1/objects/{CHECKPOINTS}/{oid}?{QUORUM}")
     if body is None:
         return None
     p = body.get("properties") or {}
@@ -249,7 +250,7 @@ def save_checkpoint(reader: RestReader, checkpoint: Checkpoint, *, create: bool 
 def drop_checkpoint(reader: RestReader, source: str) -> None:
     oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
     try:
-        reader.send("DELETE", f"/v1/objects/{CHECKPOINTS}/{oid}", None, "drop the copy checkpoint")
+        reader.send("DELETE", f"/v1/objects/{CHECKPOINTS}/{oid}?{QUORUM}", None, "drop the copy checkpoint")
     except RequestRefused as error:
         if error.status != 404:
             raise
@@ -261,12 +262,12 @@ def _write(reader: RestReader, cls: str, oid: str, properties: dict, *, create: 
     body = {"class": cls, "id": oid, "properties": properties}
     if create:
         try:
-            reader.send("POST", "/v1/objects", body, f"record in {cls}")
+            reader.send("POST", f"/v1/objects?{QUORUM}", body, f"record in {cls}")
             return
         except RequestRefused as error:
             if "already exists" not in str(error) and error.status != 422:
                 raise
-    reader.send("PUT", f"/v1/objects/{cls}/{oid}", body, f"record in {cls}")
+    reader.send("PUT", f"/v1/objects/{cls}/{oid}?{QUORUM}", body, f"record in {cls}")
 
 
 def _all_objects(reader: RestReader, cls: str):
