@@ -97,6 +97,9 @@ def planning_options(command):
                      help="Embed a sample of stored objects with changed vectorizer settings (in a throwaway "
                           "collection) and reuse the stored vectors when they come out the same "
                           "(cosine >= 0.999); the time that takes gives the plan's time estimate."),
+        click.option("--policy", "policy_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                     help="Policy file (default: schemactl.yaml in the current directory, if any): limits and "
+                          "expiring overrides the plan must keep."),
         click.option("--embedding-price", "embedding_price", type=click.FloatRange(min=0), default=None,
                      metavar="USD", help="What embedding 1,000 texts costs: the plan estimates the cost of "
                                          "re-embedding."),
@@ -214,6 +217,29 @@ def refuse_reembedding_above(computed, limit: int | None) -> None:
                              "refused, nothing changed")
 
 
+def policy_path(given: Path | None) -> Path | None:
+    """--policy, or schemactl.yaml in the current directory when there is one."""
+    from .policy import FILE
+
+    if given is not None:
+        return given
+    default = Path(FILE)
+    return default if default.exists() else None
+
+
+def policy_findings(computed, given: Path | None) -> list:
+    """What the plan breaks in the policy file (none without one)."""
+    from datetime import date
+
+    from . import policy
+
+    path = policy_path(given)
+    if path is None:
+        return []
+    today = date.today()
+    return policy.check(computed, policy.load(path, today), today)
+
+
 def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True, probe: bool = False,
                    embedding_price: float | None = None):
     """(plan, live state) for PATHS; invalid files print every finding to stderr, then exit 1."""
@@ -233,14 +259,17 @@ def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True,
 @connection_options
 @click.option("--prune", is_flag=True, help="Also plan deleting collections no file declares (destructive).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the saved-plan format).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default=None,
+              help="text (default), json (as --json), or markdown: a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when in sync, 2 when changes are pending or the cluster holds collections "
                    "schemactl cannot represent, 1 on error (CI drift check).")
 @click.option("--out", type=click.Path(), default=None,
               help="Save the plan: a file, or a directory (e.g. migrations/) for NNNN_<slug>.json.")
 @planning_options
-def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out: str | None,
-         no_backfill: bool, max_reembed: int | None, probe: bool, embedding_price: float | None) -> None:
+def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, detailed_exitcode: bool,
+         out: str | None, no_backfill: bool, max_reembed: int | None, probe: bool, embedding_price: float | None,
+         policy_file: Path | None) -> None:
     """Compare the files with the cluster and show what apply would change.
 
     PATHS are files or directories (default: schemas/). Reads only; changes nothing.
@@ -252,13 +281,28 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
     from .render import render_json, render_text
     from .saved import save_plan
 
+    from .markdown import render_markdown
+
     computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe,
                                  embedding_price=embedding_price)
     refuse_reembedding_above(computed, max_reembed)
-    say(render_json(computed) if as_json else render_text(computed, color=use_color()), nl=not as_json)
+    findings = policy_findings(computed, policy_file)
+    shown = output_format or ("json" if as_json else "text")
+    if shown == "json":
+        say(render_json(computed), nl=False)
+    elif shown == "markdown":
+        say(render_markdown(computed, tuple(f.describe() for f in findings)), nl=False)
+    else:
+        for finding in findings:
+            say(f"policy: {finding.describe()}", err=True)
+        say(render_text(computed, color=use_color()))
     if out is not None:
         saved = save_plan(computed, out)
         say(f"Saved plan to {saved}", err=True)
+    refused = [f for f in findings if f.allowed_by is None]
+    if refused:
+        raise SchemactlError(f"the plan breaks the policy in {policy_path(policy_file)}: "
+                             + "; ".join(f.describe() for f in refused))
     if detailed_exitcode:
         sys.exit(EXIT_CHANGES if computed.has_changes or computed.unmanageable else EXIT_OK)
 
@@ -283,7 +327,7 @@ def plan(paths, target, prune: bool, as_json: bool, detailed_exitcode: bool, out
 @planning_options
 def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float, consistency: str,
                   as_json: bool, no_backfill: bool, max_reembed: int | None, probe: bool,
-                  embedding_price: float | None) -> None:
+                  embedding_price: float | None, policy_file: Path | None) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.
 
     PATHS are schema files or directories (default: schemas/), or one saved plan (.json), which is
@@ -311,6 +355,10 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
                                      embedding_price=embedding_price)
         checksum = to_document(computed)["checksum"]
     refuse_reembedding_above(computed, max_reembed)
+    refused = [f for f in policy_findings(computed, policy_file) if f.allowed_by is None]
+    if refused:
+        raise SchemactlError(f"refused by the policy in {policy_path(policy_file)}: "
+                             + "; ".join(f.describe() for f in refused) + "; nothing was applied")
     out = functools.partial(say, err=as_json)
     if not any(s.change.executable for s in computed.steps):
         out(render_text(computed, color=use_color()), nl=False)

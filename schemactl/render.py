@@ -54,7 +54,7 @@ def summary_line(plan: Plan) -> str:
     s = summary(plan)
     recreate = f"{s['recreate']} to recreate"
     if s["recreate"]:
-        costs = "".join([f", ~{_duration(s['estimated_embedding_seconds'])}"
+        costs = "".join([f", ~{duration(s['estimated_embedding_seconds'])}"
                          if s["estimated_embedding_seconds"] is not None else "",
                          f", ~${s['estimated_cost']:,.2f}" if s["estimated_cost"] is not None else ""])
         recreate += (f" (re-embed {s['reembed_objects']:,} objects{costs}; "
@@ -159,7 +159,7 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
         embed = (f"; ~{e.text_chars:,} characters to embed in {step.embedding_requests:,} requests"
                  if change.reembeds else "; nothing to embed")
         if step.minimum_embedding_seconds >= 60:
-            embed += (f" (at least {_duration(step.minimum_embedding_seconds)}: the module allows 100 requests a "
+            embed += (f" (at least {duration(step.minimum_embedding_seconds)}: the module allows 100 requests a "
                       "minute per API key by default)")
         lines.append(f"data: {e.objects:,} objects{tenants}{embed}")
     return lines
@@ -170,7 +170,7 @@ def _embedding_time(step: Step) -> str:
     if seconds is None:
         return f"embedding: {step.texts_to_embed:,} texts; time unknown (plan --probe measures the rate)"
     rate = step.estimate.texts_per_second if step.estimate else None
-    return (f"embedding: {step.texts_to_embed:,} texts, ~{_duration(seconds)} "
+    return (f"embedding: {step.texts_to_embed:,} texts, ~{duration(seconds)} "
             f"(measured {rate:,.0f} texts/s on the probe's sample)")
 
 
@@ -198,7 +198,7 @@ def _vectorizer(v) -> str:
     return f"{v.module} ({selected or 'its default model'})"
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     if seconds < 60:
         return f"{max(seconds, 1):.0f} s"
     minutes = seconds / 60

@@ -1,0 +1,150 @@
+"""Policies kept in git (`schemactl.yaml` beside `schemas/`): limits a plan must keep, and
+overrides that allow one named change until a date. `plan` reports violations (exit 1), `apply`
+refuses them before the first change.
+
+    policy:
+      allowDestructive: false        # deletes need an override
+      maxReembedObjects: 100000      # per plan, and per collection below
+      maxReembedCost: 20             # dollars (with --embedding-price)
+      collections:
+        Article: {maxReembedObjects: 1000000}
+    overrides:
+      - change: recreate Article (re-embed)
+        until: 2026-12-20            # at most 30 days ahead
+        reason: new model, approved in #123
+
+A change is named `<kind> <Collection>`, with `(re-embed)` or `(reuse)` after a recreate — the
+names `plan` shows next to each violation. Pure: no cluster, no files beyond the one read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .changes import Change, RecreateCollection
+from .errors import SchemactlError
+from .plan import Plan, Step
+
+FILE = "schemactl.yaml"
+MAX_OVERRIDE_DAYS = 30  # Vespa's rule: an override is a decision for now, not a standing exception
+
+
+class PolicyInvalid(SchemactlError):
+    """The policy file cannot be read or breaks its own rules."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Limits(_Model):
+    maxReembedObjects: int | None = Field(default=None, ge=0)
+    maxReembedCost: float | None = Field(default=None, ge=0)
+
+
+class Rules(Limits):
+    allowDestructive: bool = True
+    collections: dict[str, Limits] = {}
+
+
+class Override(_Model):
+    change: str
+    until: date
+    reason: str = Field(min_length=1)
+
+
+class Policy(_Model):
+    policy: Rules = Rules()
+    overrides: list[Override] = []
+
+
+@dataclass(frozen=True)
+class Finding:
+    change: str  # the name an override would use
+    message: str
+    allowed_by: Override | None = None  # an override in force
+
+    def describe(self) -> str:
+        if self.allowed_by is not None:
+            return (f"{self.message} — allowed until {self.allowed_by.until.isoformat()} by the override for "
+                    f"`{self.change}` ({self.allowed_by.reason})")
+        return f"{self.message} (override: `{self.change}`)"
+
+
+def load(path: Path, today: date) -> Policy:
+    """The policy in `path`; PolicyInvalid naming the entry that is wrong."""
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise PolicyInvalid(f"{path}: cannot read the policy: {str(error).splitlines()[0]}") from None
+    try:
+        policy = Policy.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PolicyInvalid(f"{path}: {where}: {first['msg']}") from None
+    latest = today + timedelta(days=MAX_OVERRIDE_DAYS)
+    for index, override in enumerate(policy.overrides):
+        if override.until > latest:
+            raise PolicyInvalid(f"{path}: overrides.{index} ({override.change}) is dated {override.until.isoformat()}, "
+                                f"more than {MAX_OVERRIDE_DAYS} days ahead (latest {latest.isoformat()})")
+    return policy
+
+
+def change_name(change: Change) -> str:
+    if isinstance(change, RecreateCollection):
+        return f"recreate {change.collection} ({'re-embed' if change.reembeds else 'reuse'})"
+    return f"{change.kind} {change.collection}"
+
+
+def check(plan: Plan, policy: Policy, today: date) -> list[Finding]:
+    """Every limit the plan breaks, each with the override that allows it if one is in force.
+    An expired override allows nothing and says so."""
+    findings: list[Finding] = []
+    for step in plan.steps:
+        for message in _broken(step, policy.policy, plan.price_per_1k_texts):
+            findings.append(_judged(change_name(step.change), message, policy.overrides, today))
+    return findings
+
+
+def blocking(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.allowed_by is None]
+
+
+def _broken(step: Step, rules: Rules, price: float | None) -> list[str]:
+    change = step.change
+    out = []
+    if change.destructive and not rules.allowDestructive:
+        out.append(f"{change_name(change)} is destructive and the policy does not allow destructive changes")
+    if not isinstance(change, RecreateCollection) or not change.reembeds or step.estimate is None:
+        return out
+    limits = rules.collections.get(change.collection, rules)
+    objects = step.estimate.objects
+    most = limits.maxReembedObjects if limits.maxReembedObjects is not None else rules.maxReembedObjects
+    if most is not None and objects > most:
+        out.append(f"{change_name(change)} re-embeds {objects:,} objects, more than the policy's "
+                   f"maxReembedObjects {most:,}")
+    budget = limits.maxReembedCost if limits.maxReembedCost is not None else rules.maxReembedCost
+    cost = step.embedding_cost(price)
+    if budget is not None and cost is None:
+        out.append(f"{change_name(change)} re-embeds {objects:,} objects and the policy limits the cost "
+                   "(maxReembedCost): give --embedding-price so it can be checked")
+    elif budget is not None and cost is not None and cost > budget:
+        out.append(f"{change_name(change)} costs ~${cost:,.2f} to re-embed, more than the policy's "
+                   f"maxReembedCost ${budget:,.2f}")
+    return out
+
+
+def _judged(name: str, message: str, overrides: list[Override], today: date) -> Finding:
+    named = [o for o in overrides if o.change == name]
+    current = next((o for o in named if o.until >= today), None)
+    if current is not None:
+        return Finding(name, message, current)
+    expired = max(named, key=lambda o: o.until, default=None)
+    if expired is not None:
+        message += f"; the override for `{name}` expired on {expired.until.isoformat()}"
+    return Finding(name, message)

@@ -1,0 +1,150 @@
+"""Plans for review: the markdown PR comment (golden file) and policies with expiring overrides."""
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from schemactl.changes import (CHANGE_TYPES, AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
+                               FieldChange, IndexOperation, PropertyOnlyInCluster, RecreateCollection,
+                               ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
+from schemactl.markdown import mechanism, render_markdown
+from schemactl.plan import Estimate, make_plan
+from schemactl.policy import PolicyInvalid, blocking, change_name, check, load
+from schemactl.validate import parse_collection
+
+GOLDEN = Path(__file__).parent / "cases" / "plan-every-kind.md"
+TODAY = date(2026, 11, 27)
+
+
+def _collection(name: str, **extra):
+    return parse_collection({"name": name, "properties": [{"name": "t", "dataType": "text"}],
+                             "vectorizer": {"module": "text2vec-huggingface", "model": "org/m"}, **extra})
+
+
+def every_kind_plan(price: float | None = 0.02):
+    article, note = _collection("Article"), _collection("Note")
+    vector = parse_collection({"name": "X", "vectors": {"v": {"vectorizer": {"module": "none"}}}}).vectors["v"]
+    prop = article.properties[0]
+    changes = (
+        CreateCollection("Author", _collection("Author")),
+        AddProperty("Note", prop),
+        AddNamedVector("Product", "sku", vector),
+        UpdateInPlace("Note", fields=(FieldChange("vectorIndexConfig.ef", -1, 77),), definition=note),
+        ReindexProperty("Note", property_name="t", operations=(IndexOperation("searchable", "retokenize", "word"),),
+                        fields=(FieldChange("properties.t.tokenization", "field", "word"),), definition=note),
+        ScaleReplication("Doc", physical="Doc_v1", fields=(FieldChange("replicationConfig.factor", 1, 3),),
+                         definition=_collection("Doc", replicationConfig={"factor": 3})),
+        RecreateCollection("Article", physical="Article_v1",
+                           reasons=(FieldChange("vectorizer.model", "org/a", "org/m"),),
+                           fields=(FieldChange("vectorizer.model", "org/a", "org/m"),),
+                           vectors=(VectorMove("default", "re-embed", "model changed"),), definition=article),
+        RecreateCollection("Review", physical="Review_v2",
+                           reasons=(FieldChange("vectorIndexConfig.distance", "cosine", "dot"),),
+                           fields=(FieldChange("vectorIndexConfig.distance", "cosine", "dot"),),
+                           vectors=(VectorMove("default", "reuse", "unchanged"),), definition=_collection("Review")),
+        DeleteCollection("Old", physical="Old_v3"),
+        PropertyOnlyInCluster("Note", "legacy", ("text",)),
+    )
+    estimates = {"Article": Estimate(90_000, {}, 4_000_000, texts_per_second=50.0),
+                 "Review": Estimate(1_200, {}, 0)}
+    return make_plan(changes, target="http://weaviate:8080", desired_hash="d", live_fingerprint="l",
+                     estimates=estimates, price_per_1k_texts=price, unmanaged=("Scratch",),
+                     warnings=(("node node3 is UNAVAILABLE: apply refuses to move the data of Article until every "
+                               "node is back"),))
+
+
+def test_the_markdown_comment_matches_the_golden_file():
+    """Regenerate with SCHEMACTL_UPDATE_GOLDEN=1 after a deliberate change, and review the diff."""
+    text = render_markdown(every_kind_plan(), (("recreate Article (re-embed) re-embeds 90,000 objects, more "
+                                               "than the policy's maxReembedObjects 10,000"),))
+    if os.environ.get("SCHEMACTL_UPDATE_GOLDEN"):
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text()
+
+
+def test_the_markdown_comment_says_what_a_reviewer_decides_from():
+    text = render_markdown(every_kind_plan())
+    first_heading = text.index("#### ")
+    assert text.index("> **Warning:** node node3") < first_heading  # warnings before any change
+    assert ("| 7 | recreate, re-embed | 90,000 | 90,000 | ~30 min | ~$1.80 |" in text)
+    assert "| 8 | recreate, reuse vectors | 1,200 | 0 | — | — |" in text
+    assert text.count("<details>") == len({s.change.collection for s in every_kind_plan().steps})
+    assert "created_at" not in text and text == render_markdown(every_kind_plan())  # stable
+
+
+@pytest.mark.parametrize("kind", CHANGE_TYPES, ids=lambda k: k.__name__)
+def test_every_change_kind_has_a_mechanism_and_is_in_the_golden_plan(kind):
+    plan = every_kind_plan()
+    [change] = [s.change for s in plan.steps if type(s.change) is kind][:1]
+    assert mechanism(change)
+
+
+def _policy(tmp_path, text: str):
+    path = tmp_path / "schemactl.yaml"
+    path.write_text(text)
+    return load(path, TODAY)
+
+
+def test_a_plan_within_the_limits_passes(tmp_path):
+    policy = _policy(tmp_path, "policy:\n  maxReembedObjects: 100000\n  maxReembedCost: 5\n")
+    assert check(every_kind_plan(), policy, TODAY) == []
+
+
+def test_limits_broken_are_named_with_the_override_that_would_allow_them(tmp_path):
+    policy = _policy(tmp_path, "policy:\n  allowDestructive: false\n  maxReembedObjects: 10000\n"
+                               "  maxReembedCost: 1\n")
+    found = {f.change: f.describe() for f in check(every_kind_plan(), policy, TODAY)}
+    assert set(found) == {"delete Old", "recreate Article (re-embed)"}
+    assert "delete Old is destructive" in found["delete Old"]
+    reembed = [f.describe() for f in check(every_kind_plan(), policy, TODAY) if f.change.startswith("recreate")]
+    assert any("more than the policy's maxReembedObjects 10,000" in r for r in reembed)
+    assert any("costs ~$1.80 to re-embed, more than the policy's maxReembedCost $1.00" in r for r in reembed)
+    assert all(r.endswith("(override: `recreate Article (re-embed)`)") for r in reembed)
+
+
+def test_a_collection_limit_overrides_the_global_one(tmp_path):
+    policy = _policy(tmp_path, "policy:\n  maxReembedObjects: 10\n  collections:\n    Article:\n"
+                               "      maxReembedObjects: 100000\n")
+    assert check(every_kind_plan(), policy, TODAY) == []
+
+
+def test_an_override_allows_one_change_until_its_date_and_not_after(tmp_path):
+    text = ("policy:\n  maxReembedObjects: 10000\noverrides:\n  - change: recreate Article (re-embed)\n"
+            "    until: 2026-12-01\n    reason: new model, approved in review\n")
+    policy = _policy(tmp_path, text)
+    [allowed] = check(every_kind_plan(), policy, TODAY)
+    assert not blocking([allowed])
+    assert "allowed until 2026-12-01 by the override for `recreate Article (re-embed)`" in allowed.describe()
+    later = TODAY + timedelta(days=5)
+    [expired] = check(every_kind_plan(), load(tmp_path / "schemactl.yaml", later), later)
+    assert blocking([expired])
+    assert "the override for `recreate Article (re-embed)` expired on 2026-12-01" in expired.describe()
+
+
+def test_an_override_may_not_be_dated_more_than_30_days_ahead(tmp_path):
+    text = "overrides:\n  - change: delete Old\n    until: 2027-01-15\n    reason: cleanup\n"
+    with pytest.raises(PolicyInvalid, match=r"overrides.0 \(delete Old\) is dated 2027-01-15, more than 30 days "
+                                            r"ahead \(latest 2026-12-27\)"):
+        _policy(tmp_path, text)
+
+
+def test_a_policy_with_an_unknown_key_or_no_reason_is_refused_with_its_place(tmp_path):
+    with pytest.raises(PolicyInvalid, match="policy.maxReembed: Extra inputs are not permitted"):
+        _policy(tmp_path, "policy:\n  maxReembed: 3\n")
+    with pytest.raises(PolicyInvalid, match="overrides.0.reason: Field required"):
+        _policy(tmp_path, "overrides:\n  - change: delete Old\n    until: 2026-12-01\n")
+
+
+def test_without_a_price_a_cost_limit_asks_for_one(tmp_path):
+    policy = _policy(tmp_path, "policy:\n  maxReembedCost: 100\n")
+    [finding] = check(every_kind_plan(price=None), policy, TODAY)
+    assert "give --embedding-price so it can be checked" in finding.describe()
+
+
+def test_change_names_are_what_overrides_use():
+    names = [change_name(s.change) for s in every_kind_plan().steps]
+    assert "recreate Article (re-embed)" in names and "recreate Review (reuse)" in names
+    assert "delete Old" in names and "scale-replication Doc" in names
