@@ -149,16 +149,18 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> None:
 
 
 @cli.command("jsonschema")
-def jsonschema_command() -> None:
-    """Print the JSON Schema of a collection file (for editors and CI).
+@click.option("--plan", "of_plan", is_flag=True, help="The schema of a saved plan (plan --json) instead.")
+def jsonschema_command(of_plan: bool) -> None:
+    """Print the JSON Schema of a collection file (for editors and CI), or of a saved plan.
 
     \b
     Example:
       schemactl jsonschema > collection.schema.json
+      schemactl jsonschema --plan > plan.schema.json
     """
     from .jsonschema_export import render
 
-    say(render(), nl=False)
+    say(render(plan=of_plan), nl=False)
 
 
 @cli.command("modules")

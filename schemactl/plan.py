@@ -319,7 +319,12 @@ class _EstimateDoc(_Doc):
     objects: int
     per_tenant: dict[str, int]
     text_chars: int
-    texts_per_second: float | None = None
+    texts_per_second: float | None = None  # measured by --probe
+    texts_to_embed: int = 0
+    embedding_requests: int = 0
+    minimum_embedding_seconds: float = 0
+    estimated_embedding_seconds: float | None = None
+    estimated_cost: float | None = None
 
 
 class _OperationDoc(_Doc):
@@ -330,8 +335,12 @@ class _OperationDoc(_Doc):
 
 class _StepDoc(_Doc):
     step: int
-    kind: str
+    kind: Literal["create", "add-property", "add-named-vector", "update", "reindex", "scale-replication",
+                  "recreate", "delete", "cluster-only-property"]
     collection: str = Field(pattern=NAME)
+    destructive: bool = False
+    moves_data: bool = False
+    executable: bool = True
     physical: str | None = Field(default=None, pattern=NAME)
     vector_name: str | None = None
     property_name: str | None = None
@@ -346,7 +355,27 @@ class _StepDoc(_Doc):
     estimate: _EstimateDoc | None = None
 
 
+class _SummaryDoc(_Doc):
+    create: int
+    update_in_place: int
+    recreate: int
+    delete: int
+    manual: int
+    reembed_objects: int
+    reuse_objects: int
+    texts_to_embed: int = 0
+    estimated_embedding_seconds: float | None = None  # null unless every re-embedding step has one
+    estimated_cost: float | None = None
+
+
 class _PlanDoc(_Doc):
+    """A saved plan (`plan --json`, `--out`): what apply reads back, and the published schema
+    policy tools read (`schemactl jsonschema --plan`)."""
+
+    format: Literal["schemactl-plan/1"] = "schemactl-plan/1"
+    schemactl_version: str = ""
+    checksum: str = ""
+    summary: _SummaryDoc | None = None
     created_at: str
     target: str
     desired_hash: str

@@ -148,3 +148,29 @@ def test_change_names_are_what_overrides_use():
     names = [change_name(s.change) for s in every_kind_plan().steps]
     assert "recreate Article (re-embed)" in names and "recreate Review (reuse)" in names
     assert "delete Old" in names and "scale-replication Doc" in names
+
+
+def test_every_plan_document_matches_the_published_plan_schema():
+    import json
+
+    import jsonschema
+
+    from schemactl.jsonschema_export import PLAN_SHIPPED, render
+    from schemactl.render import render_json
+
+    assert PLAN_SHIPPED.read_text() == render(plan=True)  # the shipped copy is current
+    schema = json.loads(PLAN_SHIPPED.read_text())
+    document = json.loads(render_json(every_kind_plan()))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    document["steps"][0]["kind"] = "drop-everything"
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(document))
+
+
+def test_the_plan_schema_command_prints_the_shipped_copy():
+    from click.testing import CliRunner
+
+    from schemactl.cli import cli
+    from schemactl.jsonschema_export import PLAN_SHIPPED
+
+    result = CliRunner().invoke(cli, ["jsonschema", "--plan"])
+    assert result.exit_code == 0 and result.stdout == PLAN_SHIPPED.read_text()
