@@ -242,6 +242,23 @@ def policy_findings(computed, given: Path | None) -> list:
     return policy.check(computed, policy.load(path, today), today)
 
 
+def refuse_against_policy(computed, given: Path | None, saved: bool) -> None:
+    """apply: the policy's limits, and (requireFreshPlan) only a recent saved plan."""
+    from datetime import date, datetime, timezone
+
+    from . import policy
+
+    path = policy_path(given)
+    if path is None:
+        return
+    loaded = policy.load(path, date.today())
+    why = policy.unreviewed(loaded, saved, computed.created_at, datetime.now(timezone.utc))
+    refused = [f.describe() for f in policy.blocking(policy.check(computed, loaded, date.today()))]
+    if why or refused:
+        raise SchemactlError(f"refused by the policy in {path}: " + "; ".join(([why] if why else []) + refused)
+                             + "; nothing was applied")
+
+
 def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True, probe: bool = False,
                    embedding_price: float | None = None):
     """(plan, live state) for PATHS; invalid files print every finding to stderr, then exit 1."""
@@ -357,10 +374,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
                                      embedding_price=embedding_price)
         checksum = to_document(computed)["checksum"]
     refuse_reembedding_above(computed, max_reembed)
-    refused = [f for f in policy_findings(computed, policy_file) if f.allowed_by is None]
-    if refused:
-        raise SchemactlError(f"refused by the policy in {policy_path(policy_file)}: "
-                             + "; ".join(f.describe() for f in refused) + "; nothing was applied")
+    refuse_against_policy(computed, policy_file, saved)
     out = functools.partial(say, err=as_json)
     if not any(s.change.executable for s in computed.steps):
         out(render_text(computed, color=use_color()), nl=False)

@@ -6,6 +6,7 @@ refuses them before the first change.
       allowDestructive: false        # deletes need an override
       maxReembedObjects: 100000      # per plan, and per collection below
       maxReembedCost: 20             # dollars (with --embedding-price)
+      requireFreshPlan: true         # apply only a saved plan, at most maxPlanAgeDays (7) old
       collections:
         Article: {maxReembedObjects: 1000000}
     overrides:
@@ -19,7 +20,7 @@ names `plan` shows next to each violation. Pure: no cluster, no files beyond the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -48,6 +49,8 @@ class Limits(_Model):
 
 class Rules(Limits):
     allowDestructive: bool = True
+    requireFreshPlan: bool = False  # apply takes only a saved (reviewed) plan, made within maxPlanAgeDays
+    maxPlanAgeDays: int = Field(default=7, ge=1)
     collections: dict[str, Limits] = {}
 
 
@@ -109,6 +112,24 @@ def check(plan: Plan, policy: Policy, today: date) -> list[Finding]:
         for message in _broken(step, policy.policy, plan.price_per_1k_texts):
             findings.append(_judged(change_name(step.change), message, policy.overrides, today))
     return findings
+
+
+def unreviewed(policy: Policy, saved: bool, created_at: str, now: datetime) -> str | None:
+    """Why apply may not run this plan under requireFreshPlan (None: it may)."""
+    rules = policy.policy
+    if not rules.requireFreshPlan:
+        return None
+    if not saved:
+        return ("the policy requires a reviewed plan (requireFreshPlan): save one with `schemactl plan --out "
+                "migrations/`, review it, then apply that file")
+    try:
+        made = datetime.fromisoformat(created_at)
+    except ValueError:
+        return f"the saved plan has no readable creation time ({created_at!r}); plan again"
+    if now - made > timedelta(days=rules.maxPlanAgeDays):
+        return (f"the saved plan was made {made.date().isoformat()}, more than maxPlanAgeDays "
+                f"({rules.maxPlanAgeDays}) ago (requireFreshPlan): plan again and review it")
+    return None
 
 
 def blocking(findings: list[Finding]) -> list[Finding]:

@@ -174,3 +174,17 @@ def test_the_plan_schema_command_prints_the_shipped_copy():
 
     result = CliRunner().invoke(cli, ["jsonschema", "--plan"])
     assert result.exit_code == 0 and result.stdout == PLAN_SHIPPED.read_text()
+
+
+def test_require_fresh_plan_takes_only_a_recent_saved_plan(tmp_path):
+    from datetime import datetime, timezone
+
+    from schemactl.policy import unreviewed
+
+    now = datetime(2026, 11, 27, 12, tzinfo=timezone.utc)
+    strict = _policy(tmp_path, "policy:\n  requireFreshPlan: true\n  maxPlanAgeDays: 3\n")
+    assert "requires a reviewed plan" in unreviewed(strict, False, now.isoformat(), now)
+    assert unreviewed(strict, True, "2026-11-25T09:00:00+00:00", now) is None
+    stale = unreviewed(strict, True, "2026-11-20T09:00:00+00:00", now)
+    assert "made 2026-11-20, more than maxPlanAgeDays (3) ago" in stale
+    assert unreviewed(_policy(tmp_path, "policy: {}\n"), False, "", now) is None

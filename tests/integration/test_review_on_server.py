@@ -44,6 +44,10 @@ def test_the_review_workflow_commands_with_a_policy_and_an_override(client, cli_
     allowed = cli_run("plan", str(files), "--prune", "--format", "markdown", "--policy", str(policy))
     assert allowed.exit_code == 0, allowed.output
     assert f"allowed until {until} by the override for `delete Note` (Note moved to another cluster)" in allowed.stdout
+    # requireFreshPlan: the files themselves are refused; the reviewed saved plan is applied
+    policy.write_text(policy.read_text().replace("policy:\n", "policy:\n  requireFreshPlan: true\n"))
+    direct = cli_run("apply", str(files), "--auto-approve", "--allow-destructive", "--policy", str(policy))
+    assert direct.exit_code == 1 and "requires a reviewed plan (requireFreshPlan)" in direct.stderr
     applied = cli_run("apply", str(saved), "--auto-approve", "--allow-destructive", "--policy", str(policy))
     assert applied.exit_code == 0, applied.output
     assert not client.collections.exists("Note_v1")
