@@ -6,7 +6,7 @@ from __future__ import annotations
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .plan import Plan, Step
-from .render import BLIND, IN_SYNC, describe, duration, summary_line
+from .render import BLIND, IN_SYNC, describe, duration, grouped, summary_line
 
 MARKER = "<!-- schemactl-plan -->"  # lets a workflow find and update its own comment
 
@@ -31,7 +31,7 @@ def render_markdown(plan: Plan, findings: tuple[str, ...] = ()) -> str:
         lines.append(IN_SYNC if not plan.unmanageable else BLIND)
     else:
         lines += [f"**{summary_line(plan)}**", ""]
-        for collection, steps in _grouped(plan):
+        for collection, steps in grouped(plan.steps):
             lines += _collection(collection, steps, plan.price_per_1k_texts)
     while lines and lines[-1] == "":
         lines.pop()
@@ -48,13 +48,6 @@ def _paragraphs(notes: list[str]) -> list[str]:
     for note in notes:
         out += [note, ">"]
     return out[:-1]
-
-
-def _grouped(plan: Plan) -> list[tuple[str, list[Step]]]:
-    groups: dict[str, list[Step]] = {}
-    for step in plan.steps:
-        groups.setdefault(step.change.collection, []).append(step)
-    return list(groups.items())
 
 
 def _collection(collection: str, steps: list[Step], price: float | None) -> list[str]:

@@ -24,7 +24,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     lines: list[str] = [f"warning: {w}" for w in plan.warnings] + ([""] if plan.warnings else [])
     if plan.has_changes:
         lines.append(f"schemactl will make these changes to {plan.target}:")
-        for collection, steps in _grouped(plan.steps):
+        for collection, steps in grouped(plan.steps):
             lines.append("")
             lines.extend(_collection_block(collection, steps, color, plan.price_per_1k_texts))
     else:
@@ -64,7 +64,8 @@ def summary_line(plan: Plan) -> str:
             f"{s['delete']} to delete{manual}.")
 
 
-def _grouped(steps: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
+def grouped(steps: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
+    """Steps by collection, collections in order of their first step."""
     groups: dict[str, list[Step]] = {}
     for step in steps:
         groups.setdefault(step.change.collection, []).append(step)
