@@ -591,7 +591,8 @@ def with_rows_replaced(text: str, rows: list[Row], prefixes: tuple[str, ...]) ->
     """The results table with one part's rows swapped for a new run's (--only)."""
     lines = text.rstrip("\n").split("\n")
     ours = [i for i, line in enumerate(lines) if line.startswith(tuple(f"| {p}" for p in prefixes))]
-    at = ours[0] if ours else len(lines)
+    separator = next((i for i, line in enumerate(lines) if line.startswith("|---")), 0)
+    at = max(ours[0] if ours else len(lines), separator + 1)  # rows never above the table's header
     kept = [line for i, line in enumerate(lines) if i not in ours]
     return "\n".join(kept[:at] + table(rows).split("\n")[2:] + kept[at:]) + "\n"
 
