@@ -74,7 +74,10 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
     desired = load_desired(paths)
     reader = RestReader(target)
     try:
-        live = read_cluster(reader)
+        permissions = own_permissions(reader)
+        live = read_cluster(reader, permissions)
+        if probe:
+            _may_probe(permissions)
         collections = desired.result.collections
         hidden = unrepresentable(live)
         _refuse_files_naming(hidden, collections)
@@ -103,6 +106,14 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
                      unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings)
     return plan, live
+
+
+def _may_probe(permissions: list[dict] | None) -> None:
+    """--probe writes a throwaway collection: say which permission is missing before planning."""
+    from .live import OWNED_PREFIX
+    from .permissions import check, for_probe
+
+    check(permissions, for_probe(f"{OWNED_PREFIX}Probe"), "plan --probe")
 
 
 def _moving_replicated_data(changes) -> list:

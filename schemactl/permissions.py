@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, RecreateCollection,
-                      ReindexProperty, UpdateInPlace)
+                      ReindexProperty, ScaleReplication, UpdateInPlace)
 from .errors import SchemactlError
 from .live import next_physical
 
@@ -89,6 +89,13 @@ def to_read_cluster() -> list[Need]:
             Need("read_aliases", EVERY, EVERY, "see which collections schemactl manages")]
 
 
+def for_probe(prefix: str) -> list[Need]:
+    """`--probe`: a throwaway collection, embedded into, read back and deleted."""
+    why = "probe a changed vectorization in a throwaway collection (--probe)"
+    return [Need(action, f"{prefix}*", why=why)
+            for action in ("create_collections", "create_data", "read_data", "delete_collections")]
+
+
 def for_bookkeeping(lock: str, records: tuple[str, ...]) -> list[Need]:
     """schemactl's own lock and record collections (ledger, checkpoints)."""
     needs = [Need("create_collections", lock, why="take the apply lock"),
@@ -112,6 +119,10 @@ def for_plan(steps, classes: set[str], aliases: dict[str, str], multi_tenant: se
         elif isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace, ReindexProperty)):
             physical = aliases.get(c.collection, c.collection)
             needs.append(Need("update_collections", physical, why=f"{c.kind} {c.collection}"))
+        elif isinstance(c, ScaleReplication):
+            why = f"scale the replication of {c.collection}"
+            needs += [Need("read_replicate", c.physical, why=why), Need("update_replicate", c.physical, why=why),
+                      Need("update_collections", c.physical, why=why)]
         elif isinstance(c, RecreateCollection):
             needs += _to_recreate(c, next_physical(c.collection, classes | {c.physical}), c.physical in multi_tenant)
         elif isinstance(c, DeleteCollection):

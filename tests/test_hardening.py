@@ -171,3 +171,22 @@ def test_an_unexpected_error_is_one_line_even_without_a_message(monkeypatch, tmp
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     first = message.strip().splitlines()[0] if message.strip() else ""
     assert result.stderr == f"error: unexpected RuntimeError: {first} (set SCHEMACTL_DEBUG=1 for a traceback)\n"
+
+
+def test_a_replication_scale_step_is_checked_for_its_permissions_before_apply():
+    from schemactl.changes import FieldChange, ScaleReplication
+    from schemactl.permissions import for_plan, missing
+    from schemactl.plan import make_plan
+    from schemactl.validate import parse_collection
+
+    doc = parse_collection({"name": "Doc", "vectorizer": {"module": "none"}, "replicationConfig": {"factor": 3}})
+    step = ScaleReplication("Doc", physical="Doc_v1", fields=(FieldChange("replicationConfig.factor", 1, 3),),
+                            definition=doc)
+    plan = make_plan((step,), target="http://x", desired_hash="d", live_fingerprint="l")
+    needs = for_plan(plan.steps, {"Doc_v1"}, {"Doc": "Doc_v1"}, set())
+    collections_only = [{"action": "manage_collections", "collections": {"collection": "*"}}]
+    assert [(n.action, n.collection) for n in missing(collections_only, needs)] == [
+        ("read_replicate", "Doc_v1"), ("update_replicate", "Doc_v1")]
+    replicate = collections_only + [{"action": f"{verb}_replicate", "replicate": {"collection": "Doc_*", "shard": "*"}}
+                                    for verb in ("read", "update")]
+    assert missing(replicate, needs) == []

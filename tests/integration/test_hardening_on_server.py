@@ -187,3 +187,26 @@ def test_history_without_a_valid_key_fails_instead_of_answering(rbac_server, key
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: Weaviate at {rbac_server.url} refused the request (401)")
     assert "No applies recorded" not in result.output and "wrong-key-9999" not in result.output
+
+
+def test_plan_probe_without_the_right_to_make_its_throwaway_collection_says_so_first(rbac_server, rbac_doc):
+    admin = httpx.Client(base_url=rbac_server.url, headers={"Authorization": f"Bearer {ADMIN}"})
+    reader = [{"action": action, "collections": {"collection": "*"}} for action in ("read_collections",)] + \
+        [{"action": "read_data", "data": {"collection": "*"}},
+         {"action": "read_aliases", "aliases": {"alias": "*", "collection": "*"}}]
+    assert admin.post("/v1/authz/roles", json={"name": "reader", "permissions": reader}).status_code == 201
+    admin.post("/v1/authz/users/carol/revoke", json={"roles": ["read-aliases"], "userType": "db"})
+    admin.post("/v1/authz/users/carol/assign", json={"roles": ["reader"], "userType": "db"})
+    try:
+        before = classes(rbac_server)
+        result = as_user(rbac_server, CAROL, "plan", str(rbac_doc), "--probe")
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: plan --probe needs permissions your roles lack: create_collections on "
+                                        "collection SchemactlProbe* (probe a changed vectorization")
+        assert classes(rbac_server) == before
+        assert as_user(rbac_server, CAROL, "plan", str(rbac_doc)).exit_code == 0  # without --probe it may plan
+    finally:
+        admin.post("/v1/authz/users/carol/revoke", json={"roles": ["reader"], "userType": "db"})
+        admin.post("/v1/authz/users/carol/assign", json={"roles": ["read-aliases"], "userType": "db"})
+        admin.delete("/v1/authz/roles/reader")
+        admin.close()
