@@ -253,7 +253,8 @@ def test_a_node_killed_mid_copy_never_leaves_the_new_version_short_of_a_replica(
     assert httpx.get(f"{cluster.url}/v1/aliases/Doc").json()["class"] == "Doc_v2"
 
 
-def test_a_node_that_stays_down_is_named_by_plan_and_refused_by_apply_before_any_change(cluster, node1, tmp_path):
+def test_a_node_that_stays_down_is_named_by_plan_and_refused_by_apply_before_any_change(cluster, node1, tmp_path,
+                                                                                          monkeypatch):
     directory = tmp_path / "schemas"
     directory.mkdir()
     (directory / "doc.yaml").write_text(collection_yaml())
@@ -278,8 +279,34 @@ def test_a_node_that_stays_down_is_named_by_plan_and_refused_by_apply_before_any
         (directory / "doc.yaml").write_text(in_place)
         changed = run(cluster, "apply", str(directory), "--auto-approve")
         assert changed.exit_code == 0, changed.output
+        _the_cutover_gate_holds_while_node3_is_down(cluster, directory, monkeypatch)
     finally:
         cluster.start_again("node3")
+
+
+def _the_cutover_gate_holds_while_node3_is_down(cluster, directory, monkeypatch) -> None:
+    """The last check before a cutover fences the old version, asked directly: it waits for the
+    node (here 1 s), then refuses naming it."""
+    from schemactl import migrate
+    from schemactl.api import compute_plan
+    from schemactl.connection import make_target
+    from schemactl.context import Context
+    from schemactl.errors import SchemactlError
+    from schemactl.live import RestReader
+
+    (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
+    target = make_target(cluster.url, cluster.nodes[0].ports.grpc, None, ())
+    plan, live = compute_plan([directory], target)
+    [recreate] = [s.change for s in plan.steps]
+    reader = RestReader(target)
+    monkeypatch.setattr(migrate, "REPLICA_WAIT", 1.0)
+    try:
+        context = Context(reader, target, dict(live.physical), dict(live.collections))
+        with pytest.raises(SchemactlError, match=r"^node node3 is \S+.*: not cutting over Doc to Doc_v2 while a node "
+                                                 r"is down"):
+            migrate._wait_for_every_node(recreate, context, "Doc_v2")
+    finally:
+        reader.close()
 
 
 def _wait_until_seen_down(cluster, name: str, timeout: float = 120) -> None:
