@@ -17,6 +17,7 @@ from .live import (
     RestReader,
     active_tenants,
     count_objects,
+    describe_down,
     estimate,
     node_statuses,
     nodes_down,
@@ -117,19 +118,17 @@ def _may_probe(permissions: list[dict] | None) -> None:
 
 
 def _moving_replicated_data(changes) -> list:
-    return [c for c in changes if isinstance(c, RecreateCollection) and c.definition.replicationConfig
-            and (c.definition.replicationConfig.factor or 1) > 1]
+    return [c for c in changes if isinstance(c, RecreateCollection) and c.definition.replication_factor > 1]
 
 
 def _nodes_down_warning(reader: RestReader, changes) -> tuple[str, ...]:
     down = nodes_down(reader)
     if not down:
         return ()
-    listed = ", ".join(f"node {n} is {s}" for n, s in down.items())
     moving = ", ".join(c.collection for c in _moving_replicated_data(changes))
     needs = (f"apply refuses to move the data of {moving} until every node is back (a replica on a node that "
              "is down would miss objects)") if moving else "steps that move replicated data need every node"
-    return (f"{listed}: {needs}",)
+    return (f"{describe_down(down)}: {needs}",)
 
 
 def refuse_data_moves_with_nodes_down(reader: RestReader, plan: Plan) -> None:
@@ -138,8 +137,7 @@ def refuse_data_moves_with_nodes_down(reader: RestReader, plan: Plan) -> None:
     moving = _moving_replicated_data([s.change for s in plan.steps])
     down = nodes_down(reader) if moving else {}
     if down:
-        listed = ", ".join(f"node {n} is {s}" for n, s in down.items())
-        raise SchemactlError(f"{listed}: moving the data of {', '.join(c.collection for c in moving)} needs every "
+        raise SchemactlError(f"{describe_down(down)}: moving the data of {', '.join(c.collection for c in moving)} needs every "
                              "node (each replica of the new version must hold every object); start it again or "
                              "remove it from the cluster, then apply; nothing was applied")
 
@@ -147,8 +145,7 @@ def refuse_data_moves_with_nodes_down(reader: RestReader, plan: Plan) -> None:
 def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
     """Weaviate refuses a replication factor above the number of nodes ("not enough replicas"):
     say so at plan time instead of failing halfway through an apply."""
-    wanted = {n: c.replicationConfig.factor for n, c in collections.items()
-              if c.replicationConfig and (c.replicationConfig.factor or 1) > 1}
+    wanted = {n: c.replication_factor for n, c in collections.items() if c.replication_factor > 1}
     if not wanted:
         return
     members = node_statuses(reader)
@@ -293,19 +290,15 @@ def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
     desired = desired_from_plan(plan, live)
     reader = RestReader(target)
     try:
-        scale = replication_scale_on(reader, live)
+        fresh = diff(live.collections, desired, physical=live.physical, prune=True,
+                     index_tasks=index_tasks_on(live), replication_scale=replication_scale_on(reader, live))
+        backfilled = with_backfill(fresh, live.collections, desired, live.physical, backfill_candidates(fresh))
+        candidates = (*fresh, *backfilled)
+        if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
+            # reuse decided by a probe: probe again, never take the file's word
+            candidates, _ = _probed_once(reader, candidates)
     finally:
         reader.close()
-    fresh = diff(live.collections, desired, physical=live.physical, prune=True, index_tasks=index_tasks_on(live),
-                 replication_scale=scale)
-    backfilled = with_backfill(fresh, live.collections, desired, live.physical, backfill_candidates(fresh))
-    candidates = (*fresh, *backfilled)
-    if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
-        reader = RestReader(target)  # reuse decided by a probe: probe again, never take the file's word
-        try:
-            candidates, _ = _probed_once(reader, candidates)
-        finally:
-            reader.close()
     # a plan made with or without --no-backfill: each step is one of the two forms
     expected = [_without_measurements(change_document(c)) for c in candidates]
     odd = [s for s in plan.steps if _without_measurements(change_document(s.change)) not in expected]

@@ -106,8 +106,7 @@ class ScaleReplication(Change):
 
     @property
     def factor(self) -> int:
-        replication = self.definition.replicationConfig
-        return (replication.factor if replication else None) or 1
+        return self.definition.replication_factor
 
 
 @dataclass(frozen=True)

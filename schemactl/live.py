@@ -238,6 +238,11 @@ def nodes_down(reader: RestReader) -> dict[str, str]:
     return {name: status for name, status in sorted((node_statuses(reader) or {}).items()) if status != HEALTHY}
 
 
+def describe_down(down: dict[str, str]) -> str:
+    """`nodes_down`'s answer, as messages name it."""
+    return ", ".join(f"node {name} is {status}" for name, status in down.items())
+
+
 AGREEMENT_TIMEOUT = 30.0  # seconds every node may take to apply a schema change
 
 

@@ -16,7 +16,7 @@ from .context import Context, physical_references, removed_on_failure
 from .copy import CopyJob, copy_objects, follow, link_multi_target_references, link_self_references, settle
 from .errors import SchemactlError
 from .fence import fence, unfence
-from .live import ACTIVE, count_objects, next_physical, nodes_down
+from .live import ACTIVE, count_objects, describe_down, next_physical, nodes_down
 from .rest import to_rest
 from .state import Checkpoint, drop_checkpoint, load_checkpoint, save_checkpoint
 
@@ -83,24 +83,20 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
     """No cutover while a node is down: the new version would hold fewer replicas than the old
     one (its copy on that node misses what was written while it was away). Wait for the node,
     then the fenced final pass verifies at ALL; a node that stays away refuses the cutover."""
-    replication = change.definition.replicationConfig
-    if replication is None or (replication.factor or 1) < 2:
+    if change.definition.replication_factor < 2:
         return
     deadline = time.monotonic() + REPLICA_WAIT
     down = nodes_down(ctx.reader)
     if down:
-        ctx.notice(f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s for {_listed(down)} before the cutover")
+        ctx.notice(f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s for {describe_down(down)} before the "
+                   "cutover")
     while down and time.monotonic() < deadline:
         time.sleep(1)
         down = nodes_down(ctx.reader)
     if down:
-        raise SchemactlError(f"{_listed(down)}: not cutting over {change.collection} to {target} while a node is "
+        raise SchemactlError(f"{describe_down(down)}: not cutting over {change.collection} to {target} while a node is "
                              f"down (its replica would miss objects); {change.physical} stays live and the copy "
                              "is checkpointed: run apply again once every node is back")
-
-
-def _listed(down: dict[str, str]) -> str:
-    return ", ".join(f"node {name} is {status}" for name, status in down.items())
 
 
 def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:

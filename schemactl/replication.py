@@ -62,8 +62,8 @@ def follow(ctx: Context, physical: str, operations: list[str]) -> None:
             for operation in sorted(pending):
                 details = ctx.reader.get(f"/v1/replication/replicate/{operation}")
                 state = (details.get("status") or {}).get("state")
+                errors = _errors(details)
                 if state == CANCELLED:
-                    errors = [e.get("message") for e in (details.get("status") or {}).get("errors") or []]
                     raise SchemactlError(f"copying shard {details.get('shard')} of {physical} to "
                                          f"{details.get('targetNode')} was cancelled: {errors or 'no reason given'}")
                 if state == READY:
@@ -71,10 +71,14 @@ def follow(ctx: Context, physical: str, operations: list[str]) -> None:
                     advance(1)
                     last_change = time.monotonic()
                 elif time.monotonic() - last_change > STALLED_SECONDS:
-                    errors = [e.get("message") for e in (details.get("status") or {}).get("errors") or []]
                     raise SchemactlError(f"no shard copy of {physical} finished in {STALLED_SECONDS:.0f} s "
                                          f"({len(pending)} left; shard {details.get('shard')} is {state}"
                                          f"{'; last error: ' + str(errors[-1])[:200] if errors else ''}): "
                                          "see GET /v1/replication/replicate/list")
             if pending:
                 time.sleep(POLL_SECONDS)
+
+
+def _errors(details: dict) -> list[str]:
+    """The messages a shard copy operation has collected."""
+    return [e.get("message") for e in (details.get("status") or {}).get("errors") or []]

@@ -377,6 +377,11 @@ class Collection(Model):
         """The other collections its references point at (itself left out)."""
         return {t for p in self.properties if p.is_reference for t in p.data_types} - {self.name}
 
+    @property
+    def replication_factor(self) -> int:
+        """The replicas it asks for (1 when it does not say)."""
+        return (self.replicationConfig.factor if self.replicationConfig else None) or 1
+
 
 # The top-level keys a file may have, in the order pull writes them.
 COLLECTION_FIELDS = tuple(Collection.model_fields)
