@@ -66,6 +66,16 @@ def collection_yaml(distance: str = "cosine", factor: int = 3, shards: int = 3) 
             f"replicationConfig:\n  factor: {factor}\nshardingConfig:\n  desiredCount: {shards}\n")
 
 
+def applied_and_seeded(cluster, client, tmp_path, yaml: str, count: int):
+    """Doc applied from `yaml` (as Doc_v1 behind the alias Doc) with `count` objects in it:
+    (its schemas directory, id -> vector)."""
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    (directory / "doc.yaml").write_text(yaml)
+    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
+    return directory, seeded(client, count)
+
+
 def seeded(client, count: int) -> dict[str, list[float]]:
     """`count` objects with their own vectors, written at ALL; id -> vector."""
     rng = random.Random(7)
@@ -150,11 +160,7 @@ def test_plans_agree_from_every_node_and_apply_creates_a_replicated_sharded_coll
 
 
 def test_a_recreate_reusing_vectors_fills_every_nodes_replica(cluster, node1, tmp_path):
-    directory = tmp_path / "schemas"
-    directory.mkdir()
-    (directory / "doc.yaml").write_text(collection_yaml())
-    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
-    expected = seeded(node1, 1000)
+    directory, expected = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 1000)
     (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
     applied = run(cluster, "apply", str(directory), "--auto-approve", node=2)
     assert applied.exit_code == 0, applied.output
@@ -163,11 +169,7 @@ def test_a_recreate_reusing_vectors_fills_every_nodes_replica(cluster, node1, tm
 
 
 def test_a_shard_count_change_is_a_recreate_that_spreads_the_new_version_over_the_nodes(cluster, node1, tmp_path):
-    directory = tmp_path / "schemas"
-    directory.mkdir()
-    (directory / "doc.yaml").write_text(collection_yaml(factor=1, shards=1))
-    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
-    expected = seeded(node1, 600)
+    directory, expected = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(factor=1, shards=1), 600)
     (directory / "doc.yaml").write_text(collection_yaml(factor=1, shards=3))
     [step] = plan_document(cluster, directory, 1)["steps"]
     assert step["kind"] == "recreate" and "shardingConfig.desiredCount" in step["forced_by"]
@@ -203,11 +205,7 @@ def test_a_multi_tenant_replicated_collection_is_recreated_on_the_cluster(cluste
 
 def test_a_replication_factor_change_goes_through_the_scale_api_without_a_copy(cluster, node1, tmp_path,
                                                                               monkeypatch):
-    directory = tmp_path / "schemas"
-    directory.mkdir()
-    (directory / "doc.yaml").write_text(collection_yaml(factor=1))
-    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
-    expected = seeded(node1, 1000)
+    directory, expected = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(factor=1), 1000)
     (directory / "doc.yaml").write_text(collection_yaml(factor=3))
     monkeypatch.setenv("SCHEMACTL_REPLICATION_SCALE", "off")  # what it costs without the API: a new version
     assert [s["kind"] for s in plan_document(cluster, directory, 0)["steps"]] == ["recreate"]
@@ -228,11 +226,7 @@ def test_a_node_killed_mid_copy_never_leaves_the_new_version_short_of_a_replica(
     """Node 3 SIGKILLed during the copy and started again 13 s later. At ALL the copy cannot write
     while it is down; at QUORUM it can (so the kill comes late, where a cutover would follow at
     once): either way no cutover happens until every node holds every object."""
-    directory = tmp_path / "schemas"
-    directory.mkdir()
-    (directory / "doc.yaml").write_text(collection_yaml())
-    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
-    expected = seeded(node1, 3000)
+    directory, expected = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 3000)
     (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
     first = cluster.nodes[0]
     command = [sys.executable, "-m", "schemactl", "apply", str(directory), "--auto-approve", "--consistency",
@@ -255,11 +249,7 @@ def test_a_node_killed_mid_copy_never_leaves_the_new_version_short_of_a_replica(
 
 def test_a_node_that_stays_down_is_named_by_plan_and_refused_by_apply_before_any_change(cluster, node1, tmp_path,
                                                                                           monkeypatch):
-    directory = tmp_path / "schemas"
-    directory.mkdir()
-    (directory / "doc.yaml").write_text(collection_yaml())
-    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
-    seeded(node1, 100)
+    directory, _ = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 100)
     (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
     cluster.kill("node3")
     try:
