@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .changes import Change, RecreateCollection
 from .errors import SchemactlError
+from .loader import Document, LoadError, load_file
 from .plan import Plan, Step
 
 FILE = "schemactl.yaml"
@@ -79,23 +79,31 @@ class Finding:
 
 
 def load(path: Path, today: date) -> Policy:
-    """The policy in `path`; PolicyInvalid naming the entry that is wrong."""
+    """The policy in `path`; PolicyInvalid naming the file, line and column of what is wrong.
+    Read like collection files (the same size, alias-bomb and duplicate-key guards)."""
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise PolicyInvalid(f"{path}: cannot read the policy: {str(error).splitlines()[0]}") from None
+        document = load_file(path)
+    except LoadError as error:
+        at = error.position
+        raise PolicyInvalid(f"{path}:{at.line}:{at.column}: cannot read the policy: {error.message}") from None
     try:
-        policy = Policy.model_validate(raw)
+        policy = Policy.model_validate(document.data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise PolicyInvalid(f"{path}: {where}: {first['msg']}") from None
+        raise PolicyInvalid(f"{_at(document, first['loc'])}: {where}: {first['msg']}") from None
     latest = today + timedelta(days=MAX_OVERRIDE_DAYS)
     for index, override in enumerate(policy.overrides):
         if override.until > latest:
-            raise PolicyInvalid(f"{path}: overrides.{index} ({override.change}) is dated {override.until.isoformat()}, "
-                                f"more than {MAX_OVERRIDE_DAYS} days ahead (latest {latest.isoformat()})")
+            raise PolicyInvalid(f"{_at(document, ('overrides', index, 'until'))}: overrides.{index} ({override.change}) "
+                                f"is dated {override.until.isoformat()}, more than {MAX_OVERRIDE_DAYS} days ahead "
+                                f"(latest {latest.isoformat()})")
     return policy
+
+
+def _at(document: Document, loc) -> str:
+    position = document.position(tuple(loc))
+    return f"{document.path}:{position.line}:{position.column}"
 
 
 def change_name(change: Change) -> str:

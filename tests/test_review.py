@@ -126,16 +126,18 @@ def test_an_override_allows_one_change_until_its_date_and_not_after(tmp_path):
 
 def test_an_override_may_not_be_dated_more_than_30_days_ahead(tmp_path):
     text = "overrides:\n  - change: delete Old\n    until: 2027-01-15\n    reason: cleanup\n"
-    with pytest.raises(PolicyInvalid, match=r"overrides.0 \(delete Old\) is dated 2027-01-15, more than 30 days "
-                                            r"ahead \(latest 2026-12-27\)"):
+    with pytest.raises(PolicyInvalid, match=r"schemactl.yaml:3:5: overrides.0 \(delete Old\) is dated 2027-01-15, "
+                                            r"more than 30 days ahead \(latest 2026-12-27\)"):
         _policy(tmp_path, text)
 
 
 def test_a_policy_with_an_unknown_key_or_no_reason_is_refused_with_its_place(tmp_path):
-    with pytest.raises(PolicyInvalid, match="policy.maxReembed: Extra inputs are not permitted"):
+    with pytest.raises(PolicyInvalid, match="schemactl.yaml:2:3: policy.maxReembed: Extra inputs are not permitted"):
         _policy(tmp_path, "policy:\n  maxReembed: 3\n")
-    with pytest.raises(PolicyInvalid, match="overrides.0.reason: Field required"):
+    with pytest.raises(PolicyInvalid, match="schemactl.yaml:2:5: overrides.0.reason: Field required"):
         _policy(tmp_path, "overrides:\n  - change: delete Old\n    until: 2026-12-01\n")
+    with pytest.raises(PolicyInvalid, match="schemactl.yaml:2:1: cannot read the policy: YAML syntax error"):
+        _policy(tmp_path, "policy: [\n")
 
 
 def test_without_a_price_a_cost_limit_asks_for_one(tmp_path):
