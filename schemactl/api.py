@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, TypeVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import tenants
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
@@ -30,6 +31,7 @@ from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .redact import endpoint
 from .spec import Collection
+from .tenants import Outcome, Tenant, Where
 from .validate import Result, validate_paths
 
 
@@ -97,7 +99,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         estimates = {c.collection: replace(estimate(reader, c.physical, by_physical[c.physical], c.reembeds),
                                            texts_per_second=rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
-        warnings = _nodes_down_warning(reader, changes)
+        warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
+                                                                                live.version)
     finally:
         reader.close()
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
@@ -164,12 +167,11 @@ def index_tasks_on(live: LiveState) -> bool:
     SCHEMACTL_INDEX_TASKS=off plans a recreate instead (to compare the two, as bench/ does)."""
     import os
 
-    from . import reindex
-    from .live import version_at_least
+    from . import versions
 
     if os.environ.get("SCHEMACTL_INDEX_TASKS", "").lower() == "off":
         return False
-    return version_at_least(live.version, reindex.FIRST_VERSION)
+    return versions.has("property_index_tasks", live.version)
 
 
 def replication_scale_on(reader: RestReader, live: LiveState) -> bool:
@@ -602,5 +604,39 @@ def force_unlock(target: Target):
         holder = read_lock(reader)
         release_lock(reader)
         return holder
+    finally:
+        reader.close()
+
+
+T = TypeVar("T")
+
+
+def list_tenants(target: Target, name: str) -> tuple[Where, list[Tenant]]:
+    """The tenants of the multi-tenant collection `name` (alias or physical name) and where they are."""
+    def listing(reader: RestReader, where: Where) -> tuple[Where, list[Tenant]]:
+        return where, tenants.list_tenants(reader, where)
+    return _on_tenants(target, name, listing)
+
+
+def create_tenants(target: Target, name: str, names: list[str], status: str = "HOT") -> Outcome:
+    """Create tenants (in one request per thousand); existing ones are left as they are."""
+    return _on_tenants(target, name, lambda reader, where: tenants.create(reader, where, names, status))
+
+
+def set_tenant_status(target: Target, name: str, names: list[str], status: str) -> Outcome:
+    """Put tenants in `status` (HOT or COLD)."""
+    return _on_tenants(target, name, lambda reader, where: tenants.set_status(reader, where, names, status))
+
+
+def delete_tenants(target: Target, name: str, names: list[str]) -> Outcome:
+    """Delete tenants and their objects (destructive: the caller has checked the flag)."""
+    return _on_tenants(target, name, lambda reader, where: tenants.delete(reader, where, names))
+
+
+def _on_tenants(target: Target, name: str, work: Callable[[RestReader, Where], T]) -> T:
+    """`work` on the collection `name` stands for, through one REST reader."""
+    reader = RestReader(target)
+    try:
+        return work(reader, tenants.resolve(reader, name))
     finally:
         reader.close()

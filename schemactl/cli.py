@@ -527,6 +527,114 @@ def drop_old_versions(names, target, allow_destructive: bool) -> None:
     say(f"Dropped {', '.join(versions)}.")
 
 
+@cli.command("tenants")
+@click.argument("name")
+@connection_options
+@click.option("--create", "to_create", multiple=True, metavar="NAMES",
+              help="Create these tenants (comma-separated, repeatable); existing ones are left as they are.")
+@click.option("--update", "to_update", multiple=True, metavar="NAMES",
+              help="Put these tenants (comma-separated, repeatable) in --status.")
+@click.option("--delete", "to_delete", multiple=True, metavar="NAMES",
+              help="Delete these tenants and their objects (comma-separated, repeatable; needs --allow-destructive).")
+@click.option("--status", default=None, metavar="HOT|COLD",
+              help="Activity status for --update, or for the tenants --create makes (default HOT).")
+@click.option("--allow-destructive", is_flag=True, help="Really delete the --delete tenants.")
+@click.option("--json", "as_json", is_flag=True, help="Print the tenants, or what was done, as JSON.")
+def tenants_command(name: str, target, to_create: tuple[str, ...], to_update: tuple[str, ...],
+                    to_delete: tuple[str, ...], status: str | None, allow_destructive: bool, as_json: bool) -> None:
+    """List, create, delete tenants of collection NAME, or change their activity status.
+
+    NAME is the alias applications use (schemactl resolves it: Weaviate does not change tenants
+    through an alias) or a physical collection name. Many tenants go in one request. Without an
+    action, lists the tenants and their status.
+
+    \b
+    Example:
+      schemactl tenants Docs
+      schemactl tenants Docs --create acme,globex --status COLD
+      schemactl tenants Docs --update acme --status HOT
+      schemactl tenants Docs --delete globex --allow-destructive
+    """
+    from . import api
+    from .tenants import parse_names, parse_status
+
+    action = _tenant_action(to_create, to_update, to_delete, status)
+    if action is None:
+        where, found = api.list_tenants(target, name)
+        _show_tenants(name, where, found, as_json)
+        return
+    kind, names = action[0], list(parse_names(action[1]))
+    chosen = parse_status(status) if status is not None else "HOT"
+    if kind == "delete" and not allow_destructive:
+        raise SchemactlError(f"deleting tenant(s) {', '.join(names[:10])}{' ...' if len(names) > 10 else ''} of "
+                             f"{name} deletes their objects: pass --allow-destructive; nothing was changed")
+    if kind == "create":
+        outcome = api.create_tenants(target, name, names, chosen)
+    elif kind == "update":
+        outcome = api.set_tenant_status(target, name, names, chosen)
+    else:
+        outcome = api.delete_tenants(target, name, names)
+    _show_outcome(name, kind, None if kind == "delete" else chosen, outcome, as_json)
+
+
+def _tenant_action(to_create, to_update, to_delete, status: str | None) -> tuple[str, tuple[str, ...]] | None:
+    """(create|update|delete, the NAMES given), or None for a listing; one action at a time."""
+    given = [(kind, names) for kind, names in (("create", to_create), ("update", to_update), ("delete", to_delete))
+             if names]
+    if len(given) > 1:
+        raise SchemactlError("one of --create, --update, --delete at a time")
+    if not given:
+        if status is not None:
+            raise SchemactlError("--status goes with --create or --update")
+        return None
+    if given[0][0] == "update" and status is None:
+        raise SchemactlError("--update needs --status HOT or --status COLD")
+    if given[0][0] == "delete" and status is not None:
+        raise SchemactlError("--status goes with --create or --update, not --delete")
+    return given[0]
+
+
+def _show_tenants(name: str, where, found, as_json: bool) -> None:
+    import json
+
+    if where.note:
+        say(where.note, err=True)
+    if as_json:
+        say(json.dumps({"collection": name, "physical": where.physical, "aliases": list(where.aliases),
+                        "tenants": [{"name": t.name, "status": t.status} for t in found]}, indent=2))
+        return
+    width = max((len(t.name) for t in found), default=0)
+    for tenant in found:
+        say(f"{tenant.name:<{width}}  {tenant.status}")
+    say(f"{len(found):,} tenant(s) in {where.describe()}", err=True)
+
+
+PAST = {"create": "Created {} tenant(s) in", "update": "Changed {} tenant(s) in", "delete": "Deleted {} tenant(s) from"}
+
+
+def _show_outcome(name: str, kind: str, status: str | None, outcome, as_json: bool) -> None:
+    import json
+
+    where = outcome.where
+    if where.note:
+        say(where.note, err=True)
+    if as_json:
+        say(json.dumps({"collection": name, "physical": where.physical, "aliases": list(where.aliases),
+                        "action": kind, "status": status, "changed": list(outcome.changed),
+                        "unchanged": list(outcome.unchanged)}, indent=2))
+        return
+    to = f" to {status}" if kind == "update" else (f" as {status}" if status else "")
+    say(f"{PAST[kind].format(f'{len(outcome.changed):,}')} {where.describe()}{to}"
+        + (f": {_first(outcome.changed)}" if outcome.changed else "") + ".")
+    if outcome.unchanged:
+        left = "already there, status left as it was" if kind == "create" else f"already {status}"
+        say(f"  {left}: {_first(outcome.unchanged)}", err=True)
+
+
+def _first(names, shown: int = 20) -> str:
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
+
+
 @cli.command()
 @click.argument("names", nargs=-1)
 @connection_options

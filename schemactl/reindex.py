@@ -13,7 +13,6 @@ from .changes import FieldChange, IndexOperation
 
 Index = Literal["filterable", "searchable", "rangeFilters"]
 
-FIRST_VERSION = (1, 39, 0)
 INDEX_SETTINGS: dict[str, Index] = {"indexFilterable": "filterable", "indexSearchable": "searchable", "indexRangeFilters": "rangeFilters"}
 SETTINGS = ("tokenization", *INDEX_SETTINGS)
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import time
 
+from . import versions
 from .context import Context
 from .errors import SchemactlError
-from .live import RestReader, version_at_least
+from .live import RestReader
 
-FIRST_VERSION = (1, 35)
 POLL_SECONDS = 0.5
 STALLED_SECONDS = float(os.environ.get("SCHEMACTL_SCALE_STALLED", "600"))  # no shard copy done for this long
 READY, CANCELLED = "READY", "CANCELLED"
@@ -29,7 +29,7 @@ def available(reader: RestReader, version: str, some_collection: str | None) -> 
     SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
     if os.environ.get("SCHEMACTL_REPLICATION_SCALE", "").lower() == "off" or some_collection is None:
         return False
-    if not version_at_least(version, FIRST_VERSION):
+    if not versions.has("replication_scale", version):
         return False
     status, _ = reader.probe(f"/v1/replication/scale?collection={some_collection}&replicationFactor=1")
     return status != 501

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from . import modules
+from . import modules, versions
 from .spec import (OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection,
                    HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig, Vectorizer)
 
@@ -70,6 +70,20 @@ def warnings_for(c: Collection) -> Iterator[Issue]:
             yield loc + ("queryModel",), (
                 "Weaviate v1.39 embeds queries with passageModel too (queryModel is ignored since 1.26.9): "
                 f"searches use {vectorizer.passageModel}")
+    yield from _tenants_behind_alias(c)
+
+
+def _tenants_behind_alias(c: Collection) -> Iterator[Issue]:
+    """autoTenantCreation off: the application creates tenants itself, and (until a server resolves
+    aliases on its tenant endpoints) not through the alias schemactl puts the collection behind."""
+    mt = c.multiTenancyConfig
+    if mt is None or not mt.enabled or mt.autoTenantCreation or versions.first_version("alias_tenant_endpoints"):
+        return
+    loc = ("multiTenancyConfig", "autoTenantCreation") if mt.autoTenantCreation is not None else ("multiTenancyConfig",)
+    yield loc, (f"autoTenantCreation is off: the application must create each tenant before writing to it, and no "
+                f"released Weaviate creates tenants through an alias (schemactl serves {c.name} through one): create "
+                f'them on the collection it points at (client.alias.get(alias_name="{c.name}").collection), with '
+                f"`schemactl tenants {c.name} --create NAMES`, or set autoTenantCreation: true")
 
 
 # ---- properties -----------------------------------------------------------------------------

@@ -1,0 +1,218 @@
+"""Tenants of a multi-tenant collection, named by the alias applications use or by the physical
+collection, and what plans say about tenants behind an alias.
+
+Weaviate's tenant endpoints do not resolve aliases for changes (versions.py, `alias_tenant_endpoints`):
+on v1.39.0 POST, PUT and DELETE /v1/schema/<alias>/tenants answer 422 "class not found" (reads do
+resolve it). Every request here goes to the collection the alias points at, asked for through
+GET /v1/aliases/{name}, and carries many tenants at once.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from . import versions
+from .changes import Change, CreateCollection, DeleteCollection, RecreateCollection
+from .errors import RequestRefused, SchemactlError
+from .live import RETAINED, RestReader
+from .spec import Collection
+
+STATUSES = ("HOT", "COLD")  # what schemactl sets; FROZEN needs an offload module
+LEGACY_STATUSES = {"ACTIVE": "HOT", "INACTIVE": "COLD", "OFFLOADED": "FROZEN"}  # older servers' words
+TENANT_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Weaviate's rule
+COLLECTION_NAME = re.compile(r"[A-Za-z][_0-9A-Za-z]{0,254}")
+CREATE_PER_REQUEST = 1000
+DELETE_PER_REQUEST = 1000
+UPDATE_PER_REQUEST = 100  # the server's limit (v1.39: "maximum number of tenants allowed to be updated
+#                           simultaneously is 100")
+NAMES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Where:
+    """The collection tenant requests go to, the aliases that point at it, and a note for the reader."""
+
+    physical: str
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+
+    def describe(self) -> str:
+        return self.physical + (f" (behind alias {', '.join(self.aliases)})" if self.aliases else "")
+
+
+@dataclass(frozen=True)
+class Tenant:
+    name: str
+    status: str  # HOT, COLD, FROZEN, or a transition the server reports (FREEZING, ...)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a create, status change or delete did."""
+
+    where: Where
+    changed: tuple[str, ...]  # tenants created, changed or deleted
+    unchanged: tuple[str, ...] = ()  # already as asked (created before; already in that status)
+
+
+# ---- input ------------------------------------------------------------------------------------
+
+def parse_names(values: Iterable[str]) -> tuple[str, ...]:
+    """Tenant names from comma-separated lists, in order, each once; SchemactlError naming the
+    invalid ones."""
+    names = [n.strip() for value in values for n in value.split(",") if n.strip()]
+    if not names:
+        raise SchemactlError("no tenant names given (comma-separated, e.g. acme,globex)")
+    bad = [n for n in names if not TENANT_NAME.fullmatch(n)]
+    if bad:
+        raise SchemactlError(f"invalid tenant name(s) {_listed([repr(n) for n in bad])}: letters, digits, '_' and "
+                             "'-', 1 to 64 characters")
+    return tuple(dict.fromkeys(names))
+
+
+def parse_status(value: str) -> str:
+    status = value.upper()
+    if status not in STATUSES:
+        raise SchemactlError(f"invalid tenant status {value!r} (expected one of: {', '.join(STATUSES)})")
+    return status
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+def resolve(reader: RestReader, name: str) -> Where:
+    """The multi-tenant collection `name` (an alias or a collection) stands for."""
+    if not COLLECTION_NAME.fullmatch(name):
+        raise SchemactlError(f"{name!r} is not a collection or alias name (letters, digits and '_', "
+                             "starting with a letter)")
+    alias = reader.get_or_none(f"/v1/aliases/{name}")
+    body = reader.get_or_none(f"/v1/schema/{alias['class'] if alias else name}")
+    if body is None:
+        if alias:
+            raise SchemactlError(f"alias {alias['alias']} points at {alias['class']}, which does not exist")
+        raise SchemactlError(f"no collection or alias named {name} in the cluster")
+    physical = body["class"]
+    if not (body.get("multiTenancyConfig") or {}).get("enabled"):
+        raise SchemactlError(f"{physical} is not multi-tenant (multiTenancyConfig.enabled is off): it has no tenants")
+    served = tuple(sorted(a["alias"] for a in reader.get(f"/v1/aliases?class={physical}").get("aliases") or []))
+    return Where(physical, served, "" if served else _old_version_note(reader, physical))
+
+
+def _old_version_note(reader: RestReader, physical: str) -> str:
+    """A version no alias serves, when its logical name is an alias to another: one kept for rollback."""
+    match = RETAINED.fullmatch(physical)
+    current = reader.get_or_none(f"/v1/aliases/{match['logical']}") if match else None
+    if not current or current["class"] == physical:
+        return ""
+    return (f"note: {physical} is an old version kept for rollback; the application reads {current['class']} "
+            f"through the alias {current['alias']}")
+
+
+def list_tenants(reader: RestReader, where: Where) -> list[Tenant]:
+    """Every tenant with its activity status, by name."""
+    found = reader.get(f"/v1/schema/{where.physical}/tenants")
+    tenants = (Tenant(t["name"], _status(t.get("activityStatus"))) for t in found)
+    return sorted(tenants, key=lambda t: t.name)
+
+
+def _status(reported: str | None) -> str:
+    status = reported or "HOT"
+    return LEGACY_STATUSES.get(status, status)
+
+
+# ---- changing ---------------------------------------------------------------------------------
+
+def create(reader: RestReader, where: Where, names: Sequence[str], status: str = "HOT") -> Outcome:
+    """Create the tenants that do not exist yet, in `status`; existing ones are left as they are."""
+    existing = {t.name for t in list_tenants(reader, where)}
+    new = [n for n in names if n not in existing]
+    _in_requests(reader, "POST", where, new, CREATE_PER_REQUEST, "created",
+                 lambda chunk: [{"name": n, "activityStatus": status} for n in chunk])
+    return Outcome(where, tuple(new), tuple(n for n in names if n in existing))
+
+
+def set_status(reader: RestReader, where: Where, names: Sequence[str], status: str) -> Outcome:
+    """Put the tenants in `status` (HOT or COLD); unknown names refuse the whole request."""
+    current = {t.name: t.status for t in list_tenants(reader, where)}
+    _refuse_unknown(where, names, current)
+    moving = [n for n in names if current[n] != status]
+    _in_requests(reader, "PUT", where, moving, UPDATE_PER_REQUEST, f"set {status}",
+                 lambda chunk: [{"name": n, "activityStatus": status} for n in chunk])
+    return Outcome(where, tuple(moving), tuple(n for n in names if current[n] == status))
+
+
+def delete(reader: RestReader, where: Where, names: Sequence[str]) -> Outcome:
+    """Delete the tenants and their objects; unknown names refuse the whole request."""
+    current = {t.name for t in list_tenants(reader, where)}
+    _refuse_unknown(where, names, current)
+    _in_requests(reader, "DELETE", where, list(names), DELETE_PER_REQUEST, "deleted", list)
+    return Outcome(where, tuple(names))
+
+
+def _refuse_unknown(where: Where, names: Sequence[str], current: Iterable[str]) -> None:
+    known = set(current)
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise SchemactlError(f"no tenant named {_listed(missing)} in {where.describe()}; nothing was changed")
+
+
+def _in_requests(reader: RestReader, method: str, where: Where, names: list[str], per_request: int,
+                 done: str, body) -> None:
+    """`names` in requests of `per_request`; a refusal says how many the earlier requests did."""
+    path = f"/v1/schema/{where.physical}/tenants"
+    for start in range(0, len(names), per_request):
+        chunk = names[start:start + per_request]
+        try:
+            reader.send(method, path, body(chunk), f"{method} {path} ({len(chunk)} tenants)")
+        except RequestRefused as error:
+            raise SchemactlError(f"{error} ({start} of {len(names)} tenant(s) {done} before it)") from None
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+
+
+# ---- what plans say -----------------------------------------------------------------------------
+
+def is_multi_tenant(collection: Collection) -> bool:
+    return bool(collection.multiTenancyConfig and collection.multiTenancyConfig.enabled)
+
+
+def plan_warnings(changes: Iterable[Change], desired: dict[str, Collection], aliases: dict[str, str],
+                  server_version: str) -> tuple[str, ...]:
+    """One line per multi-tenant collection the plan changes that is (or will be) behind an alias,
+    on a server whose tenant endpoints do not resolve aliases: what the application must do."""
+    if versions.has("alias_tenant_endpoints", server_version):
+        return ()
+    lines: dict[str, str] = {}
+    for name in _behind_alias(changes, aliases):
+        definition = desired.get(name)
+        if definition is not None and is_multi_tenant(definition):
+            lines.setdefault(name, alias_advice(definition, server_version))
+    return tuple(lines.values())
+
+
+def _behind_alias(changes: Iterable[Change], aliases: dict[str, str]) -> Iterator[str]:
+    """Collections changed by the plan that an alias serves now, or will once it is applied."""
+    for change in changes:
+        if isinstance(change, DeleteCollection):
+            continue
+        if change.collection in aliases or isinstance(change, (CreateCollection, RecreateCollection)):
+            yield change.collection
+
+
+def alias_advice(collection: Collection, server_version: str) -> str:
+    """What an application must do for tenants of `collection` behind its alias, in one line."""
+    name = collection.name
+    mt = collection.multiTenancyConfig
+    physical = f'client.alias.get(alias_name="{name}").collection in weaviate-client v4, asked again after each apply'
+    head = (f"{name} is multi-tenant and served through the alias {name}, but Weaviate {server_version} does not "
+            f"resolve aliases for tenant changes (creating, deleting or changing the status of a tenant through "
+            f"{name} fails with 'class not found')")
+    if mt is not None and mt.autoTenantCreation:
+        return (f"{head}: inserts through {name} still create tenants (autoTenantCreation); delete them or change "
+                f"their status on the collection the alias points at ({physical}) or with `schemactl tenants {name}`")
+    return (f"{head}: with autoTenantCreation off, the application must create tenants on the collection the "
+            f"alias points at ({physical}), or turn autoTenantCreation on; `schemactl tenants {name}` "
+            "manages them by this name")

@@ -1,0 +1,63 @@
+"""What each Weaviate server version can do: one row per capability, the first version that has it.
+
+A row is data, not a branch: code asks `has("aliases", server_version)`, and the day a release adds
+a capability its row gets a version and every check follows. `None` means no released server has
+it yet (checked against the newest release schemactl is tested on).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Version = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    first: Version | None  # the first server version that has it; None: no released server has it
+    what: str  # what the server does from that version on
+    source: str  # where this is documented or how it was measured
+
+
+CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
+    Capability("aliases", (1, 32, 0), "collection aliases (/v1/aliases): the zero-downtime cutover",
+               "Weaviate 1.32 release notes"),
+    Capability("replication_scale", (1, 35, 0),
+               "replication factor changes through the replication scale API (with REPLICA_MOVEMENT_ENABLED)",
+               "Weaviate 1.35 release notes; schemactl/replication.py"),
+    Capability("property_index_tasks", (1, 39, 0),
+               "property indexes built, dropped and re-tokenized in place (/v1/schema/{c}/properties/{p}/index)",
+               "measured: 1.37 and 1.38 answer 405 to PUT; schemactl/reindex.py"),
+    Capability("alias_tenant_endpoints", None,
+               "tenant changes (POST, PUT, DELETE /v1/schema/{name}/tenants) resolve an alias to its collection",
+               "measured on 1.39.0, 1 and 3 nodes: each answers 422 'class not found' through an alias (reads, "
+               "GET and HEAD, do resolve it); weaviate/weaviate#8995, feature request weaviate/weaviate#11561 (open)"),
+)}
+
+
+def parse(version: str) -> Version:
+    """(major, minor, patch) of a server version string such as "1.39.0" or "v1.39.0-rc.1";
+    missing parts count as 0."""
+    numbers = [int(n) for n in re.findall(r"\d+", version)[:3]] + [0, 0, 0]
+    return numbers[0], numbers[1], numbers[2]
+
+
+def capability(name: str) -> Capability:
+    """The row for `name`; ValueError naming the known ones for a name the table lacks."""
+    try:
+        return CAPABILITIES[name]
+    except KeyError:
+        raise ValueError(f"unknown server capability {name!r} (known: {', '.join(sorted(CAPABILITIES))})") from None
+
+
+def has(name: str, server_version: str) -> bool:
+    """Whether a server of `server_version` has the capability."""
+    first = capability(name).first
+    return first is not None and parse(server_version) >= first
+
+
+def first_version(name: str) -> str | None:
+    """The first server version with the capability, as text ("1.32.0"), or None."""
+    first = capability(name).first
+    return ".".join(map(str, first)) if first is not None else None

@@ -1,0 +1,167 @@
+"""Tenants behind aliases without a server: the capability table, what validate and plan say,
+tenant names, and the tenants command's refusals of bad input."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from click.testing import CliRunner
+
+from schemactl import versions
+from schemactl.changes import CreateCollection, DeleteCollection, FieldChange, RecreateCollection, UpdateInPlace
+from schemactl.cli import cli
+from schemactl.errors import SchemactlError
+from schemactl.spec import Collection
+from schemactl.tenants import parse_names, parse_status, plan_warnings
+from schemactl.validate import validate_paths
+
+NOWHERE = ["--url", "http://127.0.0.1:9"]  # nothing listens: a command that reached the server would fail there
+
+
+def collection(name: str = "Docs", **multi_tenancy) -> Collection:
+    config = {"multiTenancyConfig": multi_tenancy} if multi_tenancy else {}
+    return Collection.model_validate({"name": name, "vectorizer": {"module": "none"}, **config})
+
+
+# ---- the capability table ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, server, expected", [
+    ("aliases", "1.31.9", False), ("aliases", "1.32.0", True), ("aliases", "v1.39.0-rc.1", True),
+    ("replication_scale", "1.34.2", False), ("replication_scale", "1.35.0", True),
+    ("property_index_tasks", "1.38.8", False), ("property_index_tasks", "1.39.0", True),
+    ("alias_tenant_endpoints", "1.39.0", False), ("alias_tenant_endpoints", "99.0.0", False),
+])
+def test_what_a_server_version_can_do(name, server, expected):
+    assert versions.has(name, server) is expected
+
+
+def test_no_released_server_changes_tenants_through_an_alias():
+    assert versions.first_version("alias_tenant_endpoints") is None
+    assert "11561" in versions.capability("alias_tenant_endpoints").source
+
+
+def test_the_aliases_row_is_the_version_schemactl_requires():
+    from schemactl.live import MIN_VERSION
+
+    assert versions.first_version("aliases") == ".".join(map(str, MIN_VERSION))
+
+
+def test_an_unknown_capability_names_the_known_ones():
+    with pytest.raises(ValueError, match="unknown server capability 'tenant_teleport'.*alias_tenant_endpoints"):
+        versions.has("tenant_teleport", "1.39.0")
+
+
+def test_a_capability_row_with_a_version_turns_the_answer(monkeypatch):
+    row = dataclasses.replace(versions.capability("alias_tenant_endpoints"), first=(1, 41, 0))
+    monkeypatch.setitem(versions.CAPABILITIES, "alias_tenant_endpoints", row)
+    assert not versions.has("alias_tenant_endpoints", "1.40.3")
+    assert versions.has("alias_tenant_endpoints", "1.41.0")
+
+
+# ---- validate ---------------------------------------------------------------------------------
+
+def _validated(tmp_path, text: str):
+    path = tmp_path / "docs.yaml"
+    path.write_text(text)
+    return validate_paths([path])
+
+
+MT_FILE = "name: Docs\nvectorizer:\n  module: none\nmultiTenancyConfig:\n  enabled: true\n"
+
+
+@pytest.mark.parametrize("extra, line", [("", 4), ("  autoTenantCreation: false\n", 6)])
+def test_validate_warns_when_tenants_are_not_created_on_insert(tmp_path, extra, line):
+    result = _validated(tmp_path, MT_FILE + extra)
+    assert result.ok
+    [finding] = result.findings
+    assert finding.severity == "warning" and finding.line == line
+    assert "autoTenantCreation is off" in finding.message
+    assert 'client.alias.get(alias_name="Docs").collection' in finding.message
+    assert "schemactl tenants Docs --create" in finding.message
+
+
+@pytest.mark.parametrize("text", [MT_FILE + "  autoTenantCreation: true\n",
+                                  "name: Docs\nvectorizer:\n  module: none\n"])
+def test_validate_is_quiet_when_inserts_create_tenants_or_there_are_none(tmp_path, text):
+    assert _validated(tmp_path, text).findings == []
+
+
+def test_validate_stops_warning_once_a_release_changes_tenants_through_aliases(tmp_path, monkeypatch):
+    row = dataclasses.replace(versions.capability("alias_tenant_endpoints"), first=(1, 41, 0))
+    monkeypatch.setitem(versions.CAPABILITIES, "alias_tenant_endpoints", row)
+    assert _validated(tmp_path, MT_FILE).findings == []
+
+
+# ---- plan -------------------------------------------------------------------------------------
+
+def _warnings(*changes, aliases=None, server="1.39.0", desired=None):
+    desired = desired or {"Docs": collection(enabled=True), "Notes": collection("Notes", enabled=True,
+                                                                                 autoTenantCreation=True),
+                          "Plain": collection("Plain")}
+    return plan_warnings(changes, desired, aliases or {}, server)
+
+
+def test_plan_says_once_what_an_application_must_do_for_a_new_multi_tenant_collection():
+    docs = collection(enabled=True)
+    [line] = _warnings(CreateCollection("Docs", definition=docs), UpdateInPlace("Docs", definition=docs))
+    assert line.startswith("Docs is multi-tenant and served through the alias Docs, but Weaviate 1.39.0")
+    assert "autoTenantCreation off" in line and 'client.alias.get(alias_name="Docs").collection' in line
+    assert "`schemactl tenants Docs`" in line and "\n" not in line
+
+
+def test_plan_with_auto_creation_says_inserts_still_create_tenants():
+    [line] = _warnings(RecreateCollection("Notes", physical="Notes_v1"))
+    assert "inserts through Notes still create tenants" in line
+
+
+def test_plan_warns_for_changes_to_collections_already_behind_an_alias_only():
+    update = UpdateInPlace("Docs", fields=(FieldChange("description", None, "x"),))
+    assert len(_warnings(update, aliases={"Docs": "Docs_v1"})) == 1
+    assert _warnings(update) == ()  # made outside schemactl, no alias: tenant endpoints work on it
+
+
+@pytest.mark.parametrize("change", [DeleteCollection("Docs", physical="Docs_v1"), CreateCollection("Plain")])
+def test_plan_is_quiet_for_deletes_and_collections_without_tenants(change):
+    assert _warnings(change, aliases={"Docs": "Docs_v1"}) == ()
+
+
+def test_plan_is_quiet_on_a_server_that_changes_tenants_through_aliases(monkeypatch):
+    row = dataclasses.replace(versions.capability("alias_tenant_endpoints"), first=(1, 41, 0))
+    monkeypatch.setitem(versions.CAPABILITIES, "alias_tenant_endpoints", row)
+    assert _warnings(CreateCollection("Docs"), server="1.41.2") == ()
+    assert len(_warnings(CreateCollection("Docs"), server="1.40.0")) == 1
+
+
+# ---- tenant names and the command's input ------------------------------------------------------
+
+def test_tenant_names_are_split_trimmed_and_kept_once_in_order():
+    assert parse_names(["acme, globex", "acme,initech,"]) == ("acme", "globex", "initech")
+
+
+@pytest.mark.parametrize("values, message", [([","], "no tenant names given"),
+                                             (["ok,not ok"], "invalid tenant name(s) 'not ok'"),
+                                             (["x" * 65], "1 to 64 characters")])
+def test_bad_tenant_names_are_refused(values, message):
+    with pytest.raises(SchemactlError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_names(values)
+
+
+def test_statuses_are_hot_or_cold_in_any_case():
+    assert parse_status("cold") == "COLD"
+    with pytest.raises(SchemactlError, match="expected one of: HOT, COLD"):
+        parse_status("FROZEN")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--status", "HOT"], "--status goes with --create or --update"),
+    (["--update", "acme"], "--update needs --status HOT or --status COLD"),
+    (["--create", "a", "--delete", "b"], "one of --create, --update, --delete at a time"),
+    (["--delete", "acme"], "deleting tenant(s) acme of Docs deletes their objects: pass --allow-destructive"),
+    (["--create", "a b"], "invalid tenant name(s) 'a b'"),
+    (["--create", "acme", "--status", "warm"], "invalid tenant status 'warm'"),
+])
+def test_bad_input_is_one_line_and_exit_1_before_any_request(args, message):
+    result = CliRunner().invoke(cli, ["tenants", "Docs", *args, *NOWHERE])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {message}")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
