@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,9 @@ from .connection import Target
 from .errors import SchemactlError
 from .live import RestReader
 from .spec import Collection
+
+
+_OPENING = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -39,10 +43,11 @@ class Context:
     _client: Any = None
 
     def client(self):
-        """The v4 client (gRPC) for data movement, opened on first use."""
-        if self._client is None:
-            from .connection import connect
-            self._client = connect(self.target)
+        """The v4 client (gRPC) for data movement, opened on first use (by any thread)."""
+        with _OPENING:
+            if self._client is None:
+                from .connection import connect
+                self._client = connect(self.target)
         return self._client
 
     def close(self) -> None:

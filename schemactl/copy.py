@@ -129,6 +129,8 @@ def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
         if not page:
             return
         yield page
+        if len(page) < PAGE:  # the last page: asking again would only answer nothing
+            return
         after = str(page[-1].uuid)
 
 

@@ -8,6 +8,9 @@ activated again, comes back READY.
 """
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
+from .errors import RequestRefused
 from .live import RestReader
 
 READONLY, READY = "READONLY", "READY"
@@ -27,6 +30,25 @@ def fence(reader: RestReader, collection: str) -> list[str]:
             _set(reader, collection, shard, READONLY)
             changed.append(shard)
     return changed
+
+
+def fence_shards(reader: RestReader, collection: str, shards: list[str], pool: Executor | None = None) -> None:
+    """Set `shards` (tenants) READONLY, several requests at a time on `pool`."""
+    def one(shard: str) -> None:
+        _set(reader, collection, shard, READONLY)
+    list(pool.map(one, shards) if pool else map(one, shards))
+
+
+def unfence_shards(reader: RestReader, collection: str, shards: list[str], pool: Executor | None = None) -> None:
+    """Set `shards` (tenants) READY again. A tenant put to sleep since is skipped: it comes back
+    writable when woken."""
+    def one(shard: str) -> None:
+        try:
+            _set(reader, collection, shard, READY)
+        except RequestRefused as error:
+            if error.status not in (404, 422, 500):
+                raise
+    list(pool.map(one, shards) if pool else map(one, shards))
 
 
 def unfence(reader: RestReader, collection: str, shards: list[str] | None = None) -> list[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import httpx
@@ -284,7 +285,8 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
     multi_tenant = bool(collection.multiTenancyConfig and collection.multiTenancyConfig.enabled)
     # inactive tenants cannot be counted without waking them: the estimate leaves them out
     tenants: list[str | None] = list(active_tenants(reader, physical)) if multi_tenant else [None]
-    per_tenant = {t: count_objects(reader, physical, t) for t in tenants}
+    per_tenant: dict[str | None, int] = (dict(count_per_tenant(reader, physical, tenants))  # type: ignore[arg-type]
+                                         if multi_tenant else {None: count_objects(reader, physical, None)})
     total = sum(per_tenant.values())
     chars = 0
     if reembed and total:
@@ -306,6 +308,23 @@ def count_objects(reader: RestReader, physical: str, tenant: str | None) -> int:
     if reply.get("errors"):
         raise SchemactlError(f"counting objects in {physical} failed: {reply['errors'][0].get('message')}")
     return int(reply["data"]["Aggregate"][physical][0]["meta"]["count"])
+
+
+COUNT_CHUNK = 100  # tenants counted per GraphQL request
+
+
+def count_per_tenant(reader: RestReader, physical: str, tenants: Iterable[str]) -> dict[str, int]:
+    """Objects per (active) tenant, 100 tenants per GraphQL request."""
+    counts: dict[str, int] = {}
+    names = sorted(tenants)
+    for chunk in (names[i:i + COUNT_CHUNK] for i in range(0, len(names), COUNT_CHUNK)):
+        fields = " ".join(f't{i}: {physical}(tenant: "{name}") {{ meta {{ count }} }}' for i, name in enumerate(chunk))
+        reply = reader.post("/v1/graphql", {"query": f"{{ Aggregate {{ {fields} }} }}"})
+        if reply.get("errors"):
+            raise SchemactlError(f"counting objects in {physical} failed: {reply['errors'][0].get('message')}")
+        found = reply["data"]["Aggregate"]
+        counts.update({name: int(found[f"t{i}"][0]["meta"]["count"]) for i, name in enumerate(chunk)})
+    return counts
 
 
 def _vectorized_text(collection: Collection) -> list[str]:

@@ -10,18 +10,23 @@ import hashlib
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from .changes import RecreateCollection
 from .context import Context, physical_references, removed_on_failure
 from .copy import CopyJob, copy_objects, follow, link_multi_target_references, link_self_references, settle
 from .errors import SchemactlError
-from .fence import fence, unfence
+from .fence import fence, unfence, unfence_shards
 from .live import ACTIVE, count_objects, describe_down, next_physical, nodes_down
 from .rest import to_rest
-from .state import Checkpoint, drop_checkpoint, load_checkpoint, save_checkpoint
+from .settings import TENANT_WORKERS
+from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, save_checkpoint
+from .tenant_migration import TenantRecreate, new_entry, refuse_offloaded, replay_progress
+from .tenant_ops import create_tenants, is_active, list_tenants
 
 
 
+STATE_VERSION = 2  # the checkpoint's state: 1 had no version and no per-tenant progress log
 REPLICA_WAIT = float(os.environ.get("SCHEMACTL_REPLICA_WAIT", "120"))  # seconds to wait for a node at cutover
 
 
@@ -31,6 +36,9 @@ def definition_hash(change: RecreateCollection) -> str:
 
 def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     checkpoint = _resume_or_start(change, ctx)
+    if _multi_tenant(change):
+        _recreate_tenants(change, ctx, checkpoint)
+        return
     state = checkpoint.state
     source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
     multi = _multi_target_pairs(change, ctx, checkpoint.target)
@@ -79,6 +87,99 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
                f"{change.physical} stays read-only for rollback")
 
 
+def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
+    """A multi-tenant recreate: tenants several at a time, listed again on every pass."""
+    source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
+    multi = _multi_target_pairs(change, ctx, checkpoint.target)
+    jobs: dict[str, CopyJob] = {}
+
+    def job_for(tenant: str) -> CopyJob:
+        if tenant not in jobs:
+            jobs[tenant] = _job(change, source_properties, checkpoint.target, tenant or None, multi, ctx.consistency)
+        return jobs[tenant]
+
+    def linked(job: CopyJob, entry: dict) -> None:
+        if job.self_references:
+            link_self_references(ctx.client(), job, after=None, on_flushed=lambda cursor, n: None)
+        if job.multi_references:
+            link_multi_target_references(ctx.client(), job, after=None, on_flushed=lambda cursor, n: None)
+
+    replay_progress(ctx, checkpoint)
+    run = TenantRecreate(ctx, checkpoint, change.collection, job_for, linked)
+    try:
+        if checkpoint.state["phase"] == "copy":
+            run.copy_all()
+            run.progress.snapshot("verify")
+        if checkpoint.state["phase"] == "verify":
+            started = time.monotonic()
+            following = run.follow()
+            differing = " -> ".join(f"{n:,}" for n in following.differing)
+            ctx.notice(f"{change.collection}: {following.passes} delta pass(es) over {len(run.tenants):,} tenant(s) "
+                       f"of {checkpoint.target} in {time.monotonic() - started:.1f} s (objects differing: "
+                       f"{differing}); {following.left} object(s) left for the final pass")
+        _fenced_tenant_cutover(change, ctx, checkpoint, run)
+    finally:
+        run.close()
+    drop_checkpoint(ctx.reader, change.physical)
+    drop_progress(ctx.reader, change.physical, run.progress.seq)
+
+
+def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
+                           run: TenantRecreate) -> None:
+    """Tenant auto-creation and auto-activation off and every active shard fenced; settle and
+    list the tenants again until nothing changes; move the alias; carry over a tenant created
+    in the last moment; the old version's tenants go to sleep."""
+    state = checkpoint.state
+    _wait_for_every_node(change, ctx, checkpoint.target)
+    if state["phase"] != "fenced":
+        state.setdefault("fenced", [])
+        state.setdefault("autoTenants", auto_tenants(ctx.reader, change.physical))
+        run.progress.snapshot("fenced")
+    started = time.monotonic()
+    try:
+        set_auto_tenants(ctx.reader, change.physical, {key: False for key in state["autoTenants"]})
+        objects = run.settle_fenced()
+        run.match_statuses()
+        run.progress.snapshot("cutover")
+        _cut_over(change, ctx, checkpoint.target)
+    except BaseException:
+        if ctx.aliases.get(change.collection) != checkpoint.target and change.physical in ctx.classes:
+            _lift_fence(ctx, checkpoint)  # the alias never moved: the source is still the live version
+        raise
+    paused = time.monotonic() - started
+    late = run.carry_over_late()
+    run.old_version_to_sleep()
+    if late:
+        ctx.notice(f"{change.collection}: {len(late)} tenant(s) created in {change.physical} as the alias moved "
+                   f"({', '.join(late[:5])}{', ...' if len(late) > 5 else ''}) carried over to {checkpoint.target}")
+    active = sum(1 for e in run.tenants.values() if is_active(e["status"]))
+    ctx.notice(f"{change.collection}: verified {len(run.tenants):,} tenant(s) in {checkpoint.target} "
+               f"({active:,} active, {objects:,} object(s) in them), the same ids and content as {change.physical}")
+    ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {paused:.1f} s while the last "
+               f"differences were copied and the alias moved to {checkpoint.target}; {change.physical} stays "
+               "read-only for rollback, its tenants COLD")
+
+
+AUTO_TENANTS = ("autoTenantCreation", "autoTenantActivation")
+
+
+def auto_tenants(reader, physical: str) -> dict[str, bool]:
+    """The class's tenant auto-creation and auto-activation settings."""
+    config = reader.get(f"/v1/schema/{physical}").get("multiTenancyConfig") or {}
+    return {key: bool(config.get(key)) for key in AUTO_TENANTS}
+
+
+def set_auto_tenants(reader, physical: str, wanted: dict[str, bool]) -> None:
+    """PUT takes the whole class: the live JSON with these two settings laid over it."""
+    body = reader.get(f"/v1/schema/{physical}")
+    config = body.get("multiTenancyConfig") or {}
+    if all(bool(config.get(key)) == value for key, value in wanted.items()):
+        return
+    body["multiTenancyConfig"] = {**config, **wanted}
+    reader.send("PUT", f"/v1/schema/{physical}", body,
+                f"set {', '.join(f'{k}={v}' for k, v in wanted.items())} on {physical}")
+
+
 def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) -> None:
     """No cutover while a node is down: the new version would hold fewer replicas than the old
     one (its copy on that node misses what was written while it was away). Wait for the node,
@@ -102,12 +203,21 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
 def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:
     state = checkpoint.state
     try:
-        unfence(ctx.reader, checkpoint.source, state.get("fenced") or [])
+        _unfence(ctx, checkpoint.source, state)
+        if state.get("autoTenants"):
+            set_auto_tenants(ctx.reader, checkpoint.source, state["autoTenants"])
         state["phase"], state["fenced"] = "verify", []
         save_checkpoint(ctx.reader, checkpoint)
     except SchemactlError as error:  # the first failure is the one to report
         ctx.notice(f"could not make {checkpoint.source} writable again ({error}): run apply again to finish "
                    "or lift it")
+
+
+def _unfence(ctx: Context, source: str, state: dict) -> None:
+    if "autoTenants" in state:  # multi-tenant: sleeping tenants' shards cannot be asked for
+        unfence_shards(ctx.reader, source, state.get("fenced") or [])
+    else:
+        unfence(ctx.reader, source, state.get("fenced") or [])
 
 
 def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
@@ -139,7 +249,9 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found
         if found.state.get("fenced"):  # killed while fenced, before the alias moved: let writes in again
-            unfence(ctx.reader, found.source, found.state["fenced"])
+            _unfence(ctx, found.source, found.state)
+        if found.state.get("autoTenants"):
+            set_auto_tenants(ctx.reader, found.source, found.state["autoTenants"])
         if found.target not in ctx.aliases.values():  # a partial copy nobody ever read from
             ctx.reader.send("DELETE", f"/v1/schema/{found.target}", None, f"discard partial copy {found.target}")
             ctx.classes.discard(found.target)
@@ -149,10 +261,9 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     _create_target(change, ctx, target)
     with removed_on_failure(ctx, target):  # until the checkpoint records it
         if _multi_tenant(change):
-            ctx.reader.send("POST", f"/v1/schema/{target}/tenants", [{"name": t} for t in tenants],
-                            f"create tenants in {target}")
-        state = {"phase": "copy", "tenants": {t: {"status": s, "after": None, "copied": 0, "done": False,
-                                                  "linked": None} for t, s in tenants.items()}}
+            with ThreadPoolExecutor(TENANT_WORKERS) as pool:
+                create_tenants(ctx.reader, target, tenants, pool)
+        state = {"version": STATE_VERSION, "phase": "copy", "tenants": {t: new_entry(s) for t, s in tenants.items()}}
         checkpoint = Checkpoint(change.physical, target, wanted, state)
         save_checkpoint(ctx.reader, checkpoint, create=True)
     if _vectorizes_class_name(change):
@@ -266,12 +377,9 @@ def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
 # ---- tenants --------------------------------------------------------------------------------
 
 def _source_tenants(ctx: Context, source: str) -> dict[str, str]:
-    tenants = ctx.reader.get(f"/v1/schema/{source}/tenants")
-    offloaded = [t["name"] for t in tenants if t.get("activityStatus") in ("FROZEN", "OFFLOADED", "FREEZING")]
-    if offloaded:
-        raise SchemactlError(f"{source} has offloaded tenants ({', '.join(offloaded)}): "
-                             "bring them back before migrating")
-    return {t["name"]: t.get("activityStatus", "HOT") for t in tenants}
+    tenants = list_tenants(ctx.reader, source)
+    refuse_offloaded(source, tenants)
+    return tenants
 
 
 def _activate(ctx: Context, job: CopyJob, entry: dict) -> None:

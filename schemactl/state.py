@@ -279,3 +279,42 @@ def _all_objects(reader: RestReader, cls: str):
         if len(page) < 200:
             return
         after = page[-1]["id"]
+
+
+# ---- per-tenant progress --------------------------------------------------------------------
+#
+# A multi-tenant copy records its tenants' progress as a log next to the checkpoint: each record
+# holds only the tenants that moved since the last one, so thousands of tenants never rewrite the
+# whole state. The checkpoint's state names the last record it already includes ("progressSeq").
+
+def _progress_id(source: str, seq: int) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"progress:{source}:{seq}"))
+
+
+def append_progress(reader: RestReader, source: str, seq: int, tenants: dict[str, dict]) -> None:
+    """Durable once this returns: record `seq` of `source`'s log."""
+    props = {"source": source, "target": "", "definitionHash": f"progress:{seq}", "state": json.dumps(tenants),
+             "updatedAt": now()}
+    _write(reader, CHECKPOINTS, _progress_id(source, seq), props, create=True)
+
+
+def load_progress(reader: RestReader, source: str, after: int) -> list[tuple[int, dict[str, dict]]]:
+    """The records of `source`'s log after `after`, in order."""
+    found = []
+    for obj in _all_objects(reader, CHECKPOINTS):
+        p = obj.get("properties") or {}
+        kind = p.get("definitionHash") or ""
+        if p.get("source") == source and kind.startswith("progress:") and int(kind.split(":")[1]) > after:
+            found.append((int(kind.split(":")[1]), json.loads(p["state"])))
+    return sorted(found, key=lambda record: record[0])
+
+
+def drop_progress(reader: RestReader, source: str, upto: int, *, after: int = 0) -> None:
+    """Delete records after..`upto` of `source`'s log (folded into the checkpoint, or the copy is over)."""
+    for seq in range(after + 1, upto + 1):
+        try:
+            reader.send("DELETE", f"/v1/objects/{CHECKPOINTS}/{_progress_id(source, seq)}?{QUORUM}", None,
+                        "drop a progress record")
+        except RequestRefused as error:
+            if error.status != 404:
+                raise

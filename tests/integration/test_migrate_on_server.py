@@ -200,7 +200,9 @@ def test_multi_tenant_copy_is_per_tenant_and_keeps_tenant_status(client, cli_run
     new = client.collections.use("Notes_v2")
     status = {n: t.activity_status.value for n, t in new.tenants.get().items()}
     assert status == {"acme": "ACTIVE", "globex": "INACTIVE"}
-    assert {n: t.activity_status.value for n, t in notes.tenants.get().items()} == status
+    # the old version is kept for rollback asleep: no tenant of it holds memory or open files
+    assert {n: t.activity_status.value for n, t in notes.tenants.get().items()} == {"acme": "INACTIVE",
+                                                                                   "globex": "INACTIVE"}
     assert len(list(new.with_tenant("acme").iterator())) == 30
     new.tenants.update([Tenant(name="globex", activity_status=TenantActivityStatus.ACTIVE)])
     copied = {o.properties["text"]: o.vector["default"] for o in new.with_tenant("globex").iterator(include_vector=True)}

@@ -1,0 +1,376 @@
+"""A recreate of a multi-tenant collection: tenants copied, followed and settled several at a time,
+and the source's tenants listed again on every pass, so that a tenant the application creates,
+deletes, wakes or puts to sleep while the data moves is followed too.
+
+The write invariant (docs/multi-tenant.md): every tenant the source has when the alias moves
+exists in the new version with every acknowledged object and its activity status; a tenant the
+application deleted does not come back. Tenant creation is a schema operation the shard fence
+cannot block, so while fenced the source's autoTenantCreation/autoTenantActivation are off, the
+tenants are listed again after each settle until no new one appears, and right after the alias
+moves the old version is listed once more: a tenant created in the last moment is carried over
+(the new version's objects win).
+
+Resources: tenants the application keeps COLD are woken a few at a time (both versions), copied
+and verified with the source tenant fenced, and put back to sleep; once the alias has moved the
+old version's tenants go COLD (kept for rollback). FROZEN/OFFLOADED tenants are refused before any
+change.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .context import Context
+from .copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
+from .errors import SchemactlError
+from .fence import fence_shards
+from .state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
+from .settings import TENANT_WORKERS, WAKE_GROUP
+from .tenant_ops import ASLEEP, OFFLOADED, create_tenants, delete_tenants, is_active, list_tenants, set_status
+
+RELISTS = 5  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
+FLUSH_SECONDS = 0.5  # progress records at most this often (a kill redoes at most this much)
+
+
+def refuse_offloaded(source: str, tenants: dict[str, str]) -> None:
+    offloaded = sorted(t for t, s in tenants.items() if s in OFFLOADED)
+    if offloaded:
+        some = ", ".join(offloaded[:5]) + (", ..." if len(offloaded) > 5 else "")
+        raise SchemactlError(f"{source} has {len(offloaded)} offloaded tenant(s) ({some}): bring them back "
+                             "(status COLD or HOT) before migrating; nothing was changed")
+
+
+def new_entry(status: str) -> dict:
+    return {"status": status, "after": None, "copied": 0, "done": False, "settled": False, "linked": None}
+
+
+class Progress:
+    """Tenant progress, recorded as a log next to the checkpoint (only what changed, at most
+    every FLUSH_SECONDS); thread-safe, as tenants are copied several at a time."""
+
+    def __init__(self, ctx: Context, checkpoint: Checkpoint):
+        self._ctx, self._checkpoint = ctx, checkpoint
+        self._lock = threading.Lock()
+        self._changed: dict[str, dict] = {}
+        self._flushed = time.monotonic()
+        state = checkpoint.state
+        state.setdefault("progressSeq", 0)
+        self.seq = state.setdefault("logSeq", state["progressSeq"])
+
+    @property
+    def tenants(self) -> dict[str, dict]:
+        return self._checkpoint.state["tenants"]
+
+    def update(self, tenant: str, **fields) -> None:
+        with self._lock:
+            entry = self.tenants.setdefault(tenant, new_entry(fields.get("status", "HOT")))
+            entry.update(fields)
+            self._changed[tenant] = dict(entry)
+            due = time.monotonic() - self._flushed >= FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def forget(self, tenant: str) -> None:
+        with self._lock:
+            self.tenants.pop(tenant, None)
+            self._changed[tenant] = {"gone": True}
+
+    def flush(self) -> None:
+        with self._lock:
+            changed, self._changed = self._changed, {}
+            self._flushed = time.monotonic()
+            if not changed:
+                return
+            self.seq += 1
+            seq = self.seq
+        append_progress(self._ctx.reader, self._checkpoint.source, seq, changed)
+
+    def snapshot(self, phase: str) -> None:
+        """Fold the log into the checkpoint (a phase boundary): one rewrite of the whole state."""
+        self.flush()
+        state = self._checkpoint.state
+        folded = state.get("progressSeq", 0)
+        state["phase"], state["progressSeq"], state["logSeq"] = phase, self.seq, self.seq
+        save_checkpoint(self._ctx.reader, self._checkpoint)
+        drop_progress(self._ctx.reader, self._checkpoint.source, self.seq, after=folded)
+
+
+def replay_progress(ctx: Context, checkpoint: Checkpoint) -> None:
+    """A resumed copy: lay the log records the checkpoint does not include over its tenants."""
+    state = checkpoint.state
+    for seq, changed in load_progress(ctx.reader, checkpoint.source, after=state.get("progressSeq", 0)):
+        for tenant, entry in changed.items():
+            if entry.get("gone"):
+                state["tenants"].pop(tenant, None)
+            else:
+                state["tenants"][tenant] = entry
+        state["logSeq"] = max(state.get("logSeq", 0), seq)
+
+
+@dataclass
+class Relisted:
+    """What changed in the source's tenants since they were last listed."""
+
+    created: dict[str, str] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    woken: list[str] = field(default_factory=list)  # were asleep, are active now
+    slept: list[str] = field(default_factory=list)  # were active, are asleep now
+
+    @property
+    def any(self) -> bool:
+        return bool(self.created or self.deleted or self.woken or self.slept)
+
+    def describe(self) -> str:
+        parts = [f"{len(self.created)} created", f"{len(self.deleted)} deleted", f"{len(self.woken)} woken",
+                 f"{len(self.slept)} put to sleep"]
+        return ", ".join(p for p in parts if not p.startswith("0 "))
+
+
+class TenantRecreate:
+    """One multi-tenant recreate: `job_for(tenant)` builds a tenant's copy job."""
+
+    def __init__(self, ctx: Context, checkpoint: Checkpoint, logical: str, job_for: Callable[[str], CopyJob],
+                 on_copied: Callable[[CopyJob, dict], None]):
+        self.ctx, self.checkpoint, self.logical = ctx, checkpoint, logical
+        self.source, self.target = checkpoint.source, checkpoint.target
+        self.job_for, self.on_copied = job_for, on_copied
+        self.progress = Progress(ctx, checkpoint)
+        self.pool = ThreadPoolExecutor(TENANT_WORKERS, thread_name_prefix="schemactl-tenant")
+        self.counts: dict[str, int] = {}  # objects per tenant, as the fenced settle found them
+        self.fenced: set[str] = set()  # fenced by this run (a resumed one fences again: it is idempotent)
+
+    @property
+    def tenants(self) -> dict[str, dict]:
+        return self.progress.tenants
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+    # ---- copy --------------------------------------------------------------------------
+
+    def copy_all(self) -> None:
+        """Every listed tenant not yet copied: active ones several at a time, sleeping ones woken
+        in small groups, copied and verified with the source fenced, and put back to sleep."""
+        pending = sorted(t for t, e in self.tenants.items() if not e["done"])
+        started, before = time.monotonic(), sum(e["copied"] for e in self.tenants.values())
+        with self.ctx.progress(f"copy {self.source} -> {self.target}", len(self.tenants),
+                               len(self.tenants) - len(pending), "tenants") as advance:
+            self._copy(pending, advance)
+        self.progress.flush()
+        copied = sum(e["copied"] for e in self.tenants.values()) - before
+        seconds = max(time.monotonic() - started, 1e-6)
+        self.ctx.notice(f"copy {self.source} -> {self.target}: {len(pending):,} tenant(s), {copied:,} object(s) "
+                        f"{self._how()} in {seconds:.1f} s ({copied / seconds:,.0f} objects/s)")
+
+    def _copy(self, tenants: list[str], advance: Callable[[int], None] = lambda n: None) -> None:
+        active = [t for t in tenants if is_active(self.tenants[t]["status"])]
+        asleep = [t for t in tenants if not is_active(self.tenants[t]["status"])]
+        for _ in self.pool.map(self._copy_one, active):
+            advance(1)
+        self._groups_awake(asleep, self._copy_and_settle, advance)
+
+    def _copy_one(self, tenant: str) -> None:
+        entry = dict(self.tenants[tenant])
+        job = self.job_for(tenant)
+
+        def flushed(cursor: str, copied: int) -> None:
+            entry["after"], entry["copied"] = cursor, entry["copied"] + copied
+            self.progress.update(tenant, after=entry["after"], copied=entry["copied"])
+
+        outcome = copy_objects(self.ctx.client(), job, after=entry["after"], on_flushed=flushed)
+        self.ctx.failures.update(outcome.failed)
+        self.on_copied(job, entry)
+        self.progress.update(tenant, done=True)
+
+    def _copy_and_settle(self, tenant: str) -> None:
+        self._copy_one(tenant)
+        settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures)
+        self.progress.update(tenant, settled=True)
+
+    def _while_awake(self, group: list[str], work: Callable[[str], None]) -> None:
+        """Wake `group` in both versions, fence the source's shards (nothing the application
+        writes meanwhile can be missed), do `work` per tenant, put both back to sleep (which
+        lifts the fence: a woken shard comes back writable)."""
+        statuses = {t: self.tenants[t]["status"] for t in group}
+        for name in (self.source, self.target):
+            set_status(self.ctx.reader, name, {t: "HOT" for t in group})
+        try:
+            fence_shards(self.ctx.reader, self.source, group)
+            for tenant in group:
+                work(tenant)
+        finally:
+            for name in (self.source, self.target):
+                set_status(self.ctx.reader, name, {t: "COLD" if s in ASLEEP else s for t, s in statuses.items()})
+
+    def _groups_awake(self, tenants: list[str], work: Callable[[str], None],
+                      advance: Callable[[int], None] = lambda n: None) -> None:
+        """Sleeping tenants in groups of WAKE_GROUP, TENANT_WORKERS groups at a time: at most
+        WAKE_GROUP x TENANT_WORKERS of them are awake at any moment."""
+        groups = list(_chunks(tenants, WAKE_GROUP))
+        with ThreadPoolExecutor(TENANT_WORKERS, thread_name_prefix="schemactl-wake") as waking:
+            for group, future in [(g, waking.submit(self._while_awake, g, work)) for g in groups]:
+                future.result()
+                advance(len(group))
+
+    # ---- follow ------------------------------------------------------------------------
+
+    def relist(self) -> Relisted:
+        """List the source's tenants again and bring the new version's tenants in line: new
+        ones created and copied, deleted ones deleted, status changes followed."""
+        listed = list_tenants(self.ctx.reader, self.source)
+        refuse_offloaded(self.source, listed)
+        known = self.tenants
+        found = Relisted(created={t: s for t, s in listed.items() if t not in known},
+                         deleted=sorted(t for t in known if t not in listed))
+        for tenant, status in listed.items():
+            if tenant in known and is_active(status) != is_active(known[tenant]["status"]):
+                (found.woken if is_active(status) else found.slept).append(tenant)
+                self.progress.update(tenant, status=status, settled=False)
+        if found.deleted:
+            delete_tenants(self.ctx.reader, self.target, found.deleted)
+            for tenant in found.deleted:
+                self.progress.forget(tenant)
+        if found.created:
+            create_tenants(self.ctx.reader, self.target, found.created, self.pool)
+            for tenant, status in found.created.items():
+                self.progress.update(tenant, **new_entry(status))
+            self._copy(sorted(found.created))
+        if found.slept:  # what the application wrote before putting them to sleep
+            self._groups_awake(sorted(found.slept), self._settle_one)
+        self.progress.flush()
+        return found
+
+    def _settle_one(self, tenant: str) -> None:
+        settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures)
+        self.progress.update(tenant, settled=True)
+
+    def follow(self) -> Following:
+        """Delta passes over the active tenants while the application writes (not fenced),
+        until what differs fits in the fenced pass; NotVerified when writes outpace the copy."""
+        state, window, previous = Following(), time.monotonic(), None
+        while True:
+            relisted = self.relist()
+            started = time.monotonic()
+            diffs = dict(zip(self._active(), self.pool.map(self._compare, self._active())))
+            state.compare_seconds = time.monotonic() - started
+            state.left, state.passes = sum(d.count for d in diffs.values()), state.passes + 1
+            state.differing.append(state.left)
+            if previous is not None:
+                state.write_rate = state.left / max(started - window, 1e-3)
+            window = started
+            step = next_step(state, previous, self.ctx.max_write_pause)
+            if relisted.any:
+                self.ctx.notice(f"{self.logical}: tenants changed during the copy ({relisted.describe()}); followed")
+            if step == "fence":
+                return state
+            if step == "refuse":
+                raise NotVerified(f"{self.source} changes faster than the copy can follow: {state.left} object(s) "
+                                  f"still differ after {state.passes} delta passes (about {state.write_rate:,.0f} "
+                                  f"write(s)/s, {state.copy_rate:,.0f} object(s)/s copied). Not cutting over; the "
+                                  "source is untouched")
+            started = time.monotonic()
+            outcomes = list(self.pool.map(self._repair, [(t, d) for t, d in diffs.items() if not d.clean]))
+            state.repaired += sum(outcomes)
+            state.repair_seconds += time.monotonic() - started
+            previous = state.left
+
+    def _active(self) -> list[str]:
+        return sorted(t for t, e in self.tenants.items() if is_active(e["status"]))
+
+    def _compare(self, tenant: str) -> Differences:
+        return compare(self.ctx.client(), self.job_for(tenant))
+
+    def _repair(self, item: tuple[str, Differences]) -> int:
+        tenant, diff = item
+        outcome = repair(self.ctx.client(), self.job_for(tenant), diff)
+        self.ctx.failures.update(outcome.failed)
+        return outcome.copied + len(diff.extra)
+
+    # ---- fenced ------------------------------------------------------------------------
+
+    def settle_fenced(self) -> int:
+        """With the source fenced and its tenant auto-creation off: settle every active tenant,
+        list the tenants again, repeat until no tenant appeared, vanished or changed state.
+        Returns the objects in the new version's active tenants."""
+        settled: set[str] = set()
+        for _ in range(RELISTS):
+            self.fence_active()
+            todo = [t for t in self._active() if t not in settled]
+            for tenant, count in zip(todo, self.pool.map(self._settle_count, todo)):
+                settled.add(tenant)
+                self.counts[tenant] = count
+            relisted = self.relist()
+            settled -= set(relisted.woken) | set(relisted.created)
+            if not relisted.any:
+                return sum(self.counts.get(t, 0) for t in self._active())
+            self.ctx.notice(f"{self.logical}: tenants changed while fenced ({relisted.describe()}); settled them")
+        raise NotVerified(f"{self.source} kept gaining or losing tenants while fenced ({RELISTS} rounds); not "
+                          "cutting over, the source is writable again")
+
+    def _settle_count(self, tenant: str) -> int:
+        return settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures).target_count
+
+    def fence_active(self) -> None:
+        """Every active tenant's shard READONLY (asking a sleeping tenant's shard status fails,
+        so they are set without asking); recorded before, so a kill leaves nothing unnamed."""
+        state = self.checkpoint.state
+        todo = [t for t in self._active() if t not in self.fenced]
+        if not todo:
+            return
+        state["fenced"] = sorted(set(state.get("fenced") or []) | set(todo))
+        save_checkpoint(self.ctx.reader, self.checkpoint)
+        fence_shards(self.ctx.reader, self.source, todo, self.pool)
+        self.fenced.update(todo)
+
+    def match_statuses(self) -> None:
+        """The new version's tenants take the source's activity status."""
+        wanted = {t: ("HOT" if is_active(e["status"]) else "COLD") for t, e in self.tenants.items()}
+        now = list_tenants(self.ctx.reader, self.target)
+        differing = {t: s for t, s in wanted.items() if is_active(now.get(t, s)) != is_active(s)}
+        set_status(self.ctx.reader, self.target, differing)
+
+    # ---- after the alias moved -----------------------------------------------------------
+
+    def carry_over_late(self) -> list[str]:
+        """List the old version once more: a tenant created there after the last listing (the
+        application had resolved the alias just before it moved) is fenced and its objects
+        carried over; objects the new version already has are kept (they are newer). A tenant
+        deleted there meanwhile is deleted in the new version too."""
+        listed = list_tenants(self.ctx.reader, self.source)
+        late = {t: s for t, s in listed.items() if t not in self.tenants and s not in OFFLOADED}
+        gone = [t for t in self.tenants if t not in listed]
+        if gone:
+            delete_tenants(self.ctx.reader, self.target, gone)
+        if late:
+            active = [t for t, s in late.items() if is_active(s)]
+            fence_shards(self.ctx.reader, self.source, active, self.pool)
+            create_tenants(self.ctx.reader, self.target, {t: "HOT" for t in late})
+            list(self.pool.map(self._carry_missing, active))
+            self._groups_awake(sorted(set(late) - set(active)), self._carry_missing)
+        return sorted(late)
+
+    def _carry_missing(self, tenant: str) -> None:
+        job = self.job_for(tenant)
+        diff = compare(self.ctx.client(), job)
+        only_missing = Differences(missing=diff.missing)
+        for uuid in diff.missing:
+            if uuid in diff.held:
+                only_missing.hold(uuid, diff.held[uuid], diff.digests[uuid])
+        self.ctx.failures.update(repair(self.ctx.client(), job, only_missing).failed)
+
+    def old_version_to_sleep(self) -> None:
+        """The old version's tenants go COLD: kept for rollback, holding no memory or files."""
+        awake = {t: "COLD" for t, s in list_tenants(self.ctx.reader, self.source).items() if is_active(s)}
+        set_status(self.ctx.reader, self.source, awake, self.pool)
+
+    def _how(self) -> str:
+        job = self.job_for("")
+        return "re-embedded" if job.reembed else "with stored vectors"
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

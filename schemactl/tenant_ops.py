@@ -1,0 +1,61 @@
+"""Tenants of a physical multi-tenant collection, many per request: list, create, delete, set
+activity status. The server takes any number of tenants per create or delete request, but at
+most 100 per status change."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
+
+from .live import RestReader
+
+UPDATE_LIMIT = 100  # "maximum number of tenants allowed to be updated simultaneously is 100" (v1.39)
+ACTIVE = ("HOT", "ACTIVE")  # states that take reads and writes
+ASLEEP = ("COLD", "INACTIVE")
+OFFLOADED = ("FROZEN", "OFFLOADED", "FREEZING", "UNFREEZING", "OFFLOADING", "ONLOADING")
+
+
+def list_tenants(reader: RestReader, physical: str) -> dict[str, str]:
+    """Tenant name -> activity status."""
+    return {t["name"]: t.get("activityStatus", "HOT") for t in reader.get(f"/v1/schema/{physical}/tenants")}
+
+
+def is_active(status: str) -> bool:
+    return status in ACTIVE
+
+
+def create_tenants(reader: RestReader, physical: str, tenants: dict[str, str],
+                   pool: Executor | None = None) -> None:
+    """Create `tenants` (name -> HOT or COLD); the server keeps ones that exist (an application
+    may create them meanwhile) as they are. Measured on v1.39: creating 1,000 tenants COLD takes
+    15 ms and waking them 100 at a time about 1 s; creating them HOT in one request, 1-5 s."""
+    if not tenants:
+        return
+    body = [{"name": name, "activityStatus": "COLD"} for name in sorted(tenants)]
+    reader.send("POST", f"/v1/schema/{physical}/tenants", body, f"create {len(body)} tenant(s) in {physical}")
+    set_status(reader, physical, {t: "HOT" for t, s in tenants.items() if is_active(s)}, pool)
+
+
+def delete_tenants(reader: RestReader, physical: str, names: Iterable[str]) -> None:
+    names = sorted(names)
+    if names:
+        reader.send("DELETE", f"/v1/schema/{physical}/tenants", names, f"delete {len(names)} tenant(s) of {physical}")
+
+
+def set_status(reader: RestReader, physical: str, statuses: dict[str, str], pool: Executor | None = None) -> None:
+    """Tenant name -> HOT or COLD, 100 per request (several requests at a time on `pool`)."""
+    def one(chunk: list[tuple[str, str]]) -> None:
+        body = [{"name": name, "activityStatus": status} for name, status in chunk]
+        reader.send("PUT", f"/v1/schema/{physical}/tenants", body,
+                    f"set {len(body)} tenant(s) of {physical} {_describe(chunk)}")
+    chunks = list(_chunks(sorted(statuses.items()), UPDATE_LIMIT))
+    list(pool.map(one, chunks) if pool else map(one, chunks))
+
+
+def _describe(chunk: list[tuple[str, str]]) -> str:
+    states = sorted({status for _, status in chunk})
+    return "/".join(states)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
