@@ -31,6 +31,7 @@ from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .redact import endpoint
 from .spec import Collection
+from . import tenant_ops
 from .tenants import Outcome, Tenant, Where
 from .validate import Result, validate_paths
 
@@ -464,7 +465,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     Refused, unless `force`, when that version has fewer objects than the current one (the
     application would lose sight of them) or the ledger does not record it as ever completed
     (a partial copy, or one made outside schemactl)."""
-    from .fence import unfence
+    from .fence import unfence, unfence_shards
+    from .migrate import auto_tenants, set_auto_tenants
     from .state import acquire_lock, completed_versions, me, now, release_lock, start_record, update_record
 
     reader = RestReader(target)
@@ -483,13 +485,24 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             previous = older[-1]
             _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}"),
                                        Need("update_tenants", previous, why=f"let writes reach {previous} again")])
+            woken = _wake_for_rollback(reader, name, current, previous, live.raw, force=force)
             in_current, in_previous = _count(reader, current, live.raw), _count(reader, previous, live.raw)
             if not force:
-                _refuse_unsafe_rollback(name, current, previous, in_current, in_previous,
-                                        previous in completed_versions(reader))
+                try:
+                    _refuse_unsafe_rollback(name, current, previous, in_current, in_previous,
+                                            previous in completed_versions(reader))
+                except SchemactlError:
+                    tenant_ops.set_status(reader, previous, {t: "COLD" for t in woken})  # as it was
+                    raise
+            if _multi_tenant(live.raw[previous]):
+                set_auto_tenants(reader, previous, auto_tenants(reader, current))
             record = start_record(reader, f"rollback:{name}:{current}->{previous}", {"rollback": name},
                                   [{"step": 1, "kind": "rollback", "collection": name, "version": previous}], holder)
-            unfence(reader, previous)  # read-only since the cutover away from it
+            if _multi_tenant(live.raw[previous]):  # asking a sleeping tenant's shard fails: set, not ask
+                awake = tenant_ops.list_tenants(reader, previous)
+                unfence_shards(reader, previous, [t for t, s in awake.items() if tenant_ops.is_active(s)])
+            else:
+                unfence(reader, previous)  # read-only since the cutover away from it
             reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
             record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
             update_record(reader, record)
@@ -498,6 +511,25 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             release_lock(reader)
     finally:
         reader.close()
+
+
+def _wake_for_rollback(reader: RestReader, name: str, current: str, previous: str, raw: dict[str, dict], *,
+                       force: bool) -> list[str]:
+    """A multi-tenant old version sleeps since its cutover (and takes no tenant auto-creation):
+    its tenants wake as the current version's are. Refused, unless `force`, when the current
+    version has tenants the old one lacks (created since the migration)."""
+    if not _multi_tenant(raw[previous]):
+        return []
+    now, then = tenant_ops.list_tenants(reader, current), tenant_ops.list_tenants(reader, previous)
+    newer = sorted(set(now) - set(then))
+    if newer and not force:
+        raise SchemactlError(f"{current} has {len(newer)} tenant(s) {previous} lacks ({', '.join(newer[:5])}"
+                             f"{', ...' if len(newer) > 5 else ''}): rolling back would hide them from the "
+                             f"application; {name} still points at {current}. Pass --force to roll back anyway")
+    active = tenant_ops.is_active
+    woken = sorted(t for t, s in now.items() if t in then and active(s) and not active(then[t]))
+    tenant_ops.set_status(reader, previous, {t: "HOT" for t in woken})
+    return woken
 
 
 def _refuse_unsafe_rollback(name: str, current: str, previous: str, in_current: int, in_previous: int,

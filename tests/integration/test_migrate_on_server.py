@@ -209,6 +209,58 @@ def test_multi_tenant_copy_is_per_tenant_and_keeps_tenant_status(client, cli_run
     assert len(copied) == 50 and copied["g7"] == [7.0, pytest.approx(0.2)]
 
 
+MT_NOTES = ("name: Notes\nproperties:\n  - name: text\n    dataType: text\nvectorizer:\n  module: none\n"
+            "multiTenancyConfig:\n  enabled: true\n  autoTenantCreation: true\n")
+
+
+def _migrated_notes(client, cli_run, tmp_path):
+    from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+    (tmp_path / "notes.yaml").write_text(MT_NOTES)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    notes = client.collections.use("Notes")
+    for tenant, n in (("acme", 30), ("globex", 20)):
+        notes.with_tenant(tenant).data.insert_many([DataObject({"text": f"{tenant}{i}"}, vector=[0.1, i])
+                                                    for i in range(n)])
+    client.collections.use("Notes_v1").tenants.update([Tenant(name="globex",
+                                                              activity_status=TenantActivityStatus.INACTIVE)])
+    (tmp_path / "notes.yaml").write_text(MT_NOTES + "vectorIndexConfig:\n  distance: dot\n")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    old = client.collections.use("Notes_v1")
+    assert {t.activity_status.value for t in old.tenants.get().values()} == {"INACTIVE"}
+    assert old.config.get().multi_tenancy_config.auto_tenant_creation is False  # no tenant appears there
+    return notes
+
+
+def _statuses(collection) -> dict[str, str]:
+    return {n: t.activity_status.value for n, t in collection.tenants.get().items()}
+
+
+def test_a_multi_tenant_rollback_wakes_the_old_version_as_the_current_one_is(client, cli_run, tmp_path):
+    notes = _migrated_notes(client, cli_run, tmp_path)
+    result = cli_run("rollback", "Notes")
+    assert result.exit_code == 0, result.output
+    old = client.collections.use("Notes_v1")
+    assert _statuses(old) == {"acme": "ACTIVE", "globex": "INACTIVE"}
+    assert old.config.get().multi_tenancy_config.auto_tenant_creation is True
+    notes.with_tenant("acme").data.insert({"text": "after rollback"})
+    notes.with_tenant("initech").data.insert({"text": "a new customer"})  # auto-created again
+    assert len(list(notes.with_tenant("acme").iterator())) == 31
+    assert "initech" in _statuses(old)
+
+
+def test_a_multi_tenant_rollback_is_refused_when_tenants_were_created_since(client, cli_run, tmp_path):
+    notes = _migrated_notes(client, cli_run, tmp_path)
+    notes.with_tenant("initech").data.insert({"text": "signed up after the migration"})
+    result = cli_run("rollback", "Notes")
+    assert result.exit_code == 1
+    assert "initech" in result.stderr and "Notes still points at Notes_v2" in result.stderr
+    assert aliases(client) == {"Notes": "Notes_v2"}
+    assert {t.activity_status.value for t in client.collections.use("Notes_v1").tenants.get().values()} == {
+        "INACTIVE"}
+
+
 def test_a_source_written_faster_than_the_copy_follows_is_not_cut_over(client, embedder, docs):
     import threading
 
