@@ -1,0 +1,135 @@
+"""A multi-tenant application through a migration: every tenant it created (by the physical name or
+by auto-creation), every acknowledged write, every tenant it deleted and every status it set is
+what the alias serves afterwards; a killed apply of 1,000 tenants resumes."""
+from __future__ import annotations
+
+import random
+import re
+import signal
+import time
+
+import pytest
+from weaviate.exceptions import WeaviateBaseError
+
+from schemactl.dev.tenant_workload import Expected, TenantWorkload, audit, load, seed_tenants
+from tests.integration.test_apply_safety_on_server import spawn_apply
+from tests.integration.test_migrate_on_server import aliases, doc_schema
+
+TENANTS, PER_TENANT, COLD = 40, 20, 6
+RATE = 30.0  # operations/s of the application, from three threads
+GIVE_UP = 30.0  # seconds the application retries one operation
+
+
+def mt_schema(embedder, *, model: str = "words-64", distance: str = "cosine", auto_creation: bool = False,
+              auto_activation: bool = False) -> str:
+    """Doc's properties and vectorizer as the multi-tenant collection Mt."""
+    return (doc_schema(embedder, model=model, distance=distance).replace("name: Doc\n", "name: Mt\n")
+            + f"multiTenancyConfig:\n  enabled: true\n  autoTenantCreation: {str(auto_creation).lower()}\n"
+            f"  autoTenantActivation: {str(auto_activation).lower()}\n")
+
+
+@pytest.fixture
+def connect(weaviate_server):
+    import weaviate
+
+    return lambda: weaviate.connect_to_local(host="127.0.0.1", port=weaviate_server.ports.http,
+                                             grpc_port=weaviate_server.ports.grpc)
+
+
+def _applied_and_loaded(client, cli_run, tmp_path, schema: str, tenants: int, per_tenant: int, seed: int,
+                        cold: int) -> tuple[dict[str, dict[str, dict]], dict[str, str]]:
+    """Mt applied by schemactl (Mt_v1 behind the alias Mt) and filled with seeded tenants."""
+    (tmp_path / "mt.yaml").write_text(schema)
+    created = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert created.exit_code == 0, created.output
+    objects, statuses = seed_tenants(tenants, per_tenant, seed, cold=cold)
+    load(client, "Mt", objects, statuses)
+    return objects, statuses
+
+
+@pytest.mark.parametrize("mode,seed,auto_creation,auto_activation", [
+    ("reuse", 1, True, True), ("reuse", 2, False, False), ("re-embed", 3, True, False), ("re-embed", 4, False, True)])
+def test_no_tenant_and_no_acknowledged_write_is_lost_through_a_recreate(client, cli_run, embedder, connect, tmp_path,
+                                                                        mode, seed, auto_creation, auto_activation):
+    flags = {"auto_creation": auto_creation, "auto_activation": auto_activation}
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, **flags), TENANTS,
+                                            PER_TENANT, seed, COLD)
+    model = "words-96" if mode == "re-embed" else "words-64"
+    changed = mt_schema(embedder, model=model, **flags) if mode == "re-embed" else \
+        mt_schema(embedder, distance="dot", **flags)
+    (tmp_path / "mt.yaml").write_text(changed)
+    workload = TenantWorkload(connect, "Mt", objects, statuses, rate=RATE, seed=seed, give_up=GIVE_UP,
+                              **flags).start()
+    try:
+        time.sleep(1.0)
+        started = time.monotonic()
+        result = cli_run("apply", str(tmp_path), "--auto-approve")
+        finished = time.monotonic()
+        time.sleep(1.5)  # operations after the cutover reach the new version
+    finally:
+        workload.stop()
+    during = [a for a in workload.acks() if started <= a.at <= finished]
+    created = [a for a in during if a.op in ("create", "auto-create")]
+    expected = workload.expected()
+    report = audit(client, "Mt", expected, model)
+    outcome = (f"apply exit {result.exit_code}, alias {aliases(client)}; audit: {report.describe()}; "
+               f"{len(during)} operations acknowledged during the apply "
+               f"({len(created)} tenants created), "
+               f"{len(workload.unresolved)} never acknowledged; last refusals: "
+               f"{[o.last_refusal[:200] for o in workload.owners]}")
+    assert result.exit_code == 0, outcome + "\n" + result.output
+    assert aliases(client) == {"Mt": "Mt_v2"}, outcome
+    assert created and {"insert", "update", "delete"} <= {a.op for a in during}, outcome
+    kinds = {a.op for a in workload.acks()}
+    assert kinds >= {"create", "drop", "cold"} and ("auto-create" in kinds) == auto_creation, outcome
+    assert workload.unresolved == [], outcome
+    assert report.clean, outcome
+    assert report.tenants == len(expected.objects) and report.objects == expected.object_count, outcome
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+RESUME_TENANTS, RESUME_OBJECTS, RESUME_COLD = 1000, 2, 50
+
+
+def _copied_share(client, target: str, sample: list[str]) -> float:
+    """Share of the `sample` tenants whose objects are all in `target` already."""
+    if not client.collections.exists(target):
+        return 0.0
+    collection = client.collections.use(target)
+    done = 0
+    for tenant in sample:
+        try:
+            done += collection.with_tenant(tenant).aggregate.over_all(total_count=True).total_count == RESUME_OBJECTS
+        except WeaviateBaseError:  # not created there yet
+            pass
+    return done / len(sample)
+
+
+def test_an_apply_killed_halfway_through_1000_tenants_resumes_and_ends_with_every_tenant_and_object(
+        client, cli_run, embedder, weaviate_server, tmp_path):
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), RESUME_TENANTS,
+                                            RESUME_OBJECTS, 11, RESUME_COLD)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    sample = random.Random(11).sample(sorted(t for t, s in statuses.items() if s == "HOT"), 40)
+    process = spawn_apply(weaviate_server, tmp_path)
+    try:
+        share, deadline = 0.0, time.monotonic() + 300
+        while share < 0.5 and time.monotonic() < deadline:
+            assert process.poll() is None, ("apply ended before half the tenants were copied", process.communicate())
+            time.sleep(0.1)
+            share = _copied_share(client, "Mt_v2", sample)
+        process.send_signal(signal.SIGKILL)  # no handler runs
+        process.wait(10)
+    finally:
+        process.kill()
+    assert 0.5 <= share < 1.0, share
+    assert aliases(client) == {"Mt": "Mt_v1"}
+    assert cli_run("force-unlock").exit_code == 0
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"resum(e|ed|ing)\b", result.stderr), result.stderr
+    assert aliases(client) == {"Mt": "Mt_v2"}
+    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
+    assert report.clean, report.describe()
+    assert (report.tenants, report.objects) == (RESUME_TENANTS, RESUME_TENANTS * RESUME_OBJECTS), report.describe()
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
