@@ -2,12 +2,14 @@
 
     scripts/bench            # N = 10k and 100k (several minutes)
     scripts/bench --quick    # N = 2k and 10k
+    scripts/bench --only tenants --tenant-sizes 50x5,100x5 --many-tenants 200 --results /tmp/t.md   # a quick check
 
 Data is synthetic and seeded. Prints a markdown table and writes it to bench/results.md.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -526,6 +528,178 @@ def bench_cluster(server, endpoint: str, n: int, workdir: Path) -> list[Row]:
     return [single, spread, replicated]
 
 
+# ---- many tenants ---------------------------------------------------------------------------
+
+TENANTS_LABEL = "tenants, recreate reusing vectors"
+TENANT_SIZES = "500x5,1000x5,1500x5,1000x20"  # tenants x objects per tenant
+MANY_TENANTS = 10_000  # the realistic large case: 95% COLD, 5% HOT
+TENANT_CHUNK = 500  # tenants created, filled and put to sleep at a time when some are COLD
+TENANT_TIMEOUT = 600.0  # seconds an apply of the large case may take
+
+
+def tenant_name(i: int) -> str:
+    return f"t{i:05d}"
+
+
+def is_hot(i: int, tenants: int, hot: int) -> bool:
+    """`hot` tenants spread evenly over `tenants`; the others COLD."""
+    return hot >= tenants or i % max(1, tenants // max(hot, 1)) == 0
+
+
+def tenant_objects(i: int, per_tenant: int, seed: int, vectors: list[list[float]]) -> list[DataObject]:
+    """Tenant i's objects: the same in every process (seeded per tenant), vectors picked from a few
+    made once, so generating them costs next to nothing in a timed process."""
+    rng = random.Random(seed * 1_000_003 + i)
+    return [DataObject(uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
+                       properties={"title": " ".join(rng.choices(WORDS, k=4)), "body": " ".join(rng.choices(WORDS, k=30)),
+                                   "tag": rng.choice(WORDS), "n": i * per_tenant + k},
+                       vector=vectors[rng.randrange(len(vectors))])
+            for k in range(per_tenant)]
+
+
+def tenant_vectors(seed: int) -> list[list[float]]:
+    rng = random.Random(seed)
+    return [[rng.uniform(-1, 1) for _ in range(DIMS)] for _ in range(256)]
+
+
+def import_tenants(client, collection: str, tenants: int, per_tenant: int, hot: int, seed: int) -> None:
+    """Tenants created in bulk (one request; TENANT_CHUNK at a time when some go COLD, so no more
+    are loaded at once), their objects batch-imported, the COLD ones put to sleep."""
+    from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+    target = client.collections.use(collection)
+    vectors = tenant_vectors(seed)
+    chunk = tenants if hot >= tenants else TENANT_CHUNK
+    for start in range(0, tenants, chunk):
+        numbers = range(start, min(tenants, start + chunk))
+        target.tenants.create([Tenant(name=tenant_name(i)) for i in numbers])
+        with client.batch.fixed_size(batch_size=500, concurrent_requests=4) as batch:
+            for i in numbers:
+                for o in tenant_objects(i, per_tenant, seed, vectors):
+                    batch.add_object(collection=collection, tenant=tenant_name(i), properties=o.properties,
+                                     uuid=o.uuid, vector=o.vector)
+        if client.batch.failed_objects:
+            failed = client.batch.failed_objects
+            raise SystemExit(f"{len(failed)} object(s) not imported into {collection}: {failed[0].message}")
+        cold = [Tenant(name=tenant_name(i), activity_status=TenantActivityStatus.INACTIVE)
+                for i in numbers if not is_hot(i, tenants, hot)]
+        if cold:
+            target.tenants.update(cold)
+
+
+def raw_tenant_import(spec: dict) -> None:
+    """The baseline, run as its own process: a multi-tenant collection created with weaviate-client,
+    its tenants in bulk, the same objects batch-imported."""
+    client = weaviate.connect_to_local(host="127.0.0.1", port=spec["http"], grpc_port=spec["grpc"])
+    try:
+        started = time.perf_counter()
+        client.collections.create_from_dict({**rest_class(spec["name"], spec["endpoint"], "dot"),
+                                             "multiTenancyConfig": {"enabled": True}})
+        import_tenants(client, spec["name"], spec["tenants"], spec["per_tenant"], spec["hot"], spec["seed"])
+        print(f"{time.perf_counter() - started:.3f}")  # the import alone: no process start, no connection
+    finally:
+        client.close()
+
+
+def run_raw_tenant_import(server, endpoint: str, tenants: int, per_tenant: int, hot: int,
+                          seed: int) -> tuple[float, float]:
+    """Wall seconds of the raw import as a whole process (Python start included, as for schemactl),
+    and of the import alone inside it."""
+    spec = {"http": server.ports.http, "grpc": server.ports.grpc, "name": "Raw", "endpoint": endpoint,
+            "tenants": tenants, "per_tenant": per_tenant, "hot": hot, "seed": seed}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--raw-tenants", json.dumps(spec)],
+                          cwd=REPO, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"raw tenant import failed:\n{done.stderr[-3000:]}")
+    return seconds, float(done.stdout.split()[-1])
+
+
+def run_schemactl_within(args: list[str], server, timeout: float) -> tuple[int | None, float, float, str]:
+    """(exit code, or None when killed after `timeout` s; wall seconds; peak RSS MB; stderr) of one
+    `python -m schemactl ...` process."""
+    with tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(schemactl_command(args, server), cwd=REPO, stdout=subprocess.DEVNULL, stderr=err,
+                                   text=True)
+        peak = 0
+        while process.poll() is None and time.perf_counter() - started < timeout:
+            peak = max(peak, _vm_hwm_kb(process.pid))
+            time.sleep(0.05)
+        code = process.poll()
+        if code is None:
+            process.kill()
+            process.wait()
+        seconds = time.perf_counter() - started
+        err.seek(0)
+        return code, seconds, peak / 1024, err.read()
+
+
+def tenant_yaml(endpoint: str, distance: str = "cosine") -> str:
+    return collection_yaml("Bench", endpoint, distance) + "multiTenancyConfig:\n  enabled: true\n"
+
+
+def tenant_recreate(client, server, endpoint: str, tenants: int, per_tenant: int, hot: int, workdir: Path,
+                    timeout: float) -> tuple[Row, Row]:
+    """(raw import, schemactl apply) of the same tenants: Bench_v1 filled, then a distance change
+    recreates it (vectors reused)."""
+    reset(client)
+    seed = tenants * 100 + per_tenant
+    cold = f" ({hot:,} HOT, {tenants - hot:,} COLD)" if hot < tenants else ""
+    what = f"{tenants:,} tenants{cold} × {per_tenant}"
+    process, alone = run_raw_tenant_import(server, endpoint, tenants, per_tenant, hot, seed)
+    raw = Row(TENANTS_LABEL, f"{what}: (a) raw import: collection, tenants in bulk, batch (process)",
+              tenants * per_tenant, process, ratio=f"the import alone {alone:.2f} s")
+    reset(client)
+    schemas = workdir / f"tenants-{tenants}-{per_tenant}-{hot}"
+    schemas.mkdir()
+    (schemas / "c.yaml").write_text(tenant_yaml(endpoint))
+    run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+    import_tenants(client, "Bench_v1", tenants, per_tenant, hot, seed)
+    (schemas / "c.yaml").write_text(tenant_yaml(endpoint, "dot"))
+    code, seconds, rss, stderr = run_schemactl_within(["apply", str(schemas), "--auto-approve"], server, timeout)
+    apply = Row(TENANTS_LABEL, f"{what}: (b) schemactl apply (process)", tenants * per_tenant, seconds, rss)
+    if code == 0:
+        apply.ratio = (f"{seconds / raw.seconds:.1f}× (a), {seconds / alone:.1f}× its import alone; "
+                       f"{seconds / tenants * 1000:.1f} ms per tenant")
+    elif code is None:
+        apply.ratio = f"did not finish in {timeout:.0f} s on this machine: stopped, no result"
+    else:
+        last = (stderr.strip().splitlines() or ["(no output)"])[-1]
+        apply.ratio = f"apply failed (exit {code}) after {seconds:.0f} s: {last[:300]}"
+    reset(client)
+    return raw, apply
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """'500x5,1000x20' -> [(500, 5), (1000, 20)]."""
+    return [(int(t), int(n)) for t, n in (size.lower().split("x") for size in text.split(",") if size.strip())]
+
+
+def bench_tenants(client, server, endpoint: str, sizes: list[tuple[int, int]], many: int,
+                  workdir: Path) -> list[Row]:
+    """Recreates of multi-tenant collections against a raw import of the same tenants and objects,
+    whole processes: per-tenant cost as tenants grow, and `many` tenants of which 95% are COLD."""
+    rows: list[Row] = []
+    per_tenant: dict[int, float] = {}  # tenants -> apply seconds per tenant, 5 objects each
+    for tenants, objects in sizes:
+        raw, apply = tenant_recreate(client, server, endpoint, tenants, objects, tenants, workdir, TENANT_TIMEOUT)
+        rows += [raw, apply]
+        if objects == 5 and apply.ratio.endswith("per tenant"):
+            per_tenant[tenants] = apply.seconds / tenants
+        print(table(rows), flush=True)
+    if len(per_tenant) >= 2:
+        low, high = min(per_tenant), max(per_tenant)
+        rows.append(Row(TENANTS_LABEL, f"per-tenant apply time, {high:,} vs {low:,} tenants × 5", 0, 0,
+                        ratio=f"{per_tenant[high] / per_tenant[low]:.2f}× ({per_tenant[high] * 1000:.1f} vs "
+                              f"{per_tenant[low] * 1000:.1f} ms per tenant)"))
+    if many:
+        rows += tenant_recreate(client, server, endpoint, many, 5, max(1, many // 20), workdir, TENANT_TIMEOUT)
+        print(table(rows), flush=True)
+    return rows
+
+
 def table(rows: list[Row]) -> str:
     lines = ["| benchmark | variant | objects | seconds | objects/s | peak RSS | ratio |",
              "|---|---|---:|---:|---:|---:|---|"]
@@ -538,9 +712,20 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (2k and 10k)")
-    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex", "backfill", "real", "cluster"),
+    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex", "backfill", "real", "cluster",
+                                           "tenants"),
                         help="run one part (the table holds only it)")
+    parser.add_argument("--tenant-sizes", default=TENANT_SIZES,
+                        help=f"tenants x objects of the multi-tenant recreates (default {TENANT_SIZES})")
+    parser.add_argument("--many-tenants", type=int, default=MANY_TENANTS,
+                        help=f"tenants of the 95%%-COLD row (default {MANY_TENANTS:,}; 0 leaves it out)")
+    parser.add_argument("--results", type=Path, default=REPO / "bench" / "results.md",
+                        help="where the table goes (default bench/results.md)")
+    parser.add_argument("--raw-tenants", help=argparse.SUPPRESS)  # the raw import's own process
     args = parser.parse_args()
+    if args.raw_tenants:
+        raw_tenant_import(json.loads(args.raw_tenants))
+        return
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
 
     workdir = Path(tempfile.mkdtemp(prefix="schemactl-bench-"))
@@ -565,6 +750,9 @@ def main() -> None:
             rows += bench_real_model(client, server, embedder_url, small, workdir)
         if args.only in (None, "cluster"):
             rows += bench_cluster(server, f"{embedder_url}/models/words-{DIMS}", small, workdir)
+        if args.only in (None, "tenants"):
+            rows += bench_tenants(client, server, f"{embedder_url}/models/words-{DIMS}",
+                                  parse_sizes(args.tenant_sizes), args.many_tenants, workdir)
     finally:
         client.close()
         server.stop()
@@ -572,7 +760,7 @@ def main() -> None:
         embedder.wait()
         embedder.stdout.close()
         shutil.rmtree(workdir, ignore_errors=True)
-    results = REPO / "bench" / "results.md"
+    results = args.results
     text = (f"Weaviate v1.39.0 on 127.0.0.1, {os.cpu_count()} CPUs, {DIMS}-dim vectors, "
             f"page {os.environ.get('SCHEMACTL_COPY_PAGE', '500')}, writers {os.environ.get('SCHEMACTL_COPY_WRITERS', '4')}\n\n"
             + table(rows) + "\n")
@@ -584,7 +772,8 @@ def main() -> None:
 
 PARTS = {"copy": ("copy,", "re-embed", "memory"), "plan": ("plan,",),
          "writes": ("migration under writes", "highest write rate"), "reindex": ("tokenization change",),
-         "backfill": ("add a named vector",), "real": ("real model",), "cluster": ("copy on a cluster",)}
+         "backfill": ("add a named vector",), "real": ("real model",), "cluster": ("copy on a cluster",),
+         "tenants": ("tenants,",)}
 
 
 def with_rows_replaced(text: str, rows: list[Row], prefixes: tuple[str, ...]) -> str:
