@@ -8,6 +8,7 @@ Inserts are upserts by uuid, so redoing a page after a crash never duplicates an
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from array import array
 import os
@@ -94,15 +95,32 @@ def copy_objects(client, job: CopyJob, *, after: str | None, on_flushed: Callabl
                  progress: Progress = _nothing) -> Outcome:
     """Copy every object after `after`; `on_flushed(cursor, n)` once a page and all before it are in."""
     outcome = Outcome()
+    pages = _pages(client, job, after)
+    first = next(pages, None)
+    if first is None:
+        return outcome
+    if len(first) < PAGE:  # a single page (a small tenant): no writer threads to start
+        _settle((str(first[-1].uuid), len(first), _Done(_write(client, job, first))), outcome, on_flushed, progress)
+        return outcome
     in_flight: deque = deque()
     with ThreadPoolExecutor(WRITERS, thread_name_prefix="schemactl-copy") as pool:
-        for page in _pages(client, job, after):
+        for page in itertools.chain([first], pages):
             in_flight.append((str(page[-1].uuid), len(page), pool.submit(_write, client, job, page)))
             while in_flight and (len(in_flight) >= 2 * WRITERS or in_flight[0][2].done()):
                 _settle(in_flight.popleft(), outcome, on_flushed, progress)
         while in_flight:
             _settle(in_flight.popleft(), outcome, on_flushed, progress)
     return outcome
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A write already made, shaped like the future of one."""
+
+    failed: dict[str, str]
+
+    def result(self) -> dict[str, str]:
+        return self.failed
 
 
 def _settle(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
@@ -388,11 +406,13 @@ class _ContentStream:
         return next(self._objects)
 
     def _read(self):
-        for page in _read_ahead(self._pages()):
-            yield from self.entries(page)
+        first = self.fetch(after=None, limit=VERIFY_PAGE)
+        yield from self.entries(first)
+        if len(first) == VERIFY_PAGE:  # more than a page: the rest read ahead by a thread
+            for page in _read_ahead(self._pages(str(first[-1].uuid))):
+                yield from self.entries(page)
 
-    def _pages(self):
-        after = None
+    def _pages(self, after: str):
         while True:
             page = self.fetch(after=after, limit=VERIFY_PAGE)
             yield page

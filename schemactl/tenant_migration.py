@@ -151,9 +151,10 @@ class TenantRecreate:
 
     # ---- copy --------------------------------------------------------------------------
 
-    def copy_all(self) -> None:
+    def copy_all(self) -> float:
         """Every listed tenant not yet copied: active ones several at a time, sleeping ones woken
-        in small groups, copied and verified with the source fenced, and put back to sleep."""
+        in small groups, copied and verified with the source fenced, and put back to sleep.
+        Returns the seconds it took."""
         pending = sorted(t for t, e in self.tenants.items() if not e["done"])
         started, before = time.monotonic(), sum(e["copied"] for e in self.tenants.values())
         with self.ctx.progress(f"copy {self.source} -> {self.target}", len(self.tenants),
@@ -164,6 +165,7 @@ class TenantRecreate:
         seconds = max(time.monotonic() - started, 1e-6)
         self.ctx.notice(f"copy {self.source} -> {self.target}: {len(pending):,} tenant(s), {copied:,} object(s) "
                         f"{self._how()} in {seconds:.1f} s ({copied / seconds:,.0f} objects/s)")
+        return seconds
 
     def _copy(self, tenants: list[str], advance: Callable[[int], None] = lambda n: None) -> None:
         active = [t for t in tenants if is_active(self.tenants[t]["status"])]
@@ -345,21 +347,32 @@ class TenantRecreate:
         if gone:
             delete_tenants(self.ctx.reader, self.target, gone)
         if late:
+            for tenant, status in late.items():
+                self.progress.update(tenant, **new_entry(status))
             active = [t for t, s in late.items() if is_active(s)]
             fence_shards(self.ctx.reader, self.source, active, self.pool)
-            create_tenants(self.ctx.reader, self.target, {t: "HOT" for t in late})
+            create_tenants(self.ctx.reader, self.target, late, self.pool)
             list(self.pool.map(self._carry_missing, active))
             self._groups_awake(sorted(set(late) - set(active)), self._carry_missing)
         return sorted(late)
 
     def _carry_missing(self, tenant: str) -> None:
+        """Copy the objects of `tenant` the new version lacks, then make sure none is left."""
         job = self.job_for(tenant)
-        diff = compare(self.ctx.client(), job)
-        only_missing = Differences(missing=diff.missing)
-        for uuid in diff.missing:
-            if uuid in diff.held:
-                only_missing.hold(uuid, diff.held[uuid], diff.digests[uuid])
-        self.ctx.failures.update(repair(self.ctx.client(), job, only_missing).failed)
+        for attempt in range(3):
+            diff = compare(self.ctx.client(), job)
+            if not diff.missing or attempt == 2:
+                break
+            only_missing = Differences(missing=diff.missing)
+            for uuid in diff.missing:
+                if uuid in diff.held:
+                    only_missing.hold(uuid, diff.held[uuid], diff.digests[uuid])
+            self.ctx.failures.update(repair(self.ctx.client(), job, only_missing).failed)
+        if not diff.missing:
+            return
+        raise SchemactlError(f"tenant {tenant}, created in {self.source} as the alias moved to {self.target}: "
+                             f"{len(diff.missing)} of its object(s) could not be carried over "
+                             f"({', '.join(diff.missing[:3])}); both versions keep them: copy them, or roll back")
 
     def old_version_to_sleep(self) -> None:
         """The old version's tenants go COLD: kept for rollback, holding no memory or files."""
