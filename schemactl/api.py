@@ -166,11 +166,10 @@ def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
 def index_tasks_on(live: LiveState) -> bool:
     """Whether the server rebuilds property indexes in place (its version decides).
     SCHEMACTL_INDEX_TASKS=off plans a recreate instead (to compare the two, as bench/ does)."""
-    import os
-
     from . import versions
+    from .settings import switched_off
 
-    if os.environ.get("SCHEMACTL_INDEX_TASKS", "").lower() == "off":
+    if switched_off("INDEX_TASKS"):
         return False
     return versions.has("property_index_tasks", live.version)
 

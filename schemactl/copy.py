@@ -11,7 +11,6 @@ import hashlib
 import itertools
 import json
 from array import array
-import os
 import queue
 import threading
 import time
@@ -31,8 +30,8 @@ from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedEr
 
 from .errors import SchemactlError
 
-PAGE = int(os.environ.get("SCHEMACTL_COPY_PAGE", "500"))  # objects per read and per insert
-WRITERS = int(os.environ.get("SCHEMACTL_COPY_WRITERS", "4"))  # inserts in flight while the next page is read
+from .settings import PAGE, WRITERS
+
 RETRIES = 3  # extra attempts for objects the server refused (e.g. the embedding endpoint failed)
 BACKOFF = 0.25  # seconds before the first retry; doubles each time
 RATE_LIMITED = "rate limit"  # in the server's message when a module's request budget is spent

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,6 +18,7 @@ from .errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
 from .live import ACTIVE, count_objects, describe_down, next_physical, nodes_down
 from .rest import to_rest
+from . import settings
 from .settings import TENANT_WORKERS
 from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, save_checkpoint
 from .tenant_migration import TenantRecreate, new_entry, refuse_offloaded, replay_progress
@@ -30,7 +30,7 @@ from .tenant_ops import create_tenants, is_active, list_tenants
 # fenced pass: delta passes first would read everything twice more to shorten a pause that short
 QUICK_COPY = 0.5
 STATE_VERSION = 2  # the checkpoint's state: 1 had no version and no per-tenant progress log
-REPLICA_WAIT = float(os.environ.get("SCHEMACTL_REPLICA_WAIT", "120"))  # seconds to wait for a node at cutover
+REPLICA_WAIT = settings.REPLICA_WAIT  # seconds to wait for a node at cutover (tests set it per test)
 
 
 def definition_hash(change: RecreateCollection) -> str:

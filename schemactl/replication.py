@@ -10,16 +10,16 @@ answer 501): then a factor change needs a new version, as before 1.35.
 """
 from __future__ import annotations
 
-import os
 import time
 
 from . import versions
 from .context import Context
 from .errors import SchemactlError
 from .live import RestReader
+from .settings import SCALE_STALLED, switched_off
 
 POLL_SECONDS = 0.5
-STALLED_SECONDS = float(os.environ.get("SCHEMACTL_SCALE_STALLED", "600"))  # no shard copy done for this long
+STALLED_SECONDS = SCALE_STALLED  # no shard copy done for this long
 READY, CANCELLED = "READY", "CANCELLED"
 
 
@@ -27,7 +27,7 @@ def available(reader: RestReader, version: str, some_collection: str | None) -> 
     """Whether this server changes replication factors in place: its version, and replica
     movement switched on (asked of an existing collection; none: nothing to scale).
     SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
-    if os.environ.get("SCHEMACTL_REPLICATION_SCALE", "").lower() == "off" or some_collection is None:
+    if switched_off("REPLICATION_SCALE") or some_collection is None:
         return False
     if not versions.has("replication_scale", version):
         return False

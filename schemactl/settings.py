@@ -1,4 +1,5 @@
-"""Tuning knobs, read once from the environment (each documented in docs/settings.md)."""
+"""Tuning knobs and switches, each read from one environment variable, all in one place.
+docs/settings.md lists them; a test keeps that page and this module in step."""
 from __future__ import annotations
 
 import os
@@ -12,7 +13,28 @@ def _number(name: str, default: float) -> float:
         return default
 
 
+# ---- read once, at start -------------------------------------------------------------------
+
+# objects per read and per insert of a copy
+PAGE = max(1, int(_number("SCHEMACTL_COPY_PAGE", 500)))
+# inserts in flight while the next page is read
+WRITERS = max(1, int(_number("SCHEMACTL_COPY_WRITERS", 4)))
 # tenants copied, compared or settled at the same time in a multi-tenant recreate
 TENANT_WORKERS = max(1, int(_number("SCHEMACTL_TENANT_WORKERS", 4)))
 # sleeping (COLD) tenants woken together to be copied; TENANT_WORKERS groups are awake at a time
 WAKE_GROUP = max(1, int(_number("SCHEMACTL_WAKE_GROUP", 8)))
+# seconds a cutover waits for a node that is down before it refuses
+REPLICA_WAIT = _number("SCHEMACTL_REPLICA_WAIT", 120)
+# seconds without a finished shard copy before a replication scale step is called stuck
+SCALE_STALLED = _number("SCHEMACTL_SCALE_STALLED", 600)
+
+
+# ---- read each time (tests and benchmarks switch them within one process) -------------------
+
+def switched_off(mechanism: str) -> bool:
+    """SCHEMACTL_INDEX_TASKS=off or SCHEMACTL_REPLICATION_SCALE=off: plan a recreate instead of
+    that in-place mechanism (to compare the two, as bench/ does)."""
+    return os.environ.get(f"SCHEMACTL_{mechanism}", "").lower() == "off"
+
+
+SWITCHES = ("INDEX_TASKS", "REPLICATION_SCALE")
