@@ -137,8 +137,10 @@ class TenantWorkload:
         return self
 
     def stop(self) -> None:
-        self._stopped_at = time.monotonic()
-        self._stop.set()
+        """Stop every thread (an operation in flight is retried for GRACE seconds more); idempotent."""
+        if not self._stop.is_set():
+            self._stopped_at = time.monotonic()
+            self._stop.set()
         for thread in self._threads:
             thread.join()
 
@@ -356,6 +358,15 @@ class TenantAudit:
         if self.unknown:
             text += f"; {self.unknown} tenant(s) or object(s) not audited (an operation never acknowledged)"
         return text
+
+    def examples(self, n: int = 3) -> str:
+        """The first `n` findings of each kind, for a failure message."""
+        kinds: dict[str, list] = {
+            "missing": self.tenants_missing, "tenants resurrected": self.tenants_resurrected,
+            "unexpected": self.tenants_unexpected, "statuses (tenant, expected, found)": self.statuses_wrong,
+            "lost": self.inserts_lost, "reverted": self.updates_reverted, "resurrected": self.deletes_resurrected,
+            "wrong vectors": self.vectors_wrong}
+        return "; ".join(f"{kind}: {found[:n]}" for kind, found in kinds.items() if found)
 
 
 def tenant_statuses(client, collection: str) -> dict[str, str]:

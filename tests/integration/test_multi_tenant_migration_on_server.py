@@ -6,18 +6,20 @@ from __future__ import annotations
 import random
 import re
 import signal
+import threading
 import time
 
 import pytest
 from weaviate.exceptions import WeaviateBaseError
 
-from schemactl.dev.tenant_workload import Expected, TenantWorkload, audit, load, seed_tenants
+from schemactl.dev.tenant_workload import Expected, TenantWorkload, audit, load, seed_tenants, tenant_statuses
 from tests.integration.test_apply_safety_on_server import spawn_apply
 from tests.integration.test_migrate_on_server import aliases, doc_schema
 
 TENANTS, PER_TENANT, COLD = 40, 20, 6
 RATE = 30.0  # operations/s of the application, from three threads
 GIVE_UP = 30.0  # seconds the application retries one operation
+APPLY_LIMIT = 60.0  # seconds of apply under the application's load; then it stops and the test fails
 
 
 def mt_schema(embedder, *, model: str = "words-64", distance: str = "cosine", auto_creation: bool = False,
@@ -60,24 +62,30 @@ def test_no_tenant_and_no_acknowledged_write_is_lost_through_a_recreate(client, 
     (tmp_path / "mt.yaml").write_text(changed)
     workload = TenantWorkload(connect, "Mt", objects, statuses, rate=RATE, seed=seed, give_up=GIVE_UP,
                               **flags).start()
+    watchdog = threading.Timer(APPLY_LIMIT, workload.stop)  # an apply that never converges ends, and fails
     try:
         time.sleep(1.0)
         started = time.monotonic()
+        watchdog.start()
         result = cli_run("apply", str(tmp_path), "--auto-approve")
         finished = time.monotonic()
+        watchdog.cancel()
         time.sleep(1.5)  # operations after the cutover reach the new version
     finally:
+        watchdog.cancel()
         workload.stop()
     during = [a for a in workload.acks() if started <= a.at <= finished]
     created = [a for a in during if a.op in ("create", "auto-create")]
     expected = workload.expected()
     report = audit(client, "Mt", expected, model)
-    outcome = (f"apply exit {result.exit_code}, alias {aliases(client)}; audit: {report.describe()}; "
+    outcome = (f"apply exit {result.exit_code} after {finished - started:.1f} s, alias {aliases(client)}; "
+               f"audit: {report.describe()} ({report.examples()}); "
                f"{len(during)} operations acknowledged during the apply "
                f"({len(created)} tenants created), "
                f"{len(workload.unresolved)} never acknowledged; last refusals: "
                f"{[o.last_refusal[:200] for o in workload.owners]}")
     assert result.exit_code == 0, outcome + "\n" + result.output
+    assert finished - started < APPLY_LIMIT, outcome
     assert aliases(client) == {"Mt": "Mt_v2"}, outcome
     assert created and {"insert", "update", "delete"} <= {a.op for a in during}, outcome
     kinds = {a.op for a in workload.acks()}
@@ -86,6 +94,43 @@ def test_no_tenant_and_no_acknowledged_write_is_lost_through_a_recreate(client, 
     assert report.clean, outcome
     assert report.tenants == len(expected.objects) and report.objects == expected.object_count, outcome
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_the_audit_finds_what_the_application_did_and_what_went_missing(client, cli_run, embedder, connect,
+                                                                         tmp_path):
+    """The test aid itself: with no migration the acknowledged operations are exactly what the alias
+    serves; a lost tenant, a lost object, a resurrected tenant and a wrong status are each seen."""
+    from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+    flags = {"auto_creation": True, "auto_activation": True}
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, **flags), TENANTS,
+                                            PER_TENANT, 5, COLD)
+    workload = TenantWorkload(connect, "Mt", objects, statuses, rate=60.0, seed=5, **flags).start()
+    time.sleep(4.0)
+    workload.stop()
+    expected = workload.expected()
+    assert {"create", "auto-create", "insert", "update", "delete", "drop", "cold"} <= {a.op for a in workload.acks()}
+    assert workload.unresolved == [] and workload.refused == 0, [o.last_refusal for o in workload.owners]
+    report = audit(client, "Mt", expected, "words-64")
+    assert report.clean, report.describe()
+    assert (report.tenants, report.objects) == (len(expected.objects), expected.object_count)
+    assert report.woken == sorted(t for t, s in expected.statuses.items() if s == "COLD")
+
+    physical = client.collections.use("Mt_v1")
+    hot = sorted(t for t, s in expected.statuses.items() if s == "HOT" and expected.objects[t])
+    gone, emptied, slept = hot[:3]
+    physical.tenants.remove([gone])
+    lost = min(expected.objects[emptied])
+    client.collections.use("Mt").with_tenant(emptied).data.delete_by_id(lost)
+    physical.tenants.update([Tenant(name=slept, activity_status=TenantActivityStatus.INACTIVE)])
+    back = min(expected.dropped)
+    physical.tenants.create([Tenant(name=back)])
+    report = audit(client, "Mt", expected, "words-64")
+    assert report.tenants_missing == [gone] and report.tenants_resurrected == [back]
+    assert report.statuses_wrong == [(slept, "HOT", "COLD")]
+    assert report.inserts_lost == sorted([(gone, u) for u in expected.objects[gone]] + [(emptied, lost)])
+    assert not (report.updates_reverted or report.deletes_resurrected or report.vectors_wrong)
+    assert tenant_statuses(client, "Mt_v1")[slept] == "COLD"  # read, and put back to sleep
 
 
 RESUME_TENANTS, RESUME_OBJECTS, RESUME_COLD = 1000, 2, 50
