@@ -12,6 +12,7 @@ from concurrent.futures import Executor
 
 from .errors import RequestRefused
 from .live import RestReader
+from .tenant_ops import vanished
 
 READONLY, READY = "READONLY", "READY"
 
@@ -33,10 +34,23 @@ def fence(reader: RestReader, collection: str) -> list[str]:
 
 
 def fence_shards(reader: RestReader, collection: str, shards: list[str], pool: Executor | None = None) -> None:
-    """Set `shards` (tenants) READONLY, several requests at a time on `pool`."""
+    """Set `shards` (tenants) READONLY, several requests at a time on `pool`. A tenant deleted or
+    put to sleep meanwhile is left out: it takes no writes (listing the tenants again finds it)."""
     def one(shard: str) -> None:
-        _set(reader, collection, shard, READONLY)
+        try:
+            _set(reader, collection, shard, READONLY)
+        except RequestRefused as error:
+            if not vanished(error):
+                raise
     list(pool.map(one, shards) if pool else map(one, shards))
+
+
+def writable_shards(reader: RestReader, collection: str) -> set[str]:
+    """Shards (tenants) loaded on some node and not READONLY there, from one /v1/nodes request
+    (asking the shards endpoint fails while any tenant sleeps)."""
+    reply = reader.get(f"/v1/nodes?output=verbose&collection={collection}")
+    return {s["name"] for node in reply.get("nodes") or [] for s in node.get("shards") or []
+            if s.get("class") == collection and s.get("loaded") and s.get("vectorIndexingStatus") != READONLY}
 
 
 def unfence_shards(reader: RestReader, collection: str, shards: list[str], pool: Executor | None = None) -> None:

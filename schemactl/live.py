@@ -311,6 +311,16 @@ def count_objects(reader: RestReader, physical: str, tenant: str | None) -> int:
 
 
 COUNT_CHUNK = 100  # tenants counted per GraphQL request
+VANISHED = ("tenant not found", "shard not found", "not active", "tenant not exists", "does not exist",
+            "no tenant found")
+
+
+def vanished(error: Exception) -> bool:
+    """The server's answer when a tenant was deleted, or put to sleep, while schemactl used it."""
+    text = str(error).lower()
+    return any(words in text for words in VANISHED)
+
+
 
 
 def count_per_tenant(reader: RestReader, physical: str, tenants: Iterable[str]) -> dict[str, int]:
@@ -321,9 +331,27 @@ def count_per_tenant(reader: RestReader, physical: str, tenants: Iterable[str]) 
         fields = " ".join(f't{i}: {physical}(tenant: "{name}") {{ meta {{ count }} }}' for i, name in enumerate(chunk))
         reply = reader.post("/v1/graphql", {"query": f"{{ Aggregate {{ {fields} }} }}"})
         if reply.get("errors"):
-            raise SchemactlError(f"counting objects in {physical} failed: {reply['errors'][0].get('message')}")
+            message = str(reply["errors"][0].get("message"))
+            if not vanished(Exception(message)) or len(chunk) == 1:
+                raise SchemactlError(f"counting objects in {physical} failed: {message}")
+            counts.update(_count_each(reader, physical, chunk))  # one was deleted or put to sleep meanwhile
+            continue
         found = reply["data"]["Aggregate"]
-        counts.update({name: int(found[f"t{i}"][0]["meta"]["count"]) for i, name in enumerate(chunk)})
+        # a tenant put to sleep meanwhile answers nothing: no objects to count
+        counts.update({name: int(((found.get(f"t{i}") or [{}])[0].get("meta") or {}).get("count") or 0)
+                       for i, name in enumerate(chunk)})
+    return counts
+
+
+def _count_each(reader: RestReader, physical: str, tenants: list[str]) -> dict[str, int]:
+    """Tenant by tenant, leaving out the ones deleted or put to sleep since they were listed."""
+    counts = {}
+    for name in tenants:
+        try:
+            counts.update(count_per_tenant(reader, physical, [name]))
+        except SchemactlError as error:
+            if not vanished(error):
+                raise
     return counts
 
 

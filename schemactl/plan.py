@@ -83,9 +83,27 @@ class Step:
             if v.action == "re-embed":
                 module = modules.get(_module_of(self.change.definition, v.name))
                 batch = module.texts_per_request or TEXTS_PER_REQUEST
-                out.append((self.estimate.objects, math.ceil(self.estimate.objects / batch),
-                            module.requests_per_minute))
+                out.append((self.estimate.objects, self._requests(batch), module.requests_per_minute))
         return out
+
+    def budget_note(self) -> str:
+        """How the request budget bounds the time, and how an account allowed more says so."""
+        headers = sorted({m.budget_header for m in self._reembedding_modules() if m.budget_header})
+        raise_it = f"; an account allowed more says so with --header {headers[0]}=N" if headers else ""
+        return f"the module allows 100 requests a minute per API key by default{raise_it}"
+
+    def _reembedding_modules(self) -> list:
+        if not isinstance(self.change, RecreateCollection):
+            return []
+        return [modules.get(_module_of(self.change.definition, v.name)) for v in self.change.vectors
+                if v.action == "re-embed"]
+
+    def _requests(self, batch: int) -> int:
+        """Embedding requests: a multi-tenant copy writes each tenant on its own, so every tenant
+        with objects costs at least one request."""
+        assert self.estimate is not None
+        counts = self.estimate.per_tenant.values() if self.estimate.per_tenant else [self.estimate.objects]
+        return sum(math.ceil(n / batch) for n in counts)
 
 
 @dataclass(frozen=True)

@@ -160,8 +160,7 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
         embed = (f"; ~{e.text_chars:,} characters to embed in {step.embedding_requests:,} requests"
                  if change.reembeds else "; nothing to embed")
         if step.minimum_embedding_seconds >= 60:
-            embed += (f" (at least {duration(step.minimum_embedding_seconds)}: the module allows 100 requests a "
-                      "minute per API key by default)")
+            embed += f" (at least {duration(step.minimum_embedding_seconds)}: {step.budget_note()})"
         lines.append(f"data: {e.objects:,} objects{tenants}{embed}")
     return lines
 

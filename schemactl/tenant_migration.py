@@ -22,15 +22,18 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .context import Context
 from .copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
 from .errors import SchemactlError
-from .fence import fence_shards
+from .fence import fence_shards, unfence_shards, writable_shards
 from .state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
 from .settings import TENANT_WORKERS, WAKE_GROUP
-from .tenant_ops import ASLEEP, OFFLOADED, create_tenants, delete_tenants, is_active, list_tenants, set_status
+from .tenant_ops import (OFFLOADED, create_tenants, delete_tenants, is_active, list_tenants, set_status,
+                         vanished)
 
+T = TypeVar("T")
 RELISTS = 5  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
 FLUSH_SECONDS = 0.5  # progress records at most this often (a kill redoes at most this much)
 
@@ -146,6 +149,18 @@ class TenantRecreate:
     def tenants(self) -> dict[str, dict]:
         return self.progress.tenants
 
+    def guarded(self, work: Callable[[str], T]) -> Callable[[str], T | None]:
+        """`work` for one tenant; None when the application deleted the tenant or put it to
+        sleep meanwhile (the next listing finds out which, and follows it)."""
+        def run(tenant: str) -> T | None:
+            try:
+                return work(tenant)
+            except SchemactlError as error:
+                if not vanished(error):
+                    raise
+                return None
+        return run
+
     def close(self) -> None:
         self.pool.shutdown(wait=True)
 
@@ -170,7 +185,7 @@ class TenantRecreate:
     def _copy(self, tenants: list[str], advance: Callable[[int], None] = lambda n: None) -> None:
         active = [t for t in tenants if is_active(self.tenants[t]["status"])]
         asleep = [t for t in tenants if not is_active(self.tenants[t]["status"])]
-        for _ in self.pool.map(self._copy_one, active):
+        for _ in self.pool.map(self.guarded(self._copy_one), active):
             advance(1)
         self._groups_awake(asleep, self._copy_and_settle, advance)
 
@@ -193,19 +208,26 @@ class TenantRecreate:
         self.progress.update(tenant, settled=True)
 
     def _while_awake(self, group: list[str], work: Callable[[str], None]) -> None:
-        """Wake `group` in both versions, fence the source's shards (nothing the application
-        writes meanwhile can be missed), do `work` per tenant, put both back to sleep (which
-        lifts the fence: a woken shard comes back writable)."""
-        statuses = {t: self.tenants[t]["status"] for t in group}
+        """Fence the source's shards of `group` while they sleep (v1.39 loads the shard and keeps
+        it READONLY through the wake: no write, not even one that wakes the tenant through
+        autoTenantActivation, can land unseen), wake `group` in both versions, do `work` per
+        tenant, put both back to sleep (which lifts the fence: a woken shard comes back writable)."""
+        fence_shards(self.ctx.reader, self.source, group)
+        listed = list_tenants(self.ctx.reader, self.source)  # as the application left them (it may wake one)
+        statuses = {t: "HOT" if is_active(listed[t]) else "COLD" for t in group if t in listed}
         for name in (self.source, self.target):
-            set_status(self.ctx.reader, name, {t: "HOT" for t in group})
+            set_status(self.ctx.reader, name, {t: "HOT" for t in statuses})
         try:
-            fence_shards(self.ctx.reader, self.source, group)
-            for tenant in group:
-                work(tenant)
+            for tenant in statuses:
+                self.guarded(work)(tenant)
         finally:
             for name in (self.source, self.target):
-                set_status(self.ctx.reader, name, {t: "COLD" if s in ASLEEP else s for t, s in statuses.items()})
+                set_status(self.ctx.reader, name, statuses)
+            awake = [t for t, s in statuses.items() if s == "HOT"]  # woken by the application: writable again
+            unfence_shards(self.ctx.reader, self.source, awake)
+            self.fenced.difference_update(group)
+            for tenant in awake:
+                self.progress.update(tenant, status="HOT", settled=False)
 
     def _groups_awake(self, tenants: list[str], work: Callable[[str], None],
                       advance: Callable[[int], None] = lambda n: None) -> None:
@@ -231,6 +253,9 @@ class TenantRecreate:
             if tenant in known and is_active(status) != is_active(known[tenant]["status"]):
                 (found.woken if is_active(status) else found.slept).append(tenant)
                 self.progress.update(tenant, status=status, settled=False)
+                self.fenced.discard(tenant)  # a shard put to sleep comes back writable when woken
+        if found.woken:  # the new version's copy must take writes too
+            set_status(self.ctx.reader, self.target, {t: "HOT" for t in found.woken}, self.pool)
         if found.deleted:
             delete_tenants(self.ctx.reader, self.target, found.deleted)
             for tenant in found.deleted:
@@ -256,7 +281,8 @@ class TenantRecreate:
         while True:
             relisted = self.relist()
             started = time.monotonic()
-            diffs = dict(zip(self._active(), self.pool.map(self._compare, self._active())))
+            found = dict(zip(self._active(), self.pool.map(self.guarded(self._compare), self._active())))
+            diffs = {t: d for t, d in found.items() if d is not None}
             state.compare_seconds = time.monotonic() - started
             state.left, state.passes = sum(d.count for d in diffs.values()), state.passes + 1
             state.differing.append(state.left)
@@ -287,30 +313,42 @@ class TenantRecreate:
 
     def _repair(self, item: tuple[str, Differences]) -> int:
         tenant, diff = item
-        outcome = repair(self.ctx.client(), self.job_for(tenant), diff)
-        self.ctx.failures.update(outcome.failed)
-        return outcome.copied + len(diff.extra)
+
+        def write(_: str) -> int:
+            outcome = repair(self.ctx.client(), self.job_for(tenant), diff)
+            self.ctx.failures.update(outcome.failed)
+            return outcome.copied + len(diff.extra)
+        return self.guarded(write)(tenant) or 0
 
     # ---- fenced ------------------------------------------------------------------------
 
     def settle_fenced(self) -> int:
         """With the source fenced and its tenant auto-creation off: settle every active tenant,
-        list the tenants again, repeat until no tenant appeared, vanished or changed state.
+        list the tenants again, repeat until no tenant appeared, vanished or changed state (at
+        most RELISTS rounds: what changes after the last one is followed after the switch).
         Returns the objects in the new version's active tenants."""
         settled: set[str] = set()
-        for _ in range(RELISTS):
+        for attempt in range(1, RELISTS + 1):
             self.fence_active()
             todo = [t for t in self._active() if t not in settled]
-            for tenant, count in zip(todo, self.pool.map(self._settle_count, todo)):
-                settled.add(tenant)
-                self.counts[tenant] = count
+            for tenant, count in zip(todo, self.pool.map(self.guarded(self._settle_count), todo)):
+                if count is not None:
+                    settled.add(tenant)
+                    self.counts[tenant] = count
+            if attempt == RELISTS:  # still changing: what changes from now on is followed after the switch
+                break
             relisted = self.relist()
             settled -= set(relisted.woken) | set(relisted.created)
-            if not relisted.any:
-                return sum(self.counts.get(t, 0) for t in self._active())
-            self.ctx.notice(f"{self.logical}: tenants changed while fenced ({relisted.describe()}); settled them")
-        raise NotVerified(f"{self.source} kept gaining or losing tenants while fenced ({RELISTS} rounds); not "
-                          "cutting over, the source is writable again")
+            if not relisted.any and settled >= set(self._active()):
+                break
+            if relisted.any:
+                self.ctx.notice(f"{self.logical}: tenants changed while fenced ({relisted.describe()}); "
+                                "settled them")
+        unsettled = sorted(set(self._active()) - settled)
+        if unsettled:
+            raise NotVerified(f"{self.source}: {len(unsettled)} tenant(s) could not be settled while fenced "
+                              f"({', '.join(unsettled[:5])}); not cutting over, the source is writable again")
+        return sum(self.counts.get(t, 0) for t in self._active())
 
     def _settle_count(self, tenant: str) -> int:
         return settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures).target_count
@@ -319,7 +357,8 @@ class TenantRecreate:
         """Every active tenant's shard READONLY (asking a sleeping tenant's shard status fails,
         so they are set without asking); recorded before, so a kill leaves nothing unnamed."""
         state = self.checkpoint.state
-        todo = [t for t in self._active() if t not in self.fenced]
+        writable = writable_shards(self.ctx.reader, self.source)  # fenced once, then slept and woken: open
+        todo = [t for t in self._active() if t not in self.fenced or t in writable]
         if not todo:
             return
         state["fenced"] = sorted(set(state.get("fenced") or []) | set(todo))
@@ -337,24 +376,46 @@ class TenantRecreate:
     # ---- after the alias moved -----------------------------------------------------------
 
     def carry_over_late(self) -> list[str]:
-        """List the old version once more: a tenant created there after the last listing (the
-        application had resolved the alias just before it moved) is fenced and its objects
-        carried over; objects the new version already has are kept (they are newer). A tenant
-        deleted there meanwhile is deleted in the new version too."""
+        """List the old version once more, for what the application did there between the last
+        listing and the alias moving (tenant changes are schema operations no fence blocks):
+        - a tenant created there is fenced and its objects carried over; objects the new version
+          already holds are kept (they were written after the switch);
+        - a tenant deleted there is deleted in the new version too;
+        - a tenant put to sleep or woken there takes that status in the new version (unless the
+          application changed it there since), and one that is writable again (woken, or put to
+          sleep and woken: a woken shard comes back writable) is fenced and its missing objects
+          carried over.
+        Returns the late tenants."""
         listed = list_tenants(self.ctx.reader, self.source)
-        late = {t: s for t, s in listed.items() if t not in self.tenants and s not in OFFLOADED}
-        gone = [t for t in self.tenants if t not in listed]
+        known = self.tenants
+        late = {t: s for t, s in listed.items() if t not in known and s not in OFFLOADED}
+        gone = [t for t in known if t not in listed]
         if gone:
             delete_tenants(self.ctx.reader, self.target, gone)
+            for tenant in gone:
+                self.progress.forget(tenant)
+        moved = {t: s for t, s in listed.items() if t in known and is_active(s) != is_active(known[t]["status"])}
+        self._follow_status(moved)
+        reopened = sorted((writable_shards(self.ctx.reader, self.source) & set(known)) - set(late))
+        for tenant, status in late.items():
+            self.progress.update(tenant, **new_entry(status))
         if late:
-            for tenant, status in late.items():
-                self.progress.update(tenant, **new_entry(status))
-            active = [t for t, s in late.items() if is_active(s)]
-            fence_shards(self.ctx.reader, self.source, active, self.pool)
             create_tenants(self.ctx.reader, self.target, late, self.pool)
-            list(self.pool.map(self._carry_missing, active))
-            self._groups_awake(sorted(set(late) - set(active)), self._carry_missing)
+        active = sorted(t for t in set(late) | set(reopened) if is_active(listed.get(t, "")))
+        fence_shards(self.ctx.reader, self.source, active, self.pool)
+        list(self.pool.map(self.guarded(self._carry_missing), active))
+        self._groups_awake(sorted(t for t in late if not is_active(late[t])), self._carry_missing)
         return sorted(late)
+
+    def _follow_status(self, moved: dict[str, str]) -> None:
+        """The new version's tenants take the statuses `moved` to, where they still have the
+        status the cutover gave them (else the application changed them since: it wins)."""
+        now = list_tenants(self.ctx.reader, self.target)
+        wanted = {t: ("HOT" if is_active(s) else "COLD") for t, s in moved.items()
+                  if t in now and is_active(now[t]) == is_active(self.tenants[t]["status"])}
+        set_status(self.ctx.reader, self.target, wanted, self.pool)
+        for tenant, status in moved.items():
+            self.progress.update(tenant, status=status)
 
     def _carry_missing(self, tenant: str) -> None:
         """Copy the objects of `tenant` the new version lacks, then make sure none is left."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 
-from .live import RestReader
+from .errors import RequestRefused
+from .live import RestReader, vanished
 
 UPDATE_LIMIT = 100  # "maximum number of tenants allowed to be updated simultaneously is 100" (v1.39)
 ACTIVE = ("HOT", "ACTIVE")  # states that take reads and writes
@@ -42,11 +43,20 @@ def delete_tenants(reader: RestReader, physical: str, names: Iterable[str]) -> N
 
 
 def set_status(reader: RestReader, physical: str, statuses: dict[str, str], pool: Executor | None = None) -> None:
-    """Tenant name -> HOT or COLD, 100 per request (several requests at a time on `pool`)."""
+    """Tenant name -> HOT or COLD, 100 per request (several requests at a time on `pool`). A
+    tenant deleted meanwhile (the application may delete tenants at any time) is left out."""
     def one(chunk: list[tuple[str, str]]) -> None:
         body = [{"name": name, "activityStatus": status} for name, status in chunk]
-        reader.send("PUT", f"/v1/schema/{physical}/tenants", body,
-                    f"set {len(body)} tenant(s) of {physical} {_describe(chunk)}")
+        what = f"set {len(body)} tenant(s) of {physical} {_describe(chunk)}"
+        try:
+            reader.send("PUT", f"/v1/schema/{physical}/tenants", body, what)
+        except RequestRefused as error:
+            if not vanished(error):
+                raise
+            existing = list_tenants(reader, physical)
+            body = [b for b in body if b["name"] in existing]
+            if body:
+                reader.send("PUT", f"/v1/schema/{physical}/tenants", body, what)
     chunks = list(_chunks(sorted(statuses.items()), UPDATE_LIMIT))
     list(pool.map(one, chunks) if pool else map(one, chunks))
 

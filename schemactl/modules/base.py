@@ -56,6 +56,7 @@ class Module:
     wire: Callable[[dict], dict] | None = None  # settings as the server must receive them
     texts_per_request: int | None = None  # the module's batching, where measured
     requests_per_minute: int | None = None  # its default request budget per API key, where measured
+    budget_header: str | None = None  # the request header that raises that budget, as the server reads it
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)

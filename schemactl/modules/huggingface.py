@@ -110,8 +110,10 @@ def wire(config: dict) -> dict:
 
 MODULE = Module(
     NAME, "vectorizer", typed=True, spec=HuggingFaceVectorizer, identity=identity, wire=wire,
-    # measured on v1.39.0: batches of up to 100 texts, 100 requests a minute per key by default
-    texts_per_request=100, requests_per_minute=100,
+    # measured on v1.39.0: batches of up to 100 texts, 100 requests a minute per key by default;
+    # v1.39.0 reads the budget of this module from the header named after Cohere (its source,
+    # modules/text2vec-huggingface/clients/huggingface.go; pinned by a test)
+    texts_per_request=100, requests_per_minute=100, budget_header="X-Cohere-Ratelimit-RequestPM-Embedding",
     settings=(
         Setting("model"), Setting("passageModel"), Setting("endpointURL"),
         Setting("queryModel", vectors=False),  # never read by v1.39 (but a change is refused in place)
