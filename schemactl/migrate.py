@@ -20,7 +20,7 @@ from .live import ACTIVE, count_objects, describe_down, next_physical, nodes_dow
 from .rest import to_rest
 from . import settings
 from .settings import TENANT_WORKERS
-from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, save_checkpoint
+from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, load_progress, save_checkpoint
 from .tenant_migration import TenantRecreate, new_entry, refuse_offloaded, replay_progress
 from .tenant_ops import create_tenants, is_active, list_tenants
 
@@ -107,7 +107,6 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
         if job.multi_references:
             link_multi_target_references(ctx.client(), job, after=None, on_flushed=lambda cursor, n: None)
 
-    replay_progress(ctx, checkpoint)
     run = TenantRecreate(ctx, checkpoint, change.collection, job_for, linked)
     try:
         if checkpoint.state["phase"] == "copy":
@@ -147,7 +146,9 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
     try:
         set_auto_tenants(ctx.reader, change.physical, {key: False for key in state["autoTenants"]})
         objects = run.settle_fenced()
-        run.match_statuses()
+        state.setdefault("targetAutoActivation", auto_tenants(ctx.reader, checkpoint.target)["autoTenantActivation"])
+        # until the hand-over wakes them, a request to a sleeping tenant of the new version wakes it
+        set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": True})
         run.progress.snapshot("cutover")
         _cut_over(change, ctx, checkpoint.target)
     except BaseException:
@@ -156,7 +157,8 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
         raise
     paused = time.monotonic() - started
     late = run.carry_over_late()
-    run.old_version_to_sleep()
+    run.hand_over()
+    set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": state["targetAutoActivation"]})
     if late:
         ctx.notice(f"{change.collection}: {len(late)} tenant(s) created in {change.physical} as the alias moved "
                    f"({', '.join(late[:5])}{', ...' if len(late) > 5 else ''}) carried over to {checkpoint.target}")
@@ -248,11 +250,16 @@ def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
 def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     wanted = definition_hash(change)
     found = load_checkpoint(ctx.reader, change.physical)
+    if found and found.state.get("version", 1) > STATE_VERSION:
+        raise SchemactlError(f"the copy of {change.physical} was started by a newer schemactl (checkpoint format "
+                             f"{found.state['version']}, this one reads up to {STATE_VERSION}): finish it with that "
+                             "version; nothing was changed")
     if found and not _unfinished(found, change, ctx):
         drop_checkpoint(ctx.reader, change.physical)  # from a migration that did cut over
         found = None
     if found and found.target in ctx.classes:
         if found.definitionHash == wanted:
+            replay_progress(ctx, found)
             done = sum(t["copied"] for t in found.state["tenants"].values())
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found
@@ -260,6 +267,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             _unfence(ctx, found.source, found.state)
         if found.state.get("autoTenants"):
             set_auto_tenants(ctx.reader, found.source, found.state["autoTenants"])
+        for seq, _ in load_progress(ctx.reader, found.source, after=0):  # its tenants' progress too
+            drop_progress(ctx.reader, found.source, seq, after=seq - 1)
         if found.target not in ctx.aliases.values():  # a partial copy nobody ever read from
             ctx.reader.send("DELETE", f"/v1/schema/{found.target}", None, f"discard partial copy {found.target}")
             ctx.classes.discard(found.target)

@@ -17,6 +17,7 @@ change.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -29,8 +30,8 @@ from .copy import (CopyJob, Differences, Following, NotVerified, compare, copy_o
 from .errors import SchemactlError
 from .fence import fence_shards, unfence_shards, writable_shards
 from .state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
-from .settings import TENANT_WORKERS, WAKE_GROUP
-from .tenant_ops import (OFFLOADED, create_tenants, delete_tenants, is_active, list_tenants, set_status,
+from .settings import TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
+from .tenant_ops import (OFFLOADED, UPDATE_LIMIT, create_tenants, delete_tenants, is_active, list_tenants, set_status,
                          vanished)
 
 T = TypeVar("T")
@@ -185,8 +186,9 @@ class TenantRecreate:
     def _copy(self, tenants: list[str], advance: Callable[[int], None] = lambda n: None) -> None:
         active = [t for t in tenants if is_active(self.tenants[t]["status"])]
         asleep = [t for t in tenants if not is_active(self.tenants[t]["status"])]
-        for _ in self.pool.map(self.guarded(self._copy_one), active):
-            advance(1)
+        for group in _chunks(active, TARGET_GROUP):
+            self.map_awake(self._copy_one, group)
+            advance(len(group))
         self._groups_awake(asleep, self._copy_and_settle, advance)
 
     def _copy_one(self, tenant: str) -> None:
@@ -221,13 +223,26 @@ class TenantRecreate:
             for tenant in statuses:
                 self.guarded(work)(tenant)
         finally:
-            for name in (self.source, self.target):
-                set_status(self.ctx.reader, name, statuses)
+            set_status(self.ctx.reader, self.source, statuses)
+            set_status(self.ctx.reader, self.target, {t: "COLD" for t in statuses})
             awake = [t for t, s in statuses.items() if s == "HOT"]  # woken by the application: writable again
             unfence_shards(self.ctx.reader, self.source, awake)
             self.fenced.difference_update(group)
             for tenant in awake:
                 self.progress.update(tenant, status="HOT", settled=False)
+
+    def map_awake(self, work: Callable[[str], T], tenants: list[str]) -> dict[str, T | None]:
+        """`work` per active tenant with its copy in the new version awake: TARGET_GROUP of them
+        are woken, worked on several at a time, and put back to sleep. The new version's tenants
+        sleep otherwise, so the application's active tenants are never loaded twice over."""
+        results: dict[str, T | None] = {}
+        for group in _chunks(tenants, TARGET_GROUP):
+            set_status(self.ctx.reader, self.target, {t: "HOT" for t in group})
+            try:
+                results.update(zip(group, self.pool.map(self.guarded(work), group)))
+            finally:
+                set_status(self.ctx.reader, self.target, {t: "COLD" for t in group})
+        return results
 
     def _groups_awake(self, tenants: list[str], work: Callable[[str], None],
                       advance: Callable[[int], None] = lambda n: None) -> None:
@@ -254,14 +269,12 @@ class TenantRecreate:
                 (found.woken if is_active(status) else found.slept).append(tenant)
                 self.progress.update(tenant, status=status, settled=False)
                 self.fenced.discard(tenant)  # a shard put to sleep comes back writable when woken
-        if found.woken:  # the new version's copy must take writes too
-            set_status(self.ctx.reader, self.target, {t: "HOT" for t in found.woken}, self.pool)
         if found.deleted:
             delete_tenants(self.ctx.reader, self.target, found.deleted)
             for tenant in found.deleted:
                 self.progress.forget(tenant)
         if found.created:
-            create_tenants(self.ctx.reader, self.target, found.created, self.pool)
+            create_tenants(self.ctx.reader, self.target, {t: "COLD" for t in found.created})
             for tenant, status in found.created.items():
                 self.progress.update(tenant, **new_entry(status))
             self._copy(sorted(found.created))
@@ -281,7 +294,7 @@ class TenantRecreate:
         while True:
             relisted = self.relist()
             started = time.monotonic()
-            found = dict(zip(self._active(), self.pool.map(self.guarded(self._compare), self._active())))
+            found = self.map_awake(self._compare, self._active())
             diffs = {t: d for t, d in found.items() if d is not None}
             state.compare_seconds = time.monotonic() - started
             state.left, state.passes = sum(d.count for d in diffs.values()), state.passes + 1
@@ -300,8 +313,9 @@ class TenantRecreate:
                                   f"write(s)/s, {state.copy_rate:,.0f} object(s)/s copied). Not cutting over; the "
                                   "source is untouched")
             started = time.monotonic()
-            outcomes = list(self.pool.map(self._repair, [(t, d) for t, d in diffs.items() if not d.clean]))
-            state.repaired += sum(outcomes)
+            differing = {t: d for t, d in diffs.items() if not d.clean}
+            outcomes = self.map_awake(functools.partial(self._repair_from, differing), sorted(differing))
+            state.repaired += sum(n or 0 for n in outcomes.values())
             state.repair_seconds += time.monotonic() - started
             previous = state.left
 
@@ -310,6 +324,9 @@ class TenantRecreate:
 
     def _compare(self, tenant: str) -> Differences:
         return compare(self.ctx.client(), self.job_for(tenant))
+
+    def _repair_from(self, diffs: dict[str, Differences], tenant: str) -> int:
+        return self._repair((tenant, diffs[tenant]))
 
     def _repair(self, item: tuple[str, Differences]) -> int:
         tenant, diff = item
@@ -331,7 +348,7 @@ class TenantRecreate:
         for attempt in range(1, RELISTS + 1):
             self.fence_active()
             todo = [t for t in self._active() if t not in settled]
-            for tenant, count in zip(todo, self.pool.map(self.guarded(self._settle_count), todo)):
+            for tenant, count in self.map_awake(self._settle_count, todo).items():
                 if count is not None:
                     settled.add(tenant)
                     self.counts[tenant] = count
@@ -366,13 +383,6 @@ class TenantRecreate:
         fence_shards(self.ctx.reader, self.source, todo, self.pool)
         self.fenced.update(todo)
 
-    def match_statuses(self) -> None:
-        """The new version's tenants take the source's activity status."""
-        wanted = {t: ("HOT" if is_active(e["status"]) else "COLD") for t, e in self.tenants.items()}
-        now = list_tenants(self.ctx.reader, self.target)
-        differing = {t: s for t, s in wanted.items() if is_active(now.get(t, s)) != is_active(s)}
-        set_status(self.ctx.reader, self.target, differing)
-
     # ---- after the alias moved -----------------------------------------------------------
 
     def carry_over_late(self) -> list[str]:
@@ -381,10 +391,9 @@ class TenantRecreate:
         - a tenant created there is fenced and its objects carried over; objects the new version
           already holds are kept (they were written after the switch);
         - a tenant deleted there is deleted in the new version too;
-        - a tenant put to sleep or woken there takes that status in the new version (unless the
-          application changed it there since), and one that is writable again (woken, or put to
-          sleep and woken: a woken shard comes back writable) is fenced and its missing objects
-          carried over.
+        - a tenant put to sleep or woken there takes that status in the new version, and one that
+          is writable again (woken, or put to sleep and woken: a woken shard comes back writable)
+          is fenced and its missing objects carried over.
         Returns the late tenants."""
         listed = list_tenants(self.ctx.reader, self.source)
         known = self.tenants
@@ -400,20 +409,15 @@ class TenantRecreate:
         for tenant, status in late.items():
             self.progress.update(tenant, **new_entry(status))
         if late:
-            create_tenants(self.ctx.reader, self.target, late, self.pool)
+            create_tenants(self.ctx.reader, self.target, {t: "COLD" for t in late})
         active = sorted(t for t in set(late) | set(reopened) if is_active(listed.get(t, "")))
         fence_shards(self.ctx.reader, self.source, active, self.pool)
-        list(self.pool.map(self.guarded(self._carry_missing), active))
+        self.map_awake(self._carry_missing, active)
         self._groups_awake(sorted(t for t in late if not is_active(late[t])), self._carry_missing)
         return sorted(late)
 
     def _follow_status(self, moved: dict[str, str]) -> None:
-        """The new version's tenants take the statuses `moved` to, where they still have the
-        status the cutover gave them (else the application changed them since: it wins)."""
-        now = list_tenants(self.ctx.reader, self.target)
-        wanted = {t: ("HOT" if is_active(s) else "COLD") for t, s in moved.items()
-                  if t in now and is_active(now[t]) == is_active(self.tenants[t]["status"])}
-        set_status(self.ctx.reader, self.target, wanted, self.pool)
+        """Record the statuses `moved` to: the hand-over gives them to the new version."""
         for tenant, status in moved.items():
             self.progress.update(tenant, status=status)
 
@@ -435,10 +439,16 @@ class TenantRecreate:
                              f"{len(diff.missing)} of its object(s) could not be carried over "
                              f"({', '.join(diff.missing[:3])}); both versions keep them: copy them, or roll back")
 
-    def old_version_to_sleep(self) -> None:
-        """The old version's tenants go COLD: kept for rollback, holding no memory or files."""
+    def hand_over(self) -> None:
+        """The alias has moved: the new version's tenants wake as the old version's were, and the
+        old version's go to sleep (kept for rollback), 100 of each at a time, so the active tenants
+        are loaded once, not twice. Until its turn, a tenant of the new version wakes on its first
+        request (autoTenantActivation is on in the new version until this is done)."""
+        wanted = {t: "HOT" for t, e in self.tenants.items() if is_active(e["status"])}
         awake = {t: "COLD" for t, s in list_tenants(self.ctx.reader, self.source).items() if is_active(s)}
-        set_status(self.ctx.reader, self.source, awake, self.pool)
+        for group in _chunks(sorted(set(wanted) | set(awake)), UPDATE_LIMIT):
+            set_status(self.ctx.reader, self.source, {t: "COLD" for t in group if t in awake})
+            set_status(self.ctx.reader, self.target, {t: "HOT" for t in group if t in wanted})
 
     def _how(self) -> str:
         job = self.job_for("")

@@ -341,3 +341,20 @@ def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(
     assert "Doc: finished the interrupted cutover to Doc_v1" in result.stderr
     assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
     assert len(snapshot(client, "Doc")) == 25
+
+
+def test_a_copy_started_by_a_newer_schemactl_is_left_alone(client, cli_run, weaviate_server, tmp_path):
+    from schemactl.connection import make_target
+    from schemactl.live import RestReader
+    from schemactl.state import Checkpoint, save_checkpoint
+
+    _migrated_notes(client, cli_run, tmp_path)
+    reader = RestReader(make_target(weaviate_server.url, weaviate_server.ports.grpc, None, ()))
+    later = {"version": 99, "phase": "copy", "tenants": {}}
+    save_checkpoint(reader, Checkpoint("Notes_v2", "Notes_v3", "from-the-future", later), create=True)
+    reader.close()
+    (tmp_path / "notes.yaml").write_text(MT_NOTES + "vectorIndexConfig:\n  distance: l2-squared\n")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 1
+    assert "started by a newer schemactl (checkpoint format 99" in result.stderr
+    assert collections(client) == {"Notes_v1", "Notes_v2"} and aliases(client) == {"Notes": "Notes_v2"}
