@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .embedder import embed
-from .workload import GIVE_UP, _same_direction, document
+from .workload import GIVE_UP, _same_direction, document, paced
 
 HOT, COLD = "HOT", "COLD"
 # one thread's next operation; "create" signs a customer up (by auto-creation for half of them
@@ -171,15 +171,9 @@ class TenantWorkload:
 
     def _run(self, owner: Owner) -> None:
         rng = random.Random(self._seed * 1000 + owner.index)
-        interval = len(self.owners) / self._rate
         client = self._connect()
         try:
-            n, due = 0, time.monotonic()
-            while not self._stop.is_set():
-                due += interval
-                time.sleep(max(0.0, due - time.monotonic()))
-                n += 1
-                self._one_operation(owner, client, rng, n)
+            paced(self._stop, len(self.owners) / self._rate, lambda n: self._one_operation(owner, client, rng, n))
         finally:
             client.close()
 

@@ -35,6 +35,17 @@ def seed_objects(count: int, seed: int) -> dict[str, dict]:
     return {str(uuidlib.UUID(int=rng.getrandbits(128), version=4)): document(rng, n) for n in range(count)}
 
 
+def paced(stop: threading.Event, interval: float, step: Callable[[int], None]) -> None:
+    """`step(n)` for n = 1, 2, ... every `interval` seconds (a late step is not made up for twice)
+    until `stop` is set."""
+    n, due = 0, time.monotonic()
+    while not stop.is_set():
+        due += interval
+        time.sleep(max(0.0, due - time.monotonic()))
+        n += 1
+        step(n)
+
+
 @dataclass
 class Ack:
     at: float  # time.monotonic() when the server answered success
@@ -92,16 +103,10 @@ class Workload:
 
     def _run(self, writer: Writer) -> None:
         rng = random.Random(self._seed * 1000 + writer.index)
-        interval = len(self.writers) / self._rate
         client = self._connect()
         try:
             collection = client.collections.use(self._collection)
-            n, due = 0, time.monotonic()
-            while not self._stop.is_set():
-                due += interval
-                time.sleep(max(0.0, due - time.monotonic()))
-                n += 1
-                self._one_write(writer, collection, rng, n)
+            paced(self._stop, len(self.writers) / self._rate, lambda n: self._one_write(writer, collection, rng, n))
         finally:
             client.close()
 
