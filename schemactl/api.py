@@ -503,6 +503,9 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             else:
                 unfence(reader, previous)  # read-only since the cutover away from it
             reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
+            if _multi_tenant(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
+                served = tenant_ops.list_tenants(reader, current)
+                tenant_ops.set_status(reader, current, {t: "COLD" for t, s in served.items() if tenant_ops.is_active(s)})
             record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
             update_record(reader, record)
             return Rollback(name, current, previous, in_current, in_previous)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from .changes import RecreateCollection
 from .context import Context, physical_references, removed_on_failure
@@ -19,7 +18,6 @@ from .fence import fence, unfence, unfence_shards
 from .live import ACTIVE, count_objects, describe_down, next_physical, nodes_down
 from .rest import to_rest
 from . import settings
-from .settings import TENANT_WORKERS
 from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, load_progress, save_checkpoint
 from .tenant_migration import TenantRecreate, new_entry, refuse_offloaded, replay_progress
 from .tenant_ops import create_tenants, is_active, list_tenants
@@ -278,8 +276,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     _create_target(change, ctx, target)
     with removed_on_failure(ctx, target):  # until the checkpoint records it
         if _multi_tenant(change):
-            with ThreadPoolExecutor(TENANT_WORKERS) as pool:
-                create_tenants(ctx.reader, target, tenants, pool)
+            create_tenants(ctx.reader, target, {t: "COLD" for t in tenants})  # asleep until worked on
         state = {"version": STATE_VERSION, "phase": "copy", "tenants": {t: new_entry(s) for t, s in tenants.items()}}
         checkpoint = Checkpoint(change.physical, target, wanted, state)
         save_checkpoint(ctx.reader, checkpoint, create=True)

@@ -35,7 +35,8 @@ from .tenant_ops import (OFFLOADED, UPDATE_LIMIT, create_tenants, delete_tenants
                          vanished)
 
 T = TypeVar("T")
-RELISTS = 5  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
+RELISTS = 5
+GROUPS_AT_ONCE = 1  # groups of the new version's tenants awake at once: one wakes while another works  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
 FLUSH_SECONDS = 0.5  # progress records at most this often (a kill redoes at most this much)
 
 
@@ -233,15 +234,20 @@ class TenantRecreate:
 
     def map_awake(self, work: Callable[[str], T], tenants: list[str]) -> dict[str, T | None]:
         """`work` per active tenant with its copy in the new version awake: TARGET_GROUP of them
-        are woken, worked on several at a time, and put back to sleep. The new version's tenants
-        sleep otherwise, so the application's active tenants are never loaded twice over."""
-        results: dict[str, T | None] = {}
-        for group in _chunks(tenants, TARGET_GROUP):
+        are woken, worked on several at a time, and put back to sleep (GROUPS_AT_ONCE groups at a
+        time). The new version's tenants sleep otherwise, so the application's active tenants are
+        never loaded twice over."""
+        def one_group(group: list[str]) -> dict[str, T | None]:
             set_status(self.ctx.reader, self.target, {t: "HOT" for t in group})
             try:
-                results.update(zip(group, self.pool.map(self.guarded(work), group)))
+                return dict(zip(group, self.pool.map(self.guarded(work), group)))
             finally:
                 set_status(self.ctx.reader, self.target, {t: "COLD" for t in group})
+
+        results: dict[str, T | None] = {}
+        with ThreadPoolExecutor(GROUPS_AT_ONCE, thread_name_prefix="schemactl-group") as groups:
+            for found in groups.map(one_group, list(_chunks(tenants, TARGET_GROUP))):
+                results.update(found)
         return results
 
     def _groups_awake(self, tenants: list[str], work: Callable[[str], None],
@@ -446,9 +452,10 @@ class TenantRecreate:
         request (autoTenantActivation is on in the new version until this is done)."""
         wanted = {t: "HOT" for t, e in self.tenants.items() if is_active(e["status"])}
         awake = {t: "COLD" for t, s in list_tenants(self.ctx.reader, self.source).items() if is_active(s)}
-        for group in _chunks(sorted(set(wanted) | set(awake)), UPDATE_LIMIT):
+        def swap(group: list[str]) -> None:
             set_status(self.ctx.reader, self.source, {t: "COLD" for t in group if t in awake})
             set_status(self.ctx.reader, self.target, {t: "HOT" for t in group if t in wanted})
+        list(self.pool.map(swap, list(_chunks(sorted(set(wanted) | set(awake)), UPDATE_LIMIT))))
 
     def _how(self) -> str:
         job = self.job_for("")

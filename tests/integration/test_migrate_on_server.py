@@ -243,6 +243,7 @@ def test_a_multi_tenant_rollback_wakes_the_old_version_as_the_current_one_is(cli
     assert result.exit_code == 0, result.output
     old = client.collections.use("Notes_v1")
     assert _statuses(old) == {"acme": "ACTIVE", "globex": "INACTIVE"}
+    assert set(_statuses(client.collections.use("Notes_v2")).values()) == {"INACTIVE"}  # served no more
     assert old.config.get().multi_tenancy_config.auto_tenant_creation is True
     notes.with_tenant("acme").data.insert({"text": "after rollback"})
     notes.with_tenant("initech").data.insert({"text": "a new customer"})  # auto-created again
