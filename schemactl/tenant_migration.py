@@ -314,16 +314,25 @@ class TenantRecreate:
             if step == "fence":
                 return state
             if step == "refuse":
-                raise NotVerified(f"{self.source} changes faster than the copy can follow: {state.left} object(s) "
-                                  f"still differ after {state.passes} delta passes (about {state.write_rate:,.0f} "
-                                  f"write(s)/s, {state.copy_rate:,.0f} object(s)/s copied). Not cutting over; the "
-                                  "source is untouched")
+                raise NotVerified(self._refusal(state))
             started = time.monotonic()
             differing = {t: d for t, d in diffs.items() if not d.clean}
             outcomes = self.map_awake(functools.partial(self._repair_from, differing), sorted(differing))
             state.repaired += sum(n or 0 for n in outcomes.values())
             state.repair_seconds += time.monotonic() - started
             previous = state.left
+
+    def _refusal(self, state: Following) -> str:
+        pause = self.ctx.max_write_pause
+        if state.compare_seconds > pause:  # comparing alone outlasts the pause, however few writes
+            return (f"comparing the {len(self._active()):,} active tenants of {self.source} with {self.target} takes "
+                    f"{state.compare_seconds:.1f} s (each tenant's copy is woken to be read, {TARGET_GROUP} at a "
+                    f"time), so the fenced pass would pause writes at least that long; --max-write-pause is "
+                    f"{pause:g} s ({state.left} object(s) differ now, about {state.write_rate:,.0f} write(s)/s). Not "
+                    "cutting over; the source is untouched: allow a longer pause to migrate it")
+        return (f"{self.source} changes faster than the copy can follow: {state.left} object(s) still differ after "
+                f"{state.passes} delta passes (about {state.write_rate:,.0f} write(s)/s, {state.copy_rate:,.0f} "
+                f"object(s)/s copied). Not cutting over; the source is untouched")
 
     def _active(self) -> list[str]:
         return sorted(t for t, e in self.tenants.items() if is_active(e["status"]))
