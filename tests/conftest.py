@@ -41,3 +41,15 @@ def weaviate_server(tmp_path_factory, hosted):
                            env={**hosted.env(), "HUGGINGFACE_APIKEY": HF_DEV_KEY})
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def secrets_of_this_test_only():
+    """Secrets registered for redaction while one test runs (CliRunner runs commands in this
+    process) are forgotten after it: a word another test used as a key is not masked elsewhere."""
+    from schemactl import redact
+
+    before = set(redact._secrets)
+    yield
+    redact._secrets.clear()
+    redact._secrets.update(before)
