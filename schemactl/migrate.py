@@ -15,7 +15,7 @@ from .context import Context, physical_references, removed_on_failure
 from .copy import CopyJob, copy_objects, follow, link_multi_target_references, link_self_references, settle
 from .errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
-from .live import ACTIVE, count_objects, describe_down, next_physical, nodes_down
+from .live import count_objects, describe_down, next_physical, nodes_down
 from .rest import to_rest
 from . import settings
 from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, load_progress, save_checkpoint
@@ -67,12 +67,9 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
         save_checkpoint(ctx.reader, checkpoint)
     started = time.monotonic()
     try:
-        for tenant, entry in sorted(state["tenants"].items()):
-            _activate(ctx, jobs[tenant], entry)  # a resumed cutover may find them put back to sleep
         state["fenced"] = sorted(set(state["fenced"]) | set(fence(ctx.reader, change.physical)))
         save_checkpoint(ctx.reader, checkpoint)
         verified = {tenant: settle(ctx.client(), jobs[tenant], ctx.failures) for tenant in sorted(state["tenants"])}
-        _restore_tenant_status(ctx, checkpoint)
         state["phase"] = "cutover"
         save_checkpoint(ctx.reader, checkpoint)
         _cut_over(change, ctx, checkpoint.target)
@@ -265,8 +262,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             _unfence(ctx, found.source, found.state)
         if found.state.get("autoTenants"):
             set_auto_tenants(ctx.reader, found.source, found.state["autoTenants"])
-        for seq, _ in load_progress(ctx.reader, found.source, after=0):  # its tenants' progress too
-            drop_progress(ctx.reader, found.source, seq, after=seq - 1)
+        logged = [seq for seq, _ in load_progress(ctx.reader, found.source, after=0)]  # its tenants' progress
+        drop_progress(ctx.reader, found.source, max(logged, default=0))
         if found.target not in ctx.aliases.values():  # a partial copy nobody ever read from
             ctx.reader.send("DELETE", f"/v1/schema/{found.target}", None, f"discard partial copy {found.target}")
             ctx.classes.discard(found.target)
@@ -276,7 +273,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     _create_target(change, ctx, target)
     with removed_on_failure(ctx, target):  # until the checkpoint records it
         if _multi_tenant(change):
-            create_tenants(ctx.reader, target, {t: "COLD" for t in tenants})  # asleep until worked on
+            create_tenants(ctx.reader, target, tenants)
         state = {"version": STATE_VERSION, "phase": "copy", "tenants": {t: new_entry(s) for t, s in tenants.items()}}
         checkpoint = Checkpoint(change.physical, target, wanted, state)
         save_checkpoint(ctx.reader, checkpoint, create=True)
@@ -308,7 +305,6 @@ def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Che
         if entry["done"]:
             continue
         job = jobs[tenant]
-        _activate(ctx, job, entry)
         label = f"copy {change.physical} -> {checkpoint.target}" + (f" [{tenant}]" if tenant else "")
         total = count_objects(ctx.reader, change.physical, tenant or None)
         with ctx.progress(label, total, entry["copied"]) as advance:
@@ -356,7 +352,6 @@ def _follow_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: C
     """Delta passes per tenant while the application keeps writing to the source."""
     for tenant, entry in sorted(checkpoint.state["tenants"].items()):
         job = jobs[tenant]
-        _activate(ctx, job, entry)
         started = time.monotonic()
         following = follow(ctx.client(), job, ctx.failures, max_pause=ctx.max_write_pause)
         rate = f", about {following.write_rate:,.0f} write(s)/s to the source" if following.write_rate else ""
@@ -394,23 +389,6 @@ def _source_tenants(ctx: Context, source: str) -> dict[str, str]:
     tenants = list_tenants(ctx.reader, source)
     refuse_offloaded(source, tenants)
     return tenants
-
-
-def _activate(ctx: Context, job: CopyJob, entry: dict) -> None:
-    """An inactive tenant cannot be read or written: wake it in both collections while copying."""
-    if job.tenant and entry["status"] not in ACTIVE:
-        for name in (job.source, job.target):
-            ctx.reader.send("PUT", f"/v1/schema/{name}/tenants", [{"name": job.tenant, "activityStatus": "HOT"}],
-                            f"activate tenant {job.tenant} of {name}")
-
-
-def _restore_tenant_status(ctx: Context, checkpoint: Checkpoint) -> None:
-    for tenant, entry in checkpoint.state["tenants"].items():
-        if tenant and entry["status"] not in ACTIVE:
-            for name in (checkpoint.source, checkpoint.target):
-                ctx.reader.send("PUT", f"/v1/schema/{name}/tenants",
-                                [{"name": tenant, "activityStatus": entry["status"]}],
-                                f"set tenant {tenant} of {name} back to {entry['status']}")
 
 
 # ---- what to copy ---------------------------------------------------------------------------

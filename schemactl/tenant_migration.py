@@ -35,8 +35,7 @@ from .tenant_ops import (OFFLOADED, UPDATE_LIMIT, create_tenants, delete_tenants
                          vanished)
 
 T = TypeVar("T")
-RELISTS = 5
-GROUPS_AT_ONCE = 1  # groups of the new version's tenants awake at once: one wakes while another works  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
+RELISTS = 5  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
 FLUSH_SECONDS = 0.5  # progress records at most this often (a kill redoes at most this much)
 
 
@@ -234,20 +233,15 @@ class TenantRecreate:
 
     def map_awake(self, work: Callable[[str], T], tenants: list[str]) -> dict[str, T | None]:
         """`work` per active tenant with its copy in the new version awake: TARGET_GROUP of them
-        are woken, worked on several at a time, and put back to sleep (GROUPS_AT_ONCE groups at a
-        time). The new version's tenants sleep otherwise, so the application's active tenants are
-        never loaded twice over."""
-        def one_group(group: list[str]) -> dict[str, T | None]:
+        are woken, worked on several at a time, and put back to sleep. The new version's tenants
+        sleep otherwise, so the application's active tenants are never loaded twice over."""
+        results: dict[str, T | None] = {}
+        for group in _chunks(tenants, TARGET_GROUP):
             set_status(self.ctx.reader, self.target, {t: "HOT" for t in group})
             try:
-                return dict(zip(group, self.pool.map(self.guarded(work), group)))
+                results.update(zip(group, self.pool.map(self.guarded(work), group)))
             finally:
                 set_status(self.ctx.reader, self.target, {t: "COLD" for t in group})
-
-        results: dict[str, T | None] = {}
-        with ThreadPoolExecutor(GROUPS_AT_ONCE, thread_name_prefix="schemactl-group") as groups:
-            for found in groups.map(one_group, list(_chunks(tenants, TARGET_GROUP))):
-                results.update(found)
         return results
 
     def _groups_awake(self, tenants: list[str], work: Callable[[str], None],
@@ -280,7 +274,7 @@ class TenantRecreate:
             for tenant in found.deleted:
                 self.progress.forget(tenant)
         if found.created:
-            create_tenants(self.ctx.reader, self.target, {t: "COLD" for t in found.created})
+            create_tenants(self.ctx.reader, self.target, found.created)
             for tenant, status in found.created.items():
                 self.progress.update(tenant, **new_entry(status))
             self._copy(sorted(found.created))
@@ -424,7 +418,7 @@ class TenantRecreate:
         for tenant, status in late.items():
             self.progress.update(tenant, **new_entry(status))
         if late:
-            create_tenants(self.ctx.reader, self.target, {t: "COLD" for t in late})
+            create_tenants(self.ctx.reader, self.target, late)
         active = sorted(t for t in set(late) | set(reopened) if is_active(listed.get(t, "")))
         fence_shards(self.ctx.reader, self.source, active, self.pool)
         self.map_awake(self._carry_missing, active)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from . import versions
+from . import tenant_ops, versions
 from .changes import Change, CreateCollection, DeleteCollection, RecreateCollection
 from .errors import RequestRefused, SchemactlError
 from .live import RETAINED, RestReader
@@ -119,9 +119,8 @@ def _old_version_note(reader: RestReader, physical: str) -> str:
 
 def list_tenants(reader: RestReader, where: Where) -> list[Tenant]:
     """Every tenant with its activity status, by name."""
-    found = reader.get(f"/v1/schema/{where.physical}/tenants")
-    tenants = (Tenant(t["name"], _status(t.get("activityStatus"))) for t in found)
-    return sorted(tenants, key=lambda t: t.name)
+    found = tenant_ops.list_tenants(reader, where.physical)
+    return sorted((Tenant(name, _status(status)) for name, status in found.items()), key=lambda t: t.name)
 
 
 def _status(reported: str | None) -> str:
