@@ -465,7 +465,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     application would lose sight of them) or the ledger does not record it as ever completed
     (a partial copy, or one made outside schemactl)."""
     from .fence import unfence, unfence_shards
-    from .migrate import auto_tenants, set_auto_tenants
+    from .tenant_ops import auto_tenants, set_auto_tenants
     from .state import acquire_lock, completed_versions, me, now, release_lock, start_record, update_record
 
     reader = RestReader(target)

@@ -20,7 +20,7 @@ from .rest import to_rest
 from . import settings
 from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, load_progress, save_checkpoint
 from .tenant_migration import TenantRecreate, new_entry, refuse_offloaded, replay_progress
-from .tenant_ops import create_tenants, is_active, list_tenants
+from .tenant_ops import auto_tenants, create_tenants, is_active, list_tenants, set_auto_tenants
 
 
 
@@ -105,8 +105,14 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
     run = TenantRecreate(ctx, checkpoint, change.collection, job_for, linked)
     try:
         if checkpoint.state["phase"] == "copy":
+            if checkpoint.state.get("fenced"):  # killed while fencing as it copied
+                run.lift_early_fence("resuming a copy that had fenced tenants as it went")
             seconds = run.copy_all()
-            if seconds < ctx.max_write_pause * QUICK_COPY:
+            if run.fence_started is not None:
+                ctx.notice(f"{change.collection}: the copy fitted in the write pause, so each group of active tenants "
+                           f"was fenced, copied and verified in one go ({seconds:.1f} s)")
+                run.progress.snapshot("fenced")
+            elif seconds < ctx.max_write_pause * QUICK_COPY:
                 ctx.notice(f"{change.collection}: no delta pass needed (the copy took {seconds:.1f} s; the fenced "
                            "pass reads no more than it did)")
                 run.progress.snapshot("fenced")  # the fenced pass itself repairs what changed meanwhile
@@ -137,7 +143,7 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
     if "autoTenants" not in state:
         state["autoTenants"] = auto_tenants(ctx.reader, change.physical)
         run.progress.snapshot("fenced")
-    started = time.monotonic()
+    started = run.fence_started or time.monotonic()
     try:
         set_auto_tenants(ctx.reader, change.physical, {key: False for key in state["autoTenants"]})
         objects = run.settle_fenced()
@@ -163,26 +169,6 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {paused:.1f} s while the last "
                f"differences were copied and the alias moved to {checkpoint.target}; {change.physical} stays "
                "read-only for rollback, its tenants COLD")
-
-
-AUTO_TENANTS = ("autoTenantCreation", "autoTenantActivation")
-
-
-def auto_tenants(reader, physical: str) -> dict[str, bool]:
-    """The class's tenant auto-creation and auto-activation settings."""
-    config = reader.get(f"/v1/schema/{physical}").get("multiTenancyConfig") or {}
-    return {key: bool(config.get(key)) for key in AUTO_TENANTS}
-
-
-def set_auto_tenants(reader, physical: str, wanted: dict[str, bool]) -> None:
-    """PUT takes the whole class: the live JSON with these two settings laid over it."""
-    body = reader.get(f"/v1/schema/{physical}")
-    config = body.get("multiTenancyConfig") or {}
-    if all(bool(config.get(key)) == value for key, value in wanted.items()):
-        return
-    body["multiTenancyConfig"] = {**config, **wanted}
-    reader.send("PUT", f"/v1/schema/{physical}", body,
-                f"set {', '.join(f'{k}={v}' for k, v in wanted.items())} on {physical}")
 
 
 def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) -> None:

@@ -31,11 +31,16 @@ from .errors import SchemactlError
 from .fence import fence_shards, unfence_shards, writable_shards
 from .state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
 from .settings import TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
-from .tenant_ops import (OFFLOADED, UPDATE_LIMIT, create_tenants, delete_tenants, is_active, list_tenants, set_status,
-                         vanished)
+from .tenant_ops import (OFFLOADED, UPDATE_LIMIT, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
+                         set_auto_tenants, set_status, vanished)
 
 T = TypeVar("T")
 RELISTS = 5  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
+# Fencing as the copy goes: a group fenced, copied and settled costs about this many times the
+# first group's unfenced copy (measured: 1.85x at 100 tenants x 20 objects)
+FENCED_GROUP_COST = 2.0
+FENCE_EARLY_SHARE = 0.5  # of --max-write-pause: the projected fenced copy may take up to this
+FENCE_EARLY_CEILING = 0.8  # and, as measured while it runs, up to this (else the fence is lifted)
 FLUSH_SECONDS = 0.5  # progress records at most this often (a kill redoes at most this much)
 
 
@@ -145,6 +150,8 @@ class TenantRecreate:
         self.pool = ThreadPoolExecutor(TENANT_WORKERS, thread_name_prefix="schemactl-tenant")
         self.counts: dict[str, int] = {}  # objects per tenant, as the fenced settle found them
         self.fenced: set[str] = set()  # fenced by this run (a resumed one fences again: it is idempotent)
+        self.fence_started: float | None = None  # monotonic time of the first fence, once fenced
+        self.fenced_groups: list[float] = []  # seconds per group fenced, copied and settled
 
     @property
     def tenants(self) -> dict[str, dict]:
@@ -169,13 +176,19 @@ class TenantRecreate:
 
     def copy_all(self) -> float:
         """Every listed tenant not yet copied: active ones several at a time, sleeping ones woken
-        in small groups, copied and verified with the source fenced, and put back to sleep.
-        Returns the seconds it took."""
+        in small groups, copied and verified with the source fenced, and put back to sleep; the
+        active ones fenced as they are copied when that fits in the write pause. Returns the
+        seconds it took."""
         pending = sorted(t for t, e in self.tenants.items() if not e["done"])
         started, before = time.monotonic(), sum(e["copied"] for e in self.tenants.values())
         with self.ctx.progress(f"copy {self.source} -> {self.target}", len(self.tenants),
                                len(self.tenants) - len(pending), "tenants") as advance:
-            self._copy(pending, advance)
+            try:
+                self._copy(pending, advance, fence_early=True)
+            except BaseException:
+                if self.fence_started is not None:
+                    self.lift_early_fence("the copy failed")
+                raise
         self.progress.flush()
         copied = sum(e["copied"] for e in self.tenants.values()) - before
         seconds = max(time.monotonic() - started, 1e-6)
@@ -183,13 +196,75 @@ class TenantRecreate:
                         f"{self._how()} in {seconds:.1f} s ({copied / seconds:,.0f} objects/s)")
         return seconds
 
-    def _copy(self, tenants: list[str], advance: Callable[[int], None] = lambda n: None) -> None:
+    def _copy(self, tenants: list[str], advance: Callable[[int], None] = lambda n: None, *,
+              fence_early: bool = False) -> None:
+        """Sleeping tenants first (each fenced only while awake), then the active ones a group at
+        a time; with `fence_early`, once the first group shows the whole copy fits in the write
+        pause, each further group is fenced, copied and settled in one go (the source's
+        tenant auto-creation and activation off, as in the fenced pass)."""
         active = [t for t in tenants if is_active(self.tenants[t]["status"])]
         asleep = [t for t in tenants if not is_active(self.tenants[t]["status"])]
-        for group in _chunks(active, TARGET_GROUP):
-            self.map_awake(self._copy_one, group)
-            advance(len(group))
         self._groups_awake(asleep, self._copy_and_settle, advance)
+        groups = list(_chunks(active, TARGET_GROUP))
+        first = 0.0  # seconds of the first group's unfenced copy
+        for index, group in enumerate(groups):
+            left = len(groups) - index
+            if fence_early and index == 1 and self.fenced_copy_fits(first * FENCED_GROUP_COST, left):
+                self.fence_early()
+            if self.fenced_groups and not self.fenced_copy_fits(max(self.fenced_groups), left,
+                                                                ceiling=FENCE_EARLY_CEILING):
+                self.lift_early_fence(f"the copy slowed down ({self.fenced_groups[-1]:.1f} s for the last group)")
+                self.fenced_groups.clear()
+            started = time.monotonic()
+            if self.fence_started is not None:
+                self._fence_copy_settle(group)
+            else:
+                self.map_awake(self._copy_one, group)
+                first = first or time.monotonic() - started
+            advance(len(group))
+
+    def fenced_copy_fits(self, group_seconds: float, groups_left: int, *,
+                         ceiling: float = FENCE_EARLY_SHARE) -> bool:
+        """Would the fence, held from its start until the alias moves, stay within `ceiling` of
+        the write pause with `groups_left` groups still to fence, copy and settle (and the
+        first group, copied unfenced, to settle once more)?"""
+        held = time.monotonic() - self.fence_started if self.fence_started is not None else 0.0
+        return held + group_seconds * (groups_left + 1) <= ceiling * self.ctx.max_write_pause
+
+    def fence_early(self) -> None:
+        """From now on no write can create or wake a tenant of the source (the settings it had
+        recorded first, so a kill leaves nothing unnamed); each active group is fenced as copied."""
+        state = self.checkpoint.state
+        state.setdefault("autoTenants", auto_tenants(self.ctx.reader, self.source))
+        state.setdefault("fenced", [])
+        save_checkpoint(self.ctx.reader, self.checkpoint)
+        set_auto_tenants(self.ctx.reader, self.source, {key: False for key in state["autoTenants"]})
+        self.fence_started = time.monotonic()
+
+    def _fence_copy_settle(self, group: list[str]) -> None:
+        started = time.monotonic()
+        state = self.checkpoint.state
+        state["fenced"] = sorted(set(state.get("fenced") or []) | set(group))
+        save_checkpoint(self.ctx.reader, self.checkpoint)
+        fence_shards(self.ctx.reader, self.source, group, self.pool)
+        self.fenced.update(group)
+        self.map_awake(self._copy_and_settle, group)
+        self.fenced_groups.append(time.monotonic() - started)
+
+    def lift_early_fence(self, why: str) -> None:
+        """The source writable again, its tenant auto-creation and activation as they were: what
+        was settled under the fence is followed again by the delta passes and the fenced pass."""
+        state = self.checkpoint.state
+        unfence_shards(self.ctx.reader, self.source, state.get("fenced") or [])
+        set_auto_tenants(self.ctx.reader, self.source, state["autoTenants"])
+        state["fenced"] = []
+        save_checkpoint(self.ctx.reader, self.checkpoint)
+        for tenant in self.fenced & set(self.tenants):
+            self.progress.update(tenant, settled=False)
+        self.fenced.clear()
+        self.fence_started = None
+        self.ctx.notice(f"{self.logical}: {why}; {self.source} is writable again, and what is left is copied "
+                        "first and fenced in the final pass")
 
     def _copy_one(self, tenant: str) -> None:
         entry = dict(self.tenants[tenant])
@@ -206,10 +281,9 @@ class TenantRecreate:
 
     def _copy_and_settle(self, tenant: str) -> None:
         self._copy_one(tenant)
-        settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures)
-        self.progress.update(tenant, settled=True)
+        self._settle_one(tenant)
 
-    def _while_awake(self, group: list[str], work: Callable[[str], None]) -> None:
+    def _while_awake(self, group: list[str], work: Callable[[str], object]) -> None:
         """Fence the source's shards of `group` while they sleep (v1.39 loads the shard and keeps
         it READONLY through the wake: no write, not even one that wakes the tenant through
         autoTenantActivation, can land unseen), wake `group` in both versions, do `work` per
@@ -244,7 +318,7 @@ class TenantRecreate:
                 set_status(self.ctx.reader, self.target, {t: "COLD" for t in group})
         return results
 
-    def _groups_awake(self, tenants: list[str], work: Callable[[str], None],
+    def _groups_awake(self, tenants: list[str], work: Callable[[str], object],
                       advance: Callable[[int], None] = lambda n: None) -> None:
         """Sleeping tenants in groups of WAKE_GROUP, TENANT_WORKERS groups at a time: at most
         WAKE_GROUP x TENANT_WORKERS of them are awake at any moment."""
@@ -283,9 +357,11 @@ class TenantRecreate:
         self.progress.flush()
         return found
 
-    def _settle_one(self, tenant: str) -> None:
-        settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures)
+    def _settle_one(self, tenant: str) -> int:
+        """Settle `tenant`; returns the objects its copy holds."""
+        self.counts[tenant] = settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures).target_count
         self.progress.update(tenant, settled=True)
+        return self.counts[tenant]
 
     def follow(self) -> Following:
         """Delta passes over the active tenants while the application writes (not fenced),
@@ -353,14 +429,13 @@ class TenantRecreate:
         list the tenants again, repeat until no tenant appeared, vanished or changed state (at
         most RELISTS rounds: what changes after the last one is followed after the switch).
         Returns the objects in the new version's active tenants."""
-        settled: set[str] = set()
+        settled = {t for t in self.fenced if self.tenants[t]["settled"]}  # fenced, copied and settled early
         for attempt in range(1, RELISTS + 1):
-            self.fence_active()
+            settled -= self.fence_active()
             todo = [t for t in self._active() if t not in settled]
-            for tenant, count in self.map_awake(self._settle_count, todo).items():
+            for tenant, count in self.map_awake(self._settle_one, todo).items():
                 if count is not None:
                     settled.add(tenant)
-                    self.counts[tenant] = count
             if attempt == RELISTS:  # still changing: what changes from now on is followed after the switch
                 break
             relisted = self.relist()
@@ -376,21 +451,21 @@ class TenantRecreate:
                               f"({', '.join(unsettled[:5])}); not cutting over, the source is writable again")
         return sum(self.counts.get(t, 0) for t in self._active())
 
-    def _settle_count(self, tenant: str) -> int:
-        return settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures).target_count
-
-    def fence_active(self) -> None:
+    def fence_active(self) -> set[str]:
         """Every active tenant's shard READONLY (asking a sleeping tenant's shard status fails,
-        so they are set without asking); recorded before, so a kill leaves nothing unnamed."""
+        so they are set without asking); recorded before, so a kill leaves nothing unnamed.
+        Returns the tenants that had been fenced and were found writable again (put to sleep
+        and woken between two listings): what they were written meanwhile is settled again."""
         state = self.checkpoint.state
         writable = writable_shards(self.ctx.reader, self.source)  # fenced once, then slept and woken: open
         todo = [t for t in self._active() if t not in self.fenced or t in writable]
-        if not todo:
-            return
-        state["fenced"] = sorted(set(state.get("fenced") or []) | set(todo))
-        save_checkpoint(self.ctx.reader, self.checkpoint)
-        fence_shards(self.ctx.reader, self.source, todo, self.pool)
-        self.fenced.update(todo)
+        reopened = self.fenced & writable
+        if todo:
+            state["fenced"] = sorted(set(state.get("fenced") or []) | set(todo))
+            save_checkpoint(self.ctx.reader, self.checkpoint)
+            fence_shards(self.ctx.reader, self.source, todo, self.pool)
+            self.fenced.update(todo)
+        return reopened
 
     # ---- after the alias moved -----------------------------------------------------------
 

@@ -64,3 +64,23 @@ def _describe(chunk: list[tuple[str, str]]) -> str:
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+AUTO_TENANTS = ("autoTenantCreation", "autoTenantActivation")
+
+
+def auto_tenants(reader, physical: str) -> dict[str, bool]:
+    """The class's tenant auto-creation and auto-activation settings."""
+    config = reader.get(f"/v1/schema/{physical}").get("multiTenancyConfig") or {}
+    return {key: bool(config.get(key)) for key in AUTO_TENANTS}
+
+
+def set_auto_tenants(reader, physical: str, wanted: dict[str, bool]) -> None:
+    """PUT takes the whole class: the live JSON with these two settings laid over it."""
+    body = reader.get(f"/v1/schema/{physical}")
+    config = body.get("multiTenancyConfig") or {}
+    if all(bool(config.get(key)) == value for key, value in wanted.items()):
+        return
+    body["multiTenancyConfig"] = {**config, **wanted}
+    reader.send("PUT", f"/v1/schema/{physical}", body,
+                f"set {', '.join(f'{k}={v}' for k, v in wanted.items())} on {physical}")

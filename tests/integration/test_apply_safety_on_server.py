@@ -45,9 +45,9 @@ def count(client, name: str) -> int:
     return client.collections.use(name).aggregate.over_all(total_count=True).total_count
 
 
-def spawn_apply(weaviate_server, directory, **env) -> subprocess.Popen:
+def spawn_apply(weaviate_server, directory, *args: str, **env) -> subprocess.Popen:
     command = [sys.executable, "-m", "schemactl", "apply", str(directory), "--auto-approve",
-               "--url", weaviate_server.url, "--grpc-port", str(weaviate_server.ports.grpc)]
+               "--url", weaviate_server.url, "--grpc-port", str(weaviate_server.ports.grpc), *args]
     return subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

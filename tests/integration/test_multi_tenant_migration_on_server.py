@@ -54,12 +54,18 @@ def _applied_and_loaded(client, cli_run, tmp_path, schema: str, tenants: int, pe
     return objects, statuses
 
 
-@pytest.mark.parametrize("mode,seed,auto_creation,auto_activation", [
-    ("reuse", 1, True, True), ("reuse", 2, False, False), ("re-embed", 3, True, False), ("re-embed", 4, False, True)])
+EARLY_TENANTS = 300  # three groups of active tenants: the first copied unfenced, then fenced as copied
+
+
+@pytest.mark.parametrize("mode,seed,auto_creation,auto_activation,tenants", [
+    ("reuse", 1, True, True, TENANTS), ("reuse", 2, False, False, TENANTS), ("re-embed", 3, True, False, TENANTS),
+    ("re-embed", 4, False, True, TENANTS), ("reuse", 6, True, True, EARLY_TENANTS)])
 def test_no_tenant_and_no_acknowledged_write_is_lost_through_a_recreate(client, cli_run, embedder, connect, tmp_path,
-                                                                        mode, seed, auto_creation, auto_activation):
+                                                                        mode, seed, auto_creation, auto_activation,
+                                                                        tenants):
+    """With 300 tenants and a long write pause, the active tenants are fenced as they are copied."""
     flags = {"auto_creation": auto_creation, "auto_activation": auto_activation}
-    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, **flags), TENANTS,
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, **flags), tenants,
                                             PER_TENANT, seed, COLD)
     model = "words-96" if mode == "re-embed" else "words-64"
     changed = mt_schema(embedder, model=model, **flags) if mode == "re-embed" else \
@@ -72,7 +78,8 @@ def test_no_tenant_and_no_acknowledged_write_is_lost_through_a_recreate(client, 
         time.sleep(1.0)
         started = time.monotonic()
         watchdog.start()
-        result = cli_run("apply", str(tmp_path), "--auto-approve", "--header", own_budget(seed))
+        pause = ["--max-write-pause", "60"] if tenants == EARLY_TENANTS else []
+        result = cli_run("apply", str(tmp_path), "--auto-approve", "--header", own_budget(seed), *pause)
         finished = time.monotonic()
         watchdog.cancel()
         time.sleep(1.5)  # operations after the cutover reach the new version
@@ -90,6 +97,7 @@ def test_no_tenant_and_no_acknowledged_write_is_lost_through_a_recreate(client, 
                f"{len(workload.unresolved)} never acknowledged; last refusals: "
                f"{[o.last_refusal[:200] for o in workload.owners]}")
     assert result.exit_code == 0, outcome + "\n" + result.output
+    assert ("fenced, copied and verified in one go" in result.output) == (tenants == EARLY_TENANTS), result.output
     assert finished - started < APPLY_LIMIT, outcome
     assert aliases(client) == {"Mt": "Mt_v2"}, outcome
     assert created and {"insert", "update", "delete"} <= {a.op for a in during}, outcome
@@ -190,3 +198,52 @@ def test_an_apply_killed_halfway_through_1000_tenants_resumes_and_ends_with_ever
     assert report.clean, report.describe()
     assert (report.tenants, report.objects) == (RESUME_TENANTS, RESUME_TENANTS * RESUME_OBJECTS), report.describe()
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def _fenced_as_copied(weaviate_server, source: str) -> list[str]:
+    """The tenants a copy still in its copy phase has fenced (it records them before fencing)."""
+    from schemactl.connection import Target
+    from schemactl.live import RestReader
+    from schemactl.state import load_checkpoint
+
+    reader = RestReader(Target(weaviate_server.url))
+    try:
+        checkpoint = load_checkpoint(reader, source)
+    except Exception:  # noqa: BLE001 - the checkpoint class is being written to at this moment
+        return []
+    finally:
+        reader.close()
+    if checkpoint is None or checkpoint.state.get("phase") != "copy":
+        return []
+    return list(checkpoint.state.get("fenced") or [])
+
+
+def test_an_apply_killed_while_it_fences_tenants_as_it_copies_lets_writes_in_again_and_resumes(
+        client, cli_run, embedder, weaviate_server, tmp_path):
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS * 2, 5, 12,
+                                            0)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    process = spawn_apply(weaviate_server, tmp_path, "--max-write-pause", "120")
+    try:
+        fenced, deadline = [], time.monotonic() + 120
+        while not fenced and time.monotonic() < deadline:
+            assert process.poll() is None, ("apply ended before it fenced a tenant", process.communicate())
+            fenced = _fenced_as_copied(weaviate_server, "Mt_v1")
+            time.sleep(0.05)
+        time.sleep(0.5)  # the fence itself follows its record
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+    assert fenced
+    tenant = client.collections.use("Mt").with_tenant(fenced[0])
+    with pytest.raises(WeaviateBaseError):  # fenced: the write fails, and is not acknowledged
+        tenant.data.insert({"title": "while fenced"})
+    assert cli_run("force-unlock").exit_code == 0
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Mt_v1 is writable again" in result.stderr, result.stderr
+    assert aliases(client) == {"Mt": "Mt_v2"}
+    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
+    assert report.clean, report.describe()
+    assert (report.tenants, report.objects) == (EARLY_TENANTS * 2, EARLY_TENANTS * 2 * 5), report.describe()
