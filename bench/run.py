@@ -636,6 +636,7 @@ def run_schemactl_within(args: list[str], server, timeout: float) -> tuple[int |
         return code, seconds, peak / 1024, err.read()
 
 
+RAW_RUNS = 2
 TENANT_PAUSE = 60  # seconds: the fenced pass reads every active tenant, its copy woken 100 at a time
 
 
@@ -651,10 +652,13 @@ def tenant_recreate(client, server, endpoint: str, tenants: int, per_tenant: int
     seed = tenants * 100 + per_tenant
     cold = f" ({hot:,} HOT, {tenants - hot:,} COLD)" if hot < tenants else ""
     what = f"{tenants:,} tenants{cold} × {per_tenant}"
-    process, alone = run_raw_tenant_import(server, endpoint, tenants, per_tenant, hot, seed)
-    raw = Row(TENANTS_LABEL, f"{what}: (a) raw import: collection, tenants in bulk, batch (process)",
-              tenants * per_tenant, process, ratio=f"the import alone {alone:.2f} s")
-    reset(client)
+    runs = []
+    for _ in range(RAW_RUNS):  # the raw import's time varies by up to 2x from run to run: its best is the baseline
+        runs.append(run_raw_tenant_import(server, endpoint, tenants, per_tenant, hot, seed))
+        reset(client)
+    process, alone = min(runs)
+    raw = Row(TENANTS_LABEL, f"{what}: (a) raw import: collection, tenants in bulk, batch (process; best of "
+              f"{RAW_RUNS})", tenants * per_tenant, process, ratio=f"the import alone {alone:.2f} s")
     schemas = workdir / f"tenants-{tenants}-{per_tenant}-{hot}"
     schemas.mkdir()
     (schemas / "c.yaml").write_text(tenant_yaml(endpoint))
