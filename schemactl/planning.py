@@ -1,0 +1,257 @@
+"""Files and cluster -> Plan: validate the files, read the cluster, refuse what cannot be planned,
+diff, and estimate. Reads only; changes nothing."""
+from __future__ import annotations
+
+from typing import Literal
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import tenants
+from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
+from .connection import Target
+from .diff import backfill_candidates, diff, unmanaged, with_backfill
+from .errors import SchemactlError
+from .live import (
+    LiveState,
+    RestReader,
+    describe_down,
+    estimate,
+    node_statuses,
+    nodes_down,
+    read_live,
+    unrepresentable,
+)
+from .loader import find_files
+from .permissions import own_permissions
+from .probe import PREFIX as PROBED, Probed, probed
+from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
+from .spec import Collection
+from .validate import Result, validate_paths
+
+
+def read_cluster(reader: RestReader, permissions: list[dict] | None | Literal["ask"] = "ask") -> LiveState:
+    """The live state, after making sure the caller may see all of it (RBAC filters what a
+    role cannot read instead of refusing: a partial view would make plans wrong). `permissions`:
+    the caller's, when already asked for."""
+    from .permissions import check, to_read_cluster
+
+    check(own_permissions(reader) if permissions == "ask" else permissions, to_read_cluster(), "reading the cluster")
+    return read_live(reader)
+
+
+class InvalidFiles(SchemactlError):
+    """The files did not validate; carries the result so the CLI can print every finding."""
+
+    def __init__(self, result: Result):
+        super().__init__(f"{sum(f.severity == 'error' for f in result.findings)} error(s) in the files")
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Desired:
+    result: Result
+    files_hash: str
+
+
+def load_desired(paths: list[Path]) -> Desired:
+    """Validated collections from files; InvalidFiles when any file has an error."""
+    result = validate_paths(paths)
+    if not result.ok:
+        raise InvalidFiles(result)
+    contents = {str(p): p.read_bytes() for p in find_files(paths)}
+    return Desired(result, hash_files(contents))
+
+
+def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, backfill: bool = True,
+                 probe: bool = False, price_per_1k_texts: float | None = None) -> tuple[Plan, LiveState]:
+    """Files vs cluster -> Plan (reads only; changes nothing). `backfill`: named vectors added to
+    collections that hold objects are filled for them (through a new version). `probe`: changed
+    vectorizations are probed, and the embedding rate measured. `price_per_1k_texts`: what
+    embedding costs, for the plan's cost estimate."""
+    desired = load_desired(paths)
+    reader = RestReader(target)
+    try:
+        permissions = own_permissions(reader)
+        live = read_cluster(reader, permissions)
+        if probe:
+            _may_probe(permissions)
+        collections = desired.result.collections
+        hidden = unrepresentable(live)
+        _refuse_files_naming(hidden, collections)
+        _refuse_modules_not_enabled(live, collections)
+        _refuse_more_replicas_than_nodes(reader, collections)
+        changes = diff(live.collections, collections, physical=live.physical, prune=prune,
+                       index_tasks=index_tasks_on(live), replication_scale=replication_scale_on(reader, live))
+        by_physical = {p: live.collections[n] for n, p in live.physical.items()}
+        if backfill:
+            holding = [n for n in backfill_candidates(changes)
+                       if estimate(reader, live.physical[n], live.collections[n], False).objects]
+            changes = with_backfill(changes, live.collections, collections, live.physical, holding)
+        rates: dict[str, float] = {}
+        if probe:
+            changes, rates = probed_once(reader, changes)
+        estimates = {c.collection: replace(estimate(reader, c.physical, by_physical[c.physical], c.reembeds),
+                                           texts_per_second=rates.get(c.collection))
+                     for c in changes if isinstance(c, RecreateCollection)}
+        warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
+                                                                                live.version)
+    finally:
+        reader.close()
+    not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
+    retained = tuple(v for versions in live.retained.values() for v in versions)
+    plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
+                     live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
+                     references=references_of(collections), unmanaged=not_managed, retained=retained,
+                     unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings)
+    return plan, live
+
+
+def _may_probe(permissions: list[dict] | None) -> None:
+    """--probe writes a throwaway collection: say which permission is missing before planning."""
+    from .live import OWNED_PREFIX
+    from .permissions import check, for_probe
+
+    check(permissions, for_probe(f"{OWNED_PREFIX}Probe"), "plan --probe")
+
+
+def moving_replicated_data(changes) -> list:
+    return [c for c in changes if isinstance(c, RecreateCollection) and c.definition.replication_factor > 1]
+
+
+def _nodes_down_warning(reader: RestReader, changes) -> tuple[str, ...]:
+    down = nodes_down(reader)
+    if not down:
+        return ()
+    moving = ", ".join(c.collection for c in moving_replicated_data(changes))
+    needs = (f"apply refuses to move the data of {moving} until every node is back (a replica on a node that "
+             "is down would miss objects)") if moving else "steps that move replicated data need every node"
+    return (f"{describe_down(down)}: {needs}",)
+
+
+def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
+    """Weaviate refuses a replication factor above the number of nodes ("not enough replicas"):
+    say so at plan time instead of failing halfway through an apply."""
+    wanted = {n: c.replication_factor for n, c in collections.items() if c.replication_factor > 1}
+    if not wanted:
+        return
+    members = node_statuses(reader)
+    if members is None:
+        return  # not allowed to list nodes: the server will say it
+    nodes = len(members)  # a member that is down still counts: it holds replicas when back
+    over = {n: f for n, f in sorted(wanted.items()) if f > nodes}
+    if over:
+        listed = ", ".join(f"{n} asks for {f}" for n, f in over.items())
+        raise SchemactlError(f"replication factor above the cluster's {nodes} node(s): {listed}; Weaviate keeps "
+                             "each replica on its own node: lower the factor or add nodes; nothing was planned")
+
+
+def index_tasks_on(live: LiveState) -> bool:
+    """Whether the server rebuilds property indexes in place (its version decides).
+    SCHEMACTL_INDEX_TASKS=off plans a recreate instead (to compare the two, as bench/ does)."""
+    from . import versions
+    from .settings import switched_off
+
+    if switched_off("INDEX_TASKS"):
+        return False
+    return versions.has("property_index_tasks", live.version)
+
+
+def replication_scale_on(reader: RestReader, live: LiveState) -> bool:
+    """Whether the server changes replication factors in place (its version, replica movement on)."""
+    from . import replication
+
+    return replication.available(reader, live.version, next(iter(sorted(live.raw)), None))
+
+
+def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
+    """A file for a collection the cluster holds but schemactl cannot represent would plan a
+    create that fails halfway: refuse it before anything is planned."""
+    taken = {name.lower(): name for name in hidden}
+    named = sorted(n for n in collections if n.lower() in taken)
+    if named:
+        reasons = "; ".join(f"{taken[n.lower()]} ({hidden[taken[n.lower()]]})" for n in named)
+        raise SchemactlError(f"the cluster already holds {reasons}, which schemactl cannot represent yet: "
+                             "a file for it cannot be planned; nothing was planned")
+
+
+def _refuse_modules_not_enabled(live: LiveState, collections) -> None:
+    """A file naming a module the server does not have enabled would fail at create: refuse it
+    at plan time, with what the server has."""
+    if live.modules is None:
+        return
+    missing = [(name, module) for name, c in sorted(collections.items()) for module in modules_used(c)
+               if module not in live.modules]
+    if missing:
+        from . import modules
+
+        lines = [f"{name} uses {module}{modules.suggestion(module, list(live.modules))}" for name, module in missing]
+        enabled = ", ".join(m for m in live.modules if m.split("-")[0] in {m.split("-")[0] for _, m in missing})
+        raise SchemactlError("modules not enabled on this server: " + "; ".join(lines)
+                             + f" (it has: {enabled or ', '.join(live.modules) or 'none'}; "
+                             "ENABLE_MODULES decides); nothing was planned")
+
+
+def modules_used(c: Collection) -> list[str]:
+    """Every module a collection names: vectorizers, generative, reranker."""
+    found = [v.vectorizer.module for v in (c.vectors or {}).values()]
+    found += [b.module for b in (c.vectorizer, c.generative, c.reranker) if b is not None]
+    return sorted({m for m in found if m != "none"})
+
+
+def probed_once(reader: RestReader, changes: tuple) -> tuple[tuple, dict[str, float]]:
+    """(`changes` with every recreate probed, each distinct one once — a saved plan's check lists
+    both backfill forms, which often share a recreate —, collection -> texts a second measured)."""
+    import json
+
+    done: dict[str, Probed] = {}
+    out = []
+    rates: dict[str, float] = {}
+    for c in changes:
+        if isinstance(c, RecreateCollection):
+            key = json.dumps(change_document(c), sort_keys=True)
+            if key not in done:
+                done[key] = probed(reader, c)
+            c, rate = done[key]
+            if rate is not None:
+                rates[c.collection] = rate
+        out.append(c)
+    return tuple(out), rates
+
+
+def without_measurements(document: dict) -> dict:
+    """A step's document without the similarities a probe measured (the action is what counts)."""
+    for vector in document.get("vectors", []):
+        if PROBED in vector["reason"]:
+            vector["reason"] = PROBED
+    return document
+
+
+def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:
+    """The desired state a plan implies: the live collections, with each step's definition laid
+    over them (added properties and vectors added, deleted and renamed-away ones removed)."""
+    desired = dict(live.collections)
+    for step in plan.steps:
+        c = step.change
+        if isinstance(c, DeleteCollection):
+            desired.pop(c.collection, None)
+        elif isinstance(c, (CreateCollection, UpdateInPlace, ReindexProperty, ScaleReplication,
+                            RecreateCollection)):
+            desired[c.collection] = c.definition
+            if c.definition.renamedFrom:
+                desired.pop(c.definition.renamedFrom, None)
+    defined = {s.change.collection for s in plan.steps if getattr(s.change, "definition", None) is not None}
+    for step in plan.steps:
+        c = step.change
+        if c.collection in defined or c.collection not in desired:
+            continue
+        current = desired[c.collection]
+        if isinstance(c, AddProperty):
+            desired[c.collection] = current.model_copy(update={"properties": current.properties + (c.property,)})
+        elif isinstance(c, AddNamedVector):
+            vectors = dict(current.vectors or {}) | {c.vector_name: c.vector}
+            desired[c.collection] = current.model_copy(update={"vectors": vectors})
+        elif isinstance(c, PropertyOnlyInCluster):
+            kept = tuple(p for p in current.properties if p.name != c.property_name)
+            desired[c.collection] = current.model_copy(update={"properties": kept})
+    return desired

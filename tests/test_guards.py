@@ -1,0 +1,44 @@
+"""The guards run for every caller of the library, not only for the CLI: a Python caller of
+api.apply is refused exactly as `schemactl apply` is, before anything reaches the cluster."""
+from __future__ import annotations
+
+import pytest
+
+from schemactl import api
+from schemactl.changes import DeleteCollection
+from schemactl.connection import Target
+from schemactl.guards import GUARDS, Limits, Refused
+from schemactl.plan import make_plan, to_document
+
+NOWHERE = Target("http://127.0.0.1:9")  # nothing listens: a guard that reached the cluster would fail otherwise
+
+
+def deleting_plan():
+    return make_plan((DeleteCollection("Old", "Old_v1"),), target=NOWHERE.cluster, desired_hash="d",
+                     live_fingerprint="l")
+
+
+def test_a_python_caller_of_apply_is_refused_a_destructive_step_before_the_cluster_is_reached():
+    plan = deleting_plan()
+    with pytest.raises(Refused, match=r"destructive steps need --allow-destructive: step 1 delete Old; "
+                                      r"nothing was applied"):
+        api.apply(plan, to_document(plan)["checksum"], NOWHERE)
+
+
+def test_a_python_caller_of_apply_is_held_to_the_policy_file(tmp_path):
+    policy = tmp_path / "schemactl.yaml"
+    policy.write_text("policy:\n  allowDestructive: false\n")
+    plan = deleting_plan()
+    options = api.ApplyOptions(limits=Limits(allow_destructive=True, policy=policy))
+    with pytest.raises(Refused, match="refused by the policy in"):
+        api.apply(plan, to_document(plan)["checksum"], NOWHERE, options)
+
+
+def test_allowed_plan_guards_let_the_plan_through_to_the_cluster():
+    plan = deleting_plan()
+    api.check_plan(plan, Limits(allow_destructive=True))  # no refusal
+
+
+def test_the_guards_run_in_stage_order():
+    stages = [stage for stage, _ in GUARDS]
+    assert stages == sorted(stages, key=["plan", "cluster", "locked"].index)
