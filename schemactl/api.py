@@ -54,7 +54,7 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
 
 @dataclass
 class ApplyOptions:
-    limits: Limits = field(default_factory=Limits)  # what the caller allows: destructive steps, re-embedding, a policy file
+    limits: Limits = field(default_factory=Limits)  # what the caller allows: destructive steps, re-embedding, policy
     max_write_pause: float = 10.0  # seconds a cutover may fence the old version (writes to it fail)
     consistency: str = "ALL"  # the level data moves are written at
     command: str = "schemactl apply"
@@ -193,7 +193,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
             if _multi_tenant(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
                 served = tenant_ops.list_tenants(reader, current)
-                tenant_ops.set_status(reader, current, {t: "COLD" for t, s in served.items() if tenant_ops.is_active(s)})
+                awake = {t: "COLD" for t, s in served.items() if tenant_ops.is_active(s)}
+                tenant_ops.set_status(reader, current, awake)
             record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
             update_record(reader, record)
             return Rollback(name, current, previous, in_current, in_previous)

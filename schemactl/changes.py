@@ -1,6 +1,10 @@
 """The change kinds a plan is made of: frozen values carrying before and after.
 
-Whether a change destroys something or moves data belongs to its class.
+What is true of a kind belongs to its class, declared once: whether it destroys something or
+moves data, where plans place it (`rank`), which summary count it adds to (`bucket`), what the
+server is asked to do (`how`). Its saved-plan fields are its dataclass fields. The modules that
+act on changes keep one entry per kind (apply.execute, render.describe, permissions.NEEDS), and
+tests/test_change_kinds.py checks that every kind has each.
 """
 from __future__ import annotations
 
@@ -37,12 +41,24 @@ class Change:
     destructive: ClassVar[bool] = False
     moves_data: ClassVar[bool] = False
     executable: ClassVar[bool] = True  # False: reported for a human to act on
+    # plans order changes by rank: creates (a reference needs its target), additive changes, a
+    # replication scale (an update's PUT carries the new factor), in-place updates, recreates
+    # (once everything they may reference exists), deletes, then what only a human can resolve
+    rank: ClassVar[float] = 0
+    bucket: ClassVar[str] = ""  # the plan summary's count: create, update_in_place, recreate, delete, manual
+    how: ClassVar[str] = ""  # what the server is asked to do, in the words of the docs' mechanism table
+
+    def mechanism(self) -> str:
+        return self.how
 
 
 @dataclass(frozen=True)
 class CreateCollection(Change):
     definition: Collection = None  # type: ignore[assignment]
     kind: ClassVar[str] = "create"
+    rank: ClassVar[float] = 0
+    bucket: ClassVar[str] = "create"
+    how: ClassVar[str] = "create"
     symbol: ClassVar[str] = "+"
 
 
@@ -50,6 +66,9 @@ class CreateCollection(Change):
 class AddProperty(Change):
     property: Property = None  # type: ignore[assignment]
     kind: ClassVar[str] = "add-property"
+    rank: ClassVar[float] = 1
+    bucket: ClassVar[str] = "update_in_place"
+    how: ClassVar[str] = "in place (add property)"
     symbol: ClassVar[str] = "~"
 
 
@@ -58,6 +77,9 @@ class AddNamedVector(Change):
     vector_name: str = ""
     vector: NamedVector = None  # type: ignore[assignment]
     kind: ClassVar[str] = "add-named-vector"
+    rank: ClassVar[float] = 1
+    bucket: ClassVar[str] = "update_in_place"
+    how: ClassVar[str] = "in place (add named vector)"
     symbol: ClassVar[str] = "~"
 
 
@@ -66,6 +88,9 @@ class UpdateInPlace(Change):
     fields: tuple[FieldChange, ...] = ()
     definition: Collection = None  # type: ignore[assignment]
     kind: ClassVar[str] = "update"
+    rank: ClassVar[float] = 2
+    bucket: ClassVar[str] = "update_in_place"
+    how: ClassVar[str] = "in place"
     symbol: ClassVar[str] = "~"
 
 
@@ -89,6 +114,9 @@ class ReindexProperty(Change):
     fields: tuple[FieldChange, ...] = ()
     definition: Collection = None  # type: ignore[assignment]
     kind: ClassVar[str] = "reindex"
+    rank: ClassVar[float] = 2
+    bucket: ClassVar[str] = "update_in_place"
+    how: ClassVar[str] = "index task"
     symbol: ClassVar[str] = "~"
 
 
@@ -102,6 +130,9 @@ class ScaleReplication(Change):
     fields: tuple[FieldChange, ...] = ()  # the factor (and asyncEnabled, which v1.39 derives from it)
     definition: Collection = None  # type: ignore[assignment]
     kind: ClassVar[str] = "scale-replication"
+    rank: ClassVar[float] = 1.5
+    bucket: ClassVar[str] = "update_in_place"
+    how: ClassVar[str] = "replication scale"
     symbol: ClassVar[str] = "~"
 
     @property
@@ -119,6 +150,9 @@ class RecreateCollection(Change):
     vectors: tuple[VectorMove, ...] = ()
     definition: Collection = None  # type: ignore[assignment]
     kind: ClassVar[str] = "recreate"
+    rank: ClassVar[float] = 3
+    bucket: ClassVar[str] = "recreate"
+    how: ClassVar[str] = "recreate"
     symbol: ClassVar[str] = "-/+"
     moves_data: ClassVar[bool] = True
 
@@ -126,11 +160,17 @@ class RecreateCollection(Change):
     def reembeds(self) -> bool:
         return any(v.action == "re-embed" for v in self.vectors)
 
+    def mechanism(self) -> str:
+        return "recreate, re-embed" if self.reembeds else "recreate, reuse vectors"
+
 
 @dataclass(frozen=True)
 class DeleteCollection(Change):
     physical: str = ""
     kind: ClassVar[str] = "delete"
+    rank: ClassVar[float] = 4
+    bucket: ClassVar[str] = "delete"
+    how: ClassVar[str] = "delete (destructive)"
     symbol: ClassVar[str] = "-"
     destructive: ClassVar[bool] = True
 
@@ -142,6 +182,9 @@ class PropertyOnlyInCluster(Change):
     property_name: str = ""
     data_type: tuple[str, ...] = ()
     kind: ClassVar[str] = "cluster-only-property"
+    rank: ClassVar[float] = 5
+    bucket: ClassVar[str] = "manual"
+    how: ClassVar[str] = "manual"
     symbol: ClassVar[str] = "!"
     executable: ClassVar[bool] = False
 
@@ -149,3 +192,4 @@ class PropertyOnlyInCluster(Change):
 CHANGE_TYPES: tuple[type[Change], ...] = (CreateCollection, AddProperty, AddNamedVector, UpdateInPlace,
                                           ReindexProperty, ScaleReplication, RecreateCollection, DeleteCollection,
                                           PropertyOnlyInCluster)
+BY_KIND: dict[str, type[Change]] = {c.kind: c for c in CHANGE_TYPES}

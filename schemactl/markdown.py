@@ -3,8 +3,7 @@ the summary line, one table per collection (mechanism, objects, texts to embed, 
 full text of each change folded in <details>. Stable: no timestamps, steps in plan order."""
 from __future__ import annotations
 
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
+from .changes import (Change)
 from .plan import Plan, Step
 from .render import BLIND, IN_SYNC, describe, duration, grouped, summary_line
 
@@ -12,14 +11,8 @@ MARKER = "<!-- schemactl-plan -->"  # lets a workflow find and update its own co
 
 
 def mechanism(change: Change) -> str:
-    """What the server is asked to do, in the words of the README's mechanism table."""
-    if isinstance(change, RecreateCollection):
-        return "recreate, re-embed" if change.reembeds else "recreate, reuse vectors"
-    names = {CreateCollection: "create", AddProperty: "in place (add property)",
-             AddNamedVector: "in place (add named vector)", UpdateInPlace: "in place",
-             ReindexProperty: "index task", ScaleReplication: "replication scale",
-             DeleteCollection: "delete (destructive)", PropertyOnlyInCluster: "manual"}
-    return names[type(change)]
+    """What the server is asked to do, in the words of the docs' mechanism table."""
+    return change.mechanism()
 
 
 def render_markdown(plan: Plan, findings: tuple[str, ...] = ()) -> str:

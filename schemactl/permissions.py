@@ -8,11 +8,13 @@ Without RBAC (roles absent), there is nothing to check.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from fnmatch import fnmatchcase
 
-from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, RecreateCollection,
-                      ReindexProperty, ScaleReplication, UpdateInPlace)
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
+                      PropertyOnlyInCluster, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .errors import SchemactlError
 from .live import next_physical
 
@@ -109,33 +111,50 @@ def for_bookkeeping(lock: str, records: tuple[str, ...]) -> list[Need]:
     return needs
 
 
+@dataclass(frozen=True)
+class LiveNames:
+    """The live names a step's needs are worked out from."""
+
+    classes: set[str]
+    aliases: dict[str, str]
+    multi_tenant: set[str]
+
+
 def for_plan(steps, classes: set[str], aliases: dict[str, str], multi_tenant: set[str]) -> list[Need]:
     """Every permission the executable steps of a plan need, from the live names they touch."""
-    needs: list[Need] = []
-    for step in steps:
-        c = step.change
-        if not c.executable:
-            continue
-        if isinstance(c, CreateCollection):
-            physical, why = next_physical(c.collection, classes), f"create {c.collection}"
-            needs += [Need("create_collections", physical, why=why), Need("create_aliases", physical, c.collection, why)]
-        elif isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace, ReindexProperty)):
-            physical = aliases.get(c.collection, c.collection)
-            needs.append(Need("update_collections", physical, why=f"{c.kind} {c.collection}"))
-        elif isinstance(c, ScaleReplication):
-            why = f"scale the replication of {c.collection}"
-            needs += [Need("read_replicate", c.physical, why=why), Need("update_replicate", c.physical, why=why),
-                      Need("update_collections", c.physical, why=why)]
-        elif isinstance(c, RecreateCollection):
-            needs += _to_recreate(c, next_physical(c.collection, classes | {c.physical}), c.physical in multi_tenant)
-        elif isinstance(c, DeleteCollection):
-            needs.append(Need("delete_collections", c.physical, why=f"delete {c.collection}"))
-            if c.collection in aliases:
-                needs.append(Need("delete_aliases", c.physical, c.collection, f"delete {c.collection}"))
+    names = LiveNames(classes, aliases, multi_tenant)
+    return [need for step in steps if step.change.executable for need in NEEDS[type(step.change)](step.change, names)]
+
+
+def _to_create(c: CreateCollection, names: LiveNames) -> list[Need]:
+    physical, why = next_physical(c.collection, names.classes), f"create {c.collection}"
+    return [Need("create_collections", physical, why=why), Need("create_aliases", physical, c.collection, why)]
+
+
+def _to_update(c: Change, names: LiveNames) -> list[Need]:
+    return [Need("update_collections", names.aliases.get(c.collection, c.collection), why=f"{c.kind} {c.collection}")]
+
+
+def _to_scale(c: ScaleReplication, names: LiveNames) -> list[Need]:
+    why = f"scale the replication of {c.collection}"
+    return [Need("read_replicate", c.physical, why=why), Need("update_replicate", c.physical, why=why),
+            Need("update_collections", c.physical, why=why)]
+
+
+def _to_delete(c: DeleteCollection, names: LiveNames) -> list[Need]:
+    needs = [Need("delete_collections", c.physical, why=f"delete {c.collection}")]
+    if c.collection in names.aliases:
+        needs.append(Need("delete_aliases", c.physical, c.collection, f"delete {c.collection}"))
     return needs
 
 
-def _to_recreate(c: RecreateCollection, target: str, multi_tenant: bool) -> list[Need]:
+def _nothing(c: Change, names: LiveNames) -> list[Need]:
+    return []  # reported for a human to act on; schemactl does nothing
+
+
+def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
+    target = next_physical(c.collection, names.classes | {c.physical})
+    multi_tenant = c.physical in names.multi_tenant
     why = f"recreate {c.collection}"
     needs = [Need("create_collections", target, why=why), Need("read_data", c.physical, why=why),
              *(Need(action, target, why=why) for action in ("create_data", "update_data", "delete_data", "read_data")),
@@ -148,3 +167,11 @@ def _to_recreate(c: RecreateCollection, target: str, multi_tenant: bool) -> list
     else:
         needs.append(Need("update_aliases", target, c.collection, why))
     return needs
+
+
+# what each change kind needs (tests/test_change_kinds.py: one rule per kind)
+NEEDS: dict[type, Callable[[Any, LiveNames], list[Need]]] = {
+    CreateCollection: _to_create, AddProperty: _to_update, AddNamedVector: _to_update, UpdateInPlace: _to_update,
+    ReindexProperty: _to_update, ScaleReplication: _to_scale, RecreateCollection: _to_recreate,
+    DeleteCollection: _to_delete, PropertyOnlyInCluster: _nothing,
+}

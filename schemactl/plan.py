@@ -7,21 +7,21 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__, modules
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
-                      IndexOperation, PropertyOnlyInCluster, RecreateCollection, ReindexProperty, ScaleReplication,
-                      UpdateInPlace,
-                      VectorMove)
+from .changes import BY_KIND, Change, CreateCollection, FieldChange, IndexOperation, RecreateCollection, VectorMove
 from .errors import SchemactlError
 from .spec import Collection, NamedVector, Property
 
 FORMAT = "schemactl-plan/1"
+BUCKETS = ("create", "update_in_place", "recreate", "delete", "manual")  # the summary's counts, in order
 TEXTS_PER_REQUEST = 100  # where a module's batching is not known
 
 
@@ -124,8 +124,9 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.steps)
 
-    def count(self, *kinds: type[Change]) -> int:
-        return sum(isinstance(s.change, kinds) for s in self.steps)
+    def count(self, bucket: str) -> int:
+        """Steps whose kind adds to `bucket` of the summary (Change.bucket)."""
+        return sum(s.change.bucket == bucket for s in self.steps)
 
     def objects(self, action: str) -> int:
         """Objects whose vectors are re-embedded ("re-embed") or all reused ("reuse")."""
@@ -153,30 +154,21 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
 
 
 def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[Change]:
-    """Ordering rules:
-    1. creates (a reference needs its target);
-    2. added properties and named vectors (cheap, additive);
-    3. in-place updates;
-    4. recreations (data moves, the slow part, once everything they may reference exists);
-    5. deletions last (destructive; nothing after them can need what they remove);
-    then the drift that only a human can resolve. Among creates and recreations, referenced
+    """By each kind's rank (Change.rank: creates, additive changes, in-place updates, recreates,
+    deletes, then the drift only a human can resolve). Among creates and recreations, referenced
     collections come before those that reference them: a create that references a recreated
     collection waits for its new version."""
-    # a scale comes before an in-place update: the update's PUT carries the new factor
-    rank = {CreateCollection: 0, AddProperty: 1, AddNamedVector: 1, ScaleReplication: 1.5, UpdateInPlace: 2,
-            ReindexProperty: 2,
-            RecreateCollection: 3, DeleteCollection: 4, PropertyOnlyInCluster: 5}
     new_versions = {c.collection: c for c in changes if isinstance(c, (CreateCollection, RecreateCollection))}
     position: dict[str, tuple[float, int]] = {}  # collection -> (rank, depth) once its dependencies are placed
     for name in _by_dependency(sorted(new_versions), references):
         before = [position[t] for t in references.get(name, set()) - {name} if t in position]
-        position[name] = (max([rank[type(new_versions[name])]] + [r for r, _ in before]),
+        position[name] = (max([new_versions[name].rank] + [r for r, _ in before]),
                           1 + max((d for _, d in before), default=-1))
 
     def key(change: Change) -> tuple:
         placed = position.get(change.collection) if isinstance(change, (CreateCollection, RecreateCollection)) \
             else None
-        return (*(placed or (rank[type(change)], 0)), change.collection)
+        return (*(placed or (change.rank, 0)), change.collection)
     return sorted(changes, key=key)
 
 
@@ -222,11 +214,7 @@ def checksum(document: dict) -> str:
 
 def summary(plan: Plan) -> dict:
     return {
-        "create": plan.count(CreateCollection),
-        "update_in_place": plan.count(UpdateInPlace, AddProperty, AddNamedVector, ReindexProperty, ScaleReplication),
-        "recreate": plan.count(RecreateCollection),
-        "delete": plan.count(DeleteCollection),
-        "manual": plan.count(PropertyOnlyInCluster),
+        **{bucket: plan.count(bucket) for bucket in BUCKETS},
         "reembed_objects": plan.objects("re-embed"),
         "reuse_objects": plan.objects("reuse"),
         "texts_to_embed": sum(s.texts_to_embed for s in plan.steps),
@@ -275,23 +263,12 @@ def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
     c = step.change
     out = {"step": step.number, "kind": c.kind, "collection": c.collection,
            "destructive": c.destructive, "moves_data": c.moves_data, "executable": c.executable}
-    for name in ("physical", "vector_name", "property_name"):
-        if getattr(c, name, None):
-            out[name] = getattr(c, name)
-    if getattr(c, "data_type", None):
-        out["data_type"] = list(c.data_type)  # type: ignore[attr-defined]
-    if hasattr(c, "fields"):
-        out["fields"] = [{"path": f.path, "old": f.old, "new": f.new} for f in c.fields]
-    if isinstance(c, ReindexProperty):
-        out["operations"] = [{"index": o.index, "action": o.action, "tokenization": o.tokenization}
-                             for o in c.operations]
-    if isinstance(c, RecreateCollection):
-        out["forced_by"] = [f.path for f in c.reasons]
-        out["vectors"] = [{"name": v.name, "action": v.action, "reason": v.reason} for v in c.vectors]
-    for name in ("definition", "property", "vector"):
-        value = getattr(c, name, None)
-        if value is not None:
-            out[name] = value.model_dump(mode="json", exclude_none=True)
+    present = _saved_fields(type(c))
+    for codec in CODECS:  # in the document's order
+        if codec.attribute in present:
+            value = codec.encode(getattr(c, codec.attribute))
+            if value is not None:
+                out[codec.key] = value
     if step.estimate is not None:
         out["estimate"] = {"objects": step.estimate.objects, "per_tenant": step.estimate.per_tenant,
                            "text_chars": step.estimate.text_chars,
@@ -428,33 +405,26 @@ def from_document(document: object, source: str = "plan file") -> Plan:
 
 
 def _change(s: _StepDoc) -> Change:
-    kind, name = s.kind, s.collection
-    fields = tuple(FieldChange(f.path, f.old, f.new) for f in s.fields)
-    if kind == "create":
-        return CreateCollection(name, _collection(s))
-    if kind == "add-property":
-        return AddProperty(name, Property.model_validate(s.property, strict=False))
-    if kind == "add-named-vector":
-        return AddNamedVector(name, _required(s.vector_name), NamedVector.model_validate(s.vector, strict=False))
-    if kind == "update":
-        return UpdateInPlace(name, fields=fields, definition=_collection(s))
-    if kind == "reindex":
-        return ReindexProperty(name, property_name=_required(s.property_name), fields=fields,
-                               operations=tuple(IndexOperation(o.index, o.action, o.tokenization)
-                                                for o in s.operations), definition=_collection(s))
-    if kind == "recreate":
-        forced = set(s.forced_by)
-        return RecreateCollection(name, physical=_required(s.physical), fields=fields,
-                                  reasons=tuple(f for f in fields if f.path in forced),
-                                  vectors=tuple(VectorMove(v.name, v.action, v.reason) for v in s.vectors),
-                                  definition=_collection(s))
-    if kind == "scale-replication":
-        return ScaleReplication(name, physical=_required(s.physical), fields=fields, definition=_collection(s))
-    if kind == "delete":
-        return DeleteCollection(name, physical=_required(s.physical))
-    if kind == "cluster-only-property":
-        return PropertyOnlyInCluster(name, _required(s.property_name), tuple(_required(s.data_type)))
-    raise ValueError(f"unknown step kind {kind!r}")
+    kind = BY_KIND[s.kind]
+    present = _saved_fields(kind)
+    return kind(s.collection, **{c.attribute: c.decode(s) for c in CODECS if c.attribute in present})
+
+
+# ---- a change's fields in the saved plan ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Codec:
+    """One dataclass field of the change kinds, as the saved plan holds it under `key` (None
+    from `encode`: left out)."""
+
+    attribute: str
+    key: str
+    encode: Callable[[Any], Any]
+    decode: Callable[[_StepDoc], Any]
+
+
+def _saved_fields(kind: type[Change]) -> set[str]:
+    return {f.name for f in dataclass_fields(kind)} - {"collection"}
 
 
 def _required(value):
@@ -463,8 +433,37 @@ def _required(value):
     return value
 
 
-def _collection(s: _StepDoc) -> Collection:
-    return Collection.model_validate(s.definition, strict=False)
+def _text(name: str) -> Codec:
+    return Codec(name, name, lambda value: value or None, lambda s: _required(getattr(s, name)))
+
+
+def _model(name: str, model: type[BaseModel]) -> Codec:
+    return Codec(name, name, lambda value: None if value is None else value.model_dump(mode="json", exclude_none=True),
+                 lambda s: model.model_validate(getattr(s, name), strict=False))
+
+
+def _field_changes(s: _StepDoc) -> tuple[FieldChange, ...]:
+    return tuple(FieldChange(f.path, f.old, f.new) for f in s.fields)
+
+
+CODECS: tuple[Codec, ...] = (  # every dataclass field of every change kind but `collection`
+    _text("physical"),
+    _text("vector_name"),
+    _text("property_name"),
+    Codec("data_type", "data_type", lambda value: list(value) or None, lambda s: tuple(_required(s.data_type))),
+    Codec("fields", "fields", lambda value: [{"path": f.path, "old": f.old, "new": f.new} for f in value],
+          _field_changes),
+    Codec("operations", "operations",
+          lambda value: [{"index": o.index, "action": o.action, "tokenization": o.tokenization} for o in value],
+          lambda s: tuple(IndexOperation(o.index, o.action, o.tokenization) for o in s.operations)),
+    Codec("reasons", "forced_by", lambda value: [f.path for f in value],
+          lambda s: tuple(f for f in _field_changes(s) if f.path in set(s.forced_by))),
+    Codec("vectors", "vectors", lambda value: [{"name": v.name, "action": v.action, "reason": v.reason} for v in value],
+          lambda s: tuple(VectorMove(v.name, v.action, v.reason) for v in s.vectors)),
+    _model("definition", Collection),
+    _model("property", Property),
+    _model("vector", NamedVector),
+)
 
 
 def _estimate(s: _StepDoc) -> Estimate | None:
