@@ -130,6 +130,12 @@ class RestReader:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> RestReader:  # noqa: PYI034 - not subclassed
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _server_message(reply: httpx.Response) -> str:
     try:

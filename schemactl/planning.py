@@ -70,8 +70,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
     vectorizations are probed, and the embedding rate measured. `price_per_1k_texts`: what
     embedding costs, for the plan's cost estimate."""
     desired = load_desired(paths)
-    reader = RestReader(target)
-    try:
+    with RestReader(target) as reader:
         permissions = own_permissions(reader)
         live = read_cluster(reader, permissions)
         if probe:
@@ -96,8 +95,6 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      for c in changes if isinstance(c, RecreateCollection)}
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version)
-    finally:
-        reader.close()
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
     retained = tuple(v for versions in live.retained.values() for v in versions)
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
