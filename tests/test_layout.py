@@ -3,6 +3,9 @@ inside functions)."""
 from __future__ import annotations
 
 import ast
+import re
+import sys
+import tomllib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "schemactl"
@@ -37,3 +40,31 @@ def test_no_import_cycles():
     for start in sorted(graph):
         visit(start, [start])
     assert cycles == []
+
+
+# distribution name -> the module it is imported as
+IMPORTED_AS = {"weaviate-client": "weaviate", "PyYAML": "yaml"}
+# imported, not declared: weaviate-client's own dependency, only to quiet its warnings (ImportError tolerated)
+CLIENT_DEPENDENCIES = {"authlib"}
+
+
+def runtime_modules() -> list[Path]:
+    return [p for p in PACKAGE.rglob("*.py") if "dev" not in p.relative_to(PACKAGE).parts]
+
+
+def test_the_runtime_imports_only_its_declared_dependencies_and_never_the_test_bed():
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    declared = {re.split(r"[<>=!~\[;]", d)[0].strip() for d in project["dependencies"]}
+    allowed = {IMPORTED_AS.get(d, d) for d in declared} | CLIENT_DEPENDENCIES
+    imported: dict[str, set[str]] = {}
+    for path in runtime_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            for name in names:
+                imported.setdefault(name.split(".")[0], set()).add(path.name)
+        assert "schemactl.dev" not in imports_of(path) and not any(
+            m.startswith("schemactl.dev") for m in imports_of(path)), f"{path.name} imports the test bed"
+    third_party = {m: where for m, where in imported.items() if m not in sys.stdlib_module_names and m != "schemactl"}
+    assert set(third_party) <= allowed, {m: third_party[m] for m in set(third_party) - allowed}
+    assert allowed - CLIENT_DEPENDENCIES <= set(third_party), "a declared dependency nothing imports"
