@@ -6,11 +6,10 @@ DELETE takes an index away at once. Progress comes from GET /v1/schema/{c}/index
 """
 from __future__ import annotations
 
-import time
-
 from .changes import IndexOperation
 from .context import Context
 from .errors import SchemactlError
+from .waiting import Poll, poll_until
 
 POLL_SECONDS = 0.2
 STALLED_SECONDS = 600  # no progress reported for this long: give up and say so
@@ -32,26 +31,25 @@ def run(ctx: Context, physical: str, prop: str, operations: tuple[IndexOperation
 
 def follow(ctx: Context, physical: str, prop: str, task: str, op: IndexOperation) -> None:
     """Wait for the server's task, with a progress bar; an error if it fails or is cancelled."""
-    last_change, last_progress = time.monotonic(), -1.0
+    reported = [0.0]  # percent shown so far
     with ctx.progress(f"{_describe(op)} of {prop} (task {task or '?'})", 100, 0, unit="%") as advance:
-        while True:
+        def step() -> Poll:
             entries = _entries(ctx, physical, prop, task)
             failed = [e for e in entries if e.get("status") in FAILED]
             if failed:
                 raise SchemactlError(f"the server's index task {task} on {physical}.{prop} ended "
                                      f"{failed[0]['status']}: {failed[0].get('error') or 'no reason given'}")
-            if all(e.get("status") == DONE for e in entries):
-                advance(100 - max(last_progress, 0))
-                return
-            progress = _percent(entries)
-            if progress > last_progress:
-                advance(progress - max(last_progress, 0))
-                last_change, last_progress = time.monotonic(), progress
-            elif time.monotonic() - last_change > STALLED_SECONDS:
-                raise SchemactlError(f"the server's index task {task} on {physical}.{prop} reported no progress "
-                                     f"for {STALLED_SECONDS} s; it keeps running in the server: apply again to "
-                                     "follow it")
-            time.sleep(POLL_SECONDS)
+            done = all(e.get("status") == DONE for e in entries)
+            progress = 100.0 if done else _percent(entries)
+            moved = progress > reported[0]
+            if moved:
+                advance(progress - reported[0])
+                reported[0] = progress
+            return Poll.DONE if done else Poll.MOVED if moved else Poll.WAITING
+
+        poll_until(step, every=POLL_SECONDS, patience=STALLED_SECONDS, give_up=lambda: SchemactlError(
+            f"the server's index task {task} on {physical}.{prop} reported no progress for {STALLED_SECONDS} s; it "
+            "keeps running in the server: apply again to follow it"))
 
 
 def _entries(ctx: Context, physical: str, prop: str, task: str) -> list[dict]:

@@ -257,26 +257,27 @@ def wait_for_agreement(reader: RestReader, timeout: float = AGREEMENT_TIMEOUT) -
     """Return once every node has applied every schema change committed so far (Raft applied
     index = the highest commit index seen), so the next step sees the change on whichever node
     serves it. A node that does not catch up within `timeout` is named."""
-    import time
+    from .waiting import Poll, poll_until
 
-    deadline = time.monotonic() + timeout
-    target: int | None = None
-    while True:
+    seen: dict[str, object] = {}  # the commit index to reach, and the nodes still behind it
+
+    def step() -> Poll:
         status, body = reader.probe("/v1/cluster/statistics")
         if status != 200:
-            return  # not allowed to read it, or a server without it: nothing to wait on
+            return Poll.DONE  # not allowed to read it, or a server without it: nothing to wait on
         raft = {n.get("name", "?"): n.get("raft") or {} for n in body.get("statistics") or []
                 if n.get("status", HEALTHY) == HEALTHY}  # a node that is down catches up when back
-        if target is None:
-            target = max((int(r.get("commitIndex") or 0) for r in raft.values()), default=0)
-        behind = {name: int(r.get("appliedIndex") or 0) for name, r in raft.items()
-                  if int(r.get("appliedIndex") or 0) < target}
-        if not behind:
-            return
-        if time.monotonic() > deadline:
-            listed = ", ".join(f"{name} (applied {index} of {target})" for name, index in sorted(behind.items()))
-            raise SchemactlError(f"schema changes not applied on every node after {timeout:.0f} s: {listed}")
-        time.sleep(0.1)
+        target = seen.setdefault("target", max((int(r.get("commitIndex") or 0) for r in raft.values()), default=0))
+        seen["behind"] = {name: int(r.get("appliedIndex") or 0) for name, r in raft.items()
+                          if int(r.get("appliedIndex") or 0) < target}  # type: ignore[operator]
+        return Poll.WAITING if seen["behind"] else Poll.DONE
+
+    def late() -> SchemactlError:
+        behind: dict[str, int] = seen["behind"]  # type: ignore[assignment]
+        listed = ", ".join(f"{name} (applied {index} of {seen['target']})" for name, index in sorted(behind.items()))
+        return SchemactlError(f"schema changes not applied on every node after {timeout:.0f} s: {listed}")
+
+    poll_until(step, every=0.1, patience=timeout, give_up=late)
 
 
 # ---- estimates for data-moving steps --------------------------------------------------------

@@ -10,13 +10,13 @@ answer 501): then a factor change needs a new version, as before 1.35.
 """
 from __future__ import annotations
 
-import time
 
 from . import versions
 from .context import Context
 from .errors import SchemactlError
 from .live import RestReader
 from .settings import SCALE_STALLED, switched_off
+from .waiting import Poll, poll_until
 
 POLL_SECONDS = 0.5
 STALLED_SECONDS = SCALE_STALLED  # no shard copy done for this long
@@ -56,27 +56,33 @@ def scale(ctx: Context, physical: str, factor: int) -> None:
 def follow(ctx: Context, physical: str, operations: list[str]) -> None:
     """Wait for each shard copy, with a progress bar; an error naming the shard if one is cancelled."""
     pending = set(operations)
-    last_change = time.monotonic()
+    last: dict = {}  # the last operation asked about, for the message when nothing finishes
     with ctx.progress(f"copying shard replicas of {physical}", len(operations), 0, unit="shards") as advance:
-        while pending:
+        def step() -> Poll:
+            finished = 0
             for operation in sorted(pending):
-                details = ctx.reader.get(f"/v1/replication/replicate/{operation}")
+                details = last["details"] = ctx.reader.get(f"/v1/replication/replicate/{operation}")
                 state = (details.get("status") or {}).get("state")
-                errors = _errors(details)
                 if state == CANCELLED:
                     raise SchemactlError(f"copying shard {details.get('shard')} of {physical} to "
-                                         f"{details.get('targetNode')} was cancelled: {errors or 'no reason given'}")
+                                         f"{details.get('targetNode')} was cancelled: "
+                                         f"{_errors(details) or 'no reason given'}")
                 if state == READY:
                     pending.discard(operation)
                     advance(1)
-                    last_change = time.monotonic()
-                elif time.monotonic() - last_change > STALLED_SECONDS:
-                    raise SchemactlError(f"no shard copy of {physical} finished in {STALLED_SECONDS:.0f} s "
-                                         f"({len(pending)} left; shard {details.get('shard')} is {state}"
-                                         f"{'; last error: ' + str(errors[-1])[:200] if errors else ''}): "
-                                         "see GET /v1/replication/replicate/list")
-            if pending:
-                time.sleep(POLL_SECONDS)
+                    finished += 1
+            return Poll.DONE if not pending else Poll.MOVED if finished else Poll.WAITING
+
+        poll_until(step, every=POLL_SECONDS, patience=STALLED_SECONDS, give_up=lambda: _stalled(physical, pending, last))
+
+
+def _stalled(physical: str, pending: set[str], last: dict) -> SchemactlError:
+    details = last.get("details") or {}
+    state, errors = (details.get("status") or {}).get("state"), _errors(details)
+    return SchemactlError(f"no shard copy of {physical} finished in {STALLED_SECONDS:.0f} s ({len(pending)} left; "
+                          f"shard {details.get('shard')} is {state}"
+                          f"{'; last error: ' + str(errors[-1])[:200] if errors else ''}): "
+                          "see GET /v1/replication/replicate/list")
 
 
 def _errors(details: dict) -> list[str]:
