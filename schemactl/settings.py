@@ -25,7 +25,7 @@ TENANT_WORKERS = max(1, int(_number("SCHEMACTL_TENANT_WORKERS", 4)))
 WAKE_GROUP = max(1, int(_number("SCHEMACTL_WAKE_GROUP", 8)))
 # tenants of the new version woken together while they are copied, compared or settled (they sleep
 # otherwise: the application's active tenants are loaded in the old version only)
-TARGET_GROUP = max(1, min(100, int(_number("SCHEMACTL_TARGET_GROUP", 100))))
+TARGET_GROUP = max(1, min(100, int(_number("SCHEMACTL_TARGET_GROUP", 50))))
 # seconds a cutover waits for a node that is down before it refuses
 REPLICA_WAIT = _number("SCHEMACTL_REPLICA_WAIT", 120)
 # seconds without a finished shard copy before a replication scale step is called stuck
