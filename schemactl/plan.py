@@ -1,6 +1,6 @@
 """Order changes into steps, attach estimates, fingerprint inputs. No side effects.
 
-A Plan is an immutable value; `to_document()` is its saved form (documented in README).
+A Plan is an immutable value; `to_document()` is its saved form (docs/reference/plan-file.md).
 """
 from __future__ import annotations
 

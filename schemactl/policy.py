@@ -4,7 +4,7 @@ refuses them before the first change.
 
     policy:
       allowDestructive: false        # deletes need an override
-      maxReembedObjects: 100000      # per plan, and per collection below
+      maxReembedObjects: 100000      # per re-embedding step; per collection below
       maxReembedCost: 20             # dollars (with --embedding-price)
       requireFreshPlan: true         # apply only a saved plan, at most maxPlanAgeDays (7) old
       collections:
