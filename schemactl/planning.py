@@ -155,10 +155,19 @@ def index_tasks_on(live: LiveState) -> bool:
 
 
 def replication_scale_on(reader: RestReader, live: LiveState) -> bool:
-    """Whether the server changes replication factors in place (its version, replica movement on)."""
-    from . import replication
+    """Whether the server changes replication factors in place: its version, and replica movement
+    switched on (asked of an existing collection; none: nothing to scale).
+    SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
+    from . import versions
+    from .settings import switched_off
 
-    return replication.available(reader, live.version, next(iter(sorted(live.raw)), None))
+    some_collection = next(iter(sorted(live.raw)), None)
+    if switched_off("REPLICATION_SCALE") or some_collection is None:
+        return False
+    if not versions.has("replication_scale", live.version):
+        return False
+    status, _ = reader.probe(f"/v1/replication/scale?collection={some_collection}&replicationFactor=1")
+    return status != 501
 
 
 def _refuse_files_naming(hidden: dict[str, str], collections) -> None:

@@ -10,29 +10,14 @@ answer 501): then a factor change needs a new version, as before 1.35.
 """
 from __future__ import annotations
 
-
-from . import versions
 from .context import Context
 from .errors import SchemactlError
-from .live import RestReader
-from .settings import SCALE_STALLED, switched_off
+from .settings import SCALE_STALLED
 from .waiting import Poll, poll_until
 
 POLL_SECONDS = 0.5
 STALLED_SECONDS = SCALE_STALLED  # no shard copy done for this long
 READY, CANCELLED = "READY", "CANCELLED"
-
-
-def available(reader: RestReader, version: str, some_collection: str | None) -> bool:
-    """Whether this server changes replication factors in place: its version, and replica
-    movement switched on (asked of an existing collection; none: nothing to scale).
-    SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
-    if switched_off("REPLICATION_SCALE") or some_collection is None:
-        return False
-    if not versions.has("replication_scale", version):
-        return False
-    status, _ = reader.probe(f"/v1/replication/scale?collection={some_collection}&replicationFactor=1")
-    return status != 501
 
 
 def scale(ctx: Context, physical: str, factor: int) -> None:
