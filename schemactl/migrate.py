@@ -17,9 +17,10 @@ from .errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
 from .live import count_objects, describe_down, next_physical, nodes_down
 from .rest import to_rest
+from .resume import Phase, ResumeState, TenantEntry, new_entry
 from . import settings
-from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, load_progress, save_checkpoint
-from .tenant_migration import TenantRecreate, new_entry, refuse_offloaded, replay_progress
+from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, progress_seqs, save_checkpoint
+from .tenant_migration import TenantRecreate, refuse_offloaded, replay_progress
 from .tenant_ops import auto_tenants, create_tenants, is_active, list_tenants, set_auto_tenants
 
 
@@ -27,7 +28,6 @@ from .tenant_ops import auto_tenants, create_tenants, is_active, list_tenants, s
 # a multi-tenant copy that took less than this share of --max-write-pause goes straight to the
 # fenced pass: delta passes first would read everything twice more to shorten a pause that short
 QUICK_COPY = 0.5
-STATE_VERSION = 2  # the checkpoint's state: 1 had no version and no per-tenant progress log
 REPLICA_WAIT = settings.REPLICA_WAIT  # seconds to wait for a node at cutover (tests set it per test)
 
 
@@ -44,12 +44,12 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
     multi = _multi_target_pairs(change, ctx, checkpoint.target)
     jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency)
-            for t in state["tenants"]}
-    if state["phase"] == "copy":
+            for t in state.tenants}
+    if state.phase == Phase.COPY:
         _copy_every_tenant(change, ctx, checkpoint, jobs)
-        state["phase"] = "verify"
+        state.phase = Phase.VERIFY
         save_checkpoint(ctx.reader, checkpoint)
-    if state["phase"] == "verify":
+    if state.phase == Phase.VERIFY:
         _follow_every_tenant(change, ctx, checkpoint, jobs)
     _fenced_cutover(change, ctx, checkpoint, jobs)
     drop_checkpoint(ctx.reader, change.physical)
@@ -61,16 +61,16 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     Any failure before the alias moved lifts the fence again: the application writes on."""
     state = checkpoint.state
     _wait_for_every_node(change, ctx, checkpoint.target)
-    if state["phase"] != "fenced":
-        state["phase"] = "fenced"
-        state.setdefault("fenced", [])  # a resumed cutover keeps the shards it had fenced
+    if state.phase != Phase.FENCED:
+        state.phase = Phase.FENCED
+        state.fenced = state.fenced or []  # a resumed cutover keeps the shards it had fenced
         save_checkpoint(ctx.reader, checkpoint)
     started = time.monotonic()
     try:
-        state["fenced"] = sorted(set(state["fenced"]) | set(fence(ctx.reader, change.physical)))
+        state.fenced = sorted(set(state.fenced or []) | set(fence(ctx.reader, change.physical)))
         save_checkpoint(ctx.reader, checkpoint)
-        verified = {tenant: settle(ctx.client(), jobs[tenant], ctx.failures) for tenant in sorted(state["tenants"])}
-        state["phase"] = "cutover"
+        verified = {tenant: settle(ctx.client(), jobs[tenant], ctx.failures) for tenant in sorted(state.tenants)}
+        state.phase = Phase.CUTOVER
         save_checkpoint(ctx.reader, checkpoint)
         _cut_over(change, ctx, checkpoint.target)
     except BaseException:
@@ -96,7 +96,7 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
             jobs[tenant] = _job(change, source_properties, checkpoint.target, tenant or None, multi, ctx.consistency)
         return jobs[tenant]
 
-    def linked(job: CopyJob, entry: dict) -> None:
+    def linked(job: CopyJob, entry: TenantEntry) -> None:
         if job.self_references:
             link_self_references(ctx.client(), job, after=None, on_flushed=lambda cursor, n: None)
         if job.multi_references:
@@ -104,21 +104,21 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
 
     run = TenantRecreate(ctx, checkpoint, change.collection, job_for, linked)
     try:
-        if checkpoint.state["phase"] == "copy":
-            if checkpoint.state.get("fenced"):  # killed while fencing as it copied
+        if checkpoint.state.phase == Phase.COPY:
+            if checkpoint.state.fenced:  # killed while fencing as it copied
                 run.lift_early_fence("resuming a copy that had fenced tenants as it went")
             seconds = run.copy_all()
             if run.fence_started is not None:
                 ctx.notice(f"{change.collection}: the copy fitted in the write pause, so each group of active tenants "
                            f"was fenced, copied and verified in one go ({seconds:.1f} s)")
-                run.progress.snapshot("fenced")
+                run.progress.snapshot(Phase.FENCED)
             elif seconds < ctx.max_write_pause * QUICK_COPY:
                 ctx.notice(f"{change.collection}: no delta pass needed (the copy took {seconds:.1f} s; the fenced "
                            "pass reads no more than it did)")
-                run.progress.snapshot("fenced")  # the fenced pass itself repairs what changed meanwhile
+                run.progress.snapshot(Phase.FENCED)  # the fenced pass itself repairs what changed meanwhile
             else:
-                run.progress.snapshot("verify")
-        if checkpoint.state["phase"] == "verify":
+                run.progress.snapshot(Phase.VERIFY)
+        if checkpoint.state.phase == Phase.VERIFY:
             started = time.monotonic()
             following = run.follow()
             differing = " -> ".join(f"{n:,}" for n in following.differing)
@@ -139,18 +139,20 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
     in the last moment; the old version's tenants go to sleep."""
     state = checkpoint.state
     _wait_for_every_node(change, ctx, checkpoint.target)
-    state.setdefault("fenced", [])
-    if "autoTenants" not in state:
-        state["autoTenants"] = auto_tenants(ctx.reader, change.physical)
-        run.progress.snapshot("fenced")
+    state.fenced = state.fenced or []
+    if state.auto_tenants is None:
+        state.auto_tenants = auto_tenants(ctx.reader, change.physical)
+        run.progress.snapshot(Phase.FENCED)
     started = run.fence_started or time.monotonic()
     try:
-        set_auto_tenants(ctx.reader, change.physical, {key: False for key in state["autoTenants"]})
+        set_auto_tenants(ctx.reader, change.physical, {key: False for key in state.auto_tenants})
         objects = run.settle_fenced()
-        state.setdefault("targetAutoActivation", auto_tenants(ctx.reader, checkpoint.target)["autoTenantActivation"])
+        if state.target_auto_activation is None:
+            state.target_auto_activation = auto_tenants(ctx.reader, checkpoint.target)["autoTenantActivation"]
+        restore = state.target_auto_activation
         # until the hand-over wakes them, a request to a sleeping tenant of the new version wakes it
         set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": True})
-        run.progress.snapshot("cutover")
+        run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint.target)
     except BaseException:
         if ctx.aliases.get(change.collection) != checkpoint.target and change.physical in ctx.classes:
@@ -159,11 +161,11 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
     paused = time.monotonic() - started
     late = run.carry_over_late()
     run.hand_over()
-    set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": state["targetAutoActivation"]})
+    set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": restore})
     if late:
         ctx.notice(f"{change.collection}: {len(late)} tenant(s) created in {change.physical} as the alias moved "
                    f"({', '.join(late[:5])}{', ...' if len(late) > 5 else ''}) carried over to {checkpoint.target}")
-    active = sum(1 for e in run.tenants.values() if is_active(e["status"]))
+    active = sum(1 for e in run.tenants.values() if is_active(e.status))
     ctx.notice(f"{change.collection}: verified {len(run.tenants):,} tenant(s) in {checkpoint.target} "
                f"({active:,} active, {objects:,} object(s) in them), the same ids and content as {change.physical}")
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {paused:.1f} s while the last "
@@ -195,27 +197,27 @@ def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:
     state = checkpoint.state
     try:
         _unfence(ctx, checkpoint.source, state)
-        if state.get("autoTenants"):
-            set_auto_tenants(ctx.reader, checkpoint.source, state["autoTenants"])
-        state["phase"], state["fenced"] = "verify", []
+        if state.auto_tenants:
+            set_auto_tenants(ctx.reader, checkpoint.source, state.auto_tenants)
+        state.phase, state.fenced = Phase.VERIFY, []
         save_checkpoint(ctx.reader, checkpoint)
     except SchemactlError as error:  # the first failure is the one to report
         ctx.notice(f"could not make {checkpoint.source} writable again ({error}): run apply again to finish "
                    "or lift it")
 
 
-def _unfence(ctx: Context, source: str, state: dict) -> None:
-    if "autoTenants" in state:  # multi-tenant: sleeping tenants' shards cannot be asked for
-        unfence_shards(ctx.reader, source, state.get("fenced") or [])
+def _unfence(ctx: Context, source: str, state: ResumeState) -> None:
+    if state.auto_tenants is not None:  # multi-tenant: sleeping tenants' shards cannot be asked for
+        unfence_shards(ctx.reader, source, state.fenced or [])
     else:
-        unfence(ctx.reader, source, state.get("fenced") or [])
+        unfence(ctx.reader, source, state.fenced or [])
 
 
 def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
     """A first cutover killed between deleting the original `logical` and creating its alias:
     the verified copy exists, so point the alias at it instead of creating an empty collection."""
     found = load_checkpoint(ctx.reader, logical)
-    if not (found and found.state.get("phase") == "cutover" and found.target in ctx.classes
+    if not (found and found.state.phase == Phase.CUTOVER and found.target in ctx.classes
             and logical not in ctx.classes):
         return False
     ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": found.target},
@@ -230,25 +232,21 @@ def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
 
 def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     wanted = definition_hash(change)
-    found = load_checkpoint(ctx.reader, change.physical)
-    if found and found.state.get("version", 1) > STATE_VERSION:
-        raise SchemactlError(f"the copy of {change.physical} was started by a newer schemactl (checkpoint format "
-                             f"{found.state['version']}, this one reads up to {STATE_VERSION}): finish it with that "
-                             "version; nothing was changed")
+    found = load_checkpoint(ctx.reader, change.physical)  # refuses a checkpoint a newer schemactl wrote
     if found and not _unfinished(found, change, ctx):
         drop_checkpoint(ctx.reader, change.physical)  # from a migration that did cut over
         found = None
     if found and found.target in ctx.classes:
         if found.definitionHash == wanted:
             replay_progress(ctx, found)
-            done = sum(t["copied"] for t in found.state["tenants"].values())
+            done = sum(t.copied for t in found.state.tenants.values())
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found
-        if found.state.get("fenced"):  # killed while fenced, before the alias moved: let writes in again
+        if found.state.fenced:  # killed while fenced, before the alias moved: let writes in again
             _unfence(ctx, found.source, found.state)
-        if found.state.get("autoTenants"):
-            set_auto_tenants(ctx.reader, found.source, found.state["autoTenants"])
-        logged = [seq for seq, _ in load_progress(ctx.reader, found.source, after=0)]  # its tenants' progress
+        if found.state.auto_tenants:
+            set_auto_tenants(ctx.reader, found.source, found.state.auto_tenants)
+        logged = progress_seqs(ctx.reader, found.source)  # its tenants' progress
         drop_progress(ctx.reader, found.source, max(logged, default=0))
         if found.target not in ctx.aliases.values():  # a partial copy nobody ever read from
             ctx.reader.send("DELETE", f"/v1/schema/{found.target}", None, f"discard partial copy {found.target}")
@@ -260,7 +258,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     with removed_on_failure(ctx, target):  # until the checkpoint records it
         if _multi_tenant(change):
             create_tenants(ctx.reader, target, tenants)
-        state = {"version": STATE_VERSION, "phase": "copy", "tenants": {t: new_entry(s) for t, s in tenants.items()}}
+        state = ResumeState(Phase.COPY, {t: new_entry(s) for t, s in tenants.items()})
         checkpoint = Checkpoint(change.physical, target, wanted, state)
         save_checkpoint(ctx.reader, checkpoint, create=True)
     if _vectorizes_class_name(change):
@@ -273,7 +271,7 @@ def _unfinished(found: Checkpoint, change: RecreateCollection, ctx: Context) -> 
     """A checkpoint whose cutover never happened: the target serves no alias yet."""
     if found.target in ctx.aliases.values():
         return False
-    return found.state.get("phase") != "cutover" or ctx.aliases.get(change.collection) == change.physical \
+    return found.state.phase != Phase.CUTOVER or ctx.aliases.get(change.collection) == change.physical \
         or change.physical not in ctx.aliases.values()
 
 
@@ -287,19 +285,19 @@ def _create_target(change: RecreateCollection, ctx: Context, target: str) -> Non
 
 def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
                        jobs: dict[str, CopyJob]) -> None:
-    for tenant, entry in sorted(checkpoint.state["tenants"].items()):
-        if entry["done"]:
+    for tenant, entry in sorted(checkpoint.state.tenants.items()):
+        if entry.done:
             continue
         job = jobs[tenant]
         label = f"copy {change.physical} -> {checkpoint.target}" + (f" [{tenant}]" if tenant else "")
         total = count_objects(ctx.reader, change.physical, tenant or None)
-        with ctx.progress(label, total, entry["copied"]) as advance:
-            def flushed(cursor: str, copied: int, entry: dict = entry) -> None:
-                entry["after"], entry["copied"] = cursor, entry["copied"] + copied
+        with ctx.progress(label, total, entry.copied) as advance:
+            def flushed(cursor: str, copied: int, entry: TenantEntry = entry) -> None:
+                entry.after, entry.copied = cursor, entry.copied + copied
                 save_checkpoint(ctx.reader, checkpoint)
 
             started = time.monotonic()
-            outcome = copy_objects(ctx.client(), job, after=entry["after"], on_flushed=flushed, progress=advance)
+            outcome = copy_objects(ctx.client(), job, after=entry.after, on_flushed=flushed, progress=advance)
             seconds = max(time.monotonic() - started, 1e-6)
         ctx.failures.update(outcome.failed)
         how = "re-embedded" if job.reembed else "with stored vectors"
@@ -309,34 +307,34 @@ def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Che
             _link(ctx, job, checkpoint, entry)
         if job.multi_references:
             _link_multi_target(ctx, job, checkpoint, entry)
-        entry["done"] = True
+        entry.done = True
         save_checkpoint(ctx.reader, checkpoint)
 
 
-def _link(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: dict) -> None:
+def _link(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: TenantEntry) -> None:
     def flushed(cursor: str, _: int) -> None:
-        entry["linked"] = cursor
+        entry.linked = cursor
         save_checkpoint(ctx.reader, checkpoint)
 
-    with ctx.progress(f"link {', '.join(job.self_references)} in {job.target}", entry["copied"], 0) as advance:
-        link_self_references(ctx.client(), job, after=entry["linked"], on_flushed=flushed, progress=advance)
+    with ctx.progress(f"link {', '.join(job.self_references)} in {job.target}", entry.copied, 0) as advance:
+        link_self_references(ctx.client(), job, after=entry.linked, on_flushed=flushed, progress=advance)
 
 
-def _link_multi_target(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: dict) -> None:
+def _link_multi_target(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: TenantEntry) -> None:
     def flushed(cursor: str, _: int) -> None:
-        entry["multi_linked"] = cursor
+        entry.multi_linked = cursor
         save_checkpoint(ctx.reader, checkpoint)
 
     names = ", ".join(name for name, _ in job.multi_references)
-    with ctx.progress(f"link {names} in {job.target}", entry["copied"], 0) as advance:
-        link_multi_target_references(ctx.client(), job, after=entry.get("multi_linked"), on_flushed=flushed,
+    with ctx.progress(f"link {names} in {job.target}", entry.copied, 0) as advance:
+        link_multi_target_references(ctx.client(), job, after=entry.multi_linked, on_flushed=flushed,
                                      progress=advance)
 
 
 def _follow_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
                          jobs: dict[str, CopyJob]) -> None:
     """Delta passes per tenant while the application keeps writing to the source."""
-    for tenant, entry in sorted(checkpoint.state["tenants"].items()):
+    for tenant, entry in sorted(checkpoint.state.tenants.items()):
         job = jobs[tenant]
         started = time.monotonic()
         following = follow(ctx.client(), job, ctx.failures, max_pause=ctx.max_write_pause)

@@ -20,6 +20,7 @@ from . import __version__
 from .errors import RequestRefused, SchemactlError
 from .live import RestReader, node_statuses
 from .redact import redact
+from .resume import ResumeState, TenantEntry, progress_from_json, progress_to_json
 
 LOCK = "SchemactlLock"
 LEDGER = "SchemactlLedger"
@@ -216,12 +217,12 @@ CHECKPOINT_FIELDS = {"source": "text", "target": "text", "definitionHash": "text
 
 @dataclass
 class Checkpoint:
-    """How far the copy from `source` to `target` got; `state` is owned by copy.py."""
+    """How far the copy from `source` to `target` got (resume.ResumeState, stored as its JSON)."""
 
     source: str
     target: str
     definitionHash: str
-    state: dict
+    state: ResumeState
 
     @property
     def id(self) -> str:
@@ -229,12 +230,13 @@ class Checkpoint:
 
 
 def load_checkpoint(reader: RestReader, source: str) -> Checkpoint | None:
+    """The checkpoint of the copy of `source`; resume.CheckpointRefused when a newer schemactl wrote it."""
     oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
     body = reader.get_or_none(f"/v1/objects/{CHECKPOINTS}/{oid}?{QUORUM}")
     if body is None:
         return None
     p = body.get("properties") or {}
-    return Checkpoint(p["source"], p["target"], p["definitionHash"], json.loads(p["state"]))
+    return Checkpoint(p["source"], p["target"], p["definitionHash"], ResumeState.from_json(p["state"], source))
 
 
 def save_checkpoint(reader: RestReader, checkpoint: Checkpoint, *, create: bool = False) -> None:
@@ -242,7 +244,7 @@ def save_checkpoint(reader: RestReader, checkpoint: Checkpoint, *, create: bool 
     if create:
         _ensure(reader, _bookkeeping_class(reader, CHECKPOINTS, "schemactl: copy progress", CHECKPOINT_FIELDS))
     props = {"source": checkpoint.source, "target": checkpoint.target,
-             "definitionHash": checkpoint.definitionHash, "state": json.dumps(checkpoint.state),
+             "definitionHash": checkpoint.definitionHash, "state": checkpoint.state.to_json(),
              "updatedAt": now()}
     _write(reader, CHECKPOINTS, checkpoint.id, props, create=create)
 
@@ -291,22 +293,31 @@ def _progress_id(source: str, seq: int) -> str:
     return str(uuid.uuid5(NAMESPACE, f"progress:{source}:{seq}"))
 
 
-def append_progress(reader: RestReader, source: str, seq: int, tenants: dict[str, dict]) -> None:
-    """Durable once this returns: record `seq` of `source`'s log."""
-    props = {"source": source, "target": "", "definitionHash": f"progress:{seq}", "state": json.dumps(tenants),
+def append_progress(reader: RestReader, source: str, seq: int, tenants: dict[str, TenantEntry]) -> None:
+    """Durable once this returns: record `seq` of `source`'s log (a gone tenant: TenantEntry.forgotten())."""
+    props = {"source": source, "target": "", "definitionHash": f"progress:{seq}", "state": progress_to_json(tenants),
              "updatedAt": now()}
     _write(reader, CHECKPOINTS, _progress_id(source, seq), props, create=True)
 
 
-def load_progress(reader: RestReader, source: str, after: int) -> list[tuple[int, dict[str, dict]]]:
+def load_progress(reader: RestReader, source: str, after: int) -> list[tuple[int, dict[str, TenantEntry]]]:
     """The records of `source`'s log after `after`, in order."""
-    found = []
+    found = [(seq, progress_from_json(state, source)) for seq, state in _progress_records(reader, source)
+             if seq > after]
+    return sorted(found, key=lambda record: record[0])
+
+
+def progress_seqs(reader: RestReader, source: str) -> list[int]:
+    """The numbers of the records in `source`'s log (not read: a discarded copy's log is only dropped)."""
+    return sorted(seq for seq, _ in _progress_records(reader, source))
+
+
+def _progress_records(reader: RestReader, source: str):
     for obj in _all_objects(reader, CHECKPOINTS):
         p = obj.get("properties") or {}
         kind = p.get("definitionHash") or ""
-        if p.get("source") == source and kind.startswith("progress:") and int(kind.split(":")[1]) > after:
-            found.append((int(kind.split(":")[1]), json.loads(p["state"])))
-    return sorted(found, key=lambda record: record[0])
+        if p.get("source") == source and kind.startswith("progress:"):
+            yield int(kind.split(":")[1]), p["state"]
 
 
 def drop_progress(reader: RestReader, source: str, upto: int, *, after: int = 0) -> None:

@@ -22,13 +22,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .context import Context
 from .copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
 from .errors import SchemactlError
 from .fence import fence_shards, unfence_shards, writable_shards
+from .resume import Phase, TenantEntry, new_entry
 from .state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
 from .settings import TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
 from .tenant_ops import (OFFLOADED, UPDATE_LIMIT, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
@@ -52,10 +53,6 @@ def refuse_offloaded(source: str, tenants: dict[str, str]) -> None:
                              "(status COLD or HOT) before migrating; nothing was changed")
 
 
-def new_entry(status: str) -> dict:
-    return {"status": status, "after": None, "copied": 0, "done": False, "settled": False, "linked": None}
-
-
 class Progress:
     """Tenant progress, recorded as a log next to the checkpoint (only what changed, at most
     every FLUSH_SECONDS); thread-safe, as tenants are copied several at a time."""
@@ -63,29 +60,55 @@ class Progress:
     def __init__(self, ctx: Context, checkpoint: Checkpoint):
         self._ctx, self._checkpoint = ctx, checkpoint
         self._lock = threading.Lock()
-        self._changed: dict[str, dict] = {}
+        self._changed: dict[str, TenantEntry] = {}
         self._flushed = time.monotonic()
         state = checkpoint.state
-        state.setdefault("progressSeq", 0)
-        self.seq = state.setdefault("logSeq", state["progressSeq"])
+        if state.progress_seq is None:
+            state.progress_seq = 0
+        if state.log_seq is None:
+            state.log_seq = state.progress_seq
+        self.seq = state.log_seq
 
     @property
-    def tenants(self) -> dict[str, dict]:
-        return self._checkpoint.state["tenants"]
+    def tenants(self) -> dict[str, TenantEntry]:
+        return self._checkpoint.state.tenants
 
-    def update(self, tenant: str, **fields) -> None:
+    def update(self, tenant: str, *, status: str | None = None, after: str | None = None, copied: int | None = None,
+               done: bool | None = None, settled: bool | None = None) -> None:
+        """Record what moved for `tenant` (a field left None stays as it was)."""
         with self._lock:
-            entry = self.tenants.setdefault(tenant, new_entry(fields.get("status", "HOT")))
-            entry.update(fields)
-            self._changed[tenant] = dict(entry)
-            due = time.monotonic() - self._flushed >= FLUSH_SECONDS
+            entry = self.tenants.setdefault(tenant, new_entry("HOT" if status is None else status))
+            if status is not None:
+                entry.status = status
+            if after is not None:
+                entry.after = after
+            if copied is not None:
+                entry.copied = copied
+            if done is not None:
+                entry.done = done
+            if settled is not None:
+                entry.settled = settled
+            due = self._changed_locked(tenant, entry)
         if due:
             self.flush()
+
+    def start(self, tenant: str, status: str) -> None:
+        """`tenant` is to be copied from the start (new in the source)."""
+        with self._lock:
+            entry = self.tenants[tenant] = new_entry(status)
+            due = self._changed_locked(tenant, entry)
+        if due:
+            self.flush()
+
+    def _changed_locked(self, tenant: str, entry: TenantEntry) -> bool:
+        """Note `entry` for the next record; True when a record is due."""
+        self._changed[tenant] = replace(entry)  # as it is now: the entry moves on while the record waits
+        return time.monotonic() - self._flushed >= FLUSH_SECONDS
 
     def forget(self, tenant: str) -> None:
         with self._lock:
             self.tenants.pop(tenant, None)
-            self._changed[tenant] = {"gone": True}
+            self._changed[tenant] = TenantEntry.forgotten()
 
     def flush(self) -> None:
         with self._lock:
@@ -97,12 +120,12 @@ class Progress:
             seq = self.seq
         append_progress(self._ctx.reader, self._checkpoint.source, seq, changed)
 
-    def snapshot(self, phase: str) -> None:
+    def snapshot(self, phase: Phase) -> None:
         """Fold the log into the checkpoint (a phase boundary): one rewrite of the whole state."""
         self.flush()
         state = self._checkpoint.state
-        folded = state.get("progressSeq", 0)
-        state["phase"], state["progressSeq"], state["logSeq"] = phase, self.seq, self.seq
+        folded = state.progress_seq or 0
+        state.phase, state.progress_seq, state.log_seq = phase, self.seq, self.seq
         save_checkpoint(self._ctx.reader, self._checkpoint)
         drop_progress(self._ctx.reader, self._checkpoint.source, self.seq, after=folded)
 
@@ -110,13 +133,13 @@ class Progress:
 def replay_progress(ctx: Context, checkpoint: Checkpoint) -> None:
     """A resumed copy: lay the log records the checkpoint does not include over its tenants."""
     state = checkpoint.state
-    for seq, changed in load_progress(ctx.reader, checkpoint.source, after=state.get("progressSeq", 0)):
+    for seq, changed in load_progress(ctx.reader, checkpoint.source, after=state.progress_seq or 0):
         for tenant, entry in changed.items():
-            if entry.get("gone"):
-                state["tenants"].pop(tenant, None)
+            if entry.gone:
+                state.tenants.pop(tenant, None)
             else:
-                state["tenants"][tenant] = entry
-        state["logSeq"] = max(state.get("logSeq", 0), seq)
+                state.tenants[tenant] = entry
+        state.log_seq = max(state.log_seq or 0, seq)
 
 
 @dataclass
@@ -142,7 +165,7 @@ class TenantRecreate:
     """One multi-tenant recreate: `job_for(tenant)` builds a tenant's copy job."""
 
     def __init__(self, ctx: Context, checkpoint: Checkpoint, logical: str, job_for: Callable[[str], CopyJob],
-                 on_copied: Callable[[CopyJob, dict], None]):
+                 on_copied: Callable[[CopyJob, TenantEntry], None]):
         self.ctx, self.checkpoint, self.logical = ctx, checkpoint, logical
         self.source, self.target = checkpoint.source, checkpoint.target
         self.job_for, self.on_copied = job_for, on_copied
@@ -154,7 +177,7 @@ class TenantRecreate:
         self.fenced_groups: list[float] = []  # seconds per group fenced, copied and settled
 
     @property
-    def tenants(self) -> dict[str, dict]:
+    def tenants(self) -> dict[str, TenantEntry]:
         return self.progress.tenants
 
     def guarded(self, work: Callable[[str], T]) -> Callable[[str], T | None]:
@@ -179,8 +202,8 @@ class TenantRecreate:
         in small groups, copied and verified with the source fenced, and put back to sleep; the
         active ones fenced as they are copied when that fits in the write pause. Returns the
         seconds it took."""
-        pending = sorted(t for t, e in self.tenants.items() if not e["done"])
-        started, before = time.monotonic(), sum(e["copied"] for e in self.tenants.values())
+        pending = sorted(t for t, e in self.tenants.items() if not e.done)
+        started, before = time.monotonic(), sum(e.copied for e in self.tenants.values())
         with self.ctx.progress(f"copy {self.source} -> {self.target}", len(self.tenants),
                                len(self.tenants) - len(pending), "tenants") as advance:
             try:
@@ -190,7 +213,7 @@ class TenantRecreate:
                     self.lift_early_fence("the copy failed")
                 raise
         self.progress.flush()
-        copied = sum(e["copied"] for e in self.tenants.values()) - before
+        copied = sum(e.copied for e in self.tenants.values()) - before
         seconds = max(time.monotonic() - started, 1e-6)
         self.ctx.notice(f"copy {self.source} -> {self.target}: {len(pending):,} tenant(s), {copied:,} object(s) "
                         f"{self._how()} in {seconds:.1f} s ({copied / seconds:,.0f} objects/s)")
@@ -202,8 +225,8 @@ class TenantRecreate:
         a time; with `fence_early`, once the first group shows the whole copy fits in the write
         pause, each further group is fenced, copied and settled in one go (the source's
         tenant auto-creation and activation off, as in the fenced pass)."""
-        active = [t for t in tenants if is_active(self.tenants[t]["status"])]
-        asleep = [t for t in tenants if not is_active(self.tenants[t]["status"])]
+        active = [t for t in tenants if is_active(self.tenants[t].status)]
+        asleep = [t for t in tenants if not is_active(self.tenants[t].status)]
         self._groups_awake(asleep, self._copy_and_settle, advance)
         groups = list(_chunks(active, TARGET_GROUP))
         first = 0.0  # seconds of the first group's unfenced copy
@@ -235,16 +258,17 @@ class TenantRecreate:
         """From now on no write can create or wake a tenant of the source (the settings it had
         recorded first, so a kill leaves nothing unnamed); each active group is fenced as copied."""
         state = self.checkpoint.state
-        state.setdefault("autoTenants", auto_tenants(self.ctx.reader, self.source))
-        state.setdefault("fenced", [])
+        if state.auto_tenants is None:
+            state.auto_tenants = auto_tenants(self.ctx.reader, self.source)
+        state.fenced = state.fenced or []
         save_checkpoint(self.ctx.reader, self.checkpoint)
-        set_auto_tenants(self.ctx.reader, self.source, {key: False for key in state["autoTenants"]})
+        set_auto_tenants(self.ctx.reader, self.source, {key: False for key in state.auto_tenants})
         self.fence_started = time.monotonic()
 
     def _fence_copy_settle(self, group: list[str]) -> None:
         started = time.monotonic()
         state = self.checkpoint.state
-        state["fenced"] = sorted(set(state.get("fenced") or []) | set(group))
+        state.fenced = sorted(set(state.fenced or []) | set(group))
         save_checkpoint(self.ctx.reader, self.checkpoint)
         fence_shards(self.ctx.reader, self.source, group, self.pool)
         self.fenced.update(group)
@@ -255,9 +279,9 @@ class TenantRecreate:
         """The source writable again, its tenant auto-creation and activation as they were: what
         was settled under the fence is followed again by the delta passes and the fenced pass."""
         state = self.checkpoint.state
-        unfence_shards(self.ctx.reader, self.source, state.get("fenced") or [])
-        set_auto_tenants(self.ctx.reader, self.source, state["autoTenants"])
-        state["fenced"] = []
+        unfence_shards(self.ctx.reader, self.source, state.fenced or [])
+        set_auto_tenants(self.ctx.reader, self.source, state.auto_tenants or {})  # recorded before fencing
+        state.fenced = []
         save_checkpoint(self.ctx.reader, self.checkpoint)
         for tenant in self.fenced & set(self.tenants):
             self.progress.update(tenant, settled=False)
@@ -267,14 +291,14 @@ class TenantRecreate:
                         "first and fenced in the final pass")
 
     def _copy_one(self, tenant: str) -> None:
-        entry = dict(self.tenants[tenant])
+        entry = replace(self.tenants[tenant])  # a copy: the progress records what it reaches
         job = self.job_for(tenant)
 
         def flushed(cursor: str, copied: int) -> None:
-            entry["after"], entry["copied"] = cursor, entry["copied"] + copied
-            self.progress.update(tenant, after=entry["after"], copied=entry["copied"])
+            entry.after, entry.copied = cursor, entry.copied + copied
+            self.progress.update(tenant, after=entry.after, copied=entry.copied)
 
-        outcome = copy_objects(self.ctx.client(), job, after=entry["after"], on_flushed=flushed)
+        outcome = copy_objects(self.ctx.client(), job, after=entry.after, on_flushed=flushed)
         self.ctx.failures.update(outcome.failed)
         self.on_copied(job, entry)
         self.progress.update(tenant, done=True)
@@ -339,7 +363,7 @@ class TenantRecreate:
         found = Relisted(created={t: s for t, s in listed.items() if t not in known},
                          deleted=sorted(t for t in known if t not in listed))
         for tenant, status in listed.items():
-            if tenant in known and is_active(status) != is_active(known[tenant]["status"]):
+            if tenant in known and is_active(status) != is_active(known[tenant].status):
                 (found.woken if is_active(status) else found.slept).append(tenant)
                 self.progress.update(tenant, status=status, settled=False)
                 self.fenced.discard(tenant)  # a shard put to sleep comes back writable when woken
@@ -350,7 +374,7 @@ class TenantRecreate:
         if found.created:
             create_tenants(self.ctx.reader, self.target, found.created)
             for tenant, status in found.created.items():
-                self.progress.update(tenant, **new_entry(status))
+                self.progress.start(tenant, status)
             self._copy(sorted(found.created))
         if found.slept:  # what the application wrote before putting them to sleep
             self._groups_awake(sorted(found.slept), self._settle_one)
@@ -405,7 +429,7 @@ class TenantRecreate:
                 f"object(s)/s copied). Not cutting over; the source is untouched")
 
     def _active(self) -> list[str]:
-        return sorted(t for t, e in self.tenants.items() if is_active(e["status"]))
+        return sorted(t for t, e in self.tenants.items() if is_active(e.status))
 
     def _compare(self, tenant: str) -> Differences:
         return compare(self.ctx.client(), self.job_for(tenant))
@@ -429,7 +453,7 @@ class TenantRecreate:
         list the tenants again, repeat until no tenant appeared, vanished or changed state (at
         most RELISTS rounds: what changes after the last one is followed after the switch).
         Returns the objects in the new version's active tenants."""
-        settled = {t for t in self.fenced if self.tenants[t]["settled"]}  # fenced, copied and settled early
+        settled = {t for t in self.fenced if self.tenants[t].settled}  # fenced, copied and settled early
         for attempt in range(1, RELISTS + 1):
             settled -= self.fence_active()
             todo = [t for t in self._active() if t not in settled]
@@ -461,7 +485,7 @@ class TenantRecreate:
         todo = [t for t in self._active() if t not in self.fenced or t in writable]
         reopened = self.fenced & writable
         if todo:
-            state["fenced"] = sorted(set(state.get("fenced") or []) | set(todo))
+            state.fenced = sorted(set(state.fenced or []) | set(todo))
             save_checkpoint(self.ctx.reader, self.checkpoint)
             fence_shards(self.ctx.reader, self.source, todo, self.pool)
             self.fenced.update(todo)
@@ -487,11 +511,11 @@ class TenantRecreate:
             delete_tenants(self.ctx.reader, self.target, gone)
             for tenant in gone:
                 self.progress.forget(tenant)
-        moved = {t: s for t, s in listed.items() if t in known and is_active(s) != is_active(known[t]["status"])}
+        moved = {t: s for t, s in listed.items() if t in known and is_active(s) != is_active(known[t].status)}
         self._follow_status(moved)
         reopened = sorted((writable_shards(self.ctx.reader, self.source) & set(known)) - set(late))
         for tenant, status in late.items():
-            self.progress.update(tenant, **new_entry(status))
+            self.progress.start(tenant, status)
         if late:
             create_tenants(self.ctx.reader, self.target, late)
         active = sorted(t for t in set(late) | set(reopened) if is_active(listed.get(t, "")))
@@ -528,7 +552,7 @@ class TenantRecreate:
         old version's go to sleep (kept for rollback), 100 of each at a time, so the active tenants
         are loaded once, not twice. Until its turn, a tenant of the new version wakes on its first
         request (autoTenantActivation is on in the new version until this is done)."""
-        wanted = {t: "HOT" for t, e in self.tenants.items() if is_active(e["status"])}
+        wanted = {t: "HOT" for t, e in self.tenants.items() if is_active(e.status)}
         awake = {t: "COLD" for t, s in list_tenants(self.ctx.reader, self.source).items() if is_active(s)}
         def swap(group: list[str]) -> None:
             set_status(self.ctx.reader, self.source, {t: "COLD" for t in group if t in awake})

@@ -60,7 +60,7 @@ def wait_for_copied(weaviate_server, source: str, at_least: int, process, timeou
             assert process.poll() is None, process.communicate()
             checkpoint = load_checkpoint(reader, source)
             if checkpoint:
-                copied = sum(t["copied"] for t in checkpoint.state["tenants"].values())
+                copied = sum(t.copied for t in checkpoint.state.tenants.values())
                 if copied >= at_least:
                     return copied
             time.sleep(0.05)

@@ -326,6 +326,7 @@ def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(
     from schemactl.connection import Target
     from schemactl.live import RestReader
     from schemactl.rest import to_rest
+    from schemactl.resume import Phase, ResumeState
     from schemactl.state import Checkpoint, save_checkpoint
     from schemactl.validate import validate_paths
 
@@ -335,7 +336,7 @@ def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(
     client.collections.use("Doc_v1").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 64)
                                                         for i in range(25)])
     reader = RestReader(Target(client._connection.url))
-    save_checkpoint(reader, Checkpoint("Doc", "Doc_v1", "h", {"phase": "cutover", "tenants": {}}), create=True)
+    save_checkpoint(reader, Checkpoint("Doc", "Doc_v1", "h", ResumeState(Phase.CUTOVER, {})), create=True)
     reader.close()
     result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
@@ -347,11 +348,12 @@ def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(
 def test_a_copy_started_by_a_newer_schemactl_is_left_alone(client, cli_run, weaviate_server, tmp_path):
     from schemactl.connection import make_target
     from schemactl.live import RestReader
+    from schemactl.resume import Phase, ResumeState
     from schemactl.state import Checkpoint, save_checkpoint
 
     _migrated_notes(client, cli_run, tmp_path)
     reader = RestReader(make_target(weaviate_server.url, weaviate_server.ports.grpc, None, ()))
-    later = {"version": 99, "phase": "copy", "tenants": {}}
+    later = ResumeState(Phase.COPY, {}, version=99)
     save_checkpoint(reader, Checkpoint("Notes_v2", "Notes_v3", "from-the-future", later), create=True)
     reader.close()
     (tmp_path / "notes.yaml").write_text(MT_NOTES + "vectorIndexConfig:\n  distance: l2-squared\n")

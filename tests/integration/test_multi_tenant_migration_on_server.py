@@ -204,6 +204,7 @@ def _fenced_as_copied(weaviate_server, source: str) -> list[str]:
     """The tenants a copy still in its copy phase has fenced (it records them before fencing)."""
     from schemactl.connection import Target
     from schemactl.live import RestReader
+    from schemactl.resume import Phase
     from schemactl.state import load_checkpoint
 
     reader = RestReader(Target(weaviate_server.url))
@@ -213,9 +214,9 @@ def _fenced_as_copied(weaviate_server, source: str) -> list[str]:
         return []
     finally:
         reader.close()
-    if checkpoint is None or checkpoint.state.get("phase") != "copy":
+    if checkpoint is None or checkpoint.state.phase != Phase.COPY:
         return []
-    return list(checkpoint.state.get("fenced") or [])
+    return list(checkpoint.state.fenced or [])
 
 
 def test_an_apply_killed_while_it_fences_tenants_as_it_copies_lets_writes_in_again_and_resumes(

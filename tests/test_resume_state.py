@@ -1,0 +1,235 @@
+"""The resume state of a recreate (schemactl/resume.py): the JSON a checkpoint holds in the cluster,
+read and written as typed dataclasses, exactly as the code before them wrote it."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from schemactl import state as state_module
+from schemactl.resume import (STATE_VERSION, CheckpointRefused, Phase, ResumeState, TenantEntry, new_entry,
+                              progress_from_json, progress_to_json)
+from schemactl.state import Checkpoint, append_progress, load_checkpoint, load_progress, save_checkpoint
+from schemactl.tenant_migration import Progress, replay_progress
+
+# Captured from the code before the typed state (commit 933b09a): save_checkpoint's "state" text
+# as written by migrate.py / tenant_migration.py driven through a recreate against a fake cluster.
+SINGLE_CUTOVER = (  # one collection, self- and multi-target references linked, fenced, cutting over
+    '{"version": 2, "phase": "cutover", "tenants": {"": {"status": "HOT", "after": "-b", "copied": 5, '
+    '"done": true, "settled": false, "linked": "-link", "multi_linked": "-mlink"}}, "fenced": ["shard-a", '
+    '"shard-b"]}')
+TENANTS_FENCING_AS_COPIED = (  # multi-tenant, in its copy phase, active groups fenced as they are copied
+    '{"version": 2, "phase": "copy", "tenants": {"t00": {"status": "HOT", "after": "t00-b", "copied": 5, '
+    '"done": true, "settled": false, "linked": null}, "t01": {"status": "HOT", "after": "t01-b", "copied": 5, '
+    '"done": true, "settled": false, "linked": null}, "t02": {"status": "HOT", "after": "t02-b", "copied": 5, '
+    '"done": true, "settled": false, "linked": null}, "t03": {"status": "HOT", "after": "t03-b", "copied": 5, '
+    '"done": true, "settled": false, "linked": null}, "t04": {"status": "HOT", "after": "t04-b", "copied": 5, '
+    '"done": true, "settled": false, "linked": null}, "t05": {"status": "HOT", "after": null, "copied": 0, '
+    '"done": false, "settled": false, "linked": null}, "t06": {"status": "HOT", "after": null, "copied": 0, '
+    '"done": false, "settled": false, "linked": null}, "c0": {"status": "COLD", "after": "c0-b", "copied": 5, '
+    '"done": true, "settled": true, "linked": null}, "c1": {"status": "COLD", "after": "c1-b", "copied": 5, '
+    '"done": true, "settled": true, "linked": null}, "c2": {"status": "INACTIVE", "after": "c2-b", "copied": 5, '
+    '"done": true, "settled": true, "linked": null}}, "progressSeq": 0, "logSeq": 0, "autoTenants": '
+    '{"autoTenantCreation": true, "autoTenantActivation": false}, "fenced": ["t05", "t06"]}')
+TENANTS_CUTOVER = (  # multi-tenant, every key: settled while fenced, cutting over
+    '{"version": 2, "phase": "cutover", "tenants": {"t00": {"status": "HOT", "after": "t00-b", "copied": 5, '
+    '"done": true, "settled": true, "linked": null}, "t02": {"status": "COLD", "after": "t02-b", "copied": 5, '
+    '"done": true, "settled": true, "linked": null}, "t03": {"status": "HOT", "after": "t03-b", "copied": 5, '
+    '"done": true, "settled": true, "linked": null}, "c1": {"status": "COLD", "after": "c1-b", "copied": 5, '
+    '"done": true, "settled": true, "linked": null}, "n1": {"status": "HOT", "after": "n1-b", "copied": 5, '
+    '"done": true, "settled": true, "linked": null}}, "progressSeq": 47, "logSeq": 47, "autoTenants": '
+    '{"autoTenantCreation": true, "autoTenantActivation": false}, "fenced": ["c0", "n1", "t00", "t03", "t04", '
+    '"t05", "t06"], "targetAutoActivation": true}')
+PROGRESS_RECORD = (  # a record of the tenant progress log: one tenant deleted, one created
+    '{"t01": {"gone": true}, "n1": {"status": "HOT", "after": null, "copied": 0, "done": false, "settled": false, '
+    '"linked": null}}')
+# Format 1 (before the version and the progress log): what a single-collection copy killed in its
+# fenced pass left, and a multi-tenant copy killed while copying
+FORMAT_1_FENCED = ('{"phase": "fenced", "tenants": {"": {"status": "HOT", "after": "7f0c", "copied": 250, "done": '
+                   'true, "linked": "7f0c", "multi_linked": "7f0c"}}, "fenced": ["kQx1"]}')
+FORMAT_1_TENANTS = ('{"phase": "copy", "tenants": {"a": {"status": "HOT", "after": "01ab", "copied": 100, "done": '
+                    'false, "linked": null}, "b": {"status": "COLD", "after": null, "copied": 0, "done": false, '
+                    '"linked": null}}}')
+
+
+def canonical(text: str) -> str:
+    return json.dumps(json.loads(text), sort_keys=True)
+
+
+def full_state() -> ResumeState:
+    return ResumeState(
+        Phase.FENCED,
+        {"a": TenantEntry("HOT", after="c1", copied=12, done=True, settled=True, linked="c1", multi_linked="c1"),
+         "b": TenantEntry("COLD", after="c2", copied=3), "c": new_entry("FROZEN")},
+        fenced=["a"], auto_tenants={"autoTenantCreation": True, "autoTenantActivation": False},
+        target_auto_activation=False, progress_seq=4, log_seq=9)
+
+
+def test_a_full_state_round_trips():
+    original = full_state()
+    text = original.to_json()
+    assert ResumeState.from_json(text, "Doc_v1") == original
+    assert set(json.loads(text)) == {"version", "phase", "tenants", "fenced", "autoTenants", "targetAutoActivation",
+                                     "progressSeq", "logSeq"}
+    assert json.loads(text)["version"] == STATE_VERSION and json.loads(text)["phase"] == "fenced"
+
+
+def test_keys_never_set_stay_absent():
+    fresh = ResumeState(Phase.COPY, {"": new_entry("HOT")})
+    assert json.loads(fresh.to_json()) == {"version": 2, "phase": "copy", "tenants": {"": {
+        "status": "HOT", "after": None, "copied": 0, "done": False, "settled": False, "linked": None}}}
+
+
+@pytest.mark.parametrize("captured", [SINGLE_CUTOVER, TENANTS_FENCING_AS_COPIED, TENANTS_CUTOVER],
+                         ids=["single-cutover", "tenants-fencing-as-copied", "tenants-cutover"])
+def test_a_format_2_checkpoint_of_the_code_before_is_read_and_written_back_unchanged(captured):
+    state = ResumeState.from_json(captured, "Doc_v1")
+    assert state.version == 2
+    assert canonical(state.to_json()) == canonical(captured)
+
+
+def test_what_a_format_2_checkpoint_says():
+    state = ResumeState.from_json(TENANTS_CUTOVER, "Mt_v1")
+    assert state.phase == Phase.CUTOVER and state.progress_seq == state.log_seq == 47
+    assert state.auto_tenants == {"autoTenantCreation": True, "autoTenantActivation": False}
+    assert state.target_auto_activation is True and state.fenced is not None and "n1" in state.fenced
+    assert state.tenants["t02"] == TenantEntry("COLD", after="t02-b", copied=5, done=True, settled=True)
+    single = ResumeState.from_json(SINGLE_CUTOVER, "Doc_v1")
+    assert single.tenants[""].multi_linked == "-mlink" and single.auto_tenants is None
+    assert single.progress_seq is None and single.target_auto_activation is None
+
+
+def test_a_format_1_checkpoint_is_read():
+    fenced = ResumeState.from_json(FORMAT_1_FENCED, "Doc_v1")
+    assert fenced.version == 1 and fenced.phase == Phase.FENCED and fenced.fenced == ["kQx1"]
+    assert fenced.tenants[""] == TenantEntry("HOT", after="7f0c", copied=250, done=True, linked="7f0c",
+                                             multi_linked="7f0c")
+    tenants = ResumeState.from_json(FORMAT_1_TENANTS, "Mt_v1")
+    assert tenants.phase == Phase.COPY and tenants.progress_seq is None and tenants.auto_tenants is None
+    assert tenants.tenants["a"].after == "01ab" and tenants.tenants["b"].status == "COLD"
+    assert not tenants.tenants["a"].settled  # format 1 had no "settled"
+    # written back as the code before did: still no version (nothing but what it adds)
+    written = json.loads(fenced.to_json())
+    assert "version" not in written and written["tenants"][""]["multi_linked"] == "7f0c"
+
+
+def test_a_newer_format_is_refused_with_the_message_it_always_had():
+    with pytest.raises(CheckpointRefused) as refused:
+        ResumeState.from_json('{"version": 99, "phase": "copy", "tenants": {}}', "Notes_v2")
+    assert str(refused.value) == ("the copy of Notes_v2 was started by a newer schemactl (checkpoint format 99, this "
+                                  "one reads up to 2): finish it with that version; nothing was changed")
+
+
+def test_a_newer_format_is_refused_before_its_unknown_keys():
+    with pytest.raises(CheckpointRefused, match=r"checkpoint format 3, this one reads up to 2"):
+        ResumeState.from_json('{"version": 3, "phase": "merge", "tenants": {}, "shards": {}}', "Notes_v2")
+
+
+@pytest.mark.parametrize("text, named", [
+    ('{"version": 2, "phase": "copy", "tenants": {}, "replicas": 3}', "its state holds replicas"),
+    ('{"phase": "copy", "tenants": {}, "deadline": 1}', "its state holds deadline"),
+    (('{"version": 2, "phase": "copy", "tenants": {"a": {"status": "HOT", "after": null, "copied": 0, "done": false, '
+      '"settled": false, "linked": null, "vectors_done": 3}}}'), "tenant 'a' holds vectors_done"),
+])
+def test_an_unknown_key_is_refused_not_dropped(text, named):
+    with pytest.raises(CheckpointRefused) as refused:
+        ResumeState.from_json(text, "Doc_v1")
+    assert named in str(refused.value)
+    assert str(refused.value).startswith("the copy of Doc_v1 was started by a newer schemactl (")
+    assert str(refused.value).endswith("which this one does not know): finish it with that version; nothing was "
+                                       "changed")
+
+
+@pytest.mark.parametrize("text", [
+    "not json", "[]", '{"version": 2, "tenants": {}}', '{"version": 2, "phase": "paused", "tenants": {}}',
+    '{"version": 2, "phase": "copy"}', '{"version": 2, "phase": "copy", "tenants": {"a": {"status": "HOT"}}}',
+    '{"version": 2, "phase": "copy", "tenants": {}, "progressSeq": "3"}',
+    '{"version": 2, "phase": "copy", "tenants": {}, "fenced": "a"}',
+    '{"version": "2", "phase": "copy", "tenants": {}}',
+])
+def test_an_unreadable_state_is_refused(text):
+    with pytest.raises(CheckpointRefused, match=r"^the checkpoint of the copy of Doc_v1 cannot be read"):
+        ResumeState.from_json(text, "Doc_v1")
+
+
+def test_a_progress_record_uses_the_same_entries_and_gone():
+    record = progress_from_json(PROGRESS_RECORD, "Mt_v1")
+    assert record["t01"].gone and record["t01"] == TenantEntry.forgotten()
+    assert record["n1"] == new_entry("HOT")
+    assert canonical(progress_to_json(record)) == canonical(PROGRESS_RECORD)
+    with pytest.raises(CheckpointRefused, match="holds why"):
+        progress_from_json('{"t01": {"gone": true, "why": "deleted"}}', "Mt_v1")
+
+
+# ---- through the bookkeeping collection (a fake cluster) ---------------------------------------
+
+class FakeCluster:
+    """Objects of SchemactlCheckpoint by id, as state.py writes and reads them."""
+
+    def __init__(self):
+        self.objects: dict[str, dict] = {}
+
+    def get_or_none(self, path: str):
+        return self.objects.get(path.split("/")[4].split("?")[0])
+
+    def send(self, method, path, body, what):
+        if method == "DELETE":
+            self.objects.pop(path.split("/")[4].split("?")[0], None)
+        elif "/v1/objects" in path:
+            self.objects[body["id"]] = body
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    fake = FakeCluster()
+    monkeypatch.setattr(state_module, "_ensure", lambda reader, body: None)
+    monkeypatch.setattr(state_module, "_bookkeeping_class", lambda *args: {})
+    monkeypatch.setattr(state_module, "_all_objects", lambda reader, cls: list(fake.objects.values()))
+    return fake
+
+
+def test_a_checkpoint_is_stored_as_the_state_json_and_loaded_typed(cluster):
+    save_checkpoint(cluster, Checkpoint("Doc_v1", "Doc_v2", "h", full_state()), create=True)
+    stored = next(iter(cluster.objects.values()))["properties"]["state"]
+    assert isinstance(stored, str) and canonical(stored) == canonical(full_state().to_json())
+    loaded = load_checkpoint(cluster, "Doc_v1")
+    assert loaded == Checkpoint("Doc_v1", "Doc_v2", "h", full_state())
+
+
+def test_a_checkpoint_of_the_code_before_loads_and_a_newer_one_is_refused(cluster):
+    checkpoint = Checkpoint("Doc_v1", "Doc_v2", "h", ResumeState(Phase.COPY, {}))
+    save_checkpoint(cluster, checkpoint, create=True)
+    cluster.objects[checkpoint.id]["properties"]["state"] = SINGLE_CUTOVER
+    assert load_checkpoint(cluster, "Doc_v1").state.phase == Phase.CUTOVER
+    cluster.objects[checkpoint.id]["properties"]["state"] = '{"version": 7, "phase": "copy", "tenants": {}}'
+    with pytest.raises(CheckpointRefused, match=r"^the copy of Doc_v1 was started by a newer schemactl"):
+        load_checkpoint(cluster, "Doc_v1")
+
+
+def test_the_tenant_progress_log_is_replayed_over_the_checkpoint(cluster):
+    state = ResumeState(Phase.COPY, {"a": new_entry("HOT"), "b": new_entry("COLD"), "gone": new_entry("HOT")})
+    checkpoint = Checkpoint("Mt_v1", "Mt_v2", "h", state)
+    save_checkpoint(cluster, checkpoint, create=True)
+    ctx = SimpleNamespace(reader=cluster)
+    progress = Progress(ctx, checkpoint)
+    assert (state.progress_seq, state.log_seq, progress.seq) == (0, 0, 0)
+    progress.update("a", after="cur", copied=7)
+    progress.update("a", done=True)
+    progress.forget("gone")
+    progress.start("new", "COLD")
+    progress.flush()
+    written = {seq: {t: e.to_json() for t, e in record.items()}
+               for seq, record in load_progress(cluster, "Mt_v1", after=0)}
+    assert written[max(written)]["gone"] == {"gone": True}
+    # killed now: the next run reads the checkpoint, as saved before the log, and replays the log
+    resumed = load_checkpoint(cluster, "Mt_v1")
+    assert set(resumed.state.tenants) == {"a", "b", "gone"}
+    replay_progress(ctx, resumed)
+    assert resumed.state.tenants == {"a": TenantEntry("HOT", after="cur", copied=7, done=True),
+                                     "b": new_entry("COLD"), "new": new_entry("COLD")}
+    assert resumed.state.log_seq == progress.seq
+    assert resumed.state.progress_seq is None  # saved before the first run's Progress: no record folded in
+    append_progress(cluster, "Mt_v1", progress.seq + 1, {"b": TenantEntry("COLD", settled=True)})
+    replay_progress(ctx, resumed)
+    assert resumed.state.tenants["b"].settled and resumed.state.log_seq == progress.seq + 1
