@@ -59,6 +59,11 @@ class ApplyOptions:
     notice: Callable[[str], None] = lambda message: None
 
 
+def check_reembedding(plan: Plan, max_reembed: int | None) -> None:
+    """`plan --max-reembed`: the one guard a plan (which changes nothing) is refused by."""
+    guards.refuse("plan", Situation(plan, Limits(max_reembed=max_reembed)), only=(guards.reembed_limit,))
+
+
 def check_plan(plan: Plan, limits: Limits) -> None:
     """The guards that need the plan only (Refused): what apply refuses before it reads the
     cluster; the CLI asks before it asks for confirmation. `apply` runs them again itself."""

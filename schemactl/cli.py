@@ -256,7 +256,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
       schemactl plan schemas/ --detailed-exitcode --out migrations/
     """
     from . import api
-    from .guards import Limits, policy_findings
+    from .guards import policy_findings
     from .render import render_json, render_text
     from .saved import save_plan
 
@@ -264,7 +264,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
 
     computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe,
                                  embedding_price=embedding_price)
-    api.check_plan(computed, Limits(max_reembed=max_reembed))
+    api.check_reembedding(computed, max_reembed)
     findings = policy_findings(computed, policy_path(policy_file))
     shown = output_format or ("json" if as_json else "text")
     if shown == "json":

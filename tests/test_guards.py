@@ -42,3 +42,9 @@ def test_allowed_plan_guards_let_the_plan_through_to_the_cluster():
 def test_the_guards_run_in_stage_order():
     stages = [stage for stage, _ in GUARDS]
     assert stages == sorted(stages, key=["plan", "cluster", "locked"].index)
+
+
+def test_plan_refuses_only_what_it_is_asked_to_limit():
+    """A plan changes nothing: a destructive step is shown, not refused; --max-reembed refuses."""
+    api.check_reembedding(deleting_plan(), None)
+    api.check_reembedding(deleting_plan(), 0)  # nothing re-embedded
