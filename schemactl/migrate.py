@@ -118,6 +118,8 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
                 run.progress.snapshot(Phase.FENCED)  # the fenced pass itself repairs what changed meanwhile
             else:
                 run.progress.snapshot(Phase.VERIFY)
+        if checkpoint.state.phase != Phase.COPY:  # the copy phase settles them itself
+            run.resettle_sleeping()
         if checkpoint.state.phase == Phase.VERIFY:
             started = time.monotonic()
             following = run.follow()
@@ -199,6 +201,9 @@ def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:
         _unfence(ctx, checkpoint.source, state)
         if state.auto_tenants:
             set_auto_tenants(ctx.reader, checkpoint.source, state.auto_tenants)
+            for entry in state.tenants.values():  # they can be woken and written again: settled again
+                if not is_active(entry.status):
+                    entry.settled = False
         state.phase, state.fenced = Phase.VERIFY, []
         save_checkpoint(ctx.reader, checkpoint)
     except SchemactlError as error:  # the first failure is the one to report

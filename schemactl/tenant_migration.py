@@ -207,6 +207,7 @@ class TenantRecreate:
         with self.ctx.progress(f"copy {self.source} -> {self.target}", len(self.tenants),
                                len(self.tenants) - len(pending), "tenants") as advance:
             try:
+                self.resettle_sleeping()
                 self._copy(pending, advance, fence_early=True)
             except BaseException:
                 if self.fence_started is not None:
@@ -227,6 +228,8 @@ class TenantRecreate:
         tenant auto-creation and activation off, as in the fenced pass)."""
         active = [t for t in tenants if is_active(self.tenants[t].status)]
         asleep = [t for t in tenants if not is_active(self.tenants[t].status)]
+        if asleep:
+            self.pause_activation()
         self._groups_awake(asleep, self._copy_and_settle, advance)
         groups = list(_chunks(active, TARGET_GROUP))
         first = 0.0  # seconds of the first group's unfenced copy
@@ -254,6 +257,23 @@ class TenantRecreate:
         held = time.monotonic() - self.fence_started if self.fence_started is not None else 0.0
         return held + group_seconds * (groups_left + 1) <= ceiling * self.ctx.max_write_pause
 
+    def auto_settings_while_copying(self) -> dict[str, bool]:
+        """The source's tenant auto-settings as they were, but activation off once a sleeping
+        tenant has been copied."""
+        wanted = dict(self.checkpoint.state.auto_tenants or {})
+        if any(e.done and not is_active(e.status) for e in self.tenants.values()):
+            wanted["autoTenantActivation"] = False
+        return wanted
+
+    def resettle_sleeping(self) -> None:
+        """Sleeping tenants copied by a run whose fence was lifted (the application could wake and
+        write them since): settled again, with activation paused."""
+        again = sorted(t for t, e in self.tenants.items() if e.done and not e.settled and not is_active(e.status))
+        if again:
+            self.pause_activation()
+            self._groups_awake(again, self._settle_one)
+            self.progress.flush()
+
     def fence_early(self) -> None:
         """From now on no write can create or wake a tenant of the source (the settings it had
         recorded first, so a kill leaves nothing unnamed); each active group is fenced as copied."""
@@ -275,12 +295,24 @@ class TenantRecreate:
         self.map_awake(self._copy_and_settle, group)
         self.fenced_groups.append(time.monotonic() - started)
 
+    def pause_activation(self) -> None:
+        """From the first sleeping tenant copied until the alias moves, no request wakes a
+        sleeping tenant of the source (autoTenantActivation off; recorded first, so a kill leaves
+        nothing unnamed). A write that woke one after its copy, landed, and let it fall asleep
+        again before the next listing would be seen by nothing: it is refused instead."""
+        state = self.checkpoint.state
+        if state.auto_tenants is None:
+            state.auto_tenants = auto_tenants(self.ctx.reader, self.source)
+            save_checkpoint(self.ctx.reader, self.checkpoint)
+        set_auto_tenants(self.ctx.reader, self.source, {"autoTenantActivation": False})
+
     def lift_early_fence(self, why: str) -> None:
-        """The source writable again, its tenant auto-creation and activation as they were: what
-        was settled under the fence is followed again by the delta passes and the fenced pass."""
+        """The source writable again, its tenant auto-creation as it was (and its activation, unless
+        sleeping tenants have been copied: see pause_activation): what was settled under the fence
+        is followed again by the delta passes and the fenced pass."""
         state = self.checkpoint.state
         unfence_shards(self.ctx.reader, self.source, state.fenced or [])
-        set_auto_tenants(self.ctx.reader, self.source, state.auto_tenants or {})  # recorded before fencing
+        set_auto_tenants(self.ctx.reader, self.source, self.auto_settings_while_copying())
         state.fenced = []
         save_checkpoint(self.ctx.reader, self.checkpoint)
         for tenant in self.fenced & set(self.tenants):
@@ -377,6 +409,7 @@ class TenantRecreate:
                 self.progress.start(tenant, status)
             self._copy(sorted(found.created))
         if found.slept:  # what the application wrote before putting them to sleep
+            self.pause_activation()
             self._groups_awake(sorted(found.slept), self._settle_one)
         self.progress.flush()
         return found
