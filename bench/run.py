@@ -70,7 +70,7 @@ def collection_yaml(name: str, endpoint: str, distance: str = "cosine") -> str:
 
 
 def rest_class(name: str, endpoint: str, distance: str = "cosine") -> dict:
-    from schemactl.rest import to_rest
+    from schemactl.rest_json import to_rest
     from schemactl.validate import validate_paths
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,7 +140,7 @@ def startup_seconds(server) -> float:
 
 def read_only(client, n: int) -> Row:
     """schemactl's page reader alone: how fast the source can be read (vectors included)."""
-    from schemactl.copy import CopyJob, _pages
+    from schemactl.apply.data_copy import CopyJob, _pages
 
     job = CopyJob("Bench", "-", None, ("title", "body", "tag", "n"), (), reuse=("default",))
     started = time.perf_counter()
@@ -252,7 +252,7 @@ def bench_plan(client, server, workdir: Path, collections: int = 500, properties
     for c in range(collections):
         props = "".join(f"  - name: p{p}\n    dataType: {'text' if p % 2 else 'int'}\n" for p in range(properties))
         (schemas / f"c{c}.yaml").write_text(f"name: C{c}\nproperties:\n{props}vectorizer:\n  module: none\n")
-    from schemactl.rest import to_rest
+    from schemactl.rest_json import to_rest
     from schemactl.validate import validate_paths
     for collection in validate_paths([schemas]).collections.values():  # as-is: apply adds 500 aliases
         http.post("/v1/schema", json=to_rest(collection)).raise_for_status()

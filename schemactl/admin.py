@@ -9,13 +9,13 @@ from .connection import Target
 from .errors import SchemactlError
 from .live import (
     RETAINED,
-    RestReader,
+    RestClient,
     active_tenants,
     count_objects,
 )
 from .permissions import Need, own_permissions
 from . import tenant_ops
-from .session import locked
+from .apply.session import locked
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,11 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     Refused, unless `force`, when that version has fewer objects than the current one (the
     application would lose sight of them) or the ledger does not record it as ever completed
     (a partial copy, or one made outside schemactl)."""
-    from .fence import unfence, unfence_shards
+    from .apply.fence import unfence, unfence_shards
     from .tenant_ops import auto_tenants, set_auto_tenants
     from .state import completed_versions, now, start_record, update_record
 
-    with RestReader(target) as reader, locked(reader, command) as holder:
+    with RestClient(target) as reader, locked(reader, command) as holder:
         permissions = own_permissions(reader)
         live = read_cluster(reader, permissions)
         current = live.aliases.get(name)
@@ -77,7 +77,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         return Rollback(name, current, previous, in_current, in_previous)
 
 
-def _wake_for_rollback(reader: RestReader, name: str, current: str, previous: str, raw: dict[str, dict], *,
+def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: str, raw: dict[str, dict], *,
                        force: bool) -> list[str]:
     """A multi-tenant old version sleeps since its cutover (and takes no tenant auto-creation):
     its tenants wake as the current version's are. Refused, unless `force`, when the current
@@ -108,7 +108,7 @@ def _refuse_unsafe_rollback(name: str, current: str, previous: str, in_current: 
                              f"points at {current}. Pass --force to roll back anyway")
 
 
-def _count(reader: RestReader, physical: str, raw: dict[str, dict]) -> int:
+def _count(reader: RestClient, physical: str, raw: dict[str, dict]) -> int:
     """Objects in a collection; of a multi-tenant one, in its active tenants."""
     if not _multi_tenant(raw[physical]):
         return count_objects(reader, physical, None)
@@ -117,7 +117,7 @@ def _count(reader: RestReader, physical: str, raw: dict[str, dict]) -> int:
 
 def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
     """Logical name -> physical versions no alias points at (kept for rollback)."""
-    with RestReader(target) as reader:
+    with RestClient(target) as reader:
         live = read_cluster(reader)
     unknown = [n for n in names if n not in live.aliases]
     if unknown:
@@ -129,7 +129,7 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
     """Delete old physical versions (destructive: the caller has checked the flag)."""
     from .state import now, start_record, update_record
 
-    with RestReader(target) as reader, locked(reader, command) as holder:
+    with RestClient(target) as reader, locked(reader, command) as holder:
         permissions = own_permissions(reader)
         live = read_cluster(reader, permissions)
         serving = set(live.aliases.values())
@@ -172,7 +172,7 @@ def _multi_tenant(body: dict) -> bool:
 def history(target: Target):
     from .state import history as read_history
 
-    with RestReader(target) as reader:
+    with RestClient(target) as reader:
         return read_history(reader)
 
 
@@ -180,7 +180,7 @@ def force_unlock(target: Target):
     """Release the apply lock whoever holds it; returns the holder it had (or None)."""
     from .state import read_lock, release_lock
 
-    with RestReader(target) as reader:
+    with RestClient(target) as reader:
         read_cluster(reader)  # a clear error when the cluster is not usable
         holder = read_lock(reader)
         release_lock(reader)

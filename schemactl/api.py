@@ -6,16 +6,17 @@ from collections.abc import Callable
 from typing import TypeVar
 from dataclasses import dataclass, field
 
-from . import guards, tenants
-from .guards import Limits, Situation
-from .session import locked
+from .apply import guards
+from . import tenants
+from .apply.guards import Limits, Situation
+from .apply.session import locked
 from .admin import (Rollback, drop_versions, force_unlock, history, old_versions,  # noqa: F401 - the library's API
                     rollback)
 from .planning import InvalidFiles, compute_plan, read_cluster  # noqa: F401 - the library's API
 from .connection import Target
 from .errors import SchemactlError
 from .live import (
-    RestReader,
+    RestClient,
     read_live,
     unrepresentable,
 )
@@ -30,7 +31,7 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
 
     from .normalize import minimal
 
-    with RestReader(target) as reader:
+    with RestClient(target) as reader:
         live = read_cluster(reader)
     hidden = unrepresentable(live)
     refused = [n for n in names if n in hidden]
@@ -76,8 +77,8 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
     Every guard (guards.GUARDS) runs first, for every caller: Refused names what is wrong and
     nothing changes. A plan whose earlier run was interrupted resumes: the steps it finished are
     skipped."""
-    from .apply import Report, apply_plan
-    from .context import Context, no_progress
+    from .apply.executor import Report, execute_plan
+    from .apply.context import Context, no_progress
     from .plan import summary
     from .state import (
         last_record_for,
@@ -89,7 +90,7 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
     )
 
     options = options or ApplyOptions()
-    with RestReader(target) as reader:
+    with RestClient(target) as reader:
         situation = Situation(plan, options.limits, target, reader)
         guards.refuse("plan", situation)
         guards.refuse("cluster", guards.read_for_guards(situation))
@@ -119,7 +120,7 @@ def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | Non
                 update_record(reader, record)
 
             try:
-                report = apply_plan(plan, ctx, options.on_step, done=frozenset(record.stepsDone), on_done=step_done)
+                report = execute_plan(plan, ctx, options.on_step, done=frozenset(record.stepsDone), on_done=step_done)
             finally:
                 ctx.close()
             record.result = "applied" if report.ok else "failed"
@@ -133,7 +134,7 @@ T = TypeVar("T")
 
 def list_tenants(target: Target, name: str) -> tuple[Where, list[Tenant]]:
     """The tenants of the multi-tenant collection `name` (alias or physical name) and where they are."""
-    def listing(reader: RestReader, where: Where) -> tuple[Where, list[Tenant]]:
+    def listing(reader: RestClient, where: Where) -> tuple[Where, list[Tenant]]:
         return where, tenants.list_tenants(reader, where)
     return _on_tenants(target, name, listing)
 
@@ -153,7 +154,7 @@ def delete_tenants(target: Target, name: str, names: list[str]) -> Outcome:
     return _on_tenants(target, name, lambda reader, where: tenants.delete(reader, where, names))
 
 
-def _on_tenants(target: Target, name: str, work: Callable[[RestReader, Where], T]) -> T:
+def _on_tenants(target: Target, name: str, work: Callable[[RestClient, Where], T]) -> T:
     """`work` on the collection `name` stands for, through one REST reader."""
-    with RestReader(target) as reader:
+    with RestClient(target) as reader:
         return work(reader, tenants.resolve(reader, name))

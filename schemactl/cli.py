@@ -256,7 +256,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
       schemactl plan schemas/ --detailed-exitcode --out migrations/
     """
     from . import api
-    from .guards import policy_findings
+    from .apply.guards import policy_findings
     from .render import render_json, render_text
     from .saved import save_plan
 
@@ -320,7 +320,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
       schemactl plan --out migrations/ && schemactl apply migrations/0003_recreate-article.json
     """
     from . import api
-    from .guards import Limits
+    from .apply.guards import Limits
     from .plan import to_document
     from .render import render_text
 

@@ -9,7 +9,7 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyOnlyInCluster, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace,
                       VectorMove)
-from . import modules, reindex
+from . import modules, index_changes
 from .normalize import canonical, generic_defaults_aside
 from .spec import SOURCE_TYPES, TEXT_TYPES, Collection
 
@@ -187,11 +187,11 @@ def _reindexed(name: str, immutable: list[FieldChange], a: dict, b: dict,
     """When every setting that cannot change through the class is a property index the server
     rebuilds in place, one ReindexProperty per property; otherwise none (the collection is
     recreated anyway, and the new one gets the indexes from the start)."""
-    if not immutable or not all(reindex.is_index_field(f.path) for f in immutable):
+    if not immutable or not all(index_changes.is_index_field(f.path) for f in immutable):
         return []
     changes = []
-    for prop, fields in sorted(reindex.property_changes(immutable).items()):
-        ops = reindex.operations(a["properties"][prop], b["properties"][prop])
+    for prop, fields in sorted(index_changes.property_changes(immutable).items()):
+        ops = index_changes.operations(a["properties"][prop], b["properties"][prop])
         if ops is None:
             return []
         changes.append(ReindexProperty(name, property_name=prop, operations=ops, fields=tuple(fields),

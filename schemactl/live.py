@@ -11,7 +11,7 @@ import httpx
 from .connection import Target, parse_url
 from .errors import ConnectionFailed, RequestRefused, SchemactlError
 from .redact import redact
-from .server_json import Unrepresentable, from_rest
+from .rest_json import Unrepresentable, from_rest
 from .spec import Collection
 
 MIN_VERSION = (1, 32, 0)  # aliases
@@ -39,7 +39,7 @@ REQUEST_TIMEOUT = 30.0
 HEALTHY = "HEALTHY"
 
 
-class RestReader:
+class RestClient:
     """A small REST client: raw JSON, our own error messages."""
 
     def __init__(self, target: Target):
@@ -130,7 +130,7 @@ class RestReader:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> RestReader:  # noqa: PYI034 - not subclassed
+    def __enter__(self) -> RestClient:  # noqa: PYI034 - not subclassed
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -155,7 +155,7 @@ def cause_first(message: str) -> str:
     return f"{links[-1][:200]} (while: {': '.join(links[:-1])[:200]})"
 
 
-def read_live(reader: RestReader) -> LiveState:
+def read_live(reader: RestClient) -> LiveState:
     """Schema and aliases as the cluster has them, with logical names resolved."""
     meta = reader.get("/v1/meta")
     version = str(meta.get("version", "0"))
@@ -218,7 +218,7 @@ def require_version(version: str, minimum: tuple[int, ...], feature: str) -> Non
 MISSING = "MISSING (a cluster member /v1/nodes no longer lists)"
 
 
-def node_statuses(reader: RestReader) -> dict[str, str] | None:
+def node_statuses(reader: RestClient) -> dict[str, str] | None:
     """Node name -> status (HEALTHY, UNAVAILABLE, ...) for every member of the cluster, as the node
     asked sees it; None when the caller may not list nodes. Measured on v1.39: a node that died
     shows as UNAVAILABLE for a few seconds, then drops out of /v1/nodes altogether — it is still
@@ -232,7 +232,7 @@ def node_statuses(reader: RestReader) -> dict[str, str] | None:
     return statuses
 
 
-def _raft_members(reader: RestReader) -> set[str]:
+def _raft_members(reader: RestClient) -> set[str]:
     status, body = reader.probe("/v1/cluster/statistics")
     if status != 200:
         return set()
@@ -240,7 +240,7 @@ def _raft_members(reader: RestReader) -> set[str]:
             for m in (n.get("raft") or {}).get("latestConfiguration") or [] if m.get("id")}
 
 
-def nodes_down(reader: RestReader) -> dict[str, str]:
+def nodes_down(reader: RestClient) -> dict[str, str]:
     """The nodes that are not HEALTHY, with their status (none when nodes cannot be listed)."""
     return {name: status for name, status in sorted((node_statuses(reader) or {}).items()) if status != HEALTHY}
 
@@ -253,7 +253,7 @@ def describe_down(down: dict[str, str]) -> str:
 AGREEMENT_TIMEOUT = 30.0  # seconds every node may take to apply a schema change
 
 
-def wait_for_agreement(reader: RestReader, timeout: float = AGREEMENT_TIMEOUT) -> None:
+def wait_for_agreement(reader: RestClient, timeout: float = AGREEMENT_TIMEOUT) -> None:
     """Return once every node has applied every schema change committed so far (Raft applied
     index = the highest commit index seen), so the next step sees the change on whichever node
     serves it. A node that does not catch up within `timeout` is named."""
@@ -285,7 +285,7 @@ def wait_for_agreement(reader: RestReader, timeout: float = AGREEMENT_TIMEOUT) -
 SAMPLE_OBJECTS = 200
 
 
-def estimate(reader: RestReader, physical: str, collection: Collection, reembed: bool):
+def estimate(reader: RestClient, physical: str, collection: Collection, reembed: bool):
     """Objects (per tenant) in `physical`, and the characters its text would send to be embedded."""
     from .plan import Estimate
 
@@ -303,12 +303,12 @@ def estimate(reader: RestReader, physical: str, collection: Collection, reembed:
     return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars)
 
 
-def active_tenants(reader: RestReader, physical: str) -> list[str]:
+def active_tenants(reader: RestClient, physical: str) -> list[str]:
     """The tenants of a multi-tenant collection that can be read without waking them."""
     return [t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants") if t.get("activityStatus") in ACTIVE]
 
 
-def count_objects(reader: RestReader, physical: str, tenant: str | None) -> int:
+def count_objects(reader: RestClient, physical: str, tenant: str | None) -> int:
     arguments = f'(tenant: "{tenant}")' if tenant else ""
     query = f"{{ Aggregate {{ {physical}{arguments} {{ meta {{ count }} }} }} }}"
     reply = reader.post("/v1/graphql", {"query": query})
@@ -330,7 +330,7 @@ def vanished(error: Exception) -> bool:
 
 
 
-def count_per_tenant(reader: RestReader, physical: str, tenants: Iterable[str]) -> dict[str, int]:
+def count_per_tenant(reader: RestClient, physical: str, tenants: Iterable[str]) -> dict[str, int]:
     """Objects per (active) tenant, 100 tenants per GraphQL request."""
     counts: dict[str, int] = {}
     names = sorted(tenants)
@@ -350,7 +350,7 @@ def count_per_tenant(reader: RestReader, physical: str, tenants: Iterable[str]) 
     return counts
 
 
-def _count_each(reader: RestReader, physical: str, tenants: list[str]) -> dict[str, int]:
+def _count_each(reader: RestClient, physical: str, tenants: list[str]) -> dict[str, int]:
     """Tenant by tenant, leaving out the ones deleted or put to sleep since they were listed."""
     counts = {}
     for name in tenants:
@@ -367,7 +367,7 @@ def _vectorized_text(collection: Collection) -> list[str]:
             if p.data_types[0] in ("text", "text[]") and not (p.vectorizer and p.vectorizer.skip)]
 
 
-def _average_text_chars(reader: RestReader, physical: str, tenant: str | None, props: list[str]) -> float:
+def _average_text_chars(reader: RestClient, physical: str, tenant: str | None, props: list[str]) -> float:
     query = f"/v1/objects?class={physical}&limit={SAMPLE_OBJECTS}" + (f"&tenant={tenant}" if tenant else "")
     objects = reader.get(query).get("objects") or []
     if not objects:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import modules
 from .errors import SchemactlError
-from .rest import vectorizer_modules
+from .spec import vectorizer_modules
 from .spec import TEXT_TYPES, Collection
 
 QUANTIZERS_HNSW = {

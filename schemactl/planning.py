@@ -14,7 +14,7 @@ from .diff import backfill_candidates, diff, unmanaged, with_backfill
 from .errors import SchemactlError
 from .live import (
     LiveState,
-    RestReader,
+    RestClient,
     describe_down,
     estimate,
     node_statuses,
@@ -30,7 +30,7 @@ from .spec import Collection
 from .validate import Result, validate_paths
 
 
-def read_cluster(reader: RestReader, permissions: list[dict] | None | Literal["ask"] = "ask") -> LiveState:
+def read_cluster(reader: RestClient, permissions: list[dict] | None | Literal["ask"] = "ask") -> LiveState:
     """The live state, after making sure the caller may see all of it (RBAC filters what a
     role cannot read instead of refusing: a partial view would make plans wrong). `permissions`:
     the caller's, when already asked for."""
@@ -70,7 +70,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
     vectorizations are probed, and the embedding rate measured. `price_per_1k_texts`: what
     embedding costs, for the plan's cost estimate."""
     desired = load_desired(paths)
-    with RestReader(target) as reader:
+    with RestClient(target) as reader:
         permissions = own_permissions(reader)
         live = read_cluster(reader, permissions)
         if probe:
@@ -116,7 +116,7 @@ def moving_replicated_data(changes) -> list:
     return [c for c in changes if isinstance(c, RecreateCollection) and c.definition.replication_factor > 1]
 
 
-def _nodes_down_warning(reader: RestReader, changes) -> tuple[str, ...]:
+def _nodes_down_warning(reader: RestClient, changes) -> tuple[str, ...]:
     down = nodes_down(reader)
     if not down:
         return ()
@@ -126,7 +126,7 @@ def _nodes_down_warning(reader: RestReader, changes) -> tuple[str, ...]:
     return (f"{describe_down(down)}: {needs}",)
 
 
-def _refuse_more_replicas_than_nodes(reader: RestReader, collections) -> None:
+def _refuse_more_replicas_than_nodes(reader: RestClient, collections) -> None:
     """Weaviate refuses a replication factor above the number of nodes ("not enough replicas"):
     say so at plan time instead of failing halfway through an apply."""
     wanted = {n: c.replication_factor for n, c in collections.items() if c.replication_factor > 1}
@@ -154,7 +154,7 @@ def index_tasks_on(live: LiveState) -> bool:
     return versions.has("property_index_tasks", live.version)
 
 
-def replication_scale_on(reader: RestReader, live: LiveState) -> bool:
+def replication_scale_on(reader: RestClient, live: LiveState) -> bool:
     """Whether the server changes replication factors in place: its version, and replica movement
     switched on (asked of an existing collection; none: nothing to scale).
     SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
@@ -205,7 +205,7 @@ def modules_used(c: Collection) -> list[str]:
     return sorted({m for m in found if m != "none"})
 
 
-def probed_once(reader: RestReader, changes: tuple) -> tuple[tuple, dict[str, float]]:
+def probed_once(reader: RestClient, changes: tuple) -> tuple[tuple, dict[str, float]]:
     """(`changes` with every recreate probed, each distinct one once — a saved plan's check lists
     both backfill forms, which often share a recreate —, collection -> texts a second measured)."""
     import json

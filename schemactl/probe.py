@@ -18,8 +18,8 @@ from typing import NamedTuple
 from .changes import RecreateCollection, VectorMove
 from .diff import LEGACY_VECTOR
 from .errors import SchemactlError
-from .live import OWNED_PREFIX, RestReader, active_tenants
-from .rest import to_rest
+from .live import OWNED_PREFIX, RestClient, active_tenants
+from .rest_json import to_rest
 
 SAMPLE = 20
 THRESHOLD = 0.999
@@ -31,7 +31,7 @@ class Probed(NamedTuple):
     texts_per_second: float | None  # measured while embedding the sample; None when nothing was embedded
 
 
-def probed(reader: RestReader, change: RecreateCollection, sample: int = SAMPLE) -> Probed:
+def probed(reader: RestClient, change: RecreateCollection, sample: int = SAMPLE) -> Probed:
     """`change` with each re-embedded vector that existed before probed: reused when the new
     settings reproduce the stored vectors, re-embedded (with the measured similarity) when not."""
     embedded = [v.name for v in change.vectors if v.action == "re-embed"]
@@ -60,7 +60,7 @@ def probed(reader: RestReader, change: RecreateCollection, sample: int = SAMPLE)
     return Probed(result, rate)
 
 
-def _sample(reader: RestReader, change: RecreateCollection, size: int) -> list[dict]:
+def _sample(reader: RestClient, change: RecreateCollection, size: int) -> list[dict]:
     """Up to `size` stored objects with their vectors; for a multi-tenant collection, from the
     first active tenant that holds any (inactive ones are never woken)."""
     mt = change.definition.multiTenancyConfig
@@ -75,7 +75,7 @@ def _sample(reader: RestReader, change: RecreateCollection, size: int) -> list[d
     return []
 
 
-def _embedded_again(reader: RestReader, change: RecreateCollection, names: list[str],
+def _embedded_again(reader: RestClient, change: RecreateCollection, names: list[str],
                     stored: list[dict]) -> tuple[dict, float]:
     """(object id -> vector name -> the vector Weaviate makes for it with the new settings,
     seconds the batch that embedded them took)."""

@@ -385,3 +385,11 @@ class Collection(Model):
 
 # The top-level keys a file may have, in the order pull writes them.
 COLLECTION_FIELDS = tuple(Collection.model_fields)
+
+
+def vectorizer_modules(c: Collection) -> list[str]:
+    """The vectorizer modules that read per-property settings (each gets them all)."""
+    found = [v.vectorizer.module for v in (c.vectors or {}).values()]
+    if c.vectorizer is not None:
+        found.append(c.vectorizer.module)
+    return sorted({m for m in found if modules.get(m).per_property})

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from . import __version__
 from .errors import RequestRefused, SchemactlError
-from .live import RestReader, node_statuses
+from .live import RestClient, node_statuses
 from .redact import redact
 from .resume import ResumeState, TenantEntry, progress_from_json, progress_to_json
 
@@ -36,7 +36,7 @@ BOOKKEEPING_REPLICAS = 3  # the ledger and checkpoints survive one node lost (wr
 QUORUM = "consistency_level=QUORUM"  # read and written at QUORUM: a read sees the last write
 
 
-def _bookkeeping_class(reader: RestReader, name: str, description: str, properties: dict[str, str]) -> dict:
+def _bookkeeping_class(reader: RestClient, name: str, description: str, properties: dict[str, str]) -> dict:
     """A vectorless collection for schemactl's own records, on a cluster replicated to up to
     three nodes, so one node down stops no apply."""
     nodes = len(node_statuses(reader) or {}) or 1
@@ -47,7 +47,7 @@ def _bookkeeping_class(reader: RestReader, name: str, description: str, properti
                            else {"name": n, "dataType": [t]} for n, t in properties.items()]}
 
 
-def _ensure(reader: RestReader, body: dict) -> None:
+def _ensure(reader: RestClient, body: dict) -> None:
     try:
         reader.send("POST", "/v1/schema", body, f"create {body['class']}")
     except RequestRefused as error:
@@ -77,7 +77,7 @@ def me(command: str) -> Holder:
     return Holder(getpass.getuser(), socket.gethostname(), os.getpid(), now(), command)
 
 
-def acquire_lock(reader: RestReader, holder: Holder) -> None:
+def acquire_lock(reader: RestClient, holder: Holder) -> None:
     """Take the cluster's apply lock, or raise LockHeld naming who holds it."""
     body = {"class": LOCK, "description": json.dumps(asdict(holder)), "vectorizer": "none",
             "vectorIndexConfig": {"skip": True}}
@@ -95,7 +95,7 @@ def acquire_lock(reader: RestReader, holder: Holder) -> None:
                        "release the lock with `schemactl force-unlock`.") from None
 
 
-def read_lock(reader: RestReader) -> Holder | None:
+def read_lock(reader: RestClient) -> Holder | None:
     body = reader.get_or_none(f"/v1/schema/{LOCK}")
     if body is None:
         return None
@@ -105,7 +105,7 @@ def read_lock(reader: RestReader) -> Holder | None:
         return None
 
 
-def release_lock(reader: RestReader) -> None:
+def release_lock(reader: RestClient) -> None:
     try:
         reader.send("DELETE", f"/v1/schema/{LOCK}", None, "release the apply lock")
     except RequestRefused as error:
@@ -147,7 +147,7 @@ class Record:
     finishedAt: str | None = None
 
 
-def start_record(reader: RestReader, checksum: str, summary: dict, steps: list[dict], holder: Holder) -> Record:
+def start_record(reader: RestClient, checksum: str, summary: dict, steps: list[dict], holder: Holder) -> Record:
     _ensure(reader, _bookkeeping_class(reader, LEDGER, "schemactl: every applied plan", LEDGER_FIELDS))
     record = Record(str(uuid.uuid4()), checksum, now(), "running", __version__, holder.describe(),
                     json.dumps(summary), json.dumps(steps), [])
@@ -155,7 +155,7 @@ def start_record(reader: RestReader, checksum: str, summary: dict, steps: list[d
     return record
 
 
-def update_record(reader: RestReader, record: Record) -> None:
+def update_record(reader: RestClient, record: Record) -> None:
     _write(reader, LEDGER, record.id, _properties(record), create=False)
 
 
@@ -168,7 +168,7 @@ def with_version(steps: str, number: int, version: str | None) -> str:
     return json.dumps(entries)
 
 
-def completed_versions(reader: RestReader) -> set[str]:
+def completed_versions(reader: RestClient) -> set[str]:
     """Physical versions a finished step of an apply or rollback left an alias pointing at."""
     found = set()
     for record in history(reader):
@@ -178,7 +178,7 @@ def completed_versions(reader: RestReader) -> set[str]:
     return found
 
 
-def history(reader: RestReader) -> list[Record]:
+def history(reader: RestClient) -> list[Record]:
     """Every ledger record, oldest first."""
     if reader.get_or_none(f"/v1/schema/{LEDGER}") is None:  # no apply ever ran here
         return []
@@ -190,7 +190,7 @@ def history(reader: RestReader) -> list[Record]:
     return sorted(records, key=lambda r: r.startedAt or "")
 
 
-def mark_interrupted(reader: RestReader) -> None:
+def mark_interrupted(reader: RestClient) -> None:
     """Called with the lock held: any record still 'running' belongs to an apply that died."""
     for record in history(reader):
         if record.result == "running":
@@ -198,7 +198,7 @@ def mark_interrupted(reader: RestReader) -> None:
             update_record(reader, record)
 
 
-def last_record_for(reader: RestReader, checksum: str) -> Record | None:
+def last_record_for(reader: RestClient, checksum: str) -> Record | None:
     matching = [r for r in history(reader) if r.planChecksum == checksum]
     return matching[-1] if matching else None
 
@@ -229,7 +229,7 @@ class Checkpoint:
         return str(uuid.uuid5(NAMESPACE, f"checkpoint:{self.source}"))
 
 
-def load_checkpoint(reader: RestReader, source: str) -> Checkpoint | None:
+def load_checkpoint(reader: RestClient, source: str) -> Checkpoint | None:
     """The checkpoint of the copy of `source`; resume.CheckpointRefused when a newer schemactl wrote it."""
     oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
     body = reader.get_or_none(f"/v1/objects/{CHECKPOINTS}/{oid}?{QUORUM}")
@@ -239,7 +239,7 @@ def load_checkpoint(reader: RestReader, source: str) -> Checkpoint | None:
     return Checkpoint(p["source"], p["target"], p["definitionHash"], ResumeState.from_json(p["state"], source))
 
 
-def save_checkpoint(reader: RestReader, checkpoint: Checkpoint, *, create: bool = False) -> None:
+def save_checkpoint(reader: RestClient, checkpoint: Checkpoint, *, create: bool = False) -> None:
     """Durable once this returns: the next run resumes from here."""
     if create:
         _ensure(reader, _bookkeeping_class(reader, CHECKPOINTS, "schemactl: copy progress", CHECKPOINT_FIELDS))
@@ -249,7 +249,7 @@ def save_checkpoint(reader: RestReader, checkpoint: Checkpoint, *, create: bool 
     _write(reader, CHECKPOINTS, checkpoint.id, props, create=create)
 
 
-def drop_checkpoint(reader: RestReader, source: str) -> None:
+def drop_checkpoint(reader: RestClient, source: str) -> None:
     oid = uuid.uuid5(NAMESPACE, f"checkpoint:{source}")
     try:
         reader.send("DELETE", f"/v1/objects/{CHECKPOINTS}/{oid}?{QUORUM}", None, "drop the copy checkpoint")
@@ -260,7 +260,7 @@ def drop_checkpoint(reader: RestReader, source: str) -> None:
 
 # ---- REST objects ---------------------------------------------------------------------------
 
-def _write(reader: RestReader, cls: str, oid: str, properties: dict, *, create: bool) -> None:
+def _write(reader: RestClient, cls: str, oid: str, properties: dict, *, create: bool) -> None:
     body = {"class": cls, "id": oid, "properties": properties}
     if create:
         try:
@@ -272,7 +272,7 @@ def _write(reader: RestReader, cls: str, oid: str, properties: dict, *, create: 
     reader.send("PUT", f"/v1/objects/{cls}/{oid}?{QUORUM}", body, f"record in {cls}")
 
 
-def _all_objects(reader: RestReader, cls: str):
+def _all_objects(reader: RestClient, cls: str):
     after = None
     while True:
         query = f"/v1/objects?class={cls}&limit=200" + (f"&after={after}" if after else "")
@@ -293,26 +293,26 @@ def _progress_id(source: str, seq: int) -> str:
     return str(uuid.uuid5(NAMESPACE, f"progress:{source}:{seq}"))
 
 
-def append_progress(reader: RestReader, source: str, seq: int, tenants: dict[str, TenantEntry]) -> None:
+def append_progress(reader: RestClient, source: str, seq: int, tenants: dict[str, TenantEntry]) -> None:
     """Durable once this returns: record `seq` of `source`'s log (a gone tenant: TenantEntry.forgotten())."""
     props = {"source": source, "target": "", "definitionHash": f"progress:{seq}", "state": progress_to_json(tenants),
              "updatedAt": now()}
     _write(reader, CHECKPOINTS, _progress_id(source, seq), props, create=True)
 
 
-def load_progress(reader: RestReader, source: str, after: int) -> list[tuple[int, dict[str, TenantEntry]]]:
+def load_progress(reader: RestClient, source: str, after: int) -> list[tuple[int, dict[str, TenantEntry]]]:
     """The records of `source`'s log after `after`, in order."""
     found = [(seq, progress_from_json(state, source)) for seq, state in _progress_records(reader, source)
              if seq > after]
     return sorted(found, key=lambda record: record[0])
 
 
-def progress_seqs(reader: RestReader, source: str) -> list[int]:
+def progress_seqs(reader: RestClient, source: str) -> list[int]:
     """The numbers of the records in `source`'s log (not read: a discarded copy's log is only dropped)."""
     return sorted(seq for seq, _ in _progress_records(reader, source))
 
 
-def _progress_records(reader: RestReader, source: str):
+def _progress_records(reader: RestClient, source: str):
     for obj in _all_objects(reader, CHECKPOINTS):
         p = obj.get("properties") or {}
         kind = p.get("definitionHash") or ""
@@ -320,7 +320,7 @@ def _progress_records(reader: RestReader, source: str):
             yield int(kind.split(":")[1]), p["state"]
 
 
-def drop_progress(reader: RestReader, source: str, upto: int, *, after: int = 0) -> None:
+def drop_progress(reader: RestClient, source: str, upto: int, *, after: int = 0) -> None:
     """Delete records after..`upto` of `source`'s log (folded into the checkpoint, or the copy is over)."""
     for seq in range(after + 1, upto + 1):
         try:

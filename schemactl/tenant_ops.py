@@ -7,13 +7,13 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 
 from .errors import RequestRefused
-from .live import ACTIVE, RestReader, vanished
+from .live import ACTIVE, RestClient, vanished
 
 UPDATE_LIMIT = 100  # "maximum number of tenants allowed to be updated simultaneously is 100" (v1.39)
 OFFLOADED = ("FROZEN", "OFFLOADED", "FREEZING", "UNFREEZING", "OFFLOADING", "ONLOADING")
 
 
-def list_tenants(reader: RestReader, physical: str) -> dict[str, str]:
+def list_tenants(reader: RestClient, physical: str) -> dict[str, str]:
     """Tenant name -> activity status."""
     return {t["name"]: t.get("activityStatus", "HOT") for t in reader.get(f"/v1/schema/{physical}/tenants")}
 
@@ -22,7 +22,7 @@ def is_active(status: str) -> bool:
     return status in ACTIVE
 
 
-def create_tenants(reader: RestReader, physical: str, names: Iterable[str]) -> None:
+def create_tenants(reader: RestClient, physical: str, names: Iterable[str]) -> None:
     """Create `names` asleep (COLD), in one request: they are woken while worked on. The server
     keeps ones that exist (an application may create them meanwhile) as they are. Measured on
     v1.39: 1,000 tenants created COLD in 15 ms; created HOT, 1-5 s."""
@@ -31,13 +31,13 @@ def create_tenants(reader: RestReader, physical: str, names: Iterable[str]) -> N
         reader.send("POST", f"/v1/schema/{physical}/tenants", body, f"create {len(body)} tenant(s) in {physical}")
 
 
-def delete_tenants(reader: RestReader, physical: str, names: Iterable[str]) -> None:
+def delete_tenants(reader: RestClient, physical: str, names: Iterable[str]) -> None:
     names = sorted(names)
     if names:
         reader.send("DELETE", f"/v1/schema/{physical}/tenants", names, f"delete {len(names)} tenant(s) of {physical}")
 
 
-def set_status(reader: RestReader, physical: str, statuses: dict[str, str], pool: Executor | None = None) -> None:
+def set_status(reader: RestClient, physical: str, statuses: dict[str, str], pool: Executor | None = None) -> None:
     """Tenant name -> HOT or COLD, 100 per request (several requests at a time on `pool`). A
     tenant deleted meanwhile (the application may delete tenants at any time) is left out."""
     def one(chunk: list[tuple[str, str]]) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from . import tenant_ops, versions
 from .changes import Change, CreateCollection, DeleteCollection, RecreateCollection
 from .errors import RequestRefused, SchemactlError
-from .live import RETAINED, RestReader
+from .live import RETAINED, RestClient
 from .spec import Collection
 
 STATUSES = ("HOT", "COLD")  # what schemactl sets; FROZEN needs an offload module
@@ -80,7 +80,7 @@ def parse_status(value: str) -> str:
 
 # ---- reading ----------------------------------------------------------------------------------
 
-def resolve(reader: RestReader, name: str) -> Where:
+def resolve(reader: RestClient, name: str) -> Where:
     """The multi-tenant collection `name` (an alias or a collection) stands for."""
     if not COLLECTION_NAME.fullmatch(name):
         raise SchemactlError(f"{name!r} is not a collection or alias name (letters, digits and '_', "
@@ -101,13 +101,13 @@ def resolve(reader: RestReader, name: str) -> Where:
     return Where(physical, served, "" if served else _old_version_note(reader, physical))
 
 
-def _alias(reader: RestReader, name: str) -> dict | None:
+def _alias(reader: RestClient, name: str) -> dict | None:
     """{"alias", "class"} when `name` is an alias the caller may read, else None."""
     status, found = reader.probe(f"/v1/aliases/{name}")
     return found if status == 200 and found.get("class") else None
 
 
-def _old_version_note(reader: RestReader, physical: str) -> str:
+def _old_version_note(reader: RestClient, physical: str) -> str:
     """A version no alias serves, when its logical name is an alias to another: one kept for rollback."""
     match = RETAINED.fullmatch(physical)
     current = _alias(reader, match["logical"]) if match else None
@@ -117,7 +117,7 @@ def _old_version_note(reader: RestReader, physical: str) -> str:
             f"through the alias {current['alias']}")
 
 
-def list_tenants(reader: RestReader, where: Where) -> list[Tenant]:
+def list_tenants(reader: RestClient, where: Where) -> list[Tenant]:
     """Every tenant with its activity status, by name."""
     found = tenant_ops.list_tenants(reader, where.physical)
     return sorted((Tenant(name, _status(status)) for name, status in found.items()), key=lambda t: t.name)
@@ -130,7 +130,7 @@ def _status(reported: str | None) -> str:
 
 # ---- changing ---------------------------------------------------------------------------------
 
-def create(reader: RestReader, where: Where, names: Sequence[str], status: str = "HOT") -> Outcome:
+def create(reader: RestClient, where: Where, names: Sequence[str], status: str = "HOT") -> Outcome:
     """Create the tenants that do not exist yet, in `status`; existing ones are left as they are."""
     existing = {t.name for t in list_tenants(reader, where)}
     new = [n for n in names if n not in existing]
@@ -139,7 +139,7 @@ def create(reader: RestReader, where: Where, names: Sequence[str], status: str =
     return Outcome(where, tuple(new), tuple(n for n in names if n in existing))
 
 
-def set_status(reader: RestReader, where: Where, names: Sequence[str], status: str) -> Outcome:
+def set_status(reader: RestClient, where: Where, names: Sequence[str], status: str) -> Outcome:
     """Put the tenants in `status` (HOT or COLD); unknown names refuse the whole request."""
     current = {t.name: t.status for t in list_tenants(reader, where)}
     _refuse_unknown(where, names, current)
@@ -149,7 +149,7 @@ def set_status(reader: RestReader, where: Where, names: Sequence[str], status: s
     return Outcome(where, tuple(moving), tuple(n for n in names if current[n] == status))
 
 
-def delete(reader: RestReader, where: Where, names: Sequence[str]) -> Outcome:
+def delete(reader: RestClient, where: Where, names: Sequence[str]) -> Outcome:
     """Delete the tenants and their objects; unknown names refuse the whole request."""
     current = {t.name for t in list_tenants(reader, where)}
     _refuse_unknown(where, names, current)
@@ -164,7 +164,7 @@ def _refuse_unknown(where: Where, names: Sequence[str], current: Iterable[str]) 
         raise SchemactlError(f"no tenant named {_listed(missing)} in {where.describe()}; nothing was changed")
 
 
-def _in_requests(reader: RestReader, method: str, where: Where, names: list[str], per_request: int,
+def _in_requests(reader: RestClient, method: str, where: Where, names: list[str], per_request: int,
                  done: str, body: Callable[[list[str]], list]) -> None:
     """`names` in requests of `per_request`; a refusal says how many the earlier requests did."""
     path = f"/v1/schema/{where.physical}/tenants"

@@ -8,7 +8,7 @@ import typing
 
 import pytest
 
-from schemactl.apply import execute
+from schemactl.apply.executor import execute
 from schemactl.changes import CHANGE_TYPES
 from schemactl.permissions import NEEDS
 from schemactl.plan import BUCKETS, CODECS, from_document, to_document, _StepDoc

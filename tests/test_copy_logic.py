@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from schemactl.copy import FOLLOW_PASSES, CopyJob, Following, content_digest, next_step, retry_waits
+from schemactl.apply.data_copy import FOLLOW_PASSES, CopyJob, Following, content_digest, next_step, retry_waits
 
 JOB = CopyJob("Doc_v1", "Doc_v2", None, ("title", "rank"), ("author",), reuse=("default",))
 
@@ -75,7 +75,7 @@ def test_a_module_out_of_its_request_budget_is_waited_for_past_the_minute():
 
 
 def test_pages_read_ahead_arrive_in_order_and_a_failure_reaches_the_reader():
-    from schemactl.copy import _read_ahead
+    from schemactl.apply.data_copy import _read_ahead
 
     assert list(_read_ahead(iter([[1], [2], [3]]))) == [[1], [2], [3]]
 
@@ -93,7 +93,7 @@ def test_a_reader_that_stops_early_releases_the_read_ahead_thread():
     import threading
     import time
 
-    from schemactl.copy import _read_ahead
+    from schemactl.apply.data_copy import _read_ahead
 
     reader = _read_ahead(iter([[n] for n in range(100)]), depth=1)
     assert next(reader) == [0]

@@ -90,12 +90,12 @@ def test_property_indexes_are_recreated_on_servers_without_index_tasks():
                                                             "tokenization": "field"}, None),
 ])
 def test_index_operations(before, after, expected):
-    from schemactl import reindex
+    from schemactl import index_changes
     from schemactl.normalize import canonical
 
     def prop(settings):
         return canonical(col(properties=[{"name": "title", "dataType": "text", **settings}]))["properties"]["title"]
-    ops = reindex.operations(prop(before), prop(after))
+    ops = index_changes.operations(prop(before), prop(after))
     assert (None if ops is None else [(o.index, o.action, o.tokenization) for o in ops]) == expected
 
 
@@ -226,7 +226,7 @@ def test_a_create_that_references_a_recreated_collection_waits_for_its_new_versi
 
 
 def test_two_recreated_collections_that_reference_each_other_are_refused_before_anything_runs():
-    from schemactl.guards import blocking_problems
+    from schemactl.apply.guards import blocking_problems
     from schemactl.plan import make_plan, references_of
 
     mutual = author(properties=[{"name": "name", "dataType": "text"}, {"name": "wrote", "dataType": "Article"}])
@@ -271,7 +271,7 @@ def test_with_the_class_name_embedded_every_new_version_re_embeds_so_old_and_new
 
 
 def test_schemactl_sends_vectorize_class_name_off_unless_a_file_turns_it_on():
-    from schemactl.rest import to_rest
+    from schemactl.rest_json import to_rest
 
     silent = col(vectorizer={"module": "text2vec-openai"})
     assert to_rest(silent)["moduleConfig"]["text2vec-openai"] == {"vectorizeClassName": False}

@@ -7,7 +7,7 @@ import pytest
 from schemactl import api
 from schemactl.changes import DeleteCollection
 from schemactl.connection import Target
-from schemactl.guards import GUARDS, Limits, Refused
+from schemactl.apply.guards import GUARDS, Limits, Refused
 from schemactl.plan import make_plan, to_document
 
 NOWHERE = Target("http://127.0.0.1:9")  # nothing listens: a guard that reached the cluster would fail otherwise

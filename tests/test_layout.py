@@ -68,3 +68,28 @@ def test_the_runtime_imports_only_its_declared_dependencies_and_never_the_test_b
     third_party = {m: where for m, where in imported.items() if m not in sys.stdlib_module_names and m != "schemactl"}
     assert set(third_party) <= allowed, {m: third_party[m] for m in set(third_party) - allowed}
     assert allowed - CLIENT_DEPENDENCIES <= set(third_party), "a declared dependency nothing imports"
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts): p for p in PACKAGE.rglob("*.py")}
+    return {name: {m for m in imports_of(path) if m in modules or m == "schemactl.apply"}
+            for name, path in modules.items()}
+
+
+COMMANDS = {"schemactl.api", "schemactl.admin", "schemactl.cli"}  # the library's face and the CLI on it
+MECHANISMS = {f"schemactl.apply.{m}" for m in ("recreate", "tenant_recreate", "data_copy", "fence", "index_task",
+                                               "scale")}
+
+
+def test_data_flows_one_way_into_apply_and_never_back():
+    """Reading, planning and rendering never import how a plan is carried out; apply/ never
+    imports the commands; a mechanism never imports the executor, the guards or the session."""
+    graph = _graph()
+    into_apply = {n for n, deps in graph.items() if not n.startswith("schemactl.apply")
+                  and any(d.startswith("schemactl.apply") for d in deps)}
+    assert into_apply <= COMMANDS, into_apply - COMMANDS
+    back = {n: deps & COMMANDS for n, deps in graph.items() if n.startswith("schemactl.apply") and deps & COMMANDS}
+    assert back == {}
+    upward = {"schemactl.apply.executor", "schemactl.apply.guards", "schemactl.apply.session"}
+    assert {n: graph[n] & upward for n in MECHANISMS if graph[n] & upward} == {}
+    assert MECHANISMS <= set(graph)  # the rule names modules that exist

@@ -7,7 +7,7 @@ import pytest
 from schemactl import modules
 from schemactl.changes import RecreateCollection, UpdateInPlace
 from schemactl.diff import diff
-from schemactl.server_json import Unrepresentable, from_rest
+from schemactl.rest_json import Unrepresentable, from_rest
 from schemactl.validate import parse_collection
 
 TEXT = [{"name": "title", "dataType": "text"}, {"name": "year", "dataType": "int"}]
@@ -171,7 +171,7 @@ def test_hugging_face_model_and_passage_model_are_the_same_model_on_v1_39():
 
 
 def test_the_pair_is_sent_with_an_empty_model():
-    from schemactl.rest import to_rest
+    from schemactl.rest_json import to_rest
 
     body = to_rest(collection({"module": "text2vec-huggingface", "passageModel": "org/p", "queryModel": "org/q"}))
     assert body["moduleConfig"]["text2vec-huggingface"] == {"model": "", "passageModel": "org/p", "queryModel": "org/q",

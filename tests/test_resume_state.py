@@ -11,7 +11,7 @@ from schemactl import state as state_module
 from schemactl.resume import (STATE_VERSION, CheckpointRefused, Phase, ResumeState, TenantEntry, new_entry,
                               progress_from_json, progress_to_json)
 from schemactl.state import Checkpoint, append_progress, load_checkpoint, load_progress, save_checkpoint
-from schemactl.tenant_migration import Progress, replay_progress
+from schemactl.apply.tenant_recreate import Progress, replay_progress
 
 # Captured from the code before the typed state (commit 933b09a): save_checkpoint's "state" text
 # as written by migrate.py / tenant_migration.py driven through a recreate against a fake cluster.

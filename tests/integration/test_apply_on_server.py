@@ -88,7 +88,8 @@ def test_stopped_after_the_referenced_collection_moved_the_next_apply_moves_the_
 
     from weaviate.classes.query import QueryReference
 
-    from schemactl import api, guards
+    from schemactl import api
+    from schemactl.apply import guards
     from schemactl.connection import Target
     from schemactl.plan import to_document
 
@@ -101,7 +102,7 @@ def test_stopped_after_the_referenced_collection_moved_the_next_apply_moves_the_
     plan, _ = api.compute_plan([files], target)
     only_author = replace(plan, steps=plan.steps[:1])
     with monkeypatch.context() as patched:  # the half a killed apply would have done
-        patched.setattr("schemactl.guards.GUARDS", tuple(g for g in guards.GUARDS if g[1] is not guards.carried_out_whole))
+        patched.setattr("schemactl.apply.guards.GUARDS", tuple(g for g in guards.GUARDS if g[1] is not guards.carried_out_whole))
         assert api.apply(only_author, to_document(only_author)["checksum"], target).ok
     listed = cli_run("plan", str(files))
     assert "properties.author.dataType" in listed.stdout and "Author_v1" in listed.stdout
@@ -226,7 +227,7 @@ def test_multi_target_references_move_to_the_new_version(client, cli_run, tmp_pa
 
 def copied_posts(client, cli_run, tmp_path):
     """Post_v1 (multi-target references) copied and linked into Post_v2; the job that did it."""
-    from schemactl.copy import CopyJob, copy_objects, link_multi_target_references
+    from schemactl.apply.data_copy import CopyJob, copy_objects, link_multi_target_references
 
     multi_target_posts(client, cli_run, tmp_path)
     client.collections.create_from_dict({"class": "Post_v2", "vectorizer": "none", "properties": [
@@ -241,7 +242,7 @@ def copied_posts(client, cli_run, tmp_path):
 def test_multi_target_references_of_objects_changed_during_the_copy_are_linked_again(client, cli_run, tmp_path):
     from weaviate.classes.data import ReferenceToMulti
 
-    from schemactl.copy import settle
+    from schemactl.apply.data_copy import settle
 
     job = copied_posts(client, cli_run, tmp_path)
     assert multi_links(client, "Post_v2") == multi_links(client, "Post_v1")
@@ -262,7 +263,7 @@ def test_a_multi_target_link_changed_alone_during_the_copy_is_carried_over(clien
     """Only a link changes (no property): the comparison still sees it, so it is not reverted."""
     from weaviate.classes.data import ReferenceToMulti
 
-    from schemactl.copy import compare, settle
+    from schemactl.apply.data_copy import compare, settle
 
     job = copied_posts(client, cli_run, tmp_path)
     assert compare(client, job).clean

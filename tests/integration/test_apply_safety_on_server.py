@@ -11,9 +11,9 @@ import time
 import pytest
 from weaviate.classes.data import DataObject
 
-import schemactl.copy
+import schemactl.apply.data_copy
 from schemactl.connection import Target
-from schemactl.live import RestReader
+from schemactl.live import RestClient
 from schemactl.state import load_checkpoint
 from tests.conftest import REPO
 from tests.integration.test_migrate_on_server import aliases, doc_schema, snapshot
@@ -53,7 +53,7 @@ def spawn_apply(weaviate_server, directory, *args: str, **env) -> subprocess.Pop
 
 
 def wait_for_copied(weaviate_server, source: str, at_least: int, process, timeout: float = 90) -> int:
-    reader = RestReader(Target(weaviate_server.url))
+    reader = RestClient(Target(weaviate_server.url))
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -137,7 +137,7 @@ def test_stale_or_edited_saved_plans_are_refused_and_applied_plans_are_not_reapp
 
 
 def test_failing_embedding_endpoint_never_leads_to_a_bad_cutover(client, cli_run, embedder, doc_dir, monkeypatch):
-    monkeypatch.setattr(schemactl.copy, "BACKOFF", 0.01)
+    monkeypatch.setattr(schemactl.apply.data_copy, "BACKOFF", 0.01)
     seed(client, 400)
     (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
     embedder.fail(0.1, (500, 429), seed=7)
@@ -152,7 +152,7 @@ def test_failing_embedding_endpoint_never_leads_to_a_bad_cutover(client, cli_run
 
 
 def test_endpoint_down_refuses_cutover_and_leaves_the_source_untouched(client, cli_run, embedder, doc_dir, monkeypatch):
-    monkeypatch.setattr(schemactl.copy, "BACKOFF", 0.01)
+    monkeypatch.setattr(schemactl.apply.data_copy, "BACKOFF", 0.01)
     seed(client, 120)
     before = snapshot(client, "Doc_v1")
     (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
@@ -178,7 +178,7 @@ def test_api_keys_never_land_in_plans_ledger_logs_or_the_cluster(client, cli_run
     applied = cli_run("apply", str(saved), "--auto-approve", "--header", f"X-Extra-Key={secret}x", env=env)
     assert applied.exit_code == 0, applied.output
     history = cli_run("history", "--json", env=env)
-    schema = RestReader(Target(client._connection.url)).get("/v1/schema")
+    schema = RestClient(Target(client._connection.url)).get("/v1/schema")
     records = [o for name in ("SchemactlLedger",)
                for o in client.collections.use(name).iterator(return_properties=None)]
     for text in (planned.output, saved.read_text(), applied.output, history.output, json.dumps(schema),
@@ -224,16 +224,16 @@ def _failing(monkeypatch, doing: str):
     """Our own client gets a refusal for one kind of request (by what it does), as the server
     could answer (e.g. the name was just taken, or a node went away)."""
     from schemactl.errors import RequestRefused
-    from schemactl.live import RestReader
+    from schemactl.live import RestClient
 
-    send = RestReader.send
+    send = RestClient.send
 
     def refusing(self, verb, where, body, what):
         if what.startswith(doing):
             raise RequestRefused(f"{what} failed (500): injected", 500)
         return send(self, verb, where, body, what)
 
-    monkeypatch.setattr(RestReader, "send", refusing)
+    monkeypatch.setattr(RestClient, "send", refusing)
 
 
 def test_a_create_whose_alias_fails_leaves_no_collection_behind(client, cli_run, tmp_path, monkeypatch):

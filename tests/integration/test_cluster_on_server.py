@@ -277,24 +277,24 @@ def test_a_node_that_stays_down_is_named_by_plan_and_refused_by_apply_before_any
 def _the_cutover_gate_holds_while_node3_is_down(cluster, directory, monkeypatch) -> None:
     """The last check before a cutover fences the old version, asked directly: it waits for the
     node (here 1 s), then refuses naming it."""
-    from schemactl import migrate
+    from schemactl.apply import recreate
     from schemactl.api import compute_plan
     from schemactl.connection import make_target
-    from schemactl.context import Context
+    from schemactl.apply.context import Context
     from schemactl.errors import SchemactlError
-    from schemactl.live import RestReader
+    from schemactl.live import RestClient
 
     (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
     target = make_target(cluster.url, cluster.nodes[0].ports.grpc, None, ())
     plan, live = compute_plan([directory], target)
-    [recreate] = [s.change for s in plan.steps]
-    reader = RestReader(target)
-    monkeypatch.setattr(migrate, "REPLICA_WAIT", 1.0)
+    [change] = [s.change for s in plan.steps]
+    reader = RestClient(target)
+    monkeypatch.setattr(recreate, "REPLICA_WAIT", 1.0)
     try:
         context = Context(reader, target, dict(live.physical), dict(live.collections))
         with pytest.raises(SchemactlError, match=r"^node node3 is \S+.*: not cutting over Doc to Doc_v2 while a node "
                                                  r"is down"):
-            migrate._wait_for_every_node(recreate, context, "Doc_v2")
+            recreate._wait_for_every_node(change, context, "Doc_v2")
     finally:
         reader.close()
 
@@ -338,12 +338,12 @@ def test_a_fenced_version_refuses_writes_through_every_node_at_every_level(clust
     """Pinned on v1.39: the fence (every shard READONLY, set through one node) holds on every
     replica: writes through any node, at ONE or at QUORUM, are refused, none acknowledged."""
     from schemactl.connection import Target
-    from schemactl.fence import fence, unfence
-    from schemactl.live import RestReader
+    from schemactl.apply.fence import fence, unfence
+    from schemactl.live import RestClient
 
     applied_and_seeded(cluster, node1, tmp_path, collection_yaml(factor=factor), 30)
     rng = random.Random(factor)
-    with RestReader(Target(cluster.nodes[0].url)) as reader:
+    with RestClient(Target(cluster.nodes[0].url)) as reader:
         assert fence(reader, "Doc_v1")
         try:
             acknowledged = []

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from schemactl.rest import to_rest
+from schemactl.rest_json import to_rest
 from schemactl.validate import validate_paths
 from tests.conftest import REPO
 

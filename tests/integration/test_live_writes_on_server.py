@@ -35,9 +35,9 @@ def _seeded_doc(client, cli_run, embedder, tmp_path, seed: int) -> dict[str, dic
 
 
 def _apply_under_writes(cli_run, connect, objects, tmp_path, seed: int, monkeypatch):
-    from schemactl import copy
+    from schemactl.apply import data_copy
 
-    monkeypatch.setattr(copy, "PAGE", 100)  # many pages: the writers touch objects already copied
+    monkeypatch.setattr(data_copy, "PAGE", 100)  # many pages: the writers touch objects already copied
     workload = Workload(connect, "Doc", objects, rate=RATE, seed=seed).start()
     try:
         time.sleep(1.0)
@@ -93,10 +93,10 @@ def test_writes_faster_than_the_copy_can_follow_are_refused_with_both_rates(clie
                                                                            monkeypatch):
     """A pause budget the final pass cannot meet: apply refuses, names the rates, and leaves the
     source writable and the alias where it was."""
-    from schemactl import copy
+    from schemactl.apply import data_copy
 
     objects = _seeded_doc(client, cli_run, embedder, tmp_path, seed=6)
-    monkeypatch.setattr(copy, "FOLLOW_PASSES", 3)
+    monkeypatch.setattr(data_copy, "FOLLOW_PASSES", 3)
     stop = threading.Event()
 
     def flood():
@@ -126,7 +126,7 @@ def test_writes_faster_than_the_copy_can_follow_are_refused_with_both_rates(clie
 
 def test_a_failed_cutover_lifts_the_fence_and_the_next_apply_finishes(client, cli_run, embedder, tmp_path,
                                                                       monkeypatch):
-    from schemactl import migrate
+    from schemactl.apply import recreate
     from schemactl.errors import SchemactlError
 
     _seeded_doc(client, cli_run, embedder, tmp_path, seed=7)
@@ -136,7 +136,7 @@ def test_a_failed_cutover_lifts_the_fence_and_the_next_apply_finishes(client, cl
         raise SchemactlError("re-point alias Doc -> Doc_v2 failed (500): injected")
 
     with monkeypatch.context() as patch:
-        patch.setattr(migrate, "_cut_over", refused)
+        patch.setattr(recreate, "_cut_over", refused)
         failed = cli_run("apply", str(tmp_path), "--auto-approve")
     assert failed.exit_code == 1 and "injected" in failed.stderr
     assert aliases(client) == {"Doc": "Doc_v1"}
@@ -149,7 +149,7 @@ def test_a_failed_cutover_lifts_the_fence_and_the_next_apply_finishes(client, cl
 def test_an_apply_killed_while_fenced_is_finished_by_the_next_one(client, cli_run, embedder, tmp_path, monkeypatch):
     """A kill between fencing and moving the alias leaves the source read-only (writes fail, none
     is lost); the next apply resumes from the checkpoint and cuts over."""
-    from schemactl import migrate
+    from schemactl.apply import recreate
 
     _seeded_doc(client, cli_run, embedder, tmp_path, seed=8)
     (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
@@ -158,8 +158,8 @@ def test_an_apply_killed_while_fenced_is_finished_by_the_next_one(client, cli_ru
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:  # what SIGKILL leaves: no handler runs
-        patch.setattr(migrate, "_cut_over", killed)
-        patch.setattr(migrate, "_lift_fence", lambda ctx, checkpoint: None)
+        patch.setattr(recreate, "_cut_over", killed)
+        patch.setattr(recreate, "_lift_fence", lambda ctx, checkpoint: None)
         assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code != 0
     with pytest.raises(WeaviateBaseError, match="read-only"):
         client.collections.use("Doc").data.insert({"title": "refused while fenced"})
@@ -171,14 +171,14 @@ def test_an_apply_killed_while_fenced_is_finished_by_the_next_one(client, cli_ru
 
 def test_files_changed_after_an_apply_killed_while_fenced_lift_the_fence_and_start_over(
         client, cli_run, embedder, tmp_path, monkeypatch):
-    from schemactl import migrate
+    from schemactl.apply import recreate
     from schemactl.errors import SchemactlError
 
     _seeded_doc(client, cli_run, embedder, tmp_path, seed=9)
     (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
     with monkeypatch.context() as patch:  # what SIGKILL leaves: no handler runs
-        patch.setattr(migrate, "_cut_over", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
-        patch.setattr(migrate, "_lift_fence", lambda ctx, checkpoint: None)
+        patch.setattr(recreate, "_cut_over", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+        patch.setattr(recreate, "_lift_fence", lambda ctx, checkpoint: None)
         assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code != 0
     (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="l2-squared"))
 
@@ -186,7 +186,7 @@ def test_files_changed_after_an_apply_killed_while_fenced_lift_the_fence_and_sta
         raise SchemactlError("stopped before copying")
 
     with monkeypatch.context() as patch:  # the new start lifts the fence first
-        patch.setattr(migrate, "_copy_every_tenant", stop)
+        patch.setattr(recreate, "_copy_every_tenant", stop)
         result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 1 and "discarded the partial copy Doc_v2: the files changed since" in result.stderr
     assert not client.collections.use("Doc").data.insert_many([DataObject(properties={"title": "v1"})]).errors

@@ -131,7 +131,7 @@ def test_rollback_refuses_a_version_the_ledger_never_completed(client, cli_run, 
 
 def test_delta_pass_catches_writes_made_during_the_copy(client, embedder, docs):
     """Objects added, changed and deleted in the source after the copy reach the target."""
-    from schemactl.copy import CopyJob, compare, copy_objects, settle
+    from schemactl.apply.data_copy import CopyJob, compare, copy_objects, settle
 
     client.collections.create_from_dict({"class": "Doc_v2", "vectorizer": "none"})
     job = CopyJob("Doc_v1", "Doc_v2", None, ("title", "body", "rank"), (), reuse=("default",))
@@ -149,7 +149,7 @@ def test_delta_pass_catches_writes_made_during_the_copy(client, embedder, docs):
 
 
 def test_first_cutover_of_a_collection_made_elsewhere_needs_allow_destructive(client, cli_run, embedder, tmp_path):
-    from schemactl.rest import to_rest
+    from schemactl.rest_json import to_rest
     from schemactl.validate import validate_paths
 
     (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
@@ -265,7 +265,7 @@ def test_a_multi_tenant_rollback_is_refused_when_tenants_were_created_since(clie
 def test_a_source_written_faster_than_the_copy_follows_is_not_cut_over(client, embedder, docs):
     import threading
 
-    from schemactl.copy import CopyJob, NotVerified, copy_objects, follow
+    from schemactl.apply.data_copy import CopyJob, NotVerified, copy_objects, follow_writes
 
     client.collections.create_from_dict({"class": "Doc_v2", "vectorizer": "none"})
     job = CopyJob("Doc_v1", "Doc_v2", None, ("title", "body", "rank"), (), reuse=("default",))
@@ -288,7 +288,7 @@ def test_a_source_written_faster_than_the_copy_follows_is_not_cut_over(client, e
         assert busy.wait(30)
         with pytest.raises(NotVerified, match=r"Doc_v1 changes faster than the copy can follow: about [\d,]+ "
                                               r"object\(s\)/s written, [\d,]+ object\(s\)/s copied"):
-            follow(client, job, {}, max_pause=0.001)  # no pause is short enough: comparing takes longer
+            follow_writes(client, job, {}, max_pause=0.001)  # no pause is short enough: comparing takes longer
     finally:
         stop.set()
         writer.join()
@@ -324,8 +324,8 @@ def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(
     """Killed between deleting the original collection and creating its alias: the next apply
     points the alias at the verified copy instead of creating an empty collection."""
     from schemactl.connection import Target
-    from schemactl.live import RestReader
-    from schemactl.rest import to_rest
+    from schemactl.live import RestClient
+    from schemactl.rest_json import to_rest
     from schemactl.resume import Phase, ResumeState
     from schemactl.state import Checkpoint, save_checkpoint
     from schemactl.validate import validate_paths
@@ -335,7 +335,7 @@ def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(
     client.collections.create_from_dict({**body, "class": "Doc_v1"})
     client.collections.use("Doc_v1").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 64)
                                                         for i in range(25)])
-    reader = RestReader(Target(client._connection.url))
+    reader = RestClient(Target(client._connection.url))
     save_checkpoint(reader, Checkpoint("Doc", "Doc_v1", "h", ResumeState(Phase.CUTOVER, {})), create=True)
     reader.close()
     result = cli_run("apply", str(tmp_path), "--auto-approve")
@@ -347,12 +347,12 @@ def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(
 
 def test_a_copy_started_by_a_newer_schemactl_is_left_alone(client, cli_run, weaviate_server, tmp_path):
     from schemactl.connection import make_target
-    from schemactl.live import RestReader
+    from schemactl.live import RestClient
     from schemactl.resume import Phase, ResumeState
     from schemactl.state import Checkpoint, save_checkpoint
 
     _migrated_notes(client, cli_run, tmp_path)
-    reader = RestReader(make_target(weaviate_server.url, weaviate_server.ports.grpc, None, ()))
+    reader = RestClient(make_target(weaviate_server.url, weaviate_server.ports.grpc, None, ()))
     later = ResumeState(Phase.COPY, {}, version=99)
     save_checkpoint(reader, Checkpoint("Notes_v2", "Notes_v3", "from-the-future", later), create=True)
     reader.close()

@@ -203,11 +203,11 @@ def test_an_apply_killed_halfway_through_1000_tenants_resumes_and_ends_with_ever
 def _fenced_as_copied(weaviate_server, source: str) -> list[str]:
     """The tenants a copy still in its copy phase has fenced (it records them before fencing)."""
     from schemactl.connection import Target
-    from schemactl.live import RestReader
+    from schemactl.live import RestClient
     from schemactl.resume import Phase
     from schemactl.state import load_checkpoint
 
-    reader = RestReader(Target(weaviate_server.url))
+    reader = RestClient(Target(weaviate_server.url))
     try:
         checkpoint = load_checkpoint(reader, source)
     except Exception:  # noqa: BLE001 - the checkpoint class is being written to at this moment

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from weaviate.classes.config import DataType, Property, Reconfigure
 
 from schemactl.cli import cli
-from schemactl.rest import to_rest
+from schemactl.rest_json import to_rest
 from schemactl.validate import validate_paths
 from tests.conftest import REPO
 from tests.integration.conftest import edit

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 
-from .errors import RequestRefused
-from .live import RestReader
-from .tenant_ops import vanished
+from ..errors import RequestRefused
+from ..live import RestClient
+from ..tenant_ops import vanished
 
 READONLY, READY = "READONLY", "READY"
 
 
-def shard_statuses(reader: RestReader, collection: str) -> dict[str, str]:
+def shard_statuses(reader: RestClient, collection: str) -> dict[str, str]:
     """Shard (or, multi-tenant, active tenant) -> status."""
     shards: list = reader.get(f"/v1/schema/{collection}/shards")  # type: ignore[assignment]
     return {s["name"]: s.get("status", "") for s in shards}
 
 
-def fence(reader: RestReader, collection: str) -> list[str]:
+def fence(reader: RestClient, collection: str) -> list[str]:
     """Set every shard READONLY; the ones this call changed (to lift again), sorted."""
     changed = []
     for shard, status in sorted(shard_statuses(reader, collection).items()):
@@ -33,7 +33,7 @@ def fence(reader: RestReader, collection: str) -> list[str]:
     return changed
 
 
-def fence_shards(reader: RestReader, collection: str, shards: list[str], pool: Executor | None = None) -> None:
+def fence_shards(reader: RestClient, collection: str, shards: list[str], pool: Executor | None = None) -> None:
     """Set `shards` (tenants) READONLY, several requests at a time on `pool`. A tenant deleted or
     put to sleep meanwhile is left out: it takes no writes (listing the tenants again finds it)."""
     def one(shard: str) -> None:
@@ -45,7 +45,7 @@ def fence_shards(reader: RestReader, collection: str, shards: list[str], pool: E
     list(pool.map(one, shards) if pool else map(one, shards))
 
 
-def writable_shards(reader: RestReader, collection: str) -> set[str]:
+def writable_shards(reader: RestClient, collection: str) -> set[str]:
     """Shards (tenants) loaded on some node and not READONLY there, from one /v1/nodes request
     (asking the shards endpoint fails while any tenant sleeps)."""
     reply = reader.get(f"/v1/nodes?output=verbose&collection={collection}")
@@ -53,7 +53,7 @@ def writable_shards(reader: RestReader, collection: str) -> set[str]:
             if s.get("class") == collection and s.get("loaded") and s.get("vectorIndexingStatus") != READONLY}
 
 
-def unfence_shards(reader: RestReader, collection: str, shards: list[str], pool: Executor | None = None) -> None:
+def unfence_shards(reader: RestClient, collection: str, shards: list[str], pool: Executor | None = None) -> None:
     """Set `shards` (tenants) READY again. A tenant put to sleep since is skipped: it comes back
     writable when woken."""
     def one(shard: str) -> None:
@@ -65,7 +65,7 @@ def unfence_shards(reader: RestReader, collection: str, shards: list[str], pool:
     list(pool.map(one, shards) if pool else map(one, shards))
 
 
-def unfence(reader: RestReader, collection: str, shards: list[str] | None = None) -> list[str]:
+def unfence(reader: RestClient, collection: str, shards: list[str] | None = None) -> list[str]:
     """Set `shards` (default: every READONLY one) READY again; the ones changed."""
     statuses = shard_statuses(reader, collection)
     changed = []
@@ -76,6 +76,6 @@ def unfence(reader: RestReader, collection: str, shards: list[str] | None = None
     return changed
 
 
-def _set(reader: RestReader, collection: str, shard: str, status: str) -> None:
+def _set(reader: RestClient, collection: str, shard: str, status: str) -> None:
     reader.send("PUT", f"/v1/schema/{collection}/shards/{shard}", {"status": status},
                 f"set shard {shard} of {collection} {status}")

@@ -11,9 +11,9 @@ answer 501): then a factor change needs a new version, as before 1.35.
 from __future__ import annotations
 
 from .context import Context
-from .errors import SchemactlError
-from .settings import SCALE_STALLED
-from .waiting import Poll, poll_until
+from ..errors import SchemactlError
+from ..settings import SCALE_STALLED
+from ..waiting import Poll, poll_until
 
 POLL_SECONDS = 0.5
 STALLED_SECONDS = SCALE_STALLED  # no shard copy done for this long
@@ -27,7 +27,7 @@ def scale(ctx: Context, physical: str, factor: int) -> None:
     reply = ctx.reader.send("POST", "/v1/replication/scale", plan, f"scale {physical} to {factor} replicas")
     operations = [str(o) for o in reply.get("operationIds") or []]
     if operations:
-        follow(ctx, physical, operations)
+        wait_for_copies(ctx, physical, operations)
     # the copies leave the class's own factor as it was (measured, v1.39); with every shard now
     # on enough nodes, the class accepts the new one
     current = ctx.reader.get(f"/v1/schema/{physical}")
@@ -38,7 +38,7 @@ def scale(ctx: Context, physical: str, factor: int) -> None:
         raise SchemactlError(f"{physical} reads back replication factor {found} after scaling to {factor}")
 
 
-def follow(ctx: Context, physical: str, operations: list[str]) -> None:
+def wait_for_copies(ctx: Context, physical: str, operations: list[str]) -> None:
     """Wait for each shard copy, with a progress bar; an error naming the shard if one is cancelled."""
     pending = set(operations)
     last: dict = {}  # the last operation asked about, for the message when nothing finishes

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .context import Context
-from .copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
-from .errors import SchemactlError
+from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
+from ..errors import SchemactlError
 from .fence import fence_shards, unfence_shards, writable_shards
-from .resume import Phase, TenantEntry, new_entry
-from .state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
-from .settings import TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
-from .tenant_ops import (OFFLOADED, UPDATE_LIMIT, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
-                         set_auto_tenants, set_status, vanished)
+from ..resume import Phase, TenantEntry, new_entry
+from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
+from ..settings import TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
+from ..tenant_ops import (OFFLOADED, UPDATE_LIMIT, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
+                          set_auto_tenants, set_status, vanished)
 
 T = TypeVar("T")
 RELISTS = 5  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants

@@ -6,10 +6,10 @@ DELETE takes an index away at once. Progress comes from GET /v1/schema/{c}/index
 """
 from __future__ import annotations
 
-from .changes import IndexOperation
+from ..changes import IndexOperation
 from .context import Context
-from .errors import SchemactlError
-from .waiting import Poll, poll_until
+from ..errors import SchemactlError
+from ..waiting import Poll, poll_until
 
 POLL_SECONDS = 0.2
 STALLED_SECONDS = 600  # no progress reported for this long: give up and say so
@@ -26,10 +26,10 @@ def run(ctx: Context, physical: str, prop: str, operations: tuple[IndexOperation
         body = {"tokenization": op.tokenization} if op.tokenization and op.index != "rangeFilters" else {}
         reply = ctx.reader.send("PUT", path, body, f"{_describe(op)} of {physical}.{prop}")
         if reply.get("status") != "NO_OP":
-            follow(ctx, physical, prop, str(reply.get("taskId") or ""), op)
+            wait_for_task(ctx, physical, prop, str(reply.get("taskId") or ""), op)
 
 
-def follow(ctx: Context, physical: str, prop: str, task: str, op: IndexOperation) -> None:
+def wait_for_task(ctx: Context, physical: str, prop: str, task: str, op: IndexOperation) -> None:
     """Wait for the server's task, with a progress bar; an error if it fails or is cancelled."""
     reported = [0.0]  # percent shown so far
     with ctx.progress(f"{_describe(op)} of {prop} (task {task or '?'})", 100, 0, unit="%") as advance:

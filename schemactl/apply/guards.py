@@ -13,20 +13,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from . import policy
-from .changes import CreateCollection, PropertyOnlyInCluster, RecreateCollection
-from .connection import Target
-from .diff import backfill_candidates, diff, with_backfill
-from .errors import SchemactlError
-from .live import LiveState, RestReader, describe_down, nodes_down
-from .permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
-from .plan import Plan, Step, change_document, fingerprint_live, summary
-from .planning import (desired_from_plan, index_tasks_on, moving_replicated_data, probed_once, read_cluster,
-                       replication_scale_on, without_measurements)
-from .probe import PREFIX as PROBED
-from .redact import endpoint
-from .spec import Collection
-from .state import CHECKPOINTS, LEDGER, LOCK
+from .. import policy
+from ..changes import CreateCollection, PropertyOnlyInCluster, RecreateCollection
+from ..connection import Target
+from ..diff import backfill_candidates, diff, with_backfill
+from ..errors import SchemactlError
+from ..live import LiveState, RestClient, describe_down, nodes_down
+from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
+from ..plan import Plan, Step, change_document, fingerprint_live, summary
+from ..planning import (desired_from_plan, index_tasks_on, moving_replicated_data, probed_once, read_cluster,
+                        replication_scale_on, without_measurements)
+from ..probe import PREFIX as PROBED
+from ..redact import endpoint
+from ..spec import Collection
+from ..state import CHECKPOINTS, LEDGER, LOCK
 
 
 class Refused(SchemactlError):
@@ -51,7 +51,7 @@ class Situation:
     plan: Plan
     limits: Limits
     target: Target | None = None
-    reader: RestReader | None = None
+    reader: RestClient | None = None
     live: LiveState | None = None
     permissions: list[dict] | None = None  # the caller's (None: the cluster has no RBAC)
     resumed: bool = False
@@ -248,7 +248,7 @@ def read_for_guards(situation: Situation) -> Situation:
     return situation
 
 
-def _reader(situation: Situation) -> RestReader:
+def _reader(situation: Situation) -> RestClient:
     assert situation.reader is not None, "a cluster guard without a reader"
     return situation.reader
 

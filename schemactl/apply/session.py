@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .live import RestReader
-from .state import Holder, acquire_lock, me, release_lock
+from ..live import RestClient
+from ..state import Holder, acquire_lock, me, release_lock
 
 
 @contextmanager
-def locked(reader: RestReader, command: str) -> Iterator[Holder]:
+def locked(reader: RestClient, command: str) -> Iterator[Holder]:
     """Hold the apply lock as `command`; LockHeld names whoever holds it already."""
     holder = me(command)
     acquire_lock(reader, holder)

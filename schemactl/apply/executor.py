@@ -9,17 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import singledispatch
 
-from . import index_tasks, modules, reindex, replication
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
-                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
+from . import index_task, scale
+from .. import modules, index_changes
+from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
-from .errors import SchemactlError
-from .live import next_physical, wait_for_agreement
-from .migrate import finish_interrupted_cutover, run_recreate
-from .normalize import canonical, merged
-from .plan import Plan, Step
-from .rest import named_vector_to_rest, property_to_rest, to_rest, vectorizer_modules
-from .spec import PRIMITIVE_TYPES
+from ..errors import SchemactlError
+from ..live import next_physical, wait_for_agreement
+from .recreate import finish_interrupted_cutover, run_recreate
+from ..normalize import canonical, merged
+from ..plan import Plan, Step
+from ..rest_json import named_vector_to_rest, property_to_rest, to_rest
+from ..spec import vectorizer_modules
+from ..spec import PRIMITIVE_TYPES
 
 
 class NotYetSupported(SchemactlError):
@@ -40,7 +42,7 @@ class Report:
         return self.failed is None and not self.pending
 
 
-def apply_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,
+def execute_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,
                done: frozenset[int] = frozenset(), on_done=lambda step: None) -> Report:
     """Run the executable steps in order (skipping those in `done`); stop at the first failure."""
     report = Report()
@@ -148,14 +150,14 @@ def _collection_modules(current: dict, desired: dict) -> dict:
 def _(change: ReindexProperty, ctx: Context) -> None:
     """The server rebuilds the property's indexes; then the property must read as planned."""
     physical = ctx.physical[change.collection]
-    index_tasks.run(ctx, physical, change.property_name, change.operations)
+    index_task.run(ctx, physical, change.property_name, change.operations)
     wanted = canonical(change.definition)["properties"][change.property_name]
-    index_tasks.verify(ctx, physical, change.property_name, {k: wanted[k] for k in reindex.SETTINGS if k in wanted})
+    index_task.verify(ctx, physical, change.property_name, {k: wanted[k] for k in index_changes.SETTINGS if k in wanted})
 
 
 @execute.register
 def _(change: ScaleReplication, ctx: Context) -> None:
-    replication.scale(ctx, ctx.physical[change.collection], change.factor)
+    scale.scale(ctx, ctx.physical[change.collection], change.factor)
 
 
 @execute.register

@@ -10,18 +10,18 @@ import hashlib
 import json
 import time
 
-from .changes import RecreateCollection
+from ..changes import RecreateCollection
 from .context import Context, physical_references, removed_on_failure
-from .copy import CopyJob, copy_objects, follow, link_multi_target_references, link_self_references, settle
-from .errors import SchemactlError
+from .data_copy import CopyJob, copy_objects, follow_writes, link_multi_target_references, link_self_references, settle
+from ..errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
-from .live import count_objects, describe_down, next_physical, nodes_down
-from .rest import to_rest
-from .resume import Phase, ResumeState, TenantEntry, new_entry
-from . import settings
-from .state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, progress_seqs, save_checkpoint
-from .tenant_migration import TenantRecreate, refuse_offloaded, replay_progress
-from .tenant_ops import auto_tenants, create_tenants, is_active, list_tenants, set_auto_tenants
+from ..live import count_objects, describe_down, next_physical, nodes_down
+from ..rest_json import to_rest
+from ..resume import Phase, ResumeState, TenantEntry, new_entry
+from .. import settings
+from ..state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, progress_seqs, save_checkpoint
+from .tenant_recreate import TenantRecreate, refuse_offloaded, replay_progress
+from ..tenant_ops import auto_tenants, create_tenants, is_active, list_tenants, set_auto_tenants
 
 
 
@@ -342,7 +342,7 @@ def _follow_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: C
     for tenant, entry in sorted(checkpoint.state.tenants.items()):
         job = jobs[tenant]
         started = time.monotonic()
-        following = follow(ctx.client(), job, ctx.failures, max_pause=ctx.max_write_pause)
+        following = follow_writes(ctx.client(), job, ctx.failures, max_pause=ctx.max_write_pause)
         rate = f", about {following.write_rate:,.0f} write(s)/s to the source" if following.write_rate else ""
         differing = " -> ".join(f"{n:,}" for n in following.differing)
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: {following.passes} delta pass(es) "

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .connection import Target
-from .errors import SchemactlError
-from .live import RestReader
-from .spec import Collection
+from ..connection import Target
+from ..errors import SchemactlError
+from ..live import RestClient
+from ..spec import Collection
 
 
 _OPENING = threading.Lock()
@@ -26,7 +26,7 @@ def no_progress(label: str, total: int | None, done: int, unit: str = "objects")
 
 @dataclass
 class Context:
-    reader: RestReader
+    reader: RestClient
     target: Target
     physical: dict[str, str]  # logical -> physical, updated as collections are created
     live: dict[str, Collection]  # logical -> live definition, as the plan was computed against
@@ -45,7 +45,7 @@ class Context:
         """The v4 client (gRPC) for data movement, opened on first use (by any thread)."""
         with _OPENING:
             if self._client is None:
-                from .connection import connect
+                from ..connection import connect
                 self._client = connect(self.target)
         return self._client
 

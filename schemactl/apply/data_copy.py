@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .connection import quiet_client_warnings
+from ..connection import quiet_client_warnings
 
 quiet_client_warnings()  # before weaviate-client is imported
 from weaviate.classes.config import ConsistencyLevel
@@ -28,9 +28,9 @@ from weaviate.classes.data import DataObject, DataReference, ReferenceToMulti
 from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
-from .errors import SchemactlError
+from ..errors import SchemactlError
 
-from .settings import PAGE, WRITERS
+from ..settings import PAGE, WRITERS
 
 RETRIES = 3  # extra attempts for objects the server refused (e.g. the embedding endpoint failed)
 BACKOFF = 0.25  # seconds before the first retry; doubles each time
@@ -99,16 +99,16 @@ def copy_objects(client, job: CopyJob, *, after: str | None, on_flushed: Callabl
     if first is None:
         return outcome
     if len(first) < PAGE:  # a single page (a small tenant): no writer threads to start
-        _settle((str(first[-1].uuid), len(first), _Done(_write(client, job, first))), outcome, on_flushed, progress)
+        _collect((str(first[-1].uuid), len(first), _Done(_write(client, job, first))), outcome, on_flushed, progress)
         return outcome
     in_flight: deque = deque()
     with ThreadPoolExecutor(WRITERS, thread_name_prefix="schemactl-copy") as pool:
         for page in itertools.chain([first], pages):
             in_flight.append((str(page[-1].uuid), len(page), pool.submit(_write, client, job, page)))
             while in_flight and (len(in_flight) >= 2 * WRITERS or in_flight[0][2].done()):
-                _settle(in_flight.popleft(), outcome, on_flushed, progress)
+                _collect(in_flight.popleft(), outcome, on_flushed, progress)
         while in_flight:
-            _settle(in_flight.popleft(), outcome, on_flushed, progress)
+            _collect(in_flight.popleft(), outcome, on_flushed, progress)
     return outcome
 
 
@@ -122,7 +122,7 @@ class _Done:
         return self.failed
 
 
-def _settle(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
+def _collect(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
     cursor, size, future = entry
     failed = future.result()
     outcome.failed.update(failed)
@@ -555,7 +555,7 @@ class Following:
         return self.compare_seconds + self.left / rate
 
 
-def follow(client, job: CopyJob, failures: dict[str, str], *, max_pause: float) -> Following:
+def follow_writes(client, job: CopyJob, failures: dict[str, str], *, max_pause: float) -> Following:
     """Delta passes until what still differs fits in a fenced pass of at most `max_pause` seconds
     and stops shrinking (the application's writes keep a steady trickle). NotVerified when the
     writes outpace the copy; the source is untouched then."""
