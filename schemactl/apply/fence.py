@@ -4,14 +4,16 @@ with an error, so the application never gets a success for a write the copy coul
 on. The old version stays fenced after a cutover: it is the exact state the new one started from.
 
 A shard's status lives in the server's memory: a restarted node, or a tenant deactivated and
-activated again, comes back READY.
+activated again, comes back READY. A status change is a schema change each node applies in its own
+time: a fence is in place only once every node has applied it (measured on 3 nodes, factor 2: writes
+at ONE through a node that had not yet applied it were acknowledged), so setting one waits for that.
 """
 from __future__ import annotations
 
 from concurrent.futures import Executor
 
 from ..errors import RequestRefused
-from ..live import RestClient
+from ..live import RestClient, wait_for_agreement
 from ..tenant_ops import vanished
 
 READONLY, READY = "READONLY", "READY"
@@ -30,6 +32,7 @@ def fence(reader: RestClient, collection: str) -> list[str]:
         if status != READONLY:
             _set(reader, collection, shard, READONLY)
             changed.append(shard)
+    wait_for_agreement(reader)  # in place on every node, not only on the one asked
     return changed
 
 
@@ -43,6 +46,7 @@ def fence_shards(reader: RestClient, collection: str, shards: list[str], pool: E
             if not vanished(error):
                 raise
     list(pool.map(one, shards) if pool else map(one, shards))
+    wait_for_agreement(reader)
 
 
 def writable_shards(reader: RestClient, collection: str) -> set[str]:

@@ -142,9 +142,9 @@ def plan_document(cluster, directory, node: int) -> dict:
 @pytest.mark.parametrize("factor", [2, 3])
 def test_a_fenced_version_refuses_writes_through_every_node_at_every_level(cluster, node1, tmp_path, factor):
     """Pinned on v1.39: the fence (every shard READONLY, set through one node) holds on every
-    replica: writes through any node, at ONE or at QUORUM, are refused, none acknowledged. First in
-    this file, on nodes never restarted: after the node-kill tests below, a factor-2 version fenced
-    this way was measured acknowledging 4 of 12 writes at ONE through node1 (stored on node1 only)."""
+    replica once schemactl's fence returns (it waits until every node has applied it): writes through
+    any node, at ONE or at QUORUM, are refused, none acknowledged. Without that wait, writes at ONE
+    through a node that had not applied the fence yet were acknowledged (4 or 5 of 12 per run)."""
     from schemactl.connection import Target
     from schemactl.apply.fence import fence, unfence
     from schemactl.live import RestClient
