@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
-from dataclasses import dataclass, field
 
-from .apply import guards
 from . import tenants
+from .apply import guards, session
 from .apply.guards import Limits, Situation
-from .apply.session import locked
+from .apply.session import ApplyOptions
 from .admin import (Rollback, drop_versions, force_unlock, history, old_versions,  # noqa: F401 - the library's API
                     rollback)
 from .planning import InvalidFiles, compute_plan, read_cluster  # noqa: F401 - the library's API
@@ -17,7 +16,6 @@ from .connection import Target
 from .errors import SchemactlError
 from .live import (
     RestClient,
-    read_live,
     unrepresentable,
 )
 from .plan import Plan
@@ -49,17 +47,6 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
     return out, ({} if names else hidden)
 
 
-@dataclass
-class ApplyOptions:
-    limits: Limits = field(default_factory=Limits)  # what the caller allows: destructive steps, re-embedding, policy
-    max_write_pause: float = 10.0  # seconds a cutover may fence the old version (writes to it fail)
-    consistency: str = "ALL"  # the level data moves are written at
-    command: str = "schemactl apply"
-    on_step: Callable = lambda step, status: None
-    progress: Callable | None = None  # (label, total, done) -> context manager yielding advance(n)
-    notice: Callable[[str], None] = lambda message: None
-
-
 def check_reembedding(plan: Plan, max_reembed: int | None) -> None:
     """`plan --max-reembed`: the one guard a plan (which changes nothing) is refused by."""
     guards.refuse("plan", Situation(plan, Limits(max_reembed=max_reembed)), only=(guards.reembed_limit,))
@@ -72,61 +59,10 @@ def check_plan(plan: Plan, limits: Limits) -> None:
 
 
 def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | None = None):
-    """Execute `plan` under the cluster's lock, recorded in the ledger; returns apply.Report.
-
-    Every guard (guards.GUARDS) runs first, for every caller: Refused names what is wrong and
-    nothing changes. A plan whose earlier run was interrupted resumes: the steps it finished are
-    skipped."""
-    from .apply.executor import Report, execute_plan
-    from .apply.context import Context, no_progress
-    from .plan import summary
-    from .state import (
-        last_record_for,
-        mark_interrupted,
-        now,
-        start_record,
-        update_record,
-        with_version,
-    )
-
-    options = options or ApplyOptions()
-    with RestClient(target) as reader:
-        situation = Situation(plan, options.limits, target, reader)
-        guards.refuse("plan", situation)
-        guards.refuse("cluster", guards.read_for_guards(situation))
-        with locked(reader, options.command) as holder:
-            mark_interrupted(reader)
-            live = situation.live = read_live(reader)  # again, under the lock: it may be read (checked)
-            record = last_record_for(reader, checksum)
-            if record and record.result == "applied":
-                return Report(already_applied_at=record.finishedAt or record.startedAt)
-            situation.resumed = record is not None
-            guards.refuse("locked", situation)
-            if record is None:
-                steps = [{"step": s.number, "kind": s.change.kind, "collection": s.change.collection}
-                         for s in plan.steps]
-                record = start_record(reader, checksum, summary(plan), steps, holder)
-            else:
-                record.result, record.holder = "running", holder.describe()
-                update_record(reader, record)
-            ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
-                          set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
-                          progress=options.progress or no_progress,
-                          notice=options.notice)
-
-            def step_done(step) -> None:
-                record.stepsDone = sorted(set(record.stepsDone) | {step.number})
-                record.steps = with_version(record.steps, step.number, ctx.physical.get(step.change.collection))
-                update_record(reader, record)
-
-            try:
-                report = execute_plan(plan, ctx, options.on_step, done=frozenset(record.stepsDone), on_done=step_done)
-            finally:
-                ctx.close()
-            record.result = "applied" if report.ok else "failed"
-            record.error, record.finishedAt = report.error, now()
-            update_record(reader, record)
-            return report
+    """Execute `plan` under the cluster's lock, recorded in the ledger; returns the executor's
+    Report. Every guard (apply.guards.GUARDS) runs first, for every caller: Refused names what is
+    wrong and nothing changes. A plan whose earlier run was interrupted resumes."""
+    return session.run(plan, checksum, target, options or ApplyOptions())
 
 
 T = TypeVar("T")

@@ -25,10 +25,10 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
                "Weaviate 1.32 release notes"),
     Capability("replication_scale", (1, 35, 0),
                "replication factor changes through the replication scale API (with REPLICA_MOVEMENT_ENABLED)",
-               "Weaviate 1.35 release notes; schemactl/replication.py"),
+               "Weaviate 1.35 release notes; schemactl/apply/scale.py"),
     Capability("property_index_tasks", (1, 39, 0),
                "property indexes built, dropped and re-tokenized in place (/v1/schema/{c}/properties/{p}/index)",
-               "measured: 1.37 and 1.38 answer 405 to PUT; schemactl/reindex.py"),
+               "measured: 1.37 and 1.38 answer 405 to PUT; schemactl/index_changes.py"),
     Capability("alias_tenant_endpoints", None,
                "tenant changes (POST, PUT, DELETE /v1/schema/{name}/tenants) resolve an alias to its collection",
                "measured on 1.39.0, 1 and 3 nodes: each answers 422 'class not found' through an alias (reads, "

@@ -1,6 +1,6 @@
-"""What executing a plan shares between the executor (apply.py) and its mechanisms (migrate.py,
-copy.py): the connection, the names as they change, progress and notices. Defined below both, so
-that mechanisms never import the executor."""
+"""What executing a plan shares between the executor (executor.py) and its mechanisms
+(recreate.py, data_copy.py, ...): the connection, the names as they change, progress and notices.
+Defined below both, so that mechanisms never import the executor."""
 from __future__ import annotations
 
 import contextlib

@@ -21,6 +21,7 @@ from ..resume import Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
 from ..state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, progress_seqs, save_checkpoint
 from .tenant_recreate import TenantRecreate, refuse_offloaded, replay_progress
+from ..waiting import Poll, poll_until
 from ..tenant_ops import auto_tenants, create_tenants, is_active, list_tenants, set_auto_tenants
 
 
@@ -181,18 +182,20 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
     then the fenced final pass verifies at ALL; a node that stays away refuses the cutover."""
     if change.definition.replication_factor < 2:
         return
-    deadline = time.monotonic() + REPLICA_WAIT
     down = nodes_down(ctx.reader)
-    if down:
-        ctx.notice(f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s for {describe_down(down)} before the "
-                   "cutover")
-    while down and time.monotonic() < deadline:
-        time.sleep(1)
-        down = nodes_down(ctx.reader)
-    if down:
-        raise SchemactlError(f"{describe_down(down)}: not cutting over {change.collection} to {target} while a node is "
-                             f"down (its replica would miss objects); {change.physical} stays live and the copy "
-                             "is checkpointed: run apply again once every node is back")
+    if not down:
+        return
+    ctx.notice(f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s for {describe_down(down)} before the cutover")
+
+    def step() -> Poll:
+        down.clear()
+        down.update(nodes_down(ctx.reader))
+        return Poll.WAITING if down else Poll.DONE
+
+    poll_until(step, every=1.0, patience=REPLICA_WAIT, give_up=lambda: SchemactlError(
+        f"{describe_down(down)}: not cutting over {change.collection} to {target} while a node is down (its replica "
+        f"would miss objects); {change.physical} stays live and the copy is checkpointed: run apply again once every "
+        "node is back"))
 
 
 def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:
