@@ -119,6 +119,8 @@ class Plan:
     unmanageable: tuple[tuple[str, str], ...] = ()
     price_per_1k_texts: float | None = None  # what embedding costs, given by the user
     warnings: tuple[str, ...] = ()  # what the reader must know before applying (a node down, ...)
+    # versions no alias ever served (a copy that failed or was killed): not rollback targets
+    unfinished: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -142,7 +144,7 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
               estimates: dict[str, Estimate] | None = None, references: dict[str, set[str]] | None = None,
               unmanaged: tuple[str, ...] = (), retained: tuple[str, ...] = (),
               unmanageable: dict[str, str] | None = None, price_per_1k_texts: float | None = None,
-              warnings: tuple[str, ...] = ()) -> Plan:
+              warnings: tuple[str, ...] = (), unfinished: tuple[str, ...] = ()) -> Plan:
     """Steps in a safe order; each keeps the change that caused it."""
     estimates = estimates or {}
     ordered = order(changes, references or {})
@@ -150,7 +152,7 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
                   for i, c in enumerate(ordered, 1))
     return Plan(steps, target, desired_hash, live_fingerprint, tuple(sorted(unmanaged)),
                 tuple(sorted(retained)), datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts, warnings)
+                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts, warnings, tuple(sorted(unfinished)))
 
 
 def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[Change]:
@@ -246,6 +248,7 @@ def to_document(plan: Plan) -> dict:
         "steps": [_step(s, plan.price_per_1k_texts) for s in plan.steps],
         "unmanaged": list(plan.unmanaged),
         "retained": list(plan.retained),
+        "unfinished": list(plan.unfinished),
         "unmanageable": [{"name": name, "reason": why} for name, why in plan.unmanageable],
     }
     document["checksum"] = checksum(document)
@@ -378,6 +381,7 @@ class _PlanDoc(_Doc):
     steps: list[_StepDoc]
     unmanaged: list[str] = []
     retained: list[str] = []
+    unfinished: list[str] = []
     unmanageable: list[dict[str, str]] = []
     embedding_price_per_1k_texts: float | None = None
     warnings: list[str] = []
@@ -401,7 +405,7 @@ def from_document(document: object, source: str = "plan file") -> Plan:
     return Plan(steps, doc.target, doc.desired_hash, doc.live_fingerprint, tuple(doc.unmanaged),
                 tuple(doc.retained), doc.created_at,
                 tuple((u.get("name", ""), u.get("reason", "")) for u in doc.unmanageable),
-                doc.embedding_price_per_1k_texts, tuple(doc.warnings))
+                doc.embedding_price_per_1k_texts, tuple(doc.warnings), tuple(doc.unfinished))
 
 
 def _change(s: _StepDoc) -> Change:

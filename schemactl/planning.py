@@ -27,6 +27,7 @@ from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection
+from .state import completed_versions
 from .validate import Result, validate_paths
 
 
@@ -93,14 +94,17 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         estimates = {c.collection: replace(estimate(reader, c.physical, by_physical[c.physical], c.reembeds),
                                            texts_per_second=rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
+        completed = completed_versions(reader)  # versions the ledger saw an alias point at
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version)
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
-    retained = tuple(v for versions in live.retained.values() for v in versions)
+    kept = [v for versions in live.retained.values() for v in versions]
+    retained = tuple(v for v in kept if v in completed)
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
-                     unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings)
+                     unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings,
+                     unfinished=tuple(v for v in kept if v not in completed))
     return plan, live
 
 

@@ -36,6 +36,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines += ["", "Unmanaged collections (no file; left alone unless --prune): " + _names(plan.unmanaged)]
     if plan.retained:
         lines += ["", "Kept for rollback: " + _names(plan.retained)]
+    if plan.unfinished:
+        lines += ["", "Unfinished copies (no alias ever served them; not a rollback target: the next apply of the "
+                      "same change resumes one, a changed file discards it): " + _names(plan.unfinished)]
     if plan.has_changes:
         lines += ["", summary_line(plan)]
     return "\n".join(lines) + "\n"

@@ -124,3 +124,11 @@ def test_without_a_measured_rate_the_plan_says_the_time_is_unknown_and_how_to_me
                      estimates={"Article": Estimate(500, {}, 1)}, price_per_1k_texts=0.1)
     assert "embedding: 500 texts; time unknown (plan --probe measures the rate), ~$0.05 at $0.1" in render_text(plan)
     assert summary(plan)["estimated_embedding_seconds"] is None
+
+
+def test_a_version_no_alias_ever_served_is_not_offered_for_rollback():
+    plan = make_plan((), target="http://x", desired_hash="d", live_fingerprint="l", retained=("Doc_v1",),
+                     unfinished=("Doc_v3",))
+    text = render_text(plan)
+    assert "Kept for rollback: Doc_v1\n" in text
+    assert "not a rollback target" in text and text.rstrip().endswith("Doc_v3")

@@ -140,6 +140,9 @@ def test_a_failed_cutover_lifts_the_fence_and_the_next_apply_finishes(client, cl
         failed = cli_run("apply", str(tmp_path), "--auto-approve")
     assert failed.exit_code == 1 and "injected" in failed.stderr
     assert aliases(client) == {"Doc": "Doc_v1"}
+    planned = cli_run("plan", str(tmp_path)).stdout  # the copy no alias ever served is no way back
+    assert "Unfinished copies" in planned and "Doc_v2" in planned.split("Unfinished copies")[1]
+    assert "Kept for rollback" not in planned
     assert not client.collections.use("Doc").data.insert_many([DataObject(properties={"title": "still"})]).errors
     result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
