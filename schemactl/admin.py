@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .planning import InvalidFiles, compute_plan, read_cluster  # noqa: F401 - the library's API
+from .planning import read_cluster
+from .rest_json import multi_tenant_json
 from .connection import Target
 from .errors import SchemactlError
 from .live import (
@@ -58,17 +59,17 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             except SchemactlError:
                 tenant_ops.set_status(reader, previous, {t: "COLD" for t in woken})  # as it was
                 raise
-        if _multi_tenant(live.raw[previous]):
+        if multi_tenant_json(live.raw[previous]):
             set_auto_tenants(reader, previous, auto_tenants(reader, current))
         record = start_record(reader, f"rollback:{name}:{current}->{previous}", {"rollback": name},
                               [{"step": 1, "kind": "rollback", "collection": name, "version": previous}], holder)
-        if _multi_tenant(live.raw[previous]):  # asking a sleeping tenant's shard fails: set, not ask
+        if multi_tenant_json(live.raw[previous]):  # asking a sleeping tenant's shard fails: set, not ask
             awake = tenant_ops.list_tenants(reader, previous)
             unfence_shards(reader, previous, [t for t, s in awake.items() if tenant_ops.is_active(s)])
         else:
             unfence(reader, previous)  # read-only since the cutover away from it
         reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
-        if _multi_tenant(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
+        if multi_tenant_json(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
             served = tenant_ops.list_tenants(reader, current)
             awake = {t: "COLD" for t, s in served.items() if tenant_ops.is_active(s)}
             tenant_ops.set_status(reader, current, awake)
@@ -82,7 +83,7 @@ def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: st
     """A multi-tenant old version sleeps since its cutover (and takes no tenant auto-creation):
     its tenants wake as the current version's are. Refused, unless `force`, when the current
     version has tenants the old one lacks (created since the migration)."""
-    if not _multi_tenant(raw[previous]):
+    if not multi_tenant_json(raw[previous]):
         return []
     now, then = tenant_ops.list_tenants(reader, current), tenant_ops.list_tenants(reader, previous)
     newer = sorted(set(now) - set(then))
@@ -110,7 +111,7 @@ def _refuse_unsafe_rollback(name: str, current: str, previous: str, in_current: 
 
 def _count(reader: RestClient, physical: str, raw: dict[str, dict]) -> int:
     """Objects in a collection; of a multi-tenant one, in its active tenants."""
-    if not _multi_tenant(raw[physical]):
+    if not multi_tenant_json(raw[physical]):
         return count_objects(reader, physical, None)
     return sum(count_objects(reader, physical, tenant) for tenant in active_tenants(reader, physical))
 
@@ -163,10 +164,6 @@ def _versions(logical: str, classes: dict[str, dict], *, below: int) -> list[str
     found = [(int(m["version"]), n) for n in classes
              if (m := RETAINED.match(n)) and m["logical"] == logical and int(m["version"]) < below]
     return [n for _, n in sorted(found)]
-
-
-def _multi_tenant(body: dict) -> bool:
-    return bool((body.get("multiTenancyConfig") or {}).get("enabled"))
 
 
 def history(target: Target):

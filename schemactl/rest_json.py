@@ -38,8 +38,13 @@ def from_rest(body: dict, *, logical_name: str | None = None,
         raise Unrepresentable(_why(error)) from None
 
 
+def multi_tenant_json(body: dict) -> bool:
+    """Whether a class's REST JSON has multi-tenancy on."""
+    return bool((body.get("multiTenancyConfig") or {}).get("enabled"))
+
+
 def _collection(body: dict, name: str, logical_names: dict[str, str]) -> dict:
-    multi_tenant = bool((body.get("multiTenancyConfig") or {}).get("enabled"))
+    multi_tenant = multi_tenant_json(body)
     module_config = body.get("moduleConfig") or {}
     data: dict = {"name": name, "description": body.get("description")}
     per_property = _per_property_modules(body)
@@ -190,7 +195,7 @@ def unmodelled_fields(body: dict) -> list[str]:
                             "vectorIndexConfig": ANY, "shardingConfig": ANY}, "")
     for i, p in enumerate(body.get("properties") or []):
         found += _unknown(p, PROPERTY_SHAPE, f"properties.{p.get('name', i)}")
-    if not (body.get("multiTenancyConfig") or {}).get("enabled"):
+    if not multi_tenant_json(body):
         found += _unknown(body.get("shardingConfig") or {}, SHARDING, "shardingConfig")
     module_config = body.get("moduleConfig") or {}
     legacy = body.get("vectorizer") or "none"

@@ -16,6 +16,7 @@ from . import tenant_ops, versions
 from .changes import Change, CreateCollection, DeleteCollection, RecreateCollection
 from .errors import RequestRefused, SchemactlError
 from .live import RETAINED, RestClient
+from .rest_json import multi_tenant_json
 from .spec import Collection
 
 STATUSES = ("HOT", "COLD")  # what schemactl sets; FROZEN needs an offload module
@@ -94,7 +95,7 @@ def resolve(reader: RestClient, name: str) -> Where:
             raise SchemactlError(f"alias {alias['alias']} points at {alias['class']}, which does not exist")
         raise SchemactlError(f"no collection or alias named {name} in the cluster")
     physical = body["class"]
-    if not (body.get("multiTenancyConfig") or {}).get("enabled"):
+    if not multi_tenant_json(body):
         raise SchemactlError(f"{physical} is not multi-tenant (multiTenancyConfig.enabled is off): it has no tenants")
     _, found = reader.probe(f"/v1/aliases?class={physical}")
     served = tuple(sorted(a["alias"] for a in found.get("aliases") or []))

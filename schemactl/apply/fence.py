@@ -45,6 +45,8 @@ def fence_shards(reader: RestClient, collection: str, shards: list[str], pool: E
         except RequestRefused as error:
             if not vanished(error):
                 raise
+    if not shards:
+        return
     list(pool.map(one, shards) if pool else map(one, shards))
     wait_for_agreement(reader)
 

@@ -25,6 +25,7 @@ from ..planning import (desired_from_plan, index_tasks_on, moving_replicated_dat
                         replication_scale_on, without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
+from ..rest_json import multi_tenant_json
 from ..spec import Collection
 from ..state import CHECKPOINTS, LEDGER, LOCK
 
@@ -131,7 +132,7 @@ def permitted(situation: Situation) -> list[str]:
     live, permissions = _live(situation), situation.permissions
     if permissions is None:
         return []
-    multi_tenant = {n for n, body in live.raw.items() if (body.get("multiTenancyConfig") or {}).get("enabled")}
+    multi_tenant = {n for n, body in live.raw.items() if multi_tenant_json(body)}
     records = (LEDGER, CHECKPOINTS) if any(s.change.moves_data for s in situation.plan.steps) else (LEDGER,)
     needs = for_bookkeeping(LOCK, records) + for_plan(situation.plan.steps, set(live.raw), live.aliases, multi_tenant)
     lacking = missing(permissions, needs)

@@ -105,6 +105,8 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
 
     run = TenantRecreate(ctx, checkpoint, change.collection, job_for, linked)
     try:
+        if checkpoint.state.phase != Phase.COPY:  # resumed past the copy, which settles them itself
+            run.resettle_sleeping()
         if checkpoint.state.phase == Phase.COPY:
             if checkpoint.state.fenced:  # killed while fencing as it copied
                 run.lift_early_fence("resuming a copy that had fenced tenants as it went")
@@ -119,8 +121,6 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
                 run.progress.snapshot(Phase.FENCED)  # the fenced pass itself repairs what changed meanwhile
             else:
                 run.progress.snapshot(Phase.VERIFY)
-        if checkpoint.state.phase != Phase.COPY:  # the copy phase settles them itself
-            run.resettle_sleeping()
         if checkpoint.state.phase == Phase.VERIFY:
             started = time.monotonic()
             following = run.follow()

@@ -287,11 +287,7 @@ class TenantRecreate:
 
     def _fence_copy_settle(self, group: list[str]) -> None:
         started = time.monotonic()
-        state = self.checkpoint.state
-        state.fenced = sorted(set(state.fenced or []) | set(group))
-        save_checkpoint(self.ctx.reader, self.checkpoint)
-        fence_shards(self.ctx.reader, self.source, group, self.pool)
-        self.fenced.update(group)
+        self._fence_recorded(group)
         self.map_awake(self._copy_and_settle, group)
         self.fenced_groups.append(time.monotonic() - started)
 
@@ -513,16 +509,20 @@ class TenantRecreate:
         so they are set without asking); recorded before, so a kill leaves nothing unnamed.
         Returns the tenants that had been fenced and were found writable again (put to sleep
         and woken between two listings): what they were written meanwhile is settled again."""
-        state = self.checkpoint.state
         writable = writable_shards(self.ctx.reader, self.source)  # fenced once, then slept and woken: open
         todo = [t for t in self._active() if t not in self.fenced or t in writable]
         reopened = self.fenced & writable
         if todo:
-            state.fenced = sorted(set(state.fenced or []) | set(todo))
-            save_checkpoint(self.ctx.reader, self.checkpoint)
-            fence_shards(self.ctx.reader, self.source, todo, self.pool)
-            self.fenced.update(todo)
+            self._fence_recorded(todo)
         return reopened
+
+    def _fence_recorded(self, tenants: list[str]) -> None:
+        """Fence `tenants`, recorded in the checkpoint first: a kill leaves nothing unnamed."""
+        state = self.checkpoint.state
+        state.fenced = sorted(set(state.fenced or []) | set(tenants))
+        save_checkpoint(self.ctx.reader, self.checkpoint)
+        fence_shards(self.ctx.reader, self.source, tenants, self.pool)
+        self.fenced.update(tenants)
 
     # ---- after the alias moved -----------------------------------------------------------
 
