@@ -345,7 +345,9 @@ def _wait_until_seen_down(cluster, name: str, timeout: float = 120) -> None:
         nodes = httpx.get(f"{cluster.url}/v1/nodes").json()["nodes"]
         statistics = httpx.get(f"{cluster.url}/v1/cluster/statistics").json()["statistics"]
         leaders = {n.get("leaderId") for n in statistics if n.get("status") == "HEALTHY"}
-        if all(n["name"] != name or n["status"] != "HEALTHY" for n in nodes) and leaders and name not in leaders:
+        others_up = all(n["status"] == "HEALTHY" for n in nodes if n["name"] != name)  # a leader change settles
+        if all(n["name"] != name or n["status"] != "HEALTHY" for n in nodes) and others_up and leaders \
+                and name not in leaders:
             try:
                 httpx.get(f"{cluster.url}/v1/schema", timeout=5).raise_for_status()
                 count = {"query": "{ Aggregate { Doc { meta { count } } } }"}
