@@ -27,9 +27,35 @@ class FieldChange:
 class VectorMove:
     """How one vector reaches the new collection in a recreate."""
 
-    name: str  # "default" for the single legacy vector
-    action: Literal["reuse", "re-embed"]
+    name: str  # "default" for the single legacy vector; a dropped vector's live name
+    action: Literal["reuse", "re-embed", "drop"]
     reason: str
+    source: str | None = None  # the live name of a renamed vector (its stored vectors are read there)
+
+
+ON_CONVERT_ERROR = ("refuse", "null", "skipObject")
+
+
+@dataclass(frozen=True)
+class PropertyMove:
+    """A property whose values do not copy as they are: renamed, retyped or dropped."""
+
+    source: str  # its name in the live collection
+    name: str | None  # its name in the new version; None: dropped
+    old_type: str  # data types joined by "|"
+    new_type: str | None
+    conversion: Literal["widening", "parsing", "unsupported"] | None = None  # None: same type
+    on_error: Literal["refuse", "null", "skipObject"] = "refuse"  # a value that does not convert
+    reason: str = ""  # why a conversion is unsupported
+
+    @property
+    def dropped(self) -> bool:
+        return self.name is None
+
+    @property
+    def lossy(self) -> bool:
+        """Values may be left behind: the property is dropped, or values that do not convert are."""
+        return self.dropped or (self.conversion == "parsing" and self.on_error != "refuse")
 
 
 @dataclass(frozen=True)
@@ -45,11 +71,15 @@ class Change:
     # replication scale (an update's PUT carries the new factor), in-place updates, recreates
     # (once everything they may reference exists), deletes, then what only a human can resolve
     rank: ClassVar[float] = 0
-    bucket: ClassVar[str] = ""  # the plan summary's count: create, update_in_place, recreate, delete, manual
+    bucket: ClassVar[str] = ""  # the plan summary's count: create, update_in_place, recreate, delete
     how: ClassVar[str] = ""  # what the server is asked to do, in the words of the docs' mechanism table
 
     def mechanism(self) -> str:
         return self.how
+
+    def is_destructive(self) -> bool:
+        """Whether carrying it out deletes something (--allow-destructive; policies)."""
+        return self.destructive
 
 
 @dataclass(frozen=True)
@@ -149,6 +179,7 @@ class RecreateCollection(Change):
     fields: tuple[FieldChange, ...] = ()  # every setting that changes
     vectors: tuple[VectorMove, ...] = ()
     definition: Collection = None  # type: ignore[assignment]
+    property_moves: tuple[PropertyMove, ...] = ()  # renamed, retyped and dropped properties
     kind: ClassVar[str] = "recreate"
     rank: ClassVar[float] = 3
     bucket: ClassVar[str] = "recreate"
@@ -161,7 +192,26 @@ class RecreateCollection(Change):
         return any(v.action == "re-embed" for v in self.vectors)
 
     def mechanism(self) -> str:
-        return "recreate, re-embed" if self.reembeds else "recreate, reuse vectors"
+        how = "recreate, re-embed" if self.reembeds else "recreate, reuse vectors"
+        return how + (" (destructive)" if self.is_destructive() else "")
+
+    @property
+    def adopts(self) -> bool:
+        """The first migration of a collection made outside schemactl: its name must be freed for
+        the alias, so the original is deleted (there is no version to roll back to)."""
+        return self.physical == self.collection
+
+    @property
+    def drops(self) -> list[str]:
+        """What the new version leaves behind: dropped properties and vectors, values that may
+        not convert."""
+        found = [f"property {m.source}" for m in self.property_moves if m.dropped]
+        found += [f"values of {m.source} that do not convert to {m.new_type} ({m.on_error})"
+                  for m in self.property_moves if m.lossy and not m.dropped]
+        return found + [f"vector {v.name}" for v in self.vectors if v.action == "drop"]
+
+    def is_destructive(self) -> bool:
+        return self.adopts or bool(self.drops)
 
 
 @dataclass(frozen=True)
@@ -175,21 +225,6 @@ class DeleteCollection(Change):
     destructive: ClassVar[bool] = True
 
 
-@dataclass(frozen=True)
-class PropertyOnlyInCluster(Change):
-    """Drift Weaviate cannot undo (properties cannot be deleted): add it to the file."""
-
-    property_name: str = ""
-    data_type: tuple[str, ...] = ()
-    kind: ClassVar[str] = "cluster-only-property"
-    rank: ClassVar[float] = 5
-    bucket: ClassVar[str] = "manual"
-    how: ClassVar[str] = "manual"
-    symbol: ClassVar[str] = "!"
-    executable: ClassVar[bool] = False
-
-
 CHANGE_TYPES: tuple[type[Change], ...] = (CreateCollection, AddProperty, AddNamedVector, UpdateInPlace,
-                                          ReindexProperty, ScaleReplication, RecreateCollection, DeleteCollection,
-                                          PropertyOnlyInCluster)
+                                          ReindexProperty, ScaleReplication, RecreateCollection, DeleteCollection)
 BY_KIND: dict[str, type[Change]] = {c.kind: c for c in CHANGE_TYPES}

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from deepdiff import DeepDiff
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
-                      PropertyOnlyInCluster, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace,
-                      VectorMove)
-from . import modules, index_changes
+                      PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
+from . import conversions, modules, index_changes
 from .normalize import canonical, generic_defaults_aside
-from .spec import SOURCE_TYPES, TEXT_TYPES, Collection
+from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection
 
 LEGACY_VECTOR = "default"
 # With vectorizeClassName on, the module embeds the physical name, which each new version changes.
@@ -88,9 +88,10 @@ def _folded_into_recreate(changes: list[Change], name: str, live: Mapping[str, C
     folded = [c for c in changes if c.collection == name
               and isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace, ReindexProperty))]
     fields = [f for c in folded for f in _as_fields(c)]
+    renames = Renames.of(live[source], wanted)
     change = RecreateCollection(name, physical=physical.get(source, source), reasons=reasons,
                                 fields=tuple(fields) + tuple(r for r in reasons if r not in fields),
-                                vectors=_vector_moves(live[source], wanted), definition=wanted)
+                                vectors=_vector_moves(live[source], wanted, renames), definition=wanted)
     kept = [c for c in changes if c not in folded]
     at = next((i for i, c in enumerate(kept) if c.collection == name), len(kept))
     return kept[:at] + [change] + kept[at:]
@@ -147,28 +148,68 @@ def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection])
     return [n for n in live if n not in claimed]
 
 
+@dataclass(frozen=True)
+class Renames:
+    """What the file renames (`renamedFrom`) that the live collection still has under the old
+    name: new name -> live name, for properties and for named vectors."""
+
+    properties: dict[str, str]
+    vectors: dict[str, str]
+
+    @classmethod
+    def of(cls, live: Collection, desired: Collection) -> Renames:
+        held = {p.name for p in live.properties}
+        properties = {p.name: p.renamedFrom for p in desired.properties
+                      if p.renamedFrom and p.name not in held and p.renamedFrom in held}
+        live_vectors, wanted = live.vectors or {}, desired.vectors or {}
+        vectors = {n: v.renamedFrom for n, v in wanted.items()
+                   if v.renamedFrom and n not in live_vectors and v.renamedFrom in live_vectors}
+        return cls(properties, vectors)
+
+    def applied(self, c: dict) -> dict:
+        """Canonical `c` (the live side) with the renames made: keys, names, sourceProperties."""
+        if not self.properties and not self.vectors:
+            return c
+        new_name = {old: new for new, old in self.properties.items()}
+        out = dict(c)
+        out["properties"] = {new_name.get(k, k): ({**v, "name": new_name[k]} if k in new_name else v)
+                             for k, v in c["properties"].items()}
+        if "vectors" in c:
+            new_vector = {old: new for new, old in self.vectors.items()}
+            out["vectors"] = {new_vector.get(k, k): _sources_renamed(v, new_name) for k, v in c["vectors"].items()}
+        return out
+
+
+def _sources_renamed(vector: dict, new_name: dict[str, str]) -> dict:
+    if "sourceProperties" not in vector:
+        return vector
+    return {**vector, "sourceProperties": sorted(new_name.get(p, p) for p in vector["sourceProperties"])}
+
+
 def diff_collection(live: Collection, desired: Collection, physical: str, *,
                     index_tasks: bool = True, replication_scale: bool = False) -> list[Change]:
+    renames = Renames.of(live, desired)
     a, b = canonical(live), canonical(desired)
-    a = generic_defaults_aside(a, b)
+    a = generic_defaults_aside(renames.applied(a), b)
     name = desired.name
     changes: list[Change] = []
     added_props = [p for p in desired.properties if p.name not in a["properties"]]
-    cluster_only = [n for n in a["properties"] if n not in b["properties"]]
     fields = _field_changes(_comparable(a, b), _comparable(b, a))
     added_vectors = _added_vectors(a, b)
+    moved = _moves_forcing_recreate(a, b, renames)
     immutable = [f for f in fields if not _mutable(f, a, b)]
     scaled = [f for f in immutable if f.path in SCALED] if replication_scale else []
     immutable = [f for f in immutable if f not in scaled]
-    reindexed = _reindexed(name, immutable, a, b, desired) if index_tasks else []
+    reindexed = _reindexed(name, immutable, a, b, desired) if index_tasks and not moved else []
     if reindexed:
         done = {f for c in reindexed for f in c.fields}
         immutable, fields = [], [f for f in fields if f not in done]
-    if immutable:
+    if immutable or moved:
         additions = [_added_property(p) for p in added_props] + [_added_vector(v) for v in added_vectors]
         changes.append(RecreateCollection(
-            name, physical=physical, reasons=tuple(immutable), fields=tuple(fields + additions),
-            vectors=_vector_moves(live, desired), definition=desired))
+            name, physical=physical, reasons=tuple(immutable + moved), fields=tuple(fields + additions + moved),
+            vectors=_vector_moves(live, desired, renames), definition=desired,
+            property_moves=property_moves(live, desired, renames)))
     else:
         changes.extend(AddProperty(name, p) for p in added_props)
         changes.extend(AddNamedVector(name, v, (desired.vectors or {})[v]) for v in added_vectors)
@@ -178,8 +219,53 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
         if fields:
             changes.append(UpdateInPlace(name, fields=tuple(fields), definition=desired))
         changes.extend(reindexed)
-    changes.extend(PropertyOnlyInCluster(name, n, tuple(a["properties"][n]["dataType"])) for n in cluster_only)
     return changes
+
+
+def _moves_forcing_recreate(a: dict, b: dict, renames: Renames) -> list[FieldChange]:
+    """Renamed, dropped properties and named vectors: Weaviate changes none of them in place.
+    (A retyped property is a dataType field change, immutable already.)"""
+    found = [FieldChange(f"properties.{new}.name", old, new) for new, old in sorted(renames.properties.items())]
+    found += [FieldChange(f"properties.{n}", a["properties"][n]["dataType"], None)
+              for n in a["properties"] if n not in b["properties"]]
+    found += [FieldChange(f"vectors.{new}.name", old, new) for new, old in sorted(renames.vectors.items())]
+    if "vectors" in a and "vectors" in b:
+        found += [FieldChange(f"vectors.{n}", a["vectors"][n]["vectorizer"]["module"], None)
+                  for n in sorted(a["vectors"]) if n not in b["vectors"]]
+    return found
+
+
+def property_moves(live: Collection, desired: Collection, renames: Renames) -> tuple[PropertyMove, ...]:
+    """Every live property whose values do not copy as they are: dropped (not in the file),
+    renamed, or of another data type (converted as the conversion table says)."""
+    held = {p.name: p for p in live.properties}
+    kept = {renames.properties.get(p.name, p.name) for p in desired.properties}
+    moves = [PropertyMove(n, None, "|".join(held[n].data_types), None) for n in sorted(held) if n not in kept]
+    for p in desired.properties:
+        source = renames.properties.get(p.name, p.name)
+        if source not in held:
+            continue  # added
+        old, new = held[source].data_types, p.data_types
+        if source != p.name or old != new:
+            moves.append(_retyped(source, p, old, new))
+    return tuple(moves)
+
+
+def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyMove:
+    move = PropertyMove(source, p.name, "|".join(old), "|".join(new), on_error=p.onConvertError or "refuse")
+    references = [t for t in (*old, *new) if t not in PRIMITIVE_TYPES]
+    if references:
+        if set(old) <= set(new) and len(references) == len(old) + len(new) and source == p.name:
+            return replace(move, conversion=None)  # a reference gaining targets: every link is kept
+        why = ("renaming a reference property is not supported yet" if source != p.name and old == new
+               else "a reference property can gain target collections, nothing else: its links cannot follow")
+        return replace(move, conversion="unsupported", reason=why)
+    if old == new:
+        return move
+    found = conversions.conversion(old[0], new[0])
+    if found is None:
+        return replace(move, conversion="unsupported", reason=conversions.unsupported_reason(old[0], new[0]))
+    return replace(move, conversion=found.kind)
 
 
 def _reindexed(name: str, immutable: list[FieldChange], a: dict, b: dict,
@@ -302,15 +388,20 @@ def _as_dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def vectorization_inputs(collection: Collection) -> dict[str, dict]:
+def vectorization_inputs(collection: Collection, renames: Renames | None = None) -> dict[str, dict]:
     """What goes into each vector: module, the settings that decide its model (per the module's
-    table), class name (if vectorized), and the properties it reads with their settings."""
+    table), class name (if vectorized), and the properties it reads with their settings, in the
+    order their values enter the text. `renames`: the live side, its names as the file has them
+    (a renamed property's name is not in the text unless vectorizePropertyName is on)."""
     c = canonical(collection)
     vectors = c.get("vectors") or {LEGACY_VECTOR: {"vectorizer": c["vectorizer"]}}
+    new_name = {old: new for new, old in (renames.properties if renames else {}).items()}
+    new_vector = {old: new for new, old in (renames.vectors if renames else {}).items()}
     out: dict[str, dict] = {}
     for name, vector in vectors.items():
         vectorizer = vector["vectorizer"]
         module = vectorizer["module"]
+        name = new_vector.get(name, name)
         if module == "none":
             out[name] = {"module": "none"}  # the user's own vectors: always copied as they are
             continue
@@ -318,44 +409,74 @@ def vectorization_inputs(collection: Collection) -> dict[str, dict]:
             "module": module,
             "model": modules.vector_identity(module, {k: v for k, v in vectorizer.items() if k != "module"}),
             "className": PHYSICAL_NAME if vectorizer.get("vectorizeClassName") else None,
-            "properties": _vectorized_properties(c, module, vector.get("sourceProperties")),
+            "properties": _vectorized_properties(c, module, vector.get("sourceProperties"), new_name),
         }
     return out
 
 
-def _vectorized_properties(c: dict, module: str, sources: list[str] | None) -> list:
-    """The properties a vector reads, with their per-property settings. With sourceProperties,
-    v1.39 also vectorizes numbers, dates, booleans and objects it names."""
+def _vectorized_properties(c: dict, module: str, sources: list[str] | None, new_name: dict[str, str]) -> list:
+    """The properties a vector reads, with their per-property settings, in the order Weaviate
+    joins their values: sorted by name (its text2vec modules sort the property names). With
+    sourceProperties, v1.39 also vectorizes numbers, dates, booleans and objects it names.
+    A renamed property is listed under its new name where its name is not in the text."""
     readable = TEXT_TYPES + (SOURCE_TYPES if sources is not None else ())
     found = []
     for p in c["properties"].values():
         settings = (p.get("vectorizer") or {}).get(module, {"skip": False, "vectorizePropertyName": False})
         if p["dataType"][0] in readable and not settings["skip"] and (sources is None or p["name"] in sources):
             found.append([p["name"], p["dataType"][0], settings["vectorizePropertyName"]])
-    return sorted(found)
+    found.sort()
+    for entry in found:
+        if entry[0] in new_name and not entry[2]:
+            entry[0] = new_name[entry[0]]
+    return found
 
 
-def _vector_moves(live: Collection, desired: Collection) -> tuple[VectorMove, ...]:
-    before, after = vectorization_inputs(live), vectorization_inputs(desired)
+def _vector_moves(live: Collection, desired: Collection, renames: Renames | None = None) -> tuple[VectorMove, ...]:
+    renames = renames or Renames({}, {})
+    before, after = vectorization_inputs(live, renames), vectorization_inputs(desired)
     for name, inputs in before.items():  # a generic module's own defaults are not a change
         wanted = after.get(name, {})
         if inputs["module"] == wanted.get("module") and modules.unsure_of_vectors(inputs["module"]):
             inputs["model"] = {k: v for k, v in inputs.get("model", {}).items() if k in wanted.get("model", {})}
     moves = []
     for name in sorted(after):
-        if after[name]["module"] == "none":
-            moves.append(VectorMove(name, "reuse", "no vectorizer: the stored vectors are copied"))
-        elif name not in before:
-            moves.append(VectorMove(name, "re-embed", "new vector"))
-        elif after[name]["className"] == PHYSICAL_NAME:
-            moves.append(VectorMove(name, "re-embed", "vectorizeClassName is on: the module embeds the physical "
-                                                      "name, which the new version changes"))
-        elif before[name] == after[name]:
-            moves.append(VectorMove(name, "reuse", "vectorization unchanged"))
-        else:
-            changed = [k for k in after[name] if after[name][k] != before[name].get(k)]
-            unsure = ("; schemactl has no table of which " + after[name]["module"] + " settings change "
-                      "its vectors, so it re-embeds to be safe") if modules.unsure_of_vectors(after[name]["module"]) \
-                and "model" in changed else ""
-            moves.append(VectorMove(name, "re-embed", f"{', '.join(changed)} changed{unsure}"))
+        source = renames.vectors.get(name)
+        moves.append(replace(_vector_move(name, before, after), source=source) if source else
+                     _vector_move(name, before, after))
+    renamed = set(renames.vectors.values())
+    live_names = sorted(live.vectors or {}) if desired.vectors is not None else []
+    moves += [VectorMove(n, "drop", "not in the file: its vectors are not copied")
+              for n in live_names if n not in (desired.vectors or {}) and n not in renamed]
     return tuple(moves)
+
+
+def _vector_move(name: str, before: dict, after: dict) -> VectorMove:
+    if after[name]["module"] == "none":
+        return VectorMove(name, "reuse", "no vectorizer: the stored vectors are copied")
+    if name not in before:
+        return VectorMove(name, "re-embed", "new vector")
+    if after[name]["className"] == PHYSICAL_NAME:
+        return VectorMove(name, "re-embed", "vectorizeClassName is on: the module embeds the physical "
+                                            "name, which the new version changes")
+    if before[name] == after[name]:
+        return VectorMove(name, "reuse", "vectorization unchanged")
+    changed = [k for k in after[name] if after[name][k] != before[name].get(k)]
+    unsure = ("; schemactl has no table of which " + after[name]["module"] + " settings change "
+              "its vectors, so it re-embeds to be safe") if modules.unsure_of_vectors(after[name]["module"]) \
+        and "model" in changed else ""
+    detail = _text_change(before[name]["properties"], after[name]["properties"]) if changed == ["properties"] else ""
+    return VectorMove(name, "re-embed", f"{', '.join(changed)} changed{detail}{unsure}")
+
+
+def _text_change(before: list, after: list) -> str:
+    """What changes in the embedded text, in a few words."""
+    old, new = {e[0]: e for e in before}, {e[0]: e for e in after}
+    parts = [f"{n} no longer read" for n in old if n not in new]
+    parts += [f"{n} now read" for n in new if n not in old]
+    parts += [f"{n} read differently" for n in new if n in old and old[n] != new[n]]
+    if not parts and [e[0] for e in before] != [e[0] for e in after]:
+        parts.append("the properties enter the text in another order (Weaviate joins them sorted by name)")
+    if not parts:
+        parts.append("a renamed property's name is in the text (vectorizePropertyName)")
+    return f": {'; '.join(parts)}"

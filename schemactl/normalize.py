@@ -148,9 +148,13 @@ def _copied(value):
     return value
 
 
+# schemactl's own keys in a file, never sent to the server: how data moves, not what is stored
+MOVE_KEYS = ("renamedFrom", "onConvertError")
+
+
 def _property(p: dict, per_property: list[str]) -> dict:
     types = [p["dataType"]] if isinstance(p["dataType"], str) else list(p["dataType"])
-    out = _overlaid(property_defaults(types[0]), p)
+    out = _overlaid(property_defaults(types[0]), {k: v for k, v in p.items() if k not in MOVE_KEYS})
     out["dataType"] = types
     out.setdefault("description", "")
     out["textAnalyzer"] = merged(TEXT_ANALYZER, p.get("textAnalyzer", {}))
@@ -189,7 +193,7 @@ def _vectorizer(v: dict) -> dict:
 def _named_vector(v: dict) -> dict:
     kind = v.get("vectorIndexType", "hnsw")
     module = v["vectorizer"]["module"]
-    out = {"vectorizer": _vectorizer(v["vectorizer"]), "vectorIndexType": kind,
+    out = {"vectorizer": _vectorizer(v["vectorizer"]), "vectorIndexType": kind,  # renamedFrom left out
            "vectorIndexConfig": _index(kind, v.get("vectorIndexConfig", {}), module)}
     if "sourceProperties" in v:
         out["sourceProperties"] = sorted(v["sourceProperties"])

@@ -14,7 +14,7 @@ from typing import Any
 from fnmatch import fnmatchcase
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      PropertyOnlyInCluster, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
+                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .errors import SchemactlError
 from .live import next_physical
 
@@ -148,10 +148,6 @@ def _to_delete(c: DeleteCollection, names: LiveNames) -> list[Need]:
     return needs
 
 
-def _nothing(c: Change, names: LiveNames) -> list[Need]:
-    return []  # reported for a human to act on; schemactl does nothing
-
-
 def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
     target = next_physical(c.collection, names.classes | {c.physical})
     multi_tenant = c.physical in names.multi_tenant
@@ -173,5 +169,5 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
 NEEDS: dict[type, Callable[[Any, LiveNames], list[Need]]] = {
     CreateCollection: _to_create, AddProperty: _to_update, AddNamedVector: _to_update, UpdateInPlace: _to_update,
     ReindexProperty: _to_update, ScaleReplication: _to_scale, RecreateCollection: _to_recreate,
-    DeleteCollection: _to_delete, PropertyOnlyInCluster: _nothing,
+    DeleteCollection: _to_delete,
 }

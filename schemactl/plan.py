@@ -8,7 +8,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -16,12 +16,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__, modules
-from .changes import BY_KIND, Change, CreateCollection, FieldChange, IndexOperation, RecreateCollection, VectorMove
+from .changes import (BY_KIND, Change, CreateCollection, FieldChange, IndexOperation, PropertyMove, RecreateCollection,
+                      VectorMove)
 from .errors import SchemactlError
 from .spec import Collection, NamedVector, Property
 
 FORMAT = "schemactl-plan/1"
-BUCKETS = ("create", "update_in_place", "recreate", "delete", "manual")  # the summary's counts, in order
+BUCKETS = ("create", "update_in_place", "recreate", "delete")  # the summary's counts, in order
 TEXTS_PER_REQUEST = 100  # where a module's batching is not known
 
 
@@ -32,6 +33,17 @@ def _module_of(definition: Collection, vector: str) -> str:
 
 
 @dataclass(frozen=True)
+class ValueCheck:
+    """What the data holds for one renamed, retyped or dropped property, read at plan time."""
+
+    property: str  # its live name
+    held: int  # objects holding a value for it
+    failing: int = 0  # values its conversion refuses
+    examples: tuple[tuple[str, str, str], ...] = ()  # (uuid, value, why) of the first few refused
+    unread_tenants: int = 0  # tenants asleep: not read at plan time (the copy converts them as it goes)
+
+
+@dataclass(frozen=True)
 class Estimate:
     """What a data-moving step will move, read from the live collection before planning."""
 
@@ -39,6 +51,7 @@ class Estimate:
     per_tenant: dict[str, int] = field(default_factory=dict)
     text_chars: int = 0  # characters the re-embedded vectors will send (estimated from a sample)
     texts_per_second: float | None = None  # the embedding rate `--probe` measured on the new settings
+    values: tuple[ValueCheck, ...] = ()  # per moved property (plan reads the values)
 
 
 @dataclass(frozen=True)
@@ -265,7 +278,7 @@ def change_document(change: Change) -> dict:
 def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
     c = step.change
     out = {"step": step.number, "kind": c.kind, "collection": c.collection,
-           "destructive": c.destructive, "moves_data": c.moves_data, "executable": c.executable}
+           "destructive": c.is_destructive(), "moves_data": c.moves_data, "executable": c.executable}
     present = _saved_fields(type(c))
     for codec in CODECS:  # in the document's order
         if codec.attribute in present:
@@ -281,6 +294,9 @@ def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
                            "texts_per_second": _rounded(step.estimate.texts_per_second, 1),
                            "estimated_embedding_seconds": _rounded(step.estimated_seconds, 1),
                            "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), 2)}
+        if step.estimate.values:
+            out["estimate"]["values"] = [asdict(v) | {"examples": [list(x) for x in v.examples]}
+                                         for v in step.estimate.values]
     return out
 
 
@@ -309,11 +325,31 @@ class _FieldDoc(_Doc):
 
 class _VectorDoc(_Doc):
     name: str
-    action: Literal["reuse", "re-embed"]
+    action: Literal["reuse", "re-embed", "drop"]
     reason: str
+    source: str | None = None
+
+
+class _PropertyMoveDoc(_Doc):
+    source: str
+    name: str | None = None
+    old_type: str
+    new_type: str | None = None
+    conversion: Literal["widening", "parsing", "unsupported"] | None = None
+    on_error: Literal["refuse", "null", "skipObject"] = "refuse"
+    reason: str = ""
+
+
+class _ValueCheckDoc(_Doc):
+    property: str
+    held: int
+    failing: int = 0
+    examples: list[list[str]] = []
+    unread_tenants: int = 0
 
 
 class _EstimateDoc(_Doc):
+    values: list[_ValueCheckDoc] = []
     objects: int
     per_tenant: dict[str, int]
     text_chars: int
@@ -334,7 +370,7 @@ class _OperationDoc(_Doc):
 class _StepDoc(_Doc):
     step: int
     kind: Literal["create", "add-property", "add-named-vector", "update", "reindex", "scale-replication",
-                  "recreate", "delete", "cluster-only-property"]
+                  "recreate", "delete"]
     collection: str = Field(pattern=NAME)
     destructive: bool = False
     moves_data: bool = False
@@ -346,6 +382,7 @@ class _StepDoc(_Doc):
     fields: list[_FieldDoc] = []
     forced_by: list[str] = []
     vectors: list[_VectorDoc] = []
+    property_moves: list[_PropertyMoveDoc] = []
     operations: list[_OperationDoc] = []
     definition: dict | None = None
     property: dict | None = None
@@ -358,7 +395,6 @@ class _SummaryDoc(_Doc):
     update_in_place: int
     recreate: int
     delete: int
-    manual: int
     reembed_objects: int
     reuse_objects: int
     texts_to_embed: int = 0
@@ -462,14 +498,24 @@ CODECS: tuple[Codec, ...] = (  # every dataclass field of every change kind but 
           lambda s: tuple(IndexOperation(o.index, o.action, o.tokenization) for o in s.operations)),
     Codec("reasons", "forced_by", lambda value: [f.path for f in value],
           lambda s: tuple(f for f in _field_changes(s) if f.path in set(s.forced_by))),
-    Codec("vectors", "vectors", lambda value: [{"name": v.name, "action": v.action, "reason": v.reason} for v in value],
-          lambda s: tuple(VectorMove(v.name, v.action, v.reason) for v in s.vectors)),
+    Codec("vectors", "vectors", lambda value: [_without_none(asdict(v)) for v in value],
+          lambda s: tuple(VectorMove(v.name, v.action, v.reason, v.source) for v in s.vectors)),
+    Codec("property_moves", "property_moves", lambda value: [_without_none(asdict(m)) for m in value] or None,
+          lambda s: tuple(PropertyMove(**m.model_dump()) for m in s.property_moves)),
     _model("definition", Collection),
     _model("property", Property),
     _model("vector", NamedVector),
 )
 
 
+def _without_none(values: dict) -> dict:
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def _estimate(s: _StepDoc) -> Estimate | None:
     e = s.estimate
-    return None if e is None else Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second)
+    if e is None:
+        return None
+    values = tuple(ValueCheck(v.property, v.held, v.failing, tuple((x[0], x[1], x[2]) for x in v.examples),
+                              v.unread_tenants) for v in e.values)
+    return Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second, values)

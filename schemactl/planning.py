@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import tenants
-from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
 from .diff import backfill_candidates, diff, unmanaged, with_backfill
@@ -261,7 +261,4 @@ def desired_from_plan(plan: Plan, live: LiveState) -> dict[str, Collection]:
         elif isinstance(c, AddNamedVector):
             vectors = dict(current.vectors or {}) | {c.vector_name: c.vector}
             desired[c.collection] = current.model_copy(update={"vectors": vectors})
-        elif isinstance(c, PropertyOnlyInCluster):
-            kept = tuple(p for p in current.properties if p.name != c.property_name)
-            desired[c.collection] = current.model_copy(update={"properties": kept})
     return desired

@@ -147,7 +147,7 @@ def blocking(findings: list[Finding]) -> list[Finding]:
 def _broken(step: Step, rules: Rules, price: float | None) -> list[str]:
     change = step.change
     out = []
-    if change.destructive and not rules.allowDestructive:
+    if change.is_destructive() and not rules.allowDestructive:
         out.append(f"{change_name(change)} is destructive and the policy does not allow destructive changes")
     if not isinstance(change, RecreateCollection) or not change.reembeds or step.estimate is None:
         return out

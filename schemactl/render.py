@@ -7,7 +7,7 @@ from functools import singledispatch
 import click
 
 from . import modules
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .plan import Plan, Step, summary, to_document
 
@@ -62,9 +62,8 @@ def summary_line(plan: Plan) -> str:
                          f", ~${s['estimated_cost']:,.2f}" if s["estimated_cost"] is not None else ""])
         recreate += (f" (re-embed {s['reembed_objects']:,} objects{costs}; "
                      f"reuse vectors for {s['reuse_objects']:,})")
-    manual = f", {s['manual']} to resolve by hand" if s["manual"] else ""
     return (f"Plan: {s['create']} to create, {s['update_in_place']} to change in place, {recreate}, "
-            f"{s['delete']} to delete{manual}.")
+            f"{s['delete']} to delete.")
 
 
 def grouped(steps: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
@@ -144,19 +143,30 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     filled = sorted(f.path.removeprefix("vectors.") for f in change.reasons
                     if f.path.startswith("vectors.") and f.old is None)
     followed = sorted(p.removeprefix("references.") for p in forced if p.startswith("references."))
-    settings = sorted(forced - {f"vectors.{v}" for v in filled} - {f"references.{t}" for t in followed})
+    moved = _moved_paths(change)
+    settings = sorted(forced - {f"vectors.{v}" for v in filled} - {f"references.{t}" for t in followed} - moved)
     why = [f"{', '.join(settings)} cannot change in place"] if settings else []
+    why += ["Weaviate cannot rename, retype or delete a property or rename or delete a named vector"] \
+        if forced & moved else []
     why += [f"its references must follow {', '.join(followed)} to the new version"] if followed else []
     why += [(f"the added named vector(s) {', '.join(filled)} are filled for the existing objects (Weaviate "
             "cannot fill them in place; --no-backfill adds them empty)")] if filled else []
     lines = [(f"recreate: {'; '.join(why)}; the data moves to a new collection and "
              f"'{change.collection}' becomes an alias to it")]
+    if change.adopts:
+        lines.append(f"{change.collection} was made outside schemactl: it is deleted to free its name for the alias, "
+                     "so there will be no version to roll back to (needs --allow-destructive)")
     for f in change.fields:
+        if f.path in moved:
+            continue  # said by its property or vector line
         note = "   # forces recreation" if f.path in forced else ""
         lines.append(f"{f.path}: {_value(f.old)} -> {_value(f.new)}{note}")
+    checks = {v.property: v for v in (step.estimate.values if step.estimate else ())}
+    lines += [_property_move(m, checks.get(m.source)) for m in change.property_moves]
     for v in change.vectors:
-        how = "reuse stored vectors" if v.action == "reuse" else "re-embed"
-        lines.append(f"vector {v.name}: {how} ({v.reason})")
+        how = {"reuse": "reuse stored vectors", "re-embed": "re-embed", "drop": "dropped (destructive)"}[v.action]
+        renamed = f" (renamed from {v.source})" if v.source else ""
+        lines.append(f"vector {v.name}{renamed}: {how} ({v.reason})")
     if step.estimate is not None:
         e = step.estimate
         tenants = f" in {len(e.per_tenant)} tenants" if e.per_tenant else ""
@@ -166,6 +176,37 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
             embed += f" (at least {duration(step.minimum_embedding_seconds)}: {step.budget_note()})"
         lines.append(f"data: {e.objects:,} objects{tenants}{embed}")
     return lines
+
+
+def _moved_paths(change: RecreateCollection) -> set[str]:
+    """The field paths a property or vector move stands for (rendered as the move)."""
+    paths = set()
+    for m in change.property_moves:
+        paths |= {f"properties.{m.source}"} if m.dropped else {f"properties.{m.name}.name", f"properties.{m.name}.dataType"}
+    for v in change.vectors:
+        paths |= {f"vectors.{v.name}"} if v.action == "drop" else ({f"vectors.{v.name}.name"} if v.source else set())
+    return paths
+
+
+def _property_move(move, check) -> str:
+    """One renamed, retyped or dropped property, with what the plan read of its values."""
+    held = f"{check.held:,} object(s) hold a value" if check else "values not read"
+    asleep = (f"; {check.unread_tenants:,} tenant(s) asleep not read (the copy converts them as it goes and stops "
+              "at a value that does not convert)") if check and check.unread_tenants else ""
+    if move.dropped:
+        return f"property {move.source} ({move.old_type}): dropped, its values are not copied ({held}){asleep} (destructive)"
+    renamed = f"{move.source} -> {move.name}" if move.source != move.name else move.name
+    if move.conversion is None:
+        return f"property {renamed}: renamed, values move to the new name ({held}){asleep}"
+    kind = f"{move.old_type} -> {move.new_type}"
+    if move.conversion == "unsupported":
+        return f"property {renamed}: {kind}: cannot convert ({move.reason})"
+    if move.conversion == "widening":
+        return f"property {renamed}: {kind}, every value converts ({held}){asleep}"
+    converts = f"{check.held - check.failing:,} of {check.held:,} convert" if check else "values not read"
+    otherwise = {"refuse": "", "null": "; those that do not are left empty (onConvertError: null)",
+                 "skipObject": "; objects whose value does not convert are not copied (onConvertError: skipObject)"}
+    return f"property {renamed}: {kind}, parsed: {converts}{otherwise[move.on_error]}{asleep}"
 
 
 def _embedding_time(step: Step) -> str:
@@ -185,12 +226,6 @@ def _embedding_cost(step: Step, price: float | None) -> str:
 @describe.register
 def _(change: DeleteCollection, step: Step) -> list[str]:
     return [f"delete collection {change.physical} and all its objects (destructive)"]
-
-
-@describe.register
-def _(change: PropertyOnlyInCluster, step: Step) -> list[str]:
-    return [(f"! property {change.property_name} ({'|'.join(change.data_type)}) exists only in the "
-            "cluster; Weaviate cannot delete properties — add it to the file")]
 
 
 def _vectorizer(v) -> str:

@@ -221,6 +221,7 @@ class NamedVector(Model):
     """One entry of `vectors:` — its own vectorizer, source properties and index."""
 
     vectorizer: Vectorizer
+    renamedFrom: Annotated[str, Field(pattern=VECTOR_NAME)] | None = None  # its vectors move to this name
     sourceProperties: tuple[Annotated[str, Field(pattern=PROPERTY_NAME)], ...] | None = None
     vectorIndexType: VectorIndexType | None = None
     vectorIndexConfig: VectorIndexConfig | None = None
@@ -280,6 +281,10 @@ class NestedProperty(Model):
 
 class Property(NestedProperty):
     name: Annotated[str, Field(pattern=PROPERTY_NAME)]
+    renamedFrom: Annotated[str, Field(pattern=PROPERTY_NAME)] | None = None  # its values move to this name
+    # a value its new dataType cannot hold: the object keeps the property empty, or is not copied
+    # (without it, such a value refuses the plan)
+    onConvertError: Literal["null", "skipObject"] | None = None
     vectorizer: PropertyVectorization | None = None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemactl.changes import (AddNamedVector, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+from schemactl.changes import (AddNamedVector, CreateCollection, DeleteCollection,
                                RecreateCollection)
 from schemactl.diff import diff
 from schemactl.validate import parse_collection
@@ -106,11 +106,12 @@ def test_create_and_prune():
     assert DeleteCollection.destructive and not CreateCollection.destructive
 
 
-def test_property_only_in_cluster_is_reported():
+def test_a_property_only_in_the_cluster_is_dropped_by_a_destructive_recreate():
     live = col(properties=BASE["properties"] + [{"name": "extra", "dataType": "text"}])
     [change] = diff({"Article": live}, {"Article": col()})
-    assert isinstance(change, PropertyOnlyInCluster) and change.property_name == "extra"
-    assert not change.executable
+    assert isinstance(change, RecreateCollection) and change.is_destructive()
+    assert [(m.source, m.name) for m in change.property_moves] == [("extra", None)]
+    assert change.drops == ["property extra"]
 
 
 def vectors_of(change: RecreateCollection) -> dict:

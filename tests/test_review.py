@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from schemactl.changes import (CHANGE_TYPES, AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
-                               FieldChange, IndexOperation, PropertyOnlyInCluster, RecreateCollection,
+                               FieldChange, IndexOperation, PropertyMove, RecreateCollection,
                                ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from schemactl.markdown import mechanism, render_markdown
-from schemactl.plan import Estimate, make_plan
+from schemactl.plan import Estimate, ValueCheck, make_plan
 from schemactl.policy import PolicyInvalid, blocking, change_name, check, load
 from schemactl.validate import parse_collection
 
@@ -46,10 +46,19 @@ def every_kind_plan(price: float | None = 0.02):
                            fields=(FieldChange("vectorIndexConfig.distance", "cosine", "dot"),),
                            vectors=(VectorMove("default", "reuse", "unchanged"),), definition=_collection("Review")),
         DeleteCollection("Old", physical="Old_v3"),
-        PropertyOnlyInCluster("Note", "legacy", ("text",)),
+        RecreateCollection("Item", physical="Item_v1",
+                           reasons=(FieldChange("properties.sku.dataType", ["text"], ["int"]),
+                                    FieldChange("properties.legacy", ["text"], None)),
+                           fields=(FieldChange("properties.sku.dataType", ["text"], ["int"]),
+                                   FieldChange("properties.legacy", ["text"], None)),
+                           vectors=(VectorMove("default", "reuse", "vectorization unchanged"),),
+                           definition=_collection("Item"),
+                           property_moves=(PropertyMove("legacy", None, "text", None),
+                                           PropertyMove("sku", "sku", "text", "int", "parsing"))),
     )
     estimates = {"Article": Estimate(90_000, {}, 4_000_000, texts_per_second=50.0),
-                 "Review": Estimate(1_200, {}, 0)}
+                 "Review": Estimate(1_200, {}, 0),
+                 "Item": Estimate(500, {}, 0, values=(ValueCheck("legacy", 312), ValueCheck("sku", 500)))}
     return make_plan(changes, target="http://weaviate:8080", desired_hash="d", live_fingerprint="l",
                      estimates=estimates, price_per_1k_texts=price, unmanaged=("Scratch",),
                      warnings=(("node node3 is UNAVAILABLE: apply refuses to move the data of Article until every "
@@ -70,7 +79,8 @@ def test_the_markdown_comment_says_what_a_reviewer_decides_from():
     first_heading = text.index("#### ")
     assert text.index("> **Warning:** node node3") < first_heading  # warnings before any change
     assert ("| 7 | recreate, re-embed | 90,000 | 90,000 | ~30 min | ~$1.80 |" in text)
-    assert "| 8 | recreate, reuse vectors | 1,200 | 0 | — | — |" in text
+    assert "| 9 | recreate, reuse vectors | 1,200 | 0 | — | — |" in text
+    assert "| 8 | recreate, reuse vectors (destructive) | 500 | 0 | — | — |" in text
     assert text.count("<details>") == len({s.change.collection for s in every_kind_plan().steps})
     assert "created_at" not in text and text == render_markdown(every_kind_plan())  # stable
 
@@ -97,9 +107,11 @@ def test_limits_broken_are_named_with_the_override_that_would_allow_them(tmp_pat
     policy = _policy(tmp_path, "policy:\n  allowDestructive: false\n  maxReembedObjects: 10000\n"
                                "  maxReembedCost: 1\n")
     found = {f.change: f.describe() for f in check(every_kind_plan(), policy, TODAY)}
-    assert set(found) == {"delete Old", "recreate Article (re-embed)"}
+    assert set(found) == {"delete Old", "recreate Article (re-embed)", "recreate Item (reuse)"}
     assert "delete Old is destructive" in found["delete Old"]
-    reembed = [f.describe() for f in check(every_kind_plan(), policy, TODAY) if f.change.startswith("recreate")]
+    assert "recreate Item (reuse) is destructive" in found["recreate Item (reuse)"]  # it drops a property
+    reembed = [f.describe() for f in check(every_kind_plan(), policy, TODAY)
+               if f.change.startswith("recreate Article")]
     assert any("more than the policy's maxReembedObjects 10,000" in r for r in reembed)
     assert any("costs ~$1.80 to re-embed, more than the policy's maxReembedCost $1.00" in r for r in reembed)
     assert all(r.endswith("(override: `recreate Article (re-embed)`)") for r in reembed)

@@ -15,6 +15,8 @@ import queue
 import threading
 import time
 from collections import deque
+from datetime import datetime, timezone
+from uuid import UUID
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import SchemactlError
+from ..reshape import Reshape, Unconvertible
 
 from ..settings import PAGE, WRITERS
 
@@ -73,6 +76,13 @@ class CopyJob:
     # on a replicated collection: ALL acknowledges a write only once every replica holds it, so a
     # node down stops the copy instead of leaving the new version short of a replica
     consistency: str = "ALL"
+    reshape: Reshape = Reshape()  # renamed, retyped, dropped properties; renamed vectors
+
+    def source_properties(self) -> list[str]:
+        return [self.reshape.source_property(p) for p in self.properties]
+
+    def source_vectors(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.reshape.source_vector(n) for n in names)
 
 
 @dataclass
@@ -99,12 +109,13 @@ def copy_objects(client, job: CopyJob, *, after: str | None, on_flushed: Callabl
     if first is None:
         return outcome
     if len(first) < PAGE:  # a single page (a small tenant): no writer threads to start
-        _collect((str(first[-1].uuid), len(first), _Done(_write(client, job, first))), outcome, on_flushed, progress)
+        _collect((str(first[-1].uuid), len(first), _Done(_write_page(client, job, first))), outcome, on_flushed,
+                 progress)
         return outcome
     in_flight: deque = deque()
     with ThreadPoolExecutor(WRITERS, thread_name_prefix="schemactl-copy") as pool:
         for page in itertools.chain([first], pages):
-            in_flight.append((str(page[-1].uuid), len(page), pool.submit(_write, client, job, page)))
+            in_flight.append((str(page[-1].uuid), len(page), pool.submit(_write_page, client, job, page)))
             while in_flight and (len(in_flight) >= 2 * WRITERS or in_flight[0][2].done()):
                 _collect(in_flight.popleft(), outcome, on_flushed, progress)
         while in_flight:
@@ -134,12 +145,12 @@ def _collect(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
 def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
     source = _collection(client, job.source, job)
     refs = [QueryReference(link_on=name, return_properties=[]) for name in job.references + job.self_references]
-    vectors = _vector_selector(job, job.reuse)
+    vectors = _vector_selector(job, job.source_vectors(job.reuse))
     while True:
         try:
             page = source.query.fetch_objects(
                 after=after, limit=PAGE, include_vector=vectors,
-                return_properties=list(job.properties) if job.properties else False,
+                return_properties=job.source_properties() or False,
                 return_references=refs or None).objects
         except WeaviateBaseError as error:
             raise CopyFailed(f"reading {job.source}{_of(job)} failed: {_short(error)}") from None
@@ -149,6 +160,30 @@ def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
         if len(page) < PAGE:  # the last page: asking again would only answer nothing
             return
         after = str(page[-1].uuid)
+
+
+def _write_page(client, job: CopyJob, page: list) -> dict[str, str]:
+    """A page as read from the source, reshaped for the target and written; objects whose values
+    do not convert are refused (never written), as the target would refuse them."""
+    shaped, refused = reshaped(job, page)
+    return refused | (_write(client, job, shaped) if shaped else {})
+
+
+def reshaped(job: CopyJob, page: list) -> tuple[list, dict[str, str]]:
+    """(objects as the target holds them, uuid -> why for those refused by their conversion);
+    objects whose conversion says skipObject are in neither."""
+    if job.reshape.identity:
+        return page, {}
+    shaped, refused = [], {}
+    for obj in page:
+        try:
+            found = job.reshape.apply(obj)
+        except Unconvertible as error:
+            refused[str(obj.uuid)] = str(error)
+            continue
+        if found is not None:
+            shaped.append(found)
+    return shaped, refused
 
 
 def _write(client, job: CopyJob, page: list, *, with_self_references: bool = False) -> dict[str, str]:
@@ -393,7 +428,11 @@ class _ContentStream:
         self.count = 0
         self._job, self._name, self._present = job, name, present
         self._collection = _collection(client, name, job, VERIFY_LEVEL)
-        self._vectors = _vector_selector(job, tuple(dict.fromkeys(job.reuse + present)))
+        # the source is read as it is, and compared reshaped as the target holds it
+        self._reshaped = name == job.source and not job.reshape.identity
+        vectors = tuple(dict.fromkeys(job.reuse + present))
+        self._vectors = _vector_selector(job, job.source_vectors(vectors) if name == job.source else vectors)
+        self._properties = job.source_properties() if name == job.source else list(job.properties)
         self._references = [QueryReference(link_on=n, return_properties=[])
                             for n in job.references + job.self_references] or None
         self._objects = self._read() if read else iter(())
@@ -422,7 +461,7 @@ class _ContentStream:
     def fetch(self, **where) -> list:
         try:
             return self._collection.query.fetch_objects(
-                include_vector=self._vectors, return_properties=list(self._job.properties) or False,
+                include_vector=self._vectors, return_properties=self._properties or False,
                 return_references=self._references, **where).objects
         except WeaviateBaseError as error:
             raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
@@ -432,14 +471,32 @@ class _ContentStream:
                                     in_source=self._name == self._job.source)
                  if self._job.multi_references and page else {})
         for obj in page:
+            uuid = str(obj.uuid)
+            if self._reshaped:
+                try:
+                    obj = self._job.reshape.apply(obj)
+                except Unconvertible as error:  # differs from whatever the target holds: copied again, refused
+                    self.count += 1
+                    yield uuid, REFUSED, True, Refused(obj.uuid, str(error))
+                    continue
+                if obj is None:
+                    continue  # onConvertError: skipObject: not in the new version
             self.count += 1
             stored = obj.vector or {}
-            uuid = str(obj.uuid)
             yield uuid, content_digest(obj, self._job, links.get(uuid, ())), \
                 all(stored.get(v) for v in self._present), obj
 
 
 _END = object()
+REFUSED = b"refused by its conversion"  # the digest of a source object whose value does not convert
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A source object held for copying whose value does not convert: repair records why."""
+
+    uuid: Any
+    message: str
 
 
 def _read_ahead(pages: Iterator[list], depth: int = 2) -> Iterator[list]:
@@ -506,9 +563,14 @@ def _vector_bytes(vector) -> bytes:
 
 
 def _canonical(value):
-    """One spelling per value: 3.0 and 3 alike (an int property copied into a number one)."""
+    """One spelling per value: 3.0 and 3 alike (an int property copied into a number one), a
+    date as its instant in UTC, a uuid as its text."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, UUID):
+        return str(value)
     if isinstance(value, list):
         return [_canonical(v) for v in value]
     if isinstance(value, dict):
@@ -519,7 +581,9 @@ def _canonical(value):
 def repair(client, job: CopyJob, diff: Differences) -> Outcome:
     """Write the held source objects again; delete what the source no longer has."""
     outcome = Outcome()
-    for chunk in _chunks(list(diff.held.values()), PAGE):
+    refused = {str(o.uuid): o.message for o in diff.held.values() if isinstance(o, Refused)}
+    outcome.failed.update(refused)
+    for chunk in _chunks([o for o in diff.held.values() if not isinstance(o, Refused)], PAGE):
         failed = _write(client, job, chunk, with_self_references=True)
         outcome.failed.update(failed)
         outcome.copied += len(chunk) - len(failed)

@@ -11,7 +11,7 @@ from functools import singledispatch
 
 from . import index_task, scale
 from .. import modules, index_changes
-from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, PropertyOnlyInCluster,
+from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
                        RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
 from ..errors import SchemactlError
@@ -158,11 +158,6 @@ def _(change: ReindexProperty, ctx: Context) -> None:
 @execute.register
 def _(change: ScaleReplication, ctx: Context) -> None:
     scale.scale(ctx, ctx.physical[change.collection], change.factor)
-
-
-@execute.register
-def _(change: PropertyOnlyInCluster, ctx: Context) -> None:  # not executable; listed for completeness
-    return None
 
 
 @execute.register

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .. import policy
-from ..changes import CreateCollection, PropertyOnlyInCluster, RecreateCollection
+from ..changes import CreateCollection, RecreateCollection
 from ..connection import Target
 from ..diff import backfill_candidates, diff, with_backfill
 from ..errors import SchemactlError
@@ -93,20 +93,27 @@ def within_policy(situation: Situation) -> list[str]:
 
 
 def destructive_steps(plan: Plan) -> list[Step]:
-    """Steps that delete a collection: deletes, and the first cutover of a collection made
-    outside schemactl (its name must be freed for the alias)."""
-    return [s for s in plan.steps if s.change.destructive or
-            (isinstance(s.change, RecreateCollection) and s.change.physical == s.change.collection)]
+    """Steps that delete something: deletes, the first cutover of a collection made outside
+    schemactl (its name must be freed for the alias), recreates that leave properties, vectors
+    or unconvertible values behind."""
+    return [s for s in plan.steps if s.change.is_destructive()]
 
 
 def destructive_allowed(situation: Situation) -> list[str]:
     destructive = destructive_steps(situation.plan)
     if not destructive or situation.limits.allow_destructive:
         return []
-    names = "; ".join(f"step {s.number} {s.change.kind} {s.change.collection}"
-                      + (f" (deletes {getattr(s.change, 'physical', '')})" if s.change.kind != "delete" else "")
+    names = "; ".join(f"step {s.number} {s.change.kind} {s.change.collection}{_what_goes(s.change)}"
                       for s in destructive)
     return [f"destructive steps need --allow-destructive: {names}"]
+
+
+def _what_goes(change) -> str:
+    if not isinstance(change, RecreateCollection):
+        return ""
+    gone = ([f"deletes {change.physical}, with no version kept to roll back to"] if change.adopts else []) \
+        + [f"drops {what}" for what in change.drops]
+    return f" ({'; '.join(gone)})"
 
 
 # ---- stage "cluster" ---------------------------------------------------------------------------
@@ -180,15 +187,10 @@ def carried_out_whole(situation: Situation) -> list[str]:
 
 
 def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
-    """What makes a plan impossible to carry out whole: properties a recreate would drop,
-    references a recreate would leave pointing at an old version."""
-    problems = []
+    """What makes a plan impossible to carry out whole: values that do not convert, conversions
+    schemactl does not have, references a recreate would leave pointing at an old version."""
+    problems = [p for step in plan.steps for p in unconvertible(step)]
     recreated = {s.change.collection: s.change for s in plan.steps if isinstance(s.change, RecreateCollection)}
-    for step in plan.steps:
-        c = step.change
-        if isinstance(c, PropertyOnlyInCluster) and c.collection in recreated:
-            problems.append(f"{c.collection}.{c.property_name} exists only in the cluster: recreating "
-                            f"{c.collection} would drop its values; add it to the file first")
     for name, change in recreated.items():
         own = {name, change.definition.renamedFrom} - {None}
         for other, definition in live.items():
@@ -206,6 +208,32 @@ def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
                     and other in change.definition.referenced_collections:
                 problems.append(f"{name} and {other} reference each other: recreating both at once would "
                                 "leave one pointing at the other's old version")
+    return problems
+
+
+EXAMPLES = 3  # refused values named in a refusal
+
+
+def unconvertible(step: Step) -> list[str]:
+    """A retyped property schemactl cannot convert, or whose stored values (read at plan time)
+    do not all convert while the file says nothing of what to do with them."""
+    change = step.change
+    if not isinstance(change, RecreateCollection):
+        return []
+    problems = []
+    checks = {v.property: v for v in (step.estimate.values if step.estimate else ())}
+    for move in change.property_moves:
+        where = f"{change.collection}.{move.source}"
+        if move.conversion == "unsupported":
+            problems.append(f"{where}: {move.old_type} -> {move.new_type}: {move.reason}")
+        check = checks.get(move.source)
+        if move.conversion == "parsing" and move.on_error == "refuse" and check and check.failing:
+            shown = ", ".join(f"{uuid} {value} ({why})" for uuid, value, why in check.examples[:EXAMPLES])
+            problems.append(
+                f"{where}: {check.failing:,} of {check.held:,} value(s) do not convert from {move.old_type} to "
+                f"{move.new_type} ({shown}{', ...' if check.failing > EXAMPLES else ''}); fix the data, or say in "
+                f"the file what becomes of them: onConvertError: null (the object keeps no value) or skipObject "
+                "(the object is not copied)")
     return problems
 
 

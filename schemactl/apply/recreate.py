@@ -17,6 +17,7 @@ from ..errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
 from ..live import count_objects, describe_down, next_physical, nodes_down
 from ..rest_json import to_rest
+from ..reshape import Reshape
 from ..resume import Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
 from ..state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, progress_seqs, save_checkpoint
@@ -386,8 +387,9 @@ def _source_tenants(ctx: Context, source: str) -> dict[str, str]:
 def _job(change: RecreateCollection, present: set[str], target: str, tenant: str | None,
          multi_references: tuple = (), consistency: str = "ALL") -> CopyJob:
     plain, references, self_references = [], [], []
+    reshape = Reshape.of(change)
     for prop in change.definition.properties:
-        if prop.name not in present:
+        if reshape.source_property(prop.name) not in present:
             continue  # added by this change: no data yet
         if not prop.is_reference:
             plain.append(prop.name)
@@ -401,7 +403,7 @@ def _job(change: RecreateCollection, present: set[str], target: str, tenant: str
     reembed = tuple(v.name for v in change.vectors if v.action == "re-embed")
     return CopyJob(change.physical, target, tenant, tuple(plain), tuple(references), tuple(self_references),
                    reuse, reembed, named_vectors=change.definition.vectors is not None,
-                   multi_references=multi_references, consistency=consistency)
+                   multi_references=multi_references, consistency=consistency, reshape=reshape)
 
 
 def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str) -> tuple:

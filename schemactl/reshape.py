@@ -1,0 +1,105 @@
+"""How an object of the live collection becomes an object of the new version: renamed properties
+under their new names, retyped ones converted (conversions.py), dropped ones left out, renamed
+named vectors under their new names. Used by the plan (to count what converts) and by the copy
+(to write it), so that the copy converts exactly as the plan said. Pure: no client."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import conversions
+from .changes import RecreateCollection
+
+CONVERSION_REFUSED = "value does not convert"  # starts the message of an object refused by its conversion
+
+
+class Unconvertible(Exception):
+    """A value the conversion refuses, where the file says nothing of what to do with it."""
+
+    def __init__(self, property_name: str, value: Any, why: str):
+        super().__init__(f"{CONVERSION_REFUSED}: {property_name} = {conversions.describe(value)} ({why})")
+        self.property_name, self.value, self.why = property_name, value, why
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """An object as the new version holds it (what the copy writes and compares)."""
+
+    uuid: Any
+    properties: dict
+    vector: dict
+    references: Any
+
+
+@dataclass(frozen=True)
+class Convert:
+    name: str  # in the new version
+    conversion: conversions.Conversion
+    on_error: str  # refuse, null, skipObject
+
+
+@dataclass(frozen=True)
+class Reshape:
+    renamed: tuple[tuple[str, str], ...] = ()  # (new name, live name) of renamed properties
+    converted: tuple[Convert, ...] = ()
+    vectors: tuple[tuple[str, str], ...] = ()  # (new name, live name) of renamed named vectors
+
+    @classmethod
+    def of(cls, change: RecreateCollection) -> Reshape:
+        renamed = tuple((m.name, m.source) for m in change.property_moves
+                        if m.name is not None and m.name != m.source)
+        converted = []
+        for m in change.property_moves:
+            if m.name is None or m.new_type is None or m.old_type == m.new_type or m.conversion == "unsupported":
+                continue
+            found = conversions.conversion(m.old_type, m.new_type)
+            if found is not None:
+                converted.append(Convert(m.name, found, m.on_error))
+        vectors = tuple((v.name, v.source) for v in change.vectors if v.source)
+        return cls(renamed, tuple(converted), vectors)
+
+    @property
+    def identity(self) -> bool:
+        return not (self.renamed or self.converted or self.vectors)
+
+    def source_property(self, name: str) -> str:
+        return dict(self.renamed).get(name, name)
+
+    def source_vector(self, name: str) -> str:
+        return dict(self.vectors).get(name, name)
+
+    def apply(self, obj) -> Any:
+        """`obj` (as read from the live collection) as the new version holds it; None when its
+        conversion says skipObject. Unconvertible when a value does not convert and the file
+        says nothing of it."""
+        if self.identity:
+            return obj
+        new_name = {old: new for new, old in self.renamed}
+        properties = {new_name.get(k, k): v for k, v in (obj.properties or {}).items()}
+        for convert in self.converted:
+            value = properties.get(convert.name)
+            if value is None:
+                continue
+            try:
+                properties[convert.name] = convert.conversion.convert(value)
+            except (conversions.NotConvertible, TypeError) as error:
+                if convert.on_error == "skipObject":
+                    return None
+                if convert.on_error == "null":
+                    properties.pop(convert.name, None)
+                    continue
+                raise Unconvertible(convert.name, value, str(error)) from None
+        new_vector = {old: new for new, old in self.vectors}
+        vector = {new_vector.get(k, k): v for k, v in (obj.vector or {}).items()}
+        return Shaped(obj.uuid, properties, vector, obj.references)
+
+
+def check(reshape: Reshape, move_source: str, value: Any) -> str | None:
+    """Why `value` of live property `move_source` does not convert (None: it does)."""
+    for convert in reshape.converted:
+        if reshape.source_property(convert.name) == move_source:
+            try:
+                convert.conversion.convert(value)
+            except (conversions.NotConvertible, TypeError) as error:
+                return str(error)
+    return None
