@@ -52,6 +52,14 @@ def check_reembedding(plan: Plan, max_reembed: int | None) -> None:
     guards.refuse("plan", Situation(plan, Limits(max_reembed=max_reembed)), only=(guards.reembed_limit,))
 
 
+def check_convertible(plan: Plan) -> None:
+    """`plan`: a retyped property whose stored values do not all convert refuses the plan (Refused);
+    apply refuses it as well (guards.convertible)."""
+    problems = guards.convertible(Situation(plan, Limits()))
+    if problems:
+        raise guards.Refused("this plan cannot be applied: " + "; ".join(problems))
+
+
 def check_plan(plan: Plan, limits: Limits) -> None:
     """The guards that need the plan only (Refused): what apply refuses before it reads the
     cluster; the CLI asks before it asks for confirmation. `apply` runs them again itself."""

@@ -278,6 +278,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
     if out is not None:
         saved = save_plan(computed, out)
         say(f"Saved plan to {saved}", err=True)
+    api.check_convertible(computed)
     refused = [f for f in findings if f.allowed_by is None]
     if refused:
         raise SchemactlError(f"the plan breaks the policy in {policy_path(policy_file)}: "

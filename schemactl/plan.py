@@ -286,17 +286,17 @@ def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
             if value is not None:
                 out[codec.key] = value
     if step.estimate is not None:
-        out["estimate"] = {"objects": step.estimate.objects, "per_tenant": step.estimate.per_tenant,
-                           "text_chars": step.estimate.text_chars,
-                           "texts_to_embed": step.texts_to_embed,
-                           "embedding_requests": step.embedding_requests,
-                           "minimum_embedding_seconds": round(step.minimum_embedding_seconds, 1),
-                           "texts_per_second": _rounded(step.estimate.texts_per_second, 1),
-                           "estimated_embedding_seconds": _rounded(step.estimated_seconds, 1),
-                           "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), 2)}
+        e = step.estimate
+        estimate: dict[str, Any] = {
+            "objects": e.objects, "per_tenant": e.per_tenant, "text_chars": e.text_chars,
+            "texts_to_embed": step.texts_to_embed, "embedding_requests": step.embedding_requests,
+            "minimum_embedding_seconds": round(step.minimum_embedding_seconds, 1),
+            "texts_per_second": _rounded(e.texts_per_second, 1),
+            "estimated_embedding_seconds": _rounded(step.estimated_seconds, 1),
+            "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), 2)}
         if step.estimate.values:
-            out["estimate"]["values"] = [asdict(v) | {"examples": [list(x) for x in v.examples]}
-                                         for v in step.estimate.values]
+            estimate["values"] = [asdict(v) | {"examples": [list(x) for x in v.examples]} for v in step.estimate.values]
+        out["estimate"] = estimate
     return out
 
 

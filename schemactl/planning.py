@@ -29,6 +29,7 @@ from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan
 from .spec import Collection
 from .state import completed_versions
 from .validate import Result, validate_paths
+from .value_check import value_checks
 
 
 def read_cluster(reader: RestClient, permissions: list[dict] | None | Literal["ask"] = "ask") -> LiveState:
@@ -92,7 +93,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         if probe:
             changes, rates = probed_once(reader, changes)
         estimates = {c.collection: replace(estimate(reader, c.physical, by_physical[c.physical], c.reembeds),
-                                           texts_per_second=rates.get(c.collection))
+                                           texts_per_second=rates.get(c.collection),
+                                           values=value_checks(reader, target, c, _multi_tenant(by_physical[c.physical])))
                      for c in changes if isinstance(c, RecreateCollection)}
         completed = completed_versions(reader)  # versions the ledger saw an alias point at
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
@@ -106,6 +108,10 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings,
                      unfinished=tuple(v for v in kept if v not in completed))
     return plan, live
+
+
+def _multi_tenant(c: Collection) -> bool:
+    return bool(c.multiTenancyConfig and c.multiTenancyConfig.enabled)
 
 
 def _may_probe(permissions: list[dict] | None) -> None:

@@ -76,7 +76,7 @@ class CopyJob:
     # on a replicated collection: ALL acknowledges a write only once every replica holds it, so a
     # node down stops the copy instead of leaving the new version short of a replica
     consistency: str = "ALL"
-    reshape: Reshape = Reshape()  # renamed, retyped, dropped properties; renamed vectors
+    reshape: Reshape = field(default_factory=Reshape)  # renamed, retyped, dropped properties; renamed vectors
 
     def source_properties(self) -> list[str]:
         return [self.reshape.source_property(p) for p in self.properties]

@@ -1,0 +1,79 @@
+"""Before anything is created: what the stored values of each renamed, retyped or dropped property
+are, read with a cursor (constant memory) in every tenant that can be read without waking it.
+A retyped property's values go through the very conversion the copy applies (reshape.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import conversions
+from .changes import PropertyMove, RecreateCollection
+from .connection import Target, connect
+from .errors import SchemactlError
+from .live import RestClient, active_tenants
+from .plan import ValueCheck
+from .reshape import Reshape, check
+
+EXAMPLES = 5  # refused values kept per property (the plan shows a few)
+READ_PAGE = 1000
+
+
+@dataclass
+class _Tally:
+    held: int = 0
+    failing: int = 0
+    examples: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def needs_reading(change: RecreateCollection) -> list[PropertyMove]:
+    return [m for m in change.property_moves if m.conversion != "unsupported"]
+
+
+def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
+                 multi_tenant: bool) -> tuple[ValueCheck, ...]:
+    """One ValueCheck per moved property of `change`, read from its live collection."""
+    moves = needs_reading(change)
+    if not moves:
+        return ()
+    tenants: list[str | None] = [None]
+    asleep = 0
+    if multi_tenant:
+        every = reader.get(f"/v1/schema/{change.physical}/tenants")
+        tenants = list(active_tenants(reader, change.physical))
+        asleep = len(every) - len(tenants)
+    tallies = {m.source: _Tally() for m in moves}
+    reshape = Reshape.of(change)
+    client = connect(target)
+    try:
+        for tenant in tenants:
+            _read(client, change.physical, tenant, moves, reshape, tallies)
+    finally:
+        client.close()
+    return tuple(ValueCheck(m.source, tallies[m.source].held, tallies[m.source].failing,
+                            tuple(tallies[m.source].examples), asleep) for m in moves)
+
+
+def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], reshape: Reshape,
+          tallies: dict[str, _Tally]) -> None:
+    from weaviate.exceptions import WeaviateBaseError
+
+    collection = client.collections.use(physical)
+    if tenant is not None:
+        collection = collection.with_tenant(tenant)
+    parsed = {m.source for m in moves if m.conversion == "parsing"}
+    try:
+        for obj in collection.iterator(include_vector=False, return_properties=[m.source for m in moves],
+                                       cache_size=READ_PAGE):
+            for source, value in (obj.properties or {}).items():
+                if source not in tallies or value is None or value == []:
+                    continue
+                tally = tallies[source]
+                tally.held += 1
+                why = check(reshape, source, value) if source in parsed else None
+                if why is not None:
+                    tally.failing += 1
+                    if len(tally.examples) < EXAMPLES:
+                        tally.examples.append((str(obj.uuid), conversions.describe(value), why))
+    except WeaviateBaseError as error:
+        where = f"{physical} (tenant {tenant})" if tenant else physical
+        raise SchemactlError(f"reading the values of {where} to check them failed: "
+                             f"{str(error).splitlines()[0][:300]}") from None
