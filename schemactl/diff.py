@@ -10,7 +10,7 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from . import conversions, modules, index_changes
-from .normalize import canonical, generic_defaults_aside
+from .normalize import canonical, generic_defaults_aside, property_defaults
 from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection
 
 LEGACY_VECTOR = "default"
@@ -194,7 +194,7 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
     name = desired.name
     changes: list[Change] = []
     added_props = [p for p in desired.properties if p.name not in a["properties"]]
-    fields = _field_changes(_comparable(a, b), _comparable(b, a))
+    fields = _without_type_defaults(_field_changes(_comparable(a, b), _comparable(b, a)), a, b)
     added_vectors = _added_vectors(a, b)
     moved = _moves_forcing_recreate(a, b, renames)
     immutable = [f for f in fields if not _mutable(f, a, b)]
@@ -220,6 +220,19 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
             changes.append(UpdateInPlace(name, fields=tuple(fields), definition=desired))
         changes.extend(reindexed)
     return changes
+
+
+def _without_type_defaults(fields: list[FieldChange], a: dict, b: dict) -> list[FieldChange]:
+    """A retyped property's index settings that change only because the new type's defaults
+    differ (a text property's tokenization, gone with the text) are said by its dataType."""
+    retyped = {n: p["dataType"][0] for n, p in b["properties"].items()
+               if n in a["properties"] and a["properties"][n]["dataType"] != p["dataType"]}
+
+    def follows_the_type(f: FieldChange) -> bool:
+        parts = f.path.split(".")
+        return len(parts) == 3 and parts[0] == "properties" and parts[1] in retyped and parts[2] != "dataType" \
+            and f.new == property_defaults(retyped[parts[1]]).get(parts[2])
+    return [f for f in fields if not follows_the_type(f)]
 
 
 def _moves_forcing_recreate(a: dict, b: dict, renames: Renames) -> list[FieldChange]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from array import array
 import queue
 import threading
@@ -55,6 +56,30 @@ class CopyFailed(SchemactlError):
 
 class NotVerified(SchemactlError):
     """Source and target still differ after the delta passes: no cutover."""
+
+
+class DataRefused(NotVerified):
+    """The new version refuses objects for what they hold (a value that does not convert, a type
+    the server rejects): no retry or resume can copy them."""
+
+
+# How the server (and the copy's own conversions) refuse an object for its content, not for a
+# passing failure such as an embedding endpoint that is down.
+DATA_REFUSALS = re.compile(r"value does not convert|invalid [a-z]+(\[\])? property|no such prop with name")
+
+
+def data_refusals(failures: dict[str, str]) -> dict[str, str]:
+    """The failures that are the data's (see DATA_REFUSALS)."""
+    return {u: m for u, m in failures.items() if DATA_REFUSALS.search(m)}
+
+
+def refuse_data(where: str, failures: dict[str, str]) -> None:
+    """DataRefused naming the count and the first few, when any failure is the data's."""
+    refused = data_refusals(failures)
+    if refused:
+        some = "; ".join(f"{u}: {m[:200]}" for u, m in sorted(refused.items())[:3])
+        raise DataRefused(f"{len(refused)} object(s) of {where} cannot be written to the new version for what they "
+                          f"hold ({some}{'; ...' if len(refused) > 3 else ''})")
 
 
 @dataclass(frozen=True)
@@ -631,8 +656,9 @@ def follow_writes(client, job: CopyJob, failures: dict[str, str], *, max_pause: 
         diff = compare(client, job)
         state.compare_seconds, state.left, state.passes = time.monotonic() - started, diff.count, state.passes + 1
         state.differing.append(diff.count)
-        if previous is not None:
-            state.write_rate = diff.count / max(started - window, 1e-3)
+        if previous is not None:  # objects the copy could not write are not the application's writes
+            unwritten = len(set(diff.missing + diff.stale + diff.without_vector) & failures.keys())
+            state.write_rate = (diff.count - unwritten) / max(started - window, 1e-3)
         window = started
         step = next_step(state, previous, max_pause)
         if step == "fence":
@@ -683,6 +709,7 @@ def settle(client, job: CopyJob, failures: dict[str, str]) -> Differences:
     where = f"{job.source}{_of(job)}"
     unresolved = set(diff.missing) | set(diff.without_vector) | set(diff.stale)
     refused = {u: m for u, m in failures.items() if u in unresolved}
+    refuse_data(where, refused)
     if refused:
         first = next(iter(refused.values()))
         some = ", ".join(sorted(refused)[:3]) + (", ..." if len(refused) > 3 else "")

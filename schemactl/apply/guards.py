@@ -234,7 +234,7 @@ def unconvertible(step: Step) -> list[str]:
             problems.append(f"{where}: {move.old_type} -> {move.new_type}: {move.reason}")
         check = checks.get(move.source)
         if move.conversion == "parsing" and move.on_error == "refuse" and check and check.failing:
-            shown = ", ".join(f"{uuid} {value} ({why})" for uuid, value, why in check.examples[:EXAMPLES])
+            shown = ", ".join(f"{uuid}: {why}" for uuid, _, why in check.examples[:EXAMPLES])
             problems.append(
                 f"{where}: {check.failing:,} of {check.held:,} value(s) do not convert from {move.old_type} to "
                 f"{move.new_type} ({shown}{', ...' if check.failing > EXAMPLES else ''}); fix the data, or say in "

@@ -12,7 +12,8 @@ import time
 
 from ..changes import RecreateCollection
 from .context import Context, physical_references, removed_on_failure
-from .data_copy import CopyJob, copy_objects, follow_writes, link_multi_target_references, link_self_references, settle
+from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
+                        link_self_references, refuse_data, settle)
 from ..errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
 from ..live import count_objects, describe_down, next_physical, nodes_down
@@ -39,9 +40,36 @@ def definition_hash(change: RecreateCollection) -> str:
 
 def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     checkpoint = _resume_or_start(change, ctx)
-    if _multi_tenant(change):
-        _recreate_tenants(change, ctx, checkpoint)
-        return
+    try:
+        if _multi_tenant(change):
+            _recreate_tenants(change, ctx, checkpoint)
+        else:
+            _recreate_whole(change, ctx, checkpoint)
+    except DataRefused as error:
+        if ctx.aliases.get(change.collection) == checkpoint.target:
+            raise  # the alias moved: the new version is the live one
+        _discard(change, ctx, checkpoint)
+        raise DataRefused(f"{error}; {checkpoint.target} was deleted (it never served the alias) and "
+                          f"{change.physical} is as it was") from None
+
+
+def _discard(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
+    """A copy the data refuses: the source as it was (writable, its tenant settings back), the new
+    version and its checkpoint gone: nothing is left to resume."""
+    state = checkpoint.state
+    if state.fenced:
+        _unfence(ctx, checkpoint.source, state)
+    if state.auto_tenants:
+        set_auto_tenants(ctx.reader, checkpoint.source, state.auto_tenants)
+    ctx.reader.send("DELETE", f"/v1/schema/{checkpoint.target}", None, f"delete {checkpoint.target}: the data "
+                    "does not fit it")
+    ctx.classes.discard(checkpoint.target)
+    drop_progress(ctx.reader, change.physical, max(progress_seqs(ctx.reader, change.physical), default=0))
+    drop_checkpoint(ctx.reader, change.physical)
+
+
+def _recreate_whole(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
+    """A recreate of a collection without tenants (one copy job)."""
     state = checkpoint.state
     source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
     multi = _multi_target_pairs(change, ctx, checkpoint.target)
@@ -49,6 +77,7 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
             for t in state.tenants}
     if state.phase == Phase.COPY:
         _copy_every_tenant(change, ctx, checkpoint, jobs)
+        refuse_data(change.physical, ctx.failures)
         state.phase = Phase.VERIFY
         save_checkpoint(ctx.reader, checkpoint)
     if state.phase == Phase.VERIFY:
@@ -112,6 +141,7 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
             if checkpoint.state.fenced:  # killed while fencing as it copied
                 run.lift_early_fence("resuming a copy that had fenced tenants as it went")
             seconds = run.copy_all()
+            refuse_data(change.physical, ctx.failures)
             if run.fence_started is not None:
                 ctx.notice(f"{change.collection}: the copy fitted in the write pause, so each group of active tenants "
                            f"was fenced, copied and verified in one go ({seconds:.1f} s)")
