@@ -113,7 +113,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
                    f"in {checkpoint.target}, the same ids and content as {change.physical}")
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {time.monotonic() - started:.1f} s "
                f"while the last differences were copied and the alias moved to {checkpoint.target}; "
-               f"{change.physical} stays read-only for rollback")
+               + _what_stays(change))
 
 
 def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
@@ -203,8 +203,15 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
     ctx.notice(f"{change.collection}: verified {len(run.tenants):,} tenant(s) in {checkpoint.target} "
                f"({active:,} active, {objects:,} object(s) in them), the same ids and content as {change.physical}")
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {paused:.1f} s while the last "
-               f"differences were copied and the alias moved to {checkpoint.target}; {change.physical} stays "
-               "read-only for rollback, its tenants COLD")
+               f"differences were copied and the alias moved to {checkpoint.target}; "
+               + _what_stays(change, ", its tenants COLD"))
+
+
+def _what_stays(change: RecreateCollection, how: str = "") -> str:
+    if change.adopts:  # its name went to the alias
+        return (f"{change.physical}, made outside schemactl, was deleted to free its name for the alias: there is "
+                "no earlier version to roll back to")
+    return f"{change.physical} stays read-only for rollback{how}"
 
 
 def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) -> None:

@@ -159,12 +159,16 @@ def test_first_cutover_of_a_collection_made_elsewhere_needs_allow_destructive(cl
     (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
     refused = cli_run("apply", str(tmp_path), "--auto-approve")
     assert refused.exit_code == 1
-    assert "destructive steps need --allow-destructive: step 1 recreate Doc (deletes Doc)" in refused.stderr
+    assert ("destructive steps need --allow-destructive: step 1 recreate Doc (deletes Doc, with no version kept to "
+            "roll back to)") in refused.stderr
+    assert "so there will be no version to roll back to" in refused.stdout  # the plan says so before asking
     assert collections(client) == {"Doc"}
     result = cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive")
     assert result.exit_code == 0, result.output
     assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
     assert snapshot(client, "Doc_v1") == before
+    assert "was deleted to free its name for the alias: there is no earlier version to roll back to" in result.output
+    assert "stays read-only for rollback" not in result.output
 
 
 def test_deleting_a_collection_needs_allow_destructive(client, cli_run, embedder, docs):
