@@ -267,9 +267,9 @@ def property_moves(live: Collection, desired: Collection, renames: Renames) -> t
 def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyMove:
     move = PropertyMove(source, p.name, "|".join(old), "|".join(new), on_error=p.onConvertError or "refuse")
     references = [t for t in (*old, *new) if t not in PRIMITIVE_TYPES]
-    if references:
-        if set(old) <= set(new) and len(references) == len(old) + len(new) and source == p.name:
-            return replace(move, conversion=None)  # a reference gaining targets: every link is kept
+    if references and len(references) == len(old) + len(new):  # a reference before and after
+        if set(old) <= set(new) and source == p.name:
+            return replace(move, conversion=None)  # gaining target collections: every link is kept
         why = ("renaming a reference property is not supported yet" if source != p.name and old == new
                else "a reference property can gain target collections, nothing else: its links cannot follow")
         return replace(move, conversion="unsupported", reason=why)

@@ -48,6 +48,29 @@ def check_collection(c: Collection, known_collections: set[str] | None = None) -
     yield from _multi_tenancy(c)
     yield from _text_analyzers(c)
     yield from _object_ttl(c)
+    yield from _renames(c)
+
+
+def _renames(c: Collection) -> Iterator[Issue]:
+    """A renamedFrom names the live property (or vector) the values come from: not a name the
+    file still uses, not its own, and each old name claimed once."""
+    groups: list[tuple[str, list[tuple[int | str, str, str | None]], str]] = [
+        ("properties", [(i, p.name, p.renamedFrom) for i, p in enumerate(c.properties)], "property"),
+        ("vectors", [(n, n, v.renamedFrom) for n, v in (c.vectors or {}).items()], "named vector")]
+    for key, entries, what in groups:
+        names = {name for _, name, _ in entries}
+        claimed: dict[str, str] = {}
+        for at, name, old in entries:
+            if old is None:
+                continue
+            if old == name:
+                yield (key, at, "renamedFrom"), f"a {what} cannot be renamed from its own name"
+            elif old in names:
+                yield (key, at, "renamedFrom"), (f"renamedFrom {old}, but the file still has a {what} {old}: "
+                                                 f"rename it or remove it")
+            elif old in claimed:
+                yield (key, at, "renamedFrom"), f"{claimed[old]} is renamed from {old} already"
+            claimed.setdefault(old, name)
 
 
 def warnings_for(c: Collection) -> Iterator[Issue]:

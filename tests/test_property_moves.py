@@ -1,0 +1,195 @@
+"""Renamed, retyped and dropped properties and named vectors, planned without a server: what the
+diff says moves and how, which vectors are reused, what is destructive, what a plan refuses, and
+how the copy reshapes one object."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import SimpleNamespace
+from uuid import UUID
+
+import pytest
+
+from schemactl import api
+from schemactl.apply.guards import Limits, Refused, Situation, destructive_allowed
+from schemactl.changes import RecreateCollection
+from schemactl.diff import diff
+from schemactl.plan import Estimate, ValueCheck, make_plan
+from schemactl.reshape import Reshape, Unconvertible
+from schemactl.validate import parse_collection
+
+HF = {"module": "text2vec-huggingface", "endpointURL": "http://127.0.0.1:1/models/a", "vectorizeClassName": False}
+PRODUCT = [{"name": "sku", "dataType": "text"}, {"name": "price", "dataType": "int"},
+           {"name": "legacy", "dataType": "text"}, {"name": "title", "dataType": "text"}]
+
+
+def product(properties=PRODUCT, vectorizer=None, **extra):
+    return parse_collection({"name": "Product", "properties": properties,
+                             "vectorizer": vectorizer or {"module": "none"}, **extra})
+
+
+def recreate(live, desired) -> RecreateCollection:
+    [change] = diff({"Product": live}, {"Product": desired}, physical={"Product": "Product_v1"})
+    assert isinstance(change, RecreateCollection)
+    return change
+
+
+def moves(change):
+    return {(m.source, m.name): (m.old_type, m.new_type, m.conversion) for m in change.property_moves}
+
+
+def test_rename_retype_and_drop_are_one_recreate_that_moves_the_values():
+    desired = product([{"name": "sku", "dataType": "int"}, {"name": "price", "dataType": "number"},
+                       {"name": "name", "renamedFrom": "title", "dataType": "text"}])
+    change = recreate(product(), desired)
+    assert moves(change) == {("legacy", None): ("text", None, None), ("sku", "sku"): ("text", "int", "parsing"),
+                             ("price", "price"): ("int", "number", "widening"),
+                             ("title", "name"): ("text", "text", None)}
+    assert change.is_destructive() and change.drops == ["property legacy"]
+    assert [v.action for v in change.vectors] == ["reuse"]
+    # tokenization and indexSearchable go with the text type: said by the dataType, not listed
+    assert not [f for f in change.fields if f.path.startswith("properties.sku.") and f.path != "properties.sku.dataType"]
+
+
+def test_once_renamed_the_file_keeping_renamed_from_is_in_sync():
+    renamed = product([*PRODUCT[:3], {"name": "name", "renamedFrom": "title", "dataType": "text"}])
+    live = product([*PRODUCT[:3], {"name": "name", "dataType": "text"}])
+    assert diff({"Product": live}, {"Product": renamed}) == ()
+
+
+def test_a_rename_alone_is_not_destructive_and_a_lossless_retype_neither():
+    desired = product([{"name": "sku", "dataType": "text[]"}, *PRODUCT[1:3],
+                       {"name": "name", "renamedFrom": "title", "dataType": "text"}])
+    assert not recreate(product(), desired).is_destructive()
+
+
+def test_on_convert_error_makes_a_parsing_conversion_destructive():
+    desired = product([{"name": "sku", "dataType": "int", "onConvertError": "skipObject"}, *PRODUCT[1:]])
+    change = recreate(product(), desired)
+    assert change.drops == ["values of sku that do not convert to int (skipObject)"]
+
+
+@pytest.mark.parametrize("old, new, why", [
+    ("date", "int", "schemactl has no conversion from date to int"),
+    ("text", "geoCoordinates", "geoCoordinates"),
+])
+def test_a_conversion_schemactl_does_not_have_refuses_the_plan(old, new, why):
+    live = product([{"name": "sku", "dataType": old}])
+    change = recreate(live, product([{"name": "sku", "dataType": new}]))
+    assert moves(change)[("sku", "sku")][2] == "unsupported"
+    with pytest.raises(Refused, match=f"Product.sku: {old} -> {new}: .*{why}"):
+        api.check_convertible(make_plan((change,), target="t", desired_hash="d", live_fingerprint="l"))
+
+
+def test_a_reference_cannot_be_retyped_into_values():
+    live = product([{"name": "by", "dataType": "Author"}])
+    change = recreate(live, product([{"name": "by", "dataType": "text"}]))
+    assert "a cross-reference holds links" in change.property_moves[0].reason
+
+
+def _text_vector(properties, renamed_name="name", **settings):
+    live = product(properties, vectorizer=HF)
+    wanted = [dict(p) for p in properties]
+    wanted[0] = {**wanted[0], "name": renamed_name, "renamedFrom": wanted[0]["name"], **settings}
+    return recreate(live, product(wanted, vectorizer=HF))
+
+
+def test_a_renamed_vectorized_property_reuses_the_vectors_when_the_text_stays_the_same():
+    change = _text_vector([{"name": "title", "dataType": "text"}, {"name": "body", "dataType": "text"}])
+    assert [(v.action, v.reason) for v in change.vectors] == [("reuse", "vectorization unchanged")]
+
+
+def test_a_rename_that_reorders_the_text_re_embeds():
+    """Weaviate joins the vectorized properties sorted by name: title+zeta -> zeta+zzz changes the text."""
+    change = _text_vector([{"name": "title", "dataType": "text"}, {"name": "zeta", "dataType": "text"}], "zzz")
+    [vector] = change.vectors
+    assert vector.action == "re-embed" and "another order" in vector.reason
+
+
+def test_a_rename_with_the_name_in_the_text_re_embeds():
+    change = _text_vector([{"name": "title", "dataType": "text", "vectorizer": {"vectorizePropertyName": True}},
+                           {"name": "body", "dataType": "text"}])
+    [vector] = change.vectors
+    assert vector.action == "re-embed" and "title no longer read" in vector.reason
+
+
+def test_dropping_a_vectorized_property_re_embeds():
+    live = product([{"name": "title", "dataType": "text"}, {"name": "body", "dataType": "text"}], vectorizer=HF)
+    change = recreate(live, product([{"name": "body", "dataType": "text"}], vectorizer=HF))
+    assert change.vectors[0].action == "re-embed" and "title no longer read" in change.vectors[0].reason
+
+
+def _vectors(**named):
+    return parse_collection({"name": "Product", "properties": PRODUCT, "vectors": named})
+
+
+def test_named_vectors_renamed_keep_their_vectors_and_dropped_ones_are_destructive():
+    own = {"vectorizer": {"module": "none"}}
+    change = recreate(_vectors(a=own, b=own), _vectors(c={**own, "renamedFrom": "a"}))
+    assert {(v.name, v.action, v.source) for v in change.vectors} == {("c", "reuse", "a"), ("b", "drop", None)}
+    assert change.drops == ["vector b"]
+
+
+def test_a_destructive_recreate_is_refused_naming_what_it_drops():
+    change = recreate(product(), product(PRODUCT[:3]))
+    plan = make_plan((change,), target="t", desired_hash="d", live_fingerprint="l")
+    [problem] = destructive_allowed(Situation(plan, Limits()))
+    assert "step 1 recreate Product (drops property title)" in problem
+    assert destructive_allowed(Situation(plan, Limits(allow_destructive=True))) == []
+
+
+def test_values_that_do_not_convert_refuse_the_plan_with_the_first_ones_named():
+    change = recreate(product(), product([{"name": "sku", "dataType": "int"}, *PRODUCT[1:]]))
+    check = ValueCheck("sku", 500, 2, (("u-1", "'12a'", "'12a' is not an integer"),
+                                       ("u-2", "'x'", "'x' is not an integer")))
+    plan = make_plan((change,), target="t", desired_hash="d", live_fingerprint="l",
+                     estimates={"Product": Estimate(500, values=(check,))})
+    with pytest.raises(Refused, match=r"2 of 500 value\(s\) do not convert from text to int \(u-1: '12a' is not an "
+                                      r"integer, u-2: 'x' is not an integer\); fix the data, or .*onConvertError"):
+        api.check_convertible(plan)
+
+
+def _object(properties, vector=None):
+    return SimpleNamespace(uuid=UUID(int=1), properties=properties, vector=vector or {}, references=None)
+
+
+def test_the_copy_reshapes_an_object_as_the_plan_says():
+    own = {"vectorizer": {"module": "none"}}
+    live = parse_collection({"name": "Product", "properties": PRODUCT + [{"name": "at", "dataType": "text"}],
+                             "vectors": {"a": own}})
+    desired = parse_collection({"name": "Product", "vectors": {"c": {**own, "renamedFrom": "a"}}, "properties": [
+        {"name": "sku", "dataType": "int"}, {"name": "price", "dataType": "number"},
+        {"name": "name", "renamedFrom": "title", "dataType": "text"}, {"name": "at", "dataType": "date"}]})
+    reshape = Reshape.of(recreate(live, desired))
+    shaped = reshape.apply(_object({"sku": "1195", "price": 3, "title": "t", "at": "2024-01-02T03:04:05+02:00"},
+                                   {"a": [0.5]}))
+    assert shaped.properties == {"sku": 1195, "price": 3.0, "name": "t",
+                                 "at": datetime(2024, 1, 2, 1, 4, 5, tzinfo=timezone.utc)}
+    assert shaped.vector == {"c": [0.5]}
+    assert reshape.source_property("name") == "title" and reshape.source_vector("c") == "a"
+    with pytest.raises(Unconvertible, match="value does not convert: sku = '12a'"):
+        reshape.apply(_object({"sku": "12a"}))
+
+
+@pytest.mark.parametrize("on_error, expected", [("null", {"name": "t"}), ("skipObject", None)])
+def test_on_convert_error_keeps_the_object_without_the_value_or_skips_it(on_error, expected):
+    desired = product([{"name": "sku", "dataType": "int", "onConvertError": on_error}, PRODUCT[3]])
+    shaped = Reshape.of(recreate(product([PRODUCT[0], PRODUCT[3]]), desired)).apply(_object({"sku": "12a",
+                                                                                              "name": "t"}))
+    assert (shaped.properties if shaped else None) == expected
+
+
+@pytest.mark.parametrize("file, message", [
+    ([{"name": "a", "dataType": "text"}, {"name": "b", "renamedFrom": "a", "dataType": "text"}],
+     "renamedFrom a, but the file still has a property a"),
+    ([{"name": "b", "renamedFrom": "x", "dataType": "text"}, {"name": "c", "renamedFrom": "x", "dataType": "text"}],
+     "b is renamed from x already"),
+    ([{"name": "b", "renamedFrom": "b", "dataType": "text"}], "cannot be renamed from its own name"),
+])
+def test_a_rename_the_file_contradicts_is_invalid(tmp_path, file, message):
+    import yaml
+
+    from schemactl.validate import validate_paths
+
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({"name": "P", "properties": file}))
+    result = validate_paths([tmp_path])
+    assert not result.ok and any(message in f.message for f in result.findings)
