@@ -213,6 +213,15 @@ class RecreateCollection(Change):
     def is_destructive(self) -> bool:
         return self.adopts or bool(self.drops)
 
+    def moved(self) -> str:
+        """Its renames, retypes and drops in a few words (history; empty when there are none)."""
+        parts = [f"{m.source} -> {m.name}" for m in self.property_moves if m.name and m.name != m.source]
+        parts += [f"{m.name} {m.old_type} -> {m.new_type}" for m in self.property_moves
+                  if m.name and m.new_type != m.old_type]
+        parts += [f"vector {v.source} -> {v.name}" for v in self.vectors if v.source]
+        parts += [f"drops {what}" for what in self.drops]
+        return "; ".join(parts)
+
 
 @dataclass(frozen=True)
 class DeleteCollection(Change):

@@ -411,7 +411,8 @@ def history(target, as_json: bool) -> None:
         say("No applies recorded in this cluster.")
         return
     for r in records:
-        steps = ", ".join(f"{s['kind']} {s['collection']}" for s in json.loads(r.steps or "[]"))
+        steps = ", ".join(f"{s['kind']} {s['collection']}" + (f" ({s['moves']})" if s.get("moves") else "")
+                          for s in json.loads(r.steps or "[]"))
         error = f" - {r.error}" if r.error else ""
         say(f"{r.startedAt}  {r.result:<11} v{r.schemactlVersion}  {r.planChecksum[:12]}  "
                    f"{steps or '-'}  by {r.holder}{error}")

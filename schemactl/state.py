@@ -141,7 +141,7 @@ class Record:
     schemactlVersion: str
     holder: str
     summary: str  # JSON: the plan's summary counts
-    steps: str  # JSON: [{step, kind, collection}]
+    steps: str  # JSON: [{step, kind, collection, moves (a recreate's renames, retypes, drops)}]
     stepsDone: list[int]
     error: str = ""
     finishedAt: str | None = None

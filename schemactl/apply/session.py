@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ..changes import RecreateCollection
 from ..connection import Target
 from ..live import RestClient, read_live
 from ..plan import Plan, summary
@@ -72,7 +73,9 @@ def run(plan: Plan, checksum: str, target: Target, options: ApplyOptions) -> Rep
 def _started(reader: RestClient, plan: Plan, checksum: str, record: Record | None, holder: Holder) -> Record:
     """The ledger record of this run: a new one, or the interrupted run's, taken over."""
     if record is None:
-        steps = [{"step": s.number, "kind": s.change.kind, "collection": s.change.collection} for s in plan.steps]
+        steps = [{"step": s.number, "kind": s.change.kind, "collection": s.change.collection}
+                 | ({"moves": s.change.moved()} if isinstance(s.change, RecreateCollection) and s.change.moved() else {})
+                 for s in plan.steps]
         return start_record(reader, checksum, summary(plan), steps, holder)
     record.result, record.holder = "running", holder.describe()
     update_record(reader, record)
