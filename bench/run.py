@@ -456,6 +456,40 @@ def bench_backfill(client, server, embedder_url: str, n: int, workdir: Path) -> 
     return rows
 
 
+def rename_yaml(endpoint: str, title: str, renamed_from: str | None = None, name_in_text: bool = False) -> str:
+    """Bench with its `title` property called `title`; title and body both embedded."""
+    moved = f"    renamedFrom: {renamed_from}\n" if renamed_from else ""
+    named = "    vectorizer:\n      vectorizePropertyName: true\n" if name_in_text else ""
+    return (f"name: Bench\nproperties:\n  - name: {title}\n    dataType: text\n{moved}{named}"
+            f"  - name: body\n    dataType: text\n  - name: tag\n    dataType: text\n    tokenization: field\n"
+            f"  - name: n\n    dataType: int\nvectorizer:\n  module: text2vec-huggingface\n  endpointURL: {endpoint}\n"
+            "  vectorizeClassName: false\n")
+
+
+def bench_rename(client, server, embedder_url: str, n: int, workdir: Path) -> list[Row]:
+    """A property renamed on n objects: the stored vectors reused (the name is not in the text,
+    and body < heading < title keeps the order) vs the same rename with the name entering the text
+    (every object re-embedded)."""
+    reset(client)
+    endpoint = f"{embedder_url}/models/words-{DIMS}"
+    schemas = workdir / f"rename-{n}"
+    schemas.mkdir()
+    (schemas / "c.yaml").write_text(rename_yaml(endpoint, "title"))
+    run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+    fill(client, "Bench", list(synthetic(n, seed=n + 3)))
+    rows = []
+    for variant, file in (("vectors reused (name not in the text)", rename_yaml(endpoint, "heading", "title")),
+                          ("re-embedded (vectorizePropertyName: true)",
+                           rename_yaml(endpoint, "title", "heading", name_in_text=True))):
+        (schemas / "c.yaml").write_text(file)
+        texts_before = httpx.get(f"{embedder_url}/stats").json()["texts"]
+        seconds, rss, _ = run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+        embedded = httpx.get(f"{embedder_url}/stats").json()["texts"] - texts_before
+        rows.append(Row("property rename", variant, n, seconds, rss, f"{embedded:,} texts embedded"))
+    rows[0].ratio += f"; {rows[1].seconds / rows[0].seconds:.2f}× the speed of re-embedding"
+    return rows
+
+
 REAL_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -721,8 +755,8 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (2k and 10k)")
-    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex", "backfill", "real", "cluster",
-                                           "tenants"),
+    parser.add_argument("--only", choices=("copy", "plan", "writes", "reindex", "backfill", "rename", "real",
+                                           "cluster", "tenants"),
                         help="run one part (the table holds only it)")
     parser.add_argument("--tenant-sizes", default=TENANT_SIZES,
                         help=f"tenants x objects of the multi-tenant recreates (default {TENANT_SIZES})")
@@ -755,6 +789,8 @@ def main() -> None:
             rows += bench_reindex(client, server, f"{embedder_url}/models/words-{DIMS}", large, workdir)
         if args.only in (None, "backfill"):
             rows += bench_backfill(client, server, embedder_url, small, workdir)
+        if args.only in (None, "rename"):
+            rows += bench_rename(client, server, embedder_url, large, workdir)
         if args.only in (None, "real"):
             rows += bench_real_model(client, server, embedder_url, small, workdir)
         if args.only in (None, "cluster"):
@@ -781,7 +817,7 @@ def main() -> None:
 
 PARTS = {"copy": ("copy,", "re-embed", "memory"), "plan": ("plan,",),
          "writes": ("migration under writes", "highest write rate"), "reindex": ("tokenization change",),
-         "backfill": ("add a named vector",), "real": ("real model",), "cluster": ("copy on a cluster",),
+         "backfill": ("add a named vector",), "rename": ("property rename",), "real": ("real model",), "cluster": ("copy on a cluster",),
          "tenants": ("tenants,",)}
 
 

@@ -7,6 +7,7 @@ so a killed apply, run again, resumes where the last flushed page left off.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict
 import json
 import time
 
@@ -35,7 +36,13 @@ REPLICA_WAIT = settings.REPLICA_WAIT  # seconds to wait for a node at cutover (t
 
 
 def definition_hash(change: RecreateCollection) -> str:
-    return hashlib.sha256(json.dumps(to_rest(change.definition), sort_keys=True).encode()).hexdigest()
+    """What a checkpoint's copy was made for: the new version's definition, and how values move
+    into it (a rename and an added property give the same definition)."""
+    content: object = to_rest(change.definition)
+    moves = [asdict(m) for m in change.property_moves] + [[v.name, v.source] for v in change.vectors if v.source]
+    if moves:
+        content = [content, moves]
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def run_recreate(change: RecreateCollection, ctx: Context) -> None:
