@@ -47,6 +47,9 @@ class PropertyMove:
     conversion: Literal["widening", "parsing", "unsupported"] | None = None  # None: same type
     on_error: Literal["refuse", "null", "skipObject"] = "refuse"  # a value that does not convert
     reason: str = ""  # why a conversion is unsupported
+    # nested properties of an object property the file no longer has ("b", "c.d"): left out of
+    # every value (Weaviate's auto-schema would otherwise add them back to the new version)
+    dropped_nested: tuple[str, ...] = ()
 
     @property
     def dropped(self) -> bool:
@@ -55,7 +58,7 @@ class PropertyMove:
     @property
     def lossy(self) -> bool:
         """Values may be left behind: the property is dropped, or values that do not convert are."""
-        return self.dropped or (self.conversion == "parsing" and self.on_error != "refuse")
+        return self.dropped or bool(self.dropped_nested) or (self.conversion == "parsing" and self.on_error != "refuse")
 
 
 @dataclass(frozen=True)
@@ -206,8 +209,9 @@ class RecreateCollection(Change):
         """What the new version leaves behind: dropped properties and vectors, values that may
         not convert."""
         found = [f"property {m.source}" for m in self.property_moves if m.dropped]
+        found += [f"nested property {m.name}.{n}" for m in self.property_moves for n in m.dropped_nested]
         found += [f"values of {m.source} that do not convert to {m.new_type} ({m.on_error})"
-                  for m in self.property_moves if m.lossy and not m.dropped]
+                  for m in self.property_moves if m.conversion == "parsing" and m.on_error != "refuse"]
         return found + [f"vector {v.name}" for v in self.vectors if v.action == "drop"]
 
     def is_destructive(self) -> bool:

@@ -239,6 +239,7 @@ def _moves_forcing_recreate(a: dict, b: dict, renames: Renames) -> list[FieldCha
     """Renamed, dropped properties and named vectors: Weaviate changes none of them in place.
     (A retyped property is a dataType field change, immutable already.)"""
     found = [FieldChange(f"properties.{new}.name", old, new) for new, old in sorted(renames.properties.items())]
+    # a dropped nested property is a field change of its own already (nestedProperties.<name>)
     found += [FieldChange(f"properties.{n}", a["properties"][n]["dataType"], None)
               for n in a["properties"] if n not in b["properties"]]
     found += [FieldChange(f"vectors.{new}.name", old, new) for new, old in sorted(renames.vectors.items())]
@@ -259,9 +260,22 @@ def property_moves(live: Collection, desired: Collection, renames: Renames) -> t
         if source not in held:
             continue  # added
         old, new = held[source].data_types, p.data_types
-        if source != p.name or old != new:
-            moves.append(_retyped(source, p, old, new))
+        gone = dropped_nested(held[source].nestedProperties, p.nestedProperties) if old == new else ()
+        if source != p.name or old != new or gone:
+            moves.append(replace(_retyped(source, p, old, new), dropped_nested=gone))
     return tuple(moves)
+
+
+def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:
+    """Nested properties (dotted paths) the live object property has and the file does not."""
+    wanted = {n.name: n for n in desired or ()}
+    found: list[str] = []
+    for n in live or ():
+        if n.name not in wanted:
+            found.append(prefix + n.name)
+        elif n.nestedProperties:
+            found += dropped_nested(n.nestedProperties, wanted[n.name].nestedProperties, f"{prefix}{n.name}.")
+    return tuple(found)
 
 
 def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyMove:

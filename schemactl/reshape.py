@@ -38,11 +38,30 @@ class Convert:
     on_error: str  # refuse, null, skipObject
 
 
+Keep = dict  # nested property name -> Keep of its own nested properties (None: a leaf)
+
+
+def _keep(nested) -> Keep:
+    return {n.name: (_keep(n.nestedProperties) if n.nestedProperties else None) for n in nested}
+
+
+def pruned(value: Any, keep: Keep | None) -> Any:
+    """An object (or object[]) value with only the nested properties `keep` names."""
+    if keep is None:
+        return value
+    if isinstance(value, list):
+        return [pruned(v, keep) for v in value]
+    if isinstance(value, dict):
+        return {k: pruned(v, keep[k]) for k, v in value.items() if k in keep}
+    return value
+
+
 @dataclass(frozen=True)
 class Reshape:
     renamed: tuple[tuple[str, str], ...] = ()  # (new name, live name) of renamed properties
     converted: tuple[Convert, ...] = ()
     vectors: tuple[tuple[str, str], ...] = ()  # (new name, live name) of renamed named vectors
+    pruned: tuple[tuple[str, Any], ...] = ()  # (new name, Keep) of object properties losing nested ones
 
     @classmethod
     def of(cls, change: RecreateCollection) -> Reshape:
@@ -56,11 +75,19 @@ class Reshape:
             if found is not None:
                 converted.append(Convert(m.name, found, m.on_error))
         vectors = tuple((v.name, v.source) for v in change.vectors if v.source)
-        return cls(renamed, tuple(converted), vectors)
+        nested = {p.name: p.nestedProperties for p in change.definition.properties}
+        prunes = tuple((m.name, _keep(nested[m.name] or ())) for m in change.property_moves
+                       if m.dropped_nested and m.name is not None)
+        return cls(renamed, tuple(converted), vectors, prunes)
 
     @property
     def identity(self) -> bool:
-        return not (self.renamed or self.converted or self.vectors)
+        return not (self.renamed or self.converted or self.vectors or self.pruned)
+
+    def prune(self, name: str, value: Any) -> Any:
+        """`value` of property `name` (new name) without the nested properties it loses."""
+        keep = dict(self.pruned).get(name)
+        return value if keep is None else pruned(value, keep)
 
     def source_property(self, name: str) -> str:
         return dict(self.renamed).get(name, name)
@@ -89,6 +116,9 @@ class Reshape:
                     properties.pop(convert.name, None)
                     continue
                 raise Unconvertible(convert.name, value, str(error)) from None
+        for name, keep in self.pruned:
+            if properties.get(name) is not None:
+                properties[name] = pruned(properties[name], keep)
         new_vector = {old: new for new, old in self.vectors}
         vector = {new_vector.get(k, k): v for k, v in (obj.vector or {}).items()}
         return Shaped(obj.uuid, properties, vector, obj.references)

@@ -60,11 +60,14 @@ def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], 
     if tenant is not None:
         collection = collection.with_tenant(tenant)
     parsed = {m.source for m in moves if m.conversion == "parsing"}
+    # an object property losing nested properties counts the values that hold one of them
+    nested = {m.source: m.name for m in moves if m.dropped_nested and m.name == m.source and m.conversion is None}
     try:
         for obj in collection.iterator(include_vector=False, return_properties=[m.source for m in moves],
                                        cache_size=READ_PAGE):
             for source, value in (obj.properties or {}).items():
-                if source not in tallies or value is None or value == []:
+                if source not in tallies or value is None or value == [] \
+                        or (source in nested and reshape.prune(nested[source], value) == value):
                     continue
                 tally = tallies[source]
                 tally.held += 1

@@ -193,3 +193,17 @@ def test_a_rename_the_file_contradicts_is_invalid(tmp_path, file, message):
     (tmp_path / "p.yaml").write_text(yaml.safe_dump({"name": "P", "properties": file}))
     result = validate_paths([tmp_path])
     assert not result.ok and any(message in f.message for f in result.findings)
+
+
+def test_a_nested_property_left_out_of_the_file_is_dropped_from_every_value():
+    """Weaviate's auto-schema would add it back to the new version: the copy leaves it out."""
+    nested = [{"name": "a", "dataType": "text"},
+              {"name": "c", "dataType": "object", "nestedProperties": [{"name": "d", "dataType": "int"},
+                                                                      {"name": "e", "dataType": "int"}]}]
+    live = product([{"name": "meta", "dataType": "object[]",
+                     "nestedProperties": [*nested, {"name": "b", "dataType": "int"}]}])
+    kept = [nested[0], {**nested[1], "nestedProperties": nested[1]["nestedProperties"][:1]}]
+    change = recreate(live, product([{"name": "meta", "dataType": "object[]", "nestedProperties": kept}]))
+    assert change.drops == ["nested property meta.c.e", "nested property meta.b"]
+    shaped = Reshape.of(change).apply(_object({"meta": [{"a": "x", "b": 1, "c": {"d": 2, "e": 3}}, {"a": "y"}]}))
+    assert shaped.properties == {"meta": [{"a": "x", "c": {"d": 2}}, {"a": "y"}]}

@@ -5,6 +5,11 @@ DEVELOPMENT AND TEST AID. Seeded writer threads insert, update and delete object
 object belongs to one writer, which writes it in order and retries a refused write until the
 server accepts it, so the acknowledged writes imply one exact final state: `expected()`.
 `audit()` compares what the alias serves with it, vectors included.
+
+`next_release` stands for the application's release that follows a migration renaming or retyping
+properties: a writer keeps the old names until the server refuses a write for naming a property
+the collection no longer has, then sends every document through `next_release` from then on. Its
+log keeps the documents as the first release wrote them (`expected()`).
 """
 from __future__ import annotations
 
@@ -61,14 +66,16 @@ class Writer:
     refused: int = 0  # attempts the server refused (each retried)
     last_refusal: str = ""
     unresolved: list[str] = field(default_factory=list)  # writes never acknowledged: state unknown
+    released_at: float | None = None  # time.monotonic() when it moved to the next release
 
 
 class Workload:
     """`threads` writers sharing `rate` writes/s over `objects` (split by uuid between them)."""
 
     def __init__(self, connect: Callable, collection: str, objects: dict[str, dict], *, rate: float,
-                 seed: int, threads: int = 3):
+                 seed: int, threads: int = 3, next_release: Callable[[dict], dict] | None = None):
         self._connect, self._collection, self._rate, self._seed = connect, collection, rate, seed
+        self._next_release = next_release
         ids = sorted(objects)
         self.writers = [Writer(i, {u: objects[u] for u in ids[i::threads]}) for i in range(threads)]
         self._stop = threading.Event()
@@ -135,17 +142,21 @@ class Workload:
         deadline = time.monotonic() + GIVE_UP
         insert = uuid not in writer.owned
         while time.monotonic() < deadline:
+            sent = props if props is None or writer.released_at is None or self._next_release is None \
+                else self._next_release(props)
             try:
-                if props is None:
+                if sent is None:
                     collection.data.delete_by_id(uuid)  # False (already gone) is the same end state
                 elif insert:
-                    collection.data.insert(properties=props, uuid=uuid)
+                    collection.data.insert(properties=sent, uuid=uuid)
                 else:
-                    collection.data.replace(uuid=uuid, properties=props)
+                    collection.data.replace(uuid=uuid, properties=sent)
                 return True
             except Exception as error:  # noqa: BLE001 - any refusal is retried, and counted
                 message = str(error)
                 insert = insert and "already exists" not in message
+                if self._next_release is not None and writer.released_at is None and "no such prop" in message:
+                    writer.released_at = time.monotonic()  # the collection has the new names now
             writer.refused += 1
             writer.last_refusal = message[:300]
             time.sleep(0.05)
@@ -171,9 +182,12 @@ class Audit:
                 f"{len(self.deletes_resurrected)} resurrected, {len(self.vectors_wrong)} wrong vectors")
 
 
-def audit(client, collection: str, expected: dict[str, dict], model: str, *, deleted: set[str]) -> Audit:
+def audit(client, collection: str, expected: dict[str, dict], model: str, *, deleted: set[str],
+          text: Callable[[dict], str] | None = None) -> Audit:
     """Read every object through `collection` (the alias) and compare with `expected`; `deleted`:
-    uuids whose last acknowledged write was a delete."""
+    uuids whose last acknowledged write was a delete; `text`: what the model embeds of an object's
+    properties (title and body unless given)."""
+    text = text or (lambda p: f"{p['title']} {p['body']}")
     report = Audit()
     seen = set()
     for obj in client.collections.use(collection).iterator(include_vector=True):
@@ -187,7 +201,7 @@ def audit(client, collection: str, expected: dict[str, dict], model: str, *, del
         want = expected[uuid]
         if {k: props.get(k) for k in want} != want:
             report.updates_reverted.append(uuid)
-        elif not _same_direction((obj.vector or {}).get("default"), embed(f"{want['title']} {want['body']}", model)):
+        elif not _same_direction((obj.vector or {}).get("default"), embed(text(want), model)):
             report.vectors_wrong.append(uuid)
     report.inserts_lost = sorted(set(expected) - seen)
     return report
