@@ -292,8 +292,9 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
 @connection_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--allow-destructive", is_flag=True,
-              help="Allow steps that delete a collection (deletes; the first cutover of a collection "
-                   "made outside schemactl).")
+              help="Allow steps that delete something: a collection (deletes; the first cutover of a "
+                   "collection made outside schemactl), or a property, nested property, named vector or "
+                   "values that do not convert (onConvertError) left out of a new version.")
 @click.option("--max-write-pause", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               metavar="SECONDS",
               help="Longest a cutover may keep writes to the old version fenced off (they fail, they are "

@@ -261,9 +261,29 @@ def property_moves(live: Collection, desired: Collection, renames: Renames) -> t
             continue  # added
         old, new = held[source].data_types, p.data_types
         gone = dropped_nested(held[source].nestedProperties, p.nestedProperties) if old == new else ()
-        if source != p.name or old != new or gone:
-            moves.append(replace(_retyped(source, p, old, new), dropped_nested=gone))
+        move = replace(_retyped(source, p, old, new), dropped_nested=gone)
+        retyped_nested = retyped_nested_properties(held[source].nestedProperties, p.nestedProperties)
+        if retyped_nested and old == new:
+            move = replace(move, conversion="unsupported", reason="schemactl does not convert nested properties ("
+                           + ", ".join(f"{p.name}.{n}" for n in retyped_nested) + ")")
+        if move.conversion is not None or source != p.name or gone:
+            moves.append(move)
     return tuple(moves)
+
+
+def retyped_nested_properties(live, desired, prefix: str = "") -> list[str]:
+    """Nested properties (dotted paths) whose data type the file changes."""
+    wanted = {n.name: n for n in desired or ()}
+    found: list[str] = []
+    for n in live or ():
+        other = wanted.get(n.name)
+        if other is None:
+            continue
+        if other.data_types != n.data_types:
+            found.append(f"{prefix}{n.name}: {'|'.join(n.data_types)} -> {'|'.join(other.data_types)}")
+        elif n.nestedProperties:
+            found += retyped_nested_properties(n.nestedProperties, other.nestedProperties, f"{prefix}{n.name}.")
+    return found
 
 
 def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:

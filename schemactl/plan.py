@@ -338,6 +338,7 @@ class _PropertyMoveDoc(_Doc):
     conversion: Literal["widening", "parsing", "unsupported"] | None = None
     on_error: Literal["refuse", "null", "skipObject"] = "refuse"
     reason: str = ""
+    dropped_nested: list[str] = []
 
 
 class _ValueCheckDoc(_Doc):
@@ -500,8 +501,10 @@ CODECS: tuple[Codec, ...] = (  # every dataclass field of every change kind but 
           lambda s: tuple(f for f in _field_changes(s) if f.path in set(s.forced_by))),
     Codec("vectors", "vectors", lambda value: [_without_none(asdict(v)) for v in value],
           lambda s: tuple(VectorMove(v.name, v.action, v.reason, v.source) for v in s.vectors)),
-    Codec("property_moves", "property_moves", lambda value: [_without_none(asdict(m)) for m in value] or None,
-          lambda s: tuple(PropertyMove(**m.model_dump()) for m in s.property_moves)),
+    Codec("property_moves", "property_moves",
+          lambda value: [_without_none(asdict(m) | {"dropped_nested": list(m.dropped_nested)}) for m in value] or None,
+          lambda s: tuple(PropertyMove(**m.model_dump() | {"dropped_nested": tuple(m.dropped_nested)})
+                          for m in s.property_moves)),
     _model("definition", Collection),
     _model("property", Property),
     _model("vector", NamedVector),

@@ -96,7 +96,16 @@ def check_document(document: Document) -> tuple[Document, Collection | None, lis
 
 def parse_collection(data: object) -> Collection:
     """The Collection for plain data, validated strictly in JSON mode (lists are arrays)."""
-    return Collection.model_validate_json(json.dumps(data))
+    return Collection.model_validate_json(json.dumps(_bare_null_spelled(data)))
+
+
+def _bare_null_spelled(data: object) -> object:
+    """`onConvertError: null` reads from YAML as no value at all: it means the choice "null"."""
+    if not isinstance(data, dict) or not isinstance(data.get("properties"), list):
+        return data
+    properties = [{**p, "onConvertError": "null"} if isinstance(p, dict) and "onConvertError" in p
+                  and p["onConvertError"] is None else p for p in data["properties"]]
+    return {**data, "properties": properties}
 
 
 def _across_files(parsed: list[tuple[Document, Collection]]) -> list[Finding]:

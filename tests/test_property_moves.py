@@ -207,3 +207,34 @@ def test_a_nested_property_left_out_of_the_file_is_dropped_from_every_value():
     assert change.drops == ["nested property meta.c.e", "nested property meta.b"]
     shaped = Reshape.of(change).apply(_object({"meta": [{"a": "x", "b": 1, "c": {"d": 2, "e": 3}}, {"a": "y"}]}))
     assert shaped.properties == {"meta": [{"a": "x", "c": {"d": 2}}, {"a": "y"}]}
+
+
+def test_on_convert_error_null_written_bare_in_yaml_means_the_choice_null(tmp_path):
+    from schemactl.validate import validate_paths
+
+    (tmp_path / "p.yaml").write_text("name: P\nproperties:\n  - name: sku\n    dataType: int\n"
+                                     "    onConvertError: null\n")
+    assert validate_paths([tmp_path]).collections["P"].properties[0].onConvertError == "null"
+
+
+def test_a_reference_gaining_a_target_moves_nothing_and_a_nested_retype_is_refused():
+    live = product([{"name": "by", "dataType": "Author"},
+                    {"name": "meta", "dataType": "object", "nestedProperties": [{"name": "b", "dataType": "int"}]}])
+    desired = product([{"name": "by", "dataType": ["Author", "Editor"]},
+                       {"name": "meta", "dataType": "object", "nestedProperties": [{"name": "b", "dataType": "text"}]}])
+    change = recreate(live, desired)
+    [move] = change.property_moves
+    assert move.source == "meta" and move.conversion == "unsupported"
+    assert move.reason == "schemactl does not convert nested properties (meta.b: int -> text)"
+
+
+def test_a_saved_plan_keeps_dropped_nested_properties():
+    from schemactl.plan import from_document, to_document
+
+    live = product([{"name": "meta", "dataType": "object", "nestedProperties": [
+        {"name": "a", "dataType": "text"}, {"name": "b", "dataType": "int"}]}])
+    change = recreate(live, product([{"name": "meta", "dataType": "object",
+                                      "nestedProperties": [{"name": "a", "dataType": "text"}]}]))
+    plan = make_plan((change,), target="t", desired_hash="d", live_fingerprint="l")
+    [step] = from_document(to_document(plan)).steps
+    assert step.change == change and step.change.is_destructive()
