@@ -65,21 +65,32 @@ class Group(click.Group):
 
 
 def connection_options(command):
-    """--url/--grpc-port/--api-key/--header, each also from the environment."""
+    """Where the cluster is and how to authenticate, each also from the environment."""
     @click.option("--url", envvar="WEAVIATE_URL", default="http://localhost:8080", show_default=True,
                   help="Weaviate REST URL (env WEAVIATE_URL).")
+    @click.option("--grpc-url", envvar="WEAVIATE_GRPC_URL", default=None, metavar="URL",
+                  help="Weaviate gRPC URL when it is not the REST host (env WEAVIATE_GRPC_URL), e.g. "
+                       "https://grpc.example.com:443 or http://weaviate-grpc:50051. Weaviate Cloud URLs "
+                       "(*.weaviate.cloud, *.weaviate.network) need none.")
     @click.option("--grpc-port", envvar="WEAVIATE_GRPC_PORT", type=int, default=50051, show_default=True,
-                  help="Weaviate gRPC port (env WEAVIATE_GRPC_PORT).")
+                  help="Weaviate gRPC port on the REST host (env WEAVIATE_GRPC_PORT).")
+    @click.option("--ca-cert", envvar="WEAVIATE_CA_CERT", default=None, metavar="FILE",
+                  type=click.Path(dir_okay=False),
+                  help="PEM file of the CA(s) to trust for REST and gRPC (env WEAVIATE_CA_CERT; without it "
+                       "SSL_CERT_FILE, then the usual roots).")
     @click.option("--api-key", envvar="WEAVIATE_API_KEY", default=None,
                   help="Weaviate API key (env WEAVIATE_API_KEY); sent as a header, never stored.")
+    @click.option("--bearer-token", envvar="WEAVIATE_BEARER_TOKEN", default=None,
+                  help="An OIDC access token (env WEAVIATE_BEARER_TOKEN); sent as a header, never stored.")
     @click.option("--header", "headers", multiple=True, metavar="NAME=VALUE",
                   help="Extra request header, repeatable.")
     @functools.wraps(command)
-    def wrapper(*args, url, grpc_port, api_key, headers, **kwargs):
+    def wrapper(*args, url, grpc_url, grpc_port, ca_cert, api_key, bearer_token, headers, **kwargs):
         from .connection import make_target
 
         kwargs["target"] = make_target(url, grpc_port, api_key, headers,
-                                       hf_key=os.environ.get("HUGGINGFACE_APIKEY"), hf_header=HF_KEY_HEADER)
+                                       hf_key=os.environ.get("HUGGINGFACE_APIKEY"), hf_header=HF_KEY_HEADER,
+                                       grpc_url=grpc_url, ca_cert=ca_cert, bearer_token=bearer_token)
         return command(*args, **kwargs)
     return wrapper
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -32,17 +33,62 @@ def quiet_client_warnings() -> None:
     client_logger.propagate = False
 
 
+GRPC_PORT = 50051  # Weaviate's own gRPC port, where a plain http:// gRPC URL names none
+# Weaviate Cloud serves gRPC on a host of its own, derived from the REST host (weaviate-client's
+# connect_to_weaviate_cloud does the same): domain suffix -> how the gRPC host is named
+CLOUD_GRPC_HOSTS = {".weaviate.network": "{ident}.grpc.{domain}", ".weaviate.cloud": "grpc-{host}"}
+
+
+@dataclass(frozen=True)
+class GrpcEndpoint:
+    """Where the data path (gRPC) is, and why there."""
+
+    host: str
+    port: int
+    secure: bool
+    source: str  # --grpc-url, the Weaviate Cloud convention, or the REST host with --grpc-port
+
+    @property
+    def display(self) -> str:
+        return f"{'https' if self.secure else 'http'}://{bracketed(self.host)}:{self.port}"
+
+
 @dataclass(frozen=True)
 class Target:
     """Where the cluster is and what to send with each request. Secrets live only in memory."""
 
     url: str = "http://localhost:8080"
-    grpc_port: int = 50051
+    grpc_port: int = GRPC_PORT
     api_key: str | None = field(default=None, repr=False)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    grpc_url: str | None = None  # gRPC's own URL (host, port, TLS); None: derived from `url`
+    ca_cert: str | None = None  # a PEM file of the CA(s) to trust, for REST and gRPC alike
+    bearer_token: str | None = field(default=None, repr=False)  # an OIDC access token obtained elsewhere
 
     def header_dict(self) -> dict[str, str]:
         return dict(self.headers)
+
+    @property
+    def grpc(self) -> GrpcEndpoint:
+        return grpc_endpoint(self)
+
+    @property
+    def trusted_ca(self) -> str | None:
+        """The CA file both protocols trust: --ca-cert, else the standard SSL_CERT_FILE."""
+        return self.ca_cert or os.environ.get("SSL_CERT_FILE") or None
+
+    @property
+    def credential(self) -> str | None:
+        """What is sent as `Authorization: Bearer`: the API key or the access token."""
+        return self.api_key or self.bearer_token
+
+    @property
+    def auth_mechanism(self) -> str:
+        if self.api_key:
+            return "an API key (--api-key / WEAVIATE_API_KEY)"
+        if self.bearer_token:
+            return "a bearer token (--bearer-token / WEAVIATE_BEARER_TOKEN)"
+        return "no credentials"
 
     @property
     def display(self) -> str:
@@ -56,18 +102,52 @@ class Target:
 
 
 def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tuple[str, ...],
-                hf_key: str | None = None, hf_header: str = "X-HuggingFace-Api-Key") -> Target:
+                hf_key: str | None = None, hf_header: str = "X-HuggingFace-Api-Key", *,
+                grpc_url: str | None = None, ca_cert: str | None = None, bearer_token: str | None = None) -> Target:
     """A Target from command-line values; every secret is registered for redaction first, and
     a malformed value is refused with a message that never shows it."""
-    register(api_key, hf_key, _password(url))
+    register(api_key, hf_key, bearer_token, _password(url), _password(grpc_url or ""))
     headers = [_header(raw, position) for position, raw in enumerate(header_args, 1)]
     if hf_key and not any(n.lower() == hf_header.lower() for n, _ in headers):
         headers.append((hf_header, _ascii(hf_key.strip(), "HUGGINGFACE_APIKEY")))
     if api_key is not None:
         _ascii(api_key, "--api-key / WEAVIATE_API_KEY")
-    parse_url(url)
-    return Target(url=url.strip(), grpc_port=grpc_port, api_key=api_key.strip() if api_key else None,
-                  headers=tuple(headers))
+    if bearer_token is not None:
+        _ascii(bearer_token, "--bearer-token / WEAVIATE_BEARER_TOKEN")
+    if api_key and bearer_token:
+        raise SchemactlError("give either an API key or a bearer token, not both (each is sent as "
+                             "`Authorization: Bearer`)")
+    if ca_cert is not None:
+        _readable_ca(ca_cert)
+    target = Target(url=url.strip(), grpc_port=grpc_port, api_key=api_key.strip() if api_key else None,
+                    headers=tuple(headers), grpc_url=grpc_url.strip() if grpc_url else None, ca_cert=ca_cert,
+                    bearer_token=bearer_token.strip() if bearer_token else None)
+    grpc_endpoint(target)  # a malformed --grpc-url or --url is refused here
+    return target
+
+
+def _readable_ca(path: str) -> None:
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError) as error:
+        raise SchemactlError(f"--ca-cert {path}: not a readable PEM file of CA certificates ({error})") from None
+
+
+def grpc_endpoint(target: Target) -> GrpcEndpoint:
+    """gRPC's host, port and TLS: --grpc-url; else Weaviate Cloud's convention for its hosts;
+    else the REST host with --grpc-port and the REST URL's TLS."""
+    if target.grpc_url:
+        host, port, secure = parse_url(target.grpc_url, "--grpc-url", default_http_port=GRPC_PORT)
+        return GrpcEndpoint(host, port, secure, "--grpc-url")
+    host, _, secure = parse_url(target.url)
+    for suffix, pattern in CLOUD_GRPC_HOSTS.items():
+        if host.endswith(suffix):
+            ident, domain = host.split(".", 1)
+            return GrpcEndpoint(pattern.format(host=host, ident=ident, domain=domain), 443, True,
+                                "the Weaviate Cloud convention for " + suffix.lstrip(".") + " hosts")
+    return GrpcEndpoint(host, target.grpc_port, secure, "the REST host with --grpc-port")
 
 
 def _password(url: str) -> str | None:
@@ -99,7 +179,7 @@ def _ascii(value: str, what: str) -> str:
     return value
 
 
-def parse_url(url: str) -> tuple[str, int, bool]:
+def parse_url(url: str, option: str = "--url", default_http_port: int = 80) -> tuple[str, int, bool]:
     """(host, port, secure) from an http(s) URL; ConnectionFailed if it is not one."""
     try:
         parts = urlsplit(url.strip())
@@ -107,11 +187,11 @@ def parse_url(url: str) -> tuple[str, int, bool]:
     except ValueError:  # e.g. an unclosed [ of an IPv6 literal
         scheme, hostname = "", None
     if scheme not in ("http", "https") or not hostname:
-        raise ConnectionFailed(f"--url must be an http(s) URL such as http://localhost:8080, got {redact(url)!r}")
+        raise ConnectionFailed(f"{option} must be an http(s) URL such as http://localhost:8080, got {redact(url)!r}")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port or (443 if parts.scheme == "https" else default_http_port)
     except ValueError:
-        raise ConnectionFailed(f"--url has an invalid port: {redact(url)!r}") from None
+        raise ConnectionFailed(f"{option} has an invalid port: {redact(url)!r}") from None
     return hostname, port, parts.scheme == "https"
 
 
@@ -122,28 +202,57 @@ def bracketed(host: str) -> str:
 
 def connect(target: Target):
     """An open weaviate.WeaviateClient; one clear ConnectionFailed line when the cluster cannot be
-    used. The client library is imported here: commands that only read the schema never load it."""
+    used. The client library is imported here: commands that only read the schema never load it.
+
+    Both halves of the client trust the same CA: its REST half reads only SSL_CERT_FILE (with
+    trust_env, which also makes it honour HTTPS_PROXY/NO_PROXY), its gRPC half the root
+    certificates it is given."""
     quiet_client_warnings()
     import weaviate
     from weaviate.classes.init import AdditionalConfig, Auth, Timeout
+    from weaviate.config import GrpcConfig
     from weaviate.exceptions import WeaviateBaseError
 
     host, port, secure = parse_url(target.url)
-    host = bracketed(host)
+    grpc = target.grpc
+    ca = target.trusted_ca
+    if target.ca_cert:
+        os.environ["SSL_CERT_FILE"] = target.ca_cert  # the only way into the client's REST half
+    grpc_config = GrpcConfig(credentials=_grpc_credentials(ca)) if ca and grpc.secure else None
     try:
         return weaviate.connect_to_custom(
-            http_host=host, http_port=port, http_secure=secure,
-            grpc_host=host, grpc_port=target.grpc_port, grpc_secure=secure,
+            http_host=bracketed(host), http_port=port, http_secure=secure,
+            grpc_host=bracketed(grpc.host), grpc_port=grpc.port, grpc_secure=grpc.secure,
             headers=target.header_dict() or None,
-            auth_credentials=Auth.api_key(target.api_key) if target.api_key else None,
-            additional_config=AdditionalConfig(timeout=Timeout(init=10, query=60, insert=120)),
+            auth_credentials=Auth.api_key(target.credential) if target.credential else None,
+            additional_config=AdditionalConfig(timeout=Timeout(init=10, query=60, insert=120), trust_env=True,
+                                               grpc_config=grpc_config),
         )
     except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
-        raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC port {target.grpc_port}): "
-                               f"{redact(_first_line(error))}") from None
+        raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC at {grpc.display}, from "
+                               f"{grpc.source}): {redact(_why(error))}") from None
 
 
-def _first_line(error: Exception) -> str:
+def _grpc_credentials(ca: str):
+    import grpc  # type: ignore[import-untyped]
+
+    with open(ca, "rb") as pem:
+        return grpc.ssl_channel_credentials(root_certificates=pem.read())
+
+
+def _why(error: Exception) -> str:
+    """The client's first line, and what its cause says (the gRPC health check hides why it failed:
+    a refused connection, an unknown certificate authority)."""
+    first = _first_line(error)
+    cause = error.__cause__
+    details = getattr(cause, "details", None)
+    reason = details() if callable(details) else (_first_line(cause) if cause is not None else "")
+    if "gRPC health check" in first or "gRPC API" in first:
+        first = "the gRPC health check failed"
+    return f"{first}: {reason}" if reason else first
+
+
+def _first_line(error: BaseException) -> str:
     if isinstance(error, ValidationError):
         return error.errors()[0]["msg"].removeprefix("Value error, ")
     text = str(error).strip().splitlines()

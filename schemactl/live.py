@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -39,18 +40,25 @@ REQUEST_TIMEOUT = 30.0
 HEALTHY = "HEALTHY"
 
 
+def _verify(target: Target) -> bool | ssl.SSLContext:
+    """Plain http never uses TLS (no CA file loaded); https trusts --ca-cert or SSL_CERT_FILE,
+    else the usual roots."""
+    if not target.url.startswith("https:"):
+        return False
+    return ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else True
+
+
 class RestClient:
     """A small REST client: raw JSON, our own error messages."""
 
     def __init__(self, target: Target):
         parse_url(target.url)
         headers = dict(target.headers)
-        if target.api_key:
-            headers["Authorization"] = f"Bearer {target.api_key}"
+        if target.credential:
+            headers["Authorization"] = f"Bearer {target.credential}"
         self.target = target
-        secure = target.url.startswith("https:")  # plain http never uses TLS: skip loading CA files
         self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=REQUEST_TIMEOUT,
-                                 verify=secure)
+                                 verify=_verify(target))
 
     def _leader_hint(self) -> str:
         """Why a cluster may hold a request. Measured on v1.39: requests that reach a node as it dies

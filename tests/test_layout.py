@@ -43,7 +43,7 @@ def test_no_import_cycles():
 
 
 # distribution name -> the module it is imported as
-IMPORTED_AS = {"weaviate-client": "weaviate", "PyYAML": "yaml"}
+IMPORTED_AS = {"weaviate-client": "weaviate", "PyYAML": "yaml", "grpcio": "grpc"}
 # imported, not declared: weaviate-client's own dependency, only to quiet its warnings (ImportError tolerated)
 CLIENT_DEPENDENCIES = {"authlib"}
 

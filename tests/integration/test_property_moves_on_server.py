@@ -566,6 +566,46 @@ def test_writes_through_the_alias_during_a_rename_and_retype_are_all_in_the_new_
         client.close()
 
 
+def test_values_written_during_the_copy_are_converted_as_the_file_says_or_stop_the_apply(client, cli_run, products,
+                                                                                        monkeypatch):
+    """The plan read every value, then the application changes some while the copy runs: a value
+    that no longer converts stops the apply before the cutover; with skipObject it leaves the new
+    version, and a value fixed meanwhile brings its object in."""
+    from schemactl.apply import recreate
+
+    source = client.collections.use("Product")
+    copy = recreate._copy_every_tenant
+
+    def copied_then(*updates: tuple[int, str]):
+        def patched(*args, **kwargs):
+            done = copy(*args, **kwargs)
+            for i, sku in updates:  # after the bulk copy: the delta passes must catch them
+                source.data.update(product_id(i), properties={"sku": sku})
+            return done
+        return patched
+
+    (products / "product.yaml").write_text(PRODUCT_MOVED)
+    with monkeypatch.context() as patch:
+        patch.setattr(recreate, "_copy_every_tenant", copied_then((5, "5x")))
+        failed = cli_run("apply", str(products), "--auto-approve", "--allow-destructive")
+    assert failed.exit_code == 1
+    assert (f"1 object(s) of Product_v1 cannot be written to the new version for what they hold ({product_id(5)}: "
+            "value does not convert: sku = '5x' ('5x' is not an integer)); Product_v2 was deleted (it never served "
+            "the alias) and Product_v1 is as it was") in failed.stderr, failed.stderr
+    assert collections(client) == {"Product_v1"} and aliases(client) == {"Product": "Product_v1"}
+    source.data.update(product_id(6), properties={"title": "still writable"})
+
+    (products / "product.yaml").write_text(PRODUCT_MOVED.replace("    dataType: int\n",
+                                                                 "    dataType: int\n    onConvertError: skipObject\n"))
+    with monkeypatch.context() as patch:
+        patch.setattr(recreate, "_copy_every_tenant", copied_then((5, "1005"), (9, "9x")))
+        applied(cli_run, products, "--allow-destructive")
+    found = objects(client.collections.use("Product"))
+    assert aliases(client) == {"Product": "Product_v2"} and product_id(9) not in found and len(found) == 499
+    assert found[product_id(5)] == (product_moved(5), {"default": vector_as_stored(5)})
+    assert found[product_id(6)][0] == {**product_moved(6), "name": "still writable"}
+
+
 # ---- 8. a killed apply ------------------------------------------------------------------------
 
 def test_a_killed_rename_and_retype_resumes_and_ends_as_an_uninterrupted_one(client, cli_run, weaviate_server,

@@ -1,0 +1,59 @@
+"""Where the data path (gRPC) is, and what both protocols trust and send: no server."""
+from __future__ import annotations
+
+import pytest
+
+from schemactl.connection import make_target
+from schemactl.errors import ConnectionFailed, SchemactlError
+
+
+def grpc(url, **options):
+    endpoint = make_target(url, options.pop("grpc_port", 50051), None, (), **options).grpc
+    return endpoint.display, endpoint.source
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://abc123.c0.europe-west3.gcp.weaviate.cloud", "https://grpc-abc123.c0.europe-west3.gcp.weaviate.cloud:443"),
+    ("https://abc123.weaviate.network", "https://abc123.grpc.weaviate.network:443"),
+])
+def test_weaviate_cloud_urls_find_their_grpc_host_by_its_convention(url, expected):
+    suffix = ".".join(url.rsplit(".", 2)[-2:])
+    assert grpc(url) == (expected, f"the Weaviate Cloud convention for {suffix} hosts")
+
+
+def test_a_grpc_url_sets_host_port_and_tls_apart_from_rest():
+    assert grpc("https://weaviate.example.com", grpc_url="https://grpc.example.com:443")[0] == \
+        "https://grpc.example.com:443"
+    assert grpc("https://weaviate.example.com", grpc_url="http://weaviate-grpc")[0] == "http://weaviate-grpc:50051"
+    assert grpc("https://x.weaviate.cloud", grpc_url="https://mine:8443")[0] == "https://mine:8443"  # it wins
+
+
+def test_otherwise_grpc_is_the_rest_host_with_its_port_and_tls():
+    assert grpc("https://[::1]:8443", grpc_port=50052) == ("https://[::1]:50052", "the REST host with --grpc-port")
+
+
+def test_a_malformed_grpc_url_is_refused_naming_the_option():
+    with pytest.raises(ConnectionFailed, match="--grpc-url must be an http"):
+        make_target("http://localhost:8080", 50051, None, (), grpc_url="grpc.example.com:443")
+
+
+def test_an_api_key_and_a_bearer_token_together_are_refused_without_showing_either():
+    with pytest.raises(SchemactlError, match="either an API key or a bearer token") as refused:
+        make_target("http://localhost:8080", 50051, "key-123", (), bearer_token="tok-456")
+    assert "key-123" not in str(refused.value) and "tok-456" not in str(refused.value)
+
+
+def test_a_bearer_token_is_sent_like_an_api_key_and_redacted(capsys):
+    from schemactl.live import RestClient
+    from schemactl.redact import redact
+
+    target = make_target("http://localhost:8080", 50051, None, (), bearer_token="tok-456")
+    assert RestClient(target).http.headers["Authorization"] == "Bearer tok-456"
+    assert "tok-456" not in redact("failed with tok-456") and "tok-456" not in repr(target)
+
+
+def test_a_ca_file_that_is_not_pem_is_refused(tmp_path):
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(SchemactlError, match=f"--ca-cert {bad}: not a readable PEM file"):
+        make_target("https://localhost:8443", 50051, None, (), ca_cert=str(bad))
