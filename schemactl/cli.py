@@ -192,25 +192,20 @@ def modules_command(as_json: bool) -> None:
 @cli.command()
 @connection_options
 def status(target) -> None:
-    """Check that the cluster answers; print its version, modules and collections.
+    """Check each part of the way to the cluster: REST, TLS, auth, gRPC (the data path), version,
+    modules, permissions. Each on its own line; what fails says how to fix it (exit 1).
 
     \b
     Example:
-      WEAVIATE_URL=http://localhost:8080 schemactl status
+      WEAVIATE_URL=https://abc.c0.europe-west3.gcp.weaviate.cloud schemactl status
     """
-    from .connection import connect
+    from .doctor import diagnose
 
-    client = connect(target)
-    try:
-        meta = client.get_meta()
-        names = sorted(client.collections.list_all(simple=True))
-    finally:
-        client.close()
-    modules = meta.get("modules", {})
-    hf = "enabled" if "text2vec-huggingface" in modules else "NOT enabled"
-    say(f"Weaviate {meta.get('version')} at {target.display}: reachable")
-    say(f"  modules: {len(modules)} enabled; text2vec-huggingface {hf}")
-    say(f"  collections ({len(names)}): {', '.join(names) if names else '-'}")
+    checks = diagnose(target)
+    for check in checks:
+        say(check.line())
+    if not all(c.ok for c in checks):
+        raise SchemactlError(f"{sum(not c.ok for c in checks)} check(s) failed")
 
 
 def use_color() -> bool:

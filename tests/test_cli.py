@@ -51,14 +51,26 @@ def test_usage_errors_exit_1_never_2():
     assert "No such option" in result.stderr
 
 
-@pytest.mark.parametrize("grpc_port, detail", [("10", "Connection refused"),
-                                               ("9", "must be different")])
-def test_unreachable_cluster_is_one_line(grpc_port, detail):
-    result = run("status", "--url", "http://127.0.0.1:9", "--grpc-port", grpc_port)
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: cannot use Weaviate at http://127.0.0.1:9")
-    assert detail in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_status_names_what_fails_and_how_to_fix_it():
+    result = run("status", "--url", "http://127.0.0.1:9", "--grpc-port", "10")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    [rest] = result.stdout.splitlines()  # nothing beyond an unreachable REST is checked
+    assert rest.startswith("FAIL REST         http://127.0.0.1:9: cannot reach Weaviate")
+    assert rest.endswith("— fix: check --url / WEAVIATE_URL, and that the server runs")
+    assert result.stderr == "error: 1 check(s) failed\n"
+
+
+@pytest.mark.parametrize("grpc_port, detail", [("10", "Connection refused"), ("9", "must be different")])
+def test_a_data_path_that_cannot_be_used_is_one_line_naming_where_it_went(grpc_port, detail):
+    from schemactl.connection import Target, connect
+    from schemactl.errors import ConnectionFailed
+
+    with pytest.raises(ConnectionFailed) as failed:
+        connect(Target("http://127.0.0.1:9", int(grpc_port)))
+    message = str(failed.value)
+    assert message.startswith(f"cannot use Weaviate at http://127.0.0.1:9 (gRPC at http://127.0.0.1:{grpc_port}, "
+                              "from the REST host with --grpc-port)")
+    assert detail in message and "\n" not in message
 
 
 def test_bad_url_is_one_line():

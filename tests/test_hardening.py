@@ -78,7 +78,7 @@ SECRET = "hf_S3cretValueNeverShown"
 def test_a_header_with_a_colon_or_equals_is_accepted_and_never_shown(header):
     result = run("status", "--url", CLOSED, "--header", header)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"error: cannot use Weaviate at {CLOSED}")
+    assert result.stdout.startswith(f"FAIL REST         {CLOSED}: cannot reach Weaviate")
     assert SECRET not in result.output
 
 
@@ -113,7 +113,7 @@ def test_a_password_in_the_url_is_never_echoed():
         result = run(command, "--url", url)
         assert result.exit_code == 1
         assert "pw-Sup3rSecret" not in result.output
-        assert "alice:***@127.0.0.1" in result.stderr
+        assert "alice:***@127.0.0.1" in result.output
 
 
 @pytest.mark.parametrize("command", ["history", "force-unlock"])

@@ -1,0 +1,121 @@
+"""`schemactl status`: each part of the way to a cluster checked on its own line — REST, TLS,
+authentication, gRPC (the data path), version, modules, permissions — and, for what fails, the fix."""
+from __future__ import annotations
+
+import socket
+import ssl
+from dataclasses import dataclass
+
+from .connection import Target, connect, parse_url
+from .errors import SchemactlError
+from .live import RestClient
+from .redact import redact
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        fix = f" — fix: {self.fix}" if self.fix and not self.ok else ""
+        return f"{'ok  ' if self.ok else 'FAIL'} {self.name:<12} {self.detail}{fix}"
+
+
+def diagnose(target: Target) -> list[Check]:
+    """Every check, in the order a request meets them; later ones are skipped when REST fails."""
+    checks = [_tls("REST TLS", target, *parse_url(target.url))] if target.url.startswith("https:") else []
+    with RestClient(target) as reader:
+        meta, rest = _rest(reader, target)
+        checks.append(rest)
+        if rest.ok or rest.fix == "see the auth line":
+            checks.append(_auth(reader, target, rest.ok))
+        if not rest.ok:
+            return checks
+        grpc = target.grpc
+        if grpc.secure:
+            checks.append(_tls("gRPC TLS", target, grpc.host, grpc.port, True))
+        checks.append(_grpc(target))
+        checks.append(Check("version", True, f"Weaviate {meta.get('version')}"))
+        modules = meta.get("modules") or {}
+        hf = "with" if "text2vec-huggingface" in modules else "WITHOUT"
+        checks.append(Check("modules", True, f"{len(modules)} enabled, {hf} text2vec-huggingface"))
+        checks.append(_permissions(reader))
+    return checks
+
+
+def _rest(reader: RestClient, target: Target) -> tuple[dict, Check]:
+    try:
+        meta = reader.get("/v1/meta")
+    except SchemactlError as error:
+        return {}, Check("REST", False, f"{target.display}: {error}", _rest_fix(str(error)))
+    return meta, Check("REST", True, f"{target.display} answers")
+
+
+def _rest_fix(message: str) -> str:
+    if "401" in message or "403" in message:
+        return "see the auth line"
+    if "CERTIFICATE_VERIFY_FAILED" in message or "certificate" in message.lower():
+        return "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)"
+    return "check --url / WEAVIATE_URL, and that the server runs"
+
+
+def _auth(reader: RestClient, target: Target, rest_ok: bool) -> Check:
+    """What was sent, and what the server takes (OIDC: its issuer)."""
+    try:
+        status, oidc = reader.probe("/v1/.well-known/openid-configuration")
+    except SchemactlError:
+        status, oidc = 0, {}
+    expects = (f"the server takes OIDC tokens from {oidc.get('href')} (client id {oidc.get('clientId')})"
+               if status == 200 and oidc.get("href") else
+               "the server has no OIDC configured" if status == 404 else "the server's OIDC settings are unknown")
+    if rest_ok:
+        sent = target.auth_mechanism if target.credential else "anonymous access"
+        return Check("auth", True, f"{sent} accepted; {expects}")
+    return Check("auth", False, f"sent {target.auth_mechanism}; {expects}",
+                 "--api-key / WEAVIATE_API_KEY, or an OIDC access token in --bearer-token / WEAVIATE_BEARER_TOKEN")
+
+
+def _grpc(target: Target) -> Check:
+    grpc = target.grpc
+    where = f"{grpc.display} (from {grpc.source})"
+    try:
+        connect(target).close()
+    except SchemactlError as error:
+        text = str(error)
+        fix = ("trust the cluster's CA: --ca-cert FILE" if "CERTIFICATE_VERIFY_FAILED" in text or "handshake" in text
+               else "set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL (Kubernetes: the weaviate-grpc "
+                    "service; Weaviate Cloud: derived from the URL)")
+        return Check("gRPC", False, f"{where}: {text.split('): ', 1)[-1]}", fix)
+    return Check("gRPC", True, f"{where} answers its health check (the data path for copies)")
+
+
+def _tls(name: str, target: Target, host: str, port: int, secure: bool) -> Check:
+    """Who issued the certificate the server shows, verified as the connection will verify it."""
+    context = ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else ssl.create_default_context()
+    if name.startswith("gRPC"):
+        context.set_alpn_protocols(["h2"])
+    try:
+        with socket.create_connection((host, port), timeout=5) as raw, \
+                context.wrap_socket(raw, server_hostname=host) as tls:
+            issuer = dict(x[0] for x in tls.getpeercert().get("issuer", ()))  # type: ignore[union-attr]
+    except ssl.SSLCertVerificationError as error:
+        return Check(name, False, f"{host}:{port}: {error.verify_message}",
+                     "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)")
+    except OSError as error:
+        return Check(name, False, f"{host}:{port}: {redact(str(error))}", "check the address and port")
+    trusted = f"trusted through {target.trusted_ca}" if target.trusted_ca else "trusted by the usual roots"
+    return Check(name, True, f"{host}:{port}: certificate issued by {issuer.get('commonName', issuer)}, {trusted}")
+
+
+def _permissions(reader: RestClient) -> Check:
+    from .permissions import own_permissions
+
+    permissions = own_permissions(reader)
+    if permissions is None:
+        return Check("permissions", True, "no RBAC for this caller (every request is allowed or refused by "
+                                          "authentication alone)")
+    return Check("permissions", True, f"{len(permissions)} permission(s) through this caller's roles "
+                                      "(plan and apply name any that is missing)")
