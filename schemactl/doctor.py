@@ -100,7 +100,7 @@ def _tls(name: str, target: Target, host: str, port: int, secure: bool) -> Check
     try:
         with socket.create_connection((host, port), timeout=5) as raw, \
                 context.wrap_socket(raw, server_hostname=host) as tls:
-            issuer = dict(x[0] for x in tls.getpeercert().get("issuer", ()))  # type: ignore[union-attr]
+            issuer = _issuer(tls.getpeercert() or {})
     except ssl.SSLCertVerificationError as error:
         return Check(name, False, f"{host}:{port}: {error.verify_message}",
                      "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)")
@@ -108,6 +108,11 @@ def _tls(name: str, target: Target, host: str, port: int, secure: bool) -> Check
         return Check(name, False, f"{host}:{port}: {redact(str(error))}", "check the address and port")
     trusted = f"trusted through {target.trusted_ca}" if target.trusted_ca else "trusted by the usual roots"
     return Check(name, True, f"{host}:{port}: certificate issued by {issuer.get('commonName', issuer)}, {trusted}")
+
+
+def _issuer(certificate: dict) -> dict:
+    """The issuer's name parts (commonName, organizationName, ...) of a peer certificate."""
+    return {key: value for part in certificate.get("issuer", ()) for key, value in part}
 
 
 def _permissions(reader: RestClient) -> Check:
