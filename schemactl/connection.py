@@ -5,6 +5,8 @@ import logging
 import os
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -216,21 +218,38 @@ def connect(target: Target):
     host, port, secure = parse_url(target.url)
     grpc = target.grpc
     ca = target.trusted_ca
-    if target.ca_cert:
-        os.environ["SSL_CERT_FILE"] = target.ca_cert  # the only way into the client's REST half
     grpc_config = GrpcConfig(credentials=_grpc_credentials(ca)) if ca and grpc.secure else None
     try:
-        return weaviate.connect_to_custom(
-            http_host=bracketed(host), http_port=port, http_secure=secure,
-            grpc_host=bracketed(grpc.host), grpc_port=grpc.port, grpc_secure=grpc.secure,
-            headers=target.header_dict() or None,
-            auth_credentials=Auth.api_key(target.credential) if target.credential else None,
-            additional_config=AdditionalConfig(timeout=Timeout(init=10, query=60, insert=120), trust_env=True,
-                                               grpc_config=grpc_config),
-        )
+        with _ssl_cert_file(target.ca_cert):
+            return weaviate.connect_to_custom(
+                http_host=bracketed(host), http_port=port, http_secure=secure,
+                grpc_host=bracketed(grpc.host), grpc_port=grpc.port, grpc_secure=grpc.secure,
+                headers=target.header_dict() or None,
+                auth_credentials=Auth.api_key(target.credential) if target.credential else None,
+                additional_config=AdditionalConfig(timeout=Timeout(init=10, query=60, insert=120), trust_env=True,
+                                                   grpc_config=grpc_config),
+            )
     except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
         raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC at {grpc.display}, from "
                                f"{grpc.source}): {redact(_why(error))}") from None
+
+
+@contextmanager
+def _ssl_cert_file(ca: str | None) -> Iterator[None]:
+    """SSL_CERT_FILE set to `ca` while the client builds its REST half (the only CA it reads),
+    as it was afterwards."""
+    if ca is None:
+        yield
+        return
+    before = os.environ.get("SSL_CERT_FILE")
+    os.environ["SSL_CERT_FILE"] = ca
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = before
 
 
 def _grpc_credentials(ca: str):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import policy
 from ..changes import CreateCollection, RecreateCollection
-from ..connection import Target
+from ..connection import Target, connect
 from ..diff import backfill_candidates, diff, with_backfill
 from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, nodes_down
@@ -146,6 +146,22 @@ def permitted(situation: Situation) -> list[str]:
     return [lacking_message(lacking, "this apply") + "; ask an admin to grant them"] if lacking else []
 
 
+def data_path(situation: Situation) -> list[str]:
+    """A step that moves data needs gRPC (address, TLS, credentials): reached before the first
+    change, so that a recreate never starts only to fail at its copy."""
+    moving = [s for s in situation.plan.steps if s.change.moves_data]
+    if situation.target is None or not moving:
+        return []
+    try:
+        connect(situation.target).close()
+    except SchemactlError as error:
+        first = moving[0]
+        return [(f"step {first.number} {first.change.kind} {first.change.collection} copies data over gRPC, which "
+                 f"cannot be used: {error} (schemactl status checks each part; --grpc-url and --ca-cert set where "
+                 "gRPC is and what it trusts)")]
+    return []
+
+
 # ---- stage "locked" ----------------------------------------------------------------------------
 
 def fresh(situation: Situation) -> list[str]:
@@ -262,6 +278,7 @@ GUARDS: tuple[tuple[str, Guard], ...] = (
     ("plan", destructive_allowed),
     ("cluster", name_clashes),
     ("cluster", permitted),
+    ("cluster", data_path),
     ("locked", fresh),
     ("locked", carried_out_whole),
     ("locked", every_node_up),
