@@ -84,15 +84,72 @@ def connection_options(command):
                   help="An OIDC access token (env WEAVIATE_BEARER_TOKEN); sent as a header, never stored.")
     @click.option("--header", "headers", multiple=True, metavar="NAME=VALUE",
                   help="Extra request header, repeatable.")
+    @click.option("--env", "env", envvar="SCHEMACTL_ENV", default=None, metavar="NAME",
+                  help="Environment NAME of schemactl.yaml (env SCHEMACTL_ENV): its cluster, credentials (by "
+                       "variable name), policy and collection overrides; options given here win.")
     @functools.wraps(command)
-    def wrapper(*args, url, grpc_url, grpc_port, ca_cert, api_key, bearer_token, headers, **kwargs):
+    def wrapper(*args, url, grpc_url, grpc_port, ca_cert, api_key, bearer_token, headers, env, **kwargs):
         from .connection import make_target
 
+        chosen = chosen_environment(env) if env else None
+        if chosen is not None:
+            values = from_environment(chosen, url=url, grpc_url=grpc_url, grpc_port=grpc_port, ca_cert=ca_cert,
+                                      api_key=api_key, bearer_token=bearer_token)
+            url, grpc_url, grpc_port, ca_cert, api_key, bearer_token = (
+                values[k] for k in ("url", "grpc_url", "grpc_port", "ca_cert", "api_key", "bearer_token"))
         kwargs["target"] = make_target(url, grpc_port, api_key, headers,
                                        hf_key=os.environ.get("HUGGINGFACE_APIKEY"), hf_header=HF_KEY_HEADER,
-                                       grpc_url=grpc_url, ca_cert=ca_cert, bearer_token=bearer_token)
+                                       grpc_url=grpc_url, ca_cert=ca_cert, bearer_token=bearer_token,
+                                       environment=chosen)
         return command(*args, **kwargs)
     return wrapper
+
+
+def _consistency(given: str, target) -> str:
+    """--consistency, else the environment's, else ALL."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source("consistency")
+    if source == ParameterSource.DEFAULT and target.environment and target.environment.settings.consistency:
+        return target.environment.settings.consistency
+    return given.upper()
+
+
+def chosen_environment(name: str):
+    """--env NAME: its block in schemactl.yaml (in the current directory)."""
+    from datetime import date
+
+    from .environments import Chosen
+    from .policy import FILE, environment
+
+    return Chosen(name, environment(Path(FILE), name, date.today()))
+
+
+def from_environment(chosen, **given) -> dict:
+    """Connection values: what the command line gives, else the environment's, else the
+    WEAVIATE_* variables and defaults. Credentials come from the variables the environment names."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context()
+    settings = chosen.settings
+    wanted = {"url": settings.url, "grpc_url": settings.grpcUrl, "grpc_port": settings.grpcPort,
+              "ca_cert": settings.caCert,
+              "api_key": _variable(chosen.name, settings.apiKeyEnv, "API key"),
+              "bearer_token": _variable(chosen.name, settings.bearerTokenEnv, "bearer token")}
+    out = dict(given)
+    for key, value in wanted.items():
+        if value is not None and context.get_parameter_source(key) != ParameterSource.COMMANDLINE:
+            out[key] = value
+    return out
+
+
+def _variable(environment: str, name: str | None, what: str) -> str | None:
+    if name is None:
+        return None
+    value = os.environ.get(name)
+    if not value:
+        raise SchemactlError(f"environment {environment} reads its {what} from the variable {name}, which is not set")
+    return value
 
 
 def planning_options(command):
@@ -134,7 +191,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def validate(paths: tuple[Path, ...], as_json: bool) -> None:
+@click.option("--env", "env", envvar="SCHEMACTL_ENV", default=None, metavar="NAME",
+              help="Validate the files as environment NAME of schemactl.yaml makes them (its overrides).")
+def validate(paths: tuple[Path, ...], as_json: bool, env: str | None) -> None:
     """Check collection files offline: every problem in every file, as path:line:column.
 
     PATHS are files or directories (default: schemas/). Exit 0 when all are valid, 1 otherwise.
@@ -145,7 +204,7 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> None:
     """
     from .validate import validate_paths
 
-    result = validate_paths(list(paths) or [Path("schemas")])
+    result = validate_paths(list(paths) or [Path("schemas")], chosen_environment(env).settings if env else None)
     if as_json:
         say(result.to_json())
     else:
@@ -359,7 +418,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
     from .progress import bars, on_terminal
 
     options = api.ApplyOptions(limits=limits, max_write_pause=max_write_pause,
-                               consistency=consistency.upper(),
+                               consistency=_consistency(consistency, target),
                                on_step=_echo_step,
                                progress=bars(on_terminal() and not as_json),
                                notice=lambda message: say(f"  {message}", err=True))

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from .environments import Chosen
 from .errors import ConnectionFailed, SchemactlError
 from .redact import endpoint, redact, register
 
@@ -66,6 +67,7 @@ class Target:
     grpc_url: str | None = None  # gRPC's own URL (host, port, TLS); None: derived from `url`
     ca_cert: str | None = None  # a PEM file of the CA(s) to trust, for REST and gRPC alike
     bearer_token: str | None = field(default=None, repr=False)  # an OIDC access token obtained elsewhere
+    environment: Chosen | None = None  # --env: recorded in plans; its overrides shape the desired state
 
     def header_dict(self) -> dict[str, str]:
         return dict(self.headers)
@@ -105,7 +107,8 @@ class Target:
 
 def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tuple[str, ...],
                 hf_key: str | None = None, hf_header: str = "X-HuggingFace-Api-Key", *,
-                grpc_url: str | None = None, ca_cert: str | None = None, bearer_token: str | None = None) -> Target:
+                grpc_url: str | None = None, ca_cert: str | None = None, bearer_token: str | None = None,
+                environment: Chosen | None = None) -> Target:
     """A Target from command-line values; every secret is registered for redaction first, and
     a malformed value is refused with a message that never shows it."""
     register(api_key, hf_key, bearer_token, _password(url), _password(grpc_url or ""))
@@ -123,7 +126,7 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
         _readable_ca(ca_cert)
     target = Target(url=url.strip(), grpc_port=grpc_port, api_key=api_key.strip() if api_key else None,
                     headers=tuple(headers), grpc_url=grpc_url.strip() if grpc_url else None, ca_cert=ca_cert,
-                    bearer_token=bearer_token.strip() if bearer_token else None)
+                    bearer_token=bearer_token.strip() if bearer_token else None, environment=environment)
     grpc_endpoint(target)  # a malformed --grpc-url or --url is refused here
     return target
 

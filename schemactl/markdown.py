@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .changes import (Change)
 from .plan import Plan, Step
-from .render import BLIND, IN_SYNC, describe, duration, grouped, summary_line
+from .render import BLIND, IN_SYNC, describe, duration, environment_lines, grouped, summary_line
 
 MARKER = "<!-- schemactl-plan -->"  # lets a workflow find and update its own comment
 
@@ -17,6 +17,7 @@ def mechanism(change: Change) -> str:
 
 def render_markdown(plan: Plan, findings: tuple[str, ...] = ()) -> str:
     lines = [MARKER, f"### schemactl plan for `{plan.target}`", ""]
+    lines += environment_lines(plan)
     notes = [f"> **Policy:** {f}" for f in findings] + [f"> **Warning:** {w}" for w in plan.warnings]
     if notes:
         lines += [*_paragraphs(notes), ""]

@@ -134,6 +134,8 @@ class Plan:
     warnings: tuple[str, ...] = ()  # what the reader must know before applying (a node down, ...)
     # versions no alias ever served (a copy that failed or was killed): not rollback targets
     unfinished: tuple[str, ...] = ()
+    environment: str | None = None  # --env it was made in (apply refuses it in another)
+    overridden: tuple[str, ...] = ()  # "Collection: setting" the environment's overrides set
 
     @property
     def has_changes(self) -> bool:
@@ -157,7 +159,8 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
               estimates: dict[str, Estimate] | None = None, references: dict[str, set[str]] | None = None,
               unmanaged: tuple[str, ...] = (), retained: tuple[str, ...] = (),
               unmanageable: dict[str, str] | None = None, price_per_1k_texts: float | None = None,
-              warnings: tuple[str, ...] = (), unfinished: tuple[str, ...] = ()) -> Plan:
+              warnings: tuple[str, ...] = (), unfinished: tuple[str, ...] = (),
+              environment: str | None = None, overridden: tuple[str, ...] = ()) -> Plan:
     """Steps in a safe order; each keeps the change that caused it."""
     estimates = estimates or {}
     ordered = order(changes, references or {})
@@ -165,7 +168,8 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
                   for i, c in enumerate(ordered, 1))
     return Plan(steps, target, desired_hash, live_fingerprint, tuple(sorted(unmanaged)),
                 tuple(sorted(retained)), datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts, warnings, tuple(sorted(unfinished)))
+                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts, warnings, tuple(sorted(unfinished)),
+                environment, overridden)
 
 
 def order(changes: tuple[Change, ...], references: dict[str, set[str]]) -> list[Change]:
@@ -253,6 +257,8 @@ def to_document(plan: Plan) -> dict:
         "schemactl_version": __version__,
         "created_at": plan.created_at,
         "target": plan.target,
+        "environment": plan.environment,
+        "environment_overrides": list(plan.overridden),
         "desired_hash": plan.desired_hash,
         "live_fingerprint": plan.live_fingerprint,
         "embedding_price_per_1k_texts": plan.price_per_1k_texts,
@@ -413,6 +419,8 @@ class _PlanDoc(_Doc):
     summary: _SummaryDoc | None = None
     created_at: str
     target: str
+    environment: str | None = None
+    environment_overrides: list[str] = []
     desired_hash: str
     live_fingerprint: str
     steps: list[_StepDoc]
@@ -442,7 +450,8 @@ def from_document(document: object, source: str = "plan file") -> Plan:
     return Plan(steps, doc.target, doc.desired_hash, doc.live_fingerprint, tuple(doc.unmanaged),
                 tuple(doc.retained), doc.created_at,
                 tuple((u.get("name", ""), u.get("reason", "")) for u in doc.unmanageable),
-                doc.embedding_price_per_1k_texts, tuple(doc.warnings), tuple(doc.unfinished))
+                doc.embedding_price_per_1k_texts, tuple(doc.warnings), tuple(doc.unfinished), doc.environment,
+                tuple(doc.environment_overrides))
 
 
 def _change(s: _StepDoc) -> Change:

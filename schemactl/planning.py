@@ -10,6 +10,7 @@ from . import tenants
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
+from .environments import Chosen, overridden_paths
 from .diff import backfill_candidates, diff, unmanaged, with_backfill
 from .errors import SchemactlError
 from .live import (
@@ -56,9 +57,10 @@ class Desired:
     files_hash: str
 
 
-def load_desired(paths: list[Path]) -> Desired:
-    """Validated collections from files; InvalidFiles when any file has an error."""
-    result = validate_paths(paths)
+def load_desired(paths: list[Path], environment: Chosen | None = None) -> Desired:
+    """Validated collections from files (as an environment's overrides make them); InvalidFiles
+    when any file has an error."""
+    result = validate_paths(paths, environment.settings if environment else None)
     if not result.ok:
         raise InvalidFiles(result)
     contents = {str(p): p.read_bytes() for p in find_files(paths)}
@@ -71,7 +73,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
     collections that hold objects are filled for them (through a new version). `probe`: changed
     vectorizations are probed, and the embedding rate measured. `price_per_1k_texts`: what
     embedding costs, for the plan's cost estimate."""
-    desired = load_desired(paths)
+    desired = load_desired(paths, target.environment)
     with RestClient(target) as reader:
         permissions = own_permissions(reader)
         live = read_cluster(reader, permissions)
@@ -106,8 +108,18 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
                      unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings,
-                     unfinished=tuple(v for v in kept if v not in completed))
+                     unfinished=tuple(v for v in kept if v not in completed),
+                     environment=target.environment.name if target.environment else None,
+                     overridden=_overridden(target.environment, collections))
     return plan, live
+
+
+def _overridden(environment: Chosen | None, collections) -> tuple[str, ...]:
+    """"Collection: setting" for each setting the environment's overrides lay over the files."""
+    if environment is None:
+        return ()
+    return tuple(f"{name}: {path}" for name in sorted(collections)
+                 for path in overridden_paths(environment.settings, name))
 
 
 def _multi_tenant(c: Collection) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .changes import Change, RecreateCollection
+from .environments import Environment
 from .errors import SchemactlError
 from .loader import Document, LoadError, load_file
 from .plan import Plan, Step
@@ -63,6 +64,14 @@ class Override(_Model):
 class Policy(_Model):
     policy: Rules = Rules()
     overrides: list[Override] = []
+    environments: dict[str, Environment] = {}  # environments.py
+
+    def for_environment(self, name: str | None) -> Policy:
+        """The policy as it applies in environment `name`: its own policy block, if it has one."""
+        found = self.environments.get(name) if name else None
+        if found is None or found.policy is None:
+            return self
+        return self.model_copy(update={"policy": Rules.model_validate(found.policy)})
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,17 @@ def load(path: Path, today: date) -> Policy:
                                 f"is dated {override.until.isoformat()}, more than {MAX_OVERRIDE_DAYS} days ahead "
                                 f"(latest {latest.isoformat()})")
     return policy
+
+
+def environment(path: Path, name: str, today: date) -> Environment:
+    """Environment `name` of the file at `path` (PolicyInvalid when it has none by that name)."""
+    if not path.exists():
+        raise PolicyInvalid(f"--env {name}: there is no {path} to define environments in")
+    found = load(path, today).environments
+    if name not in found:
+        listed = ", ".join(sorted(found)) or "none"
+        raise PolicyInvalid(f"--env {name}: {path} defines no environment {name!r} (it has: {listed})")
+    return found[name]
 
 
 def _at(document: Document, loc) -> str:

@@ -22,6 +22,7 @@ def render_json(plan: Plan) -> str:
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     lines: list[str] = [f"warning: {w}" for w in plan.warnings] + ([""] if plan.warnings else [])
+    lines += environment_lines(plan)
     if plan.has_changes:
         lines.append(f"schemactl will make these changes to {plan.target}:")
         for collection, steps in grouped(plan.steps):
@@ -45,6 +46,13 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 
 NAMES_SHOWN = 20
+
+
+def environment_lines(plan: Plan) -> list[str]:
+    if plan.environment is None:
+        return []
+    overrides = "; ".join(plan.overridden) if plan.overridden else "none"
+    return [f"Environment {plan.environment} (its overrides of the files: {overrides})", ""]
 
 
 def _names(names: tuple[str, ...]) -> str:

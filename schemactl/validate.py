@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from . import rules
+from .environments import Environment, with_overrides
 from .loader import Document, LoadError, find_files, load_file
 from .spec import HF_MODE_FIELDS, KNOWN_MODULES, PRIMITIVE_TYPES, Collection, hf_mode_problem
 
@@ -51,8 +52,9 @@ class Result:
                            "findings": [asdict(f) for f in sorted(self.findings)]}, indent=2)
 
 
-def validate_paths(paths: list[Path]) -> Result:
-    """Load and validate every YAML file under `paths`, across files too."""
+def validate_paths(paths: list[Path], environment: Environment | None = None) -> Result:
+    """Load and validate every YAML file under `paths`, across files too; with an environment,
+    as its overrides make them."""
     files = find_files(paths)
     findings: list[Finding] = []
     parsed: list[tuple[Document, Collection]] = []
@@ -61,7 +63,7 @@ def validate_paths(paths: list[Path]) -> Result:
     if not files and not findings:
         findings.append(Finding(", ".join(map(str, paths)), 1, 1, "no .yaml or .yml files found"))
     for file in files:
-        document, collection, problems = check_file(file)
+        document, collection, problems = check_file(file, environment)
         findings.extend(problems)
         if document is not None and collection is not None:
             parsed.append((document, collection))
@@ -77,18 +79,20 @@ def validate_paths(paths: list[Path]) -> Result:
     return Result(sorted(set(findings)), valid, {c.name: d.path for d, c in parsed}, len(files))
 
 
-def check_file(path: Path) -> tuple[Document | None, Collection | None, list[Finding]]:
-    """Parse and validate one file on its own."""
+def check_file(path: Path, environment: Environment | None = None) \
+        -> tuple[Document | None, Collection | None, list[Finding]]:
+    """Parse and validate one file on its own (with an environment's overrides laid over it)."""
     try:
         document = load_file(path)
     except LoadError as error:
         return None, None, [Finding(str(path), error.position.line, error.position.column, error.message)]
-    return check_document(document)
+    return check_document(document, environment)
 
 
-def check_document(document: Document) -> tuple[Document, Collection | None, list[Finding]]:
+def check_document(document: Document, environment: Environment | None = None) \
+        -> tuple[Document, Collection | None, list[Finding]]:
     try:
-        collection = parse_collection(document.data)
+        collection = parse_collection(with_overrides(document.data, environment))
     except ValidationError as error:
         return document, None, _translate(document, error)
     return document, collection, []

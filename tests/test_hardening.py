@@ -163,7 +163,7 @@ def test_a_server_error_puts_its_root_cause_first():
 
 @pytest.mark.parametrize("message", ["disk on fire\nsecond line", "", " \n "])
 def test_an_unexpected_error_is_one_line_even_without_a_message(monkeypatch, tmp_path, message):
-    def broken(paths):
+    def broken(paths, environment=None):
         raise RuntimeError(message)
 
     monkeypatch.setattr("schemactl.validate.validate_paths", broken)

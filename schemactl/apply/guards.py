@@ -77,7 +77,7 @@ def policy_findings(plan: Plan, path: Path | None) -> list[policy.Finding]:
     if path is None:
         return []
     today = date.today()
-    return policy.check(plan, policy.load(path, today), today)
+    return policy.check(plan, policy.load(path, today).for_environment(plan.environment), today)
 
 
 def within_policy(situation: Situation) -> list[str]:
@@ -85,7 +85,7 @@ def within_policy(situation: Situation) -> list[str]:
     path = situation.limits.policy
     if path is None:
         return []
-    loaded = policy.load(path, date.today())
+    loaded = policy.load(path, date.today()).for_environment(situation.plan.environment)
     why = policy.unreviewed(loaded, situation.limits.saved, situation.plan.created_at, datetime.now(timezone.utc))
     refused = [f.describe() for f in policy.blocking(policy.check(situation.plan, loaded, date.today()))]
     found = ([why] if why else []) + refused
@@ -173,6 +173,12 @@ def fresh(situation: Situation) -> list[str]:
         return []
     if endpoint(plan.target) != target.cluster:
         return [f"this plan was made for {endpoint(plan.target)}, not {target.cluster}: plan against this cluster"]
+    here = target.environment.name if target.environment else None
+    if plan.environment != here:
+        made = f"environment {plan.environment}" if plan.environment else "no environment"
+        now = f"environment {here}" if here else "without --env"
+        return [(f"this plan was made for {made}, not {now}: its collection settings are that environment's; "
+                "plan in this one")]
     if fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
         return ["the cluster changed since this plan was made: plan again"]
     expected = [without_measurements(change_document(c)) for c in _fresh_changes(situation)]
