@@ -371,3 +371,31 @@ def _wait_for_objects(cluster, physical: str, count: int, process: subprocess.Po
         time.sleep(0.05)
     raise AssertionError(f"{physical} never reached {count} objects")
 
+
+
+def test_one_set_of_files_converges_on_a_one_node_dev_and_a_three_node_prod(cluster, node1, client, weaviate_server,
+                                                                           tmp_path, monkeypatch):
+    """Environments: the same schemas/ with prod's override of the replication factor."""
+    from schemactl.cli import cli
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "doc.yaml").write_text(collection_yaml(factor=1, shards=1))
+    prod = cluster.nodes[0]
+    (tmp_path / "schemactl.yaml").write_text(
+        f"environments:\n  dev:\n    url: {weaviate_server.url}\n    grpcPort: {weaviate_server.ports.grpc}\n"
+        f"  prod:\n    url: {prod.url}\n    grpcPort: {prod.ports.grpc}\n    consistency: QUORUM\n"
+        "    overrides:\n      \"*\": {replicationConfig: {factor: 3}}\n")
+    monkeypatch.chdir(tmp_path)
+    invoke = lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    for env, factor in (("dev", 1), ("prod", 3)):
+        applied = invoke("apply", "schemas", "--env", env, "--auto-approve")
+        assert applied.exit_code == 0, applied.output
+        assert invoke("plan", "schemas", "--env", env, "--detailed-exitcode").exit_code == 0  # converged
+        url = weaviate_server.url if env == "dev" else prod.url
+        assert httpx.get(f"{url}/v1/schema/Doc_v1").json()["replicationConfig"]["factor"] == factor
+    planned = invoke("plan", "schemas", "--env", "prod")
+    assert "Environment prod (its overrides of the files: Doc: replicationConfig.factor)" in planned.stdout
+    (tmp_path / "schemas" / "doc.yaml").write_text(collection_yaml(distance="dot", factor=1, shards=1))
+    assert invoke("plan", "schemas", "--env", "prod", "--out", str(tmp_path / "prod.json")).exit_code == 0
+    elsewhere = invoke("apply", str(tmp_path / "prod.json"), "--env", "dev", "--auto-approve")
+    assert elsewhere.exit_code == 1 and "this plan was made for" in elsewhere.stderr

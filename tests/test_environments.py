@@ -1,0 +1,131 @@
+"""Environments in schemactl.yaml: one set of files for dev and prod, no server."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from schemactl.cli import cli
+from schemactl.environments import Chosen, Environment
+from schemactl.validate import validate_paths
+
+CONFIG = """
+environments:
+  dev:
+    url: http://127.0.0.1:9
+  prod:
+    url: https://abc.c0.europe-west3.gcp.weaviate.cloud
+    apiKeyEnv: PROD_WEAVIATE_KEY
+    consistency: QUORUM
+    policy: {allowDestructive: false}
+    overrides:
+      "*": {replicationConfig: {factor: 3}}
+      Article: {vectorizer: {endpointURL: https://hf.example.com/models/minilm}}
+"""
+ARTICLE = """name: Article
+properties:
+  - name: title
+    dataType: text
+vectorizer:
+  module: text2vec-huggingface
+  endpointURL: http://127.0.0.1:1/models/a
+replicationConfig:
+  factor: 1
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "schemactl.yaml").write_text(CONFIG)
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "article.yaml").write_text(ARTICLE)
+    (tmp_path / "schemas" / "note.yaml").write_text("name: Note\nvectorizer:\n  module: none\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _prod() -> Environment:
+    from datetime import date
+
+    from schemactl.policy import environment
+
+    return environment(Path("schemactl.yaml"), "prod", date.today())
+
+
+def test_overrides_are_laid_over_every_file_and_the_named_one(project):
+    collections = validate_paths([Path("schemas")], _prod()).collections
+    assert collections["Article"].replication_factor == collections["Note"].replication_factor == 3
+    assert collections["Article"].vectorizer.endpointURL == "https://hf.example.com/models/minilm"
+    assert validate_paths([Path("schemas")]).collections["Article"].replication_factor == 1  # the files as they are
+
+
+def test_an_override_that_breaks_a_file_is_found_offline(project):
+    (project / "schemactl.yaml").write_text(CONFIG.replace("{factor: 3}", "{factor: 0}"))
+    result = CliRunner().invoke(cli, ["validate", "schemas", "--env", "prod"])
+    assert result.exit_code == 1 and "factor" in result.output
+    assert CliRunner().invoke(cli, ["validate", "schemas"]).exit_code == 0
+
+
+def test_an_unknown_environment_names_those_there_are(project):
+    result = CliRunner().invoke(cli, ["plan", "schemas", "--env", "staging"])
+    assert result.exit_code == 1
+    assert "--env staging: schemactl.yaml defines no environment 'staging' (it has: dev, prod)" in result.stderr
+
+
+def test_credentials_come_from_the_variable_the_environment_names(project, monkeypatch):
+    monkeypatch.delenv("PROD_WEAVIATE_KEY", raising=False)
+    result = CliRunner().invoke(cli, ["status", "--env", "prod"])
+    assert result.exit_code == 1
+    assert "environment prod reads its API key from the variable PROD_WEAVIATE_KEY, which is not set" in result.stderr
+
+
+def test_the_environment_picks_the_cluster_and_the_command_line_wins(project):
+    from schemactl import cli as cli_module
+
+    seen = []
+    real = cli_module.connection_options
+
+    @real
+    def probe(target):
+        seen.append(target)
+
+    command = cli_module.click.command()(probe)
+    CliRunner().invoke(command, ["--env", "dev"], catch_exceptions=False)
+    CliRunner().invoke(command, ["--env", "dev", "--url", "http://127.0.0.1:7"], catch_exceptions=False)
+    CliRunner().invoke(command, ["--env", "dev"], env={"WEAVIATE_URL": "http://127.0.0.1:8"}, catch_exceptions=False)
+    assert [t.url for t in seen] == ["http://127.0.0.1:9", "http://127.0.0.1:7", "http://127.0.0.1:9"]
+    assert seen[0].environment == Chosen("dev", Environment(url="http://127.0.0.1:9"))
+
+
+def test_a_plan_made_in_one_environment_is_refused_in_another():
+    from schemactl.apply.guards import Situation, fresh
+    from schemactl.connection import Target
+    from schemactl.live import LiveState
+    from schemactl.plan import make_plan
+
+    plan = make_plan((), target="http://127.0.0.1:9", desired_hash="d", live_fingerprint="l", environment="prod")
+    situation = Situation(plan, None, Target("http://127.0.0.1:9", environment=Chosen("dev", Environment())),  # type: ignore[arg-type]
+                          live=LiveState.__new__(LiveState))
+    [problem] = fresh(situation)
+    assert problem.startswith("this plan was made for environment prod, not environment dev")
+
+
+def test_the_environment_has_its_own_policy(project):
+    from datetime import date
+
+    from schemactl.policy import load
+
+    loaded = load(Path("schemactl.yaml"), date.today())
+    assert loaded.policy.allowDestructive is True
+    assert loaded.for_environment("prod").policy.allowDestructive is False
+    assert loaded.for_environment("dev").policy.allowDestructive is True
+
+
+def test_a_saved_plan_keeps_its_environment_and_overrides():
+    from schemactl.plan import from_document, make_plan, to_document
+
+    plan = make_plan((), target="t", desired_hash="d", live_fingerprint="l", environment="prod",
+                     overridden=("Article: replicationConfig.factor",))
+    again = from_document(to_document(plan))
+    assert (again.environment, again.overridden) == ("prod", ("Article: replicationConfig.factor",))
