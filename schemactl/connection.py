@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import ssl
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from .environments import Chosen
+from .oidc import OidcLogin
+from .oidc import from_environment as oidc_login
 from .errors import ConnectionFailed, SchemactlError
 from .redact import endpoint, redact, register
 
@@ -68,6 +71,7 @@ class Target:
     ca_cert: str | None = None  # a PEM file of the CA(s) to trust, for REST and gRPC alike
     bearer_token: str | None = field(default=None, repr=False)  # an OIDC access token obtained elsewhere
     environment: Chosen | None = None  # --env: recorded in plans; its overrides shape the desired state
+    oidc: OidcLogin | None = field(default=None, compare=False)  # tokens fetched (and renewed) as needed
 
     def header_dict(self) -> dict[str, str]:
         return dict(self.headers)
@@ -83,7 +87,10 @@ class Target:
 
     @property
     def credential(self) -> str | None:
-        """What is sent as `Authorization: Bearer`: the API key or the access token."""
+        """What is sent as `Authorization: Bearer`: the API key, the access token given, or one
+        the OIDC login fetches (renewed before it expires)."""
+        if self.oidc is not None:
+            return self.oidc.token(self.url, self.verify())
         return self.api_key or self.bearer_token
 
     @property
@@ -92,7 +99,16 @@ class Target:
             return "an API key (--api-key / WEAVIATE_API_KEY)"
         if self.bearer_token:
             return "a bearer token (--bearer-token / WEAVIATE_BEARER_TOKEN)"
+        if self.oidc is not None:
+            return self.oidc.mechanism
         return "no credentials"
+
+    def verify(self) -> bool | ssl.SSLContext:
+        """What https requests trust: --ca-cert or SSL_CERT_FILE, else the usual roots (plain
+        http loads no CA file)."""
+        if not self.url.startswith("https:"):
+            return False
+        return ssl.create_default_context(cafile=self.trusted_ca) if self.trusted_ca else True
 
     @property
     def display(self) -> str:
@@ -122,11 +138,16 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
     if api_key and bearer_token:
         raise SchemactlError("give either an API key or a bearer token, not both (each is sent as "
                              "`Authorization: Bearer`)")
+    oidc = oidc_login()
+    if oidc is not None and (api_key or bearer_token):
+        raise SchemactlError("WEAVIATE_OIDC_* variables are set as well as an API key or bearer token: keep one "
+                             "way to authenticate")
     if ca_cert is not None:
         _readable_ca(ca_cert)
     target = Target(url=url.strip(), grpc_port=grpc_port, api_key=api_key.strip() if api_key else None,
                     headers=tuple(headers), grpc_url=grpc_url.strip() if grpc_url else None, ca_cert=ca_cert,
-                    bearer_token=bearer_token.strip() if bearer_token else None, environment=environment)
+                    bearer_token=bearer_token.strip() if bearer_token else None, environment=environment,
+                    oidc=oidc)
     grpc_endpoint(target)  # a malformed --grpc-url or --url is refused here
     return target
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -40,25 +39,17 @@ REQUEST_TIMEOUT = 30.0
 HEALTHY = "HEALTHY"
 
 
-def _verify(target: Target) -> bool | ssl.SSLContext:
-    """Plain http never uses TLS (no CA file loaded); https trusts --ca-cert or SSL_CERT_FILE,
-    else the usual roots."""
-    if not target.url.startswith("https:"):
-        return False
-    return ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else True
-
-
 class RestClient:
     """A small REST client: raw JSON, our own error messages."""
 
     def __init__(self, target: Target):
         parse_url(target.url)
         headers = dict(target.headers)
-        if target.credential:
+        if target.credential and target.oidc is None:  # an OIDC token is set per request: it is renewed
             headers["Authorization"] = f"Bearer {target.credential}"
         self.target = target
         self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=REQUEST_TIMEOUT,
-                                 verify=_verify(target))
+                                 verify=target.verify())
 
     def _leader_hint(self) -> str:
         """Why a cluster may hold a request. Measured on v1.39: requests that reach a node as it dies
@@ -84,8 +75,8 @@ class RestClient:
         (with the status) for any other error."""
         reply = self._request("GET", path, None)
         if reply.status_code == 401:
-            raise ConnectionFailed(f"Weaviate at {self.target.display} refused the request "
-                                   "(401): check --api-key / WEAVIATE_API_KEY")
+            raise ConnectionFailed(f"Weaviate at {self.target.display} refused the request (401) with "
+                                   f"{self.target.auth_mechanism}{_expects(self)}")
         if reply.status_code == 403:
             raise ConnectionFailed(f"Weaviate at {self.target.display} refused GET {path} (403 forbidden): "
                                    f"{_server_message(reply)}")
@@ -115,8 +106,9 @@ class RestClient:
             return reply.status_code, {}
 
     def _request(self, method: str, path: str, body: dict | list | None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.target.credential}"} if self.target.oidc is not None else None
         try:
-            return self.http.request(method, path, json=body)
+            return self.http.request(method, path, json=body, headers=headers)
         except httpx.TimeoutException:
             raise ConnectionFailed(f"Weaviate at {self.target.display} did not answer {method} {path} within "
                                    f"{REQUEST_TIMEOUT:.0f} s{self._leader_hint()}") from None
@@ -143,6 +135,19 @@ class RestClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _expects(reader: RestClient) -> str:
+    """What the server takes, for a refusal: OIDC from which issuer, or not."""
+    try:
+        reply = reader.http.get("/v1/.well-known/openid-configuration", timeout=5)
+    except httpx.HTTPError:
+        return ""
+    href = reply.json().get("href") if reply.status_code == 200 else None
+    if href:
+        return (f"; it takes API keys or OIDC tokens from {href} (--api-key, --bearer-token, or "
+                "WEAVIATE_OIDC_CLIENT_SECRET / WEAVIATE_OIDC_USERNAME and WEAVIATE_OIDC_PASSWORD)")
+    return "; it has no OIDC configured: check --api-key / WEAVIATE_API_KEY"
 
 
 def _server_message(reply: httpx.Response) -> str:

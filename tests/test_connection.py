@@ -57,3 +57,21 @@ def test_a_ca_file_that_is_not_pem_is_refused(tmp_path):
     bad.write_text("not a certificate")
     with pytest.raises(SchemactlError, match=f"--ca-cert {bad}: not a readable PEM file"):
         make_target("https://localhost:8443", 50051, None, (), ca_cert=str(bad))
+
+
+def test_an_oidc_login_comes_from_the_environment_only_and_its_secrets_are_redacted():
+    from schemactl.oidc import from_environment
+    from schemactl.redact import redact
+
+    assert from_environment({}) is None
+    login = from_environment({"WEAVIATE_OIDC_USERNAME": "ada", "WEAVIATE_OIDC_PASSWORD": "pw-7f3a91"})
+    assert login is not None and login.grant == "password" and "pw-7f3a91" not in repr(login)
+    assert "pw-7f3a91" not in redact("refused pw-7f3a91")
+    with pytest.raises(ConnectionFailed, match="WEAVIATE_OIDC_USERNAME is set without WEAVIATE_OIDC_PASSWORD"):
+        from_environment({"WEAVIATE_OIDC_USERNAME": "ada"})
+
+
+def test_an_oidc_login_beside_an_api_key_is_refused(monkeypatch):
+    monkeypatch.setenv("WEAVIATE_OIDC_CLIENT_SECRET", "s3cr3t-abc")
+    with pytest.raises(SchemactlError, match="keep one way to authenticate"):
+        make_target("http://localhost:8080", 50051, "key-123", ())

@@ -40,16 +40,26 @@ class Context:
     # (logical collection, REST property) whose reference target is created by a later step
     deferred: list[tuple[str, dict]] = field(default_factory=list)
     _client: Any = None
+    _token_expiry: float = 0.0  # of the OIDC token the client was opened with
+    _retired: list = field(default_factory=list)  # clients opened with tokens since renewed
 
     def client(self):
-        """The v4 client (gRPC) for data movement, opened on first use (by any thread)."""
+        """The v4 client (gRPC) for data movement, opened on first use (by any thread), and again
+        once an OIDC token it was opened with has been renewed (it sends the token it was given)."""
         with _OPENING:
+            renewed = self.target.oidc is not None and self.target.oidc.renewed_at != self._token_expiry
+            if self._client is not None and renewed:  # others may still use it: closed at the end
+                self._retired.append(self._client)
+                self._client = None
             if self._client is None:
                 from ..connection import connect
                 self._client = connect(self.target)
+                self._token_expiry = self.target.oidc.renewed_at if self.target.oidc is not None else 0.0
         return self._client
 
     def close(self) -> None:
+        for client in self._retired:
+            client.close()
         if self._client is not None:
             self._client.close()
 

@@ -1,0 +1,116 @@
+"""OIDC logins: an access token from the issuer the cluster names, by client credentials or by a
+user's password (resource-owner grant), renewed before it expires. Secrets come from the
+environment only and are registered for redaction before any request.
+
+The way there is Weaviate's own: `/v1/.well-known/openid-configuration` names the issuer's
+discovery document (and the client id and scopes it expects), discovery names the token endpoint.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from .errors import ConnectionFailed
+from .redact import redact, register
+
+RENEW_BEFORE = 60.0  # seconds before expiry a token is renewed
+VARIABLES = {"client_secret": "WEAVIATE_OIDC_CLIENT_SECRET", "client_id": "WEAVIATE_OIDC_CLIENT_ID",
+             "username": "WEAVIATE_OIDC_USERNAME", "password": "WEAVIATE_OIDC_PASSWORD",
+             "scope": "WEAVIATE_OIDC_SCOPE"}
+
+
+@dataclass(eq=False)
+class OidcLogin:
+    """How to obtain tokens; holds the current one (shared by every copy of the Target)."""
+
+    client_secret: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    client_id: str | None = None  # default: the one the cluster names
+    scope: str | None = None  # default: the scopes the cluster names
+    _token: str | None = field(default=None, repr=False)
+    _expires: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def grant(self) -> str:
+        return "password" if self.username else "client_credentials"
+
+    @property
+    def mechanism(self) -> str:
+        return ("OIDC, a user's password (WEAVIATE_OIDC_USERNAME / WEAVIATE_OIDC_PASSWORD)" if self.username
+                else "OIDC client credentials (WEAVIATE_OIDC_CLIENT_SECRET)")
+
+    def token(self, url: str, verify) -> str:
+        """A token valid for at least RENEW_BEFORE seconds more, fetched when needed."""
+        with self._lock:
+            if self._token is None or time.time() > self._expires - RENEW_BEFORE:
+                self._token, lifetime = fetch_token(self, url, verify)
+                self._expires = time.time() + lifetime
+            return self._token
+
+    @property
+    def renewed_at(self) -> float:
+        return self._expires
+
+
+def from_environment(environ=os.environ) -> OidcLogin | None:
+    """The OIDC login the environment describes (None: it describes none)."""
+    values = {key: environ.get(name) or None for key, name in VARIABLES.items()}
+    if not values["client_secret"] and not values["username"]:
+        return None
+    if values["username"] and not values["password"]:
+        raise ConnectionFailed("WEAVIATE_OIDC_USERNAME is set without WEAVIATE_OIDC_PASSWORD")
+    register(values["client_secret"], values["password"])
+    return OidcLogin(client_secret=values["client_secret"], username=values["username"], password=values["password"],
+                     client_id=values["client_id"], scope=values["scope"])
+
+
+def fetch_token(login: OidcLogin, url: str, verify) -> tuple[str, float]:
+    """(access token, seconds it lives) from the issuer the cluster at `url` names."""
+    with httpx.Client(verify=verify, timeout=15) as http:
+        weaviate = _json(http, "GET", f"{url.rstrip('/')}/v1/.well-known/openid-configuration",
+                         "the cluster's OIDC settings")
+        if not weaviate.get("href"):
+            raise ConnectionFailed(f"{redact(url)} has no OIDC configured (/v1/.well-known/openid-configuration): "
+                                   "use --api-key instead")
+        discovery = _json(http, "GET", weaviate["href"], "the issuer's discovery document")
+        endpoint = discovery.get("token_endpoint")
+        if not endpoint:
+            raise ConnectionFailed(f"the issuer's discovery document ({weaviate['href']}) names no token endpoint")
+        form = {"grant_type": login.grant, "client_id": login.client_id or weaviate.get("clientId") or ""}
+        scope = login.scope or " ".join(weaviate.get("scopes") or [])
+        if scope:
+            form["scope"] = scope
+        if login.client_secret:
+            form["client_secret"] = login.client_secret
+        if login.username:
+            form |= {"username": login.username, "password": login.password or ""}
+        reply = _json(http, "POST", endpoint, f"a token by {login.mechanism}", form)
+    token = reply.get("access_token")
+    if not token:
+        raise ConnectionFailed(f"the issuer's token endpoint ({endpoint}) answered without an access_token")
+    register(token)
+    return token, float(reply.get("expires_in") or 300)
+
+
+def _json(http: httpx.Client, method: str, url: str, what: str, form: dict | None = None) -> dict:
+    try:
+        reply = http.request(method, url, data=form)
+    except httpx.HTTPError as error:
+        raise ConnectionFailed(f"cannot get {what} from {redact(url)}: {redact(str(error))}") from None
+    if reply.status_code >= 400:
+        try:
+            body = reply.json()
+            detail = f"{body.get('error', '')}: {body.get('error_description', '')}".strip(": ")
+        except ValueError:
+            detail = reply.text[:200]
+        raise ConnectionFailed(f"the issuer refused {what} ({reply.status_code} {redact(detail)})")
+    try:
+        return reply.json()
+    except ValueError:
+        raise ConnectionFailed(f"{redact(url)} did not answer JSON for {what}") from None

@@ -1,0 +1,96 @@
+"""OIDC, for real: a Weaviate that takes only tokens from an issuer the test bed runs (a development
+issuer: discovery, JWKS, token endpoint). schemactl obtains its tokens by client credentials or a
+user's password, from the environment only, and renews them as a migration runs."""
+from __future__ import annotations
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from weaviate.classes.data import DataObject
+
+from schemactl.cli import cli
+
+SCHEMA = "name: Doc\nproperties:\n  - name: title\n    dataType: text\nvectorizer:\n  module: none\n" \
+         "vectorIndexConfig:\n  distance: %s\n"
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    """(Weaviate accepting only the issuer's tokens, the issuer); tokens live 61 s, so that any
+    token older than a second is renewed (schemactl renews 60 s before expiry)."""
+    from schemactl.dev import oidc_issuer
+    from schemactl.dev import weaviate as testbed
+
+    issuer = oidc_issuer.start(lifetime=61)
+    server = testbed.start(tmp_path_factory.mktemp("oidc-data"), env=issuer.weaviate_env())
+    yield server, issuer
+    server.stop()
+    issuer.stop()
+
+
+def run(server, *args: str, env: dict):
+    return CliRunner().invoke(cli, [*args, "--url", server.url, "--grpc-port", str(server.ports.grpc)],
+                              env=env, catch_exceptions=False)
+
+
+def client_credentials() -> dict:
+    from schemactl.dev.oidc_issuer import CLIENT_SECRET
+
+    return {"WEAVIATE_OIDC_CLIENT_SECRET": CLIENT_SECRET}
+
+
+def test_status_says_which_login_was_used_and_where_the_tokens_come_from(secured):
+    server, issuer = secured
+    ok = run(server, "status", env=client_credentials())
+    assert ok.exit_code == 0, ok.output
+    assert (f"ok   auth         OIDC client credentials (WEAVIATE_OIDC_CLIENT_SECRET) accepted; the server takes "
+            f"OIDC tokens from {issuer.url}/.well-known/openid-configuration") in ok.stdout
+    anonymous = run(server, "history", env={})
+    assert anonymous.exit_code == 1
+    assert (f"refused the request (401) with no credentials; it takes API keys or OIDC tokens from {issuer.url}"
+            in anonymous.stderr)
+
+
+def test_a_wrong_secret_or_password_is_named_and_never_shown(secured):
+    server, _ = secured
+    for env in ({"WEAVIATE_OIDC_CLIENT_SECRET": "wrong-secret-1234"},
+                {"WEAVIATE_OIDC_USERNAME": "ada", "WEAVIATE_OIDC_PASSWORD": "wrong-password-5678"}):
+        result = run(server, "history", env=env)
+        assert result.exit_code == 1
+        assert "the issuer refused a token by OIDC" in result.stderr
+        assert "wrong-secret-1234" not in result.output and "wrong-password-5678" not in result.output
+
+
+def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_path):
+    from schemactl.dev.oidc_issuer import USERS
+
+    server, issuer = secured
+    env = {"WEAVIATE_OIDC_USERNAME": "ada", "WEAVIATE_OIDC_PASSWORD": USERS["ada"]}
+    (tmp_path / "doc.yaml").write_text(SCHEMA % "cosine")
+    assert run(server, "apply", str(tmp_path), "--auto-approve", env=env).exit_code == 0
+    token = httpx.post(f"{issuer.url}/token", data={"grant_type": "password", "client_id": "schemactl-test",
+                                                    "username": "ada", "password": USERS["ada"]}).json()
+    _seed(server, token["access_token"], 2000)
+    before = issuer.tokens_issued
+    (tmp_path / "doc.yaml").write_text(SCHEMA % "dot")
+    applied = run(server, "apply", str(tmp_path), "--auto-approve", env=env)
+    assert applied.exit_code == 0, applied.output
+    assert "verified 2000 object(s) in Doc_v2" in applied.output
+    assert issuer.tokens_issued - before > 1  # renewed while it ran
+    assert run(server, "plan", str(tmp_path), "--detailed-exitcode", env=env).exit_code == 0
+    history = run(server, "history", env=client_credentials())
+    assert "recreate Doc" in history.stdout and USERS["ada"] not in history.output
+
+
+def _seed(server, token: str, count: int) -> None:
+    import weaviate
+    from weaviate.classes.init import Auth
+
+    client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc,
+                                       auth_credentials=Auth.api_key(token))
+    try:
+        result = client.collections.use("Doc").data.insert_many(
+            [DataObject(properties={"title": f"t{i}"}, vector=[i / count, 1.0, 0.5]) for i in range(count)])
+        assert not result.errors
+    finally:
+        client.close()
