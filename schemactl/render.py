@@ -171,6 +171,11 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
         lines.append(f"{f.path}: {_value(f.old)} -> {_value(f.new)}{note}")
     checks = {v.property: v for v in (step.estimate.values if step.estimate else ())}
     lines += [_property_move(m, checks.get(m.source)) for m in change.property_moves]
+    gone = sorted(m.source for m in change.property_moves if m.name != m.source)
+    if gone:
+        lines.append(f"note: writes that still name {', '.join(gone)} after the cutover are refused, unless the "
+                     "server's auto-schema is on (Weaviate's default): then it adds the property back to the new "
+                     "version; ship the application's new names with the cutover")
     for v in change.vectors:
         how = {"reuse": "reuse stored vectors", "re-embed": "re-embed", "drop": "dropped (destructive)"}[v.action]
         renamed = f" (renamed from {v.source})" if v.source else ""
