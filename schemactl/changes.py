@@ -183,6 +183,7 @@ class RecreateCollection(Change):
     vectors: tuple[VectorMove, ...] = ()
     definition: Collection = None  # type: ignore[assignment]
     property_moves: tuple[PropertyMove, ...] = ()  # renamed, retyped and dropped properties
+    version_note: str = ""  # set when a newer server would change it in place
     kind: ClassVar[str] = "recreate"
     rank: ClassVar[float] = 3
     bucket: ClassVar[str] = "recreate"

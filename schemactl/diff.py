@@ -39,9 +39,12 @@ SCALED = ("replicationConfig.factor", "replicationConfig.asyncEnabled")
 
 def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
          physical: Mapping[str, str] | None = None, prune: bool = False,
-         index_tasks: bool = True, replication_scale: bool = False) -> tuple[Change, ...]:
-    """Every change that takes `live` to `desired`, collections in name order. `index_tasks`:
-    the server rebuilds property indexes in place (Weaviate 1.39+)."""
+         index_actions: frozenset[str] = index_changes.ACTIONS,
+         replication_scale: bool = False, single_vectorizer_in_place: bool = True) -> tuple[Change, ...]:
+    """Every change that takes `live` to `desired`, collections in name order. What the server
+    does in place, as its version decides (versions.py): `index_actions` of the property index
+    API, `replication_scale`, `single_vectorizer_in_place` (a single vectorizer's settings that
+    leave its vectors alone, by PUT)."""
     physical = physical or {}
     changes: list[Change] = []
     for name in sorted(desired):
@@ -50,7 +53,8 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
             changes.append(CreateCollection(name, desired[name]))
         else:
             changes.extend(diff_collection(live[source], desired[name], physical.get(source, source),
-                                           index_tasks=index_tasks, replication_scale=replication_scale))
+                                           index_actions=index_actions, replication_scale=replication_scale,
+                                           single_vectorizer_in_place=single_vectorizer_in_place))
     changes = with_referencing_recreated(changes, live, desired, physical)
     if prune:
         changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired)))
@@ -187,7 +191,8 @@ def _sources_renamed(vector: dict, new_name: dict[str, str]) -> dict:
 
 
 def diff_collection(live: Collection, desired: Collection, physical: str, *,
-                    index_tasks: bool = True, replication_scale: bool = False) -> list[Change]:
+                    index_actions: frozenset[str] = index_changes.ACTIONS,
+                    replication_scale: bool = False, single_vectorizer_in_place: bool = True) -> list[Change]:
     renames = Renames.of(live, desired)
     a, b = canonical(live), canonical(desired)
     a = generic_defaults_aside(renames.applied(a), b)
@@ -197,19 +202,21 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
     fields = _without_type_defaults(_field_changes(_comparable(a, b), _comparable(b, a)), a, b)
     added_vectors = _added_vectors(a, b)
     moved = _moves_forcing_recreate(a, b, renames)
-    immutable = [f for f in fields if not _mutable(f, a, b)]
+    immutable = [f for f in fields if not _mutable(f, a, b, single_vectorizer_in_place)]
     scaled = [f for f in immutable if f.path in SCALED] if replication_scale else []
     immutable = [f for f in immutable if f not in scaled]
-    reindexed = _reindexed(name, immutable, a, b, desired) if index_tasks and not moved else []
+    reindexed = _reindexed(name, immutable, a, b, desired, index_actions) if not moved else []
     if reindexed:
         done = {f for c in reindexed for f in c.fields}
         immutable, fields = [], [f for f in fields if f not in done]
     if immutable or moved:
         additions = [_added_property(p) for p in added_props] + [_added_vector(v) for v in added_vectors]
+        newer = not moved and bool(_reindexed(name, immutable, a, b, desired, index_changes.ACTIONS))
         changes.append(RecreateCollection(
             name, physical=physical, reasons=tuple(immutable + moved), fields=tuple(fields + additions + moved),
             vectors=_vector_moves(live, desired, renames), definition=desired,
-            property_moves=property_moves(live, desired, renames)))
+            property_moves=property_moves(live, desired, renames),
+            version_note=index_changes.NEWER_SERVER if newer else ""))
     else:
         changes.extend(AddProperty(name, p) for p in added_props)
         changes.extend(AddNamedVector(name, v, (desired.vectors or {})[v]) for v in added_vectors)
@@ -316,16 +323,16 @@ def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> Prop
 
 
 def _reindexed(name: str, immutable: list[FieldChange], a: dict, b: dict,
-               desired: Collection) -> list[ReindexProperty]:
+               desired: Collection, allowed: frozenset[str]) -> list[ReindexProperty]:
     """When every setting that cannot change through the class is a property index the server
-    rebuilds in place, one ReindexProperty per property; otherwise none (the collection is
-    recreated anyway, and the new one gets the indexes from the start)."""
+    changes in place (the actions it has), one ReindexProperty per property; otherwise none (the
+    collection is recreated anyway, and the new one gets the indexes from the start)."""
     if not immutable or not all(index_changes.is_index_field(f.path) for f in immutable):
         return []
     changes = []
     for prop, fields in sorted(index_changes.property_changes(immutable).items()):
         ops = index_changes.operations(a["properties"][prop], b["properties"][prop])
-        if ops is None:
+        if ops is None or any(op.action not in allowed for op in ops):
             return []
         changes.append(ReindexProperty(name, property_name=prop, operations=ops, fields=tuple(fields),
                                        definition=desired))
@@ -373,12 +380,13 @@ def _get(data: dict, path: list) -> object:
     return data
 
 
-def _mutable(change: FieldChange, a: dict, b: dict) -> bool:
+def _mutable(change: FieldChange, a: dict, b: dict, single_vectorizer_in_place: bool = True) -> bool:
     if _removes_a_module_block(change.path, a, b):
         return False
     if any(fnmatch.fnmatchcase(change.path, pattern) for pattern in MUTABLE):
         return True
-    return _turns_on_a_quantizer(change.path, a, b) or _module_setting_in_place(change.path, a, b)
+    return _turns_on_a_quantizer(change.path, a, b) or _module_setting_in_place(change.path, a, b,
+                                                                                single_vectorizer_in_place)
 
 
 def _removes_a_module_block(path: str, a: dict, b: dict) -> bool:
@@ -388,13 +396,16 @@ def _removes_a_module_block(path: str, a: dict, b: dict) -> bool:
     return block in ("generative", "reranker") and bool(a.get(block)) and not b.get(block)
 
 
-def _module_setting_in_place(path: str, a: dict, b: dict) -> bool:
-    """A named vector's setting its module's table says the server changes in place (same module).
-    v1.39 refuses it for a single (legacy) vectorizer: "can only update generative and reranker
-    module configs"."""
+def _module_setting_in_place(path: str, a: dict, b: dict, single_vectorizer_in_place: bool = True) -> bool:
+    """A vectorizer's setting its module's table says the server changes in place (same module):
+    a named vector's, or a single (legacy) vectorizer's where the server's version takes it by PUT
+    (measured on 1.37.5, 1.38.8, 1.39.0: options.* read back as sent)."""
     parts = path.split(".")
-    if parts[:1] != ["vectors"] or "vectorizer" not in parts[:3]:
-        return False  # a single (legacy) vectorizer's config: v1.39 refuses any change in place
+    legacy = parts[:1] == ["vectorizer"]
+    if legacy and not single_vectorizer_in_place:
+        return False
+    if not legacy and (parts[:1] != ["vectors"] or "vectorizer" not in parts[:3]):
+        return False
     at = parts.index("vectorizer")
     if len(parts) <= at + 1:
         return False

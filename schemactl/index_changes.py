@@ -13,6 +13,9 @@ from .changes import FieldChange, IndexOperation
 
 Index = Literal["filterable", "searchable", "rangeFilters"]
 
+ACTIONS = frozenset({"enable", "disable", "retokenize"})  # what IndexOperation.action can be
+NEWER_SERVER = ("a copy only because of this server's version: Weaviate 1.39 builds and re-tokenizes property "
+                "indexes in place (versions.py: property_index_tasks)")
 INDEX_SETTINGS: dict[str, Index] = {"indexFilterable": "filterable", "indexSearchable": "searchable", "indexRangeFilters": "rangeFilters"}
 SETTINGS = ("tokenization", *INDEX_SETTINGS)
 

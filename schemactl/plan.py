@@ -383,6 +383,7 @@ class _StepDoc(_Doc):
     moves_data: bool = False
     executable: bool = True
     physical: str | None = Field(default=None, pattern=NAME)
+    version_note: str | None = None
     vector_name: str | None = None
     property_name: str | None = None
     data_type: list[str] | None = None
@@ -498,6 +499,7 @@ def _field_changes(s: _StepDoc) -> tuple[FieldChange, ...]:
 
 CODECS: tuple[Codec, ...] = (  # every dataclass field of every change kind but `collection`
     _text("physical"),
+    Codec("version_note", "version_note", lambda value: value or None, lambda s: s.version_note or ""),
     _text("vector_name"),
     _text("property_name"),
     Codec("data_type", "data_type", lambda value: list(value) or None, lambda s: tuple(_required(s.data_type))),

@@ -85,7 +85,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_modules_not_enabled(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         changes = diff(live.collections, collections, physical=live.physical, prune=prune,
-                       index_tasks=index_tasks_on(live), replication_scale=replication_scale_on(reader, live))
+                       index_actions=index_actions_on(live), replication_scale=replication_scale_on(reader, live),
+                       single_vectorizer_in_place=single_vectorizer_in_place_on(live))
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)
@@ -165,15 +166,25 @@ def _refuse_more_replicas_than_nodes(reader: RestClient, collections) -> None:
                              "each replica on its own node: lower the factor or add nodes; nothing was planned")
 
 
-def index_tasks_on(live: LiveState) -> bool:
-    """Whether the server rebuilds property indexes in place (its version decides).
-    SCHEMACTL_INDEX_TASKS=off plans a recreate instead (to compare the two, as bench/ does)."""
+def index_actions_on(live: LiveState) -> frozenset[str]:
+    """What the server's property index API does in place (its version decides): drop an index
+    (1.36+), build or re-tokenize one (1.39+). SCHEMACTL_INDEX_TASKS=off plans a recreate instead
+    (to compare the two, as bench/ does)."""
     from . import versions
     from .settings import switched_off
 
     if switched_off("INDEX_TASKS"):
-        return False
-    return versions.has("property_index_tasks", live.version)
+        return frozenset()
+    found = {"disable"} if versions.has("property_index_drop", live.version) else set()
+    if versions.has("property_index_tasks", live.version):
+        found |= {"enable", "retokenize"}
+    return frozenset(found)
+
+
+def single_vectorizer_in_place_on(live: LiveState) -> bool:
+    from . import versions
+
+    return versions.has("single_vectorizer_settings_in_place", live.version)
 
 
 def replication_scale_on(reader: RestClient, live: LiveState) -> bool:

@@ -161,6 +161,8 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
             "cannot fill them in place; --no-backfill adds them empty)")] if filled else []
     lines = [(f"recreate: {'; '.join(why)}; the data moves to a new collection and "
              f"'{change.collection}' becomes an alias to it")]
+    if change.version_note:
+        lines.append(f"note: {change.version_note}")
     if change.adopts:
         lines.append(f"{change.collection} was made outside schemactl: it is deleted to free its name for the alias, "
                      "so there will be no version to roll back to (needs --allow-destructive)")

@@ -26,9 +26,17 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
     Capability("replication_scale", (1, 35, 0),
                "replication factor changes through the replication scale API (with REPLICA_MOVEMENT_ENABLED)",
                "Weaviate 1.35 release notes; schemactl/apply/scale.py"),
+    Capability("property_index_drop", (1, 36, 0),
+               "a property's filterable, searchable or rangeFilters index dropped in place "
+               "(DELETE /v1/schema/{c}/properties/{p}/index/{i})",
+               "measured on 1.37.5 and 1.38.8 (DELETE answers 200, PUT 405); Weaviate 1.36 release notes"),
     Capability("property_index_tasks", (1, 39, 0),
                "property indexes built, dropped and re-tokenized in place (/v1/schema/{c}/properties/{p}/index)",
                "measured: 1.37 and 1.38 answer 405 to PUT; schemactl/index_changes.py"),
+    Capability("single_vectorizer_settings_in_place", (1, 37, 0),
+               "a single (legacy) vectorizer's settings that leave its vectors alone (options.*) changed by PUT "
+               "/v1/schema/{c}",
+               "measured on 1.37.5, 1.38.8 and 1.39.0 (PUT 200, read back as sent); older versions not measured"),
     Capability("alias_tenant_endpoints", None,
                "tenant changes (POST, PUT, DELETE /v1/schema/{name}/tenants) resolve an alias to its collection",
                "measured on 1.39.0, 1 and 3 nodes: each answers 422 'class not found' through an alias (reads, "

@@ -75,7 +75,8 @@ def test_change_kinds(desired, expected):
 def test_property_indexes_are_recreated_on_servers_without_index_tasks():
     retokenized = col(properties=[{"name": "title", "dataType": "text", "tokenization": "field"},
                                   {"name": "views", "dataType": "int"}])
-    assert kinds(col(), retokenized, index_tasks=False) == [("RecreateCollection", ["properties.title.tokenization"])]
+    assert kinds(col(), retokenized, index_actions=frozenset()) == [("RecreateCollection",
+                                                                     ["properties.title.tokenization"])]
 
 
 @pytest.mark.parametrize("before, after, expected", [
@@ -278,3 +279,19 @@ def test_schemactl_sends_vectorize_class_name_off_unless_a_file_turns_it_on():
     assert to_rest(silent)["moduleConfig"]["text2vec-openai"] == {"vectorizeClassName": False}
     on = col(vectorizer={"module": "text2vec-openai", "vectorizeClassName": True})
     assert to_rest(on)["moduleConfig"]["text2vec-openai"] == {"vectorizeClassName": True}
+
+
+def test_on_a_server_that_only_drops_indexes_a_drop_is_in_place_and_a_build_is_a_copy_that_says_why():
+    """1.36-1.38 have DELETE .../index/{i} but not PUT (measured on 1.37.5 and 1.38.8)."""
+    drops_only = frozenset({"disable"})
+    unfiltered = col(properties=[{"name": "title", "dataType": "text", "indexFilterable": False},
+                                 {"name": "views", "dataType": "int"}])
+    assert kinds(col(), unfiltered, index_actions=drops_only) == [("ReindexProperty",
+                                                                    ["properties.title.indexFilterable"])]
+    ranged = col(properties=[BASE["properties"][0], {"name": "views", "dataType": "int", "indexRangeFilters": True}])
+    [change] = diff({"Article": col()}, {"Article": ranged}, index_actions=drops_only)
+    assert isinstance(change, RecreateCollection)
+    assert change.version_note.startswith("a copy only because of this server's version: Weaviate 1.39 builds")
+    [change] = diff({"Article": col()}, {"Article": col(vectorIndexConfig={"distance": "dot"})},
+                    index_actions=drops_only)
+    assert change.version_note == ""  # a copy on any version

@@ -21,7 +21,7 @@ from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Plan, Step, change_document, fingerprint_live, summary
-from ..planning import (desired_from_plan, index_tasks_on, moving_replicated_data, probed_once, read_cluster,
+from ..planning import (desired_from_plan, index_actions_on, single_vectorizer_in_place_on, moving_replicated_data, probed_once, read_cluster,
                         replication_scale_on, without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
@@ -196,7 +196,8 @@ def _fresh_changes(situation: Situation) -> tuple:
     plan, live, reader = situation.plan, _live(situation), _reader(situation)
     desired = desired_from_plan(plan, live)
     changes = diff(live.collections, desired, physical=live.physical, prune=True,
-                   index_tasks=index_tasks_on(live), replication_scale=replication_scale_on(reader, live))
+                   index_actions=index_actions_on(live), replication_scale=replication_scale_on(reader, live),
+                   single_vectorizer_in_place=single_vectorizer_in_place_on(live))
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
     candidates = (*changes, *backfilled)
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
