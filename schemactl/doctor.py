@@ -6,6 +6,8 @@ import socket
 import ssl
 from dataclasses import dataclass
 
+import httpx
+
 from .connection import Target, connect, parse_url
 from .errors import SchemactlError
 from .live import RestClient
@@ -43,7 +45,18 @@ def diagnose(target: Target) -> list[Check]:
         hf = "with" if "text2vec-huggingface" in modules else "WITHOUT"
         checks.append(Check("modules", True, f"{len(modules)} enabled, {hf} text2vec-huggingface"))
         checks.append(_permissions(reader))
+        checks.append(_capabilities(str(meta.get("version") or "")))
     return checks
+
+
+def _capabilities(version: str) -> Check:
+    """What this server's version can do in place, from the capability table (versions.py)."""
+    from . import versions
+
+    has = [c.name for c in versions.CAPABILITIES.values() if versions.has(c.name, version)]
+    lacks = [c.name for c in versions.CAPABILITIES.values() if not versions.has(c.name, version)]
+    return Check("capabilities", True, f"{', '.join(has) or 'none'}" + (f"; not on {version}: {', '.join(lacks)}"
+                                                                         if lacks else ""))
 
 
 def _rest(reader: RestClient, target: Target) -> tuple[dict, Check]:
@@ -94,7 +107,8 @@ def _grpc(target: Target) -> Check:
 
 def _tls(name: str, target: Target, host: str, port: int, secure: bool) -> Check:
     """Who issued the certificate the server shows, verified as the connection will verify it."""
-    context = ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else ssl.create_default_context()
+    # the roots the connection itself would use: the CA given, else the bundle httpx ships (certifi)
+    context = ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else httpx.create_ssl_context()
     if name.startswith("gRPC"):
         context.set_alpn_protocols(["h2"])
     try:

@@ -101,6 +101,14 @@ def load(path: Path, today: date) -> Policy:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise PolicyInvalid(f"{_at(document, first['loc'])}: {where}: {first['msg']}") from None
+    for name, environment in policy.environments.items():
+        if environment.policy is not None:
+            try:
+                Rules.model_validate(environment.policy)
+            except ValidationError as error:
+                first = error.errors()[0]
+                loc = ("environments", name, "policy", *first["loc"])
+                raise PolicyInvalid(f"{_at(document, loc)}: {'.'.join(map(str, loc))}: {first['msg']}") from None
     latest = today + timedelta(days=MAX_OVERRIDE_DAYS)
     for index, override in enumerate(policy.overrides):
         if override.until > latest:

@@ -68,6 +68,7 @@ def validate_paths(paths: list[Path], environment: Environment | None = None) ->
         if document is not None and collection is not None:
             parsed.append((document, collection))
     findings.extend(_across_files(parsed))
+    findings.extend(_overrides_without_a_file(environment, {c.name for _, c in parsed}, paths))
     names = {c.name for _, c in parsed}
     for document, collection in parsed:
         for loc, message in rules.check_collection(collection, names):
@@ -77,6 +78,16 @@ def validate_paths(paths: list[Path], environment: Environment | None = None) ->
     valid = {c.name: c for d, c in parsed
              if not any(f.path == d.path and f.severity == "error" for f in findings)}
     return Result(sorted(set(findings)), valid, {c.name: d.path for d, c in parsed}, len(files))
+
+
+def _overrides_without_a_file(environment: Environment | None, names: set[str], paths: list[Path]) -> list[Finding]:
+    """An environment's override for a collection no file declares would change nothing: a typo."""
+    if environment is None:
+        return []
+    where = ", ".join(map(str, paths))
+    return [Finding(where, 1, 1, f"the environment overrides {name}, which no file declares (it has: "
+                                 f"{', '.join(sorted(names)) or 'none'})")
+            for name in sorted(environment.overrides) if name != "*" and name not in names]
 
 
 def check_file(path: Path, environment: Environment | None = None) \

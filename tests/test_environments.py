@@ -129,3 +129,21 @@ def test_a_saved_plan_keeps_its_environment_and_overrides():
                      overridden=("Article: replicationConfig.factor",))
     again = from_document(to_document(plan))
     assert (again.environment, again.overridden) == ("prod", ("Article: replicationConfig.factor",))
+
+
+def test_an_override_for_a_collection_no_file_declares_is_an_error(project):
+    (project / "schemactl.yaml").write_text(CONFIG.replace("      Article:", "      Articel:"))
+    result = validate_paths([Path("schemas")], _prod())
+    assert not result.ok
+    assert any("the environment overrides Articel, which no file declares (it has: Article, Note)" in f.message
+               for f in result.findings)
+
+
+def test_an_environments_policy_is_checked_when_the_file_is_read(project):
+    from datetime import date
+
+    from schemactl.policy import PolicyInvalid, load
+
+    (project / "schemactl.yaml").write_text(CONFIG.replace("{allowDestructive: false}", "{allowDestructiv: false}"))
+    with pytest.raises(PolicyInvalid, match="environments.prod.policy.allowDestructiv"):
+        load(Path("schemactl.yaml"), date.today())
