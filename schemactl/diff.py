@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -293,6 +294,14 @@ def retyped_nested_properties(live, desired, prefix: str = "") -> list[str]:
     return found
 
 
+VERSION_SUFFIX = re.compile(r"_v\d+$")
+
+
+def _logical(collection: str) -> str:
+    """The logical name of a physical version schemactl made (Author_v1 -> Author)."""
+    return VERSION_SUFFIX.sub("", collection)
+
+
 def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:
     """Nested properties (dotted paths) the live object property has and the file does not."""
     wanted = {n.name: n for n in desired or ()}
@@ -309,8 +318,10 @@ def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> Prop
     move = PropertyMove(source, p.name, "|".join(old), "|".join(new), on_error=p.onConvertError or "refuse")
     references = [t for t in (*old, *new) if t not in PRIMITIVE_TYPES]
     if references and len(references) == len(old) + len(new):  # a reference before and after
-        if set(old) <= set(new) and source == p.name:
-            return replace(move, conversion=None)  # gaining target collections: every link is kept
+        if {_logical(t) for t in old} <= set(new) and source == p.name:
+            # gaining target collections, or re-pointed from an old version of its target to the
+            # target's alias (a cutover the referencing collection has not followed yet): links kept
+            return replace(move, conversion=None)
         why = ("renaming a reference property is not supported yet" if source != p.name and old == new
                else "a reference property can gain target collections, nothing else: its links cannot follow")
         return replace(move, conversion="unsupported", reason=why)

@@ -75,7 +75,7 @@ def canonical(collection: Collection) -> dict:
     ttl = merged(OBJECT_TTL, c.get("objectTtlConfig", {}))
     # switched off, the server keeps the old deleteOn and defaultTtl: they mean nothing then
     c["objectTtlConfig"] = ttl if ttl["enabled"] else dict(OBJECT_TTL)
-    for block in ("generative", "reranker"):
+    for block in modules.BLOCKS:
         c.setdefault(block, {})
     c.setdefault("description", "")
     return c
@@ -91,7 +91,7 @@ def generic_defaults_aside(live: dict, desired: dict) -> dict:
                               if n in desired["vectors"] else v) for n, v in live["vectors"].items()}
     elif "vectorizer" in live and "vectorizer" in desired:
         out["vectorizer"] = _aside(live["vectorizer"], desired["vectorizer"])
-    for block in ("generative", "reranker"):
+    for block in modules.BLOCKS:
         out[block] = _aside(live.get(block) or {}, desired.get(block) or {})
     return out
 

@@ -232,9 +232,9 @@ def _refuse_modules_not_enabled(live: LiveState, collections) -> None:
 
 
 def modules_used(c: Collection) -> list[str]:
-    """Every module a collection names: vectorizers, generative, reranker."""
+    """Every module a collection names: vectorizers and its module blocks (generative, ...)."""
     found = [v.vectorizer.module for v in (c.vectors or {}).values()]
-    found += [b.module for b in (c.vectorizer, c.generative, c.reranker) if b is not None]
+    found += [b.module for b in (c.vectorizer, c.generative, c.reranker, c.qna) if b is not None]
     return sorted({m for m in found if m != "none"})
 
 

@@ -57,7 +57,7 @@ def _collection(body: dict, name: str, logical_names: dict[str, str]) -> dict:
         data["vectorIndexType"] = body.get("vectorIndexType")
         if body.get("vectorIndexConfig"):
             data["vectorIndexConfig"] = _index_config(body.get("vectorIndexType") or "hnsw", body["vectorIndexConfig"])
-    for block in ("generative", "reranker"):
+    for block in modules.BLOCKS:
         found = [m for m in module_config if modules.get(m).kind == block]
         if found:
             data[block] = {"module": found[0], **(module_config[found[0]] or {})}
@@ -238,11 +238,11 @@ def _module_unknown(module: str, config: dict, where: str, named: bool = False) 
 
 
 def _module_config_unknown(module_config: dict, legacy: str | None) -> list[str]:
-    """Collection-level module config: the single vector's module, one generative, one reranker."""
+    """Collection-level module config: the single vector's module, one block of each kind."""
     found, seen = [], set()
     for name in module_config:
         kind = modules.get(name).kind if name in modules.MODULES else "other"
-        if name == legacy or (kind in ("generative", "reranker") and kind not in seen):
+        if name == legacy or (kind in modules.BLOCKS and kind not in seen):
             seen.add(kind)
             continue
         found.append(f"moduleConfig.{name}")
@@ -315,7 +315,7 @@ def to_rest(collection: Collection) -> dict:
                 module_config[c.vectorizer.module] = _module_settings(c.vectorizer)
         _put(body, "vectorIndexType", c.vectorIndexType)
         _put(body, "vectorIndexConfig", _dump(c.vectorIndexConfig))
-    for block in (c.generative, c.reranker):
+    for block in (c.generative, c.reranker, c.qna):
         if block is not None:
             module_config[block.module] = _module_settings(block)
     _put(body, "moduleConfig", module_config or None)

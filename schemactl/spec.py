@@ -114,6 +114,14 @@ class GenerativeConfig(Model):
     module: Literal[tuple(modules.by_kind("generative"))]  # type: ignore[valid-type]
 
 
+class QnaConfig(Model):
+    """The collection's question-answering module (qna-*) and its settings, kept as written."""
+
+    model_config = ConfigDict(extra="allow")
+
+    module: Literal[tuple(modules.by_kind("qna"))]  # type: ignore[valid-type]
+
+
 class RerankerConfig(Model):
     """The collection's reranker module and its settings, kept as written."""
 
@@ -361,6 +369,7 @@ class Collection(Model):
     vectorIndexConfig: VectorIndexConfig | None = None
     vectors: dict[Annotated[str, Field(pattern=VECTOR_NAME)], NamedVector] | None = None
     generative: GenerativeConfig | None = None
+    qna: QnaConfig | None = None
     reranker: RerankerConfig | None = None
     invertedIndexConfig: InvertedIndexConfig | None = None
     replicationConfig: ReplicationConfig | None = None

@@ -114,7 +114,7 @@ def test_settings_that_differ_between_modules_of_one_property_cannot_be_represen
     ({"shardingConfig": {"desiredCount": 1, "virtualPerPhysical": 64}}, "shardingConfig.virtualPerPhysical"),
     ({"invertedIndexConfig": {"tokenizerUserDict": [{"tokenizer": "kagome_ja"}]}}, "invertedIndexConfig.tokenizerUserDict"),
     ({"vectorIndexType": "flat", "vectorIndexConfig": {"pq": {"enabled": True}}}, "vectorIndexConfig.pq"),
-    ({"moduleConfig": {"qna-openai": {}}}, "moduleConfig.qna-openai"),
+    ({"moduleConfig": {"qna-openai": {}, "qna-transformers": {}}}, "moduleConfig.qna-transformers"),  # two of a kind
     ({"vectorizer": "text2vec-openai", "moduleConfig": {"text2vec-openai": {"futureSetting": 1}}},
      "moduleConfig.text2vec-openai.futureSetting"),
     ({"newTopLevelThing": {"on": True}}, "newTopLevelThing"),

@@ -238,3 +238,11 @@ def test_a_saved_plan_keeps_dropped_nested_properties():
     plan = make_plan((change,), target="t", desired_hash="d", live_fingerprint="l")
     [step] = from_document(to_document(plan)).steps
     assert step.change == change and step.change.is_destructive()
+
+
+def test_a_reference_still_naming_an_old_version_of_its_target_is_not_a_retype():
+    """Killed between two cutovers: the live reference names Author_v1; the file says Author."""
+    live = product([{"name": "by", "dataType": "Author_v1"}, PRODUCT[0]])
+    desired = product([{"name": "by", "dataType": "Author"}, PRODUCT[0]])
+    [change] = diff({"Product": live}, {"Product": desired})
+    assert isinstance(change, RecreateCollection) and change.property_moves == ()

@@ -15,10 +15,12 @@ TYPED_VECTORIZERS = (huggingface.MODULE, openai.MODULE, cohere.MODULE, voyageai.
                      jinaai.MULTIVECTOR, google.MODULE, aws.MODULE, mistral.MODULE, nvidia.MODULE,
                      weaviate.MODULE)
 MODULES: dict[str, Module] = {m.name: m for m in (NONE, *TYPED_VECTORIZERS, *generic.VECTORIZERS,
-                                                  *generic.GENERATIVE, *generic.RERANKERS)}
+                                                  *generic.GENERATIVE, *generic.RERANKERS, *generic.QNA)}
+# collection-level module blocks besides the vectorizer: at most one of each kind, kept as written
+BLOCKS = ("generative", "reranker", "qna")
 HUGGINGFACE = huggingface.NAME
 
-__all__ = ["MODULES", "Model", "Module", "Setting", "by_kind", "get", "suggestion"]
+__all__ = ["BLOCKS", "MODULES", "Model", "Module", "Setting", "by_kind", "get", "suggestion"]
 
 
 def get(name: str) -> Module:

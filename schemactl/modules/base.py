@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Kind = Literal["vectorizer", "generative", "reranker", "other"]
+Kind = Literal["vectorizer", "generative", "reranker", "qna", "other"]
 CLASS_NAME = "vectorizeClassName"
 
 

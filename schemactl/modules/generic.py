@@ -47,5 +47,7 @@ GENERATIVE = tuple(Module(f"generative-{n}", "generative") for n in (
     "anthropic", "anyscale", "aws", "cohere", "contextualai", "databricks", "deepseek", "friendliai",
     "google", "mistral", "nvidia", "octoai", "ollama", "openai", "xai"))
 
+QNA = tuple(Module(f"qna-{n}", "qna") for n in ("openai", "transformers"))
+
 RERANKERS = tuple(Module(f"reranker-{n}", "reranker") for n in (
     "cohere", "contextualai", "jinaai", "nvidia", "transformers", "voyageai"))

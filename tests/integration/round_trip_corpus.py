@@ -77,6 +77,8 @@ CORPUS = [
                                                              "generative-anthropic": {"model": "claude-sonnet-4",
                                                                                       "maxTokens": 2048}}),
     single("RerankOnly", "none", moduleConfig={"reranker-voyageai": {}}),
+    single("WithQna", "text2vec-openai", moduleConfig={"text2vec-openai": {}, "qna-openai": {"model": "gpt-3.5-turbo-instruct"},
+                                                       "generative-cohere": {}}),
     single("ExpiresOnDate", "none", properties=WITH_DATES,
            objectTtlConfig={"enabled": True, "deleteOn": "published", "defaultTtl": 86400}),
     single("ExpiresAfterCreation", "none", invertedIndexConfig={"indexTimestamps": True},

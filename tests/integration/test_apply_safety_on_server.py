@@ -186,7 +186,7 @@ def test_api_keys_never_land_in_plans_ledger_logs_or_the_cluster(client, cli_run
         assert secret not in text
 
 
-def test_wrong_grpc_port_fails_the_migration_with_one_line_and_no_cutover(
+def test_wrong_grpc_port_refuses_the_migration_in_one_line_before_anything_is_created(
         client, cli_run, embedder, weaviate_server, doc_dir):
     from click.testing import CliRunner
 
@@ -197,9 +197,13 @@ def test_wrong_grpc_port_fails_the_migration_with_one_line_and_no_cutover(
     result = CliRunner().invoke(cli, ["apply", str(doc_dir), "--auto-approve", "--url", weaviate_server.url,
                                       "--grpc-port", "9"])
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1].startswith("error: step 1 failed: cannot use Weaviate at")
-    assert "(gRPC port 9)" in result.stderr and "Traceback" not in result.output
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: step 1 recreate Doc copies data over gRPC, which cannot be used: cannot use "
+                           "Weaviate at")
+    assert "(gRPC at http://127.0.0.1:9, from the REST host with --grpc-port)" in last
+    assert "Traceback" not in result.output and last.endswith("nothing was applied")
     assert aliases(client) == {"Doc": "Doc_v1"}
+    assert {c for c in client.collections.list_all(simple=True) if c.startswith("Doc")} == {"Doc_v1"}
     assert cli_run("apply", str(doc_dir), "--auto-approve").exit_code == 0  # lock released; resumes
     assert aliases(client) == {"Doc": "Doc_v2"} and count(client, "Doc_v2") == 20
 
