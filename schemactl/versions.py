@@ -12,35 +12,43 @@ from dataclasses import dataclass
 Version = tuple[int, int, int]
 
 
+# the server versions the test suite runs on (CI: the whole suite on the first, the version matrix
+# tests/integration/test_versions_on_server.py on all); the newest 1.39 that builds here comes first
+TESTED = ("1.39.0", "1.38.8", "1.37.5")
+
+
 @dataclass(frozen=True)
 class Capability:
     name: str
     first: Version | None  # the first server version that has it; None: no released server has it
     what: str  # what the server does from that version on
     source: str  # where this is documented or how it was measured
+    measured_on: tuple[str, ...] = ()  # the TESTED versions whose tests check this row
 
 
 CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
     Capability("aliases", (1, 32, 0), "collection aliases (/v1/aliases): the zero-downtime cutover",
-               "Weaviate 1.32 release notes"),
+               "Weaviate 1.32 release notes", TESTED),
     Capability("replication_scale", (1, 35, 0),
                "replication factor changes through the replication scale API (with REPLICA_MOVEMENT_ENABLED)",
-               "Weaviate 1.35 release notes; schemactl/apply/scale.py"),
+               "Weaviate 1.35 release notes; schemactl/apply/scale.py", ("1.39.0",)),
     Capability("property_index_drop", (1, 36, 0),
                "a property's filterable, searchable or rangeFilters index dropped in place "
                "(DELETE /v1/schema/{c}/properties/{p}/index/{i})",
-               "measured on 1.37.5 and 1.38.8 (DELETE answers 200, PUT 405); Weaviate 1.36 release notes"),
+               "measured on 1.37.5 and 1.38.8 (DELETE answers 200, PUT 405); Weaviate 1.36 release notes", TESTED),
     Capability("property_index_tasks", (1, 39, 0),
                "property indexes built, dropped and re-tokenized in place (/v1/schema/{c}/properties/{p}/index)",
-               "measured: 1.37 and 1.38 answer 405 to PUT; schemactl/index_changes.py"),
+               "measured: 1.37 and 1.38 answer 405 to PUT; schemactl/index_changes.py", TESTED),
     Capability("single_vectorizer_settings_in_place", (1, 37, 0),
                "a single (legacy) vectorizer's settings that leave its vectors alone (options.*) changed by PUT "
                "/v1/schema/{c}",
-               "measured on 1.37.5, 1.38.8 and 1.39.0 (PUT 200, read back as sent); older versions not measured"),
+               "measured on 1.37.5, 1.38.8 and 1.39.0 (PUT 200, read back as sent); older versions not measured",
+               TESTED),
     Capability("alias_tenant_endpoints", None,
                "tenant changes (POST, PUT, DELETE /v1/schema/{name}/tenants) resolve an alias to its collection",
                "measured on 1.39.0, 1 and 3 nodes: each answers 422 'class not found' through an alias (reads, "
-               "GET and HEAD, do resolve it); weaviate/weaviate#8995, feature request weaviate/weaviate#11561 (open)"),
+               "GET and HEAD, do resolve it); weaviate/weaviate#8995, feature request weaviate/weaviate#11561 (open)",
+               ("1.39.0",)),
 )}
 
 

@@ -1,0 +1,88 @@
+"""The mutability table on whichever Weaviate the test bed runs (SCHEMACTL_WEAVIATE; CI runs this
+module on 1.37, 1.38 and 1.39): each single-setting change is applied, the step kind is the one the
+capability table (versions.py) predicts for this server's version, the server holds the value, no
+object is lost, and the next plan is empty."""
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from weaviate.classes.data import DataObject
+
+from schemactl import versions
+from tests.integration.conftest import edit
+
+BASE = """\
+name: Doc
+properties:
+  - name: title
+    dataType: text
+  - name: views
+    dataType: int
+vectorizer:
+  module: text2vec-huggingface
+  endpointURL: http://127.0.0.1:9/models/none
+  vectorizeClassName: false
+vectorIndexConfig:
+  distance: cosine
+  ef: -1
+"""
+OBJECTS = 200
+
+
+# (name, old text, new text, the step kind: a kind, or a capability deciding between it and a copy,
+# the setting as the server must then hold it: (path in GET /v1/schema/Doc_vN, value))
+CHANGES = [
+    ("ef", "  ef: -1\n", "  ef: 200\n", "update", (("vectorIndexConfig", "ef"), 200)),
+    ("distance", "  distance: cosine\n", "  distance: dot\n", "recreate", (("vectorIndexConfig", "distance"), "dot")),
+    ("vectorizer options", "  vectorizeClassName: false\n",
+     "  vectorizeClassName: false\n  options:\n    waitForModel: true\n", "single_vectorizer_settings_in_place",
+     (("moduleConfig", "text2vec-huggingface", "options", "waitForModel"), True)),
+    ("index drop", "    dataType: int\n", "    dataType: int\n    indexFilterable: false\n", "property_index_drop",
+     (("properties", 1, "indexFilterable"), False)),
+    ("index build", "    dataType: int\n", "    dataType: int\n    indexRangeFilters: true\n", "property_index_tasks",
+     (("properties", 1, "indexRangeFilters"), True)),
+    ("tokenization", "    dataType: text\n", "    dataType: text\n    tokenization: field\n", "property_index_tasks",
+     (("properties", 0, "tokenization"), "field")),
+]
+IN_PLACE = {"single_vectorizer_settings_in_place": "update", "property_index_drop": "reindex",
+            "property_index_tasks": "reindex"}
+
+
+def expected_kind(decided_by: str, version: str) -> str:
+    if decided_by not in IN_PLACE:
+        return decided_by
+    return IN_PLACE[decided_by] if versions.has(decided_by, version) else "recreate"
+
+
+@pytest.mark.parametrize("name, old, new, decided_by, holds", CHANGES, ids=[c[0] for c in CHANGES])
+def test_each_change_takes_the_step_the_capability_table_predicts(client, cli_run, weaviate_server, tmp_path,
+                                                                  name, old, new, decided_by, holds):
+    version = httpx.get(f"{weaviate_server.url}/v1/meta").json()["version"]
+    (tmp_path / "doc.yaml").write_text(BASE)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    result = client.collections.use("Doc").data.insert_many(
+        [DataObject(properties={"title": f"t {i}", "views": i}, vector=[i / OBJECTS, 1.0, 0.5])
+         for i in range(OBJECTS)])
+    assert not result.errors
+    edit(tmp_path / "doc.yaml", old, new)
+    planned = cli_run("plan", str(tmp_path), "--json")
+    assert planned.exit_code == 0, planned.output
+    [step] = json.loads(planned.stdout)["steps"]
+    kind = expected_kind(decided_by, version)
+    assert step["kind"] == kind, f"{name} on {version}: {step['kind']}, the capability table says {kind}"
+    if kind == "recreate":
+        assert [v["action"] for v in step["vectors"]] == ["reuse"]
+        if decided_by == "property_index_tasks":  # a copy only because of the version: the plan says so
+            assert "a copy only because of this server's version" in step.get("version_note", "")
+    applied = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    physical = client.alias.get(alias_name="Doc").collection
+    body = httpx.get(f"{weaviate_server.url}/v1/schema/{physical}").json()
+    path, value = holds
+    for part in path:
+        body = body[part]
+    assert body == value, f"{name} on {version}: the server holds {body!r}"
+    assert len(client.collections.use("Doc").query.fetch_objects(limit=OBJECTS + 1).objects) == OBJECTS
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
