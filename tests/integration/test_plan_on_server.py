@@ -55,12 +55,14 @@ def test_hand_change_to_a_declared_field_is_drift(applied, cli_run, files):
     assert step["kind"] == "update" and step["fields"] == [{"path": "vectorIndexConfig.ef", "old": 64, "new": 128}]
 
 
-def test_property_added_by_hand_is_reported(applied, cli_run, files):
+def test_property_added_by_hand_is_planned_as_a_destructive_drop(applied, cli_run, files):
     applied.collections.get("Author").config.add_property(Property(name="nickname", data_type=DataType.TEXT))
     result = cli_run("plan", str(files), "--detailed-exitcode")
     assert result.exit_code == 2
-    assert "property nickname (text) exists only in the cluster" in result.stdout
-    assert "add it to the file" in result.stdout
+    assert "property nickname (text): dropped, its values are not copied (0 object(s) hold a value)" in result.stdout
+    assert "(destructive)" in result.stdout
+    refused = cli_run("apply", str(files), "--auto-approve")
+    assert refused.exit_code == 1 and "drops property nickname" in refused.stderr
 
 
 def test_unmanaged_collections_are_listed_and_pruned_only_on_request(applied, cli_run, files):
@@ -153,7 +155,9 @@ def test_invalid_files_stop_the_plan(client, cli_run, files):
 def test_refused_api_key_is_one_line(cli_run, files):
     result = cli_run("plan", str(files), "--api-key", "wrong-key")
     assert result.exit_code == 1
-    assert result.stderr.strip().endswith("refused the request (401): check --api-key / WEAVIATE_API_KEY")
+    assert result.stderr.strip().endswith("refused the request (401) with an API key (--api-key / WEAVIATE_API_KEY); "
+                                          "it has no OIDC configured: check --api-key / WEAVIATE_API_KEY")
+    assert "wrong-key" not in result.output
 
 
 def test_unreachable_is_one_line(weaviate_server, files):
