@@ -355,6 +355,7 @@ class Differences:
 
     source_count: int = 0
     target_count: int = 0
+    skipped: int = 0  # source objects onConvertError: skipObject leaves out
     missing: list[str] = field(default_factory=list)  # in the source only
     stale: list[str] = field(default_factory=list)  # content differs (changed in the source since copied)
     extra: list[str] = field(default_factory=list)  # in the target only (deleted from the source)
@@ -413,7 +414,7 @@ def compare(client, job: CopyJob) -> Differences:
                 diff.without_vector.append(s[0])
                 diff.hold(s[0], s[3], s[1])
             s, t = next(source, None), next(target, None)
-    diff.source_count, diff.target_count = source.count, target.count
+    diff.source_count, diff.target_count, diff.skipped = source.count, target.count, source.skipped
     return diff
 
 
@@ -450,7 +451,7 @@ class _ContentStream:
     cursor; counts as it goes."""
 
     def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], read: bool = True):
-        self.count = 0
+        self.count = self.skipped = 0
         self._job, self._name, self._present = job, name, present
         self._collection = _collection(client, name, job, VERIFY_LEVEL)
         # the source is read as it is, and compared reshaped as the target holds it
@@ -505,7 +506,8 @@ class _ContentStream:
                     yield uuid, REFUSED, True, Refused(obj.uuid, str(error))
                     continue
                 if obj is None:
-                    continue  # onConvertError: skipObject: not in the new version
+                    self.skipped += 1  # onConvertError: skipObject: not in the new version
+                    continue
             self.count += 1
             stored = obj.vector or {}
             yield uuid, content_digest(obj, self._job, links.get(uuid, ())), \
@@ -701,11 +703,11 @@ def settle(client, job: CopyJob, failures: dict[str, str]) -> Differences:
     full = diff = compare(client, job)
     for _ in range(REPAIR_PASSES):
         if diff.clean:
-            return Differences(source_count=full.source_count, target_count=full.source_count)
+            return Differences(source_count=full.source_count, target_count=full.source_count, skipped=full.skipped)
         failures.update(repair(client, job, diff).failed)
         diff = recheck(client, job, diff) if diff.complete else compare(client, job)
     if diff.clean:
-        return Differences(source_count=full.source_count, target_count=full.source_count)
+        return Differences(source_count=full.source_count, target_count=full.source_count, skipped=full.skipped)
     where = f"{job.source}{_of(job)}"
     unresolved = set(diff.missing) | set(diff.without_vector) | set(diff.stale)
     refused = {u: m for u, m in failures.items() if u in unresolved}

@@ -116,8 +116,9 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
             _lift_fence(ctx, checkpoint)  # the alias never moved: the source is still the live version
         raise
     for tenant, diff in verified.items():
+        skipped = f" ({diff.skipped} left out by onConvertError: skipObject)" if diff.skipped else ""
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} object(s) "
-                   f"in {checkpoint.target}, the same ids and content as {change.physical}")
+                   f"in {checkpoint.target}, the same ids and content as {change.physical}{skipped}")
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {time.monotonic() - started:.1f} s "
                f"while the last differences were copied and the alias moved to {checkpoint.target}; "
                + _what_stays(change))
