@@ -91,7 +91,7 @@ def connection_options(command):
     def wrapper(*args, url, grpc_url, grpc_port, ca_cert, api_key, bearer_token, headers, env, **kwargs):
         from .connection import make_target
 
-        chosen = chosen_environment(env) if env else None
+        chosen = chosen_environment(env, kwargs.get("policy_file")) if env else None
         if chosen is not None:
             values = from_environment(chosen, url=url, grpc_url=grpc_url, grpc_port=grpc_port, ca_cert=ca_cert,
                                       api_key=api_key, bearer_token=bearer_token)
@@ -115,31 +115,38 @@ def _consistency(given: str, target) -> str:
     return given.upper()
 
 
-def chosen_environment(name: str):
-    """--env NAME: its block in schemactl.yaml (in the current directory)."""
+def chosen_environment(name: str, policy_file: Path | None = None):
+    """--env NAME: its block in the policy file (--policy, else schemactl.yaml here)."""
     from datetime import date
 
     from .environments import Chosen
     from .policy import FILE, environment
 
-    return Chosen(name, environment(Path(FILE), name, date.today()))
+    return Chosen(name, environment(policy_path(policy_file) or Path(FILE), name, date.today()))
 
 
 def from_environment(chosen, **given) -> dict:
     """Connection values: what the command line gives, else the environment's, else the
-    WEAVIATE_* variables and defaults. Credentials come from the variables the environment names."""
+    WEAVIATE_* variables and defaults. Credentials come from the command line or the variables the
+    environment names, never from WEAVIATE_API_KEY / WEAVIATE_BEARER_TOKEN (a key for one cluster
+    is not sent to another's)."""
     from click.core import ParameterSource
 
     context = click.get_current_context()
     settings = chosen.settings
-    wanted = {"url": settings.url, "grpc_url": settings.grpcUrl, "grpc_port": settings.grpcPort,
-              "ca_cert": settings.caCert,
-              "api_key": _variable(chosen.name, settings.apiKeyEnv, "API key"),
-              "bearer_token": _variable(chosen.name, settings.bearerTokenEnv, "bearer token")}
+    wanted = {"url": lambda: settings.url, "grpc_url": lambda: settings.grpcUrl,
+              "grpc_port": lambda: settings.grpcPort, "ca_cert": lambda: settings.caCert,
+              "api_key": lambda: _variable(chosen.name, settings.apiKeyEnv, "API key"),
+              "bearer_token": lambda: _variable(chosen.name, settings.bearerTokenEnv, "bearer token")}
     out = dict(given)
     for key, value in wanted.items():
-        if value is not None and context.get_parameter_source(key) != ParameterSource.COMMANDLINE:
-            out[key] = value
+        if context.get_parameter_source(key) == ParameterSource.COMMANDLINE:
+            continue
+        found = value()
+        if found is not None:
+            out[key] = found
+        elif key in ("api_key", "bearer_token"):
+            out[key] = None
     return out
 
 

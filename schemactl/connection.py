@@ -90,7 +90,7 @@ class Target:
         """What is sent as `Authorization: Bearer`: the API key, the access token given, or one
         the OIDC login fetches (renewed before it expires)."""
         if self.oidc is not None:
-            return self.oidc.token(self.url, self.verify())
+            return self.oidc.token(self.url, self.verify)
         return self.api_key or self.bearer_token
 
     @property

@@ -150,9 +150,17 @@ def _number_int(value: float) -> int:
     return _in_int64(int(value), value)
 
 
+def _int_number(value: int) -> float:
+    """Exact only up to 2**53: a larger int that a double cannot hold is refused, not rounded."""
+    converted = float(value)
+    if int(converted) != value:
+        raise NotConvertible(f"{describe(value)} does not fit a number exactly (it would become {converted:.17g})")
+    return converted
+
+
 # (source, target) -> (kind, function), scalars only: arrays follow from it (see `conversion`).
 CONVERSIONS: Mapping[tuple[str, str], tuple[Kind, Step]] = MappingProxyType({
-    ("int", "number"): ("widening", float),
+    ("int", "number"): ("parsing", _int_number),  # parsing: the plan checks every value
     ("int", "text"): ("widening", str),
     ("number", "text"): ("widening", _number_text),
     ("boolean", "text"): ("widening", _boolean_text),

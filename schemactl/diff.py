@@ -93,10 +93,11 @@ def _folded_into_recreate(changes: list[Change], name: str, live: Mapping[str, C
     folded = [c for c in changes if c.collection == name
               and isinstance(c, (AddProperty, AddNamedVector, UpdateInPlace, ReindexProperty))]
     fields = [f for c in folded for f in _as_fields(c)]
-    renames = Renames.of(live[source], wanted)
+    # folded are additive and in-place changes only: a collection that renames or drops anything is
+    # a recreate already, so nothing here moves a property or a vector
     change = RecreateCollection(name, physical=physical.get(source, source), reasons=reasons,
                                 fields=tuple(fields) + tuple(r for r in reasons if r not in fields),
-                                vectors=_vector_moves(live[source], wanted, renames), definition=wanted)
+                                vectors=_vector_moves(live[source], wanted), definition=wanted)
     kept = [c for c in changes if c not in folded]
     at = next((i for i, c in enumerate(kept) if c.collection == name), len(kept))
     return kept[:at] + [change] + kept[at:]

@@ -143,7 +143,10 @@ def _expects(reader: RestClient) -> str:
         reply = reader.http.get("/v1/.well-known/openid-configuration", timeout=5)
     except httpx.HTTPError:
         return ""
-    href = reply.json().get("href") if reply.status_code == 200 else None
+    try:
+        href = reply.json().get("href") if reply.status_code == 200 else None
+    except (ValueError, AttributeError):  # not Weaviate's JSON (a proxy's page)
+        return ""
     if href:
         return (f"; it takes API keys or OIDC tokens from {href} (--api-key, --bearer-token, or "
                 "WEAVIATE_OIDC_CLIENT_SECRET / WEAVIATE_OIDC_USERNAME and WEAVIATE_OIDC_PASSWORD)")

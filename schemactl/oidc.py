@@ -7,10 +7,13 @@ discovery document (and the client id and scopes it expects), discovery names th
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -34,6 +37,7 @@ class OidcLogin:
     scope: str | None = None  # default: the scopes the cluster names
     _token: str | None = field(default=None, repr=False)
     _expires: float = 0.0
+    _renew_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -45,16 +49,20 @@ class OidcLogin:
         return ("OIDC, a user's password (WEAVIATE_OIDC_USERNAME / WEAVIATE_OIDC_PASSWORD)" if self.username
                 else "OIDC client credentials (WEAVIATE_OIDC_CLIENT_SECRET)")
 
-    def token(self, url: str, verify) -> str:
-        """A token valid for at least RENEW_BEFORE seconds more, fetched when needed."""
+    def token(self, url: str, verify: Callable[[], object]) -> str:
+        """A token valid for a while more (RENEW_BEFORE seconds, or half its life if shorter),
+        fetched when needed; `verify` gives what https trusts, asked for only then."""
         with self._lock:
-            if self._token is None or time.time() > self._expires - RENEW_BEFORE:
-                self._token, lifetime = fetch_token(self, url, verify)
-                self._expires = time.time() + lifetime
+            if self._token is None or time.time() > self._renew_at:
+                self._token, lifetime = fetch_token(self, url, verify())
+                now = time.time()
+                self._expires = now + lifetime
+                self._renew_at = self._expires - min(RENEW_BEFORE, lifetime / 2)
             return self._token
 
     @property
-    def renewed_at(self) -> float:
+    def expires_at(self) -> float:
+        """When the current token expires (0: none fetched yet)."""
         return self._expires
 
 
@@ -82,6 +90,7 @@ def fetch_token(login: OidcLogin, url: str, verify) -> tuple[str, float]:
         endpoint = discovery.get("token_endpoint")
         if not endpoint:
             raise ConnectionFailed(f"the issuer's discovery document ({weaviate['href']}) names no token endpoint")
+        _refuse_plain_http(endpoint)
         form = {"grant_type": login.grant, "client_id": login.client_id or weaviate.get("clientId") or ""}
         scope = login.scope or " ".join(weaviate.get("scopes") or [])
         if scope:
@@ -96,6 +105,22 @@ def fetch_token(login: OidcLogin, url: str, verify) -> tuple[str, float]:
         raise ConnectionFailed(f"the issuer's token endpoint ({endpoint}) answered without an access_token")
     register(token)
     return token, float(reply.get("expires_in") or 300)
+
+
+def _refuse_plain_http(endpoint: str) -> None:
+    """Credentials travel only over TLS, or to a token endpoint on this machine."""
+    parts = urlsplit(endpoint)
+    if parts.scheme == "https" or _loopback(parts.hostname or ""):
+        return
+    raise ConnectionFailed(f"the issuer's token endpoint {redact(endpoint)} is not https: schemactl does not send "
+                           "client secrets or passwords over plain http (except to this machine)")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _json(http: httpx.Client, method: str, url: str, what: str, form: dict | None = None) -> dict:

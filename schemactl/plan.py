@@ -301,7 +301,9 @@ def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
             "estimated_embedding_seconds": _rounded(step.estimated_seconds, 1),
             "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), 2)}
         if step.estimate.values:
-            estimate["values"] = [asdict(v) | {"examples": [list(x) for x in v.examples]} for v in step.estimate.values]
+            # the uuids only: the values themselves (user data) stay out of files and comments
+            estimate["values"] = [asdict(v) | {"examples": [uuid for uuid, _, _ in v.examples]}
+                                  for v in step.estimate.values]
         out["estimate"] = estimate
     return out
 
@@ -351,7 +353,7 @@ class _ValueCheckDoc(_Doc):
     property: str
     held: int
     failing: int = 0
-    examples: list[list[str]] = []
+    examples: list[str] = []  # uuids
     unread_tenants: int = 0
 
 
@@ -530,6 +532,6 @@ def _estimate(s: _StepDoc) -> Estimate | None:
     e = s.estimate
     if e is None:
         return None
-    values = tuple(ValueCheck(v.property, v.held, v.failing, tuple((x[0], x[1], x[2]) for x in v.examples),
+    values = tuple(ValueCheck(v.property, v.held, v.failing, tuple((uuid, "", "") for uuid in v.examples),
                               v.unread_tenants) for v in e.values)
     return Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second, values)

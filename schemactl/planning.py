@@ -26,7 +26,7 @@ from .live import (
 from .loader import find_files
 from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
-from .plan import Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
+from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection
 from .state import completed_versions
 from .validate import Result, validate_paths
@@ -95,9 +95,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         rates: dict[str, float] = {}
         if probe:
             changes, rates = probed_once(reader, changes)
-        estimates = {c.collection: replace(estimate(reader, c.physical, by_physical[c.physical], c.reembeds),
-                                           texts_per_second=rates.get(c.collection),
-                                           values=value_checks(reader, target, c, _multi_tenant(by_physical[c.physical])))
+        estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
         completed = completed_versions(reader)  # versions the ledger saw an alias point at
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
@@ -113,6 +111,13 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      environment=target.environment.name if target.environment else None,
                      overridden=_overridden(target.environment, collections))
     return plan, live
+
+
+def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,
+              rate: float | None) -> Estimate:
+    """What the step moves: objects (per tenant), text to embed, the moved properties' values."""
+    found = estimate(reader, change.physical, live, change.reembeds)
+    return replace(found, texts_per_second=rate, values=value_checks(reader, target, change, _multi_tenant(live)))
 
 
 def _overridden(environment: Chosen | None, collections) -> tuple[str, ...]:

@@ -68,6 +68,9 @@ class Policy(_Model):
 
     def for_environment(self, name: str | None) -> Policy:
         """The policy as it applies in environment `name`: its own policy block, if it has one."""
+        if name and name not in self.environments:
+            raise PolicyInvalid(f"the plan was made for environment {name}, which this policy file does not define "
+                                f"(it has: {', '.join(sorted(self.environments)) or 'none'})")
         found = self.environments.get(name) if name else None
         if found is None or found.policy is None:
             return self

@@ -197,7 +197,8 @@ def _moved_paths(change: RecreateCollection) -> set[str]:
     """The field paths a property or vector move stands for (rendered as the move)."""
     paths = set()
     for m in change.property_moves:
-        paths |= {f"properties.{m.source}"} if m.dropped else {f"properties.{m.name}.name", f"properties.{m.name}.dataType"}
+        paths |= ({f"properties.{m.source}"} if m.dropped
+                  else {f"properties.{m.name}.name", f"properties.{m.name}.dataType"})
         paths |= {f"properties.{m.name}.nestedProperties." + ".nestedProperties.".join(n.split("."))
                   for n in m.dropped_nested}
     for v in change.vectors:
@@ -211,12 +212,14 @@ def _property_move(move, check) -> str:
     asleep = (f"; {check.unread_tenants:,} tenant(s) asleep not read (the copy converts them as it goes and stops "
               "at a value that does not convert)") if check and check.unread_tenants else ""
     if move.dropped:
-        return f"property {move.source} ({move.old_type}): dropped, its values are not copied ({held}){asleep} (destructive)"
+        return (f"property {move.source} ({move.old_type}): dropped, its values are not copied ({held}){asleep} "
+                "(destructive)")
     renamed = f"{move.source} -> {move.name}" if move.source != move.name else move.name
     if move.dropped_nested and move.source == move.name and move.conversion is None and move.old_type == move.new_type:
         gone = ", ".join(f"{move.name}.{n}" for n in move.dropped_nested)
         holding = f"{check.held:,} object(s) hold one" if check else "values not read"
-        return f"property {move.name}: nested {gone} dropped, their values are not copied ({holding}){asleep} (destructive)"
+        return (f"property {move.name}: nested {gone} dropped, their values are not copied ({holding}){asleep} "
+                "(destructive)")
     if move.conversion is None:
         return f"property {renamed}: renamed, values move to the new name ({held}){asleep}"
     kind = f"{move.old_type} -> {move.new_type}"

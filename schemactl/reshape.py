@@ -61,7 +61,7 @@ class Reshape:
     renamed: tuple[tuple[str, str], ...] = ()  # (new name, live name) of renamed properties
     converted: tuple[Convert, ...] = ()
     vectors: tuple[tuple[str, str], ...] = ()  # (new name, live name) of renamed named vectors
-    pruned: tuple[tuple[str, Any], ...] = ()  # (new name, Keep) of object properties losing nested ones
+    kept_nested: tuple[tuple[str, Any], ...] = ()  # (new name, Keep) of object properties losing nested ones
 
     @classmethod
     def of(cls, change: RecreateCollection) -> Reshape:
@@ -82,11 +82,11 @@ class Reshape:
 
     @property
     def identity(self) -> bool:
-        return not (self.renamed or self.converted or self.vectors or self.pruned)
+        return not (self.renamed or self.converted or self.vectors or self.kept_nested)
 
     def prune(self, name: str, value: Any) -> Any:
         """`value` of property `name` (new name) without the nested properties it loses."""
-        keep = dict(self.pruned).get(name)
+        keep = dict(self.kept_nested).get(name)
         return value if keep is None else pruned(value, keep)
 
     def source_property(self, name: str) -> str:
@@ -109,14 +109,14 @@ class Reshape:
                 continue
             try:
                 properties[convert.name] = convert.conversion.convert(value)
-            except (conversions.NotConvertible, TypeError) as error:
+            except conversions.NotConvertible as error:
                 if convert.on_error == "skipObject":
                     return None
                 if convert.on_error == "null":
                     properties.pop(convert.name, None)
                     continue
                 raise Unconvertible(convert.name, value, str(error)) from None
-        for name, keep in self.pruned:
+        for name, keep in self.kept_nested:
             if properties.get(name) is not None:
                 properties[name] = pruned(properties[name], keep)
         new_vector = {old: new for new, old in self.vectors}
@@ -130,6 +130,6 @@ def check(reshape: Reshape, move_source: str, value: Any) -> str | None:
         if reshape.source_property(convert.name) == move_source:
             try:
                 convert.conversion.convert(value)
-            except (conversions.NotConvertible, TypeError) as error:
+            except conversions.NotConvertible as error:
                 return str(error)
     return None

@@ -75,3 +75,22 @@ def test_an_oidc_login_beside_an_api_key_is_refused(monkeypatch):
     monkeypatch.setenv("WEAVIATE_OIDC_CLIENT_SECRET", "s3cr3t-abc")
     with pytest.raises(SchemactlError, match="keep one way to authenticate"):
         make_target("http://localhost:8080", 50051, "key-123", ())
+
+
+def test_oidc_credentials_are_never_sent_over_plain_http_except_to_this_machine():
+    from schemactl.oidc import _refuse_plain_http
+
+    _refuse_plain_http("https://issuer.example.com/token")
+    _refuse_plain_http("http://127.0.0.1:8080/token")
+    with pytest.raises(ConnectionFailed, match="is not https: schemactl does not send client secrets"):
+        _refuse_plain_http("http://issuer.example.com/token")
+
+
+def test_a_short_lived_token_is_renewed_at_half_its_life_not_on_every_request(monkeypatch):
+    from schemactl import oidc
+
+    fetched = []
+    monkeypatch.setattr(oidc, "fetch_token", lambda login, url, verify: fetched.append(1) or ("tok", 30.0))
+    login = oidc.OidcLogin(client_secret="s")
+    assert login.token("http://x", lambda: True) == login.token("http://x", lambda: True) == "tok"
+    assert len(fetched) == 1

@@ -147,3 +147,28 @@ def test_an_environments_policy_is_checked_when_the_file_is_read(project):
     (project / "schemactl.yaml").write_text(CONFIG.replace("{allowDestructive: false}", "{allowDestructiv: false}"))
     with pytest.raises(PolicyInvalid, match="environments.prod.policy.allowDestructiv"):
         load(Path("schemactl.yaml"), date.today())
+
+
+def test_with_an_environment_a_key_from_the_shell_is_not_sent_and_the_command_line_still_wins(project, monkeypatch):
+    from schemactl import cli as cli_module
+
+    seen = []
+
+    @cli_module.connection_options
+    def probe(target):
+        seen.append(target)
+
+    command = cli_module.click.command()(probe)
+    monkeypatch.delenv("PROD_WEAVIATE_KEY", raising=False)
+    CliRunner().invoke(command, ["--env", "dev"], env={"WEAVIATE_API_KEY": "dev-shell-key"}, catch_exceptions=False)
+    CliRunner().invoke(command, ["--env", "prod", "--api-key", "given-here"], catch_exceptions=False)
+    assert [t.api_key for t in seen] == [None, "given-here"]  # prod's variable is not needed when a key is given
+
+
+def test_a_plan_for_an_environment_the_policy_file_lacks_is_refused(project):
+    from datetime import date
+
+    from schemactl.policy import PolicyInvalid, load
+
+    with pytest.raises(PolicyInvalid, match="made for environment staging, which this policy file does not define"):
+        load(Path("schemactl.yaml"), date.today()).for_environment("staging")

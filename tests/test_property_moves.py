@@ -42,7 +42,7 @@ def test_rename_retype_and_drop_are_one_recreate_that_moves_the_values():
                        {"name": "name", "renamedFrom": "title", "dataType": "text"}])
     change = recreate(product(), desired)
     assert moves(change) == {("legacy", None): ("text", None, None), ("sku", "sku"): ("text", "int", "parsing"),
-                             ("price", "price"): ("int", "number", "widening"),
+                             ("price", "price"): ("int", "number", "parsing"),
                              ("title", "name"): ("text", "text", None)}
     assert change.is_destructive() and change.drops == ["property legacy"]
     assert [v.action for v in change.vectors] == ["reuse"]

@@ -32,7 +32,7 @@ from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import SchemactlError
-from ..reshape import Reshape, Unconvertible
+from ..reshape import CONVERSION_REFUSED, Reshape, Unconvertible
 
 from ..settings import PAGE, WRITERS
 
@@ -65,7 +65,7 @@ class DataRefused(NotVerified):
 
 # How the server (and the copy's own conversions) refuse an object for its content, not for a
 # passing failure such as an embedding endpoint that is down.
-DATA_REFUSALS = re.compile(r"value does not convert|invalid [a-z]+(\[\])? property|no such prop with name")
+DATA_REFUSALS = re.compile(f"{CONVERSION_REFUSED}" + r"|invalid [a-z]+(\[\])? property|no such prop with name")
 
 
 def data_refusals(failures: dict[str, str]) -> dict[str, str]:
@@ -260,6 +260,21 @@ def _as_data_object(obj, job: CopyJob, with_self_references: bool) -> DataObject
                       references=references or None)  # type: ignore[arg-type]
 
 
+def _deciding(job: CopyJob) -> list[str] | bool:
+    """The source properties that decide whether an object was written (its conversions)."""
+    return [job.reshape.source_property(c.name) for c in job.reshape.converted] or False
+
+
+def written(job: CopyJob, page: list) -> list:
+    """The objects of a source page the copy wrote: not those its conversions refused or skipped
+    (a link from them would fail: they are not in the target)."""
+    if not job.reshape.converted:
+        return page
+    shaped, _ = reshaped(job, page)
+    kept = {str(o.uuid) for o in shaped}
+    return [o for o in page if str(o.uuid) in kept]
+
+
 def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed: Callable[[str, int], None],
                          progress: Progress = _nothing) -> None:
     """Set references between objects of the collection itself (their targets must exist first).
@@ -268,11 +283,11 @@ def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed:
     target = _collection(client, job.target, job)
     refs = [QueryReference(link_on=name, return_properties=[]) for name in job.self_references]
     while True:
-        page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=False,
+        page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=_deciding(job),
                                           return_references=refs).objects
         if not page:
             return
-        for obj in page:
+        for obj in written(job, page):
             for name in job.self_references:
                 linked = (obj.references or {}).get(name)
                 if linked is not None and linked.objects:
@@ -288,10 +303,10 @@ def link_multi_target_references(client, job: CopyJob, *, after: str | None,
     """Set multi-target references, page by page of the source (every target object exists by now)."""
     source = _collection(client, job.source, job)
     while True:
-        page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=False).objects
+        page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=_deciding(job)).objects
         if not page:
             return
-        relink(client, job, [str(o.uuid) for o in page])
+        relink(client, job, [str(o.uuid) for o in written(job, page)])
         after = str(page[-1].uuid)
         on_flushed(after, len(page))
         progress(len(page))

@@ -21,8 +21,8 @@ from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Plan, Step, change_document, fingerprint_live, summary
-from ..planning import (desired_from_plan, index_actions_on, single_vectorizer_in_place_on, moving_replicated_data, probed_once, read_cluster,
-                        replication_scale_on, without_measurements)
+from ..planning import (desired_from_plan, index_actions_on, moving_replicated_data, probed_once, read_cluster,
+                        replication_scale_on, single_vectorizer_in_place_on, without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
 from ..rest_json import multi_tenant_json
@@ -257,7 +257,7 @@ def unconvertible(step: Step) -> list[str]:
             problems.append(f"{where}: {move.old_type} -> {move.new_type}: {move.reason}")
         check = checks.get(move.source)
         if move.conversion == "parsing" and move.on_error == "refuse" and check and check.failing:
-            shown = ", ".join(f"{uuid}: {why}" for uuid, _, why in check.examples[:EXAMPLES])
+            shown = ", ".join(f"{uuid}: {why}" if why else uuid for uuid, _, why in check.examples[:EXAMPLES])
             problems.append(
                 f"{where}: {check.failing:,} of {check.held:,} value(s) do not convert from {move.old_type} to "
                 f"{move.new_type} ({shown}{', ...' if check.failing > EXAMPLES else ''}); fix the data, or say in "

@@ -46,6 +46,7 @@ def definition_hash(change: RecreateCollection) -> str:
 
 
 def run_recreate(change: RecreateCollection, ctx: Context) -> None:
+    ctx.failures = {}  # this recreate's own: an earlier step's refused objects are not this copy's
     checkpoint = _resume_or_start(change, ctx)
     try:
         if _multi_tenant(change):
@@ -354,6 +355,7 @@ def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Che
             outcome = copy_objects(ctx.client(), job, after=entry.after, on_flushed=flushed, progress=advance)
             seconds = max(time.monotonic() - started, 1e-6)
         ctx.failures.update(outcome.failed)
+        refuse_data(change.physical, outcome.failed)  # before linking: refused objects are not there to link
         how = "re-embedded" if job.reembed else "with stored vectors"
         ctx.notice(f"{label}: {outcome.copied} object(s) {how} in {seconds:.1f} s "
                    f"({outcome.copied / seconds:,.0f} objects/s)")

@@ -49,7 +49,7 @@ MULTI_TENANT = "multiTenancyConfig:\n  enabled: true\n"
 PRODUCT_LINES = (
     "property legacy (text): dropped, its values are not copied ({n} object(s) hold a value) (destructive)",
     "property sku: text -> int, parsed: {n} of {n} convert",
-    "property price: int -> number, every value converts ({n} object(s) hold a value)",
+    "property price: int -> number, parsed: {n} of {n} convert",
     "property title -> name: renamed, values move to the new name ({n} object(s) hold a value)",
     "vector default: reuse stored vectors (no vectorizer: the stored vectors are copied)",
 )
