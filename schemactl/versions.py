@@ -14,7 +14,7 @@ Version = tuple[int, int, int]
 
 # the server versions the test suite runs on (CI: the whole suite on the first, the version matrix
 # tests/integration/test_versions_on_server.py on all); the newest 1.39 that builds here comes first
-TESTED = ("1.39.0", "1.38.8", "1.37.5")
+TESTED = ("1.39.3", "1.38.8", "1.37.5")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
                "Weaviate 1.32 release notes", TESTED),
     Capability("replication_scale", (1, 35, 0),
                "replication factor changes through the replication scale API (with REPLICA_MOVEMENT_ENABLED)",
-               "Weaviate 1.35 release notes; schemactl/apply/scale.py", ("1.39.0",)),
+               "Weaviate 1.35 release notes; schemactl/apply/scale.py", ("1.39.3",)),
     Capability("property_index_drop", (1, 36, 0),
                "a property's filterable, searchable or rangeFilters index dropped in place "
                "(DELETE /v1/schema/{c}/properties/{p}/index/{i})",
@@ -48,7 +48,7 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
                "tenant changes (POST, PUT, DELETE /v1/schema/{name}/tenants) resolve an alias to its collection",
                "measured on 1.39.0, 1 and 3 nodes: each answers 422 'class not found' through an alias (reads, "
                "GET and HEAD, do resolve it); weaviate/weaviate#8995, feature request weaviate/weaviate#11561 (open)",
-               ("1.39.0",)),
+               ("1.39.3",)),
 )}
 
 

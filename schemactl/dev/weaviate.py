@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_VERSION = "v1.39.0"  # the newest 1.39 release that builds here (v1.39.4+ need modules the proxy lacks)
+DEFAULT_VERSION = "v1.39.3"  # the newest 1.39 release that builds here (v1.39.4+ need modules the proxy lacks)
 # SCHEMACTL_WEAVIATE=v1.38.8 runs the test bed (and so the suite) on another release
 WEAVIATE_VERSION = os.environ.get("SCHEMACTL_WEAVIATE") or DEFAULT_VERSION
 GO_PACKAGE = "github.com/weaviate/weaviate/cmd/weaviate-server"
