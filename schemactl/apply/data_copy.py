@@ -168,12 +168,11 @@ def _collect(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
 
 
 def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
-    source = _collection(client, job.source, job)
     refs = [QueryReference(link_on=name, return_properties=[]) for name in job.references + job.self_references]
     vectors = _vector_selector(job, job.source_vectors(job.reuse))
     while True:
         try:
-            page = source.query.fetch_objects(
+            page = _collection(client, job.source, job).query.fetch_objects(
                 after=after, limit=PAGE, include_vector=vectors,
                 return_properties=job.source_properties() or False,
                 return_references=refs or None).objects
@@ -279,14 +278,13 @@ def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed:
                          progress: Progress = _nothing) -> None:
     """Set references between objects of the collection itself (their targets must exist first).
     Replacing, not adding, keeps a redone page from doubling a link."""
-    source = _collection(client, job.source, job)
-    target = _collection(client, job.target, job)
     refs = [QueryReference(link_on=name, return_properties=[]) for name in job.self_references]
     while True:
-        page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=_deciding(job),
-                                          return_references=refs).objects
+        page = _collection(client, job.source, job).query.fetch_objects(
+            after=after, limit=PAGE, return_properties=_deciding(job), return_references=refs).objects
         if not page:
             return
+        target = _collection(client, job.target, job)
         for obj in written(job, page):
             for name in job.self_references:
                 linked = (obj.references or {}).get(name)
@@ -301,9 +299,9 @@ def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed:
 def link_multi_target_references(client, job: CopyJob, *, after: str | None,
                                  on_flushed: Callable[[str, int], None], progress: Progress = _nothing) -> None:
     """Set multi-target references, page by page of the source (every target object exists by now)."""
-    source = _collection(client, job.source, job)
     while True:
-        page = source.query.fetch_objects(after=after, limit=PAGE, return_properties=_deciding(job)).objects
+        page = _collection(client, job.source, job).query.fetch_objects(after=after, limit=PAGE,
+                                                                        return_properties=_deciding(job)).objects
         if not page:
             return
         relink(client, job, [str(o.uuid) for o in written(job, page)])
@@ -467,8 +465,7 @@ class _ContentStream:
 
     def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], read: bool = True):
         self.count = self.skipped = 0
-        self._job, self._name, self._present = job, name, present
-        self._collection = _collection(client, name, job, VERIFY_LEVEL)
+        self._job, self._name, self._present, self._client = job, name, present, client
         # the source is read as it is, and compared reshaped as the target holds it
         self._reshaped = name == job.source and not job.reshape.identity
         vectors = tuple(dict.fromkeys(job.reuse + present))
@@ -483,6 +480,10 @@ class _ContentStream:
 
     def __next__(self):
         return next(self._objects)
+
+    @property
+    def _collection(self):
+        return _collection(self._client, self._name, self._job, VERIFY_LEVEL)
 
     def _read(self):
         first = self.fetch(after=None, limit=VERIFY_PAGE)
@@ -739,7 +740,10 @@ def settle(client, job: CopyJob, failures: dict[str, str]) -> Differences:
 # ---- helpers --------------------------------------------------------------------------------
 
 def _collection(client, name: str, job: CopyJob, level: str | None = None):
-    """`name` for `job`'s tenant, at `level` (default: the job's consistency level for writes)."""
+    """`name` for `job`'s tenant, at `level` (default: the job's consistency level for writes).
+    `client` is a client, or what gives the current one (Context.client: reopened once an OIDC
+    token is renewed), asked for each page so that a long copy never outlives its token."""
+    client = client() if callable(client) else client
     collection = client.collections.use(name).with_consistency_level(ConsistencyLevel(level or job.consistency))
     return collection.with_tenant(job.tenant) if job.tenant else collection
 

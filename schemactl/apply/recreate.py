@@ -108,7 +108,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     try:
         state.fenced = sorted(set(state.fenced or []) | set(fence(ctx.reader, change.physical)))
         save_checkpoint(ctx.reader, checkpoint)
-        verified = {tenant: settle(ctx.client(), jobs[tenant], ctx.failures) for tenant in sorted(state.tenants)}
+        verified = {tenant: settle(ctx.client, jobs[tenant], ctx.failures) for tenant in sorted(state.tenants)}
         state.phase = Phase.CUTOVER
         save_checkpoint(ctx.reader, checkpoint)
         _cut_over(change, ctx, checkpoint.target)
@@ -138,9 +138,9 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
 
     def linked(job: CopyJob, entry: TenantEntry) -> None:
         if job.self_references:
-            link_self_references(ctx.client(), job, after=None, on_flushed=lambda cursor, n: None)
+            link_self_references(ctx.client, job, after=None, on_flushed=lambda cursor, n: None)
         if job.multi_references:
-            link_multi_target_references(ctx.client(), job, after=None, on_flushed=lambda cursor, n: None)
+            link_multi_target_references(ctx.client, job, after=None, on_flushed=lambda cursor, n: None)
 
     run = TenantRecreate(ctx, checkpoint, change.collection, job_for, linked)
     try:
@@ -352,7 +352,7 @@ def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Che
                 save_checkpoint(ctx.reader, checkpoint)
 
             started = time.monotonic()
-            outcome = copy_objects(ctx.client(), job, after=entry.after, on_flushed=flushed, progress=advance)
+            outcome = copy_objects(ctx.client, job, after=entry.after, on_flushed=flushed, progress=advance)
             seconds = max(time.monotonic() - started, 1e-6)
         ctx.failures.update(outcome.failed)
         refuse_data(change.physical, outcome.failed)  # before linking: refused objects are not there to link
@@ -373,7 +373,7 @@ def _link(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: TenantEntry
         save_checkpoint(ctx.reader, checkpoint)
 
     with ctx.progress(f"link {', '.join(job.self_references)} in {job.target}", entry.copied, 0) as advance:
-        link_self_references(ctx.client(), job, after=entry.linked, on_flushed=flushed, progress=advance)
+        link_self_references(ctx.client, job, after=entry.linked, on_flushed=flushed, progress=advance)
 
 
 def _link_multi_target(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry: TenantEntry) -> None:
@@ -383,7 +383,7 @@ def _link_multi_target(ctx: Context, job: CopyJob, checkpoint: Checkpoint, entry
 
     names = ", ".join(name for name, _ in job.multi_references)
     with ctx.progress(f"link {names} in {job.target}", entry.copied, 0) as advance:
-        link_multi_target_references(ctx.client(), job, after=entry.multi_linked, on_flushed=flushed,
+        link_multi_target_references(ctx.client, job, after=entry.multi_linked, on_flushed=flushed,
                                      progress=advance)
 
 
@@ -393,7 +393,7 @@ def _follow_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: C
     for tenant, entry in sorted(checkpoint.state.tenants.items()):
         job = jobs[tenant]
         started = time.monotonic()
-        following = follow_writes(ctx.client(), job, ctx.failures, max_pause=ctx.max_write_pause)
+        following = follow_writes(ctx.client, job, ctx.failures, max_pause=ctx.max_write_pause)
         rate = f", about {following.write_rate:,.0f} write(s)/s to the source" if following.write_rate else ""
         differing = " -> ".join(f"{n:,}" for n in following.differing)
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: {following.passes} delta pass(es) "

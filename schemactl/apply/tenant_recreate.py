@@ -326,7 +326,7 @@ class TenantRecreate:
             entry.after, entry.copied = cursor, entry.copied + copied
             self.progress.update(tenant, after=entry.after, copied=entry.copied)
 
-        outcome = copy_objects(self.ctx.client(), job, after=entry.after, on_flushed=flushed)
+        outcome = copy_objects(self.ctx.client, job, after=entry.after, on_flushed=flushed)
         self.ctx.failures.update(outcome.failed)
         self.on_copied(job, entry)
         self.progress.update(tenant, done=True)
@@ -412,7 +412,7 @@ class TenantRecreate:
 
     def _settle_one(self, tenant: str) -> int:
         """Settle `tenant`; returns the objects its copy holds."""
-        self.counts[tenant] = settle(self.ctx.client(), self.job_for(tenant), self.ctx.failures).target_count
+        self.counts[tenant] = settle(self.ctx.client, self.job_for(tenant), self.ctx.failures).target_count
         self.progress.update(tenant, settled=True)
         return self.counts[tenant]
 
@@ -461,7 +461,7 @@ class TenantRecreate:
         return sorted(t for t, e in self.tenants.items() if is_active(e.status))
 
     def _compare(self, tenant: str) -> Differences:
-        return compare(self.ctx.client(), self.job_for(tenant))
+        return compare(self.ctx.client, self.job_for(tenant))
 
     def _repair_from(self, diffs: dict[str, Differences], tenant: str) -> int:
         return self._repair((tenant, diffs[tenant]))
@@ -470,7 +470,7 @@ class TenantRecreate:
         tenant, diff = item
 
         def write(_: str) -> int:
-            outcome = repair(self.ctx.client(), self.job_for(tenant), diff)
+            outcome = repair(self.ctx.client, self.job_for(tenant), diff)
             self.ctx.failures.update(outcome.failed)
             return outcome.copied + len(diff.extra)
         return self.guarded(write)(tenant) or 0
@@ -566,14 +566,14 @@ class TenantRecreate:
         """Copy the objects of `tenant` the new version lacks, then make sure none is left."""
         job = self.job_for(tenant)
         for attempt in range(3):
-            diff = compare(self.ctx.client(), job)
+            diff = compare(self.ctx.client, job)
             if not diff.missing or attempt == 2:
                 break
             only_missing = Differences(missing=diff.missing)
             for uuid in diff.missing:
                 if uuid in diff.held:
                     only_missing.hold(uuid, diff.held[uuid], diff.digests[uuid])
-            self.ctx.failures.update(repair(self.ctx.client(), job, only_missing).failed)
+            self.ctx.failures.update(repair(self.ctx.client, job, only_missing).failed)
         if not diff.missing:
             return
         raise SchemactlError(f"tenant {tenant}, created in {self.source} as the alias moved to {self.target}: "

@@ -3,6 +3,8 @@ issuer: discovery, JWKS, token endpoint). schemactl obtains its tokens by client
 user's password, from the environment only, and renews them as a migration runs."""
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -16,12 +18,12 @@ SCHEMA = "name: Doc\nproperties:\n  - name: title\n    dataType: text\nvectorize
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
-    """(Weaviate accepting only the issuer's tokens, the issuer); tokens live 61 s, so that any
-    token older than a second is renewed (schemactl renews 60 s before expiry)."""
+    """(Weaviate accepting only the issuer's tokens, the issuer); tokens live 3 s (schemactl renews
+    one at half its life), so that a migration outlives many of them."""
     from schemactl.dev import oidc_issuer
     from schemactl.dev import weaviate as testbed
 
-    issuer = oidc_issuer.start(lifetime=61)
+    issuer = oidc_issuer.start(lifetime=3)
     server = testbed.start(tmp_path_factory.mktemp("oidc-data"), env=issuer.weaviate_env())
     yield server, issuer
     server.stop()
@@ -61,7 +63,9 @@ def test_a_wrong_secret_or_password_is_named_and_never_shown(secured):
         assert "wrong-secret-1234" not in result.output and "wrong-password-5678" not in result.output
 
 
-def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_path):
+def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_path, monkeypatch):
+    """Weaviate refuses an expired token: the copy, longer than a token's life, asks for the current
+    one page by page (its gRPC client reopened with each renewed token)."""
     from schemactl.dev.oidc_issuer import USERS
 
     server, issuer = secured
@@ -73,9 +77,14 @@ def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_pa
     _seed(server, token["access_token"], 2000)
     before = issuer.tokens_issued
     (tmp_path / "doc.yaml").write_text(SCHEMA % "dot")
+    from schemactl.apply import data_copy
+
+    monkeypatch.setattr(data_copy, "PAGE", 10)  # two hundred pages: the copy takes longer than a token lives
+    started = time.monotonic()
     applied = run(server, "apply", str(tmp_path), "--auto-approve", env=env)
     assert applied.exit_code == 0, applied.output
     assert "verified 2000 object(s) in Doc_v2" in applied.output
+    assert time.monotonic() - started > 3  # longer than one token's life
     assert issuer.tokens_issued - before > 1  # renewed while it ran
     assert run(server, "plan", str(tmp_path), "--detailed-exitcode", env=env).exit_code == 0
     history = run(server, "history", env=client_credentials())
