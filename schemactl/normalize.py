@@ -15,7 +15,8 @@ QUANTIZERS_HNSW = {
            "trainingLimit": 100000, "encoder": {"type": "kmeans", "distribution": "log-normal"}},
     "bq": {"enabled": False},
     "sq": {"enabled": False, "trainingLimit": 100000, "rescoreLimit": 20},
-    "rq": {"enabled": False, "bits": 8, "rescoreLimit": 20},
+    # trainingLimit and centering: reported from 1.39.3 on (older servers report neither)
+    "rq": {"enabled": False, "bits": 8, "rescoreLimit": 20, "trainingLimit": 10000, "centering": False},
 }
 MULTIVECTOR = {"enabled": False, "aggregation": "maxSim",
                "muvera": {"enabled": False, "ksim": 4, "dprojections": 16, "repetitions": 10}}

@@ -120,7 +120,7 @@ def _named_vector(v: dict) -> dict:
 QUANTIZER_FIELDS = {"pq": ("enabled", "bitCompression", "segments", "centroids", "trainingLimit", "encoder"),
                     "bq": ("enabled", "rescoreLimit", "cache"),
                     "sq": ("enabled", "trainingLimit", "rescoreLimit"),
-                    "rq": ("enabled", "bits", "rescoreLimit", "cache")}
+                    "rq": ("enabled", "bits", "rescoreLimit", "cache", "trainingLimit", "centering")}
 DEFAULT_QUANTIZATION = ("skipDefaultQuantization", "trackDefaultQuantization")
 INDEX_FIELDS = {
     "hnsw": ("distance", "ef", "efConstruction", "maxConnections", "dynamicEfMin", "dynamicEfMax",

@@ -172,6 +172,8 @@ class RQ(Model):
     bits: Literal[1, 8] | None = None
     rescoreLimit: Int32 | None = None
     cache: bool | None = None
+    trainingLimit: Count | None = None  # HNSW, from 1.39.3 (the server reports 10000)
+    centering: bool | None = None  # HNSW, from 1.39.3
 
 
 class Muvera(Model):
