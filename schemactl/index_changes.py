@@ -14,8 +14,8 @@ from .changes import FieldChange, IndexOperation
 Index = Literal["filterable", "searchable", "rangeFilters"]
 
 ACTIONS = frozenset({"enable", "disable", "retokenize"})  # what IndexOperation.action can be
-NEWER_SERVER = ("a copy only because of this server's version: Weaviate 1.39 builds and re-tokenizes property "
-                "indexes in place (versions.py: property_index_tasks)")
+NEWER_SERVER = ("a copy only because this server does not build or re-tokenize property indexes in place: "
+                "Weaviate 1.39 does (from 1.39.3 with RUNTIME_REINDEX_ENABLED=true on the server)")
 INDEX_SETTINGS: dict[str, Index] = {"indexFilterable": "filterable", "indexSearchable": "searchable", "indexRangeFilters": "rangeFilters"}
 SETTINGS = ("tokenization", *INDEX_SETTINGS)
 

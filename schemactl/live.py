@@ -99,9 +99,14 @@ class RestClient:
 
     def probe(self, path: str) -> tuple[int, dict]:
         """(status, JSON body or {}) of a read whose refusal is an answer, not an error."""
-        reply = self._request("GET", path, None)
+        status, body = self.request_status("GET", path)
+        return status, body if status < 400 and isinstance(body, dict) else {}
+
+    def request_status(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
+        """(status, JSON body or {}) of a request whose refusal is an answer (probes)."""
+        reply = self._request(method, path, body)
         try:
-            return reply.status_code, reply.json() if reply.status_code < 400 else {}
+            return reply.status_code, reply.json()
         except ValueError:
             return reply.status_code, {}
 

@@ -2,6 +2,7 @@
 diff, and estimate. Reads only; changes nothing."""
 from __future__ import annotations
 
+import json
 from typing import Literal
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -85,7 +86,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_modules_not_enabled(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         changes = diff(live.collections, collections, physical=live.physical, prune=prune,
-                       index_actions=index_actions_on(live), replication_scale=replication_scale_on(reader, live),
+                       index_actions=index_actions_on(reader, live),
+                       replication_scale=replication_scale_on(reader, live),
                        single_vectorizer_in_place=single_vectorizer_in_place_on(live))
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
@@ -171,19 +173,31 @@ def _refuse_more_replicas_than_nodes(reader: RestClient, collections) -> None:
                              "each replica on its own node: lower the factor or add nodes; nothing was planned")
 
 
-def index_actions_on(live: LiveState) -> frozenset[str]:
-    """What the server's property index API does in place (its version decides): drop an index
-    (1.36+), build or re-tokenize one (1.39+). SCHEMACTL_INDEX_TASKS=off plans a recreate instead
-    (to compare the two, as bench/ does)."""
+def index_actions_on(reader: RestClient, live: LiveState) -> frozenset[str]:
+    """What the server's property index API does in place: drop an index (1.36+), build or
+    re-tokenize one (1.39+, where the server runs them: from 1.39.3 only with
+    RUNTIME_REINDEX_ENABLED, asked of the server). SCHEMACTL_INDEX_TASKS=off plans a recreate
+    instead (to compare the two, as bench/ does)."""
     from . import versions
     from .settings import switched_off
 
     if switched_off("INDEX_TASKS"):
         return frozenset()
     found = {"disable"} if versions.has("property_index_drop", live.version) else set()
-    if versions.has("property_index_tasks", live.version):
+    if versions.has("property_index_tasks", live.version) and runtime_reindex_on(reader):
         found |= {"enable", "retokenize"}
     return frozenset(found)
+
+
+REINDEX_OFF = "runtime reindex is disabled"  # 1.39.3's answer to an index PUT without RUNTIME_REINDEX_ENABLED
+
+
+def runtime_reindex_on(reader: RestClient) -> bool:
+    """Whether the server builds indexes at runtime: a PUT on a collection that does not exist
+    answers 'not found' where it does, 400 REINDEX_OFF where it is switched off (changes nothing)."""
+    status, body = reader.request_status("PUT", "/v1/schema/SchemactlNoSuchCollection/properties/p/index/filterable",
+                                         {})
+    return not (status == 400 and REINDEX_OFF in json.dumps(body))
 
 
 def single_vectorizer_in_place_on(live: LiveState) -> bool:
@@ -237,9 +251,11 @@ def _refuse_modules_not_enabled(live: LiveState, collections) -> None:
 
 
 def modules_used(c: Collection) -> list[str]:
-    """Every module a collection names: vectorizers and its module blocks (generative, ...)."""
+    """Every module a collection names that the server must have enabled to create it: vectorizers,
+    generative, reranker. (A qna-* block is created whether the server lists the module or not:
+    measured on 1.39.3, where /v1/meta lists no qna module.)"""
     found = [v.vectorizer.module for v in (c.vectors or {}).values()]
-    found += [b.module for b in (c.vectorizer, c.generative, c.reranker, c.qna) if b is not None]
+    found += [b.module for b in (c.vectorizer, c.generative, c.reranker) if b is not None]
     return sorted({m for m in found if m != "none"})
 
 

@@ -38,7 +38,8 @@ def weaviate_server(tmp_path_factory, hosted):
     from schemactl.dev import weaviate as testbed
 
     server = testbed.start(tmp_path_factory.mktemp("weaviate-data"),
-                           env={**hosted.env(), "HUGGINGFACE_APIKEY": HF_DEV_KEY})
+                           env={**hosted.env(), "HUGGINGFACE_APIKEY": HF_DEV_KEY,
+                                "RUNTIME_REINDEX_ENABLED": "true"})  # 1.39.3+: index tasks only with it
     yield server
     server.stop()
 

@@ -196,7 +196,7 @@ def _fresh_changes(situation: Situation) -> tuple:
     plan, live, reader = situation.plan, _live(situation), _reader(situation)
     desired = desired_from_plan(plan, live)
     changes = diff(live.collections, desired, physical=live.physical, prune=True,
-                   index_actions=index_actions_on(live), replication_scale=replication_scale_on(reader, live),
+                   index_actions=index_actions_on(reader, live), replication_scale=replication_scale_on(reader, live),
                    single_vectorizer_in_place=single_vectorizer_in_place_on(live))
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
     candidates = (*changes, *backfilled)

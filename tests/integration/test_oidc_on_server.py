@@ -74,7 +74,7 @@ def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_pa
     assert run(server, "apply", str(tmp_path), "--auto-approve", env=env).exit_code == 0
     token = httpx.post(f"{issuer.url}/token", data={"grant_type": "password", "client_id": "schemactl-test",
                                                     "username": "ada", "password": USERS["ada"]}).json()
-    _seed(server, token["access_token"], 2000)
+    _seed(server, token["access_token"], 5000)
     before = issuer.tokens_issued
     (tmp_path / "doc.yaml").write_text(SCHEMA % "dot")
     from schemactl.apply import data_copy
@@ -83,7 +83,7 @@ def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_pa
     started = time.monotonic()
     applied = run(server, "apply", str(tmp_path), "--auto-approve", env=env)
     assert applied.exit_code == 0, applied.output
-    assert "verified 2000 object(s) in Doc_v2" in applied.output
+    assert "verified 5000 object(s) in Doc_v2" in applied.output
     assert time.monotonic() - started > 3  # longer than one token's life
     assert issuer.tokens_issued - before > 1  # renewed while it ran
     assert run(server, "plan", str(tmp_path), "--detailed-exitcode", env=env).exit_code == 0

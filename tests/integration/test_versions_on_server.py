@@ -75,7 +75,7 @@ def test_each_change_takes_the_step_the_capability_table_predicts(client, cli_ru
     if kind == "recreate":
         assert [v["action"] for v in step["vectors"]] == ["reuse"]
         if decided_by == "property_index_tasks":  # a copy only because of the version: the plan says so
-            assert "a copy only because of this server's version" in step.get("version_note", "")
+            assert "a copy only because this server does not build" in step.get("version_note", "")
     applied = cli_run("apply", str(tmp_path), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     physical = client.alias.get(alias_name="Doc").collection
@@ -86,3 +86,27 @@ def test_each_change_takes_the_step_the_capability_table_predicts(client, cli_ru
     assert body == value, f"{name} on {version}: the server holds {body!r}"
     assert len(client.collections.use("Doc").query.fetch_objects(limit=OBJECTS + 1).objects) == OBJECTS
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_where_runtime_reindexing_is_off_a_tokenization_change_is_a_copy_that_says_why(modules_server, tmp_path):
+    """1.39.3 builds indexes at runtime only with RUNTIME_REINDEX_ENABLED (modules_server runs as the
+    server does by default); an older 1.39 always does; 1.37 and 1.38 never."""
+    from click.testing import CliRunner
+
+    from schemactl.cli import cli
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, [*args, "--url", modules_server.url, "--grpc-port",
+                                        str(modules_server.ports.grpc)], catch_exceptions=False)
+
+    version = httpx.get(f"{modules_server.url}/v1/meta").json()["version"]
+    (tmp_path / "doc.yaml").write_text(BASE.replace("name: Doc", "name: Reindexed"))
+    assert run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    edit(tmp_path / "doc.yaml", "    dataType: text\n", "    dataType: text\n    tokenization: field\n")
+    [step] = json.loads(run("plan", str(tmp_path), "--json").stdout)["steps"]
+    runs_tasks = versions.has("property_index_tasks", version) and versions.parse(version) < (1, 39, 3)
+    assert step["kind"] == ("reindex" if runs_tasks else "recreate"), version
+    if step["kind"] == "recreate":
+        assert "RUNTIME_REINDEX_ENABLED" in step["version_note"]
+    assert run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
