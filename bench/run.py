@@ -807,7 +807,7 @@ def main() -> None:
         embedder.stdout.close()
         shutil.rmtree(workdir, ignore_errors=True)
     results = args.results
-    text = (f"Weaviate v1.39.0 on 127.0.0.1, {os.cpu_count()} CPUs, {DIMS}-dim vectors, "
+    text = (f"Weaviate {testbed.WEAVIATE_VERSION} on 127.0.0.1, {os.cpu_count()} CPUs, {DIMS}-dim vectors, "
             f"page {os.environ.get('SCHEMACTL_COPY_PAGE', '500')}, writers {os.environ.get('SCHEMACTL_COPY_WRITERS', '4')}\n\n"
             + table(rows) + "\n")
     if args.only and results.exists():
