@@ -45,17 +45,22 @@ def diagnose(target: Target) -> list[Check]:
         hf = "with" if "text2vec-huggingface" in modules else "WITHOUT"
         checks.append(Check("modules", True, f"{len(modules)} enabled, {hf} text2vec-huggingface"))
         checks.append(_permissions(reader))
-        checks.append(_capabilities(str(meta.get("version") or "")))
+        checks.append(_capabilities(reader, str(meta.get("version") or "")))
     return checks
 
 
-def _capabilities(version: str) -> Check:
-    """What this server's version can do in place, from the capability table (versions.py)."""
+def _capabilities(reader: RestClient, version: str) -> Check:
+    """What this server can do in place: its version's rows of the capability table (versions.py),
+    and the index tasks only where the server runs them (RUNTIME_REINDEX_ENABLED from 1.39.3)."""
     from . import versions
+    from .planning import runtime_reindex_on
 
     has = [c.name for c in versions.CAPABILITIES.values() if versions.has(c.name, version)]
-    lacks = [c.name for c in versions.CAPABILITIES.values() if not versions.has(c.name, version)]
-    return Check("capabilities", True, f"{', '.join(has) or 'none'}" + (f"; not on {version}: {', '.join(lacks)}"
+    lacks = [c.name for c in versions.CAPABILITIES.values() if c.name not in has]
+    if "property_index_tasks" in has and not runtime_reindex_on(reader):
+        has.remove("property_index_tasks")
+        lacks.append("property_index_tasks (RUNTIME_REINDEX_ENABLED is off on the server)")
+    return Check("capabilities", True, f"{', '.join(has) or 'none'}" + (f"; not here: {', '.join(lacks)}"
                                                                          if lacks else ""))
 
 
