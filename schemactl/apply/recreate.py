@@ -56,24 +56,27 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     except DataRefused as error:
         if ctx.aliases.get(change.collection) == checkpoint.target:
             raise  # the alias moved: the new version is the live one
-        _discard(change, ctx, checkpoint)
+        _abandon(ctx, checkpoint, "the data does not fit it")
+        drop_checkpoint(ctx.reader, change.physical)
         raise DataRefused(f"{error}; {checkpoint.target} was deleted (it never served the alias) and "
                           f"{change.physical} is as it was") from None
 
 
-def _discard(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
-    """A copy the data refuses: the source as it was (writable, its tenant settings back), the new
-    version and its checkpoint gone: nothing is left to resume."""
-    state = checkpoint.state
+def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
+    """A copy that will not be finished (the data refuses it, or the files changed): the source as
+    it was (writable, its tenant settings back), its tenants' progress dropped, and the new version
+    deleted unless an alias serves it. True when it was deleted."""
+    state, source, target = checkpoint.state, checkpoint.source, checkpoint.target
     if state.fenced:
-        _unfence(ctx, checkpoint.source, state)
+        _unfence(ctx, source, state)
     if state.auto_tenants:
-        set_auto_tenants(ctx.reader, checkpoint.source, state.auto_tenants)
-    ctx.reader.send("DELETE", f"/v1/schema/{checkpoint.target}", None, f"delete {checkpoint.target}: the data "
-                    "does not fit it")
-    ctx.classes.discard(checkpoint.target)
-    drop_progress(ctx.reader, change.physical, max(progress_seqs(ctx.reader, change.physical), default=0))
-    drop_checkpoint(ctx.reader, change.physical)
+        set_auto_tenants(ctx.reader, source, state.auto_tenants)
+    drop_progress(ctx.reader, source, max(progress_seqs(ctx.reader, source), default=0))
+    if target in ctx.aliases.values():
+        return False
+    ctx.reader.send("DELETE", f"/v1/schema/{target}", None, f"delete {target}: {why}")
+    ctx.classes.discard(target)
+    return True
 
 
 def _recreate_whole(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
@@ -297,15 +300,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             done = sum(t.copied for t in found.state.tenants.values())
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found
-        if found.state.fenced:  # killed while fenced, before the alias moved: let writes in again
-            _unfence(ctx, found.source, found.state)
-        if found.state.auto_tenants:
-            set_auto_tenants(ctx.reader, found.source, found.state.auto_tenants)
-        logged = progress_seqs(ctx.reader, found.source)  # its tenants' progress
-        drop_progress(ctx.reader, found.source, max(logged, default=0))
-        if found.target not in ctx.aliases.values():  # a partial copy nobody ever read from
-            ctx.reader.send("DELETE", f"/v1/schema/{found.target}", None, f"discard partial copy {found.target}")
-            ctx.classes.discard(found.target)
+        if _abandon(ctx, found, "a partial copy, discarded"):  # killed before its alias moved
             ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: the files changed since")
     target = next_physical(change.collection, ctx.classes | {change.physical})
     tenants = _source_tenants(ctx, change.physical) if _multi_tenant(change) else {"": "HOT"}
