@@ -13,8 +13,6 @@ under its own name, hashed words for the other names), which also counts them.
 """
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
 import re
 import socketserver
@@ -24,6 +22,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from .certificates import issue
 from .embedder import EmbeddingEndpoint, JsonHandler
 
 HOSTS = ("router.huggingface.co", "api-inference.huggingface.co")
@@ -136,36 +135,10 @@ def _api_handler(api: HostedApi) -> type[BaseHTTPRequestHandler]:
 
 def _tls_context(directory: Path, ca_file: Path) -> ssl.SSLContext:
     """A CA made now (written to `ca_file`) and a certificate it signs for HF's hosts."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "schemactl development CA (not Hugging Face)")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-          .not_valid_after(now + datetime.timedelta(days=7))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = [x509.DNSName(h) for h in HOSTS]
-    names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
-    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOSTS[0])]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=7))
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    issued = issue("schemactl development CA (not Hugging Face)", HOSTS[0], hosts=HOSTS, addresses=("127.0.0.1",))
+    ca_file.write_bytes(issued.ca)
     chain = directory / "hosted-leaf.pem"
-    chain.write_bytes(leaf.public_bytes(serialization.Encoding.PEM)
-                      + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    chain.write_bytes(issued.certificate + issued.key)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(chain)
     return context

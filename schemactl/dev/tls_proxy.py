@@ -7,14 +7,14 @@ Only loopback addresses are used. Not part of schemactl.
 """
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from .certificates import issue
 
 REST_HOST, GRPC_HOST = "127.0.0.2", "127.0.0.3"
 
@@ -58,33 +58,10 @@ def nginx_binary() -> str:
 def make_ca_and_certificate(directory: Path) -> tuple[Path, Path, Path]:
     """(CA certificate, server certificate, server key) PEM files: a CA made now, and a
     certificate it signs for the proxy's loopback addresses."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "schemactl test bed CA (development aid)")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-          .not_valid_after(now + datetime.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.IPAddress(ipaddress.ip_address(h)) for h in (REST_HOST, GRPC_HOST)]
-    certificate = (x509.CertificateBuilder()
-                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, REST_HOST)]))
-                   .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName(names), critical=False)
-                   .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
+    issued = issue("schemactl test bed CA (development aid)", REST_HOST, addresses=(REST_HOST, GRPC_HOST), days=2)
     paths = directory / "ca.pem", directory / "server.pem", directory / "server.key"
-    paths[0].write_bytes(ca.public_bytes(pem))
-    paths[1].write_bytes(certificate.public_bytes(pem))
-    paths[2].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    for path, content in zip(paths, (issued.ca, issued.certificate, issued.key)):
+        path.write_bytes(content)
     return paths
 
 
