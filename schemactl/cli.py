@@ -84,23 +84,26 @@ def connection_options(command):
                   help="An OIDC access token (env WEAVIATE_BEARER_TOKEN); sent as a header, never stored.")
     @click.option("--header", "headers", multiple=True, metavar="NAME=VALUE",
                   help="Extra request header, repeatable.")
+    @click.option("--timeout", envvar="WEAVIATE_TIMEOUT", type=click.FloatRange(min=0.1), default=None,
+                  metavar="SECONDS", help="How long any one request may take, REST and gRPC (env WEAVIATE_TIMEOUT; "
+                                          "default: 30 s for REST, 60 s for reads and 120 s for writes over gRPC).")
     @click.option("--env", "env", envvar="SCHEMACTL_ENV", default=None, metavar="NAME",
                   help="Environment NAME of schemactl.yaml (env SCHEMACTL_ENV): its cluster, credentials (by "
                        "variable name), policy and collection overrides; options given here win.")
     @functools.wraps(command)
-    def wrapper(*args, url, grpc_url, grpc_port, ca_cert, api_key, bearer_token, headers, env, **kwargs):
+    def wrapper(*args, url, grpc_url, grpc_port, ca_cert, api_key, bearer_token, headers, timeout, env, **kwargs):
         from .connection import make_target
 
         chosen = chosen_environment(env, kwargs.get("policy_file")) if env else None
         if chosen is not None:
             values = from_environment(chosen, url=url, grpc_url=grpc_url, grpc_port=grpc_port, ca_cert=ca_cert,
-                                      api_key=api_key, bearer_token=bearer_token)
-            url, grpc_url, grpc_port, ca_cert, api_key, bearer_token = (
-                values[k] for k in ("url", "grpc_url", "grpc_port", "ca_cert", "api_key", "bearer_token"))
+                                      api_key=api_key, bearer_token=bearer_token, timeout=timeout)
+            url, grpc_url, grpc_port, ca_cert, api_key, bearer_token, timeout = (
+                values[k] for k in ("url", "grpc_url", "grpc_port", "ca_cert", "api_key", "bearer_token", "timeout"))
         kwargs["target"] = make_target(url, grpc_port, api_key, headers,
                                        hf_key=os.environ.get("HUGGINGFACE_APIKEY"), hf_header=HF_KEY_HEADER,
                                        grpc_url=grpc_url, ca_cert=ca_cert, bearer_token=bearer_token,
-                                       environment=chosen)
+                                       environment=chosen, timeout=timeout)
         return command(*args, **kwargs)
     return wrapper
 
@@ -136,6 +139,7 @@ def from_environment(chosen, **given) -> dict:
     settings = chosen.settings
     wanted = {"url": lambda: settings.url, "grpc_url": lambda: settings.grpcUrl,
               "grpc_port": lambda: settings.grpcPort, "ca_cert": lambda: settings.caCert,
+              "timeout": lambda: settings.timeout,
               "api_key": lambda: _variable(chosen.name, settings.apiKeyEnv, "API key"),
               "bearer_token": lambda: _variable(chosen.name, settings.bearerTokenEnv, "bearer token")}
     out = dict(given)

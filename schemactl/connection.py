@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from . import proxies
 from .environments import Chosen
+from .errors import ConnectionFailed, SchemactlError
 from .oidc import OidcLogin
 from .oidc import from_environment as oidc_login
-from .errors import ConnectionFailed, SchemactlError
+from .proxies import Proxy
 from .redact import endpoint, redact, register
 
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
@@ -60,6 +62,17 @@ class GrpcEndpoint:
 
 
 @dataclass(frozen=True)
+class Timeouts:
+    connect: float
+    read: float  # a REST request, a query or a page of the copy's reads
+    write: float  # a batch of the copy's writes
+
+
+DEFAULT_TIMEOUTS = Timeouts(connect=10, read=60, write=120)
+TIMEOUT_HINT = "--timeout SECONDS / WEAVIATE_TIMEOUT to wait longer"
+
+
+@dataclass(frozen=True)
 class Target:
     """Where the cluster is and what to send with each request. Secrets live only in memory."""
 
@@ -72,6 +85,7 @@ class Target:
     bearer_token: str | None = field(default=None, repr=False)  # an OIDC access token obtained elsewhere
     environment: Chosen | None = None  # --env: recorded in plans; its overrides shape the desired state
     oidc: OidcLogin | None = field(default=None, compare=False)  # tokens fetched (and renewed) as needed
+    timeout: float | None = None  # --timeout: seconds any one request may take; None: DEFAULT_TIMEOUTS
 
     def header_dict(self) -> dict[str, str]:
         return dict(self.headers)
@@ -110,6 +124,21 @@ class Target:
             return False
         return ssl.create_default_context(cafile=self.trusted_ca) if self.trusted_ca else True
 
+    def timeouts(self) -> Timeouts:
+        """Seconds to connect, to read or query, and to write a batch: --timeout for each, else the
+        defaults."""
+        return Timeouts(self.timeout, self.timeout, self.timeout) if self.timeout else DEFAULT_TIMEOUTS
+
+    @property
+    def rest_proxy(self) -> Proxy | None:
+        host, _, secure = parse_url(self.url)
+        return proxies.for_rest(host, secure)
+
+    @property
+    def grpc_proxy(self) -> Proxy | None:
+        grpc = self.grpc
+        return proxies.for_grpc(grpc.host, grpc.secure)
+
     @property
     def display(self) -> str:
         """The URL as it may be shown: any password in it replaced."""
@@ -124,7 +153,7 @@ class Target:
 def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tuple[str, ...],
                 hf_key: str | None = None, hf_header: str = "X-HuggingFace-Api-Key", *,
                 grpc_url: str | None = None, ca_cert: str | None = None, bearer_token: str | None = None,
-                environment: Chosen | None = None) -> Target:
+                environment: Chosen | None = None, timeout: float | None = None) -> Target:
     """A Target from command-line values; every secret is registered for redaction first, and
     a malformed value is refused with a message that never shows it."""
     register(api_key, hf_key, bearer_token, _password(url), _password(grpc_url or ""))
@@ -147,8 +176,9 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
     target = Target(url=url.strip(), grpc_port=grpc_port, api_key=api_key.strip() if api_key else None,
                     headers=tuple(headers), grpc_url=grpc_url.strip() if grpc_url else None, ca_cert=ca_cert,
                     bearer_token=bearer_token.strip() if bearer_token else None, environment=environment,
-                    oidc=oidc)
-    grpc_endpoint(target)  # a malformed --grpc-url or --url is refused here
+                    oidc=oidc, timeout=timeout)
+    # a malformed --url, --grpc-url or proxy variable is refused here, before any request
+    _ = grpc_endpoint(target), target.rest_proxy, target.grpc_proxy
     return target
 
 
@@ -231,18 +261,17 @@ def connect(target: Target):
     used. The client library is imported here: commands that only read the schema never load it.
 
     Both halves of the client trust the same CA: its REST half reads only SSL_CERT_FILE (with
-    trust_env, which also makes it honour HTTPS_PROXY/NO_PROXY), its gRPC half the root
-    certificates it is given."""
+    trust_env), its gRPC half the root certificates it is given. Both take the proxy decided in
+    proxies.py (gRPC is told to go direct otherwise: grpcio would read the variables its own way)."""
     quiet_client_warnings()
     import weaviate
     from weaviate.classes.init import AdditionalConfig, Auth, Timeout
-    from weaviate.config import GrpcConfig
     from weaviate.exceptions import WeaviateBaseError
 
     host, port, secure = parse_url(target.url)
     grpc = target.grpc
     ca = target.trusted_ca
-    grpc_config = GrpcConfig(credentials=_grpc_credentials(ca)) if ca and grpc.secure else None
+    limits = target.timeouts()
     try:
         with _ssl_cert_file(target.ca_cert):
             return weaviate.connect_to_custom(
@@ -250,12 +279,14 @@ def connect(target: Target):
                 grpc_host=bracketed(grpc.host), grpc_port=grpc.port, grpc_secure=grpc.secure,
                 headers=target.header_dict() or None,
                 auth_credentials=Auth.api_key(target.credential) if target.credential else None,
-                additional_config=AdditionalConfig(timeout=Timeout(init=10, query=60, insert=120), trust_env=True,
-                                                   grpc_config=grpc_config),
+                additional_config=AdditionalConfig(
+                    timeout=Timeout(init=limits.connect, query=limits.read, insert=limits.write), trust_env=True,
+                    proxies=_client_proxies(target), grpc_config=_grpc_config(target, ca if grpc.secure else None)),
             )
     except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
+        via = f", through the proxy {target.grpc_proxy.display}" if target.grpc_proxy else ""
         raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC at {grpc.display}, from "
-                               f"{grpc.source}): {redact(_why(error))}") from None
+                               f"{grpc.source}{via}): {redact(_why(error))}") from None
 
 
 @contextmanager
@@ -274,6 +305,23 @@ def _ssl_cert_file(ca: str | None) -> Iterator[None]:
             os.environ.pop("SSL_CERT_FILE", None)
         else:
             os.environ["SSL_CERT_FILE"] = before
+
+
+def _client_proxies(target: Target):
+    """The client's proxies: REST's and gRPC's as decided in proxies.py. Where none applies, REST is
+    left to httpx's own reading of the same variables, which agrees (NO_PROXY included)."""
+    from weaviate.config import Proxies
+
+    rest = target.rest_proxy.url if target.rest_proxy else None
+    return Proxies(http=rest, https=rest, grpc=target.grpc_proxy.url if target.grpc_proxy else None)
+
+
+def _grpc_config(target: Target, ca: str | None):
+    """The gRPC channel's CA, and `grpc.enable_http_proxy` off when no proxy applies to it."""
+    from weaviate.config import GrpcConfig
+
+    options = [] if target.grpc_proxy else [("grpc.enable_http_proxy", 0)]
+    return GrpcConfig(credentials=_grpc_credentials(ca) if ca else None, channel_options=options)
 
 
 def _grpc_credentials(ca: str):

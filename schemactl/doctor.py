@@ -2,15 +2,18 @@
 authentication, gRPC (the data path), version, modules, permissions — and, for what fails, the fix."""
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from .connection import Target, connect, parse_url
+from .connection import Target, bracketed, connect, parse_url
 from .errors import SchemactlError
 from .live import RestClient
+from .proxies import Proxy
 from .redact import redact
 
 
@@ -28,7 +31,8 @@ class Check:
 
 def diagnose(target: Target) -> list[Check]:
     """Every check, in the order a request meets them; later ones are skipped when REST fails."""
-    checks = [_tls("REST TLS", target, *parse_url(target.url))] if target.url.startswith("https:") else []
+    checks = [_tls("REST TLS", target, *parse_url(target.url), target.rest_proxy)] \
+        if target.url.startswith("https:") else []
     with RestClient(target) as reader:
         meta, rest = _rest(reader, target)
         checks.append(rest)
@@ -38,7 +42,7 @@ def diagnose(target: Target) -> list[Check]:
             return checks
         grpc = target.grpc
         if grpc.secure:
-            checks.append(_tls("gRPC TLS", target, grpc.host, grpc.port, True))
+            checks.append(_tls("gRPC TLS", target, grpc.host, grpc.port, True, target.grpc_proxy))
         checks.append(_grpc(target))
         checks.append(Check("version", True, f"Weaviate {meta.get('version')}"))
         modules = meta.get("modules") or {}
@@ -69,10 +73,12 @@ def _rest(reader: RestClient, target: Target) -> tuple[dict, Check]:
         meta = reader.get("/v1/meta")
     except SchemactlError as error:
         return {}, Check("REST", False, f"{target.display}: {error}", _rest_fix(str(error)))
-    return meta, Check("REST", True, f"{target.display} answers")
+    return meta, Check("REST", True, f"{target.display} answers{_via(target.rest_proxy)}")
 
 
 def _rest_fix(message: str) -> str:
+    if "not Weaviate's JSON" in message:
+        return "reach Weaviate itself: the right --url, or the proxy it is reachable through (HTTPS_PROXY)"
     if "401" in message or "403" in message:
         return "see the auth line"
     if "CERTIFICATE_VERIFY_FAILED" in message or "certificate" in message.lower():
@@ -107,26 +113,63 @@ def _grpc(target: Target) -> Check:
                else "set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL (Kubernetes: the weaviate-grpc "
                     "service; Weaviate Cloud: derived from the URL)")
         return Check("gRPC", False, f"{where}: {text.split('): ', 1)[-1]}", fix)
-    return Check("gRPC", True, f"{where} answers its health check (the data path for copies)")
+    return Check("gRPC", True, f"{where} answers its health check{_via(target.grpc_proxy)} (the data path for "
+                               "copies)")
 
 
-def _tls(name: str, target: Target, host: str, port: int, secure: bool) -> Check:
-    """Who issued the certificate the server shows, verified as the connection will verify it."""
+def _via(proxy: Proxy | None) -> str:
+    return f" through the proxy {proxy.display}" if proxy else ""
+
+
+def _tls(name: str, target: Target, host: str, port: int, secure: bool, proxy: Proxy | None) -> Check:
+    """Who issued the certificate the server shows, verified as the connection will verify it
+    (through the proxy the connection uses, if any)."""
     # the roots the connection itself would use: the CA given, else the bundle httpx ships (certifi)
     context = ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else httpx.create_ssl_context()
     if name.startswith("gRPC"):
         context.set_alpn_protocols(["h2"])
     try:
-        with socket.create_connection((host, port), timeout=5) as raw, \
-                context.wrap_socket(raw, server_hostname=host) as tls:
+        with _socket_to(host, port, proxy) as raw, context.wrap_socket(raw, server_hostname=host) as tls:
             issuer = _issuer(tls.getpeercert() or {})
     except ssl.SSLCertVerificationError as error:
         return Check(name, False, f"{host}:{port}: {error.verify_message}",
                      "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)")
     except OSError as error:
-        return Check(name, False, f"{host}:{port}: {redact(str(error))}", "check the address and port")
+        fix = f"check the proxy ({proxy.variable}, NO_PROXY)" if proxy else "check the address and port"
+        return Check(name, False, f"{host}:{port}{_via(proxy)}: {redact(str(error))}", fix)
     trusted = f"trusted through {target.trusted_ca}" if target.trusted_ca else "trusted by the usual roots"
-    return Check(name, True, f"{host}:{port}: certificate issued by {issuer.get('commonName', issuer)}, {trusted}")
+    return Check(name, True, f"{host}:{port}{_via(proxy)}: certificate issued by {issuer.get('commonName', issuer)}, "
+                             f"{trusted}")
+
+
+def _socket_to(host: str, port: int, proxy: Proxy | None) -> socket.socket:
+    """A TCP connection to host:port, direct or as an HTTP CONNECT tunnel through `proxy`."""
+    if proxy is None:
+        return socket.create_connection((host, port), timeout=5)
+    raw = socket.create_connection(proxy.address, timeout=5)
+    authority = f"{bracketed(host)}:{port}"
+    request = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{_proxy_authorization(proxy)}\r\n"
+    raw.sendall(request.encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer and len(answer) < 8192:
+        chunk = raw.recv(1024)
+        if not chunk:
+            break
+        answer += chunk
+    status = answer.split(b"\r\n", 1)[0].decode(errors="replace")
+    if " 200" not in status:
+        raw.close()
+        raise OSError(f"the proxy answered CONNECT with {status or 'nothing'!r}")
+    return raw
+
+
+def _proxy_authorization(proxy: Proxy) -> str:
+    """Basic credentials from the proxy URL's user:password, as a header line (or nothing)."""
+    parts = urlsplit(proxy.url)
+    if parts.username is None:
+        return ""
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    return f"Proxy-Authorization: Basic {base64.b64encode(pair).decode()}\r\n"
 
 
 def _issuer(certificate: dict) -> dict:

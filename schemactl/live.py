@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .connection import Target, parse_url
+from .connection import TIMEOUT_HINT, Target, parse_url
 from .errors import ConnectionFailed, RequestRefused, SchemactlError
 from .redact import redact
 from .rest_json import Unrepresentable, from_rest
@@ -48,15 +48,17 @@ class RestClient:
         if target.credential and target.oidc is None:  # an OIDC token is set per request: it is renewed
             headers["Authorization"] = f"Bearer {target.credential}"
         self.target = target
-        self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=REQUEST_TIMEOUT,
-                                 verify=target.verify())
+        self.timeout = target.timeout or REQUEST_TIMEOUT
+        proxy = target.rest_proxy  # decided once for both protocols (proxies.py), not by httpx again
+        self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=self.timeout,
+                                 verify=target.verify(), proxy=proxy.url if proxy else None, trust_env=False)
 
     def _leader_hint(self) -> str:
         """Why a cluster may hold a request. Measured on v1.39: requests that reach a node as it dies
         (a schema read through the Raft leader, an aggregate over its replicas) wait about a minute,
         though the cluster goes on without it within seconds."""
         try:
-            reply = self.http.get("/v1/cluster/statistics", timeout=3)
+            reply = self.http.get("/v1/cluster/statistics", timeout=min(3.0, self.timeout))
             nodes = reply.json().get("statistics") or [] if reply.status_code == 200 else []
         except (httpx.HTTPError, ValueError):
             return ""
@@ -116,9 +118,10 @@ class RestClient:
             return self.http.request(method, path, json=body, headers=headers)
         except httpx.TimeoutException:
             raise ConnectionFailed(f"Weaviate at {self.target.display} did not answer {method} {path} within "
-                                   f"{REQUEST_TIMEOUT:.0f} s{self._leader_hint()}") from None
+                                   f"{self.timeout:g} s{self._leader_hint() or ' (' + TIMEOUT_HINT + ')'}") from None
         except httpx.HTTPError as error:
-            raise ConnectionFailed(f"cannot reach Weaviate at {self.target.display}: "
+            via = f" through the proxy {self.target.rest_proxy.display}" if self.target.rest_proxy else ""
+            raise ConnectionFailed(f"cannot reach Weaviate at {self.target.display}{via}: "
                                    f"{redact(str(error)) or type(error).__name__}") from None
 
     def post(self, path: str, body: dict) -> dict:
@@ -163,8 +166,17 @@ def _server_message(reply: httpx.Response) -> str:
         errors = reply.json().get("error") or []
         text = "; ".join(e.get("message", "") for e in errors) or reply.text
     except (ValueError, AttributeError):
-        text = reply.text
+        return not_from_weaviate(reply)
     return cause_first(text) if reply.status_code >= 500 else text[:300]
+
+
+def not_from_weaviate(reply: httpx.Response) -> str:
+    """An answer that is not Weaviate's JSON: named by its page title (nginx's "403 Forbidden")."""
+    title = re.search(r"<title>\s*(.*?)\s*</title>", reply.text, re.IGNORECASE | re.DOTALL)
+    shown = f"{title[1][:100]!r}" if title else repr(reply.text.strip()[:100]) if reply.text.strip() else "an empty body"
+    return (f"{shown}, not Weaviate's JSON: something in front of Weaviate (an ingress, a proxy, a firewall) "
+            "answered; check the URL, and whether the cluster is reachable from here only through a proxy "
+            "(HTTPS_PROXY / NO_PROXY)")
 
 
 def cause_first(message: str) -> str:

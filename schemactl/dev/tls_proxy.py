@@ -65,8 +65,13 @@ def make_ca_and_certificate(directory: Path) -> tuple[Path, Path, Path]:
     return paths
 
 
-def config(directory: Path, port: int, http_port: int, grpc_port: int, certificate: Path, key: Path) -> str:
+def config(directory: Path, port: int, http_port: int, grpc_port: int, certificate: Path, key: Path,
+           only_from: str | None = None) -> str:
+    """nginx's configuration; `only_from`: the one client address served (others get 403), as a
+    cluster reachable only through a company proxy."""
     tls = f"ssl_certificate {certificate}; ssl_certificate_key {key};"
+    if only_from:
+        tls += f" allow {only_from}; deny all;"
     return f"""
 daemon off;
 worker_processes 1;
@@ -90,12 +95,14 @@ http {{
 """
 
 
-def start(directory: Path, http_port: int, grpc_port: int, timeout: float = 20) -> TlsProxy:
+def start(directory: Path, http_port: int, grpc_port: int, timeout: float = 20,
+          only_from: str | None = None) -> TlsProxy:
     """nginx in front of Weaviate's `http_port` and `grpc_port`, until `stop()`."""
     directory.mkdir(parents=True, exist_ok=True)
     ca, certificate, key = make_ca_and_certificate(directory)
     port = _free_port_on_both()
-    (directory / "nginx.conf").write_text(config(directory, port, http_port, grpc_port, certificate, key))
+    (directory / "nginx.conf").write_text(config(directory, port, http_port, grpc_port, certificate, key,
+                                                 only_from))
     with open(directory / "nginx.out", "wb") as log:
         process = subprocess.Popen([nginx_binary(), "-p", str(directory), "-c", str(directory / "nginx.conf")],
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

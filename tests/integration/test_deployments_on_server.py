@@ -142,3 +142,76 @@ def test_a_bearer_token_is_sent_as_the_server_expects(deployed, doc):
     assert result.exit_code == 0, result.output
     assert "a bearer token (--bearer-token / WEAVIATE_BEARER_TOKEN) accepted" in result.stdout
     assert KEY not in result.output
+
+
+@pytest.fixture(scope="module")
+def behind_proxy(deployed, tmp_path_factory):
+    """The same cluster behind a second nginx that serves only the company proxy's outgoing address:
+    reachable only through tinyproxy (HTTP CONNECT), as from a locked-down CI runner."""
+    from schemactl.dev import forward_proxy, tls_proxy
+
+    ports = _backend_ports(deployed)
+    guarded = tls_proxy.start(tmp_path_factory.mktemp("nginx-guarded"), *ports, only_from=forward_proxy.OUTGOING)
+    proxy = forward_proxy.start(tmp_path_factory.mktemp("tinyproxy"))
+    yield guarded, proxy
+    proxy.stop()
+    guarded.stop()
+
+
+def _backend_ports(proxy) -> tuple[int, int]:
+    """Weaviate's REST and gRPC ports behind an nginx of the test bed, read from its configuration."""
+    import re
+
+    text = (proxy.directory / "nginx.conf").read_text()
+    rest = re.search(r"proxy_pass http://127\.0\.0\.1:(\d+)", text)
+    grpc = re.search(r"grpc_pass grpc://127\.0\.0\.1:(\d+)", text)
+    assert rest and grpc
+    return int(rest[1]), int(grpc[1])
+
+
+def test_a_cluster_reachable_only_through_a_proxy_is_migrated_through_it(behind_proxy, doc):
+    """HTTPS_PROXY as most CI runners set it (upper case only): REST and gRPC both tunnel through it
+    (grpcio alone reads only the lower-case name), and status says so on each line."""
+    guarded, proxy = behind_proxy
+    direct = run("status", *through(guarded))
+    assert direct.exit_code == 1  # nginx serves only the proxy
+    assert "'403 Forbidden', not Weaviate's JSON: something in front of Weaviate" in direct.stdout
+    assert "fix: reach Weaviate itself" in direct.stdout
+
+    env = {"HTTPS_PROXY": proxy.url, "https_proxy": None, "NO_PROXY": None, "no_proxy": None}
+    status = run("status", *through(guarded), env=env)
+    assert status.exit_code == 0, status.output
+    via = f"through the proxy {proxy.url} (HTTPS_PROXY)"
+    assert [line.split()[1] for line in status.stdout.splitlines() if via in line] == \
+        ["REST", "REST", "gRPC", "gRPC"]  # the TLS checks tunnel too
+
+    (doc / "doc.yaml").write_text(SCHEMA % "dot")
+    applied = run("apply", str(doc), "--auto-approve", *through(guarded), env=env)
+    assert applied.exit_code == 0, applied.output
+    assert "verified 300 object(s) in Doc_v2" in applied.output
+    assert {guarded.rest_url.removeprefix("https://"), guarded.grpc_url.removeprefix("https://")} <= \
+        set(proxy.tunnels())
+
+
+def test_no_proxy_applies_to_the_data_path_as_it_does_to_rest(deployed, behind_proxy, doc):
+    """NO_PROXY naming the gRPC host sends gRPC direct, where this cluster refuses it: the recreate is
+    refused before anything is created, and the message says gRPC went direct."""
+    guarded, proxy = behind_proxy
+    grpc_host = guarded.grpc_url.removeprefix("https://").rsplit(":", 1)[0]
+    env = {"HTTPS_PROXY": proxy.url, "NO_PROXY": grpc_host, "https_proxy": None, "no_proxy": None}
+    (doc / "doc.yaml").write_text(SCHEMA % "dot")
+    refused = run("apply", str(doc), "--auto-approve", *through(guarded), env=env)
+    assert refused.exit_code == 1
+    assert "step 1 recreate Doc copies data over gRPC, which cannot be used" in refused.stderr
+    assert "through the proxy" not in refused.stderr.split("gRPC at", 1)[1].split(")")[0]
+    assert classes(deployed) == {"Doc_v1", "SchemactlLedger"}
+
+
+def test_an_unreachable_proxy_is_named_with_its_password_masked(behind_proxy, doc):
+    guarded, _ = behind_proxy
+    env = {"HTTPS_PROXY": "http://ci:proxy-pass-41@127.0.0.4:9", "https_proxy": None, "NO_PROXY": None,
+           "no_proxy": None}
+    result = run("status", *through(guarded), env=env)
+    assert result.exit_code == 1
+    assert "through the proxy http://ci:***@127.0.0.4:9 (HTTPS_PROXY)" in result.stdout
+    assert "proxy-pass-41" not in result.output

@@ -1,0 +1,123 @@
+"""Which proxy REST and gRPC go through, decided once from the standard variables: no server."""
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from schemactl import proxies
+from schemactl.cli import cli
+from schemactl.connection import make_target
+from schemactl.errors import SchemactlError
+
+PROXY = "http://proxy.example.com:3128"
+
+
+def chosen(host, secure=True, grpc=False, **env):
+    found = (proxies.for_grpc if grpc else proxies.for_rest)(host, secure, env)
+    return found and (found.url, found.variable)
+
+
+def test_an_upper_case_https_proxy_serves_both_rest_and_grpc():
+    """grpcio alone would read only https_proxy: the data path would try to go direct."""
+    assert chosen("weaviate.example.com", HTTPS_PROXY=PROXY) == (PROXY, "HTTPS_PROXY")
+    assert chosen("grpc.example.com", grpc=True, HTTPS_PROXY=PROXY) == (PROXY, "HTTPS_PROXY")
+
+
+def test_plain_http_uses_http_proxy_and_lower_case_wins():
+    assert chosen("weaviate", secure=False, HTTPS_PROXY=PROXY) is None
+    assert chosen("weaviate", secure=False, HTTP_PROXY=PROXY, http_proxy="http://other:8080") == \
+        ("http://other:8080", "http_proxy")
+
+
+def test_grpc_proxy_comes_first_for_grpc_only():
+    env = {"HTTPS_PROXY": PROXY, "GRPC_PROXY": "http://grpc-proxy:3128"}
+    assert chosen("h", grpc=True, **env) == ("http://grpc-proxy:3128", "GRPC_PROXY")
+    assert chosen("h", **env) == (PROXY, "HTTPS_PROXY")
+
+
+@pytest.mark.parametrize("no_proxy, host, direct", [
+    ("*", "anything.example.com", True),
+    (".svc.cluster.local", "weaviate-grpc.db.svc.cluster.local", True),
+    ("svc.cluster.local", "weaviate.db.svc.cluster.local", True),
+    ("example.com", "notexample.com", False),
+    ("10.0.0.0/8, localhost", "10.2.3.4", True),
+    ("10.0.0.0/8", "11.2.3.4", False),
+    ("::1", "::1", True),
+    ("WEAVIATE.example.com", "weaviate.EXAMPLE.com", True),
+])
+def test_no_proxy_sends_matching_hosts_direct_for_both_protocols(no_proxy, host, direct):
+    for grpc in (False, True):
+        assert (chosen(host, grpc=grpc, HTTPS_PROXY=PROXY, NO_PROXY=no_proxy) is None) is direct
+
+
+def test_no_grpc_proxy_exempts_grpc_only():
+    env = {"HTTPS_PROXY": PROXY, "no_grpc_proxy": "grpc.example.com"}
+    assert chosen("grpc.example.com", grpc=True, **env) is None
+    assert chosen("grpc.example.com", **env) is not None
+
+
+def test_a_proxy_without_a_scheme_is_read_as_curl_does():
+    assert chosen("h", HTTPS_PROXY="proxy.example.com:3128") == (PROXY, "HTTPS_PROXY")
+
+
+def test_a_tls_proxy_or_a_malformed_one_is_refused_without_showing_its_password(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "https://user:pw-secret-9@proxy.example.com:3128")
+    with pytest.raises(SchemactlError, match="HTTPS_PROXY=https://user:\\*\\*\\*@proxy.example.com:3128: a proxy "
+                                             "reached over TLS is not supported") as refused:
+        make_target("https://weaviate.example.com", 50051, None, ())
+    assert "pw-secret-9" not in str(refused.value)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:port")
+    with pytest.raises(SchemactlError, match="HTTPS_PROXY is not a proxy URL"):
+        make_target("https://weaviate.example.com", 50051, None, ())
+
+
+def test_the_proxy_shown_has_its_password_masked(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:pw-secret-9@proxy.example.com:3128")
+    target = make_target("https://weaviate.example.com", 50051, None, ())
+    assert target.grpc_proxy is not None
+    assert target.grpc_proxy.display == "http://user:***@proxy.example.com:3128 (HTTPS_PROXY)"
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port that accepts connections and never answers (a hung load balancer)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def test_timeout_bounds_each_request_and_the_error_says_how_to_wait_longer(silent_server):
+    result = CliRunner().invoke(cli, ["status", "--url", silent_server, "--timeout", "0.5"],
+                                env={"WEAVIATE_TIMEOUT": None})
+    assert result.exit_code == 1
+    assert "did not answer GET /v1/meta within 0.5 s (--timeout SECONDS / WEAVIATE_TIMEOUT to wait longer)" \
+        in result.output
+
+
+def test_timeout_applies_to_every_grpc_call_too():
+    limits = make_target("http://localhost:8080", 50051, None, (), timeout=7).timeouts()
+    assert (limits.connect, limits.read, limits.write) == (7, 7, 7)
+    default = make_target("http://localhost:8080", 50051, None, ()).timeouts()
+    assert (default.connect, default.read, default.write) == (10, 60, 120)
