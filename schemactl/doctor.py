@@ -44,13 +44,25 @@ def diagnose(target: Target) -> list[Check]:
         if grpc.secure:
             checks.append(_tls("gRPC TLS", target, grpc.host, grpc.port, True, target.grpc_proxy))
         checks.append(_grpc(target))
-        checks.append(Check("version", True, f"Weaviate {meta.get('version')}"))
+        checks.append(_version(str(meta.get("version") or "")))
         modules = meta.get("modules") or {}
         hf = "with" if "text2vec-huggingface" in modules else "WITHOUT"
         checks.append(Check("modules", True, f"{len(modules)} enabled, {hf} text2vec-huggingface"))
         checks.append(_permissions(reader))
         checks.append(_capabilities(reader, str(meta.get("version") or "")))
     return checks
+
+
+def _version(version: str) -> Check:
+    from . import versions
+
+    tested = ", ".join(versions.TESTED)
+    if versions.is_newer_than_tested(version):
+        return Check("version", True, f"Weaviate {version}, newer than the releases schemactl is tested on ({tested}): "
+                                      "plans work; changes the capability table does not know as in place are "
+                                      "planned as copies, and the plan says so")
+    where = "tested" if version in versions.TESTED else f"tested releases: {tested}"
+    return Check("version", True, f"Weaviate {version} ({where})")
 
 
 def _capabilities(reader: RestClient, version: str) -> Check:

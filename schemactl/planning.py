@@ -7,7 +7,7 @@ from typing import Literal
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import tenants
+from . import tenants, versions
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
@@ -68,6 +68,13 @@ def load_desired(paths: list[Path], environment: Chosen | None = None) -> Desire
     return Desired(result, hash_files(contents))
 
 
+def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
+    """On a server newer than the capability table: which copies may be copies only for that."""
+    copies = [f"recreate {c.collection}" for c in changes if isinstance(c, RecreateCollection)]
+    note = versions.untested_note(server_version, copies)
+    return (note,) if note else ()
+
+
 def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, backfill: bool = True,
                  probe: bool = False, price_per_1k_texts: float | None = None) -> tuple[Plan, LiveState]:
     """Files vs cluster -> Plan (reads only; changes nothing). `backfill`: named vectors added to
@@ -101,9 +108,10 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      for c in changes if isinstance(c, RecreateCollection)}
         completed = completed_versions(reader)  # versions the ledger saw an alias point at
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
-                                                                                live.version)
+                                                                                live.version) \
+            + _untested_server_warning(live.version, changes)
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
-    kept = [v for versions in live.retained.values() for v in versions]
+    kept = [v for olds in live.retained.values() for v in olds]
     retained = tuple(v for v in kept if v in completed)
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
@@ -178,7 +186,6 @@ def index_actions_on(reader: RestClient, live: LiveState) -> frozenset[str]:
     re-tokenize one (1.39+, where the server runs them: from 1.39.3 only with
     RUNTIME_REINDEX_ENABLED, asked of the server). SCHEMACTL_INDEX_TASKS=off plans a recreate
     instead (to compare the two, as bench/ does)."""
-    from . import versions
     from .settings import switched_off
 
     if switched_off("INDEX_TASKS"):
@@ -201,7 +208,6 @@ def runtime_reindex_on(reader: RestClient) -> bool:
 
 
 def single_vectorizer_in_place_on(live: LiveState) -> bool:
-    from . import versions
 
     return versions.has("single_vectorizer_settings_in_place", live.version)
 
@@ -210,7 +216,6 @@ def replication_scale_on(reader: RestClient, live: LiveState) -> bool:
     """Whether the server changes replication factors in place: its version, and replica movement
     switched on (asked of an existing collection; none: nothing to scale).
     SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
-    from . import versions
     from .settings import switched_off
 
     some_collection = next(iter(sorted(live.raw)), None)

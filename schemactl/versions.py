@@ -78,3 +78,24 @@ def first_version(name: str) -> str | None:
     """The first server version with the capability, as text ("1.32.0"), or None."""
     first = capability(name).first
     return ".".join(map(str, first)) if first is not None else None
+
+
+def newest_tested() -> Version:
+    return max(parse(v) for v in TESTED)
+
+
+def is_newer_than_tested(server_version: str) -> bool:
+    """A minor (or major) release past the newest one the tables were measured on."""
+    return parse(server_version)[:2] > newest_tested()[:2]
+
+
+def untested_note(server_version: str, copies: list[str]) -> str | None:
+    """What a plan says on a server newer than the tables: each copy may be one only because the
+    tables do not know what that release changes in place (they take the safe path)."""
+    if not copies or not is_newer_than_tested(server_version):
+        return None
+    newest = ".".join(map(str, newest_tested()))
+    return (f"Weaviate {server_version} is newer than any release schemactl's capability table was measured on "
+            f"(newest {newest}): {', '.join(copies)} "
+            f"{'is' if len(copies) == 1 else 'are'} planned as a copy, the safe path; the server may be able to "
+            "make some of these changes in place (docs/reference/weaviate-versions.md)")
