@@ -96,6 +96,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                        index_actions=index_actions_on(reader, live),
                        replication_scale=replication_scale_on(reader, live),
                        single_vectorizer_in_place=single_vectorizer_in_place_on(live))
+        offloaded = tenants.offloaded_refusals(reader, changes, live.raw)
+        if offloaded:
+            raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)

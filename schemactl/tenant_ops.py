@@ -18,6 +18,18 @@ def list_tenants(reader: RestClient, physical: str) -> dict[str, str]:
     return {t["name"]: t.get("activityStatus", "HOT") for t in reader.get(f"/v1/schema/{physical}/tenants")}
 
 
+def offloaded_refusal(source: str, tenants: dict[str, str]) -> str | None:
+    """Why a copy of `source` cannot start while some of its tenants are offloaded (FROZEN, or on
+    their way there or back): their data is in cloud storage, out of reach of reads and the fence."""
+    offloaded = sorted(t for t, s in tenants.items() if s in OFFLOADED)
+    if not offloaded:
+        return None
+    some = ", ".join(f"{t} ({tenants[t]})" for t in offloaded[:5]) + (", ..." if len(offloaded) > 5 else "")
+    return (f"{source} has {len(offloaded)} offloaded tenant(s): {some}. Their objects are in cloud storage, where "
+            "a copy cannot read them: bring them back first (schemactl tenants NAME --update T --status COLD), or "
+            "delete them")
+
+
 def is_active(status: str) -> bool:
     return status in ACTIVE
 

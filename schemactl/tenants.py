@@ -202,6 +202,20 @@ def plan_warnings(changes: Iterable[Change], desired: dict[str, Collection], ali
     return tuple(lines.values())
 
 
+def offloaded_refusals(reader: RestClient, changes: Iterable[Change], classes: Iterable[str]) -> list[str]:
+    """For each multi-tenant collection the plan copies: why not, if some of its tenants are
+    offloaded. Asked at plan time and again before apply's first change."""
+    present = set(classes)
+    found = []
+    for change in changes:
+        if isinstance(change, RecreateCollection) and is_multi_tenant(change.definition) \
+                and change.physical in present:
+            refusal = tenant_ops.offloaded_refusal(change.physical, tenant_ops.list_tenants(reader, change.physical))
+            if refusal:
+                found.append(f"recreate {change.collection}: {refusal}")
+    return found
+
+
 def _behind_alias(changes: Iterable[Change], aliases: dict[str, str]) -> Iterator[str]:
     """Collections changed by the plan that an alias serves now, or will once it is applied."""
     for change in changes:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .. import policy
+from .. import policy, tenants
 from ..changes import CreateCollection, RecreateCollection
 from ..connection import Target, connect
 from ..diff import backfill_candidates, diff, with_backfill
@@ -162,6 +162,15 @@ def data_path(situation: Situation) -> list[str]:
     return []
 
 
+def no_offloaded_tenants(situation: Situation) -> list[str]:
+    """A multi-tenant collection to copy with offloaded (FROZEN) tenants cannot be copied whole:
+    refused before the first change (the plan refuses it too; this catches tenants frozen since)."""
+    if situation.reader is None or situation.live is None:
+        return []
+    changes = [s.change for s in situation.plan.steps]
+    return tenants.offloaded_refusals(situation.reader, changes, situation.live.raw)
+
+
 # ---- stage "locked" ----------------------------------------------------------------------------
 
 def fresh(situation: Situation) -> list[str]:
@@ -286,6 +295,7 @@ GUARDS: tuple[tuple[str, Guard], ...] = (
     ("cluster", name_clashes),
     ("cluster", permitted),
     ("cluster", data_path),
+    ("cluster", no_offloaded_tenants),
     ("locked", fresh),
     ("locked", carried_out_whole),
     ("locked", every_node_up),

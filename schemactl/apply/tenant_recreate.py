@@ -33,7 +33,7 @@ from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
 from ..settings import TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
 from ..tenant_ops import (OFFLOADED, UPDATE_LIMIT, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
-                          set_auto_tenants, set_status, vanished)
+                          offloaded_refusal, set_auto_tenants, set_status, vanished)
 
 T = TypeVar("T")
 RELISTS = 5  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
@@ -46,11 +46,11 @@ FLUSH_SECONDS = 0.5  # progress records at most this often (a kill redoes at mos
 
 
 def refuse_offloaded(source: str, tenants: dict[str, str]) -> None:
-    offloaded = sorted(t for t, s in tenants.items() if s in OFFLOADED)
-    if offloaded:
-        some = ", ".join(offloaded[:5]) + (", ..." if len(offloaded) > 5 else "")
-        raise SchemactlError(f"{source} has {len(offloaded)} offloaded tenant(s) ({some}): bring them back "
-                             "(status COLD or HOT) before migrating; nothing was changed")
+    """A tenant offloaded since the plan was checked (the application froze it): stop before the
+    copy changes anything."""
+    refusal = offloaded_refusal(source, tenants)
+    if refusal:
+        raise SchemactlError(f"{refusal}; nothing was changed for it")
 
 
 class Progress:
