@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 ENV_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -47,6 +47,15 @@ class Environment(BaseModel):
     policy: dict[str, Any] | None = None  # replaces the file's policy block there
     # collection name (or "*" for every one) -> settings laid over its file
     overrides: dict[str, dict[str, Any]] = {}
+    # override name -> (file, line, column) of its key, where the file it was read from says
+    _override_at: dict[str, tuple[str, int, int]] = PrivateAttr(default_factory=dict)
+
+    def override_at(self, name: str) -> tuple[str, int, int] | None:
+        return self._override_at.get(name)
+
+    def located(self, positions: dict[str, tuple[str, int, int]]) -> None:
+        """Record where each override's key is (set by the policy file's reader)."""
+        self._override_at = dict(positions)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,8 @@ def load(path: Path, today: date) -> Policy:
         where = ".".join(str(p) for p in first["loc"])
         raise PolicyInvalid(f"{_at(document, first['loc'])}: {where}: {first['msg']}") from None
     for name, environment in policy.environments.items():
+        environment.located({key: _position(document, ("environments", name, "overrides", key))
+                             for key in environment.overrides})
         if environment.policy is not None:
             try:
                 Rules.model_validate(environment.policy)
@@ -130,6 +132,11 @@ def environment(path: Path, name: str, today: date) -> Environment:
         listed = ", ".join(sorted(found)) or "none"
         raise PolicyInvalid(f"--env {name}: {path} defines no environment {name!r} (it has: {listed})")
     return found[name]
+
+
+def _position(document: Document, loc) -> tuple[str, int, int]:
+    position = document.position(tuple(loc))
+    return str(document.path), position.line, position.column
 
 
 def _at(document: Document, loc) -> str:

@@ -84,9 +84,10 @@ def _overrides_without_a_file(environment: Environment | None, names: set[str], 
     """An environment's override for a collection no file declares would change nothing: a typo."""
     if environment is None:
         return []
-    where = ", ".join(map(str, paths))
-    return [Finding(where, 1, 1, f"the environment overrides {name}, which no file declares (it has: "
-                                 f"{', '.join(sorted(names)) or 'none'})")
+    files = (", ".join(map(str, paths)), 1, 1)
+    return [Finding(*(environment.override_at(name) or files),
+                    f"the environment overrides {name}, which no file declares (they declare: "
+                    f"{', '.join(sorted(names)) or 'none'})")
             for name in sorted(environment.overrides) if name != "*" and name not in names]
 
 

@@ -135,8 +135,11 @@ def test_an_override_for_a_collection_no_file_declares_is_an_error(project):
     (project / "schemactl.yaml").write_text(CONFIG.replace("      Article:", "      Articel:"))
     result = validate_paths([Path("schemas")], _prod())
     assert not result.ok
-    assert any("the environment overrides Articel, which no file declares (it has: Article, Note)" in f.message
-               for f in result.findings)
+    found = [f for f in result.findings if "the environment overrides Articel" in f.message]
+    expected = "the environment overrides Articel, which no file declares (they declare: Article, Note)"
+    assert [f.message for f in found] == [expected]
+    line = next(n for n, text in enumerate(CONFIG.splitlines(), 1) if text.startswith("      Article:"))
+    assert (found[0].path, found[0].line, found[0].column) == ("schemactl.yaml", line, 7)  # where the typo is
 
 
 def test_an_environments_policy_is_checked_when_the_file_is_read(project):
