@@ -91,6 +91,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         hidden = unrepresentable(live)
         _refuse_files_naming(hidden, collections)
         _refuse_modules_not_enabled(live, collections)
+        _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         changes = diff(live.collections, collections, physical=live.physical, prune=prune,
                        index_actions=index_actions_on(reader, live),
@@ -239,6 +240,15 @@ def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
         reasons = "; ".join(f"{taken[n.lower()]} ({hidden[taken[n.lower()]]})" for n in named)
         raise SchemactlError(f"the cluster already holds {reasons}, which schemactl cannot represent yet: "
                              "a file for it cannot be planned; nothing was planned")
+
+
+def _refuse_settings_the_server_lacks(live: LiveState, collections) -> None:
+    """A setting this server version refuses, or drops without a word: refused at plan time."""
+    from .server_support import lacking
+
+    found = lacking(collections, live.version)
+    if found:
+        raise SchemactlError("settings this server does not take: " + "; ".join(found) + "; nothing was planned")
 
 
 def _refuse_modules_not_enabled(live: LiveState, collections) -> None:

@@ -255,10 +255,35 @@ def _index_config(kind: str, config: VectorIndexConfig, loc: tuple) -> Iterator[
     enabled = config.enabled_quantizers()
     if len(enabled) > 1:
         yield loc + (enabled[1],), f"only one quantizer can be enabled; found {', '.join(enabled)}"
+    if config.rq is not None:
+        yield from _rq(kind, config, loc + ("rq",))
     if kind == "dynamic":
         for sub in ("hnsw", "flat"):
             if getattr(config, sub) is not None:
                 yield from _index_config(sub, getattr(config, sub), loc + (sub,))
+
+
+def _rq(kind: str, config: VectorIndexConfig, loc: tuple) -> Iterator[Issue]:
+    """RQ as the server takes it (measured on 1.39.3): bits 4, trainingLimit and centering on HNSW
+    only (a flat index refuses bits 4 and drops the other two); centering with bits 4, a positive
+    trainingLimit, and not on a multivector index unless MUVERA encodes it."""
+    rq = config.rq
+    assert rq is not None
+    if kind == "flat":
+        if rq.bits == 4:
+            yield loc + ("bits",), "flat indexes take RQ bits 1 or 8 (bits 4 is for hnsw)"
+        for key in ("trainingLimit", "centering"):
+            if getattr(rq, key) is not None:
+                yield loc + (key,), f"'{key}' is an hnsw RQ setting: a flat index drops it"
+        return
+    if rq.centering and rq.bits != 4:
+        yield loc + ("centering",), "RQ centering needs bits: 4"
+    if rq.centering and rq.trainingLimit == 0:
+        yield loc + ("trainingLimit",), "RQ centering needs a positive trainingLimit"
+    multivector = config.multivector
+    if rq.centering and multivector is not None and multivector.enabled and \
+            not (multivector.muvera is not None and multivector.muvera.enabled):
+        yield loc + ("centering",), "RQ centering is not supported on multivector indexes (it is with MUVERA)"
 
 
 def _multi_tenancy(c: Collection) -> Iterator[Issue]:

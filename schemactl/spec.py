@@ -169,11 +169,11 @@ class SQ(Model):
 
 class RQ(Model):
     enabled: bool | None = None
-    bits: Literal[1, 8] | None = None
+    bits: Literal[1, 4, 8] | None = None  # 4: HNSW, from 1.39.0 (versions.py, rq_bits_4)
     rescoreLimit: Int32 | None = None
     cache: bool | None = None
     trainingLimit: Count | None = None  # HNSW, from 1.39.3 (the server reports 10000)
-    centering: bool | None = None  # HNSW, from 1.39.3
+    centering: bool | None = None  # HNSW with bits 4, from 1.39.3
 
 
 class Muvera(Model):
