@@ -342,8 +342,12 @@ def _wait_until_seen_down(cluster, name: str, timeout: float = 120) -> None:
     about a minute (v1.39): wait until the cluster answers without it, as an operator would."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        nodes = httpx.get(f"{cluster.url}/v1/nodes").json()["nodes"]
-        statistics = httpx.get(f"{cluster.url}/v1/cluster/statistics").json()["statistics"]
+        # while a node dies the cluster may answer these with an error for a moment (seen on 1.38.8)
+        nodes = httpx.get(f"{cluster.url}/v1/nodes").json().get("nodes")
+        statistics = httpx.get(f"{cluster.url}/v1/cluster/statistics").json().get("statistics")
+        if nodes is None or statistics is None:
+            time.sleep(0.5)
+            continue
         leaders = {n.get("leaderId") for n in statistics if n.get("status") == "HEALTHY"}
         others_up = all(n["status"] == "HEALTHY" for n in nodes if n["name"] != name)  # a leader change settles
         if all(n["name"] != name or n["status"] != "HEALTHY" for n in nodes) and others_up and leaders \

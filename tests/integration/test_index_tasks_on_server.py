@@ -30,6 +30,18 @@ vectorizer:
 OBJECTS = 2000
 
 
+@pytest.fixture(autouse=True)
+def _index_tasks_on_this_server(weaviate_server):
+    """Index tasks exist from 1.39 (versions.py): on an older server (scripts/test --weaviate v1.38.8)
+    these tests do not apply; test_versions_on_server.py checks that such changes are copies there."""
+    from schemactl import versions
+
+    version = httpx.get(f"{weaviate_server.url}/v1/meta").json()["version"]
+    if not versions.has("property_index_tasks", version):
+        pytest.skip(f"Weaviate {version} has no property index tasks (first in "
+                    f"{versions.first_version('property_index_tasks')})")
+
+
 @pytest.fixture
 def docs(client, cli_run, tmp_path):
     directory = tmp_path / "schemas"
