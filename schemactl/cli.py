@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from pathlib import Path
@@ -84,8 +85,8 @@ def connection_options(command):
                   help="An OIDC access token (env WEAVIATE_BEARER_TOKEN); sent as a header, never stored.")
     @click.option("--header", "headers", multiple=True, metavar="NAME=VALUE",
                   help="Extra request header, repeatable.")
-    @click.option("--timeout", envvar="WEAVIATE_TIMEOUT", type=click.FloatRange(min=0.1), default=None,
-                  metavar="SECONDS", help="How long any one request may take, REST and gRPC (env WEAVIATE_TIMEOUT; "
+    @click.option("--timeout", envvar="WEAVIATE_TIMEOUT", type=click.FloatRange(min=0.1, max=86400), default=None,
+                  callback=lambda _context, _option, value: _finite(value), metavar="SECONDS", help="How long any one request may take, REST and gRPC (env WEAVIATE_TIMEOUT; "
                                           "default: 30 s for REST, 60 s for reads and 120 s for writes over gRPC).")
     @click.option("--env", "env", envvar="SCHEMACTL_ENV", default=None, metavar="NAME",
                   help="Environment NAME of schemactl.yaml (env SCHEMACTL_ENV): its cluster, credentials (by "
@@ -106,6 +107,13 @@ def connection_options(command):
                                        environment=chosen, timeout=timeout)
         return command(*args, **kwargs)
     return wrapper
+
+
+def _finite(value: float | None) -> float | None:
+    """NaN passes a FloatRange (it compares false with both ends): refused here."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("not a number")
+    return value
 
 
 def _consistency(given: str, target) -> str:

@@ -5,6 +5,7 @@ import logging
 import os
 import re
 import ssl
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,7 +123,10 @@ class Target:
         http loads no CA file)."""
         if not self.url.startswith("https:"):
             return False
-        return ssl.create_default_context(cafile=self.trusted_ca) if self.trusted_ca else True
+        if self.trusted_ca:
+            return ssl.create_default_context(cafile=self.trusted_ca)
+        directory = os.environ.get("SSL_CERT_DIR")  # as httpx would read it (REST only; gRPC: --ca-cert)
+        return ssl.create_default_context(capath=directory) if directory else True
 
     def timeouts(self) -> Timeouts:
         """Seconds to connect, to read or query, and to write a batch: --timeout for each, else the
@@ -262,7 +266,7 @@ def connect(target: Target):
 
     Both halves of the client trust the same CA: its REST half reads only SSL_CERT_FILE (with
     trust_env), its gRPC half the root certificates it is given. Both take the proxy decided in
-    proxies.py (gRPC is told to go direct otherwise: grpcio would read the variables its own way)."""
+    proxies.py, and go direct otherwise (httpx and grpcio would read the variables their own ways)."""
     quiet_client_warnings()
     import weaviate
     from weaviate.classes.init import AdditionalConfig, Auth, Timeout
@@ -273,7 +277,7 @@ def connect(target: Target):
     ca = target.trusted_ca
     limits = target.timeouts()
     try:
-        with _ssl_cert_file(target.ca_cert):
+        with _client_environment(target.ca_cert):
             return weaviate.connect_to_custom(
                 http_host=bracketed(host), http_port=port, http_secure=secure,
                 grpc_host=bracketed(grpc.host), grpc_port=grpc.port, grpc_secure=grpc.secure,
@@ -289,27 +293,38 @@ def connect(target: Target):
                                f"{grpc.source}{via}): {redact(_why(error))}") from None
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "grpc_proxy", "no_grpc_proxy")
+_ENVIRONMENT = threading.Lock()  # the client is built with its environment set for it: one at a time
+
+
 @contextmanager
-def _ssl_cert_file(ca: str | None) -> Iterator[None]:
-    """SSL_CERT_FILE set to `ca` while the client builds its REST half (the only CA it reads),
-    as it was afterwards."""
-    if ca is None:
-        yield
-        return
-    before = os.environ.get("SSL_CERT_FILE")
-    os.environ["SSL_CERT_FILE"] = ca
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("SSL_CERT_FILE", None)
-        else:
-            os.environ["SSL_CERT_FILE"] = before
+def _client_environment(ca: str | None) -> Iterator[None]:
+    """While the client builds its REST half (httpx with trust_env, which reads only SSL_CERT_FILE
+    for a CA): SSL_CERT_FILE set to `ca`, and no proxy variables, so that httpx takes exactly the
+    proxies given (proxies.py decided) and not its own reading of them. As it was afterwards."""
+    changes: dict[str, str | None] = {"SSL_CERT_FILE": ca} if ca is not None else {}
+    changes.update({name: None for lower in PROXY_VARIABLES for name in (lower, lower.upper())})
+    with _ENVIRONMENT:
+        before = {name: os.environ.get(name) for name in changes}
+        try:
+            for name, value in changes.items():
+                _set(name, value)
+            yield
+        finally:
+            for name, value in before.items():
+                _set(name, value)
+
+
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _client_proxies(target: Target):
-    """The client's proxies: REST's and gRPC's as decided in proxies.py. Where none applies, REST is
-    left to httpx's own reading of the same variables, which agrees (NO_PROXY included)."""
+    """The client's proxies: REST's and gRPC's as decided in proxies.py (the client is built with no
+    proxy variables in its environment, so where none is given it goes direct)."""
     from weaviate.config import Proxies
 
     rest = target.rest_proxy.url if target.rest_proxy else None

@@ -61,7 +61,8 @@ def _version(version: str) -> Check:
         return Check("version", True, f"Weaviate {version}, newer than the releases schemactl is tested on ({tested}): "
                                       "plans work; changes the capability table does not know as in place are "
                                       "planned as copies, and the plan says so")
-    where = "tested" if version in versions.TESTED else f"tested releases: {tested}"
+    minors = {versions.parse(v)[:2] for v in versions.TESTED}
+    where = "a tested minor release" if versions.parse(version)[:2] in minors else f"tested releases: {tested}"
     return Check("version", True, f"Weaviate {version} ({where})")
 
 
@@ -159,19 +160,22 @@ def _socket_to(host: str, port: int, proxy: Proxy | None) -> socket.socket:
     if proxy is None:
         return socket.create_connection((host, port), timeout=5)
     raw = socket.create_connection(proxy.address, timeout=5)
-    authority = f"{bracketed(host)}:{port}"
-    request = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{_proxy_authorization(proxy)}\r\n"
-    raw.sendall(request.encode())
-    answer = b""
-    while b"\r\n\r\n" not in answer and len(answer) < 8192:
-        chunk = raw.recv(1024)
-        if not chunk:
-            break
-        answer += chunk
-    status = answer.split(b"\r\n", 1)[0].decode(errors="replace")
-    if " 200" not in status:
+    try:
+        authority = f"{bracketed(host)}:{port}"
+        request = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{_proxy_authorization(proxy)}\r\n"
+        raw.sendall(request.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer and len(answer) < 8192:
+            chunk = raw.recv(1024)
+            if not chunk:
+                break
+            answer += chunk
+        status = answer.split(b"\r\n", 1)[0].decode(errors="replace")
+        if " 200" not in status:
+            raise OSError(f"the proxy answered CONNECT with {status or 'nothing'!r}")
+    except OSError:
         raw.close()
-        raise OSError(f"the proxy answered CONNECT with {status or 'nothing'!r}")
+        raise
     return raw
 
 

@@ -40,7 +40,7 @@ class Environment(BaseModel):
     grpcUrl: str | None = None
     grpcPort: int | None = Field(default=None, ge=1, le=65535)
     caCert: str | None = None
-    timeout: float | None = Field(default=None, gt=0)  # seconds any one request may take there
+    timeout: float | None = Field(default=None, ge=0.1, le=86400, allow_inf_nan=False)  # seconds any one request may take there
     apiKeyEnv: str | None = Field(default=None, pattern=VARIABLE)  # the variable holding the API key
     bearerTokenEnv: str | None = Field(default=None, pattern=VARIABLE)
     consistency: Literal["ALL", "QUORUM", "ONE"] | None = None  # apply's default there

@@ -162,11 +162,16 @@ def _expects(reader: RestClient) -> str:
 
 
 def _server_message(reply: httpx.Response) -> str:
+    if not reply.text.strip():
+        return "no message"
     try:
-        errors = reply.json().get("error") or []
-        text = "; ".join(e.get("message", "") for e in errors) or reply.text
-    except (ValueError, AttributeError):
+        body = reply.json()
+    except ValueError:
         return not_from_weaviate(reply)
+    errors = body.get("error") if isinstance(body, dict) else None
+    text = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, dict)) \
+        if isinstance(errors, list) else ""
+    text = text or reply.text
     return cause_first(text) if reply.status_code >= 500 else text[:300]
 
 

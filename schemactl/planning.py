@@ -97,9 +97,6 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                        index_actions=index_actions_on(reader, live),
                        replication_scale=replication_scale_on(reader, live),
                        single_vectorizer_in_place=single_vectorizer_in_place_on(live))
-        offloaded = tenants.offloaded_refusals(reader, changes, live.raw)
-        if offloaded:
-            raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)
@@ -108,6 +105,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         rates: dict[str, float] = {}
         if probe:
             changes, rates = probed_once(reader, changes)
+        offloaded = tenants.offloaded_refusals(reader, changes, live.raw)  # every copy, backfills' too
+        if offloaded:
+            raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
         completed = completed_versions(reader)  # versions the ledger saw an alias point at

@@ -92,21 +92,31 @@ def _matches(host: str, entry: str) -> bool:
 
 
 def _checked(url: str, variable: str) -> Proxy:
-    """A proxy URL as given (scheme added when missing, as curl does); its password registered for
-    redaction; an https:// proxy refused (neither gRPC nor this check can speak TLS to a proxy)."""
+    """A proxy URL as given (scheme added when missing, as curl does; port 80 when it names none,
+    which grpcio would otherwise take as 0); its password registered for redaction; an https://
+    proxy refused (neither gRPC nor this check can speak TLS to a proxy)."""
     if "://" not in url:
         url = "http://" + url
     try:
         parts = urlsplit(url)
         register(parts.password)
         valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
-    except ValueError:  # a port that is not a number, an unclosed [
+    except ValueError:  # a port that is not a number, an unclosed [, a '/' in the password
         valid = False
     if not valid:
         raise SchemactlError(f"{variable} is not a proxy URL such as http://proxy.example.com:3128: "
-                             f"{redact(url)!r}")
+                             f"{_masked(url)!r} (a password with '/', '@' or ':' must be percent-encoded)")
     if parts.scheme == "https":
         raise SchemactlError(f"{variable}={redact(url)}: a proxy reached over TLS is not supported (gRPC "
                              "cannot use one); give its http:// address (requests through it stay encrypted "
                              "end to end with CONNECT)")
+    if parts.port is None:
+        url = parts._replace(netloc=f"{parts.netloc}:80").geturl()
     return Proxy(url, variable)
+
+
+def _masked(url: str) -> str:
+    """A URL that may not parse, shown with everything between `scheme://` and its last `@` (a
+    user and password) masked."""
+    head, _, rest = url.partition("://")
+    return f"{head}://***@{rest.rsplit('@', 1)[1]}" if "@" in rest else url

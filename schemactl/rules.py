@@ -272,9 +272,10 @@ def _rq(kind: str, config: VectorIndexConfig, loc: tuple) -> Iterator[Issue]:
     if kind == "flat":
         if rq.bits == 4:
             yield loc + ("bits",), "flat indexes take RQ bits 1 or 8 (bits 4 is for hnsw)"
-        for key in ("trainingLimit", "centering"):
-            if getattr(rq, key) is not None:
-                yield loc + (key,), f"'{key}' is an hnsw RQ setting: a flat index drops it"
+        if rq.trainingLimit is not None:
+            yield loc + ("trainingLimit",), "'trainingLimit' is an hnsw RQ setting: a flat index drops it"
+        if rq.centering:
+            yield loc + ("centering",), "'centering' is an hnsw RQ setting: a flat index drops it"
         return
     if rq.centering and rq.bits != 4:
         yield loc + ("centering",), "RQ centering needs bits: 4"

@@ -121,3 +121,38 @@ def test_timeout_applies_to_every_grpc_call_too():
     assert (limits.connect, limits.read, limits.write) == (7, 7, 7)
     default = make_target("http://localhost:8080", 50051, None, ()).timeouts()
     assert (default.connect, default.read, default.write) == (10, 60, 120)
+
+
+def test_a_proxy_without_a_port_gets_port_80_for_grpc_too():
+    """grpcio takes a proxy URL without a port as port 0: the data path would hang."""
+    assert chosen("h", grpc=True, HTTPS_PROXY="http://proxy.corp") == ("http://proxy.corp:80", "HTTPS_PROXY")
+
+
+def test_a_proxy_that_does_not_parse_is_refused_without_showing_its_password(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://svc:Abc/123xyz@proxy.corp:3128")
+    with pytest.raises(SchemactlError, match="must be percent-encoded") as refused:
+        make_target("https://weaviate.example.com", 50051, None, ())
+    assert "Abc/123xyz" not in str(refused.value) and "http://***@proxy.corp:3128" in str(refused.value)
+
+
+def test_the_client_is_built_with_no_proxy_variables_so_it_takes_only_the_decided_proxies(monkeypatch):
+    """weaviate-client's REST half (httpx, trust_env) would read HTTPS_PROXY again and ignore a
+    NO_PROXY range that sent the cluster direct."""
+    import os
+
+    from schemactl.connection import _client_environment
+
+    monkeypatch.setenv("HTTPS_PROXY", PROXY)
+    monkeypatch.setenv("no_proxy", "10.0.0.0/8")
+    with _client_environment("/tmp/ca.pem"):
+        assert not {k for k in os.environ if k.lower().endswith("_proxy")}
+        assert os.environ["SSL_CERT_FILE"] == "/tmp/ca.pem"
+    assert os.environ["HTTPS_PROXY"] == PROXY and os.environ["no_proxy"] == "10.0.0.0/8"
+    assert make_target("https://10.1.2.3", 50051, None, ()).rest_proxy is None
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0"])
+def test_a_timeout_that_is_not_a_finite_positive_number_is_a_usage_error(value):
+    result = CliRunner().invoke(cli, ["status", "--url", "http://127.0.0.1:9", "--timeout", value])
+    assert result.exit_code == 1 and "Invalid value for '--timeout'" in result.output
+    assert "Traceback" not in result.output
