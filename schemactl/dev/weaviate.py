@@ -274,9 +274,12 @@ def _start_cluster_once(data_dir: Path, nodes: int, env: dict[str, str] | None, 
             ports.http, ports.grpc = http_port or ports.http, grpc_port or ports.grpc
         taken |= {ports.http, ports.grpc, ports.raft, ports.raft_rpc, ports.gossip, ports.data}
         all_ports.append(ports)
-    servers = [start(data_dir / f"node{i}", ports=p, env={**(env or {}), **cluster_env(i, all_ports)},
-                     timeout=0, detach=detach)
-               for i, p in enumerate(all_ports, 1)]
+    servers: list[Server] = []
+    for i, p in enumerate(all_ports, 1):
+        servers.append(start(data_dir / f"node{i}", ports=p, env={**(env or {}), **cluster_env(i, all_ports)},
+                             timeout=0, detach=detach))
+        if i == 1:  # the others join node1's gossip port: 1.37.5 gives up for good when it is not open yet
+            _wait_listening(p.gossip, servers[0], JOIN_WAIT)
     cluster = Cluster(servers)
     try:
         for server in servers:
@@ -286,6 +289,17 @@ def _start_cluster_once(data_dir: Path, nodes: int, env: dict[str, str] | None, 
         logs = "\n".join(_tail(s.log_path, 5) for s in servers)
         raise TestbedError(f"{error}\n{logs}") from None
     return cluster
+
+
+JOIN_WAIT = 30.0  # seconds for node1's gossip port to open
+
+
+def _wait_listening(port: int, server: Server, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.process.poll() is None:
+        if not _port_free(port):
+            return
+        time.sleep(0.05)
 
 
 def wait_ready(server: Server, timeout: float) -> None:
