@@ -1,6 +1,7 @@
 """How to reach a cluster: options from the command line or the environment -> a v4 client."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -133,12 +134,14 @@ class Target:
         defaults."""
         return Timeouts(self.timeout, self.timeout, self.timeout) if self.timeout else DEFAULT_TIMEOUTS
 
-    @property
+    # decided once, from the environment as it is when first asked (make_target asks at once): the
+    # client is later built with the proxy variables cleared (connect)
+    @functools.cached_property
     def rest_proxy(self) -> Proxy | None:
         host, _, secure = parse_url(self.url)
         return proxies.for_rest(host, secure)
 
-    @property
+    @functools.cached_property
     def grpc_proxy(self) -> Proxy | None:
         grpc = self.grpc
         return proxies.for_grpc(grpc.host, grpc.secure)
@@ -276,17 +279,19 @@ def connect(target: Target):
     grpc = target.grpc
     ca = target.trusted_ca
     limits = target.timeouts()
+    # decided before the client's environment is cleared of proxy variables (and an OIDC token
+    # fetched through the proxy those variables name)
+    credential = target.credential
+    config = AdditionalConfig(timeout=Timeout(init=limits.connect, query=limits.read, insert=limits.write),
+                              trust_env=True, proxies=_client_proxies(target),
+                              grpc_config=_grpc_config(target, ca if grpc.secure else None))
     try:
         with _client_environment(target.ca_cert):
             return weaviate.connect_to_custom(
                 http_host=bracketed(host), http_port=port, http_secure=secure,
                 grpc_host=bracketed(grpc.host), grpc_port=grpc.port, grpc_secure=grpc.secure,
                 headers=target.header_dict() or None,
-                auth_credentials=Auth.api_key(target.credential) if target.credential else None,
-                additional_config=AdditionalConfig(
-                    timeout=Timeout(init=limits.connect, query=limits.read, insert=limits.write), trust_env=True,
-                    proxies=_client_proxies(target), grpc_config=_grpc_config(target, ca if grpc.secure else None)),
-            )
+                auth_credentials=Auth.api_key(credential) if credential else None, additional_config=config)
     except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
         via = f", through the proxy {target.grpc_proxy.display}" if target.grpc_proxy else ""
         raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC at {grpc.display}, from "
