@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,15 +48,16 @@ class Environment(BaseModel):
     policy: dict[str, Any] | None = None  # replaces the file's policy block there
     # collection name (or "*" for every one) -> settings laid over its file
     overrides: dict[str, dict[str, Any]] = {}
-    # override name -> (file, line, column) of its key, where the file it was read from says
-    _override_at: dict[str, tuple[str, int, int]] = PrivateAttr(default_factory=dict)
+    # where the file it was read from has an override's key: (file, line, column), asked only when a
+    # finding needs it (finding positions parses the file a second time)
+    _locate: Callable[[str], tuple[str, int, int]] | None = PrivateAttr(default=None)
 
     def override_at(self, name: str) -> tuple[str, int, int] | None:
-        return self._override_at.get(name)
+        return self._locate(name) if self._locate is not None and name in self.overrides else None
 
-    def located(self, positions: dict[str, tuple[str, int, int]]) -> None:
-        """Record where each override's key is (set by the policy file's reader)."""
-        self._override_at = dict(positions)
+    def located(self, locate: Callable[[str], tuple[str, int, int]]) -> None:
+        """Record how to find an override's key (set by the policy file's reader)."""
+        self._locate = locate
 
 
 @dataclass(frozen=True)

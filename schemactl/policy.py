@@ -19,6 +19,7 @@ names `plan` shows next to each violation. Pure: no cluster, no files beyond the
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -105,8 +106,7 @@ def load(path: Path, today: date) -> Policy:
         where = ".".join(str(p) for p in first["loc"])
         raise PolicyInvalid(f"{_at(document, first['loc'])}: {where}: {first['msg']}") from None
     for name, environment in policy.environments.items():
-        environment.located({key: _position(document, ("environments", name, "overrides", key))
-                             for key in environment.overrides})
+        environment.located(functools.partial(_override_position, document, name))
         if environment.policy is not None:
             try:
                 Rules.model_validate(environment.policy)
@@ -134,8 +134,8 @@ def environment(path: Path, name: str, today: date) -> Environment:
     return found[name]
 
 
-def _position(document: Document, loc) -> tuple[str, int, int]:
-    position = document.position(tuple(loc))
+def _override_position(document: Document, environment: str, key: str) -> tuple[str, int, int]:
+    position = document.position(("environments", environment, "overrides", key))
     return str(document.path), position.line, position.column
 
 

@@ -6,12 +6,13 @@ with HTTP CONNECT, as corporate proxies do, and logs each tunnel. Not part of sc
 """
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import processes
 
 LISTEN, OUTGOING = "127.0.0.4", "127.0.0.5"
 
@@ -37,21 +38,11 @@ class ForwardProxy:
         return [line.split(marker, 1)[1].split()[0] for line in text.splitlines() if marker in line]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        processes.stop(self.process)
 
 
 def binary() -> str:
-    found = shutil.which("tinyproxy") or next((p for p in ("/usr/bin/tinyproxy",) if Path(p).exists()), None)
-    if found is None:
-        raise ForwardProxyError("tinyproxy is not installed (Debian: apt-get install tinyproxy-bin; .ci/run "
-                                "installs it)")
-    return found
+    return processes.system_binary("tinyproxy", "/usr/bin/tinyproxy", "tinyproxy-bin", ForwardProxyError)
 
 
 def start(directory: Path, timeout: float = 10) -> ForwardProxy:
@@ -69,15 +60,9 @@ def start(directory: Path, timeout: float = 10) -> ForwardProxy:
                                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     proxy = ForwardProxy(process, port, log)
     deadline = time.monotonic() + timeout
-    while not _listening(LISTEN, port):
+    while not processes.listening(LISTEN, port):
         if process.poll() is not None or time.monotonic() > deadline:
             proxy.stop()
             raise ForwardProxyError(f"tinyproxy did not start: {(directory / 'tinyproxy.out').read_text()}")
         time.sleep(0.1)
     return proxy
-
-
-def _listening(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex((host, port)) == 0

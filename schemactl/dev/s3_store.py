@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +19,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import processes
 
 VERSION = "v0.0.0-20261109003541-7506e5f91cd6"  # `weed version`: 4.53
 MODULE = "github.com/seaweedfs/seaweedfs"
@@ -40,26 +40,20 @@ def cache_dir() -> Path:
 def binary(*, log=sys.stderr) -> Path:
     """The cached `weed`, built when absent (2-4 minutes, ~2.6 GB of memory; the binary is ~233 MB)."""
     weed = cache_dir() / "weed"
-    if weed.is_file() and os.access(weed, os.X_OK):
-        return weed
-    go = shutil.which("go")
-    if go is None:
-        raise S3StoreError("`go` is not on PATH; Go >= 1.26 is needed to build SeaweedFS's weed")
-    weed.parent.mkdir(parents=True, exist_ok=True)
-    print(f"building SeaweedFS weed {VERSION} (once; cached in {weed.parent}) ...", file=log, flush=True)
-    started = time.monotonic()
-    env = dict(os.environ, CGO_ENABLED="0")
-    with tempfile.TemporaryDirectory(prefix="weedbuild-") as work:
-        source = Path(json.loads(_go(go, ["mod", "download", "-json", f"{MODULE}@{VERSION}"], work, env))["Dir"])
-        go_mod = (source / "go.mod").read_text().replace(f"module {MODULE}\n", "module weedbuild\n", 1)
-        Path(work, "go.mod").write_text(go_mod)
-        Path(work, "go.sum").write_bytes((source / "go.sum").read_bytes())
-        _go(go, ["mod", "edit", f"-require={MODULE}@{VERSION}"], work, env)
-        partial = weed.with_suffix(".partial")
-        _go(go, ["build", "-mod=mod", "-o", str(partial), f"{MODULE}/weed"], work, env)
-        partial.replace(weed)
-    print(f"built in {time.monotonic() - started:.0f}s", file=log, flush=True)
-    return weed
+
+    def build(go: str) -> None:
+        env = dict(os.environ, CGO_ENABLED="0")
+        with tempfile.TemporaryDirectory(prefix="weedbuild-") as work:
+            source = Path(json.loads(_go(go, ["mod", "download", "-json", f"{MODULE}@{VERSION}"], work, env))["Dir"])
+            go_mod = (source / "go.mod").read_text().replace(f"module {MODULE}\n", "module weedbuild\n", 1)
+            Path(work, "go.mod").write_text(go_mod)
+            Path(work, "go.sum").write_bytes((source / "go.sum").read_bytes())
+            _go(go, ["mod", "edit", f"-require={MODULE}@{VERSION}"], work, env)
+            partial = weed.with_suffix(".partial")
+            _go(go, ["build", "-mod=mod", "-o", str(partial), f"{MODULE}/weed"], work, env)
+            partial.replace(weed)
+
+    return processes.cached_go_build(weed, f"SeaweedFS's weed {VERSION}", build, S3StoreError, log=log)
 
 
 def _go(go: str, args: list[str], directory: str, env: dict[str, str]) -> str:
@@ -87,13 +81,7 @@ class S3Store:
 
     def stop(self, timeout: float = 3) -> None:
         """SIGTERM, then SIGKILL: weed takes ~30 s to stop politely, and its data is thrown away."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        processes.stop(self.process, grace=timeout)
 
 
 def start(directory: Path, timeout: float = 60) -> S3Store:

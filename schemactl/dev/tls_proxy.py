@@ -7,13 +7,13 @@ Only loopback addresses are used. Not part of schemactl.
 """
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import processes
 from .certificates import issue
 
 REST_HOST, GRPC_HOST = "127.0.0.2", "127.0.0.3"
@@ -39,20 +39,11 @@ class TlsProxy:
         return f"https://{GRPC_HOST}:{self.port}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        processes.stop(self.process)
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
-    if found is None:
-        raise ProxyError("nginx is not installed (Debian: apt-get install nginx-light; .ci/run installs it)")
-    return found
+    return processes.system_binary("nginx", "/usr/sbin/nginx", "nginx-light", ProxyError)
 
 
 def make_ca_and_certificate(directory: Path) -> tuple[Path, Path, Path]:
@@ -108,7 +99,7 @@ def start(directory: Path, http_port: int, grpc_port: int, timeout: float = 20,
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     proxy = TlsProxy(process, port, ca, directory)
     deadline = time.monotonic() + timeout
-    while not all(_listening(h, port) for h in (REST_HOST, GRPC_HOST)):
+    while not all(processes.listening(h, port) for h in (REST_HOST, GRPC_HOST)):
         if process.poll() is not None or time.monotonic() > deadline:
             proxy.stop()
             errors = (directory / "error.log").read_text() if (directory / "error.log").exists() else ""
@@ -129,9 +120,3 @@ def _free_port_on_both() -> int:
         except OSError:
             continue
     raise ProxyError("no port free on both loopback addresses")
-
-
-def _listening(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex((host, port)) == 0

@@ -23,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import processes
+
 DEFAULT_VERSION = "v1.39.3"  # the newest 1.39 release that builds here (v1.39.4+ need modules the proxy lacks)
 # SCHEMACTL_WEAVIATE=v1.38.8 runs the test bed (and so the suite) on another release
 WEAVIATE_VERSION = os.environ.get("SCHEMACTL_WEAVIATE") or DEFAULT_VERSION
@@ -45,22 +47,15 @@ def binary_path() -> Path:
 def ensure_binary(*, log=sys.stderr) -> Path:
     """Return the cached server binary, building it with `go install` when absent."""
     binary = binary_path()
-    if binary.is_file() and os.access(binary, os.X_OK):
-        return binary
-    go = shutil.which("go")
-    if go is None:
-        raise TestbedError("`go` is not on PATH; Go >= 1.26 is needed to build weaviate-server")
-    binary.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, CGO_ENABLED="0", GOBIN=str(binary.parent))
-    command = [go, "install", f"{GO_PACKAGE}@{WEAVIATE_VERSION}"]
-    print(f"building Weaviate {WEAVIATE_VERSION} (once; cached in {binary.parent}) ...",
-          file=log, flush=True)
-    started = time.monotonic()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0 or not binary.is_file():
-        raise TestbedError(f"{' '.join(command)} failed:\n{result.stderr[-4000:]}")
-    print(f"built in {time.monotonic() - started:.0f}s", file=log, flush=True)
-    return binary
+
+    def build(go: str) -> None:
+        env = dict(os.environ, CGO_ENABLED="0", GOBIN=str(binary.parent))
+        command = [go, "install", f"{GO_PACKAGE}@{WEAVIATE_VERSION}"]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0 or not binary.is_file():
+            raise TestbedError(f"{' '.join(command)} failed:\n{result.stderr[-4000:]}")
+
+    return processes.cached_go_build(binary, f"Weaviate {WEAVIATE_VERSION}", build, TestbedError, log=log)
 
 
 def free_ports(count: int) -> list[int]:
