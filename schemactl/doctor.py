@@ -61,8 +61,7 @@ def _version(version: str) -> Check:
         return Check("version", True, f"Weaviate {version}, newer than the releases schemactl is tested on ({tested}): "
                                       "plans work; changes the capability table does not know as in place are "
                                       "planned as copies, and the plan says so")
-    minors = {versions.parse(v)[:2] for v in versions.TESTED}
-    where = "a tested minor release" if versions.parse(version)[:2] in minors else f"tested releases: {tested}"
+    where = "a tested minor release" if versions.is_tested_minor(version) else f"tested releases: {tested}"
     return Check("version", True, f"Weaviate {version} ({where})")
 
 

@@ -108,6 +108,11 @@ def is_newer_than_tested(server_version: str) -> bool:
     return parse(server_version)[:2] > newest_tested()[:2]
 
 
+def is_tested_minor(server_version: str) -> bool:
+    """A release of a minor the tables were measured on (a patch of it counts as tested)."""
+    return parse(server_version)[:2] in {parse(v)[:2] for v in TESTED}
+
+
 def untested_note(server_version: str, copies: list[str]) -> str | None:
     """What a plan says on a server newer than the tables: each copy may be one only because the
     tables do not know what that release changes in place (they take the safe path)."""

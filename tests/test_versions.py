@@ -29,6 +29,14 @@ def test_a_server_newer_than_the_tables_gets_the_safe_path_and_a_note_naming_eac
     assert versions.untested_note(newest_patch_later, ["recreate Doc"]) is None  # a patch of a tested minor
 
 
+def test_status_calls_a_patch_of_a_tested_minor_tested_and_an_older_minor_by_the_releases_that_are():
+    from schemactl.doctor import _version
+
+    assert _version("1.38.2").detail == "Weaviate 1.38.2 (a tested minor release)"
+    older = _version("1.36.4").detail
+    assert older == f"Weaviate 1.36.4 (tested releases: {', '.join(versions.TESTED)})"
+
+
 def _collection(text: str):
     from pathlib import Path
     import tempfile
