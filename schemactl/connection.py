@@ -13,12 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import ValidationError
 
 from . import proxies
 from .environments import Chosen
 from .errors import ConnectionFailed, SchemactlError
-from .oidc import OidcLogin
+from .oidc import TOKEN_TIMEOUT, OidcLogin
 from .oidc import from_environment as oidc_login
 from .proxies import Proxy
 from .redact import endpoint, redact, register
@@ -106,7 +107,7 @@ class Target:
         """What is sent as `Authorization: Bearer`: the API key, the access token given, or one
         the OIDC login fetches (renewed before it expires)."""
         if self.oidc is not None:
-            return self.oidc.token(self.url, self.verify)
+            return self.oidc.token(self.url, self.http_client_for)
         return self.api_key or self.bearer_token
 
     @property
@@ -120,14 +121,34 @@ class Target:
         return "no credentials"
 
     def verify(self) -> bool | ssl.SSLContext:
-        """What https requests trust: --ca-cert or SSL_CERT_FILE, else the usual roots (plain
-        http loads no CA file)."""
+        """What https requests to the cluster trust: --ca-cert or SSL_CERT_FILE, else the usual
+        roots (plain http loads no CA file)."""
         if not self.url.startswith("https:"):
             return False
         if self.trusted_ca:
             return ssl.create_default_context(cafile=self.trusted_ca)
         directory = os.environ.get("SSL_CERT_DIR")  # as httpx would read it (REST only; gRPC: --ca-cert)
         return ssl.create_default_context(capath=directory) if directory else True
+
+    def outside_trust(self) -> ssl.SSLContext:
+        """What https requests beyond the cluster (its OIDC issuer) trust, whatever the cluster's
+        own scheme: the system's roots and the CA schemactl is given (--ca-cert or SSL_CERT_FILE)."""
+        context = ssl.create_default_context()
+        if self.trusted_ca:
+            context.load_verify_locations(cafile=self.trusted_ca)
+        return context
+
+    def http_client_for(self, url: str) -> httpx.Client:
+        """A client for one request to `url`: the cluster's own trust and proxy for the cluster,
+        else outside_trust and the proxy the variables (as they were at start) give that address."""
+        if _origin(url) == _origin(self.url):
+            verify: bool | ssl.SSLContext = self.verify()
+            proxy = self.rest_proxy
+        else:
+            verify = self.outside_trust() if url.lower().startswith("https:") else False
+            proxy = proxies.for_url(url, self.proxy_variables)
+        return httpx.Client(verify=verify, timeout=self.timeout or TOKEN_TIMEOUT, proxy=proxy.url if proxy else None,
+                            trust_env=False)
 
     def timeouts(self) -> Timeouts:
         """Seconds to connect, to read or query, and to write a batch: --timeout for each, else the
@@ -137,14 +158,18 @@ class Target:
     # decided once, from the environment as it is when first asked (make_target asks at once): the
     # client is later built with the proxy variables cleared (connect)
     @functools.cached_property
+    def proxy_variables(self) -> dict[str, str]:
+        return proxies.variables()
+
+    @functools.cached_property
     def rest_proxy(self) -> Proxy | None:
         host, _, secure = parse_url(self.url)
-        return proxies.for_rest(host, secure)
+        return proxies.for_rest(host, secure, self.proxy_variables)
 
     @functools.cached_property
     def grpc_proxy(self) -> Proxy | None:
         grpc = self.grpc
-        return proxies.for_grpc(grpc.host, grpc.secure)
+        return proxies.for_grpc(grpc.host, grpc.secure, self.proxy_variables)
 
     @property
     def display(self) -> str:
@@ -155,6 +180,16 @@ class Target:
     def cluster(self) -> str:
         """The cluster's address without credentials, as saved plans record it."""
         return endpoint(self.url)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port
 
 
 def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tuple[str, ...],
@@ -185,7 +220,7 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
                     bearer_token=bearer_token.strip() if bearer_token else None, environment=environment,
                     oidc=oidc, timeout=timeout)
     # a malformed --url, --grpc-url or proxy variable is refused here, before any request
-    _ = grpc_endpoint(target), target.rest_proxy, target.grpc_proxy
+    _ = target.proxy_variables, grpc_endpoint(target), target.rest_proxy, target.grpc_proxy
     return target
 
 
@@ -298,7 +333,6 @@ def connect(target: Target):
                                f"{grpc.source}{via}): {redact(_why(error))}") from None
 
 
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "grpc_proxy", "no_grpc_proxy")
 _ENVIRONMENT = threading.Lock()  # the client is built with its environment set for it: one at a time
 
 
@@ -308,7 +342,7 @@ def _client_environment(ca: str | None) -> Iterator[None]:
     for a CA): SSL_CERT_FILE set to `ca`, and no proxy variables, so that httpx takes exactly the
     proxies given (proxies.py decided) and not its own reading of them. As it was afterwards."""
     changes: dict[str, str | None] = {"SSL_CERT_FILE": ca} if ca is not None else {}
-    changes.update({name: None for lower in PROXY_VARIABLES for name in (lower, lower.upper())})
+    changes.update({name: None for name in proxies.NAMES})
     with _ENVIRONMENT:
         before = {name: os.environ.get(name) for name in changes}
         try:

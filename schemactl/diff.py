@@ -11,7 +11,7 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from . import conversions, modules, index_changes
-from .normalize import canonical, generic_defaults_aside, property_defaults
+from .normalize import QUANTIZERS, canonical, generic_defaults_aside, property_defaults, server_quantization_aside
 from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection
 
 LEGACY_VECTOR = "default"
@@ -33,7 +33,6 @@ MUTABLE = (
     "generative", "generative.*", "reranker", "reranker.*",  # module swaps too
     "objectTtlConfig.*", "invertedIndexConfig.stopwordPresets", "invertedIndexConfig.stopwordPresets.*",
 )
-QUANTIZERS = ("pq", "bq", "sq", "rq")
 # What the replication scale API changes (v1.39 derives asyncEnabled from the factor).
 SCALED = ("replicationConfig.factor", "replicationConfig.asyncEnabled")
 
@@ -197,7 +196,7 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
                     replication_scale: bool = False, single_vectorizer_in_place: bool = True) -> list[Change]:
     renames = Renames.of(live, desired)
     a, b = canonical(live), canonical(desired)
-    a = generic_defaults_aside(renames.applied(a), b)
+    a = server_quantization_aside(generic_defaults_aside(renames.applied(a), b), b)
     name = desired.name
     changes: list[Change] = []
     added_props = [p for p in desired.properties if p.name not in a["properties"]]

@@ -21,6 +21,7 @@ QUANTIZERS_HNSW = {
 MULTIVECTOR = {"enabled": False, "aggregation": "maxSim",
                "muvera": {"enabled": False, "ksim": 4, "dprojections": 16, "repetitions": 10}}
 DEFAULT_QUANTIZATION = {"skipDefaultQuantization": False, "trackDefaultQuantization": False}
+QUANTIZERS = ("pq", "bq", "sq", "rq")
 HNSW = {"distance": "cosine", "ef": -1, "efConstruction": 128, "maxConnections": 32,
         "dynamicEfMin": 100, "dynamicEfMax": 500, "dynamicEfFactor": 8, "flatSearchCutoff": 40000,
         "vectorCacheMaxObjects": 1000000000000, "cleanupIntervalSeconds": 300,
@@ -94,6 +95,36 @@ def generic_defaults_aside(live: dict, desired: dict) -> dict:
         out["vectorizer"] = _aside(live["vectorizer"], desired["vectorizer"])
     for block in modules.BLOCKS:
         out[block] = _aside(live.get(block) or {}, desired.get(block) or {})
+    return out
+
+
+def server_quantization_aside(live: dict, desired: dict) -> dict:
+    """`live` (canonical) with a quantizer the server turned on by itself (its DEFAULT_QUANTIZATION:
+    trackDefaultQuantization true) taken as the file's own when the file leaves quantization to
+    the server (no quantizer on, skipDefaultQuantization off): a new version made from the file
+    gets the same default. trackDefaultQuantization is the server's record, fixed at creation
+    (a PUT keeps it as it was), so it is never compared."""
+    out = dict(live)
+    if "vectors" in live and "vectors" in desired:
+        out["vectors"] = {n: ({**v, "vectorIndexConfig": _index_aside(v["vectorIndexConfig"],
+                                                                       desired["vectors"][n]["vectorIndexConfig"])}
+                              if n in desired["vectors"] else v) for n, v in live["vectors"].items()}
+    elif "vectorIndexConfig" in live and "vectorIndexConfig" in desired:
+        out["vectorIndexConfig"] = _index_aside(live["vectorIndexConfig"], desired["vectorIndexConfig"])
+    return out
+
+
+def _index_aside(live: dict, desired: dict) -> dict:
+    if "hnsw" in live and "flat" in live and "hnsw" in desired and "flat" in desired:  # dynamic
+        return {**live, "hnsw": _index_aside(live["hnsw"], desired["hnsw"]),
+                "flat": _index_aside(live["flat"], desired["flat"])}
+    if "trackDefaultQuantization" not in live or "trackDefaultQuantization" not in desired:
+        return live
+    out = {**live, "trackDefaultQuantization": desired["trackDefaultQuantization"]}
+    left_to_server = not desired.get("skipDefaultQuantization") and not any(
+        (desired.get(q) or {}).get("enabled") for q in QUANTIZERS)
+    if live["trackDefaultQuantization"] and left_to_server:
+        out.update({q: desired[q] for q in QUANTIZERS if q in desired})
     return out
 
 

@@ -21,6 +21,7 @@ from .errors import ConnectionFailed
 from .redact import redact, register
 
 RENEW_BEFORE = 60.0  # seconds before expiry a token is renewed
+TOKEN_TIMEOUT = 15.0  # seconds a request for a token may take, unless --timeout says otherwise
 VARIABLES = {"client_secret": "WEAVIATE_OIDC_CLIENT_SECRET", "client_id": "WEAVIATE_OIDC_CLIENT_ID",
              "username": "WEAVIATE_OIDC_USERNAME", "password": "WEAVIATE_OIDC_PASSWORD",
              "scope": "WEAVIATE_OIDC_SCOPE"}
@@ -49,12 +50,13 @@ class OidcLogin:
         return ("OIDC, a user's password (WEAVIATE_OIDC_USERNAME / WEAVIATE_OIDC_PASSWORD)" if self.username
                 else "OIDC client credentials (WEAVIATE_OIDC_CLIENT_SECRET)")
 
-    def token(self, url: str, verify: Callable[[], object]) -> str:
+    def token(self, url: str, client_for: Callable[[str], httpx.Client]) -> str:
         """A token valid for a while more (RENEW_BEFORE seconds, or half its life if shorter),
-        fetched when needed; `verify` gives what https trusts, asked for only then."""
+        fetched when needed; `client_for(url)` gives the client a request to `url` is sent with
+        (what it trusts, which proxy it goes through)."""
         with self._lock:
             if self._token is None or time.time() > self._renew_at:
-                self._token, lifetime = fetch_token(self, url, verify())
+                self._token, lifetime = fetch_token(self, url, client_for)
                 now = time.time()
                 self._expires = now + lifetime
                 self._renew_at = self._expires - min(RENEW_BEFORE, lifetime / 2)
@@ -78,28 +80,27 @@ def from_environment(environ=os.environ) -> OidcLogin | None:
                      client_id=values["client_id"], scope=values["scope"])
 
 
-def fetch_token(login: OidcLogin, url: str, verify) -> tuple[str, float]:
+def fetch_token(login: OidcLogin, url: str, client_for: Callable[[str], httpx.Client]) -> tuple[str, float]:
     """(access token, seconds it lives) from the issuer the cluster at `url` names."""
-    with httpx.Client(verify=verify, timeout=15) as http:
-        weaviate = _json(http, "GET", f"{url.rstrip('/')}/v1/.well-known/openid-configuration",
-                         "the cluster's OIDC settings")
-        if not weaviate.get("href"):
-            raise ConnectionFailed(f"{redact(url)} has no OIDC configured (/v1/.well-known/openid-configuration): "
-                                   "use --api-key instead")
-        discovery = _json(http, "GET", weaviate["href"], "the issuer's discovery document")
-        endpoint = discovery.get("token_endpoint")
-        if not endpoint:
-            raise ConnectionFailed(f"the issuer's discovery document ({weaviate['href']}) names no token endpoint")
-        _refuse_plain_http(endpoint)
-        form = {"grant_type": login.grant, "client_id": login.client_id or weaviate.get("clientId") or ""}
-        scope = login.scope or " ".join(weaviate.get("scopes") or [])
-        if scope:
-            form["scope"] = scope
-        if login.client_secret:
-            form["client_secret"] = login.client_secret
-        if login.username:
-            form |= {"username": login.username, "password": login.password or ""}
-        reply = _json(http, "POST", endpoint, f"a token by {login.mechanism}", form)
+    weaviate = _json(client_for, "GET", f"{url.rstrip('/')}/v1/.well-known/openid-configuration",
+                     "the cluster's OIDC settings")
+    if not weaviate.get("href"):
+        raise ConnectionFailed(f"{redact(url)} has no OIDC configured (/v1/.well-known/openid-configuration): "
+                               "use --api-key instead")
+    discovery = _json(client_for, "GET", weaviate["href"], "the issuer's discovery document")
+    endpoint = discovery.get("token_endpoint")
+    if not endpoint:
+        raise ConnectionFailed(f"the issuer's discovery document ({weaviate['href']}) names no token endpoint")
+    _refuse_plain_http(endpoint)
+    form = {"grant_type": login.grant, "client_id": login.client_id or weaviate.get("clientId") or ""}
+    scope = login.scope or " ".join(weaviate.get("scopes") or [])
+    if scope:
+        form["scope"] = scope
+    if login.client_secret:
+        form["client_secret"] = login.client_secret
+    if login.username:
+        form |= {"username": login.username, "password": login.password or ""}
+    reply = _json(client_for, "POST", endpoint, f"a token by {login.mechanism}", form)
     token = reply.get("access_token")
     if not token:
         raise ConnectionFailed(f"the issuer's token endpoint ({endpoint}) answered without an access_token")
@@ -123,11 +124,15 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _json(http: httpx.Client, method: str, url: str, what: str, form: dict | None = None) -> dict:
+def _json(client_for: Callable[[str], httpx.Client], method: str, url: str, what: str,
+          form: dict | None = None) -> dict:
     try:
-        reply = http.request(method, url, data=form)
+        with client_for(url) as http:
+            reply = http.request(method, url, data=form)
     except httpx.HTTPError as error:
-        raise ConnectionFailed(f"cannot get {what} from {redact(url)}: {redact(str(error))}") from None
+        hint = ("; if it has a certificate from a private CA, trust that CA: --ca-cert FILE (or SSL_CERT_FILE)"
+                if "CERTIFICATE_VERIFY_FAILED" in str(error) else "")
+        raise ConnectionFailed(f"cannot get {what} from {redact(url)}: {redact(str(error))}{hint}") from None
     if reply.status_code >= 400:
         try:
             body = reply.json()

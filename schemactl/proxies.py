@@ -19,6 +19,17 @@ from .errors import SchemactlError
 from .redact import redact, register
 
 
+# every spelling of the variables read here and by the HTTP libraries schemactl builds on
+NAMES = tuple(name for lower in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "grpc_proxy", "no_grpc_proxy")
+              for name in (lower, lower.upper()))
+
+
+def variables(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The proxy variables set now: decisions made later (a token renewed mid-migration) use these."""
+    env = os.environ if environ is None else environ
+    return {name: env[name] for name in NAMES if name in env}
+
+
 @dataclass(frozen=True)
 class Proxy:
     url: str  # http://[user:password@]host:port
@@ -37,6 +48,12 @@ class Proxy:
 def for_rest(host: str, secure: bool, environ: Mapping[str, str] | None = None) -> Proxy | None:
     """The proxy REST requests to `host` go through, if any."""
     return _chosen(host, ("https_proxy",) if secure else ("http_proxy",), environ)
+
+
+def for_url(url: str, environ: Mapping[str, str] | None = None) -> Proxy | None:
+    """The proxy an HTTP request to `url` goes through, if any."""
+    parts = urlsplit(url)
+    return for_rest(parts.hostname or "", parts.scheme.lower() == "https", environ)
 
 
 def for_grpc(host: str, secure: bool, environ: Mapping[str, str] | None = None) -> Proxy | None:

@@ -1,6 +1,7 @@
 """Where the data path (gRPC) is, and what both protocols trust and send: no server."""
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from schemactl.connection import make_target
@@ -90,7 +91,25 @@ def test_a_short_lived_token_is_renewed_at_half_its_life_not_on_every_request(mo
     from schemactl import oidc
 
     fetched = []
-    monkeypatch.setattr(oidc, "fetch_token", lambda login, url, verify: fetched.append(1) or ("tok", 30.0))
+    monkeypatch.setattr(oidc, "fetch_token", lambda login, url, client_for: fetched.append(1) or ("tok", 30.0))
     login = oidc.OidcLogin(client_secret="s")
-    assert login.token("http://x", lambda: True) == login.token("http://x", lambda: True) == "tok"
+    assert login.token("http://x", httpx.Client) == login.token("http://x", httpx.Client) == "tok"
     assert len(fetched) == 1
+
+
+def test_the_oidc_issuer_is_verified_whatever_the_clusters_own_scheme(tmp_path):
+    """A plain-http cluster does not turn certificate checks off for the issuer the client secret
+    is sent to; the CA schemactl is given is trusted beside the system's roots."""
+    import ssl
+
+    from schemactl.connection import make_target
+    from schemactl.dev.certificates import issue
+
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(issue("Private Issuer CA", "login.internal").ca)
+    target = make_target("http://127.0.0.1:8080", 50051, None, (), ca_cert=str(ca))
+    assert target.verify() is False  # the cluster itself: plain http, no CA file loaded
+    trust = target.outside_trust()
+    assert trust.verify_mode == ssl.CERT_REQUIRED and trust.check_hostname
+    subjects = {value for cert in trust.get_ca_certs() for rdn in cert["subject"] for _, value in rdn}
+    assert "Private Issuer CA" in subjects

@@ -295,3 +295,27 @@ def test_on_a_server_that_only_drops_indexes_a_drop_is_in_place_and_a_build_is_a
     [change] = diff({"Article": col()}, {"Article": col(vectorIndexConfig={"distance": "dot"})},
                     index_actions=drops_only)
     assert change.version_note == ""  # a copy on any version
+
+
+SERVER_DEFAULT_RQ = {"rq": {"enabled": True, "bits": 8}, "trackDefaultQuantization": True}
+
+
+def test_a_quantizer_the_server_turned_on_by_default_is_no_drift_when_the_file_leaves_it_to_the_server():
+    """DEFAULT_QUANTIZATION (Weaviate Cloud sets it): a collection created without a quantizer
+    gets one, marked trackDefaultQuantization. A new version made from the file would get it too,
+    so planning a copy to turn it off would repeat forever."""
+    live = col(vectorIndexConfig=SERVER_DEFAULT_RQ)
+    assert diff({"Article": live}, {"Article": col()}) == ()
+    assert diff({"Article": live}, {"Article": col(vectorIndexConfig={"rq": {"enabled": True}})}) == ()
+    named = {"vectors": {"main": {"vectorizer": {"module": "none"}, "vectorIndexType": "dynamic",
+                                  "vectorIndexConfig": {"hnsw": SERVER_DEFAULT_RQ}}}, "vectorizer": None}
+    assert diff({"Article": col(**named)}, {"Article": col(**{**named, "vectors": {"main": {
+        "vectorizer": {"module": "none"}, "vectorIndexType": "dynamic"}}})}) == ()
+
+
+def test_a_file_that_asks_for_another_quantizer_or_none_still_differs_from_the_servers_default():
+    live = col(vectorIndexConfig=SERVER_DEFAULT_RQ)
+    assert kinds(live, col(vectorIndexConfig={"bq": {"enabled": True}}))[0][0] == "RecreateCollection"
+    assert kinds(live, col(vectorIndexConfig={"skipDefaultQuantization": True}))[0][0] == "RecreateCollection"
+    assert kinds(live, col(vectorIndexConfig={"rq": {"enabled": True, "rescoreLimit": 50}})) == [
+        ("UpdateInPlace", ["vectorIndexConfig.rq.rescoreLimit"])]

@@ -151,6 +151,20 @@ def test_the_client_is_built_with_no_proxy_variables_so_it_takes_only_the_decide
     assert make_target("https://10.1.2.3", 50051, None, ()).rest_proxy is None
 
 
+def test_requests_to_the_oidc_issuer_take_the_proxy_decided_for_their_own_address(monkeypatch):
+    """Token requests go to the issuer, not the cluster: their proxy is decided for the issuer's
+    address (NO_PROXY ranges included), from the variables as they were at start (a token renewed
+    mid-migration must not read them while the client's environment is cleared)."""
+    monkeypatch.setenv("HTTPS_PROXY", PROXY)
+    monkeypatch.setenv("NO_PROXY", "10.0.0.0/8")
+    target = make_target("http://127.0.0.1:8080", 50051, None, ())
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert proxies.for_url("https://login.example.com/token", target.proxy_variables).url == PROXY
+    assert proxies.for_url("https://10.1.2.3/token", target.proxy_variables) is None
+    with target.http_client_for("https://login.example.com/token") as client:
+        assert not client.trust_env  # httpx reads no variable of its own
+
+
 @pytest.mark.parametrize("value", ["inf", "nan", "0"])
 def test_a_timeout_that_is_not_a_finite_positive_number_is_a_usage_error(value):
     result = CliRunner().invoke(cli, ["status", "--url", "http://127.0.0.1:9", "--timeout", value])

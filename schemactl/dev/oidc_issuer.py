@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 CLIENT_ID = "schemactl-test"
@@ -28,24 +30,28 @@ class Issuer:
     lifetime: int  # seconds a token lives
     tokens_issued: int = 0
     grants: list[str] = field(default_factory=list)
+    ca_file: Path | None = None  # served over https with a certificate from this CA (made on the spot)
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{'https' if self.ca_file else 'http'}://{host!s}:{port}"
 
     def weaviate_env(self) -> dict[str, str]:
-        """What a Weaviate needs to accept this issuer's tokens."""
+        """What a Weaviate needs to accept this issuer's tokens (and, over https, to trust it)."""
+        trust = {"SSL_CERT_FILE": str(self.ca_file)} if self.ca_file else {}
         return {"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false", "AUTHENTICATION_OIDC_ENABLED": "true",
                 "AUTHENTICATION_OIDC_ISSUER": self.url, "AUTHENTICATION_OIDC_CLIENT_ID": CLIENT_ID,
-                "AUTHENTICATION_OIDC_USERNAME_CLAIM": "sub", "AUTHENTICATION_OIDC_SCOPES": "openid"}
+                "AUTHENTICATION_OIDC_USERNAME_CLAIM": "sub", "AUTHENTICATION_OIDC_SCOPES": "openid", **trust}
 
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
 
-def start(lifetime: int = 300, host: str = "127.0.0.1") -> Issuer:
+def start(lifetime: int = 300, host: str = "127.0.0.1", tls_directory: Path | None = None) -> Issuer:
+    """An issuer on `host`; with `tls_directory`, over https with a certificate from a private CA
+    made there (its certificate: Issuer.ca_file)."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -115,7 +121,24 @@ def start(lifetime: int = 300, host: str = "127.0.0.1") -> Issuer:
             self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": issuer.lifetime})
 
     server = ThreadingHTTPServer((host, 0), Handler)
-    issuer = Issuer(server, lifetime)
+    ca_file = _serve_tls(server, host, tls_directory) if tls_directory else None
+    issuer = Issuer(server, lifetime, ca_file=ca_file)
     holder["issuer"] = issuer
     threading.Thread(target=server.serve_forever, daemon=True, name="dev-oidc-issuer").start()
     return issuer
+
+
+def _serve_tls(server: ThreadingHTTPServer, host: str, directory: Path) -> Path:
+    """Wrap `server`'s socket in TLS with a certificate for `host` from a private CA; its file."""
+    from .certificates import issue
+
+    issued = issue("schemactl dev OIDC CA", host, addresses=(host,))
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_file, certificate, key = directory / "issuer-ca.pem", directory / "issuer.pem", directory / "issuer.key"
+    ca_file.write_bytes(issued.ca)
+    certificate.write_bytes(issued.certificate)
+    key.write_bytes(issued.key)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return ca_file

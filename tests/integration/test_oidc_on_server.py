@@ -103,3 +103,31 @@ def _seed(server, token: str, count: int) -> None:
         assert not result.errors
     finally:
         client.close()
+
+
+@pytest.fixture(scope="module")
+def https_issuer(tmp_path_factory):
+    """(Weaviate on plain http, an issuer on https with a certificate from a private CA)."""
+    from schemactl.dev import oidc_issuer
+    from schemactl.dev import weaviate as testbed
+
+    issuer = oidc_issuer.start(tls_directory=tmp_path_factory.mktemp("issuer-tls"))
+    server = testbed.start(tmp_path_factory.mktemp("oidc-https-data"), env=issuer.weaviate_env())
+    yield server, issuer
+    server.stop()
+    issuer.stop()
+
+
+def test_an_https_issuer_is_verified_even_when_the_cluster_is_plain_http(https_issuer):
+    """The client secret goes to the issuer: its certificate is checked whatever the cluster's own
+    scheme (before, a plain-http cluster turned verification off for the issuer too)."""
+    server, issuer = https_issuer
+    untrusted = run(server, "history", env=client_credentials())
+    assert untrusted.exit_code == 1
+    assert f"cannot get the issuer's discovery document from {issuer.url}" in untrusted.stderr
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr and "--ca-cert FILE (or SSL_CERT_FILE)" in untrusted.stderr
+    assert issuer.tokens_issued == 0
+    trusted = run(server, "status", "--ca-cert", str(issuer.ca_file), env=client_credentials())
+    assert trusted.exit_code == 0, trusted.output
+    assert f"accepted; the server takes OIDC tokens from {issuer.url}/.well-known" in trusted.stdout
+    assert issuer.tokens_issued >= 1 and issuer.grants[-1] == "client_credentials"

@@ -1,0 +1,66 @@
+"""A server that quantizes new collections by itself (DEFAULT_QUANTIZATION, as Weaviate Cloud can
+be set up): a file that leaves quantization to the server is in sync with what the server made of
+it, through a recreate too, instead of planning a copy that turns it off again and again."""
+from __future__ import annotations
+
+import httpx
+import pytest
+import weaviate
+from click.testing import CliRunner
+from weaviate.classes.data import DataObject
+
+from schemactl.cli import cli
+from tests.integration.conftest import edit
+
+DOC = "name: Doc\nproperties:\n  - name: title\n    dataType: text\nvectorizer:\n  module: none\n" \
+      "vectorIndexConfig:\n  distance: cosine\n"
+PLAIN = "name: Plain\nproperties:\n  - name: title\n    dataType: text\nvectorizer:\n  module: none\n" \
+        "vectorIndexConfig:\n  skipDefaultQuantization: true\n"
+
+
+@pytest.fixture(scope="module")
+def quantizing(tmp_path_factory):
+    from schemactl.dev import weaviate as testbed
+
+    server = testbed.start(tmp_path_factory.mktemp("default-rq"), env={"DEFAULT_QUANTIZATION": "rq-8"})
+    yield server
+    server.stop()
+
+
+def run(server, *args: str):
+    return CliRunner().invoke(cli, [*args, "--url", server.url, "--grpc-port", str(server.ports.grpc)],
+                              catch_exceptions=False)
+
+
+def index_config(server, physical: str) -> dict:
+    return httpx.get(f"{server.url}/v1/schema/{physical}").json()["vectorIndexConfig"]
+
+
+def test_a_file_that_leaves_quantization_to_the_server_stays_in_sync_through_a_recreate(quantizing, tmp_path):
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "doc.yaml").write_text(DOC)
+    (schemas / "plain.yaml").write_text(PLAIN)
+    assert run(quantizing, "apply", str(schemas), "--auto-approve").exit_code == 0
+    made = index_config(quantizing, "Doc_v1")  # the server's own doing, pinned
+    assert made["rq"]["enabled"] and made["rq"]["bits"] == 8 and made["trackDefaultQuantization"]
+    assert not index_config(quantizing, "Plain_v1")["rq"]["enabled"]  # skipDefaultQuantization kept it off
+    in_sync = run(quantizing, "plan", str(schemas), "--detailed-exitcode")
+    assert in_sync.exit_code == 0 and "No changes" in in_sync.output
+
+    client = weaviate.connect_to_local(host="127.0.0.1", port=quantizing.ports.http, grpc_port=quantizing.ports.grpc)
+    try:
+        objects = [DataObject(properties={"title": f"t{i}"}, vector=[float(i % 7), 1.0, float(i % 3)])
+                   for i in range(60)]
+        assert not client.collections.use("Doc").data.insert_many(objects).has_errors
+        edit(schemas / "doc.yaml", "distance: cosine", "distance: dot")
+        plan = run(quantizing, "plan", str(schemas))
+        assert "vectorIndexConfig.distance" in plan.output and "rq" not in plan.output  # the copy is for distance alone
+        assert run(quantizing, "apply", str(schemas), "--auto-approve").exit_code == 0
+        assert client.alias.get(alias_name="Doc").collection == "Doc_v2"
+        assert len(client.collections.use("Doc").query.fetch_objects(limit=100).objects) == 60
+    finally:
+        client.close()
+    assert index_config(quantizing, "Doc_v2")["rq"]["enabled"]
+    again = run(quantizing, "plan", str(schemas), "--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes" in again.output
