@@ -12,7 +12,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
                       PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from . import conversions, modules, index_changes
 from .normalize import QUANTIZERS, canonical, generic_defaults_aside, property_defaults, server_quantization_aside
-from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection
+from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection, stated_index_type
 
 LEGACY_VECTOR = "default"
 # With vectorizeClassName on, the module embeds the physical name, which each new version changes.
@@ -100,6 +100,23 @@ def _folded_into_recreate(changes: list[Change], name: str, live: Mapping[str, C
     kept = [c for c in changes if c not in folded]
     at = next((i for i, c in enumerate(kept) if c.collection == name), len(kept))
     return kept[:at] + [change] + kept[at:]
+
+
+def index_type_from_server(live: Collection, desired: Collection) -> Collection:
+    """`desired` with the live index type wherever the file leaves the type to the server
+    (stated_index_type): a server started with DEFAULT_VECTOR_INDEX chose it, and a new version
+    made from the file gets the same, so it is no reason for a copy."""
+    if desired.vectors is None and live.vectors is None:
+        if stated_index_type(desired.vectorIndexType, desired.vectorIndexConfig) is None and live.vectorIndexType:
+            return desired.model_copy(update={"vectorIndexType": live.vectorIndexType})
+        return desired
+    if desired.vectors is None or live.vectors is None:
+        return desired
+    vectors = {name: (v.model_copy(update={"vectorIndexType": live.vectors[name].vectorIndexType})
+                      if name in live.vectors and live.vectors[name].vectorIndexType
+                      and stated_index_type(v.vectorIndexType, v.vectorIndexConfig) is None else v)
+               for name, v in desired.vectors.items()}
+    return desired.model_copy(update={"vectors": vectors})
 
 
 def backfill_candidates(changes: tuple[Change, ...] | list[Change]) -> list[str]:
@@ -195,6 +212,7 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
                     index_actions: frozenset[str] = index_changes.ACTIONS,
                     replication_scale: bool = False, single_vectorizer_in_place: bool = True) -> list[Change]:
     renames = Renames.of(live, desired)
+    desired = index_type_from_server(live, desired)
     a, b = canonical(live), canonical(desired)
     a = server_quantization_aside(generic_defaults_aside(renames.applied(a), b), b)
     name = desired.name

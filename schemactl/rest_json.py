@@ -13,7 +13,8 @@ from . import modules
 from .errors import SchemactlError
 from .modules import huggingface
 from .normalize import collapse_property_settings
-from .spec import Collection, Model, NamedVector, NestedProperty, Property, vectorizer_modules
+from .spec import (Collection, Model, NamedVector, NestedProperty, Property, stated_index_type,
+                   vectorizer_modules)
 
 
 class Unrepresentable(SchemactlError):
@@ -313,7 +314,7 @@ def to_rest(collection: Collection) -> dict:
             body["vectorizer"] = c.vectorizer.module
             if c.vectorizer.module != "none":
                 module_config[c.vectorizer.module] = _module_settings(c.vectorizer)
-        _put(body, "vectorIndexType", c.vectorIndexType)
+        _put(body, "vectorIndexType", stated_index_type(c.vectorIndexType, c.vectorIndexConfig))
         _put(body, "vectorIndexConfig", _dump(c.vectorIndexConfig))
     for block in (c.generative, c.reranker, c.qna):
         if block is not None:
@@ -346,7 +347,7 @@ def named_vector_to_rest(v: NamedVector) -> dict:
     if v.sourceProperties is not None:
         settings["properties"] = list(v.sourceProperties)
     body: dict = {"vectorizer": {v.vectorizer.module: settings}}
-    _put(body, "vectorIndexType", v.vectorIndexType)
+    _put(body, "vectorIndexType", stated_index_type(v.vectorIndexType, v.vectorIndexConfig))
     _put(body, "vectorIndexConfig", _dump(v.vectorIndexConfig))
     return body
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import modules, versions
-from .spec import (OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection,
+from .spec import (INDEX_KEYS, OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection,
                    HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig, Vectorizer)
 
 Issue = tuple[tuple, str]
@@ -17,16 +17,8 @@ VERSION_SUFFIX_ROOM = len("_v9999")  # schemactl stores <Name> as <Name>_v1, <Na
 MAX_COLLECTION_NAME = WEAVIATE_NAME_LIMIT - VERSION_SUFFIX_ROOM
 RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
 
-# Which vectorIndexConfig settings belong to which index type.
-DEFAULT_QUANTIZATION = {"skipDefaultQuantization", "trackDefaultQuantization"}
-HNSW_KEYS = {"distance", "ef", "efConstruction", "maxConnections", "dynamicEfMin", "dynamicEfMax",
-             "dynamicEfFactor", "flatSearchCutoff", "vectorCacheMaxObjects", "cleanupIntervalSeconds",
-             "filterStrategy", "skip", "pq", "bq", "sq", "rq", "multivector", *DEFAULT_QUANTIZATION}
-FLAT_KEYS = {"distance", "vectorCacheMaxObjects", "bq", "rq", *DEFAULT_QUANTIZATION}
 BUILT_IN_STOPWORD_PRESETS = ("en", "none")
 TIMESTAMPS = ("_creationTimeUnix", "_lastUpdateTimeUnix")
-DYNAMIC_KEYS = {"distance", "threshold", "hnsw", "flat"}
-INDEX_KEYS = {"hnsw": HNSW_KEYS, "flat": FLAT_KEYS, "dynamic": DYNAMIC_KEYS}
 
 
 def check_collection(c: Collection, known_collections: set[str] | None = None) -> Iterator[Issue]:

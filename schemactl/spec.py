@@ -54,6 +54,26 @@ hf_mode_problem = huggingface.mode_problem
 SETTING_TYPES = {str: str, bool: bool, int: Int32, float: float}
 
 
+# Which vectorIndexConfig settings belong to which index type.
+_DEFAULT_QUANTIZATION = {"skipDefaultQuantization", "trackDefaultQuantization"}
+_HNSW_KEYS = {"distance", "ef", "efConstruction", "maxConnections", "dynamicEfMin", "dynamicEfMax",
+              "dynamicEfFactor", "flatSearchCutoff", "vectorCacheMaxObjects", "cleanupIntervalSeconds",
+              "filterStrategy", "skip", "pq", "bq", "sq", "rq", "multivector", *_DEFAULT_QUANTIZATION}
+_FLAT_KEYS = {"distance", "vectorCacheMaxObjects", "bq", "rq", *_DEFAULT_QUANTIZATION}
+INDEX_KEYS = {"hnsw": _HNSW_KEYS, "flat": _FLAT_KEYS, "dynamic": {"distance", "threshold", "hnsw", "flat"}}
+_EVERY_TYPE_KEYS = set.intersection(*INDEX_KEYS.values())  # distance
+
+
+def stated_index_type(index_type: str | None, config) -> str | None:
+    """The vectorIndexType a file states: its own, or hnsw (schemactl's default) when its
+    vectorIndexConfig sets something not every type takes; None leaves the type to the server,
+    as Weaviate does (hnsw, unless the server was started with DEFAULT_VECTOR_INDEX)."""
+    if index_type is not None:
+        return index_type
+    keys = set(config.model_dump(exclude_none=True)) if config is not None else set()
+    return "hnsw" if keys - _EVERY_TYPE_KEYS else None
+
+
 class NoVectorizer(Model):
     """module: none — vectors are brought by the user."""
 

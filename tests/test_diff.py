@@ -319,3 +319,19 @@ def test_a_file_that_asks_for_another_quantizer_or_none_still_differs_from_the_s
     assert kinds(live, col(vectorIndexConfig={"skipDefaultQuantization": True}))[0][0] == "RecreateCollection"
     assert kinds(live, col(vectorIndexConfig={"rq": {"enabled": True, "rescoreLimit": 50}})) == [
         ("UpdateInPlace", ["vectorIndexConfig.rq.rescoreLimit"])]
+
+
+def test_an_index_type_the_file_leaves_to_the_server_is_the_one_the_server_chose():
+    """DEFAULT_VECTOR_INDEX=flat: a file without vectorIndexType gets a flat index. Comparing it
+    with hnsw would plan a copy that the server makes flat again, on every apply."""
+    from schemactl.rest_json import to_rest
+
+    flat = col(vectorIndexType="flat")
+    assert diff({"Article": flat}, {"Article": col()}) == ()
+    assert diff({"Article": flat}, {"Article": col(vectorIndexConfig={"distance": "cosine"})}) == ()
+    assert kinds(flat, col(vectorIndexConfig={"distance": "dot"}))[0][0] == "RecreateCollection"
+    # a setting only hnsw takes states hnsw: compared as hnsw, and sent as hnsw
+    assert kinds(flat, col(vectorIndexConfig={"ef": 100}))[0][0] == "RecreateCollection"
+    assert to_rest(col(vectorIndexConfig={"ef": 100}))["vectorIndexType"] == "hnsw"
+    assert "vectorIndexType" not in to_rest(col(vectorIndexConfig={"distance": "dot"}))
+    assert kinds(flat, col(vectorIndexType="hnsw"))[0][0] == "RecreateCollection"

@@ -1,6 +1,7 @@
-"""A server that quantizes new collections by itself (DEFAULT_QUANTIZATION, as Weaviate Cloud can
-be set up): a file that leaves quantization to the server is in sync with what the server made of
-it, through a recreate too, instead of planning a copy that turns it off again and again."""
+"""Servers that choose for collections created without a choice (DEFAULT_QUANTIZATION, as Weaviate
+Cloud can be set up; DEFAULT_VECTOR_INDEX): a file that leaves the choice to the server is in sync
+with what the server made of it, through a recreate too, instead of planning a copy that the
+server undoes again and again."""
 from __future__ import annotations
 
 import httpx
@@ -63,4 +64,32 @@ def test_a_file_that_leaves_quantization_to_the_server_stays_in_sync_through_a_r
         client.close()
     assert index_config(quantizing, "Doc_v2")["rq"]["enabled"]
     again = run(quantizing, "plan", str(schemas), "--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes" in again.output
+
+
+@pytest.fixture(scope="module")
+def flat_by_default(tmp_path_factory):
+    from schemactl.dev import weaviate as testbed
+
+    server = testbed.start(tmp_path_factory.mktemp("default-flat"), env={"DEFAULT_VECTOR_INDEX": "flat"})
+    yield server
+    server.stop()
+
+
+def test_a_file_that_leaves_the_index_type_to_the_server_stays_in_sync_and_one_that_names_it_gets_it(
+        flat_by_default, tmp_path):
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "doc.yaml").write_text(DOC)
+    (schemas / "tuned.yaml").write_text(DOC.replace("Doc", "Tuned") + "  ef: 100\n")  # ef: hnsw only
+    assert run(flat_by_default, "apply", str(schemas), "--auto-approve").exit_code == 0
+    types = {name: httpx.get(f"{flat_by_default.url}/v1/schema/{name}_v1").json()["vectorIndexType"]
+             for name in ("Doc", "Tuned")}
+    assert types == {"Doc": "flat", "Tuned": "hnsw"}  # the server's default; what the file states
+    in_sync = run(flat_by_default, "plan", str(schemas), "--detailed-exitcode")
+    assert in_sync.exit_code == 0 and "No changes" in in_sync.output
+    edit(schemas / "doc.yaml", "distance: cosine", "distance: dot")
+    assert run(flat_by_default, "apply", str(schemas), "--auto-approve").exit_code == 0
+    assert httpx.get(f"{flat_by_default.url}/v1/schema/Doc_v2").json()["vectorIndexType"] == "flat"
+    again = run(flat_by_default, "plan", str(schemas), "--detailed-exitcode")
     assert again.exit_code == 0 and "No changes" in again.output
