@@ -310,10 +310,11 @@ def to_rest(collection: Collection) -> dict:
     if c.vectors is not None:
         body["vectorConfig"] = {name: named_vector_to_rest(v) for name, v in c.vectors.items()}
     else:
-        if c.vectorizer is not None:
-            body["vectorizer"] = c.vectorizer.module
-            if c.vectorizer.module != "none":
-                module_config[c.vectorizer.module] = _module_settings(c.vectorizer)
+        # none when the file names no vectorizer, as its plan says: a server's DEFAULT_VECTORIZER_MODULE
+        # would otherwise choose one (and embed, with whatever model that module defaults to)
+        body["vectorizer"] = c.vectorizer.module if c.vectorizer is not None else "none"
+        if c.vectorizer is not None and c.vectorizer.module != "none":
+            module_config[c.vectorizer.module] = _module_settings(c.vectorizer)
         _put(body, "vectorIndexType", stated_index_type(c.vectorIndexType, c.vectorIndexConfig))
         _put(body, "vectorIndexConfig", _dump(c.vectorIndexConfig))
     for block in (c.generative, c.reranker, c.qna):

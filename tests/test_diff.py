@@ -335,3 +335,12 @@ def test_an_index_type_the_file_leaves_to_the_server_is_the_one_the_server_chose
     assert to_rest(col(vectorIndexConfig={"ef": 100}))["vectorIndexType"] == "hnsw"
     assert "vectorIndexType" not in to_rest(col(vectorIndexConfig={"distance": "dot"}))
     assert kinds(flat, col(vectorIndexType="hnsw"))[0][0] == "RecreateCollection"
+
+
+def test_a_collection_without_a_vectorizer_is_sent_with_none_never_left_to_the_servers_default():
+    from schemactl.rest_json import to_rest
+
+    bare = parse_collection({"name": "Bare", "properties": [{"name": "t", "dataType": "text"}]})
+    assert to_rest(bare)["vectorizer"] == "none" and "moduleConfig" not in to_rest(bare)
+    named = parse_collection({"name": "Named", "vectors": {"main": {"vectorizer": {"module": "none"}}}})
+    assert "vectorizer" not in to_rest(named)  # each named vector carries its own

@@ -1,7 +1,8 @@
 """Servers that choose for collections created without a choice (DEFAULT_QUANTIZATION, as Weaviate
 Cloud can be set up; DEFAULT_VECTOR_INDEX): a file that leaves the choice to the server is in sync
 with what the server made of it, through a recreate too, instead of planning a copy that the
-server undoes again and again."""
+server undoes again and again. A vectorizer is never left to the server (DEFAULT_VECTORIZER_MODULE):
+the plan says none, and none is what is created."""
 from __future__ import annotations
 
 import httpx
@@ -93,3 +94,24 @@ def test_a_file_that_leaves_the_index_type_to_the_server_stays_in_sync_and_one_t
     assert httpx.get(f"{flat_by_default.url}/v1/schema/Doc_v2").json()["vectorIndexType"] == "flat"
     again = run(flat_by_default, "plan", str(schemas), "--detailed-exitcode")
     assert again.exit_code == 0 and "No changes" in again.output
+
+
+def test_a_file_without_a_vectorizer_gets_none_not_the_servers_default_module(tmp_path_factory, tmp_path):
+    """DEFAULT_VECTORIZER_MODULE (docker-compose files often set one): the plan says "bring your own
+    vectors", so the collection is created with none, not with the module's default model."""
+    from schemactl.dev import weaviate as testbed
+
+    server = testbed.start(tmp_path_factory.mktemp("default-vectorizer"),
+                           env={"DEFAULT_VECTORIZER_MODULE": "text2vec-huggingface"})
+    try:
+        schemas = tmp_path / "schemas"
+        schemas.mkdir()
+        (schemas / "doc.yaml").write_text("name: Doc\nproperties:\n  - name: title\n    dataType: text\n")
+        applied = run(server, "apply", str(schemas), "--auto-approve")
+        assert applied.exit_code == 0 and "vectors: none (bring your own vectors)" in applied.output
+        made = httpx.get(f"{server.url}/v1/schema/Doc_v1").json()
+        assert made["vectorizer"] == "none" and "text2vec-huggingface" not in (made.get("moduleConfig") or {})
+        in_sync = run(server, "plan", str(schemas), "--detailed-exitcode")
+        assert in_sync.exit_code == 0 and "No changes" in in_sync.output
+    finally:
+        server.stop()
