@@ -11,7 +11,8 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from . import conversions, modules, index_changes
-from .normalize import QUANTIZERS, canonical, generic_defaults_aside, property_defaults, server_quantization_aside
+from .normalize import (QUANTIZERS, canonical, generic_defaults_aside, property_defaults, server_chosen_aside,
+                        server_quantization_aside)
 from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection, stated_index_type
 
 LEGACY_VECTOR = "default"
@@ -215,6 +216,7 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
     desired = index_type_from_server(live, desired)
     a, b = canonical(live), canonical(desired)
     a = server_quantization_aside(generic_defaults_aside(renames.applied(a), b), b)
+    a = server_chosen_aside(a, b, desired.model_dump(mode="json", exclude_none=True))
     name = desired.name
     changes: list[Change] = []
     added_props = [p for p in desired.properties if p.name not in a["properties"]]

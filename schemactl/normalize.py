@@ -1,7 +1,9 @@
 """Server defaults (Weaviate v1.39.0, pinned by tests) filled in or stripped, on both sides alike.
 
 `canonical()` turns a Collection into a fully explicit dict — what the server would report — so the
-differ never special-cases defaults. `minimal()` is the reverse, for `pull`.
+differ never special-cases defaults. `minimal()` is the reverse, for `pull`. The `*_aside` functions
+lay over the live side what a server chose by its own configuration where the file leaves the
+choice to it (shard count, distance, default quantization, generic modules' settings).
 """
 from __future__ import annotations
 
@@ -96,6 +98,50 @@ def generic_defaults_aside(live: dict, desired: dict) -> dict:
     for block in modules.BLOCKS:
         out[block] = _aside(live.get(block) or {}, desired.get(block) or {})
     return out
+
+
+# Settings a server chooses for a collection created without them, from its own configuration
+# (distance: DEFAULT_VECTOR_DISTANCE_METRIC; shards: DEFAULT_SHARDING_COUNT, else one per node).
+# `*` stands for a named vector.
+SERVER_CHOSEN = tuple((*vector, "vectorIndexConfig", *index, "distance")
+                      for vector in ((), ("vectors", "*")) for index in ((), ("hnsw",), ("flat",))) \
+    + (("shardingConfig", "desiredCount"),)
+
+
+def server_chosen_aside(live: dict, desired: dict, stated: dict) -> dict:
+    """`live` (canonical) with each SERVER_CHOSEN setting that the file leaves unset (absent from
+    `stated`, the file as written) taken as the file's own: the server chose it, and a new version
+    made from the file gets the same choice, so it is no drift (a cluster of three nodes gives a
+    collection three shards unless its file says otherwise)."""
+    out = live
+    for path in SERVER_CHOSEN:
+        for concrete in _expanded(path, live, desired):
+            if _get(stated, concrete) is None and _get(desired, concrete) is not None \
+                    and _get(live, concrete) is not None:
+                out = _set(out, concrete, _get(desired, concrete))
+    return out
+
+
+def _expanded(path: tuple[str, ...], live: dict, desired: dict) -> list[tuple[str, ...]]:
+    if "*" not in path:
+        return [path]
+    at = path.index("*")
+    names = set(_get(live, path[:at]) or {}) & set(_get(desired, path[:at]) or {})
+    return [path[:at] + (name,) + path[at + 1:] for name in sorted(names)]
+
+
+def _get(data, path: tuple[str, ...]):
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _set(data: dict, path: tuple[str, ...], value) -> dict:
+    """A copy of `data` with `value` at `path` (the dicts on the way copied, the rest shared)."""
+    head, *rest = path
+    return {**data, head: _set(data[head], tuple(rest), value) if rest else value}
 
 
 def server_quantization_aside(live: dict, desired: dict) -> dict:

@@ -344,3 +344,19 @@ def test_a_collection_without_a_vectorizer_is_sent_with_none_never_left_to_the_s
     assert to_rest(bare)["vectorizer"] == "none" and "moduleConfig" not in to_rest(bare)
     named = parse_collection({"name": "Named", "vectors": {"main": {"vectorizer": {"module": "none"}}}})
     assert "vectorizer" not in to_rest(named)  # each named vector carries its own
+
+
+def test_shards_and_distance_the_file_leaves_to_the_server_are_the_ones_the_server_chose():
+    """Weaviate gives a collection created without shardingConfig one shard per node (or
+    DEFAULT_SHARDING_COUNT), and one without a distance DEFAULT_VECTOR_DISTANCE_METRIC: on a
+    three-node cluster every plan recreated every collection, and the copy got three shards again."""
+    live = col(shardingConfig={"desiredCount": 3}, vectorIndexConfig={"distance": "dot"})
+    assert diff({"Article": live}, {"Article": col()}) == ()
+    assert kinds(live, col(shardingConfig={"desiredCount": 1}))[0] == ("RecreateCollection", [
+        "shardingConfig.desiredCount"])
+    assert kinds(live, col(vectorIndexConfig={"distance": "cosine"}))[0] == ("RecreateCollection", [
+        "vectorIndexConfig.distance"])
+    named = {"vectorizer": None, "vectors": {"main": {"vectorizer": {"module": "none"},
+                                                      "vectorIndexConfig": {"distance": "dot"}}}}
+    bare = {"vectorizer": None, "vectors": {"main": {"vectorizer": {"module": "none"}}}}
+    assert diff({"Article": col(**named)}, {"Article": col(**bare)}) == ()

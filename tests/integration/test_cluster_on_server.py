@@ -403,3 +403,16 @@ def test_one_set_of_files_converges_on_a_one_node_dev_and_a_three_node_prod(clus
     assert invoke("plan", "schemas", "--env", "prod", "--out", str(tmp_path / "prod.json")).exit_code == 0
     elsewhere = invoke("apply", str(tmp_path / "prod.json"), "--env", "dev", "--auto-approve")
     assert elsewhere.exit_code == 1 and "this plan was made for" in elsewhere.stderr
+
+
+def test_a_file_without_a_shard_count_gets_one_shard_per_node_and_stays_in_sync(cluster, node1, tmp_path):
+    """Weaviate gives such a collection one shard per node: compared with one shard, every plan
+    recreated it, and the copy got a shard per node again."""
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    (directory / "doc.yaml").write_text(collection_yaml(factor=1).replace("shardingConfig:\n  desiredCount: 3\n", ""))
+    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
+    made = httpx.get(f"{cluster.nodes[0].url}/v1/schema/Doc_v1").json()["shardingConfig"]
+    assert made["desiredCount"] == len(NODES)
+    in_sync = run(cluster, "plan", str(directory), "--detailed-exitcode")
+    assert in_sync.exit_code == 0, in_sync.output

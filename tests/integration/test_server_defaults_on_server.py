@@ -115,3 +115,26 @@ def test_a_file_without_a_vectorizer_gets_none_not_the_servers_default_module(tm
         assert in_sync.exit_code == 0 and "No changes" in in_sync.output
     finally:
         server.stop()
+
+
+def test_a_distance_and_a_shard_count_the_file_leaves_to_the_server_are_the_servers(tmp_path_factory, tmp_path):
+    from schemactl.dev import weaviate as testbed
+
+    server = testbed.start(tmp_path_factory.mktemp("default-distance"),
+                           env={"DEFAULT_VECTOR_DISTANCE_METRIC": "dot", "DEFAULT_SHARDING_COUNT": "2"})
+    try:
+        schemas = tmp_path / "schemas"
+        schemas.mkdir()
+        (schemas / "doc.yaml").write_text("name: Doc\nproperties:\n  - name: title\n    dataType: text\n"
+                                          "vectorizer:\n  module: none\n")
+        (schemas / "stated.yaml").write_text(DOC.replace("Doc", "Stated") + "shardingConfig:\n  desiredCount: 1\n")
+        assert run(server, "apply", str(schemas), "--auto-approve").exit_code == 0
+        made = {name: httpx.get(f"{server.url}/v1/schema/{name}_v1").json() for name in ("Doc", "Stated")}
+        assert (made["Doc"]["vectorIndexConfig"]["distance"], made["Doc"]["shardingConfig"]["desiredCount"]) == \
+            ("dot", 2)  # the server's choices
+        assert (made["Stated"]["vectorIndexConfig"]["distance"], made["Stated"]["shardingConfig"]["desiredCount"]) \
+            == ("cosine", 1)  # what the file states
+        in_sync = run(server, "plan", str(schemas), "--detailed-exitcode")
+        assert in_sync.exit_code == 0 and "No changes" in in_sync.output
+    finally:
+        server.stop()
