@@ -101,11 +101,12 @@ def generic_defaults_aside(live: dict, desired: dict) -> dict:
 
 
 # Settings a server chooses for a collection created without them, from its own configuration
-# (distance: DEFAULT_VECTOR_DISTANCE_METRIC; shards: DEFAULT_SHARDING_COUNT, else one per node).
+# (distance: DEFAULT_VECTOR_DISTANCE_METRIC; shards: DEFAULT_SHARDING_COUNT, else one per node;
+# replicas: REPLICATION_MINIMUM_FACTOR, and the asynchronous replication that follows from them).
 # `*` stands for a named vector.
 SERVER_CHOSEN = tuple((*vector, "vectorIndexConfig", *index, "distance")
                       for vector in ((), ("vectors", "*")) for index in ((), ("hnsw",), ("flat",))) \
-    + (("shardingConfig", "desiredCount"),)
+    + (("shardingConfig", "desiredCount"), ("replicationConfig", "factor"), ("replicationConfig", "asyncEnabled"))
 
 
 def server_chosen_aside(live: dict, desired: dict, stated: dict) -> dict:

@@ -360,3 +360,11 @@ def test_shards_and_distance_the_file_leaves_to_the_server_are_the_ones_the_serv
                                                       "vectorIndexConfig": {"distance": "dot"}}}}
     bare = {"vectorizer": None, "vectors": {"main": {"vectorizer": {"module": "none"}}}}
     assert diff({"Article": col(**named)}, {"Article": col(**bare)}) == ()
+
+
+def test_a_replication_factor_the_file_leaves_to_the_server_is_its_minimum():
+    """REPLICATION_MINIMUM_FACTOR (high-availability clusters set one): a collection created without
+    replicationConfig gets that many replicas; scaling it down to one would be refused."""
+    live = col(replicationConfig={"factor": 3})
+    assert diff({"Article": live}, {"Article": col()}) == ()
+    assert kinds(live, col(replicationConfig={"factor": 1})) != []

@@ -1,5 +1,6 @@
 """Servers that choose for collections created without a choice (DEFAULT_QUANTIZATION, as Weaviate
-Cloud can be set up; DEFAULT_VECTOR_INDEX): a file that leaves the choice to the server is in sync
+Cloud can be set up; DEFAULT_VECTOR_INDEX, DEFAULT_VECTOR_DISTANCE_METRIC, DEFAULT_SHARDING_COUNT,
+REPLICATION_MINIMUM_FACTOR): a file that leaves the choice to the server is in sync
 with what the server made of it, through a recreate too, instead of planning a copy that the
 server undoes again and again. A vectorizer is never left to the server (DEFAULT_VECTORIZER_MODULE):
 the plan says none, and none is what is created."""
@@ -138,3 +139,23 @@ def test_a_distance_and_a_shard_count_the_file_leaves_to_the_server_are_the_serv
         assert in_sync.exit_code == 0 and "No changes" in in_sync.output
     finally:
         server.stop()
+
+
+def test_a_replication_factor_the_file_leaves_to_the_cluster_is_its_minimum(tmp_path_factory, tmp_path):
+    """REPLICATION_MINIMUM_FACTOR: a collection created without replicationConfig gets that many
+    replicas. Compared with one replica, the plan scaled it down, which the cluster refuses."""
+    from schemactl.dev import weaviate as testbed
+
+    cluster = testbed.start_cluster(tmp_path_factory.mktemp("minimum-factor"), 2,
+                                    env={"REPLICATION_MINIMUM_FACTOR": "2"})
+    try:
+        node = cluster.nodes[0]
+        schemas = tmp_path / "schemas"
+        schemas.mkdir()
+        (schemas / "doc.yaml").write_text(DOC)
+        assert run(node, "apply", str(schemas), "--auto-approve").exit_code == 0
+        assert httpx.get(f"{node.url}/v1/schema/Doc_v1").json()["replicationConfig"]["factor"] == 2
+        in_sync = run(node, "plan", str(schemas), "--detailed-exitcode")
+        assert in_sync.exit_code == 0 and "No changes" in in_sync.output
+    finally:
+        cluster.stop()
