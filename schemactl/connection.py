@@ -135,7 +135,11 @@ class Target:
         own scheme: the system's roots and the CA schemactl is given (--ca-cert or SSL_CERT_FILE)."""
         context = ssl.create_default_context()
         if self.trusted_ca:
-            context.load_verify_locations(cafile=self.trusted_ca)
+            try:
+                context.load_verify_locations(cafile=self.trusted_ca)
+            except (OSError, ssl.SSLError) as error:
+                raise ConnectionFailed(f"{self.trusted_ca} (--ca-cert or SSL_CERT_FILE): not a readable PEM file of CA "
+                                       f"certificates ({error})") from None
         return context
 
     def http_client_for(self, url: str) -> httpx.Client:

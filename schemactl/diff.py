@@ -11,9 +11,9 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from . import conversions, modules, index_changes
-from .normalize import (QUANTIZERS, canonical, generic_defaults_aside, property_defaults, server_chosen_aside,
-                        server_quantization_aside)
-from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection, stated_index_type
+from .normalize import (QUANTIZERS, canonical, generic_defaults_aside, from_server, get_path,
+                        property_defaults, server_chosen_aside, server_quantization_aside)
+from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection
 
 LEGACY_VECTOR = "default"
 # With vectorizeClassName on, the module embeds the physical name, which each new version changes.
@@ -101,23 +101,6 @@ def _folded_into_recreate(changes: list[Change], name: str, live: Mapping[str, C
     kept = [c for c in changes if c not in folded]
     at = next((i for i, c in enumerate(kept) if c.collection == name), len(kept))
     return kept[:at] + [change] + kept[at:]
-
-
-def index_type_from_server(live: Collection, desired: Collection) -> Collection:
-    """`desired` with the live index type wherever the file leaves the type to the server
-    (stated_index_type): a server started with DEFAULT_VECTOR_INDEX chose it, and a new version
-    made from the file gets the same, so it is no reason for a copy."""
-    if desired.vectors is None and live.vectors is None:
-        if stated_index_type(desired.vectorIndexType, desired.vectorIndexConfig) is None and live.vectorIndexType:
-            return desired.model_copy(update={"vectorIndexType": live.vectorIndexType})
-        return desired
-    if desired.vectors is None or live.vectors is None:
-        return desired
-    vectors = {name: (v.model_copy(update={"vectorIndexType": live.vectors[name].vectorIndexType})
-                      if name in live.vectors and live.vectors[name].vectorIndexType
-                      and stated_index_type(v.vectorIndexType, v.vectorIndexConfig) is None else v)
-               for name, v in desired.vectors.items()}
-    return desired.model_copy(update={"vectors": vectors})
 
 
 def backfill_candidates(changes: tuple[Change, ...] | list[Change]) -> list[str]:
@@ -213,10 +196,11 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
                     index_actions: frozenset[str] = index_changes.ACTIONS,
                     replication_scale: bool = False, single_vectorizer_in_place: bool = True) -> list[Change]:
     renames = Renames.of(live, desired)
-    desired = index_type_from_server(live, desired)
+    desired = from_server(live, desired)
     a, b = canonical(live), canonical(desired)
+    stated = desired.model_dump(mode="json", exclude_none=True)
     a = server_quantization_aside(generic_defaults_aside(renames.applied(a), b), b)
-    a = server_chosen_aside(a, b, desired.model_dump(mode="json", exclude_none=True))
+    a = server_chosen_aside(a, b, stated)
     name = desired.name
     changes: list[Change] = []
     added_props = [p for p in desired.properties if p.name not in a["properties"]]
@@ -399,16 +383,8 @@ def _field_changes(a: dict, b: dict) -> list[FieldChange]:
             path = path[:cut]
             key = ".".join(map(str, path))
             if key not in found:
-                found[key] = FieldChange(key, _get(a, path), _get(b, path))
+                found[key] = FieldChange(key, get_path(a, path), get_path(b, path))
     return [found[k] for k in sorted(found)]
-
-
-def _get(data: dict, path: list) -> object:
-    for part in path:
-        if not isinstance(data, dict) or part not in data:
-            return None
-        data = data[part]
-    return data
 
 
 def _mutable(change: FieldChange, a: dict, b: dict, single_vectorizer_in_place: bool = True) -> bool:
@@ -440,7 +416,7 @@ def _module_setting_in_place(path: str, a: dict, b: dict, single_vectorizer_in_p
     at = parts.index("vectorizer")
     if len(parts) <= at + 1:
         return False
-    before, after = _as_dict(_get(a, parts[: at + 1])), _as_dict(_get(b, parts[: at + 1]))
+    before, after = _as_dict(get_path(a, parts[: at + 1])), _as_dict(get_path(b, parts[: at + 1]))
     module = str(after.get("module"))
     return module == before.get("module") and modules.get(module).changes_in_place(parts[at + 1])
 
@@ -456,7 +432,7 @@ def _turns_on_a_quantizer(path: str, a: dict, b: dict) -> bool:
     config_path, quantizer = parts[:at], parts[at]
     if _index_kind(config_path, b) != "hnsw":
         return False
-    before, after = _as_dict(_get(a, config_path)), _as_dict(_get(b, config_path))
+    before, after = _as_dict(get_path(a, config_path)), _as_dict(get_path(b, config_path))
     was_on = [q for q in QUANTIZERS if (before.get(q) or {}).get("enabled")]
     if quantizer == "rq" and parts[at + 1:] == ["rescoreLimit"]:
         return was_on == ["rq"] and bool((after.get("rq") or {}).get("enabled"))
@@ -468,7 +444,7 @@ def _index_kind(config_path: list[str], side: dict) -> str:
     hnsw and flat parts are named by the path)."""
     if config_path and config_path[-1] in ("hnsw", "flat"):
         return config_path[-1]
-    return str(_get(side, [*config_path[:-1], "vectorIndexType"]) or "hnsw")
+    return str(get_path(side, [*config_path[:-1], "vectorIndexType"]) or "hnsw")
 
 
 # ---- vectors: reuse or re-embed ---------------------------------------------------------------

@@ -1,16 +1,20 @@
-"""Server defaults (Weaviate v1.39.0, pinned by tests) filled in or stripped, on both sides alike.
+"""Server defaults (Weaviate v1.39.0, pinned by tests) filled in or stripped.
 
 `canonical()` turns a Collection into a fully explicit dict — what the server would report — so the
 differ never special-cases defaults. `minimal()` is the reverse, for `pull`. The `*_aside` functions
-lay over the live side what a server chose by its own configuration where the file leaves the
-choice to it (shard count, distance, default quantization, generic modules' settings).
+and index_type_from_server reconcile the two sides where the file leaves a choice to the server
+(shard count, distance, index type, default quantization, generic modules' settings): what the
+server chose is not drift.
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from . import modules
 from .errors import SchemactlError
 from .spec import vectorizer_modules
-from .spec import TEXT_TYPES, Collection
+from .spec import TEXT_TYPES, Collection, ReplicationConfig, stated_index_type
 
 QUANTIZERS_HNSW = {
     "pq": {"enabled": False, "bitCompression": False, "segments": 0, "centroids": 256,
@@ -101,12 +105,49 @@ def generic_defaults_aside(live: dict, desired: dict) -> dict:
 
 
 # Settings a server chooses for a collection created without them, from its own configuration
-# (distance: DEFAULT_VECTOR_DISTANCE_METRIC; shards: DEFAULT_SHARDING_COUNT, else one per node;
-# replicas: REPLICATION_MINIMUM_FACTOR, and the asynchronous replication that follows from them).
-# `*` stands for a named vector.
-SERVER_CHOSEN = tuple((*vector, "vectorIndexConfig", *index, "distance")
-                      for vector in ((), ("vectors", "*")) for index in ((), ("hnsw",), ("flat",))) \
-    + (("shardingConfig", "desiredCount"), ("replicationConfig", "factor"), ("replicationConfig", "asyncEnabled"))
+# (distance: DEFAULT_VECTOR_DISTANCE_METRIC; shards: DEFAULT_SHARDING_COUNT, else one per node).
+# `*` stands for a named vector. As Terraform does for settings a provider computes, a file that
+# leaves one out keeps whatever the collection has: removing `distance: dot` from a file changes
+# nothing; `distance: cosine` does. (The index type and the replication factor are taken into
+# the desired collection itself: from_server.)
+SERVER_CHOSEN = (
+    *((*vector, "vectorIndexConfig", *index, "distance")
+      for vector in ((), ("vectors", "*")) for index in ((), ("hnsw",), ("flat",))),
+    ("shardingConfig", "desiredCount"),
+)
+
+
+def from_server(live: Collection, desired: Collection) -> Collection:
+    """`desired` with what the server chose where the file leaves the choice to it, for the
+    settings a new version must then state: the index type (stated_index_type; the server's
+    DEFAULT_VECTOR_INDEX) and the replication factor (REPLICATION_MINIMUM_FACTOR), which the
+    copy's replica checks go by."""
+    return _factor_from_server(live, _index_type_from_server(live, desired))
+
+
+def _factor_from_server(live: Collection, desired: Collection) -> Collection:
+    stated = desired.replicationConfig.factor if desired.replicationConfig else None
+    if stated is not None or live.replication_factor == desired.replication_factor:
+        return desired
+    config = desired.replicationConfig or ReplicationConfig()
+    return desired.model_copy(update={"replicationConfig": config.model_copy(update={"factor": live.replication_factor})})
+
+
+def _index_type_from_server(live: Collection, desired: Collection) -> Collection:
+    if desired.vectors is None and live.vectors is None:
+        if stated_index_type(desired.vectorIndexType, desired.vectorIndexConfig) is None and live.vectorIndexType:
+            return desired.model_copy(update={"vectorIndexType": live.vectorIndexType})
+        return desired
+    if desired.vectors is None or live.vectors is None:
+        return desired
+    vectors = {}
+    for name, vector in desired.vectors.items():
+        before = live.vectors.get(vector.renamedFrom or name) or live.vectors.get(name)
+        if before is not None and before.vectorIndexType \
+                and stated_index_type(vector.vectorIndexType, vector.vectorIndexConfig) is None:
+            vector = vector.model_copy(update={"vectorIndexType": before.vectorIndexType})
+        vectors[name] = vector
+    return desired.model_copy(update={"vectors": vectors})
 
 
 def server_chosen_aside(live: dict, desired: dict, stated: dict) -> dict:
@@ -117,9 +158,9 @@ def server_chosen_aside(live: dict, desired: dict, stated: dict) -> dict:
     out = live
     for path in SERVER_CHOSEN:
         for concrete in _expanded(path, live, desired):
-            if _get(stated, concrete) is None and _get(desired, concrete) is not None \
-                    and _get(live, concrete) is not None:
-                out = _set(out, concrete, _get(desired, concrete))
+            if get_path(stated, concrete) is None and get_path(desired, concrete) is not None \
+                    and get_path(live, concrete) is not None:
+                out = _set(out, concrete, get_path(desired, concrete))
     return out
 
 
@@ -127,11 +168,12 @@ def _expanded(path: tuple[str, ...], live: dict, desired: dict) -> list[tuple[st
     if "*" not in path:
         return [path]
     at = path.index("*")
-    names = set(_get(live, path[:at]) or {}) & set(_get(desired, path[:at]) or {})
+    names = set(get_path(live, path[:at]) or {}) & set(get_path(desired, path[:at]) or {})
     return [path[:at] + (name,) + path[at + 1:] for name in sorted(names)]
 
 
-def _get(data, path: tuple[str, ...]):
+def get_path(data: Any, path: Iterable) -> Any:
+    """The value at `path` (keys) in nested dicts; None where it is missing."""
     for key in path:
         if not isinstance(data, dict) or key not in data:
             return None
@@ -149,8 +191,8 @@ def server_quantization_aside(live: dict, desired: dict) -> dict:
     """`live` (canonical) with a quantizer the server turned on by itself (its DEFAULT_QUANTIZATION:
     trackDefaultQuantization true) taken as the file's own when the file leaves quantization to
     the server (no quantizer on, skipDefaultQuantization off): a new version made from the file
-    gets the same default. trackDefaultQuantization is the server's record, fixed at creation
-    (a PUT keeps it as it was), so it is never compared."""
+    gets the same default. trackDefaultQuantization is the server's record, fixed at creation (a PUT keeps it as it
+    was), so it is never compared."""
     out = dict(live)
     if "vectors" in live and "vectors" in desired:
         out["vectors"] = {n: ({**v, "vectorIndexConfig": _index_aside(v["vectorIndexConfig"],
@@ -163,14 +205,15 @@ def server_quantization_aside(live: dict, desired: dict) -> dict:
 
 def _index_aside(live: dict, desired: dict) -> dict:
     if "hnsw" in live and "flat" in live and "hnsw" in desired and "flat" in desired:  # dynamic
-        return {**live, "hnsw": _index_aside(live["hnsw"], desired["hnsw"]),
-                "flat": _index_aside(live["flat"], desired["flat"])}
+        return {**live, **{kind: _index_aside(live[kind], desired[kind]) for kind in ("hnsw", "flat")}}
     if "trackDefaultQuantization" not in live or "trackDefaultQuantization" not in desired:
         return live
     out = {**live, "trackDefaultQuantization": desired["trackDefaultQuantization"]}
     left_to_server = not desired.get("skipDefaultQuantization") and not any(
         (desired.get(q) or {}).get("enabled") for q in QUANTIZERS)
     if live["trackDefaultQuantization"] and left_to_server:
+        # whole: the server sets its default quantizer's settings itself (RQ's rescoreLimit among
+        # them), so settings a file gives a quantizer it does not turn on never reach it
         out.update({q: desired[q] for q in QUANTIZERS if q in desired})
     return out
 

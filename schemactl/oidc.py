@@ -87,11 +87,12 @@ def fetch_token(login: OidcLogin, url: str, client_for: Callable[[str], httpx.Cl
     if not weaviate.get("href"):
         raise ConnectionFailed(f"{redact(url)} has no OIDC configured (/v1/.well-known/openid-configuration): "
                                "use --api-key instead")
+    _refuse_plain_http(weaviate["href"], "the issuer's discovery document")  # it names where secrets go
     discovery = _json(client_for, "GET", weaviate["href"], "the issuer's discovery document")
     endpoint = discovery.get("token_endpoint")
     if not endpoint:
         raise ConnectionFailed(f"the issuer's discovery document ({weaviate['href']}) names no token endpoint")
-    _refuse_plain_http(endpoint)
+    _refuse_plain_http(endpoint, "the issuer's token endpoint")
     form = {"grant_type": login.grant, "client_id": login.client_id or weaviate.get("clientId") or ""}
     scope = login.scope or " ".join(weaviate.get("scopes") or [])
     if scope:
@@ -108,13 +109,15 @@ def fetch_token(login: OidcLogin, url: str, client_for: Callable[[str], httpx.Cl
     return token, float(reply.get("expires_in") or 300)
 
 
-def _refuse_plain_http(endpoint: str) -> None:
-    """Credentials travel only over TLS, or to a token endpoint on this machine."""
-    parts = urlsplit(endpoint)
+def _refuse_plain_http(url: str, what: str = "the issuer's token endpoint") -> None:
+    """Credentials, and the document that says where they go, travel only over TLS, or to and
+    from this machine."""
+    parts = urlsplit(url)
     if parts.scheme == "https" or _loopback(parts.hostname or ""):
         return
-    raise ConnectionFailed(f"the issuer's token endpoint {redact(endpoint)} is not https: schemactl does not send "
-                           "client secrets or passwords over plain http (except to this machine)")
+    raise ConnectionFailed(f"{what} {redact(url)} is not https: schemactl does not send client secrets or "
+                           "passwords over plain http, nor take over plain http where to send them (except on this "
+                           "machine)")
 
 
 def _loopback(host: str) -> bool:

@@ -64,7 +64,7 @@ INDEX_KEYS = {"hnsw": _HNSW_KEYS, "flat": _FLAT_KEYS, "dynamic": {"distance", "t
 _EVERY_TYPE_KEYS = set.intersection(*INDEX_KEYS.values())  # distance
 
 
-def stated_index_type(index_type: str | None, config) -> str | None:
+def stated_index_type(index_type: str | None, config: Model | None) -> str | None:
     """The vectorIndexType a file states: its own, or hnsw (schemactl's default) when its
     vectorIndexConfig sets something not every type takes; None leaves the type to the server,
     as Weaviate does (hnsw, unless the server was started with DEFAULT_VECTOR_INDEX)."""

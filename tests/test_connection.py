@@ -85,6 +85,8 @@ def test_oidc_credentials_are_never_sent_over_plain_http_except_to_this_machine(
     _refuse_plain_http("http://127.0.0.1:8080/token")
     with pytest.raises(ConnectionFailed, match="is not https: schemactl does not send client secrets"):
         _refuse_plain_http("http://issuer.example.com/token")
+    with pytest.raises(ConnectionFailed, match="^the issuer's discovery document http://issuer.example.com/x is not"):
+        _refuse_plain_http("http://issuer.example.com/x", "the issuer's discovery document")
 
 
 def test_a_short_lived_token_is_renewed_at_half_its_life_not_on_every_request(monkeypatch):
@@ -113,3 +115,25 @@ def test_the_oidc_issuer_is_verified_whatever_the_clusters_own_scheme(tmp_path):
     assert trust.verify_mode == ssl.CERT_REQUIRED and trust.check_hostname
     subjects = {value for cert in trust.get_ca_certs() for rdn in cert["subject"] for _, value in rdn}
     assert "Private Issuer CA" in subjects
+
+
+@pytest.mark.parametrize("url, same", [
+    ("https://weaviate.example.com/v1/.well-known/openid-configuration", True),
+    ("https://WEAVIATE.example.com:443/v1/meta", True),
+    ("http://weaviate.example.com/v1/meta", False),
+    ("https://weaviate.example.com:8443/v1/meta", False),
+    ("https://login.example.com/token", False),
+])
+def test_requests_to_the_cluster_itself_are_told_apart_from_requests_to_its_issuer(url, same):
+    from schemactl.connection import _origin
+
+    assert (_origin(url) == _origin("https://weaviate.example.com")) is same
+    assert _origin("http://[::1]:8080/x") == _origin("http://[::1]:8080") != _origin("http://[::1]:8081")
+
+
+def test_a_ca_file_that_cannot_be_read_is_named_when_the_issuer_is_asked(tmp_path):
+    from schemactl.connection import Target
+
+    missing = str(tmp_path / "gone.pem")
+    with pytest.raises(ConnectionFailed, match="gone.pem .--ca-cert or SSL_CERT_FILE.: not a readable PEM file"):
+        Target(url="http://127.0.0.1:8080", grpc_port=50051, ca_cert=missing).outside_trust()

@@ -367,4 +367,26 @@ def test_a_replication_factor_the_file_leaves_to_the_server_is_its_minimum():
     replicationConfig gets that many replicas; scaling it down to one would be refused."""
     live = col(replicationConfig={"factor": 3})
     assert diff({"Article": live}, {"Article": col()}) == ()
-    assert kinds(live, col(replicationConfig={"factor": 1})) != []
+    assert diff({"Article": live}, {"Article": col(replicationConfig={"asyncEnabled": True})}) == ()
+    assert kinds(live, col(replicationConfig={"factor": 1})) == [("RecreateCollection", [
+        "replicationConfig.asyncEnabled", "replicationConfig.factor"])]
+    # a copy made for another reason states the factor the collection has: its replica checks go by it
+    recreate, = diff({"Article": live}, {"Article": col(vectorIndexConfig={"distance": "dot"})})
+    assert recreate.definition.replication_factor == 3
+
+
+def test_a_setting_removed_from_the_file_keeps_the_value_the_collection_has():
+    """As Terraform does for settings a provider computes: the file no longer states it, so what
+    the server holds stands (docs/reference/collection-file.md); stating the default changes it."""
+    live = col(vectorIndexConfig={"distance": "dot"}, shardingConfig={"desiredCount": 4})
+    assert diff({"Article": live}, {"Article": col()}) == ()
+    assert kinds(live, col(vectorIndexConfig={"distance": "cosine"}, shardingConfig={"desiredCount": 4})) == [
+        ("RecreateCollection", ["vectorIndexConfig.distance"])]
+
+
+def test_a_renamed_vector_keeps_the_index_type_the_server_gave_it():
+    live = col(vectorizer=None, vectors={"old": {"vectorizer": {"module": "none"}, "vectorIndexType": "flat"}})
+    renamed = col(vectorizer=None, vectors={"new": {"vectorizer": {"module": "none"}, "renamedFrom": "old"}})
+    paths = [path for _, fields in kinds(live, renamed) for path in fields or []]
+    assert not [p for p in paths if "vectorIndex" in p]
+

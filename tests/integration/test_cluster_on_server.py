@@ -410,7 +410,9 @@ def test_a_file_without_a_shard_count_gets_one_shard_per_node_and_stays_in_sync(
     recreated it, and the copy got a shard per node again."""
     directory = tmp_path / "schemas"
     directory.mkdir()
-    (directory / "doc.yaml").write_text(collection_yaml(factor=1).replace("shardingConfig:\n  desiredCount: 3\n", ""))
+    unstated = collection_yaml(factor=1).replace("shardingConfig:\n  desiredCount: 3\n", "")
+    assert "shardingConfig" not in unstated
+    (directory / "doc.yaml").write_text(unstated)
     assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
     made = httpx.get(f"{cluster.nodes[0].url}/v1/schema/Doc_v1").json()["shardingConfig"]
     assert made["desiredCount"] == len(NODES)
