@@ -108,7 +108,7 @@ def test_the_oidc_issuer_is_verified_whatever_the_clusters_own_scheme(tmp_path):
     from schemactl.dev.certificates import issue
 
     ca = tmp_path / "ca.pem"
-    ca.write_bytes(issue("Private Issuer CA", "login.internal").ca)
+    ca.write_bytes(issue("Private Issuer CA", "login.internal", hosts=("login.internal",)).ca)
     target = make_target("http://127.0.0.1:8080", 50051, None, (), ca_cert=str(ca))
     assert target.verify() is False  # the cluster itself: plain http, no CA file loaded
     trust = target.outside_trust()
