@@ -2,7 +2,7 @@
 
 `canonical()` turns a Collection into a fully explicit dict — what the server would report — so the
 differ never special-cases defaults. `minimal()` is the reverse, for `pull`. The `*_aside` functions
-and index_type_from_server reconcile the two sides where the file leaves a choice to the server
+and from_server reconcile the two sides where the file leaves a choice to the server
 (shard count, distance, index type, default quantization, generic modules' settings): what the
 server chose is not drift.
 """
@@ -24,10 +24,10 @@ QUANTIZERS_HNSW = {
     # trainingLimit and centering: reported from 1.39.3 on (older servers report neither)
     "rq": {"enabled": False, "bits": 8, "rescoreLimit": 20, "trainingLimit": 10000, "centering": False},
 }
+QUANTIZERS = tuple(QUANTIZERS_HNSW)
 MULTIVECTOR = {"enabled": False, "aggregation": "maxSim",
                "muvera": {"enabled": False, "ksim": 4, "dprojections": 16, "repetitions": 10}}
 DEFAULT_QUANTIZATION = {"skipDefaultQuantization": False, "trackDefaultQuantization": False}
-QUANTIZERS = ("pq", "bq", "sq", "rq")
 HNSW = {"distance": "cosine", "ef": -1, "efConstruction": 128, "maxConnections": 32,
         "dynamicEfMin": 100, "dynamicEfMax": 500, "dynamicEfFactor": 8, "flatSearchCutoff": 40000,
         "vectorCacheMaxObjects": 1000000000000, "cleanupIntervalSeconds": 300,
@@ -93,14 +93,21 @@ def generic_defaults_aside(live: dict, desired: dict) -> dict:
     """`live` (canonical) without the settings of generic module blocks that the file does not
     mention: schemactl has no table of what such a module fills in, so a key only the server
     has is taken for one of its defaults, not for drift. Keys the file sets are compared."""
-    out = dict(live)
-    if "vectors" in live and "vectors" in desired:
-        out["vectors"] = {n: ({**v, "vectorizer": _aside(v["vectorizer"], desired["vectors"][n]["vectorizer"])}
-                              if n in desired["vectors"] else v) for n, v in live["vectors"].items()}
-    elif "vectorizer" in live and "vectorizer" in desired:
-        out["vectorizer"] = _aside(live["vectorizer"], desired["vectorizer"])
+    out = _per_vector(live, desired, "vectorizer", _aside)
     for block in modules.BLOCKS:
         out[block] = _aside(live.get(block) or {}, desired.get(block) or {})
+    return out
+
+
+def _per_vector(live: dict, desired: dict, key: str, aside) -> dict:
+    """`live` with `aside(live's, desired's)` laid over `key` (vectorizer, vectorIndexConfig) of
+    each vector both sides have: every named vector, or the collection's single one."""
+    out = dict(live)
+    if "vectors" in live and "vectors" in desired:
+        out["vectors"] = {n: ({**v, key: aside(v[key], desired["vectors"][n][key])} if n in desired["vectors"] else v)
+                          for n, v in live["vectors"].items()}
+    elif key in live and key in desired:
+        out[key] = aside(live[key], desired[key])
     return out
 
 
@@ -191,16 +198,9 @@ def server_quantization_aside(live: dict, desired: dict) -> dict:
     """`live` (canonical) with a quantizer the server turned on by itself (its DEFAULT_QUANTIZATION:
     trackDefaultQuantization true) taken as the file's own when the file leaves quantization to
     the server (no quantizer on, skipDefaultQuantization off): a new version made from the file
-    gets the same default. trackDefaultQuantization is the server's record, fixed at creation (a PUT keeps it as it
-    was), so it is never compared."""
-    out = dict(live)
-    if "vectors" in live and "vectors" in desired:
-        out["vectors"] = {n: ({**v, "vectorIndexConfig": _index_aside(v["vectorIndexConfig"],
-                                                                       desired["vectors"][n]["vectorIndexConfig"])}
-                              if n in desired["vectors"] else v) for n, v in live["vectors"].items()}
-    elif "vectorIndexConfig" in live and "vectorIndexConfig" in desired:
-        out["vectorIndexConfig"] = _index_aside(live["vectorIndexConfig"], desired["vectorIndexConfig"])
-    return out
+    gets the same default. trackDefaultQuantization is the server's record, fixed at creation (a
+    PUT keeps it as it was), so it is never compared."""
+    return _per_vector(live, desired, "vectorIndexConfig", _index_aside)
 
 
 def _index_aside(live: dict, desired: dict) -> dict:
