@@ -114,6 +114,7 @@ class CopyJob:
 class Outcome:
     copied: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # uuid -> the server's last message
+    read: list | None = None  # the source objects read, when kept (see copy_objects)
 
 
 Progress = Callable[[int], None]
@@ -126,10 +127,14 @@ def _nothing(_: int) -> None:
 # ---- copy -----------------------------------------------------------------------------------
 
 def copy_objects(client, job: CopyJob, *, after: str | None, on_flushed: Callable[[str, int], None],
-                 progress: Progress = _nothing) -> Outcome:
-    """Copy every object after `after`; `on_flushed(cursor, n)` once a page and all before it are in."""
+                 progress: Progress = _nothing, keep: int = 0) -> Outcome:
+    """Copy every object after `after`; `on_flushed(cursor, n)` once a page and all before it are in.
+    With `keep`, a copy from the start that reads at most `keep` objects, at the verification's
+    consistency level, returns them as read (Outcome.read): with the source fenced, that is what
+    comparing would read again (see settle)."""
     outcome = Outcome()
-    pages = _pages(client, job, after)
+    kept: list | None = [] if keep and after is None and job.consistency == VERIFY_LEVEL else None
+    pages = _kept(_pages(client, job, after), kept, keep, outcome)
     first = next(pages, None)
     if first is None:
         return outcome
@@ -146,6 +151,19 @@ def copy_objects(client, job: CopyJob, *, after: str | None, on_flushed: Callabl
         while in_flight:
             _collect(in_flight.popleft(), outcome, on_flushed, progress)
     return outcome
+
+
+def _kept(pages: Iterator[list], kept: list | None, keep: int, outcome: Outcome) -> Iterator[list]:
+    """`pages`, each added to `kept` (unless None) while they hold no more than `keep` objects in
+    all; Outcome.read is what is kept so far (the copy reads on to the end, or returns early
+    only after a short page, the last)."""
+    for page in pages:
+        if kept is not None:
+            kept.extend(page)
+            if len(kept) > keep:
+                kept = None
+        outcome.read = kept
+        yield page
 
 
 @dataclass(frozen=True)
@@ -400,14 +418,15 @@ class Differences:
         return ", ".join(p for p in parts if not p.startswith("0 "))
 
 
-def compare(client, job: CopyJob) -> Differences:
+def compare(client, job: CopyJob, *, source_read: list | None = None) -> Differences:
     """Merge-join both collections' content streams, read with cursors (constant memory, one pass
     each). The source objects that must be copied again are kept as read, so the repair writes
     exactly what was compared, and never looks an object up by id in the source: Weaviate can
     leave an object out of its id index (a replace refused by a read-only shard does), and a
-    lookup would then take it for deleted."""
+    lookup would then take it for deleted. `source_read`: the whole source as a copy of the
+    fenced source read it (Outcome.read), in place of reading it again."""
     diff = Differences()
-    source = _ContentStream(client, job, job.source, present=())
+    source = _ContentStream(client, job, job.source, present=(), given=source_read)
     target = _ContentStream(client, job, job.target, present=_checked_vectors(job))
     s, t = next(source, None), next(target, None)
     while s is not None or t is not None:
@@ -463,7 +482,8 @@ class _ContentStream:
     """(uuid, content digest, has every `present` vector, object), in uuid order, read with a
     cursor; counts as it goes."""
 
-    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], read: bool = True):
+    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], read: bool = True,
+                 given: list | None = None):
         self.count = self.skipped = 0
         self._job, self._name, self._present, self._client = job, name, present, client
         # the source is read as it is, and compared reshaped as the target holds it
@@ -473,7 +493,10 @@ class _ContentStream:
         self._properties = job.source_properties() if name == job.source else list(job.properties)
         self._references = [QueryReference(link_on=n, return_properties=[])
                             for n in job.references + job.self_references] or None
-        self._objects = self._read() if read else iter(())
+        if given is not None:
+            self._objects = self.entries(given)
+        else:
+            self._objects = self._read() if read else iter(())
 
     def __iter__(self):
         return self
@@ -711,12 +734,13 @@ def _outpaced(job: CopyJob, state: Following, max_pause: float) -> str:
             "writes are slower, or allow a longer pause")
 
 
-def settle(client, job: CopyJob, failures: dict[str, str]) -> Differences:
+def settle(client, job: CopyJob, failures: dict[str, str], *, source_read: list | None = None) -> Differences:
     """The final passes, with the source fenced (no write can reach it): the target becomes
     exactly the source. Only schemactl writes the target until the alias moves, so after one
-    full comparison only what was repaired needs reading back. NotVerified when objects cannot
-    be copied (e.g. their embedding fails)."""
-    full = diff = compare(client, job)
+    full comparison only what was repaired needs reading back. `source_read`: the source as a
+    copy made under the fence read it (nothing has changed it since). NotVerified when objects
+    cannot be copied (e.g. their embedding fails)."""
+    full = diff = compare(client, job, source_read=source_read)
     for _ in range(REPAIR_PASSES):
         if diff.clean:
             return Differences(source_count=full.source_count, target_count=full.source_count, skipped=full.skipped)

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .context import Context
-from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
+from .data_copy import (HELD, CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair,
+                        settle)
 from ..errors import SchemactlError
 from .fence import fence_shards, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
@@ -318,7 +319,8 @@ class TenantRecreate:
         self.ctx.notice(f"{self.logical}: {why}; {self.source} is writable again, and what is left is copied "
                         "first and fenced in the final pass")
 
-    def _copy_one(self, tenant: str) -> None:
+    def _copy_one(self, tenant: str, *, keep: int = 0) -> list | None:
+        """Copy `tenant`; with `keep`, returns the source objects as read (see copy_objects)."""
         entry = replace(self.tenants[tenant])  # a copy: the progress records what it reaches
         job = self.job_for(tenant)
 
@@ -326,14 +328,16 @@ class TenantRecreate:
             entry.after, entry.copied = cursor, entry.copied + copied
             self.progress.update(tenant, after=entry.after, copied=entry.copied)
 
-        outcome = copy_objects(self.ctx.client, job, after=entry.after, on_flushed=flushed)
+        outcome = copy_objects(self.ctx.client, job, after=entry.after, on_flushed=flushed, keep=keep)
         self.ctx.failures.update(outcome.failed)
         self.on_copied(job, entry)
         self.progress.update(tenant, done=True)
+        return outcome.read
 
     def _copy_and_settle(self, tenant: str) -> None:
-        self._copy_one(tenant)
-        self._settle_one(tenant)
+        """Copy and settle a tenant whose source is fenced: the copy read it as it stays, so the
+        settle reads only the new version (a tenant of up to HELD objects)."""
+        self._settle_one(tenant, self._copy_one(tenant, keep=HELD))
 
     def _while_awake(self, group: list[str], work: Callable[[str], object]) -> None:
         """Fence the source's shards of `group` while they sleep (v1.39 loads the shard and keeps
@@ -410,9 +414,11 @@ class TenantRecreate:
         self.progress.flush()
         return found
 
-    def _settle_one(self, tenant: str) -> int:
-        """Settle `tenant`; returns the objects its copy holds."""
-        self.counts[tenant] = settle(self.ctx.client, self.job_for(tenant), self.ctx.failures).target_count
+    def _settle_one(self, tenant: str, source_read: list | None = None) -> int:
+        """Settle `tenant` (`source_read`: its source as read under the fence); returns the
+        objects its copy holds."""
+        self.counts[tenant] = settle(self.ctx.client, self.job_for(tenant), self.ctx.failures,
+                                     source_read=source_read).target_count
         self.progress.update(tenant, settled=True)
         return self.counts[tenant]
 

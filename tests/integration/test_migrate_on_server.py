@@ -148,6 +148,28 @@ def test_delta_pass_catches_writes_made_during_the_copy(client, embedder, docs):
     assert snapshot(client, "Doc_v2") == snapshot(client, "Doc_v1")
 
 
+def test_a_settle_given_the_copys_own_read_still_finds_what_the_new_version_lacks(client, embedder, docs):
+    """A copy of a fenced source hands its read to the settle, which then reads only the new
+    version: an object missing there, changed there, or there only is still put right."""
+    from schemactl.apply.data_copy import CopyJob, copy_objects, settle
+
+    client.collections.create_from_dict({"class": "Doc_v2", "vectorizer": "none"})
+    job = CopyJob("Doc_v1", "Doc_v2", None, ("title", "body", "rank"), (), reuse=("default",))
+    outcome = copy_objects(client, job, after=None, on_flushed=lambda cursor, n: None, keep=1000)
+    assert outcome.read is not None and len(outcome.read) == 300
+    target = client.collections.use("Doc_v2")
+    ids = sorted(str(o.uuid) for o in target.iterator())
+    target.data.delete_by_id(ids[0])
+    target.data.update(ids[1], properties={"title": "damaged"})
+    target.data.insert({"title": "stray", "body": "only here", "rank": -1}, vector=[0.5] * 64)
+    settled = settle(client, job, {}, source_read=outcome.read)
+    assert settled.target_count == 300
+    assert snapshot(client, "Doc_v2") == snapshot(client, "Doc_v1")
+    # more objects than it may keep, or a copy resumed past its start: nothing is handed over
+    assert copy_objects(client, job, after=None, on_flushed=lambda cursor, n: None, keep=299).read is None
+    assert copy_objects(client, job, after=ids[5], on_flushed=lambda cursor, n: None, keep=1000).read is None
+
+
 def test_first_cutover_of_a_collection_made_elsewhere_needs_allow_destructive(client, cli_run, embedder, tmp_path):
     from schemactl.rest_json import to_rest
     from schemactl.validate import validate_paths
