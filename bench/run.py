@@ -682,31 +682,32 @@ def tenant_yaml(endpoint: str, distance: str = "cosine") -> str:
     return collection_yaml("Bench", endpoint, distance) + "multiTenancyConfig:\n  enabled: true\n"
 
 
-def tenant_recreate(client, server, endpoint: str, tenants: int, per_tenant: int, hot: int, workdir: Path,
+def tenant_recreate(endpoint: str, tenants: int, per_tenant: int, hot: int, workdir: Path,
                     timeout: float) -> tuple[Row, Row]:
-    """(raw import, schemactl apply) of the same tenants: Bench_v1 filled, then a distance change
-    recreates it (vectors reused)."""
-    reset(client)
+    """(raw import, schemactl apply) of the same tenants, each on a Weaviate of its own: Bench_v1
+    filled, then a distance change recreates it (vectors reused)."""
     seed = tenants * 100 + per_tenant
     cold = f" ({hot:,} HOT, {tenants - hot:,} COLD)" if hot < tenants else ""
     what = f"{tenants:,} tenants{cold} × {per_tenant}"
     runs = []
-    for _ in range(RAW_RUNS):  # the raw import's time varies by up to 2x from run to run: its best is the baseline
-        runs.append(run_raw_tenant_import(server, endpoint, tenants, per_tenant, hot, seed))
-        reset(client)
+    for run in range(RAW_RUNS):
+        with fresh_server(workdir, f"raw-{tenants}x{per_tenant}-{run}") as (server, _):
+            runs.append(run_raw_tenant_import(server, endpoint, tenants, per_tenant, hot, seed))
     process, alone = min(runs)
     raw = Row(TENANTS_LABEL, f"{what}: (a) raw import: collection, tenants in bulk, batch (process; best of "
-              f"{RAW_RUNS})", tenants * per_tenant, process, ratio=f"the import alone {alone:.2f} s")
+              f"{RAW_RUNS}, each on a fresh server)", tenants * per_tenant, process,
+              ratio=f"the import alone {alone:.2f} s")
     schemas = workdir / f"tenants-{tenants}-{per_tenant}-{hot}"
     schemas.mkdir()
     (schemas / "c.yaml").write_text(tenant_yaml(endpoint))
-    run_schemactl(["apply", str(schemas), "--auto-approve"], server)
-    import_tenants(client, "Bench_v1", tenants, per_tenant, hot, seed)
-    (schemas / "c.yaml").write_text(tenant_yaml(endpoint, "dot"))
-    code, seconds, rss, stderr = run_schemactl_within(["apply", str(schemas), "--auto-approve", "--max-write-pause",
-                                                       str(TENANT_PAUSE)], server, timeout)
-    apply = Row(TENANTS_LABEL, f"{what}: (b) schemactl apply --max-write-pause {TENANT_PAUSE} (process)",
-                tenants * per_tenant, seconds, rss)
+    with fresh_server(workdir, f"apply-{tenants}x{per_tenant}") as (server, client):
+        run_schemactl(["apply", str(schemas), "--auto-approve"], server)
+        import_tenants(client, "Bench_v1", tenants, per_tenant, hot, seed)
+        (schemas / "c.yaml").write_text(tenant_yaml(endpoint, "dot"))
+        code, seconds, rss, stderr = run_schemactl_within(["apply", str(schemas), "--auto-approve",
+                                                           "--max-write-pause", str(TENANT_PAUSE)], server, timeout)
+    apply = Row(TENANTS_LABEL, f"{what}: (b) schemactl apply --max-write-pause {TENANT_PAUSE} (process; a fresh "
+                "server, the source imported first)", tenants * per_tenant, seconds, rss)
     if code == 0:
         apply.ratio = (f"{seconds / raw.seconds:.1f}× (a), {seconds / alone:.1f}× its import alone; "
                        f"{seconds / tenants * 1000:.1f} ms per tenant")
@@ -715,7 +716,6 @@ def tenant_recreate(client, server, endpoint: str, tenants: int, per_tenant: int
     else:
         last = (stderr.strip().splitlines() or ["(no output)"])[-1]
         apply.ratio = f"apply failed (exit {code}) after {seconds:.0f} s: {last[:300]}"
-    reset(client)
     return raw, apply
 
 
@@ -726,10 +726,11 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 
 @contextmanager
 def fresh_server(workdir: Path, name: str) -> Iterator[tuple]:
-    """(server, client) of a Weaviate of its own, its data deleted afterwards. Each tenant row gets
-    one: after thousands of tenants created and dropped, the same server imports the 1,000 x 20
-    tenants 1.5-2x slower (measured: 5.8-7.7 s fresh, 10.5-17.0 s after the earlier rows), which
-    would make each row's numbers depend on the rows before it."""
+    """(server, client) of a Weaviate of its own, its data deleted afterwards. The tenant rows
+    start one for each run: a server that has created and dropped tenants before gets slower at
+    it (measured, five raw imports of 1,000 x 20 one after another on one v1.39.3 server: 6.4,
+    9.5, 12.2, 16.1, 15.5 s, its CPU time 6.6 -> 19.4 s; iowait 0.1 s each), so a run would pay
+    for the runs before it."""
     server = testbed.start(workdir / name)
     client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc)
     try:
@@ -740,12 +741,6 @@ def fresh_server(workdir: Path, name: str) -> Iterator[tuple]:
         shutil.rmtree(workdir / name, ignore_errors=True)
 
 
-def tenant_row(endpoint: str, tenants: int, objects: int, hot: int, workdir: Path) -> tuple[Row, Row]:
-    """tenant_recreate on a fresh server."""
-    with fresh_server(workdir, f"weaviate-{tenants}x{objects}") as (server, client):
-        return tenant_recreate(client, server, endpoint, tenants, objects, hot, workdir, TENANT_TIMEOUT)
-
-
 def bench_tenants(endpoint: str, sizes: list[tuple[int, int]], many: int, workdir: Path) -> list[Row]:
     """Recreates of multi-tenant collections against a raw import of the same tenants and objects,
     whole processes, each row on a server of its own: per-tenant cost as tenants grow, and `many`
@@ -753,7 +748,7 @@ def bench_tenants(endpoint: str, sizes: list[tuple[int, int]], many: int, workdi
     rows: list[Row] = []
     per_tenant: dict[int, float] = {}  # tenants -> apply seconds per tenant, 5 objects each
     for tenants, objects in sizes:
-        raw, apply = tenant_row(endpoint, tenants, objects, tenants, workdir)
+        raw, apply = tenant_recreate(endpoint, tenants, objects, tenants, workdir, TENANT_TIMEOUT)
         rows += [raw, apply]
         if objects == 5 and apply.ratio.endswith("per tenant"):
             per_tenant[tenants] = apply.seconds / tenants
@@ -764,7 +759,7 @@ def bench_tenants(endpoint: str, sizes: list[tuple[int, int]], many: int, workdi
                         ratio=f"{per_tenant[high] / per_tenant[low]:.2f}× ({per_tenant[high] * 1000:.1f} vs "
                               f"{per_tenant[low] * 1000:.1f} ms per tenant)"))
     if many:
-        rows += tenant_row(endpoint, many, 5, max(1, many // 20), workdir)
+        rows += tenant_recreate(endpoint, many, 5, max(1, many // 20), workdir, TENANT_TIMEOUT)
         print(table(rows), flush=True)
     return rows
 
