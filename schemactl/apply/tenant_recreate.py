@@ -26,13 +26,13 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .context import Context
-from .data_copy import (HELD, CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair,
+from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair,
                         settle)
 from ..errors import SchemactlError
 from .fence import fence_shards, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
-from ..settings import TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
+from ..settings import PAGE, TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
 from ..tenant_ops import (OFFLOADED, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
                           offloaded_refusal, set_auto_tenants, set_status, vanished)
 
@@ -336,8 +336,10 @@ class TenantRecreate:
 
     def _copy_and_settle(self, tenant: str) -> None:
         """Copy and settle a tenant whose source is fenced: the copy read it as it stays, so the
-        settle reads only the new version (a tenant of up to HELD objects)."""
-        self._settle_one(tenant, self._copy_one(tenant, keep=HELD))
+        settle reads only the new version. Only the read of a tenant that fits in one page is
+        kept (as much as a copy holds in flight anyway); for a larger one, reading it again
+        costs little beside its data."""
+        self._settle_one(tenant, self._copy_one(tenant, keep=PAGE))
 
     def _while_awake(self, group: list[str], work: Callable[[str], object]) -> None:
         """Fence the source's shards of `group` while they sleep (v1.39 loads the shard and keeps
