@@ -26,8 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .context import Context
-from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair,
-                        settle)
+from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
 from ..errors import SchemactlError
 from .fence import fence_shards, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
