@@ -773,7 +773,7 @@ def fresh_server(workdir: Path, name: str) -> Iterator[tuple]:
 
 def bench_tenants(endpoint: str, sizes: list[tuple[int, int]], many: int, workdir: Path) -> list[Row]:
     """Recreates of multi-tenant collections against a raw import of the same tenants and objects,
-    whole processes, each row on a server of its own: per-tenant cost as tenants grow, and `many`
+    whole processes, each run on a server of its own: per-tenant cost as tenants grow, and `many`
     tenants of which 95% are COLD."""
     rows: list[Row] = []
     per_tenant: dict[int, float] = {}  # tenants -> apply seconds per tenant, 5 objects each
