@@ -20,7 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -826,32 +826,32 @@ def main() -> None:
     embedder = subprocess.Popen([sys.executable, "-m", "schemactl.dev.serve", "--port", "0"],
                                 stdout=subprocess.PIPE, text=True)
     embedder_url = re.search(r"http://127\.0\.0\.1:\d+", embedder.stdout.readline()).group(0)
-    server = testbed.start(workdir / "weaviate")
-    client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc)
     rows: list[Row] = []
     try:
-        if args.only in (None, "copy"):
-            rows += bench_copies(client, server, embedder_url, small, large, workdir)
-        if args.only in (None, "plan"):
-            rows += bench_plan(client, server, workdir)
-        if args.only in (None, "writes"):
-            rows += bench_live_writes(client, server, embedder_url, workdir)
-        if args.only in (None, "reindex"):
-            rows += bench_reindex(client, server, f"{embedder_url}/models/words-{DIMS}", large, workdir)
-        if args.only in (None, "backfill"):
-            rows += bench_backfill(client, server, embedder_url, small, workdir)
-        if args.only in (None, "rename"):
-            rows += bench_rename(client, server, embedder_url, large, workdir)
-        if args.only in (None, "real"):
-            rows += bench_real_model(client, server, embedder_url, small, workdir)
-        if args.only in (None, "cluster"):
-            rows += bench_cluster(server, f"{embedder_url}/models/words-{DIMS}", small, workdir)
-        if args.only in (None, "tenants"):
-            rows += bench_tenants(f"{embedder_url}/models/words-{DIMS}", parse_sizes(args.tenant_sizes),
-                                  args.many_tenants, workdir)
+        with ExitStack() as shared:
+            # the tenant rows start servers of their own; the other parts share this one
+            server, client = (shared.enter_context(fresh_server(workdir, "weaviate")) if args.only != "tenants"
+                              else (None, None))
+            if args.only in (None, "copy"):
+                rows += bench_copies(client, server, embedder_url, small, large, workdir)
+            if args.only in (None, "plan"):
+                rows += bench_plan(client, server, workdir)
+            if args.only in (None, "writes"):
+                rows += bench_live_writes(client, server, embedder_url, workdir)
+            if args.only in (None, "reindex"):
+                rows += bench_reindex(client, server, f"{embedder_url}/models/words-{DIMS}", large, workdir)
+            if args.only in (None, "backfill"):
+                rows += bench_backfill(client, server, embedder_url, small, workdir)
+            if args.only in (None, "rename"):
+                rows += bench_rename(client, server, embedder_url, large, workdir)
+            if args.only in (None, "real"):
+                rows += bench_real_model(client, server, embedder_url, small, workdir)
+            if args.only in (None, "cluster"):
+                rows += bench_cluster(server, f"{embedder_url}/models/words-{DIMS}", small, workdir)
+            if args.only in (None, "tenants"):
+                rows += bench_tenants(f"{embedder_url}/models/words-{DIMS}", parse_sizes(args.tenant_sizes),
+                                      args.many_tenants, workdir)
     finally:
-        client.close()
-        server.stop()
         embedder.terminate()
         embedder.wait()
         embedder.stdout.close()
