@@ -454,7 +454,7 @@ def recheck(client, job: CopyJob, diff: Differences) -> Differences:
     """After a repair of a complete `diff` with the source fenced: read back only what was
     written or deleted in the target (nothing else writes it) and compare with the digests."""
     again = Differences(source_count=diff.source_count, target_count=diff.target_count)
-    stream = _ContentStream(client, job, job.target, present=_checked_vectors(job), read=False)
+    stream = _ContentStream(client, job, job.target, present=_checked_vectors(job), given=[])  # fetched by id below
     found = {}
     for chunk in _chunks(sorted(set(diff.held) | set(diff.extra)), VERIFY_PAGE):
         page = stream.fetch(filters=Filter.by_id().contains_any(chunk), limit=len(chunk))
@@ -480,10 +480,9 @@ def _checked_vectors(job: CopyJob) -> tuple[str, ...]:
 
 class _ContentStream:
     """(uuid, content digest, has every `present` vector, object), in uuid order, read with a
-    cursor; counts as it goes."""
+    cursor (or of the objects `given`, already read); counts as it goes."""
 
-    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], read: bool = True,
-                 given: list | None = None):
+    def __init__(self, client, job: CopyJob, name: str, present: tuple[str, ...], given: list | None = None):
         self.count = self.skipped = 0
         self._job, self._name, self._present, self._client = job, name, present, client
         # the source is read as it is, and compared reshaped as the target holds it
@@ -493,10 +492,7 @@ class _ContentStream:
         self._properties = job.source_properties() if name == job.source else list(job.properties)
         self._references = [QueryReference(link_on=n, return_properties=[])
                             for n in job.references + job.self_references] or None
-        if given is not None:
-            self._objects = self.entries(given)
-        else:
-            self._objects = self._read() if read else iter(())
+        self._objects = self._read() if given is None else self.entries(given)
 
     def __iter__(self):
         return self
