@@ -175,6 +175,7 @@ class TenantRecreate:
         self.fenced: set[str] = set()  # fenced by this run (a resumed one fences again: it is idempotent)
         self.fence_started: float | None = None  # monotonic time of the first fence, once fenced
         self.fenced_groups: list[float] = []  # seconds per group fenced, copied and settled
+        self.kept_awake: list[str] = []  # the new version's tenants map_awake worked on last, left awake
 
     @property
     def tenants(self) -> dict[str, TenantEntry]:
@@ -193,7 +194,13 @@ class TenantRecreate:
         return run
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
+        """A run that stops before the hand-over puts back to sleep what map_awake left awake."""
+        try:
+            self._sleep_kept()
+        except SchemactlError as error:
+            self.ctx.notice(f"{self.target}: tenants of the new version were left awake ({error})")
+        finally:
+            self.pool.shutdown(wait=True)
 
     # ---- copy --------------------------------------------------------------------------
 
@@ -364,22 +371,40 @@ class TenantRecreate:
 
     def map_awake(self, work: Callable[[str], T], tenants: list[str]) -> dict[str, T | None]:
         """`work` per active tenant with its copy in the new version awake: TARGET_GROUP of them
-        are woken, worked on several at a time, and put back to sleep. The new version's tenants
-        sleep otherwise, so the application's active tenants are never loaded twice over."""
+        are woken, worked on several at a time, and put back to sleep, but for the last group,
+        left awake until tenants of the new version are woken next: when that is the hand-over,
+        the group is not woken again (the first wake after a write costs the server a snapshot of
+        the vector index, see docs/multi-tenant.md). The new version's tenants sleep otherwise,
+        so the application's active tenants are never loaded twice over."""
         results: dict[str, T | None] = {}
-        for group in _chunks(tenants, TARGET_GROUP):
+        groups = list(_chunks(tenants, TARGET_GROUP))
+        if groups:
+            self._sleep_kept()
+        for index, group in enumerate(groups):
             set_status(self.ctx.reader, self.target, {t: "HOT" for t in group})
+            last = False
             try:
                 results.update(zip(group, self.pool.map(self.guarded(work), group)))
+                last = index == len(groups) - 1
             finally:
-                set_status(self.ctx.reader, self.target, {t: "COLD" for t in group})
+                if last:
+                    self.kept_awake = group
+                else:
+                    set_status(self.ctx.reader, self.target, {t: "COLD" for t in group})
         return results
+
+    def _sleep_kept(self) -> None:
+        kept, self.kept_awake = self.kept_awake, []
+        if kept:
+            set_status(self.ctx.reader, self.target, {t: "COLD" for t in kept})
 
     def _groups_awake(self, tenants: list[str], work: Callable[[str], object],
                       advance: Callable[[int], None] = lambda n: None) -> None:
         """Sleeping tenants in groups of WAKE_GROUP, TENANT_WORKERS groups at a time: at most
         WAKE_GROUP x TENANT_WORKERS of them are awake at any moment."""
         groups = list(_chunks(tenants, WAKE_GROUP))
+        if groups:
+            self._sleep_kept()
         with ThreadPoolExecutor(TENANT_WORKERS, thread_name_prefix="schemactl-wake") as waking:
             for group, future in [(g, waking.submit(self._while_awake, g, work)) for g in groups]:
                 future.result()
@@ -589,7 +614,9 @@ class TenantRecreate:
 
     def hand_over(self) -> None:
         """The alias has moved: the old version's active tenants go to sleep (kept for rollback),
-        then the new version's wake as the old version's were, 100 per request. In that order the
+        then the new version's wake as the old version's were, 100 per request (but for the group
+        map_awake left awake, put to sleep instead if its tenants are asleep in the old version
+        by now). In that order the
         active tenants are never loaded in both versions at once; until it is woken, a tenant of
         the new version wakes on its first request (autoTenantActivation is on in the new version
         until this is done). Status changes queue one behind another on the server, so sending
@@ -598,7 +625,10 @@ class TenantRecreate:
         interleaved 100 of each at a time, 11.2-11.6 s)."""
         asleep = {t: "COLD" for t, s in list_tenants(self.ctx.reader, self.source).items() if is_active(s)}
         set_status(self.ctx.reader, self.source, asleep)
-        set_status(self.ctx.reader, self.target, {t: "HOT" for t, e in self.tenants.items() if is_active(e.status)})
+        kept, self.kept_awake = set(self.kept_awake), []
+        wanted = {t: "HOT" for t, e in self.tenants.items() if is_active(e.status) and t not in kept}
+        wanted.update({t: "COLD" for t in kept if t in self.tenants and not is_active(self.tenants[t].status)})
+        set_status(self.ctx.reader, self.target, wanted)
 
     def _how(self) -> str:
         job = self.job_for("")
