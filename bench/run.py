@@ -771,14 +771,15 @@ def fresh_server(workdir: Path, name: str) -> Iterator[tuple]:
         shutil.rmtree(workdir / name, ignore_errors=True)
 
 
-def bench_tenants(endpoint: str, sizes: list[tuple[int, int]], many: int, workdir: Path) -> list[Row]:
+def bench_tenants(endpoint: str, sizes: list[tuple[int, int]], many: int, workdir: Path,
+                  runs: int = RUNS) -> list[Row]:
     """Recreates of multi-tenant collections against a raw import of the same tenants and objects,
     whole processes, each run on a server of its own: per-tenant cost as tenants grow, and `many`
     tenants of which 95% are COLD."""
     rows: list[Row] = []
     per_tenant: dict[int, float] = {}  # tenants -> apply seconds per tenant, 5 objects each
     for tenants, objects in sizes:
-        raw, apply = tenant_recreate(endpoint, tenants, objects, tenants, workdir, TENANT_TIMEOUT)
+        raw, apply = tenant_recreate(endpoint, tenants, objects, tenants, workdir, TENANT_TIMEOUT, runs)
         rows += [raw, apply]
         if objects == 5 and "ms per tenant" in apply.ratio:
             per_tenant[tenants] = apply.seconds / tenants
@@ -811,6 +812,8 @@ def main() -> None:
                         help="run one part (the table holds only it)")
     parser.add_argument("--tenant-sizes", default=TENANT_SIZES,
                         help=f"tenants x objects of the multi-tenant recreates (default {TENANT_SIZES})")
+    parser.add_argument("--runs", type=int, default=RUNS,
+                        help="raw imports and applies per tenant size, each on a fresh server (the best is compared)")
     parser.add_argument("--many-tenants", type=int, default=MANY_TENANTS,
                         help=f"tenants of the 95%%-COLD row (default {MANY_TENANTS:,}; 0 leaves it out)")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results.md",
@@ -850,7 +853,7 @@ def main() -> None:
                 rows += bench_cluster(server, f"{embedder_url}/models/words-{DIMS}", small, workdir)
             if args.only in (None, "tenants"):
                 rows += bench_tenants(f"{embedder_url}/models/words-{DIMS}", parse_sizes(args.tenant_sizes),
-                                      args.many_tenants, workdir)
+                                      args.many_tenants, workdir, args.runs)
     finally:
         embedder.terminate()
         embedder.wait()
