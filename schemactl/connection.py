@@ -186,14 +186,10 @@ class Target:
         return endpoint(self.url)
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").lower(), port
+def _origin(url: str) -> tuple[str, str]:
+    """Scheme and host[:port] of `url`, normalized as redact.endpoint names a cluster."""
+    parts = urlsplit(endpoint(url))
+    return parts.scheme, parts.netloc
 
 
 def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tuple[str, ...],
