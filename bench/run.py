@@ -820,6 +820,8 @@ def main() -> None:
                         help="where the table goes (default bench/results.md)")
     parser.add_argument("--raw-tenants", help=argparse.SUPPRESS)  # the raw import's own process
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     if args.raw_tenants:
         raw_tenant_import(json.loads(args.raw_tenants))
         return
