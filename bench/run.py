@@ -611,18 +611,24 @@ def import_tenants(client, collection: str, tenants: int, per_tenant: int, hot: 
     for start in range(0, tenants, chunk):
         numbers = range(start, min(tenants, start + chunk))
         target.tenants.create([Tenant(name=tenant_name(i)) for i in numbers])
-        with client.batch.fixed_size(batch_size=500, concurrent_requests=4) as batch:
-            for i in numbers:
-                for o in tenant_objects(i, per_tenant, seed, vectors):
-                    batch.add_object(collection=collection, tenant=tenant_name(i), properties=o.properties,
-                                     uuid=o.uuid, vector=o.vector)
-        if client.batch.failed_objects:
-            failed = client.batch.failed_objects
-            raise SystemExit(f"{len(failed)} object(s) not imported into {collection}: {failed[0].message}")
+        batch_import(client, collection, numbers, per_tenant, seed, vectors)
         cold = [Tenant(name=tenant_name(i), activity_status=TenantActivityStatus.INACTIVE)
                 for i in numbers if not is_hot(i, tenants, hot)]
         if cold:
             target.tenants.update(cold)
+
+
+def batch_import(client, collection: str, numbers: range, per_tenant: int, seed: int,
+                 vectors: list[list[float]]) -> None:
+    """Tenants `numbers`' objects, batch-imported."""
+    with client.batch.fixed_size(batch_size=500, concurrent_requests=4) as batch:
+        for i in numbers:
+            for o in tenant_objects(i, per_tenant, seed, vectors):
+                batch.add_object(collection=collection, tenant=tenant_name(i), properties=o.properties,
+                                 uuid=o.uuid, vector=o.vector)
+    if client.batch.failed_objects:
+        failed = client.batch.failed_objects
+        raise SystemExit(f"{len(failed)} object(s) not imported into {collection}: {failed[0].message}")
 
 
 def raw_tenant_import(spec: dict) -> None:
@@ -639,18 +645,66 @@ def raw_tenant_import(spec: dict) -> None:
         client.close()
 
 
-def run_raw_tenant_import(server, endpoint: str, tenants: int, per_tenant: int, hot: int,
-                          seed: int) -> tuple[float, float]:
-    """Wall seconds of the raw import as a whole process (Python start included, as for schemactl),
-    and of the import alone inside it."""
+def floor_tenant_migration(spec: dict) -> None:
+    """The least any migration within the resource bound must do, run as its own process on a
+    server holding Bench_v1 behind alias Bench: the new version's tenants made TARGET_GROUP at a
+    time, each group created awake, its objects batch-imported from memory (no read of the
+    source, no verification, no fence, no checkpoint) and put to sleep; the alias moved; the old
+    version's tenants put to sleep and the new version's woken. What schemactl does beyond this is
+    its own cost; what this does beyond a raw import is the bound's."""
+    from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+    from schemactl.settings import TARGET_GROUP
+
+    client = weaviate.connect_to_local(host="127.0.0.1", port=spec["http"], grpc_port=spec["grpc"])
+    try:
+        started = time.perf_counter()
+        client.collections.create_from_dict({**rest_class("Bench_v2", spec["endpoint"], "dot"),
+                                             "multiTenancyConfig": {"enabled": True}})
+        new, old = client.collections.use("Bench_v2"), client.collections.use("Bench_v1")
+        names = [tenant_name(i) for i in range(spec["tenants"])]
+        vectors = tenant_vectors(spec["seed"])
+        for start in range(0, len(names), TARGET_GROUP):
+            numbers = range(start, min(len(names), start + TARGET_GROUP))
+            new.tenants.create([Tenant(name=tenant_name(i)) for i in numbers])
+            batch_import(client, "Bench_v2", numbers, spec["per_tenant"], spec["seed"], vectors)
+            new.tenants.update([Tenant(name=tenant_name(i), activity_status=TenantActivityStatus.INACTIVE)
+                                for i in numbers])
+        httpx.put(f"http://127.0.0.1:{spec['http']}/v1/aliases/Bench", json={"class": "Bench_v2"}).raise_for_status()
+        old.tenants.update([Tenant(name=n, activity_status=TenantActivityStatus.INACTIVE) for n in names])
+        new.tenants.update([Tenant(name=n, activity_status=TenantActivityStatus.ACTIVE) for n in names])
+        print(f"{time.perf_counter() - started:.3f}")
+        check_floor(client, spec, names)
+    finally:
+        client.close()
+
+
+def check_floor(client, spec: dict, names: list[str]) -> None:
+    """After the timing: the floor did all it is timed for."""
+    alias = httpx.get(f"http://127.0.0.1:{spec['http']}/v1/aliases/Bench").json().get("class")
+    awake = {n for n, t in client.collections.use("Bench_v2").tenants.get().items()
+             if t.activity_status.value in ("ACTIVE", "HOT")}
+    asleep = {n for n, t in client.collections.use("Bench_v1").tenants.get().items()
+              if t.activity_status.value in ("INACTIVE", "COLD")}
+    counts = {n: len(client.collections.use("Bench_v2").with_tenant(n).query.fetch_objects(limit=1000).objects)
+              for n in (names[0], names[-1])}
+    if alias != "Bench_v2" or awake != set(names) or asleep != set(names) or set(counts.values()) != {spec["per_tenant"]}:
+        raise SystemExit(f"the floor did not finish its work: alias -> {alias}, {len(awake)} new tenants awake, "
+                         f"{len(asleep)} old asleep, objects {counts}")
+
+
+def run_tenant_process(mode: str, server, endpoint: str, tenants: int, per_tenant: int, hot: int,
+                       seed: int) -> tuple[float, float]:
+    """Wall seconds of this script run as `--{mode}` (a whole process, Python start included, as for
+    schemactl), and of its work alone inside it."""
     spec = {"http": server.ports.http, "grpc": server.ports.grpc, "name": "Raw", "endpoint": endpoint,
             "tenants": tenants, "per_tenant": per_tenant, "hot": hot, "seed": seed}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--raw-tenants", json.dumps(spec)],
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), f"--{mode}", json.dumps(spec)],
                           cwd=REPO, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"raw tenant import failed:\n{done.stderr[-3000:]}")
+        raise SystemExit(f"{mode} failed:\n{done.stderr[-3000:]}")
     return seconds, float(done.stdout.split()[-1])
 
 
@@ -683,42 +737,71 @@ def tenant_yaml(endpoint: str, distance: str = "cosine") -> str:
 
 
 def tenant_recreate(endpoint: str, tenants: int, per_tenant: int, hot: int, workdir: Path,
-                    timeout: float, runs: int = RUNS) -> tuple[Row, Row]:
-    """(raw import, schemactl apply) of the same tenants, each the best of `runs`, each run on a
-    Weaviate of its own: Bench_v1 filled, then a distance change recreates it (vectors reused)."""
+                    timeout: float, runs: int = RUNS) -> list[Row]:
+    """Raw import, the bound's floor (all tenants HOT only) and schemactl apply of the same tenants,
+    each the best of `runs`, each run on a Weaviate of its own: Bench_v1 filled, then a distance
+    change recreates it (vectors reused)."""
     seed = tenants * 100 + per_tenant
     cold = f" ({hot:,} HOT, {tenants - hot:,} COLD)" if hot < tenants else ""
     what = f"{tenants:,} tenants{cold} × {per_tenant}"
     best = f"best of {runs}, each on a fresh server" if runs > 1 else "a fresh server"
+    size = f"{tenants}x{per_tenant}"
     raws = []
     for run in range(runs):
-        with fresh_server(workdir, f"raw-{tenants}x{per_tenant}-{run}") as (server, _):
+        with fresh_server(workdir, f"raw-{size}-{run}") as (server, _):
             settle_disk()
-            raws.append(run_raw_tenant_import(server, endpoint, tenants, per_tenant, hot, seed))
+            raws.append(run_tenant_process("raw-tenants", server, endpoint, tenants, per_tenant, hot, seed))
     process, alone = min(raws)
     raw = Row(TENANTS_LABEL, f"{what}: (a) raw import: collection, tenants in bulk, batch (process; {best})",
               tenants * per_tenant, process, ratio=f"the import alone {alone:.2f} s")
-    applies = [timed_tenant_apply(endpoint, tenants, per_tenant, hot, seed, workdir / f"apply-{tenants}x{per_tenant}-{run}",
-                                  timeout) for run in range(runs)]
+    rows = [raw]
+    if hot >= tenants:
+        floors = []
+        for run in range(runs):
+            with source_server(endpoint, tenants, per_tenant, hot, seed, workdir / f"floor-{size}-{run}") as (server, _):
+                floors.append(run_tenant_process("floor-tenants", server, endpoint, tenants, per_tenant, hot, seed))
+        rows.append(Row(TENANTS_LABEL, f"{what}: (c) the resource bound's floor: {FLOOR} (process; {best})",
+                        tenants * per_tenant, min(floors)[0], ratio=f"{min(floors)[0] / raw.seconds:.1f}× (a)"))
+    applies = []
+    for run in range(runs):
+        with source_server(endpoint, tenants, per_tenant, hot, seed, workdir / f"apply-{size}-{run}") as (server, schemas):
+            applies.append(run_schemactl_within(["apply", str(schemas), "--auto-approve", "--max-write-pause",
+                                                 str(TENANT_PAUSE)], server, timeout))
+    rows.append(apply_row(what, best, tenants, per_tenant, applies, rows, timeout))
+    return rows
+
+
+FLOOR = ("the new version made 50 tenants at a time from memory (each group created awake, "
+         "batch-imported, put to sleep), the alias moved, the old version's tenants put to sleep, "
+         "the new version's woken; no read of the source, no verification")
+
+
+def apply_row(what: str, best: str, tenants: int, per_tenant: int, applies: list, before: list[Row],
+              timeout: float) -> Row:
+    """The best of `applies` (run_schemactl_within's results) as a row, compared with the rows
+    `before` it (the raw import, then the floor if there is one)."""
     code, seconds, rss, stderr = min(applies, key=lambda a: (a[0] != 0, a[1]))  # the best that finished
     apply = Row(TENANTS_LABEL, f"{what}: (b) schemactl apply --max-write-pause {TENANT_PAUSE} (process; {best}, "
                 "the source imported first)", tenants * per_tenant, seconds, rss)
     if code == 0:
-        apply.ratio = (f"{seconds / raw.seconds:.1f}× (a), {seconds / alone:.1f}× its import alone; "
-                       f"{seconds / tenants * 1000:.1f} ms per tenant"
-                       + (f"; runs {', '.join(f'{a[1]:.1f}' for a in applies)} s" if runs > 1 else ""))
+        raw, floor = before[0], before[1:]
+        apply.ratio = (f"{seconds / raw.seconds:.1f}× (a)"
+                       + (f", {seconds / floor[0].seconds:.1f}× (c)" if floor else "")
+                       + f"; {seconds / tenants * 1000:.1f} ms per tenant"
+                       + (f"; runs {', '.join(f'{a[1]:.1f}' for a in applies)} s" if len(applies) > 1 else ""))
     elif code is None:
         apply.ratio = f"did not finish in {timeout:.0f} s on this machine: stopped, no result"
     else:
         last = (stderr.strip().splitlines() or ["(no output)"])[-1]
         apply.ratio = f"apply failed (exit {code}) after {seconds:.0f} s: {last[:300]}"
-    return raw, apply
+    return apply
 
 
-def timed_tenant_apply(endpoint: str, tenants: int, per_tenant: int, hot: int, seed: int, schemas: Path,
-                       timeout: float) -> tuple[int | None, float, float, str]:
-    """On a fresh server: Bench_v1 made by schemactl and filled, then the timed apply of a distance
-    change (run_schemactl_within's result)."""
+@contextmanager
+def source_server(endpoint: str, tenants: int, per_tenant: int, hot: int, seed: int,
+                  schemas: Path) -> Iterator[tuple]:
+    """(server, schemas) of a fresh server holding Bench_v1 behind alias Bench, made by schemactl
+    from `schemas` and filled; the file then asks for a distance change; the disk settled."""
     schemas.mkdir()
     (schemas / "c.yaml").write_text(tenant_yaml(endpoint))
     with fresh_server(schemas.parent, f"{schemas.name}-weaviate") as (server, client):
@@ -726,8 +809,7 @@ def timed_tenant_apply(endpoint: str, tenants: int, per_tenant: int, hot: int, s
         import_tenants(client, "Bench_v1", tenants, per_tenant, hot, seed)
         (schemas / "c.yaml").write_text(tenant_yaml(endpoint, "dot"))
         settle_disk()
-        return run_schemactl_within(["apply", str(schemas), "--auto-approve", "--max-write-pause", str(TENANT_PAUSE)],
-                                    server, timeout)
+        yield server, schemas
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -779,8 +861,8 @@ def bench_tenants(endpoint: str, sizes: list[tuple[int, int]], many: int, workdi
     rows: list[Row] = []
     per_tenant: dict[int, float] = {}  # tenants -> apply seconds per tenant, 5 objects each
     for tenants, objects in sizes:
-        raw, apply = tenant_recreate(endpoint, tenants, objects, tenants, workdir, TENANT_TIMEOUT, runs)
-        rows += [raw, apply]
+        *_, apply = made = tenant_recreate(endpoint, tenants, objects, tenants, workdir, TENANT_TIMEOUT, runs)
+        rows += made
         if objects == 5 and "ms per tenant" in apply.ratio:
             per_tenant[tenants] = apply.seconds / tenants
         print(table(rows), flush=True)
@@ -819,11 +901,15 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results.md",
                         help="where the table goes (default bench/results.md)")
     parser.add_argument("--raw-tenants", help=argparse.SUPPRESS)  # the raw import's own process
+    parser.add_argument("--floor-tenants", help=argparse.SUPPRESS)  # the bound's floor's own process
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     if args.raw_tenants:
         raw_tenant_import(json.loads(args.raw_tenants))
+        return
+    if args.floor_tenants:
+        floor_tenant_migration(json.loads(args.floor_tenants))
         return
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
 
