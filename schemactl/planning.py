@@ -3,6 +3,7 @@ diff, and estimate. Reads only; changes nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Literal
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,10 +26,11 @@ from .live import (
     unrepresentable,
 )
 from .loader import find_files
+from .normalize import QUANTIZERS
 from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
-from .spec import Collection
+from .spec import Collection, VectorIndexConfig
 from .state import completed_versions
 from .validate import Result, validate_paths
 from .value_check import value_checks
@@ -113,7 +115,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         completed = completed_versions(reader)  # versions the ledger saw an alias point at
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
-            + _untested_server_warning(live.version, changes)
+            + _untested_server_warning(live.version, changes) \
+            + default_quantizer_warnings(live.collections, collections)
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
     kept = [v for olds in live.retained.values() for v in olds]
     retained = tuple(v for v in kept if v in completed)
@@ -166,6 +169,43 @@ def _nodes_down_warning(reader: RestClient, changes) -> tuple[str, ...]:
     needs = (f"apply refuses to move the data of {moving} until every node is back (a replica on a node that "
              "is down would miss objects)") if moving else "steps that move replicated data need every node"
     return (f"{describe_down(down)}: {needs}",)
+
+
+def default_quantizer_warnings(live: dict[str, Collection], desired: dict[str, Collection]) -> tuple[str, ...]:
+    """A file that gives a quantizer settings without turning one on leaves quantization to the
+    server; where the server turned on its default quantizer (DEFAULT_QUANTIZATION), it did so
+    with settings of its own, and the file's are neither applied nor compared: say so."""
+    found = []
+    for name in sorted(desired.keys() & live.keys()):
+        ignored = [f"{where}.{q}" for where, mine, theirs in _index_configs(desired[name], live[name])
+                   if theirs is not None and theirs.trackDefaultQuantization and _settings_only(mine)
+                   for q in QUANTIZERS if getattr(mine, q) is not None]
+        if ignored:
+            found.append(f"{name}: {', '.join(ignored)} not applied: the file turns no quantizer on, and the server "
+                         "turned on its default one (trackDefaultQuantization) with settings of its own, which "
+                         "are not compared; set `enabled: true` on the quantizer to manage them, or "
+                         "`skipDefaultQuantization: true` for no quantizer")
+    return tuple(found)
+
+
+def _settings_only(config: VectorIndexConfig | None) -> bool:
+    """Quantizer settings given, no quantizer turned on, and the server's default not refused."""
+    return config is not None and not config.skipDefaultQuantization and not config.enabled_quantizers() \
+        and any(getattr(config, q) is not None for q in QUANTIZERS)
+
+
+def _index_configs(desired: Collection, live: Collection) -> Iterator[tuple[str, VectorIndexConfig | None,
+                                                                          VectorIndexConfig | None]]:
+    """(where, the file's, the server's) for each vector index both name (a dynamic index's hnsw
+    and flat each on their own)."""
+    pairs = [("vectorIndexConfig", desired.vectorIndexConfig, live.vectorIndexConfig)]
+    pairs += [(f"vectors.{n}.vectorIndexConfig", v.vectorIndexConfig, (live.vectors or {})[n].vectorIndexConfig)
+              for n, v in (desired.vectors or {}).items() if n in (live.vectors or {})]
+    for where, mine, theirs in pairs:
+        yield where, mine, theirs
+        for kind in ("hnsw", "flat"):
+            if mine is not None and theirs is not None and getattr(mine, kind) is not None:
+                yield f"{where}.{kind}", getattr(mine, kind), getattr(theirs, kind)
 
 
 def _refuse_more_replicas_than_nodes(reader: RestClient, collections) -> None:

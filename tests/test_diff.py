@@ -321,6 +321,28 @@ def test_a_file_that_asks_for_another_quantizer_or_none_still_differs_from_the_s
         ("UpdateInPlace", ["vectorIndexConfig.rq.rescoreLimit"])]
 
 
+def test_quantizer_settings_a_file_gives_without_turning_a_quantizer_on_are_named_where_the_server_chose():
+    """Such settings never reach a collection the server quantized by default, and are not
+    compared: the plan says so instead of keeping quiet."""
+    from schemactl.planning import default_quantizer_warnings
+
+    live = col(vectorIndexConfig=SERVER_DEFAULT_RQ)
+    settings_only = col(vectorIndexConfig={"rq": {"rescoreLimit": 50}, "pq": {"segments": 8}})
+    assert diff({"Article": live}, {"Article": settings_only}) == ()  # the quiet part the warning covers
+    [warning] = default_quantizer_warnings({"Article": live}, {"Article": settings_only})
+    assert warning.startswith("Article: vectorIndexConfig.pq, vectorIndexConfig.rq not applied")
+    named = {"vectors": {"main": {"vectorizer": {"module": "none"}, "vectorIndexType": "dynamic",
+                                  "vectorIndexConfig": {"hnsw": SERVER_DEFAULT_RQ}}}, "vectorizer": None}
+    mine = {**named, "vectors": {"main": {"vectorizer": {"module": "none"}, "vectorIndexType": "dynamic",
+                                          "vectorIndexConfig": {"hnsw": {"rq": {"bits": 8}}}}}}
+    assert "vectors.main.vectorIndexConfig.hnsw.rq" in default_quantizer_warnings(
+        {"Article": col(**named)}, {"Article": col(**mine)})[0]
+    quiet = [col(), col(vectorIndexConfig={"rq": {"enabled": True, "rescoreLimit": 50}}),
+             col(vectorIndexConfig={"skipDefaultQuantization": True, "rq": {"bits": 8}})]
+    assert all(default_quantizer_warnings({"Article": live}, {"Article": c}) == () for c in quiet)
+    assert default_quantizer_warnings({"Article": col()}, {"Article": settings_only}) == ()  # not the server's
+
+
 def test_an_index_type_the_file_leaves_to_the_server_is_the_one_the_server_chose():
     """DEFAULT_VECTOR_INDEX=flat: a file without vectorIndexType gets a flat index. Comparing it
     with hnsw would plan a copy that the server makes flat again, on every apply."""

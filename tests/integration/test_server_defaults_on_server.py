@@ -69,6 +69,18 @@ def test_a_file_that_leaves_quantization_to_the_server_stays_in_sync_through_a_r
     assert again.exit_code == 0 and "No changes" in again.output
 
 
+def test_quantizer_settings_without_a_quantizer_turned_on_are_named_as_not_applied(quantizing, tmp_path):
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "tuned.yaml").write_text(DOC.replace("Doc", "TunedRq") + "  rq:\n    rescoreLimit: 50\n")
+    assert run(quantizing, "apply", str(schemas), "--auto-approve").exit_code == 0
+    made = index_config(quantizing, "TunedRq_v1")["rq"]
+    assert made["enabled"] and made["rescoreLimit"] != 50  # the server's default quantizer, its own settings
+    plan = run(quantizing, "plan", str(schemas), "--detailed-exitcode")
+    assert plan.exit_code == 0 and "No changes" in plan.output
+    assert "warning: TunedRq: vectorIndexConfig.rq not applied" in plan.output
+
+
 @pytest.fixture(scope="module")
 def flat_by_default(tmp_path_factory):
     from schemactl.dev import weaviate as testbed
