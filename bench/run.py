@@ -674,7 +674,6 @@ def floor_tenant_migration(spec: dict) -> None:
         old.tenants.update([Tenant(name=n, activity_status=TenantActivityStatus.INACTIVE) for n in names])
         new.tenants.update([Tenant(name=n, activity_status=TenantActivityStatus.ACTIVE) for n in names])
         print(f"{time.perf_counter() - started:.3f}")
-        check_floor(client, spec, names)
     finally:
         client.close()
 
@@ -694,16 +693,19 @@ def insert_each(client, collection: str, numbers: range, per_tenant: int, seed: 
         list(pool.map(insert, numbers))
 
 
-def check_floor(client, spec: dict, names: list[str]) -> None:
-    """After the timing: the floor did all it is timed for."""
-    alias = httpx.get(f"http://127.0.0.1:{spec['http']}/v1/aliases/Bench").json().get("class")
-    awake = {n for n, t in client.collections.use("Bench_v2").tenants.get().items()
-             if t.activity_status.value in ("ACTIVE", "HOT")}
-    asleep = {n for n, t in client.collections.use("Bench_v1").tenants.get().items()
-              if t.activity_status.value in ("INACTIVE", "COLD")}
-    counts = {n: len(client.collections.use("Bench_v2").with_tenant(n).query.fetch_objects(limit=1000).objects)
-              for n in (names[0], names[-1])}
-    if alias != "Bench_v2" or awake != set(names) or asleep != set(names) or set(counts.values()) != {spec["per_tenant"]}:
+def check_floor(server, tenants: int, per_tenant: int) -> None:
+    """After a floor's process: it did all it was timed for."""
+    names = {tenant_name(i) for i in range(tenants)}
+    client = weaviate.connect_to_local(host="127.0.0.1", port=server.ports.http, grpc_port=server.ports.grpc)
+    try:
+        alias = httpx.get(f"{server.url}/v1/aliases/Bench").json().get("class")
+        new, old = client.collections.use("Bench_v2"), client.collections.use("Bench_v1")
+        awake = {n for n, t in new.tenants.get().items() if t.activity_status.value in ("ACTIVE", "HOT")}
+        asleep = {n for n, t in old.tenants.get().items() if t.activity_status.value in ("INACTIVE", "COLD")}
+        counts = {n: len(new.with_tenant(n).query.fetch_objects(limit=1000).objects) for n in (min(names), max(names))}
+    finally:
+        client.close()
+    if alias != "Bench_v2" or awake != names or asleep != names or set(counts.values()) != {per_tenant}:
         raise SystemExit(f"the floor did not finish its work: alias -> {alias}, {len(awake)} new tenants awake, "
                          f"{len(asleep)} old asleep, objects {counts}")
 
@@ -775,6 +777,7 @@ def tenant_recreate(endpoint: str, tenants: int, per_tenant: int, hot: int, work
         for run in range(runs):
             with source_server(endpoint, tenants, per_tenant, hot, seed, workdir / f"floor-{size}-{run}") as (server, _):
                 floors.append(run_tenant_process("floor-tenants", server, endpoint, tenants, per_tenant, hot, seed))
+                check_floor(server, tenants, per_tenant)
         floor = Row(TENANTS_LABEL, f"{what}: (c) the resource bound's floor: {FLOOR} (process; {best})",
                     tenants * per_tenant, min(floors)[0], ratio=f"{min(floors)[0] / raw.seconds:.1f}× (a)")
     applies = []
