@@ -650,10 +650,10 @@ def raw_tenant_import(spec: dict) -> None:
 def floor_tenant_migration(spec: dict) -> None:
     """The least any migration within the resource bound must do, run as its own process on a
     server holding Bench_v1 behind alias Bench: the new version's tenants made TARGET_GROUP at a
-    time, each group created awake, its objects inserted from memory (no read of the
-    source, no verification, no fence, no checkpoint) and put to sleep; the alias moved; the old
-    version's tenants put to sleep and the new version's woken. What schemactl does beyond this is
-    its own cost; what this does beyond a raw import is the bound's."""
+    time, each group created awake, its objects inserted from memory (no read of the source, no
+    verification, no fence, no checkpoint) and put to sleep; the alias moved; the old version's
+    tenants put to sleep and the new version's woken. What schemactl does beyond this is its own
+    cost; what this does beyond a raw import is the bound's."""
     from weaviate.classes.tenants import Tenant, TenantActivityStatus
 
     client = weaviate.connect_to_local(host="127.0.0.1", port=spec["http"], grpc_port=spec["grpc"])
