@@ -26,6 +26,10 @@ WAKE_GROUP = max(1, int(_number("SCHEMACTL_WAKE_GROUP", 8)))
 # tenants of the new version woken together while they are copied, compared or settled (they sleep
 # otherwise: the application's active tenants are loaded in the old version only)
 TARGET_GROUP = max(1, min(100, int(_number("SCHEMACTL_TARGET_GROUP", 50))))
+# tenants of the new version left awake after their work, before the switch (the oldest sleep
+# first): each is spared a sleep and a wake; the default, one group, keeps the extra load at the
+# copy's own
+AWAKE_BUDGET = max(TARGET_GROUP, int(_number("SCHEMACTL_AWAKE_BUDGET", TARGET_GROUP)))
 # seconds a cutover waits for a node that is down before it refuses
 REPLICA_WAIT = _number("SCHEMACTL_REPLICA_WAIT", 120)
 # seconds without a finished shard copy before a replication scale step is called stuck

@@ -31,7 +31,7 @@ from ..errors import SchemactlError
 from .fence import fence_shards, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
-from ..settings import PAGE, TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
+from ..settings import AWAKE_BUDGET, PAGE, TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
 from ..tenant_ops import (OFFLOADED, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
                           offloaded_refusal, set_auto_tenants, set_status, vanished)
 
@@ -175,7 +175,7 @@ class TenantRecreate:
         self.fenced: set[str] = set()  # fenced by this run (a resumed one fences again: it is idempotent)
         self.fence_started: float | None = None  # monotonic time of the first fence, once fenced
         self.fenced_groups: list[float] = []  # seconds per group fenced, copied and settled
-        self.kept_awake: list[str] = []  # the new version's tenants map_awake worked on last, left awake
+        self.kept_awake: list[str] = []  # the new version's tenants map_awake left awake, oldest first
 
     @property
     def tenants(self) -> dict[str, TenantEntry]:
@@ -371,19 +371,33 @@ class TenantRecreate:
 
     def map_awake(self, work: Callable[[str], T], tenants: list[str]) -> dict[str, T | None]:
         """`work` per active tenant with its copy in the new version awake: TARGET_GROUP of them
-        are woken, worked on several at a time, and put back to sleep as the next group wakes;
-        the last group stays awake until tenants of the new version are woken next (or the run
-        closes): when that is the hand-over, the group is not woken again (the first wake after a
-        write costs the server a snapshot of the vector index, see docs/multi-tenant.md). The new
-        version's tenants sleep otherwise, so the application's active tenants are never loaded
-        twice over."""
+        are woken and worked on several at a time. They stay awake after, up to AWAKE_BUDGET
+        tenants (by default one group): as more wake, those awake longest go back to sleep, and
+        the rest sleep when tenants of the new version are woken otherwise, or when the run
+        closes. Those still awake at the hand-over are not woken again (the first wake after a
+        write costs the server a snapshot of the vector index, see docs/multi-tenant.md). The
+        new version's tenants sleep otherwise, so beyond the budget the application's active
+        tenants are never loaded twice over."""
         results: dict[str, T | None] = {}
         for group in _chunks(tenants, TARGET_GROUP):
-            self._sleep_kept()
-            self.kept_awake = group  # asleep again before the next wake, or on close()
-            set_status(self.ctx.reader, self.target, {t: "HOT" for t in group})
+            waking = self._make_room(group)
+            if waking:
+                set_status(self.ctx.reader, self.target, {t: "HOT" for t in waking})
             results.update(zip(group, self.pool.map(self.guarded(work), group)))
         return results
+
+    def _make_room(self, group: list[str]) -> list[str]:
+        """The tenants of `group` not awake yet, recorded as awake; before that, as many of the
+        others awake longest put to sleep as keeps the new version within AWAKE_BUDGET."""
+        awake, members = set(self.kept_awake), set(group)
+        waking = [t for t in group if t not in awake]
+        excess = len(awake) + len(waking) - AWAKE_BUDGET
+        oldest = [t for t in self.kept_awake if t not in members][:max(0, excess)]
+        if oldest:
+            set_status(self.ctx.reader, self.target, {t: "COLD" for t in oldest})
+        asleep = set(oldest)
+        self.kept_awake = [t for t in self.kept_awake if t not in asleep] + waking
+        return waking
 
     def _sleep_kept(self) -> None:
         kept, self.kept_awake = self.kept_awake, []
@@ -606,9 +620,9 @@ class TenantRecreate:
 
     def hand_over(self) -> None:
         """The alias has moved: the old version's active tenants go to sleep (kept for rollback),
-        then the new version's wake as the old version's were, 100 per request (the group
-        map_awake left awake is already; those of its tenants asleep in the old version by now go
-        to sleep). In that order the active tenants are never loaded in both versions at once;
+        then the new version's wake as the old version's were, 100 per request (those map_awake
+        left awake are already; those of them asleep in the old version by now go to sleep). In
+        that order the active tenants are never loaded in both versions at once, beyond those;
         until it is woken, a tenant of the new version wakes on its first request
         (autoTenantActivation is on in the new version until this is done). Status changes queue
         one behind another on the server, so sending them several at a time gains nothing

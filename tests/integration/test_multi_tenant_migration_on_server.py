@@ -57,13 +57,18 @@ def _applied_and_loaded(client, cli_run, tmp_path, schema: str, tenants: int, pe
 EARLY_TENANTS = 300  # three groups of active tenants: the first copied unfenced, then fenced as copied
 
 
-@pytest.mark.parametrize("mode,seed,auto_creation,auto_activation,tenants", [
-    ("reuse", 1, True, True, TENANTS), ("reuse", 2, False, False, TENANTS), ("re-embed", 3, True, False, TENANTS),
-    ("re-embed", 4, False, True, TENANTS), ("reuse", 6, True, True, EARLY_TENANTS)])
+@pytest.mark.parametrize("mode,seed,auto_creation,auto_activation,tenants,awake_budget", [
+    ("reuse", 1, True, True, TENANTS, None), ("reuse", 2, False, False, TENANTS, None),
+    ("re-embed", 3, True, False, TENANTS, None), ("re-embed", 4, False, True, TENANTS, None),
+    ("reuse", 6, True, True, EARLY_TENANTS, None), ("reuse", 7, False, True, EARLY_TENANTS, 120)])
 def test_no_tenant_and_no_acknowledged_write_is_lost_through_a_recreate(client, cli_run, embedder, connect, tmp_path,
-                                                                        mode, seed, auto_creation, auto_activation,
-                                                                        tenants):
-    """With 300 tenants and a long write pause, the active tenants are fenced as they are copied."""
+                                                                        monkeypatch, mode, seed, auto_creation,
+                                                                        auto_activation, tenants, awake_budget):
+    """With 300 tenants and a long write pause, the active tenants are fenced as they are copied;
+    with SCHEMACTL_AWAKE_BUDGET, more of the new version stay awake into the hand-over (the audit
+    checks every tenant's status as well)."""
+    if awake_budget:
+        monkeypatch.setattr("schemactl.apply.tenant_recreate.AWAKE_BUDGET", awake_budget)
     flags = {"auto_creation": auto_creation, "auto_activation": auto_activation}
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, **flags), tenants,
                                             PER_TENANT, seed, COLD)
