@@ -178,8 +178,7 @@ def default_quantizer_warnings(live: dict[str, Collection], desired: dict[str, C
     found = []
     for name in sorted(desired.keys() & live.keys()):
         ignored = [f"{where}.{q}" for where, mine, theirs in _index_configs(desired[name], live[name])
-                   if theirs is not None and theirs.trackDefaultQuantization and _settings_only(mine)
-                   for q in QUANTIZERS if getattr(mine, q) is not None]
+                   if theirs is not None and theirs.trackDefaultQuantization for q in _left_to_server(mine)]
         if ignored:
             found.append(f"{name}: {', '.join(ignored)} not applied: the file turns no quantizer on, and the server "
                          "turned on its default one (trackDefaultQuantization) with settings of its own, which "
@@ -188,10 +187,12 @@ def default_quantizer_warnings(live: dict[str, Collection], desired: dict[str, C
     return tuple(found)
 
 
-def _settings_only(config: VectorIndexConfig | None) -> bool:
-    """Quantizer settings given, no quantizer turned on, and the server's default not refused."""
-    return config is not None and not config.skipDefaultQuantization and not config.enabled_quantizers() \
-        and any(getattr(config, q) is not None for q in QUANTIZERS)
+def _left_to_server(config: VectorIndexConfig | None) -> list[str]:
+    """The quantizers `config` gives settings, when it turns none on and does not refuse the
+    server's default."""
+    if config is None or config.skipDefaultQuantization or config.enabled_quantizers():
+        return []
+    return [q for q in QUANTIZERS if getattr(config, q) is not None]
 
 
 def _index_configs(desired: Collection, live: Collection) -> Iterator[tuple[str, VectorIndexConfig | None,

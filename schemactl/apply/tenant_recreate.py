@@ -392,17 +392,19 @@ class TenantRecreate:
         awake, members = set(self.kept_awake), set(group)
         waking = [t for t in group if t not in awake]
         excess = len(awake) + len(waking) - AWAKE_BUDGET
-        oldest = [t for t in self.kept_awake if t not in members][:max(0, excess)]
-        if oldest:
-            set_status(self.ctx.reader, self.target, {t: "COLD" for t in oldest})
-        asleep = set(oldest)
-        self.kept_awake = [t for t in self.kept_awake if t not in asleep] + waking
+        self._sleep([t for t in self.kept_awake if t not in members][:max(0, excess)])
+        self.kept_awake += waking
         return waking
 
     def _sleep_kept(self) -> None:
-        kept, self.kept_awake = self.kept_awake, []
-        if kept:
-            set_status(self.ctx.reader, self.target, {t: "COLD" for t in kept})
+        self._sleep(self.kept_awake)
+
+    def _sleep(self, tenants: list[str]) -> None:
+        """`tenants` of those map_awake left awake put to sleep."""
+        asleep = set(tenants)
+        self.kept_awake = [t for t in self.kept_awake if t not in asleep]
+        if asleep:
+            set_status(self.ctx.reader, self.target, {t: "COLD" for t in asleep})
 
     def _groups_awake(self, tenants: list[str], work: Callable[[str], object],
                       advance: Callable[[int], None] = lambda n: None) -> None:
