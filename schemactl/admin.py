@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .planning import read_cluster
+from .planning import hand_overs_left, read_cluster
 from .rest_json import multi_tenant_json
 from .connection import Target
 from .errors import SchemactlError
@@ -136,6 +136,11 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
         serving = set(live.aliases.values())
         if serving & set(versions):
             raise SchemactlError(f"{', '.join(sorted(serving & set(versions)))} is served by an alias; not dropped")
+        handing = sorted({h.physical for h in hand_overs_left(reader, live)} & set(versions))
+        if handing:
+            raise SchemactlError(f"{', '.join(handing)}: an apply stopped before its hand-over from there was done "
+                                 "(what was created there as the alias moved is not carried over yet); run "
+                                 "`schemactl apply` to finish it first; nothing was dropped")
         _require_for(permissions, [Need("delete_collections", v, why=f"drop {v}") for v in versions])
         record = start_record(reader, f"drop:{','.join(versions)}", {"drop": len(versions)},
                               [{"step": i, "kind": "drop-version", "collection": v}

@@ -229,6 +229,21 @@ class RecreateCollection(Change):
 
 
 @dataclass(frozen=True)
+class FinishHandOver(Change):
+    """A multi-tenant recreate stopped after its alias moved, before its hand-over was done (its
+    checkpoint says so): the tenants created in the old version as the alias moved are carried
+    over, the old version's tenants go to sleep and the new version's take their statuses."""
+
+    physical: str = ""  # the old version: the copy's source
+    target: str = ""  # the new version, which the alias points at already
+    kind: ClassVar[str] = "finish-hand-over"
+    rank: ClassVar[float] = -1  # before anything else touches the collection
+    bucket: ClassVar[str] = "recreate"
+    how: ClassVar[str] = "finish a recreate's hand-over"
+    symbol: ClassVar[str] = "~"
+
+
+@dataclass(frozen=True)
 class DeleteCollection(Change):
     physical: str = ""
     kind: ClassVar[str] = "delete"
@@ -240,5 +255,6 @@ class DeleteCollection(Change):
 
 
 CHANGE_TYPES: tuple[type[Change], ...] = (CreateCollection, AddProperty, AddNamedVector, UpdateInPlace,
-                                          ReindexProperty, ScaleReplication, RecreateCollection, DeleteCollection)
+                                          ReindexProperty, ScaleReplication, RecreateCollection, FinishHandOver,
+                                          DeleteCollection)
 BY_KIND: dict[str, type[Change]] = {c.kind: c for c in CHANGE_TYPES}

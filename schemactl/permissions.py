@@ -14,7 +14,8 @@ from typing import Any
 from fnmatch import fnmatchcase
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
+                      FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
+                      UpdateInPlace)
 from .errors import SchemactlError
 from .live import next_physical
 
@@ -165,9 +166,18 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
     return needs
 
 
+def _to_finish_hand_over(c: FinishHandOver, names: LiveNames) -> list[Need]:
+    why = f"finish the recreate of {c.collection}"
+    return [Need("read_tenants", c.physical, why=why), Need("update_tenants", c.physical, why=why),
+            Need("read_data", c.physical, why=why), Need("create_tenants", c.target, why=why),
+            *(Need(action, c.target, why=why) for action in ("update_tenants", "delete_tenants", "create_data",
+                                                            "update_data", "delete_data", "read_data")),
+            Need("update_collections", c.target, why=why)]
+
+
 # what each change kind needs (tests/test_change_kinds.py: one rule per kind)
 NEEDS: dict[type, Callable[[Any, LiveNames], list[Need]]] = {
     CreateCollection: _to_create, AddProperty: _to_update, AddNamedVector: _to_update, UpdateInPlace: _to_update,
     ReindexProperty: _to_update, ScaleReplication: _to_scale, RecreateCollection: _to_recreate,
-    DeleteCollection: _to_delete,
+    FinishHandOver: _to_finish_hand_over, DeleteCollection: _to_delete,
 }

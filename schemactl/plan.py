@@ -281,6 +281,11 @@ def change_document(change: Change) -> dict:
     return json.loads(json.dumps(out, sort_keys=True))
 
 
+def change_from_document(document: dict) -> Change:
+    """The change `change_document` described (a checkpoint keeps its recreate's this way)."""
+    return _change(_StepDoc.model_validate({"step": 0} | document))
+
+
 def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
     c = step.change
     out = {"step": step.number, "kind": c.kind, "collection": c.collection,
@@ -379,12 +384,13 @@ class _OperationDoc(_Doc):
 class _StepDoc(_Doc):
     step: int
     kind: Literal["create", "add-property", "add-named-vector", "update", "reindex", "scale-replication",
-                  "recreate", "delete"]
+                  "recreate", "finish-hand-over", "delete"]
     collection: str = Field(pattern=NAME)
     destructive: bool = False
     moves_data: bool = False
     executable: bool = True
     physical: str | None = Field(default=None, pattern=NAME)
+    target: str | None = Field(default=None, pattern=NAME)
     version_note: str | None = None
     vector_name: str | None = None
     property_name: str | None = None
@@ -501,6 +507,7 @@ def _field_changes(s: _StepDoc) -> tuple[FieldChange, ...]:
 
 CODECS: tuple[Codec, ...] = (  # every dataclass field of every change kind but `collection`
     _text("physical"),
+    _text("target"),
     Codec("version_note", "version_note", lambda value: value or None, lambda s: s.version_note or ""),
     _text("vector_name"),
     _text("property_name"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import tenants, versions
-from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
+from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, FinishHandOver,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
 from .environments import Chosen, overridden_paths
@@ -31,7 +31,7 @@ from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection, VectorIndexConfig
-from .state import completed_versions
+from .state import completed_versions, load_checkpoint
 from .validate import Result, validate_paths
 from .value_check import value_checks
 
@@ -70,6 +70,18 @@ def load_desired(paths: list[Path], environment: Chosen | None = None) -> Desire
     return Desired(result, hash_files(contents))
 
 
+def hand_overs_left(reader: RestClient, live: LiveState) -> tuple[FinishHandOver, ...]:
+    """Multi-tenant recreates an apply stopped in after moving the alias, before the hand-over
+    was done: their checkpoints are kept by the old version's name (one read per old version)."""
+    left = []
+    for logical, olds in sorted(live.retained.items()):
+        for old in olds:
+            checkpoint = load_checkpoint(reader, old)
+            if checkpoint is not None and checkpoint.hand_over_left(live.aliases.get(logical)):
+                left.append(FinishHandOver(logical, physical=old, target=checkpoint.target))
+    return tuple(left)
+
+
 def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
     """On a server newer than the capability table: which copies may be copies only for that."""
     copies = [f"recreate {c.collection}" for c in changes if isinstance(c, RecreateCollection)]
@@ -95,10 +107,10 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_modules_not_enabled(live, collections)
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
-        changes = diff(live.collections, collections, physical=live.physical, prune=prune,
-                       index_actions=index_actions_on(reader, live),
-                       replication_scale=replication_scale_on(reader, live),
-                       single_vectorizer_in_place=single_vectorizer_in_place_on(live))
+        changes = hand_overs_left(reader, live) + diff(
+            live.collections, collections, physical=live.physical, prune=prune,
+            index_actions=index_actions_on(reader, live), replication_scale=replication_scale_on(reader, live),
+            single_vectorizer_in_place=single_vectorizer_in_place_on(live))
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)

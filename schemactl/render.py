@@ -8,7 +8,8 @@ import click
 
 from . import modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
+                      FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
+                      UpdateInPlace)
 from .plan import Plan, Step, summary, to_document
 
 IN_SYNC = "No changes. The cluster matches the files."
@@ -143,6 +144,13 @@ def _(change: ScaleReplication, step: Step) -> list[str]:
     how = ("scale replication through the server's replication scale API: it copies (or drops) shard "
            "replicas between nodes; no object passes through schemactl, the collection stays where it is")
     return [how] + [f"{f.path}: {_value(f.old)} -> {_value(f.new)}" for f in change.fields]
+
+
+@describe.register
+def _(change: FinishHandOver, step: Step) -> list[str]:
+    return [(f"finish the recreate an earlier apply left after moving the alias to {change.target}: tenants "
+            f"created in {change.physical} as the alias moved are carried over, {change.physical}'s tenants go to "
+            f"sleep and {change.target}'s take the statuses they had there")]
 
 
 @describe.register

@@ -110,6 +110,8 @@ class ResumeState:
     target_auto_activation: bool | None = None  # the new version's autoTenantActivation, restored after
     progress_seq: int | None = None  # the last progress-log record folded into this state
     log_seq: int | None = None  # the last progress-log record written
+    kept_awake: list[str] | None = None  # the new version's tenants left awake as the alias moved
+    change: dict[str, Any] | None = None  # a multi-tenant recreate's change (plan.change_document): to finish it
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
@@ -122,7 +124,7 @@ class ResumeState:
         data["tenants"] = {name: entry.to_json() for name, entry in self.tenants.items()}
         optional = {"fenced": self.fenced, "autoTenants": self.auto_tenants,
                     "targetAutoActivation": self.target_auto_activation, "progressSeq": self.progress_seq,
-                    "logSeq": self.log_seq}
+                    "logSeq": self.log_seq, "keptAwake": self.kept_awake, "change": self.change}
         data.update({key: value for key, value in optional.items() if value is not None})
         return data
 
@@ -158,6 +160,7 @@ class ResumeState:
         if auto is not None and not (isinstance(auto, dict) and all(isinstance(v, bool) for v in auto.values())):
             raise _unreadable(source, f"autoTenants {auto!r}")
         fenced = _typed(data.get("fenced"), (list, type(None)), source, "fenced")
+        kept = _typed(data.get("keptAwake"), (list, type(None)), source, "keptAwake")
         return cls(phase=phase,
                    tenants={name: TenantEntry.from_json(entry, source, f"tenant {name!r}")
                             for name, entry in tenants.items()},
@@ -167,11 +170,13 @@ class ResumeState:
                    target_auto_activation=_typed(data.get("targetAutoActivation"), (bool, type(None)), source,
                                                  "targetAutoActivation"),
                    progress_seq=_typed(data.get("progressSeq"), (int, type(None)), source, "progressSeq"),
-                   log_seq=_typed(data.get("logSeq"), (int, type(None)), source, "logSeq"))
+                   log_seq=_typed(data.get("logSeq"), (int, type(None)), source, "logSeq"),
+                   kept_awake=None if kept is None else [_typed(name, str, source, "keptAwake") for name in kept],
+                   change=_typed(data.get("change"), (dict, type(None)), source, "change"))
 
 
 _STATE_KEYS = {"version", "phase", "tenants", "fenced", "autoTenants", "targetAutoActivation", "progressSeq",
-               "logSeq"}
+               "logSeq", "keptAwake", "change"}
 
 
 def progress_to_json(changed: dict[str, TenantEntry]) -> str:

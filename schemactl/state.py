@@ -20,7 +20,7 @@ from . import __version__
 from .errors import RequestRefused, SchemactlError
 from .live import RestClient, node_statuses
 from .redact import redact
-from .resume import ResumeState, TenantEntry, progress_from_json, progress_to_json
+from .resume import Phase, ResumeState, TenantEntry, progress_from_json, progress_to_json
 
 LOCK = "SchemactlLock"
 LEDGER = "SchemactlLedger"
@@ -227,6 +227,13 @@ class Checkpoint:
     @property
     def id(self) -> str:
         return str(uuid.uuid5(NAMESPACE, f"checkpoint:{self.source}"))
+
+    def hand_over_left(self, alias_target: str | None) -> bool:
+        """A multi-tenant recreate stopped after its alias moved to the new version (`alias_target`:
+        where the alias points now) and before its hand-over was done: the hand-over drops the
+        checkpoint."""
+        state = self.state
+        return state.phase == Phase.CUTOVER and state.auto_tenants is not None and alias_target == self.target
 
 
 def load_checkpoint(reader: RestClient, source: str) -> Checkpoint | None:

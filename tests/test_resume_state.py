@@ -63,7 +63,8 @@ def full_state() -> ResumeState:
         {"a": TenantEntry("HOT", after="c1", copied=12, done=True, settled=True, linked="c1", multi_linked="c1"),
          "b": TenantEntry("COLD", after="c2", copied=3), "c": new_entry("FROZEN")},
         fenced=["a"], auto_tenants={"autoTenantCreation": True, "autoTenantActivation": False},
-        target_auto_activation=False, progress_seq=4, log_seq=9)
+        target_auto_activation=False, progress_seq=4, log_seq=9, kept_awake=["a"],
+        change={"kind": "recreate", "collection": "Doc", "physical": "Doc_v1"})
 
 
 def test_a_full_state_round_trips():
@@ -71,7 +72,7 @@ def test_a_full_state_round_trips():
     text = original.to_json()
     assert ResumeState.from_json(text, "Doc_v1") == original
     assert set(json.loads(text)) == {"version", "phase", "tenants", "fenced", "autoTenants", "targetAutoActivation",
-                                     "progressSeq", "logSeq"}
+                                     "progressSeq", "logSeq", "keptAwake", "change"}
     assert json.loads(text)["version"] == STATE_VERSION and json.loads(text)["phase"] == "fenced"
 
 
@@ -233,3 +234,31 @@ def test_the_tenant_progress_log_is_replayed_over_the_checkpoint(cluster):
     append_progress(cluster, "Mt_v1", progress.seq + 1, {"b": TenantEntry("COLD", settled=True)})
     replay_progress(ctx, resumed)
     assert resumed.state.tenants["b"].settled and resumed.state.log_seq == progress.seq + 1
+
+
+@pytest.mark.parametrize(("phase", "auto", "alias", "left"), [
+    (Phase.CUTOVER, {"autoTenantCreation": True}, "Mt_v2", True),  # the alias moved, the hand-over did not finish
+    (Phase.CUTOVER, {"autoTenantCreation": True}, "Mt_v1", False),  # killed before the alias moved: resumed by apply
+    (Phase.CUTOVER, None, "Mt_v2", False),  # no tenants: nothing to hand over once the alias moved
+    (Phase.FENCED, {"autoTenantCreation": True}, "Mt_v2", False),  # another run's alias: not this checkpoint's
+])
+def test_a_hand_over_is_left_only_by_a_multi_tenant_cutover_whose_alias_moved(phase, auto, alias, left):
+    state = ResumeState(phase, {"t": new_entry("HOT")}, auto_tenants=auto)
+    assert Checkpoint("Mt_v1", "Mt_v2", "h", state).hand_over_left(alias) is left
+
+
+def test_a_multi_tenant_checkpoint_gives_back_its_recreate_or_says_why_it_cannot():
+    from schemactl.apply.recreate import _recreate_of
+    from schemactl.changes import RecreateCollection
+    from schemactl.errors import SchemactlError
+    from schemactl.plan import change_document
+    from tests.test_review import every_kind_plan
+
+    recreate = next(s.change for s in every_kind_plan().steps if isinstance(s.change, RecreateCollection))
+    stored = ResumeState.from_json(ResumeState(Phase.CUTOVER, {}, change=change_document(recreate)).to_json(), "X")
+    assert _recreate_of(Checkpoint("Article_v1", "Article_v2", "h", stored), "Article") == recreate
+    with pytest.raises(SchemactlError, match="written by an earlier schemactl"):
+        _recreate_of(Checkpoint("Article_v1", "Article_v2", "h", ResumeState(Phase.CUTOVER, {})), "Article")
+    with pytest.raises(SchemactlError, match="holds a delete step, not a recreate"):
+        _recreate_of(Checkpoint("Old_v3", "Old_v4", "h", ResumeState(Phase.CUTOVER, {}, change={
+            "kind": "delete", "collection": "Old", "physical": "Old_v3"})), "Old")

@@ -11,12 +11,12 @@ from functools import singledispatch
 
 from . import index_task, scale
 from .. import modules, index_changes
-from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
+from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FinishHandOver,
                        RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
 from ..errors import SchemactlError
 from ..live import next_physical, wait_for_agreement
-from .recreate import finish_interrupted_cutover, run_recreate
+from .recreate import finish_hand_over, finish_interrupted_cutover, run_recreate
 from ..normalize import canonical, merged
 from ..plan import Plan, Step
 from ..rest_json import named_vector_to_rest, property_to_rest, to_rest
@@ -163,6 +163,11 @@ def _(change: ScaleReplication, ctx: Context) -> None:
 @execute.register
 def _(change: RecreateCollection, ctx: Context) -> None:
     run_recreate(change, ctx)
+
+
+@execute.register
+def _(change: FinishHandOver, ctx: Context) -> None:
+    finish_hand_over(change, ctx)
 
 
 @execute.register

@@ -21,7 +21,7 @@ from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Plan, Step, change_document, fingerprint_live, summary
-from ..planning import (desired_from_plan, index_actions_on, moving_replicated_data, probed_once, read_cluster,
+from ..planning import (desired_from_plan, hand_overs_left, index_actions_on, moving_replicated_data, probed_once, read_cluster,
                         replication_scale_on, single_vectorizer_in_place_on, without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
@@ -208,7 +208,7 @@ def _fresh_changes(situation: Situation) -> tuple:
                    index_actions=index_actions_on(reader, live), replication_scale=replication_scale_on(reader, live),
                    single_vectorizer_in_place=single_vectorizer_in_place_on(live))
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
-    candidates = (*changes, *backfilled)
+    candidates = (*hand_overs_left(reader, live), *changes, *backfilled)
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
         candidates, _ = probed_once(reader, candidates)  # reuse decided by a probe: probe again
     return candidates

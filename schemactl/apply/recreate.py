@@ -11,15 +11,19 @@ from dataclasses import asdict
 import json
 import time
 
-from ..changes import RecreateCollection
+from pydantic import ValidationError
+
+from ..changes import FinishHandOver, RecreateCollection
 from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
                         link_self_references, refuse_data, settle)
 from ..errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
 from ..live import count_objects, describe_down, next_physical, nodes_down
-from ..rest_json import to_rest
+from ..plan import change_document, change_from_document
+from ..rest_json import from_rest, to_rest
 from ..reshape import Reshape
+from ..spec import Collection
 from ..resume import Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
 from ..state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, progress_seqs, save_checkpoint
@@ -83,7 +87,7 @@ def _recreate_whole(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     """A recreate of a collection without tenants (one copy job)."""
     state = checkpoint.state
     source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
-    multi = _multi_target_pairs(change, ctx, checkpoint.target)
+    multi = _multi_target_pairs(change, ctx, checkpoint.target, ctx.live[_live_name(change, ctx)])
     jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency)
             for t in state.tenants}
     if state.phase == Phase.COPY:
@@ -130,22 +134,8 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
 
 def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
     """A multi-tenant recreate: tenants several at a time, listed again on every pass."""
-    source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
-    multi = _multi_target_pairs(change, ctx, checkpoint.target)
-    jobs: dict[str, CopyJob] = {}
-
-    def job_for(tenant: str) -> CopyJob:
-        if tenant not in jobs:
-            jobs[tenant] = _job(change, source_properties, checkpoint.target, tenant or None, multi, ctx.consistency)
-        return jobs[tenant]
-
-    def linked(job: CopyJob, entry: TenantEntry) -> None:
-        if job.self_references:
-            link_self_references(ctx.client, job, after=None, on_flushed=lambda cursor, n: None)
-        if job.multi_references:
-            link_multi_target_references(ctx.client, job, after=None, on_flushed=lambda cursor, n: None)
-
-    run = TenantRecreate(ctx, checkpoint, change.collection, job_for, linked)
+    run = _tenant_run(change, ctx, checkpoint, ctx.live[_live_name(change, ctx)])
+    run.adopt_awake()  # the alias has not moved: only schemactl wakes the new version's tenants
     try:
         if checkpoint.state.phase != Phase.COPY:  # resumed past the copy, which settles them itself
             run.resettle_sleeping()
@@ -178,6 +168,27 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
     drop_progress(ctx.reader, change.physical, run.progress.seq)
 
 
+def _tenant_run(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
+                source: Collection) -> TenantRecreate:
+    """The run of a multi-tenant recreate from `source` (the old version's definition)."""
+    source_properties = {p.name for p in source.properties}
+    multi = _multi_target_pairs(change, ctx, checkpoint.target, source)
+    jobs: dict[str, CopyJob] = {}
+
+    def job_for(tenant: str) -> CopyJob:
+        if tenant not in jobs:
+            jobs[tenant] = _job(change, source_properties, checkpoint.target, tenant or None, multi, ctx.consistency)
+        return jobs[tenant]
+
+    def linked(job: CopyJob, entry: TenantEntry) -> None:
+        if job.self_references:
+            link_self_references(ctx.client, job, after=None, on_flushed=lambda cursor, n: None)
+        if job.multi_references:
+            link_multi_target_references(ctx.client, job, after=None, on_flushed=lambda cursor, n: None)
+
+    return TenantRecreate(ctx, checkpoint, change.collection, job_for, linked)
+
+
 def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,
                            run: TenantRecreate) -> None:
     """Tenant auto-creation and auto-activation off and every active shard fenced; settle and
@@ -195,9 +206,9 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
         objects = run.settle_fenced()
         if state.target_auto_activation is None:
             state.target_auto_activation = auto_tenants(ctx.reader, checkpoint.target)["autoTenantActivation"]
-        restore = state.target_auto_activation
         # until the hand-over wakes them, a request to a sleeping tenant of the new version wakes it
         set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": True})
+        state.kept_awake = list(run.kept_awake)  # a hand-over resumed after a kill does not wake them again
         run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint.target)
     except BaseException:
@@ -205,18 +216,66 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
             _lift_fence(ctx, checkpoint)  # the alias never moved: the source is still the live version
         raise
     paused = time.monotonic() - started
-    late = run.carry_over_late()
-    run.hand_over()
-    set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": restore})
-    if late:
-        ctx.notice(f"{change.collection}: {len(late)} tenant(s) created in {change.physical} as the alias moved "
-                   f"({', '.join(late[:5])}{', ...' if len(late) > 5 else ''}) carried over to {checkpoint.target}")
+    _hand_over(change.collection, ctx, checkpoint, run)
     active = sum(1 for e in run.tenants.values() if is_active(e.status))
     ctx.notice(f"{change.collection}: verified {len(run.tenants):,} tenant(s) in {checkpoint.target} "
                f"({active:,} active, {objects:,} object(s) in them), the same ids and content as {change.physical}")
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {paused:.1f} s while the last "
                f"differences were copied and the alias moved to {checkpoint.target}; "
                + _what_stays(change, ", its tenants COLD"))
+
+
+def _hand_over(collection: str, ctx: Context, checkpoint: Checkpoint, run: TenantRecreate) -> None:
+    """The alias has moved: carry over the tenants created in the old version meanwhile, put its
+    tenants to sleep and give the new version's their statuses, its autoTenantActivation as the
+    file says."""
+    late = run.carry_over_late()
+    run.hand_over()
+    set_auto_tenants(ctx.reader, checkpoint.target,
+                     {"autoTenantActivation": bool(checkpoint.state.target_auto_activation)})
+    if late:
+        ctx.notice(f"{collection}: {len(late)} tenant(s) created in {checkpoint.source} as the alias moved "
+                   f"({', '.join(late[:5])}{', ...' if len(late) > 5 else ''}) carried over to {checkpoint.target}")
+
+
+def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
+    """The hand-over of a multi-tenant recreate an apply stopped in after moving the alias, done
+    from its checkpoint (which keeps the recreate's change: how objects are copied)."""
+    checkpoint = load_checkpoint(ctx.reader, change.physical)
+    if checkpoint is None or not checkpoint.hand_over_left(ctx.aliases.get(change.collection)):
+        ctx.notice(f"{change.collection}: the hand-over to {change.target} was finished meanwhile")
+        return
+    recreate = _recreate_of(checkpoint, change.collection)
+    replay_progress(ctx, checkpoint)
+    by_target = {physical: alias for alias, physical in ctx.aliases.items()}
+    source = from_rest(ctx.reader.get(f"/v1/schema/{change.physical}"), logical_name=change.collection,
+                       logical_names=by_target)
+    run = _tenant_run(recreate, ctx, checkpoint, source)
+    run.adopt_awake(checkpoint.state.kept_awake or [])
+    try:
+        _hand_over(change.collection, ctx, checkpoint, run)
+    finally:
+        run.close()
+    drop_checkpoint(ctx.reader, change.physical)
+    drop_progress(ctx.reader, change.physical, run.progress.seq)
+    ctx.notice(f"{change.collection}: finished the hand-over to {change.target} that an earlier apply left; "
+               + _what_stays(recreate, ", its tenants COLD"))
+
+
+def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection:
+    """The recreate a multi-tenant checkpoint was written for (how its objects are copied)."""
+    where = f"{collection}: the checkpoint of the move from {checkpoint.source} to {checkpoint.target}"
+    if checkpoint.state.change is None:
+        raise SchemactlError(f"{where} was written by an earlier schemactl and does not say how its objects were "
+                             "copied; finish the hand-over with that version")
+    try:
+        recreate = change_from_document(checkpoint.state.change)
+    except (ValidationError, KeyError, TypeError, ValueError) as error:
+        raise SchemactlError(f"{where} holds a change this schemactl cannot read ({str(error).splitlines()[0]})"
+                             ) from None
+    if not isinstance(recreate, RecreateCollection):
+        raise SchemactlError(f"{where} holds a {recreate.kind} step, not a recreate")
+    return recreate
 
 
 def _what_stays(change: RecreateCollection, how: str = "") -> str:
@@ -308,7 +367,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     with removed_on_failure(ctx, target):  # until the checkpoint records it
         if _multi_tenant(change):
             create_tenants(ctx.reader, target, tenants)
-        state = ResumeState(Phase.COPY, {t: new_entry(s) for t, s in tenants.items()})
+        state = ResumeState(Phase.COPY, {t: new_entry(s) for t, s in tenants.items()},
+                            change=change_document(change) if _multi_tenant(change) else None)
         checkpoint = Checkpoint(change.physical, target, wanted, state)
         save_checkpoint(ctx.reader, checkpoint, create=True)
     if _vectorizes_class_name(change):
@@ -448,10 +508,10 @@ def _job(change: RecreateCollection, present: set[str], target: str, tenant: str
                    multi_references=multi_references, consistency=consistency, reshape=reshape)
 
 
-def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str) -> tuple:
+def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, source: Collection) -> tuple:
     """Per multi-target reference property: (old physical target, new physical target) pairs for
     the targets both versions have (links to a target the file drops cannot be kept)."""
-    live = {p.name: p for p in ctx.live[_live_name(change, ctx)].properties}
+    live = {p.name: p for p in source.properties}
     wanted = [p for p in change.definition.properties
               if p.is_multi_target and p.name in live]
     if not wanted:

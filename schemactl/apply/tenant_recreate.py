@@ -193,6 +193,14 @@ class TenantRecreate:
                 return None
         return run
 
+    def adopt_awake(self, kept: list[str] | None = None) -> None:
+        """A run resumed after a kill: the new version's tenants the stopped run left awake are
+        treated as this run's, to be put to sleep or handed over without a wake. Before the alias
+        moves, every awake one is such a tenant (`kept` None); after, only those the checkpoint
+        recorded as the alias moved, if still awake."""
+        awake = [t for t, s in list_tenants(self.ctx.reader, self.target).items() if is_active(s)]
+        self.kept_awake = sorted(awake) if kept is None else [t for t in kept if t in set(awake)]
+
     def close(self) -> None:
         """A run that stops before the hand-over puts back to sleep what map_awake left awake."""
         try:

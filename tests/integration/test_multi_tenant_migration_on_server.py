@@ -11,6 +11,7 @@ import time
 
 import pytest
 from weaviate.exceptions import WeaviateBaseError
+from weaviate.classes.data import DataObject
 
 from schemactl.dev.tenant_workload import Expected, TenantWorkload, audit, load, seed_tenants, tenant_statuses
 from tests.integration.test_apply_safety_on_server import spawn_apply
@@ -253,3 +254,63 @@ def test_an_apply_killed_while_it_fences_tenants_as_it_copies_lets_writes_in_aga
     report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
     assert report.clean, report.describe()
     assert (report.tenants, report.objects) == (EARLY_TENANTS * 2, EARLY_TENANTS * 2 * 5), report.describe()
+
+
+def _hand_over_left(weaviate_server, source: str, alias_target: str) -> bool:
+    """Whether the checkpoint of the copy from `source` says its hand-over is still to be done."""
+    from schemactl.connection import Target
+    from schemactl.live import RestClient
+    from schemactl.state import load_checkpoint
+
+    with RestClient(Target(weaviate_server.url)) as reader:
+        checkpoint = load_checkpoint(reader, source)
+    return checkpoint is not None and checkpoint.hand_over_left(alias_target)
+
+
+def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply_finishes(
+        client, cli_run, embedder, weaviate_server, tmp_path):
+    from weaviate.classes.tenants import Tenant
+
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS * 2, 5, 13,
+                                            60)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    process = spawn_apply(weaviate_server, tmp_path, "--max-write-pause", "120")
+    try:
+        deadline = time.monotonic() + 180
+        while aliases(client).get("Mt") != "Mt_v2" and time.monotonic() < deadline:
+            assert process.poll() is None, ("apply ended before its alias moved", process.communicate())
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)  # the alias has just moved: the hand-over is under way
+        process.wait(10)
+    finally:
+        process.kill()
+    assert aliases(client) == {"Mt": "Mt_v2"}
+    assert _hand_over_left(weaviate_server, "Mt_v1", "Mt_v2")
+    # meanwhile the application, holding the old physical name, creates a tenant there and writes to it
+    late, _ = seed_tenants(1, 3, 14)
+    late = {"late00001": next(iter(late.values()))}
+    old = client.collections.use("Mt_v1")
+    old.tenants.create([Tenant(name="late00001")])
+    written = old.with_tenant("late00001").data.insert_many(
+        [DataObject(properties=props, uuid=uuid) for uuid, props in late["late00001"].items()])
+    assert not written.errors
+    assert cli_run("force-unlock").exit_code == 0
+
+    planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
+    assert "finish the recreate an earlier apply left after moving the alias to Mt_v2" in planned.output
+    dropped = cli_run("drop-old-versions", "Mt", "--allow-destructive")
+    assert dropped.exit_code == 1 and "run `schemactl apply` to finish it first" in dropped.output, dropped.output
+    assert client.collections.exists("Mt_v1")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "finished the hand-over to Mt_v2" in result.stderr, result.stderr
+    assert "1 tenant(s) created in Mt_v1 as the alias moved (late00001) carried over" in result.stderr
+
+    expected = Expected(objects | late, statuses | {"late00001": "HOT"}, frozenset(), {})
+    report = audit(client, "Mt", expected, "words-64")  # every object, and every status as it was in Mt_v1
+    assert report.clean, report.describe()
+    assert report.tenants == EARLY_TENANTS * 2 + 1, report.describe()
+    assert not [t for t, s in tenant_statuses(client, "Mt_v1").items() if s == "HOT"]  # kept for rollback, asleep
+    assert not _hand_over_left(weaviate_server, "Mt_v1", "Mt_v2")
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
