@@ -21,8 +21,8 @@ from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Plan, Step, change_document, fingerprint_live, summary
-from ..planning import (desired_from_plan, hand_overs_left, index_actions_on, moving_replicated_data, probed_once, read_cluster,
-                        replication_scale_on, single_vectorizer_in_place_on, without_measurements)
+from ..planning import (desired_from_plan, hand_overs_left, index_actions_on, moving_replicated_data, probed_once,
+                        read_cluster, replication_scale_on, single_vectorizer_in_place_on, without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
 from ..rest_json import multi_tenant_json

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import asdict
 import json
 import time
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
@@ -247,10 +248,13 @@ def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
         return
     recreate = _recreate_of(checkpoint, change.collection)
     replay_progress(ctx, checkpoint)
-    by_target = {physical: alias for alias, physical in ctx.aliases.items()}
-    source = from_rest(ctx.reader.get(f"/v1/schema/{change.physical}"), logical_name=change.collection,
-                       logical_names=by_target)
-    run = _tenant_run(recreate, ctx, checkpoint, source)
+    if recreate is None:  # what is left can be done, unless a tenant needs copying
+        run = TenantRecreate(ctx, checkpoint, change.collection, _copy_unknown(change), lambda job, entry: None)
+    else:
+        by_target = {physical: alias for alias, physical in ctx.aliases.items()}
+        source = from_rest(ctx.reader.get(f"/v1/schema/{change.physical}"), logical_name=change.collection,
+                           logical_names=by_target)
+        run = _tenant_run(recreate, ctx, checkpoint, source)
     run.adopt_awake(checkpoint.state.kept_awake or [])
     try:
         _hand_over(change.collection, ctx, checkpoint, run)
@@ -259,15 +263,15 @@ def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
     drop_checkpoint(ctx.reader, change.physical)
     drop_progress(ctx.reader, change.physical, run.progress.seq)
     ctx.notice(f"{change.collection}: finished the hand-over to {change.target} that an earlier apply left; "
-               + _what_stays(recreate, ", its tenants COLD"))
+               f"{change.physical} stays read-only for rollback, its tenants COLD")
 
 
-def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection:
-    """The recreate a multi-tenant checkpoint was written for (how its objects are copied)."""
+def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection | None:
+    """The recreate a multi-tenant checkpoint was written for (how its objects are copied); None
+    for a checkpoint written before checkpoints kept it."""
     where = f"{collection}: the checkpoint of the move from {checkpoint.source} to {checkpoint.target}"
     if checkpoint.state.change is None:
-        raise SchemactlError(f"{where} was written by an earlier schemactl and does not say how its objects were "
-                             "copied; finish the hand-over with that version")
+        return None
     try:
         recreate = change_from_document(checkpoint.state.change)
     except (ValidationError, KeyError, TypeError, ValueError) as error:
@@ -276,6 +280,15 @@ def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection:
     if not isinstance(recreate, RecreateCollection):
         raise SchemactlError(f"{where} holds a {recreate.kind} step, not a recreate")
     return recreate
+
+
+def _copy_unknown(change: FinishHandOver) -> Callable[[str], CopyJob]:
+    """A copy job nobody can build: the checkpoint does not say how objects were copied."""
+    def job_for(tenant: str) -> CopyJob:
+        raise SchemactlError(f"{change.collection}: tenant {tenant} of {change.physical} has objects {change.target} "
+                             "lacks, and the checkpoint of this move, written by an earlier schemactl, does not say "
+                             "how they were copied: copy them by hand, or roll back; the old version keeps them")
+    return job_for
 
 
 def _what_stays(change: RecreateCollection, how: str = "") -> str:
