@@ -236,9 +236,10 @@ class FinishHandOver(Change):
 
     physical: str = ""  # the old version: the copy's source
     target: str = ""  # the new version, which the alias points at already
+    auto_activation: bool = False  # the new version's autoTenantActivation once done (on until then)
     kind: ClassVar[str] = "finish-hand-over"
     rank: ClassVar[float] = -1  # before anything else touches the collection
-    bucket: ClassVar[str] = "recreate"
+    bucket: ClassVar[str] = "update_in_place"
     how: ClassVar[str] = "finish a recreate's hand-over"
     symbol: ClassVar[str] = "~"
 

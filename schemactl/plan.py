@@ -391,6 +391,7 @@ class _StepDoc(_Doc):
     executable: bool = True
     physical: str | None = Field(default=None, pattern=NAME)
     target: str | None = Field(default=None, pattern=NAME)
+    auto_activation: bool | None = None
     version_note: str | None = None
     vector_name: str | None = None
     property_name: str | None = None
@@ -508,6 +509,7 @@ def _field_changes(s: _StepDoc) -> tuple[FieldChange, ...]:
 CODECS: tuple[Codec, ...] = (  # every dataclass field of every change kind but `collection`
     _text("physical"),
     _text("target"),
+    Codec("auto_activation", "auto_activation", lambda value: value, lambda s: bool(s.auto_activation)),
     Codec("version_note", "version_note", lambda value: value or None, lambda s: s.version_note or ""),
     _text("vector_name"),
     _text("property_name"),

@@ -78,8 +78,22 @@ def hand_overs_left(reader: RestClient, live: LiveState) -> tuple[FinishHandOver
         for old in olds:
             checkpoint = load_checkpoint(reader, old)
             if checkpoint is not None and checkpoint.hand_over_left(live.aliases.get(logical)):
-                left.append(FinishHandOver(logical, physical=old, target=checkpoint.target))
+                left.append(FinishHandOver(logical, physical=old, target=checkpoint.target,
+                                           auto_activation=bool(checkpoint.state.target_auto_activation)))
     return tuple(left)
+
+
+def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveState:
+    """The live state as the hand-overs `left` leave it: each new version's autoTenantActivation
+    back to what it was (the stopped run turned it on until the hand-over was done), so that a
+    plan does not list it as a change of its own."""
+    collections = dict(live.collections)
+    for finish in left:
+        definition = collections.get(finish.collection)
+        if definition is not None and definition.multiTenancyConfig is not None:
+            restored = definition.multiTenancyConfig.model_copy(update={"autoTenantActivation": finish.auto_activation})
+            collections[finish.collection] = definition.model_copy(update={"multiTenancyConfig": restored})
+    return replace(live, collections=collections)
 
 
 def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
@@ -107,10 +121,12 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_modules_not_enabled(live, collections)
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
-        changes = hand_overs_left(reader, live) + diff(
-            live.collections, collections, physical=live.physical, prune=prune,
-            index_actions=index_actions_on(reader, live), replication_scale=replication_scale_on(reader, live),
-            single_vectorizer_in_place=single_vectorizer_in_place_on(live))
+        left = hand_overs_left(reader, live)
+        live = after_hand_overs(live, left)
+        changes = left + diff(live.collections, collections, physical=live.physical, prune=prune,
+                              index_actions=index_actions_on(reader, live),
+                              replication_scale=replication_scale_on(reader, live),
+                              single_vectorizer_in_place=single_vectorizer_in_place_on(live))
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)

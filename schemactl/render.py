@@ -150,7 +150,8 @@ def _(change: ScaleReplication, step: Step) -> list[str]:
 def _(change: FinishHandOver, step: Step) -> list[str]:
     return [(f"finish the recreate an earlier apply left after moving the alias to {change.target}: tenants "
             f"created in {change.physical} as the alias moved are carried over, {change.physical}'s tenants go to "
-            f"sleep and {change.target}'s take the statuses they had there")]
+            f"sleep and {change.target}'s take the statuses they had there; its autoTenantActivation goes back to "
+            f"{str(change.auto_activation).lower()}")]
 
 
 @describe.register

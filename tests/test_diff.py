@@ -412,3 +412,18 @@ def test_a_renamed_vector_keeps_the_index_type_the_server_gave_it():
     paths = [path for _, fields in kinds(live, renamed) for path in fields or []]
     assert not [p for p in paths if "vectorIndex" in p]
 
+
+
+def test_a_hand_over_left_to_finish_is_planned_without_the_activation_the_stopped_run_turned_on():
+    from schemactl.changes import FinishHandOver
+    from schemactl.live import LiveState
+    from schemactl.planning import after_hand_overs
+
+    def mt(activation: bool):
+        return parse_collection({"name": "Mt", "vectorizer": {"module": "none"},
+                                 "multiTenancyConfig": {"enabled": True, "autoTenantActivation": activation}})
+    live = LiveState("1.39.3", {"Mt": mt(True)}, {"Mt": "Mt_v2"}, {}, {"Mt": "Mt_v2"})
+    assert diff(live.collections, {"Mt": mt(False)}, physical=live.physical)  # as read: turned on
+    after = after_hand_overs(live, (FinishHandOver("Mt", physical="Mt_v1", target="Mt_v2", auto_activation=False),))
+    assert diff(after.collections, {"Mt": mt(False)}, physical=live.physical) == ()
+    assert diff(after.collections, {"Mt": mt(True)}, physical=live.physical)  # a file that wants it on still says so

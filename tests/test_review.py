@@ -46,7 +46,7 @@ def every_kind_plan(price: float | None = 0.02):
                            fields=(FieldChange("vectorIndexConfig.distance", "cosine", "dot"),),
                            vectors=(VectorMove("default", "reuse", "unchanged"),), definition=_collection("Review")),
         DeleteCollection("Old", physical="Old_v3"),
-        FinishHandOver("Tenanted", physical="Tenanted_v1", target="Tenanted_v2"),
+        FinishHandOver("Tenanted", physical="Tenanted_v1", target="Tenanted_v2", auto_activation=True),
         RecreateCollection("Item", physical="Item_v1",
                            reasons=(FieldChange("properties.sku.dataType", ["text"], ["int"]),
                                     FieldChange("properties.legacy", ["text"], None)),

@@ -307,6 +307,8 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
     planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
     assert planned.exit_code == 2, planned.output
     assert "finish the recreate an earlier apply left after moving the alias to Mt_v2" in planned.output
+    assert "its autoTenantActivation goes back to false" in planned.output  # the stopped run had turned it on
+    assert "update in place" not in planned.output, planned.output  # nothing else: the files did not change
     dropped = cli_run("drop-old-versions", "Mt", "--allow-destructive")
     assert dropped.exit_code == 1 and "run `schemactl apply` to finish it first" in dropped.output, dropped.output
     assert client.collections.exists("Mt_v1")
