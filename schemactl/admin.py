@@ -48,6 +48,9 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         if not older:
             raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current})")
         previous = older[-1]
+        if any(h.collection == name for h in hand_overs_left(reader, live)):
+            raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before its hand-over "
+                                 f"was done; run `schemactl apply` to finish it, then roll back; nothing was changed")
         _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}"),
                                    Need("update_tenants", previous, why=f"let writes reach {previous} again")])
         woken = _wake_for_rollback(reader, name, current, previous, live.raw, force=force)

@@ -157,7 +157,8 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
              *(Need(action, target, why=why) for action in ("create_data", "update_data", "delete_data", "read_data")),
              Need("update_tenants", c.physical, why=f"fence writes to {c.physical} while cutting over")]
     if multi_tenant:
-        needs += [Need("read_tenants", c.physical, why=why), Need("create_tenants", target, why=why)]
+        needs += [Need("read_tenants", c.physical, why=why), Need("create_tenants", target, why=why),
+                  Need("read_tenants", target, why=why)]
     if c.physical == c.collection:  # first cutover: the original makes way for the alias
         needs += [Need("delete_collections", c.physical, why=f"free the name {c.collection} for its alias"),
                   Need("create_aliases", target, c.collection, why)]
@@ -170,8 +171,8 @@ def _to_finish_hand_over(c: FinishHandOver, names: LiveNames) -> list[Need]:
     why = f"finish the recreate of {c.collection}"
     return [Need("read_tenants", c.physical, why=why), Need("update_tenants", c.physical, why=why),
             Need("read_data", c.physical, why=why), Need("create_tenants", c.target, why=why),
-            *(Need(action, c.target, why=why) for action in ("update_tenants", "delete_tenants", "create_data",
-                                                            "update_data", "delete_data", "read_data")),
+            *(Need(action, c.target, why=why) for action in ("read_tenants", "update_tenants", "delete_tenants",
+                                                            "create_data", "update_data", "delete_data", "read_data")),
             Need("update_collections", c.target, why=why)]
 
 

@@ -31,7 +31,7 @@ from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection, VectorIndexConfig
-from .state import completed_versions, load_checkpoint
+from .state import checkpoints_into, completed_versions
 from .validate import Result, validate_paths
 from .value_check import value_checks
 
@@ -72,15 +72,13 @@ def load_desired(paths: list[Path], environment: Chosen | None = None) -> Desire
 
 def hand_overs_left(reader: RestClient, live: LiveState) -> tuple[FinishHandOver, ...]:
     """Multi-tenant recreates an apply stopped in after moving the alias, before the hand-over
-    was done: their checkpoints are kept by the old version's name (one read per old version)."""
-    left = []
-    for logical, olds in sorted(live.retained.items()):
-        for old in olds:
-            checkpoint = load_checkpoint(reader, old)
-            if checkpoint is not None and checkpoint.hand_over_left(live.aliases.get(logical)):
-                left.append(FinishHandOver(logical, physical=old, target=checkpoint.target,
-                                           auto_activation=bool(checkpoint.state.target_auto_activation)))
-    return tuple(left)
+    was done: a checkpoint from an old version that still exists (renamed or not) into one an
+    alias serves, its hand-over left."""
+    serving = {physical: alias for alias, physical in live.aliases.items()}
+    return tuple(FinishHandOver(serving[c.target], physical=c.source, target=c.target,
+                                auto_activation=bool(c.state.target_auto_activation))
+                  for c in sorted(checkpoints_into(reader, set(serving)), key=lambda c: c.source)
+                  if c.source in live.raw and c.source not in serving and c.hand_over_left(c.target))
 
 
 def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveState:

@@ -37,6 +37,7 @@ class Phase(str, Enum):
     VERIFY = "verify"  # copied: delta passes while the application writes
     FENCED = "fenced"  # the source fenced (recorded before fencing): last differences settled
     CUTOVER = "cutover"  # verified: the alias is being moved to the new version
+    HANDOVER = "handover"  # multi-tenant, the alias moved and late tenants carried over: statuses handed over
 
 
 class CheckpointRefused(SchemactlError):

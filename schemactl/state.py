@@ -233,7 +233,8 @@ class Checkpoint:
         where the alias points now) and before its hand-over was done: the hand-over drops the
         checkpoint."""
         state = self.state
-        return state.phase == Phase.CUTOVER and state.auto_tenants is not None and alias_target == self.target
+        return state.phase in (Phase.CUTOVER, Phase.HANDOVER) and state.auto_tenants is not None \
+            and alias_target == self.target
 
 
 def load_checkpoint(reader: RestClient, source: str) -> Checkpoint | None:
@@ -244,6 +245,19 @@ def load_checkpoint(reader: RestClient, source: str) -> Checkpoint | None:
         return None
     p = body.get("properties") or {}
     return Checkpoint(p["source"], p["target"], p["definitionHash"], ResumeState.from_json(p["state"], source))
+
+
+def checkpoints_into(reader: RestClient, targets: set[str]) -> list[Checkpoint]:
+    """The checkpoints of copies into one of `targets` (200 records a read; none without any)."""
+    if reader.get_or_none(f"/v1/schema/{CHECKPOINTS}") is None:
+        return []
+    found = []
+    for record in _all_objects(reader, CHECKPOINTS):
+        p = record.get("properties") or {}
+        if p.get("target") in targets:  # a progress record has none
+            found.append(Checkpoint(p["source"], p["target"], p["definitionHash"],
+                                    ResumeState.from_json(p["state"], p["source"])))
+    return found
 
 
 def save_checkpoint(reader: RestClient, checkpoint: Checkpoint, *, create: bool = False) -> None:

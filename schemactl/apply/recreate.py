@@ -12,8 +12,6 @@ import json
 import time
 from collections.abc import Callable
 
-from pydantic import ValidationError
-
 from ..changes import FinishHandOver, RecreateCollection
 from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
@@ -52,6 +50,10 @@ def definition_hash(change: RecreateCollection) -> str:
 
 def run_recreate(change: RecreateCollection, ctx: Context) -> None:
     ctx.failures = {}  # this recreate's own: an earlier step's refused objects are not this copy's
+    serving = ctx.aliases.get(change.collection)
+    if serving is not None and serving != change.physical:  # a resumed plan whose step had moved the alias
+        _finish_cut_over(change, ctx, serving)
+        return
     checkpoint = _resume_or_start(change, ctx)
     try:
         if _multi_tenant(change):
@@ -65,6 +67,18 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
         drop_checkpoint(ctx.reader, change.physical)
         raise DataRefused(f"{error}; {checkpoint.target} was deleted (it never served the alias) and "
                           f"{change.physical} is as it was") from None
+
+
+def _finish_cut_over(change: RecreateCollection, ctx: Context, serving: str) -> None:
+    """An interrupted run of this plan moved the alias to `serving` already: what is left is its
+    hand-over (multi-tenant), or nothing; the copy is never made again from the old version."""
+    checkpoint = load_checkpoint(ctx.reader, change.physical)
+    if checkpoint is not None and checkpoint.hand_over_left(serving):
+        finish_hand_over(FinishHandOver(change.collection, physical=change.physical, target=serving), ctx)
+        return
+    if checkpoint is not None and checkpoint.target == serving:
+        drop_checkpoint(ctx.reader, change.physical)
+    ctx.notice(f"{change.collection}: an earlier run of this plan already moved the alias to {serving}")
 
 
 def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
@@ -228,9 +242,15 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
 
 def _hand_over(collection: str, ctx: Context, checkpoint: Checkpoint, run: TenantRecreate) -> None:
     """The alias has moved: carry over the tenants created in the old version meanwhile, put its
-    tenants to sleep and give the new version's their statuses, its autoTenantActivation as the
-    file says."""
-    late = run.carry_over_late()
+    tenants to sleep and give the new version's their statuses and the autoTenantActivation it
+    was created with. Recorded before the old version's tenants go to sleep: a run finishing
+    this one after a kill takes the statuses from the record then, not from the old version
+    (schemactl put its tenants to sleep, not the application)."""
+    late: list[str] = []
+    if checkpoint.state.phase != Phase.HANDOVER:
+        late = run.carry_over_late()
+        checkpoint.state.kept_awake = list(run.kept_awake)
+        run.progress.snapshot(Phase.HANDOVER)
     run.hand_over()
     set_auto_tenants(ctx.reader, checkpoint.target,
                      {"autoTenantActivation": bool(checkpoint.state.target_auto_activation)})
@@ -274,7 +294,7 @@ def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection 
         return None
     try:
         recreate = change_from_document(checkpoint.state.change)
-    except (ValidationError, KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError) as error:  # pydantic's ValidationError is a ValueError
         raise SchemactlError(f"{where} holds a change this schemactl cannot read ({str(error).splitlines()[0]})"
                              ) from None
     if not isinstance(recreate, RecreateCollection):

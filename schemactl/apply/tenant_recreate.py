@@ -198,8 +198,8 @@ class TenantRecreate:
         treated as this run's, to be put to sleep or handed over without a wake. Before the alias
         moves, every awake one is such a tenant (`kept` None); after, only those the checkpoint
         recorded as the alias moved, if still awake."""
-        awake = [t for t, s in list_tenants(self.ctx.reader, self.target).items() if is_active(s)]
-        self.kept_awake = sorted(awake) if kept is None else [t for t in kept if t in set(awake)]
+        awake = {t for t, s in list_tenants(self.ctx.reader, self.target).items() if is_active(s)}
+        self.kept_awake = sorted(awake) if kept is None else [t for t in kept if t in awake]
 
     def close(self) -> None:
         """A run that stops before the hand-over puts back to sleep what map_awake left awake."""
@@ -582,7 +582,8 @@ class TenantRecreate:
         - a tenant deleted there is deleted in the new version too;
         - a tenant put to sleep or woken there takes that status in the new version, and one that
           is writable again (woken, or put to sleep and woken: a woken shard comes back writable)
-          is fenced and its missing objects carried over.
+          is fenced and its missing objects carried over;
+        - a tenant a stopped run recorded as late and had not carried over yet is carried over.
         Returns the late tenants."""
         listed = list_tenants(self.ctx.reader, self.source)
         known = self.tenants
@@ -595,14 +596,16 @@ class TenantRecreate:
         moved = {t: s for t, s in listed.items() if t in known and is_active(s) != is_active(known[t].status)}
         self._follow_status(moved)
         reopened = sorted((writable_shards(self.ctx.reader, self.source) & set(known)) - set(late))
+        unfinished = {t for t, e in known.items() if not e.done and t in listed}  # late for a stopped run
         for tenant, status in late.items():
             self.progress.start(tenant, status)
-        if late:
-            create_tenants(self.ctx.reader, self.target, late)
-        active = sorted(t for t in set(late) | set(reopened) if is_active(listed.get(t, "")))
+        if late or unfinished:
+            create_tenants(self.ctx.reader, self.target, {t: listed[t] for t in set(late) | unfinished})
+        carried = set(late) | set(reopened) | unfinished
+        active = sorted(t for t in carried if is_active(listed.get(t, "")))
         fence_shards(self.ctx.reader, self.source, active, self.pool)
         self.map_awake(self._carry_missing, active)
-        self._groups_awake(sorted(t for t in late if not is_active(late[t])), self._carry_missing)
+        self._groups_awake(sorted(t for t in carried if t in listed and not is_active(listed[t])), self._carry_missing)
         return sorted(late)
 
     def _follow_status(self, moved: dict[str, str]) -> None:
@@ -623,6 +626,7 @@ class TenantRecreate:
                     only_missing.hold(uuid, diff.held[uuid], diff.digests[uuid])
             self.ctx.failures.update(repair(self.ctx.client, job, only_missing).failed)
         if not diff.missing:
+            self.progress.update(tenant, done=True)
             return
         raise SchemactlError(f"tenant {tenant}, created in {self.source} as the alias moved to {self.target}: "
                              f"{len(diff.missing)} of its object(s) could not be carried over "

@@ -256,6 +256,20 @@ def test_an_apply_killed_while_it_fences_tenants_as_it_copies_lets_writes_in_aga
     assert (report.tenants, report.objects) == (EARLY_TENANTS * 2, EARLY_TENANTS * 2 * 5), report.describe()
 
 
+def _checkpoint_phase(weaviate_server, source: str) -> str | None:
+    """The phase the checkpoint of the copy from `source` is in (None: none, or being written)."""
+    from schemactl.connection import Target
+    from schemactl.live import RestClient
+    from schemactl.state import load_checkpoint
+
+    try:
+        with RestClient(Target(weaviate_server.url)) as reader:
+            checkpoint = load_checkpoint(reader, source)
+    except Exception:  # noqa: BLE001 - the checkpoint class is being written to at this moment
+        return None
+    return checkpoint.state.phase.value if checkpoint is not None else None
+
+
 def _hand_over_checkpoint(weaviate_server, source: str, alias_target: str, *, forget_change: bool = False) -> bool:
     """Whether the checkpoint of the copy from `source` says its hand-over is still to be done;
     `forget_change`: then make it one an earlier schemactl wrote (without the recreate's change)."""
@@ -272,30 +286,47 @@ def _hand_over_checkpoint(weaviate_server, source: str, alias_target: str, *, fo
     return left
 
 
-@pytest.mark.parametrize("earlier_checkpoint", [False, True], ids=["checkpoint", "earlier-checkpoint"])
+def _killed_after_the_alias_moved(client, weaviate_server, what, *, in_hand_over: bool) -> None:
+    """An apply of `what` (files or a saved plan) SIGKILLed once its alias moved; `in_hand_over`:
+    once the old version's tenants are being put to sleep (the hand-over's second half)."""
+    process = spawn_apply(weaviate_server, what, "--max-write-pause", "120")
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert process.poll() is None, ("apply ended before it was killed", process.communicate())
+            if in_hand_over and _checkpoint_phase(weaviate_server, "Mt_v1") == "handover":
+                break
+            if not in_hand_over and aliases(client).get("Mt") == "Mt_v2":
+                break
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+
+
+@pytest.mark.parametrize("case", ["late-tenant", "earlier-checkpoint", "saved-plan"])
 def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply_finishes(
-        client, cli_run, embedder, weaviate_server, tmp_path, earlier_checkpoint):
-    """The checkpoint keeps what the hand-over needs; one written before it kept the recreate's
-    change still lets it finish when no tenant needs copying."""
+        client, cli_run, embedder, weaviate_server, tmp_path, case):
+    """The checkpoint keeps what the hand-over needs: a plan made afterwards finishes it first
+    (with a tenant the application created in the old version as the alias moved); one written
+    before checkpoints kept the recreate's change still lets it finish when no tenant needs
+    copying; the same saved plan applied again finishes it, once killed with the old version's
+    tenants half asleep, without copying anything again."""
     from weaviate.classes.tenants import Tenant
 
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS * 2, 5, 13,
                                             60)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
-    process = spawn_apply(weaviate_server, tmp_path, "--max-write-pause", "120")
-    try:
-        deadline = time.monotonic() + 180
-        while aliases(client).get("Mt") != "Mt_v2" and time.monotonic() < deadline:
-            assert process.poll() is None, ("apply ended before its alias moved", process.communicate())
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)  # the alias has just moved: the hand-over is under way
-        process.wait(10)
-    finally:
-        process.kill()
+    saved = tmp_path.parent / f"{tmp_path.name}-plan.json"
+    if case == "saved-plan":
+        assert cli_run("plan", str(tmp_path), "--out", str(saved)).exit_code == 0
+    _killed_after_the_alias_moved(client, weaviate_server, saved if case == "saved-plan" else tmp_path,
+                                  in_hand_over=case == "saved-plan")
     assert aliases(client) == {"Mt": "Mt_v2"}
-    assert _hand_over_checkpoint(weaviate_server, "Mt_v1", "Mt_v2", forget_change=earlier_checkpoint)
+    assert _hand_over_checkpoint(weaviate_server, "Mt_v1", "Mt_v2", forget_change=case == "earlier-checkpoint")
     late: dict[str, dict[str, dict]] = {}
-    if not earlier_checkpoint:  # the application, holding the old physical name, creates a tenant there, writes
+    if case == "late-tenant":  # the application, holding the old physical name, creates a tenant there, writes
         late = {"late00001": next(iter(seed_tenants(1, 3, 14)[0].values()))}
         old = client.collections.use("Mt_v1")
         old.tenants.create([Tenant(name="late00001")])
@@ -304,17 +335,22 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
         assert not written.errors
     assert cli_run("force-unlock").exit_code == 0
 
-    planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
-    assert planned.exit_code == 2, planned.output
-    assert "finish the recreate an earlier apply left after moving the alias to Mt_v2" in planned.output
-    assert "its autoTenantActivation goes back to false" in planned.output  # the stopped run had turned it on
-    assert "update in place" not in planned.output, planned.output  # nothing else: the files did not change
-    dropped = cli_run("drop-old-versions", "Mt", "--allow-destructive")
-    assert dropped.exit_code == 1 and "run `schemactl apply` to finish it first" in dropped.output, dropped.output
-    assert client.collections.exists("Mt_v1")
-    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    if case == "saved-plan":
+        result = cli_run("apply", str(saved), "--auto-approve")
+    else:
+        planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
+        assert planned.exit_code == 2, planned.output
+        assert "finish the recreate an earlier apply left after moving the alias to Mt_v2" in planned.output
+        assert "its autoTenantActivation goes back to false" in planned.output  # the stopped run had turned it on
+        assert "update in place" not in planned.output, planned.output  # nothing else: the files did not change
+        for refused in (["drop-old-versions", "Mt", "--allow-destructive"], ["rollback", "Mt"]):
+            outcome = cli_run(*refused)
+            assert outcome.exit_code == 1 and "run `schemactl apply` to finish it" in outcome.output, outcome.output
+        assert client.collections.exists("Mt_v1") and aliases(client) == {"Mt": "Mt_v2"}
+        result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "finished the hand-over to Mt_v2" in result.stderr, result.stderr
+    assert "Mt_v3" not in result.output + result.stderr and not client.collections.exists("Mt_v3")
     if late:
         assert "1 tenant(s) created in Mt_v1 as the alias moved (late00001) carried over" in result.stderr
 
