@@ -242,6 +242,7 @@ class FinishHandOver(Change):
     bucket: ClassVar[str] = "update_in_place"
     how: ClassVar[str] = "finish a recreate's hand-over"
     symbol: ClassVar[str] = "~"
+    moves_data: ClassVar[bool] = True  # late tenants' objects, over gRPC; its checkpoint written and dropped
 
 
 @dataclass(frozen=True)

@@ -305,9 +305,10 @@ def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection 
 def _copy_unknown(change: FinishHandOver) -> Callable[[str], CopyJob]:
     """A copy job nobody can build: the checkpoint does not say how objects were copied."""
     def job_for(tenant: str) -> CopyJob:
-        raise SchemactlError(f"{change.collection}: tenant {tenant} of {change.physical} has objects {change.target} "
-                             "lacks, and the checkpoint of this move, written by an earlier schemactl, does not say "
-                             "how they were copied: copy them by hand, or roll back; the old version keeps them")
+        raise SchemactlError(f"{change.collection}: tenant {tenant}, created or written in {change.physical} as the "
+                             f"alias moved to {change.target}, is to be carried over, and the checkpoint of this move, "
+                             "written by an earlier schemactl, does not say how its objects were copied: this "
+                             f"schemactl cannot carry it over; {change.physical} keeps its objects, read-only")
     return job_for
 
 
