@@ -48,9 +48,11 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         if not older:
             raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current})")
         previous = older[-1]
-        if any(h.collection == name for h in hand_overs_left(reader, live)):
+        abandoned = [h for h in hand_overs_left(reader, live) if h.collection == name]
+        if abandoned and not force:
             raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before its hand-over "
-                                 f"was done; run `schemactl apply` to finish it, then roll back; nothing was changed")
+                                 f"was done; run `schemactl apply` to finish it, or roll back with --force to abandon "
+                                 f"it ({abandoned[0].physical} keeps what was written there); nothing was changed")
         _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}"),
                                    Need("update_tenants", previous, why=f"let writes reach {previous} again")])
         woken = _wake_for_rollback(reader, name, current, previous, live.raw, force=force)
@@ -76,9 +78,18 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             served = tenant_ops.list_tenants(reader, current)
             awake = {t: "COLD" for t, s in served.items() if tenant_ops.is_active(s)}
             tenant_ops.set_status(reader, current, awake)
+        for hand_over in abandoned:  # the version it was to hand over from serves again
+            _drop_checkpoint_and_log(reader, hand_over.physical)
         record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
         update_record(reader, record)
         return Rollback(name, current, previous, in_current, in_previous)
+
+
+def _drop_checkpoint_and_log(reader: RestClient, source: str) -> None:
+    from .state import drop_checkpoint, drop_progress, progress_seqs
+
+    drop_checkpoint(reader, source)
+    drop_progress(reader, source, max(progress_seqs(reader, source), default=0))
 
 
 def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: str, raw: dict[str, dict], *,

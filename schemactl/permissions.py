@@ -157,8 +157,9 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
              *(Need(action, target, why=why) for action in ("create_data", "update_data", "delete_data", "read_data")),
              Need("update_tenants", c.physical, why=f"fence writes to {c.physical} while cutting over")]
     if multi_tenant:
-        needs += [Need("read_tenants", c.physical, why=why), Need("create_tenants", target, why=why),
-                  Need("read_tenants", target, why=why)]
+        needs += [Need("read_tenants", c.physical, why=why),
+                  *(Need(action, target, why=why) for action in ("create_tenants", "read_tenants", "update_tenants",
+                                                                 "delete_tenants", "update_collections"))]
     if c.physical == c.collection:  # first cutover: the original makes way for the alias
         needs += [Need("delete_collections", c.physical, why=f"free the name {c.collection} for its alias"),
                   Need("create_aliases", target, c.collection, why)]

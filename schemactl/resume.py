@@ -3,11 +3,11 @@
 It is kept in the cluster as JSON (state.Checkpoint, saved in `SchemactlCheckpoint`), so a killed
 apply, run again, resumes where it left off. These dataclasses read and write exactly that JSON:
 
-    {"version": 2, "phase": "copy" | "verify" | "fenced" | "cutover",
+    {"version": 2, "phase": "copy" | "verify" | "fenced" | "cutover" | "handover",
      "tenants": {"<tenant>": {"status": "HOT", "after": <cursor>, "copied": 0, "done": false,
                               "settled": false, "linked": <cursor>, "multi_linked": <cursor>?}},
      "fenced": [...]?, "autoTenants": {...}?, "targetAutoActivation": bool?,
-     "progressSeq": 0?, "logSeq": 0?}
+     "progressSeq": 0?, "logSeq": 0?, "keptAwake": [...]?, "change": {<a plan step>}?}
 
 (a single-collection recreate has one tenant, ""; the keys marked ? are absent until first set,
 and stay absent when written back.) Format 1 had no "version" and its tenants no "settled".

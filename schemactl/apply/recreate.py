@@ -70,14 +70,17 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
 
 
 def _finish_cut_over(change: RecreateCollection, ctx: Context, serving: str) -> None:
-    """An interrupted run of this plan moved the alias to `serving` already: what is left is its
-    hand-over (multi-tenant), or nothing; the copy is never made again from the old version."""
+    """The alias points at `serving`, not at this plan's source: an interrupted run of this plan
+    moved it (its checkpoint says so), and what is left is its hand-over (multi-tenant), or
+    nothing; the copy is never made again from the old version. Refused otherwise."""
     checkpoint = load_checkpoint(ctx.reader, change.physical)
-    if checkpoint is not None and checkpoint.hand_over_left(serving):
+    if checkpoint is None or checkpoint.target != serving:
+        raise SchemactlError(f"{change.collection}: its alias points at {serving}, not at {change.physical} as this "
+                             "plan expects (another apply moved it): plan again; nothing was changed")
+    if checkpoint.hand_over_left(serving):
         finish_hand_over(FinishHandOver(change.collection, physical=change.physical, target=serving), ctx)
         return
-    if checkpoint is not None and checkpoint.target == serving:
-        drop_checkpoint(ctx.reader, change.physical)
+    drop_checkpoint(ctx.reader, change.physical)
     ctx.notice(f"{change.collection}: an earlier run of this plan already moved the alias to {serving}")
 
 
@@ -308,7 +311,8 @@ def _copy_unknown(change: FinishHandOver) -> Callable[[str], CopyJob]:
         raise SchemactlError(f"{change.collection}: tenant {tenant}, created or written in {change.physical} as the "
                              f"alias moved to {change.target}, is to be carried over, and the checkpoint of this move, "
                              "written by an earlier schemactl, does not say how its objects were copied: this "
-                             f"schemactl cannot carry it over; {change.physical} keeps its objects, read-only")
+                             f"schemactl cannot carry it over; {change.physical} keeps them: `schemactl rollback "
+                             f"{change.collection} --force` serves it again and abandons this migration")
     return job_for
 
 

@@ -596,7 +596,8 @@ class TenantRecreate:
         moved = {t: s for t, s in listed.items() if t in known and is_active(s) != is_active(known[t].status)}
         self._follow_status(moved)
         reopened = sorted((writable_shards(self.ctx.reader, self.source) & set(known)) - set(late))
-        unfinished = {t for t, e in known.items() if not e.done and t in listed}  # late for a stopped run
+        unfinished = {t for t, e in known.items()  # late for a stopped run: started, not carried over yet
+                      if not e.done and not e.settled and t in listed and listed[t] not in OFFLOADED}
         for tenant, status in late.items():
             self.progress.start(tenant, status)
         if late or unfinished:
