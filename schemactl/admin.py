@@ -35,7 +35,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     application would lose sight of them) or the ledger does not record it as ever completed
     (a partial copy, or one made outside schemactl)."""
     from .apply.fence import unfence, unfence_shards
-    from .tenant_ops import auto_tenants, set_auto_tenants
+    from .tenant_ops import set_auto_tenants
     from .state import completed_versions, now, start_record, update_record
 
     with RestClient(target) as reader, locked(reader, command) as holder:
@@ -64,8 +64,6 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             except SchemactlError:
                 tenant_ops.set_status(reader, previous, {t: "COLD" for t in woken})  # as it was
                 raise
-        if multi_tenant_json(live.raw[previous]):
-            set_auto_tenants(reader, previous, auto_tenants(reader, current))
         record = start_record(reader, f"rollback:{name}:{current}->{previous}", {"rollback": name},
                               [{"step": 1, "kind": "rollback", "collection": name, "version": previous}], holder)
         if multi_tenant_json(live.raw[previous]):  # asking a sleeping tenant's shard fails: set, not ask
@@ -73,6 +71,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             unfence_shards(reader, previous, [t for t, s in awake.items() if tenant_ops.is_active(s)])
         else:
             unfence(reader, previous)  # read-only since the cutover away from it
+        if multi_tenant_json(live.raw[previous]):  # a class update, refused while a loaded shard is read-only
+            set_auto_tenants(reader, previous, _auto_tenants_for(reader, current, abandoned))
         reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
         if multi_tenant_json(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
             served = tenant_ops.list_tenants(reader, current)
@@ -83,6 +83,17 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
         update_record(reader, record)
         return Rollback(name, current, previous, in_current, in_previous)
+
+
+def _auto_tenants_for(reader: RestClient, current: str, abandoned: list) -> dict[str, bool]:
+    """The tenant auto-settings the version rolled back to takes: the current version's, or, when
+    a hand-over is abandoned, its own from before the migration (the stopped run changed both)."""
+    from .state import load_checkpoint
+
+    checkpoint = load_checkpoint(reader, abandoned[0].physical) if abandoned else None
+    if checkpoint is not None and checkpoint.state.auto_tenants is not None:
+        return checkpoint.state.auto_tenants
+    return tenant_ops.auto_tenants(reader, current)
 
 
 def _drop_checkpoint_and_log(reader: RestClient, source: str) -> None:

@@ -305,14 +305,14 @@ def _killed_after_the_alias_moved(client, weaviate_server, what, *, in_hand_over
         process.kill()
 
 
-@pytest.mark.parametrize("case", ["late-tenant", "earlier-checkpoint", "saved-plan"])
+@pytest.mark.parametrize("case", ["late-tenant", "earlier-checkpoint", "saved-plan", "rollback"])
 def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply_finishes(
         client, cli_run, embedder, weaviate_server, tmp_path, case):
     """The checkpoint keeps what the hand-over needs: a plan made afterwards finishes it first
     (with a tenant the application created in the old version as the alias moved); one written
     before checkpoints kept the recreate's change still lets it finish when no tenant needs
     copying; the same saved plan applied again finishes it, once killed with the old version's
-    tenants half asleep, without copying anything again."""
+    tenants half asleep, without copying anything again; `rollback --force` abandons it instead."""
     from weaviate.classes.tenants import Tenant
 
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS * 2, 5, 13,
@@ -335,6 +335,17 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
         assert not written.errors
     assert cli_run("force-unlock").exit_code == 0
 
+    if case == "rollback":
+        refused = cli_run("rollback", "Mt")
+        assert refused.exit_code == 1 and "roll back with --force to abandon it" in refused.output, refused.output
+        rolled = cli_run("rollback", "Mt", "--force")
+        assert rolled.exit_code == 0, rolled.output
+        assert aliases(client) == {"Mt": "Mt_v1"} and not _hand_over_checkpoint(weaviate_server, "Mt_v1", "Mt_v2")
+        report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
+        assert report.clean, report.describe()
+        planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")  # the files still ask for the change
+        assert planned.exit_code == 2 and "finish the recreate" not in planned.output, planned.output
+        return
     if case == "saved-plan":
         result = cli_run("apply", str(saved), "--auto-approve")
     else:
