@@ -524,13 +524,15 @@ def force_unlock(target) -> None:
 @click.argument("name")
 @connection_options
 @click.option("--force", is_flag=True,
-              help="Roll back even to a version with fewer objects, or one the ledger does not record as complete.")
+              help="Roll back even to a version with fewer objects, or one the ledger does not record as complete, "
+                   "or while a migration's hand-over is left to finish (it is abandoned).")
 def rollback(name: str, target, force: bool) -> None:
     """Point alias NAME back at its previous physical version (kept by the last migration).
 
     Objects written through the alias since the cutover are in the newer version only. Refused
-    when the previous version has fewer objects than the current one, or the ledger does not
-    record it as complete, unless --force.
+    when the previous version has fewer objects than the current one, the ledger does not record
+    it as complete, or a multi-tenant migration's hand-over is left to finish (apply finishes
+    it), unless --force.
 
     \b
     Example:
