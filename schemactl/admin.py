@@ -97,10 +97,10 @@ def _auto_tenants_for(reader: RestClient, current: str, abandoned: list) -> dict
 
 
 def _drop_checkpoint_and_log(reader: RestClient, source: str) -> None:
-    from .state import drop_checkpoint, drop_progress, progress_seqs
+    from .state import drop_checkpoint, drop_log
 
     drop_checkpoint(reader, source)
-    drop_progress(reader, source, max(progress_seqs(reader, source), default=0))
+    drop_log(reader, source)
 
 
 def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: str, raw: dict[str, dict], *,

@@ -243,21 +243,19 @@ def load_checkpoint(reader: RestClient, source: str) -> Checkpoint | None:
     body = reader.get_or_none(f"/v1/objects/{CHECKPOINTS}/{oid}?{QUORUM}")
     if body is None:
         return None
-    p = body.get("properties") or {}
-    return Checkpoint(p["source"], p["target"], p["definitionHash"], ResumeState.from_json(p["state"], source))
+    return _checkpoint_of(body.get("properties") or {})
+
+
+def _checkpoint_of(p: dict) -> Checkpoint:
+    return Checkpoint(p["source"], p["target"], p["definitionHash"], ResumeState.from_json(p["state"], p["source"]))
 
 
 def checkpoints_into(reader: RestClient, targets: set[str]) -> list[Checkpoint]:
     """The checkpoints of copies into one of `targets` (200 records a read; none without any)."""
     if reader.get_or_none(f"/v1/schema/{CHECKPOINTS}") is None:
         return []
-    found = []
-    for record in _all_objects(reader, CHECKPOINTS):
-        p = record.get("properties") or {}
-        if p.get("target") in targets:  # a progress record has none
-            found.append(Checkpoint(p["source"], p["target"], p["definitionHash"],
-                                    ResumeState.from_json(p["state"], p["source"])))
-    return found
+    records = (record.get("properties") or {} for record in _all_objects(reader, CHECKPOINTS))
+    return [_checkpoint_of(p) for p in records if p.get("target") in targets]  # a progress record has none
 
 
 def save_checkpoint(reader: RestClient, checkpoint: Checkpoint, *, create: bool = False) -> None:
@@ -339,6 +337,11 @@ def _progress_records(reader: RestClient, source: str):
         kind = p.get("definitionHash") or ""
         if p.get("source") == source and kind.startswith("progress:"):
             yield int(kind.split(":")[1]), p["state"]
+
+
+def drop_log(reader: RestClient, source: str) -> None:
+    """Every record of `source`'s log (a copy abandoned)."""
+    drop_progress(reader, source, max(progress_seqs(reader, source), default=0))
 
 
 def drop_progress(reader: RestClient, source: str, upto: int, *, after: int = 0) -> None:

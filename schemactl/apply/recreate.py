@@ -25,7 +25,7 @@ from ..reshape import Reshape
 from ..spec import Collection
 from ..resume import Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
-from ..state import Checkpoint, drop_checkpoint, drop_progress, load_checkpoint, progress_seqs, save_checkpoint
+from ..state import Checkpoint, drop_checkpoint, drop_log, drop_progress, load_checkpoint, save_checkpoint
 from .tenant_recreate import TenantRecreate, refuse_offloaded, replay_progress
 from ..waiting import Poll, poll_until
 from ..tenant_ops import auto_tenants, create_tenants, is_active, list_tenants, set_auto_tenants
@@ -78,7 +78,7 @@ def _finish_cut_over(change: RecreateCollection, ctx: Context, serving: str) -> 
         raise SchemactlError(f"{change.collection}: its alias points at {serving}, not at {change.physical} as this "
                              "plan expects (another apply moved it): plan again; nothing was changed")
     if checkpoint.hand_over_left(serving):
-        finish_hand_over(FinishHandOver(change.collection, physical=change.physical, target=serving), ctx)
+        _finish_from(checkpoint, change.collection, ctx)
         return
     drop_checkpoint(ctx.reader, change.physical)
     ctx.notice(f"{change.collection}: an earlier run of this plan already moved the alias to {serving}")
@@ -93,7 +93,7 @@ def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
         _unfence(ctx, source, state)
     if state.auto_tenants:
         set_auto_tenants(ctx.reader, source, state.auto_tenants)
-    drop_progress(ctx.reader, source, max(progress_seqs(ctx.reader, source), default=0))
+    drop_log(ctx.reader, source)
     if target in ctx.aliases.values():
         return False
     ctx.reader.send("DELETE", f"/v1/schema/{target}", None, f"delete {target}: {why}")
@@ -104,8 +104,9 @@ def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
 def _recreate_whole(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
     """A recreate of a collection without tenants (one copy job)."""
     state = checkpoint.state
-    source_properties = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
-    multi = _multi_target_pairs(change, ctx, checkpoint.target, ctx.live[_live_name(change, ctx)])
+    source = ctx.live[_live_name(change, ctx)]
+    source_properties = {p.name for p in source.properties}
+    multi = _multi_target_pairs(change, ctx, checkpoint.target, source)
     jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency)
             for t in state.tenants}
     if state.phase == Phase.COPY:
@@ -269,24 +270,30 @@ def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
     if checkpoint is None or not checkpoint.hand_over_left(ctx.aliases.get(change.collection)):
         ctx.notice(f"{change.collection}: the hand-over to {change.target} was finished meanwhile")
         return
-    recreate = _recreate_of(checkpoint, change.collection)
+    _finish_from(checkpoint, change.collection, ctx)
+
+
+def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
+    """The hand-over `checkpoint` has left, done; the checkpoint and its log dropped."""
+    source, target = checkpoint.source, checkpoint.target
+    recreate = _recreate_of(checkpoint, collection)
     replay_progress(ctx, checkpoint)
     if recreate is None:  # what is left can be done, unless a tenant needs copying
-        run = TenantRecreate(ctx, checkpoint, change.collection, _copy_unknown(change), lambda job, entry: None)
+        run = TenantRecreate(ctx, checkpoint, collection, _copy_unknown(checkpoint, collection),
+                             lambda job, entry: None)
     else:
         by_target = {physical: alias for alias, physical in ctx.aliases.items()}
-        source = from_rest(ctx.reader.get(f"/v1/schema/{change.physical}"), logical_name=change.collection,
-                           logical_names=by_target)
-        run = _tenant_run(recreate, ctx, checkpoint, source)
+        old = from_rest(ctx.reader.get(f"/v1/schema/{source}"), logical_name=collection, logical_names=by_target)
+        run = _tenant_run(recreate, ctx, checkpoint, old)
     run.adopt_awake(checkpoint.state.kept_awake or [])
     try:
-        _hand_over(change.collection, ctx, checkpoint, run)
+        _hand_over(collection, ctx, checkpoint, run)
     finally:
         run.close()
-    drop_checkpoint(ctx.reader, change.physical)
-    drop_progress(ctx.reader, change.physical, run.progress.seq)
-    ctx.notice(f"{change.collection}: finished the hand-over to {change.target} that an earlier apply left; "
-               f"{change.physical} stays read-only for rollback, its tenants COLD")
+    drop_checkpoint(ctx.reader, source)
+    drop_progress(ctx.reader, source, run.progress.seq)
+    ctx.notice(f"{collection}: finished the hand-over to {target} that an earlier apply left; {source} stays "
+               "read-only for rollback, its tenants COLD")
 
 
 def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection | None:
@@ -305,14 +312,14 @@ def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection 
     return recreate
 
 
-def _copy_unknown(change: FinishHandOver) -> Callable[[str], CopyJob]:
+def _copy_unknown(checkpoint: Checkpoint, collection: str) -> Callable[[str], CopyJob]:
     """A copy job nobody can build: the checkpoint does not say how objects were copied."""
     def job_for(tenant: str) -> CopyJob:
-        raise SchemactlError(f"{change.collection}: tenant {tenant}, created or written in {change.physical} as the "
-                             f"alias moved to {change.target}, is to be carried over, and the checkpoint of this move, "
+        raise SchemactlError(f"{collection}: tenant {tenant}, created or written in {checkpoint.source} as the alias "
+                             f"moved to {checkpoint.target}, is to be carried over, and the checkpoint of this move, "
                              "written by an earlier schemactl, does not say how its objects were copied: this "
-                             f"schemactl cannot carry it over; {change.physical} keeps them: `schemactl rollback "
-                             f"{change.collection} --force` serves it again and abandons this migration")
+                             f"schemactl cannot carry it over; {checkpoint.source} keeps them: `schemactl rollback "
+                             f"{collection} --force` serves it again and abandons this migration")
     return job_for
 
 
