@@ -158,9 +158,11 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
     with RestClient(target) as reader, locked(reader, command) as holder:
         permissions = own_permissions(reader)
         live = read_cluster(reader, permissions)
-        serving = set(live.aliases.values())
-        if serving & set(versions):
-            raise SchemactlError(f"{', '.join(sorted(serving & set(versions)))} is served by an alias; not dropped")
+        served = {v: sorted(a for a, target in live.every_alias.items() if target == v) for v in versions}
+        if any(served.values()):
+            listed = ", ".join(f"{v} (alias {', '.join(names)})" for v, names in served.items() if names)
+            raise SchemactlError(f"{listed}: served by an alias, so not an old version to drop; delete or re-point "
+                                 "the alias first; nothing was dropped")
         handing = sorted({h.physical for h in hand_overs_left(reader, live)} & set(versions))
         if handing:
             raise SchemactlError(f"{', '.join(handing)}: an apply stopped before its hand-over from there was done "

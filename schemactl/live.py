@@ -28,11 +28,17 @@ class LiveState:
     collections: dict[str, Collection]  # logical name -> definition (named logically)
     physical: dict[str, str]  # logical name -> physical collection name
     raw: dict[str, dict] = field(repr=False)  # physical name -> REST JSON as read
-    aliases: dict[str, str]  # alias -> physical collection
+    aliases: dict[str, str]  # alias -> physical collection, for the aliases that name a collection
     unmanaged: tuple[str, ...] = ()  # set by the planner's caller: live names no file declares
     retained: dict[str, tuple[str, ...]] = field(default_factory=dict)  # logical -> old versions
     unreadable: dict[str, str] = field(default_factory=dict)  # physical name -> why
     modules: tuple[str, ...] | None = None  # the modules the server has enabled (GET /v1/meta)
+    # alias -> physical collection, for further aliases of a collection another alias names
+    extra_aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def every_alias(self) -> dict[str, str]:
+        return self.aliases | self.extra_aliases
 
 
 REQUEST_TIMEOUT = 30.0
@@ -206,7 +212,8 @@ def read_live(reader: RestClient) -> LiveState:
 
 def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> LiveState:
     """Name each live collection logically: by the alias pointing at it, else by its own name."""
-    by_target = {target: alias for alias, target in aliases.items()}
+    naming, extra = naming_aliases(aliases, set(classes))
+    by_target = {target: alias for alias, target in naming.items()}
     collections, physical, unreadable = {}, {}, {}
     for name, body in classes.items():
         logical = by_target.get(name, name)
@@ -223,8 +230,24 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
             retained.setdefault(match["logical"], []).append(name)
             collections.pop(name, None)
             physical.pop(name, None)
-    return LiveState(version, collections, physical, classes, aliases,
-                     retained={k: tuple(sorted(v)) for k, v in retained.items()}, unreadable=unreadable)
+    return LiveState(version, collections, physical, classes, naming,
+                     retained={k: tuple(sorted(v)) for k, v in retained.items()}, unreadable=unreadable,
+                     extra_aliases=extra)
+
+
+def naming_aliases(aliases: dict[str, str], classes: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The aliases that name one of the collections `classes`, and the others (alias -> physical
+    each). Several aliases may point at one collection: schemactl's own (`Docs` -> `Docs_v2`)
+    names it; else the first by name. Another alias at a collection, at an earlier version of one
+    schemactl manages, or at none, is an extra: never mistaken for a collection."""
+    own = {a: p for a, p in aliases.items() if (m := RETAINED.match(p)) and m["logical"] == a and p in classes}
+    naming = dict(own)
+    for alias, target in sorted(aliases.items()):
+        match = RETAINED.match(target)
+        if alias in own or target not in classes or target in naming.values() or (match and match["logical"] in own):
+            continue
+        naming[alias] = target
+    return naming, {a: p for a, p in aliases.items() if a not in naming}
 
 
 def unrepresentable(live: LiveState) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Literal
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import tenants, versions
+from . import extra_aliases, tenants, versions
 from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, FinishHandOver,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
@@ -116,6 +116,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         collections = desired.result.collections
         hidden = unrepresentable(live)
         _refuse_files_naming(hidden, collections)
+        extra_aliases.refuse_files_naming(live, collections)
         _refuse_modules_not_enabled(live, collections)
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
@@ -142,12 +143,13 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \
-            + default_quantizer_warnings(live.collections, collections)
+            + default_quantizer_warnings(live.collections, collections) \
+            + extra_aliases.plan_warnings(live, changes)
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
     kept = [v for olds in live.retained.values() for v in olds]
     retained = tuple(v for v in kept if v in completed)
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
-                     live_fingerprint=fingerprint_live(live.raw, live.aliases), estimates=estimates,
+                     live_fingerprint=fingerprint_live(live.raw, live.every_alias), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
                      unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings,
                      unfinished=tuple(v for v in kept if v not in completed),

@@ -123,7 +123,7 @@ def name_clashes(situation: Situation) -> list[str]:
     """Weaviate keeps collections and aliases whose names differ only in case side by side; a
     new name that equals an existing one but for case is refused (a typo far more often than not)."""
     live = _live(situation)
-    existing = {n.lower(): n for n in (*live.raw, *live.aliases)}
+    existing = {n.lower(): n for n in (*live.raw, *live.every_alias)}
     problems = []
     for step in situation.plan.steps:
         if isinstance(step.change, CreateCollection):
@@ -189,7 +189,7 @@ def fresh(situation: Situation) -> list[str]:
         now = f"environment {here}" if here else "without --env"
         return [(f"this plan was made for {made}, not {now}: its collection settings are that environment's; "
                 "plan in this one")]
-    if fingerprint_live(live.raw, live.aliases) != plan.live_fingerprint:
+    if fingerprint_live(live.raw, live.every_alias) != plan.live_fingerprint:
         return ["the cluster changed since this plan was made: plan again"]
     expected = [without_measurements(change_document(c)) for c in _fresh_changes(situation)]
     odd = [s for s in plan.steps if without_measurements(change_document(s.change)) not in expected]

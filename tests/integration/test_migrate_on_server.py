@@ -117,6 +117,36 @@ def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, d
     assert collections(client) == {"Doc_v1"}
 
 
+def test_an_applications_own_aliases_are_named_and_never_taken_for_collections(client, cli_run, embedder, docs):
+    """Aliases the application made at Doc's collection, listed before and after Doc: the plan
+    still knows Doc (before, whichever alias the server listed last named it: a create of Doc
+    was planned and Zeta was an unmanaged collection --prune deleted), names each, refuses a file
+    that takes one's name, and a recreate moves Doc alone; the old version they serve is kept."""
+    for alias in ("Alpha", "Zeta"):
+        client.alias.create(alias_name=alias, target_collection="Doc_v1")
+    planned = cli_run("plan", str(docs), "--prune", "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    for alias in ("Alpha", "Zeta"):
+        assert f"alias {alias} also points at Doc_v1, the collection Doc; schemactl leaves it as it is" in planned.output
+    (docs / "zeta.yaml").write_text(doc_schema(embedder).replace("name: Doc", "name: Zeta"))
+    refused = cli_run("plan", str(docs))
+    assert refused.exit_code == 1 and "Zeta: alias Zeta points at Doc_v1; a collection cannot take the name" in \
+        refused.stderr, refused.output
+    (docs / "zeta.yaml").unlink()
+
+    (docs / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    planned = cli_run("plan", str(docs))
+    assert "the alias Doc, so Zeta keeps serving Doc_v1, read-only from the cutover" in planned.output
+    applied = cli_run("apply", str(docs), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert aliases(client) == {"Doc": "Doc_v2", "Alpha": "Doc_v1", "Zeta": "Doc_v1"}
+    planned = cli_run("plan", str(docs), "--prune", "--detailed-exitcode")
+    assert planned.exit_code == 0 and "alias Zeta points at Doc_v1, an earlier version of Doc" in planned.output
+    refused = cli_run("drop-old-versions", "Doc", "--allow-destructive")
+    assert refused.exit_code == 1 and "Doc_v1 (alias Alpha, Zeta): served by an alias" in refused.stderr
+    assert collections(client) == {"Doc_v1", "Doc_v2"}
+
+
 def test_rollback_refuses_a_version_the_ledger_never_completed(client, cli_run, docs):
     """An empty version left behind by a failed apply (or made by hand) is never rolled back to
     silently: every object would disappear from the application's view."""

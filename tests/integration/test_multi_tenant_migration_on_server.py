@@ -305,14 +305,16 @@ def _killed_after_the_alias_moved(client, weaviate_server, what, *, in_hand_over
         process.kill()
 
 
-@pytest.mark.parametrize("case", ["late-tenant", "earlier-checkpoint", "saved-plan", "rollback"])
+@pytest.mark.parametrize("case", ["late-tenant", "live-meanwhile", "earlier-checkpoint", "saved-plan", "rollback"])
 def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply_finishes(
         client, cli_run, embedder, weaviate_server, tmp_path, case):
     """The checkpoint keeps what the hand-over needs: a plan made afterwards finishes it first
-    (with a tenant the application created in the old version as the alias moved); one written
-    before checkpoints kept the recreate's change still lets it finish when no tenant needs
-    copying; the same saved plan applied again finishes it, once killed with the old version's
-    tenants half asleep, without copying anything again; `rollback --force` abandons it instead."""
+    (with a tenant the application created in the old version as the alias moved); what the
+    application did in the new version until then stays done (a tenant it deleted there is not
+    brought back, one it created is kept); one written before checkpoints kept the recreate's
+    change still lets it finish when no tenant needs copying; the same saved plan applied again
+    finishes it, once killed with the old version's tenants half asleep, without copying
+    anything again; `rollback --force` abandons it instead."""
     from weaviate.classes.tenants import Tenant
 
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS * 2, 5, 13,
@@ -332,6 +334,15 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
         old.tenants.create([Tenant(name="late00001")])
         written = old.with_tenant("late00001").data.insert_many(
             [DataObject(properties=props, uuid=uuid) for uuid, props in late["late00001"].items()])
+        assert not written.errors
+    dropped: frozenset[str] = frozenset()
+    if case == "live-meanwhile":  # the new version is the live one: the application works on in it
+        dropped = frozenset({sorted(t for t, s in statuses.items() if s == "HOT")[0]})
+        client.collections.use("Mt_v2").tenants.remove(sorted(dropped))
+        late = {"signup00001": next(iter(seed_tenants(1, 3, 15)[0].values()))}
+        client.collections.use("Mt_v2").tenants.create([Tenant(name="signup00001")])
+        written = client.collections.use("Mt").with_tenant("signup00001").data.insert_many(
+            [DataObject(properties=props, uuid=uuid) for uuid, props in late["signup00001"].items()])
         assert not written.errors
     assert cli_run("force-unlock").exit_code == 0
 
@@ -362,13 +373,14 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
     assert result.exit_code == 0, result.output
     assert "finished the hand-over to Mt_v2" in result.stderr, result.stderr
     assert "Mt_v3" not in result.output + result.stderr and not client.collections.exists("Mt_v3")
-    if late:
+    if case == "late-tenant":
         assert "1 tenant(s) created in Mt_v1 as the alias moved (late00001) carried over" in result.stderr
 
-    expected = Expected(objects | late, statuses | {t: "HOT" for t in late}, frozenset(), {})
+    kept = {t: owned for t, owned in (objects | late).items() if t not in dropped}
+    expected = Expected(kept, {t: s for t, s in (statuses | {t: "HOT" for t in late}).items() if t in kept}, dropped, {})
     report = audit(client, "Mt", expected, "words-64")  # every object, and every status as it was in Mt_v1
     assert report.clean, report.describe()
-    assert report.tenants == EARLY_TENANTS * 2 + len(late), report.describe()
+    assert report.tenants == EARLY_TENANTS * 2 + len(late) - len(dropped), report.describe()
     assert not [t for t, s in tenant_statuses(client, "Mt_v1").items() if s == "HOT"]  # kept for rollback, asleep
     assert not _hand_over_checkpoint(weaviate_server, "Mt_v1", "Mt_v2")
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
