@@ -49,14 +49,14 @@ def test_each_extra_alias_is_named_with_what_the_plan_does_to_its_collection():
     recreate = RecreateCollection("Docs", physical="Docs_v2", definition=_docs())
     said = plan_warnings(live, [recreate, DeleteCollection("Other", physical="Other_v1")])
     assert said == (
-        "alias Also also points at Other_v1, the collection Other; schemactl leaves it as it is: deleting Other "
-        "leaves Also pointing at nothing",
+        ("alias Also also points at Other_v1, the collection Other; schemactl leaves it as it is: deleting Other "
+        "leaves Also pointing at nothing"),
         "alias Gone points at Nothing_v1, which does not exist",
-        "alias Old points at Docs_v1, an earlier version of Docs kept for rollback: drop-old-versions keeps it while "
-        "the alias does",
-        "alias Zeta also points at Docs_v2, the collection Docs; schemactl leaves it as it is: this plan's recreate "
+        ("alias Old points at Docs_v1, an earlier version of Docs kept for rollback: drop-old-versions keeps it while "
+        "the alias does"),
+        ("alias Zeta also points at Docs_v2, the collection Docs; schemactl leaves it as it is: this plan's recreate "
         "moves only the alias Docs, so Zeta keeps serving Docs_v2, read-only from the cutover (point it at the new "
-        "version yourself)")
+        "version yourself)"))
     assert plan_warnings(resolve("1.39.3", _classes("Docs_v1"), {"Docs": "Docs_v1"}), [recreate]) == ()
 
 
