@@ -230,19 +230,25 @@ class RecreateCollection(Change):
 
 @dataclass(frozen=True)
 class FinishHandOver(Change):
-    """A multi-tenant recreate stopped after its alias moved, before its hand-over was done (its
-    checkpoint says so): the tenants created in the old version as the alias moved are carried
-    over, the old version's tenants go to sleep and the new version's take their statuses."""
+    """A recreate stopped after its alias moved, before what follows was done (its checkpoint says
+    so). Multi-tenant: the tenants created in the old version as the alias moved are carried
+    over, the old version's tenants go to sleep and the new version's take their statuses. A
+    rename: the old name's alias, still at the old version, is removed."""
 
     physical: str = ""  # the old version: the copy's source
     target: str = ""  # the new version, which the alias points at already
     auto_activation: bool = False  # the new version's autoTenantActivation once done (on until then)
+    old_alias: str = ""  # a rename's old name, its alias still at the old version
+    multi_tenant: bool = True  # the hand-over of tenants is left (a rename of a collection without: only the alias)
     kind: ClassVar[str] = "finish-hand-over"
     rank: ClassVar[float] = -1  # before anything else touches the collection
     bucket: ClassVar[str] = "update_in_place"
     how: ClassVar[str] = "finish a recreate's hand-over"
     symbol: ClassVar[str] = "~"
     moves_data: ClassVar[bool] = True  # late tenants' objects, over gRPC; its checkpoint written and dropped
+
+    def mechanism(self) -> str:
+        return self.how if self.multi_tenant else "finish a rename's cutover"
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,10 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
 
 def _to_finish_hand_over(c: FinishHandOver, names: LiveNames) -> list[Need]:
     why = f"finish the recreate of {c.collection}"
-    return [Need("read_tenants", c.physical, why=why), Need("update_tenants", c.physical, why=why),
+    renamed = [Need("delete_aliases", c.physical, c.old_alias, why)] if c.old_alias else []
+    if not c.multi_tenant:
+        return renamed
+    return renamed + [Need("read_tenants", c.physical, why=why), Need("update_tenants", c.physical, why=why),
             Need("read_data", c.physical, why=why), Need("create_tenants", c.target, why=why),
             *(Need(action, c.target, why=why) for action in ("read_tenants", "update_tenants", "delete_tenants",
                                                             "create_data", "update_data", "delete_data", "read_data")),

@@ -392,6 +392,8 @@ class _StepDoc(_Doc):
     physical: str | None = Field(default=None, pattern=NAME)
     target: str | None = Field(default=None, pattern=NAME)
     auto_activation: bool | None = None
+    old_alias: str | None = Field(default=None, pattern=NAME)
+    multi_tenant: bool | None = None
     version_note: str | None = None
     vector_name: str | None = None
     property_name: str | None = None
@@ -510,6 +512,8 @@ CODECS: tuple[Codec, ...] = (  # every dataclass field of every change kind but 
     _text("physical"),
     _text("target"),
     Codec("auto_activation", "auto_activation", lambda value: value, lambda s: bool(s.auto_activation)),
+    Codec("old_alias", "old_alias", lambda value: value or None, lambda s: s.old_alias or ""),
+    Codec("multi_tenant", "multi_tenant", lambda value: value, lambda s: s.multi_tenant is not False),
     Codec("version_note", "version_note", lambda value: value or None, lambda s: s.version_note or ""),
     _text("vector_name"),
     _text("property_name"),

@@ -31,7 +31,7 @@ from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection, VectorIndexConfig
-from .state import checkpoints_into, completed_versions
+from .state import Checkpoint, checkpoints_into, completed_versions
 from .validate import Result, validate_paths
 from .value_check import value_checks
 
@@ -71,14 +71,26 @@ def load_desired(paths: list[Path], environment: Chosen | None = None) -> Desire
 
 
 def hand_overs_left(reader: RestClient, live: LiveState) -> tuple[FinishHandOver, ...]:
-    """Multi-tenant recreates an apply stopped in after moving the alias, before the hand-over
-    was done: a checkpoint from an old version that still exists (renamed or not) into one an
-    alias serves, its hand-over left."""
+    """Recreates an apply stopped in after moving the alias, with what follows the move left
+    undone (finishes_left), read from the checkpoints into a version an alias serves."""
+    return finishes_left(checkpoints_into(reader, set(live.aliases.values())), live)
+
+
+def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[FinishHandOver, ...]:
+    """For each checkpoint from an old version that still exists into one an alias serves: the
+    multi-tenant hand-over left, and a rename's old alias left at the old version (the stopped
+    run had made the new name's alias, not yet removed the old one)."""
     serving = {physical: alias for alias, physical in live.aliases.items()}
-    return tuple(FinishHandOver(serving[c.target], physical=c.source, target=c.target,
-                                auto_activation=bool(c.state.target_auto_activation))
-                  for c in sorted(checkpoints_into(reader, set(serving)), key=lambda c: c.source)
-                  if c.source in live.raw and c.source not in serving and c.hand_over_left(c.target))
+    left = []
+    for c in sorted(checkpoints, key=lambda c: c.source):
+        if c.source not in live.raw or c.target not in serving or not c.cutting_over:
+            continue
+        old_alias, multi_tenant = serving.get(c.source, ""), c.hand_over_left(c.target)
+        if old_alias or multi_tenant:
+            left.append(FinishHandOver(serving[c.target], physical=c.source, target=c.target,
+                                       auto_activation=bool(c.state.target_auto_activation), old_alias=old_alias,
+                                       multi_tenant=multi_tenant))
+    return tuple(left)
 
 
 def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveState:
@@ -88,7 +100,7 @@ def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveS
     collections = dict(live.collections)
     for finish in left:
         definition = collections.get(finish.collection)
-        if definition is not None and definition.multiTenancyConfig is not None:
+        if finish.multi_tenant and definition is not None and definition.multiTenancyConfig is not None:
             restored = definition.multiTenancyConfig.model_copy(update={"autoTenantActivation": finish.auto_activation})
             collections[finish.collection] = definition.model_copy(update={"multiTenancyConfig": restored})
     return replace(live, collections=collections)

@@ -148,10 +148,16 @@ def _(change: ScaleReplication, step: Step) -> list[str]:
 
 @describe.register
 def _(change: FinishHandOver, step: Step) -> list[str]:
-    return [(f"finish the recreate an earlier apply left after moving the alias to {change.target}: tenants "
-            f"created in {change.physical} as the alias moved are carried over, {change.physical}'s tenants go to "
-            f"sleep and {change.target}'s take the statuses they had there; its autoTenantActivation goes back to "
-            f"{str(change.auto_activation).lower()}")]
+    said = []
+    if change.old_alias:
+        said.append(f"finish the rename an earlier apply left after pointing {change.collection} at {change.target}: "
+                    f"the alias {change.old_alias}, still at {change.physical}, is removed")
+    if change.multi_tenant:
+        said.append(f"finish the recreate an earlier apply left after moving the alias to {change.target}: tenants "
+                    f"created in {change.physical} as the alias moved are carried over, {change.physical}'s tenants "
+                    f"go to sleep and {change.target}'s take the statuses they had there; its autoTenantActivation "
+                    f"goes back to {str(change.auto_activation).lower()}")
+    return said
 
 
 @describe.register

@@ -228,13 +228,17 @@ class Checkpoint:
     def id(self) -> str:
         return str(uuid.uuid5(NAMESPACE, f"checkpoint:{self.source}"))
 
+    @property
+    def cutting_over(self) -> bool:
+        """Stopped as its alias moved, or after: what follows the move is left (the checkpoint is
+        dropped once it is done)."""
+        return self.state.phase in (Phase.CUTOVER, Phase.HANDOVER)
+
     def hand_over_left(self, alias_target: str | None) -> bool:
         """A multi-tenant recreate stopped after its alias moved to the new version (`alias_target`:
         where the alias points now) and before its hand-over was done: the hand-over drops the
         checkpoint."""
-        state = self.state
-        return state.phase in (Phase.CUTOVER, Phase.HANDOVER) and state.auto_tenants is not None \
-            and alias_target == self.target
+        return self.cutting_over and self.state.auto_tenants is not None and alias_target == self.target
 
 
 def load_checkpoint(reader: RestClient, source: str) -> Checkpoint | None:

@@ -261,3 +261,30 @@ def test_a_multi_tenant_checkpoint_gives_back_its_recreate_none_before_it_kept_o
     with pytest.raises(SchemactlError, match="holds a delete step, not a recreate"):
         _recreate_of(Checkpoint("Old_v3", "Old_v4", "h", ResumeState(Phase.CUTOVER, {}, change={
             "kind": "delete", "collection": "Old", "physical": "Old_v3"})), "Old")
+
+
+def _checkpoint(source: str, target: str, phase, multi_tenant: bool):
+    auto = {"autoTenantCreation": False, "autoTenantActivation": False} if multi_tenant else None
+    return Checkpoint(source, target, "h", ResumeState(phase, {}, auto_tenants=auto, target_auto_activation=False))
+
+
+@pytest.mark.parametrize("aliases,source,target,phase,multi_tenant,expected", [
+    ({"Mt": "Mt_v2"}, "Mt_v1", "Mt_v2", Phase.CUTOVER, True, ("Mt", "", True)),
+    ({"Mt": "Mt_v2", "Zeta": "Mt_v1"}, "Mt_v1", "Mt_v2", Phase.HANDOVER, True, ("Mt", "", True)),  # not a rename
+    ({"Mt": "Mt_v1", "Docs": "Docs_v1"}, "Mt_v1", "Docs_v1", Phase.HANDOVER, True, ("Docs", "Mt", True)),
+    ({"Mt": "Mt_v1", "Docs": "Docs_v1"}, "Mt_v1", "Docs_v1", Phase.CUTOVER, False, ("Docs", "Mt", False)),
+    ({"Mt": "Mt_v2"}, "Mt_v1", "Mt_v2", Phase.CUTOVER, False, None),  # moved, nothing left but its checkpoint
+    ({"Mt": "Mt_v1"}, "Mt_v1", "Mt_v2", Phase.FENCED, True, None),  # the alias never moved
+    ({"Mt": "Mt_v1", "Docs": "Docs_v1"}, "Mt_v1", "Docs_v1", Phase.FENCED, True, None),
+])
+def test_what_a_recreate_stopped_after_moving_its_alias_left_is_planned(aliases, source, target, phase, multi_tenant,
+                                                                        expected):
+    """The hand-over of tenants, and the old name's alias a rename stopped between its two alias
+    steps left at the old version: never an application's own alias at it."""
+    from schemactl.live import resolve
+    from schemactl.planning import finishes_left
+
+    live = resolve("1.39.3", {name: {"class": name} for name in ("Mt_v1", "Mt_v2", "Docs_v1")}, aliases)
+    left = finishes_left([_checkpoint(source, target, phase, multi_tenant)], live)
+    assert [(f.collection, f.old_alias, f.multi_tenant) for f in left] == ([expected] if expected else [])
+    assert all(f.physical == source and f.target == target for f in left)

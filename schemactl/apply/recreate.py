@@ -77,6 +77,7 @@ def _finish_cut_over(change: RecreateCollection, ctx: Context, serving: str) -> 
     if checkpoint is None or checkpoint.target != serving:
         raise SchemactlError(f"{change.collection}: its alias points at {serving}, not at {change.physical} as this "
                              "plan expects (another apply moved it): plan again; nothing was changed")
+    _old_name_left(ctx, change.collection, checkpoint)
     if checkpoint.hand_over_left(serving):
         _finish_from(checkpoint, change.collection, ctx)
         return
@@ -264,13 +265,36 @@ def _hand_over(collection: str, ctx: Context, checkpoint: Checkpoint, run: Tenan
 
 
 def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
-    """The hand-over of a multi-tenant recreate an apply stopped in after moving the alias, done
-    from its checkpoint (which keeps the recreate's change: how objects are copied)."""
+    """What a recreate an apply stopped in after moving the alias left, done from its checkpoint
+    (which keeps a multi-tenant recreate's change: how objects are copied)."""
     checkpoint = load_checkpoint(ctx.reader, change.physical)
-    if checkpoint is None or not checkpoint.hand_over_left(ctx.aliases.get(change.collection)):
-        ctx.notice(f"{change.collection}: the hand-over to {change.target} was finished meanwhile")
+    if checkpoint is None or not checkpoint.cutting_over or ctx.aliases.get(change.collection) != change.target:
+        ctx.notice(f"{change.collection}: what an earlier apply left after moving the alias to {change.target} was "
+                   "finished meanwhile")
         return
-    _finish_from(checkpoint, change.collection, ctx)
+    _old_name_left(ctx, change.collection, checkpoint)
+    if checkpoint.hand_over_left(change.target):
+        _finish_from(checkpoint, change.collection, ctx)
+        return
+    drop_checkpoint(ctx.reader, change.physical)
+
+
+def _old_name_left(ctx: Context, collection: str, checkpoint: Checkpoint) -> None:
+    """A rename stopped between making the new name's alias and removing the old name's: the old
+    name's alias, still at the old version, removed as that run would have."""
+    old = _remove_old_name(ctx, collection, checkpoint.source)
+    if old is not None:
+        ctx.notice(f"{collection}: removed the alias {old}, which an earlier apply renaming it to {collection} had "
+                   f"left at {checkpoint.source}")
+
+
+def _remove_old_name(ctx: Context, logical: str, source: str) -> str | None:
+    """A rename's last step: the alias of the old name (at `source`) removed; its name."""
+    old = next((a for a, c in ctx.aliases.items() if c == source and a != logical), None)
+    if old is not None:
+        ctx.reader.send("DELETE", f"/v1/aliases/{old}", None, f"remove old alias {old}")
+        ctx.aliases.pop(old)
+    return old
 
 
 def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
@@ -513,10 +537,7 @@ def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
             ctx.classes.discard(source)
         ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": target},
                         f"create alias {logical} -> {target}")
-        renamed_from = next((a for a, c in ctx.aliases.items() if c == source and a != logical), None)
-        if renamed_from:
-            ctx.reader.send("DELETE", f"/v1/aliases/{renamed_from}", None, f"remove old alias {renamed_from}")
-            ctx.aliases.pop(renamed_from)
+        _remove_old_name(ctx, logical, source)
     ctx.aliases[logical] = target
     ctx.physical[logical] = target
 

@@ -147,6 +147,35 @@ def test_an_applications_own_aliases_are_named_and_never_taken_for_collections(c
     assert collections(client) == {"Doc_v1", "Doc_v2"}
 
 
+def test_a_rename_stopped_between_its_two_alias_steps_leaves_a_step_that_removes_the_old_name(
+        client, cli_run, embedder, weaviate_server, docs):
+    """Doc renamed to Article, then the state a run stopped between creating the alias Article and
+    removing Doc leaves (Doc at Doc_v1 again, the checkpoint in its cutover phase; that moment is
+    too short to kill the apply in): the next plan says the old alias goes, and apply removes it.
+    Before, the plan said "No changes" and Doc served the old version, read-only, for good."""
+    from schemactl.connection import Target
+    from schemactl.live import RestClient
+    from schemactl.resume import Phase, ResumeState, new_entry
+    from schemactl.state import Checkpoint, load_checkpoint, save_checkpoint
+
+    (docs / "doc.yaml").write_text(doc_schema(embedder).replace("name: Doc\n", "name: Article\nrenamedFrom: Doc\n"))
+    assert cli_run("apply", str(docs), "--auto-approve").exit_code == 0
+    client.alias.create(alias_name="Doc", target_collection="Doc_v1")
+    with RestClient(Target(weaviate_server.url)) as reader:
+        save_checkpoint(reader, Checkpoint("Doc_v1", "Article_v1", "h", ResumeState(Phase.CUTOVER, {"": new_entry("")})),
+                        create=True)
+    planned = cli_run("plan", str(docs), "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
+    assert "the alias Doc, still at Doc_v1, is removed" in planned.output and "hand-over" not in planned.output
+    applied = cli_run("apply", str(docs), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "removed the alias Doc, which an earlier apply renaming it to Article had left at Doc_v1" in applied.stderr
+    assert aliases(client) == {"Article": "Article_v1"}
+    with RestClient(Target(weaviate_server.url)) as reader:
+        assert load_checkpoint(reader, "Doc_v1") is None
+    assert cli_run("plan", str(docs), "--detailed-exitcode").exit_code == 0
+
+
 def test_rollback_refuses_a_version_the_ledger_never_completed(client, cli_run, docs):
     """An empty version left behind by a failed apply (or made by hand) is never rolled back to
     silently: every object would disappear from the application's view."""

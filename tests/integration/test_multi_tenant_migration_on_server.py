@@ -305,6 +305,34 @@ def _killed_after_the_alias_moved(client, weaviate_server, what, *, in_hand_over
         process.kill()
 
 
+
+def test_a_rename_stopped_between_its_two_alias_steps_is_finished_by_the_next_apply(
+        client, cli_run, embedder, weaviate_server, tmp_path):
+    """A rename of Mt to Docs SIGKILLed in its hand-over, with the old name's alias made again at
+    Mt_v1 (as a run stopped between creating Docs and removing Mt leaves it; that moment is too
+    short to kill the apply in): the next plan names both what is left, apply removes Mt and
+    finishes the hand-over, and the audit through Docs is clean."""
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS, 5, 17, 20)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder).replace("name: Mt\n", "name: Docs\nrenamedFrom: Mt\n"))
+    _killed_after_the_alias_moved(client, weaviate_server, tmp_path, in_hand_over=True)
+    client.alias.create(alias_name="Mt", target_collection="Mt_v1")
+    assert aliases(client) == {"Docs": "Docs_v1", "Mt": "Mt_v1"}
+    assert cli_run("force-unlock").exit_code == 0
+
+    planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
+    assert "the alias Mt, still at Mt_v1, is removed" in planned.output
+    assert "finish the recreate an earlier apply left after moving the alias to Docs_v1" in planned.output
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "removed the alias Mt, which an earlier apply renaming it to Docs had left at Mt_v1" in result.stderr
+    assert aliases(client) == {"Docs": "Docs_v1"}
+    report = audit(client, "Docs", Expected(objects, statuses, frozenset(), {}), "words-64")
+    assert report.clean, report.describe()
+    assert not [t for t, s in tenant_statuses(client, "Mt_v1").items() if s == "HOT"]
+    assert not _hand_over_checkpoint(weaviate_server, "Mt_v1", "Docs_v1")
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
 @pytest.mark.parametrize("case", ["late-tenant", "live-meanwhile", "earlier-checkpoint", "saved-plan", "rollback"])
 def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply_finishes(
         client, cli_run, embedder, weaviate_server, tmp_path, case):
