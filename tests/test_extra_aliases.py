@@ -65,3 +65,10 @@ def test_a_file_named_as_an_applications_alias_is_refused_before_anything_is_pla
     refuse_files_naming(live, ["Docs", "Other"])
     with pytest.raises(SchemactlError, match="zeta: alias Zeta points at Docs_v1; a collection cannot take the name"):
         refuse_files_naming(live, ["Docs", "zeta"])
+
+
+def test_an_alias_left_at_a_multi_tenant_collection_is_told_its_tenants_go_to_sleep():
+    live = resolve("1.39.3", _classes("Mt_v1"), {"Mt": "Mt_v1", "Zeta": "Mt_v1"})
+    definition = parse_collection({"name": "Mt", "vectorizer": {"module": "none"}, "multiTenancyConfig": {"enabled": True}})
+    [said] = plan_warnings(live, [RecreateCollection("Mt", physical="Mt_v1", definition=definition)])
+    assert "so Zeta keeps serving Mt_v1, read-only, its tenants asleep from the cutover" in said
