@@ -50,7 +50,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         previous = older[-1]
         abandoned = [h for h in hand_overs_left(reader, live) if h.collection == name]
         if abandoned and not force:
-            raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before its hand-over "
+            raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before what follows "
                                  f"was done; run `schemactl apply` to finish it, or roll back with --force to abandon "
                                  f"it ({abandoned[0].physical} keeps what was written there); nothing was changed")
         _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}"),

@@ -40,12 +40,24 @@ def _warning(alias: str, target: str, collections: dict[str, str], versions: dic
 
 
 def refuse_files_naming(live: LiveState, collections: Iterable[str]) -> None:
-    """A file for a collection named as an alias schemactl does not own would plan a create that
-    fails halfway (its alias cannot be made): refuse it before anything is planned."""
-    taken = {alias.lower(): alias for alias in live.extra_aliases}
-    named = sorted(n for n in collections if n.lower() in taken)
-    if named:
-        found = "; ".join(f"{n}: alias {taken[n.lower()]} points at {live.extra_aliases[taken[n.lower()]]}"
-                          for n in named)
-        raise SchemactlError(f"{found}; a collection cannot take the name of an alias schemactl does not own "
-                             "(rename the file's collection, or delete or re-point the alias); nothing was planned")
+    """A file for a collection named as an alias that names no collection, or as a collection an
+    alias of another name names, would plan a create that fails halfway (its alias cannot be
+    made): refuse it before anything is planned."""
+    found = [f"{n}: {why}" for n in sorted(collections) if (why := _name_taken(live, n))]
+    if found:
+        raise SchemactlError("; ".join(found) + "; nothing was planned")
+
+
+def _name_taken(live: LiveState, name: str) -> str:
+    extra = {alias.lower(): alias for alias in live.extra_aliases}
+    if name.lower() in extra:
+        alias = extra[name.lower()]
+        target = live.extra_aliases[alias]
+        gone = "" if target in live.raw else ", which does not exist"
+        return (f"the alias {alias} points at {target}{gone}; a collection cannot take an alias's name (rename the "
+                "file's collection, or delete or re-point the alias)")
+    named_as = {physical: logical for logical, physical in live.aliases.items()}
+    if name in live.raw and named_as.get(name, name) != name:
+        return (f"the cluster's collection {name} is served by the alias {named_as[name]}, which names it here: "
+                f"declare it as {named_as[name]}, or delete the alias")
+    return ""

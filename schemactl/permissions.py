@@ -163,8 +163,13 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
     if c.physical == c.collection:  # first cutover: the original makes way for the alias
         needs += [Need("delete_collections", c.physical, why=f"free the name {c.collection} for its alias"),
                   Need("create_aliases", target, c.collection, why)]
-    else:
+    elif names.aliases.get(c.collection) == c.physical:
         needs.append(Need("update_aliases", target, c.collection, why))
+    else:  # a rename: the new name's alias is made, the old name's removed
+        needs.append(Need("create_aliases", target, c.collection, why))
+        old = c.definition.renamedFrom
+        if old and names.aliases.get(old) == c.physical:
+            needs.append(Need("delete_aliases", c.physical, old, why))
     return needs
 
 

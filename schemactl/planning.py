@@ -16,6 +16,7 @@ from .environments import Chosen, overridden_paths
 from .diff import backfill_candidates, diff, unmanaged, with_backfill
 from .errors import SchemactlError
 from .live import (
+    RETAINED,
     LiveState,
     RestClient,
     describe_down,
@@ -85,12 +86,23 @@ def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[Finis
     for c in sorted(checkpoints, key=lambda c: c.source):
         if c.source not in live.raw or c.target not in serving or not c.cutting_over:
             continue
-        old_alias, multi_tenant = serving.get(c.source, ""), c.hand_over_left(c.target)
+        renamed_from = _renamed_from(c)
+        old_alias = renamed_from if live.aliases.get(renamed_from) == c.source else ""
+        multi_tenant = c.hand_over_left(c.target)
         if old_alias or multi_tenant:
             left.append(FinishHandOver(serving[c.target], physical=c.source, target=c.target,
                                        auto_activation=bool(c.state.target_auto_activation), old_alias=old_alias,
                                        multi_tenant=multi_tenant))
     return tuple(left)
+
+
+def _renamed_from(checkpoint: Checkpoint) -> str:
+    """The name the recreate `checkpoint` was written for moved the collection from: its stored
+    change's renamedFrom (multi-tenant), else the name its source is a version of."""
+    if checkpoint.state.change is not None:
+        return ((checkpoint.state.change.get("definition") or {}).get("renamedFrom")) or ""
+    match = RETAINED.match(checkpoint.source)
+    return match["logical"] if match else ""
 
 
 def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveState:

@@ -61,10 +61,22 @@ def test_each_extra_alias_is_named_with_what_the_plan_does_to_its_collection():
 
 
 def test_a_file_named_as_an_applications_alias_is_refused_before_anything_is_planned():
-    live = resolve("1.39.3", _classes("Docs_v1"), {"Docs": "Docs_v1", "Zeta": "Docs_v1"})
+    live = resolve("1.39.3", _classes("Docs_v1"), {"Docs": "Docs_v1", "Zeta": "Docs_v1", "Gone": "Gone_v1"})
     refuse_files_naming(live, ["Docs", "Other"])
-    with pytest.raises(SchemactlError, match="zeta: alias Zeta points at Docs_v1; a collection cannot take the name"):
+    with pytest.raises(SchemactlError, match="zeta: the alias Zeta points at Docs_v1; a collection cannot take an "
+                                             "alias's name"):
         refuse_files_naming(live, ["Docs", "zeta"])
+    with pytest.raises(SchemactlError, match="Gone: the alias Gone points at Gone_v1, which does not exist;"):
+        refuse_files_naming(live, ["Gone"])
+
+
+def test_a_file_named_as_a_collection_an_alias_of_another_name_serves_is_refused():
+    live = resolve("1.39.3", _classes("Docs"), {"Zeta": "Docs"})  # made outside schemactl, the application's alias
+    assert set(live.collections) == {"Zeta"}
+    refuse_files_naming(live, ["Zeta"])
+    with pytest.raises(SchemactlError, match="Docs: the cluster's collection Docs is served by the alias Zeta, which "
+                                             "names it here: declare it as Zeta, or delete the alias"):
+        refuse_files_naming(live, ["Docs"])
 
 
 def test_an_alias_left_at_a_multi_tenant_collection_is_told_its_tenants_go_to_sleep():

@@ -190,3 +190,20 @@ def test_a_replication_scale_step_is_checked_for_its_permissions_before_apply():
     replicate = collections_only + [{"action": f"{verb}_replicate", "replicate": {"collection": "Doc_*", "shard": "*"}}
                                     for verb in ("read", "update")]
     assert missing(replicate, needs) == []
+
+
+def test_a_rename_is_checked_for_the_aliases_it_makes_and_removes_before_apply():
+    """A rename makes the new name's alias and removes the old name's: a role allowed only to
+    re-point aliases would fail at the cutover, after the whole copy."""
+    from schemactl.changes import FieldChange, RecreateCollection
+    from schemactl.permissions import for_plan
+    from schemactl.plan import make_plan
+    from schemactl.validate import parse_collection
+
+    article = parse_collection({"name": "Article", "renamedFrom": "Doc", "vectorizer": {"module": "none"}})
+    step = RecreateCollection("Article", physical="Doc_v1", reasons=(FieldChange("name", "Doc", "Article"),),
+                              definition=article)
+    plan = make_plan((step,), target="http://x", desired_hash="d", live_fingerprint="l")
+    aliases = {(n.action, n.collection, n.alias) for n in for_plan(plan.steps, {"Doc_v1"}, {"Doc": "Doc_v1"}, set())
+               if n.alias}
+    assert aliases == {("create_aliases", "Article_v1", "Article"), ("delete_aliases", "Doc_v1", "Doc")}

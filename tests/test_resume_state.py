@@ -263,13 +263,18 @@ def test_a_multi_tenant_checkpoint_gives_back_its_recreate_none_before_it_kept_o
             "kind": "delete", "collection": "Old", "physical": "Old_v3"})), "Old")
 
 
-def _checkpoint(source: str, target: str, phase, multi_tenant: bool):
+def _checkpoint(source: str, target: str, phase, multi_tenant: bool, renamed_from: str | None = None):
     auto = {"autoTenantCreation": False, "autoTenantActivation": False} if multi_tenant else None
-    return Checkpoint(source, target, "h", ResumeState(phase, {}, auto_tenants=auto, target_auto_activation=False))
+    change = None if renamed_from is None else {"kind": "recreate", "definition": {"renamedFrom": renamed_from}}
+    return Checkpoint(source, target, "h", ResumeState(phase, {}, auto_tenants=auto, target_auto_activation=False,
+                                                       change=change))
 
 
 @pytest.mark.parametrize("aliases,source,target,phase,multi_tenant,expected", [
     ({"Mt": "Mt_v2"}, "Mt_v1", "Mt_v2", Phase.CUTOVER, True, ("Mt", "", True)),
+    # a collection made outside schemactl, recreated: the application's second alias names it now
+    ({"Docs": "Docs_v1", "Zeta": "Foo"}, "Foo", "Docs_v1", Phase.CUTOVER, False, None),
+    ({"Docs": "Docs_v1", "Zeta": "Foo"}, "Foo", "Docs_v1", Phase.HANDOVER, True, ("Docs", "", True)),
     ({"Mt": "Mt_v2", "Zeta": "Mt_v1"}, "Mt_v1", "Mt_v2", Phase.HANDOVER, True, ("Mt", "", True)),  # not a rename
     ({"Mt": "Mt_v1", "Docs": "Docs_v1"}, "Mt_v1", "Docs_v1", Phase.HANDOVER, True, ("Docs", "Mt", True)),
     ({"Mt": "Mt_v1", "Docs": "Docs_v1"}, "Mt_v1", "Docs_v1", Phase.CUTOVER, False, ("Docs", "Mt", False)),
@@ -284,7 +289,42 @@ def test_what_a_recreate_stopped_after_moving_its_alias_left_is_planned(aliases,
     from schemactl.live import resolve
     from schemactl.planning import finishes_left
 
-    live = resolve("1.39.3", {name: {"class": name} for name in ("Mt_v1", "Mt_v2", "Docs_v1")}, aliases)
+    live = resolve("1.39.3", {name: {"class": name} for name in ("Mt_v1", "Mt_v2", "Docs_v1", "Foo")}, aliases)
     left = finishes_left([_checkpoint(source, target, phase, multi_tenant)], live)
     assert [(f.collection, f.old_alias, f.multi_tenant) for f in left] == ([expected] if expected else [])
     assert all(f.physical == source and f.target == target for f in left)
+
+
+@pytest.mark.parametrize("renamed_from,expected", [("Legacy", "Legacy"), ("", ""), ("Other", "")])
+def test_a_multi_tenant_renames_old_name_comes_from_the_change_its_checkpoint_keeps(renamed_from, expected):
+    from schemactl.live import resolve
+    from schemactl.planning import finishes_left
+
+    live = resolve("1.39.3", {n: {"class": n} for n in ("Store", "Docs_v1")}, {"Legacy": "Store", "Docs": "Docs_v1"})
+    [left] = finishes_left([_checkpoint("Store", "Docs_v1", Phase.HANDOVER, True, renamed_from)], live)
+    assert left.old_alias == expected
+
+
+def test_a_rename_whose_old_alias_cannot_be_removed_counts_as_moved():
+    """The new name's alias made, the old name's removal refused (a timeout, a role, Ctrl-C):
+    the cutover's failure handler must see the alias as moved, so it leaves the source fenced
+    and the checkpoint past the cutover (the next plan removes the old alias) instead of
+    letting writes reach the old version behind the old name again."""
+    from schemactl.apply.context import Context
+    from schemactl.apply.recreate import _cut_over
+    from schemactl.changes import RecreateCollection
+    from schemactl.validate import parse_collection
+
+    sent = []
+
+    def send(method, path, body, what):
+        sent.append((method, path))
+        if method == "DELETE":
+            raise TimeoutError("timed out")
+
+    ctx = Context(SimpleNamespace(send=send), None, {"Mt": "Mt_v1"}, {}, aliases={"Mt": "Mt_v1"})
+    docs = parse_collection({"name": "Docs", "renamedFrom": "Mt", "vectorizer": {"module": "none"}})
+    with pytest.raises(TimeoutError):
+        _cut_over(RecreateCollection("Docs", physical="Mt_v1", definition=docs), ctx, "Docs_v1")
+    assert sent == [("POST", "/v1/aliases"), ("DELETE", "/v1/aliases/Mt")]
+    assert ctx.aliases == {"Docs": "Docs_v1", "Mt": "Mt_v1"}

@@ -77,7 +77,7 @@ def _finish_cut_over(change: RecreateCollection, ctx: Context, serving: str) -> 
     if checkpoint is None or checkpoint.target != serving:
         raise SchemactlError(f"{change.collection}: its alias points at {serving}, not at {change.physical} as this "
                              "plan expects (another apply moved it): plan again; nothing was changed")
-    _old_name_left(ctx, change.collection, checkpoint)
+    _old_name_left(ctx, change.collection, change.definition.renamedFrom, checkpoint)
     if checkpoint.hand_over_left(serving):
         _finish_from(checkpoint, change.collection, ctx)
         return
@@ -272,29 +272,28 @@ def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
         ctx.notice(f"{change.collection}: what an earlier apply left after moving the alias to {change.target} was "
                    "finished meanwhile")
         return
-    _old_name_left(ctx, change.collection, checkpoint)
+    _old_name_left(ctx, change.collection, change.old_alias, checkpoint)
     if checkpoint.hand_over_left(change.target):
         _finish_from(checkpoint, change.collection, ctx)
         return
     drop_checkpoint(ctx.reader, change.physical)
 
 
-def _old_name_left(ctx: Context, collection: str, checkpoint: Checkpoint) -> None:
-    """A rename stopped between making the new name's alias and removing the old name's: the old
-    name's alias, still at the old version, removed as that run would have."""
-    old = _remove_old_name(ctx, collection, checkpoint.source)
-    if old is not None:
+def _old_name_left(ctx: Context, collection: str, old: str | None, checkpoint: Checkpoint) -> None:
+    """A rename (from `old`) stopped between making the new name's alias and removing the old
+    name's: the old name's alias, still at the old version, removed as that run would have."""
+    if _remove_alias_at(ctx, old, checkpoint.source):
         ctx.notice(f"{collection}: removed the alias {old}, which an earlier apply renaming it to {collection} had "
                    f"left at {checkpoint.source}")
 
 
-def _remove_old_name(ctx: Context, logical: str, source: str) -> str | None:
-    """A rename's last step: the alias of the old name (at `source`) removed; its name."""
-    old = next((a for a, c in ctx.aliases.items() if c == source and a != logical), None)
-    if old is not None:
-        ctx.reader.send("DELETE", f"/v1/aliases/{old}", None, f"remove old alias {old}")
-        ctx.aliases.pop(old)
-    return old
+def _remove_alias_at(ctx: Context, alias: str | None, source: str) -> bool:
+    """A rename's last step: the old name's alias removed, if it still points at `source`."""
+    if not alias or ctx.aliases.get(alias) != source:
+        return False
+    ctx.reader.send("DELETE", f"/v1/aliases/{alias}", None, f"remove old alias {alias}")
+    ctx.aliases.pop(alias)
+    return True
 
 
 def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
@@ -537,9 +536,9 @@ def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
             ctx.classes.discard(source)
         ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": target},
                         f"create alias {logical} -> {target}")
-        _remove_old_name(ctx, logical, source)
-    ctx.aliases[logical] = target
+    ctx.aliases[logical] = target  # moved: from here on a failure leaves the fence (the next apply finishes)
     ctx.physical[logical] = target
+    _remove_alias_at(ctx, change.definition.renamedFrom, source)
 
 
 # ---- tenants --------------------------------------------------------------------------------

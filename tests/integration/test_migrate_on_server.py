@@ -130,7 +130,7 @@ def test_an_applications_own_aliases_are_named_and_never_taken_for_collections(c
         assert f"alias {alias} also points at Doc_v1, the collection Doc; schemactl leaves it as it is" in planned.output
     (docs / "zeta.yaml").write_text(doc_schema(embedder).replace("name: Doc", "name: Zeta"))
     refused = cli_run("plan", str(docs))
-    assert refused.exit_code == 1 and "Zeta: alias Zeta points at Doc_v1; a collection cannot take the name" in \
+    assert refused.exit_code == 1 and "Zeta: the alias Zeta points at Doc_v1; a collection cannot take an alias's name" in \
         refused.stderr, refused.output
     (docs / "zeta.yaml").unlink()
 
