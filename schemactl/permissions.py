@@ -160,16 +160,18 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
         needs += [Need("read_tenants", c.physical, why=why),
                   *(Need(action, target, why=why) for action in ("create_tenants", "read_tenants", "update_tenants",
                                                                  "delete_tenants", "update_collections"))]
+    current = names.aliases.get(c.collection)
     if c.physical == c.collection:  # first cutover: the original makes way for the alias
         needs += [Need("delete_collections", c.physical, why=f"free the name {c.collection} for its alias"),
                   Need("create_aliases", target, c.collection, why)]
-    elif names.aliases.get(c.collection) == c.physical:
+    elif current == c.physical:
         needs.append(Need("update_aliases", target, c.collection, why))
-    else:  # a rename: the new name's alias is made, the old name's removed
+    elif current is None:  # a rename: the new name's alias is made
         needs.append(Need("create_aliases", target, c.collection, why))
-        old = c.definition.renamedFrom
-        if old and names.aliases.get(old) == c.physical:
-            needs.append(Need("delete_aliases", c.physical, old, why))
+    # else an earlier run of this saved plan moved the alias already
+    old = c.definition.renamedFrom
+    if old and old != c.collection and names.aliases.get(old) == c.physical:  # a rename's old name is removed
+        needs.append(Need("delete_aliases", c.physical, old, why))
     return needs
 
 

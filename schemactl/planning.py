@@ -97,10 +97,14 @@ def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[Finis
 
 
 def _renamed_from(checkpoint: Checkpoint) -> str:
-    """The name the recreate `checkpoint` was written for moved the collection from: its stored
-    change's renamedFrom (multi-tenant), else the name its source is a version of."""
-    if checkpoint.state.change is not None:
-        return ((checkpoint.state.change.get("definition") or {}).get("renamedFrom")) or ""
+    """The name the recreate `checkpoint` was written for moved the collection from, as recorded;
+    for a checkpoint an earlier release wrote, its stored change's (multi-tenant), else the name
+    its source is a version of."""
+    state = checkpoint.state
+    if state.renamed_from is not None:
+        return state.renamed_from
+    if state.change is not None:
+        return ((state.change.get("definition") or {}).get("renamedFrom")) or ""
     match = RETAINED.match(checkpoint.source)
     return match["logical"] if match else ""
 

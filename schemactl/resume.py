@@ -113,6 +113,7 @@ class ResumeState:
     log_seq: int | None = None  # the last progress-log record written
     kept_awake: list[str] | None = None  # the new version's tenants left awake as the alias moved
     change: dict[str, Any] | None = None  # a multi-tenant recreate's change (plan.change_document): to finish it
+    renamed_from: str | None = None  # a rename's old name: its alias is removed once the new name's is made
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
@@ -125,7 +126,8 @@ class ResumeState:
         data["tenants"] = {name: entry.to_json() for name, entry in self.tenants.items()}
         optional = {"fenced": self.fenced, "autoTenants": self.auto_tenants,
                     "targetAutoActivation": self.target_auto_activation, "progressSeq": self.progress_seq,
-                    "logSeq": self.log_seq, "keptAwake": self.kept_awake, "change": self.change}
+                    "logSeq": self.log_seq, "keptAwake": self.kept_awake, "change": self.change,
+                    "renamedFrom": self.renamed_from}
         data.update({key: value for key, value in optional.items() if value is not None})
         return data
 
@@ -173,11 +175,12 @@ class ResumeState:
                    progress_seq=_typed(data.get("progressSeq"), (int, type(None)), source, "progressSeq"),
                    log_seq=_typed(data.get("logSeq"), (int, type(None)), source, "logSeq"),
                    kept_awake=None if kept is None else [_typed(name, str, source, "keptAwake") for name in kept],
-                   change=_typed(data.get("change"), (dict, type(None)), source, "change"))
+                   change=_typed(data.get("change"), (dict, type(None)), source, "change"),
+                   renamed_from=_typed(data.get("renamedFrom"), (str, type(None)), source, "renamedFrom"))
 
 
 _STATE_KEYS = {"version", "phase", "tenants", "fenced", "autoTenants", "targetAutoActivation", "progressSeq",
-               "logSeq", "keptAwake", "change"}
+               "logSeq", "keptAwake", "change", "renamedFrom"}
 
 
 def progress_to_json(changed: dict[str, TenantEntry]) -> str:

@@ -207,3 +207,18 @@ def test_a_rename_is_checked_for_the_aliases_it_makes_and_removes_before_apply()
     aliases = {(n.action, n.collection, n.alias) for n in for_plan(plan.steps, {"Doc_v1"}, {"Doc": "Doc_v1"}, set())
                if n.alias}
     assert aliases == {("create_aliases", "Article_v1", "Article"), ("delete_aliases", "Doc_v1", "Doc")}
+
+
+def test_a_saved_plan_whose_alias_an_earlier_run_moved_asks_for_no_alias():
+    """Applied again after a kill that came after its cutover: nothing is made or re-pointed."""
+    from schemactl.changes import FieldChange, RecreateCollection
+    from schemactl.permissions import for_plan
+    from schemactl.plan import make_plan
+    from schemactl.validate import parse_collection
+
+    doc = parse_collection({"name": "Doc", "vectorizer": {"module": "none"}})
+    step = RecreateCollection("Doc", physical="Doc_v1", reasons=(FieldChange("vectorIndexConfig.distance", "a", "b"),),
+                              definition=doc)
+    plan = make_plan((step,), target="http://x", desired_hash="d", live_fingerprint="l")
+    needs = for_plan(plan.steps, {"Doc_v1", "Doc_v2"}, {"Doc": "Doc_v2"}, set())
+    assert not [n for n in needs if n.alias]

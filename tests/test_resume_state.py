@@ -263,11 +263,13 @@ def test_a_multi_tenant_checkpoint_gives_back_its_recreate_none_before_it_kept_o
             "kind": "delete", "collection": "Old", "physical": "Old_v3"})), "Old")
 
 
-def _checkpoint(source: str, target: str, phase, multi_tenant: bool, renamed_from: str | None = None):
+def _checkpoint(source: str, target: str, phase, multi_tenant: bool, renamed_from: str | None = None,
+                recorded: str | None = None):
+    """`renamed_from`: in the stored change (as earlier releases kept it); `recorded`: as recorded."""
     auto = {"autoTenantCreation": False, "autoTenantActivation": False} if multi_tenant else None
     change = None if renamed_from is None else {"kind": "recreate", "definition": {"renamedFrom": renamed_from}}
     return Checkpoint(source, target, "h", ResumeState(phase, {}, auto_tenants=auto, target_auto_activation=False,
-                                                       change=change))
+                                                       change=change, renamed_from=recorded))
 
 
 @pytest.mark.parametrize("aliases,source,target,phase,multi_tenant,expected", [
@@ -328,3 +330,22 @@ def test_a_rename_whose_old_alias_cannot_be_removed_counts_as_moved():
         _cut_over(RecreateCollection("Docs", physical="Mt_v1", definition=docs), ctx, "Docs_v1")
     assert sent == [("POST", "/v1/aliases"), ("DELETE", "/v1/aliases/Mt")]
     assert ctx.aliases == {"Docs": "Docs_v1", "Mt": "Mt_v1"}
+
+
+@pytest.mark.parametrize("recorded,expected", [("Legacy", "Legacy"), ("", ""), (None, "")])
+def test_a_renames_old_name_is_recorded_for_a_collection_without_tenants_made_outside_schemactl(recorded, expected):
+    """`Draft` (no `_vN`: the old name cannot be told from the source's name) served by the alias
+    Legacy, renamed to Article: what the checkpoint records tells a rename from a recreate."""
+    from schemactl.live import resolve
+    from schemactl.planning import finishes_left
+
+    live = resolve("1.39.3", {n: {"class": n} for n in ("Draft", "Article_v1")},
+                   {"Legacy": "Draft", "Article": "Article_v1"})
+    left = finishes_left([_checkpoint("Draft", "Article_v1", Phase.CUTOVER, False, recorded=recorded)], live)
+    assert [f.old_alias for f in left] == ([expected] if expected else [])
+
+
+def test_the_old_name_round_trips():
+    state = ResumeState(Phase.CUTOVER, {}, renamed_from="Legacy")
+    assert ResumeState.from_json(state.to_json(), "Draft").renamed_from == "Legacy"
+    assert ResumeState.from_json(ResumeState(Phase.COPY, {}).to_json(), "Draft").renamed_from is None

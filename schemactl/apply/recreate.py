@@ -436,7 +436,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
         if _multi_tenant(change):
             create_tenants(ctx.reader, target, tenants)
         state = ResumeState(Phase.COPY, {t: new_entry(s) for t, s in tenants.items()},
-                            change=change_document(change) if _multi_tenant(change) else None)
+                            change=change_document(change) if _multi_tenant(change) else None,
+                            renamed_from=change.definition.renamedFrom)
         checkpoint = Checkpoint(change.physical, target, wanted, state)
         save_checkpoint(ctx.reader, checkpoint, create=True)
     if _vectorizes_class_name(change):
