@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from . import tenants
+from . import extra_aliases, tenants
 from .apply import guards, session
 from .apply.guards import Limits, Situation
 from .apply.session import ApplyOptions
@@ -37,6 +37,9 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
         raise SchemactlError("; ".join(f"cannot pull {n}: schemactl cannot represent it yet ({hidden[n]})"
                                        for n in refused))
     missing = [n for n in names if n not in live.collections]
+    aliased = [f"{n} is not a collection: {said}" for n in missing if (said := extra_aliases.what_it_is(live, n))]
+    if aliased:
+        raise SchemactlError("; ".join(aliased))
     if missing:
         known = ", ".join(sorted(live.collections)) or "none"
         raise SchemactlError(f"no collection named {', '.join(missing)} in the cluster (it has: {known})")

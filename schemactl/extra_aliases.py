@@ -12,15 +12,19 @@ from .tenants import is_multi_tenant
 
 def plan_warnings(live: LiveState, changes: Iterable[Change]) -> tuple[str, ...]:
     """A line per alias schemactl does not own: what it points at, and what this plan does to it."""
+    steps = {c.physical: c for c in changes if isinstance(c, (RecreateCollection, DeleteCollection))}
+    return tuple(_warning(alias, target, steps.get(target), live) for alias, target in sorted(live.extra_aliases.items()))
+
+
+def what_it_is(live: LiveState, name: str) -> str:
+    """What the alias `name` schemactl does not own points at ("" when it is none)."""
+    target = live.extra_aliases.get(name)
+    return "" if target is None else _warning(name, target, None, live)
+
+
+def _warning(alias: str, target: str, step: Change | None, live: LiveState) -> str:
     collections = {physical: name for name, physical in live.physical.items()}
     versions = {version: name for name, kept in live.retained.items() for version in kept}
-    steps = {c.physical: c for c in changes if isinstance(c, (RecreateCollection, DeleteCollection))}
-    return tuple(_warning(alias, target, collections, versions, steps.get(target), live)
-                 for alias, target in sorted(live.extra_aliases.items()))
-
-
-def _warning(alias: str, target: str, collections: dict[str, str], versions: dict[str, str],
-             step: Change | None, live: LiveState) -> str:
     if target in collections:
         name = collections[target]
         said = f"alias {alias} also points at {target}, the collection {name}; schemactl leaves it as it is"

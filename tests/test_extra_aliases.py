@@ -4,7 +4,7 @@ import pytest
 
 from schemactl.changes import DeleteCollection, RecreateCollection
 from schemactl.errors import SchemactlError
-from schemactl.extra_aliases import plan_warnings, refuse_files_naming
+from schemactl.extra_aliases import plan_warnings, refuse_files_naming, what_it_is
 from schemactl.live import naming_aliases, resolve
 from schemactl.rest_json import to_rest
 from schemactl.validate import parse_collection
@@ -84,3 +84,10 @@ def test_an_alias_left_at_a_multi_tenant_collection_is_told_its_tenants_go_to_sl
     definition = parse_collection({"name": "Mt", "vectorizer": {"module": "none"}, "multiTenancyConfig": {"enabled": True}})
     [said] = plan_warnings(live, [RecreateCollection("Mt", physical="Mt_v1", definition=definition)])
     assert "so Zeta keeps serving Mt_v1, read-only, its tenants asleep from the cutover" in said
+
+
+def test_an_applications_alias_asked_for_by_name_says_what_it_points_at():
+    live = resolve("1.39.3", _classes("Docs_v1"), {"Docs": "Docs_v1", "Zeta": "Docs_v1"})
+    assert what_it_is(live, "Zeta") == ("alias Zeta also points at Docs_v1, the collection Docs; schemactl leaves it "
+                                        "as it is")
+    assert what_it_is(live, "Docs") == "" and what_it_is(live, "Other") == ""

@@ -133,6 +133,9 @@ def test_an_applications_own_aliases_are_named_and_never_taken_for_collections(c
     assert refused.exit_code == 1 and "Zeta: the alias Zeta points at Doc_v1; a collection cannot take an alias's name" in \
         refused.stderr, refused.output
     (docs / "zeta.yaml").unlink()
+    pulled = cli_run("pull", "Zeta")
+    assert pulled.exit_code == 1 and "Zeta is not a collection: alias Zeta also points at Doc_v1, the collection Doc" \
+        in pulled.stderr, pulled.output
 
     (docs / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
     planned = cli_run("plan", str(docs))
