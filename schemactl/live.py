@@ -10,6 +10,7 @@ import httpx
 
 from .connection import TIMEOUT_HINT, Target, parse_url
 from .errors import ConnectionFailed, RequestRefused, SchemactlError
+from .owned import is_owned
 from .redact import redact
 from .rest_json import Unrepresentable, from_rest
 from .spec import Collection
@@ -17,7 +18,6 @@ from .spec import Collection
 MIN_VERSION = (1, 32, 0)  # aliases
 RETAINED = re.compile(r"^(?P<logical>[A-Z][_0-9A-Za-z]*)_v(?P<version>\d+)$")
 ACTIVE = ("HOT", "ACTIVE")  # tenant states that take reads and writes
-OWNED_PREFIX = "Schemactl"  # collections schemactl keeps for itself (ledger, lock)
 
 
 @dataclass(frozen=True)
@@ -204,14 +204,15 @@ def read_live(reader: RestClient) -> LiveState:
     meta = reader.get("/v1/meta")
     version = str(meta.get("version", "0"))
     require_version(version, MIN_VERSION, "aliases (zero-downtime cutover)")
-    classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []
-               if not c["class"].startswith(OWNED_PREFIX)}
+    classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []}
     aliases = {a["alias"]: a["class"] for a in reader.get("/v1/aliases").get("aliases") or []}
     return dataclasses.replace(resolve(version, classes, aliases), modules=tuple(sorted(meta.get("modules") or {})))
 
 
 def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> LiveState:
-    """Name each live collection logically: by the alias pointing at it, else by its own name."""
+    """Name each live collection logically: by the alias pointing at it, else by its own name
+    (schemactl's own records left out)."""
+    classes = {name: body for name, body in classes.items() if not is_owned(name)}
     naming, extra = naming_aliases(aliases, set(classes))
     by_target = {target: alias for alias, target in naming.items()}
     collections, physical, unreadable = {}, {}, {}

@@ -207,10 +207,10 @@ def _multi_tenant(c: Collection) -> bool:
 
 def _may_probe(permissions: list[dict] | None) -> None:
     """--probe writes a throwaway collection: say which permission is missing before planning."""
-    from .live import OWNED_PREFIX
+    from .owned import PROBE_PREFIX
     from .permissions import check, for_probe
 
-    check(permissions, for_probe(f"{OWNED_PREFIX}Probe"), "plan --probe")
+    check(permissions, for_probe(PROBE_PREFIX), "plan --probe")
 
 
 def moving_replicated_data(changes) -> list:

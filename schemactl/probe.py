@@ -18,7 +18,8 @@ from typing import NamedTuple
 from .changes import RecreateCollection, VectorMove
 from .diff import LEGACY_VECTOR
 from .errors import SchemactlError
-from .live import OWNED_PREFIX, RestClient, active_tenants
+from .live import RestClient, active_tenants
+from .owned import PROBE_PREFIX
 from .rest_json import to_rest
 
 SAMPLE = 20
@@ -80,7 +81,7 @@ def _embedded_again(reader: RestClient, change: RecreateCollection, names: list[
     """(object id -> vector name -> the vector Weaviate makes for it with the new settings,
     seconds the batch that embedded them took)."""
     body = to_rest(change.definition)
-    probe = f"{OWNED_PREFIX}Probe{secrets.token_hex(6)}"
+    probe = f"{PROBE_PREFIX}{secrets.token_hex(6)}"
     scratch: dict = {"class": probe, "properties": [p for p in body.get("properties", [])
                                                     if p["dataType"][0][:1].islower()]}  # no references
     if "vectorConfig" in body:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import modules, versions
+from .owned import is_owned
 from .spec import (INDEX_KEYS, OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection,
                    HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig, Vectorizer)
 
@@ -27,6 +28,8 @@ def check_collection(c: Collection, known_collections: set[str] | None = None) -
         yield ("name",), (f"collection name is {len(c.name)} characters; at most {MAX_COLLECTION_NAME}, so that "
                           f"the versions schemactl creates ({c.name[:8]}..._v1) stay within Weaviate's "
                           f"{WEAVIATE_NAME_LIMIT}")
+    if is_owned(c.name):
+        yield ("name",), f"{c.name} is a collection schemactl keeps its own records in: choose another name"
     yield from _properties(c.properties, ("properties",), nested=False)
     if known_collections is not None:
         yield from _references(c, known_collections)

@@ -20,11 +20,9 @@ from . import __version__
 from .errors import RequestRefused, SchemactlError
 from .live import RestClient, node_statuses
 from .redact import redact
+from .owned import CHECKPOINTS, LEDGER, LOCK
 from .resume import Phase, ResumeState, TenantEntry, progress_from_json, progress_to_json
 
-LOCK = "SchemactlLock"
-LEDGER = "SchemactlLedger"
-CHECKPOINTS = "SchemactlCheckpoint"
 NAMESPACE = uuid.UUID("6f1c2b8e-5a7d-4c3e-9b1f-2d8e7a6c5b4a")
 
 

@@ -249,3 +249,20 @@ def test_multi_tenant_estimate_counts_per_tenant(client, cli_run, tmp_path):
     [step] = plan_json(cli_run, tmp_path)["steps"]
     assert step["estimate"]["per_tenant"] == {"acme": 3, "globex": 5}
     assert step["estimate"]["objects"] == 8
+
+
+def test_a_collection_whose_name_starts_like_schemactls_records_is_never_hidden(client, cli_run, tmp_path):
+    """Only schemactl's own records are left out of a plan: before, every collection whose name
+    began with "Schemactl" was, so one made by the application was never named, and a file for
+    one was created again by every apply. A file that declares one of the records is refused."""
+    client.collections.create_from_dict({"class": "SchemactlDemo", "vectorizer": "none"})
+    spec = "name: SchemactlNotes\nproperties:\n  - name: text\n    dataType: text\nvectorizer:\n  module: none\n"
+    (tmp_path / "notes.yaml").write_text(spec)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    assert "Unmanaged collections (no file; left alone unless --prune): SchemactlDemo" in planned.output
+    (tmp_path / "ledger.yaml").write_text(spec.replace("SchemactlNotes", "SchemactlLedger"))
+    refused = cli_run("plan", str(tmp_path))  # validated first, offline
+    assert refused.exit_code == 1
+    assert "SchemactlLedger is a collection schemactl keeps its own records in: choose another name" in refused.output

@@ -1,0 +1,15 @@
+"""The collections schemactl keeps for itself in the cluster. No other collection is hidden from
+a plan, whatever its name, and no file may declare one of these."""
+from __future__ import annotations
+
+import re
+
+LOCK = "SchemactlLock"
+LEDGER = "SchemactlLedger"
+CHECKPOINTS = "SchemactlCheckpoint"
+PROBE_PREFIX = "SchemactlProbe"  # + 12 hex digits: a probe's scratch collection, deleted when it is done
+_PROBE = re.compile(rf"^{PROBE_PREFIX}[0-9a-f]{{12}}$")
+
+
+def is_owned(name: str) -> bool:
+    return name in (LOCK, LEDGER, CHECKPOINTS) or bool(_PROBE.match(name))
