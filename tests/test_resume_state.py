@@ -349,3 +349,23 @@ def test_the_old_name_round_trips():
     state = ResumeState(Phase.CUTOVER, {}, renamed_from="Legacy")
     assert ResumeState.from_json(state.to_json(), "Draft").renamed_from == "Legacy"
     assert ResumeState.from_json(ResumeState(Phase.COPY, {}).to_json(), "Draft").renamed_from is None
+
+
+def test_a_finishing_run_maps_late_tenants_links_to_the_collection_itself_onto_the_new_version():
+    """Multi-target references of Mt to itself and to Other, copied for a tenant created in Mt_v1
+    as the alias moved: after the move no alias serves Mt_v1, and before, the links to Mt itself
+    were dropped as a target the file no longer has."""
+    from schemactl.apply.context import Context
+    from schemactl.apply.recreate import _as_it_was, _multi_target_pairs
+    from schemactl.changes import RecreateCollection
+    from schemactl.validate import parse_collection
+
+    raw = {"class": "Mt_v1", "vectorizer": "none", "multiTenancyConfig": {"enabled": True},
+           "properties": [{"name": "links", "dataType": ["Mt_v1", "Other_v1"]}]}
+    ctx = Context(SimpleNamespace(get=lambda path: raw), None, {"Mt": "Mt_v2", "Other": "Other_v1"}, {},
+                  aliases={"Mt": "Mt_v2", "Other": "Other_v1"})
+    wanted = parse_collection({"name": "Mt", "vectorizer": {"module": "none"}, "multiTenancyConfig": {"enabled": True},
+                               "properties": [{"name": "links", "dataType": ["Mt", "Other"]}]})
+    old = _as_it_was(ctx, "Mt_v1", "Mt")
+    pairs = _multi_target_pairs(RecreateCollection("Mt", physical="Mt_v1", definition=wanted), ctx, "Mt_v2", old)
+    assert pairs == (("links", (("Mt_v1", "Mt_v2"), ("Other_v1", "Other_v1"))),)

@@ -305,9 +305,7 @@ def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
         run = TenantRecreate(ctx, checkpoint, collection, _copy_unknown(checkpoint, collection),
                              lambda job, entry: None)
     else:
-        by_target = {physical: alias for alias, physical in ctx.aliases.items()}
-        old = from_rest(ctx.reader.get(f"/v1/schema/{source}"), logical_name=collection, logical_names=by_target)
-        run = _tenant_run(recreate, ctx, checkpoint, old)
+        run = _tenant_run(recreate, ctx, checkpoint, _as_it_was(ctx, source, collection))
     run.adopt_awake(checkpoint.state.kept_awake or [])
     try:
         _hand_over(collection, ctx, checkpoint, run)
@@ -317,6 +315,13 @@ def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
     drop_progress(ctx.reader, source, run.progress.seq)
     ctx.notice(f"{collection}: finished the hand-over to {target} that an earlier apply left; {source} stays "
                "read-only for rollback, its tenants COLD")
+
+
+def _as_it_was(ctx: Context, source: str, collection: str) -> Collection:
+    """The old version's definition as the plan read it before the alias moved: named
+    `collection`, references to its own physical name (not served by an alias now) too."""
+    names = {physical: alias for alias, physical in ctx.aliases.items()} | {source: collection}
+    return from_rest(ctx.reader.get(f"/v1/schema/{source}"), logical_name=collection, logical_names=names)
 
 
 def _recreate_of(checkpoint: Checkpoint, collection: str) -> RecreateCollection | None:
