@@ -9,7 +9,8 @@ LEDGER = "SchemactlLedger"
 CHECKPOINTS = "SchemactlCheckpoint"
 PROBE_PREFIX = "SchemactlProbe"  # + 12 hex digits: a probe's scratch collection, deleted when it is done
 _PROBE = re.compile(rf"^{PROBE_PREFIX}[0-9a-f]{{12}}$")
+NEVER_MADE = "SchemactlNoSuchCollection"  # asked about to learn what the server answers; never created
 
 
 def is_owned(name: str) -> bool:
-    return name in (LOCK, LEDGER, CHECKPOINTS) or bool(_PROBE.match(name))
+    return name in (LOCK, LEDGER, CHECKPOINTS, NEVER_MADE) or bool(_PROBE.match(name))

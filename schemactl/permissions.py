@@ -150,8 +150,13 @@ def _to_delete(c: DeleteCollection, names: LiveNames) -> list[Need]:
 
 
 def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
-    target = next_physical(c.collection, names.classes | {c.physical})
+    current = names.aliases.get(c.collection)
     multi_tenant = c.physical in names.multi_tenant
+    old_alias = _renamed_alias(c, names)
+    if current not in (None, c.physical):  # an earlier run of this saved plan moved the alias: what is left
+        return _to_finish_hand_over(FinishHandOver(c.collection, physical=c.physical, target=current,
+                                                   old_alias=old_alias, multi_tenant=multi_tenant), names)
+    target = next_physical(c.collection, names.classes | {c.physical})
     why = f"recreate {c.collection}"
     needs = [Need("create_collections", target, why=why), Need("read_data", c.physical, why=why),
              *(Need(action, target, why=why) for action in ("create_data", "update_data", "delete_data", "read_data")),
@@ -160,19 +165,22 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
         needs += [Need("read_tenants", c.physical, why=why),
                   *(Need(action, target, why=why) for action in ("create_tenants", "read_tenants", "update_tenants",
                                                                  "delete_tenants", "update_collections"))]
-    current = names.aliases.get(c.collection)
     if c.physical == c.collection:  # first cutover: the original makes way for the alias
         needs += [Need("delete_collections", c.physical, why=f"free the name {c.collection} for its alias"),
                   Need("create_aliases", target, c.collection, why)]
     elif current == c.physical:
         needs.append(Need("update_aliases", target, c.collection, why))
-    elif current is None:  # a rename: the new name's alias is made
+    else:  # a rename: the new name's alias is made, the old name's removed
         needs.append(Need("create_aliases", target, c.collection, why))
-    # else an earlier run of this saved plan moved the alias already
-    old = c.definition.renamedFrom
-    if old and old != c.collection and names.aliases.get(old) == c.physical:  # a rename's old name is removed
-        needs.append(Need("delete_aliases", c.physical, old, why))
+    if old_alias:
+        needs.append(Need("delete_aliases", c.physical, old_alias, why))
     return needs
+
+
+def _renamed_alias(c: RecreateCollection, names: LiveNames) -> str:
+    """The alias of the name `c` renames the collection from, while it points at the old version."""
+    old = c.definition.renamedFrom
+    return old if old and old != c.collection and names.aliases.get(old) == c.physical else ""
 
 
 def _to_finish_hand_over(c: FinishHandOver, names: LiveNames) -> list[Need]:

@@ -32,6 +32,7 @@ from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection, VectorIndexConfig
+from .owned import NEVER_MADE
 from .state import Checkpoint, checkpoints_into, completed_versions
 from .validate import Result, validate_paths
 from .value_check import value_checks
@@ -303,8 +304,7 @@ REINDEX_OFF = "runtime reindex is disabled"  # 1.39.3's answer to an index PUT w
 def runtime_reindex_on(reader: RestClient) -> bool:
     """Whether the server builds indexes at runtime: a PUT on a collection that does not exist
     answers 'not found' where it does, 400 REINDEX_OFF where it is switched off (changes nothing)."""
-    status, body = reader.request_status("PUT", "/v1/schema/SchemactlNoSuchCollection/properties/p/index/filterable",
-                                         {})
+    status, body = reader.request_status("PUT", f"/v1/schema/{NEVER_MADE}/properties/p/index/filterable", {})
     return not (status == 400 and REINDEX_OFF in json.dumps(body))
 
 

@@ -1,6 +1,6 @@
 """What schemactl keeps in the cluster itself: the apply lock, the ledger, copy checkpoints.
 
-All of it lives in collections named `Schemactl*`, which plan, pull and prune ignore.
+All of it lives in collections `owned.py` names, which plan, pull and prune leave out.
 
 The lock is a collection: creating a collection is atomic in Weaviate (it goes through Raft),
 so of two applies racing to create `SchemactlLock` exactly one succeeds. Its description says

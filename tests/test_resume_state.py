@@ -369,3 +369,22 @@ def test_a_finishing_run_maps_late_tenants_links_to_the_collection_itself_onto_t
     old = _as_it_was(ctx, "Mt_v1", "Mt")
     pairs = _multi_target_pairs(RecreateCollection("Mt", physical="Mt_v1", definition=wanted), ctx, "Mt_v2", old)
     assert pairs == (("links", (("Mt_v1", "Mt_v2"), ("Other_v1", "Other_v1"))),)
+
+
+def test_a_renames_multi_target_links_to_the_collection_itself_follow_it():
+    """Old renamed to New, links: [New, Other]; before, the pair for the collection itself was
+    dropped (the live state calls its target Old), and every tenant lost those links."""
+    from schemactl.apply.context import Context
+    from schemactl.apply.recreate import _multi_target_pairs
+    from schemactl.changes import RecreateCollection
+    from schemactl.validate import parse_collection
+
+    raw = {"class": "Old_v1", "vectorizer": "none", "properties": [{"name": "links", "dataType": ["Old_v1", "Other_v1"]}]}
+    ctx = Context(SimpleNamespace(get=lambda path: raw), None, {"Old": "Old_v1", "Other": "Other_v1"}, {},
+                  aliases={"Old": "Old_v1", "Other": "Other_v1"})
+    old = parse_collection({"name": "Old", "vectorizer": {"module": "none"},
+                            "properties": [{"name": "links", "dataType": ["Old", "Other"]}]})
+    new = parse_collection({"name": "New", "renamedFrom": "Old", "vectorizer": {"module": "none"},
+                            "properties": [{"name": "links", "dataType": ["New", "Other"]}]})
+    pairs = _multi_target_pairs(RecreateCollection("New", physical="Old_v1", definition=new), ctx, "New_v1", old)
+    assert pairs == (("links", (("Old_v1", "New_v1"), ("Other_v1", "Other_v1"))),)

@@ -590,8 +590,11 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
     raw = {p["name"]: p["dataType"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []}
     names = dict(ctx.physical) | {change.collection: target}
     pairs = []
+    renamed_from = change.definition.renamedFrom
     for prop in wanted:
         old = dict(zip(live[prop.name].data_types, raw[prop.name]))
+        if renamed_from in old:  # a rename: links to the collection itself follow it
+            old[change.collection] = old.pop(renamed_from)
         pairs.append((prop.name, tuple((old[t], names.get(t, t)) for t in prop.data_types if t in old)))
     return tuple(pairs)
 
