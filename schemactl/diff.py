@@ -271,7 +271,7 @@ def property_moves(live: Collection, desired: Collection, renames: Renames) -> t
         source = renames.properties.get(p.name, p.name)
         if source not in held:
             continue  # added
-        old, new = held[source].data_types, p.data_types
+        old, new = _renamed_targets(held[source].data_types, desired), p.data_types
         gone = dropped_nested(held[source].nestedProperties, p.nestedProperties) if old == new else ()
         move = replace(_retyped(source, p, old, new), dropped_nested=gone)
         retyped_nested = retyped_nested_properties(held[source].nestedProperties, p.nestedProperties)
@@ -316,6 +316,13 @@ def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:
         elif n.nestedProperties:
             found += dropped_nested(n.nestedProperties, wanted[n.name].nestedProperties, f"{prefix}{n.name}.")
     return tuple(found)
+
+
+def _renamed_targets(data_types: tuple[str, ...], desired: Collection) -> tuple[str, ...]:
+    """A live property's data types with the collection's old name, where it references itself,
+    read as its new name: a rename's links to itself follow it."""
+    old = desired.renamedFrom
+    return tuple(desired.name if old and t == old else t for t in data_types)
 
 
 def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyMove:

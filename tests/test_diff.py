@@ -180,6 +180,18 @@ def test_rename_recreates_and_reuses_vectors_unless_the_class_name_is_vectorized
     assert vectors_of(change) == {"default": action}
 
 
+
+def test_a_rename_keeps_the_collections_references_to_itself():
+    """`parent: [Article]` and `see: [Article, Author]` become `[Story]` and `[Story, Author]`:
+    the same links, renamed with the collection, nothing to convert."""
+    refs = [{"name": "parent", "dataType": ["Article"]}, {"name": "see", "dataType": ["Article", "Author"]}]
+    live = {"Article": col(properties=[*BASE["properties"], *refs]), "Author": author()}
+    renamed = [{"name": "parent", "dataType": ["Story"]}, {"name": "see", "dataType": ["Story", "Author"]}]
+    desired = {"Story": col(name="Story", renamedFrom="Article", properties=[*BASE["properties"], *renamed]),
+               "Author": author()}
+    [change] = diff(live, desired, physical={"Article": "Article_v1", "Author": "Author_v1"})
+    assert isinstance(change, RecreateCollection) and change.property_moves == ()
+
 # ---- references to a recreated collection ---------------------------------------------------
 
 def author(**changes):

@@ -225,6 +225,55 @@ def test_multi_target_references_move_to_the_new_version(client, cli_run, tmp_pa
     assert converged(cli_run, tmp_path)
 
 
+
+def test_a_renamed_collections_multi_target_links_to_itself_follow_it(client, cli_run, tmp_path):
+    """Note (`see` links to Note and Person, `parent` to Note) renamed to Memo: the links to
+    notes now point at Memo's new version, to the same objects. Before, the plan refused the
+    rename (`see` could not convert), and with that fixed alone the copy dropped every link to a note."""
+    from weaviate.classes.data import ReferenceToMulti
+    from weaviate.classes.query import QueryReference
+
+    (tmp_path / "person.yaml").write_text("name: Person\nproperties:\n  - name: label\n    dataType: text\n"
+                                          "vectorizer:\n  module: none\n")
+    note = ("name: Note\nproperties:\n  - name: label\n    dataType: text\n  - name: see\n"
+            "    dataType: [Note, Person]\n  - name: parent\n    dataType: [Note]\nvectorizer:\n  module: none\n")
+    (tmp_path / "note.yaml").write_text(note)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    person = client.collections.use("Person").data.insert({"label": "ada"}, vector=[1.0, 0.0])
+    notes = client.collections.use("Note")
+    first = notes.data.insert({"label": "n0"}, vector=[0.0, 1.0],
+                              references={"see": ReferenceToMulti(target_collection="Person_v1", uuids=person)})
+    for i in range(1, 4):
+        notes.data.insert({"label": f"n{i}"}, vector=[0.5, i],
+                          references={"see": ReferenceToMulti(target_collection="Note_v1", uuids=first),
+                                      "parent": first})
+
+    def links(physical: str, note_version: str) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for target in (note_version, "Person_v1"):
+            for o in client.collections.use(physical).iterator(return_references=QueryReference.MultiTarget(
+                    link_on="see", target_collection=target, return_properties=["label"])):
+                linked = (o.references or {}).get("see")
+                found.setdefault(o.properties["label"], set()).update(
+                    p.properties["label"] for p in (linked.objects if linked else []))
+        return found
+
+    def parents(physical: str) -> dict[str, set[str]]:
+        return {o.properties["label"]: {p.properties["label"] for p in (o.references or {})["parent"].objects}
+                for o in client.collections.use(physical).iterator(
+                    return_references=QueryReference(link_on="parent", return_properties=["label"]))
+                if (o.references or {}).get("parent")}
+
+    before, parented = links("Note_v1", "Note_v1"), parents("Note_v1")
+    assert parented == {"n1": {"n0"}, "n2": {"n0"}, "n3": {"n0"}}
+    assert before == {"n0": {"ada"}, "n1": {"n0"}, "n2": {"n0"}, "n3": {"n0"}}
+    (tmp_path / "note.yaml").write_text(note.replace("name: Note\n", "name: Memo\nrenamedFrom: Note\n")
+                                        .replace("[Note, Person]", "[Memo, Person]").replace("[Note]", "[Memo]"))
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert links("Memo_v1", "Memo_v1") == before and parents("Memo_v1") == parented
+    assert converged(cli_run, tmp_path)
+
 def copied_posts(client, cli_run, tmp_path):
     """Post_v1 (multi-target references) copied and linked into Post_v2; the job that did it."""
     from schemactl.apply.data_copy import CopyJob, copy_objects, link_multi_target_references
