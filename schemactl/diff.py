@@ -47,9 +47,6 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
     API, `replication_scale`, `single_vectorizer_in_place` (a single vectorizer's settings that
     leave its vectors alone, by PUT)."""
     physical = physical or {}
-    renames = {c.renamedFrom: name for name, c in desired.items() if c.renamedFrom}
-    live = references_renamed(live, renames)
-    physical = {**physical, **{new: physical[old] for old, new in renames.items() if old in physical}}
     changes: list[Change] = []
     for name in sorted(desired):
         source = live_source(name, live, desired[name])
@@ -63,28 +60,6 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
     if prune:
         changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired)))
     return tuple(changes)
-
-
-def references_renamed(live: Mapping[str, Collection], renames: Mapping[str, str]) -> dict[str, Collection]:
-    """The live collections with each reference to a collection a file renames (old name -> new
-    name) read as its new name: links follow the rename, so a file writes them that way."""
-    if not renames:
-        return dict(live)
-    return {name: c.model_copy(update={"properties": tuple(_retargeted(p, renames) for p in c.properties)})
-            for name, c in live.items()}
-
-
-def renames_in(changes) -> dict[str, str]:
-    """Old name -> new name of the collections the recreates among `changes` rename."""
-    return {c.definition.renamedFrom: c.collection for c in changes
-            if isinstance(c, RecreateCollection) and c.definition.renamedFrom}
-
-
-def _retargeted(p, renames: Mapping[str, str]):
-    if not p.is_reference:
-        return p
-    types = tuple(renames.get(t, t) for t in p.data_types)
-    return p.model_copy(update={"dataType": types if isinstance(p.dataType, tuple) else types[0]})
 
 
 def with_referencing_recreated(changes: list[Change], live: Mapping[str, Collection],
@@ -296,7 +271,7 @@ def property_moves(live: Collection, desired: Collection, renames: Renames) -> t
         source = renames.properties.get(p.name, p.name)
         if source not in held:
             continue  # added
-        old, new = held[source].data_types, p.data_types
+        old, new = _renamed_targets(held[source].data_types, desired), p.data_types
         gone = dropped_nested(held[source].nestedProperties, p.nestedProperties) if old == new else ()
         move = replace(_retyped(source, p, old, new), dropped_nested=gone)
         retyped_nested = retyped_nested_properties(held[source].nestedProperties, p.nestedProperties)
@@ -341,6 +316,13 @@ def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:
         elif n.nestedProperties:
             found += dropped_nested(n.nestedProperties, wanted[n.name].nestedProperties, f"{prefix}{n.name}.")
     return tuple(found)
+
+
+def _renamed_targets(data_types: tuple[str, ...], desired: Collection) -> tuple[str, ...]:
+    """A live property's data types with the collection's old name, where it references itself,
+    read as its new name: a rename's links to itself follow it."""
+    old = desired.renamedFrom
+    return tuple(desired.name if old and t == old else t for t in data_types)
 
 
 def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyMove:

@@ -192,17 +192,6 @@ def test_a_rename_keeps_the_collections_references_to_itself():
     [change] = diff(live, desired, physical={"Article": "Article_v1", "Author": "Author_v1"})
     assert isinstance(change, RecreateCollection) and change.property_moves == ()
 
-
-def test_renaming_a_collection_others_reference_recreates_them_after_it_their_links_kept():
-    live = {"Article": col(), "Author": author(properties=[{"name": "wrote", "dataType": ["Article"]}])}
-    desired = {"Story": col(name="Story", renamedFrom="Article"),
-               "Author": author(properties=[{"name": "wrote", "dataType": ["Story"]}])}
-    changes = diff(live, desired, physical={"Article": "Article_v1", "Author": "Author_v1"})
-    assert [(type(c).__name__, c.collection) for c in changes] == [
-        ("RecreateCollection", "Story"), ("RecreateCollection", "Author")]
-    assert all(c.property_moves == () for c in changes)
-    assert [(f.path, f.old) for f in changes[1].reasons] == [("references.Story", "Article_v1")]
-
 # ---- references to a recreated collection ---------------------------------------------------
 
 def author(**changes):

@@ -595,12 +595,7 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
         old = dict(zip(live[prop.name].data_types, raw[prop.name]))
         if renamed_from in old:  # a rename: links to the collection itself follow it
             old[change.collection] = old.pop(renamed_from)
-        kept = tuple((old[t], names.get(t, t)) for t in prop.data_types if t in old)
-        lost = sorted(set(old.values()) - {source for source, _ in kept})
-        if lost:  # the plan refuses dropping a target: a link with nowhere to go is never left behind silently
-            raise SchemactlError(f"{change.collection}: the links of {prop.name} to {', '.join(lost)} have no target "
-                                 f"in {target}; the copy was stopped")
-        pairs.append((prop.name, kept))
+        pairs.append((prop.name, tuple((old[t], names.get(t, t)) for t in prop.data_types if t in old)))
     return tuple(pairs)
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from ..changes import RecreateCollection
 from ..connection import Target
-from ..diff import references_renamed, renames_in
 from ..live import RestClient, read_live
 from ..plan import Plan, summary
 from ..state import (Holder, Record, acquire_lock, last_record_for, mark_interrupted, me, now, release_lock, start_record,
@@ -57,9 +56,7 @@ def run(plan: Plan, checksum: str, target: Target, options: ApplyOptions) -> Rep
             situation.resumed = record is not None
             guards.refuse("locked", situation)
             record = _started(reader, plan, checksum, record, holder)
-            # as the plan diffed it: references to a collection the plan renames read as its new name
-            as_planned = references_renamed(live.collections, renames_in(s.change for s in plan.steps))
-            ctx = Context(reader, target, dict(live.physical), as_planned, dict(live.aliases),
+            ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
                           set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
                           progress=options.progress or no_progress, notice=options.notice)
             try:
