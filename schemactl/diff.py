@@ -271,7 +271,7 @@ def property_moves(live: Collection, desired: Collection, renames: Renames) -> t
         source = renames.properties.get(p.name, p.name)
         if source not in held:
             continue  # added
-        old, new = _renamed_targets(held[source].data_types, desired), p.data_types
+        old, new = _renamed_targets(held[source].data_types, live, desired), p.data_types
         gone = dropped_nested(held[source].nestedProperties, p.nestedProperties) if old == new else ()
         move = replace(_retyped(source, p, old, new), dropped_nested=gone)
         retyped_nested = retyped_nested_properties(held[source].nestedProperties, p.nestedProperties)
@@ -318,11 +318,12 @@ def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:
     return tuple(found)
 
 
-def _renamed_targets(data_types: tuple[str, ...], desired: Collection) -> tuple[str, ...]:
+def _renamed_targets(data_types: tuple[str, ...], live: Collection, desired: Collection) -> tuple[str, ...]:
     """A live property's data types with the collection's old name, where it references itself,
-    read as its new name: a rename's links to itself follow it."""
+    read as its new name while it is renamed (`live` still has the old name): a rename's links to
+    itself follow it. A renamedFrom left in the file after the rename changes nothing."""
     old = desired.renamedFrom
-    return tuple(desired.name if old and t == old else t for t in data_types)
+    return tuple(desired.name if old and t == old == live.name else t for t in data_types)
 
 
 def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyMove:

@@ -137,6 +137,29 @@ def _across_files(parsed: list[tuple[Document, Collection]]) -> list[Finding]:
                 "(Weaviate compares collection names case-insensitively)")))
         else:
             first[key] = (document, collection)
+    return findings + _renames_across_files(parsed, first)
+
+
+def _renames_across_files(parsed: list[tuple[Document, Collection]],
+                          declared: dict[str, tuple[Document, Collection]]) -> list[Finding]:
+    """A collection renamed from one the files still declare, or from one another file renames
+    too: the rename would take the other's data (and its alias) away."""
+    claimed: dict[str, Collection] = {}
+    findings = []
+    for document, collection in parsed:
+        old = collection.renamedFrom
+        if not old:
+            continue
+        if old.lower() in declared:
+            where = declared[old.lower()][0]
+            findings.append(_at(document, ("renamedFrom",), (
+                f"renamedFrom {old}, but {where.path} still declares {declared[old.lower()][1].name}: a renamed "
+                "collection's old name leaves the files")))
+        elif old.lower() in claimed:
+            findings.append(_at(document, ("renamedFrom",), (
+                f"{claimed[old.lower()].name} is renamed from {old} already")))
+        else:
+            claimed[old.lower()] = collection
     return findings
 
 

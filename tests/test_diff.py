@@ -192,6 +192,18 @@ def test_a_rename_keeps_the_collections_references_to_itself():
     [change] = diff(live, desired, physical={"Article": "Article_v1", "Author": "Author_v1"})
     assert isinstance(change, RecreateCollection) and change.property_moves == ()
 
+
+def test_a_renamed_from_left_in_the_file_after_the_rename_reads_no_reference_as_the_collection_itself():
+    """Story, renamed from Article long ago, links to a new, unrelated Article: a later recreate
+    keeps those links to Article."""
+    refs = [{"name": "see", "dataType": ["Article"]}]
+    live = {"Story": col(name="Story", properties=[*BASE["properties"], *refs]), "Article": col()}
+    desired = {"Story": col(name="Story", renamedFrom="Article", properties=[*BASE["properties"], *refs],
+                            vectorIndexConfig={"distance": "dot"}),
+               "Article": col()}
+    [change] = diff(live, desired, physical={"Story": "Story_v1", "Article": "Article_v1"})
+    assert isinstance(change, RecreateCollection) and change.property_moves == ()
+
 # ---- references to a recreated collection ---------------------------------------------------
 
 def author(**changes):

@@ -388,3 +388,19 @@ def test_a_renames_multi_target_links_to_the_collection_itself_follow_it():
                             "properties": [{"name": "links", "dataType": ["New", "Other"]}]})
     pairs = _multi_target_pairs(RecreateCollection("New", physical="Old_v1", definition=new), ctx, "New_v1", old)
     assert pairs == (("links", (("Old_v1", "New_v1"), ("Other_v1", "Other_v1"))),)
+
+
+def test_a_renamed_from_left_in_the_file_maps_no_link_onto_the_collection_itself():
+    from schemactl.apply.context import Context
+    from schemactl.apply.recreate import _multi_target_pairs
+    from schemactl.changes import RecreateCollection
+    from schemactl.validate import parse_collection
+
+    raw = {"class": "Story_v1", "vectorizer": "none",
+           "properties": [{"name": "see", "dataType": ["Article_v2", "Story_v1"]}]}
+    ctx = Context(SimpleNamespace(get=lambda path: raw), None, {"Story": "Story_v1", "Article": "Article_v2"}, {})
+    story = {"name": "Story", "vectorizer": {"module": "none"},
+             "properties": [{"name": "see", "dataType": ["Article", "Story"]}]}
+    change = RecreateCollection("Story", physical="Story_v1", definition=parse_collection(story | {"renamedFrom": "Article"}))
+    pairs = _multi_target_pairs(change, ctx, "Story_v2", parse_collection(story))
+    assert pairs == (("see", (("Article_v2", "Article_v2"), ("Story_v1", "Story_v2"))),)

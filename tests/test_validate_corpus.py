@@ -56,6 +56,17 @@ def test_duplicate_collections_across_files(tmp_path):
         "(Weaviate compares collection names case-insensitively)")]
 
 
+def test_a_rename_from_a_collection_the_files_still_declare_or_another_rename_claims_is_refused(tmp_path):
+    (tmp_path / "a.yaml").write_text("name: Article\n")
+    (tmp_path / "b.yaml").write_text("name: Story\nrenamedFrom: Article\n")
+    (tmp_path / "c.yaml").write_text("name: Memo\nrenamedFrom: Note\n")
+    (tmp_path / "d.yaml").write_text("name: Page\nrenamedFrom: Note\n")
+    result = validate_paths([tmp_path])
+    assert [str(f) for f in result.findings] == [
+        (f"{tmp_path}/b.yaml:2:14: renamedFrom Article, but {tmp_path}/a.yaml still declares Article: a renamed "
+        "collection's old name leaves the files"),
+        f"{tmp_path}/d.yaml:2:14: Memo is renamed from Note already"]
+
 def test_reference_to_a_collection_in_another_file_is_fine(tmp_path):
     (tmp_path / "a.yaml").write_text("name: Article\nproperties:\n  - name: by\n    dataType: Author\n")
     (tmp_path / "b.yaml").write_text("name: Author\n")

@@ -593,7 +593,7 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
     renamed_from = change.definition.renamedFrom
     for prop in wanted:
         old = dict(zip(live[prop.name].data_types, raw[prop.name]))
-        if renamed_from in old:  # a rename: links to the collection itself follow it
+        if renamed_from == source.name and renamed_from in old:  # renamed now: links to itself follow it
             old[change.collection] = old.pop(renamed_from)
         pairs.append((prop.name, tuple((old[t], names.get(t, t)) for t in prop.data_types if t in old)))
     return tuple(pairs)
