@@ -40,6 +40,11 @@ class LiveState:
     def every_alias(self) -> dict[str, str]:
         return self.aliases | self.extra_aliases
 
+    @property
+    def named_by(self) -> dict[str, str]:
+        """Physical collection -> the alias that names it."""
+        return {physical: alias for alias, physical in self.aliases.items()}
+
 
 REQUEST_TIMEOUT = 30.0
 HEALTHY = "HEALTHY"
@@ -254,7 +259,7 @@ def naming_aliases(aliases: dict[str, str], classes: set[str]) -> tuple[dict[str
 def unrepresentable(live: LiveState) -> dict[str, str]:
     """Collections schemactl cannot represent, by the name applications use (their alias, if
     one points at them) -> why. They are never changed, deleted or skipped without a word."""
-    by_target = {target: alias for alias, target in live.aliases.items()}
+    by_target = live.named_by
     return {by_target.get(name, name): why for name, why in sorted(live.unreadable.items())}
 
 

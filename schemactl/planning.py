@@ -82,7 +82,7 @@ def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[Finis
     """For each checkpoint from an old version that still exists into one an alias serves: the
     multi-tenant hand-over left, and a rename's old alias left at the old version (the stopped
     run had made the new name's alias, not yet removed the old one)."""
-    serving = {physical: alias for alias, physical in live.aliases.items()}
+    serving = live.named_by
     left = []
     for c in sorted(checkpoints, key=lambda c: c.source):
         if c.source not in live.raw or c.target not in serving or not c.cutting_over:

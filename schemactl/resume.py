@@ -7,7 +7,8 @@ apply, run again, resumes where it left off. These dataclasses read and write ex
      "tenants": {"<tenant>": {"status": "HOT", "after": <cursor>, "copied": 0, "done": false,
                               "settled": false, "linked": <cursor>, "multi_linked": <cursor>?}},
      "fenced": [...]?, "autoTenants": {...}?, "targetAutoActivation": bool?,
-     "progressSeq": 0?, "logSeq": 0?, "keptAwake": [...]?, "change": {<a plan step>}?}
+     "progressSeq": 0?, "logSeq": 0?, "keptAwake": [...]?, "change": {<a plan step>}?,
+     "renamedFrom": "<old name>"?}
 
 (a single-collection recreate has one tenant, ""; the keys marked ? are absent until first set,
 and stay absent when written back.) Format 1 had no "version" and its tenants no "settled".

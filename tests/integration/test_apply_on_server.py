@@ -175,16 +175,17 @@ def test_new_collections_that_reference_each_other_are_created(client, cli_run, 
     assert converged(cli_run, tmp_path)
 
 
-def multi_links(client, name):
-    """title -> labels of every object `by` links to, one target collection per query (as the server wants)."""
+def multi_links(client, name, link: str = "by", targets: tuple[str, ...] = ("Person_v1", "Company_v1"),
+                key: str = "title"):
+    """`key` -> labels of every object `link` links to, one target collection per query (as the server wants)."""
     from weaviate.classes.query import QueryReference
 
-    found = {}
-    for target in ("Person_v1", "Company_v1"):
+    found: dict[str, set[str]] = {}
+    for target in targets:
         for o in client.collections.use(name).iterator(return_references=QueryReference.MultiTarget(
-                link_on="by", target_collection=target, return_properties=["label"])):
-            linked = (o.references or {}).get("by")
-            found.setdefault(o.properties["title"], set()).update(
+                link_on=link, target_collection=target, return_properties=["label"])):
+            linked = (o.references or {}).get(link)
+            found.setdefault(o.properties[key], set()).update(
                 p.properties["label"] for p in (linked.objects if linked else []))
     return found
 
@@ -248,15 +249,8 @@ def test_a_renamed_collections_multi_target_links_to_itself_follow_it(client, cl
                           references={"see": ReferenceToMulti(target_collection="Note_v1", uuids=first),
                                       "parent": first})
 
-    def links(physical: str, note_version: str) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for target in (note_version, "Person_v1"):
-            for o in client.collections.use(physical).iterator(return_references=QueryReference.MultiTarget(
-                    link_on="see", target_collection=target, return_properties=["label"])):
-                linked = (o.references or {}).get("see")
-                found.setdefault(o.properties["label"], set()).update(
-                    p.properties["label"] for p in (linked.objects if linked else []))
-        return found
+    def links(physical: str) -> dict[str, set[str]]:
+        return multi_links(client, physical, "see", (physical, "Person_v1"), "label")
 
     def parents(physical: str) -> dict[str, set[str]]:
         return {o.properties["label"]: {p.properties["label"] for p in (o.references or {})["parent"].objects}
@@ -264,14 +258,14 @@ def test_a_renamed_collections_multi_target_links_to_itself_follow_it(client, cl
                     return_references=QueryReference(link_on="parent", return_properties=["label"]))
                 if (o.references or {}).get("parent")}
 
-    before, parented = links("Note_v1", "Note_v1"), parents("Note_v1")
+    before, parented = links("Note_v1"), parents("Note_v1")
     assert parented == {"n1": {"n0"}, "n2": {"n0"}, "n3": {"n0"}}
     assert before == {"n0": {"ada"}, "n1": {"n0"}, "n2": {"n0"}, "n3": {"n0"}}
     (tmp_path / "note.yaml").write_text(note.replace("name: Note\n", "name: Memo\nrenamedFrom: Note\n")
                                         .replace("[Note, Person]", "[Memo, Person]").replace("[Note]", "[Memo]"))
     result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert links("Memo_v1", "Memo_v1") == before and parents("Memo_v1") == parented
+    assert links("Memo_v1") == before and parents("Memo_v1") == parented
     assert converged(cli_run, tmp_path)
 
 def copied_posts(client, cli_run, tmp_path):
