@@ -84,6 +84,11 @@ class Change:
         """Whether carrying it out deletes something (--allow-destructive; policies)."""
         return self.destructive
 
+    @property
+    def touches_objects(self) -> bool:
+        """Whether carrying it out reads or writes objects (over gRPC: apply reaches it first)."""
+        return self.moves_data
+
 
 @dataclass(frozen=True)
 class CreateCollection(Change):
@@ -249,6 +254,10 @@ class FinishHandOver(Change):
 
     def mechanism(self) -> str:
         return self.how if self.multi_tenant else "finish a rename's cutover"
+
+    @property
+    def touches_objects(self) -> bool:
+        return self.multi_tenant  # a rename's cutover left: only an alias to remove
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,7 @@ class Plan:
     unfinished: tuple[str, ...] = ()
     environment: str | None = None  # --env it was made in (apply refuses it in another)
     overridden: tuple[str, ...] = ()  # "Collection: setting" the environment's overrides set
+    made_by: str = __version__  # the schemactl release that made it (a saved plan's own)
 
     @property
     def has_changes(self) -> bool:
@@ -456,14 +457,24 @@ def from_document(document: object, source: str = "plan file") -> Plan:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise PlanFileInvalid(f"{source} has an invalid entry at {where}: {first['msg']}") from None
+        raise PlanFileInvalid(f"{source} has an invalid entry at {where}: {first['msg']}{_release_of(document)}") \
+            from None
     except (KeyError, TypeError, ValueError) as error:
-        raise PlanFileInvalid(f"{source} has a step schemactl cannot read: {str(error).splitlines()[0]}") from None
+        raise PlanFileInvalid(f"{source} has a step schemactl cannot read: {str(error).splitlines()[0]}"
+                              f"{_release_of(document)}") from None
     return Plan(steps, doc.target, doc.desired_hash, doc.live_fingerprint, tuple(doc.unmanaged),
                 tuple(doc.retained), doc.created_at,
                 tuple((u.get("name", ""), u.get("reason", "")) for u in doc.unmanageable),
                 doc.embedding_price_per_1k_texts, tuple(doc.warnings), tuple(doc.unfinished), doc.environment,
                 tuple(doc.environment_overrides))
+
+
+def _release_of(document: dict) -> str:
+    """For a plan another schemactl release made, which one (what it writes may differ)."""
+    made_by = document.get("schemactl_version")
+    if made_by == __version__:
+        return ""
+    return f" (it was made by schemactl {made_by or 'an earlier release'}, this is {__version__}: plan again with this one)"
 
 
 def _change(s: _StepDoc) -> Change:

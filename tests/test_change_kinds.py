@@ -4,6 +4,7 @@ A new kind that misses one fails here, not in a user's apply."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 
 import pytest
@@ -49,3 +50,17 @@ def test_a_saved_plan_reads_back_the_same_changes():
 def test_the_saved_plan_format_names_every_kind():
     literal = typing.get_type_hints(_StepDoc)["kind"]
     assert set(typing.get_args(literal)) == {k.kind for k in CHANGE_TYPES}
+
+
+def test_a_saved_plan_another_release_wrote_differently_names_that_release():
+    from schemactl import __version__
+    from schemactl.plan import PlanFileInvalid, checksum
+
+    document = to_document(every_kind_plan())
+    assert from_document(document).made_by == __version__
+    document["steps"][0]["kind"] = "a-kind-of-a-later-release"
+    document["schemactl_version"] = "9.9.9"
+    document["checksum"] = checksum(document)
+    with pytest.raises(PlanFileInvalid, match=rf"\(it was made by schemactl 9\.9\.9, this is {re.escape(__version__)}: "
+                                              "plan again with this one\\)"):
+        from_document(document)

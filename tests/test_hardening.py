@@ -224,3 +224,22 @@ def test_a_saved_plan_whose_alias_an_earlier_run_moved_asks_for_what_its_hand_ov
     needs = for_plan(plan.steps, {"Doc_v1", "Doc_v2"}, {"Doc": "Doc_v2"}, {"Doc_v1", "Doc_v2"})
     assert not [n for n in needs if n.alias or n.action == "create_collections" or n.collection == "Doc_v3"]
     assert ("update_tenants", "Doc_v2") in {(n.action, n.collection) for n in needs}
+
+
+def test_only_a_step_that_touches_objects_needs_the_data_path():
+    """A rename's cutover left by a stopped run is an alias to remove: no gRPC needed for it."""
+    from schemactl.apply.guards import Limits, Situation, data_path
+    from schemactl.changes import FinishHandOver
+    from schemactl.connection import Target
+    from schemactl.plan import make_plan
+
+    unreachable = Target("http://127.0.0.1:9", 10)
+
+    def refusals(multi_tenant: bool) -> list[str]:
+        step = FinishHandOver("Docs", physical="Mt_v1", target="Mt_v2", old_alias="Mt", multi_tenant=multi_tenant)
+        plan = make_plan((step,), target="http://127.0.0.1:9", desired_hash="d", live_fingerprint="l")
+        return data_path(Situation(plan, Limits(), target=unreachable))
+
+    assert refusals(multi_tenant=False) == []
+    [refused] = refusals(multi_tenant=True)
+    assert refused.startswith("step 1 finish-hand-over Docs copies data over gRPC, which cannot be used")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .. import policy, tenants
+from .. import __version__, policy, tenants
 from ..changes import CreateCollection, RecreateCollection
 from ..connection import Target, connect
 from ..diff import backfill_candidates, diff, with_backfill
@@ -150,7 +150,7 @@ def permitted(situation: Situation) -> list[str]:
 def data_path(situation: Situation) -> list[str]:
     """A step that moves data needs gRPC (address, TLS, credentials): reached before the first
     change, so that a recreate never starts only to fail at its copy."""
-    moving = [s for s in situation.plan.steps if s.change.moves_data]
+    moving = [s for s in situation.plan.steps if s.change.touches_objects]
     if situation.target is None or not moving:
         return []
     try:
@@ -196,6 +196,10 @@ def fresh(situation: Situation) -> list[str]:
     if not odd:
         return []
     listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
+    if plan.made_by != __version__:
+        return [(f"{listed} of this plan is not what this release of schemactl ({__version__}) plans from the live "
+                 f"cluster and the plan's own definitions; the plan was made by schemactl {plan.made_by or 'an earlier release'}: "
+                 "plan again with this release")]
     return [(f"{listed} of this plan is not what the live cluster and the plan's own definitions give (was the "
              "plan file edited?): plan again")]
 
