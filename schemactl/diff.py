@@ -319,11 +319,8 @@ def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:
 
 
 def _renamed_targets(data_types: tuple[str, ...], live: Collection, desired: Collection) -> tuple[str, ...]:
-    """A live property's data types with the collection's old name, where it references itself,
-    read as its new name while it is renamed (`live` still has the old name): a rename's links to
-    itself follow it. A renamedFrom left in the file after the rename changes nothing."""
-    old = desired.renamedFrom
-    return tuple(desired.name if old and t == old == live.name else t for t in data_types)
+    """A live property's data types as the file names them (a rename's links to itself follow it)."""
+    return tuple(desired.own_name_for(t, live.name) for t in data_types)
 
 
 def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyMove:

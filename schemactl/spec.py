@@ -413,6 +413,13 @@ class Collection(Model):
         """The other collections its references point at (itself left out)."""
         return {t for p in self.properties if p.is_reference for t in p.data_types} - {self.name}
 
+    def own_name_for(self, target: str, live_name: str) -> str:
+        """A reference target of the live collection `live_name`, read as this file declares it:
+        while this renames that collection, its old name is this one (links to itself follow the
+        rename). A renamedFrom left in the file after the rename reads nothing as itself."""
+        old = self.renamedFrom
+        return self.name if old and target == old == live_name else target
+
     @property
     def replication_factor(self) -> int:
         """The replicas it asks for (1 when it does not say)."""

@@ -590,11 +590,9 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
     raw = {p["name"]: p["dataType"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []}
     names = dict(ctx.physical) | {change.collection: target}
     pairs = []
-    renamed_from = change.definition.renamedFrom
     for prop in wanted:
-        old = dict(zip(live[prop.name].data_types, raw[prop.name]))
-        if renamed_from == source.name and renamed_from in old:  # renamed now: links to itself follow it
-            old[change.collection] = old.pop(renamed_from)
+        old = {change.definition.own_name_for(t, source.name): physical
+               for t, physical in zip(live[prop.name].data_types, raw[prop.name])}
         pairs.append((prop.name, tuple((old[t], names.get(t, t)) for t in prop.data_types if t in old)))
     return tuple(pairs)
 
