@@ -122,13 +122,13 @@ def test_a_saved_plan_edited_to_copy_another_collection_is_refused(client, cli_r
     assert result.exit_code == 1
     assert "step 1 recreate Doc of this plan is not what the live cluster and the plan's own definitions give " \
            "(was the plan file edited?): plan again; nothing was applied" in result.stderr
-    document["schemactl_version"] = "0.1.0"  # made by another release: said so, not "edited"
+    document["schemactl_version"] = "0.0.1"  # made by another release: said so, not "edited"
     document["checksum"] = checksum(document)
     (tmp_path / "plan.json").write_text(json.dumps(document))
     result = cli_run("apply", str(tmp_path / "plan.json"), "--auto-approve")
     assert result.exit_code == 1
     assert f"step 1 recreate Doc of this plan is not what this release of schemactl ({__version__}) plans from the " \
-           "live cluster and the plan's own definitions; the plan was made by schemactl 0.1.0: plan again with this " \
+           "live cluster and the plan's own definitions; the plan was made by schemactl 0.0.1: plan again with this " \
            "release; nothing was applied" in result.stderr
     assert collections(client) == {"Doc_v1", "Other_v1"}
 
