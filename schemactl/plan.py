@@ -466,7 +466,7 @@ def from_document(document: object, source: str = "plan file") -> Plan:
                 tuple(doc.retained), doc.created_at,
                 tuple((u.get("name", ""), u.get("reason", "")) for u in doc.unmanageable),
                 doc.embedding_price_per_1k_texts, tuple(doc.warnings), tuple(doc.unfinished), doc.environment,
-                tuple(doc.environment_overrides))
+                tuple(doc.environment_overrides), doc.schemactl_version)
 
 
 def _release_of(document: dict) -> str:

@@ -58,6 +58,8 @@ def test_a_saved_plan_another_release_wrote_differently_names_that_release():
 
     document = to_document(every_kind_plan())
     assert from_document(document).made_by == __version__
+    earlier = {**document, "schemactl_version": "0.0.1"}
+    assert from_document({**earlier, "checksum": checksum(earlier)}).made_by == "0.0.1"
     document["steps"][0]["kind"] = "a-kind-of-a-later-release"
     document["schemactl_version"] = "9.9.9"
     document["checksum"] = checksum(document)
