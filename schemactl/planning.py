@@ -3,13 +3,13 @@ diff, and estimate. Reads only; changes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import extra_aliases, tenants, versions
-from .changes import (AddNamedVector, AddProperty, CreateCollection, DeleteCollection, FinishHandOver,
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FinishHandOver,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
 from .environments import Chosen, overridden_paths
@@ -149,12 +149,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_modules_not_enabled(live, collections)
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
-        left = hand_overs_left(reader, live)
-        live = after_hand_overs(live, left)
-        changes = left + diff(live.collections, collections, physical=live.physical, prune=prune,
-                              index_actions=index_actions_on(reader, live),
-                              replication_scale=replication_scale_on(reader, live),
-                              single_vectorizer_in_place=single_vectorizer_in_place_on(live))
+        live, _, changes = changes_on(reader, live, lambda _: collections, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)
@@ -185,6 +180,21 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      environment=target.environment.name if target.environment else None,
                      overridden=_overridden(target.environment, collections))
     return plan, live
+
+
+def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveState], dict[str, Collection]], *,
+               prune: bool) -> tuple[LiveState, dict[str, Collection], tuple[Change, ...]]:
+    """(live state, desired state, changes): the hand-overs stopped runs left, then the diff of
+    what `desired_in` that live state wants against it, with what this server can change in
+    place. Plan and apply's check of a saved plan both ask here: a saved plan is refused when
+    they differ."""
+    left = hand_overs_left(reader, live)
+    live = after_hand_overs(live, left)
+    desired = desired_in(live)
+    return live, desired, left + diff(live.collections, desired, physical=live.physical, prune=prune,
+                             index_actions=index_actions_on(reader, live),
+                             replication_scale=replication_scale_on(reader, live),
+                             single_vectorizer_in_place=single_vectorizer_in_place_on(live))
 
 
 def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,

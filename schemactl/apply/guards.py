@@ -16,13 +16,12 @@ from pathlib import Path
 from .. import __version__, policy, tenants
 from ..changes import CreateCollection, RecreateCollection
 from ..connection import Target, connect
-from ..diff import backfill_candidates, diff, with_backfill
+from ..diff import backfill_candidates, with_backfill
 from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Plan, Step, change_document, fingerprint_live, summary
-from ..planning import (after_hand_overs, desired_from_plan, hand_overs_left, index_actions_on, moving_replicated_data,
-                        probed_once, read_cluster, replication_scale_on, single_vectorizer_in_place_on,
+from ..planning import (changes_on, desired_from_plan, moving_replicated_data, probed_once, read_cluster,
                         without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
@@ -207,15 +206,11 @@ def fresh(situation: Situation) -> list[str]:
 def _fresh_changes(situation: Situation) -> tuple:
     """The changes a diff of the plan's own definitions against the live state gives, with and
     without backfill (a plan made with or without --no-backfill: each step is one of the two)."""
-    plan, live, reader = situation.plan, _live(situation), _reader(situation)
-    left = hand_overs_left(reader, live)
-    live = after_hand_overs(live, left)
-    desired = desired_from_plan(plan, live)
-    changes = diff(live.collections, desired, physical=live.physical, prune=True,
-                   index_actions=index_actions_on(reader, live), replication_scale=replication_scale_on(reader, live),
-                   single_vectorizer_in_place=single_vectorizer_in_place_on(live))
+    plan, reader = situation.plan, _reader(situation)
+    live, desired, changes = changes_on(reader, _live(situation), lambda after: desired_from_plan(plan, after),
+                                        prune=True)
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
-    candidates = (*left, *changes, *backfilled)
+    candidates = (*changes, *backfilled)
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
         candidates, _ = probed_once(reader, candidates)  # reuse decided by a probe: probe again
     return candidates
