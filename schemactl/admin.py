@@ -12,6 +12,7 @@ from .live import (
     RETAINED,
     RestClient,
     active_tenants,
+    is_active,
     count_objects,
 )
 from .permissions import Need, own_permissions
@@ -68,7 +69,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                               [{"step": 1, "kind": "rollback", "collection": name, "version": previous}], holder)
         if multi_tenant_json(live.raw[previous]):  # asking a sleeping tenant's shard fails: set, not ask
             awake = tenant_ops.list_tenants(reader, previous)
-            unfence_shards(reader, previous, [t for t, s in awake.items() if tenant_ops.is_active(s)])
+            unfence_shards(reader, previous, [t for t, s in awake.items() if is_active(s)])
         else:
             unfence(reader, previous)  # read-only since the cutover away from it
         if multi_tenant_json(live.raw[previous]):  # a class update, refused while a loaded shard is read-only
@@ -76,7 +77,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
         if multi_tenant_json(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
             served = tenant_ops.list_tenants(reader, current)
-            awake = {t: "COLD" for t, s in served.items() if tenant_ops.is_active(s)}
+            awake = {t: "COLD" for t, s in served.items() if is_active(s)}
             tenant_ops.set_status(reader, current, awake)
         for hand_over in abandoned:  # the version it was to hand over from serves again
             _drop_checkpoint_and_log(reader, hand_over.physical)
@@ -116,7 +117,7 @@ def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: st
         raise SchemactlError(f"{current} has {len(newer)} tenant(s) {previous} lacks ({', '.join(newer[:5])}"
                              f"{', ...' if len(newer) > 5 else ''}): rolling back would hide them from the "
                              f"application; {name} still points at {current}. Pass --force to roll back anyway")
-    active = tenant_ops.is_active
+    active = is_active
     woken = sorted(t for t, s in now.items() if t in then and active(s) and not active(then[t]))
     tenant_ops.set_status(reader, previous, {t: "HOT" for t in woken})
     return woken

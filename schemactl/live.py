@@ -17,8 +17,19 @@ from .spec import Collection
 
 MIN_VERSION = (1, 32, 0)  # aliases
 RETAINED = re.compile(r"^(?P<logical>[A-Z][_0-9A-Za-z]*)_v(?P<version>\d+)$")
-ACTIVE = ("HOT", "ACTIVE")  # tenant states that take reads and writes
+TENANT_STATUS_WORDS = {"ACTIVE": "HOT", "INACTIVE": "COLD", "OFFLOADED": "FROZEN"}  # older servers' -> today's
 
+
+
+def tenant_status(reported: str | None) -> str:
+    """A tenant's activity status in today's words (HOT, COLD, FROZEN, ...); none reported: HOT."""
+    status = reported or "HOT"
+    return TENANT_STATUS_WORDS.get(status, status)
+
+
+def is_active(status: str) -> bool:
+    """Whether a tenant in `status` takes reads and writes ("": no such tenant, no)."""
+    return TENANT_STATUS_WORDS.get(status, status) == "HOT"
 
 @dataclass(frozen=True)
 class LiveState:
@@ -372,7 +383,7 @@ def estimate(reader: RestClient, physical: str, collection: Collection, reembed:
 
 def active_tenants(reader: RestClient, physical: str) -> list[str]:
     """The tenants of a multi-tenant collection that can be read without waking them."""
-    return [t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants") if t.get("activityStatus") in ACTIVE]
+    return [t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants") if is_active(tenant_status(t.get("activityStatus")))]
 
 
 def count_objects(reader: RestClient, physical: str, tenant: str | None) -> int:

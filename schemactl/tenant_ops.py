@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 
 from .errors import RequestRefused
-from .live import ACTIVE, RestClient, vanished
+from .live import RestClient, vanished
 
-UPDATE_LIMIT = 100  # "maximum number of tenants allowed to be updated simultaneously is 100" (v1.39)
+UPDATE_PER_REQUEST = 100  # the server's limit (v1.39: "maximum number of tenants allowed to be updated simultaneously is 100")
 OFFLOADED = ("FROZEN", "OFFLOADED", "FREEZING", "UNFREEZING", "OFFLOADING", "ONLOADING")
 
 
@@ -28,10 +28,6 @@ def offloaded_refusal(source: str, tenants: dict[str, str]) -> str | None:
     return (f"{source} has {len(offloaded)} offloaded tenant(s): {some}. Their objects are in cloud storage, where "
             "a copy cannot read them: bring them back first (schemactl tenants NAME --update T --status COLD), or "
             "delete them")
-
-
-def is_active(status: str) -> bool:
-    return status in ACTIVE
 
 
 def create_tenants(reader: RestClient, physical: str, names: Iterable[str]) -> None:
@@ -64,7 +60,7 @@ def set_status(reader: RestClient, physical: str, statuses: dict[str, str], pool
             body = [b for b in body if b["name"] in existing]
             if body:
                 reader.send("PUT", f"/v1/schema/{physical}/tenants", body, what)
-    chunks = list(_chunks(sorted(statuses.items()), UPDATE_LIMIT))
+    chunks = list(_chunks(sorted(statuses.items()), UPDATE_PER_REQUEST))
     list(pool.map(one, chunks) if pool else map(one, chunks))
 
 

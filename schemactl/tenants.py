@@ -15,18 +15,15 @@ from dataclasses import dataclass
 from . import tenant_ops, versions
 from .changes import Change, CreateCollection, DeleteCollection, RecreateCollection
 from .errors import RequestRefused, SchemactlError
-from .live import RETAINED, RestClient
+from .live import RETAINED, RestClient, tenant_status
 from .rest_json import multi_tenant_json
 from .spec import Collection
 
 STATUSES = ("HOT", "COLD")  # what schemactl sets; FROZEN needs an offload module
-LEGACY_STATUSES = {"ACTIVE": "HOT", "INACTIVE": "COLD", "OFFLOADED": "FROZEN"}  # older servers' words
 TENANT_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Weaviate's rule
 COLLECTION_NAME = re.compile(r"[A-Za-z][_0-9A-Za-z]{0,254}")
 CREATE_PER_REQUEST = 1000
 DELETE_PER_REQUEST = 1000
-UPDATE_PER_REQUEST = 100  # the server's limit (v1.39: "maximum number of tenants allowed to be updated
-#                           simultaneously is 100")
 NAMES_SHOWN = 10
 
 
@@ -121,12 +118,7 @@ def _old_version_note(reader: RestClient, physical: str) -> str:
 def list_tenants(reader: RestClient, where: Where) -> list[Tenant]:
     """Every tenant with its activity status, by name."""
     found = tenant_ops.list_tenants(reader, where.physical)
-    return sorted((Tenant(name, _status(status)) for name, status in found.items()), key=lambda t: t.name)
-
-
-def _status(reported: str | None) -> str:
-    status = reported or "HOT"
-    return LEGACY_STATUSES.get(status, status)
+    return sorted((Tenant(name, tenant_status(status)) for name, status in found.items()), key=lambda t: t.name)
 
 
 # ---- changing ---------------------------------------------------------------------------------
@@ -145,7 +137,7 @@ def set_status(reader: RestClient, where: Where, names: Sequence[str], status: s
     current = {t.name: t.status for t in list_tenants(reader, where)}
     _refuse_unknown(where, names, current)
     moving = [n for n in names if current[n] != status]
-    _in_requests(reader, "PUT", where, moving, UPDATE_PER_REQUEST, f"set {status}",
+    _in_requests(reader, "PUT", where, moving, tenant_ops.UPDATE_PER_REQUEST, f"set {status}",
                  lambda chunk: [{"name": n, "activityStatus": status} for n in chunk])
     return Outcome(where, tuple(moving), tuple(n for n in names if current[n] == status))
 

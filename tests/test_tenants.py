@@ -165,3 +165,12 @@ def test_bad_input_is_one_line_and_exit_1_before_any_request(args, message):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {message}")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_tenant_statuses_in_older_servers_words_read_as_todays():
+    from schemactl.live import is_active, tenant_status
+
+    assert [tenant_status(s) for s in ("ACTIVE", "INACTIVE", "OFFLOADED", None, "FREEZING")] == \
+        ["HOT", "COLD", "FROZEN", "HOT", "FREEZING"]
+    assert [is_active(s) for s in ("HOT", "ACTIVE", "COLD", "INACTIVE", "FROZEN", "")] == \
+        [True, True, False, False, False, False]

@@ -18,7 +18,7 @@ from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_
                         link_self_references, refuse_data, settle)
 from ..errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
-from ..live import count_objects, describe_down, next_physical, nodes_down
+from ..live import count_objects, describe_down, is_active, next_physical, nodes_down
 from ..plan import change_document, change_from_document
 from ..rest_json import from_rest, to_rest
 from ..reshape import Reshape
@@ -28,7 +28,7 @@ from .. import settings
 from ..state import Checkpoint, drop_checkpoint, drop_log, drop_progress, load_checkpoint, save_checkpoint
 from .tenant_recreate import TenantRecreate, refuse_offloaded, replay_progress
 from ..waiting import Poll, poll_until
-from ..tenant_ops import auto_tenants, create_tenants, is_active, list_tenants, set_auto_tenants
+from ..tenant_ops import auto_tenants, create_tenants, list_tenants, set_auto_tenants
 
 
 

@@ -28,11 +28,12 @@ from typing import TypeVar
 from .context import Context
 from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
 from ..errors import SchemactlError
+from ..live import is_active
 from .fence import fence_shards, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
 from ..settings import AWAKE_BUDGET, PAGE, TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
-from ..tenant_ops import (OFFLOADED, auto_tenants, create_tenants, delete_tenants, is_active, list_tenants,
+from ..tenant_ops import (OFFLOADED, auto_tenants, create_tenants, delete_tenants, list_tenants,
                           offloaded_refusal, set_auto_tenants, set_status, vanished)
 
 T = TypeVar("T")
