@@ -14,8 +14,8 @@ from .owned import is_owned
 from .redact import redact
 from .rest_json import Unrepresentable, from_rest
 from .spec import Collection
+from . import versions
 
-MIN_VERSION = (1, 32, 0)  # aliases
 RETAINED = re.compile(r"^(?P<logical>[A-Z][_0-9A-Za-z]*)_v(?P<version>\d+)$")
 TENANT_STATUS_WORDS = {"ACTIVE": "HOT", "INACTIVE": "COLD", "OFFLOADED": "FROZEN"}  # older servers' -> today's
 
@@ -219,7 +219,7 @@ def read_live(reader: RestClient) -> LiveState:
     """Schema and aliases as the cluster has them, with logical names resolved."""
     meta = reader.get("/v1/meta")
     version = str(meta.get("version", "0"))
-    require_version(version, MIN_VERSION, "aliases (zero-downtime cutover)")
+    require("aliases", version, "aliases (zero-downtime cutover)")
     classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []}
     aliases = {a["alias"]: a["class"] for a in reader.get("/v1/aliases").get("aliases") or []}
     return dataclasses.replace(resolve(version, classes, aliases), modules=tuple(sorted(meta.get("modules") or {})))
@@ -281,14 +281,11 @@ def next_physical(logical: str, existing: set[str]) -> str:
     return f"{logical}_v{max(versions, default=0) + 1}"
 
 
-def version_at_least(version: str, minimum: tuple[int, ...]) -> bool:
-    return tuple(int(p) for p in re.findall(r"\d+", version)[:3]) >= minimum
-
-
-def require_version(version: str, minimum: tuple[int, ...], feature: str) -> None:
-    if not version_at_least(version, minimum):
+def require(capability: str, version: str, feature: str) -> None:
+    """Refuse a server of `version` that lacks `capability` (the versions table's row)."""
+    if not versions.has(capability, version):
         raise SchemactlError(f"Weaviate {version} is too old for {feature}: "
-                             f"schemactl needs >= {'.'.join(map(str, minimum))}")
+                             f"schemactl needs >= {versions.first_version(capability)}")
 
 
 # ---- cluster nodes ----------------------------------------------------------------------------

@@ -99,10 +99,10 @@ def test_every_command_has_help_with_an_example(command):
 
 def test_server_too_old_for_aliases_is_one_clear_message():
     from schemactl.errors import SchemactlError
-    from schemactl.live import MIN_VERSION, require_version
+    from schemactl.live import require
 
-    require_version("1.39.0", MIN_VERSION, "aliases")
+    require("aliases", "1.39.0", "aliases")
     with pytest.raises(SchemactlError) as refused:
-        require_version("1.31.4", MIN_VERSION, "aliases (zero-downtime cutover)")
+        require("aliases", "1.31.4", "aliases (zero-downtime cutover)")
     assert str(refused.value) == ("Weaviate 1.31.4 is too old for aliases (zero-downtime cutover): "
                                   "schemactl needs >= 1.32.0")

@@ -40,12 +40,6 @@ def test_no_released_server_changes_tenants_through_an_alias():
     assert "11561" in versions.capability("alias_tenant_endpoints").source
 
 
-def test_the_aliases_row_is_the_version_schemactl_requires():
-    from schemactl.live import MIN_VERSION
-
-    assert versions.first_version("aliases") == ".".join(map(str, MIN_VERSION))
-
-
 def test_an_unknown_capability_names_the_known_ones():
     with pytest.raises(ValueError, match="unknown server capability 'tenant_teleport'.*alias_tenant_endpoints"):
         versions.has("tenant_teleport", "1.39.0")
