@@ -9,12 +9,12 @@ from .rest_json import multi_tenant_json
 from .connection import Target
 from .errors import SchemactlError
 from .live import (
-    RETAINED,
     RestClient,
     active_tenants,
     is_active,
     count_objects,
 )
+from .naming import version_of, versions_of
 from .permissions import Need, own_permissions
 from . import tenant_ops
 from .apply.session import locked
@@ -45,7 +45,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         current = live.aliases.get(name)
         if current is None:
             raise SchemactlError(f"{name} is not an alias in this cluster: nothing to roll back")
-        older = _versions(name, live.raw, below=_version(current))
+        older = versions_of(name, live.raw, below=_number(current))
         if not older:
             raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current})")
         previous = older[-1]
@@ -188,15 +188,10 @@ def _require_for(permissions: list[dict] | None, needs: list[Need]) -> None:
     check(permissions, needs + for_bookkeeping(LOCK, (LEDGER,)), "this command")
 
 
-def _version(physical: str) -> int:
-    match = RETAINED.match(physical)
-    return int(match["version"]) if match else 0
-
-
-def _versions(logical: str, classes: dict[str, dict], *, below: int) -> list[str]:
-    found = [(int(m["version"]), n) for n in classes
-             if (m := RETAINED.match(n)) and m["logical"] == logical and int(m["version"]) < below]
-    return [n for _, n in sorted(found)]
+def _number(physical: str) -> int:
+    """The version number of `physical` (0 for a collection not made as a version)."""
+    found = version_of(physical)
+    return found[1] if found else 0
 
 
 def history(target: Target):

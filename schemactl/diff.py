@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -11,6 +10,7 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from . import conversions, modules, index_changes
+from .naming import logical_of
 from .normalize import (QUANTIZERS, canonical, generic_defaults_aside, from_server, get_path,
                         property_defaults, server_chosen_aside, server_quantization_aside)
 from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection
@@ -298,14 +298,6 @@ def retyped_nested_properties(live, desired, prefix: str = "") -> list[str]:
     return found
 
 
-VERSION_SUFFIX = re.compile(r"_v\d+$")
-
-
-def _logical(collection: str) -> str:
-    """The logical name of a physical version schemactl made (Author_v1 -> Author)."""
-    return VERSION_SUFFIX.sub("", collection)
-
-
 def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:
     """Nested properties (dotted paths) the live object property has and the file does not."""
     wanted = {n.name: n for n in desired or ()}
@@ -327,7 +319,7 @@ def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> Prop
     move = PropertyMove(source, p.name, "|".join(old), "|".join(new), on_error=p.onConvertError or "refuse")
     references = [t for t in (*old, *new) if t not in PRIMITIVE_TYPES]
     if references and len(references) == len(old) + len(new):  # a reference before and after
-        if {_logical(t) for t in old} <= set(new) and source == p.name:
+        if {logical_of(t) for t in old} <= set(new) and source == p.name:
             # gaining target collections, or re-pointed from an old version of its target to the
             # target's alias (a cutover the referencing collection has not followed yet): links kept
             return replace(move, conversion=None)

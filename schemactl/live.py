@@ -10,13 +10,13 @@ import httpx
 
 from .connection import TIMEOUT_HINT, Target, parse_url
 from .errors import ConnectionFailed, RequestRefused, SchemactlError
+from .naming import is_version_of, logical_of, version_of
 from .owned import is_owned
 from .redact import redact
 from .rest_json import Unrepresentable, from_rest
 from .spec import Collection
 from . import versions
 
-RETAINED = re.compile(r"^(?P<logical>[A-Z][_0-9A-Za-z]*)_v(?P<version>\d+)$")
 TENANT_STATUS_WORDS = {"ACTIVE": "HOT", "INACTIVE": "COLD", "OFFLOADED": "FROZEN"}  # older servers' -> today's
 
 
@@ -242,9 +242,9 @@ def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> 
         physical[logical] = name
     retained: dict[str, list[str]] = {}
     for name in classes:
-        match = RETAINED.match(name)
-        if match and name not in by_target and match["logical"] in physical:
-            retained.setdefault(match["logical"], []).append(name)
+        found = version_of(name)
+        if found and name not in by_target and found[0] in physical:
+            retained.setdefault(found[0], []).append(name)
             collections.pop(name, None)
             physical.pop(name, None)
     return LiveState(version, collections, physical, classes, naming,
@@ -257,11 +257,10 @@ def naming_aliases(aliases: dict[str, str], classes: set[str]) -> tuple[dict[str
     each). Several aliases may point at one collection: schemactl's own (`Docs` -> `Docs_v2`)
     names it; else the first by name. Another alias at a collection, at an earlier version of one
     schemactl manages, or at none, is an extra: never mistaken for a collection."""
-    own = {a: p for a, p in aliases.items() if (m := RETAINED.match(p)) and m["logical"] == a and p in classes}
+    own = {a: p for a, p in aliases.items() if is_version_of(p, a) and p in classes}
     naming = dict(own)
     for alias, target in sorted(aliases.items()):
-        match = RETAINED.match(target)
-        if alias in own or target not in classes or target in naming.values() or (match and match["logical"] in own):
+        if alias in own or target not in classes or target in naming.values() or logical_of(target) in own:
             continue
         naming[alias] = target
     return naming, {a: p for a, p in aliases.items() if a not in naming}
@@ -272,13 +271,6 @@ def unrepresentable(live: LiveState) -> dict[str, str]:
     one points at them) -> why. They are never changed, deleted or skipped without a word."""
     by_target = live.named_by
     return {by_target.get(name, name): why for name, why in sorted(live.unreadable.items())}
-
-
-def next_physical(logical: str, existing: set[str]) -> str:
-    """The next version name of `logical`: <Name>_v<highest existing + 1>."""
-    versions = [int(m["version"]) for name in existing
-                if (m := RETAINED.match(name)) and m["logical"] == logical]
-    return f"{logical}_v{max(versions, default=0) + 1}"
 
 
 def require(capability: str, version: str, feature: str) -> None:

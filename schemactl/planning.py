@@ -16,7 +16,6 @@ from .environments import Chosen, overridden_paths
 from .diff import backfill_candidates, diff, unmanaged, with_backfill
 from .errors import SchemactlError
 from .live import (
-    RETAINED,
     LiveState,
     RestClient,
     describe_down,
@@ -27,6 +26,7 @@ from .live import (
     unrepresentable,
 )
 from .loader import find_files
+from .naming import version_of
 from .normalize import QUANTIZERS
 from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
@@ -106,8 +106,8 @@ def _renamed_from(checkpoint: Checkpoint) -> str:
         return state.renamed_from
     if state.change is not None:
         return ((state.change.get("definition") or {}).get("renamedFrom")) or ""
-    match = RETAINED.match(checkpoint.source)
-    return match["logical"] if match else ""
+    found = version_of(checkpoint.source)
+    return found[0] if found else ""
 
 
 def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveState:

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import modules, versions
+from .naming import SUFFIX_ROOM
 from .owned import is_owned
 from .spec import (INDEX_KEYS, OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection,
                    HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig, Vectorizer)
 
 Issue = tuple[tuple, str]
 WEAVIATE_NAME_LIMIT = 255
-VERSION_SUFFIX_ROOM = len("_v9999")  # schemactl stores <Name> as <Name>_v1, <Name>_v2, ...
-MAX_COLLECTION_NAME = WEAVIATE_NAME_LIMIT - VERSION_SUFFIX_ROOM
+MAX_COLLECTION_NAME = WEAVIATE_NAME_LIMIT - SUFFIX_ROOM  # room left for the versions (<Name>_v1, ...)
 RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
 
 BUILT_IN_STOPWORD_PRESETS = ("en", "none")

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from . import tenant_ops, versions
 from .changes import Change, CreateCollection, DeleteCollection, RecreateCollection
 from .errors import RequestRefused, SchemactlError
-from .live import RETAINED, RestClient, tenant_status
+from .live import RestClient, tenant_status
+from .naming import version_of
 from .rest_json import multi_tenant_json
 from .spec import Collection
 
@@ -107,8 +108,8 @@ def _alias(reader: RestClient, name: str) -> dict | None:
 
 def _old_version_note(reader: RestClient, physical: str) -> str:
     """A version no alias serves, when its logical name is an alias to another: one kept for rollback."""
-    match = RETAINED.fullmatch(physical)
-    current = _alias(reader, match["logical"]) if match else None
+    found = version_of(physical)
+    current = _alias(reader, found[0]) if found else None
     if not current or current["class"] == physical:
         return ""
     return (f"note: {physical} is an old version kept for rollback; the application reads {current['class']} "

@@ -15,7 +15,8 @@ from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, De
                        RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
 from ..errors import SchemactlError
-from ..live import next_physical, wait_for_agreement
+from ..live import wait_for_agreement
+from ..naming import next_version
 from .recreate import finish_hand_over, finish_interrupted_cutover, run_recreate
 from ..normalize import canonical, merged
 from ..plan import Plan, Step
@@ -76,7 +77,7 @@ def _(change: CreateCollection, ctx: Context) -> None:
 
     if finish_interrupted_cutover(change.collection, ctx):
         return
-    physical = next_physical(change.collection, ctx.classes)
+    physical = next_version(change.collection, ctx.classes)
     body = physical_references(to_rest(change.definition), {**ctx.physical, change.collection: physical})
     body["class"] = physical
     # Collections that reference each other: the reference waits until its target exists.

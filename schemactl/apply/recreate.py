@@ -18,7 +18,8 @@ from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_
                         link_self_references, refuse_data, settle)
 from ..errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
-from ..live import count_objects, describe_down, is_active, next_physical, nodes_down
+from ..live import count_objects, describe_down, is_active, nodes_down
+from ..naming import next_version
 from ..plan import change_document, change_from_document
 from ..rest_json import from_rest, to_rest
 from ..reshape import Reshape
@@ -434,7 +435,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             return found
         if _abandon(ctx, found, "a partial copy, discarded"):  # killed before its alias moved
             ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: the files changed since")
-    target = next_physical(change.collection, ctx.classes | {change.physical})
+    target = next_version(change.collection, ctx.classes | {change.physical})
     tenants = _source_tenants(ctx, change.physical) if _multi_tenant(change) else {"": "HOT"}
     _create_target(change, ctx, target)
     with removed_on_failure(ctx, target):  # until the checkpoint records it

@@ -1,0 +1,20 @@
+"""The names of a collection's physical versions."""
+from schemactl.naming import logical_of, next_version, version_of, versions_of
+
+
+def test_a_version_name_gives_its_logical_name_and_number():
+    assert version_of("Author_v12") == ("Author", 12)
+    assert version_of("My_Docs_v3") == ("My_Docs", 3)
+    assert [version_of(n) for n in ("Author", "author_v1", "Author_v", "Author_vx")] == [None] * 4
+    assert (logical_of("Author_v2"), logical_of("Legacy")) == ("Author", "Legacy")
+
+
+def test_the_next_version_follows_the_highest_there_is():
+    assert next_version("Doc", set()) == "Doc_v1"
+    assert next_version("Doc", {"Doc_v1", "Doc_v9", "Doc_v10", "Docs_v40", "Other_v50"}) == "Doc_v11"
+
+
+def test_versions_are_listed_oldest_first_and_only_below_a_number_when_asked():
+    names = ["Doc_v10", "Doc_v2", "Docs_v1", "Doc", "Doc_v1"]
+    assert versions_of("Doc", names) == ["Doc_v1", "Doc_v2", "Doc_v10"]
+    assert versions_of("Doc", names, below=10) == ["Doc_v1", "Doc_v2"]
