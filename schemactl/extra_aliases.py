@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from .changes import Change, DeleteCollection, RecreateCollection
 from .errors import SchemactlError
 from .live import LiveState
-from .tenants import is_multi_tenant
 
 
 def plan_warnings(live: LiveState, changes: Iterable[Change]) -> tuple[str, ...]:
@@ -37,7 +36,7 @@ def _warning(alias: str, target: str, step: Change | None, live: LiveState,
         name = collections[target]
         said = f"alias {alias} also points at {target}, the collection {name}; schemactl leaves it as it is"
         if isinstance(step, RecreateCollection):
-            asleep = ", its tenants asleep" if is_multi_tenant(step.definition) else ""
+            asleep = ", its tenants asleep" if step.definition.multi_tenant else ""
             said += (f": this plan's recreate moves only the alias {step.collection}, so {alias} keeps serving "
                      f"{target}, read-only{asleep} from the cutover (point it at the new version yourself)")
         elif isinstance(step, DeleteCollection):

@@ -356,7 +356,7 @@ def estimate(reader: RestClient, physical: str, collection: Collection, reembed:
     """Objects (per tenant) in `physical`, and the characters its text would send to be embedded."""
     from .plan import Estimate
 
-    multi_tenant = bool(collection.multiTenancyConfig and collection.multiTenancyConfig.enabled)
+    multi_tenant = collection.multi_tenant
     # inactive tenants cannot be counted without waking them: the estimate leaves them out
     tenants: list[str | None] = list(active_tenants(reader, physical)) if multi_tenant else [None]
     per_tenant: dict[str | None, int] = (dict(count_per_tenant(reader, physical, tenants))  # type: ignore[arg-type]

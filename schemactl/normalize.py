@@ -336,7 +336,7 @@ def _skeleton(c: Collection) -> dict:
         data["vectors"] = {n: {"vectorizer": {"module": "none"}} for n in c.vectors}
     elif c.vectorIndexType:
         data["vectorIndexType"] = c.vectorIndexType
-    if c.multiTenancyConfig and c.multiTenancyConfig.enabled:
+    if c.multi_tenant:
         data["multiTenancyConfig"] = {"enabled": True}
     return data
 

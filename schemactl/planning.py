@@ -201,7 +201,7 @@ def _estimate(reader: RestClient, target: Target, change: RecreateCollection, li
               rate: float | None) -> Estimate:
     """What the step moves: objects (per tenant), text to embed, the moved properties' values."""
     found = estimate(reader, change.physical, live, change.reembeds)
-    return replace(found, texts_per_second=rate, values=value_checks(reader, target, change, _multi_tenant(live)))
+    return replace(found, texts_per_second=rate, values=value_checks(reader, target, change, live.multi_tenant))
 
 
 def _overridden(environment: Chosen | None, collections) -> tuple[str, ...]:
@@ -210,10 +210,6 @@ def _overridden(environment: Chosen | None, collections) -> tuple[str, ...]:
         return ()
     return tuple(f"{name}: {path}" for name in sorted(collections)
                  for path in overridden_paths(environment.settings, name))
-
-
-def _multi_tenant(c: Collection) -> bool:
-    return bool(c.multiTenancyConfig and c.multiTenancyConfig.enabled)
 
 
 def _may_probe(permissions: list[dict] | None) -> None:

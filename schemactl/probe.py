@@ -64,9 +64,8 @@ def probed(reader: RestClient, change: RecreateCollection, sample: int = SAMPLE)
 def _sample(reader: RestClient, change: RecreateCollection, size: int) -> list[dict]:
     """Up to `size` stored objects with their vectors; for a multi-tenant collection, from the
     first active tenant that holds any (inactive ones are never woken)."""
-    mt = change.definition.multiTenancyConfig
     tenants: list[str | None] = [None]
-    if mt is not None and mt.enabled:
+    if change.definition.multi_tenant:
         tenants = list(active_tenants(reader, change.physical))
     for tenant in tenants:
         query = f"/v1/objects?class={change.physical}&limit={size}&include=vector"

@@ -421,6 +421,11 @@ class Collection(Model):
         return self.name if old and target == old == live_name else target
 
     @property
+    def multi_tenant(self) -> bool:
+        """Whether it holds its objects in tenants (multiTenancyConfig.enabled)."""
+        return bool(self.multiTenancyConfig and self.multiTenancyConfig.enabled)
+
+    @property
     def replication_factor(self) -> int:
         """The replicas it asks for (1 when it does not say)."""
         return (self.replicationConfig.factor if self.replicationConfig else None) or 1

@@ -177,10 +177,6 @@ def _listed(names: Sequence[str]) -> str:
 
 # ---- what plans say -----------------------------------------------------------------------------
 
-def is_multi_tenant(collection: Collection) -> bool:
-    return bool(collection.multiTenancyConfig and collection.multiTenancyConfig.enabled)
-
-
 def plan_warnings(changes: Iterable[Change], desired: dict[str, Collection], aliases: dict[str, str],
                   server_version: str) -> tuple[str, ...]:
     """One line per multi-tenant collection the plan changes that is (or will be) behind an alias,
@@ -190,7 +186,7 @@ def plan_warnings(changes: Iterable[Change], desired: dict[str, Collection], ali
     lines: dict[str, str] = {}
     for name in _behind_alias(changes, aliases):
         definition = desired.get(name)
-        if definition is not None and is_multi_tenant(definition):
+        if definition is not None and definition.multi_tenant:
             lines.setdefault(name, alias_advice(definition, server_version))
     return tuple(lines.values())
 
@@ -201,7 +197,7 @@ def offloaded_refusals(reader: RestClient, changes: Iterable[Change], classes: I
     present = set(classes)
     found = []
     for change in changes:
-        if isinstance(change, RecreateCollection) and is_multi_tenant(change.definition) \
+        if isinstance(change, RecreateCollection) and change.definition.multi_tenant \
                 and change.physical in present:
             refusal = tenant_ops.offloaded_refusal(change.physical, tenant_ops.list_tenants(reader, change.physical))
             if refusal:

@@ -57,7 +57,7 @@ def run_recreate(change: RecreateCollection, ctx: Context) -> None:
         return
     checkpoint = _resume_or_start(change, ctx)
     try:
-        if _multi_tenant(change):
+        if change.definition.multi_tenant:
             _recreate_tenants(change, ctx, checkpoint)
         else:
             _recreate_whole(change, ctx, checkpoint)
@@ -436,13 +436,13 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
         if _abandon(ctx, found, "a partial copy, discarded"):  # killed before its alias moved
             ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: the files changed since")
     target = next_version(change.collection, ctx.classes | {change.physical})
-    tenants = _source_tenants(ctx, change.physical) if _multi_tenant(change) else {"": "HOT"}
+    tenants = _source_tenants(ctx, change.physical) if change.definition.multi_tenant else {"": "HOT"}
     _create_target(change, ctx, target)
     with removed_on_failure(ctx, target):  # until the checkpoint records it
-        if _multi_tenant(change):
+        if change.definition.multi_tenant:
             create_tenants(ctx.reader, target, tenants)
         state = ResumeState(Phase.COPY, {t: new_entry(s) for t, s in tenants.items()},
-                            change=change_document(change) if _multi_tenant(change) else None,
+                            change=change_document(change) if change.definition.multi_tenant else None,
                             renamed_from=change.definition.renamedFrom)
         checkpoint = Checkpoint(change.physical, target, wanted, state)
         save_checkpoint(ctx.reader, checkpoint, create=True)
@@ -601,11 +601,6 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
 def _live_name(change: RecreateCollection, ctx: Context) -> str:
     """The logical name the source is known by in the live state (differs for a rename)."""
     return next(n for n, p in ctx.physical.items() if p == change.physical)
-
-
-def _multi_tenant(change: RecreateCollection) -> bool:
-    mt = change.definition.multiTenancyConfig
-    return bool(mt and mt.enabled)
 
 
 def _vectorizes_class_name(change: RecreateCollection) -> bool:
