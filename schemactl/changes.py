@@ -56,9 +56,10 @@ class PropertyMove:
         return self.name is None
 
     @property
-    def lossy(self) -> bool:
-        """Values may be left behind: the property is dropped, or values that do not convert are."""
-        return self.dropped or bool(self.dropped_nested) or (self.conversion == "parsing" and self.on_error != "refuse")
+    def only_nested_dropped(self) -> bool:
+        """An object property that keeps its name and type and loses nested properties, nothing else."""
+        return bool(self.dropped_nested) and self.source == self.name and self.conversion is None \
+            and self.old_type == self.new_type
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,17 @@ def _moved_paths(change: RecreateCollection) -> set[str]:
 
 
 def _property_move(move, check) -> str:
-    """One renamed, retyped or dropped property, with what the plan read of its values."""
+    """One renamed, retyped or dropped property, with what the plan read of its values and the
+    nested properties it loses."""
+    line = _values_move(move, check)
+    if move.dropped_nested and not move.only_nested_dropped:
+        gone = ", ".join(f"{move.name}.{n}" for n in move.dropped_nested)
+        line += f"; nested {gone} dropped, {'its' if len(move.dropped_nested) == 1 else 'their'} values are not " \
+                "copied (destructive)"
+    return line
+
+
+def _values_move(move, check) -> str:
     held = f"{check.held:,} object(s) hold a value" if check else "values not read"
     asleep = (f"; {check.unread_tenants:,} tenant(s) asleep not read (the copy converts them as it goes and stops "
               "at a value that does not convert)") if check and check.unread_tenants else ""
@@ -230,7 +240,7 @@ def _property_move(move, check) -> str:
         return (f"property {move.source} ({move.old_type}): dropped, its values are not copied ({held}){asleep} "
                 "(destructive)")
     renamed = f"{move.source} -> {move.name}" if move.source != move.name else move.name
-    if move.dropped_nested and move.source == move.name and move.conversion is None and move.old_type == move.new_type:
+    if move.only_nested_dropped:
         gone = ", ".join(f"{move.name}.{n}" for n in move.dropped_nested)
         holding = f"{check.held:,} object(s) hold one" if check else "values not read"
         return (f"property {move.name}: nested {gone} dropped, their values are not copied ({holding}){asleep} "

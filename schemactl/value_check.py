@@ -61,7 +61,7 @@ def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], 
         collection = collection.with_tenant(tenant)
     parsed = {m.source for m in moves if m.conversion == "parsing"}
     # an object property losing nested properties counts the values that hold one of them
-    nested = {m.source: m.name for m in moves if m.dropped_nested and m.name == m.source and m.conversion is None}
+    nested = {m.source: m.source for m in moves if m.only_nested_dropped}  # its name kept
     try:
         for obj in collection.iterator(include_vector=False, return_properties=[m.source for m in moves],
                                        cache_size=READ_PAGE):

@@ -246,3 +246,17 @@ def test_a_reference_still_naming_an_old_version_of_its_target_is_not_a_retype()
     desired = product([{"name": "by", "dataType": "Author"}, PRODUCT[0]])
     [change] = diff({"Product": live}, {"Product": desired})
     assert isinstance(change, RecreateCollection) and change.property_moves == ()
+
+
+def test_a_renamed_object_property_losing_nested_properties_names_them_in_the_plan():
+    from schemactl.render import render_text
+
+    live = product([{"name": "meta", "dataType": "object", "nestedProperties": [
+        {"name": "a", "dataType": "text"}, {"name": "b", "dataType": "int"}]}])
+    change = recreate(live, product([{"name": "info", "renamedFrom": "meta", "dataType": "object",
+                                      "nestedProperties": [{"name": "a", "dataType": "text"}]}]))
+    assert change.drops == ["nested property info.b"]
+    plan = make_plan((change,), target="t", desired_hash="d", live_fingerprint="l")
+    [line] = [line for line in render_text(plan).splitlines() if "property meta" in line]
+    assert "meta -> info: renamed, values move to the new name" in line
+    assert line.endswith("; nested info.b dropped, its values are not copied (destructive)")
