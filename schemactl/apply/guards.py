@@ -74,10 +74,12 @@ def reembed_limit(situation: Situation) -> list[str]:
 
 def policy_findings(plan: Plan, path: Path | None) -> list[policy.Finding]:
     """What the plan breaks in the policy file (none without one)."""
-    if path is None:
-        return []
-    today = date.today()
-    return policy.check(plan, policy.load(path, today).for_environment(plan.environment), today)
+    return [] if path is None else policy.check(plan, _policy_for(plan, path), date.today())
+
+
+def _policy_for(plan: Plan, path: Path) -> policy.Policy:
+    """The policy file's rules for the plan's environment."""
+    return policy.load(path, date.today()).for_environment(plan.environment)
 
 
 def within_policy(situation: Situation) -> list[str]:
@@ -85,7 +87,7 @@ def within_policy(situation: Situation) -> list[str]:
     path = situation.limits.policy
     if path is None:
         return []
-    loaded = policy.load(path, date.today()).for_environment(situation.plan.environment)
+    loaded = _policy_for(situation.plan, path)
     why = policy.unreviewed(loaded, situation.limits.saved, situation.plan.created_at, datetime.now(timezone.utc))
     refused = [f.describe() for f in policy.blocking(policy.check(situation.plan, loaded, date.today()))]
     found = ([why] if why else []) + refused
