@@ -76,9 +76,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             set_auto_tenants(reader, previous, _auto_tenants_for(reader, current, abandoned))
         reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
         if multi_tenant_json(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
-            served = tenant_ops.list_tenants(reader, current)
-            awake = {t: "COLD" for t, s in served.items() if is_active(s)}
-            tenant_ops.set_status(reader, current, awake)
+            tenant_ops.put_to_sleep(reader, current)
         for hand_over in abandoned:  # the version it was to hand over from serves again
             _drop_checkpoint_and_log(reader, hand_over.physical)
         record.result, record.stepsDone, record.finishedAt = "applied", [1], now()

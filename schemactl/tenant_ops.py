@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 
 from .errors import RequestRefused
-from .live import RestClient, vanished
+from .live import RestClient, is_active, vanished
 
 UPDATE_PER_REQUEST = 100  # the server's limit (v1.39: "maximum number of tenants allowed to be updated simultaneously is 100")
 OFFLOADED = ("FROZEN", "OFFLOADED", "FREEZING", "UNFREEZING", "OFFLOADING", "ONLOADING")
@@ -62,6 +62,12 @@ def set_status(reader: RestClient, physical: str, statuses: dict[str, str], pool
                 reader.send("PUT", f"/v1/schema/{physical}/tenants", body, what)
     chunks = list(_chunks(sorted(statuses.items()), UPDATE_PER_REQUEST))
     list(pool.map(one, chunks) if pool else map(one, chunks))
+
+
+def put_to_sleep(reader: RestClient, physical: str) -> None:
+    """Every active tenant of a version no alias serves any more put to sleep (COLD): kept for
+    rollback, it takes no memory or open files."""
+    set_status(reader, physical, {t: "COLD" for t, s in list_tenants(reader, physical).items() if is_active(s)})
 
 
 def _describe(chunk: list[tuple[str, str]]) -> str:

@@ -34,7 +34,7 @@ from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
 from ..settings import AWAKE_BUDGET, PAGE, TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
 from ..tenant_ops import (OFFLOADED, auto_tenants, create_tenants, delete_tenants, list_tenants,
-                          offloaded_refusal, set_auto_tenants, set_status, vanished)
+                          offloaded_refusal, put_to_sleep, set_auto_tenants, set_status, vanished)
 
 T = TypeVar("T")
 RELISTS = 5  # fenced settle + re-list rounds before giving up on a source that keeps gaining tenants
@@ -645,8 +645,7 @@ class TenantRecreate:
         (measured on v1.39.3, 1,000 active tenants of 20 objects: 3.6 s to put the old version's
         to sleep, then 6.7 s to wake the new version's; interleaved 100 of each at a time,
         11.2-11.6 s)."""
-        asleep = {t: "COLD" for t, s in list_tenants(self.ctx.reader, self.source).items() if is_active(s)}
-        set_status(self.ctx.reader, self.source, asleep)
+        put_to_sleep(self.ctx.reader, self.source)
         kept, self.kept_awake = set(self.kept_awake), []
         wanted = {t: "HOT" for t, e in self.tenants.items() if is_active(e.status) and t not in kept}
         wanted.update({t: "COLD" for t in kept if t in self.tenants and not is_active(self.tenants[t].status)})
