@@ -11,18 +11,31 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "schemactl"
 
 
-def imports_of(path: Path) -> set[str]:
-    """schemactl modules `path` imports, anywhere in the file."""
+def imports_of(path: Path, source: str | None = None) -> set[str]:
+    """schemactl modules `path` (or `source` as if it were there) imports, anywhere in the file,
+    relatively or by the package's name."""
     package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(path.read_text() if source is None else source)):
         if isinstance(node, ast.ImportFrom) and node.level:
             base = package[:len(package) - node.level + 1]
             if node.module:
                 found.add(".".join((*base, *node.module.split("."))))
             else:
                 found.update(".".join((*base, alias.name)) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "schemactl":
+            found.add(node.module or "")
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "schemactl")
     return found
+
+
+def test_absolute_imports_of_the_package_count_as_its_own():
+    """The rules below hold for `import schemactl.apply` as for `from .apply import ...`."""
+    source = "import schemactl.apply.recreate\nfrom schemactl import live\nfrom schemactl.plan import Plan\n"
+    found = imports_of(PACKAGE / "diff.py", source)
+    assert {"schemactl.apply.recreate", "schemactl.live", "schemactl.plan"} <= found
 
 
 def test_no_import_cycles():
