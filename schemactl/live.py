@@ -357,8 +357,9 @@ def estimate(reader: RestClient, physical: str, collection: Collection, reembed:
     from .plan import Estimate
 
     multi_tenant = collection.multi_tenant
-    # inactive tenants cannot be counted without waking them: the estimate leaves them out
-    tenants: list[str | None] = list(active_tenants(reader, physical)) if multi_tenant else [None]
+    # inactive tenants cannot be counted without waking them: the estimate leaves them out, saying how many
+    statuses = _tenant_statuses(reader, physical) if multi_tenant else {}
+    tenants: list[str | None] = [t for t, s in statuses.items() if is_active(s)] if multi_tenant else [None]
     per_tenant: dict[str | None, int] = (dict(count_per_tenant(reader, physical, tenants))  # type: ignore[arg-type]
                                          if multi_tenant else {None: count_objects(reader, physical, None)})
     total = sum(per_tenant.values())
@@ -367,12 +368,18 @@ def estimate(reader: RestClient, physical: str, collection: Collection, reembed:
         sample = max(per_tenant, key=lambda t: per_tenant[t])
         average = _average_text_chars(reader, physical, sample, _vectorized_text(collection))
         chars = int(average * total)
-    return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars)
+    return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars,
+                    asleep_tenants=len(statuses) - (len(tenants) if multi_tenant else 0))
+
+
+def _tenant_statuses(reader: RestClient, physical: str) -> dict[str, str]:
+    """Tenant name -> activity status, in today's words."""
+    return {t["name"]: tenant_status(t.get("activityStatus")) for t in reader.get(f"/v1/schema/{physical}/tenants")}
 
 
 def active_tenants(reader: RestClient, physical: str) -> list[str]:
     """The tenants of a multi-tenant collection that can be read without waking them."""
-    return [t["name"] for t in reader.get(f"/v1/schema/{physical}/tenants") if is_active(tenant_status(t.get("activityStatus")))]
+    return [t for t, s in _tenant_statuses(reader, physical).items() if is_active(s)]
 
 
 def count_objects(reader: RestClient, physical: str, tenant: str | None) -> int:

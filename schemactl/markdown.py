@@ -56,7 +56,10 @@ def _collection(collection: str, steps: list[Step], price: float | None) -> list
 
 
 def _objects(step: Step) -> str:
-    return f"{step.estimate.objects:,}" if step.estimate is not None else "—"
+    if step.estimate is None:
+        return "—"
+    asleep = step.estimate.asleep_tenants
+    return f"{step.estimate.objects:,}" + (f" (+ {asleep:,} tenant(s) asleep, not counted)" if asleep else "")
 
 
 def _texts(step: Step) -> str:

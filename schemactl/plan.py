@@ -52,6 +52,7 @@ class Estimate:
     text_chars: int = 0  # characters the re-embedded vectors will send (estimated from a sample)
     texts_per_second: float | None = None  # the embedding rate `--probe` measured on the new settings
     values: tuple[ValueCheck, ...] = ()  # per moved property (plan reads the values)
+    asleep_tenants: int = 0  # tenants not counted: reading them would wake them (the copy moves them too)
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,8 @@ def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
     if step.estimate is not None:
         e = step.estimate
         estimate: dict[str, Any] = {
-            "objects": e.objects, "per_tenant": e.per_tenant, "text_chars": e.text_chars,
+            "objects": e.objects, "per_tenant": e.per_tenant, "asleep_tenants": e.asleep_tenants,
+            "text_chars": e.text_chars,
             "texts_to_embed": step.texts_to_embed, "embedding_requests": step.embedding_requests,
             "minimum_embedding_seconds": round(step.minimum_embedding_seconds, 1),
             "texts_per_second": _rounded(e.texts_per_second, 1),
@@ -367,6 +369,7 @@ class _EstimateDoc(_Doc):
     values: list[_ValueCheckDoc] = []
     objects: int
     per_tenant: dict[str, int]
+    asleep_tenants: int = 0
     text_chars: int
     texts_per_second: float | None = None  # measured by --probe
     texts_to_embed: int = 0
@@ -558,4 +561,4 @@ def _estimate(s: _StepDoc) -> Estimate | None:
         return None
     values = tuple(ValueCheck(v.property, v.held, v.failing, tuple((uuid, "", "") for uuid in v.examples),
                               v.unread_tenants) for v in e.values)
-    return Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second, values)
+    return Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second, values, e.asleep_tenants)

@@ -200,6 +200,9 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     if step.estimate is not None:
         e = step.estimate
         tenants = f" in {len(e.per_tenant)} tenants" if e.per_tenant else ""
+        if e.asleep_tenants:
+            tenants += (f" awake, and {e.asleep_tenants:,} tenant(s) asleep not counted (reading them would wake "
+                        "them; the copy moves them too)")
         embed = (f"; ~{e.text_chars:,} characters to embed in {step.embedding_requests:,} requests"
                  if change.reembeds else "; nothing to embed")
         if step.minimum_embedding_seconds >= 60:

@@ -132,3 +132,18 @@ def test_a_version_no_alias_ever_served_is_not_offered_for_rollback():
     text = render_text(plan)
     assert "Kept for rollback: Doc_v1\n" in text
     assert "not a rollback target" in text and text.rstrip().endswith("Doc_v3")
+
+
+def test_a_plan_says_how_many_tenants_asleep_its_object_count_leaves_out():
+    from schemactl.changes import FieldChange, RecreateCollection
+    from schemactl.plan import Estimate, from_document, make_plan, to_document
+    from schemactl.validate import parse_collection
+
+    docs = parse_collection({"name": "Docs", "vectorizer": {"module": "none"}, "multiTenancyConfig": {"enabled": True}})
+    change = RecreateCollection("Docs", physical="Docs_v1", definition=docs,
+                                reasons=(FieldChange("vectorIndexConfig.distance", "cosine", "dot"),))
+    estimate = Estimate(200, {f"t{i}": 200 // 43 for i in range(43)}, asleep_tenants=22)
+    plan = make_plan((change,), target="t", desired_hash="d", live_fingerprint="l", estimates={"Docs": estimate})
+    assert "data: 200 objects in 43 tenants awake, and 22 tenant(s) asleep not counted (reading them would wake " \
+           "them; the copy moves them too)" in render_text(plan)
+    assert from_document(to_document(plan)).steps[0].estimate.asleep_tenants == 22
