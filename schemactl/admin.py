@@ -30,7 +30,8 @@ class Rollback:
 
 
 def rollback(target: Target, name: str, command: str = "schemactl rollback", *, force: bool = False) -> Rollback:
-    """Point alias `name` back at the newest older physical version; recorded in the ledger.
+    """Point alias `name` back at the version its current one was made from (the ledger says
+    which; without a record, the newest older one); recorded in the ledger.
 
     Refused, unless `force`, when that version has fewer objects than the current one (the
     application would lose sight of them) or the ledger does not record it as ever completed
@@ -45,10 +46,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         current = live.aliases.get(name)
         if current is None:
             raise SchemactlError(f"{name} is not an alias in this cluster: nothing to roll back")
-        older = versions_of(name, live.raw, below=_number(current))
-        if not older:
-            raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current})")
-        previous = older[-1]
+        previous = _rollback_target(reader, name, current, set(live.raw))
         abandoned = [h for h in hand_overs_left(reader, live) if h.collection == name]
         if abandoned and not force:
             raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before what follows "
@@ -82,6 +80,24 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
         update_record(reader, record)
         return Rollback(name, current, previous, in_current, in_previous)
+
+
+def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str]) -> str:
+    """The version `current` was made from, as the ledger records it; without a record, the newest
+    older version. Never a version rolled back from (newer than the one it was rolled back to)."""
+    from .state import history, made_from
+
+    older = versions_of(name, classes, below=_number(current))
+    source = made_from(history(reader), name, current)
+    if source is None and older:
+        return older[-1]
+    if source is not None and source in older:
+        return source
+    why = ""
+    if source is not None:
+        why = f"; {current} was made from {source}, " + ("which is no longer kept" if source not in classes
+                                                          else f"not a version of {name} (a rename)")
+    raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current}){why}")
 
 
 def _auto_tenants_for(reader: RestClient, current: str, abandoned: list) -> dict[str, bool]:

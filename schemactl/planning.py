@@ -171,7 +171,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             + extra_aliases.plan_warnings(live, changes)
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
     kept = [v for olds in live.retained.values() for v in olds]
-    retained = tuple(v for v in kept if v in completed)
+    newer = rolled_back_from(live)
+    warnings += tuple(_rolled_back_warning(name, live.physical[name], found) for name, found in newer.items())
+    retained = tuple(v for v in kept if v in completed and not any(v in found for found in newer.values()))
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.every_alias), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
@@ -180,6 +182,24 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      environment=target.environment.name if target.environment else None,
                      overridden=_overridden(target.environment, collections))
     return plan, live
+
+
+def rolled_back_from(live: LiveState) -> dict[str, list[str]]:
+    """Logical name -> its kept versions newer than the one its alias serves: a rollback moved
+    the alias away from them (never a rollback target: the alias goes back, not forward)."""
+    found = {}
+    for name, kept in live.retained.items():
+        served = version_of(live.physical.get(name, ""))
+        newer = [v for v in kept if served and (number := version_of(v)) and number[1] > served[1]]
+        if newer:
+            found[name] = newer
+    return found
+
+
+def _rolled_back_warning(name: str, served: str, versions: list[str]) -> str:
+    return (f"{', '.join(versions)}: newer than {served}, the version {name} serves: rolled back from, "
+            f"{'it keeps' if len(versions) == 1 else 'they keep'} what was written there before the rollback; "
+            f"not a rollback target (schemactl drop-old-versions {name} lists the versions kept)")
 
 
 def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveState], dict[str, Collection]], *,

@@ -57,6 +57,7 @@ class TenantEntry:
     linked: str | None = None  # self-references linked up to this cursor
     multi_linked: str | None = None  # multi-target references linked up to this cursor (absent until then)
     gone: bool = False  # only in the progress log: the tenant was deleted from the source
+    handed: bool = False  # the hand-over gave it its status in the new version (never again: it is live there)
 
     @classmethod
     def forgotten(cls) -> TenantEntry:
@@ -70,6 +71,8 @@ class TenantEntry:
                                 "done": self.done, "settled": self.settled, "linked": self.linked}
         if self.multi_linked is not None:
             data["multi_linked"] = self.multi_linked
+        if self.handed:
+            data["handed"] = True
         return data
 
     @classmethod
@@ -89,10 +92,11 @@ class TenantEntry:
                    done=_typed(data["done"], bool, source, where),
                    settled=_typed(data.get("settled", False), bool, source, where),  # format 1 had none
                    linked=_typed(data["linked"], (str, type(None)), source, where),
-                   multi_linked=_typed(data.get("multi_linked"), (str, type(None)), source, where))
+                   multi_linked=_typed(data.get("multi_linked"), (str, type(None)), source, where),
+                   handed=_typed(data.get("handed", False), bool, source, where))
 
 
-_ENTRY_KEYS = {"status", "after", "copied", "done", "settled", "linked", "multi_linked"}
+_ENTRY_KEYS = {"status", "after", "copied", "done", "settled", "linked", "multi_linked", "handed"}
 
 
 def new_entry(status: str) -> TenantEntry:

@@ -176,6 +176,27 @@ def completed_versions(reader: RestClient) -> set[str]:
     return found
 
 
+def arrivals(records: list[Record], collection: str) -> list[tuple[str, str]]:
+    """(version, kind of step) each time a finished step of an apply or rollback left `collection`
+    at another version than the step before, oldest first: the versions its alias served, in order."""
+    found: list[tuple[str, str]] = []
+    for record in records:
+        for entry in json.loads(record.steps or "[]"):
+            version = entry.get("version")
+            if entry.get("collection") == collection and version and entry.get("step") in record.stepsDone \
+                    and (not found or found[-1][0] != version):
+                found.append((version, entry.get("kind", "")))
+    return found
+
+
+def made_from(records: list[Record], collection: str, version: str) -> str | None:
+    """The version the alias `collection` served before the apply that last moved it to
+    `version` (a rollback moving it back does not count); None when the ledger does not say."""
+    served = arrivals(records, collection)
+    made = [i for i, (v, kind) in enumerate(served) if v == version and kind != "rollback"]
+    return served[made[-1] - 1][0] if made and made[-1] > 0 else None
+
+
 def history(reader: RestClient) -> list[Record]:
     """Every ledger record, oldest first."""
     if reader.get_or_none(f"/v1/schema/{LEDGER}") is None:  # no apply ever ran here

@@ -404,3 +404,13 @@ def test_a_renamed_from_left_in_the_file_maps_no_link_onto_the_collection_itself
     change = RecreateCollection("Story", physical="Story_v1", definition=parse_collection(story | {"renamedFrom": "Article"}))
     pairs = _multi_target_pairs(change, ctx, "Story_v2", parse_collection(story))
     assert pairs == (("see", (("Article_v2", "Article_v2"), ("Story_v1", "Story_v2"))),)
+
+
+def test_a_tenant_handed_over_is_recorded_so_and_earlier_records_read_as_not_handed():
+    from schemactl.resume import TenantEntry
+
+    entry = TenantEntry("HOT", after="x", copied=3, done=True, settled=True, handed=True)
+    assert entry.to_json()["handed"] is True
+    assert TenantEntry.from_json(entry.to_json(), "log", "t1") == entry
+    earlier = {k: v for k, v in entry.to_json().items() if k != "handed"}
+    assert "handed" not in TenantEntry("HOT").to_json() and TenantEntry.from_json(earlier, "log", "t1").handed is False

@@ -111,8 +111,18 @@ def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, d
     assert [(r["result"], json.loads(r["steps"])[0]["kind"]) for r in history] == [
         ("applied", "create"), ("applied", "recreate"), ("applied", "rollback")]
     assert all(r["schemactlVersion"] and r["startedAt"] and r["finishedAt"] for r in history)
+    planned = cli_run("plan", str(docs))
+    assert "Doc_v2: newer than Doc_v1, the version Doc serves: rolled back from, it keeps what was written there " \
+           "before the rollback; not a rollback target" in " ".join(planned.output.split()), planned.output
+    assert "Kept for rollback" not in planned.output
+    (docs / "doc.yaml").write_text(doc_schema(embedder, distance="l2-squared"))
+    assert cli_run("apply", str(docs), "--auto-approve").exit_code == 0
+    assert aliases(client) == {"Doc": "Doc_v3"}
+    back = cli_run("rollback", "Doc")  # to what Doc_v3 was made from, never the Doc_v2 rolled back from
+    assert back.exit_code == 0, back.output
+    assert "Doc now points at Doc_v1 (was Doc_v3)." in back.stdout
     refused = cli_run("drop-old-versions", "Doc")
-    assert refused.exit_code == 1 and "dropping Doc_v2 deletes their objects" in refused.stderr
+    assert refused.exit_code == 1 and "dropping Doc_v2, Doc_v3 deletes their objects" in refused.stderr, refused.output
     assert cli_run("drop-old-versions", "Doc", "--allow-destructive").exit_code == 0
     assert collections(client) == {"Doc_v1"}
 

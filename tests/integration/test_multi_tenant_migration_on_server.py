@@ -306,6 +306,28 @@ def _killed_after_the_alias_moved(client, weaviate_server, what, *, in_hand_over
 
 
 
+def _handed_over_before_the_kill(client, weaviate_server, tenant: str) -> None:
+    """`tenant` as the stopped run leaves one whose status its hand-over gave already: awake in
+    Mt_v2, and recorded so in the copy's progress log (one request's worth of them is recorded
+    after each request; the kill came before this one's)."""
+    from dataclasses import replace
+
+    from schemactl.connection import Target
+    from schemactl.live import RestClient
+    from schemactl.state import append_progress, load_checkpoint, load_progress, progress_seqs
+
+    from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+    client.collections.use("Mt_v2").tenants.update([Tenant(name=tenant, activity_status=TenantActivityStatus.ACTIVE)])
+    with RestClient(Target(weaviate_server.url)) as reader:
+        checkpoint = load_checkpoint(reader, "Mt_v1")
+        entry = checkpoint.state.tenants[tenant]
+        for _, changed in load_progress(reader, "Mt_v1", after=checkpoint.state.progress_seq or 0):
+            entry = changed.get(tenant, entry)
+        append_progress(reader, "Mt_v1", max(progress_seqs(reader, "Mt_v1"), default=0) + 1,
+                        {tenant: replace(entry, handed=True)})
+
+
 def test_a_rename_stopped_between_its_two_alias_steps_is_finished_by_the_next_apply(
         client, cli_run, embedder, weaviate_server, tmp_path):
     """A rename of Mt to Docs SIGKILLed in its hand-over, with the old name's alias made again at
@@ -342,7 +364,8 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
     brought back, one it created is kept); one written before checkpoints kept the recreate's
     change still lets it finish when no tenant needs copying; the same saved plan applied again
     finishes it, once killed with the old version's tenants half asleep, without copying
-    anything again; `rollback --force` abandons it instead."""
+    anything again and without undoing an operator's status change of a tenant it had handed
+    over; `rollback --force` abandons it instead."""
     from weaviate.classes.tenants import Tenant
 
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS * 2, 5, 13,
@@ -372,6 +395,12 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
         written = client.collections.use("Mt").with_tenant("signup00001").data.insert_many(
             [DataObject(properties=props, uuid=uuid) for uuid, props in added["signup00001"].items()])
         assert not written.errors
+    operated = None
+    if case == "saved-plan":  # a tenant the stopped run had woken already; an operator puts it to sleep since
+        operated = min(t for t, s in statuses.items() if s == "HOT")
+        _handed_over_before_the_kill(client, weaviate_server, operated)
+        changed = cli_run("tenants", "Mt", "--update", operated, "--status", "COLD")
+        assert changed.exit_code == 0 and "Changed 1 tenant(s) in Mt_v2" in changed.output, changed.output
     assert cli_run("force-unlock").exit_code == 0
 
     if case == "rollback":
@@ -405,7 +434,8 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
         assert "1 tenant(s) created in Mt_v1 as the alias moved (late00001) carried over" in result.stderr
 
     kept = {t: owned for t, owned in (objects | added).items() if t not in dropped}
-    expected = Expected(kept, {t: s for t, s in (statuses | {t: "HOT" for t in added}).items() if t in kept}, dropped, {})
+    wanted = statuses | {t: "HOT" for t in added} | ({operated: "COLD"} if operated else {})  # the operator's stays
+    expected = Expected(kept, {t: s for t, s in wanted.items() if t in kept}, dropped, {})
     report = audit(client, "Mt", expected, "words-64")  # every object, and every status as it was in Mt_v1
     assert report.clean, report.describe()
     assert report.tenants == EARLY_TENANTS * 2 + len(added) - len(dropped), report.describe()

@@ -1,0 +1,27 @@
+"""What schemactl reads back from its ledger."""
+from __future__ import annotations
+
+import json
+
+
+def _record(*steps: tuple[str, str, str], done: bool = True):
+    """A ledger record of (kind, collection, version) steps, all finished unless `done` is False."""
+    from schemactl.state import Record
+
+    entries = [{"step": i, "kind": k, "collection": c, "version": v} for i, (k, c, v) in enumerate(steps, 1)]
+    return Record("id", "sum", "t", "applied", "0", "h", "{}", json.dumps(entries),
+                  list(range(1, len(steps) + 1)) if done else [])
+
+
+def test_a_rollback_goes_back_to_the_version_the_current_one_was_made_from():
+    """v1 -> v2, rolled back to v1, then v1 -> v3: v3 was made from v1, not from the v2 left behind."""
+    from schemactl.state import made_from
+
+    ledger = [_record(("create", "Docs", "Docs_v1")), _record(("recreate", "Docs", "Docs_v2")),
+              _record(("rollback", "Docs", "Docs_v1")),
+              _record(("recreate", "Docs", "Docs_v3"), ("update", "Docs", "Docs_v3"))]
+    assert made_from(ledger, "Docs", "Docs_v3") == "Docs_v1"
+    assert made_from(ledger, "Docs", "Docs_v2") == "Docs_v1"
+    assert made_from(ledger, "Docs", "Docs_v1") is None  # created: nothing before it (the rollback does not count)
+    assert made_from(ledger + [_record(("recreate", "Docs", "Docs_v4"), done=False)], "Docs", "Docs_v4") is None
+    assert made_from(ledger, "Other", "Docs_v3") is None
