@@ -475,7 +475,8 @@ def _echo_step(step, status: str) -> None:
 
 @cli.command()
 @connection_options
-@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the records as JSON (each one's summary and steps as objects).")
 def history(target, as_json: bool) -> None:
     """List every plan applied to the cluster: when, what, by which version, result.
 
@@ -490,7 +491,8 @@ def history(target, as_json: bool) -> None:
 
     records = api.history(target)
     if as_json:
-        say(json.dumps([asdict(r) for r in records], indent=2))
+        say(json.dumps([asdict(r) | {"summary": json.loads(r.summary or "{}"), "steps": json.loads(r.steps or "[]")}
+                        for r in records], indent=2))
         return
     if not records:
         say("No applies recorded in this cluster.")
@@ -499,7 +501,8 @@ def history(target, as_json: bool) -> None:
         steps = ", ".join(f"{s['kind']} {s['collection']}" + (f" ({s['moves']})" if s.get("moves") else "")
                           for s in json.loads(r.steps or "[]"))
         error = f" - {r.error}" if r.error else ""
-        say(f"{r.startedAt}  {r.result:<11} v{r.schemactlVersion}  {r.planChecksum[:12]}  "
+        label = r.planChecksum if ":" in r.planChecksum else r.planChecksum[:12]  # rollback:..., drop:... whole
+        say(f"{r.startedAt}  {r.result:<11} v{r.schemactlVersion}  {label}  "
                    f"{steps or '-'}  by {r.holder}{error}")
 
 
@@ -591,7 +594,8 @@ def tenants_command(name: str, target, to_create: tuple[str, ...], to_update: tu
 
     NAME is the alias applications use (schemactl resolves it: Weaviate does not change tenants
     through an alias) or a physical collection name. Many tenants go in one request. Without an
-    action, lists the tenants and their status.
+    action, lists the tenants and their status, one per line on stdout (the count and the
+    collection on stderr, so that the list pipes as it is).
 
     \b
     Example:
@@ -669,10 +673,12 @@ def _show_outcome(name: str, kind: str, status: str | None, outcome, as_json: bo
                         "unchanged": list(outcome.unchanged)}, indent=2))
         return
     to = f" to {status}" if kind == "update" else (f" as {status}" if status else "")
-    say(f"{PAST[kind].format(f'{len(outcome.changed):,}')} {where.describe()}{to}"
-        + (f": {_first(outcome.changed)}" if outcome.changed else "") + ".")
+    left = "already there, status left as it was" if kind == "create" else f"already {status}"
+    if not outcome.changed:
+        say(f"Nothing changed in {where.describe()}: {left}: {_first(outcome.unchanged)}.")
+        return
+    say(f"{PAST[kind].format(f'{len(outcome.changed):,}')} {where.describe()}{to}: {_first(outcome.changed)}.")
     if outcome.unchanged:
-        left = "already there, status left as it was" if kind == "create" else f"already {status}"
         say(f"  {left}: {_first(outcome.unchanged)}", err=True)
 
 

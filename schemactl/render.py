@@ -174,8 +174,9 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     why += [f"its references must follow {', '.join(followed)} to the new version"] if followed else []
     why += [(f"the added named vector(s) {', '.join(filled)} are filled for the existing objects (Weaviate "
             "cannot fill them in place; --no-backfill adds them empty)")] if filled else []
-    lines = [(f"recreate: {'; '.join(why)}; the data moves to a new collection and "
-             f"'{change.collection}' becomes an alias to it")]
+    alias = (f"'{change.collection}' becomes an alias to it" if change.adopts or change.definition.renamedFrom
+             else f"the alias '{change.collection}' moves to it")
+    lines = [f"recreate: {'; '.join(why)}; the data moves to a new collection and {alias}"]
     if change.version_note:
         lines.append(f"note: {change.version_note}")
     if change.adopts:

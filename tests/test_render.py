@@ -147,3 +147,16 @@ def test_a_plan_says_how_many_tenants_asleep_its_object_count_leaves_out():
     assert "data: 200 objects in 43 tenants awake, and 22 tenant(s) asleep not counted (reading them would wake " \
            "them; the copy moves them too)" in render_text(plan)
     assert from_document(to_document(plan)).steps[0].estimate.asleep_tenants == 22
+
+
+def test_a_recreate_says_whether_its_name_becomes_an_alias_or_the_alias_moves():
+    from schemactl.changes import FieldChange, RecreateCollection
+    from schemactl.plan import make_plan
+    from schemactl.validate import parse_collection
+
+    doc = parse_collection({"name": "Doc", "vectorizer": {"module": "none"}})
+    reasons = (FieldChange("vectorIndexConfig.distance", "cosine", "dot"),)
+    for physical, said in (("Doc_v1", "the alias 'Doc' moves to it"), ("Doc", "'Doc' becomes an alias to it")):
+        plan = make_plan((RecreateCollection("Doc", physical=physical, definition=doc, reasons=reasons),),
+                         target="t", desired_hash="d", live_fingerprint="l")
+        assert f"the data moves to a new collection and {said}" in render_text(plan)

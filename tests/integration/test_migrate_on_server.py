@@ -108,7 +108,7 @@ def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, d
     assert aliases(client) == {"Doc": "Doc_v1"}
     assert cli_run("rollback", "Doc").stderr.startswith("error: no earlier version of Doc")
     history = json.loads(cli_run("history", "--json").stdout)
-    assert [(r["result"], json.loads(r["steps"])[0]["kind"]) for r in history] == [
+    assert [(r["result"], r["steps"][0]["kind"]) for r in history] == [
         ("applied", "create"), ("applied", "recreate"), ("applied", "rollback")]
     assert all(r["schemactlVersion"] and r["startedAt"] and r["finishedAt"] for r in history)
     planned = cli_run("plan", str(docs))

@@ -103,6 +103,8 @@ def test_create_list_change_and_delete_by_alias_or_physical_name(docs, cli_run, 
     changed = cli_run("tenants", name, "--update", "acme,initech", "--status", "COLD")
     assert "Changed 1 tenant(s) in Docs_v1 (behind alias Docs) to COLD: acme." in changed.stdout
     assert "already COLD: initech" in changed.stderr
+    unchanged = cli_run("tenants", name, "--update", "initech", "--status", "COLD")
+    assert unchanged.stdout == "Nothing changed in Docs_v1 (behind alias Docs): already COLD: initech.\n"
     deleted = cli_run("tenants", name, "--delete", "globex", "--allow-destructive")
     assert deleted.stdout == "Deleted 1 tenant(s) from Docs_v1 (behind alias Docs): globex.\n"
     assert listed(cli_run, "Docs") == listed(cli_run, "Docs_v1") == {"acme": "COLD", "initech": "COLD"}
