@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .planning import hand_overs_left, read_cluster
+from .planning import hand_overs_left, read_cluster, rolled_back_from
 from .rest_json import multi_tenant_json
 from .connection import Target
 from .errors import SchemactlError
@@ -164,6 +164,13 @@ def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
     if unknown:
         raise SchemactlError(f"{', '.join(unknown)}: not a collection schemactl manages (no alias of that name)")
     return {n: list(v) for n, v in live.retained.items() if not names or n in names}
+
+
+def rolled_back_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
+    """Logical name -> its kept versions newer than the one it serves (a rollback moved away from them)."""
+    with RestClient(target) as reader:
+        live = read_cluster(reader)
+    return {n: v for n, v in rolled_back_from(live).items() if not names or n in names}
 
 
 def drop_versions(target: Target, versions: list[str], command: str = "schemactl drop-old-versions") -> None:

@@ -570,7 +570,10 @@ def drop_old_versions(names, target, allow_destructive: bool) -> None:
         say("No old versions to drop.")
         return
     if not allow_destructive:
-        raise SchemactlError(f"dropping {', '.join(versions)} deletes their objects: pass --allow-destructive")
+        newer = [v for found in api.rolled_back_versions(target, list(names)).values() for v in found]
+        note = (f" ({', '.join(newer)}: rolled back from, newer than the version served; what was written there "
+                "before the rollback is nowhere else)") if newer else ""
+        raise SchemactlError(f"dropping {', '.join(versions)} deletes their objects{note}: pass --allow-destructive")
     api.drop_versions(target, versions)
     say(f"Dropped {', '.join(versions)}.")
 
