@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .planning import hand_overs_left, read_cluster, rolled_back_from
+from .planning import hand_overs_left, left_behind, read_cluster
 from .rest_json import multi_tenant_json
 from .connection import Target
 from .errors import SchemactlError
@@ -14,7 +14,7 @@ from .live import (
     is_active,
     count_objects,
 )
-from .naming import version_of, versions_of
+from .naming import is_version_of, version_of, versions_of
 from .permissions import Need, own_permissions
 from . import tenant_ops
 from .apply.session import locked
@@ -83,20 +83,25 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
 
 
 def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str]) -> str:
-    """The version `current` was made from, as the ledger records it; without a record, the newest
-    older version. Never a version rolled back from (newer than the one it was rolled back to)."""
-    from .state import history, made_from
+    """The version `current` was made from: the source of the copy that made it while its
+    checkpoint is there (a run stopped after moving the alias), else as the ledger records it;
+    without either, the newest older version. Never a version a rollback moved away from."""
+    from .state import checkpoints_into, history, made_from
 
     older = versions_of(name, classes, below=_number(current))
-    source = made_from(history(reader), name, current)
+    copies = checkpoints_into(reader, {current})
+    source = copies[0].source if copies else made_from(history(reader), name, current)
     if source is None and older:
         return older[-1]
     if source is not None and source in older:
         return source
     why = ""
-    if source is not None:
-        why = f"; {current} was made from {source}, " + ("which is no longer kept" if source not in classes
-                                                          else f"not a version of {name} (a rename)")
+    if source is not None and source not in classes:
+        why = f"; {current} was made from {source}, which is no longer kept"
+    elif source is not None and not is_version_of(source, name):
+        why = f"; {current} was made from {source}, a version of another name (a rename)"
+    elif source is not None:
+        why = f"; {current} was made from {source}, not an earlier version"
     raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current}){why}")
 
 
@@ -166,11 +171,14 @@ def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
     return {n: list(v) for n, v in live.retained.items() if not names or n in names}
 
 
-def rolled_back_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
-    """Logical name -> its kept versions newer than the one it serves (a rollback moved away from them)."""
+def left_behind_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
+    """Logical name -> its kept versions a rollback left behind (planning.left_behind)."""
+    from .state import history
+
     with RestClient(target) as reader:
         live = read_cluster(reader)
-    return {n: v for n, v in rolled_back_from(live).items() if not names or n in names}
+        records = history(reader)
+    return {n: v for n, v in left_behind(live, records).items() if not names or n in names}
 
 
 def drop_versions(target: Target, versions: list[str], command: str = "schemactl drop-old-versions") -> None:

@@ -570,9 +570,9 @@ def drop_old_versions(names, target, allow_destructive: bool) -> None:
         say("No old versions to drop.")
         return
     if not allow_destructive:
-        newer = [v for found in api.rolled_back_versions(target, list(names)).values() for v in found]
-        note = (f" ({', '.join(newer)}: rolled back from, newer than the version served; what was written there "
-                "before the rollback is nowhere else)") if newer else ""
+        behind = [v for found in api.left_behind_versions(target, list(names)).values() for v in found]
+        note = (f" ({', '.join(behind)}: left behind by a rollback; what was written there before it is nowhere "
+                "else)") if behind else ""
         raise SchemactlError(f"dropping {', '.join(versions)} deletes their objects{note}: pass --allow-destructive")
     api.drop_versions(target, versions)
     say(f"Dropped {', '.join(versions)}.")

@@ -33,7 +33,7 @@ from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection, VectorIndexConfig
 from .owned import NEVER_MADE
-from .state import Checkpoint, checkpoints_into, completed_versions
+from .state import Checkpoint, Record, checkpoints_into, completed_in, history, lineage
 from .validate import Result, validate_paths
 from .value_check import value_checks
 
@@ -163,7 +163,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
-        completed = completed_versions(reader)  # versions the ledger saw an alias point at
+        records = history(reader)
+        completed = completed_in(records)  # versions the ledger saw an alias point at
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \
@@ -171,9 +172,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             + extra_aliases.plan_warnings(live, changes)
     not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
     kept = [v for olds in live.retained.values() for v in olds]
-    newer = rolled_back_from(live)
-    warnings += tuple(_rolled_back_warning(name, live.physical[name], found) for name, found in newer.items())
-    retained = tuple(v for v in kept if v in completed and not any(v in found for found in newer.values()))
+    behind = left_behind(live, records)
+    warnings += tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items())
+    retained = tuple(v for v in kept if v in completed and not any(v in found for found in behind.values()))
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.every_alias), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
@@ -184,22 +185,27 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
     return plan, live
 
 
-def rolled_back_from(live: LiveState) -> dict[str, list[str]]:
-    """Logical name -> its kept versions newer than the one its alias serves: a rollback moved
-    the alias away from them (never a rollback target: the alias goes back, not forward)."""
+def left_behind(live: LiveState, records: list[Record]) -> dict[str, list[str]]:
+    """Logical name -> its kept versions, once served, that the served one does not descend from
+    (the ledger's lineage; without a record of it, those newer than the served one): a rollback
+    moved the alias away from them, and no rollback goes back to them."""
+    completed = completed_in(records)
     found = {}
     for name, kept in live.retained.items():
-        served = version_of(live.physical.get(name, ""))
-        newer = [v for v in kept if served and (number := version_of(v)) and number[1] > served[1]]
-        if newer:
-            found[name] = newer
+        served = live.physical.get(name, "")
+        line = lineage(records, name, served)
+        number = (version_of(served) or ("", 0))[1]
+        off = [v for v in kept if v in completed and (v not in line if line else (version_of(v) or ("", 0))[1] > number)]
+        if off:
+            found[name] = off
     return found
 
 
-def _rolled_back_warning(name: str, served: str, versions: list[str]) -> str:
-    return (f"{', '.join(versions)}: newer than {served}, the version {name} serves: rolled back from, "
-            f"{'it keeps' if len(versions) == 1 else 'they keep'} what was written there before the rollback; "
-            f"not a rollback target (schemactl drop-old-versions {name} lists the versions kept)")
+def _left_behind_warning(name: str, served: str, versions: list[str]) -> str:
+    one = len(versions) == 1
+    return (f"{', '.join(versions)}: {name} serves {served}, which does not descend from {'it' if one else 'them'}: "
+            f"left behind by a rollback, {'it keeps' if one else 'they keep'} what was written there before it; not "
+            f"a rollback target (schemactl drop-old-versions {name} lists the versions kept)")
 
 
 def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveState], dict[str, Collection]], *,

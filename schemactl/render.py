@@ -10,6 +10,7 @@ from . import modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
                       FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
                       UpdateInPlace)
+from .naming import is_version_of
 from .plan import Plan, Step, summary, to_document
 
 IN_SYNC = "No changes. The cluster matches the files."
@@ -174,8 +175,8 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     why += [f"its references must follow {', '.join(followed)} to the new version"] if followed else []
     why += [(f"the added named vector(s) {', '.join(filled)} are filled for the existing objects (Weaviate "
             "cannot fill them in place; --no-backfill adds them empty)")] if filled else []
-    alias = (f"'{change.collection}' becomes an alias to it" if change.adopts or change.definition.renamedFrom
-             else f"the alias '{change.collection}' moves to it")
+    alias = (f"the alias '{change.collection}' moves to it" if is_version_of(change.physical, change.collection)
+             else f"'{change.collection}' becomes an alias to it")
     lines = [f"recreate: {'; '.join(why)}; the data moves to a new collection and {alias}"]
     if change.version_note:
         lines.append(f"note: {change.version_note}")

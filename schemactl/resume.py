@@ -28,7 +28,7 @@ from typing import Any
 
 from .errors import SchemactlError
 
-STATE_VERSION = 2  # 1 had no version, no per-tenant progress log and no "settled" per tenant
+STATE_VERSION = 3  # 1 had no version, no per-tenant progress log and no "settled" per tenant; 2 no "handed"
 
 
 class Phase(str, Enum):

@@ -168,24 +168,33 @@ def with_version(steps: str, number: int, version: str | None) -> str:
 
 def completed_versions(reader: RestClient) -> set[str]:
     """Physical versions a finished step of an apply or rollback left an alias pointing at."""
+    return completed_in(history(reader))
+
+
+def completed_in(records: list[Record]) -> set[str]:
+    """Physical versions a finished step of one of `records` left an alias pointing at."""
     found = set()
-    for record in history(reader):
+    for record in records:
         for entry in json.loads(record.steps or "[]"):
             if entry.get("step") in record.stepsDone and entry.get("version"):
                 found.add(entry["version"])
     return found
 
 
+MOVES_THE_ALIAS = ("create", "recreate", "finish-hand-over", "rollback")  # step kinds that point it elsewhere
+
+
 def arrivals(records: list[Record], collection: str) -> list[tuple[str, str]]:
-    """(version, kind of step) each time a finished step of an apply or rollback left `collection`
-    at another version than the step before, oldest first: the versions its alias served, in order."""
+    """(version, kind of step) each time a finished step of an apply or rollback pointed the alias
+    `collection` at another version, oldest first: the versions it served, in order. Steps made
+    in place record the version they found and move nothing: they do not count."""
     found: list[tuple[str, str]] = []
     for record in records:
         for entry in json.loads(record.steps or "[]"):
-            version = entry.get("version")
-            if entry.get("collection") == collection and version and entry.get("step") in record.stepsDone \
-                    and (not found or found[-1][0] != version):
-                found.append((version, entry.get("kind", "")))
+            version, kind = entry.get("version"), entry.get("kind", "")
+            if entry.get("collection") == collection and version and kind in MOVES_THE_ALIAS \
+                    and entry.get("step") in record.stepsDone and (not found or found[-1][0] != version):
+                found.append((version, kind))
     return found
 
 
@@ -195,6 +204,17 @@ def made_from(records: list[Record], collection: str, version: str) -> str | Non
     served = arrivals(records, collection)
     made = [i for i, (v, kind) in enumerate(served) if v == version and kind != "rollback"]
     return served[made[-1] - 1][0] if made and made[-1] > 0 else None
+
+
+def lineage(records: list[Record], collection: str, version: str) -> list[str]:
+    """The versions `version` descends from, newest first: what it was made from, what that was
+    made from, ... (the versions a rollback and the ones after it go back to)."""
+    found: list[str] = []
+    source = made_from(records, collection, version)
+    while source is not None and source not in found and source != version:
+        found.append(source)
+        source = made_from(records, collection, source)
+    return found
 
 
 def history(reader: RestClient) -> list[Record]:

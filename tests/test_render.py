@@ -156,7 +156,11 @@ def test_a_recreate_says_whether_its_name_becomes_an_alias_or_the_alias_moves():
 
     doc = parse_collection({"name": "Doc", "vectorizer": {"module": "none"}})
     reasons = (FieldChange("vectorIndexConfig.distance", "cosine", "dot"),)
-    for physical, said in (("Doc_v1", "the alias 'Doc' moves to it"), ("Doc", "'Doc' becomes an alias to it")):
-        plan = make_plan((RecreateCollection("Doc", physical=physical, definition=doc, reasons=reasons),),
+    left = doc.model_copy(update={"renamedFrom": "Memo"})  # a rename done long ago, still in the file
+    for physical, definition, said in (("Doc_v1", doc, "the alias 'Doc' moves to it"),
+                                       ("Doc_v2", left, "the alias 'Doc' moves to it"),
+                                       ("Doc", doc, "'Doc' becomes an alias to it"),
+                                       ("Memo_v1", left, "'Doc' becomes an alias to it")):
+        plan = make_plan((RecreateCollection("Doc", physical=physical, definition=definition, reasons=reasons),),
                          target="t", desired_hash="d", live_fingerprint="l")
         assert f"the data moves to a new collection and {said}" in render_text(plan)

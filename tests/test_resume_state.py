@@ -78,7 +78,7 @@ def test_a_full_state_round_trips():
 
 def test_keys_never_set_stay_absent():
     fresh = ResumeState(Phase.COPY, {"": new_entry("HOT")})
-    assert json.loads(fresh.to_json()) == {"version": 2, "phase": "copy", "tenants": {"": {
+    assert json.loads(fresh.to_json()) == {"version": 3, "phase": "copy", "tenants": {"": {
         "status": "HOT", "after": None, "copied": 0, "done": False, "settled": False, "linked": None}}}
 
 
@@ -119,12 +119,12 @@ def test_a_newer_format_is_refused_with_the_message_it_always_had():
     with pytest.raises(CheckpointRefused) as refused:
         ResumeState.from_json('{"version": 99, "phase": "copy", "tenants": {}}', "Notes_v2")
     assert str(refused.value) == ("the copy of Notes_v2 was started by a newer schemactl (checkpoint format 99, this "
-                                  "one reads up to 2): finish it with that version; nothing was changed")
+                                  "one reads up to 3): finish it with that version; nothing was changed")
 
 
 def test_a_newer_format_is_refused_before_its_unknown_keys():
-    with pytest.raises(CheckpointRefused, match=r"checkpoint format 3, this one reads up to 2"):
-        ResumeState.from_json('{"version": 3, "phase": "merge", "tenants": {}, "shards": {}}', "Notes_v2")
+    with pytest.raises(CheckpointRefused, match=r"checkpoint format 4, this one reads up to 3"):
+        ResumeState.from_json('{"version": 4, "phase": "merge", "tenants": {}, "shards": {}}', "Notes_v2")
 
 
 @pytest.mark.parametrize("text, named", [

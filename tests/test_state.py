@@ -25,3 +25,25 @@ def test_a_rollback_goes_back_to_the_version_the_current_one_was_made_from():
     assert made_from(ledger, "Docs", "Docs_v1") is None  # created: nothing before it (the rollback does not count)
     assert made_from(ledger + [_record(("recreate", "Docs", "Docs_v4"), done=False)], "Docs", "Docs_v4") is None
     assert made_from(ledger, "Other", "Docs_v3") is None
+
+
+def test_steps_made_in_place_never_count_as_the_alias_moving():
+    """A rollback whose record never finished (it failed after moving the alias), then a property
+    added to the version it served: that version was still made from the one before it."""
+    from schemactl.state import lineage, made_from
+
+    ledger = [_record(("create", "Docs", "Docs_v1")), _record(("recreate", "Docs", "Docs_v2")),
+              _record(("recreate", "Docs", "Docs_v3")), _record(("rollback", "Docs", "Docs_v2"), done=False),
+              _record(("add-property", "Docs", "Docs_v2"))]
+    assert made_from(ledger, "Docs", "Docs_v2") == "Docs_v1"
+    assert lineage(ledger, "Docs", "Docs_v3") == ["Docs_v2", "Docs_v1"]
+
+
+def test_the_lineage_of_a_version_skips_what_a_rollback_left_behind():
+    from schemactl.state import lineage
+
+    ledger = [_record(("create", "Docs", "Docs_v1")), _record(("recreate", "Docs", "Docs_v2")),
+              _record(("rollback", "Docs", "Docs_v1")), _record(("recreate", "Docs", "Docs_v3")),
+              _record(("recreate", "Docs", "Docs_v4"))]
+    assert lineage(ledger, "Docs", "Docs_v4") == ["Docs_v3", "Docs_v1"]
+    assert lineage(ledger, "Docs", "Docs_v1") == []

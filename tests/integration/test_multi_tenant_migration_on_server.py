@@ -324,8 +324,9 @@ def _handed_over_before_the_kill(client, weaviate_server, tenant: str) -> None:
         entry = checkpoint.state.tenants[tenant]
         for _, changed in load_progress(reader, "Mt_v1", after=checkpoint.state.progress_seq or 0):
             entry = changed.get(tenant, entry)
-        append_progress(reader, "Mt_v1", max(progress_seqs(reader, "Mt_v1"), default=0) + 1,
-                        {tenant: replace(entry, handed=True)})
+        state = checkpoint.state
+        last = max([*progress_seqs(reader, "Mt_v1"), state.log_seq or 0, state.progress_seq or 0])
+        append_progress(reader, "Mt_v1", last + 1, {tenant: replace(entry, handed=True)})
 
 
 def test_a_rename_stopped_between_its_two_alias_steps_is_finished_by_the_next_apply(
