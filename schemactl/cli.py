@@ -530,7 +530,7 @@ def force_unlock(target) -> None:
               help="Roll back even to a version with fewer objects, or one the ledger does not record as complete, "
                    "or while a migration's hand-over is left to finish (it is abandoned).")
 def rollback(name: str, target, force: bool) -> None:
-    """Point alias NAME back at its previous physical version (kept by the last migration).
+    """Point alias NAME back at the version its current one was made from (kept by that migration).
 
     Objects written through the alias since the cutover are in the newer version only. Refused
     when the previous version has fewer objects than the current one, the ledger does not record
