@@ -260,7 +260,8 @@ def _values_move(move, check) -> str:
     converts = f"{check.held - check.failing:,} of {check.held:,} convert" if check else "values not read"
     otherwise = {"refuse": "", "null": "; those that do not are left empty (onConvertError: null)",
                  "skipObject": "; objects whose value does not convert are not copied (onConvertError: skipObject)"}
-    return f"property {renamed}: {kind}, parsed: {converts}{otherwise[move.on_error]}{asleep}"
+    lossy = " (destructive)" if move.on_error != "refuse" else ""  # values, or objects, left behind
+    return f"property {renamed}: {kind}, parsed: {converts}{otherwise[move.on_error]}{asleep}{lossy}"
 
 
 def _embedding_time(step: Step) -> str:

@@ -208,7 +208,7 @@ def test_values_that_do_not_convert_refuse_the_plan_until_the_file_says_what_bec
     planned = cli_run("plan", str(tmp_path))
     assert planned.exit_code == 0, planned.output
     assert ("    property sku: text -> int, parsed: 299 of 300 convert; objects whose value does not convert are "
-            "not copied (onConvertError: skipObject)\n") in planned.stdout
+            "not copied (onConvertError: skipObject) (destructive)\n") in planned.stdout
     refused = cli_run("apply", str(tmp_path), "--auto-approve")
     assert refused.exit_code == 1 and "(drops values of sku that do not convert to int (skipObject))" in refused.stderr
     skipping = applied(cli_run, tmp_path, "--allow-destructive")
