@@ -223,6 +223,20 @@ def test_rename_plan(client, cli_run, tmp_path, class_name_vectorized, action):
     assert document["unmanaged"] == []
 
 
+def test_renaming_a_collection_others_reference_is_refused_naming_them(cli_run, tmp_path):
+    book = "name: Book\nproperties:\n  - name: writtenBy\n    dataType: [{}]\nvectorizer:\n  module: none\n"
+    (tmp_path / "writer.yaml").write_text("name: Writer\nproperties: []\nvectorizer:\n  module: none\n")
+    (tmp_path / "book.yaml").write_text(book.format("Writer"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    (tmp_path / "writer.yaml").write_text("name: Author\nrenamedFrom: Writer\nproperties: []\nvectorizer:\n  module: none\n")
+    (tmp_path / "book.yaml").write_text(book.format("Author"))
+    refused = cli_run("plan", str(tmp_path))
+    assert refused.exit_code == 1
+    assert refused.stderr == ("error: Writer -> Author: Book.writtenBy reference Writer, and a collection other "
+                              "collections reference cannot be renamed yet (keep its name, or rename it once nothing "
+                              "references it); nothing was planned\n")
+
+
 def test_add_named_vector_is_planned_in_place(client, cli_run, tmp_path):
     spec = ("name: Multi\nproperties:\n  - name: text\n    dataType: text\nvectors:\n"
             "  first:\n    vectorizer:\n      module: none\n")
