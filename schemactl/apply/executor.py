@@ -132,10 +132,11 @@ def _(change: UpdateInPlace, ctx: Context) -> None:
     updated["moduleConfig"] = _collection_modules(current.get("moduleConfig") or {}, desired.get("moduleConfig") or {})
     if "objectTtlConfig" in current and "objectTtlConfig" not in desired:
         updated["objectTtlConfig"] = {**current["objectTtlConfig"], "enabled": False}
+    updated["description"] = desired.get("description", "")  # none in the file: cleared ("" clears it)
     by_name = {p["name"]: p for p in desired.get("properties", [])}
     for prop in updated.get("properties", []):
-        if prop["name"] in by_name and "description" in by_name[prop["name"]]:
-            prop["description"] = by_name[prop["name"]]["description"]
+        if prop["name"] in by_name:
+            prop["description"] = by_name[prop["name"]].get("description", "")
     ctx.reader.send("PUT", f"/v1/schema/{physical}", updated, f"update {physical}")
 
 
