@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .planning import hand_overs_left, left_behind, read_cluster
+from .planning import hand_overs_left, left_behind, read_cluster, retired_versions
 from .rest_json import multi_tenant_json
 from .connection import Target
 from .errors import SchemactlError
@@ -162,13 +162,19 @@ def _count(reader: RestClient, physical: str, raw: dict[str, dict]) -> int:
 
 
 def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
-    """Logical name -> physical versions no alias points at (kept for rollback)."""
+    """Logical name -> physical versions no alias points at: kept for rollback, and those of
+    names no alias serves any more (renamed or deleted)."""
+    from .state import history
+
     with RestClient(target) as reader:
         live = read_cluster(reader)
-    unknown = [n for n in names if n not in live.aliases]
+        retired = retired_versions(live, history(reader))
+    unknown = [n for n in names if n not in live.aliases and n not in retired]
     if unknown:
-        raise SchemactlError(f"{', '.join(unknown)}: not a collection schemactl manages (no alias of that name)")
-    return {n: list(v) for n, v in live.retained.items() if not names or n in names}
+        raise SchemactlError(f"{', '.join(unknown)}: not a collection schemactl manages (no alias of that name) nor "
+                             "the old name of one")
+    kept = {n: list(v) for n, v in live.retained.items()} | retired
+    return {n: v for n, v in kept.items() if not names or n in names}
 
 
 def left_behind_versions(target: Target, names: list[str]) -> dict[str, list[str]]:

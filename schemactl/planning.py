@@ -26,7 +26,7 @@ from .live import (
     unrepresentable,
 )
 from .loader import find_files
-from .naming import version_of
+from .naming import version_of, versions_of
 from .normalize import QUANTIZERS
 from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
@@ -150,7 +150,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         _refuse_renaming_referenced(live, collections)
-        live, _, changes = changes_on(reader, live, lambda _: collections, prune=prune)
+        records = history(reader)
+        retired = retired_versions(live, records)
+        live, _, changes = changes_on(reader, live, records, lambda _: collections, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)
@@ -164,7 +166,6 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
-        records = history(reader)
         completed = completed_in(records)  # versions the ledger saw an alias point at
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
@@ -175,6 +176,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
     kept = [v for olds in live.retained.values() for v in olds]
     behind = left_behind(live, records)
     warnings += tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items())
+    warnings += tuple(_retired_warning(name, found) for name, found in retired.items())
     retained = tuple(v for v in kept if v in completed and not any(v in found for found in behind.values()))
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.every_alias), estimates=estimates,
@@ -202,6 +204,33 @@ def left_behind(live: LiveState, records: list[Record]) -> dict[str, list[str]]:
     return found
 
 
+def retired_versions(live: LiveState, records: list[Record]) -> dict[str, list[str]]:
+    """Old name -> the versions (<Old>_v<N>) of a name schemactl managed (the ledger has it) that no
+    alias serves any more: a renamed collection's, or a deleted one's. Kept for the operator to
+    drop; never collections of their own, never pruned."""
+    managed = {json_entry.get("collection") for r in records for json_entry in json.loads(r.steps or "[]")}
+    found: dict[str, list[str]] = {}
+    for name, physical in live.physical.items():
+        version = version_of(physical)
+        if name == physical and version and version[0] not in live.aliases and version[0] in managed:
+            found.setdefault(version[0], []).append(physical)
+    return {old: versions_of(old, found[old]) for old in sorted(found)}
+
+
+def without(live: LiveState, retired: dict[str, list[str]]) -> LiveState:
+    """The live state without the `retired` versions among its collections."""
+    gone = {v for versions in retired.values() for v in versions}
+    return replace(live, collections={n: c for n, c in live.collections.items() if n not in gone},
+                   physical={n: p for n, p in live.physical.items() if n not in gone})
+
+
+def _retired_warning(old: str, versions: list[str]) -> str:
+    one = len(versions) == 1
+    return (f"{', '.join(versions)}: {'a version' if one else 'versions'} of {old}, which no alias serves any more "
+            f"(renamed or deleted): kept with {'its' if one else 'their'} objects, never pruned, not a rollback "
+            f"target (schemactl drop-old-versions {old} --allow-destructive deletes {'it' if one else 'them'})")
+
+
 def _left_behind_warning(name: str, served: str, versions: list[str]) -> str:
     one = len(versions) == 1
     return (f"{', '.join(versions)}: {name} serves {served}, which does not descend from {'it' if one else 'them'}: "
@@ -209,14 +238,15 @@ def _left_behind_warning(name: str, served: str, versions: list[str]) -> str:
             f"a rollback target (schemactl drop-old-versions {name} lists the versions kept)")
 
 
-def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveState], dict[str, Collection]], *,
+def changes_on(reader: RestClient, live: LiveState, records: list[Record],
+               desired_in: Callable[[LiveState], dict[str, Collection]], *,
                prune: bool) -> tuple[LiveState, dict[str, Collection], tuple[Change, ...]]:
     """(live state, desired state, changes): the hand-overs stopped runs left, then the diff of
     what `desired_in` that live state wants against it, with what this server can change in
-    place. Plan and apply's check of a saved plan both ask here: a saved plan is refused when
-    they differ."""
+    place; the versions of names no alias serves any more left out (never pruned). Plan and
+    apply's check of a saved plan both ask here: a saved plan is refused when they differ."""
     left = hand_overs_left(reader, live)
-    live = after_hand_overs(live, left)
+    live = without(after_hand_overs(live, left), retired_versions(live, records))
     desired = desired_in(live)
     return live, desired, left + diff(live.collections, desired, physical=live.physical, prune=prune,
                              index_actions=index_actions_on(reader, live),

@@ -183,6 +183,10 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     if change.adopts:
         lines.append(f"{change.collection} was made outside schemactl: it is deleted to free its name for the alias, "
                      "so there will be no version to roll back to (needs --allow-destructive)")
+    old = change.definition.renamedFrom
+    if old and is_version_of(change.physical, old):
+        lines.append(f"rename: the alias {old} is removed at the cutover (applications must use {change.collection}); "
+                     f"{change.physical} is kept, read-only, with no rollback to it: a rename has none")
     for f in change.fields:
         if f.path in moved:
             continue  # said by its property or vector line

@@ -27,7 +27,7 @@ from ..probe import PREFIX as PROBED
 from ..redact import endpoint
 from ..rest_json import multi_tenant_json
 from ..spec import Collection
-from ..state import CHECKPOINTS, LEDGER, LOCK
+from ..state import CHECKPOINTS, LEDGER, LOCK, history
 
 
 class Refused(SchemactlError):
@@ -209,8 +209,8 @@ def _fresh_changes(situation: Situation) -> tuple:
     """The changes a diff of the plan's own definitions against the live state gives, with and
     without backfill (a plan made with or without --no-backfill: each step is one of the two)."""
     plan, reader = situation.plan, _reader(situation)
-    live, desired, changes = changes_on(reader, _live(situation), lambda after: desired_from_plan(plan, after),
-                                        prune=True)
+    live, desired, changes = changes_on(reader, _live(situation), history(reader),
+                                        lambda after: desired_from_plan(plan, after), prune=True)
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
     candidates = (*changes, *backfilled)
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):

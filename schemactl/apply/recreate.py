@@ -19,7 +19,7 @@ from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_
 from ..errors import SchemactlError
 from .fence import fence, unfence, unfence_shards
 from ..live import count_objects, describe_down, is_active, nodes_down
-from ..naming import next_version
+from ..naming import is_version_of, next_version
 from ..plan import change_document, change_from_document
 from ..rest_json import from_rest, to_rest
 from ..reshape import Reshape
@@ -356,6 +356,10 @@ def _what_stays(change: RecreateCollection, how: str = "") -> str:
     if change.adopts:  # its name went to the alias
         return (f"{change.physical}, made outside schemactl, was deleted to free its name for the alias: there is "
                 "no earlier version to roll back to")
+    old = change.definition.renamedFrom
+    if old and is_version_of(change.physical, old):  # renamed now: nothing serves the old name any more
+        return (f"{change.physical} stays read-only{how}, kept with the other versions of {old} (a rename has no "
+                f"rollback; schemactl drop-old-versions {old} --allow-destructive deletes them)")
     return f"{change.physical} stays read-only for rollback{how}"
 
 

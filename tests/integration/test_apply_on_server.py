@@ -285,6 +285,13 @@ def test_a_renamed_collections_multi_target_links_to_itself_follow_it(client, cl
     assert result.exit_code == 0, result.output
     assert links("Memo_v1") == before and parents("Memo_v1") == parented
     assert converged(cli_run, tmp_path)
+    # the old name's version is kept: never a collection of its own, never pruned, dropped by its old name
+    pruned = cli_run("plan", str(tmp_path), "--prune", "--detailed-exitcode")
+    assert pruned.exit_code == 0, pruned.output
+    assert "Note_v1: a version of Note, which no alias serves any more (renamed or deleted): kept with its objects, " \
+           "never pruned" in " ".join(pruned.output.split())
+    listed = cli_run("drop-old-versions", "Note")
+    assert listed.exit_code == 1 and "dropping Note_v1 deletes their objects" in listed.stderr, listed.output
 
 def copied_posts(client, cli_run, tmp_path):
     """Post_v1 (multi-target references) copied and linked into Post_v2; the job that did it."""
