@@ -9,7 +9,7 @@ caller's permissions); "locked" runs under the cluster's lock, just before the f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from ..changes import CreateCollection, RecreateCollection
 from ..connection import Target, connect
 from ..diff import backfill_candidates, with_backfill
 from ..errors import SchemactlError
-from ..live import LiveState, RestClient, describe_down, nodes_down
+from ..live import LiveState, RestClient, describe_down, estimate, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Plan, Step, change_document, fingerprint_live, summary
 from ..planning import (changes_on, desired_from_plan, moving_replicated_data, probed_once, read_cluster,
@@ -218,6 +218,30 @@ def _fresh_changes(situation: Situation) -> tuple:
     return candidates
 
 
+def counted_again(situation: Situation) -> list[str]:
+    """The limits (--max-reembed, the policy) hold for what apply moves now: each re-embedding
+    step's objects counted again. The data may have grown since the plan, and a saved plan's
+    numbers may have been edited (its checksum catches accidents; it is not a signature)."""
+    if situation.resumed:
+        return []
+    plan, live, reader = situation.plan, _live(situation), _reader(situation)
+    by_physical = {p: live.collections[n] for n, p in live.physical.items()}
+    steps, grew = [], False
+    for step in plan.steps:
+        c, saved = step.change, step.estimate
+        if isinstance(c, RecreateCollection) and c.reembeds and saved is not None and c.physical in by_physical:
+            now = estimate(reader, c.physical, by_physical[c.physical], True)
+            if now.objects > saved.objects:
+                grew = True
+                step = replace(step, estimate=replace(saved, objects=now.objects, per_tenant=now.per_tenant,
+                                                      text_chars=max(now.text_chars, saved.text_chars)))
+        steps.append(step)
+    if not grew:
+        return []
+    counted = replace(situation, plan=replace(plan, steps=tuple(steps)))
+    return [f"counted again before applying: {p}" for p in reembed_limit(counted) + within_policy(counted)]
+
+
 def carried_out_whole(situation: Situation) -> list[str]:
     return blocking_problems(situation.plan, _live(situation).collections)
 
@@ -301,6 +325,7 @@ GUARDS: tuple[tuple[str, Guard], ...] = (
     ("cluster", data_path),
     ("cluster", no_offloaded_tenants),
     ("locked", fresh),
+    ("locked", counted_again),
     ("locked", carried_out_whole),
     ("locked", every_node_up),
 )

@@ -7,6 +7,7 @@ import pytest
 from weaviate.classes.data import DataObject
 
 from schemactl.dev.embedder import model_dimensions
+from schemactl.plan import checksum
 
 WORDS = ["river", "mountain", "violin", "harbor", "comet", "lantern", "orchid", "glacier", "falcon", "quartz"]
 
@@ -90,6 +91,17 @@ def test_max_reembed_refuses_a_plan_that_re_embeds_more(client, cli_run, embedde
                                          "nothing was applied")
     assert aliases(client) == {"Doc": "Doc_v1"} and embedder.stats.per_model == {}
     assert cli_run("plan", str(docs), "--max-reembed", "300").exit_code == 0
+    saved = docs.parent / f"{docs.name}-plan.json"  # its numbers edited by hand, the checksum made again
+    assert cli_run("plan", str(docs), "--out", str(saved)).exit_code == 0
+    document = json.loads(saved.read_text())
+    document["steps"][0]["estimate"]["objects"], document["summary"]["reembed_objects"] = 5, 5
+    document["checksum"] = checksum(document)
+    saved.write_text(json.dumps(document))
+    refused = cli_run("apply", str(saved), "--auto-approve", "--max-reembed", "299")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == ("error: counted again before applying: this plan re-embeds 300 objects, more "
+                                      "than --max-reembed 299; nothing was applied")
+    assert aliases(client) == {"Doc": "Doc_v1"} and embedder.stats.per_model == {}
 
 
 def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, docs):
