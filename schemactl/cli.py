@@ -324,7 +324,8 @@ def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True,
               help="text (default), json (as --json), or markdown: a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when in sync, 2 when changes are pending or the cluster holds collections "
-                   "schemactl cannot represent, 1 on error (CI drift check).")
+                   "schemactl cannot represent, 1 on error (CI drift check; what breaks the policy is printed, "
+                   "not an error).")
 @click.option("--out", type=click.Path(), default=None,
               help="Save the plan: a file, or a directory (e.g. migrations/) for NNNN_<slug>.json.")
 @planning_options
@@ -364,7 +365,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
         say(f"Saved plan to {saved}", err=True)
     api.check_convertible(computed)
     refused = [f for f in findings if f.allowed_by is None]
-    if refused:
+    if refused and not detailed_exitcode:  # a drift check reports drift; apply enforces the policy
         raise SchemactlError(f"the plan breaks the policy in {policy_path(policy_file)}: "
                              + "; ".join(f.describe() for f in refused))
     if detailed_exitcode:

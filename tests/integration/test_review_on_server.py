@@ -30,6 +30,8 @@ def test_the_review_workflow_commands_with_a_policy_and_an_override(client, cli_
     assert "| delete (destructive) |" in comment.stdout and "| in place |" in comment.stdout
     assert "error: the plan breaks the policy in" in comment.stderr
     [saved] = list(migrations.iterdir())
+    drift = cli_run("plan", str(files), "--prune", "--policy", str(policy), "--detailed-exitcode")
+    assert drift.exit_code == 2 and "policy: delete Note is destructive" in drift.stderr  # drift, the policy shown
 
     # on merge: apply the saved plan; the policy refuses it before any change
     refused = cli_run("apply", str(saved), "--auto-approve", "--allow-destructive", "--policy", str(policy))
