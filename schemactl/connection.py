@@ -113,12 +113,22 @@ class Target:
     @property
     def auth_mechanism(self) -> str:
         if self.api_key:
-            return "an API key (--api-key / WEAVIATE_API_KEY)"
+            return f"an API key ({self.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')})"
         if self.bearer_token:
-            return "a bearer token (--bearer-token / WEAVIATE_BEARER_TOKEN)"
+            return f"a bearer token ({self.credential_options('bearerTokenEnv', 'bearer-token', 'WEAVIATE_BEARER_TOKEN')})"
         if self.oidc is not None:
             return self.oidc.mechanism
         return "no credentials"
+
+    def credential_options(self, key: str, option: str, variable: str) -> str:
+        """Where a credential of this kind comes from: under --env, the command line or the variable
+        the environment names (never the WEAVIATE_* one); else the command line or `variable`."""
+        if self.environment is None:
+            return f"--{option} / {variable}"
+        named = getattr(self.environment.settings, key, None)
+        return f"--{option}" + (f" / {named}, named by environment {self.environment.name}" if named else
+                                f"; environment {self.environment.name} names no {key}, and {variable} is not "
+                                "read under --env")
 
     def verify(self) -> bool | ssl.SSLContext:
         """What https requests to the cluster trust: --ca-cert or SSL_CERT_FILE, else the usual

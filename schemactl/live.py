@@ -180,7 +180,7 @@ def _expects(reader: RestClient) -> str:
     if href:
         return (f"; it takes API keys or OIDC tokens from {href} (--api-key, --bearer-token, or "
                 "WEAVIATE_OIDC_CLIENT_SECRET / WEAVIATE_OIDC_USERNAME and WEAVIATE_OIDC_PASSWORD)")
-    return "; it has no OIDC configured: check --api-key / WEAVIATE_API_KEY"
+    return f"; it has no OIDC configured: check {reader.target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}"
 
 
 def _server_message(reply: httpx.Response) -> str:

@@ -12,7 +12,7 @@ refuses them before the first change.
     overrides:
       - change: recreate Article (re-embed)
         until: 2026-12-20            # at most 30 days ahead
-        reason: new model, approved in #123
+        reason: "new model, approved in #123"
 
 A change is named `<kind> <Collection>`, with `(re-embed)` or `(reuse)` after a recreate — the
 names `plan` shows next to each violation. Pure: no cluster, no files beyond the one read.
