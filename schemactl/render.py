@@ -209,7 +209,8 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
         if e.asleep_tenants:
             tenants += (f" awake, and {e.asleep_tenants:,} tenant(s) asleep not counted (reading them would wake "
                         "them; the copy moves them too)")
-        embed = (f"; ~{e.text_chars:,} characters to embed in {step.embedding_requests:,} requests"
+        requests = f"{step.embedding_requests:,} request{'' if step.embedding_requests == 1 else 's'}"
+        embed = (f"; ~{e.text_chars:,} characters to embed in {requests}"
                  if change.reembeds else "; nothing to embed")
         if step.minimum_embedding_seconds >= 60:
             embed += f" (at least {duration(step.minimum_embedding_seconds)}: {step.budget_note()})"

@@ -64,8 +64,10 @@ def run(plan: Plan, checksum: str, target: Target, options: ApplyOptions) -> Rep
                                       on_done=_recording_steps(reader, record, ctx))
             finally:
                 ctx.close()
+            earlier = record.error  # what the runs this one took over from said (kept, not overwritten)
             record.result = "applied" if report.ok else "failed"
-            record.error, record.finishedAt = report.error, now()
+            record.error = "; ".join(e for e in (earlier, report.error) if e)
+            record.finishedAt = now()
             update_record(reader, record)
             return report
 
@@ -77,6 +79,8 @@ def _started(reader: RestClient, plan: Plan, checksum: str, record: Record | Non
                  | ({"moves": s.change.moved()} if isinstance(s.change, RecreateCollection) and s.change.moved() else {})
                  for s in plan.steps]
         return start_record(reader, checksum, summary(plan), steps, holder)
+    if record.result in ("failed", "interrupted"):  # the ledger keeps that it did, once this run ends
+        record.error = f"a run {record.result} at {record.finishedAt or record.startedAt}: {record.error or 'no error'}"
     record.result, record.holder = "running", holder.describe()
     update_record(reader, record)
     return record
