@@ -175,3 +175,16 @@ def test_a_plan_for_an_environment_the_policy_file_lacks_is_refused(project):
 
     with pytest.raises(PolicyInvalid, match="made for environment staging, which this policy file does not define"):
         load(Path("schemactl.yaml"), date.today()).for_environment("staging")
+
+
+def test_a_refused_key_names_where_keys_come_from_under_an_environment():
+    from schemactl.connection import Target
+    from schemactl.environments import Chosen, Environment
+
+    assert Target("http://x", api_key="k").auth_mechanism == "an API key (--api-key / WEAVIATE_API_KEY)"
+    prod = Chosen("prod", Environment(url="http://x", apiKeyEnv="PROD_WEAVIATE_KEY"))
+    assert Target("http://x", api_key="k", environment=prod).auth_mechanism == \
+        "an API key (--api-key / PROD_WEAVIATE_KEY, named by environment prod)"
+    stage = Chosen("stage", Environment(url="http://x"))
+    assert Target("http://x", environment=stage).credential_options("apiKeyEnv", "api-key", "WEAVIATE_API_KEY") == \
+        "--api-key; environment stage names no apiKeyEnv, and WEAVIATE_API_KEY is not read under --env"
