@@ -147,7 +147,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     for tenant, diff in verified.items():
         skipped = f" ({diff.skipped} left out by onConvertError: skipObject)" if diff.skipped else ""
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} object(s) "
-                   f"in {checkpoint.target}, the same ids and content as {change.physical}{skipped}")
+                   f"in {checkpoint.target}, {_same_as(change)}{skipped}")
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {time.monotonic() - started:.1f} s "
                f"while the last differences were copied and the alias moved to {checkpoint.target}; "
                + _what_stays(change))
@@ -240,7 +240,7 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
     _hand_over(change.collection, ctx, checkpoint, run)
     active = sum(1 for e in run.tenants.values() if is_active(e.status))
     ctx.notice(f"{change.collection}: verified {len(run.tenants):,} tenant(s) in {checkpoint.target} "
-               f"({active:,} active, {objects:,} object(s) in them), the same ids and content as {change.physical}")
+               f"({active:,} active, {objects:,} object(s) in them), {_same_as(change)}")
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {paused:.1f} s while the last "
                f"differences were copied and the alias moved to {checkpoint.target}; "
                + _what_stays(change, ", its tenants COLD"))
@@ -350,6 +350,13 @@ def _copy_unknown(checkpoint: Checkpoint, collection: str) -> Callable[[str], Co
                              f"schemactl cannot carry it over; {checkpoint.source} keeps them: `schemactl rollback "
                              f"{collection} --force` serves it again and abandons this migration")
     return job_for
+
+
+def _same_as(change: RecreateCollection) -> str:
+    """What verification found the new version to hold, in words."""
+    if change.property_moves or any(v.source for v in change.vectors):
+        return f"the same ids as {change.physical}, and its content as the file moves and converts it"
+    return f"the same ids and content as {change.physical}"
 
 
 def _what_stays(change: RecreateCollection, how: str = "") -> str:

@@ -212,7 +212,8 @@ def test_values_that_do_not_convert_refuse_the_plan_until_the_file_says_what_bec
     refused = cli_run("apply", str(tmp_path), "--auto-approve")
     assert refused.exit_code == 1 and "(drops values of sku that do not convert to int (skipObject))" in refused.stderr
     skipping = applied(cli_run, tmp_path, "--allow-destructive")
-    assert ("verified 299 object(s) in Item_v2, the same ids and content as Item_v1 (1 left out by onConvertError: "
+    assert ("verified 299 object(s) in Item_v2, the same ids as Item_v1, and its content as the file moves and "
+            "converts it (1 left out by onConvertError: "
             "skipObject)") in skipping.output
     assert aliases(client) == {"Item": "Item_v2"}
     kept = {product_id(i): ({"sku": 1000 + i, "price": i}, {"default": vector_as_stored(i)})
