@@ -86,7 +86,7 @@ def _rollback_target(reader: RestClient, name: str, current: str, classes: set[s
     """The version `current` was made from: the source of the copy that made it while its
     checkpoint is there (a run stopped after moving the alias), else as the ledger records it;
     without either, the newest older version. Never a version a rollback moved away from."""
-    from .state import checkpoints_into, history, made_from
+    from .state import CREATED, checkpoints_into, history, made_from
 
     older = versions_of(name, classes, below=_number(current))
     copies = checkpoints_into(reader, {current})
@@ -96,7 +96,9 @@ def _rollback_target(reader: RestClient, name: str, current: str, classes: set[s
     if source is not None and source in older:
         return source
     why = ""
-    if source is not None and source not in classes:
+    if source == CREATED:
+        why = f"; {current} was created new, not made from an earlier version (the older ones are another collection's)"
+    elif source is not None and source not in classes:
         why = f"; {current} was made from {source}, which is no longer kept"
     elif source is not None and not is_version_of(source, name):
         why = f"; {current} was made from {source}, a version of another name (a rename)"

@@ -29,8 +29,12 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
 
     from .normalize import minimal
 
+    from .planning import retired_versions, without
+    from .state import history as ledger
+
     with RestClient(target) as reader:
         live = read_cluster(reader)
+        live = without(live, retired_versions(live, ledger(reader)))  # a renamed collection's old versions
     hidden = unrepresentable(live)
     refused = [n for n in names if n in hidden]
     if refused:

@@ -143,6 +143,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         if probe:
             _may_probe(permissions)
         collections = desired.result.collections
+        records = history(reader)
+        retired = retired_versions(live, records)
+        live = without(live, retired)  # never collections of their own: not referencing, pruned or pulled
         hidden = unrepresentable(live)
         _refuse_files_naming(hidden, collections)
         extra_aliases.refuse_files_naming(live, collections)
@@ -150,8 +153,6 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         _refuse_renaming_referenced(live, collections)
-        records = history(reader)
-        retired = retired_versions(live, records)
         live, _, changes = changes_on(reader, live, records, lambda _: collections, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
@@ -198,21 +199,22 @@ def left_behind(live: LiveState, records: list[Record]) -> dict[str, list[str]]:
         served = live.physical.get(name, "")
         line = lineage(records, name, served)
         number = (version_of(served) or ("", 0))[1]
-        off = [v for v in kept if v in completed and (v not in line if line else (version_of(v) or ("", 0))[1] > number)]
+        off = [v for v in kept if v in completed
+               and (v not in line if line is not None else (version_of(v) or ("", 0))[1] > number)]
         if off:
             found[name] = off
     return found
 
 
 def retired_versions(live: LiveState, records: list[Record]) -> dict[str, list[str]]:
-    """Old name -> the versions (<Old>_v<N>) of a name schemactl managed (the ledger has it) that no
-    alias serves any more: a renamed collection's, or a deleted one's. Kept for the operator to
-    drop; never collections of their own, never pruned."""
-    managed = {json_entry.get("collection") for r in records for json_entry in json.loads(r.steps or "[]")}
+    """Old name -> the versions (<Old>_v<N>) an alias of that name once served (the ledger says so)
+    and no alias serves any more: a renamed collection's, or a deleted one's. Kept for the operator
+    to drop; never collections of their own, never pruned."""
+    served = completed_in(records)
     found: dict[str, list[str]] = {}
     for name, physical in live.physical.items():
         version = version_of(physical)
-        if name == physical and version and version[0] not in live.aliases and version[0] in managed:
+        if name == physical and version and version[0] not in live.aliases and physical in served:
             found.setdefault(version[0], []).append(physical)
     return {old: versions_of(old, found[old]) for old in sorted(found)}
 

@@ -198,20 +198,32 @@ def arrivals(records: list[Record], collection: str) -> list[tuple[str, str]]:
     return found
 
 
+CREATED = ""  # what made_from says of a version a create step made: from nothing
+
+
 def made_from(records: list[Record], collection: str, version: str) -> str | None:
     """The version the alias `collection` served before the apply that last moved it to
-    `version` (a rollback moving it back does not count); None when the ledger does not say."""
+    `version` (a rollback moving it back does not count); CREATED for a version made new (a
+    create, after a rename or a delete freed the name: the versions before belong to another
+    collection); None when the ledger does not say."""
     served = arrivals(records, collection)
     made = [i for i, (v, kind) in enumerate(served) if v == version and kind != "rollback"]
-    return served[made[-1] - 1][0] if made and made[-1] > 0 else None
+    if not made:
+        return None
+    if served[made[-1]][1] == "create":
+        return CREATED
+    return served[made[-1] - 1][0] if made[-1] > 0 else None
 
 
-def lineage(records: list[Record], collection: str, version: str) -> list[str]:
+def lineage(records: list[Record], collection: str, version: str) -> list[str] | None:
     """The versions `version` descends from, newest first: what it was made from, what that was
-    made from, ... (the versions a rollback and the ones after it go back to)."""
-    found: list[str] = []
+    made from, ... (the versions a rollback and the ones after it go back to); None when the
+    ledger does not know how `version` was made."""
     source = made_from(records, collection, version)
-    while source is not None and source not in found and source != version:
+    if source is None:
+        return None
+    found: list[str] = []
+    while source and source not in found and source != version:
         found.append(source)
         source = made_from(records, collection, source)
     return found

@@ -21,7 +21,7 @@ from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, estimate, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Plan, Step, change_document, fingerprint_live, summary
-from ..planning import (changes_on, desired_from_plan, moving_replicated_data, probed_once, read_cluster,
+from ..planning import (changes_on, desired_from_plan, retired_versions, without, moving_replicated_data, probed_once, read_cluster,
                         without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
@@ -243,7 +243,8 @@ def counted_again(situation: Situation) -> list[str]:
 
 
 def carried_out_whole(situation: Situation) -> list[str]:
-    return blocking_problems(situation.plan, _live(situation).collections)
+    live = _live(situation)
+    return blocking_problems(situation.plan, without(live, retired_versions(live, history(_reader(situation)))).collections)
 
 
 def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
