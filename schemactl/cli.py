@@ -352,13 +352,14 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
     api.check_reembedding(computed, max_reembed)
     findings = policy_findings(computed, policy_path(policy_file))
     shown = output_format or ("json" if as_json else "text")
+    if shown != "markdown":  # the comment carries them itself
+        for finding in findings:
+            say(f"policy: {finding.describe()}", err=True)
     if shown == "json":
         say(render_json(computed), nl=False)
     elif shown == "markdown":
         say(render_markdown(computed, tuple(f.describe() for f in findings)), nl=False)
     else:
-        for finding in findings:
-            say(f"policy: {finding.describe()}", err=True)
         say(render_text(computed, color=use_color()))
     if out is not None:
         saved = save_plan(computed, out)

@@ -111,7 +111,8 @@ def _auth(reader: RestClient, target: Target, rest_ok: bool) -> Check:
         sent = target.auth_mechanism if target.credential else "anonymous access"
         return Check("auth", True, f"{sent} accepted; {expects}")
     return Check("auth", False, f"sent {target.auth_mechanism}; {expects}",
-                 "--api-key / WEAVIATE_API_KEY, or an OIDC access token in --bearer-token / WEAVIATE_BEARER_TOKEN")
+                 f"{target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}, or an OIDC access token "
+                 f"in {target.credential_options('bearerTokenEnv', 'bearer-token', 'WEAVIATE_BEARER_TOKEN')}")
 
 
 def _grpc(target: Target) -> Check:

@@ -20,7 +20,7 @@ from ..diff import backfill_candidates, with_backfill
 from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, estimate, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
-from ..plan import Plan, Step, change_document, fingerprint_live, summary
+from ..plan import Estimate, Plan, Step, change_document, fingerprint_live, summary
 from ..planning import (changes_on, desired_from_plan, retired_versions, without, moving_replicated_data, probed_once, read_cluster,
                         without_measurements)
 from ..probe import PREFIX as PROBED
@@ -228,8 +228,8 @@ def counted_again(situation: Situation) -> list[str]:
     by_physical = {p: live.collections[n] for n, p in live.physical.items()}
     steps, grew = [], False
     for step in plan.steps:
-        c, saved = step.change, step.estimate
-        if isinstance(c, RecreateCollection) and c.reembeds and saved is not None and c.physical in by_physical:
+        c, saved = step.change, step.estimate or Estimate()  # a plan without its numbers is counted all the same
+        if isinstance(c, RecreateCollection) and c.reembeds and c.physical in by_physical:
             now = estimate(reader, c.physical, by_physical[c.physical], True)
             if now.objects > saved.objects:
                 grew = True
