@@ -133,11 +133,20 @@ def _(change: UpdateInPlace, ctx: Context) -> None:
     if "objectTtlConfig" in current and "objectTtlConfig" not in desired:
         updated["objectTtlConfig"] = {**current["objectTtlConfig"], "enabled": False}
     updated["description"] = desired.get("description", "")  # none in the file: cleared ("" clears it)
-    by_name = {p["name"]: p for p in desired.get("properties", [])}
-    for prop in updated.get("properties", []):
-        if prop["name"] in by_name:
-            prop["description"] = by_name[prop["name"]].get("description", "")
+    _descriptions(updated.get("properties", []), desired.get("properties", []))
     ctx.reader.send("PUT", f"/v1/schema/{physical}", updated, f"update {physical}")
+
+
+def _descriptions(current: list[dict], desired: list[dict]) -> None:
+    """The descriptions the file gives its properties, nested ones too (none: cleared, as "")."""
+    wanted = {p["name"]: p for p in desired}
+    for prop in current:
+        given = wanted.get(prop["name"])
+        if given is None:
+            continue
+        prop["description"] = given.get("description", "")
+        if prop.get("nestedProperties") and given.get("nestedProperties"):
+            _descriptions(prop["nestedProperties"], given["nestedProperties"])
 
 
 def _collection_modules(current: dict, desired: dict) -> dict:
