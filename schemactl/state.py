@@ -245,7 +245,8 @@ def mark_interrupted(reader: RestClient) -> None:
     """Called with the lock held: any record still 'running' belongs to an apply that died."""
     for record in history(reader):
         if record.result == "running":
-            record.result, record.error = "interrupted", record.error or "the apply stopped before finishing"
+            stopped = "the apply stopped before finishing"
+            record.result, record.error = "interrupted", stopped + (f" ({record.error})" if record.error else "")
             update_record(reader, record)
 
 

@@ -80,8 +80,9 @@ def _started(reader: RestClient, plan: Plan, checksum: str, record: Record | Non
                  for s in plan.steps]
         return start_record(reader, checksum, summary(plan), steps, holder)
     if record.result in ("failed", "interrupted"):  # the ledger keeps that it did, once this run ends
-        record.error = f"a run {record.result} at {record.finishedAt or record.startedAt}: {record.error or 'no error'}"
-    record.result, record.holder = "running", holder.describe()
+        when = f" at {record.finishedAt}" if record.finishedAt else ""
+        record.error = f"an earlier run {record.result}{when}: {record.error or 'no error given'}"
+    record.result, record.holder, record.finishedAt = "running", holder.describe(), None
     update_record(reader, record)
     return record
 
