@@ -573,8 +573,8 @@ def drop_old_versions(names, target, allow_destructive: bool) -> None:
         return
     if not allow_destructive:
         behind = [v for found in api.left_behind_versions(target, list(names)).values() for v in found]
-        note = (f" ({', '.join(behind)}: left behind by a rollback; what was written there before it is nowhere "
-                "else)") if behind else ""
+        note = (f" ({', '.join(behind)}: left behind by a rollback or a name made again; what was written there "
+                "is nowhere else)") if behind else ""
         raise SchemactlError(f"dropping {', '.join(versions)} deletes their objects{note}: pass --allow-destructive")
     api.drop_versions(target, versions)
     say(f"Dropped {', '.join(versions)}.")

@@ -236,8 +236,9 @@ def _retired_warning(old: str, versions: list[str]) -> str:
 def _left_behind_warning(name: str, served: str, versions: list[str]) -> str:
     one = len(versions) == 1
     return (f"{', '.join(versions)}: {name} serves {served}, which does not descend from {'it' if one else 'them'}: "
-            f"left behind by a rollback, {'it keeps' if one else 'they keep'} what was written there before it; not "
-            f"a rollback target (schemactl drop-old-versions {name} lists the versions kept)")
+            f"left behind (by a rollback, or when the name was freed and made again), {'it keeps' if one else 'they keep'}"
+            f" what was written there; not a rollback target (schemactl drop-old-versions {name} lists the versions "
+            "kept)")
 
 
 def changes_on(reader: RestClient, live: LiveState, records: list[Record],

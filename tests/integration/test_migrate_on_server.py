@@ -124,8 +124,9 @@ def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, d
         ("applied", "create"), ("applied", "recreate"), ("applied", "rollback")]
     assert all(r["schemactlVersion"] and r["startedAt"] and r["finishedAt"] for r in history)
     planned = cli_run("plan", str(docs))
-    assert "Doc_v2: Doc serves Doc_v1, which does not descend from it: left behind by a rollback, it keeps what was " \
-           "written there before it; not a rollback target" in " ".join(planned.output.split()), planned.output
+    assert "Doc_v2: Doc serves Doc_v1, which does not descend from it: left behind (by a rollback, or when the name " \
+           "was freed and made again), it keeps what was written there; not a rollback target" \
+        in " ".join(planned.output.split()), planned.output
     assert "Kept for rollback" not in planned.output
     (docs / "doc.yaml").write_text(doc_schema(embedder, distance="l2-squared"))
     assert cli_run("apply", str(docs), "--auto-approve").exit_code == 0
@@ -137,7 +138,7 @@ def test_history_rollback_and_dropping_old_versions(client, cli_run, embedder, d
     assert "Doc now points at Doc_v1 (was Doc_v3)." in back.stdout
     refused = cli_run("drop-old-versions", "Doc")
     assert refused.exit_code == 1 and "dropping Doc_v2, Doc_v3 deletes their objects (Doc_v2, Doc_v3: left behind " \
-        "by a rollback;" in " ".join(refused.stderr.split()), refused.output
+        "by a rollback or a name made again;" in " ".join(refused.stderr.split()), refused.output
     assert cli_run("drop-old-versions", "Doc", "--allow-destructive").exit_code == 0
     assert collections(client) == {"Doc_v1"}
 
