@@ -46,7 +46,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         current = live.aliases.get(name)
         if current is None:
             raise SchemactlError(f"{name} is not an alias in this cluster: nothing to roll back")
-        previous = _rollback_target(reader, name, current, set(live.raw))
+        previous = _rollback_target(reader, name, current, set(live.raw), force=force)
         abandoned = [h for h in hand_overs_left(reader, live) if h.collection == name]
         if abandoned and not force:
             raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before what follows "
@@ -82,29 +82,31 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         return Rollback(name, current, previous, in_current, in_previous)
 
 
-def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str]) -> str:
+def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str], *, force: bool) -> str:
     """The version `current` was made from: the source of the copy that made it while its
     checkpoint is there (a run stopped after moving the alias), else as the ledger records it;
-    without either, the newest older version. Never a version a rollback moved away from."""
+    without either, the newest older version. Never a version a rollback moved away from, unless
+    `force` (then the newest older version, whatever the ledger says)."""
     from .state import CREATED, checkpoints_into, history, made_from
 
     older = versions_of(name, classes, below=_number(current))
     copies = checkpoints_into(reader, {current})
     source = copies[0].source if copies else made_from(history(reader), name, current)
-    if source is None and older:
+    if (source is None or force) and older and source not in older:
         return older[-1]
     if source is not None and source in older:
         return source
     why = ""
     if source == CREATED:
-        why = f"; {current} was created new, not made from an earlier version (the older ones are another collection's)"
+        why = f"; {current} was created new, not made from an earlier version (older ones belong to another collection)"
     elif source is not None and source not in classes:
         why = f"; {current} was made from {source}, which is no longer kept"
     elif source is not None and not is_version_of(source, name):
         why = f"; {current} was made from {source}, a version of another name (a rename)"
     elif source is not None:
         why = f"; {current} was made from {source}, not an earlier version"
-    raise SchemactlError(f"no earlier version of {name} is kept in the cluster (it points at {current}){why}")
+    anyway = f"; --force rolls back to {older[-1]} anyway" if older else ""
+    raise SchemactlError(f"no earlier version of {name} to roll back to (it points at {current}){why}{anyway}")
 
 
 def _auto_tenants_for(reader: RestClient, current: str, abandoned: list) -> dict[str, bool]:
