@@ -46,7 +46,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         current = live.aliases.get(name)
         if current is None:
             raise SchemactlError(f"{name} is not an alias in this cluster: nothing to roll back")
-        previous = _rollback_target(reader, name, current, set(live.raw), force=force)
+        previous = _rollback_target(reader, name, current, set(live.raw))
         abandoned = [h for h in hand_overs_left(reader, live) if h.collection == name]
         if abandoned and not force:
             raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before what follows "
@@ -82,17 +82,17 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         return Rollback(name, current, previous, in_current, in_previous)
 
 
-def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str], *, force: bool) -> str:
+def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str]) -> str:
     """The version `current` was made from: the source of the copy that made it while its
     checkpoint is there (a run stopped after moving the alias), else as the ledger records it;
-    without either, the newest older version. Never a version a rollback moved away from, unless
-    `force` (then the newest older version, whatever the ledger says)."""
+    without either, the newest older version. Never a version a rollback moved away from, nor
+    another collection's (--force overrides the checks on the version, never this choice)."""
     from .state import CREATED, checkpoints_into, history, made_from
 
     older = versions_of(name, classes, below=_number(current))
     copies = checkpoints_into(reader, {current})
     source = copies[0].source if copies else made_from(history(reader), name, current)
-    if (source is None or force) and older and source not in older:
+    if source is None and older:
         return older[-1]
     if source is not None and source in older:
         return source
@@ -105,8 +105,7 @@ def _rollback_target(reader: RestClient, name: str, current: str, classes: set[s
         why = f"; {current} was made from {source}, a version of another name (a rename)"
     elif source is not None:
         why = f"; {current} was made from {source}, not an earlier version"
-    anyway = f"; --force rolls back to {older[-1]} anyway" if older else ""
-    raise SchemactlError(f"no earlier version of {name} to roll back to (it points at {current}){why}{anyway}")
+    raise SchemactlError(f"no earlier version of {name} to roll back to (it points at {current}){why}")
 
 
 def _auto_tenants_for(reader: RestClient, current: str, abandoned: list) -> dict[str, bool]:

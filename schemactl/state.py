@@ -184,17 +184,19 @@ def completed_in(records: list[Record]) -> set[str]:
 MOVES_THE_ALIAS = ("create", "recreate", "finish-hand-over", "rollback")  # step kinds that point it elsewhere
 
 
-def arrivals(records: list[Record], collection: str) -> list[tuple[str, str]]:
-    """(version, kind of step) each time a finished step of an apply or rollback pointed the alias
-    `collection` at another version, oldest first: the versions it served, in order. Steps made
-    in place record the version they found and move nothing: they do not count."""
-    found: list[tuple[str, str]] = []
+def arrivals(records: list[Record], collection: str) -> list[tuple[str, str, str | None]]:
+    """(version, kind of step, the version it was copied from if the ledger says) each time a
+    finished step of an apply or rollback pointed the alias `collection` at another version, or
+    made one (a create starts anew, even under a name used before), oldest first. Steps made in
+    place record the version they found and move nothing: they do not count."""
+    found: list[tuple[str, str, str | None]] = []
     for record in records:
         for entry in json.loads(record.steps or "[]"):
             version, kind = entry.get("version"), entry.get("kind", "")
             if entry.get("collection") == collection and version and kind in MOVES_THE_ALIAS \
-                    and entry.get("step") in record.stepsDone and (not found or found[-1][0] != version):
-                found.append((version, kind))
+                    and entry.get("step") in record.stepsDone \
+                    and (not found or found[-1][0] != version or kind == "create"):
+                found.append((version, kind, entry.get("from")))
     return found
 
 
@@ -207,12 +209,15 @@ def made_from(records: list[Record], collection: str, version: str) -> str | Non
     create, after a rename or a delete freed the name: the versions before belong to another
     collection); None when the ledger does not say."""
     served = arrivals(records, collection)
-    made = [i for i, (v, kind) in enumerate(served) if v == version and kind != "rollback"]
+    made = [i for i, (v, kind, _) in enumerate(served) if v == version and kind != "rollback"]
     if not made:
         return None
-    if served[made[-1]][1] == "create":
+    _, kind, source = served[made[-1]]
+    if kind == "create":
         return CREATED
-    return served[made[-1] - 1][0] if made[-1] > 0 else None
+    if source is not None:  # recorded with the step (a rename's source has another name)
+        return source
+    return served[made[-1] - 1][0] if made[-1] > 0 else None  # inferred, for records without it
 
 
 def lineage(records: list[Record], collection: str, version: str) -> list[str] | None:

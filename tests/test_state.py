@@ -57,3 +57,19 @@ def test_a_name_made_again_after_a_rename_does_not_descend_from_the_old_versions
     ledger = [_record(("create", "Foo", "Foo_v1")), _record(("recreate", "Bar", "Bar_v1")),
               _record(("create", "Foo", "Foo_v2"))]
     assert made_from(ledger, "Foo", "Foo_v2") == CREATED and lineage(ledger, "Foo", "Foo_v2") == []
+
+
+def test_a_name_deleted_and_made_again_under_the_same_version_name_starts_anew():
+    """Foo v1 -> v2, Foo deleted (Foo_v2 with it), Foo created again: the new Foo_v2 is new."""
+    ledger = [_record(("create", "Foo", "Foo_v1")), _record(("recreate", "Foo", "Foo_v2")),
+              _record(("create", "Foo", "Foo_v2"))]
+    assert made_from(ledger, "Foo", "Foo_v2") == CREATED
+
+
+def test_the_source_a_step_recorded_wins_over_the_order_of_versions():
+    """Bar renamed away, then Foo renamed into Bar: Bar_v3 was copied from Foo_v2, not Bar_v2."""
+    ledger = [_record(("create", "Bar", "Bar_v1")), _record(("recreate", "Bar", "Bar_v2"))]
+    moved = _record(("recreate", "Bar", "Bar_v3"))
+    moved.steps = json.dumps([{**json.loads(moved.steps)[0], "from": "Foo_v2"}])
+    assert made_from(ledger + [moved], "Bar", "Bar_v3") == "Foo_v2"
+    assert made_from(ledger, "Bar", "Bar_v2") == "Bar_v1"  # records without it: inferred, as before
