@@ -20,7 +20,6 @@ from . import versions
 TENANT_STATUS_WORDS = {"ACTIVE": "HOT", "INACTIVE": "COLD", "OFFLOADED": "FROZEN"}  # older servers' -> today's
 
 
-
 def tenant_status(reported: str | None) -> str:
     """A tenant's activity status in today's words (HOT, COLD, FROZEN, ...); none reported: HOT."""
     status = reported or "HOT"
@@ -30,6 +29,7 @@ def tenant_status(reported: str | None) -> str:
 def is_active(status: str) -> bool:
     """Whether a tenant in `status` takes reads and writes ("": no such tenant, no)."""
     return TENANT_STATUS_WORDS.get(status, status) == "HOT"
+
 
 @dataclass(frozen=True)
 class LiveState:

@@ -153,7 +153,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         _refuse_renaming_referenced(live, collections)
-        live, _, changes = changes_on(reader, live, records, lambda _: collections, prune=prune)
+        live, _, changes = changes_on(reader, live, lambda _: collections, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)
@@ -241,15 +241,14 @@ def _left_behind_warning(name: str, served: str, versions: list[str]) -> str:
             "kept)")
 
 
-def changes_on(reader: RestClient, live: LiveState, records: list[Record],
-               desired_in: Callable[[LiveState], dict[str, Collection]], *,
+def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveState], dict[str, Collection]], *,
                prune: bool) -> tuple[LiveState, dict[str, Collection], tuple[Change, ...]]:
     """(live state, desired state, changes): the hand-overs stopped runs left, then the diff of
     what `desired_in` that live state wants against it, with what this server can change in
-    place; the versions of names no alias serves any more left out (never pruned). Plan and
+    place. `live` is without the retired versions already (`without`: never pruned). Plan and
     apply's check of a saved plan both ask here: a saved plan is refused when they differ."""
     left = hand_overs_left(reader, live)
-    live = without(after_hand_overs(live, left), retired_versions(live, records))
+    live = after_hand_overs(live, left)
     desired = desired_in(live)
     return live, desired, left + diff(live.collections, desired, physical=live.physical, prune=prune,
                              index_actions=index_actions_on(reader, live),

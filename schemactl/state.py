@@ -208,7 +208,11 @@ def made_from(records: list[Record], collection: str, version: str) -> str | Non
     `version` (a rollback moving it back does not count); CREATED for a version made new (a
     create, after a rename or a delete freed the name: the versions before belong to another
     collection); None when the ledger does not say."""
-    served = arrivals(records, collection)
+    return _made_from(arrivals(records, collection), version)
+
+
+def _made_from(served: list[tuple[str, str, str | None]], version: str) -> str | None:
+    """made_from, on the alias's arrivals read once."""
     made = [i for i, (v, kind, _) in enumerate(served) if v == version and kind != "rollback"]
     if not made:
         return None
@@ -224,13 +228,14 @@ def lineage(records: list[Record], collection: str, version: str) -> list[str] |
     """The versions `version` descends from, newest first: what it was made from, what that was
     made from, ... (the versions a rollback and the ones after it go back to); None when the
     ledger does not know how `version` was made."""
-    source = made_from(records, collection, version)
+    served = arrivals(records, collection)
+    source = _made_from(served, version)
     if source is None:
         return None
     found: list[str] = []
     while source and source not in found and source != version:
         found.append(source)
-        source = made_from(records, collection, source)
+        source = _made_from(served, source)
     return found
 
 

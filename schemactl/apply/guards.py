@@ -27,7 +27,7 @@ from ..probe import PREFIX as PROBED
 from ..redact import endpoint
 from ..rest_json import multi_tenant_json
 from ..spec import Collection
-from ..state import CHECKPOINTS, LEDGER, LOCK, history
+from ..state import CHECKPOINTS, LEDGER, LOCK, Record, history
 
 
 class Refused(SchemactlError):
@@ -56,6 +56,7 @@ class Situation:
     live: LiveState | None = None
     permissions: list[dict] | None = None  # the caller's (None: the cluster has no RBAC)
     resumed: bool = False
+    records: list[Record] | None = None  # the ledger, read once for the guards that need it
 
 
 Guard = Callable[[Situation], list[str]]
@@ -209,8 +210,8 @@ def _fresh_changes(situation: Situation) -> tuple:
     """The changes a diff of the plan's own definitions against the live state gives, with and
     without backfill (a plan made with or without --no-backfill: each step is one of the two)."""
     plan, reader = situation.plan, _reader(situation)
-    live, desired, changes = changes_on(reader, _live(situation), history(reader),
-                                        lambda after: desired_from_plan(plan, after), prune=True)
+    live, desired, changes = changes_on(reader, _managed(situation), lambda after: desired_from_plan(plan, after),
+                                        prune=True)
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
     candidates = (*changes, *backfilled)
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
@@ -243,8 +244,7 @@ def counted_again(situation: Situation) -> list[str]:
 
 
 def carried_out_whole(situation: Situation) -> list[str]:
-    live = _live(situation)
-    return blocking_problems(situation.plan, without(live, retired_versions(live, history(_reader(situation)))).collections)
+    return blocking_problems(situation.plan, _managed(situation).collections)
 
 
 def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
@@ -351,6 +351,15 @@ def read_for_guards(situation: Situation) -> Situation:
 def _reader(situation: Situation) -> RestClient:
     assert situation.reader is not None, "a cluster guard without a reader"
     return situation.reader
+
+
+def _managed(situation: Situation) -> LiveState:
+    """The live state without the versions of names no alias serves any more (planning.without),
+    the ledger read once for the guards that ask."""
+    if situation.records is None:
+        situation.records = history(_reader(situation))
+    live = _live(situation)
+    return without(live, retired_versions(live, situation.records))
 
 
 def _live(situation: Situation) -> LiveState:
