@@ -54,6 +54,15 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
     return out, ({} if names else hidden)
 
 
+def applied_at(target: Target, checksum: str) -> str:
+    """When the plan with `checksum` was applied, per the ledger; "" when it was not (or no ledger)."""
+    from .state import last_record_for
+
+    with RestClient(target) as reader:
+        record = last_record_for(reader, checksum)
+    return (record.finishedAt or record.startedAt or "") if record and record.result == "applied" else ""
+
+
 def check_reembedding(plan: Plan, max_reembed: int | None) -> None:
     """`plan --max-reembed`: the one guard a plan (which changes nothing) is refused by."""
     guards.refuse("plan", Situation(plan, Limits(max_reembed=max_reembed)), only=(guards.reembed_limit,))

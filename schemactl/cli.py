@@ -424,6 +424,9 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
     limits = Limits(allow_destructive=allow_destructive, max_reembed=max_reembed, policy=policy_path(policy_file),
                     saved=saved)
     out = functools.partial(say, err=as_json)
+    if saved and (when := api.applied_at(target, checksum)):  # before it is shown as changes to make
+        _already_applied(as_json, when)
+        return
     if not any(s.change.executable for s in computed.steps):
         api.check_plan(computed, limits)
         out(render_text(computed, color=use_color()), nl=False)
@@ -445,8 +448,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
                                notice=lambda message: say(f"  {message}", err=True))
     report = api.apply(computed, checksum, target, options)
     if report.already_applied_at:
-        say(f"This plan was already applied ({report.already_applied_at}); nothing to do.", err=as_json)
-        _finish(as_json, "already-applied", [])
+        _already_applied(as_json, report.already_applied_at)
         return
     if not report.ok:
         pending = ", ".join(f"{s.change.kind} {s.change.collection}" for s in report.pending) or "none"
@@ -457,6 +459,11 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
     skipped = f" ({len(report.skipped)} done by an earlier run)" if report.skipped else ""
     say(f"Apply complete: {len(report.applied)} step(s) applied{skipped}.", err=as_json)
     _finish(as_json, "applied", report.applied)
+
+
+def _already_applied(as_json: bool, when: str) -> None:
+    say(f"This plan was already applied ({when}); nothing to do.", err=as_json)
+    _finish(as_json, "already-applied", [])
 
 
 def _finish(as_json: bool, result: str, applied, error: str = "") -> None:

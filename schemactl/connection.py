@@ -130,6 +130,12 @@ class Target:
                                 f"; environment {self.environment.name} names no {key}, and {variable} is not "
                                 "read under --env")
 
+    def setting_options(self, key: str, option: str) -> str:
+        """Where a connection setting comes from: the command line, or the environment's `key`."""
+        if self.environment is None or getattr(self.environment.settings, key, None) is None:
+            return f"--{option}"
+        return f"--{option} / {key} of environment {self.environment.name}"
+
     def verify(self) -> bool | ssl.SSLContext:
         """What https requests to the cluster trust: --ca-cert or SSL_CERT_FILE, else the usual
         roots (plain http loads no CA file)."""
@@ -248,14 +254,15 @@ def grpc_endpoint(target: Target) -> GrpcEndpoint:
     else the REST host with --grpc-port and the REST URL's TLS."""
     if target.grpc_url:
         host, port, secure = parse_url(target.grpc_url, "--grpc-url", default_http_port=GRPC_PORT)
-        return GrpcEndpoint(host, port, secure, "--grpc-url")
+        return GrpcEndpoint(host, port, secure, target.setting_options("grpcUrl", "grpc-url"))
     host, _, secure = parse_url(target.url)
     for suffix, pattern in CLOUD_GRPC_HOSTS.items():
         if host.endswith(suffix):
             ident, domain = host.split(".", 1)
             return GrpcEndpoint(pattern.format(host=host, ident=ident, domain=domain), 443, True,
                                 "the Weaviate Cloud convention for " + suffix.lstrip(".") + " hosts")
-    return GrpcEndpoint(host, target.grpc_port, secure, "the REST host with --grpc-port")
+    return GrpcEndpoint(host, target.grpc_port, secure,
+                        "the REST host with " + target.setting_options("grpcPort", "grpc-port"))
 
 
 def _password(url: str) -> str | None:

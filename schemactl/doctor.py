@@ -123,11 +123,15 @@ def _grpc(target: Target) -> Check:
     except SchemactlError as error:
         text = str(error)
         fix = ("trust the cluster's CA: --ca-cert FILE" if "CERTIFICATE_VERIFY_FAILED" in text or "handshake" in text
-               else "set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL (Kubernetes: the weaviate-grpc "
-                    "service; Weaviate Cloud: derived from the URL)")
+               else f"set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL{_in_environment(target, 'grpcUrl')} "
+                    "(Kubernetes: the weaviate-grpc service; Weaviate Cloud: derived from the URL)")
         return Check("gRPC", False, f"{where}: {text.split('): ', 1)[-1]}", fix)
     return Check("gRPC", True, f"{where} answers its health check{_via(target.grpc_proxy)} (the data path for "
                                "copies)")
+
+
+def _in_environment(target: Target, key: str) -> str:
+    return f", or {key} in environment {target.environment.name}" if target.environment else ""
 
 
 def _via(proxy: Proxy | None) -> str:

@@ -188,3 +188,16 @@ def test_a_refused_key_names_where_keys_come_from_under_an_environment():
     stage = Chosen("stage", Environment(url="http://x"))
     assert Target("http://x", environment=stage).credential_options("apiKeyEnv", "api-key", "WEAVIATE_API_KEY") == \
         "--api-key; environment stage names no apiKeyEnv, and WEAVIATE_API_KEY is not read under --env"
+
+
+def test_grpc_set_by_an_environment_is_named_as_the_environments():
+    from schemactl.connection import make_target
+    from schemactl.environments import Chosen, Environment
+
+    prod = Chosen("prod", Environment(url="http://x", grpcPort=50052))
+    assert make_target("http://x", 50052, None, (), environment=prod).grpc.source == \
+        "the REST host with --grpc-port / grpcPort of environment prod"
+    grpc_host = Chosen("prod", Environment(url="http://x", grpcUrl="http://grpc-host"))
+    assert make_target("http://x", 50051, None, (), grpc_url="http://grpc-host", environment=grpc_host).grpc.source == \
+        "--grpc-url / grpcUrl of environment prod"
+    assert make_target("http://x", 50052, None, ()).grpc.source == "the REST host with --grpc-port"

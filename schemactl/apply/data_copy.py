@@ -113,6 +113,7 @@ class CopyJob:
 @dataclass
 class Outcome:
     copied: int = 0
+    skipped: int = 0  # read, and left out by onConvertError: skipObject
     failed: dict[str, str] = field(default_factory=dict)  # uuid -> the server's last message
     read: list | None = None  # the source objects read, when kept (see copy_objects)
 
@@ -139,7 +140,7 @@ def copy_objects(client, job: CopyJob, *, after: str | None, on_flushed: Callabl
     if first is None:
         return outcome
     if len(first) < PAGE:  # a single page (a small tenant): no writer threads to start
-        _collect((str(first[-1].uuid), len(first), _Done(_write_page(client, job, first))), outcome, on_flushed,
+        _collect((str(first[-1].uuid), len(first), _write_page(client, job, first)), outcome, on_flushed,
                  progress)
         return outcome
     in_flight: deque = deque()
@@ -167,21 +168,23 @@ def _kept(pages: Iterator[list], kept: list | None, keep: int, outcome: Outcome)
 
 
 @dataclass(frozen=True)
-class _Done:
-    """A write already made, shaped like the future of one."""
+class _Written:
+    """What writing a page did: the objects refused (uuid -> why) and how many it left out."""
 
     failed: dict[str, str]
+    skipped: int = 0
 
-    def result(self) -> dict[str, str]:
-        return self.failed
+    def result(self) -> _Written:  # shaped like the future of a write, for a write already made
+        return self
 
 
 def _collect(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
     cursor, size, future = entry
-    failed = future.result()
-    outcome.failed.update(failed)
-    outcome.copied += size - len(failed)
-    on_flushed(cursor, size - len(failed))
+    written = future.result()
+    outcome.failed.update(written.failed)
+    outcome.skipped += written.skipped
+    outcome.copied += size - len(written.failed) - written.skipped
+    on_flushed(cursor, size - len(written.failed))
     progress(size)
 
 
@@ -204,11 +207,12 @@ def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
         after = str(page[-1].uuid)
 
 
-def _write_page(client, job: CopyJob, page: list) -> dict[str, str]:
+def _write_page(client, job: CopyJob, page: list) -> _Written:
     """A page as read from the source, reshaped for the target and written; objects whose values
     do not convert are refused (never written), as the target would refuse them."""
     shaped, refused = reshaped(job, page)
-    return refused | (_write(client, job, shaped) if shaped else {})
+    failed = refused | (_write(client, job, shaped) if shaped else {})
+    return _Written(failed, skipped=len(page) - len(shaped) - len(refused))
 
 
 def reshaped(job: CopyJob, page: list) -> tuple[list, dict[str, str]]:

@@ -498,8 +498,9 @@ def _copy_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: Che
         ctx.failures.update(outcome.failed)
         refuse_data(change.physical, outcome.failed)  # before linking: refused objects are not there to link
         how = "re-embedded" if job.reembed else "with stored vectors"
+        skipped = f", {outcome.skipped} left out by onConvertError: skipObject" if outcome.skipped else ""
         ctx.notice(f"{label}: {outcome.copied} object(s) {how} in {seconds:.1f} s "
-                   f"({outcome.copied / seconds:,.0f} objects/s)")
+                   f"({outcome.copied / seconds:,.0f} objects/s{skipped})")
         if job.self_references:
             _link(ctx, job, checkpoint, entry)
         if job.multi_references:

@@ -133,6 +133,7 @@ def test_stale_or_edited_saved_plans_are_refused_and_applied_plans_are_not_reapp
     assert aliases(client) == {"Doc": "Doc_v2"} and count(client, "Doc_v2") == 50
     again = cli_run("apply", str(fresh), "--auto-approve")
     assert again.exit_code == 0 and "This plan was already applied" in again.stdout
+    assert "will make these changes" not in again.output  # not shown as changes still to make
     assert aliases(client) == {"Doc": "Doc_v2"}
 
 

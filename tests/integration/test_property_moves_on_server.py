@@ -215,6 +215,8 @@ def test_values_that_do_not_convert_refuse_the_plan_until_the_file_says_what_bec
     assert ("verified 299 object(s) in Item_v2, the same ids as Item_v1, and its content as the file moves and "
             "converts it (1 left out by onConvertError: "
             "skipObject)") in skipping.output
+    assert "copy Item_v1 -> Item_v2: 299 object(s) with stored vectors in " in skipping.output
+    assert "1 left out by onConvertError: skipObject)" in skipping.output.split("copy Item_v1 -> Item_v2: ")[1]
     assert aliases(client) == {"Item": "Item_v2"}
     kept = {product_id(i): ({"sku": 1000 + i, "price": i}, {"default": vector_as_stored(i)})
             for i in range(300) if i != 7}
