@@ -5,7 +5,8 @@ refuses them before the first change.
     policy:
       allowDestructive: false        # deletes need an override
       maxReembedObjects: 100000      # per re-embedding step; per collection below
-      maxReembedCost: 20             # dollars (with --embedding-price)
+      maxReembedCost: 20             # dollars (at embeddingPrice, else --embedding-price)
+      embeddingPrice: 0.02           # dollars per 1,000 texts; a plan's own price cannot lower it
       requireFreshPlan: true         # apply only a saved plan, at most maxPlanAgeDays (7) old
       collections:
         Article: {maxReembedObjects: 1000000}
@@ -51,6 +52,7 @@ class Limits(_Model):
 
 class Rules(Limits):
     allowDestructive: bool = True
+    embeddingPrice: float | None = Field(default=None, ge=0)  # per 1,000 texts: the cost limit's price
     requireFreshPlan: bool = False  # apply takes only a saved (reviewed) plan, made within maxPlanAgeDays
     maxPlanAgeDays: int = Field(default=7, ge=1)
     collections: dict[str, Limits] = {}
@@ -196,13 +198,14 @@ def _broken(step: Step, rules: Rules, price: float | None) -> list[str]:
         out.append(f"{change_name(change)} re-embeds {objects:,} objects, more than the policy's "
                    f"maxReembedObjects {most:,}")
     budget = limits.maxReembedCost if limits.maxReembedCost is not None else rules.maxReembedCost
-    cost = step.embedding_cost(price)
+    priced_by = "the policy's embeddingPrice" if rules.embeddingPrice is not None else "--embedding-price"
+    cost = step.embedding_cost(rules.embeddingPrice if rules.embeddingPrice is not None else price)
     if budget is not None and cost is None:
         out.append(f"{change_name(change)} re-embeds {objects:,} objects and the policy limits the cost "
-                   "(maxReembedCost): give --embedding-price so it can be checked")
+                   "(maxReembedCost): give --embedding-price, or embeddingPrice in the policy, so it can be checked")
     elif budget is not None and cost is not None and cost > budget:
-        out.append(f"{change_name(change)} costs ~${cost:,.2f} to re-embed, more than the policy's "
-                   f"maxReembedCost ${budget:,.2f}")
+        out.append(f"{change_name(change)} costs ~${cost:,.2f} to re-embed (at {priced_by}), more than the "
+                   f"policy's maxReembedCost ${budget:,.2f}")
     return out
 
 

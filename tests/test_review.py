@@ -115,7 +115,8 @@ def test_limits_broken_are_named_with_the_override_that_would_allow_them(tmp_pat
     reembed = [f.describe() for f in check(every_kind_plan(), policy, TODAY)
                if f.change.startswith("recreate Article")]
     assert any("more than the policy's maxReembedObjects 10,000" in r for r in reembed)
-    assert any("costs ~$1.80 to re-embed, more than the policy's maxReembedCost $1.00" in r for r in reembed)
+    assert any("costs ~$1.80 to re-embed (at --embedding-price), more than the policy's maxReembedCost $1.00" in r
+               for r in reembed)
     assert all(r.endswith("(override: `recreate Article (re-embed)`)") for r in reembed)
 
 
@@ -157,7 +158,17 @@ def test_a_policy_with_an_unknown_key_or_no_reason_is_refused_with_its_place(tmp
 def test_without_a_price_a_cost_limit_asks_for_one(tmp_path):
     policy = _policy(tmp_path, "policy:\n  maxReembedCost: 100\n")
     [finding] = check(every_kind_plan(price=None), policy, TODAY)
-    assert "give --embedding-price so it can be checked" in finding.describe()
+    assert "give --embedding-price, or embeddingPrice in the policy, so it can be checked" in finding.describe()
+
+
+def test_the_policys_embedding_price_is_the_one_its_cost_limit_uses(tmp_path):
+    policy = _policy(tmp_path, "policy:\n  maxReembedCost: 1\n  embeddingPrice: 0.02\n")
+    for price in (None, 0.0, 0.001):  # none given, or a plan's price edited down: the policy's still counts
+        [finding] = check(every_kind_plan(price=price), policy, TODAY)
+        assert "costs ~$1.80 to re-embed (at the policy's embeddingPrice), more than the policy's maxReembedCost" \
+            in finding.describe()
+    assert check(every_kind_plan(price=0.02), _policy(tmp_path, "policy:\n  maxReembedCost: 1\n  "
+                                                                 "embeddingPrice: 0.001\n"), TODAY) == []
 
 
 def test_change_names_are_what_overrides_use():
