@@ -41,6 +41,7 @@ class ValueCheck:
     failing: int = 0  # values its conversion refuses
     examples: tuple[tuple[str, str, str], ...] = ()  # (uuid, value, why) of the first few refused
     unread_tenants: int = 0  # tenants asleep: not read at plan time (the copy converts them as it goes)
+    nested_held: int = 0  # objects whose value holds a nested property the move drops
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,7 @@ class _ValueCheckDoc(_Doc):
     failing: int = 0
     examples: list[str] = []  # uuids
     unread_tenants: int = 0
+    nested_held: int = 0
 
 
 class _EstimateDoc(_Doc):
@@ -560,5 +562,5 @@ def _estimate(s: _StepDoc) -> Estimate | None:
     if e is None:
         return None
     values = tuple(ValueCheck(v.property, v.held, v.failing, tuple((uuid, "", "") for uuid in v.examples),
-                              v.unread_tenants) for v in e.values)
+                              v.unread_tenants, v.nested_held) for v in e.values)
     return Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second, values, e.asleep_tenants)

@@ -237,8 +237,9 @@ def _property_move(move, check) -> str:
     line = _values_move(move, check)
     if move.dropped_nested and not move.only_nested_dropped:
         gone = ", ".join(f"{move.name}.{n}" for n in move.dropped_nested)
+        holding = f" ({check.nested_held:,} object(s) hold one)" if check else ""
         line += f"; nested {gone} dropped, {'its' if len(move.dropped_nested) == 1 else 'their'} values are not " \
-                "copied (destructive)"
+                f"copied{holding} (destructive)"
     return line
 
 

@@ -21,6 +21,7 @@ READ_PAGE = 1000
 class _Tally:
     held: int = 0
     failing: int = 0
+    nested_held: int = 0  # values holding a nested property the move drops
     examples: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -49,7 +50,7 @@ def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
     finally:
         client.close()
     return tuple(ValueCheck(m.source, tallies[m.source].held, tallies[m.source].failing,
-                            tuple(tallies[m.source].examples), asleep) for m in moves)
+                            tuple(tallies[m.source].examples), asleep, tallies[m.source].nested_held) for m in moves)
 
 
 def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], reshape: Reshape,
@@ -60,17 +61,22 @@ def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], 
     if tenant is not None:
         collection = collection.with_tenant(tenant)
     parsed = {m.source for m in moves if m.conversion == "parsing"}
-    # an object property losing nested properties counts the values that hold one of them
-    nested = {m.source: m.source for m in moves if m.only_nested_dropped}  # its name kept
+    # an object property losing nested properties counts the values that hold one of them; one that
+    # only loses them holds nothing else worth counting
+    pruned = {m.source: m.name for m in moves if m.dropped_nested}
+    nested = {m.source for m in moves if m.only_nested_dropped}
     try:
         for obj in collection.iterator(include_vector=False, return_properties=[m.source for m in moves],
                                        cache_size=READ_PAGE):
             for source, value in (obj.properties or {}).items():
-                if source not in tallies or value is None or value == [] \
-                        or (source in nested and reshape.prune(nested[source], value) == value):
+                if source not in tallies or value is None or value == []:
+                    continue
+                loses = source in pruned and reshape.prune(pruned[source], value) != value
+                if source in nested and not loses:
                     continue
                 tally = tallies[source]
                 tally.held += 1
+                tally.nested_held += loses
                 why = check(reshape, source, value) if source in parsed else None
                 if why is not None:
                     tally.failing += 1

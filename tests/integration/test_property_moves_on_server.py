@@ -377,6 +377,31 @@ def test_a_renamed_named_vector_keeps_every_stored_vector_and_a_dropped_one_is_g
     assert in_sync(cli_run, tmp_path)
 
 
+NOTE = ("name: Note\nproperties:\n  - name: {name}\n{renamed}    dataType: object\n    nestedProperties:\n"
+        "      - name: a\n        dataType: text\n{b}vectorizer:\n  module: none\n")
+NESTED_B = "      - name: b\n        dataType: int\n"
+
+
+@pytest.mark.parametrize("name, renamed", [("meta", ""), ("info", "    renamedFrom: meta\n")])
+def test_nested_properties_left_out_are_counted_in_the_plan_and_gone_from_the_new_version(
+        client, cli_run, tmp_path, name, renamed):
+    (tmp_path / "note.yaml").write_text(NOTE.format(name="meta", renamed="", b=NESTED_B))
+    applied(cli_run, tmp_path)
+    meta = {i: {"a": f"note {i}"} | ({"b": i} if i % 3 == 0 else {}) for i in range(30)}  # 10 hold b
+    result = client.collections.use("Note").data.insert_many([
+        DataObject({"meta": meta[i]}, uuid=product_id(i), vector=vector(i)) for i in range(30)])
+    assert not result.errors
+    (tmp_path / "note.yaml").write_text(NOTE.format(name=name, renamed=renamed, b=""))
+    planned = cli_run("plan", str(tmp_path))
+    assert planned.exit_code == 0, planned.output
+    [line] = [x for x in planned.stdout.splitlines() if "nested" in x]
+    assert f"nested {name}.b dropped, " in line and "(10 object(s) hold one)" in line and line.endswith("(destructive)")
+    applied(cli_run, tmp_path, "--allow-destructive")
+    assert objects(client.collections.use("Note")) == {
+        product_id(i): ({name: {"a": f"note {i}"}}, {"default": vector_as_stored(i)}) for i in range(30)}
+    assert in_sync(cli_run, tmp_path)
+
+
 # ---- 5. multi-tenant --------------------------------------------------------------------------
 
 def test_every_tenant_is_converted_and_keeps_its_activity_status(client, cli_run, tmp_path):
