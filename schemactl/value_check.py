@@ -63,7 +63,7 @@ def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], 
     parsed = {m.source for m in moves if m.conversion == "parsing"}
     # an object property losing nested properties counts the values that hold one of them; one that
     # only loses them holds nothing else worth counting
-    pruned = {m.source: m.name for m in moves if m.dropped_nested}
+    pruned = {m.source: m.name for m in moves if m.dropped_nested and m.name is not None}
     nested = {m.source for m in moves if m.only_nested_dropped}
     try:
         for obj in collection.iterator(include_vector=False, return_properties=[m.source for m in moves],
