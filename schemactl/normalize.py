@@ -8,6 +8,7 @@ server chose is not drift.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,6 +43,9 @@ INVERTED = {"bm25": {"b": 0.75, "k1": 1.2}, "cleanupIntervalSeconds": 60,
             "stopwords": {"preset": "en", "additions": [], "removals": []}, "stopwordPresets": {},
             "indexTimestamps": False, "indexNullState": False, "indexPropertyLength": False,
             "usingBlockMaxWAND": True}
+# Blocks the server takes whole: a key a request leaves out of one it gives becomes zero (bm25
+# {k1: 1.5} alone stores b 0), so a block a file gives in part is sent with the defaults of the rest.
+WHOLE_BLOCKS = {("invertedIndexConfig", "bm25"): INVERTED["bm25"]}
 REPLICATION = {"factor": 1, "asyncEnabled": False, "deletionStrategy": "TimeBasedResolution"}
 SHARDING = {"desiredCount": 1}
 MULTI_TENANCY = {"enabled": False, "autoTenantCreation": False, "autoTenantActivation": False}
@@ -392,3 +396,41 @@ def _prune_empty(value):
 
 
 _MISSING = object()
+
+
+def stated(collection: Collection, settings: Iterable[tuple[str, Any]]) -> Collection:
+    """`collection` with each (canonical dotted path, value) written into it: a setting a file
+    leaves at its default stated, so that an update sends it instead of leaving the server's
+    value. A path the file format cannot hold is left out (the caller checks what the server kept)."""
+    data = collection.model_dump(mode="json", exclude_none=True)
+    for path, value in settings:
+        if value is None:
+            continue
+        candidate = _copied(data)
+        if _put(candidate, path.split("."), value):
+            try:
+                _parsed(candidate)
+            except ValueError:
+                continue
+            data = candidate
+    return _parsed(data)
+
+
+def _parsed(data: dict) -> Collection:
+    return Collection.model_validate_json(json.dumps(data))  # JSON mode: lists are arrays
+
+
+def _put(data: dict, path: list[str], value: Any) -> bool:
+    """Write `value` at canonical `path` in a file's form (properties a list, keyed here by
+    name); False where the form has no place for it."""
+    head, *rest = path
+    if not rest:
+        data[head] = value
+        return True
+    child = data.get(head)
+    if head in ("properties", "nestedProperties"):
+        found = next((p for p in child or [] if p.get("name") == rest[0]), None)
+        return found is not None and len(rest) > 1 and _put(found, rest[1:], value)
+    if child is None:
+        child = data[head] = {}
+    return isinstance(child, dict) and _put(child, rest, value)

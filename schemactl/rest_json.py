@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from . import modules
 from .errors import SchemactlError
 from .modules import huggingface
-from .normalize import collapse_property_settings
+from .normalize import WHOLE_BLOCKS, collapse_property_settings
 from .spec import (Collection, Model, NamedVector, NestedProperty, Property, stated_index_type,
                    vectorizer_modules)
 
@@ -324,6 +324,16 @@ def to_rest(collection: Collection) -> dict:
     for key in ("invertedIndexConfig", "replicationConfig", "shardingConfig", "multiTenancyConfig",
                 "objectTtlConfig"):
         _put(body, key, _dump(getattr(c, key)))
+    return _whole_blocks(body)
+
+
+def _whole_blocks(body: dict) -> dict:
+    """`body` with each block the server takes whole (WHOLE_BLOCKS) that it gives in part completed
+    with the defaults of the keys it leaves out."""
+    for (key, block), defaults in WHOLE_BLOCKS.items():
+        given = (body.get(key) or {}).get(block)
+        if given is not None:
+            body[key][block] = {**defaults, **given}
     return body
 
 

@@ -451,3 +451,32 @@ def test_a_hand_over_left_to_finish_is_planned_without_the_activation_the_stoppe
     after = after_hand_overs(live, (FinishHandOver("Mt", physical="Mt_v1", target="Mt_v2", auto_activation=False),))
     assert diff(after.collections, {"Mt": mt(False)}, physical=live.physical) == ()
     assert diff(after.collections, {"Mt": mt(True)}, physical=live.physical)  # a file that wants it on still says so
+
+
+def test_an_update_states_each_setting_the_file_leaves_at_its_default():
+    """What apply sends for an in-place change: a setting removed from the file is sent as its
+    default, or the server keeps its value (measured on v1.39: ef 128 stayed)."""
+    from schemactl.changes import UpdateInPlace
+    from schemactl.normalize import stated
+    from schemactl.rest_json import to_rest
+
+    live = col(vectorIndexConfig={"ef": 128}, invertedIndexConfig={"bm25": {"k1": 1.5}},
+               properties=[{"name": "title", "dataType": "text", "description": "old"},
+                           {"name": "meta", "dataType": "object",
+                            "nestedProperties": [{"name": "a", "dataType": "text", "description": "x"}]}])
+    desired = col(properties=[{"name": "title", "dataType": "text"},
+                              {"name": "meta", "dataType": "object", "nestedProperties": [{"name": "a", "dataType": "text"}]}])
+    [change] = diff({"Article": live}, {"Article": desired})
+    assert isinstance(change, UpdateInPlace)
+    body = to_rest(stated(change.definition, ((f.path, f.new) for f in change.fields)))
+    assert body["vectorIndexConfig"]["ef"] == -1
+    assert body["invertedIndexConfig"]["bm25"] == {"b": 0.75, "k1": 1.2}
+    title, meta = body["properties"]
+    assert title["description"] == "" and meta["nestedProperties"][0]["description"] == ""
+
+
+def test_a_bm25_block_given_in_part_is_sent_whole():
+    from schemactl.rest_json import to_rest
+
+    assert to_rest(col(invertedIndexConfig={"bm25": {"k1": 1.5}}))["invertedIndexConfig"]["bm25"] == \
+        {"b": 0.75, "k1": 1.5}

@@ -11,16 +11,17 @@ from functools import singledispatch
 
 from . import index_task, scale
 from .. import modules, index_changes
-from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FinishHandOver,
+from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange, FinishHandOver,
                        RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
 from ..errors import SchemactlError
 from ..live import wait_for_agreement
 from ..naming import next_version
 from .recreate import finish_hand_over, finish_interrupted_cutover, run_recreate
-from ..normalize import canonical, merged
+from ..diff import diff_collection
+from ..normalize import canonical, merged, stated
 from ..plan import Plan, Step
-from ..rest_json import named_vector_to_rest, property_to_rest, to_rest
+from ..rest_json import from_rest, named_vector_to_rest, property_to_rest, to_rest
 from ..spec import vectorizer_modules
 from ..spec import PRIMITIVE_TYPES
 
@@ -127,7 +128,8 @@ def _(change: UpdateInPlace, ctx: Context) -> None:
     """PUT takes the whole class: the live JSON with the desired settings laid over it."""
     physical = ctx.physical[change.collection]
     current = ctx.reader.get(f"/v1/schema/{physical}")
-    desired = physical_references(to_rest(change.definition), ctx.physical)
+    wanted = stated(change.definition, ((f.path, f.new) for f in change.fields))  # defaults sent too
+    desired = physical_references(to_rest(wanted), ctx.physical)
     updated = merged(current, {k: v for k, v in desired.items() if k not in ("class", "properties")})
     updated["moduleConfig"] = _collection_modules(current.get("moduleConfig") or {}, desired.get("moduleConfig") or {})
     if "objectTtlConfig" in current and "objectTtlConfig" not in desired:
@@ -135,6 +137,19 @@ def _(change: UpdateInPlace, ctx: Context) -> None:
     updated["description"] = desired.get("description", "")  # none in the file: cleared ("" clears it)
     _descriptions(updated.get("properties", []), desired.get("properties", []))
     ctx.reader.send("PUT", f"/v1/schema/{physical}", updated, f"update {physical}")
+    kept = _kept_by_server(change, ctx, physical)
+    if kept:
+        raise SchemactlError(f"{physical}: the server answered the update and kept "
+                             + ", ".join(f"{f.path} at {f.old!r} (wanted {f.new!r})" for f in kept))
+
+
+def _kept_by_server(change: UpdateInPlace, ctx: Context, physical: str) -> list[FieldChange]:
+    """The planned settings the collection, read again, still does not have."""
+    body = ctx.reader.get(f"/v1/schema/{physical}")
+    now = from_rest(body, logical_name=change.collection, logical_names={p: n for n, p in ctx.physical.items()})
+    planned = {f.path for f in change.fields}
+    return [f for c in diff_collection(now, change.definition, physical)
+            for f in getattr(c, "fields", ()) if f.path in planned]
 
 
 def _descriptions(current: list[dict], desired: list[dict]) -> None:

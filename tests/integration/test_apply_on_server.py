@@ -41,6 +41,30 @@ def test_apply_in_place_changes_then_converges(client, cli_run, files):
     assert config.inverted_index_config.bm25.b == 0.6
 
 
+def test_settings_removed_from_a_file_go_back_to_their_defaults_in_place(client, cli_run, tmp_path):
+    """A file that leaves a mutable setting out wants the server's default: before, apply said
+    done, sent nothing for it, and the next plan showed the same change again."""
+    base = "name: Dial\nproperties:\n  - name: t\n    dataType: text\nvectorizer:\n  module: none\n"
+    (tmp_path / "dial.yaml").write_text(
+        base + "vectorIndexConfig:\n  ef: 128\n  flatSearchCutoff: 12345\n  dynamicEfFactor: 9\n"
+        "invertedIndexConfig:\n  bm25:\n    k1: 1.5\n  stopwords:\n    additions: [zzz]\n"
+        "replicationConfig:\n  deletionStrategy: NoAutomatedResolution\n")
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    first = cli_run("plan", str(tmp_path), "--detailed-exitcode")
+    assert first.exit_code == 0, first.stdout  # bm25's b, not in the file, is the default (0.75), not 0
+    (tmp_path / "dial.yaml").write_text(base)
+    planned = cli_run("plan", str(tmp_path))
+    assert "vectorIndexConfig.ef: 128 -> -1" in planned.stdout, planned.stdout
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    config = client.collections.use("Dial").config.get()
+    assert (config.vector_index_config.ef, config.vector_index_config.flat_search_cutoff,
+            config.vector_index_config.dynamic_ef_factor) == (-1, 40000, 8)
+    assert config.inverted_index_config.bm25.k1 == 1.2 and not config.inverted_index_config.stopwords.additions
+    assert config.replication_config.deletion_strategy.value != "NoAutomatedResolution"
+    assert converged(cli_run, tmp_path)
+
+
 def test_descriptions_removed_from_a_file_are_cleared_in_place(client, cli_run, weaviate_server, tmp_path):
     """A description the server holds (written by auto-schema, or an earlier file) and the file
     leaves out is cleared: before, apply reported the update done and the server kept both."""
