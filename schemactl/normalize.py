@@ -45,7 +45,7 @@ INVERTED = {"bm25": {"b": 0.75, "k1": 1.2}, "cleanupIntervalSeconds": 60,
             "usingBlockMaxWAND": True}
 # Blocks the server takes whole: a key a request leaves out of one it gives becomes zero (bm25
 # {k1: 1.5} alone stores b 0), so a block a file gives in part is sent with the defaults of the rest.
-WHOLE_BLOCKS = {("invertedIndexConfig", "bm25"): INVERTED["bm25"]}
+WHOLE_BLOCKS: dict[tuple[str, str], dict] = {("invertedIndexConfig", "bm25"): {"b": 0.75, "k1": 1.2}}
 REPLICATION = {"factor": 1, "asyncEnabled": False, "deletionStrategy": "TimeBasedResolution"}
 SHARDING = {"desiredCount": 1}
 MULTI_TENANCY = {"enabled": False, "autoTenantCreation": False, "autoTenantActivation": False}
