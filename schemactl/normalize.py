@@ -39,13 +39,14 @@ FLAT = {"distance": "cosine", "vectorCacheMaxObjects": 1000000000000, **DEFAULT_
         "rq": {"enabled": False, "rescoreLimit": -1, "cache": False, "bits": 8}}
 DYNAMIC = {"distance": "cosine", "threshold": 10000, "hnsw": HNSW, "flat": FLAT}
 INDEX_DEFAULTS = {"hnsw": HNSW, "flat": FLAT, "dynamic": DYNAMIC}
-INVERTED = {"bm25": {"b": 0.75, "k1": 1.2}, "cleanupIntervalSeconds": 60,
+BM25 = {"b": 0.75, "k1": 1.2}
+INVERTED = {"bm25": BM25, "cleanupIntervalSeconds": 60,
             "stopwords": {"preset": "en", "additions": [], "removals": []}, "stopwordPresets": {},
             "indexTimestamps": False, "indexNullState": False, "indexPropertyLength": False,
             "usingBlockMaxWAND": True}
 # Blocks the server takes whole: a key a request leaves out of one it gives becomes zero (bm25
 # {k1: 1.5} alone stores b 0), so a block a file gives in part is sent with the defaults of the rest.
-WHOLE_BLOCKS: dict[tuple[str, str], dict] = {("invertedIndexConfig", "bm25"): {"b": 0.75, "k1": 1.2}}
+WHOLE_BLOCKS = {("invertedIndexConfig", "bm25"): BM25}
 REPLICATION = {"factor": 1, "asyncEnabled": False, "deletionStrategy": "TimeBasedResolution"}
 SHARDING = {"desiredCount": 1}
 MULTI_TENANCY = {"enabled": False, "autoTenantCreation": False, "autoTenantActivation": False}
