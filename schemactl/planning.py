@@ -79,13 +79,15 @@ def hand_overs_left(reader: RestClient, live: LiveState) -> tuple[FinishHandOver
 
 
 def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[FinishHandOver, ...]:
-    """For each checkpoint from an old version that still exists into one an alias serves: the
+    """For each checkpoint from an old version that still exists (or was deleted to free its name
+    for the alias) into one an alias serves: the
     multi-tenant hand-over left, and a rename's old alias left at the old version (the stopped
     run had made the new name's alias, not yet removed the old one)."""
     serving = live.named_by
     left = []
     for c in sorted(checkpoints, key=lambda c: c.source):
-        if c.source not in live.raw or c.target not in serving or not c.cutting_over:
+        freed = live.aliases.get(c.source) == c.target  # a collection made outside schemactl, deleted for its name
+        if (c.source not in live.raw and not freed) or c.target not in serving or not c.cutting_over:
             continue
         renamed_from = _renamed_from(c)
         old_alias = renamed_from if live.aliases.get(renamed_from) == c.source else ""

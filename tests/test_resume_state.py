@@ -283,6 +283,9 @@ def _checkpoint(source: str, target: str, phase, multi_tenant: bool, renamed_fro
     ({"Mt": "Mt_v2"}, "Mt_v1", "Mt_v2", Phase.CUTOVER, False, None),  # moved, nothing left but its checkpoint
     ({"Mt": "Mt_v1"}, "Mt_v1", "Mt_v2", Phase.FENCED, True, None),  # the alias never moved
     ({"Mt": "Mt_v1", "Docs": "Docs_v1"}, "Mt_v1", "Docs_v1", Phase.FENCED, True, None),
+    # a collection made outside schemactl, deleted to free its name for the alias: the hand-over is left
+    ({"Mt": "Mt_v1"}, "Mt", "Mt_v1", Phase.HANDOVER, True, ("Mt", "", True)),
+    ({"Mt": "Mt_v2"}, "Mt", "Mt_v1", Phase.HANDOVER, True, None),  # the alias serves another version
 ])
 def test_what_a_recreate_stopped_after_moving_its_alias_left_is_planned(aliases, source, target, phase, multi_tenant,
                                                                         expected):

@@ -229,6 +229,8 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
             state.target_auto_activation = auto_tenants(ctx.reader, checkpoint.target)["autoTenantActivation"]
         # until the hand-over wakes them, a request to a sleeping tenant of the new version wakes it
         set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": True})
+        if _frees_its_name(change, ctx):  # the source goes as the alias takes its name: read it a last time now
+            run.carry_over_late()
         state.kept_awake = list(run.kept_awake)  # a hand-over resumed after a kill does not wake them again
         run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint.target)
@@ -254,7 +256,7 @@ def _hand_over(collection: str, ctx: Context, checkpoint: Checkpoint, run: Tenan
     (schemactl put its tenants to sleep, not the application)."""
     late: list[str] = []
     if checkpoint.state.phase != Phase.HANDOVER:
-        late = run.carry_over_late()
+        late = run.carry_over_late() if checkpoint.source in ctx.classes else []  # else carried before it went
         checkpoint.state.kept_awake = list(run.kept_awake)
         run.progress.snapshot(Phase.HANDOVER)
     run.hand_over()
@@ -302,7 +304,7 @@ def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
     source, target = checkpoint.source, checkpoint.target
     recreate = _recreate_of(checkpoint, collection)
     replay_progress(ctx, checkpoint)
-    if recreate is None:  # what is left can be done, unless a tenant needs copying
+    if recreate is None or source not in ctx.classes:  # what is left can be done, unless a tenant needs copying
         run = TenantRecreate(ctx, checkpoint, collection, _copy_unknown(checkpoint, collection),
                              lambda job, entry: None)
     else:
@@ -314,8 +316,9 @@ def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
         run.close()
     drop_checkpoint(ctx.reader, source)
     drop_progress(ctx.reader, source, run.progress.seq)
-    ctx.notice(f"{collection}: finished the hand-over to {target} that an earlier apply left; {source} stays "
-               "read-only for rollback, its tenants COLD")
+    kept = (f"{source} stays read-only for rollback, its tenants COLD" if source in ctx.classes else
+            f"{source}, made outside schemactl, was deleted to free its name")
+    ctx.notice(f"{collection}: finished the hand-over to {target} that an earlier apply left; {kept}")
 
 
 def _as_it_was(ctx: Context, source: str, collection: str) -> Collection:
@@ -549,8 +552,7 @@ def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
     if ctx.aliases.get(logical) == source:
         ctx.reader.send("PUT", f"/v1/aliases/{logical}", {"class": target}, f"re-point alias {logical} -> {target}")
     else:
-        if source == logical:  # a collection made outside schemactl holds the name the alias needs (a guard
-            # asked for --allow-destructive)
+        if _frees_its_name(change, ctx):  # a guard asked for --allow-destructive
             ctx.reader.send("DELETE", f"/v1/schema/{source}", None, f"delete {source} to free its name")
             ctx.classes.discard(source)
         ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": target},
@@ -558,6 +560,11 @@ def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
     ctx.aliases[logical] = target  # moved: from here on a failure leaves the fence (the next apply finishes)
     ctx.physical[logical] = target
     _remove_alias_at(ctx, change.definition.renamedFrom, source)
+
+
+def _frees_its_name(change: RecreateCollection, ctx: Context) -> bool:
+    """A collection made outside schemactl holds the name the alias needs: the cutover deletes it."""
+    return change.physical == change.collection and ctx.aliases.get(change.collection) != change.physical
 
 
 # ---- tenants --------------------------------------------------------------------------------

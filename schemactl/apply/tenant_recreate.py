@@ -649,7 +649,8 @@ class TenantRecreate:
         to sleep, then 6.7 s to wake the new version's; interleaved 100 of each at a time,
         11.2-11.6 s). Each request's tenants are recorded as handed over: a run finishing this one
         after a kill never sets them again (the application may have changed them since)."""
-        put_to_sleep(self.ctx.reader, self.source)
+        if self.source in self.ctx.classes:  # not deleted to free its name for the alias
+            put_to_sleep(self.ctx.reader, self.source)
         kept, self.kept_awake = set(self.kept_awake), []
         left = {t: e for t, e in self.tenants.items() if not e.handed}
         wanted = {t: "HOT" for t, e in left.items() if is_active(e.status) and t not in kept}

@@ -443,3 +443,28 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
     assert not [t for t, s in tenant_statuses(client, "Mt_v1").items() if s == "HOT"]  # kept for rollback, asleep
     assert not _hand_over_checkpoint(weaviate_server, "Mt_v1", "Mt_v2")
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_multi_tenant_collection_made_outside_schemactl_is_taken_over_with_every_tenant_as_it_was(
+        client, cli_run, embedder, tmp_path):
+    """The first cutover of a collection made by hand deletes it to free its name for the alias:
+    its tenants are listed a last time before that, and the hand-over reads nothing of it after
+    (before, apply failed after the cutover putting the deleted collection's tenants to sleep, and
+    left the new version's COLD)."""
+    import yaml
+
+    from schemactl.rest_json import to_rest
+    from schemactl.validate import parse_collection
+
+    schema = mt_schema(embedder)
+    client.collections.create_from_dict(to_rest(parse_collection(yaml.safe_load(schema))))  # by hand
+    objects, statuses = seed_tenants(12, 5, 21, cold=4)
+    load(client, "Mt", objects, statuses)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    result = cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive")
+    assert result.exit_code == 0, result.output
+    assert aliases(client) == {"Mt": "Mt_v1"}
+    assert tenant_statuses(client, "Mt_v1") == statuses
+    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
+    assert report.clean, report.describe()
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
