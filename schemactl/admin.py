@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .planning import hand_overs_left, left_behind, read_cluster, retired_versions
+from .planning import Managed, hand_overs_left, left_behind, managed, read_cluster
 from .rest_json import multi_tenant_json
 from .connection import Target
 from .errors import SchemactlError
@@ -38,7 +38,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     (a partial copy, or one made outside schemactl)."""
     from .apply.fence import unfence, unfence_shards
     from .tenant_ops import set_auto_tenants
-    from .state import completed_versions, now, start_record, update_record
+    from .state import now, start_record, update_record
 
     with RestClient(target) as reader, locked(reader, command) as holder:
         permissions = own_permissions(reader)
@@ -46,7 +46,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         current = live.aliases.get(name)
         if current is None:
             raise SchemactlError(f"{name} is not an alias in this cluster: nothing to roll back")
-        previous = _rollback_target(reader, name, current, set(live.raw))
+        known = managed(reader, live)
+        previous = _rollback_target(reader, name, current, set(live.raw), known)
         abandoned = [h for h in hand_overs_left(reader, live) if h.collection == name]
         if abandoned and not force:
             raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before what follows "
@@ -58,8 +59,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         in_current, in_previous = _count(reader, current, live.raw), _count(reader, previous, live.raw)
         if not force:
             try:
-                _refuse_unsafe_rollback(name, current, previous, in_current, in_previous,
-                                        previous in completed_versions(reader))
+                _refuse_unsafe_rollback(name, current, previous, in_current, in_previous, previous in known.served)
             except SchemactlError:
                 tenant_ops.set_status(reader, previous, {t: "COLD" for t in woken})  # as it was
                 raise
@@ -82,19 +82,20 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         return Rollback(name, current, previous, in_current, in_previous)
 
 
-def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str]) -> str:
+def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str], known: Managed) -> str:
     """The version `current` was made from: the source of the copy that made it while its
     checkpoint is there (a run stopped after moving the alias), else as the ledger records it;
     without either, the newest older version. Never a version a rollback moved away from, nor
-    another collection's (--force overrides the checks on the version, never this choice)."""
-    from .state import CREATED, checkpoints_into, history, made_from
+    another collection's (--force overrides the checks on the version, never this choice). A
+    collection made outside schemactl that the alias served before it is one of its versions."""
+    from .state import CREATED, checkpoints_into, made_from
 
     older = versions_of(name, classes, below=_number(current))
     copies = checkpoints_into(reader, {current})
-    source = copies[0].source if copies else made_from(history(reader), name, current)
+    source = copies[0].source if copies else made_from(known.records, name, current)
     if source is None and older:
         return older[-1]
-    if source is not None and source in older:
+    if source is not None and (source in older or source in known.live.retained.get(name, ())):
         return source
     why = ""
     if source == CREATED:
@@ -167,11 +168,9 @@ def _count(reader: RestClient, physical: str, raw: dict[str, dict]) -> int:
 def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
     """Logical name -> physical versions no alias points at: kept for rollback, and those of
     names no alias serves any more (renamed or deleted)."""
-    from .state import history
-
     with RestClient(target) as reader:
-        live = read_cluster(reader)
-        retired = retired_versions(live, history(reader))
+        known = managed(reader, read_cluster(reader))
+    live, retired = known.live, known.retired
     unknown = [n for n in names if n not in live.aliases and n not in retired]
     if unknown:
         raise SchemactlError(f"{', '.join(unknown)}: not a collection schemactl manages (no alias of that name) nor "
@@ -182,12 +181,9 @@ def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
 
 def left_behind_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
     """Logical name -> its kept versions a rollback left behind (planning.left_behind)."""
-    from .state import history
-
     with RestClient(target) as reader:
-        live = read_cluster(reader)
-        records = history(reader)
-    return {n: v for n, v in left_behind(live, records).items() if not names or n in names}
+        known = managed(reader, read_cluster(reader))
+    return {n: v for n, v in left_behind(known.live, known.records).items() if not names or n in names}
 
 
 def drop_versions(target: Target, versions: list[str], command: str = "schemactl drop-old-versions") -> None:

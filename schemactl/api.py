@@ -29,12 +29,10 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
 
     from .normalize import minimal
 
-    from .planning import retired_versions, without
-    from .state import history as ledger
+    from .planning import managed
 
     with RestClient(target) as reader:
-        live = read_cluster(reader)
-        live = without(live, retired_versions(live, ledger(reader)))  # a renamed collection's old versions
+        live = managed(reader, read_cluster(reader)).live  # not a renamed collection's old versions
     hidden = unrepresentable(live)
     refused = [n for n in names if n in hidden]
     if refused:
@@ -64,8 +62,11 @@ def applied_at(target: Target, checksum: str) -> str:
 
 
 def check_reembedding(plan: Plan, max_reembed: int | None) -> None:
-    """`plan --max-reembed`: the one guard a plan (which changes nothing) is refused by."""
-    guards.refuse("plan", Situation(plan, Limits(max_reembed=max_reembed)), only=(guards.reembed_limit,))
+    """`plan --max-reembed`: the one guard a plan is refused by (Refused). A plan changes nothing, so
+    the refusal does not end as apply's does ("nothing was applied")."""
+    problems = guards.reembed_limit(Situation(plan, Limits(max_reembed=max_reembed)))
+    if problems:
+        raise guards.Refused("; ".join(problems))
 
 
 def check_convertible(plan: Plan) -> None:

@@ -33,7 +33,7 @@ from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection, VectorIndexConfig
 from .owned import NEVER_MADE
-from .state import Checkpoint, Record, checkpoints_into, completed_in, history, lineage
+from .state import Checkpoint, Record, checkpoints_into, completed_in, copied_for, history, lineage, served_in
 from .validate import Result, validate_paths
 from .value_check import value_checks
 
@@ -145,9 +145,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         if probe:
             _may_probe(permissions)
         collections = desired.result.collections
-        records = history(reader)
-        retired = retired_versions(live, records)
-        live = without(live, retired)  # never collections of their own: not referencing, pruned or pulled
+        known = managed(reader, live)
+        live, retired, records = known.live, known.retired, known.records  # retired: never pruned or pulled
         hidden = unrepresentable(live)
         _refuse_files_naming(hidden, collections)
         extra_aliases.refuse_files_naming(live, collections)
@@ -169,7 +168,6 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
-        completed = completed_in(records)  # versions the ledger saw an alias point at
         warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \
@@ -180,12 +178,12 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
     behind = left_behind(live, records)
     warnings += tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items())
     warnings += tuple(_retired_warning(name, found) for name, found in retired.items())
-    retained = tuple(v for v in kept if v in completed and not any(v in found for found in behind.values()))
+    retained = tuple(v for v in kept if v in known.served and not any(v in found for found in behind.values()))
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.every_alias), estimates=estimates,
                      references=references_of(collections), unmanaged=not_managed, retained=retained,
                      unmanageable=hidden, price_per_1k_texts=price_per_1k_texts, warnings=warnings,
-                     unfinished=tuple(v for v in kept if v not in completed),
+                     unfinished=tuple(v for v in kept if v not in known.served),
                      environment=target.environment.name if target.environment else None,
                      overridden=_overridden(target.environment, collections))
     return plan, live
@@ -206,6 +204,68 @@ def left_behind(live: LiveState, records: list[Record]) -> dict[str, list[str]]:
         if off:
             found[name] = off
     return found
+
+
+@dataclass(frozen=True)
+class Managed:
+    """The cluster as the ledger says schemactl manages it (as_the_ledger_says)."""
+
+    live: LiveState
+    retired: dict[str, list[str]]  # old name -> versions no alias serves any more (retired_versions)
+    records: list[Record]
+    served: set[str]  # physical collections an alias served (state.served_in)
+    source: LiveState  # the state as read, before the ledger corrected it
+
+
+def managed(reader: RestClient, live: LiveState, records: list[Record] | None = None) -> Managed:
+    """`live` (named from the cluster alone) corrected by the ledger and the copies under way."""
+    from .state import copies_under_way
+
+    records = history(reader) if records is None else records
+    return as_the_ledger_says(live, records, copies_under_way(reader))
+
+
+def as_the_ledger_says(live: LiveState, records: list[Record], copying: set[str]) -> Managed:
+    """What the names alone cannot tell (live.resolve reads `<X>_v<N>` beside `X` as a version of
+    X), told by the ledger and by the checkpoints' copies (`copying`):
+    - a collection named like a version that schemactl never made, copied or served is a
+      collection of its own (someone made `Baz_v1` by hand: never dropped as a version of Baz);
+    - a collection a recreate copied from for a name whose alias no longer serves it is a version
+      of that name kept for rollback (one made outside schemactl, served by a hand-made alias);
+    - versions of names no alias serves any more are retired (retired_versions)."""
+    served = served_in(records)
+    known = served | copying | completed_in(records)
+    collections, physical = dict(live.collections), dict(live.physical)
+    unreadable = dict(live.unreadable)
+    retained: dict[str, list[str]] = {}
+    for name, kept in live.retained.items():
+        for version in kept:
+            if version in known:
+                retained.setdefault(name, []).append(version)
+            else:
+                _as_its_own(version, live, collections, physical, unreadable)
+    for source, name in copied_for(records).items():
+        if collections.get(source) is not None and physical.get(source) == source and name in physical \
+                and source not in live.every_alias.values():
+            retained.setdefault(name, []).append(source)
+            del collections[source], physical[source]
+    corrected = replace(live, collections=collections, physical=physical, unreadable=unreadable,
+                        retained={n: tuple(sorted(v)) for n, v in retained.items()})
+    retired = retired_versions(corrected, records)
+    return Managed(without(corrected, retired), retired, records, served, live)
+
+
+def _as_its_own(name: str, live: LiveState, collections: dict[str, Collection], physical: dict[str, str],
+                unreadable: dict[str, str]) -> None:
+    """The collection `name`, named like a version, as a collection of its own."""
+    from .rest_json import Unrepresentable, from_rest
+
+    try:
+        collections[name] = from_rest(live.raw[name], logical_name=name, logical_names=live.named_by)
+    except Unrepresentable as error:
+        unreadable[name] = str(error)
+        return
+    physical[name] = name
 
 
 def retired_versions(live: LiveState, records: list[Record]) -> dict[str, list[str]]:

@@ -166,11 +166,6 @@ def with_version(steps: str, number: int, version: str | None) -> str:
     return json.dumps(entries)
 
 
-def completed_versions(reader: RestClient) -> set[str]:
-    """Physical versions a finished step of an apply or rollback left an alias pointing at."""
-    return completed_in(history(reader))
-
-
 def completed_in(records: list[Record]) -> set[str]:
     """Physical versions a finished step of one of `records` left an alias pointing at."""
     found = set()
@@ -179,6 +174,25 @@ def completed_in(records: list[Record]) -> set[str]:
             if entry.get("step") in record.stepsDone and entry.get("version"):
                 found.add(entry["version"])
     return found
+
+
+def served_in(records: list[Record]) -> set[str]:
+    """Physical collections an alias served, as `records` say: those a finished step left it
+    pointing at, and those a finished recreate copied from (what it served then)."""
+    return completed_in(records) | {e["from"] for e in _finished_entries(records) if e.get("from")}
+
+
+def copied_for(records: list[Record]) -> dict[str, str]:
+    """Physical collection -> the name a finished recreate that was not a rename copied it for
+    (the name's alias served it: made outside schemactl, or an earlier version); records from
+    before steps said whether they renamed tell nothing."""
+    return {e["from"]: e["collection"] for e in _finished_entries(records)
+            if e.get("from") and e.get("renamedFrom") == ""}
+
+
+def _finished_entries(records: list[Record]) -> list[dict]:
+    return [entry for record in records for entry in json.loads(record.steps or "[]")
+            if entry.get("step") in record.stepsDone]
 
 
 MOVES_THE_ALIAS = ("create", "recreate", "finish-hand-over", "rollback")  # step kinds that point it elsewhere
@@ -322,6 +336,14 @@ def checkpoints_into(reader: RestClient, targets: set[str]) -> list[Checkpoint]:
         return []
     records = (record.get("properties") or {} for record in _all_objects(reader, CHECKPOINTS))
     return [_checkpoint_of(p) for p in records if p.get("target") in targets]  # a progress record has none
+
+
+def copies_under_way(reader: RestClient) -> set[str]:
+    """The collections a checkpoint names, source and target: copies an apply has not finished."""
+    if reader.get_or_none(f"/v1/schema/{CHECKPOINTS}") is None:
+        return set()
+    found = [record.get("properties") or {} for record in _all_objects(reader, CHECKPOINTS)]
+    return {p[key] for p in found for key in ("source", "target") if p.get(key)}  # a progress record has none
 
 
 def save_checkpoint(reader: RestClient, checkpoint: Checkpoint, *, create: bool = False) -> None:

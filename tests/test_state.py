@@ -73,3 +73,53 @@ def test_the_source_a_step_recorded_wins_over_the_order_of_versions():
     moved.steps = json.dumps([{**json.loads(moved.steps)[0], "from": "Foo_v2"}])
     assert made_from(ledger + [moved], "Bar", "Bar_v3") == "Foo_v2"
     assert made_from(ledger, "Bar", "Bar_v2") == "Bar_v1"  # records without it: inferred, as before
+
+
+def _recreate(collection: str, version: str, source: str, renamed_from: str | None = ""):
+    """A finished recreate of `collection` into `version` from `source`; renamed_from None: a record
+    from before steps said whether they renamed."""
+    from schemactl.state import Record
+
+    entry = {"step": 1, "kind": "recreate", "collection": collection, "version": version, "from": source}
+    entry |= {} if renamed_from is None else {"renamedFrom": renamed_from}
+    return Record("id", "sum", "t", "applied", "0", "h", "{}", json.dumps([entry]), [1])
+
+
+def _cluster(classes: tuple[str, ...], aliases: dict[str, str]):
+    from schemactl.live import resolve
+
+    return resolve("1.39.3", {n: {"class": n, "vectorizer": "none"} for n in classes}, aliases)
+
+
+def test_a_collection_named_like_a_version_schemactl_never_made_is_a_collection_of_its_own():
+    """Baz and Baz_v1, both made by hand: Baz_v1 is not a version of Baz to drop (it held the only
+    copy of its objects), unless the ledger or a copy under way says schemactl made it."""
+    from schemactl.planning import as_the_ledger_says
+
+    live = _cluster(("Baz", "Baz_v1"), {})
+    assert live.retained == {"Baz": ("Baz_v1",)}  # what the names alone say
+    mine = as_the_ledger_says(live, [], set())
+    assert set(mine.live.collections) == {"Baz", "Baz_v1"} and mine.live.retained == {}
+    assert mine.live.physical["Baz_v1"] == "Baz_v1"
+    served = as_the_ledger_says(_cluster(("Baz_v1", "Baz_v2"), {"Baz": "Baz_v2"}),
+                                [_record(("create", "Baz", "Baz_v1")), _recreate("Baz", "Baz_v2", "Baz_v1")], set())
+    assert served.live.retained == {"Baz": ("Baz_v1",)} and "Baz_v1" in served.served
+    copying = as_the_ledger_says(_cluster(("Baz_v1", "Baz_v2"), {"Baz": "Baz_v1"}),
+                                 [_record(("create", "Baz", "Baz_v1"))], {"Baz_v1", "Baz_v2"})
+    assert copying.live.retained == {"Baz": ("Baz_v2",)} and "Baz_v2" not in copying.served  # a partial copy
+
+
+def test_a_collection_a_hand_made_alias_served_is_kept_for_rollback_once_migrated():
+    """Customers -> Customers2024 made by hand; schemactl's recreate moved the alias to Customers_v1:
+    Customers2024 is the version it was made from, never an unmanaged collection to prune."""
+    from schemactl.planning import as_the_ledger_says
+
+    live = _cluster(("Customers2024", "Customers_v1"), {"Customers": "Customers_v1"})
+    ledger = [_recreate("Customers", "Customers_v1", "Customers2024")]
+    mine = as_the_ledger_says(live, ledger, set())
+    assert set(mine.live.collections) == {"Customers"} and mine.live.retained == {"Customers": ("Customers2024",)}
+    assert "Customers2024" in mine.served and made_from(ledger, "Customers", "Customers_v1") == "Customers2024"
+    renamed = as_the_ledger_says(live, [_recreate("Customers", "Customers_v1", "Customers2024", "Customers2024")], set())
+    assert set(renamed.live.collections) == {"Customers", "Customers2024"}  # a rename's source is another's
+    older = as_the_ledger_says(live, [_recreate("Customers", "Customers_v1", "Customers2024", None)], set())
+    assert set(older.live.collections) == {"Customers", "Customers2024"}  # nothing said: as before

@@ -21,13 +21,13 @@ from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, estimate, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Estimate, Plan, Step, change_document, fingerprint_live, summary
-from ..planning import (changes_on, desired_from_plan, retired_versions, without, moving_replicated_data, probed_once, read_cluster,
+from ..planning import (Managed, changes_on, desired_from_plan, managed, moving_replicated_data, probed_once, read_cluster,
                         without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
 from ..rest_json import multi_tenant_json
 from ..spec import Collection
-from ..state import CHECKPOINTS, LEDGER, LOCK, Record, history
+from ..state import CHECKPOINTS, LEDGER, LOCK
 
 
 class Refused(SchemactlError):
@@ -56,7 +56,7 @@ class Situation:
     live: LiveState | None = None
     permissions: list[dict] | None = None  # the caller's (None: the cluster has no RBAC)
     resumed: bool = False
-    records: list[Record] | None = None  # the ledger, read once for the guards that need it
+    known: Managed | None = None  # the live state as the ledger says schemactl manages it, read once a `live`
 
 
 Guard = Callable[[Situation], list[str]]
@@ -354,12 +354,12 @@ def _reader(situation: Situation) -> RestClient:
 
 
 def _managed(situation: Situation) -> LiveState:
-    """The live state without the versions of names no alias serves any more (planning.without),
-    the ledger read once for the guards that ask."""
-    if situation.records is None:
-        situation.records = history(_reader(situation))
+    """The live state as the ledger says schemactl manages it (planning.managed), read once for
+    each state the guards look at."""
     live = _live(situation)
-    return without(live, retired_versions(live, situation.records))
+    if situation.known is None or situation.known.source is not live:
+        situation.known = managed(_reader(situation), live)
+    return situation.known.live
 
 
 def _live(situation: Situation) -> LiveState:

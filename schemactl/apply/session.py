@@ -76,7 +76,8 @@ def _started(reader: RestClient, plan: Plan, checksum: str, record: Record | Non
     """The ledger record of this run: a new one, or the interrupted run's, taken over."""
     if record is None:
         steps = [{"step": s.number, "kind": s.change.kind, "collection": s.change.collection}
-                 | ({"from": s.change.physical} if isinstance(s.change, RecreateCollection) else {})
+                 | ({"from": s.change.physical, "renamedFrom": s.change.definition.renamedFrom or ""}
+                    if isinstance(s.change, RecreateCollection) else {})
                  | ({"moves": s.change.moved()} if isinstance(s.change, RecreateCollection) and s.change.moved() else {})
                  for s in plan.steps]
         return start_record(reader, checksum, summary(plan), steps, holder)

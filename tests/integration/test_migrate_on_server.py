@@ -84,11 +84,10 @@ def test_reembed_uses_the_new_model_and_search_works_through_the_alias(client, c
 
 def test_max_reembed_refuses_a_plan_that_re_embeds_more(client, cli_run, embedder, docs):
     (docs / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
-    for command in (("plan",), ("apply", "--auto-approve")):
+    for command, ending in ((("plan",), ""), (("apply", "--auto-approve"), "; nothing was applied")):
         result = cli_run(*command, str(docs), "--max-reembed", "299")
         assert result.exit_code == 1
-        assert result.stderr.strip() == ("error: this plan re-embeds 300 objects, more than --max-reembed 299; "
-                                         "nothing was applied")
+        assert result.stderr.strip() == f"error: this plan re-embeds 300 objects, more than --max-reembed 299{ending}"
     assert aliases(client) == {"Doc": "Doc_v1"} and embedder.stats.per_model == {}
     assert cli_run("plan", str(docs), "--max-reembed", "300").exit_code == 0
     saved = docs.parent / f"{docs.name}-plan.json"  # its numbers edited by hand, the checksum made again
@@ -477,3 +476,38 @@ def test_a_copy_started_by_a_newer_schemactl_is_left_alone(client, cli_run, weav
     assert result.exit_code == 1
     assert "started by a newer schemactl (checkpoint format 99" in result.stderr
     assert collections(client) == {"Notes_v1", "Notes_v2"} and aliases(client) == {"Notes": "Notes_v2"}
+
+
+def test_collections_made_by_hand_are_told_apart_from_versions_by_the_ledger(client, cli_run, embedder, tmp_path):
+    """Baz_v1 made by hand beside Baz is a collection of its own, never dropped as Baz's old
+    version (it held the only copy of its objects); a collection a hand-made alias served is,
+    once migrated, the version rollback goes back to, never an unmanaged collection to prune."""
+    from schemactl.rest_json import to_rest
+    from schemactl.validate import validate_paths
+
+    for name in ("Baz", "Baz_v1", "Customers2024"):
+        (tmp_path / "doc.yaml").write_text(doc_schema(embedder).replace("name: Doc", f"name: {name}"))
+        client.collections.create_from_dict(to_rest(validate_paths([tmp_path]).collections[name]))
+        client.collections.use(name).data.insert_many([{"title": f"{name} {i}", "rank": i} for i in range(7)])
+    client.alias.create(alias_name="Customers", target_collection="Customers2024")
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder).replace("name: Doc", "name: Other"))
+    planned = cli_run("plan", str(tmp_path))
+    assert "Unmanaged collections (no file; left alone unless --prune): Baz, Baz_v1, Customers" in planned.output, \
+        planned.output
+    pulled = cli_run("pull", "Baz_v1", "--out", str(tmp_path / "pulled"))
+    assert pulled.exit_code == 0, pulled.output
+    assert cli_run("drop-old-versions", "Baz").exit_code == 1  # Baz is no collection schemactl manages
+
+    (tmp_path / "customers.yaml").write_text(doc_schema(embedder, distance="dot").replace("name: Doc",
+                                                                                         "name: Customers"))
+    applied = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert aliases(client) == {"Customers": "Customers_v1", "Other": "Other_v1"}
+    planned = cli_run("plan", str(tmp_path), "--prune")
+    assert "Kept for rollback: Customers2024" in planned.output, planned.output
+    assert "delete collection Customers2024" not in planned.output
+    rolled = cli_run("rollback", "Customers")
+    assert rolled.exit_code == 0, rolled.output
+    assert aliases(client)["Customers"] == "Customers2024" and snapshot(client, "Customers") == \
+        snapshot(client, "Customers2024")
+    assert collections(client) >= {"Baz", "Baz_v1", "Customers2024", "Customers_v1"}
