@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,12 +50,17 @@ class Document:
 
 
 class LoadError(Exception):
-    """The file is not a readable YAML mapping; carries where."""
+    """The file is not a readable YAML mapping, or holds what no collection file may; carries where.
+
+    When only some keys or values are wrong (duplicate keys, NaN), `problems` lists each of them and
+    `document` holds the rest of the file, read as if they were not there, for validation to go on."""
 
     def __init__(self, message: str, position: Position = Position(1, 1)):
         super().__init__(message)
         self.message = message
         self.position = position
+        self.problems: list[LoadError] = [self]
+        self.document: Document | None = None
 
 
 def _mark(node: yaml.Node) -> Position:
@@ -67,6 +73,7 @@ class _Builder:
     def __init__(self, document: Document):
         self.document = document
         self.constructor = yaml.SafeLoader("")
+        self.problems: list[LoadError] = []  # what is wrong in a file that can still be read
 
     def build(self, node: yaml.Node, loc: Path_, depth: int = 0) -> object:
         if depth > MAX_DEPTH:
@@ -86,8 +93,9 @@ class _Builder:
             if not isinstance(key, (str, int, float, bool)):
                 raise LoadError("mapping keys must be plain scalars", _mark(key_node))
             key = key if isinstance(key, str) else str(key)
-            if key in result:
-                raise LoadError(f"duplicate key '{key}'", _mark(key_node))
+            if key in result:  # the first one stands
+                self.problems.append(LoadError(f"duplicate key '{key}'", _mark(key_node)))
+                continue
             self.document.key_positions[loc + (key,)] = _mark(key_node)
             result[key] = self.build(value_node, loc + (key,), depth + 1)
         return result
@@ -95,7 +103,8 @@ class _Builder:
     def _scalar(self, node: yaml.Node) -> object:
         value = self.constructor.construct_object(node, deep=True)
         if isinstance(value, float) and math.isnan(value):  # NaN never makes sense in a schema
-            raise LoadError("NaN is not a valid value", _mark(node))
+            self.problems.append(LoadError("NaN is not a valid value", _mark(node)))
+            return None
         if not isinstance(value, _PLAIN):
             return str(value)  # dates, binary: keep them as text, let validation judge
         return value
@@ -221,8 +230,9 @@ def load_text(text: str, path: str, *, fast: bool = True) -> Document:
         raise LoadError("the file is empty; expected a collection definition (a mapping with 'name')")
     if len(nodes) > 1:
         raise LoadError("one collection per file: found a second YAML document", _mark(nodes[1]))
+    builder = _Builder(document)
     try:
-        document.data = _Builder(document).build(nodes[0], ())
+        document.data = builder.build(nodes[0], ())
     except yaml.YAMLError as error:
         raise LoadError(f"YAML error: {error}", _mark(nodes[0])) from None
     except RecursionError:
@@ -230,11 +240,19 @@ def load_text(text: str, path: str, *, fast: bool = True) -> Document:
     if not isinstance(document.data, dict):
         kind = "a list" if isinstance(document.data, list) else f"a {type(document.data).__name__}"
         raise LoadError(f"expected a mapping (a collection definition), found {kind}", _mark(nodes[0]))
+    if builder.problems:
+        first = builder.problems[0]
+        first.problems, first.document = builder.problems, document
+        raise first
     return document
 
 
 def load_file(path: Path) -> Document:
     """Read and parse `path`; unreadable, huge or binary files raise LoadError."""
+    if path.is_symlink() and not path.exists():
+        raise LoadError(f"cannot read file: it is a symbolic link to {os.readlink(path)}, which does not exist")
+    if path.exists() and not path.is_file():
+        raise LoadError("cannot read file: not a regular file")  # a FIFO would block the read
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -246,16 +264,26 @@ def load_file(path: Path) -> Document:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise LoadError(f"not UTF-8 text (byte {error.start})") from None
+        decoded = bytes(error.object)  # after the BOM, if any: error.start counts from there
+        raise LoadError(f"not UTF-8 text (byte 0x{decoded[error.start]:02x}); save the file as UTF-8",
+                        _byte_position(decoded, error.start)) from None
     return load_text(text, str(path))
 
 
+def _byte_position(raw: bytes, offset: int) -> Position:
+    """The line and column (in characters, as YAML counts them) of the byte at `offset`."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    before = raw[line_start:offset].decode("utf-8", errors="replace")
+    return Position(raw.count(b"\n", 0, offset) + 1, len(before) + 1)
+
+
 def find_files(paths: list[Path]) -> list[Path]:
-    """YAML files under each directory (sorted), plus files named directly."""
+    """YAML files under each directory (sorted), plus files named directly; anything there by a
+    YAML name but a directory, a dangling link included, is listed for load_file to report."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
-        elif path.exists():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and not p.is_dir()))
+        elif path.exists() or path.is_symlink():
             found.append(path)
     return found

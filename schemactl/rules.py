@@ -8,15 +8,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import modules, versions
-from .naming import SUFFIX_ROOM
 from .owned import is_owned
-from .spec import (INDEX_KEYS, OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection,
-                   HuggingFaceVectorizer, NamedVector, NestedProperty, VectorIndexConfig, Vectorizer)
+from .spec import (INDEX_KEYS, MAX_COLLECTION_NAME, OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES,
+                   TEXT_TYPES, WEAVIATE_NAME_LIMIT, Collection, HuggingFaceVectorizer, NamedVector, NestedProperty,
+                   VectorIndexConfig, Vectorizer)
 
 Issue = tuple[tuple, str]
-WEAVIATE_NAME_LIMIT = 255
-MAX_COLLECTION_NAME = WEAVIATE_NAME_LIMIT - SUFFIX_ROOM  # room left for the versions (<Name>_v1, ...)
-RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
+_CLIENT_REFUSES = ("weaviate-client refuses to insert an object with a value for it (\"It is forbidden to insert "
+                   "`id` or `vector` inside properties\"): applications cannot write it, and every copy into a new "
+                   "version would fail")
+# Top-level property names refused, and why: Weaviate's own (entities/schema/validation.go), and
+# the names weaviate-client refuses in an object's properties (batch/grpc_batch.py _validate_props).
+RESERVED_PROPERTY_NAMES = {"_additional": "Weaviate reserves it", "_id": "Weaviate reserves it",
+                           "id": "Weaviate reserves it", "vector": _CLIENT_REFUSES}
+# weaviate-client refuses `vector` at any depth, `id` only at the top.
+RESERVED_NESTED_PROPERTY_NAMES = {"vector": _CLIENT_REFUSES}
+# Endings Weaviate keeps for the indexes it names after a property (it refuses to create such a property).
+RESERVED_PROPERTY_SUFFIXES = ("_searchable", "_rangeable", "_temp", "__meta_count", "_propertyLength", "_nullState")
 
 BUILT_IN_STOPWORD_PRESETS = ("en", "none")
 TIMESTAMPS = ("_creationTimeUnix", "_lastUpdateTimeUnix")
@@ -24,10 +32,9 @@ TIMESTAMPS = ("_creationTimeUnix", "_lastUpdateTimeUnix")
 
 def check_collection(c: Collection, known_collections: set[str] | None = None) -> Iterator[Issue]:
     """Every cross-field problem in one collection; references checked when names are known."""
-    if len(c.name) > MAX_COLLECTION_NAME:
-        yield ("name",), (f"collection name is {len(c.name)} characters; at most {MAX_COLLECTION_NAME}, so that "
-                          f"the versions schemactl creates ({c.name[:8]}..._v1) stay within Weaviate's "
-                          f"{WEAVIATE_NAME_LIMIT}")
+    too_long = name_too_long(c.name)
+    if too_long:
+        yield ("name",), too_long
     if is_owned(c.name):
         yield ("name",), f"{c.name} is a collection schemactl keeps its own records in: choose another name"
     yield from _properties(c.properties, ("properties",), nested=False)
@@ -44,6 +51,14 @@ def check_collection(c: Collection, known_collections: set[str] | None = None) -
     yield from _text_analyzers(c)
     yield from _object_ttl(c)
     yield from _renames(c)
+
+
+def name_too_long(name: str) -> str | None:
+    """Why a collection name leaves no room for the versions schemactl makes of it, if it does not."""
+    if len(name) <= MAX_COLLECTION_NAME:
+        return None
+    return (f"collection name is {len(name)} characters; at most {MAX_COLLECTION_NAME}, so that the versions "
+            f"schemactl creates ({name[:8]}..._v1) stay within Weaviate's {WEAVIATE_NAME_LIMIT}")
 
 
 def _renames(c: Collection) -> Iterator[Issue]:
@@ -115,9 +130,22 @@ def _properties(props: tuple[NestedProperty, ...], loc: tuple, *, nested: bool) 
             yield here + ("name",), (f"duplicate property name '{prop.name}' (Weaviate compares names "
                                      f"case-insensitively; '{seen[key]}' is already defined)")
         seen.setdefault(key, prop.name)
-        if not nested and prop.name in RESERVED_PROPERTY_NAMES:
-            yield here + ("name",), f"'{prop.name}' is a reserved property name in Weaviate"
+        reserved = _reserved(prop.name, nested=nested)
+        if reserved:
+            yield here + ("name",), reserved
         yield from _property_types(prop, here, nested=nested)
+
+
+def _reserved(name: str, *, nested: bool) -> str | None:
+    """Why a property may not have this name, if it may not."""
+    why = (RESERVED_NESTED_PROPERTY_NAMES if nested else RESERVED_PROPERTY_NAMES).get(name)
+    if why:
+        return f"'{name}' is a reserved property name: {why}"
+    suffix = next((s for s in RESERVED_PROPERTY_SUFFIXES if name.endswith(s)), None)
+    if suffix and not nested:
+        return (f"property name '{name}' ends in '{suffix}', which Weaviate keeps for the indexes it names after "
+                "properties: it refuses to create the property")
+    return None
 
 
 def _property_types(prop: NestedProperty, here: tuple, *, nested: bool) -> Iterator[Issue]:

@@ -13,10 +13,18 @@ from pydantic import ConfigDict, Field, create_model, field_validator, model_val
 
 from . import modules
 from .modules import huggingface
+from .naming import SUFFIX_ROOM
 
-COLLECTION_NAME = r"^[A-Z][_0-9A-Za-z]{0,254}$"
-PROPERTY_NAME = r"^[_A-Za-z][_0-9A-Za-z]{0,230}$"
-NESTED_PROPERTY_NAME = r"^[_A-Za-z][_0-9A-Za-z]*$"
+# Names as Weaviate v1.39 takes them (entities/schema/validation.go).
+WEAVIATE_NAME_LIMIT = 255  # ClassNameMaxLength: a collection's data directory is named after it
+MAX_COLLECTION_NAME = WEAVIATE_NAME_LIMIT - SUFFIX_ROOM  # a file's names leave room for <Name>_v9999
+_COLLECTION_NAME = rf"[A-Z][_0-9A-Za-z]{{0,{WEAVIATE_NAME_LIMIT - 1}}}"
+COLLECTION_NAME = f"^{_COLLECTION_NAME}$"
+WEAVIATE_PROPERTY_NAME = r"^[_A-Za-z][_0-9A-Za-z]{0,230}$"
+# Weaviate lowercases the first letter of a (top-level) property's name when it creates it
+# (LowercaseFirstLetter): "Cap" is stored as "cap", so a file names properties as they are stored.
+PROPERTY_NAME = r"^[_a-z][_0-9A-Za-z]{0,230}$"
+NESTED_PROPERTY_NAME = r"^[_A-Za-z][_0-9A-Za-z]*$"  # kept as written: "Inner" stays "Inner"
 VECTOR_NAME = r"^[_A-Za-z][_0-9A-Za-z]{0,229}$"
 
 TEXT_TYPES = ("text", "text[]")
@@ -31,7 +39,7 @@ PRIMITIVE_TYPES = (
     "object", "object[]",
 )
 # A data type is a primitive, or a cross-reference: the name of a collection.
-DATA_TYPE = "^(" + "|".join(re.escape(t) for t in PRIMITIVE_TYPES) + r"|[A-Z][_0-9A-Za-z]{0,254})$"
+DATA_TYPE = "^(" + "|".join(re.escape(t) for t in PRIMITIVE_TYPES) + "|" + _COLLECTION_NAME + ")$"
 
 Tokenization = Literal["word", "lowercase", "whitespace", "field", "trigram", "gse", "gse_ch",
                        "kagome_kr", "kagome_ja"]
@@ -252,7 +260,7 @@ class NamedVector(Model):
 
     vectorizer: Vectorizer
     renamedFrom: Annotated[str, Field(pattern=VECTOR_NAME)] | None = None  # its vectors move to this name
-    sourceProperties: tuple[Annotated[str, Field(pattern=PROPERTY_NAME)], ...] | None = None
+    sourceProperties: tuple[Annotated[str, Field(pattern=WEAVIATE_PROPERTY_NAME)], ...] | None = None
     vectorIndexType: VectorIndexType | None = None
     vectorIndexConfig: VectorIndexConfig | None = None
 
@@ -370,7 +378,9 @@ class ObjectTtlConfig(Model):
 
 
 def _collection_schema(schema: dict) -> None:
-    """JSON Schema for what the validators below check: vector names, one vector style."""
+    """JSON Schema for what the validators below and rules.py check: vector names, one vector
+    style, the length of a file's collection name (a live collection's may be Weaviate's longest)."""
+    schema["properties"]["name"]["maxLength"] = MAX_COLLECTION_NAME
     vectors = schema["properties"]["vectors"]["anyOf"][0]
     vectors["propertyNames"] = {"pattern": VECTOR_NAME}
     legacy = [{"required": [f]} for f in ("vectorizer", "vectorIndexType", "vectorIndexConfig")]

@@ -5,20 +5,34 @@ import difflib
 import json
 import re
 import typing
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 
 from . import rules
-from .environments import Environment, with_overrides
+from .environments import EVERY_COLLECTION, Environment, with_overrides
 from .loader import Document, LoadError, find_files, load_file
-from .spec import HF_MODE_FIELDS, KNOWN_MODULES, PRIMITIVE_TYPES, Collection, hf_mode_problem
+from .spec import (HF_MODE_FIELDS, KNOWN_MODULES, MAX_COLLECTION_NAME, PRIMITIVE_TYPES,
+                   WEAVIATE_PROPERTY_NAME, Collection, hf_mode_problem)
 
 SECRET_WORDS = {"token", "tokens", "secret", "secrets", "password", "passwd", "credential",
                 "credentials", "bearer", "apikey", "apikeys", "auth", "authorization"}
 SECRET_HINT = ("secrets are never read from files: set HUGGINGFACE_APIKEY or WEAVIATE_API_KEY in the "
                "environment, or pass --api-key / --header")
+URL_SECRET_HINT = ("credentials never go in a file (a saved plan would keep them): give them from the environment "
+                   "or the command line as request headers (HUGGINGFACE_APIKEY, --header NAME=VALUE)")
+# Query parameters that carry a credential, compared lower-case with '-' read as '_'; names
+# looks_like_secret catches (accessToken, client_secret, ...) count too.
+CREDENTIAL_PARAMETERS = frozenset({
+    "key", "api_key", "apikey", "x_api_key", "token", "access_token", "id_token", "refresh_token", "auth",
+    "auth_token", "authorization", "bearer", "jwt", "secret", "client_secret", "password", "passwd", "pwd",
+    "pass", "sig", "signature", "subscription_key", "x_amz_signature", "x_amz_credential",
+    "x_amz_security_token", "x_goog_signature", "x_goog_credential"})
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+_URL_PARTS = re.compile(r"[^:]+://(?P<authority>[^/?#]*)[^?#]*(?:\?(?P<query>[^#]*))?(?:#(?P<fragment>.*))?")
 
 
 @dataclass(frozen=True, order=True)
@@ -57,19 +71,22 @@ def validate_paths(paths: list[Path], environment: Environment | None = None) ->
     as its overrides make them."""
     files = find_files(paths)
     findings: list[Finding] = []
+    documents: list[Document] = []
     parsed: list[tuple[Document, Collection]] = []
-    for missing in (p for p in paths if not p.exists()):
+    for missing in (p for p in paths if not p.exists() and not p.is_symlink()):
         findings.append(Finding(str(missing), 1, 1, "no such file or directory"))
     if not files and not findings:
         findings.append(Finding(", ".join(map(str, paths)), 1, 1, "no .yaml or .yml files found"))
     for file in files:
         document, collection, problems = check_file(file, environment)
         findings.extend(problems)
+        if document is not None:
+            documents.append(document)
         if document is not None and collection is not None:
             parsed.append((document, collection))
+    names = _declared_names(documents)
     findings.extend(_across_files(parsed))
-    findings.extend(_overrides_without_a_file(environment, {c.name for _, c in parsed}, paths))
-    names = {c.name for _, c in parsed}
+    findings.extend(_overrides_without_a_file(environment, names, paths))
     for document, collection in parsed:
         for loc, message in rules.check_collection(collection, names):
             findings.append(_at(document, loc, message))
@@ -78,6 +95,12 @@ def validate_paths(paths: list[Path], environment: Environment | None = None) ->
     valid = {c.name: c for d, c in parsed
              if not any(f.path == d.path and f.severity == "error" for f in findings)}
     return Result(sorted(set(findings)), valid, {c.name: d.path for d, c in parsed}, len(files))
+
+
+def _declared_names(documents: list[Document]) -> set[str]:
+    """The collection names the files declare: every file's string `name`, valid file or not, so
+    that one file's mistake does not make another's reference to it look dangling."""
+    return {d.data["name"] for d in documents if isinstance(d.data, dict) and isinstance(d.data.get("name"), str)}
 
 
 def _overrides_without_a_file(environment: Environment | None, names: set[str], paths: list[Path]) -> list[Finding]:
@@ -97,17 +120,28 @@ def check_file(path: Path, environment: Environment | None = None) \
     try:
         document = load_file(path)
     except LoadError as error:
-        return None, None, [Finding(str(path), error.position.line, error.position.column, error.message)]
+        found = [Finding(str(path), p.position.line, p.position.column, p.message) for p in error.problems]
+        if error.document is None:
+            return None, None, found
+        document, _, problems = check_document(error.document, environment)  # the file's other problems
+        return document, None, found + _elsewhere(problems, found)
     return check_document(document, environment)
 
 
 def check_document(document: Document, environment: Environment | None = None) \
         -> tuple[Document, Collection | None, list[Finding]]:
+    secrets = _url_secrets(document, environment)
     try:
         collection = parse_collection(with_overrides(document.data, environment))
     except ValidationError as error:
-        return document, None, _translate(document, error)
-    return document, collection, []
+        return document, None, secrets + _translate(document, error)
+    return document, collection, secrets
+
+
+def _elsewhere(findings: list[Finding], first: list[Finding]) -> list[Finding]:
+    """`findings` but those at a value `first` already reports as unusable."""
+    taken = {(f.path, f.line, f.column) for f in first}
+    return [f for f in findings if (f.path, f.line, f.column) not in taken]
 
 
 def parse_collection(data: object) -> Collection:
@@ -187,6 +221,8 @@ def _translate(document: Document, error: ValidationError) -> list[Finding]:
         loc = _document_path(document.data, item["loc"])
         if item["type"] == "union_tag_invalid":
             loc += ("module",)
+        if isinstance(item.get("input"), str) and any(_url_credentials(item["input"])):
+            continue  # _url_secrets reports it, without the value
         message = _message(document.data, loc, dict(item))
         if message is None:
             continue
@@ -213,6 +249,56 @@ def _raw_hf_modes(data: typing.Any) -> list[tuple[tuple, str]]:
             if problem:
                 problems.append((loc, problem))
     return problems
+
+
+# ---- credentials in URLs ----------------------------------------------------------------------
+
+def _url_secrets(document: Document, environment: Environment | None) -> list[Finding]:
+    """Each value of the file, or of an environment's override for it, holding a URL with
+    credentials in it; the message names what they are, never their value."""
+    found = [_at(document, loc, f"{_field(loc)}: the URL has {what} in it; {URL_SECRET_HINT}")
+             for loc, what in _url_credentials(document.data)]
+    return found + _override_secrets(document, environment)
+
+
+def _override_secrets(document: Document, environment: Environment | None) -> list[Finding]:
+    if environment is None or not isinstance(document.data, dict):
+        return []
+    found = []
+    for key in (EVERY_COLLECTION, document.data.get("name")):
+        if not isinstance(key, str) or key not in environment.overrides:
+            continue
+        where = environment.override_at(key) or (document.path, 1, 1)
+        found += [Finding(*where, f"the environment's override for {key} sets {'.'.join(map(str, loc))} to a URL "
+                                  f"with {what} in it; {URL_SECRET_HINT}")
+                  for loc, what in _url_credentials(environment.overrides[key])]
+    return found
+
+
+def _url_credentials(data: object, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """(location, what) for each string in `data` holding a URL with credentials in it."""
+    if isinstance(data, str):
+        what = next(filter(None, map(_credentials_in, _URL.findall(data))), None)
+        if what:
+            yield loc, what
+        return
+    children = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in children:
+        yield from _url_credentials(value, loc + (key,))
+
+
+def _credentials_in(url: str) -> str | None:
+    """What credentials a URL holds (user information, or a parameter named like one), if any."""
+    parts = _URL_PARTS.match(url)
+    if parts is None:
+        return None
+    if "@" in parts["authority"]:
+        return "a user name or password (user@ or user:password@)"
+    for section in ("query", "fragment"):
+        for name, _ in parse_qsl(parts[section] or "", keep_blank_values=True):
+            if name.strip().lower().replace("-", "_") in CREDENTIAL_PARAMETERS or looks_like_secret(name):
+                return f"a credential (the {section} parameter '{name}')"
+    return None
 
 
 def looks_like_secret(key: str) -> bool:
@@ -291,9 +377,19 @@ def _pattern_message(name: str, loc: tuple, value: object) -> str:
                 "date, uuid, object[], or a collection name for a cross-reference)")
     if name == "endpointURL":
         return f"endpointURL must be an http(s) URL, got {value!r}"
-    if loc[:1] == ("name",):
+    if loc == ("name",):
         return (f"invalid collection name {value!r}: start with an uppercase letter, then letters, "
-                "digits or '_' (at most 255)")
+                f"digits or '_' (at most {MAX_COLLECTION_NAME} characters)")
+    if loc == ("renamedFrom",):
+        return (f"invalid renamedFrom {value!r}: a collection name starts with an uppercase letter, then "
+                "letters, digits or '_'")
+    top_level_property = loc[:1] == ("properties",) and len(loc) == 3  # its name or renamedFrom
+    if top_level_property and isinstance(value, str) and re.fullmatch(WEAVIATE_PROPERTY_NAME, value) \
+            and value[0].isupper():
+        stored = value[0].lower() + value[1:]
+        return (f"property name {value!r} starts with an uppercase letter: Weaviate stores it as {stored!r} "
+                f"(it lowercases a property name's first letter), so the file would never match the collection; "
+                f"write {stored!r}")
     if "vectors" in loc and name not in ("name",):
         return f"invalid named-vector or property name {value!r}: letters, digits and '_', not starting with a digit"
     return f"invalid {name} {value!r}: letters, digits and '_', not starting with a digit"
