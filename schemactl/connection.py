@@ -1,6 +1,7 @@
 """How to reach a cluster: options from the command line or the environment -> a v4 client."""
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 import os
@@ -11,7 +12,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 from pydantic import ValidationError
@@ -91,7 +92,25 @@ class Target:
     timeout: float | None = None  # --timeout: seconds any one request may take; None: DEFAULT_TIMEOUTS
 
     def header_dict(self) -> dict[str, str]:
-        return dict(self.headers)
+        """What every request carries, REST and gRPC alike: the --header values, and a user and
+        password in --url as `Authorization: Basic` (make_target refuses them beside a credential)."""
+        login = self.url_login
+        return dict(self.headers) | ({"Authorization": basic_authorization(*login)} if login else {})
+
+    @property
+    def url_login(self) -> tuple[str, str] | None:
+        """The user and password written into --url (decoded); None: there are none."""
+        parts = urlsplit(self.url)
+        if parts.username is None and parts.password is None:
+            return None
+        return unquote(parts.username or ""), unquote(parts.password or "")
+
+    @property
+    def rest_url(self) -> str:
+        """--url without a user and password: they travel as a header (header_dict), not as httpx
+        would send them, replacing the Bearer one."""
+        parts = urlsplit(self.url)
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
     @property
     def grpc(self) -> GrpcEndpoint:
@@ -107,7 +126,7 @@ class Target:
         """What is sent as `Authorization: Bearer`: the API key, the access token given, or one
         the OIDC login fetches (renewed before it expires)."""
         if self.oidc is not None:
-            return self.oidc.token(self.url, self.http_client_for)
+            return self.oidc.token(self.rest_url, self.http_client_for)
         return self.api_key or self.bearer_token
 
     @property
@@ -118,6 +137,8 @@ class Target:
             return f"a bearer token ({self.credential_options('bearerTokenEnv', 'bearer-token', 'WEAVIATE_BEARER_TOKEN')})"
         if self.oidc is not None:
             return self.oidc.mechanism
+        if self.url_login:
+            return f"a user and password in the URL ({self.setting_options('url', 'url')}), as Basic authentication"
         return "no credentials"
 
     def credential_options(self, key: str, option: str, variable: str) -> str:
@@ -237,7 +258,32 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
                     oidc=oidc, timeout=timeout)
     # a malformed --url, --grpc-url or proxy variable is refused here, before any request
     _ = target.proxy_variables, grpc_endpoint(target), target.rest_proxy, target.grpc_proxy
+    _one_authorization(target)
     return target
+
+
+def basic_authorization(user: str, password: str) -> str:
+    """The `Authorization` value of a user and password (RFC 7617), registered as a secret."""
+    value = base64.b64encode(f"{user}:{password}".encode()).decode()
+    register(value)
+    return f"Basic {value}"
+
+
+def _one_authorization(target: Target) -> None:
+    """A user and password in --url set the Authorization header (Basic), as does any credential
+    (Bearer) or an Authorization --header: with two, one would silently replace the other."""
+    if target.url_login is None:
+        return
+    others = [what for what, given in (
+        ("an API key", target.api_key), ("a bearer token", target.bearer_token),
+        ("an OIDC login (WEAVIATE_OIDC_*)", target.oidc),
+        ("an Authorization --header", any(name.lower() == "authorization" for name, _ in target.headers)))
+        if given]
+    if others:
+        raise SchemactlError(f"{target.setting_options('url', 'url')} has a user and password in it (sent as "
+                             f"`Authorization: Basic`) and {others[0]} is given as well: both set the Authorization "
+                             "header, so one would replace the other; take the user and password out of the URL "
+                             "(Weaviate itself takes only Bearer credentials; the password is not shown)")
 
 
 def _readable_ca(path: str) -> None:

@@ -66,13 +66,13 @@ class RestClient:
 
     def __init__(self, target: Target):
         parse_url(target.url)
-        headers = dict(target.headers)
+        headers = target.header_dict()  # a user and password in the URL go here, not in base_url
         if target.credential and target.oidc is None:  # an OIDC token is set per request: it is renewed
             headers["Authorization"] = f"Bearer {target.credential}"
         self.target = target
         self.timeout = target.timeout or REQUEST_TIMEOUT
         proxy = target.rest_proxy  # decided once for both protocols (proxies.py), not by httpx again
-        self.http = httpx.Client(base_url=target.url.rstrip("/"), headers=headers, timeout=self.timeout,
+        self.http = httpx.Client(base_url=target.rest_url.rstrip("/"), headers=headers, timeout=self.timeout,
                                  verify=target.verify(), proxy=proxy.url if proxy else None, trust_env=False)
 
     def _leader_hint(self) -> str:
@@ -99,8 +99,7 @@ class RestClient:
         (with the status) for any other error."""
         reply = self._request("GET", path, None)
         if reply.status_code == 401:
-            raise ConnectionFailed(f"Weaviate at {self.target.display} refused the request (401) with "
-                                   f"{self.target.auth_mechanism}{_expects(self)}")
+            raise self._unauthenticated()
         if reply.status_code == 403:
             raise ConnectionFailed(f"Weaviate at {self.target.display} refused GET {path} (403 forbidden): "
                                    f"{_server_message(reply)}")
@@ -150,12 +149,20 @@ class RestClient:
         return self.send("POST", path, body, f"POST {path}")
 
     def send(self, method: str, path: str, body: dict | list | None, what: str) -> dict:
-        """A write; RequestRefused with the server's own message when it refuses."""
+        """A write; ConnectionFailed when the credentials are refused (401), as for a read;
+        RequestRefused with the server's own message when it refuses otherwise."""
         reply = self._request(method, path, body)
+        if reply.status_code == 401:
+            raise self._unauthenticated()
         if reply.status_code >= 400:
             raise RequestRefused(f"{what} failed ({reply.status_code}): {_server_message(reply)}",
                                  reply.status_code)
         return reply.json() if reply.content else {}
+
+    def _unauthenticated(self) -> ConnectionFailed:
+        """The one message for a request the cluster refused (401): what was sent, what it takes."""
+        return ConnectionFailed(f"Weaviate at {self.target.display} refused the request (401) with "
+                                f"{self.target.auth_mechanism}{_expects(self)}")
 
     def close(self) -> None:
         self.http.close()

@@ -82,11 +82,10 @@ def from_environment(environ=os.environ) -> OidcLogin | None:
 
 def fetch_token(login: OidcLogin, url: str, client_for: Callable[[str], httpx.Client]) -> tuple[str, float]:
     """(access token, seconds it lives) from the issuer the cluster at `url` names."""
-    weaviate = _json(client_for, "GET", f"{url.rstrip('/')}/v1/.well-known/openid-configuration",
-                     "the cluster's OIDC settings")
+    weaviate = _cluster_settings(client_for, url)
     if not weaviate.get("href"):
-        raise ConnectionFailed(f"{redact(url)} has no OIDC configured (/v1/.well-known/openid-configuration): "
-                               "use --api-key instead")
+        raise ConnectionFailed(f"{redact(url)} has no OIDC configured (/v1/.well-known/openid-configuration), but "
+                               "WEAVIATE_OIDC_* variables are set: use --api-key instead, and unset them")
     _refuse_plain_http(weaviate["href"], "the issuer's discovery document")  # it names where secrets go
     discovery = _json(client_for, "GET", weaviate["href"], "the issuer's discovery document")
     endpoint = discovery.get("token_endpoint")
@@ -127,23 +126,46 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _cluster_settings(client_for: Callable[[str], httpx.Client], url: str) -> dict:
+    """What the cluster says of its OIDC issuer; {} when it has none configured (it answers 404)."""
+    what = "the cluster's OIDC settings"
+    reply = _send(client_for, "GET", f"{url.rstrip('/')}/v1/.well-known/openid-configuration", what)
+    if reply.status_code == 404:
+        return {}
+    if reply.status_code >= 400:
+        raise ConnectionFailed(f"{redact(url)} refused {what} ({reply.status_code})")
+    return _body(reply, what)
+
+
 def _json(client_for: Callable[[str], httpx.Client], method: str, url: str, what: str,
           form: dict | None = None) -> dict:
+    """The JSON the issuer answers; ConnectionFailed naming what was asked when it cannot be had."""
+    return _body(_send(client_for, method, url, what, form), what)
+
+
+def _send(client_for: Callable[[str], httpx.Client], method: str, url: str, what: str,
+          form: dict | None = None) -> httpx.Response:
     try:
         with client_for(url) as http:
-            reply = http.request(method, url, data=form)
+            return http.request(method, url, data=form)
     except httpx.HTTPError as error:
         hint = ("; if it has a certificate from a private CA, trust that CA: --ca-cert FILE (or SSL_CERT_FILE)"
                 if "CERTIFICATE_VERIFY_FAILED" in str(error) else "")
         raise ConnectionFailed(f"cannot get {what} from {redact(url)}: {redact(str(error))}{hint}") from None
+
+
+def _body(reply: httpx.Response, what: str) -> dict:
     if reply.status_code >= 400:
         try:
             body = reply.json()
             detail = f"{body.get('error', '')}: {body.get('error_description', '')}".strip(": ")
-        except ValueError:
+        except (ValueError, AttributeError):  # not JSON, or not an object
             detail = reply.text[:200]
         raise ConnectionFailed(f"the issuer refused {what} ({reply.status_code} {redact(detail)})")
     try:
-        return reply.json()
+        body = reply.json()
     except ValueError:
-        raise ConnectionFailed(f"{redact(url)} did not answer JSON for {what}") from None
+        body = None
+    if not isinstance(body, dict):
+        raise ConnectionFailed(f"{redact(str(reply.url))} did not answer a JSON object for {what}")
+    return body

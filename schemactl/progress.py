@@ -25,7 +25,7 @@ def bars(enabled: bool, console: Console | None = None):
         if not enabled:
             yield lambda n: None
             return
-        out = console or Console(stderr=True, no_color="NO_COLOR" in os.environ)
+        out = console or Console(stderr=True, no_color=no_color_asked())
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), ObjectsPerSecond(),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
         with Progress(*columns, console=out) as progress:
@@ -36,3 +36,8 @@ def bars(enabled: bool, console: Console | None = None):
 
 def on_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def no_color_asked() -> bool:
+    """NO_COLOR set to a value: no colours, in plans or bars. An empty one does not count (no-color.org)."""
+    return bool(os.environ.get("NO_COLOR"))

@@ -137,3 +137,107 @@ def test_a_ca_file_that_cannot_be_read_is_named_when_the_issuer_is_asked(tmp_pat
     missing = str(tmp_path / "gone.pem")
     with pytest.raises(ConnectionFailed, match="gone.pem .--ca-cert or SSL_CERT_FILE.: not a readable PEM file"):
         Target(url="http://127.0.0.1:8080", grpc_port=50051, ca_cert=missing).outside_trust()
+
+
+@pytest.fixture
+def answered_by(monkeypatch):
+    """Every httpx client made from now on gets its answers from `handler`: no Weaviate involved,
+    what is checked is what schemactl sends, or how it reads an answer."""
+    real = httpx.Client
+
+    def install(handler) -> None:
+        monkeypatch.setattr(httpx, "Client", lambda **options: real(transport=httpx.MockTransport(handler), **options))
+    return install
+
+
+@pytest.fixture
+def sent(answered_by):
+    """The requests schemactl's REST client sends, each answered 200 {}."""
+    requests: list[httpx.Request] = []
+    answered_by(lambda request: requests.append(request) or httpx.Response(200, json={}))
+    return requests
+
+
+def test_a_user_and_password_in_the_url_go_as_basic_authentication_on_rest_and_grpc(sent):
+    import base64
+
+    from schemactl.live import RestClient
+
+    target = make_target("http://ada:pw-Sup3rSecret@127.0.0.1:8080", 50051, None, ())
+    with RestClient(target) as reader:
+        reader.get("/v1/meta")
+    basic = "Basic " + base64.b64encode(b"ada:pw-Sup3rSecret").decode()
+    [request] = sent
+    assert request.headers["Authorization"] == basic
+    assert str(request.url) == "http://127.0.0.1:8080/v1/meta"  # not in the URL, where httpx would take it
+    assert target.header_dict()["Authorization"] == basic  # what connect() gives weaviate-client: REST and gRPC
+
+
+def test_an_api_key_is_sent_as_bearer_and_nothing_else(sent):
+    from schemactl.live import RestClient
+
+    with RestClient(make_target("http://127.0.0.1:8080", 50051, "key-123", ())) as reader:
+        reader.get("/v1/meta")
+    assert [r.headers["Authorization"] for r in sent] == ["Bearer key-123"]
+
+
+@pytest.mark.parametrize("options, env, named", [
+    ({"api_key": "key-123456"}, {}, "an API key"),
+    ({"bearer_token": "tok-456789"}, {}, "a bearer token"),
+    ({"header_args": ("Authorization=Bearer tok-456789",)}, {}, "an Authorization --header"),
+    ({}, {"WEAVIATE_OIDC_CLIENT_SECRET": "s3cr3t-abcdef"}, "an OIDC login (WEAVIATE_OIDC_*)"),
+])
+def test_a_user_and_password_in_the_url_beside_a_credential_are_refused_without_the_password(
+        options, env, named, monkeypatch):
+    """Before: httpx sent the URL's Basic header in place of the API key's Bearer one (401)."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SchemactlError) as refused:
+        make_target("http://ada:pw-Sup3rSecret@127.0.0.1:8080", 50051, options.get("api_key"),
+                    options.get("header_args", ()), bearer_token=options.get("bearer_token"))
+    message = str(refused.value)
+    assert message.startswith(f"--url has a user and password in it (sent as `Authorization: Basic`) and {named} "
+                              "is given as well: both set the Authorization header")
+    assert not any(secret in message for secret in ("pw-Sup3rSecret", "key-123456", "tok-456789", "s3cr3t-abcdef"))
+
+
+def test_a_user_and_password_are_named_as_what_was_sent():
+    from schemactl.connection import Target
+
+    target = make_target("http://ada:pw-Sup3rSecret@127.0.0.1:8080", 50051, None, ())
+    assert target.auth_mechanism == "a user and password in the URL (--url), as Basic authentication"
+    assert Target(url="http://127.0.0.1:8080").auth_mechanism == "no credentials"
+
+
+def test_a_cluster_without_oidc_is_named_as_such_when_oidc_variables_are_set():
+    """Weaviate without OIDC answers /v1/.well-known/openid-configuration with 404 (v1.39.3)."""
+    from schemactl.oidc import OidcLogin, fetch_token
+
+    def client_for(url: str) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(404)))
+
+    with pytest.raises(ConnectionFailed) as refused:
+        fetch_token(OidcLogin(client_secret="s3cr3t-abcdef"), "http://127.0.0.1:8080", client_for)
+    assert str(refused.value) == ("http://127.0.0.1:8080 has no OIDC configured (/v1/.well-known/openid-configuration), "
+                                  "but WEAVIATE_OIDC_* variables are set: use --api-key instead, and unset them")
+
+
+def test_a_write_refused_for_its_credentials_says_so_as_a_read_does(answered_by):
+    """Before: `take the apply lock failed (401): {"code":401,...}` while reads gave this line."""
+    from schemactl.live import RestClient
+    from schemactl.state import acquire_lock, me
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/.well-known/openid-configuration":
+            return httpx.Response(404)
+        return httpx.Response(401, json={"code": 401, "message": "unauthorized: invalid api key"})
+
+    answered_by(answer)
+    with RestClient(make_target("http://127.0.0.1:8080", 50051, "wrong-key-9999", ())) as reader:
+        with pytest.raises(ConnectionFailed) as read:
+            reader.get("/v1/schema")
+        with pytest.raises(ConnectionFailed) as written:
+            acquire_lock(reader, me("schemactl rollback"))
+    assert str(written.value) == str(read.value) == (
+        "Weaviate at http://127.0.0.1:8080 refused the request (401) with an API key (--api-key / "
+        "WEAVIATE_API_KEY); it has no OIDC configured: check --api-key / WEAVIATE_API_KEY")

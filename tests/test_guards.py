@@ -48,3 +48,27 @@ def test_plan_refuses_only_what_it_is_asked_to_limit():
     """A plan changes nothing: a destructive step is shown, not refused; --max-reembed refuses."""
     api.check_reembedding(deleting_plan(), None)
     api.check_reembedding(deleting_plan(), 0)  # nothing re-embedded
+
+
+def reembedding_plan(objects: int):
+    from schemactl.diff import diff
+    from schemactl.plan import Estimate
+    from schemactl.validate import parse_collection
+
+    def article(model: str):
+        return parse_collection({"name": "Article", "properties": [{"name": "t", "dataType": "text"}],
+                                 "vectorizer": {"module": "text2vec-huggingface", "model": model}})
+    changes = diff({"Article": article("org/a")}, {"Article": article("org/b")}, physical={"Article": "Article_v1"})
+    return make_plan(changes, target=NOWHERE.cluster, desired_hash="d", live_fingerprint="l",
+                     estimates={"Article": Estimate(objects, {}, objects * 10)})
+
+
+def test_max_reembed_refuses_a_plan_without_saying_nothing_was_applied_as_apply_does():
+    plan = reembedding_plan(300)
+    with pytest.raises(Refused) as planned:
+        api.check_reembedding(plan, 299)
+    assert str(planned.value) == "this plan re-embeds 300 objects, more than --max-reembed 299"
+    with pytest.raises(Refused) as applied:
+        api.check_plan(plan, Limits(max_reembed=299))
+    assert str(applied.value) == "this plan re-embeds 300 objects, more than --max-reembed 299; nothing was applied"
+    api.check_reembedding(plan, 300)

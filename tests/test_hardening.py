@@ -243,3 +243,14 @@ def test_only_a_step_that_touches_objects_needs_the_data_path():
     assert refusals(multi_tenant=False) == []
     [refused] = refusals(multi_tenant=True)
     assert refused.startswith("step 1 finish-hand-over Docs copies data over gRPC, which cannot be used")
+
+
+def test_a_password_in_the_url_with_an_api_key_is_one_line_that_shows_neither():
+    """Before: the API key was replaced by the URL's Basic header, and the server answered 401."""
+    result = run("status", "--url", f"http://alice:pw-Sup3rSecret@{CLOSED.removeprefix('http://')}",
+                 "--api-key", "key-abcdef123")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: --url has a user and password in it (sent as `Authorization: Basic`) "
+                                    "and an API key is given as well")
+    assert len(result.stderr.splitlines()) == 1
+    assert "pw-Sup3rSecret" not in result.output and "key-abcdef123" not in result.output

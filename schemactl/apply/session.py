@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ..changes import RecreateCollection
 from ..connection import Target
+from ..errors import SchemactlError
 from ..live import RestClient, read_live
 from ..plan import Plan, summary
 from ..state import (Holder, Record, acquire_lock, last_record_for, mark_interrupted, me, now, release_lock, start_record,
@@ -19,15 +20,53 @@ from .executor import Report, execute_plan
 from .guards import Limits, Situation
 
 
+FORCE_UNLOCK = "run `schemactl force-unlock` once the cluster answers"
+
+
+class LockNotReleased(SchemactlError):
+    """The work under the lock ended, but the lock could not be released after it."""
+
+    def __init__(self, command: str, cause: SchemactlError):
+        super().__init__(f"{command} finished, but the apply lock could not be released ({cause}): "
+                         f"{FORCE_UNLOCK}")
+        self.cause = cause
+
+
 @contextmanager
 def locked(reader: RestClient, command: str) -> Iterator[Holder]:
-    """Hold the apply lock as `command`; LockHeld names whoever holds it already."""
+    """Hold the apply lock as `command`; LockHeld names whoever holds it already. Released however
+    the work ends: when the work failed, its error is the one raised, a failed release only noted
+    on it; when it did not, a failed release is LockNotReleased."""
     holder = me(command)
     acquire_lock(reader, holder)
     try:
         yield holder
-    finally:
+    except BaseException as failure:
+        _release_after(reader, failure)
+        raise
+    try:
         release_lock(reader)
+    except SchemactlError as error:
+        raise LockNotReleased(command, error) from None
+
+
+def _release_after(reader: RestClient, failure: BaseException) -> None:
+    """Release the lock after `failure`; if that fails too, `failure` (when one of ours) says so."""
+    try:
+        release_lock(reader)
+    except SchemactlError as error:
+        if isinstance(failure, SchemactlError):
+            _add_note(failure, unreleased_note(error))
+
+
+def unreleased_note(cause: SchemactlError) -> str:
+    """What a failure says when the lock stayed held after it as well."""
+    return f"the apply lock could not be released either ({cause}): {FORCE_UNLOCK}"
+
+
+def _add_note(error: SchemactlError, note: str) -> None:
+    """`note` added to `error`'s message; its type, and what it carries, kept."""
+    error.args = (f"{error}; {note}", *error.args[1:])
 
 
 @dataclass
@@ -42,34 +81,59 @@ class ApplyOptions:
 
 
 def run(plan: Plan, checksum: str, target: Target, options: ApplyOptions) -> Report:
-    """Guards, lock, ledger, execute: see api.apply."""
+    """Guards, lock, ledger, execute: see api.apply. A failed step's error stays the report's,
+    whatever fails after it (the ledger, the lock's release: noted on it)."""
     with RestClient(target) as reader:
         situation = Situation(plan, options.limits, target, reader)
         guards.refuse("plan", situation)
         guards.refuse("cluster", guards.read_for_guards(situation))
-        with locked(reader, options.command) as holder:
-            mark_interrupted(reader)
-            live = situation.live = read_live(reader)  # again, under the lock: it may be read (checked)
-            record = last_record_for(reader, checksum)
-            if record and record.result == "applied":
-                return Report(already_applied_at=record.finishedAt or record.startedAt)
-            situation.resumed = record is not None
-            guards.refuse("locked", situation)
-            record = _started(reader, plan, checksum, record, holder)
-            ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
-                          set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
-                          progress=options.progress or no_progress, notice=options.notice)
-            try:
-                report = execute_plan(plan, ctx, options.on_step, done=frozenset(record.stepsDone),
-                                      on_done=_recording_steps(reader, record, ctx))
-            finally:
-                ctx.close()
-            earlier = record.error  # what the runs this one took over from said (kept, not overwritten)
-            record.result = "applied" if report.ok else "failed"
-            record.error = "; ".join(e for e in (earlier, report.error) if e)
-            record.finishedAt = now()
-            update_record(reader, record)
-            return report
+        report = Report()  # replaced under the lock; as it is (ok), a lock left held is the error
+        try:
+            with locked(reader, options.command) as holder:
+                report = _under_lock(plan, checksum, target, options, reader, situation, holder)
+        except LockNotReleased as error:
+            if report.ok:
+                raise
+            report.error = f"{report.error}; {unreleased_note(error.cause)}"
+        return report
+
+
+def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions, reader: RestClient,
+                situation: Situation, holder: Holder) -> Report:
+    """The apply proper, the lock held: the last guards, the ledger record, the steps."""
+    mark_interrupted(reader)
+    live = situation.live = read_live(reader)  # again, under the lock: it may be read (checked)
+    record = last_record_for(reader, checksum)
+    if record and record.result == "applied":
+        return Report(already_applied_at=record.finishedAt or record.startedAt)
+    situation.resumed = record is not None
+    guards.refuse("locked", situation)
+    record = _started(reader, plan, checksum, record, holder)
+    ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
+                  set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
+                  progress=options.progress or no_progress, notice=options.notice)
+    try:
+        report = execute_plan(plan, ctx, options.on_step, done=frozenset(record.stepsDone),
+                              on_done=_recording_steps(reader, record, ctx))
+    finally:
+        ctx.close()
+    _finished(reader, record, report)
+    return report
+
+
+def _finished(reader: RestClient, record: Record, report: Report) -> None:
+    """The run's result into the ledger. If the ledger cannot take it, a failed run keeps its own
+    error, noting the ledger's; a run that did everything fails with the ledger's."""
+    earlier = record.error  # what the runs this one took over from said (kept, not overwritten)
+    record.result = "applied" if report.ok else "failed"
+    record.error = "; ".join(e for e in (earlier, report.error) if e)
+    record.finishedAt = now()
+    try:
+        update_record(reader, record)
+    except SchemactlError as error:
+        if report.ok:
+            raise SchemactlError(f"the plan was applied, but the ledger could not record it ({error})") from None
+        report.error = f"{report.error}; the ledger could not record the failure either ({error})"
 
 
 def _started(reader: RestClient, plan: Plan, checksum: str, record: Record | None, holder: Holder) -> Record:

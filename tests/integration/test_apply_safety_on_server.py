@@ -265,3 +265,72 @@ def test_a_recreate_that_fails_before_its_checkpoint_leaves_no_version_behind(cl
     assert not client.collections.exists("Doc_v2")
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
     assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == 20
+
+
+def _unanswered(monkeypatch, *requests: tuple[str, str]):
+    """Our own client gets no answer to the requests named (verb, what it does), as when the server
+    stops answering in the middle of an apply."""
+    from schemactl.errors import ConnectionFailed
+
+    send = RestClient.send
+
+    def stalling(self, verb, where, body, what):
+        if any(verb == v and what.startswith(w) for v, w in requests):
+            raise ConnectionFailed(f"Weaviate at {self.target.display} did not answer {verb} {where.split('?')[0]} "
+                                   "within 3 s")
+        return send(self, verb, where, body, what)
+
+    monkeypatch.setattr(RestClient, "send", stalling)
+
+
+LOCK_NOT_RELEASED = ("the apply lock could not be released either (Weaviate at {url} did not answer DELETE "
+                     "/v1/schema/SchemactlLock within 3 s): run `schemactl force-unlock` once the cluster answers")
+
+
+def test_a_failed_step_stays_the_error_shown_when_the_ledger_and_the_lock_fail_after_it(
+        client, cli_run, weaviate_server, tmp_path, monkeypatch):
+    """Before: only `did not answer DELETE /v1/schema/SchemactlLock within 3 s`; the step's own
+    error was shown nowhere."""
+    (tmp_path / "doc.yaml").write_text("name: Fresh\nproperties: []\nvectorizer: {module: none}\n")
+    with monkeypatch.context() as patch:
+        _failing(patch, "create alias Fresh")
+        _unanswered(patch, ("PUT", "record in SchemactlLedger"), ("DELETE", "release the apply lock"))
+        result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 1
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith("error: step 1 failed: create alias Fresh -> Fresh_v1 failed (500): injected; the ledger "
+                            f"could not record the failure either (Weaviate at {weaviate_server.url} did not answer "
+                            "PUT /v1/objects/SchemactlLedger/")
+    assert error.endswith(f"; {LOCK_NOT_RELEASED.format(url=weaviate_server.url)} (applied 0; not attempted: none)")
+    assert cli_run("force-unlock").exit_code == 0
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert aliases(client) == {"Fresh": "Fresh_v1"}
+    assert [r["result"] for r in json.loads(cli_run("history", "--json").stdout)] == ["interrupted", "applied"]
+
+
+def test_a_lock_left_held_after_an_apply_that_did_everything_is_the_error(client, cli_run, weaviate_server, tmp_path,
+                                                                           monkeypatch):
+    (tmp_path / "doc.yaml").write_text("name: Fresh\nproperties: []\nvectorizer: {module: none}\n")
+    with monkeypatch.context() as patch:
+        _unanswered(patch, ("DELETE", "release the apply lock"))
+        result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 1 and aliases(client) == {"Fresh": "Fresh_v1"}
+    assert result.stderr.splitlines()[-1] == (
+        f"error: schemactl apply finished, but the apply lock could not be released (Weaviate at {weaviate_server.url} "
+        "did not answer DELETE /v1/schema/SchemactlLock within 3 s): run `schemactl force-unlock` once the cluster "
+        "answers")
+    assert cli_run("force-unlock").exit_code == 0
+
+
+def test_a_failed_rollback_stays_the_error_shown_when_the_lock_fails_after_it(client, cli_run, weaviate_server,
+                                                                               embedder, doc_dir, monkeypatch):
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    assert cli_run("apply", str(doc_dir), "--auto-approve").exit_code == 0
+    with monkeypatch.context() as patch:
+        _failing(patch, "re-point alias Doc")
+        _unanswered(patch, ("DELETE", "release the apply lock"))
+        result = cli_run("rollback", "Doc")
+    assert result.exit_code == 1 and aliases(client) == {"Doc": "Doc_v2"}
+    assert result.stderr == (f"error: re-point alias Doc -> Doc_v1 failed (500): injected; "
+                             f"{LOCK_NOT_RELEASED.format(url=weaviate_server.url)}\n")
+    assert cli_run("force-unlock").exit_code == 0

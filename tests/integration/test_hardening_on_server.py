@@ -158,6 +158,21 @@ def test_a_password_in_the_url_stays_out_of_plans_and_output(client, weaviate_se
     assert applied.exit_code == 0 and "pw-Sup3rSecret" not in applied.output
 
 
+def test_a_user_and_password_in_the_url_go_with_the_data_path_too(client, weaviate_server, tmp_path):
+    """They are sent as `Authorization: Basic` over REST and gRPC (for a proxy in front); Weaviate
+    takes such a request as anonymous, so a recreate copies its data over gRPC as without them."""
+    (tmp_path / "doc.yaml").write_text(DOC % "cosine")
+    url = weaviate_server.url.replace("http://", "http://alice:pw-Sup3rSecret@")
+    run = ["--url", url, "--grpc-port", str(weaviate_server.ports.grpc)]
+    assert CliRunner().invoke(cli, ["apply", str(tmp_path), "--auto-approve", *run]).exit_code == 0
+    client.collections.use("Doc").data.insert_many([{"title": f"t{i}"} for i in range(30)])
+    edit(tmp_path / "doc.yaml", "distance: cosine", "distance: dot")
+    result = CliRunner().invoke(cli, ["apply", str(tmp_path), "--auto-approve", *run], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == 30
+    assert "pw-Sup3rSecret" not in result.output
+
+
 @pytest.fixture(scope="module")
 def ipv6_server(tmp_path_factory):
     from schemactl.dev import weaviate as testbed
@@ -198,6 +213,16 @@ def test_history_without_a_valid_key_fails_instead_of_answering(rbac_server, key
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: Weaviate at {rbac_server.url} refused the request (401)")
     assert "No applies recorded" not in result.output and "wrong-key-9999" not in result.output
+
+
+@pytest.mark.parametrize("key, sent", [(None, "no credentials"), ("wrong-key-9999", "an API key")])
+def test_rollback_without_a_valid_key_says_so_as_every_other_command_does(rbac_server, rbac_doc, key, sent):
+    """Before: `take the apply lock failed (401): {"code":401,...}` (its first request is a write)."""
+    args = ["rollback", "Doc", "--url", rbac_server.url] + (["--api-key", key] if key else [])
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: Weaviate at {rbac_server.url} refused the request (401) with {sent}")
+    assert "take the apply lock" not in result.stderr and "wrong-key-9999" not in result.output
 
 
 def test_plan_probe_without_the_right_to_make_its_throwaway_collection_says_so_first(rbac_server, rbac_doc):

@@ -131,3 +131,13 @@ def test_an_https_issuer_is_verified_even_when_the_cluster_is_plain_http(https_i
     assert trusted.exit_code == 0, trusted.output
     assert f"accepted; the server takes OIDC tokens from {issuer.url}/.well-known" in trusted.stdout
     assert issuer.tokens_issued >= 1 and issuer.grants[-1] == "client_credentials"
+
+
+def test_oidc_variables_against_a_server_without_oidc_say_it_has_none(cli_run, weaviate_server):
+    """Before: "the issuer refused the cluster's OIDC settings (404 )"; the server answers
+    /v1/.well-known/openid-configuration with 404 when it has no OIDC configured."""
+    result = cli_run("history", env=client_credentials())
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {weaviate_server.url} has no OIDC configured "
+                             "(/v1/.well-known/openid-configuration), but WEAVIATE_OIDC_* variables are set: use "
+                             "--api-key instead, and unset them\n")

@@ -1,0 +1,101 @@
+"""Where `plan --out` saves a plan, and what it refuses: checked before the cluster is asked."""
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from schemactl.changes import DeleteCollection
+from schemactl.cli import cli
+from schemactl.errors import SchemactlError
+from schemactl.plan import make_plan
+from schemactl.saved import save_plan
+
+
+def closed_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def plan_out(out: Path | str, schemas: Path):
+    """`plan --out OUT` against a closed port: a refused --out never gets as far as the cluster."""
+    return CliRunner().invoke(cli, ["plan", str(schemas), "--out", str(out), "--url", closed_url()],
+                              catch_exceptions=False)
+
+
+@pytest.fixture
+def schemas(tmp_path):
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    (folder / "article.yaml").write_text("name: Article\nproperties: []\nvectorizer: {module: none}\n")
+    return folder
+
+
+def a_plan():
+    return make_plan((DeleteCollection("Old", "Old_v1"),), target="http://x", desired_hash="d", live_fingerprint="l")
+
+
+def test_an_existing_file_that_is_not_a_plan_is_refused_and_left_as_it_was(schemas):
+    article = schemas / "article.yaml"
+    before = article.read_text()
+    result = plan_out(article, schemas)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr == (f"error: cannot save the plan to {article}: it is an existing file, not a .json plan "
+                             "file; give FILE.json or a directory\n")
+    assert article.read_text() == before
+
+
+def test_a_missing_directory_is_refused_and_nothing_is_created(tmp_path, schemas):
+    missing = tmp_path / "nonexistent" / "dir"
+    only_the_last = "(only the last directory of the path is created)"
+    for out, expected in ((f"{missing}/x.json", f"directory {missing} does not exist"),
+                          (f"{missing}/", f"directory {missing.parent} does not exist {only_the_last}")):
+        result = plan_out(out, schemas)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"error: cannot save the plan to {Path(out)}: {expected}")
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_name_that_is_neither_a_plan_file_nor_a_directory_is_refused(tmp_path, schemas):
+    result = plan_out(tmp_path / "plan.txt", schemas)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: cannot save the plan to {tmp_path / 'plan.txt'}: a plan file's name ends in "
+                             ".json; to name a directory, end it with /\n")
+    assert not (tmp_path / "plan.txt").exists()
+
+
+def test_a_file_given_as_a_directory_is_refused(schemas):
+    result = plan_out(f"{schemas / 'article.yaml'}/", schemas)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: cannot save the plan to {schemas / 'article.yaml'}: it is a file, not a directory\n"
+
+
+def test_a_good_out_gets_as_far_as_the_cluster(tmp_path, schemas):
+    result = plan_out(f"{tmp_path / 'migrations'}/", schemas)
+    assert result.exit_code == 1 and "cannot reach Weaviate" in result.stderr
+    assert not (tmp_path / "migrations").exists()  # created only when a plan is saved in it
+
+
+def test_a_directory_is_created_if_its_parent_exists_and_numbers_its_plans(tmp_path):
+    migrations = tmp_path / "migrations"
+    first, second = save_plan(a_plan(), f"{migrations}/"), save_plan(a_plan(), migrations)
+    assert (first.name, second.name) == ("0001_delete-old.json", "0002_delete-old.json")
+    assert json.loads(first.read_text())["steps"][0]["kind"] == "delete"
+
+
+def test_a_json_file_is_written_and_replaced(tmp_path):
+    out = tmp_path / "plan.json"
+    out.write_text("old")
+    assert save_plan(a_plan(), out) == out
+    assert json.loads(out.read_text())["target"] == "http://x"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc")
+def test_a_file_the_system_will_not_create_is_named_with_the_reason():
+    with pytest.raises(SchemactlError) as refused:
+        save_plan(a_plan(), "/proc/x.json")
+    assert str(refused.value) == "cannot save the plan to /proc/x.json: writing it failed (No such file or directory)"
