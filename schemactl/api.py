@@ -15,6 +15,7 @@ from .planning import InvalidFiles, compute_plan, read_cluster  # noqa: F401 - t
 from .connection import Target
 from .errors import SchemactlError
 from .live import (
+    LiveState,
     RestClient,
     unrepresentable,
 )
@@ -69,10 +70,13 @@ def check_reembedding(plan: Plan, max_reembed: int | None) -> None:
         raise guards.Refused("; ".join(problems))
 
 
-def check_convertible(plan: Plan) -> None:
-    """`plan`: a retyped property whose stored values do not all convert refuses the plan (Refused);
-    apply refuses it as well (guards.convertible)."""
+def check_convertible(plan: Plan, live: LiveState | None = None) -> None:
+    """`plan`: what apply would refuse of the plan itself refuses it (Refused): a retyped property
+    whose stored values do not all convert (guards.convertible), and, given the live state it was
+    made against, references a recreate would leave pointing at an old version
+    (guards.blocking_problems)."""
     problems = guards.convertible(Situation(plan, Limits()))
+    problems += guards.blocking_problems(plan, live.collections) if live is not None else []
     if problems:
         raise guards.Refused("this plan cannot be applied: " + "; ".join(problems))
 

@@ -287,8 +287,10 @@ def status(target) -> None:
 
 
 def use_color() -> bool:
-    """Colours only on a terminal, and never with NO_COLOR set."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """Colours only on a terminal, and never with NO_COLOR set (to a value)."""
+    from .progress import no_color_asked
+
+    return sys.stdout.isatty() and not no_color_asked()
 
 
 def policy_path(given: Path | None) -> Path | None:
@@ -315,6 +317,15 @@ def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True,
         raise
 
 
+def _out(value: str | None) -> str | None:
+    """--out, refused before any planning when no plan could be saved there."""
+    from .saved import check_destination
+
+    if value is not None:
+        check_destination(value)
+    return value
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @connection_options
@@ -326,8 +337,9 @@ def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True,
               help="Exit 0 when in sync, 2 when changes are pending or the cluster holds collections "
                    "schemactl cannot represent, 1 on error (CI drift check; what breaks the policy is printed, "
                    "not an error).")
-@click.option("--out", type=click.Path(), default=None,
-              help="Save the plan: a file, or a directory (e.g. migrations/) for NNNN_<slug>.json.")
+@click.option("--out", type=click.Path(), default=None, callback=lambda _context, _option, value: _out(value),
+              help="Save the plan: FILE.json (in a directory that exists), or a directory (e.g. migrations/) for "
+                   "NNNN_<slug>.json, created if its parent exists. Checked before planning.")
 @planning_options
 def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, detailed_exitcode: bool,
          out: str | None, no_backfill: bool, max_reembed: int | None, probe: bool, embedding_price: float | None,
@@ -347,8 +359,8 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
 
     from .markdown import render_markdown
 
-    computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe,
-                                 embedding_price=embedding_price)
+    computed, live = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe,
+                                    embedding_price=embedding_price)
     api.check_reembedding(computed, max_reembed)
     findings = policy_findings(computed, policy_path(policy_file))
     shown = output_format or ("json" if as_json else "text")
@@ -364,7 +376,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
     if out is not None:
         saved = save_plan(computed, out)
         say(f"Saved plan to {saved}", err=True)
-    api.check_convertible(computed)
+    api.check_convertible(computed, live)
     refused = [f for f in findings if f.allowed_by is None]
     if refused and not detailed_exitcode:  # a drift check reports drift; apply enforces the policy
         raise SchemactlError(f"the plan breaks the policy in {policy_path(policy_file)}: "

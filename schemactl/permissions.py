@@ -128,7 +128,7 @@ def for_plan(steps, classes: set[str], aliases: dict[str, str], multi_tenant: se
 
 
 def _to_create(c: CreateCollection, names: LiveNames) -> list[Need]:
-    physical, why = next_version(c.collection, names.classes), f"create {c.collection}"
+    physical, why = next_version(c.collection, names.classes | set(names.aliases)), f"create {c.collection}"
     return [Need("create_collections", physical, why=why), Need("create_aliases", physical, c.collection, why)]
 
 
@@ -156,7 +156,7 @@ def _to_recreate(c: RecreateCollection, names: LiveNames) -> list[Need]:
     if current not in (None, c.physical):  # an earlier run of this saved plan moved the alias: what is left
         return _to_finish_hand_over(FinishHandOver(c.collection, physical=c.physical, target=current,
                                                    old_alias=old_alias, multi_tenant=multi_tenant), names)
-    target = next_version(c.collection, names.classes | {c.physical})
+    target = next_version(c.collection, names.classes | set(names.aliases) | {c.physical})
     why = f"recreate {c.collection}"
     needs = [Need("create_collections", target, why=why), Need("read_data", c.physical, why=why),
              *(Need(action, target, why=why) for action in ("create_data", "update_data", "delete_data", "read_data")),

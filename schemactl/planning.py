@@ -149,6 +149,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         live, retired, records = known.live, known.retired, known.records  # retired: never pruned or pulled
         hidden = unrepresentable(live)
         _refuse_files_naming(hidden, collections)
+        _refuse_files_naming_versions(live, retired, collections)
         extra_aliases.refuse_files_naming(live, collections)
         _refuse_modules_not_enabled(live, collections)
         _refuse_settings_the_server_lacks(live, collections)
@@ -481,6 +482,18 @@ def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
         reasons = "; ".join(f"{taken[n.lower()]} ({hidden[taken[n.lower()]]})" for n in named)
         raise SchemactlError(f"the cluster already holds {reasons}, which schemactl cannot represent yet: "
                              "a file for it cannot be planned; nothing was planned")
+
+
+def _refuse_files_naming_versions(live: LiveState, retired: dict[str, list[str]], collections) -> None:
+    """A file named like a version schemactl keeps (`Article_v2`, kept for rollback) would plan a
+    create that fails halfway: refuse it before anything is planned."""
+    kept = {v.lower(): (v, name) for name, versions in (dict(live.retained) | retired).items() for v in versions}
+    named = sorted(n for n in collections if n.lower() in kept)
+    if named:
+        said = "; ".join(f"{n}: {kept[n.lower()][0]} is a version of {kept[n.lower()][1]} schemactl keeps"
+                         for n in named)
+        raise SchemactlError(f"{said}; a collection cannot take its name: rename the collection in its file, or "
+                             "drop the version first (schemactl drop-old-versions); nothing was planned")
 
 
 def _refuse_settings_the_server_lacks(live: LiveState, collections) -> None:

@@ -449,7 +449,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             return found
         if _abandon(ctx, found, "a partial copy, discarded"):  # killed before its alias moved
             ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: the files changed since")
-    target = next_version(change.collection, ctx.classes | {change.physical})
+    target = next_version(change.collection, ctx.classes | set(ctx.aliases) | {change.physical})
     tenants = _source_tenants(ctx, change.physical) if change.definition.multi_tenant else {"": "HOT"}
     _create_target(change, ctx, target)
     with removed_on_failure(ctx, target):  # until the checkpoint records it

@@ -169,10 +169,13 @@ def test_a_reference_from_a_collection_without_a_file_blocks_the_recreate(client
                                          "properties": [{"name": "of", "dataType": ["Author_v1"]}]})
     edit(files / "author.yaml", "distance: dot", "distance: cosine")
     edit(files / "article.yaml", "  ef: 128", "  ef: 300")
+    why = ("Review has references to Author and no file: recreating Author would leave them pointing at the old "
+           "version; add a file for Review so that it moves too")
+    planned = cli_run("plan", str(files), "--detailed-exitcode")  # the plan says so, not apply only
+    assert planned.exit_code == 1 and f"this plan cannot be applied: {why}" in planned.stderr, planned.output
     result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 1
-    assert "Review has references to Author and no file: recreating Author would leave them pointing at " \
-           "the old version; add a file for Review so that it moves too" in result.stderr
+    assert why in result.stderr
     assert client.collections.get("Article").config.get().vector_index_config.ef == 128
     assert {a: t.collection for a, t in client.alias.list_all().items()}["Author"] == "Author_v1"
 

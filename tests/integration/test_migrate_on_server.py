@@ -511,3 +511,21 @@ def test_collections_made_by_hand_are_told_apart_from_versions_by_the_ledger(cli
     assert aliases(client)["Customers"] == "Customers2024" and snapshot(client, "Customers") == \
         snapshot(client, "Customers2024")
     assert collections(client) >= {"Baz", "Baz_v1", "Customers2024", "Customers_v1"}
+
+
+def test_a_collection_named_like_a_version_never_collides_with_one(client, cli_run, embedder, tmp_path):
+    """A file named Zed_v2 (its alias Zed_v2) beside Zed: Zed's next version skips that name (the
+    recreate failed: alias name Zed_v2 already exists); a file named like a version kept for
+    rollback is refused before anything is planned (its create failed halfway)."""
+    for name in ("Zed", "Zed_v2"):
+        (tmp_path / f"{name}.yaml").write_text(doc_schema(embedder).replace("name: Doc", f"name: {name}"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert aliases(client) == {"Zed": "Zed_v1", "Zed_v2": "Zed_v2_v1"}
+    (tmp_path / "Zed.yaml").write_text(doc_schema(embedder, distance="dot").replace("name: Doc", "name: Zed"))
+    applied = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert aliases(client) == {"Zed": "Zed_v3", "Zed_v2": "Zed_v2_v1"}
+    (tmp_path / "Zed_v1.yaml").write_text(doc_schema(embedder).replace("name: Doc", "name: Zed_v1"))
+    refused = cli_run("plan", str(tmp_path))
+    assert refused.exit_code == 1 and "Zed_v1: Zed_v1 is a version of Zed schemactl keeps; a collection cannot take " \
+        "its name" in refused.stderr, refused.output
