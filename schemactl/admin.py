@@ -2,6 +2,8 @@
 the ledger, release the lock. Each runs under the apply lock and is recorded in the ledger."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .planning import Managed, hand_overs_left, left_behind, managed, read_cluster
@@ -16,6 +18,7 @@ from .live import (
 )
 from .naming import is_version_of, version_of, versions_of
 from .permissions import Need, own_permissions
+from .state import Record, now, update_record
 from . import tenant_ops
 from .apply.session import locked
 
@@ -38,7 +41,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     (a partial copy, or one made outside schemactl)."""
     from .apply.fence import unfence, unfence_shards
     from .tenant_ops import set_auto_tenants
-    from .state import now, start_record, update_record
+    from .state import start_record
 
     with RestClient(target) as reader, locked(reader, command) as holder:
         permissions = own_permissions(reader)
@@ -65,21 +68,35 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                 raise
         record = start_record(reader, f"rollback:{name}:{current}->{previous}", {"rollback": name},
                               [{"step": 1, "kind": "rollback", "collection": name, "version": previous}], holder)
-        if multi_tenant_json(live.raw[previous]):  # asking a sleeping tenant's shard fails: set, not ask
-            awake = tenant_ops.list_tenants(reader, previous)
-            unfence_shards(reader, previous, [t for t, s in awake.items() if is_active(s)])
-        else:
-            unfence(reader, previous)  # read-only since the cutover away from it
-        if multi_tenant_json(live.raw[previous]):  # a class update, refused while a loaded shard is read-only
-            set_auto_tenants(reader, previous, _auto_tenants_for(reader, current, abandoned))
-        reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
-        if multi_tenant_json(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
-            tenant_ops.put_to_sleep(reader, current)
-        for hand_over in abandoned:  # the version it was to hand over from serves again
-            _drop_checkpoint_and_log(reader, hand_over.physical)
-        record.result, record.stepsDone, record.finishedAt = "applied", [1], now()
-        update_record(reader, record)
+        with _recorded(reader, record):
+            if multi_tenant_json(live.raw[previous]):  # asking a sleeping tenant's shard fails: set, not ask
+                awake = tenant_ops.list_tenants(reader, previous)
+                unfence_shards(reader, previous, [t for t, s in awake.items() if is_active(s)])
+            else:
+                unfence(reader, previous)  # read-only since the cutover away from it
+            if multi_tenant_json(live.raw[previous]):  # a class update, refused while a loaded shard is read-only
+                set_auto_tenants(reader, previous, _auto_tenants_for(reader, current, abandoned))
+            reader.send("PUT", f"/v1/aliases/{name}", {"class": previous}, f"re-point alias {name} -> {previous}")
+            record.stepsDone = [1]  # the alias moved: what follows tidies up
+            if multi_tenant_json(live.raw[current]):  # served no more: its tenants sleep, as an old version's do
+                tenant_ops.put_to_sleep(reader, current)
+            for hand_over in abandoned:  # the version it was to hand over from serves again
+                _drop_checkpoint_and_log(reader, hand_over.physical)
         return Rollback(name, current, previous, in_current, in_previous)
+
+
+@contextmanager
+def _recorded(reader: RestClient, record: Record) -> Iterator[None]:
+    """The ledger record of an admin command: applied when the work ends, failed (with why) when
+    it fails, never left "running"."""
+    try:
+        yield
+    except SchemactlError as error:
+        record.result, record.error, record.finishedAt = "failed", str(error), now()
+        update_record(reader, record)
+        raise
+    record.result, record.finishedAt = "applied", now()
+    update_record(reader, record)
 
 
 def _rollback_target(reader: RestClient, name: str, current: str, classes: set[str], known: Managed) -> str:
@@ -188,7 +205,7 @@ def left_behind_versions(target: Target, names: list[str]) -> dict[str, list[str
 
 def drop_versions(target: Target, versions: list[str], command: str = "schemactl drop-old-versions") -> None:
     """Delete old physical versions (destructive: the caller has checked the flag)."""
-    from .state import now, start_record, update_record
+    from .state import start_record
 
     with RestClient(target) as reader, locked(reader, command) as holder:
         permissions = own_permissions(reader)
@@ -207,11 +224,10 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
         record = start_record(reader, f"drop:{','.join(versions)}", {"drop": len(versions)},
                               [{"step": i, "kind": "drop-version", "collection": v}
                                for i, v in enumerate(versions, 1)], holder)
-        for i, version in enumerate(versions, 1):
-            reader.send("DELETE", f"/v1/schema/{version}", None, f"drop {version}")
-            record.stepsDone.append(i)
-        record.result, record.finishedAt = "applied", now()
-        update_record(reader, record)
+        with _recorded(reader, record):
+            for i, version in enumerate(versions, 1):
+                reader.send("DELETE", f"/v1/schema/{version}", None, f"drop {version}")
+                record.stepsDone.append(i)
 
 
 def _require_for(permissions: list[dict] | None, needs: list[Need]) -> None:

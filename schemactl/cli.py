@@ -425,6 +425,9 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
     from .render import render_text
 
     saved = len(paths) == 1 and paths[0].suffix == ".json"
+    if not saved and any(p.suffix == ".json" for p in paths):
+        raise SchemactlError("a saved plan (.json) is applied on its own, not with schema files: "
+                             f"schemactl apply {next(p for p in paths if p.suffix == '.json')}")
     if saved:
         from .saved import load_plan
 

@@ -108,7 +108,7 @@ def _auth(reader: RestClient, target: Target, rest_ok: bool) -> Check:
                if status == 200 and oidc.get("href") else
                "the server has no OIDC configured" if status == 404 else "the server's OIDC settings are unknown")
     if rest_ok:
-        sent = target.auth_mechanism if target.credential else "anonymous access"
+        sent = target.auth_mechanism if target.credential or target.url_login else "anonymous access"
         return Check("auth", True, f"{sent} accepted; {expects}")
     return Check("auth", False, f"sent {target.auth_mechanism}; {expects}",
                  f"{target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}, or an OIDC access token "

@@ -36,7 +36,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines += ["", "Cannot manage (schemactl cannot represent them; never changed or deleted):"]
         lines += [f"  ! {name}: {why}" for name, why in plan.unmanageable]
     if plan.unmanaged:
-        lines += ["", "Unmanaged collections (no file; left alone unless --prune): " + _names(plan.unmanaged)]
+        lines += ["", "Unmanaged collections (no file; left alone unless planned with --prune): " + _names(plan.unmanaged)]
     if plan.retained:
         lines += ["", "Kept for rollback: " + _names(plan.retained)]
     if plan.unfinished:

@@ -46,7 +46,7 @@ def test_a_long_list_of_unmanaged_collections_is_cut_short_in_text_but_whole_in_
 
     names = tuple(f"C{i:03}" for i in range(25))
     plan = make_plan((), target="http://x", desired_hash="d", live_fingerprint="l", unmanaged=names)
-    assert "left alone unless --prune): C000, C001," in render_text(plan)
+    assert "left alone unless planned with --prune): C000, C001," in render_text(plan)
     assert "C019 and 5 more (--json lists them all)" in render_text(plan)
     assert "C020" not in render_text(plan)
     assert json.loads(render_json(plan))["unmanaged"] == list(names)

@@ -99,3 +99,13 @@ def test_a_file_the_system_will_not_create_is_named_with_the_reason():
     with pytest.raises(SchemactlError) as refused:
         save_plan(a_plan(), "/proc/x.json")
     assert str(refused.value) == "cannot save the plan to /proc/x.json: writing it failed (No such file or directory)"
+
+
+def test_a_saved_plan_given_with_schema_files_is_refused_before_anything_is_read(schemas, tmp_path):
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps({"not": "read"}))
+    result = CliRunner().invoke(cli, ["apply", str(saved), str(schemas), "--auto-approve", "--url", closed_url()],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"error: a saved plan (.json) is applied on its own, not with schema files: "
+                                     f"schemactl apply {saved}")

@@ -332,10 +332,9 @@ GUARDS: tuple[tuple[str, Guard], ...] = (
 )
 
 
-def refuse(stage: str, situation: Situation, only: tuple[Guard, ...] = ()) -> None:
-    """Run the guards of `stage` (or, given, `only` those of them) in order; Refused with all
-    they found."""
-    problems = [p for at, guard in GUARDS if at == stage and (not only or guard in only) for p in guard(situation)]
+def refuse(stage: str, situation: Situation) -> None:
+    """Run the guards of `stage` in order; Refused with all they found."""
+    problems = [p for at, guard in GUARDS if at == stage for p in guard(situation)]
     if problems:
         raise Refused("; ".join(problems) + "; nothing was applied")
 

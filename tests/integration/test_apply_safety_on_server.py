@@ -334,3 +334,5 @@ def test_a_failed_rollback_stays_the_error_shown_when_the_lock_fails_after_it(cl
     assert result.stderr == (f"error: re-point alias Doc -> Doc_v1 failed (500): injected; "
                              f"{LOCK_NOT_RELEASED.format(url=weaviate_server.url)}\n")
     assert cli_run("force-unlock").exit_code == 0
+    last = json.loads(cli_run("history", "--json").stdout)[-1]  # recorded as failed, not left running
+    assert last["result"] == "failed" and "re-point alias Doc -> Doc_v1 failed (500): injected" in last["error"]

@@ -492,7 +492,7 @@ def test_collections_made_by_hand_are_told_apart_from_versions_by_the_ledger(cli
     client.alias.create(alias_name="Customers", target_collection="Customers2024")
     (tmp_path / "doc.yaml").write_text(doc_schema(embedder).replace("name: Doc", "name: Other"))
     planned = cli_run("plan", str(tmp_path))
-    assert "Unmanaged collections (no file; left alone unless --prune): Baz, Baz_v1, Customers" in planned.output, \
+    assert "Unmanaged collections (no file; left alone unless planned with --prune): Baz, Baz_v1, Customers" in planned.output, \
         planned.output
     pulled = cli_run("pull", "Baz_v1", "--out", str(tmp_path / "pulled"))
     assert pulled.exit_code == 0, pulled.output

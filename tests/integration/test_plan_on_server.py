@@ -69,7 +69,7 @@ def test_unmanaged_collections_are_listed_and_pruned_only_on_request(applied, cl
     (files / "note.yaml").unlink()
     result = cli_run("plan", str(files), "--detailed-exitcode")
     assert result.exit_code == 0
-    assert "Unmanaged collections (no file; left alone unless --prune): Note" in result.stdout
+    assert "Unmanaged collections (no file; left alone unless planned with --prune): Note" in result.stdout
     pruned = plan_json(cli_run, files, "--prune")["steps"]
     assert [(s["kind"], s["collection"], s["destructive"]) for s in pruned] == [("delete", "Note", True)]
 
@@ -275,7 +275,7 @@ def test_a_collection_whose_name_starts_like_schemactls_records_is_never_hidden(
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
     planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output
-    assert "Unmanaged collections (no file; left alone unless --prune): SchemactlDemo" in planned.output
+    assert "Unmanaged collections (no file; left alone unless planned with --prune): SchemactlDemo" in planned.output
     (tmp_path / "ledger.yaml").write_text(spec.replace("SchemactlNotes", "SchemactlLedger"))
     refused = cli_run("plan", str(tmp_path))  # validated first, offline
     assert refused.exit_code == 1
