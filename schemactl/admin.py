@@ -67,7 +67,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                 tenant_ops.set_status(reader, previous, {t: "COLD" for t in woken})  # as it was
                 raise
         record = start_record(reader, f"rollback:{name}:{current}->{previous}", {"rollback": name},
-                              [{"step": 1, "kind": "rollback", "collection": name, "version": previous}], holder)
+                              [{"step": 1, "kind": "rollback", "collection": name, "version": previous,
+                                "from": current}], holder)
         with _recorded(reader, record):
             if multi_tenant_json(live.raw[previous]):  # asking a sleeping tenant's shard fails: set, not ask
                 awake = tenant_ops.list_tenants(reader, previous)
@@ -210,16 +211,7 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
     with RestClient(target) as reader, locked(reader, command) as holder:
         permissions = own_permissions(reader)
         live = read_cluster(reader, permissions)
-        served = {v: sorted(a for a, target in live.every_alias.items() if target == v) for v in versions}
-        if any(served.values()):
-            listed = ", ".join(f"{v} (alias {', '.join(names)})" for v, names in served.items() if names)
-            raise SchemactlError(f"{listed}: served by an alias, so not an old version to drop; delete or re-point "
-                                 "the alias first; nothing was dropped")
-        handing = sorted({h.physical for h in hand_overs_left(reader, live)} & set(versions))
-        if handing:
-            raise SchemactlError(f"{', '.join(handing)}: an apply stopped before its hand-over from there was done "
-                                 "(what was created there as the alias moved is not carried over yet); run "
-                                 "`schemactl apply` to finish it first; nothing was dropped")
+        _refuse_undroppable(reader, live, versions)
         _require_for(permissions, [Need("delete_collections", v, why=f"drop {v}") for v in versions])
         record = start_record(reader, f"drop:{','.join(versions)}", {"drop": len(versions)},
                               [{"step": i, "kind": "drop-version", "collection": v}
@@ -228,6 +220,26 @@ def drop_versions(target: Target, versions: list[str], command: str = "schemactl
             for i, version in enumerate(versions, 1):
                 reader.send("DELETE", f"/v1/schema/{version}", None, f"drop {version}")
                 record.stepsDone.append(i)
+
+
+def check_droppable(target: Target, versions: list[str]) -> None:
+    """What drop_versions would refuse of `versions`, before it is asked to (--allow-destructive)."""
+    with RestClient(target) as reader:
+        _refuse_undroppable(reader, read_cluster(reader), versions)
+
+
+def _refuse_undroppable(reader: RestClient, live, versions: list[str]) -> None:
+    """A version an alias serves, or one a stopped apply has a hand-over from left, is not dropped."""
+    served = {v: sorted(a for a, target in live.every_alias.items() if target == v) for v in versions}
+    if any(served.values()):
+        listed = ", ".join(f"{v} (alias {', '.join(names)})" for v, names in served.items() if names)
+        raise SchemactlError(f"{listed}: served by an alias, so not an old version to drop; delete or re-point "
+                             "the alias first; nothing was dropped")
+    handing = sorted({h.physical for h in hand_overs_left(reader, live)} & set(versions))
+    if handing:
+        raise SchemactlError(f"{', '.join(handing)}: an apply stopped before its hand-over from there was done "
+                             "(what was created there as the alias moved is not carried over yet); run "
+                             "`schemactl apply` to finish it first; nothing was dropped")
 
 
 def _require_for(permissions: list[dict] | None, needs: list[Need]) -> None:

@@ -9,7 +9,7 @@ from . import extra_aliases, tenants
 from .apply import guards, session
 from .apply.guards import Limits, Situation
 from .apply.session import ApplyOptions
-from .admin import (Rollback, drop_versions, force_unlock, history, old_versions, left_behind_versions,  # noqa: F401 - the library's API
+from .admin import (Rollback, check_droppable, drop_versions, force_unlock, history, old_versions, left_behind_versions,  # noqa: F401 - the library's API
                     rollback)
 from .planning import InvalidFiles, compute_plan, read_cluster  # noqa: F401 - the library's API
 from .connection import Target

@@ -254,11 +254,11 @@ class FinishHandOver(Change):
     moves_data: ClassVar[bool] = True  # late tenants' objects, over gRPC; its checkpoint written and dropped
 
     def mechanism(self) -> str:
-        return self.how if self.multi_tenant else "finish a rename's cutover"
+        return self.how if self.multi_tenant else "finish a rename's cutover" if self.old_alias else "finish a cutover"
 
     @property
     def touches_objects(self) -> bool:
-        return self.multi_tenant  # a rename's cutover left: only an alias to remove
+        return self.multi_tenant  # a rename's cutover left: only an alias to remove; else only its record
 
 
 @dataclass(frozen=True)

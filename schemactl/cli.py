@@ -594,6 +594,7 @@ def drop_old_versions(names, target, allow_destructive: bool) -> None:
         say("No old versions to drop.")
         return
     if not allow_destructive:
+        api.check_droppable(target, versions)  # what it would refuse anyway, said before asking for the flag
         behind = [v for found in api.left_behind_versions(target, list(names)).values() for v in found]
         note = (f" ({', '.join(behind)}: left behind by a rollback or a name made again; what was written there "
                 "is nowhere else)") if behind else ""

@@ -80,9 +80,10 @@ def hand_overs_left(reader: RestClient, live: LiveState) -> tuple[FinishHandOver
 
 def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[FinishHandOver, ...]:
     """For each checkpoint from an old version that still exists (or was deleted to free its name
-    for the alias) into one an alias serves: the
-    multi-tenant hand-over left, and a rename's old alias left at the old version (the stopped
-    run had made the new name's alias, not yet removed the old one)."""
+    for the alias) into one an alias serves: the multi-tenant hand-over left, a rename's old alias
+    left at the old version (the stopped run had made the new name's alias, not yet removed the
+    old one), or nothing but the checkpoint and the ledger's record of the move (a run killed just
+    after moving the alias: left as it was, a rollback would not know the version it served)."""
     serving = live.named_by
     left = []
     for c in sorted(checkpoints, key=lambda c: c.source):
@@ -92,7 +93,7 @@ def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[Finis
         renamed_from = _renamed_from(c)
         old_alias = renamed_from if live.aliases.get(renamed_from) == c.source else ""
         multi_tenant = c.hand_over_left(c.target)
-        if old_alias or multi_tenant:
+        if live.aliases.get(serving[c.target]) == c.target:  # what is left may be only its record: still finished
             left.append(FinishHandOver(serving[c.target], physical=c.source, target=c.target,
                                        auto_activation=bool(c.state.target_auto_activation), old_alias=old_alias,
                                        multi_tenant=multi_tenant))
@@ -122,6 +123,24 @@ def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveS
         if finish.multi_tenant and definition is not None and definition.multiTenancyConfig is not None:
             restored = definition.multiTenancyConfig.model_copy(update={"autoTenantActivation": finish.auto_activation})
             collections[finish.collection] = definition.model_copy(update={"multiTenancyConfig": restored})
+    return replace(live, collections=collections)
+
+
+def before_the_fences(live: LiveState, checkpoints: list[Checkpoint]) -> LiveState:
+    """The live state with each multi-tenant source an apply stopped in while cutting over (its
+    alias not moved yet) given back the tenant auto-creation and auto-activation the stopped run
+    turned off to fence it: the run that resumes it turns them back, so a plan does not list them
+    as a change of their own, and a resumed plan is still what a fresh diff gives."""
+    collections = dict(live.collections)
+    serving = live.named_by
+    for c in checkpoints:
+        name = serving.get(c.source, c.source)
+        definition = collections.get(name)
+        if c.state.auto_tenants is None or c.target in serving or definition is None \
+                or definition.multiTenancyConfig is None or live.physical.get(name) != c.source:
+            continue
+        restored = definition.multiTenancyConfig.model_copy(update=dict(c.state.auto_tenants))
+        collections[name] = definition.model_copy(update={"multiTenancyConfig": restored})
     return replace(live, collections=collections)
 
 
@@ -310,8 +329,9 @@ def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveSt
     what `desired_in` that live state wants against it, with what this server can change in
     place. `live` is without the retired versions already (`without`: never pruned). Plan and
     apply's check of a saved plan both ask here: a saved plan is refused when they differ."""
-    left = hand_overs_left(reader, live)
-    live = after_hand_overs(live, left)
+    copies = checkpoints_into(reader, set(live.raw))
+    left = finishes_left(copies, live)
+    live = before_the_fences(after_hand_overs(live, left), copies)
     desired = desired_in(live)
     return live, desired, left + diff(live.collections, desired, physical=live.physical, prune=prune,
                              index_actions=index_actions_on(reader, live),

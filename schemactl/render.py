@@ -158,6 +158,9 @@ def _(change: FinishHandOver, step: Step) -> list[str]:
                     f"created in {change.physical} as the alias moved are carried over, {change.physical}'s tenants "
                     f"go to sleep and {change.target}'s take the statuses they had there; its autoTenantActivation "
                     f"goes back to {str(change.auto_activation).lower()}")
+    if not said:
+        said.append(f"finish the recreate an earlier apply left just after moving the alias to {change.target}: "
+                    f"it is recorded as done, and {change.physical} kept for rollback")
     return said
 
 

@@ -37,6 +37,7 @@ class Context:
     progress: Callable = no_progress  # (label, total, done) -> context manager yielding advance(n)
     notice: Callable[[str], None] = lambda message: None
     failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied
+    served: frozenset[str] = frozenset()  # physical collections an alias served, as the ledger says
     # (logical collection, REST property) whose reference target is created by a later step
     deferred: list[tuple[str, dict]] = field(default_factory=list)
     _client: Any = None

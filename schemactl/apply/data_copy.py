@@ -731,7 +731,14 @@ def _outpaced(job: CopyJob, state: Following, max_pause: float) -> str:
             f"{state.passes} delta passes, and the final pass would pause writes for about "
             f"{state.pause_estimate():.1f} s (comparing alone takes {state.compare_seconds:.1f} s; "
             f"--max-write-pause is {max_pause:g} s). Not cutting over; the source is untouched: apply again when "
-            "writes are slower, or allow a longer pause")
+            f"writes are slower{when_embedding(job)}, or allow a longer pause")
+
+
+def when_embedding(job: CopyJob) -> str:
+    """What else slows a copy that embeds: the module's request budget, kept by the server across
+    applies (a copy right after another one's may find it spent)."""
+    return (" or the embedding module's request budget has recovered (the copy re-embeds; one applied just "
+            "before may have spent it: wait a minute)") if job.reembed else ""
 
 
 def settle(client, job: CopyJob, failures: dict[str, str], *, source_read: list | None = None) -> Differences:

@@ -56,6 +56,7 @@ class Situation:
     live: LiveState | None = None
     permissions: list[dict] | None = None  # the caller's (None: the cluster has no RBAC)
     resumed: bool = False
+    done: frozenset[int] = frozenset()  # the steps an interrupted run of this plan finished
     known: Managed | None = None  # the live state as the ledger says schemactl manages it, read once a `live`
 
 
@@ -179,10 +180,14 @@ def no_offloaded_tenants(situation: Situation) -> list[str]:
 def fresh(situation: Situation) -> list[str]:
     """A plan runs only on the cluster it was made for, unchanged since, and only if every step
     is what a fresh diff of the plan's own definitions against the live state gives (a saved plan
-    edited by hand, checksum recomputed, is refused here). A resumed plan was checked when it began."""
+    edited by hand, checksum recomputed, is refused here). A resumed plan was checked when it
+    began; the steps it has left to do still must be what a fresh diff gives (the cluster may
+    have been changed by hand since it stopped)."""
     plan, live, target = situation.plan, _live(situation), situation.target
-    if situation.resumed or target is None:
+    if target is None:
         return []
+    if situation.resumed:
+        return _changed_since_it_stopped(situation)
     if endpoint(plan.target) != target.cluster:
         return [f"this plan was made for {endpoint(plan.target)}, not {target.cluster}: plan against this cluster"]
     here = target.environment.name if target.environment else None
@@ -204,6 +209,24 @@ def fresh(situation: Situation) -> list[str]:
                  "plan again with this release")]
     return [(f"{listed} of this plan is not what the live cluster and the plan's own definitions give (was the "
              "plan file edited?): plan again")]
+
+
+def _changed_since_it_stopped(situation: Situation) -> list[str]:
+    """The steps of a resumed plan not done yet, and not past their cutover (the alias moved: what
+    is left of them is finishing), that a fresh diff no longer gives."""
+    plan, live = situation.plan, _live(situation)
+    left = [s for s in plan.steps if s.number not in situation.done and s.change.executable
+            and not (isinstance(s.change, RecreateCollection) and live.aliases.get(s.change.collection)
+                     not in (None, s.change.physical))]
+    if not left:
+        return []
+    expected = [without_measurements(change_document(c)) for c in _fresh_changes(situation)]
+    odd = [s for s in left if without_measurements(change_document(s.change)) not in expected]
+    if not odd:
+        return []
+    listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
+    return [(f"the cluster changed since this plan's interrupted run stopped: {listed} is no longer what the live "
+             "cluster and the plan's own definitions give: plan again (a partial copy it left is discarded then)")]
 
 
 def _fresh_changes(situation: Situation) -> tuple:

@@ -141,7 +141,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
         save_checkpoint(ctx.reader, checkpoint)
         _cut_over(change, ctx, checkpoint.target)
     except BaseException:
-        if ctx.aliases.get(change.collection) != checkpoint.target and change.physical in ctx.classes:
+        if _still_serving_the_source(change, ctx, checkpoint.target):
             _lift_fence(ctx, checkpoint)  # the alias never moved: the source is still the live version
         raise
     for tenant, diff in verified.items():
@@ -235,7 +235,7 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
         run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint.target)
     except BaseException:
-        if ctx.aliases.get(change.collection) != checkpoint.target and change.physical in ctx.classes:
+        if _still_serving_the_source(change, ctx, checkpoint.target):
             _lift_fence(ctx, checkpoint)  # the alias never moved: the source is still the live version
         raise
     paused = time.monotonic() - started
@@ -560,6 +560,22 @@ def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
     ctx.aliases[logical] = target  # moved: from here on a failure leaves the fence (the next apply finishes)
     ctx.physical[logical] = target
     _remove_alias_at(ctx, change.definition.renamedFrom, source)
+
+
+def _still_serving_the_source(change: RecreateCollection, ctx: Context, target: str) -> bool:
+    """Whether a cutover that failed left the alias at the source. A request to move it that was
+    cut short (Ctrl-C, a timeout) may have moved it all the same: the server is asked. When it
+    cannot tell, the answer is no: the fence stays (writes fail, none is lost) and the next apply
+    finishes the cutover or lifts it."""
+    if ctx.aliases.get(change.collection) == target or change.physical not in ctx.classes:
+        return False
+    try:
+        found = ctx.reader.get_or_none(f"/v1/aliases/{change.collection}")
+        if found is None:  # no alias yet: a collection made outside schemactl, unless deleted to free its name
+            return ctx.reader.get_or_none(f"/v1/schema/{change.physical}") is not None
+    except SchemactlError:
+        return False
+    return found.get("class") != target
 
 
 def _frees_its_name(change: RecreateCollection, ctx: Context) -> bool:

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ..changes import RecreateCollection
+from ..changes import FinishHandOver, RecreateCollection
 from ..connection import Target
 from ..errors import SchemactlError
 from ..live import RestClient, read_live
 from ..plan import Plan, summary
-from ..state import (Holder, Record, acquire_lock, last_record_for, mark_interrupted, me, now, release_lock, start_record,
-                     update_record, with_version)
+from ..state import (Holder, Record, acquire_lock, history, last_record_for, mark_interrupted, me, now, release_lock,
+                     served_in, start_record, update_record, with_version)
 from . import guards
 from .context import Context, no_progress
 from .executor import Report, execute_plan
@@ -107,18 +107,34 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
     if record and record.result == "applied":
         return Report(already_applied_at=record.finishedAt or record.startedAt)
     situation.resumed = record is not None
+    situation.done = frozenset(record.stepsDone) if record else frozenset()
     guards.refuse("locked", situation)
     record = _started(reader, plan, checksum, record, holder)
+    served = situation.known.served if situation.known is not None else served_in(history(reader))
     ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
                   set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
-                  progress=options.progress or no_progress, notice=options.notice)
+                  progress=options.progress or no_progress, notice=options.notice, served=frozenset(served))
     try:
         report = execute_plan(plan, ctx, options.on_step, done=frozenset(record.stepsDone),
                               on_done=_recording_steps(reader, record, ctx))
+    except KeyboardInterrupt:
+        _interrupted(reader, record)
+        raise
     finally:
         ctx.close()
     _finished(reader, record, report)
     return report
+
+
+def _interrupted(reader: RestClient, record: Record) -> None:
+    """Ctrl-C: the record says so (the next apply of the plan resumes it), unless the ledger cannot
+    be written either (the next apply marks it interrupted then)."""
+    record.result, record.finishedAt = "interrupted", now()
+    record.error = "; ".join(e for e in (record.error, "interrupted (Ctrl-C) before finishing") if e)
+    try:
+        update_record(reader, record)
+    except SchemactlError:
+        pass
 
 
 def _finished(reader: RestClient, record: Record, report: Report) -> None:
@@ -142,6 +158,7 @@ def _started(reader: RestClient, plan: Plan, checksum: str, record: Record | Non
         steps = [{"step": s.number, "kind": s.change.kind, "collection": s.change.collection}
                  | ({"from": s.change.physical, "renamedFrom": s.change.definition.renamedFrom or ""}
                     if isinstance(s.change, RecreateCollection) else {})
+                 | ({"from": s.change.physical} if isinstance(s.change, FinishHandOver) else {})
                  | ({"moves": s.change.moved()} if isinstance(s.change, RecreateCollection) and s.change.moved() else {})
                  for s in plan.steps]
         return start_record(reader, checksum, summary(plan), steps, holder)

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .context import Context
-from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle)
+from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle,
+                        when_embedding)
 from ..errors import SchemactlError
 from ..live import is_active
 from .fence import fence_shards, unfence_shards, writable_shards
@@ -507,7 +508,8 @@ class TenantRecreate:
                     "cutting over; the source is untouched: allow a longer pause to migrate it")
         return (f"{self.source} changes faster than the copy can follow: {state.left} object(s) still differ after "
                 f"{state.passes} delta passes (about {state.write_rate:,.0f} write(s)/s, {state.copy_rate:,.0f} "
-                f"object(s)/s copied). Not cutting over; the source is untouched")
+                f"object(s)/s copied). Not cutting over; the source is untouched: apply again when writes are "
+                f"slower{when_embedding(self.job_for(''))}, or allow a longer pause")
 
     def _active(self) -> list[str]:
         return sorted(t for t, e in self.tenants.items() if is_active(e.status))

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from weaviate.classes.config import DataType, Property
 from weaviate.classes.data import DataObject
 
 import schemactl.apply.data_copy
@@ -336,3 +337,40 @@ def test_a_failed_rollback_stays_the_error_shown_when_the_lock_fails_after_it(cl
     assert cli_run("force-unlock").exit_code == 0
     last = json.loads(cli_run("history", "--json").stdout)[-1]  # recorded as failed, not left running
     assert last["result"] == "failed" and "re-point alias Doc -> Doc_v1 failed (500): injected" in last["error"]
+
+
+def test_a_saved_plan_whose_run_was_killed_is_refused_once_the_cluster_was_changed_by_hand(
+        client, cli_run, embedder, weaviate_server, doc_dir, tmp_path):
+    """Killed mid-copy; someone adds a property to the source and writes values to it: applying the
+    saved plan again resumed and cut over to a copy without them (the freshness check was skipped
+    for a resumed run). The steps it has left are checked again; a new plan then discards the
+    partial copy and keeps the values."""
+    seed(client, 3000)
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96"))
+    saved = tmp_path.parent / f"{tmp_path.name}-plan.json"
+    assert cli_run("plan", str(doc_dir), "--out", str(saved)).exit_code == 0
+    process = spawn_apply(weaviate_server, saved, SCHEMACTL_COPY_PAGE="100", SCHEMACTL_COPY_WRITERS="2")
+    try:
+        wait_for_copied(weaviate_server, "Doc_v1", 300, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+    assert cli_run("force-unlock").exit_code == 0
+    client.collections.use("Doc_v1").config.add_property(Property(name="extra", data_type=DataType.TEXT))
+    changed = [str(o.uuid) for o in client.collections.use("Doc").query.fetch_objects(limit=50).objects]
+    for uuid in changed:
+        client.collections.use("Doc").data.update(uuid=uuid, properties={"extra": "precious"})
+
+    refused = cli_run("apply", str(saved), "--auto-approve")
+    assert refused.exit_code == 1, refused.output
+    assert ("the cluster changed since this plan's interrupted run stopped: step 1 recreate Doc is no longer what "
+            "the live cluster") in refused.stderr
+    assert aliases(client) == {"Doc": "Doc_v1"}
+    (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96").replace(
+        "  - name: rank\n", "  - name: extra\n    dataType: text\n  - name: rank\n"))
+    result = cli_run("apply", str(doc_dir), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "discarded the partial copy Doc_v2" in result.output
+    held = {str(o.uuid): o.properties.get("extra") for o in client.collections.use("Doc").iterator()}
+    assert {u: held[u] for u in changed} == {u: "precious" for u in changed}

@@ -170,8 +170,9 @@ def test_an_applications_own_aliases_are_named_and_never_taken_for_collections(c
     assert aliases(client) == {"Doc": "Doc_v2", "Alpha": "Doc_v1", "Zeta": "Doc_v1"}
     planned = cli_run("plan", str(docs), "--prune", "--detailed-exitcode")
     assert planned.exit_code == 0 and "alias Zeta points at Doc_v1, an earlier version of Doc" in planned.output
-    refused = cli_run("drop-old-versions", "Doc", "--allow-destructive")
-    assert refused.exit_code == 1 and "Doc_v1 (alias Alpha, Zeta): served by an alias" in refused.stderr
+    for flags in ((), ("--allow-destructive",)):  # said before the flag is asked for, not after
+        refused = cli_run("drop-old-versions", "Doc", *flags)
+        assert refused.exit_code == 1 and "Doc_v1 (alias Alpha, Zeta): served by an alias" in refused.stderr
     assert collections(client) == {"Doc_v1", "Doc_v2"}
 
 
@@ -529,3 +530,40 @@ def test_a_collection_named_like_a_version_never_collides_with_one(client, cli_r
     refused = cli_run("plan", str(tmp_path))
     assert refused.exit_code == 1 and "Zed_v1: Zed_v1 is a version of Zed schemactl keeps; a collection cannot take " \
         "its name" in refused.stderr, refused.output
+
+
+def test_a_recreate_stopped_just_after_its_alias_moved_is_finished_and_what_it_served_never_discarded(
+        client, cli_run, embedder, docs, monkeypatch):
+    """An apply stopped right after the alias moved to Doc_v2 (before, the next plan said "No
+    changes" and nothing recorded that Doc_v2 had served; rolled back from with --force, the next
+    changed file's apply discarded Doc_v2 as a partial copy, with the writes made to it)."""
+    from schemactl.errors import SchemactlError
+
+    (docs / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+
+    def stopped(reader, source):
+        raise SchemactlError("stopped just after the alias moved")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("schemactl.apply.recreate.drop_checkpoint", stopped)
+        assert cli_run("apply", str(docs), "--auto-approve").exit_code == 1
+    assert aliases(client) == {"Doc": "Doc_v2"}
+    planned = cli_run("plan", str(docs), "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
+    assert "finish the recreate an earlier apply left just after moving the alias to Doc_v2" in planned.output
+    written = client.collections.use("Doc").data.insert_many([{"title": f"late {i}", "rank": i} for i in range(20)])
+    assert not written.errors
+    refused = cli_run("rollback", "Doc")
+    assert refused.exit_code == 1 and "run `schemactl apply` to finish it" in refused.output, refused.output
+    assert cli_run("rollback", "Doc", "--force").exit_code == 0  # abandons the finish: Doc_v1 serves again
+    assert aliases(client) == {"Doc": "Doc_v1"}
+
+    (docs / "doc.yaml").write_text(doc_schema(embedder, distance="l2-squared"))
+    applied = cli_run("apply", str(docs), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "discarded" not in applied.output
+    assert aliases(client) == {"Doc": "Doc_v3"}
+    kept = {o.properties["title"] for o in client.collections.use("Doc_v2").iterator()}
+    assert {f"late {i}" for i in range(20)} <= kept and len(kept) == 320  # what it served stays, writes and all
+    planned = cli_run("plan", str(docs))
+    assert "Doc_v2: Doc serves Doc_v3, which does not descend from it: left behind" in planned.output, planned.output
