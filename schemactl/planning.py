@@ -33,6 +33,7 @@ from .probe import PREFIX as PROBED, Probed, probed
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection, VectorIndexConfig
 from .owned import NEVER_MADE
+from .resume import Phase
 from .state import Checkpoint, Record, checkpoints_into, completed_in, copied_for, history, lineage, served_in
 from .validate import Result, validate_paths
 from .value_check import value_checks
@@ -144,6 +145,17 @@ def before_the_fences(live: LiveState, checkpoints: list[Checkpoint]) -> LiveSta
     return replace(live, collections=collections)
 
 
+def _fenced_warning(checkpoints: list[Checkpoint], live: LiveState) -> tuple[str, ...]:
+    """A collection whose writes fail because an apply stopped while it fenced them for its cutover."""
+    serving = live.named_by
+    fenced = sorted(serving[c.source] for c in checkpoints
+                    if c.source in serving and c.target not in serving and (c.state.fenced or c.state.phase in
+                                                                             (Phase.FENCED, Phase.CUTOVER)))
+    return tuple(f"writes to {name} fail: an apply fenced them for its cutover and has not finished (if none is "
+                 "running, it stopped: `schemactl apply` resumes it, and cuts over or lifts the fence)"
+                 for name in fenced)
+
+
 def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
     """On a server newer than the capability table: which copies may be copies only for that."""
     copies = [f"recreate {c.collection}" for c in changes if isinstance(c, RecreateCollection)]
@@ -188,7 +200,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
-        warnings = _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
+        warnings = _fenced_warning(checkpoints_into(reader, set(live.raw)), live) \
+            + _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \
             + default_quantizer_warnings(live.collections, collections) \

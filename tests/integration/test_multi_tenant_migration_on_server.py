@@ -247,6 +247,9 @@ def test_an_apply_killed_while_it_fences_tenants_as_it_copies_lets_writes_in_aga
     with pytest.raises(WeaviateBaseError):  # fenced: the write fails, and is not acknowledged
         tenant.data.insert({"title": "while fenced"})
     assert cli_run("force-unlock").exit_code == 0
+    planned = cli_run("plan", str(tmp_path))  # says why writes fail, and shows the recreate still to do
+    assert "warning: writes to Mt fail: an apply fenced them for its cutover and has not finished" in planned.output
+    assert "update in place" not in planned.output, planned.output  # not the tenant settings the fence paused
     result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "Mt_v1 is writable again" in result.stderr, result.stderr
