@@ -226,13 +226,13 @@ def left_behind(live: LiveState, records: list[Record]) -> dict[str, list[str]]:
     """Logical name -> its kept versions, once served, that the served one does not descend from
     (the ledger's lineage; without a record of it, those newer than the served one): a rollback
     moved the alias away from them, and no rollback goes back to them."""
-    completed = completed_in(records)
+    once_served = served_in(records)
     found = {}
     for name, kept in live.retained.items():
         served = live.physical.get(name, "")
         line = lineage(records, name, served)
         number = (version_of(served) or ("", 0))[1]
-        off = [v for v in kept if v in completed
+        off = [v for v in kept if v in once_served
                and (v not in line if line is not None else (version_of(v) or ("", 0))[1] > number)]
         if off:
             found[name] = off

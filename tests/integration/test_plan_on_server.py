@@ -55,8 +55,16 @@ def test_hand_change_to_a_declared_field_is_drift(applied, cli_run, files):
     assert step["kind"] == "update" and step["fields"] == [{"path": "vectorIndexConfig.ef", "old": 64, "new": 128}]
 
 
-def test_property_added_by_hand_is_planned_as_a_destructive_drop(applied, cli_run, files):
-    applied.collections.get("Author").config.add_property(Property(name="nickname", data_type=DataType.TEXT))
+@pytest.fixture
+def managed(client, cli_run, files):
+    """The example collections applied by schemactl (each behind its alias): a plan can recreate
+    Author, which Article references (one made outside schemactl cannot be: the plan refuses)."""
+    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
+    return client
+
+
+def test_property_added_by_hand_is_planned_as_a_destructive_drop(managed, cli_run, files):
+    managed.collections.get("Author_v1").config.add_property(Property(name="nickname", data_type=DataType.TEXT))
     result = cli_run("plan", str(files), "--detailed-exitcode")
     assert result.exit_code == 2
     assert "property nickname (text): dropped, its values are not copied (0 object(s) hold a value)" in result.stdout
@@ -82,9 +90,19 @@ def test_in_place_changes_and_additions(applied, cli_run, files):
     assert kinds == {("update", "Article"), ("add-property", "Author")}
 
 
-def test_recreate_reuses_or_reembeds_with_estimates(applied, cli_run, files):
-    articles = applied.collections.get("Article")
-    authors = applied.collections.get("Author")
+def test_a_plan_apply_could_not_carry_out_is_refused_by_plan_too(applied, cli_run, files):
+    """Author and Article made outside schemactl, Article referencing Author: Author's first cutover
+    deletes it. apply refused this; plan showed it as a plan it could carry out."""
+    edit(files / "author.yaml", "distance: dot", "distance: cosine")
+    result = cli_run("plan", str(files), "--detailed-exitcode")
+    assert result.exit_code == 1 and "recreate" in result.stdout
+    assert ("error: this plan cannot be applied: Article has references to Author, a collection made outside "
+            "schemactl: its first cutover deletes Author") in result.stderr, result.stderr
+
+
+def test_recreate_reuses_or_reembeds_with_estimates(managed, cli_run, files):
+    articles = managed.collections.get("Article")
+    authors = managed.collections.get("Author")
     authors.data.insert_many([{"name": f"author {i}"} for i in range(30)])
     assert articles.batch  # Article's vectorizer points at a port nobody serves: insert with vectors
     articles.data.insert_many([
