@@ -733,7 +733,8 @@ def pull(names, target, out_dir: Path, force: bool) -> None:
     files = {out_dir / f"{name.lower()}.yaml": text for name, text in pulled.items()}
     existing = [path for path in files if path.exists()]
     if existing and not force:
-        raise SchemactlError(f"{', '.join(map(str, existing))} already exist; pass --force to overwrite")
+        raise SchemactlError(f"{', '.join(map(str, existing))} already exist{'s' if len(existing) == 1 else ''}; "
+                             "pass --force to overwrite")
     out_dir.mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
         path.write_text(text)
