@@ -7,11 +7,25 @@ wherever it appears in a text.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 MASK = "***"
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*):(?P<password>[^/@\s]*)@")
 _secrets: set[str] = set()
+
+SECRET_WORDS = {"token", "tokens", "secret", "secrets", "password", "passwd", "credential",
+                "credentials", "bearer", "apikey", "apikeys", "auth", "authorization"}
+# Query parameters that carry a credential, compared lower-case with '-' read as '_'; names
+# looks_like_secret catches (accessToken, client_secret, ...) count too.
+CREDENTIAL_PARAMETERS = frozenset({
+    "key", "api_key", "apikey", "x_api_key", "token", "access_token", "id_token", "refresh_token", "auth",
+    "auth_token", "authorization", "bearer", "jwt", "secret", "client_secret", "password", "passwd", "pwd",
+    "pass", "sig", "signature", "subscription_key", "x_amz_signature", "x_amz_credential",
+    "x_amz_security_token", "x_goog_signature", "x_goog_credential"})
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+_URL_PARTS = re.compile(r"[^:]+://(?P<authority>[^/?#]*)[^?#]*(?:\?(?P<query>[^#]*))?(?:#(?P<fragment>.*))?")
+_PARAMETER = re.compile(r"(?P<head>[?&#;](?P<name>[^=&#;\s\"'<>]+)=)(?P<value>[^&#;\s\"'<>]*)")
 
 
 def register(*values: str | None) -> None:
@@ -22,10 +36,52 @@ def register(*values: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """`text` with every registered secret and every URL password replaced by ***."""
+    """`text` with every registered secret, every URL password and the value of every URL
+    parameter named like a credential (`?api_key=`) replaced by ***."""
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
+    text = _URL.sub(lambda m: _PARAMETER.sub(_masked_parameter, m[0]), text)
     return _URL_PASSWORD.sub(lambda m: f"{m['head']}:{MASK}@", text)
+
+
+def _masked_parameter(found: re.Match) -> str:
+    return f"{found['head']}{MASK}" if is_credential_parameter(found["name"]) and found["value"] else found[0]
+
+
+def is_credential_parameter(name: str) -> bool:
+    return name.strip().lower().replace("-", "_") in CREDENTIAL_PARAMETERS or looks_like_secret(name)
+
+
+def looks_like_secret(key: str) -> bool:
+    """apiKey, api_key, accessToken, clientSecret, password... but not tokenization."""
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", key)]
+    return bool(SECRET_WORDS & set(words)) or ("api" in words and "key" in words)
+
+
+def url_credentials(data: object, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """(location, what) for each string in `data` (JSON-like) holding a URL with credentials in it."""
+    if isinstance(data, str):
+        what = next(filter(None, map(credentials_in, _URL.findall(data))), None)
+        if what:
+            yield loc, what
+        return
+    children = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in children:
+        yield from url_credentials(value, loc + (key,))
+
+
+def credentials_in(url: str) -> str | None:
+    """What credentials a URL holds (user information, or a parameter named like one), if any."""
+    parts = _URL_PARTS.match(url)
+    if parts is None:
+        return None
+    if "@" in parts["authority"]:
+        return "a user name or password (user@ or user:password@)"
+    for section in ("query", "fragment"):
+        for name, _ in parse_qsl(parts[section] or "", keep_blank_values=True):
+            if is_credential_parameter(name):
+                return f"a credential (the {section} parameter '{name}')"
+    return None
 
 
 def endpoint(url: str) -> str:

@@ -178,8 +178,9 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     why += [f"its references must follow {', '.join(followed)} to the new version"] if followed else []
     why += [(f"the added named vector(s) {', '.join(filled)} are filled for the existing objects (Weaviate "
             "cannot fill them in place; --no-backfill adds them empty)")] if filled else []
-    alias = (f"the alias '{change.collection}' moves to it" if is_version_of(change.physical, change.collection)
-             else f"'{change.collection}' becomes an alias to it")
+    renaming = bool(change.definition.renamedFrom) and not is_version_of(change.physical, change.collection)
+    moves = not change.adopts and not renaming  # its alias serves the source already (made by hand, or not)
+    alias = f"the alias '{change.collection}' moves to it" if moves else f"'{change.collection}' becomes an alias to it"
     lines = [f"recreate: {'; '.join(why)}; the data moves to a new collection and {alias}"]
     if change.version_note:
         lines.append(f"note: {change.version_note}")

@@ -13,6 +13,7 @@ from . import modules
 from .errors import SchemactlError
 from .modules import huggingface
 from .normalize import WHOLE_BLOCKS, collapse_property_settings
+from .redact import url_credentials
 from .spec import (Collection, Model, NamedVector, NestedProperty, Property, stated_index_type,
                    vectorizer_modules)
 
@@ -32,6 +33,12 @@ def from_rest(body: dict, *, logical_name: str | None = None,
     if unmodelled:
         raise Unrepresentable("settings schemactl does not model yet: " + ", ".join(unmodelled[:6])
                               + (f" and {len(unmodelled) - 6} more" if len(unmodelled) > 6 else ""))
+    secret = next(url_credentials(body), None)
+    if secret is not None:  # a file cannot hold it (validate refuses), nor may a pulled file or a plan
+        where, what = secret
+        raise Unrepresentable(f"{'.'.join(map(str, where))} is a URL with {what} in it, which schemactl never "
+                              "writes to a file: send the credential as a request header instead (HUGGINGFACE_APIKEY, "
+                              "--header NAME=VALUE)")
     data = _collection(body, logical_name or body["class"], logical_names or {})
     try:
         return Collection.model_validate(_drop_none(data), strict=False)

@@ -5,34 +5,22 @@ import difflib
 import json
 import re
 import typing
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 
 from . import rules
 from .environments import EVERY_COLLECTION, Environment, with_overrides
 from .loader import Document, LoadError, find_files, load_file
+from .redact import looks_like_secret, url_credentials
 from .spec import (HF_MODE_FIELDS, KNOWN_MODULES, MAX_COLLECTION_NAME, PRIMITIVE_TYPES,
                    WEAVIATE_PROPERTY_NAME, Collection, hf_mode_problem)
 
-SECRET_WORDS = {"token", "tokens", "secret", "secrets", "password", "passwd", "credential",
-                "credentials", "bearer", "apikey", "apikeys", "auth", "authorization"}
 SECRET_HINT = ("secrets are never read from files: set HUGGINGFACE_APIKEY or WEAVIATE_API_KEY in the "
                "environment, or pass --api-key / --header")
 URL_SECRET_HINT = ("credentials never go in a file (a saved plan would keep them): give them from the environment "
                    "or the command line as request headers (HUGGINGFACE_APIKEY, --header NAME=VALUE)")
-# Query parameters that carry a credential, compared lower-case with '-' read as '_'; names
-# looks_like_secret catches (accessToken, client_secret, ...) count too.
-CREDENTIAL_PARAMETERS = frozenset({
-    "key", "api_key", "apikey", "x_api_key", "token", "access_token", "id_token", "refresh_token", "auth",
-    "auth_token", "authorization", "bearer", "jwt", "secret", "client_secret", "password", "passwd", "pwd",
-    "pass", "sig", "signature", "subscription_key", "x_amz_signature", "x_amz_credential",
-    "x_amz_security_token", "x_goog_signature", "x_goog_credential"})
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
-_URL_PARTS = re.compile(r"[^:]+://(?P<authority>[^/?#]*)[^?#]*(?:\?(?P<query>[^#]*))?(?:#(?P<fragment>.*))?")
 
 
 @dataclass(frozen=True, order=True)
@@ -221,7 +209,7 @@ def _translate(document: Document, error: ValidationError) -> list[Finding]:
         loc = _document_path(document.data, item["loc"])
         if item["type"] == "union_tag_invalid":
             loc += ("module",)
-        if isinstance(item.get("input"), str) and any(_url_credentials(item["input"])):
+        if isinstance(item.get("input"), str) and any(url_credentials(item["input"])):
             continue  # _url_secrets reports it, without the value
         message = _message(document.data, loc, dict(item))
         if message is None:
@@ -257,7 +245,7 @@ def _url_secrets(document: Document, environment: Environment | None) -> list[Fi
     """Each value of the file, or of an environment's override for it, holding a URL with
     credentials in it; the message names what they are, never their value."""
     found = [_at(document, loc, f"{_field(loc)}: the URL has {what} in it; {URL_SECRET_HINT}")
-             for loc, what in _url_credentials(document.data)]
+             for loc, what in url_credentials(document.data)]
     return found + _override_secrets(document, environment)
 
 
@@ -271,40 +259,10 @@ def _override_secrets(document: Document, environment: Environment | None) -> li
         where = environment.override_at(key) or (document.path, 1, 1)
         found += [Finding(*where, f"the environment's override for {key} sets {'.'.join(map(str, loc))} to a URL "
                                   f"with {what} in it; {URL_SECRET_HINT}")
-                  for loc, what in _url_credentials(environment.overrides[key])]
+                  for loc, what in url_credentials(environment.overrides[key])]
     return found
 
 
-def _url_credentials(data: object, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
-    """(location, what) for each string in `data` holding a URL with credentials in it."""
-    if isinstance(data, str):
-        what = next(filter(None, map(_credentials_in, _URL.findall(data))), None)
-        if what:
-            yield loc, what
-        return
-    children = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
-    for key, value in children:
-        yield from _url_credentials(value, loc + (key,))
-
-
-def _credentials_in(url: str) -> str | None:
-    """What credentials a URL holds (user information, or a parameter named like one), if any."""
-    parts = _URL_PARTS.match(url)
-    if parts is None:
-        return None
-    if "@" in parts["authority"]:
-        return "a user name or password (user@ or user:password@)"
-    for section in ("query", "fragment"):
-        for name, _ in parse_qsl(parts[section] or "", keep_blank_values=True):
-            if name.strip().lower().replace("-", "_") in CREDENTIAL_PARAMETERS or looks_like_secret(name):
-                return f"a credential (the {section} parameter '{name}')"
-    return None
-
-
-def looks_like_secret(key: str) -> bool:
-    """apiKey, api_key, accessToken, clientSecret, password... but not tokenization."""
-    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", key)]
-    return bool(SECRET_WORDS & set(words)) or ("api" in words and "key" in words)
 
 
 def _document_path(data: object, loc: tuple) -> tuple:
@@ -387,9 +345,11 @@ def _pattern_message(name: str, loc: tuple, value: object) -> str:
     if top_level_property and isinstance(value, str) and re.fullmatch(WEAVIATE_PROPERTY_NAME, value) \
             and value[0].isupper():
         stored = value[0].lower() + value[1:]
+        advice = (f"{stored!r} is reserved too: choose another name" if stored in rules.RESERVED_PROPERTY_NAMES
+                  else f"write {stored!r}")
         return (f"property name {value!r} starts with an uppercase letter: Weaviate stores it as {stored!r} "
                 f"(it lowercases a property name's first letter), so the file would never match the collection; "
-                f"write {stored!r}")
+                f"{advice}")
     if "vectors" in loc and name not in ("name",):
         return f"invalid named-vector or property name {value!r}: letters, digits and '_', not starting with a digit"
     return f"invalid {name} {value!r}: letters, digits and '_', not starting with a digit"

@@ -160,7 +160,8 @@ def test_a_recreate_says_whether_its_name_becomes_an_alias_or_the_alias_moves():
     for physical, definition, said in (("Doc_v1", doc, "the alias 'Doc' moves to it"),
                                        ("Doc_v2", left, "the alias 'Doc' moves to it"),
                                        ("Doc", doc, "'Doc' becomes an alias to it"),
-                                       ("Memo_v1", left, "'Doc' becomes an alias to it")):
+                                       ("Memo_v1", left, "'Doc' becomes an alias to it"),
+                                       ("Doc2024", doc, "the alias 'Doc' moves to it")):  # a hand-made alias
         plan = make_plan((RecreateCollection("Doc", physical=physical, definition=definition, reasons=reasons),),
                          target="t", desired_hash="d", live_fingerprint="l")
         assert f"the data moves to a new collection and {said}" in render_text(plan)

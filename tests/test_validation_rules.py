@@ -34,6 +34,11 @@ def test_a_property_name_with_an_uppercase_first_letter_is_refused_with_the_name
         "property name's first letter), so the file would never match the collection; write 'cap'")]
 
 
+def test_an_uppercase_name_whose_lowercase_is_reserved_is_not_suggested(tmp_path):
+    [found] = findings(tmp_path, collection("{name: Vector, dataType: text}"))
+    assert found.endswith("'vector' is reserved too: choose another name") and "write 'vector'" not in found
+
+
 def test_a_rename_from_an_uppercase_name_is_refused_too(tmp_path):
     found = findings(tmp_path, collection("{name: title, renamedFrom: Heading, dataType: text}"))
     assert len(found) == 1 and found[0].startswith("3:32: property name 'Heading'") and "write 'heading'" in found[0]
@@ -224,3 +229,25 @@ def _written(tmp_path, text: str):
     path = tmp_path / "c.yaml"
     path.write_text(text)
     return path
+
+
+def test_a_credential_parameter_in_any_url_printed_is_masked():
+    from schemactl.redact import redact
+
+    text = 'endpointURL: "http://u:pw-1@h:1/m?api_key=QUERYSECRET88&mode=x#token=FRAGSECRET" -> "http://h/m"'
+    shown = redact(text)
+    assert "QUERYSECRET88" not in shown and "FRAGSECRET" not in shown and "pw-1" not in shown
+    assert "api_key=***&mode=x" in shown and "tokenization=word" in redact("http://h/?tokenization=word")
+
+
+def test_a_live_collection_whose_settings_hold_url_credentials_cannot_be_represented():
+    """A collection made by hand with credentials in its endpointURL: pulled, its file would hold
+    them, and a plan would save them (its old value): named as one schemactl cannot represent."""
+    from schemactl.rest_json import Unrepresentable, from_rest
+
+    body = {"class": "Sec", "vectorizer": "text2vec-huggingface", "moduleConfig": {"text2vec-huggingface": {
+        "endpointURL": "http://u:PULLSECRET@127.0.0.1:1/models/m?api_key=PULLSECRET2"}}, "properties": []}
+    with pytest.raises(Unrepresentable) as refused:
+        from_rest(body)
+    assert "moduleConfig.text2vec-huggingface.endpointURL is a URL with a user name or password" in str(refused.value)
+    assert "PULLSECRET" not in str(refused.value)
