@@ -135,7 +135,7 @@ class UpdateInPlace(Change):
 
 @dataclass(frozen=True)
 class IndexOperation:
-    """One request to Weaviate's property index API (v1.39+):
+    """One request to Weaviate's property index API (v1.39+; disable from v1.36):
     PUT (enable, retokenize) or DELETE (disable) /v1/schema/{c}/properties/{p}/index/{index}."""
 
     index: Literal["filterable", "searchable", "rangeFilters"]

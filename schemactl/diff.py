@@ -41,11 +41,13 @@ SCALED = ("replicationConfig.factor", "replicationConfig.asyncEnabled")
 def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
          physical: Mapping[str, str] | None = None, prune: bool = False,
          index_actions: frozenset[str] = index_changes.ACTIONS,
-         replication_scale: bool = False, single_vectorizer_in_place: bool = True) -> tuple[Change, ...]:
+         replication_scale: bool = False, single_vectorizer_in_place: bool = True,
+         async_from_factor: bool = True) -> tuple[Change, ...]:
     """Every change that takes `live` to `desired`, collections in name order. What the server
     does in place, as its version decides (versions.py): `index_actions` of the property index
     API, `replication_scale`, `single_vectorizer_in_place` (a single vectorizer's settings that
-    leave its vectors alone, by PUT)."""
+    leave its vectors alone, by PUT); `async_from_factor`: asyncEnabled follows the replication
+    factor (else it is a setting of its own, changed in place)."""
     physical = physical or {}
     changes: list[Change] = []
     for name in sorted(desired):
@@ -55,7 +57,8 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
         else:
             changes.extend(diff_collection(live[source], desired[name], physical.get(source, source),
                                            index_actions=index_actions, replication_scale=replication_scale,
-                                           single_vectorizer_in_place=single_vectorizer_in_place))
+                                           single_vectorizer_in_place=single_vectorizer_in_place,
+                                           async_from_factor=async_from_factor))
     changes = with_referencing_recreated(changes, live, desired, physical)
     if prune:
         changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired)))
@@ -194,10 +197,11 @@ def _sources_renamed(vector: dict, new_name: dict[str, str]) -> dict:
 
 def diff_collection(live: Collection, desired: Collection, physical: str, *,
                     index_actions: frozenset[str] = index_changes.ACTIONS,
-                    replication_scale: bool = False, single_vectorizer_in_place: bool = True) -> list[Change]:
+                    replication_scale: bool = False, single_vectorizer_in_place: bool = True,
+                    async_from_factor: bool = True) -> list[Change]:
     renames = Renames.of(live, desired)
     desired = from_server(live, desired)
-    a, b = canonical(live), canonical(desired)
+    a, b = canonical(live, async_from_factor), canonical(desired, async_from_factor)
     stated = desired.model_dump(mode="json", exclude_none=True)
     a = server_quantization_aside(generic_defaults_aside(renames.applied(a), b), b)
     a = server_chosen_aside(a, b, stated)
@@ -207,12 +211,13 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *,
     fields = _without_type_defaults(_field_changes(_comparable(a, b), _comparable(b, a)), a, b)
     added_vectors = _added_vectors(a, b)
     moved = _moves_forcing_recreate(a, b, renames)
-    immutable = [f for f in fields if not _mutable(f, a, b, single_vectorizer_in_place)]
+    immutable = [f for f in fields if not _mutable(f, a, b, single_vectorizer_in_place)
+                 and not (f.path == "replicationConfig.asyncEnabled" and not async_from_factor)]
     scaled = [f for f in immutable if f.path in SCALED] if replication_scale else []
     immutable = [f for f in immutable if f not in scaled]
     reindexed = _reindexed(name, immutable, a, b, desired, index_actions) if not moved else []
     if reindexed:
-        done = {f for c in reindexed for f in c.fields}
+        done = [f for c in reindexed for f in c.fields]  # a list: a setting's values may be lists (unhashable)
         immutable, fields = [], [f for f in fields if f not in done]
     if immutable or moved:
         additions = [_added_property(p) for p in added_props] + [_added_vector(v) for v in added_vectors]
@@ -431,8 +436,8 @@ def _turns_on_a_quantizer(path: str, a: dict, b: dict) -> bool:
         return False
     before, after = _as_dict(get_path(a, config_path)), _as_dict(get_path(b, config_path))
     was_on = [q for q in QUANTIZERS if (before.get(q) or {}).get("enabled")]
-    if quantizer == "rq" and parts[at + 1:] == ["rescoreLimit"]:
-        return was_on == ["rq"] and bool((after.get("rq") or {}).get("enabled"))
+    if quantizer == "rq" and parts[at + 1:] == ["rescoreLimit"]:  # tuned, or set as rq is turned on
+        return was_on in ([], ["rq"]) and bool((after.get("rq") or {}).get("enabled"))
     return not was_on and bool((after.get(quantizer) or {}).get("enabled"))
 
 

@@ -1,9 +1,10 @@
 """Which property index changes Weaviate makes in place, and the requests that make them.
 
-Measured on v1.39.0 (the property index API appeared in 1.39): filterable, searchable and
-rangeFilters indexes are turned on (PUT, a server task) and off (DELETE, at once); a tokenization
-change is one task on the searchable index that migrates the filterable one with it, or a task on
-the filterable index when the property has no searchable one.
+Measured on v1.39.0 (the property index API's builds appeared in 1.39; its DELETE, which turns an
+index off at once, from 1.36: versions.py): filterable, searchable and rangeFilters indexes are
+turned on (PUT, a server task) and off (DELETE, at once); a tokenization change is one task on the
+searchable index that migrates the filterable one with it, or a task on the filterable index when
+the property has no searchable one.
 """
 from __future__ import annotations
 

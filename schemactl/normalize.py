@@ -62,8 +62,9 @@ def property_defaults(data_type: str) -> dict:
     return defaults
 
 
-def canonical(collection: Collection) -> dict:
-    """Fully explicit, JSON-like form: properties and vectors keyed by name, lists for types."""
+def canonical(collection: Collection, async_from_factor: bool = True) -> dict:
+    """Fully explicit, JSON-like form: properties and vectors keyed by name, lists for types.
+    `async_from_factor`: the server derives asyncEnabled from the replication factor (versions.py)."""
     c = collection.model_dump(mode="json", exclude_none=True, exclude={"renamedFrom"})
     per_property = vectorizer_modules(collection)
     c["properties"] = {p["name"]: _property(p, per_property) for p in c.get("properties", [])}
@@ -76,9 +77,10 @@ def canonical(collection: Collection) -> dict:
                                         c["vectorizer"]["module"])
     c["invertedIndexConfig"] = merged(INVERTED, c.get("invertedIndexConfig", {}))
     replication = merged(REPLICATION, c.get("replicationConfig", {}))
-    # v1.39 derives async replication from the factor (a PUT of another value answers 200 and
-    # changes nothing): on once there is more than one replica, whatever a file says.
-    replication["asyncEnabled"] = replication["factor"] > 1
+    # from v1.38 the server derives async replication from the factor (a PUT of another value
+    # answers 200 and changes nothing): on once there is more than one replica, whatever a file says
+    if async_from_factor:
+        replication["asyncEnabled"] = replication["factor"] > 1
     c["replicationConfig"] = replication
     c["multiTenancyConfig"] = merged(MULTI_TENANCY, c.get("multiTenancyConfig", {}))
     if c["multiTenancyConfig"]["enabled"]:

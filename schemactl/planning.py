@@ -349,7 +349,8 @@ def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveSt
     return live, desired, left + diff(live.collections, desired, physical=live.physical, prune=prune,
                              index_actions=index_actions_on(reader, live),
                              replication_scale=replication_scale_on(reader, live),
-                             single_vectorizer_in_place=single_vectorizer_in_place_on(live))
+                             single_vectorizer_in_place=single_vectorizer_in_place_on(live),
+                             async_from_factor=versions.has("async_replication_from_factor", live.version))
 
 
 def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,
@@ -487,7 +488,7 @@ def runtime_reindex_on(reader: RestClient) -> bool:
 
 
 def single_vectorizer_in_place_on(live: LiveState) -> bool:
-
+    """Whether this server changes a single (legacy) vectorizer's settings by PUT (versions.py)."""
     return versions.has("single_vectorizer_settings_in_place", live.version)
 
 

@@ -137,6 +137,10 @@ def _(change: UpdateInPlace, step: Step) -> list[str]:
 def _(change: ReindexProperty, step: Step) -> list[str]:
     lines = [f"reindex property {change.property_name} in place (a server task; no data copied, vectors kept)"]
     lines += [f"{f.path}: {_value(f.old)} -> {_value(f.new)}" for f in change.fields]
+    dropped = [o.index for o in change.operations if o.action == "disable"]
+    if dropped:
+        lines.append(f"the {', '.join(dropped)} index{'es' if len(dropped) > 1 else ''} dropped: no version is kept to "
+                     "roll back to (turning one on again builds it anew, or copies where the server cannot build it)")
     return lines
 
 

@@ -96,8 +96,9 @@ def warnings_for(c: Collection) -> Iterator[Issue]:
         derived = (replication.factor or 1) > 1
         if replication.asyncEnabled != derived:
             yield ("replicationConfig", "asyncEnabled"), (
-                f"Weaviate v1.39 decides asyncEnabled from the replication factor (on when it is above 1): "
-                f"this collection gets asyncEnabled: {str(derived).lower()}, whatever the file says")
+                f"Weaviate 1.38 and later decide asyncEnabled from the replication factor (on when it is above "
+                f"1): there this collection gets asyncEnabled: {str(derived).lower()}, whatever the file says "
+                f"(1.37 keeps what the file says)")
     for loc, vectorizer in _vectorizers(c):
         if isinstance(vectorizer, HuggingFaceVectorizer) and vectorizer.passageModel:
             yield loc + ("queryModel",), (

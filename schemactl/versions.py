@@ -45,6 +45,11 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
                "/v1/schema/{c}",
                "measured on 1.37.5, 1.38.8 and 1.39.0 (PUT 200, read back as sent); older versions not measured",
                TESTED),
+    Capability("async_replication_from_factor", (1, 38, 0),
+               "replicationConfig.asyncEnabled derived from the replication factor (on above 1): a PUT of another "
+               "value answers 200 and changes nothing; before, the server keeps what it is sent",
+               "measured: 1.37.5 keeps what is sent (created, and changed by PUT); 1.38.8 and 1.39.x derive it",
+               TESTED),
     Capability("object_ttl", (1, 35, 0),
                "objectTtlConfig: objects expire (the server needs OBJECTS_TTL_DELETE_SCHEDULE, else 422 'enabling "
                "objectTTL requires a running background scheduler')",

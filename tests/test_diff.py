@@ -276,6 +276,18 @@ def test_flat_quantizer_needs_a_new_collection_but_hnsw_rq_tuning_does_not():
     sq = col(vectorIndexConfig={"sq": {"enabled": True}})
     sq_tuned = col(vectorIndexConfig={"sq": {"enabled": True, "rescoreLimit": 50}})
     assert kinds(sq, sq_tuned) == [("RecreateCollection", ["vectorIndexConfig.sq.rescoreLimit"])]
+    # rq turned on with its rescoreLimit: one PUT, measured on v1.37.5 and v1.38.8 (it was copied)
+    assert kinds(col(), tuned) == [("UpdateInPlace", ["vectorIndexConfig.rq.enabled",
+                                                      "vectorIndexConfig.rq.rescoreLimit"])]
+
+
+def test_a_list_setting_changed_beside_an_index_drop_is_planned():
+    """stopwords additions (a list) in place and an index dropped in one plan: the plan failed with
+    "unhashable type: 'list'"."""
+    unfiltered = col(properties=[{"name": "title", "dataType": "text", "indexFilterable": False},
+                                 {"name": "views", "dataType": "int"}],
+                     invertedIndexConfig={"stopwords": {"additions": ["foo"]}})
+    assert [kind for kind, _ in kinds(col(), unfiltered)] == ["UpdateInPlace", "ReindexProperty"]
 
 
 def test_async_replication_set_against_the_factor_is_warned_about_and_never_drift(tmp_path):
@@ -285,8 +297,11 @@ def test_async_replication_set_against_the_factor_is_warned_about_and_never_drif
     result = validate_paths([tmp_path])
     assert result.ok
     (warning,) = [f for f in result.findings if f.severity == "warning"]
-    assert "decides asyncEnabled from the replication factor" in warning.message and warning.line == 3
+    assert "decide asyncEnabled from the replication factor" in warning.message and warning.line == 3
     assert kinds(col(), col(replicationConfig={"asyncEnabled": True})) == []
+    # 1.37 keeps what it is sent: there it is a setting of its own, changed in place
+    assert kinds(col(), col(replicationConfig={"asyncEnabled": True}), async_from_factor=False) == [
+        ("UpdateInPlace", ["replicationConfig.asyncEnabled"])]
 
 
 def test_with_the_class_name_embedded_every_new_version_re_embeds_so_old_and_new_objects_agree():

@@ -45,15 +45,29 @@ CHANGES = [
      (("properties", 1, "indexRangeFilters"), True)),
     ("tokenization", "    dataType: text\n", "    dataType: text\n    tokenization: field\n", "property_index_tasks",
      (("properties", 0, "tokenization"), "field")),
+    ("async replication", "vectorIndexConfig:\n", "replicationConfig:\n  asyncEnabled: true\nvectorIndexConfig:\n",
+     "async_replication_from_factor", (("replicationConfig", "asyncEnabled"), True)),
 ]
 IN_PLACE = {"single_vectorizer_settings_in_place": "update", "property_index_drop": "reindex",
             "property_index_tasks": "reindex"}
+# a capability that makes the setting the server's own: no step (the server holds what it decides)
+SERVERS_OWN = {"async_replication_from_factor": (("replicationConfig", "asyncEnabled"), False)}
 
 
 def expected_kind(decided_by: str, version: str) -> str:
+    if decided_by in SERVERS_OWN:
+        return "none" if versions.has(decided_by, version) else "update"
     if decided_by not in IN_PLACE:
         return decided_by
     return IN_PLACE[decided_by] if versions.has(decided_by, version) else "recreate"
+
+
+def held(weaviate_server, client, path) -> object:
+    physical = client.alias.get(alias_name="Doc").collection
+    body = httpx.get(f"{weaviate_server.url}/v1/schema/{physical}").json()
+    for part in path:
+        body = body[part]
+    return body
 
 
 @pytest.mark.parametrize("name, old, new, decided_by, holds", CHANGES, ids=[c[0] for c in CHANGES])
@@ -69,8 +83,13 @@ def test_each_change_takes_the_step_the_capability_table_predicts(client, cli_ru
     edit(tmp_path / "doc.yaml", old, new)
     planned = cli_run("plan", str(tmp_path), "--json")
     assert planned.exit_code == 0, planned.output
-    [step] = json.loads(planned.stdout)["steps"]
     kind = expected_kind(decided_by, version)
+    if kind == "none":
+        assert json.loads(planned.stdout)["steps"] == [], f"{name} on {version}: the server decides it"
+        path, value = SERVERS_OWN[decided_by]
+        assert held(weaviate_server, client, path) == value
+        return
+    [step] = json.loads(planned.stdout)["steps"]
     assert step["kind"] == kind, f"{name} on {version}: {step['kind']}, the capability table says {kind}"
     if kind == "recreate":
         assert [v["action"] for v in step["vectors"]] == ["reuse"]
@@ -78,12 +97,9 @@ def test_each_change_takes_the_step_the_capability_table_predicts(client, cli_ru
             assert "a copy only because this server does not build" in step.get("version_note", "")
     applied = cli_run("apply", str(tmp_path), "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    physical = client.alias.get(alias_name="Doc").collection
-    body = httpx.get(f"{weaviate_server.url}/v1/schema/{physical}").json()
     path, value = holds
-    for part in path:
-        body = body[part]
-    assert body == value, f"{name} on {version}: the server holds {body!r}"
+    found = held(weaviate_server, client, path)
+    assert found == value, f"{name} on {version}: the server holds {found!r}"
     assert len(client.collections.use("Doc").query.fetch_objects(limit=OBJECTS + 1).objects) == OBJECTS
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
 
