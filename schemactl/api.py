@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from . import extra_aliases, tenants
+from . import extra_aliases, tenants, versions
 from .apply import guards, session
 from .apply.guards import Limits, Situation
 from .apply.session import ApplyOptions
@@ -47,8 +47,9 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
         known = ", ".join(sorted(live.collections)) or "none"
         raise SchemactlError(f"no collection named {', '.join(missing)} in the cluster (it has: {known})")
     out = {}
+    derived = versions.has("async_replication_from_factor", live.version)  # else asyncEnabled is the collection's
     for name in names or sorted(live.collections):
-        data = minimal(live.collections[name]).model_dump(mode="json", exclude_none=True)
+        data = minimal(live.collections[name], derived).model_dump(mode="json", exclude_none=True)
         out[name] = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return out, ({} if names else hidden)
 

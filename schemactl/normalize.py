@@ -231,10 +231,11 @@ def _aside(live: dict, desired: dict) -> dict:
     return {k: v for k, v in live.items() if k in desired}
 
 
-def minimal(collection: Collection) -> Collection:
-    """The same collection with every value that equals the server default left out."""
-    full = canonical(collection)
-    defaults = canonical(Collection.model_validate(_skeleton(collection), strict=False))
+def minimal(collection: Collection, async_from_factor: bool = True) -> Collection:
+    """The same collection with every value that equals the server default left out
+    (`async_from_factor`: as canonical)."""
+    full = canonical(collection, async_from_factor)
+    defaults = canonical(Collection.model_validate(_skeleton(collection), strict=False), async_from_factor)
     data = _without_defaults(full, defaults)
     data["name"] = collection.name
     data["properties"] = [_minimal_property(p, collection) for p in full["properties"].values()]

@@ -26,7 +26,7 @@ from .live import (
     unrepresentable,
 )
 from .loader import find_files
-from .naming import version_of, versions_of
+from .naming import is_version_of, logical_of, version_of, versions_of
 from .normalize import QUANTIZERS
 from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
@@ -127,24 +127,6 @@ def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveS
     return replace(live, collections=collections)
 
 
-def before_the_fences(live: LiveState, checkpoints: list[Checkpoint]) -> LiveState:
-    """The live state with each multi-tenant source an apply stopped in while cutting over (its
-    alias not moved yet) given back the tenant auto-creation and auto-activation the stopped run
-    turned off to fence it: the run that resumes it turns them back, so a plan does not list them
-    as a change of their own, and a resumed plan is still what a fresh diff gives."""
-    collections = dict(live.collections)
-    serving = live.named_by
-    for c in checkpoints:
-        name = serving.get(c.source, c.source)
-        definition = collections.get(name)
-        if c.state.auto_tenants is None or c.target in serving or definition is None \
-                or definition.multiTenancyConfig is None or live.physical.get(name) != c.source:
-            continue
-        restored = definition.multiTenancyConfig.model_copy(update=dict(c.state.auto_tenants))
-        collections[name] = definition.model_copy(update={"multiTenancyConfig": restored})
-    return replace(live, collections=collections)
-
-
 def _fenced_warning(checkpoints: list[Checkpoint], live: LiveState) -> tuple[str, ...]:
     """A collection whose writes fail because an apply stopped while it fenced them for its cutover."""
     serving = live.named_by
@@ -152,7 +134,8 @@ def _fenced_warning(checkpoints: list[Checkpoint], live: LiveState) -> tuple[str
                     if c.source in serving and c.target not in serving and (c.state.fenced or c.state.phase in
                                                                              (Phase.FENCED, Phase.CUTOVER)))
     return tuple(f"writes to {name} fail: an apply fenced them for its cutover and has not finished (if none is "
-                 "running, it stopped: `schemactl apply` resumes it, and cuts over or lifts the fence)"
+                 "running, it stopped: applying files that still ask for a recreate of it resumes the copy, or "
+                 "discards it if they ask for another, and lifts the fence; files that ask for none leave it)"
                  for name in fenced)
 
 
@@ -258,25 +241,34 @@ def managed(reader: RestClient, live: LiveState, records: list[Record] | None = 
     return as_the_ledger_says(live, records, copies_under_way(reader))
 
 
-def as_the_ledger_says(live: LiveState, records: list[Record], copying: set[str]) -> Managed:
+def as_the_ledger_says(live: LiveState, records: list[Record], copying: set[tuple[str, str]]) -> Managed:
     """What the names alone cannot tell (live.resolve reads `<X>_v<N>` beside `X` as a version of
-    X), told by the ledger and by the checkpoints' copies (`copying`):
+    X), told by the ledger and by the checkpoints' copies (`copying`: (source, target) pairs):
     - a collection named like a version that schemactl never made, copied or served is a
       collection of its own (someone made `Baz_v1` by hand: never dropped as a version of Baz);
+      without any ledger record, the names decide for a name its own alias serves (`X` -> `X_vN`);
+    - a copy's target whose name was freed for it (killed between the two) is that name's version;
     - a collection a recreate copied from for a name whose alias no longer serves it is a version
       of that name kept for rollback (one made outside schemactl, served by a hand-made alias);
     - versions of names no alias serves any more are retired (retired_versions)."""
     served = served_in(records)
-    known = served | copying | completed_in(records)
+    known = served | completed_in(records)
     collections, physical = dict(live.collections), dict(live.physical)
     unreadable = dict(live.unreadable)
     retained: dict[str, list[str]] = {}
     for name, kept in live.retained.items():
+        copies = {n for source, target in copying if is_version_of(target, name) for n in (source, target)}
+        by_names = not records and is_version_of(live.physical.get(name, ""), name)
         for version in kept:
-            if version in known:
+            if version in known or version in copies or by_names:
                 retained.setdefault(name, []).append(version)
             else:
                 _as_its_own(version, live, collections, physical, unreadable)
+    for source, target in copying:  # a first cutover killed after freeing the name, before the alias
+        owner = logical_of(target)
+        if source == owner and source not in live.raw and owner not in physical and physical.get(target) == target:
+            retained.setdefault(owner, []).append(target)
+            del collections[target], physical[target]
     for source, name in copied_for(records).items():
         if collections.get(source) is not None and physical.get(source) == source and name in physical \
                 and source not in live.every_alias.values():
@@ -342,9 +334,8 @@ def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveSt
     what `desired_in` that live state wants against it, with what this server can change in
     place. `live` is without the retired versions already (`without`: never pruned). Plan and
     apply's check of a saved plan both ask here: a saved plan is refused when they differ."""
-    copies = checkpoints_into(reader, set(live.raw))
-    left = finishes_left(copies, live)
-    live = before_the_fences(after_hand_overs(live, left), copies)
+    left = finishes_left(checkpoints_into(reader, set(live.raw)), live)
+    live = after_hand_overs(live, left)
     desired = desired_in(live)
     return live, desired, left + diff(live.collections, desired, physical=live.physical, prune=prune,
                              index_actions=index_actions_on(reader, live),
@@ -519,9 +510,10 @@ def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
 
 
 def _refuse_files_naming_versions(live: LiveState, retired: dict[str, list[str]], collections) -> None:
-    """A file named like a version schemactl keeps (`Article_v2`, kept for rollback) would plan a
-    create that fails halfway: refuse it before anything is planned."""
+    """A file named like a version schemactl keeps (`Article_v2`, kept for rollback or served by
+    the alias `Article`) would plan a create that fails halfway: refuse it before anything is planned."""
     kept = {v.lower(): (v, name) for name, versions in (dict(live.retained) | retired).items() for v in versions}
+    kept |= {physical.lower(): (physical, name) for name, physical in live.physical.items() if physical != name}
     named = sorted(n for n in collections if n.lower() in kept)
     if named:
         said = "; ".join(f"{n}: {kept[n.lower()][0]} is a version of {kept[n.lower()][1]} schemactl keeps"

@@ -49,7 +49,10 @@ def _masked_parameter(found: re.Match) -> str:
 
 
 def is_credential_parameter(name: str) -> bool:
-    return name.strip().lower().replace("-", "_") in CREDENTIAL_PARAMETERS or looks_like_secret(name)
+    """A URL parameter named as credentials are, in any spelling (`clientSecret`, `Access-Token`):
+    the table decides, so `max_tokens` or `authMode` are not."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
+    return snake.lower().replace("-", "_") in CREDENTIAL_PARAMETERS
 
 
 def looks_like_secret(key: str) -> bool:
@@ -78,8 +81,8 @@ def credentials_in(url: str) -> str | None:
     if "@" in parts["authority"]:
         return "a user name or password (user@ or user:password@)"
     for section in ("query", "fragment"):
-        for name, _ in parse_qsl(parts[section] or "", keep_blank_values=True):
-            if is_credential_parameter(name):
+        for name, value in parse_qsl(parts[section] or ""):  # a value given: `#api-key` is an anchor
+            if value and is_credential_parameter(name):
                 return f"a credential (the {section} parameter '{name}')"
     return None
 

@@ -85,6 +85,10 @@ def _renames(c: Collection) -> Iterator[Issue]:
 
 def warnings_for(c: Collection) -> Iterator[Issue]:
     """Valid, but worth knowing before an apply."""
+    for i, prop in enumerate(c.properties):
+        suffix = _reserved_suffix(prop.name)
+        if suffix:
+            yield ("properties", i, "name"), suffix
     for loc, vectorizer in _vectorizers(c):
         if getattr(vectorizer, "vectorizeClassName", None) is True:
             yield loc + ("vectorizeClassName",), (
@@ -142,11 +146,18 @@ def _reserved(name: str, *, nested: bool) -> str | None:
     why = (RESERVED_NESTED_PROPERTY_NAMES if nested else RESERVED_PROPERTY_NAMES).get(name)
     if why:
         return f"'{name}' is a reserved property name: {why}"
-    suffix = next((s for s in RESERVED_PROPERTY_SUFFIXES if name.endswith(s)), None)
-    if suffix and not nested:
-        return (f"property name '{name}' ends in '{suffix}', which Weaviate keeps for the indexes it names after "
-                "properties: it refuses to create the property")
     return None
+
+
+def _reserved_suffix(name: str) -> str | None:
+    """A warning for a property name Weaviate refuses to create (1.37.5-1.39.3 measured in its
+    source), though it loads a collection that has one (made by an older release)."""
+    suffix = next((s for s in RESERVED_PROPERTY_SUFFIXES if name.endswith(s)), None)
+    if suffix is None:
+        return None
+    return (f"property name '{name}' ends in '{suffix}', which Weaviate keeps for the indexes it names after "
+            "properties: it refuses to create such a property (a collection made by an older release keeps it), so "
+            "creating this collection, or any new version of it, fails")
 
 
 def _property_types(prop: NestedProperty, here: tuple, *, nested: bool) -> Iterator[Issue]:

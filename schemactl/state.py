@@ -338,12 +338,12 @@ def checkpoints_into(reader: RestClient, targets: set[str]) -> list[Checkpoint]:
     return [_checkpoint_of(p) for p in records if p.get("target") in targets]  # a progress record has none
 
 
-def copies_under_way(reader: RestClient) -> set[str]:
-    """The collections a checkpoint names, source and target: copies an apply has not finished."""
+def copies_under_way(reader: RestClient) -> set[tuple[str, str]]:
+    """(source, target) of each copy an apply has not finished, as its checkpoint names them."""
     if reader.get_or_none(f"/v1/schema/{CHECKPOINTS}") is None:
         return set()
     found = [record.get("properties") or {} for record in _all_objects(reader, CHECKPOINTS)]
-    return {p[key] for p in found for key in ("source", "target") if p.get(key)}  # a progress record has none
+    return {(p.get("source") or "", p["target"]) for p in found if p.get("target")}  # a progress record has none
 
 
 def save_checkpoint(reader: RestClient, checkpoint: Checkpoint, *, create: bool = False) -> None:

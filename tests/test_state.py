@@ -105,8 +105,32 @@ def test_a_collection_named_like_a_version_schemactl_never_made_is_a_collection_
                                 [_record(("create", "Baz", "Baz_v1")), _recreate("Baz", "Baz_v2", "Baz_v1")], set())
     assert served.live.retained == {"Baz": ("Baz_v1",)} and "Baz_v1" in served.served
     copying = as_the_ledger_says(_cluster(("Baz_v1", "Baz_v2"), {"Baz": "Baz_v1"}),
-                                 [_record(("create", "Baz", "Baz_v1"))], {"Baz_v1", "Baz_v2"})
+                                 [_record(("create", "Baz", "Baz_v1"))], {("Baz_v1", "Baz_v2")})
     assert copying.live.retained == {"Baz": ("Baz_v2",)} and "Baz_v2" not in copying.served  # a partial copy
+    # a copy of the hand-made Baz_v1 itself (into Baz_v1_v1) does not make it a version of Baz
+    own = as_the_ledger_says(_cluster(("Baz", "Baz_v1", "Baz_v1_v1"), {}), [_record(("create", "Other", "Other_v1"))],
+                             {("Baz_v1", "Baz_v1_v1")})
+    assert "Baz_v1" in own.live.collections and "Baz" not in own.live.retained
+
+
+def test_without_any_ledger_record_the_names_decide_for_a_name_its_own_alias_serves():
+    """The ledger deleted, or not restored with a backup: Article_v1 beside Article -> Article_v2
+    stays a version (never pruned as an unmanaged collection); beside a hand-made Baz it does not."""
+    from schemactl.planning import as_the_ledger_says
+
+    mine = as_the_ledger_says(_cluster(("Article_v1", "Article_v2"), {"Article": "Article_v2"}), [], set())
+    assert mine.live.retained == {"Article": ("Article_v1",)} and set(mine.live.collections) == {"Article"}
+    hand = as_the_ledger_says(_cluster(("Baz", "Baz_v1"), {}), [], set())
+    assert hand.live.retained == {} and set(hand.live.collections) == {"Baz", "Baz_v1"}
+
+
+def test_a_first_cutover_killed_after_freeing_the_name_keeps_its_copy_as_that_names_version():
+    """Doc deleted to free its name, killed before the alias Doc -> Doc_v1 was made: Doc_v1, the
+    only copy, is Doc's (a plan with --prune would have deleted it as an unmanaged collection)."""
+    from schemactl.planning import as_the_ledger_says
+
+    killed = as_the_ledger_says(_cluster(("Doc_v1",), {}), [], {("Doc", "Doc_v1")})
+    assert killed.live.retained == {"Doc": ("Doc_v1",)} and killed.live.collections == {}
 
 
 def test_a_collection_a_hand_made_alias_served_is_kept_for_rollback_once_migrated():

@@ -72,6 +72,15 @@ def test_names_weaviate_or_weaviate_client_refuse_are_reserved(tmp_path, prop, m
     assert len(found) == 1 and message in found[0], found
 
 
+def test_a_reserved_suffix_is_a_warning_a_collection_made_by_an_older_release_can_keep(tmp_path):
+    """Weaviate loads a collection with `air_temp` made before it refused the suffix: its file stays
+    valid (in-place changes work); the warning says a new version of it cannot be made."""
+    (tmp_path / "c.yaml").write_text(collection("{name: air_temp, dataType: number}"))
+    result = validate_paths([tmp_path / "c.yaml"])
+    assert result.ok and [f.severity for f in result.findings] == ["warning"]
+    assert "any new version of it, fails" in result.findings[0].message
+
+
 @pytest.mark.parametrize("prop", ["{name: vectors, dataType: text}", "{name: temperature, dataType: number}",
                                   "{name: o, dataType: object, nestedProperties: [{name: id, dataType: text}]}",
                                   "{name: o, dataType: object, nestedProperties: [{name: x_temp, dataType: text}]}"])
@@ -114,6 +123,9 @@ def test_a_url_with_credentials_anywhere_in_the_file_is_refused(tmp_path):
 
 def test_urls_without_credentials_are_fine(tmp_path):
     assert findings(tmp_path, HF + "  endpointURL: https://hf.example.com:8443/models/m?keyword=a&page=2#top\n") == []
+    # parameters only named near a credential, and an anchor, are no credential
+    assert findings(tmp_path, HF + "  endpointURL: https://h/m?max_tokens=512&authMode=none\ndescription: "
+                              "'see https://docs.example.com/embeddings#api-key'\n") == []
 
 
 def test_the_command_line_never_shows_the_secret_and_exits_1(tmp_path):

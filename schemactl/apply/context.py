@@ -38,11 +38,16 @@ class Context:
     notice: Callable[[str], None] = lambda message: None
     failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied
     served: frozenset[str] = frozenset()  # physical collections an alias served, as the ledger says
+    other_aliases: frozenset[str] = frozenset()  # the application's own aliases: names a new version cannot take
     # (logical collection, REST property) whose reference target is created by a later step
     deferred: list[tuple[str, dict]] = field(default_factory=list)
     _client: Any = None
     _token_expiry: float = 0.0  # of the OIDC token the client was opened with
     _retired: list = field(default_factory=list)  # clients opened with tokens since renewed
+
+    def names_taken(self) -> set[str]:
+        """Every collection and alias name: a new version's name must be none of them."""
+        return self.classes | set(self.aliases) | self.other_aliases
 
     def client(self):
         """The v4 client (gRPC) for data movement, opened on first use (by any thread), and again

@@ -78,7 +78,7 @@ def _(change: CreateCollection, ctx: Context) -> None:
 
     if finish_interrupted_cutover(change.collection, ctx):
         return
-    physical = next_version(change.collection, ctx.classes | set(ctx.aliases))  # an alias's name is taken too
+    physical = next_version(change.collection, ctx.names_taken())
     body = physical_references(to_rest(change.definition), {**ctx.physical, change.collection: physical})
     body["class"] = physical
     # Collections that reference each other: the reference waits until its target exists.

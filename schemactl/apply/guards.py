@@ -212,21 +212,28 @@ def fresh(situation: Situation) -> list[str]:
 
 
 def _changed_since_it_stopped(situation: Situation) -> list[str]:
-    """The steps of a resumed plan not done yet, and not past their cutover (the alias moved: what
-    is left of them is finishing), that a fresh diff no longer gives."""
+    """The copies of a resumed plan not done yet, and not past their cutover (the alias moved: what
+    is left of them is finishing), that would no longer carry what a fresh diff carries: the same
+    source, the same properties and vectors moved, kept or dropped (a property added to the source
+    by hand since the run stopped would be lost). Other differences (a reference now aimed at a
+    version an earlier step of this run made) are the run's own doing."""
     plan, live = situation.plan, _live(situation)
-    left = [s for s in plan.steps if s.number not in situation.done and s.change.executable
-            and not (isinstance(s.change, RecreateCollection) and live.aliases.get(s.change.collection)
-                     not in (None, s.change.physical))]
+    left = [s.change for s in plan.steps if s.number not in situation.done and isinstance(s.change, RecreateCollection)
+            and live.aliases.get(s.change.collection) in (None, s.change.physical)]
     if not left:
         return []
-    expected = [without_measurements(change_document(c)) for c in _fresh_changes(situation)]
-    odd = [s for s in left if without_measurements(change_document(s.change)) not in expected]
+    fresh = {c.collection: _carried(c) for c in _fresh_changes(situation) if isinstance(c, RecreateCollection)}
+    odd = [c for c in left if fresh.get(c.collection) != _carried(c)]
     if not odd:
         return []
-    listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
-    return [(f"the cluster changed since this plan's interrupted run stopped: {listed} is no longer what the live "
-             "cluster and the plan's own definitions give: plan again (a partial copy it left is discarded then)")]
+    listed = ", ".join(f"recreate {c.collection}" for c in odd)
+    return [(f"the cluster changed since this plan's interrupted run stopped: {listed} would no longer move what the "
+             "live cluster and the plan's own definitions give: plan again")]
+
+
+def _carried(change: RecreateCollection) -> tuple:
+    """What a copy takes from where: its source, and each property and vector it moves or drops."""
+    return change.physical, change.property_moves, change.vectors, change.definition
 
 
 def _fresh_changes(situation: Situation) -> tuple:

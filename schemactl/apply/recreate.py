@@ -229,8 +229,10 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
             state.target_auto_activation = auto_tenants(ctx.reader, checkpoint.target)["autoTenantActivation"]
         # until the hand-over wakes them, a request to a sleeping tenant of the new version wakes it
         set_auto_tenants(ctx.reader, checkpoint.target, {"autoTenantActivation": True})
-        if _frees_its_name(change, ctx):  # the source goes as the alias takes its name: read it a last time now
-            run.carry_over_late()
+        if _frees_its_name(change, ctx):  # the source goes as the alias takes its name: read until nothing is new
+            for _ in range(LAST_LISTINGS):
+                if not run.carry_over_late():
+                    break
         state.kept_awake = list(run.kept_awake)  # a hand-over resumed after a kill does not wake them again
         run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint.target)
@@ -449,7 +451,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             return found
         if _abandon(ctx, found, "a partial copy, discarded"):  # killed before its alias moved
             ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: the files changed since")
-    target = next_version(change.collection, ctx.classes | set(ctx.aliases) | {change.physical})
+    target = next_version(change.collection, ctx.names_taken() | {change.physical})
     tenants = _source_tenants(ctx, change.physical) if change.definition.multi_tenant else {"": "HOT"}
     _create_target(change, ctx, target)
     with removed_on_failure(ctx, target):  # until the checkpoint records it
@@ -467,8 +469,9 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
 
 
 def _unfinished(found: Checkpoint, change: RecreateCollection, ctx: Context) -> bool:
-    """A checkpoint whose cutover never happened: the target serves no alias yet."""
-    if found.target in ctx.aliases.values():
+    """A checkpoint whose cutover never happened: the target serves no alias yet, and never did (a
+    version that served, then was rolled back from, holds writes: never resumed into or discarded)."""
+    if found.target in ctx.aliases.values() or found.target in ctx.served:
         return False
     return found.state.phase != Phase.CUTOVER or ctx.aliases.get(change.collection) == change.physical \
         or change.physical not in ctx.aliases.values()
@@ -576,6 +579,9 @@ def _still_serving_the_source(change: RecreateCollection, ctx: Context, target: 
     except SchemactlError:
         return False
     return found.get("class") != target
+
+
+LAST_LISTINGS = 5  # listings of a collection made outside schemactl before it is deleted to free its name
 
 
 def _frees_its_name(change: RecreateCollection, ctx: Context) -> bool:

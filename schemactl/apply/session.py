@@ -113,7 +113,8 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
     served = situation.known.served if situation.known is not None else served_in(history(reader))
     ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
                   set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
-                  progress=options.progress or no_progress, notice=options.notice, served=frozenset(served))
+                  progress=options.progress or no_progress, notice=options.notice, served=frozenset(served),
+                  other_aliases=frozenset(live.extra_aliases))
     try:
         report = execute_plan(plan, ctx, options.on_step, done=frozenset(record.stepsDone),
                               on_done=_recording_steps(reader, record, ctx))

@@ -530,6 +530,10 @@ def test_a_collection_named_like_a_version_never_collides_with_one(client, cli_r
     refused = cli_run("plan", str(tmp_path))
     assert refused.exit_code == 1 and "Zed_v1: Zed_v1 is a version of Zed schemactl keeps; a collection cannot take " \
         "its name" in refused.stderr, refused.output
+    (tmp_path / "Zed_v1.yaml").rename(tmp_path / "Zed_v3.yaml")  # the version the alias serves
+    (tmp_path / "Zed_v3.yaml").write_text(doc_schema(embedder).replace("name: Doc", "name: Zed_v3"))
+    refused = cli_run("plan", str(tmp_path))
+    assert refused.exit_code == 1 and "Zed_v3: Zed_v3 is a version of Zed schemactl keeps" in refused.stderr
 
 
 def test_a_recreate_stopped_just_after_its_alias_moved_is_finished_and_what_it_served_never_discarded(
