@@ -364,7 +364,7 @@ def test_a_saved_plan_whose_run_was_killed_is_refused_once_the_cluster_was_chang
 
     refused = cli_run("apply", str(saved), "--auto-approve")
     assert refused.exit_code == 1, refused.output
-    assert ("the cluster changed since this plan's interrupted run stopped: step 1 recreate Doc is no longer what "
+    assert ("the cluster changed since this plan's interrupted run stopped: recreate Doc would no longer move what "
             "the live cluster") in refused.stderr
     assert aliases(client) == {"Doc": "Doc_v1"}
     (doc_dir / "doc.yaml").write_text(doc_schema(embedder, model="words-96").replace(
