@@ -262,6 +262,21 @@ class FinishHandOver(Change):
 
 
 @dataclass(frozen=True)
+class DiscardCopy(Change):
+    """A copy an apply stopped in before its alias moved, which the files no longer ask for (no
+    step recreates its source): the new version, never served, is deleted, and the source is
+    as it was (a fence on its writes lifted, its tenant settings back)."""
+
+    physical: str = ""  # the copy's source, which the name still serves
+    target: str = ""  # the stopped copy
+    kind: ClassVar[str] = "discard-copy"
+    rank: ClassVar[float] = -1  # before anything else touches the collection
+    bucket: ClassVar[str] = "update_in_place"
+    how: ClassVar[str] = "discard a stopped copy"
+    symbol: ClassVar[str] = "~"
+
+
+@dataclass(frozen=True)
 class DeleteCollection(Change):
     physical: str = ""
     kind: ClassVar[str] = "delete"
@@ -274,5 +289,5 @@ class DeleteCollection(Change):
 
 CHANGE_TYPES: tuple[type[Change], ...] = (CreateCollection, AddProperty, AddNamedVector, UpdateInPlace,
                                           ReindexProperty, ScaleReplication, RecreateCollection, FinishHandOver,
-                                          DeleteCollection)
+                                          DiscardCopy, DeleteCollection)
 BY_KIND: dict[str, type[Change]] = {c.kind: c for c in CHANGE_TYPES}

@@ -14,7 +14,7 @@ from typing import Any
 from fnmatch import fnmatchcase
 
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
+                      DiscardCopy, FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
                       UpdateInPlace)
 from .errors import SchemactlError
 from .naming import next_version
@@ -195,9 +195,17 @@ def _to_finish_hand_over(c: FinishHandOver, names: LiveNames) -> list[Need]:
             Need("update_collections", c.target, why=why)]
 
 
+def _to_discard_copy(c: DiscardCopy, names: LiveNames) -> list[Need]:
+    why = f"discard the stopped copy of {c.collection}"
+    needs = [Need("delete_collections", c.target, why=why), Need("update_tenants", c.physical, why=why)]
+    if c.physical in names.multi_tenant:
+        needs.append(Need("update_collections", c.physical, why=why))  # its tenant settings back
+    return needs
+
+
 # what each change kind needs (tests/test_change_kinds.py: one rule per kind)
 NEEDS: dict[type, Callable[[Any, LiveNames], list[Need]]] = {
     CreateCollection: _to_create, AddProperty: _to_update, AddNamedVector: _to_update, UpdateInPlace: _to_update,
     ReindexProperty: _to_update, ScaleReplication: _to_scale, RecreateCollection: _to_recreate,
-    FinishHandOver: _to_finish_hand_over, DeleteCollection: _to_delete,
+    FinishHandOver: _to_finish_hand_over, DiscardCopy: _to_discard_copy, DeleteCollection: _to_delete,
 }

@@ -390,7 +390,7 @@ class _OperationDoc(_Doc):
 class _StepDoc(_Doc):
     step: int
     kind: Literal["create", "add-property", "add-named-vector", "update", "reindex", "scale-replication",
-                  "recreate", "finish-hand-over", "delete"]
+                  "recreate", "finish-hand-over", "discard-copy", "delete"]
     collection: str = Field(pattern=NAME)
     destructive: bool = False
     moves_data: bool = False

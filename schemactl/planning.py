@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import extra_aliases, tenants, versions
-from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FinishHandOver,
+from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, DiscardCopy, FinishHandOver,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
 from .environments import Chosen, overridden_paths
@@ -34,7 +34,8 @@ from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files,
 from .spec import Collection, VectorIndexConfig
 from .owned import NEVER_MADE
 from .resume import Phase
-from .state import Checkpoint, Record, checkpoints_into, completed_in, copied_for, history, lineage, served_in
+from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
+                    copied_for, copies_in, history, lineage, served_in)
 from .validate import Result, validate_paths
 from .value_check import value_checks
 
@@ -134,9 +135,8 @@ def _fenced_warning(checkpoints: list[Checkpoint], live: LiveState) -> tuple[str
                     if c.source in serving and c.target not in serving and (c.state.fenced or c.state.phase in
                                                                              (Phase.FENCED, Phase.CUTOVER)))
     return tuple(f"writes to {name} fail: an apply fenced them for its cutover and has not finished (if none is "
-                 "running, it stopped: applying files that still ask for a recreate of it resumes the copy, or "
-                 "discards it if they ask for another, and lifts the fence; files that ask for none leave it)"
-                 for name in fenced)
+                 "running, it stopped: applying this plan resumes its copy if the files still ask for that change, "
+                 "else discards it, and lifts the fence)" for name in fenced)
 
 
 def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
@@ -169,7 +169,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         _refuse_renaming_referenced(live, collections)
-        live, _, changes = changes_on(reader, live, lambda _: collections, prune=prune)
+        live, _, changes = changes_on(reader, known, lambda _: collections, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)
@@ -183,7 +183,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
-        warnings = _fenced_warning(checkpoints_into(reader, set(live.raw)), live) \
+        warnings = _fenced_warning(known.checkpoints_here(), live) \
             + _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \
@@ -231,14 +231,18 @@ class Managed:
     records: list[Record]
     served: set[str]  # physical collections an alias served (state.served_in)
     source: LiveState  # the state as read, before the ledger corrected it
+    checkpoints: tuple[dict, ...] = ()  # every copy's checkpoint as stored (state.checkpoint_records)
+
+    def checkpoints_here(self) -> list[Checkpoint]:
+        """The checkpoints of copies from or into a collection that exists."""
+        return checkpoints_among(self.checkpoints, set(self.live.raw))
 
 
 def managed(reader: RestClient, live: LiveState, records: list[Record] | None = None) -> Managed:
     """`live` (named from the cluster alone) corrected by the ledger and the copies under way."""
-    from .state import copies_under_way
-
     records = history(reader) if records is None else records
-    return as_the_ledger_says(live, records, copies_under_way(reader))
+    stored = checkpoint_records(reader)
+    return replace(as_the_ledger_says(live, records, copies_in(stored)), checkpoints=stored)
 
 
 def as_the_ledger_says(live: LiveState, records: list[Record], copying: set[tuple[str, str]]) -> Managed:
@@ -328,20 +332,37 @@ def _left_behind_warning(name: str, served: str, versions: list[str]) -> str:
             "kept)")
 
 
-def changes_on(reader: RestClient, live: LiveState, desired_in: Callable[[LiveState], dict[str, Collection]], *,
+def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveState], dict[str, Collection]], *,
                prune: bool) -> tuple[LiveState, dict[str, Collection], tuple[Change, ...]]:
     """(live state, desired state, changes): the hand-overs stopped runs left, then the diff of
     what `desired_in` that live state wants against it, with what this server can change in
-    place. `live` is without the retired versions already (`without`: never pruned). Plan and
-    apply's check of a saved plan both ask here: a saved plan is refused when they differ."""
-    left = finishes_left(checkpoints_into(reader, set(live.raw)), live)
-    live = after_hand_overs(live, left)
+    place, and the copies stopped runs left that no step resumes. `known.live` is without the
+    retired versions already (`without`: never pruned). Plan and apply's check of a saved plan
+    both ask here: a saved plan is refused when they differ."""
+    checkpoints = known.checkpoints_here()
+    left = finishes_left(checkpoints, known.live)
+    live = after_hand_overs(known.live, left)
     desired = desired_in(live)
-    return live, desired, left + diff(live.collections, desired, physical=live.physical, prune=prune,
-                             index_actions=index_actions_on(reader, live),
-                             replication_scale=replication_scale_on(reader, live),
-                             single_vectorizer_in_place=single_vectorizer_in_place_on(live),
-                             async_from_factor=versions.has("async_replication_from_factor", live.version))
+    changes = diff(live.collections, desired, physical=live.physical, prune=prune,
+                   index_actions=index_actions_on(reader, live),
+                   replication_scale=replication_scale_on(reader, live),
+                   single_vectorizer_in_place=single_vectorizer_in_place_on(live),
+                   async_from_factor=versions.has("async_replication_from_factor", live.version))
+    return live, desired, left + stopped_copies(checkpoints, live, changes, known.served) + changes
+
+
+def stopped_copies(checkpoints: list[Checkpoint], live: LiveState, changes: tuple[Change, ...],
+                   served: set[str]) -> tuple[DiscardCopy, ...]:
+    """For each copy an apply stopped in before its alias moved whose source no step recreates
+    (the files no longer ask for it): the copy discarded, and the source as it was (a fence the
+    stopped run set on its writes lifted). A step that recreates the source resumes or discards
+    the copy itself."""
+    recreated = {c.physical for c in changes if isinstance(c, RecreateCollection)}
+    serving = live.named_by
+    return tuple(DiscardCopy(serving.get(c.source, c.source), physical=c.source, target=c.target)
+                 for c in sorted(checkpoints, key=lambda c: c.source)
+                 if c.source in live.raw and c.source not in recreated
+                 and c.never_served(serving.get(c.source, c.source), live.aliases, served))
 
 
 def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,

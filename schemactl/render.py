@@ -8,7 +8,7 @@ import click
 
 from . import modules
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
-                      FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
+                      DiscardCopy, FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
                       UpdateInPlace)
 from .naming import is_version_of
 from .plan import Plan, Step, summary, to_document
@@ -41,7 +41,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines += ["", "Kept for rollback: " + _names(plan.retained)]
     if plan.unfinished:
         lines += ["", "Unfinished copies (no alias ever served them; not a rollback target: the next apply of the "
-                      "same change resumes one, a changed file discards it): " + _names(plan.unfinished)]
+                      "same change resumes one; otherwise the plan discards it): " + _names(plan.unfinished)]
     if plan.has_changes:
         lines += ["", summary_line(plan)]
     return "\n".join(lines) + "\n"
@@ -166,6 +166,13 @@ def _(change: FinishHandOver, step: Step) -> list[str]:
         said.append(f"finish the recreate an earlier apply left just after moving the alias to {change.target}: "
                     f"it is recorded as done, and {change.physical} kept for rollback")
     return said
+
+
+@describe.register
+def _(change: DiscardCopy, step: Step) -> list[str]:
+    return [(f"discard the copy into {change.target} an earlier apply stopped in before moving the alias: the files no "
+             f"longer ask for a recreate of {change.collection}. {change.target} (never served) is deleted, and "
+             f"{change.physical} is as it was: a fence the stopped apply set on its writes is lifted")]
 
 
 @describe.register

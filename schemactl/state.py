@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import Container
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
@@ -310,6 +311,15 @@ class Checkpoint:
         dropped once it is done)."""
         return self.state.phase in (Phase.CUTOVER, Phase.HANDOVER)
 
+    def never_served(self, logical: str, aliases: dict[str, str], served: Container[str]) -> bool:
+        """A copy whose cutover never happened: its target serves no alias and never did (a version
+        that served, then was rolled back from, holds writes: never resumed into or discarded), and
+        the alias of `logical` was not moved to it."""
+        if self.target in aliases.values() or self.target in served:
+            return False
+        return self.state.phase != Phase.CUTOVER or aliases.get(logical) == self.source \
+            or self.source not in aliases.values()
+
     def hand_over_left(self, alias_target: str | None) -> bool:
         """A multi-tenant recreate stopped after its alias moved to the new version (`alias_target`:
         where the alias points now) and before its hand-over was done: the hand-over drops the
@@ -330,20 +340,28 @@ def _checkpoint_of(p: dict) -> Checkpoint:
     return Checkpoint(p["source"], p["target"], p["definitionHash"], ResumeState.from_json(p["state"], p["source"]))
 
 
-def checkpoints_into(reader: RestClient, targets: set[str]) -> list[Checkpoint]:
-    """The checkpoints of copies into one of `targets` (200 records a read; none without any)."""
+def checkpoint_records(reader: RestClient) -> tuple[dict, ...]:
+    """Every checkpoint as stored, unparsed (200 records a read; none without any)."""
     if reader.get_or_none(f"/v1/schema/{CHECKPOINTS}") is None:
-        return []
-    records = (record.get("properties") or {} for record in _all_objects(reader, CHECKPOINTS))
-    return [_checkpoint_of(p) for p in records if p.get("target") in targets]  # a progress record has none
+        return ()
+    found = (record.get("properties") or {} for record in _all_objects(reader, CHECKPOINTS))
+    return tuple(p for p in found if p.get("target"))  # a progress record has none
 
 
-def copies_under_way(reader: RestClient) -> set[tuple[str, str]]:
+def copies_in(records: tuple[dict, ...]) -> set[tuple[str, str]]:
     """(source, target) of each copy an apply has not finished, as its checkpoint names them."""
-    if reader.get_or_none(f"/v1/schema/{CHECKPOINTS}") is None:
-        return set()
-    found = [record.get("properties") or {} for record in _all_objects(reader, CHECKPOINTS)]
-    return {(p.get("source") or "", p["target"]) for p in found if p.get("target")}  # a progress record has none
+    return {(p.get("source") or "", p["target"]) for p in records}
+
+
+def checkpoints_among(records: tuple[dict, ...], names: set[str]) -> list[Checkpoint]:
+    """The checkpoints of copies from or into one of `names` (resume.CheckpointRefused when a newer
+    schemactl wrote one)."""
+    return [_checkpoint_of(p) for p in records if p["target"] in names or p.get("source") in names]
+
+
+def checkpoints_into(reader: RestClient, targets: set[str]) -> list[Checkpoint]:
+    """The checkpoints of copies into one of `targets`."""
+    return [c for c in checkpoints_among(checkpoint_records(reader), targets) if c.target in targets]
 
 
 def save_checkpoint(reader: RestClient, checkpoint: Checkpoint, *, create: bool = False) -> None:

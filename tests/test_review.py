@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from schemactl.changes import (CHANGE_TYPES, AddNamedVector, AddProperty, CreateCollection, DeleteCollection,
-                               FieldChange, FinishHandOver, IndexOperation, PropertyMove, RecreateCollection,
+                               DiscardCopy, FieldChange, FinishHandOver, IndexOperation, PropertyMove, RecreateCollection,
                                ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from schemactl.markdown import mechanism, render_markdown
 from schemactl.plan import Estimate, ValueCheck, make_plan
@@ -48,6 +48,7 @@ def every_kind_plan(price: float | None = 0.02):
         DeleteCollection("Old", physical="Old_v3"),
         FinishHandOver("Tenanted", physical="Tenanted_v1", target="Tenanted_v2", auto_activation=True),
         FinishHandOver("Renamed", physical="Legacy_v2", target="Renamed_v1", old_alias="Legacy", multi_tenant=False),
+        DiscardCopy("Stopped", physical="Stopped_v1", target="Stopped_v2"),
         RecreateCollection("Item", physical="Item_v1",
                            reasons=(FieldChange("properties.sku.dataType", ["text"], ["int"]),
                                     FieldChange("properties.legacy", ["text"], None)),
@@ -80,9 +81,9 @@ def test_the_markdown_comment_says_what_a_reviewer_decides_from():
     text = render_markdown(every_kind_plan())
     first_heading = text.index("#### ")
     assert text.index("> **Warning:** node node3") < first_heading  # warnings before any change
-    assert ("| 9 | recreate, re-embed | 90,000 | 90,000 | ~30 min | ~$1.80 |" in text)
-    assert "| 11 | recreate, reuse vectors | 1,200 | 0 | — | — |" in text
-    assert "| 10 | recreate, reuse vectors (destructive) | 500 | 0 | — | — |" in text
+    assert ("| 10 | recreate, re-embed | 90,000 | 90,000 | ~30 min | ~$1.80 |" in text)
+    assert "| 12 | recreate, reuse vectors | 1,200 | 0 | — | — |" in text
+    assert "| 11 | recreate, reuse vectors (destructive) | 500 | 0 | — | — |" in text
     assert text.count("<details>") == len({s.change.collection for s in every_kind_plan().steps})
     assert "created_at" not in text and text == render_markdown(every_kind_plan())  # stable
 

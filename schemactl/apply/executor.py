@@ -11,13 +11,13 @@ from functools import singledispatch
 
 from . import index_task, scale
 from .. import modules, index_changes
-from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange, FinishHandOver,
-                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
+from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, DiscardCopy, FieldChange,
+                       FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
 from ..errors import SchemactlError
 from ..live import wait_for_agreement
 from ..naming import next_version
-from .recreate import finish_hand_over, finish_interrupted_cutover, run_recreate
+from .recreate import discard_stopped_copy, finish_hand_over, finish_interrupted_cutover, run_recreate
 from ..diff import diff_collection
 from ..normalize import canonical, merged, stated
 from ..plan import Plan, Step
@@ -194,6 +194,11 @@ def _(change: RecreateCollection, ctx: Context) -> None:
 @execute.register
 def _(change: FinishHandOver, ctx: Context) -> None:
     finish_hand_over(change, ctx)
+
+
+@execute.register
+def _(change: DiscardCopy, ctx: Context) -> None:
+    discard_stopped_copy(change, ctx)
 
 
 @execute.register

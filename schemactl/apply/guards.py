@@ -240,7 +240,7 @@ def _fresh_changes(situation: Situation) -> tuple:
     """The changes a diff of the plan's own definitions against the live state gives, with and
     without backfill (a plan made with or without --no-backfill: each step is one of the two)."""
     plan, reader = situation.plan, _reader(situation)
-    live, desired, changes = changes_on(reader, _managed(situation), lambda after: desired_from_plan(plan, after),
+    live, desired, changes = changes_on(reader, _known(situation), lambda after: desired_from_plan(plan, after),
                                         prune=True)
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
     candidates = (*changes, *backfilled)
@@ -383,12 +383,17 @@ def _reader(situation: Situation) -> RestClient:
 
 
 def _managed(situation: Situation) -> LiveState:
-    """The live state as the ledger says schemactl manages it (planning.managed), read once for
-    each state the guards look at."""
+    """The live state as the ledger says schemactl manages it."""
+    return _known(situation).live
+
+
+def _known(situation: Situation) -> Managed:
+    """The cluster as the ledger says schemactl manages it (planning.managed), read once for each
+    state the guards look at."""
     live = _live(situation)
     if situation.known is None or situation.known.source is not live:
         situation.known = managed(_reader(situation), live)
-    return situation.known.live
+    return situation.known
 
 
 def _live(situation: Situation) -> LiveState:

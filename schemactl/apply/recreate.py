@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable
 
-from ..changes import FinishHandOver, RecreateCollection
+from ..changes import DiscardCopy, FinishHandOver, RecreateCollection
 from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
                         link_self_references, refuse_data, settle)
@@ -96,7 +96,7 @@ def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
     if state.auto_tenants:
         set_auto_tenants(ctx.reader, source, state.auto_tenants)
     drop_log(ctx.reader, source)
-    if target in ctx.aliases.values():
+    if target in ctx.aliases.values() or target not in ctx.classes:
         return False
     ctx.reader.send("DELETE", f"/v1/schema/{target}", None, f"delete {target}: {why}")
     ctx.classes.discard(target)
@@ -284,6 +284,24 @@ def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
     drop_checkpoint(ctx.reader, change.physical)
 
 
+def discard_stopped_copy(change: DiscardCopy, ctx: Context) -> None:
+    """A copy an earlier apply stopped in, which the files no longer ask for: discarded, and its
+    source as it was."""
+    found = load_checkpoint(ctx.reader, change.physical)
+    if found is None or found.target != change.target:
+        ctx.notice(f"{change.collection}: the copy into {change.target} an earlier apply stopped in was finished or "
+                   "discarded meanwhile")
+        return
+    if not found.never_served(change.collection, ctx.aliases, ctx.served):
+        raise SchemactlError(f"{change.target} serves or once served {change.collection}: not discarding it "
+                             "(plan again)")
+    deleted = _abandon(ctx, found, f"a copy of {change.physical} the files no longer ask for")
+    drop_checkpoint(ctx.reader, change.physical)
+    what = f"{change.target} deleted" if deleted else f"{change.target} was gone already"
+    ctx.notice(f"{change.collection}: discarded the copy an earlier apply stopped in ({what}); {change.physical} "
+               "takes writes as before")
+
+
 def _old_name_left(ctx: Context, collection: str, old: str | None, checkpoint: Checkpoint) -> None:
     """A rename (from `old`) stopped between making the new name's alias and removing the old
     name's: the old name's alias, still at the old version, removed as that run would have."""
@@ -440,7 +458,7 @@ def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
 def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     wanted = definition_hash(change)
     found = load_checkpoint(ctx.reader, change.physical)  # refuses a checkpoint a newer schemactl wrote
-    if found and not _unfinished(found, change, ctx):
+    if found and not found.never_served(change.collection, ctx.aliases, ctx.served):
         drop_checkpoint(ctx.reader, change.physical)  # from a migration that did cut over
         found = None
     if found and found.target in ctx.classes:
@@ -466,15 +484,6 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
         ctx.notice(f"{change.collection}: vectorizeClassName is on, so Weaviate embeds the physical name "
                    f"({target}) with each object, not {change.collection}")
     return checkpoint
-
-
-def _unfinished(found: Checkpoint, change: RecreateCollection, ctx: Context) -> bool:
-    """A checkpoint whose cutover never happened: the target serves no alias yet, and never did (a
-    version that served, then was rolled back from, holds writes: never resumed into or discarded)."""
-    if found.target in ctx.aliases.values() or found.target in ctx.served:
-        return False
-    return found.state.phase != Phase.CUTOVER or ctx.aliases.get(change.collection) == change.physical \
-        or change.physical not in ctx.aliases.values()
 
 
 def _create_target(change: RecreateCollection, ctx: Context, target: str) -> None:

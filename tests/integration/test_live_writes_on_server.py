@@ -197,3 +197,29 @@ def test_files_changed_after_an_apply_killed_while_fenced_lift_the_fence_and_sta
     assert result.exit_code == 0, result.output
     assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == OBJECTS + 1
     assert client.collections.use("Doc").config.get().vector_index_config.distance_metric.value == "l2-squared"
+
+
+def test_files_that_no_longer_ask_for_the_change_after_an_apply_killed_while_fenced_discard_its_copy(
+        client, cli_run, embedder, tmp_path, monkeypatch):
+    """The files go back to what the cluster has: the plan's step discards the stopped copy and
+    lifts the fence (before, no command lifted it: writes failed until a hand-made request)."""
+    from schemactl.apply import recreate
+
+    _seeded_doc(client, cli_run, embedder, tmp_path, seed=10)
+    original = (tmp_path / "doc.yaml").read_text()
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    with monkeypatch.context() as patch:  # what SIGKILL leaves: no handler runs
+        patch.setattr(recreate, "_cut_over", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+        patch.setattr(recreate, "_lift_fence", lambda ctx, checkpoint: None)
+        assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code != 0
+    (tmp_path / "doc.yaml").write_text(original)
+    planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
+    assert "writes to Doc fail" in planned.output and "discard the copy into Doc_v2" in planned.output
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "discarded the copy an earlier apply stopped in (Doc_v2 deleted)" in result.stderr
+    assert aliases(client) == {"Doc": "Doc_v1"} and not client.collections.exists("Doc_v2")
+    assert not client.collections.use("Doc").data.insert_many([DataObject(properties={"title": "after"})]).errors
+    assert len(client.collections.use("Doc")) == OBJECTS + 1
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
