@@ -28,7 +28,8 @@ from typing import Any
 
 from .errors import SchemactlError
 
-STATE_VERSION = 3  # 1 had no version, no per-tenant progress log and no "settled" per tenant; 2 no "handed"
+STATE_VERSION = 4  # 1 had no version, no per-tenant progress log and no "settled" per tenant; 2 no "handed";
+# 3 no "waking"
 
 
 class Phase(str, Enum):
@@ -58,6 +59,8 @@ class TenantEntry:
     multi_linked: str | None = None  # multi-target references linked up to this cursor (absent until then)
     gone: bool = False  # only in the progress log: the tenant was deleted from the source
     handed: bool = False  # the hand-over gave it its status in the new version (never again: it is live there)
+    waking: str | None = None  # its status in the source when the copy woke it, until put back (a stopped run's
+    # are put back by the next: without the record, its wake would pass for the application's)
 
     @classmethod
     def forgotten(cls) -> TenantEntry:
@@ -73,6 +76,8 @@ class TenantEntry:
             data["multi_linked"] = self.multi_linked
         if self.handed:
             data["handed"] = True
+        if self.waking:
+            data["waking"] = self.waking
         return data
 
     @classmethod
@@ -93,10 +98,11 @@ class TenantEntry:
                    settled=_typed(data.get("settled", False), bool, source, where),  # format 1 had none
                    linked=_typed(data["linked"], (str, type(None)), source, where),
                    multi_linked=_typed(data.get("multi_linked"), (str, type(None)), source, where),
-                   handed=_typed(data.get("handed", False), bool, source, where))
+                   handed=_typed(data.get("handed", False), bool, source, where),
+                   waking=_typed(data.get("waking"), (str, type(None)), source, where))
 
 
-_ENTRY_KEYS = {"status", "after", "copied", "done", "settled", "linked", "multi_linked", "handed"}
+_ENTRY_KEYS = {"status", "after", "copied", "done", "settled", "linked", "multi_linked", "handed", "waking"}
 
 
 def new_entry(status: str) -> TenantEntry:

@@ -78,7 +78,7 @@ def test_a_full_state_round_trips():
 
 def test_keys_never_set_stay_absent():
     fresh = ResumeState(Phase.COPY, {"": new_entry("HOT")})
-    assert json.loads(fresh.to_json()) == {"version": 3, "phase": "copy", "tenants": {"": {
+    assert json.loads(fresh.to_json()) == {"version": 4, "phase": "copy", "tenants": {"": {
         "status": "HOT", "after": None, "copied": 0, "done": False, "settled": False, "linked": None}}}
 
 
@@ -119,12 +119,12 @@ def test_a_newer_format_is_refused_with_the_message_it_always_had():
     with pytest.raises(CheckpointRefused) as refused:
         ResumeState.from_json('{"version": 99, "phase": "copy", "tenants": {}}', "Notes_v2")
     assert str(refused.value) == ("the copy of Notes_v2 was started by a newer schemactl (checkpoint format 99, this "
-                                  "one reads up to 3): finish it with that version; nothing was changed")
+                                  "one reads up to 4): finish it with that version; nothing was changed")
 
 
 def test_a_newer_format_is_refused_before_its_unknown_keys():
-    with pytest.raises(CheckpointRefused, match=r"checkpoint format 4, this one reads up to 3"):
-        ResumeState.from_json('{"version": 4, "phase": "merge", "tenants": {}, "shards": {}}', "Notes_v2")
+    with pytest.raises(CheckpointRefused, match=r"checkpoint format 5, this one reads up to 4"):
+        ResumeState.from_json('{"version": 5, "phase": "merge", "tenants": {}, "shards": {}}', "Notes_v2")
 
 
 @pytest.mark.parametrize("text, named", [
@@ -441,3 +441,11 @@ def test_a_cutover_cut_short_asks_the_server_where_the_alias_points(alias_now, e
                   classes={"Mt_v1", "Mt_v2"})
     change = RecreateCollection("Mt", physical="Mt_v1", definition=parse_collection({"name": "Mt"}))
     assert _still_serving_the_source(change, ctx, "Mt_v2") is expected
+
+
+def test_a_tenant_the_copy_woke_is_recorded_with_its_status_before_and_earlier_records_read_as_not_woken():
+    entry = TenantEntry("COLD", waking="COLD")
+    assert entry.to_json()["waking"] == "COLD"
+    assert TenantEntry.from_json(entry.to_json(), "log", "t1").waking == "COLD"
+    assert "waking" not in TenantEntry("COLD").to_json()
+    assert TenantEntry.from_json(TenantEntry("COLD").to_json(), "log", "t1").waking is None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -110,6 +110,18 @@ class Progress:
         self._changed[tenant] = replace(entry)  # as it is now: the entry moves on while the record waits
         return time.monotonic() - self._flushed >= FLUSH_SECONDS
 
+    def record_waking(self, statuses: Mapping[str, str | None]) -> None:
+        """Each tenant's status before the copy wakes it (None: put back), recorded now: durable
+        before the wake, and before the application may change the status again once it is put
+        back."""
+        with self._lock:
+            for tenant, status in statuses.items():
+                entry = self.tenants.get(tenant)
+                if entry is not None and entry.waking != status:
+                    entry.waking = status
+                    self._changed[tenant] = replace(entry)
+        self.flush()
+
     def forget(self, tenant: str) -> None:
         with self._lock:
             self.tenants.pop(tenant, None)
@@ -133,6 +145,26 @@ class Progress:
         state.phase, state.progress_seq, state.log_seq = phase, self.seq, self.seq
         save_checkpoint(self._ctx.reader, self._checkpoint)
         drop_progress(self._ctx.reader, self._checkpoint.source, self.seq, after=folded)
+
+
+def put_back_woken(ctx: Context, checkpoint: Checkpoint) -> list[str]:
+    """The source's tenants a stopped run had woken (and fenced) to copy them, as its record says:
+    back to the status they had (woken, their fence lifted, then put back to sleep), their copies
+    asleep. Without it they stay awake and read-only, and the next run takes them for tenants the
+    application woke. Returns them."""
+    woken = {t: e.waking for t, e in checkpoint.state.tenants.items() if e.waking}
+    if not woken:
+        return []
+    source, target = checkpoint.source, checkpoint.target
+    listed = list_tenants(ctx.reader, source)
+    present = {t: status for t, status in woken.items() if t in listed}
+    set_status(ctx.reader, source, {t: "HOT" for t in present})  # loaded: the fence can be lifted
+    unfence_shards(ctx.reader, source, sorted(present))
+    set_status(ctx.reader, source, {t: status for t, status in present.items() if not is_active(status)})
+    if target in ctx.classes:
+        copies = list_tenants(ctx.reader, target)
+        set_status(ctx.reader, target, {t: "COLD" for t in present if t in copies})
+    return sorted(woken)
 
 
 def replay_progress(ctx: Context, checkpoint: Checkpoint) -> None:
@@ -205,6 +237,15 @@ class TenantRecreate:
         recorded as the alias moved, if still awake."""
         awake = {t for t, s in list_tenants(self.ctx.reader, self.target).items() if is_active(s)}
         self.kept_awake = sorted(awake) if kept is None else [t for t in kept if t in awake]
+
+    def put_back_woken(self) -> None:
+        """A run resumed after a kill: the source's tenants the stopped run had woken to copy are
+        as they were (put_back_woken), no longer recorded as woken."""
+        back = put_back_woken(self.ctx, self.checkpoint)
+        if back:
+            self.progress.record_waking({t: None for t in back})
+            self.ctx.notice(f"{self.logical}: {len(back)} tenant(s) of {self.source} an earlier apply had woken to copy "
+                            "put back as they were")
 
     def close(self) -> None:
         """A run that stops before the hand-over puts back to sleep what map_awake left awake."""
@@ -365,9 +406,11 @@ class TenantRecreate:
         it READONLY through the wake: no write, not even one that wakes the tenant through
         autoTenantActivation, can land unseen), wake `group` in both versions, do `work` per
         tenant, put both back to sleep (which lifts the fence: a woken shard comes back writable)."""
+        self.progress.record_waking({t: self.tenants[t].status for t in group if t in self.tenants})
         fence_shards(self.ctx.reader, self.source, group)
         listed = list_tenants(self.ctx.reader, self.source)  # as the application left them (it may wake one)
         statuses = {t: "HOT" if is_active(listed[t]) else "COLD" for t in group if t in listed}
+        self.progress.record_waking(statuses)  # written only where the application changed one
         for name in (self.source, self.target):
             set_status(self.ctx.reader, name, {t: "HOT" for t in statuses})
         try:
@@ -381,6 +424,7 @@ class TenantRecreate:
             self.fenced.difference_update(group)
             for tenant in awake:
                 self.progress.update(tenant, status="HOT", settled=False)
+            self.progress.record_waking({t: None for t in group})
 
     def map_awake(self, work: Callable[[str], T], tenants: list[str]) -> dict[str, T | None]:
         """`work` per active tenant with its copy in the new version awake: TARGET_GROUP of them

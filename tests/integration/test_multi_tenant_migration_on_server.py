@@ -12,6 +12,7 @@ import time
 import pytest
 from weaviate.exceptions import WeaviateBaseError
 from weaviate.classes.data import DataObject
+from weaviate.classes.tenants import Tenant, TenantActivityStatus
 
 from schemactl.dev.tenant_workload import Expected, TenantWorkload, audit, load, seed_tenants, tenant_statuses
 from tests.integration.test_apply_safety_on_server import spawn_apply
@@ -470,4 +471,52 @@ def test_a_multi_tenant_collection_made_outside_schemactl_is_taken_over_with_eve
     assert tenant_statuses(client, "Mt_v1") == statuses
     report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
     assert report.clean, report.describe()
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def _killed_once_the_copy_woke_sleeping_tenants(cli_run, tmp_path, monkeypatch) -> None:
+    """An apply stopped as SIGKILL stops it (no request after) just after it woke a group of the
+    source's sleeping tenants (fenced) to copy them."""
+    from schemactl.live import RestClient
+
+    real, dead = RestClient.send, []
+
+    def send(self, method, path, body, what):
+        if dead:
+            raise KeyboardInterrupt
+        answer = real(self, method, path, body, what)
+        if method == "PUT" and path == "/v1/schema/Mt_v1/tenants" and \
+                any(b.get("activityStatus") == "HOT" for b in body or []):
+            dead.append(what)
+        return answer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RestClient, "send", send)
+        assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code != 0
+    assert dead, "the apply never woke a sleeping tenant"
+    assert cli_run("force-unlock").exit_code == 0
+
+
+@pytest.mark.parametrize("files_changed", [False, True])
+def test_sleeping_tenants_an_apply_woke_to_copy_go_back_to_sleep_after_it_is_killed(
+        client, cli_run, embedder, tmp_path, monkeypatch, files_changed):
+    """Before, the next run took the stopped run's wake for the application's: the tenants stayed
+    HOT in both versions (and, with the copy discarded, read-only)."""
+    original = mt_schema(embedder)
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, original, 16, 5, 21, 12)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    _killed_once_the_copy_woke_sleeping_tenants(cli_run, tmp_path, monkeypatch)
+    cold = sorted(t for t, s in statuses.items() if s == "COLD")
+    assert any(tenant_statuses(client, "Mt_v1")[t] == "HOT" for t in cold)  # the stopped run's wake
+    if files_changed:
+        (tmp_path / "mt.yaml").write_text(original)
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "put back as they were" in result.stderr, result.stderr
+    assert aliases(client) == {"Mt": "Mt_v1" if files_changed else "Mt_v2"}
+    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")  # statuses too
+    assert report.clean, report.describe()
+    if files_changed:  # writable again once the application wakes it
+        client.collections.use("Mt_v1").tenants.update([Tenant(name=cold[0], activity_status=TenantActivityStatus.ACTIVE)])
+        client.collections.use("Mt").with_tenant(cold[0]).data.insert({"title": "after"})
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
