@@ -28,7 +28,7 @@ class VectorMove:
     """How one vector reaches the new collection in a recreate."""
 
     name: str  # "default" for the single legacy vector; a dropped vector's live name
-    action: Literal["reuse", "re-embed", "drop"]
+    action: Literal["reuse", "re-embed", "drop", "empty"]  # empty: a new vector without a vectorizer
     reason: str
     source: str | None = None  # the live name of a renamed vector (its stored vectors are read there)
 

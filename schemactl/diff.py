@@ -512,13 +512,16 @@ def _vector_moves(live: Collection, desired: Collection, renames: Renames | None
         moves.append(replace(_vector_move(name, before, after), source=source) if source else
                      _vector_move(name, before, after))
     renamed = set(renames.vectors.values())
-    live_names = sorted(live.vectors or {}) if desired.vectors is not None else []
+    stored = vectorization_inputs(live)  # by their live names: the single vector is "default"
     moves += [VectorMove(n, "drop", "not in the file: its vectors are not copied")
-              for n in live_names if n not in (desired.vectors or {}) and n not in renamed]
+              for n in sorted(stored) if n not in after and n not in renamed]
     return tuple(moves)
 
 
 def _vector_move(name: str, before: dict, after: dict) -> VectorMove:
+    if after[name]["module"] == "none" and name not in before:
+        return VectorMove(name, "empty", "new vector without a vectorizer: nothing stored to copy, objects have "
+                                         "none until the application sets them")
     if after[name]["module"] == "none":
         return VectorMove(name, "reuse", "no vectorizer: the stored vectors are copied")
     if name not in before:

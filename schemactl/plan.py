@@ -342,7 +342,7 @@ class _FieldDoc(_Doc):
 
 class _VectorDoc(_Doc):
     name: str
-    action: Literal["reuse", "re-embed", "drop"]
+    action: Literal["reuse", "re-embed", "drop", "empty"]
     reason: str
     source: str | None = None
 

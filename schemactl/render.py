@@ -215,7 +215,8 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
                      "server's auto-schema is on (Weaviate's default): then it adds the property back to the new "
                      "version; ship the application's new names with the cutover")
     for v in change.vectors:
-        how = {"reuse": "reuse stored vectors", "re-embed": "re-embed", "drop": "dropped (destructive)"}[v.action]
+        how = {"reuse": "reuse stored vectors", "re-embed": "re-embed", "drop": "dropped (destructive)",
+               "empty": "starts empty"}[v.action]
         renamed = f" (renamed from {v.source})" if v.source else ""
         lines.append(f"vector {v.name}{renamed}: {how} ({v.reason})")
     if step.estimate is not None:

@@ -495,3 +495,27 @@ def test_a_bm25_block_given_in_part_is_sent_whole():
 
     assert to_rest(col(invertedIndexConfig={"bm25": {"k1": 1.5}}))["invertedIndexConfig"]["bm25"] == \
         {"b": 0.75, "k1": 1.5}
+
+
+NONE = {"vectorizer": {"module": "none"}}
+
+
+@pytest.mark.parametrize("live_vectors, file_vectors, dropped, empty", [
+    ({"a": NONE, "b": NONE}, None, ["a", "b"], ["default"]),  # the whole vectors block taken out of the file
+    (None, {"a": NONE}, ["default"], ["a"]),  # the single vector given up for a named one
+    ({"a": NONE, "b": NONE}, {"a": NONE}, ["b"], []),
+])
+def test_stored_vectors_the_file_no_longer_has_are_dropped_and_new_ones_without_a_vectorizer_start_empty(
+        live_vectors, file_vectors, dropped, empty):
+    """Before, taking the whole `vectors` block out of a file planned the named vectors' loss as
+    a reuse of stored vectors, not destructive."""
+    def collection(vectors):
+        data = {"name": "P", "properties": [{"name": "t", "dataType": ["text"]}]}
+        return parse_collection(data | ({"vectors": vectors} if vectors else {}))
+
+    [change] = diff({"P": collection(live_vectors)}, {"P": collection(file_vectors)}, physical={"P": "P_v1"})
+    assert sorted(v.name for v in change.vectors if v.action == "drop") == dropped
+    assert sorted(v.name for v in change.vectors if v.action == "empty") == empty
+    both = set(live_vectors or {"default": NONE}) & set(file_vectors or {"default": NONE})
+    assert sorted(v.name for v in change.vectors if v.action == "reuse") == sorted(both)
+    assert change.is_destructive() and all(f"vector {n}" in change.drops for n in dropped)

@@ -377,6 +377,33 @@ def test_a_renamed_named_vector_keeps_every_stored_vector_and_a_dropped_one_is_g
     assert in_sync(cli_run, tmp_path)
 
 
+@pytest.mark.parametrize("before, after", [(SHOT, "name: Shot\nproperties:\n  - name: caption\n    dataType: text\n"),
+                                           ("name: Shot\nproperties:\n  - name: caption\n    dataType: text\n"
+                                            "vectorizer:\n  module: none\n", SHOT)])
+def test_the_stored_vectors_a_file_no_longer_names_are_a_destructive_drop(client, cli_run, tmp_path, before, after):
+    """The whole vectors block taken out (or the single vector given up for named ones): before, the
+    plan said the stored vectors were reused, and apply dropped them without --allow-destructive."""
+    (tmp_path / "shot.yaml").write_text(before)
+    applied(cli_run, tmp_path)
+    named = "vectors:" in before
+    result = client.collections.use("Shot").data.insert_many([
+        DataObject({"caption": f"shot {i}"}, uuid=product_id(i),
+                   vector={"image": vector(i), "sketch": vector(-i, 4)} if named else vector(i)) for i in range(40)])
+    assert not result.errors
+    (tmp_path / "shot.yaml").write_text(after)
+    planned = cli_run("plan", str(tmp_path))
+    gone = ["image", "sketch"] if named else ["default"]
+    for name in gone:
+        assert f"    vector {name}: dropped (destructive)" in planned.stdout, planned.stdout
+    assert "reuse stored vectors" not in planned.stdout and "starts empty" in planned.stdout
+    refused = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert refused.exit_code == 1 and "destructive steps need --allow-destructive" in refused.stderr
+    applied(cli_run, tmp_path, "--allow-destructive")
+    assert aliases(client) == {"Shot": "Shot_v2"} and len(client.collections.use("Shot")) == 40
+    assert all(not v for _, v in objects(client.collections.use("Shot")).values())  # nothing stored to copy
+    assert in_sync(cli_run, tmp_path)
+
+
 NOTE = ("name: Note\nproperties:\n  - name: {name}\n{renamed}    dataType: object\n    nestedProperties:\n"
         "      - name: a\n        dataType: text\n{b}vectorizer:\n  module: none\n")
 NESTED_B = "      - name: b\n        dataType: int\n"
