@@ -377,9 +377,10 @@ def test_a_renamed_named_vector_keeps_every_stored_vector_and_a_dropped_one_is_g
     assert in_sync(cli_run, tmp_path)
 
 
-@pytest.mark.parametrize("before, after", [(SHOT, "name: Shot\nproperties:\n  - name: caption\n    dataType: text\n"),
-                                           ("name: Shot\nproperties:\n  - name: caption\n    dataType: text\n"
-                                            "vectorizer:\n  module: none\n", SHOT)])
+CAPTION_ONLY = "name: Shot\nproperties:\n  - name: caption\n    dataType: text\n"
+
+
+@pytest.mark.parametrize("before, after", [(SHOT, CAPTION_ONLY), (CAPTION_ONLY + "vectorizer:\n  module: none\n", SHOT)])
 def test_the_stored_vectors_a_file_no_longer_names_are_a_destructive_drop(client, cli_run, tmp_path, before, after):
     """The whole vectors block taken out (or the single vector given up for named ones): before, the
     plan said the stored vectors were reused, and apply dropped them without --allow-destructive."""
