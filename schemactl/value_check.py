@@ -12,6 +12,7 @@ from .errors import SchemactlError
 from .live import RestClient, active_tenants
 from .plan import ValueCheck
 from .reshape import Reshape, check
+from .spec import PRIMITIVE_TYPES
 
 EXAMPLES = 5  # refused values kept per property (the plan shows a few)
 READ_PAGE = 1000
@@ -26,7 +27,14 @@ class _Tally:
 
 
 def needs_reading(change: RecreateCollection) -> list[PropertyMove]:
-    return [m for m in change.property_moves if m.conversion != "unsupported"]
+    """The moves whose values are read: not those refused anyway, nor a dropped reference to
+    several collections (a query names one of them at a time)."""
+    return [m for m in change.property_moves if m.conversion != "unsupported" and len(_targets(m)) <= 1]
+
+
+def _targets(move: PropertyMove) -> list[str]:
+    """The collections a reference property points to (none for a property of values)."""
+    return [t for t in move.old_type.split("|") if t not in PRIMITIVE_TYPES]
 
 
 def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
@@ -55,6 +63,7 @@ def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
 
 def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], reshape: Reshape,
           tallies: dict[str, _Tally]) -> None:
+    from weaviate.classes.query import QueryReference
     from weaviate.exceptions import WeaviateBaseError
 
     collection = client.collections.use(physical)
@@ -65,10 +74,16 @@ def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], 
     # only loses them holds nothing else worth counting
     pruned = {m.source: m.name for m in moves if m.dropped_nested and m.name is not None}
     nested = {m.source for m in moves if m.only_nested_dropped}
+    references = [m.source for m in moves if _targets(m)]  # a dropped reference: the objects holding one
     try:
-        for obj in collection.iterator(include_vector=False, return_properties=[m.source for m in moves],
+        for obj in collection.iterator(include_vector=False,
+                                       return_properties=[m.source for m in moves if m.source not in references],
+                                       return_references=[QueryReference(link_on=r, return_properties=[])
+                                                          for r in references] or None,
                                        cache_size=READ_PAGE):
-            for source, value in (obj.properties or {}).items():
+            held = {r: [o.uuid for o in obj.references[r].objects] for r in references
+                    if obj.references and r in obj.references}
+            for source, value in [*(obj.properties or {}).items(), *held.items()]:
                 if source not in tallies or value is None or value == []:
                     continue
                 loses = source in pruned and reshape.prune(pruned[source], value) != value

@@ -538,6 +538,26 @@ def test_a_collection_referencing_a_recreated_one_follows_and_its_references_res
     assert in_sync(cli_run, tmp_path)
 
 
+def test_a_dropped_reference_is_planned_with_the_objects_holding_one_and_dropped(client, cli_run, tmp_path):
+    """Before, planning the drop failed: the value check asked for the reference as a value."""
+    (tmp_path / "product.yaml").write_text(PRODUCT)
+    (tmp_path / "order.yaml").write_text(ORDER)
+    applied(cli_run, tmp_path)
+    load_products(client.collections.use("Product"), 10)
+    result = client.collections.use("Order").data.insert_many([
+        DataObject({"quantity": i}, references={"item": product_id(i)} if i % 2 else None, vector=vector(i))
+        for i in range(10)])
+    assert not result.errors
+    (tmp_path / "order.yaml").write_text(ORDER.replace("  - name: item\n    dataType: Product\n", ""))
+    planned = cli_run("plan", str(tmp_path))
+    assert planned.exit_code == 0, planned.output
+    [line] = [x for x in planned.stdout.splitlines() if "property item" in x]
+    assert "5 object(s)" in line and "destructive" in line, line
+    applied(cli_run, tmp_path, "--allow-destructive")
+    assert [p.name for p in client.collections.use("Order").config.get().references] == []
+    assert len(client.collections.use("Order")) == 10 and in_sync(cli_run, tmp_path)
+
+
 # ---- 7. the application writing through the alias ---------------------------------------------
 
 OBJECTS = 1200
