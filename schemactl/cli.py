@@ -50,8 +50,13 @@ class Group(click.Group):
             return super().main(*args, **kwargs)
         except click.exceptions.Abort:
             say("aborted", err=True)
-        except click.ClickException as error:
+        except click.exceptions.NoArgsIsHelpError as error:
             error.show(file=_Redacting(sys.stderr))
+        except click.UsageError as error:  # one line, as every other failure
+            where = error.ctx.command_path if error.ctx else "schemactl"
+            say(f"error: {one_line(error.format_message())} ({where} --help for usage)", err=True)
+        except click.ClickException as error:
+            say(f"error: {one_line(error.format_message())}", err=True)
         except SchemactlError as error:
             say(f"error: {one_line(str(error))}", err=True)
         except KeyboardInterrupt:

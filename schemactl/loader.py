@@ -286,4 +286,16 @@ def find_files(paths: list[Path]) -> list[Path]:
             found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and not p.is_dir()))
         elif path.exists() or path.is_symlink():
             found.append(path)
-    return found
+    return _once_each(found)
+
+
+def _once_each(files: list[Path]) -> list[Path]:
+    """`files` without a file named again (`schemas/` and `schemas/a.yaml`): the first naming kept."""
+    seen: set[Path] = set()
+    kept = []
+    for file in files:
+        key = Path(os.path.realpath(file)) if file.exists() else file.absolute()
+        if key not in seen:
+            seen.add(key)
+            kept.append(file)
+    return kept

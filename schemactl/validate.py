@@ -33,7 +33,8 @@ class Finding:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
+        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path  # line 0: no position in it
+        return f"{where}: {prefix}{self.message}"
 
 
 @dataclass
@@ -62,9 +63,9 @@ def validate_paths(paths: list[Path], environment: Environment | None = None) ->
     documents: list[Document] = []
     parsed: list[tuple[Document, Collection]] = []
     for missing in (p for p in paths if not p.exists() and not p.is_symlink()):
-        findings.append(Finding(str(missing), 1, 1, "no such file or directory"))
+        findings.append(Finding(str(missing), 0, 0, "no such file or directory"))
     if not files and not findings:
-        findings.append(Finding(", ".join(map(str, paths)), 1, 1, "no .yaml or .yml files found"))
+        findings.append(Finding(", ".join(map(str, paths)), 0, 0, "no .yaml or .yml files found"))
     for file in files:
         document, collection, problems = check_file(file, environment)
         findings.extend(problems)

@@ -41,7 +41,13 @@ def test_validate_json():
 def test_validate_missing_path_is_an_error():
     result = run("validate", "/no/such/dir")
     assert result.exit_code == 1
-    assert "/no/such/dir:1:1: no such file or directory" in result.stdout
+    assert "/no/such/dir: no such file or directory" in result.stdout  # no line:column where there is no file
+
+
+def test_a_file_named_twice_is_validated_once(tmp_path):
+    (tmp_path / "b.yaml").write_text("name: B04\nproperties:\n  - name: t\n    dataType: text\n")
+    result = run("validate", str(tmp_path / "b.yaml"), str(tmp_path), str(tmp_path / "b.yaml"))
+    assert result.exit_code == 0, result.output  # not "already defined in b.yaml" of itself
 
 
 def test_usage_errors_exit_1_never_2():

@@ -145,7 +145,7 @@ def test_any_header_key_or_url_gives_one_line_and_exit_1(name, value, key, url):
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
-    assert result.stderr.startswith(("error: ", "Error: "))
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     for secret in (value.strip(), (key or "").strip()):
         if len(secret) >= 6:
             assert secret not in result.output
@@ -254,3 +254,13 @@ def test_a_password_in_the_url_with_an_api_key_is_one_line_that_shows_neither():
                                     "and an API key is given as well")
     assert len(result.stderr.splitlines()) == 1
     assert "pw-Sup3rSecret" not in result.output and "key-abcdef123" not in result.output
+
+
+@pytest.mark.parametrize("args, said", [
+    (["plan", "--bogus"], "error: No such option '--bogus'. Did you mean '--out'? (schemactl plan --help for usage)"),
+    (["rollback"], "error: Missing argument 'NAME'. (schemactl rollback --help for usage)"),
+    (["nosuch"], "error: No such command 'nosuch'. (schemactl --help for usage)"),
+])
+def test_a_usage_error_is_one_line_and_exit_1(args, said):
+    result = CliRunner().invoke(cli, args, prog_name="schemactl")
+    assert result.exit_code == 1 and result.stderr == said + "\n"
