@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, modules
+from .modules.huggingface import NAME as HUGGINGFACE
 from .errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, SchemactlError
 from .redact import redact
 
-HF_KEY_HEADER = "X-HuggingFace-Api-Key"
+HF_KEY_HEADER = modules.get(HUGGINGFACE).key_header or ""
 
 
 def say(message: object = "", **kwargs) -> None:

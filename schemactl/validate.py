@@ -10,15 +10,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from . import rules
+from . import modules, rules
+from .modules.huggingface import NAME as HUGGINGFACE
 from .environments import EVERY_COLLECTION, Environment, with_overrides
 from .loader import Document, LoadError, find_files, load_file
 from .redact import looks_like_secret, url_credentials
 from .spec import (HF_MODE_FIELDS, KNOWN_MODULES, MAX_COLLECTION_NAME, PRIMITIVE_TYPES,
                    WEAVIATE_PROPERTY_NAME, Collection, hf_mode_problem)
 
-SECRET_HINT = ("secrets are never read from files: set HUGGINGFACE_APIKEY or WEAVIATE_API_KEY in the "
-               "environment, or pass --api-key / --header")
 URL_SECRET_HINT = ("credentials never go in a file (a saved plan would keep them): give them from the environment "
                    "or the command line as request headers (HUGGINGFACE_APIKEY, --header NAME=VALUE)")
 
@@ -284,11 +283,30 @@ def _field(loc: tuple) -> str:
     return names[-1] if names else "collection"
 
 
+def _secret_hint(data: object, loc: tuple) -> str:
+    """Where the key goes instead of the file: the request header the block's module reads it from."""
+    node = data
+    for part in loc:
+        node = node.get(part) if isinstance(node, dict) else node[part] if isinstance(node, list) and \
+            isinstance(part, int) and 0 <= part < len(node) else None
+    module = node.get("module") if isinstance(node, dict) else None
+    header = modules.get(module).key_header if isinstance(module, str) else None
+    if module == HUGGINGFACE:
+        where = f"set HUGGINGFACE_APIKEY (sent as {header}) or pass --header {header}=..."
+    elif header:
+        where = f"pass --header {header}=... ({module} reads its key from that request header)"
+    elif isinstance(module, str):
+        where = f"pass it as the request header {module} reads its key from (--header NAME=VALUE)"
+    else:
+        where = "set WEAVIATE_API_KEY or pass --api-key, --header NAME=VALUE for a module's key"
+    return f"secrets are never read from files: {where}"
+
+
 def _message(data: object, loc: tuple, item: dict) -> str | None:
     kind, name, value = item["type"], _field(loc), item.get("input")
     if kind == "extra_forbidden":
         if looks_like_secret(name):
-            return f"'{name}' looks like a secret; {SECRET_HINT}"
+            return f"'{name}' looks like a secret; {_secret_hint(data, loc[:-1])}"
         allowed = _allowed_fields(data, loc[:-1])
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else (

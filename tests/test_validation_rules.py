@@ -263,3 +263,16 @@ def test_a_live_collection_whose_settings_hold_url_credentials_cannot_be_represe
         from_rest(body)
     assert "moduleConfig.text2vec-huggingface.endpointURL is a URL with a user name or password" in str(refused.value)
     assert "PULLSECRET" not in str(refused.value)
+
+
+@pytest.mark.parametrize("module, says", [
+    ("text2vec-openai", "pass --header X-OpenAI-Api-Key=..."),
+    ("text2vec-huggingface\n  model: a/b", "set HUGGINGFACE_APIKEY (sent as X-HuggingFace-Api-Key)"),
+    ("text2vec-aws\n  region: us-east-1\n  service: bedrock\n  model: m", "the request header text2vec-aws reads its key"),
+])
+def test_a_key_in_a_file_names_the_header_its_module_reads_it_from(tmp_path, module, says):
+    path = tmp_path / "o.yaml"
+    path.write_text(f"name: O\nproperties:\n  - name: t\n    dataType: text\nvectorizer:\n  module: {module}\n"
+                    "  apiKey: sk-not-shown\n")
+    [finding] = [f for f in validate_paths([path]).findings if "apiKey" in f.message]
+    assert says in finding.message and "sk-not-shown" not in finding.message

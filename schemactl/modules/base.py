@@ -57,6 +57,7 @@ class Module:
     texts_per_request: int | None = None  # the module's batching, where measured
     requests_per_minute: int | None = None  # its default request budget per API key, where measured
     budget_header: str | None = None  # the request header that raises that budget, as the server reads it
+    key_header: str | None = None  # the request header the server reads the provider's API key from
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)

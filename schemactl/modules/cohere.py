@@ -11,5 +11,5 @@ MODULE = text2vec(
     Setting("truncate", default="END", choices=("NONE", "START", "END", "LEFT", "RIGHT")),
     Setting("baseURL"),
     ignored=(("baseUrl", "https://api.cohere.ai"),),  # filled in by the server; the module reads baseURL
-    class_name=True,
+    class_name=True, key_header="X-Cohere-Api-Key",
 )

@@ -114,6 +114,7 @@ MODULE = Module(
     # v1.39.0 reads the budget of this module from the header named after Cohere (its source,
     # modules/text2vec-huggingface/clients/huggingface.go; pinned by a test)
     texts_per_request=100, requests_per_minute=100, budget_header="X-Cohere-Ratelimit-RequestPM-Embedding",
+    key_header="X-HuggingFace-Api-Key",
     settings=(
         Setting("model"), Setting("passageModel"), Setting("endpointURL"),
         Setting("queryModel", vectors=False),  # never read by v1.39 (but a change is refused in place)

@@ -8,12 +8,12 @@ MODULE = text2vec(
     Setting("model", default="jina-embeddings-v4"),
     Setting("dimensions", int),
     Setting("baseURL", default="https://api.jina.ai"),
-    class_name=False,
+    class_name=False, key_header="X-JinaAI-Api-Key",
 )
 MULTIVECTOR = text2vec(
     "text2multivec-jinaai",
     Setting("model", default="jina-colbert-v2"),
     Setting("dimensions", int, 128),
     Setting("baseURL", default="https://api.jina.ai"),
-    class_name=True, multivector=True,
+    class_name=True, key_header="X-JinaAI-Api-Key", multivector=True,
 )

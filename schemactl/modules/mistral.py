@@ -8,6 +8,6 @@ MODULE = text2vec(
     "text2vec-mistral",
     Setting("model", default="mistral-embed"),
     Setting("baseURL", default="https://api.mistral.ai/v1/embeddings"),
-    class_name=True,
+    class_name=True, key_header="X-Mistral-Api-Key",
     property_defaults=(("skip", True), ("vectorizePropertyName", False)),
 )

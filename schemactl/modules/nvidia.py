@@ -10,5 +10,5 @@ MODULE = text2vec(
     Setting("truncate", default="NONE", choices=("NONE", "START", "END")),
     Setting("baseURL"),
     ignored=(("baseUrl", "https://integrate.api.nvidia.com"),),  # filled in by the server; the module reads baseURL
-    class_name=False,
+    class_name=False, key_header="X-Nvidia-Api-Key",
 )

@@ -14,5 +14,5 @@ MODULE = text2vec(
     Setting("resourceName"),
     Setting("deploymentId"),
     Setting("apiVersion"),
-    class_name=True,
+    class_name=True, key_header="X-OpenAI-Api-Key",
 )

@@ -9,5 +9,5 @@ MODULE = text2vec(
     Setting("dimensions", int),
     Setting("truncate", bool, True),
     Setting("baseURL", default="https://api.voyageai.com/v1"),
-    class_name=True,
+    class_name=True, key_header="X-VoyageAI-Api-Key",
 )
