@@ -18,7 +18,7 @@ import httpx
 from pydantic import ValidationError
 
 from . import proxies
-from .environments import Chosen
+from .environments import Chosen, oidc_variables
 from .errors import ConnectionFailed, SchemactlError
 from .oidc import TOKEN_TIMEOUT, OidcLogin
 from .oidc import from_environment as oidc_login
@@ -246,10 +246,10 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
     if api_key and bearer_token:
         raise SchemactlError("give either an API key or a bearer token, not both (each is sent as "
                              "`Authorization: Bearer`)")
-    oidc = oidc_login()
+    oidc = _oidc_login(environment)
     if oidc is not None and (api_key or bearer_token):
-        raise SchemactlError("WEAVIATE_OIDC_* variables are set as well as an API key or bearer token: keep one "
-                             "way to authenticate")
+        raise SchemactlError(f"an OIDC login ({oidc.mechanism}) is given as well as an API key or bearer token: keep "
+                             "one way to authenticate")
     if ca_cert is not None:
         _readable_ca(ca_cert)
     target = Target(url=url.strip(), grpc_port=grpc_port, api_key=api_key.strip() if api_key else None,
@@ -260,6 +260,20 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
     _ = target.proxy_variables, grpc_endpoint(target), target.rest_proxy, target.grpc_proxy
     _one_authorization(target)
     return target
+
+
+def _oidc_login(environment: Chosen | None) -> OidcLogin | None:
+    """The OIDC login from WEAVIATE_OIDC_*, or under --env from the variables the environment names
+    only (a secret for one cluster is not sent to another's issuer)."""
+    if environment is None:
+        return oidc_login()
+    settings = environment.settings
+    variables = oidc_variables(settings)
+    for what, name in variables.items():
+        if name and not os.environ.get(name):
+            raise SchemactlError(f"environment {environment.name} reads its OIDC {what.replace('_', ' ')} from the "
+                                 f"variable {name}, which is not set")
+    return oidc_login(variables=variables, given={"client_id": settings.oidcClientId, "scope": settings.oidcScope})
 
 
 def basic_authorization(user: str, password: str) -> str:
@@ -276,7 +290,7 @@ def _one_authorization(target: Target) -> None:
         return
     others = [what for what, given in (
         ("an API key", target.api_key), ("a bearer token", target.bearer_token),
-        ("an OIDC login (WEAVIATE_OIDC_*)", target.oidc),
+        (f"an OIDC login ({target.oidc.mechanism if target.oidc else ''})", target.oidc),
         ("an Authorization --header", any(name.lower() == "authorization" for name, _ in target.headers)))
         if given]
     if others:

@@ -44,6 +44,12 @@ class Environment(BaseModel):
     timeout: float | None = Field(default=None, ge=0.1, le=86400, allow_inf_nan=False)  # seconds any one request may take there
     apiKeyEnv: str | None = Field(default=None, pattern=VARIABLE)  # the variable holding the API key
     bearerTokenEnv: str | None = Field(default=None, pattern=VARIABLE)
+    # an OIDC login there: the variables holding its secrets (WEAVIATE_OIDC_* are never read under --env)
+    oidcClientSecretEnv: str | None = Field(default=None, pattern=VARIABLE)
+    oidcUsernameEnv: str | None = Field(default=None, pattern=VARIABLE)
+    oidcPasswordEnv: str | None = Field(default=None, pattern=VARIABLE)
+    oidcClientId: str | None = None  # default: the one the cluster names
+    oidcScope: str | None = None  # default: the scopes the cluster names
     consistency: Literal["ALL", "QUORUM", "ONE"] | None = None  # apply's default there
     policy: dict[str, Any] | None = None  # replaces the file's policy block there
     # collection name (or "*" for every one) -> settings laid over its file
@@ -66,6 +72,12 @@ class Chosen:
 
     name: str
     settings: Environment = field(compare=False)
+
+
+def oidc_variables(environment: Environment) -> dict[str, str | None]:
+    """Which variable holds each OIDC value there (oidc.from_environment's `variables`)."""
+    return {"client_secret": environment.oidcClientSecretEnv, "username": environment.oidcUsernameEnv,
+            "password": environment.oidcPasswordEnv, "client_id": None, "scope": None}
 
 
 def overrides_for(environment: Environment | None, collection: str) -> list[dict[str, Any]]:

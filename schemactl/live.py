@@ -99,7 +99,7 @@ class RestClient:
         (with the status) for any other error."""
         reply = self._request("GET", path, None)
         if reply.status_code == 401:
-            raise self._unauthenticated()
+            raise self._unauthenticated(reply)
         if reply.status_code == 403:
             raise ConnectionFailed(f"Weaviate at {self.target.display} refused GET {path} (403 forbidden): "
                                    f"{_server_message(reply)}")
@@ -153,16 +153,18 @@ class RestClient:
         RequestRefused with the server's own message when it refuses otherwise."""
         reply = self._request(method, path, body)
         if reply.status_code == 401:
-            raise self._unauthenticated()
+            raise self._unauthenticated(reply)
         if reply.status_code >= 400:
             raise RequestRefused(f"{what} failed ({reply.status_code}): {_server_message(reply)}",
                                  reply.status_code)
         return reply.json() if reply.content else {}
 
-    def _unauthenticated(self) -> ConnectionFailed:
-        """The one message for a request the cluster refused (401): what was sent, what it takes."""
+    def _unauthenticated(self, reply: httpx.Response) -> ConnectionFailed:
+        """The one message for a request the cluster refused (401): what was sent, what the server
+        said (an expired token, say), what it takes."""
+        said = _server_message(reply) if reply.text.strip() else ""
         return ConnectionFailed(f"Weaviate at {self.target.display} refused the request (401) with "
-                                f"{self.target.auth_mechanism}{_expects(self)}")
+                                f"{self.target.auth_mechanism}{f' ({said})' if said else ''}{_expects(self)}")
 
     def close(self) -> None:
         self.http.close()
@@ -176,8 +178,11 @@ class RestClient:
 
 def _expects(reader: RestClient) -> str:
     """What the server takes, for a refusal: OIDC from which issuer, or not."""
-    try:
-        reply = reader.http.get("/v1/.well-known/openid-configuration", timeout=5)
+    try:  # asked without the refused credential, which would be refused here too
+        with reader.target.http_client_for(reader.target.rest_url) as bare:
+            reply = bare.get(reader.target.rest_url.rstrip("/") + "/v1/.well-known/openid-configuration", timeout=5)
+        if reply.status_code == 401:  # something in front wants a header of the command line's
+            reply = reader.http.get("/v1/.well-known/openid-configuration", timeout=5)
     except httpx.HTTPError:
         return ""
     try:
@@ -200,6 +205,8 @@ def _server_message(reply: httpx.Response) -> str:
     errors = body.get("error") if isinstance(body, dict) else None
     text = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, dict)) \
         if isinstance(errors, list) else ""
+    if not text and isinstance(body, dict) and isinstance(body.get("message"), str):
+        text = body["message"]  # {"code": 401, "message": "unauthorized: ..."}
     text = text or reply.text
     return cause_first(text) if reply.status_code >= 500 else text[:300]
 

@@ -11,7 +11,7 @@ import ipaddress
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -36,6 +36,7 @@ class OidcLogin:
     password: str | None = field(default=None, repr=False)
     client_id: str | None = None  # default: the one the cluster names
     scope: str | None = None  # default: the scopes the cluster names
+    variables: dict[str, str] = field(default_factory=lambda: dict(VARIABLES))  # where its values came from
     _token: str | None = field(default=None, repr=False)
     _expires: float = 0.0
     _renew_at: float = 0.0
@@ -47,8 +48,9 @@ class OidcLogin:
 
     @property
     def mechanism(self) -> str:
-        return ("OIDC, a user's password (WEAVIATE_OIDC_USERNAME / WEAVIATE_OIDC_PASSWORD)" if self.username
-                else "OIDC client credentials (WEAVIATE_OIDC_CLIENT_SECRET)")
+        named = self.variables
+        return (f"OIDC, a user's password ({named['username']} / {named['password']})" if self.username
+                else f"OIDC client credentials ({named['client_secret']})")
 
     def token(self, url: str, client_for: Callable[[str], httpx.Client]) -> str:
         """A token valid for a while more (RENEW_BEFORE seconds, or half its life if shorter),
@@ -68,16 +70,22 @@ class OidcLogin:
         return self._expires
 
 
-def from_environment(environ=os.environ) -> OidcLogin | None:
-    """The OIDC login the environment describes (None: it describes none)."""
-    values = {key: environ.get(name) or None for key, name in VARIABLES.items()}
-    if not values["client_secret"] and not values["username"]:
+def from_environment(environ=os.environ, variables: Mapping[str, str | None] = VARIABLES,
+                     given: Mapping[str, str | None] | None = None) -> OidcLogin | None:
+    """The OIDC login the variables describe (None: they describe none). `variables`: which
+    variable holds each value (None: none does; an environment of schemactl.yaml names its own);
+    `given`: values set outright (an environment's client id and scope)."""
+    values = {key: (environ.get(name) or None) if name else None for key, name in variables.items()}
+    values |= {key: value for key, value in (given or {}).items() if value is not None}
+    if not values.get("client_secret") and not values.get("username"):
         return None
-    if values["username"] and not values["password"]:
-        raise ConnectionFailed("WEAVIATE_OIDC_USERNAME is set without WEAVIATE_OIDC_PASSWORD")
-    register(values["client_secret"], values["password"])
-    return OidcLogin(client_secret=values["client_secret"], username=values["username"], password=values["password"],
-                     client_id=values["client_id"], scope=values["scope"])
+    named = {key: name or f"the {key.replace('_', ' ')}" for key, name in variables.items()}
+    if values.get("username") and not values.get("password"):
+        raise ConnectionFailed(f"{named['username']} is set without {named['password']}")
+    register(values.get("client_secret"), values.get("password"))
+    return OidcLogin(client_secret=values.get("client_secret"), username=values.get("username"),
+                     password=values.get("password"), client_id=values.get("client_id"), scope=values.get("scope"),
+                     variables=named)
 
 
 def fetch_token(login: OidcLogin, url: str, client_for: Callable[[str], httpx.Client]) -> tuple[str, float]:
@@ -85,7 +93,7 @@ def fetch_token(login: OidcLogin, url: str, client_for: Callable[[str], httpx.Cl
     weaviate = _cluster_settings(client_for, url)
     if not weaviate.get("href"):
         raise ConnectionFailed(f"{redact(url)} has no OIDC configured (/v1/.well-known/openid-configuration), but "
-                               "WEAVIATE_OIDC_* variables are set: use --api-key instead, and unset them")
+                               f"{login.mechanism} is given: use an API key instead")
     _refuse_plain_http(weaviate["href"], "the issuer's discovery document")  # it names where secrets go
     discovery = _json(client_for, "GET", weaviate["href"], "the issuer's discovery document")
     endpoint = discovery.get("token_endpoint")

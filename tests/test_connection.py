@@ -185,7 +185,8 @@ def test_an_api_key_is_sent_as_bearer_and_nothing_else(sent):
     ({"api_key": "key-123456"}, {}, "an API key"),
     ({"bearer_token": "tok-456789"}, {}, "a bearer token"),
     ({"header_args": ("Authorization=Bearer tok-456789",)}, {}, "an Authorization --header"),
-    ({}, {"WEAVIATE_OIDC_CLIENT_SECRET": "s3cr3t-abcdef"}, "an OIDC login (WEAVIATE_OIDC_*)"),
+    ({}, {"WEAVIATE_OIDC_CLIENT_SECRET": "s3cr3t-abcdef"},
+     "an OIDC login (OIDC client credentials (WEAVIATE_OIDC_CLIENT_SECRET))"),
 ])
 def test_a_user_and_password_in_the_url_beside_a_credential_are_refused_without_the_password(
         options, env, named, monkeypatch):
@@ -219,7 +220,8 @@ def test_a_cluster_without_oidc_is_named_as_such_when_oidc_variables_are_set():
     with pytest.raises(ConnectionFailed) as refused:
         fetch_token(OidcLogin(client_secret="s3cr3t-abcdef"), "http://127.0.0.1:8080", client_for)
     assert str(refused.value) == ("http://127.0.0.1:8080 has no OIDC configured (/v1/.well-known/openid-configuration), "
-                                  "but WEAVIATE_OIDC_* variables are set: use --api-key instead, and unset them")
+                                  "but OIDC client credentials (WEAVIATE_OIDC_CLIENT_SECRET) is given: use an API key "
+                                  "instead")
 
 
 def test_a_write_refused_for_its_credentials_says_so_as_a_read_does(answered_by):
@@ -240,4 +242,23 @@ def test_a_write_refused_for_its_credentials_says_so_as_a_read_does(answered_by)
             acquire_lock(reader, me("schemactl rollback"))
     assert str(written.value) == str(read.value) == (
         "Weaviate at http://127.0.0.1:8080 refused the request (401) with an API key (--api-key / "
-        "WEAVIATE_API_KEY); it has no OIDC configured: check --api-key / WEAVIATE_API_KEY")
+        "WEAVIATE_API_KEY) (unauthorized: invalid api key); it has no OIDC configured: check --api-key / "
+        "WEAVIATE_API_KEY")
+
+
+def test_under_an_environment_oidc_secrets_come_only_from_the_variables_it_names(monkeypatch):
+    """WEAVIATE_OIDC_* (another cluster's, in a CI job) are never read under --env; a variable the
+    environment names and that is not set stops the command, as apiKeyEnv's does."""
+    from schemactl.environments import Chosen, Environment
+
+    monkeypatch.setenv("WEAVIATE_OIDC_CLIENT_SECRET", "prod-secret-123456")
+    plain = Chosen("dev", Environment())
+    assert make_target("http://127.0.0.1:8080", 50051, None, (), environment=plain).oidc is None
+    named = Chosen("staging", Environment(oidcClientSecretEnv="STAGING_OIDC_SECRET", oidcClientId="ci"))
+    with pytest.raises(SchemactlError, match="environment staging reads its OIDC client secret from the variable "
+                                             "STAGING_OIDC_SECRET, which is not set"):
+        make_target("http://127.0.0.1:8080", 50051, None, (), environment=named)
+    monkeypatch.setenv("STAGING_OIDC_SECRET", "staging-secret-654321")
+    login = make_target("http://127.0.0.1:8080", 50051, None, (), environment=named).oidc
+    assert login is not None and (login.client_secret, login.client_id) == ("staging-secret-654321", "ci")
+    assert login.mechanism == "OIDC client credentials (STAGING_OIDC_SECRET)"

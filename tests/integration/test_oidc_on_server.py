@@ -49,8 +49,8 @@ def test_status_says_which_login_was_used_and_where_the_tokens_come_from(secured
             f"OIDC tokens from {issuer.url}/.well-known/openid-configuration") in ok.stdout
     anonymous = run(server, "history", env={})
     assert anonymous.exit_code == 1
-    assert (f"refused the request (401) with no credentials; it takes API keys or OIDC tokens from {issuer.url}"
-            in anonymous.stderr)
+    assert "refused the request (401) with no credentials (anonymous access not enabled" in anonymous.stderr
+    assert f"; it takes API keys or OIDC tokens from {issuer.url}" in anonymous.stderr
 
 
 def test_a_wrong_secret_or_password_is_named_and_never_shown(secured):
@@ -61,6 +61,34 @@ def test_a_wrong_secret_or_password_is_named_and_never_shown(secured):
         assert result.exit_code == 1
         assert "the issuer refused a token by OIDC" in result.stderr
         assert "wrong-secret-1234" not in result.output and "wrong-password-5678" not in result.output
+
+
+def test_a_refused_key_is_answered_with_the_servers_reason_and_the_issuer_it_takes_tokens_from(secured):
+    """Before: the probe of the server's OIDC settings went with the refused key, was refused as
+    well, and the message said the server had no OIDC configured."""
+    server, issuer = secured
+    refused = run(server, "history", "--api-key", "wrong-key-SECRET-zzz", env={})
+    assert refused.exit_code == 1
+    assert f"it takes API keys or OIDC tokens from {issuer.url}" in refused.stderr, refused.stderr
+    assert "no OIDC configured" not in refused.stderr and "wrong-key-SECRET-zzz" not in refused.output
+
+
+def test_under_an_environment_only_the_variables_it_names_hold_oidc_secrets(secured, tmp_path, monkeypatch):
+    """Before: WEAVIATE_OIDC_CLIENT_SECRET (prod's, in a CI job) went to the issuer of whichever
+    cluster --env named."""
+    from schemactl.dev.oidc_issuer import CLIENT_SECRET
+
+    server, _ = secured
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "schemactl.yaml").write_text(
+        f"environments:\n  plain:\n    url: {server.url}\n    grpcPort: {server.ports.grpc}\n"
+        f"  named:\n    url: {server.url}\n    grpcPort: {server.ports.grpc}\n"
+        "    oidcClientSecretEnv: STAGING_OIDC_SECRET\n")
+    ignored = CliRunner().invoke(cli, ["history", "--env", "plain"], env=client_credentials())
+    assert ignored.exit_code == 1 and "with no credentials" in ignored.stderr, ignored.output
+    named = CliRunner().invoke(cli, ["history", "--env", "named"],
+                               env={"STAGING_OIDC_SECRET": CLIENT_SECRET, "WEAVIATE_OIDC_CLIENT_SECRET": "not-this"})
+    assert named.exit_code == 0, named.output
 
 
 def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_path, monkeypatch):
@@ -139,5 +167,5 @@ def test_oidc_variables_against_a_server_without_oidc_say_it_has_none(cli_run, w
     result = cli_run("history", env=client_credentials())
     assert result.exit_code == 1
     assert result.stderr == (f"error: {weaviate_server.url} has no OIDC configured "
-                             "(/v1/.well-known/openid-configuration), but WEAVIATE_OIDC_* variables are set: use "
-                             "--api-key instead, and unset them\n")
+                             "(/v1/.well-known/openid-configuration), but OIDC client credentials "
+                             "(WEAVIATE_OIDC_CLIENT_SECRET) is given: use an API key instead\n")

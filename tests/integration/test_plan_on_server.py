@@ -173,8 +173,9 @@ def test_invalid_files_stop_the_plan(client, cli_run, files):
 def test_refused_api_key_is_one_line(cli_run, files):
     result = cli_run("plan", str(files), "--api-key", "wrong-key")
     assert result.exit_code == 1
-    assert result.stderr.strip().endswith("refused the request (401) with an API key (--api-key / WEAVIATE_API_KEY); "
-                                          "it has no OIDC configured: check --api-key / WEAVIATE_API_KEY")
+    assert "refused the request (401) with an API key (--api-key / WEAVIATE_API_KEY) (" in result.stderr
+    assert result.stderr.strip().endswith("remove the header for anonymous access); it has no OIDC configured: check "
+                                          "--api-key / WEAVIATE_API_KEY")  # the server's reason, then ours
     assert "wrong-key" not in result.output
 
 
