@@ -23,7 +23,7 @@ from .errors import ConnectionFailed, SchemactlError
 from .oidc import TOKEN_TIMEOUT, OidcLogin
 from .oidc import from_environment as oidc_login
 from .proxies import Proxy
-from .redact import endpoint, redact, register
+from .redact import endpoint, masked_url, redact, register
 
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
 
@@ -362,11 +362,11 @@ def parse_url(url: str, option: str = "--url", default_http_port: int = 80) -> t
     except ValueError:  # e.g. an unclosed [ of an IPv6 literal
         scheme, hostname = "", None
     if scheme not in ("http", "https") or not hostname:
-        raise ConnectionFailed(f"{option} must be an http(s) URL such as http://localhost:8080, got {redact(url)!r}")
+        raise ConnectionFailed(f"{option} must be an http(s) URL such as http://localhost:8080, got {masked_url(url)!r}")
     try:
         port = parts.port or (443 if parts.scheme == "https" else default_http_port)
     except ValueError:
-        raise ConnectionFailed(f"{option} has an invalid port: {redact(url)!r}") from None
+        raise ConnectionFailed(f"{option} has an invalid port: {masked_url(url)!r}") from None
     return hostname, port, parts.scheme == "https"
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .errors import SchemactlError
-from .redact import redact, register
+from .redact import masked_url, redact, register
 
 
 # every spelling of the variables read here and by the HTTP libraries schemactl builds on
@@ -122,7 +122,7 @@ def _checked(url: str, variable: str) -> Proxy:
         valid = False
     if not valid:
         raise SchemactlError(f"{variable} is not a proxy URL such as http://proxy.example.com:3128: "
-                             f"{_masked(url)!r} (a password with '/', '@' or ':' must be percent-encoded)")
+                             f"{masked_url(url)!r} (a password with '/', '@' or ':' must be percent-encoded)")
     if parts.scheme == "https":
         raise SchemactlError(f"{variable}={redact(url)}: a proxy reached over TLS is not supported (gRPC "
                              "cannot use one); give its http:// address (requests through it stay encrypted "
@@ -132,8 +132,3 @@ def _checked(url: str, variable: str) -> Proxy:
     return Proxy(url, variable)
 
 
-def _masked(url: str) -> str:
-    """A URL that may not parse, shown with everything between `scheme://` and its last `@` (a
-    user and password) masked."""
-    head, _, rest = url.partition("://")
-    return f"{head}://***@{rest.rsplit('@', 1)[1]}" if "@" in rest else url

@@ -44,6 +44,15 @@ def redact(text: str) -> str:
     return _URL_PASSWORD.sub(lambda m: f"{m['head']}:{MASK}@", text)
 
 
+def masked_url(url: str) -> str:
+    """A URL that may not parse, as it may be shown: everything before its last `@` after the
+    scheme (a user and password, whatever characters they hold) masked, then redact's rules."""
+    head, scheme, rest = url.rpartition("://") if "://" in url else ("", "", url)
+    if "@" in rest:
+        rest = f"{MASK}@{rest.rsplit('@', 1)[1]}"
+    return redact(f"{head}{scheme}{rest}")
+
+
 def _masked_parameter(found: re.Match) -> str:
     return f"{found['head']}{MASK}" if is_credential_parameter(found["name"]) and found["value"] else found[0]
 

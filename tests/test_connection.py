@@ -262,3 +262,20 @@ def test_under_an_environment_oidc_secrets_come_only_from_the_variables_it_names
     login = make_target("http://127.0.0.1:8080", 50051, None, (), environment=named).oidc
     assert login is not None and (login.client_secret, login.client_id) == ("staging-secret-654321", "ci")
     assert login.mechanism == "OIDC client credentials (STAGING_OIDC_SECRET)"
+
+
+@pytest.mark.parametrize("option, url", [
+    ("--url", "http://admin:pa55/SECRET@127.0.0.1:18325"),  # a '/' in the password: no port parses
+    ("--url", "admin:pa55-SECRET@weaviate.example.com"),  # the scheme forgotten
+    ("--grpc-url", "gu:pa55-SECRET@127.0.0.1:18326"),
+])
+def test_a_url_that_does_not_parse_is_refused_without_its_password(option, url):
+    from click.testing import CliRunner
+
+    from schemactl.cli import cli
+
+    args = ["history", "--url", url] if option == "--url" else ["history", "--url", "http://127.0.0.1:1",
+                                                                  "--grpc-url", url]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and f"{option} " in result.stderr and "***@" in result.stderr
+    assert "SECRET" not in result.output
