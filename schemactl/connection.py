@@ -385,7 +385,7 @@ def connect(target: Target):
     quiet_client_warnings()
     import weaviate
     from weaviate.classes.init import AdditionalConfig, Auth, Timeout
-    from weaviate.exceptions import WeaviateBaseError
+    from weaviate.exceptions import AuthenticationFailedError, WeaviateBaseError
 
     host, port, secure = parse_url(target.url)
     grpc = target.grpc
@@ -397,13 +397,25 @@ def connect(target: Target):
     config = AdditionalConfig(timeout=Timeout(init=limits.connect, query=limits.read, insert=limits.write),
                               trust_env=True, proxies=_client_proxies(target),
                               grpc_config=_grpc_config(target, ca if grpc.secure else None))
-    try:
+
+    def client(skip_init_checks: bool = False):
         with _client_environment(target.ca_cert):
             return weaviate.connect_to_custom(
                 http_host=bracketed(host), http_port=port, http_secure=secure,
                 grpc_host=bracketed(grpc.host), grpc_port=grpc.port, grpc_secure=grpc.secure,
                 headers=target.header_dict() or None,
-                auth_credentials=Auth.api_key(credential) if credential else None, additional_config=config)
+                auth_credentials=Auth.api_key(credential) if credential else None, additional_config=config,
+                skip_init_checks=skip_init_checks)
+
+    try:
+        try:
+            return client()
+        except AuthenticationFailedError:
+            if credential or "authorization" in {name.lower() for name in target.header_dict()}:
+                raise
+            # a cluster that takes anonymous requests and offers OIDC: the client's check asks for a
+            # login anyway; schemactl's own requests, anonymous, are what decide
+            return client(skip_init_checks=True)
     except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
         via = f", through the proxy {target.grpc_proxy.display}" if target.grpc_proxy else ""
         raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC at {grpc.display}, from "

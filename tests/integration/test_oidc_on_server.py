@@ -169,3 +169,31 @@ def test_oidc_variables_against_a_server_without_oidc_say_it_has_none(cli_run, w
     assert result.stderr == (f"error: {weaviate_server.url} has no OIDC configured "
                              "(/v1/.well-known/openid-configuration), but OIDC client credentials "
                              "(WEAVIATE_OIDC_CLIENT_SECRET) is given: use an API key instead\n")
+
+
+def test_a_cluster_taking_anonymous_requests_and_offering_oidc_is_migrated_without_credentials(
+        tmp_path_factory, tmp_path):
+    """Before: weaviate-client's own check asked for a login because the server offers OIDC, and
+    every recreate was refused ("copies data over gRPC, which cannot be used")."""
+    import weaviate
+
+    from schemactl.dev import oidc_issuer
+    from schemactl.dev import weaviate as testbed
+
+    issuer = oidc_issuer.start()
+    server = testbed.start(tmp_path_factory.mktemp("anonymous-oidc"),
+                           env=issuer.weaviate_env() | {"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true"})
+    try:
+        (tmp_path / "doc.yaml").write_text(SCHEMA % "cosine")
+        assert run(server, "apply", str(tmp_path), "--auto-approve", env={}).exit_code == 0
+        with weaviate.connect_to_local(port=server.ports.http, grpc_port=server.ports.grpc,
+                                       skip_init_checks=True) as client:
+            assert not client.collections.use("Doc").data.insert_many(
+                [DataObject({"title": f"t{i}"}, vector=[0.1, float(i)]) for i in range(20)]).errors
+            (tmp_path / "doc.yaml").write_text(SCHEMA % "dot")
+            result = run(server, "apply", str(tmp_path), "--auto-approve", env={})
+            assert result.exit_code == 0, result.output
+            assert len(client.collections.use("Doc")) == 20
+    finally:
+        server.stop()
+        issuer.stop()
