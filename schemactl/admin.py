@@ -260,6 +260,7 @@ def history(target: Target):
     from .state import history as read_history
 
     with RestClient(target) as reader:
+        reader.get("/v1/meta")  # Weaviate is there: a wrong address is an error, never "no applies recorded"
         return read_history(reader)
 
 

@@ -251,7 +251,7 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
         raise SchemactlError(f"an OIDC login ({oidc.mechanism}) is given as well as an API key or bearer token: keep "
                              "one way to authenticate")
     if ca_cert is not None:
-        _readable_ca(ca_cert)
+        ca_cert = _readable_ca(ca_cert)
     target = Target(url=url.strip(), grpc_port=grpc_port, api_key=api_key.strip() if api_key else None,
                     headers=tuple(headers), grpc_url=grpc_url.strip() if grpc_url else None, ca_cert=ca_cert,
                     bearer_token=bearer_token.strip() if bearer_token else None, environment=environment,
@@ -300,13 +300,37 @@ def _one_authorization(target: Target) -> None:
                              "(Weaviate itself takes only Bearer credentials; the password is not shown)")
 
 
-def _readable_ca(path: str) -> None:
+def _readable_ca(path: str) -> str:
+    """`path`, checked to hold PEM CA certificates; a pipe (`--ca-cert <(...)`, read once only) is
+    read into a file of its own first, as every client reads the CA again."""
     import ssl
 
     try:
+        if os.path.exists(path) and not os.path.isfile(path):
+            path = _kept_copy(path)
         ssl.create_default_context(cafile=path)
     except (OSError, ssl.SSLError) as error:
         raise SchemactlError(f"--ca-cert {path}: not a readable PEM file of CA certificates ({error})") from None
+    return path
+
+
+def _remove(path: str) -> None:
+    if os.path.exists(path):
+        os.remove(path)
+
+
+def _kept_copy(path: str) -> str:
+    """The content of `path` (a pipe) in a file removed at exit."""
+    import atexit
+    import tempfile
+
+    with open(path, "rb") as source:
+        content = source.read()
+    handle, copy = tempfile.mkstemp(prefix="schemactl-ca-", suffix=".pem")
+    with os.fdopen(handle, "wb") as kept:
+        kept.write(content)
+    atexit.register(_remove, copy)
+    return copy
 
 
 def grpc_endpoint(target: Target) -> GrpcEndpoint:

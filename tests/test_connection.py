@@ -279,3 +279,24 @@ def test_a_url_that_does_not_parse_is_refused_without_its_password(option, url):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1 and f"{option} " in result.stderr and "***@" in result.stderr
     assert "SECRET" not in result.output
+
+
+def test_a_ca_given_through_a_pipe_is_read_once_and_trusted_by_every_client(tmp_path):
+    """`--ca-cert <(vault read ...)`: before, the check read the pipe empty for everything after it."""
+    import os
+    import ssl
+    import threading
+
+    from schemactl.dev.certificates import issue
+
+    pem = issue("Piped CA", "weaviate.internal", hosts=("weaviate.internal",)).ca
+    pipe = tmp_path / "ca-pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(pem))
+    writer.start()
+    target = make_target("https://weaviate.internal:8443", 50051, None, (), ca_cert=str(pipe))
+    writer.join(5)
+    assert target.ca_cert != str(pipe) and open(target.ca_cert, "rb").read() == pem  # noqa: SIM115
+    context = target.verify()
+    assert isinstance(context, ssl.SSLContext)
+    assert any(v == "Piped CA" for cert in context.get_ca_certs() for rdn in cert["subject"] for _, v in rdn)

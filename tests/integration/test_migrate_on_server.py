@@ -571,3 +571,14 @@ def test_a_recreate_stopped_just_after_its_alias_moved_is_finished_and_what_it_s
     assert {f"late {i}" for i in range(20)} <= kept and len(kept) == 320  # what it served stays, writes and all
     planned = cli_run("plan", str(docs))
     assert "Doc_v2: Doc serves Doc_v3, which does not descend from it: left behind" in planned.output, planned.output
+
+
+def test_history_against_an_address_that_is_not_weaviates_api_fails(weaviate_server):
+    """Before: a URL with a path (`.../v1`) answered "No applies recorded in this cluster." and exit 0."""
+    from click.testing import CliRunner
+
+    from schemactl.cli import cli
+
+    result = CliRunner().invoke(cli, ["history", "--url", f"{weaviate_server.url}/v1"])
+    assert result.exit_code == 1 and "/v1/v1/meta" in result.stderr, result.output
+    assert "No applies recorded" not in result.output
