@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from schemactl import api
+from schemactl.apply import guards
 from schemactl.apply.guards import Limits, Refused, Situation, destructive_allowed
 from schemactl.changes import RecreateCollection
 from schemactl.diff import diff
@@ -260,3 +261,23 @@ def test_a_renamed_object_property_losing_nested_properties_names_them_in_the_pl
     [line] = [line for line in render_text(plan).splitlines() if "property meta" in line]
     assert "meta -> info: renamed, values move to the new name" in line
     assert line.endswith("; nested info.b dropped, its values are not copied (destructive)")
+
+
+@pytest.mark.parametrize("on_error, failing, refused", [("skipObject", 3, True), ("skipObject", 0, False),
+                                                        ("null", 3, False)])
+def test_objects_left_out_of_a_collection_its_referrers_follow_refuse_the_plan(on_error, failing, refused):
+    """Before: the plan was clean, the referrer's copy failed halfway (the server refuses a link
+    to an object the new version does not hold), and the referenced collection had cut over."""
+    change = recreate(product(), product([{"name": "sku", "dataType": "int", "onConvertError": on_error},
+                                          *PRODUCT[1:]]))
+    order = parse_collection({"name": "Order", "properties": [{"name": "item", "dataType": "Product"}],
+                              "vectorizer": {"module": "none"}})
+    follows = RecreateCollection("Order", physical="Order_v1", definition=order)
+    plan = make_plan((change, follows), target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Product": Estimate(10, {}, 0, values=(ValueCheck("sku", 10, failing),)),
+                                "Order": Estimate(5, {}, 0)})
+    problems = guards.convertible(Situation(plan, Limits()))
+    assert bool(problems) == refused
+    if refused:
+        assert problems[0].startswith("Product: onConvertError skipObject leaves out 3 object(s), and references of "
+                                      "Order may point at them")

@@ -8,7 +8,7 @@ caller's permissions); "locked" runs under the cluster's lock, just before the f
 (freshness, blocking problems, nodes down)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -308,7 +308,31 @@ EXAMPLES = 3  # refused values named in a refusal
 def convertible(situation: Situation) -> list[str]:
     """Every retyped property's values convert, or the file says what becomes of those that do
     not (read at plan time: nothing is created for a conversion bound to fail)."""
-    return [p for step in situation.plan.steps for p in unconvertible(step)]
+    steps = situation.plan.steps
+    return [p for step in steps for p in unconvertible(step)] + skipped_yet_referenced(steps)
+
+
+def skipped_yet_referenced(steps: Sequence[Step]) -> list[str]:
+    """Objects a recreate leaves out (skipObject) in a collection whose referrers follow it: a
+    referrer's copy would link to objects the new version does not hold, and the server refuses
+    such links halfway through the plan."""
+    referrers = {step.change.collection: step.change.definition.referenced_collections for step in steps
+                 if isinstance(step.change, RecreateCollection)}
+    problems = []
+    for step in steps:
+        change = step.change
+        checks = {v.property: v for v in (step.estimate.values if step.estimate else ())}
+        skipping = [m for m in getattr(change, "property_moves", ()) if m.on_error == "skipObject"
+                    and checks.get(m.source) is not None and checks[m.source].failing]
+        by = sorted(("its own objects" if name == change.collection else name)
+                    for name, targets in referrers.items() if change.collection in targets)
+        if skipping and by:
+            left_out = sum(checks[m.source].failing for m in skipping)
+            problems.append(f"{change.collection}: onConvertError skipObject leaves out {left_out:,} object(s), and "
+                            f"references of {', '.join(by)} may point at them (the new version's copies would link "
+                            "to objects it does not hold, which the server refuses halfway through): say "
+                            "onConvertError: null, or fix the values")
+    return problems
 
 
 def unconvertible(step: Step) -> list[str]:
