@@ -30,6 +30,7 @@ class Rollback:
     restored: str  # the version it points at now
     objects_then: int
     objects_now: int
+    referrers: tuple[str, ...] = ()  # reference properties in use that still point at `previous`
 
 
 def rollback(target: Target, name: str, command: str = "schemactl rollback", *, force: bool = False) -> Rollback:
@@ -83,7 +84,9 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                 tenant_ops.put_to_sleep(reader, current)
             for hand_over in abandoned:  # the version it was to hand over from serves again
                 _drop_checkpoint_and_log(reader, hand_over.physical)
-        return Rollback(name, current, previous, in_current, in_previous)
+        kept = {v for olds in known.live.retained.values() for v in olds}
+        referrers = _referenced_by({n: c for n, c in live.raw.items() if n not in kept}, [current]).get(current, [])
+        return Rollback(name, current, previous, in_current, in_previous, tuple(referrers))
 
 
 @contextmanager
@@ -235,11 +238,30 @@ def _refuse_undroppable(reader: RestClient, live, versions: list[str]) -> None:
         listed = ", ".join(f"{v} (alias {', '.join(names)})" for v, names in served.items() if names)
         raise SchemactlError(f"{listed}: served by an alias, so not an old version to drop; delete or re-point "
                              "the alias first; nothing was dropped")
+    kept = {v for olds in live.retained.values() for v in olds}  # rollback targets may keep a dropped link
+    referenced = _referenced_by({n: c for n, c in live.raw.items() if n not in kept}, versions)
+    if referenced:
+        listed = "; ".join(f"{v} (by {', '.join(by)})" for v, by in referenced.items())
+        raise SchemactlError(f"{listed}: referenced by a collection in use, whose reference queries would fail once "
+                             "it is gone; apply the files first (their plan points those references at the served "
+                             "versions); nothing was dropped")
     handing = sorted({h.physical for h in hand_overs_left(reader, live)} & set(versions))
     if handing:
         raise SchemactlError(f"{', '.join(handing)}: an apply stopped before its hand-over from there was done "
                              "(what was created there as the alias moved is not carried over yet); run "
                              "`schemactl apply` to finish it first; nothing was dropped")
+
+
+def _referenced_by(raw: dict[str, dict], versions: list[str]) -> dict[str, list[str]]:
+    """Each of `versions` that a reference property of a collection not among them points to ->
+    those properties (Collection.property)."""
+    dropped = set(versions)
+    found: dict[str, list[str]] = {}
+    for name in sorted(set(raw) - dropped):
+        for prop in raw[name].get("properties") or []:
+            for target in set(prop.get("dataType") or []) & dropped:
+                found.setdefault(target, []).append(f"{name}.{prop.get('name')}")
+    return found
 
 
 def _require_for(permissions: list[dict] | None, needs: list[Need]) -> None:

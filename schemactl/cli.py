@@ -578,6 +578,11 @@ def rollback(name: str, target, force: bool) -> None:
     if done.objects_now >= 0 and done.objects_then != done.objects_now:
         say(f"  note: {done.previous} has {done.objects_then} object(s), {done.restored} has "
                    f"{done.objects_now}; writes made since the cutover are only in {done.previous}", err=True)
+    if done.referrers:
+        say(f"  note: {', '.join(done.referrers)} still point{'s' if len(done.referrers) == 1 else ''} at "
+            f"{done.previous}, which {name} no longer serves: `schemactl plan` shows the step that points "
+            f"{'it' if len(done.referrers) == 1 else 'them'} at {done.restored} (keep {done.previous} until then)",
+            err=True)
 
 
 @cli.command("drop-old-versions")

@@ -538,6 +538,35 @@ def test_a_collection_referencing_a_recreated_one_follows_and_its_references_res
     assert in_sync(cli_run, tmp_path)
 
 
+def test_after_rolling_back_a_referenced_collection_its_left_version_is_kept_until_the_referrer_is_moved(
+        client, cli_run, tmp_path):
+    """Before: rollback said nothing of Order, whose references still pointed at Product_v2, and
+    drop-old-versions deleted Product_v2: every reference query through Order failed."""
+    (tmp_path / "product.yaml").write_text(PRODUCT)
+    (tmp_path / "order.yaml").write_text(ORDER)
+    applied(cli_run, tmp_path)
+    load_products(client.collections.use("Product"), 10)
+    assert not client.collections.use("Order").data.insert_many([
+        DataObject({"quantity": i}, references={"item": product_id(i)}, vector=vector(i)) for i in range(10)]).errors
+    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
+                                                           "  - name: name\n    renamedFrom: title\n"))
+    applied(cli_run, tmp_path)
+    assert aliases(client) == {"Order": "Order_v2", "Product": "Product_v2"}
+    rolled = cli_run("rollback", "Product")
+    assert rolled.exit_code == 0, rolled.output
+    assert "note: Order_v2.item still points at Product_v2, which Product no longer serves" in rolled.stderr
+    refused = cli_run("drop-old-versions", "Product", "--allow-destructive")
+    assert refused.exit_code == 1 and "Product_v2 (by Order_v2.item): referenced by a collection in use" in \
+        refused.stderr, refused.output
+    assert client.collections.exists("Product_v2")
+    (tmp_path / "product.yaml").write_text(PRODUCT)
+    applied(cli_run, tmp_path)  # Order follows Product_v1 again
+    assert cli_run("drop-old-versions", "Product", "--allow-destructive").exit_code == 0
+    found = {o.properties["quantity"]: [str(r.uuid) for r in o.references["item"].objects]
+             for o in client.collections.use("Order").iterator(return_references=QueryReference(link_on="item"))}
+    assert found == {i: [product_id(i)] for i in range(10)}
+
+
 def test_a_dropped_reference_is_planned_with_the_objects_holding_one_and_dropped(client, cli_run, tmp_path):
     """Before, planning the drop failed: the value check asked for the reference as a value."""
     (tmp_path / "product.yaml").write_text(PRODUCT)
