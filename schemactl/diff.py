@@ -152,8 +152,10 @@ def live_source(name: str, live: Mapping[str, Collection], wanted: Collection) -
 
 
 def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection]) -> list[str]:
-    """Live collections no file declares, nor names as the source of a rename."""
-    claimed = set(desired) | {c.renamedFrom for c in desired.values() if c.renamedFrom}
+    """Live collections no file declares, nor names as the source of a rename still to be made
+    (once made, a collection of the old name is a new one: auto-schema makes one from a write
+    that still names it)."""
+    claimed = set(desired) | {c.renamedFrom for name, c in desired.items() if c.renamedFrom and name not in live}
     return [n for n in live if n not in claimed]
 
 

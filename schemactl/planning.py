@@ -254,17 +254,23 @@ def as_the_ledger_says(live: LiveState, records: list[Record], copying: set[tupl
     - a copy's target whose name was freed for it (killed between the two) is that name's version;
     - a collection a recreate copied from for a name whose alias no longer serves it is a version
       of that name kept for rollback (one made outside schemactl, served by a hand-made alias);
-    - versions of names no alias serves any more are retired (retired_versions)."""
+    - versions of names no alias serves any more are retired (retired_versions), also when a
+      collection of that name was made since (by hand, or by auto-schema from a write naming a
+      renamed collection): that collection is one of its own, not what the versions served."""
     served = served_in(records)
     known = served | completed_in(records)
     collections, physical = dict(live.collections), dict(live.physical)
     unreadable = dict(live.unreadable)
     retained: dict[str, list[str]] = {}
+    completed = completed_in(records)
     for name, kept in live.retained.items():
         copies = {n for source, target in copying if is_version_of(target, name) for n in (source, target)}
         by_names = not records and is_version_of(live.physical.get(name, ""), name)
+        made_anew = name not in live.aliases  # the name served its versions once, a collection of it is new
         for version in kept:
-            if version in known or version in copies or by_names:
+            if made_anew and version in completed and version not in copies:
+                _as_its_own(version, live, collections, physical, unreadable)  # retired below
+            elif version in known or version in copies or by_names:
                 retained.setdefault(name, []).append(version)
             else:
                 _as_its_own(version, live, collections, physical, unreadable)
@@ -274,7 +280,7 @@ def as_the_ledger_says(live: LiveState, records: list[Record], copying: set[tupl
             retained.setdefault(owner, []).append(target)
             del collections[target], physical[target]
     for source, name in copied_for(records).items():
-        if collections.get(source) is not None and physical.get(source) == source and name in physical \
+        if collections.get(source) is not None and physical.get(source) == source and name in live.aliases \
                 and source not in live.every_alias.values():
             retained.setdefault(name, []).append(source)
             del collections[source], physical[source]

@@ -147,3 +147,22 @@ def test_a_collection_a_hand_made_alias_served_is_kept_for_rollback_once_migrate
     assert set(renamed.live.collections) == {"Customers", "Customers2024"}  # a rename's source is another's
     older = as_the_ledger_says(live, [_recreate("Customers", "Customers_v1", "Customers2024", None)], set())
     assert set(older.live.collections) == {"Customers", "Customers2024"}  # nothing said: as before
+
+
+def test_a_collection_made_under_a_renamed_away_name_is_its_own_and_the_old_versions_are_retired():
+    """Product renamed to Item; auto-schema then made a plain Product from a write that still named
+    it. Before: Product was hidden from the plan (claimed by the rename) and its versions were
+    "kept for rollback" of it, which drop-old-versions Product refused to drop."""
+    from schemactl.diff import unmanaged
+    from schemactl.planning import as_the_ledger_says
+    from schemactl.validate import parse_collection
+
+    live = _cluster(("Product", "Product_v1", "Product_v2", "Item_v1"), {"Item": "Item_v1"})
+    ledger = [_record(("create", "Product", "Product_v1")), _recreate("Product", "Product_v2", "Product_v1"),
+              _recreate("Item", "Item_v1", "Product_v2", "Product")]
+    mine = as_the_ledger_says(live, ledger, set())
+    assert mine.retired == {"Product": ["Product_v1", "Product_v2"]} and mine.live.retained == {}
+    assert set(mine.live.collections) == {"Item", "Product"}
+    item = parse_collection({"name": "Item", "renamedFrom": "Product", "vectorizer": {"module": "none"}})
+    assert unmanaged(mine.live.collections, {"Item": item}) == ["Product"]
+    assert unmanaged({"Product": item}, {"Item": item}) == []  # before the rename: it is what Item comes from

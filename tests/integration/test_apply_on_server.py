@@ -374,3 +374,21 @@ def test_a_multi_target_link_changed_alone_during_the_copy_is_carried_over(clien
     assert compare(client, job).stale == [str(first.uuid)]
     settle(client, job, {})
     assert multi_links(client, "Post_v2") == multi_links(client, "Post_v1")
+
+
+def test_a_collection_made_under_a_renamed_away_name_is_listed_and_its_old_versions_dropped(client, cli_run,
+                                                                                            tmp_path):
+    """Before: a Product auto-schema made from a write still naming it after Product became Item
+    was hidden from every plan (claimed by the rename), and `drop-old-versions Product` refused."""
+    note = "name: Note\nproperties:\n  - name: body\n    dataType: text\nvectorizer:\n  module: none\n"
+    (tmp_path / "note.yaml").write_text(note)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    (tmp_path / "note.yaml").write_text(note.replace("name: Note\n", "name: Memo\nrenamedFrom: Note\n"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    client.collections.use("Note").data.insert({"body": "the application still names Note"})  # auto-schema
+    planned = cli_run("plan", str(tmp_path), "--json")
+    assert json.loads(planned.stdout)["unmanaged"] == ["Note"], planned.output
+    dropped = cli_run("drop-old-versions", "Note", "--allow-destructive")
+    assert dropped.exit_code == 0 and "Note_v1" in dropped.output, dropped.output
+    assert client.collections.exists("Note") and len(client.collections.use("Note")) == 1
+    assert not client.collections.exists("Note_v1") and len(client.collections.use("Memo")) == 0
