@@ -379,10 +379,10 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
         say(render_markdown(computed, tuple(f.describe() for f in findings)), nl=False)
     else:
         say(render_text(computed, color=use_color()))
+    api.check_convertible(computed, live)  # before saving: a plan apply cannot carry out is not kept
     if out is not None:
         saved = save_plan(computed, out)
         say(f"Saved plan to {saved}", err=True)
-    api.check_convertible(computed, live)
     refused = [f for f in findings if f.allowed_by is None]
     if refused and not detailed_exitcode:  # a drift check reports drift; apply enforces the policy
         raise SchemactlError(f"the plan breaks the policy in {policy_path(policy_file)}: "

@@ -4,7 +4,7 @@ full text of each change folded in <details>. Stable: no timestamps, steps in pl
 from __future__ import annotations
 
 from .changes import (Change)
-from .plan import Plan, Step
+from .plan import Plan, Step, dollars
 from .render import BLIND, IN_SYNC, describe, duration, environment_lines, grouped, summary_line
 
 MARKER = "<!-- schemactl-plan -->"  # lets a workflow find and update its own comment
@@ -75,7 +75,7 @@ def _time(step: Step) -> str:
 
 def _cost(step: Step, price: float | None) -> str:
     cost = step.embedding_cost(price)
-    return f"~${cost:,.2f}" if cost is not None else "—"
+    return f"~{dollars(cost)}" if cost is not None else "—"
 
 
 def _cell(text: str) -> str:

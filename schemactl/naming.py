@@ -33,6 +33,12 @@ def versions_of(logical: str, names: Iterable[str], *, below: int | None = None)
     return [n for _, n in sorted(found)]
 
 
+def in_version_order(name: str) -> tuple[str, int, str]:
+    """Sort key: versions of one name by number (Article_v2 before Article_v10), then other names."""
+    found = version_of(name)
+    return (found[0], found[1], "") if found else (name, -1, name)
+
+
 def next_version(logical: str, existing: Iterable[str]) -> str:
     """The next version name of `logical`: <Name>_v<highest existing + 1>."""
     numbers = [v[1] for n in existing if (v := version_of(n)) and v[0] == logical]

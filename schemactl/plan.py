@@ -19,6 +19,7 @@ from . import __version__, modules
 from .changes import (BY_KIND, Change, CreateCollection, FieldChange, IndexOperation, PropertyMove, RecreateCollection,
                       VectorMove)
 from .errors import SchemactlError
+from .naming import in_version_order
 from .spec import Collection, NamedVector, Property
 
 FORMAT = "schemactl-plan/1"
@@ -170,8 +171,9 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
     steps = tuple(Step(i, c, estimates.get(c.collection) if c.moves_data else None)
                   for i, c in enumerate(ordered, 1))
     return Plan(steps, target, desired_hash, live_fingerprint, tuple(sorted(unmanaged)),
-                tuple(sorted(retained)), datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts, warnings, tuple(sorted(unfinished)),
+                tuple(sorted(retained, key=in_version_order)), datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                tuple(sorted((unmanageable or {}).items())), price_per_1k_texts, warnings,
+                tuple(sorted(unfinished, key=in_version_order)),
                 environment, overridden)
 
 
@@ -204,6 +206,12 @@ def _by_dependency(names: list[str], references: dict[str, set[str]]) -> list[st
             done.append(name)
             pending.pop(name)
     return done
+
+
+def dollars(amount: float) -> str:
+    """An amount of money as shown: cents, or two significant digits below a cent (never $0.00
+    for a cost that is not nothing)."""
+    return f"${amount:,.2f}" if amount >= 0.01 or amount == 0 else f"${amount:.2g}"
 
 
 def references_of(collections: dict[str, Collection]) -> dict[str, set[str]]:

@@ -31,7 +31,7 @@ from .changes import Change, RecreateCollection
 from .environments import Environment
 from .errors import SchemactlError
 from .loader import Document, LoadError, load_file
-from .plan import Plan, Step
+from .plan import Plan, Step, dollars
 
 FILE = "schemactl.yaml"
 MAX_OVERRIDE_DAYS = 30  # Vespa's rule: an override is a decision for now, not a standing exception
@@ -204,8 +204,8 @@ def _broken(step: Step, rules: Rules, price: float | None) -> list[str]:
         out.append(f"{change_name(change)} re-embeds {objects:,} objects and the policy limits the cost "
                    "(maxReembedCost): give --embedding-price, or embeddingPrice in the policy, so it can be checked")
     elif budget is not None and cost is not None and cost > budget:
-        out.append(f"{change_name(change)} costs ~${cost:,.2f} to re-embed (at {priced_by}), more than the "
-                   f"policy's maxReembedCost ${budget:,.2f}")
+        out.append(f"{change_name(change)} costs ~{dollars(cost)} to re-embed (at {priced_by}), more than the "
+                   f"policy's maxReembedCost {dollars(budget)}")
     return out
 
 

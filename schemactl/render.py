@@ -11,7 +11,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
                       DiscardCopy, FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
                       UpdateInPlace)
 from .naming import is_version_of
-from .plan import Plan, Step, summary, to_document
+from .plan import Plan, Step, dollars, summary, to_document
 
 IN_SYNC = "No changes. The cluster matches the files."
 BLIND = "No changes to what schemactl can see, but the cluster holds collections it cannot represent."
@@ -69,7 +69,7 @@ def summary_line(plan: Plan) -> str:
     if s["recreate"]:
         costs = "".join([f", ~{duration(s['estimated_embedding_seconds'])}"
                          if s["estimated_embedding_seconds"] is not None else "",
-                         f", ~${s['estimated_cost']:,.2f}" if s["estimated_cost"] is not None else ""])
+                         f", ~{dollars(s['estimated_cost'])}" if s["estimated_cost"] is not None else ""])
         recreate += (f" (re-embed {s['reembed_objects']:,} objects{costs}; "
                      f"reuse vectors for {s['reuse_objects']:,})")
     return (f"Plan: {s['create']} to create, {s['update_in_place']} to change in place, {recreate}, "
@@ -297,7 +297,7 @@ def _embedding_time(step: Step) -> str:
 
 def _embedding_cost(step: Step, price: float | None) -> str:
     cost = step.embedding_cost(price)
-    return "" if cost is None else f", ~${cost:,.2f} at ${price:g} per 1,000 texts"
+    return "" if cost is None else f", ~{dollars(cost)} at ${price:g} per 1,000 texts"
 
 
 @describe.register

@@ -18,3 +18,11 @@ def test_versions_are_listed_oldest_first_and_only_below_a_number_when_asked():
     names = ["Doc_v10", "Doc_v2", "Docs_v1", "Doc", "Doc_v1"]
     assert versions_of("Doc", names) == ["Doc_v1", "Doc_v2", "Doc_v10"]
     assert versions_of("Doc", names, below=10) == ["Doc_v1", "Doc_v2"]
+
+
+def test_versions_are_listed_by_number_not_as_text():
+    from schemactl.plan import make_plan
+
+    plan = make_plan((), target="http://x", desired_hash="d", live_fingerprint="l",
+                     retained=("Article_v10", "Article_v2", "Author_v1", "Article_v1"))
+    assert plan.retained == ("Article_v1", "Article_v2", "Article_v10", "Author_v1")

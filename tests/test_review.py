@@ -216,3 +216,10 @@ def test_require_fresh_plan_takes_only_a_recent_saved_plan(tmp_path):
     stale = unreviewed(strict, True, "2026-11-20T09:00:00+00:00", now)
     assert "made 2026-11-20, more than maxPlanAgeDays (3) ago" in stale
     assert unreviewed(_policy(tmp_path, "policy: {}\n"), False, "", now) is None
+
+
+def test_a_cost_below_a_cent_is_not_shown_as_nothing():
+    from schemactl.plan import dollars
+
+    assert [dollars(x) for x in (0, 0.0024, 0.001, 1.5, 1234.567)] == ["$0.00", "$0.0024", "$0.001", "$1.50",
+                                                                      "$1,234.57"]

@@ -296,7 +296,7 @@ def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
                                 f"its first cutover deletes {name}, which {other}'s references name; "
                                 "moving both in one apply is not supported yet")
             elif name in recreated[other].definition.referenced_collections \
-                    and other in change.definition.referenced_collections:
+                    and other in change.definition.referenced_collections and name < other:  # said once
                 problems.append(f"{name} and {other} reference each other: recreating both at once would "
                                 "leave one pointing at the other's old version")
     return problems
