@@ -81,6 +81,11 @@ def _renames(c: Collection) -> Iterator[Issue]:
             elif old in claimed:
                 yield (key, at, "renamedFrom"), f"{claimed[old]} is renamed from {old} already"
             claimed.setdefault(old, name)
+    for i, prop in enumerate(c.properties):
+        if prop.renamedFrom and prop.renamedFrom != prop.name and prop.is_reference:
+            yield ("properties", i, "renamedFrom"), ("a reference property cannot be renamed yet (schemactl does not "
+                                                     "move references to a new name): keep its name, or drop it and "
+                                                     "add one (its links are lost)")
 
 
 def warnings_for(c: Collection) -> Iterator[Issue]:

@@ -276,3 +276,13 @@ def test_a_key_in_a_file_names_the_header_its_module_reads_it_from(tmp_path, mod
                     "  apiKey: sk-not-shown\n")
     [finding] = [f for f in validate_paths([path]).findings if "apiKey" in f.message]
     assert says in finding.message and "sk-not-shown" not in finding.message
+
+
+def test_renaming_a_reference_property_is_refused_offline(tmp_path):
+    """Before: validate passed it and only plan refused it."""
+    (tmp_path / "a.yaml").write_text("name: Author\nproperties:\n  - name: n\n    dataType: text\n"
+                                     "vectorizer:\n  module: none\n")
+    (tmp_path / "b.yaml").write_text("name: Art\nproperties:\n  - name: writer\n    renamedFrom: author\n"
+                                     "    dataType: [Author]\nvectorizer:\n  module: none\n")
+    [finding] = validate_paths([tmp_path]).findings
+    assert (finding.line, finding.column) == (4, 18) and "a reference property cannot be renamed yet" in finding.message
