@@ -173,7 +173,8 @@ def _variable(environment: str, name: str | None, what: str) -> str | None:
         return None
     value = os.environ.get(name)
     if not value:
-        raise SchemactlError(f"environment {environment} reads its {what} from the variable {name}, which is not set")
+        how = "is empty" if value == "" else "is not set"
+        raise SchemactlError(f"environment {environment} reads its {what} from the variable {name}, which {how}")
     return value
 
 

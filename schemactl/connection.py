@@ -142,14 +142,8 @@ class Target:
         return "no credentials"
 
     def credential_options(self, key: str, option: str, variable: str) -> str:
-        """Where a credential of this kind comes from: under --env, the command line or the variable
-        the environment names (never the WEAVIATE_* one); else the command line or `variable`."""
-        if self.environment is None:
-            return f"--{option} / {variable}"
-        named = getattr(self.environment.settings, key, None)
-        return f"--{option}" + (f" / {named}, named by environment {self.environment.name}" if named else
-                                f"; environment {self.environment.name} names no {key}, and {variable} is not "
-                                "read under --env")
+        """Where a credential of this kind comes from (credential_source)."""
+        return credential_source(self.environment, key, option, variable)
 
     def setting_options(self, key: str, option: str) -> str:
         """Where a connection setting comes from: the command line, or the environment's `key`."""
@@ -223,6 +217,17 @@ class Target:
         return endpoint(self.url)
 
 
+def credential_source(environment: Chosen | None, key: str, option: str, variable: str) -> str:
+    """Where a credential of this kind comes from: under --env, the command line or the variable
+    the environment names (never the WEAVIATE_* one); else the command line or `variable`."""
+    if environment is None:
+        return f"--{option} / {variable}"
+    named = getattr(environment.settings, key, None)
+    return f"--{option}" + (f" / {named}, named by environment {environment.name}" if named else
+                            f"; environment {environment.name} names no {key}, and {variable} is not read under "
+                            "--env")
+
+
 def _origin(url: str) -> tuple[str, str]:
     """Scheme and host[:port] of `url`, normalized as redact.endpoint names a cluster."""
     parts = urlsplit(endpoint(url))
@@ -240,9 +245,9 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
     if hf_key and not any(n.lower() == hf_header.lower() for n, _ in headers):
         headers.append((hf_header, _ascii(hf_key.strip(), "HUGGINGFACE_APIKEY")))
     if api_key is not None:
-        _ascii(api_key, "--api-key / WEAVIATE_API_KEY")
+        _ascii(api_key, credential_source(environment, "apiKeyEnv", "api-key", "WEAVIATE_API_KEY"))
     if bearer_token is not None:
-        _ascii(bearer_token, "--bearer-token / WEAVIATE_BEARER_TOKEN")
+        _ascii(bearer_token, credential_source(environment, "bearerTokenEnv", "bearer-token", "WEAVIATE_BEARER_TOKEN"))
     if api_key and bearer_token:
         raise SchemactlError("give either an API key or a bearer token, not both (each is sent as "
                              "`Authorization: Bearer`)")
@@ -271,8 +276,9 @@ def _oidc_login(environment: Chosen | None) -> OidcLogin | None:
     variables = oidc_variables(settings)
     for what, name in variables.items():
         if name and not os.environ.get(name):
+            how = "is empty" if os.environ.get(name) == "" else "is not set"
             raise SchemactlError(f"environment {environment.name} reads its OIDC {what.replace('_', ' ')} from the "
-                                 f"variable {name}, which is not set")
+                                 f"variable {name}, which {how}")
     return oidc_login(variables=variables, given={"client_id": settings.oidcClientId, "scope": settings.oidcScope})
 
 

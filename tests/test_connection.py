@@ -300,3 +300,12 @@ def test_a_ca_given_through_a_pipe_is_read_once_and_trusted_by_every_client(tmp_
     context = target.verify()
     assert isinstance(context, ssl.SSLContext)
     assert any(v == "Piped CA" for cert in context.get_ca_certs() for rdn in cert["subject"] for _, v in rdn)
+
+
+def test_a_bad_key_from_an_environment_names_the_variable_it_came_from():
+    from schemactl.environments import Chosen, Environment
+
+    prod = Chosen("prod", Environment(apiKeyEnv="PROD_WEAVIATE_KEY"))
+    with pytest.raises(SchemactlError, match=r"^--api-key / PROD_WEAVIATE_KEY, named by environment prod: the value "
+                                             "has a control character"):
+        make_target("http://127.0.0.1:8080", 50051, "key\n", (), environment=prod)
