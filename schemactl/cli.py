@@ -220,7 +220,7 @@ def cli() -> None:
 @click.option("--env", "env", envvar="SCHEMACTL_ENV", default=None, metavar="NAME",
               help="Validate the files as environment NAME of schemactl.yaml makes them (its overrides).")
 def validate(paths: tuple[Path, ...], as_json: bool, env: str | None) -> None:
-    """Check collection files offline: every problem in every file, as path:line:column.
+    """Check collection files offline: every problem found, in every file, as path:line:column.
 
     PATHS are files or directories (default: schemas/). Exit 0 when all are valid, 1 otherwise.
 
