@@ -310,6 +310,20 @@ def policy_path(given: Path | None) -> Path | None:
     return default if default.exists() else None
 
 
+def price_of_embedding(given: float | None, policy_file: Path | None, target) -> float | None:
+    """--embedding-price, else the policy's embeddingPrice for the target's environment: the price
+    the plan's estimates are shown at."""
+    from datetime import date
+
+    from . import policy
+
+    path = policy_path(policy_file)
+    if given is not None or path is None:
+        return given
+    environment = target.environment.name if target.environment else None
+    return policy.load(path, date.today()).for_environment(environment).policy.embeddingPrice
+
+
 def plan_or_report(paths, target, *, prune: bool = False, backfill: bool = True, probe: bool = False,
                    embedding_price: float | None = None):
     """(plan, live state) for PATHS; invalid files print every finding to stderr, then exit 1."""
@@ -367,7 +381,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
     from .markdown import render_markdown
 
     computed, live = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe,
-                                    embedding_price=embedding_price)
+                                    embedding_price=price_of_embedding(embedding_price, policy_file, target))
     api.check_reembedding(computed, max_reembed)
     findings = policy_findings(computed, policy_path(policy_file))
     shown = output_format or ("json" if as_json else "text")
@@ -441,7 +455,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
         computed, checksum = load_plan(paths[0])
     else:
         computed, _ = plan_or_report(paths, target, backfill=not no_backfill, probe=probe,
-                                     embedding_price=embedding_price)
+                                     embedding_price=price_of_embedding(embedding_price, policy_file, target))
         checksum = to_document(computed)["checksum"]
     limits = Limits(allow_destructive=allow_destructive, max_reembed=max_reembed, policy=policy_path(policy_file),
                     saved=saved)

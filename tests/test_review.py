@@ -223,3 +223,19 @@ def test_a_cost_below_a_cent_is_not_shown_as_nothing():
 
     assert [dollars(x) for x in (0, 0.0024, 0.001, 1.5, 1234.567)] == ["$0.00", "$0.0024", "$0.001", "$1.50",
                                                                       "$1,234.57"]
+
+
+def test_the_policys_embedding_price_is_the_price_a_plan_is_shown_at_unless_one_is_given(tmp_path):
+    """Before: the policy's embeddingPrice decided maxReembedCost, but the plan showed no cost."""
+    from types import SimpleNamespace
+
+    from schemactl.cli import price_of_embedding
+    from schemactl.environments import Chosen, Environment
+
+    policy = tmp_path / "schemactl.yaml"
+    policy.write_text("policy:\n  embeddingPrice: 0.02\nenvironments:\n  prod:\n    policy:\n"
+                      "      embeddingPrice: 0.05\n")
+    plain, prod = SimpleNamespace(environment=None), SimpleNamespace(environment=Chosen("prod", Environment()))
+    assert price_of_embedding(None, policy, plain) == 0.02
+    assert price_of_embedding(None, policy, prod) == 0.05
+    assert price_of_embedding(0.1, policy, plain) == 0.1
