@@ -12,7 +12,7 @@ import httpx
 
 from .connection import Target, bracketed, connect, parse_url
 from .errors import SchemactlError
-from .live import RestClient
+from .live import RestClient, oidc_settings
 from .proxies import Proxy
 from .redact import redact
 
@@ -100,10 +100,7 @@ def _rest_fix(message: str) -> str:
 
 def _auth(reader: RestClient, target: Target, rest_ok: bool) -> Check:
     """What was sent, and what the server takes (OIDC: its issuer)."""
-    try:
-        status, oidc = reader.probe("/v1/.well-known/openid-configuration")
-    except SchemactlError:
-        status, oidc = 0, {}
+    status, oidc = oidc_settings(reader)
     expects = (f"the server takes OIDC tokens from {oidc.get('href')} (client id {oidc.get('clientId')})"
                if status == 200 and oidc.get("href") else
                "the server has no OIDC configured" if status == 404 else "the server's OIDC settings are unknown")

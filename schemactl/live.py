@@ -176,22 +176,33 @@ class RestClient:
         self.close()
 
 
+def oidc_settings(reader: RestClient) -> tuple[int, dict]:
+    """(status, body) of the server's /v1/.well-known/openid-configuration, asked without the
+    command's credential (one the server refuses would be refused here too); (0, {}) when it
+    cannot be asked, and an empty body when the answer is not Weaviate's JSON (a proxy's page)."""
+    path = "/v1/.well-known/openid-configuration"
+    try:
+        with reader.target.http_client_for(reader.target.rest_url) as bare:
+            reply = bare.get(reader.target.rest_url.rstrip("/") + path, timeout=5)
+        if reply.status_code == 401:  # something in front wants a header of the command line's
+            reply = reader.http.get(path, timeout=5)
+    except httpx.HTTPError:
+        return 0, {}
+    try:
+        body = reply.json() if reply.status_code == 200 else {}
+    except ValueError:
+        body = {}
+    return reply.status_code, body if isinstance(body, dict) else {}
+
+
 def _expects(reader: RestClient) -> str:
     """What the server takes, for a refusal: OIDC from which issuer, or not."""
-    try:  # asked without the refused credential, which would be refused here too
-        with reader.target.http_client_for(reader.target.rest_url) as bare:
-            reply = bare.get(reader.target.rest_url.rstrip("/") + "/v1/.well-known/openid-configuration", timeout=5)
-        if reply.status_code == 401:  # something in front wants a header of the command line's
-            reply = reader.http.get("/v1/.well-known/openid-configuration", timeout=5)
-    except httpx.HTTPError:
-        return ""
-    try:
-        href = reply.json().get("href") if reply.status_code == 200 else None
-    except (ValueError, AttributeError):  # not Weaviate's JSON (a proxy's page)
-        return ""
-    if href:
-        return (f"; it takes API keys or OIDC tokens from {href} (--api-key, --bearer-token, or "
+    status, body = oidc_settings(reader)
+    if status == 200 and body.get("href"):
+        return (f"; it takes API keys or OIDC tokens from {body['href']} (--api-key, --bearer-token, or "
                 "WEAVIATE_OIDC_CLIENT_SECRET / WEAVIATE_OIDC_USERNAME and WEAVIATE_OIDC_PASSWORD)")
+    if status != 404 and not (status == 200 and body):  # unknown, or not Weaviate's answer
+        return ""
     return f"; it has no OIDC configured: check {reader.target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}"
 
 
