@@ -27,7 +27,7 @@ from ..spec import Collection
 from ..resume import Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
 from ..state import Checkpoint, drop_checkpoint, drop_log, drop_progress, load_checkpoint, save_checkpoint
-from .tenant_recreate import TenantRecreate, put_back_woken, refuse_offloaded, replay_progress
+from .tenant_recreate import TenantRecreate, lift_woken, refuse_offloaded, replay_progress
 from ..waiting import Poll, poll_until
 from ..tenant_ops import auto_tenants, create_tenants, list_tenants, set_auto_tenants
 
@@ -93,9 +93,11 @@ def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
     state, source, target = checkpoint.state, checkpoint.source, checkpoint.target
     if state.auto_tenants is not None or state.change is not None:  # multi-tenant: tenants a stopped run woke
         replay_progress(ctx, checkpoint)
-        back = put_back_woken(ctx, checkpoint)
-        if back:
-            ctx.notice(f"{source}: {len(back)} tenant(s) an earlier apply had woken to copy put back as they were")
+        found = lift_woken(ctx, checkpoint, resumed=False)
+        if found.every:
+            ctx.notice(f"{source}: {len(found.every)} tenant(s) an earlier apply had woken to copy are writable again "
+                       f"({len(found.awake)} awake now, left awake: schemactl cannot tell its wake from the "
+                       "application's)")
     if state.fenced:
         _unfence(ctx, source, state)
     if state.auto_tenants:
@@ -161,7 +163,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
 def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
     """A multi-tenant recreate: tenants several at a time, listed again on every pass."""
     run = _tenant_run(change, ctx, checkpoint, ctx.live[_live_name(change, ctx)])
-    run.put_back_woken()
+    run.lift_woken()
     run.adopt_awake()  # the alias has not moved: only schemactl wakes the new version's tenants
     try:
         if checkpoint.state.phase != Phase.COPY:  # resumed past the copy, which settles them itself
@@ -335,7 +337,7 @@ def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
                              lambda job, entry: None)
     else:
         run = _tenant_run(recreate, ctx, checkpoint, _as_it_was(ctx, source, collection))
-    run.put_back_woken()
+    run.lift_woken()
     run.adopt_awake(checkpoint.state.kept_awake or [])
     try:
         _hand_over(collection, ctx, checkpoint, run)

@@ -147,24 +147,42 @@ class Progress:
         drop_progress(self._ctx.reader, self._checkpoint.source, self.seq, after=folded)
 
 
-def put_back_woken(ctx: Context, checkpoint: Checkpoint) -> list[str]:
-    """The source's tenants a stopped run had woken (and fenced) to copy them, as its record says:
-    back to the status they had (woken, their fence lifted, then put back to sleep), their copies
-    asleep. Without it they stay awake and read-only, and the next run takes them for tenants the
-    application woke. Returns them."""
-    woken = {t: e.waking for t, e in checkpoint.state.tenants.items() if e.waking}
+@dataclass
+class Woken:
+    """The source's tenants a stopped run had woken (and fenced) to copy them, as they are now."""
+
+    awake: list[str]
+    asleep: list[str]
+    gone: list[str]
+
+    @property
+    def every(self) -> list[str]:
+        return sorted(self.awake + self.asleep + self.gone)
+
+
+def lift_woken(ctx: Context, checkpoint: Checkpoint, *, resumed: bool) -> Woken:
+    """The source's tenants a stopped run had woken and fenced to copy them (its record says which),
+    their fence lifted. Those awake now stay awake: the stopped run's wake cannot be told from one
+    the application made since (and may have written after), and a status it set is never set
+    back. Those asleep: a `resumed` run verifies them again under a fence of its own; else they are
+    woken, their fence lifted, and put back to sleep. Their copies asleep."""
+    woken = sorted(t for t, e in checkpoint.state.tenants.items() if e.waking)
     if not woken:
-        return []
+        return Woken([], [], [])
     source, target = checkpoint.source, checkpoint.target
     listed = list_tenants(ctx.reader, source)
-    present = {t: status for t, status in woken.items() if t in listed}
-    set_status(ctx.reader, source, {t: "HOT" for t in present})  # loaded: the fence can be lifted
-    unfence_shards(ctx.reader, source, sorted(present))
-    set_status(ctx.reader, source, {t: status for t, status in present.items() if not is_active(status)})
+    found = Woken(awake=[t for t in woken if t in listed and is_active(listed[t])],
+                  asleep=[t for t in woken if t in listed and not is_active(listed[t])],
+                  gone=[t for t in woken if t not in listed])
+    unfence_shards(ctx.reader, source, found.awake)
+    if not resumed and found.asleep:  # a fence set while asleep holds through the next wake
+        set_status(ctx.reader, source, {t: "HOT" for t in found.asleep})
+        unfence_shards(ctx.reader, source, found.asleep)
+        set_status(ctx.reader, source, {t: "COLD" for t in found.asleep})
     if target in ctx.classes:
         copies = list_tenants(ctx.reader, target)
-        set_status(ctx.reader, target, {t: "COLD" for t in present if t in copies})
-    return sorted(woken)
+        set_status(ctx.reader, target, {t: "COLD" for t in found.awake + found.asleep if t in copies})
+    return found
 
 
 def replay_progress(ctx: Context, checkpoint: Checkpoint) -> None:
@@ -238,14 +256,20 @@ class TenantRecreate:
         awake = {t for t, s in list_tenants(self.ctx.reader, self.target).items() if is_active(s)}
         self.kept_awake = sorted(awake) if kept is None else [t for t in kept if t in awake]
 
-    def put_back_woken(self) -> None:
-        """A run resumed after a kill: the source's tenants the stopped run had woken to copy are
-        as they were (put_back_woken), no longer recorded as woken."""
-        back = put_back_woken(self.ctx, self.checkpoint)
-        if back:
-            self.progress.record_waking({t: None for t in back})
-            self.ctx.notice(f"{self.logical}: {len(back)} tenant(s) of {self.source} an earlier apply had woken to copy "
-                            "put back as they were")
+    def lift_woken(self) -> None:
+        """A run resumed after a kill: the source's tenants the stopped run had woken to copy,
+        their fence lifted (lift_woken) and verified again; those awake now followed as active
+        ones (what was written to them since is copied), no longer recorded as woken."""
+        found = lift_woken(self.ctx, self.checkpoint, resumed=True)
+        for tenant in found.awake:
+            self.progress.update(tenant, status="HOT", settled=False)
+        for tenant in found.asleep:
+            self.progress.update(tenant, settled=False)
+        if found.every:
+            self.progress.record_waking({t: None for t in found.every})
+            self.ctx.notice(f"{self.logical}: {len(found.every)} tenant(s) of {self.source} an earlier apply had woken "
+                            f"to copy are verified again ({len(found.awake)} awake now, left awake: schemactl cannot "
+                            "tell its wake from the application's)")
 
     def close(self) -> None:
         """A run that stops before the hand-over puts back to sleep what map_awake left awake."""

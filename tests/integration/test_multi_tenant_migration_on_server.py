@@ -498,25 +498,43 @@ def _killed_once_the_copy_woke_sleeping_tenants(cli_run, tmp_path, monkeypatch) 
 
 
 @pytest.mark.parametrize("files_changed", [False, True])
-def test_sleeping_tenants_an_apply_woke_to_copy_go_back_to_sleep_after_it_is_killed(
+def test_after_an_apply_killed_with_sleeping_tenants_awake_every_write_and_status_since_is_kept(
         client, cli_run, embedder, tmp_path, monkeypatch, files_changed):
-    """Before, the next run took the stopped run's wake for the application's: the tenants stayed
-    HOT in both versions (and, with the copy discarded, read-only)."""
+    """The apply killed with a group of sleeping tenants awake and fenced for their copy; then the
+    operator wakes every sleeping tenant and writes to each. Before, the next run put the group
+    back to sleep as the stopped run's record said: statuses set since were undone, the fence
+    stayed on a discarded copy's source, and (once the record was written) writes to tenants
+    copied before the kill were lost."""
     original = mt_schema(embedder)
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, original, 16, 5, 21, 12)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
     _killed_once_the_copy_woke_sleeping_tenants(cli_run, tmp_path, monkeypatch)
     cold = sorted(t for t, s in statuses.items() if s == "COLD")
-    assert any(tenant_statuses(client, "Mt_v1")[t] == "HOT" for t in cold)  # the stopped run's wake
+    fenced = [t for t in cold if tenant_statuses(client, "Mt_v1")[t] == "HOT"]  # the stopped run's wake
+    assert fenced
+    physical = client.collections.use("Mt_v1")
+    physical.tenants.update([Tenant(name=t, activity_status=TenantActivityStatus.ACTIVE) for t in cold])
+    refused = []
+    for tenant in cold:
+        uuid = f"00000000-0000-4000-8000-{cold.index(tenant):012d}"
+        try:
+            client.collections.use("Mt").with_tenant(tenant).data.insert({"title": f"after {tenant}", "body": ""},
+                                                                         uuid=uuid)
+        except WeaviateBaseError as error:  # fenced by the stopped run (awake, or asleep and fenced to wake)
+            assert "read-only" in str(error)
+            refused.append(tenant)  # refused: never acknowledged
+            continue
+        objects[tenant][uuid] = {"title": f"after {tenant}", "body": ""}
+    assert set(fenced) <= set(refused) and len(refused) < len(cold)  # the others took their writes
     if files_changed:
         (tmp_path / "mt.yaml").write_text(original)
     result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert "put back as they were" in result.stderr, result.stderr
+    assert "an earlier apply had woken to copy" in result.stderr and "left awake" in result.stderr, result.stderr
     assert aliases(client) == {"Mt": "Mt_v1" if files_changed else "Mt_v2"}
-    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")  # statuses too
+    awake = {t: "HOT" for t in cold}  # as the operator set them
+    report = audit(client, "Mt", Expected(objects, statuses | awake, frozenset(), {}), "words-64")
     assert report.clean, report.describe()
-    if files_changed:  # writable again once the application wakes it
-        client.collections.use("Mt_v1").tenants.update([Tenant(name=cold[0], activity_status=TenantActivityStatus.ACTIVE)])
-        client.collections.use("Mt").with_tenant(cold[0]).data.insert({"title": "after"})
+    for tenant in refused:  # writable again
+        client.collections.use("Mt").with_tenant(tenant).data.insert({"title": "after the apply"})
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
