@@ -128,15 +128,43 @@ def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveS
     return replace(live, collections=collections)
 
 
+def as_before_the_copies(live: LiveState, checkpoints: list[Checkpoint]) -> LiveState:
+    """The live state with each source's tenant auto-settings as they were before a copy under way
+    turned them off (its checkpoint recorded them): the copy turns them back on when it ends, and
+    a plan does not list them as a change of their own."""
+    collections = dict(live.collections)
+    for c in checkpoints:
+        name = live.named_by.get(c.source, c.source)
+        definition = collections.get(name)
+        recorded = c.state.auto_tenants
+        if not recorded or definition is None or definition.multiTenancyConfig is None:
+            continue
+        config = definition.multiTenancyConfig.model_copy(update=recorded)
+        collections[name] = definition.model_copy(update={"multiTenancyConfig": config})
+    return replace(live, collections=collections)
+
+
 def _fenced_warning(checkpoints: list[Checkpoint], live: LiveState) -> tuple[str, ...]:
     """A collection whose writes fail because an apply stopped while it fenced them for its cutover."""
     serving = live.named_by
     fenced = sorted(serving[c.source] for c in checkpoints
                     if c.source in serving and c.target not in serving and (c.state.fenced or c.state.phase in
                                                                              (Phase.FENCED, Phase.CUTOVER)))
+    paused = sorted(serving[c.source] for c in checkpoints if c.source in serving and c.target not in serving
+                    and serving[c.source] not in fenced and _paused(c, live.raw.get(c.source) or {}))
     return tuple(f"writes to {name} fail: an apply fenced them for its cutover and has not finished (if none is "
                  "running, it stopped: applying this plan resumes its copy if the files still ask for that change, "
-                 "else discards it, and lifts the fence)" for name in fenced)
+                 "else discards it, and lifts the fence)" for name in fenced) + \
+        tuple(f"{name}: requests to a sleeping tenant fail (autoTenantActivation off): an apply paused it for its "
+              "copy and has not finished (if none is running, it stopped: applying this plan resumes or discards "
+              "its copy, and turns it back on)" for name in paused)
+
+
+def _paused(checkpoint: Checkpoint, raw: dict) -> bool:
+    """Whether the source's tenant auto-activation is off because the copy turned it off."""
+    recorded = checkpoint.state.auto_tenants or {}
+    config = raw.get("multiTenancyConfig") or {}
+    return bool(recorded.get("autoTenantActivation")) and not config.get("autoTenantActivation")
 
 
 def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
@@ -347,7 +375,7 @@ def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveSta
     both ask here: a saved plan is refused when they differ."""
     checkpoints = known.checkpoints_here()
     left = finishes_left(checkpoints, known.live)
-    live = after_hand_overs(known.live, left)
+    live = as_before_the_copies(after_hand_overs(known.live, left), checkpoints)
     desired = desired_in(live)
     changes = diff(live.collections, desired, physical=live.physical, prune=prune,
                    index_actions=index_actions_on(reader, live),

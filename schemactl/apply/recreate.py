@@ -166,6 +166,18 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
     run.lift_woken()
     run.adopt_awake()  # the alias has not moved: only schemactl wakes the new version's tenants
     try:
+        _copy_and_follow(change, ctx, checkpoint, run)
+        _fenced_tenant_cutover(change, ctx, checkpoint, run)
+    finally:
+        run.close()
+    drop_checkpoint(ctx.reader, change.physical)
+    drop_progress(ctx.reader, change.physical, run.progress.seq)
+
+
+def _copy_and_follow(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint, run: TenantRecreate) -> None:
+    """Every tenant copied, then followed while the application writes; a failure or an interrupt
+    gives the source back as it was (restore_source)."""
+    try:
         if checkpoint.state.phase != Phase.COPY:  # resumed past the copy, which settles them itself
             run.resettle_sleeping()
         if checkpoint.state.phase == Phase.COPY:
@@ -190,11 +202,13 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
             ctx.notice(f"{change.collection}: {following.passes} delta pass(es) over {len(run.tenants):,} tenant(s) "
                        f"of {checkpoint.target} in {time.monotonic() - started:.1f} s (objects differing: "
                        f"{differing}); {following.left} object(s) left for the final pass")
-        _fenced_tenant_cutover(change, ctx, checkpoint, run)
-    finally:
-        run.close()
-    drop_checkpoint(ctx.reader, change.physical)
-    drop_progress(ctx.reader, change.physical, run.progress.seq)
+    except BaseException:
+        try:
+            run.restore_source()
+        except SchemactlError as error:  # the first failure is the one to report
+            ctx.notice(f"could not give {change.physical} its tenant settings back ({error}): run apply again to "
+                       "finish or lift them")
+        raise
 
 
 def _tenant_run(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint,

@@ -271,6 +271,26 @@ class TenantRecreate:
                             f"to copy are verified again ({len(found.awake)} awake now, left awake: schemactl cannot "
                             "tell its wake from the application's)")
 
+    def restore_source(self) -> None:
+        """A run that stops before its cutover (failed, interrupted): the source as it was, its
+        fences lifted and its tenant auto-settings back (else the application's requests to a
+        sleeping tenant fail until an apply comes back); the sleeping tenants copied so far are
+        verified again by the next run, as the application may wake and write them now."""
+        state = self.checkpoint.state
+        if state.auto_tenants is None and not state.fenced:
+            return
+        unfence_shards(self.ctx.reader, self.source, state.fenced or [])
+        if state.auto_tenants is not None:
+            set_auto_tenants(self.ctx.reader, self.source, state.auto_tenants)
+        for tenant, entry in list(self.tenants.items()):
+            if entry.done and not is_active(entry.status):
+                self.progress.update(tenant, settled=False)
+        state.fenced = []
+        self.fenced.clear()
+        self.fence_started = None
+        self.progress.flush()
+        save_checkpoint(self.ctx.reader, self.checkpoint)
+
     def close(self) -> None:
         """A run that stops before the hand-over puts back to sleep what map_awake left awake."""
         try:

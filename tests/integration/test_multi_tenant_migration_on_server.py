@@ -538,3 +538,40 @@ def test_after_an_apply_killed_with_sleeping_tenants_awake_every_write_and_statu
     for tenant in refused:  # writable again
         client.collections.use("Mt").with_tenant(tenant).data.insert({"title": "after the apply"})
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_an_apply_interrupted_during_the_copy_gives_the_source_its_tenant_activation_back(
+        client, cli_run, embedder, tmp_path, monkeypatch):
+    """Before: Ctrl-C (or a failed copy) left autoTenantActivation off on the collection the alias
+    serves, and every request to a sleeping tenant failed until an apply came back."""
+    from schemactl.apply.tenant_recreate import TenantRecreate
+
+    schema = mt_schema(embedder, auto_activation=True)
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, schema, 24, 5, 22, 20)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot", auto_activation=True))
+    copied, real = [], TenantRecreate._copy_and_settle
+
+    def interrupted(self, tenant):
+        if copied:
+            raise KeyboardInterrupt
+        copied.append(tenant)
+        return real(self, tenant)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TenantRecreate, "_copy_and_settle", interrupted)
+        assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code != 0
+    assert copied
+    config = client.collections.use("Mt_v1").config.get().multi_tenancy_config
+    assert config.auto_tenant_activation, "the source's activation was left off"
+    cold = sorted(t for t, s in statuses.items() if s == "COLD")
+    client.collections.use("Mt").with_tenant(copied[0]).data.insert({"title": "woken by a write", "body": ""},
+                                                                     uuid="00000000-0000-4000-8000-000000000001")
+    objects[copied[0]]["00000000-0000-4000-8000-000000000001"] = {"title": "woken by a write", "body": ""}
+    planned = cli_run("plan", str(tmp_path))
+    assert "autoTenantActivation" not in planned.stdout, planned.stdout  # not a change of its own
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    report = audit(client, "Mt", Expected(objects, statuses | {copied[0]: "HOT"}, frozenset(), {}, reads_wake=True),
+                   "words-64")
+    assert report.clean, report.describe()
+    assert cold
