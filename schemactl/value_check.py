@@ -4,12 +4,13 @@ A retyped property's values go through the very conversion the copy applies (res
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from . import conversions
 from .changes import PropertyMove, RecreateCollection
 from .connection import Target, connect
 from .errors import SchemactlError
-from .live import RestClient, active_tenants
+from .live import RestClient, active_tenants, is_active, tenant_status, vanished
 from .plan import ValueCheck
 from .reshape import Reshape, check
 from .spec import PRIMITIVE_TYPES
@@ -54,11 +55,21 @@ def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
     client = connect(target)
     try:
         for tenant in tenants:
+            if tenant is not None and not _still_awake(reader, change.physical, tenant):
+                asleep += 1  # put to sleep since it was listed: reading it would wake it
+                continue
             _read(client, change.physical, tenant, moves, reshape, tallies)
     finally:
         client.close()
     return tuple(ValueCheck(m.source, tallies[m.source].held, tallies[m.source].failing,
                             tuple(tallies[m.source].examples), asleep, tallies[m.source].nested_held) for m in moves)
+
+
+def _still_awake(reader: RestClient, physical: str, tenant: str) -> bool:
+    """Asked just before its values are read: the listing before all the reads is seconds old, and
+    a read of a tenant the application has put to sleep since wakes it (autoTenantActivation)."""
+    status, body = reader.probe(f"/v1/schema/{physical}/tenants/{quote(tenant, safe='')}")
+    return status == 200 and is_active(tenant_status(body.get("activityStatus")))
 
 
 def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], reshape: Reshape,
@@ -98,6 +109,8 @@ def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], 
                     if len(tally.examples) < EXAMPLES:
                         tally.examples.append((str(obj.uuid), conversions.describe(value), why))
     except WeaviateBaseError as error:
+        if tenant is not None and vanished(error):
+            return  # deleted or put to sleep while it was read: nothing of it to copy, or read by the copy
         where = f"{physical} (tenant {tenant})" if tenant else physical
         raise SchemactlError(f"reading the values of {where} to check them failed: "
                              f"{str(error).splitlines()[0][:300]}") from None
