@@ -107,12 +107,13 @@ def _alias(reader: RestClient, name: str) -> dict | None:
 
 
 def _old_version_note(reader: RestClient, physical: str) -> str:
-    """A version no alias serves, when its logical name is an alias to another: one kept for rollback."""
+    """A version no alias serves, when its logical name is an alias to another (kept for rollback,
+    or left behind by one: `plan` says which)."""
     found = version_of(physical)
     current = _alias(reader, found[0]) if found else None
     if not current or current["class"] == physical:
         return ""
-    return (f"note: {physical} is an old version kept for rollback; the application reads {current['class']} "
+    return (f"note: {physical} is a version no alias serves; the application reads {current['class']} "
             f"through the alias {current['alias']}")
 
 

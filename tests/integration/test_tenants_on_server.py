@@ -148,7 +148,7 @@ def test_an_old_version_kept_for_rollback_says_so(docs, cli_run):
     docs.alias.update(alias_name="Docs", new_target_collection="Docs_v2")
     old = cli_run("tenants", "Docs_v1")
     assert old.exit_code == 0
-    assert ("note: Docs_v1 is an old version kept for rollback; the application reads Docs_v2 through the "
+    assert ("note: Docs_v1 is a version no alias serves; the application reads Docs_v2 through the "
             "alias Docs") in old.stderr
     assert "in Docs_v2 (behind alias Docs)" in cli_run("tenants", "Docs", "--create", "acme").stdout
     assert listed(cli_run, "Docs_v2") == {"acme": "HOT"} and listed(cli_run, "Docs_v1") == {}
