@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import functools
+import itertools
+import json
 import math
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -17,8 +20,13 @@ from .redact import redact
 HF_KEY_HEADER = modules.get(HUGGINGFACE).key_header or ""
 
 
+_STDOUT_USED = threading.Event()  # something was printed on stdout (a --json error then adds nothing there)
+
+
 def say(message: object = "", **kwargs) -> None:
     """click.echo through the redaction layer: every line schemactl prints goes through here."""
+    if not kwargs.get("err"):
+        _STDOUT_USED.set()
     click.echo(redact(str(message)), **kwargs)
 
 
@@ -45,30 +53,49 @@ class Group(click.Group):
     so a typo can never read as 'changes pending' (exit 2) in a CI drift check. Anything
     unexpected is one line as well (SCHEMACTL_DEBUG=1 shows the traceback)."""
 
-    def main(self, *args, **kwargs):
+    def main(self, args=None, *rest, **kwargs):
         kwargs["standalone_mode"] = False
+        _STDOUT_USED.clear()
         try:
-            return super().main(*args, **kwargs)
-        except click.exceptions.Abort:
-            say("aborted", err=True)
+            return super().main(args, *rest, **kwargs)
         except click.exceptions.NoArgsIsHelpError as error:
             error.show(file=_Redacting(sys.stderr))
-        except click.UsageError as error:  # one line, as every other failure
-            where = error.ctx.command_path if error.ctx else "schemactl"
-            say(f"error: {one_line(error.format_message())} ({where} --help for usage)", err=True)
-        except click.ClickException as error:
-            say(f"error: {one_line(error.format_message())}", err=True)
-        except SchemactlError as error:
-            say(f"error: {one_line(str(error))}", err=True)
-        except KeyboardInterrupt:
-            say("interrupted", err=True)
-        except Exception as error:  # a bug or an unforeseen failure: still one line, still redacted
-            if os.environ.get("SCHEMACTL_DEBUG"):
+            sys.exit(EXIT_ERROR)
+        except Exception as error:
+            if os.environ.get("SCHEMACTL_DEBUG") and _unforeseen(error):
                 raise
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            say(f"error: unexpected {type(error).__name__}: {first_line} (set SCHEMACTL_DEBUG=1 for a traceback)",
-                err=True)
+            failure = _one_line_for(error)
+        except KeyboardInterrupt:
+            failure = "interrupted"
+        say(failure, err=True)
+        if _wants_json(sys.argv[1:] if args is None else list(args)) and not _STDOUT_USED.is_set():
+            say(json.dumps({"error": failure.removeprefix("error: ")}))  # a --json consumer reads stdout
         sys.exit(EXIT_ERROR)
+
+
+def _unforeseen(error: Exception) -> bool:
+    return not isinstance(error, (click.exceptions.Abort, click.ClickException, SchemactlError))
+
+
+def _one_line_for(error: Exception) -> str:
+    """The line a failure is said in."""
+    if isinstance(error, click.exceptions.Abort):
+        return "aborted"
+    if isinstance(error, click.UsageError):
+        where = error.ctx.command_path if error.ctx else "schemactl"
+        return f"error: {one_line(error.format_message())} ({where} --help for usage)"
+    if isinstance(error, click.ClickException):
+        return f"error: {one_line(error.format_message())}"
+    if isinstance(error, SchemactlError):
+        return f"error: {one_line(str(error))}"
+    first_line = (str(error).strip().splitlines() or [""])[0]  # a bug or an unforeseen failure: one line too
+    return f"error: unexpected {type(error).__name__}: {first_line} (set SCHEMACTL_DEBUG=1 for a traceback)"
+
+
+def _wants_json(args: list[str]) -> bool:
+    """--json, or --format json, among the command line's arguments."""
+    return "--json" in args or any(a == "--format" and b == "json" for a, b in itertools.pairwise(args)) \
+        or "--format=json" in args
 
 
 def connection_options(command):

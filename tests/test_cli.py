@@ -112,3 +112,15 @@ def test_server_too_old_for_aliases_is_one_clear_message():
         require("aliases", "1.31.4", "aliases (zero-downtime cutover)")
     assert str(refused.value) == ("Weaviate 1.31.4 is too old for aliases (zero-downtime cutover): "
                                   "schemactl needs >= 1.32.0")
+
+
+def test_a_failure_under_json_is_a_json_document_on_stdout_too(tmp_path):
+    """Before: stdout was empty and `schemactl plan --json | jq` in a CI step without pipefail passed."""
+    import json
+
+    failed = run("history", "--json", "--url", "http://127.0.0.1:1")
+    assert failed.exit_code == 1 and failed.stderr.startswith("error: cannot reach Weaviate")
+    assert json.loads(failed.stdout) == {"error": failed.stderr.strip().removeprefix("error: ")}
+    (tmp_path / "bad.yaml").write_text("name: x\n")
+    invalid = run("validate", str(tmp_path), "--json")  # its own document already said so: nothing added
+    assert invalid.exit_code == 1 and json.loads(invalid.stdout)["valid"] is False
