@@ -84,18 +84,38 @@ def _rest(reader: RestClient, target: Target) -> tuple[dict, Check]:
     try:
         meta = reader.get("/v1/meta")
     except SchemactlError as error:
-        return {}, Check("REST", False, f"{target.display}: {error}", _rest_fix(str(error)))
+        return {}, Check("REST", False, f"{target.display}: {error}", _rest_fix(str(error), target))
     return meta, Check("REST", True, f"{target.display} answers{_via(target.rest_proxy)}")
 
 
-def _rest_fix(message: str) -> str:
+# what a TLS failure says -> what to do (in the order asked; the first that matches)
+TLS_FIXES = (
+    (("WRONG_VERSION_NUMBER", "wrong version number", "packet length too long"),
+     "the server does not speak TLS at this address: use http:// (or the port that serves https)"),
+    (("mismatch", "is not valid for", "doesn't match"),
+     "the certificate does not name this host: use the name or address it was issued for"),
+    (("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "unable to get local issuer", "self-signed",
+      "self signed", "handshake"), "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)"),
+)
+
+
+def tls_fix(message: str, target: Target) -> str | None:
+    """What to do about a TLS failure `message` tells of (None: it is not one)."""
+    lowered = message.lower()
+    for said, fix in TLS_FIXES:
+        if any(words.lower() in lowered for words in said):
+            if fix.startswith("trust") and target.trusted_ca:
+                return f"{target.trusted_ca} does not hold the CA that signed the server's certificate: give that CA"
+            return fix
+    return None
+
+
+def _rest_fix(message: str, target: Target) -> str:
     if "not Weaviate's JSON" in message:
         return "reach Weaviate itself: the right --url, or the proxy it is reachable through (HTTPS_PROXY)"
     if "401" in message or "403" in message:
         return "see the auth line"
-    if "CERTIFICATE_VERIFY_FAILED" in message or "certificate" in message.lower():
-        return "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)"
-    return "check --url / WEAVIATE_URL, and that the server runs"
+    return tls_fix(message, target) or "check --url / WEAVIATE_URL, and that the server runs"
 
 
 def _auth(reader: RestClient, target: Target, rest_ok: bool) -> Check:
@@ -119,9 +139,9 @@ def _grpc(target: Target) -> Check:
         connect(target).close()
     except SchemactlError as error:
         text = str(error)
-        fix = ("trust the cluster's CA: --ca-cert FILE" if "CERTIFICATE_VERIFY_FAILED" in text or "handshake" in text
-               else f"set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL{_in_environment(target, 'grpcUrl')} "
-                    "(Kubernetes: the weaviate-grpc service; Weaviate Cloud: derived from the URL)")
+        fix = tls_fix(text, target) or (
+            f"set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL{_in_environment(target, 'grpcUrl')} "
+            "(Kubernetes: the weaviate-grpc service; Weaviate Cloud: derived from the URL)")
         return Check("gRPC", False, f"{where}: {text.split('): ', 1)[-1]}", fix)
     return Check("gRPC", True, f"{where} answers its health check{_via(target.grpc_proxy)} (the data path for "
                                "copies)")
@@ -147,9 +167,10 @@ def _tls(name: str, target: Target, host: str, port: int, secure: bool, proxy: P
             issuer = _issuer(tls.getpeercert() or {})
     except ssl.SSLCertVerificationError as error:
         return Check(name, False, f"{host}:{port}: {error.verify_message}",
-                     "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)")
+                     tls_fix(str(error), target) or "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)")
     except OSError as error:
-        fix = f"check the proxy ({proxy.variable}, NO_PROXY)" if proxy else "check the address and port"
+        fix = (f"check the proxy ({proxy.variable}, NO_PROXY)" if proxy else
+               tls_fix(str(error), target) or "check the address and port")
         return Check(name, False, f"{host}:{port}{_via(proxy)}: {redact(str(error))}", fix)
     trusted = f"trusted through {target.trusted_ca}" if target.trusted_ca else "trusted by the usual roots"
     return Check(name, True, f"{host}:{port}{_via(proxy)}: certificate issued by {issuer.get('commonName', issuer)}, "

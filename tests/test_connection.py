@@ -309,3 +309,23 @@ def test_a_bad_key_from_an_environment_names_the_variable_it_came_from():
     with pytest.raises(SchemactlError, match=r"^--api-key / PROD_WEAVIATE_KEY, named by environment prod: the value "
                                              "has a control character"):
         make_target("http://127.0.0.1:8080", 50051, "key\n", (), environment=prod)
+
+
+@pytest.mark.parametrize("said, ca, fix", [
+    ("[SSL: WRONG_VERSION_NUMBER] wrong version number", None, "the server does not speak TLS at this address"),
+    ("certificate verify failed: IP address mismatch, certificate is not valid for '127.0.0.2'", "ca.pem",
+     "the certificate does not name this host"),
+    ("certificate verify failed: unable to get local issuer certificate", None, "trust the cluster's CA"),
+    ("certificate verify failed: unable to get local issuer certificate", "ca.pem",
+     "ca.pem does not hold the CA that signed the server's certificate"),
+    ("[Errno 111] Connection refused", None, None),
+])
+def test_a_tls_failure_gets_the_fix_it_calls_for(said, ca, fix):
+    """Before: every TLS failure was told to trust the cluster's CA, even with it given, or against
+    a port that does not speak TLS."""
+    from types import SimpleNamespace
+
+    from schemactl.doctor import tls_fix
+
+    found = tls_fix(said, SimpleNamespace(trusted_ca=ca))  # type: ignore[arg-type]
+    assert found == fix if fix is None else found.startswith(fix)
