@@ -191,7 +191,7 @@ def test_files_changed_after_an_apply_killed_while_fenced_lift_the_fence_and_sta
     with monkeypatch.context() as patch:  # the new start lifts the fence first
         patch.setattr(recreate, "_copy_every_tenant", stop)
         result = cli_run("apply", str(tmp_path), "--auto-approve")
-    assert result.exit_code == 1 and "discarded the partial copy Doc_v2: the files changed since" in result.stderr
+    assert result.exit_code == 1 and "discarded the partial copy Doc_v2: it was made for another change" in result.stderr
     assert not client.collections.use("Doc").data.insert_many([DataObject(properties={"title": "v1"})]).errors
     result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
