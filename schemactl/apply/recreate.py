@@ -491,7 +491,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found
         if _abandon(ctx, found, "a partial copy, discarded"):  # killed before its alias moved
-            ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: it was made for another change (the files, or a collection it references, changed since)")
+            ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: it was made for another "
+                       "change (the files, or a collection it references, changed since)")
     target = next_version(change.collection, ctx.names_taken() | {change.physical})
     tenants = _source_tenants(ctx, change.physical) if change.definition.multi_tenant else {"": "HOT"}
     _create_target(change, ctx, target)
