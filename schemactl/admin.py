@@ -18,7 +18,7 @@ from .live import (
 )
 from .naming import is_version_of, version_of, versions_of
 from .permissions import Need, own_permissions
-from .state import Record, now, update_record
+from .state import Record, copies_in, now, update_record
 from . import tenant_ops
 from .apply.session import locked
 
@@ -238,7 +238,14 @@ def _refuse_undroppable(reader: RestClient, live, versions: list[str]) -> None:
         listed = ", ".join(f"{v} (alias {', '.join(names)})" for v, names in served.items() if names)
         raise SchemactlError(f"{listed}: served by an alias, so not an old version to drop; delete or re-point "
                              "the alias first; nothing was dropped")
-    kept = {v for olds in live.retained.values() for v in olds}  # rollback targets may keep a dropped link
+    known = managed(reader, live)
+    copying = sorted({target for _, target in copies_in(known.checkpoints)} & set(versions))
+    if copying:
+        raise SchemactlError(f"{', '.join(copying)}: a copy an apply stopped in; `schemactl apply` resumes it, or "
+                             "discards it (deleting it and lifting what it left on its source) when the files no "
+                             "longer ask for it; nothing was dropped")
+    # versions kept for rollback, or retired, may keep a link to a dropped one: only what is in use counts
+    kept = {v for olds in [*known.live.retained.values(), *known.retired.values()] for v in olds}
     referenced = _referenced_by({n: c for n, c in live.raw.items() if n not in kept}, versions)
     if referenced:
         listed = "; ".join(f"{v} (by {', '.join(by)})" for v, by in referenced.items())

@@ -48,6 +48,9 @@ class _Redacting:
         self.stream.flush()
 
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click 8.2+; 8.1 prints the help itself
+
+
 class Group(click.Group):
     """Turns any SchemactlError into one line on stderr and exit 1; usage errors exit 1 too,
     so a typo can never read as 'changes pending' (exit 2) in a CI drift check. Anything
@@ -58,7 +61,7 @@ class Group(click.Group):
         _STDOUT_USED.clear()
         try:
             return super().main(args, *rest, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as error:
+        except _NO_ARGS_IS_HELP as error:
             error.show(file=_Redacting(sys.stderr))
             sys.exit(EXIT_ERROR)
         except Exception as error:
@@ -198,11 +201,9 @@ def from_environment(chosen, **given) -> dict:
 def _variable(environment: str, name: str | None, what: str) -> str | None:
     if name is None:
         return None
-    value = os.environ.get(name)
-    if not value:
-        how = "is empty" if value == "" else "is not set"
-        raise SchemactlError(f"environment {environment} reads its {what} from the variable {name}, which {how}")
-    return value
+    from .environments import read_variable
+
+    return read_variable(environment, name, what)
 
 
 def planning_options(command):

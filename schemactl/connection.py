@@ -18,7 +18,7 @@ import httpx
 from pydantic import ValidationError
 
 from . import proxies
-from .environments import Chosen, oidc_variables
+from .environments import Chosen, oidc_variables, read_variable
 from .errors import ConnectionFailed, SchemactlError
 from .oidc import TOKEN_TIMEOUT, OidcLogin
 from .oidc import from_environment as oidc_login
@@ -251,7 +251,8 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
     if api_key and bearer_token:
         raise SchemactlError("give either an API key or a bearer token, not both (each is sent as "
                              "`Authorization: Bearer`)")
-    oidc = _oidc_login(environment)
+    # under --env, a key or token (the command line's wins over the environment's) leaves its OIDC login unread
+    oidc = None if environment is not None and (api_key or bearer_token) else _oidc_login(environment)
     if oidc is not None and (api_key or bearer_token):
         raise SchemactlError(f"an OIDC login ({oidc.mechanism}) is given as well as an API key or bearer token: keep "
                              "one way to authenticate")
@@ -275,10 +276,8 @@ def _oidc_login(environment: Chosen | None) -> OidcLogin | None:
     settings = environment.settings
     variables = oidc_variables(settings)
     for what, name in variables.items():
-        if name and not os.environ.get(name):
-            how = "is empty" if os.environ.get(name) == "" else "is not set"
-            raise SchemactlError(f"environment {environment.name} reads its OIDC {what.replace('_', ' ')} from the "
-                                 f"variable {name}, which {how}")
+        if name:
+            read_variable(environment.name, name, f"OIDC {what.replace('_', ' ')}")
     return oidc_login(variables=variables, given={"client_id": settings.oidcClientId, "scope": settings.oidcScope})
 
 
@@ -311,12 +310,13 @@ def _readable_ca(path: str) -> str:
     read into a file of its own first, as every client reads the CA again."""
     import ssl
 
+    given = path
     try:
         if os.path.exists(path) and not os.path.isfile(path):
             path = _kept_copy(path)
         ssl.create_default_context(cafile=path)
     except (OSError, ssl.SSLError) as error:
-        raise SchemactlError(f"--ca-cert {path}: not a readable PEM file of CA certificates ({error})") from None
+        raise SchemactlError(f"--ca-cert {given}: not a readable PEM file of CA certificates ({error})") from None
     return path
 
 
@@ -444,12 +444,26 @@ def connect(target: Target):
             if credential or "authorization" in {name.lower() for name in target.header_dict()}:
                 raise
             # a cluster that takes anonymous requests and offers OIDC: the client's check asks for a
-            # login anyway; schemactl's own requests, anonymous, are what decide
-            return client(skip_init_checks=True)
+            # login anyway; schemactl's own requests, anonymous, are what decide. The gRPC health
+            # check the skipped checks include is made here.
+            anonymous = client(skip_init_checks=True)
+            try:
+                _grpc_health_check(anonymous)
+            except BaseException:
+                anonymous.close()
+                raise
+            return anonymous
     except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
         via = f", through the proxy {target.grpc_proxy.display}" if target.grpc_proxy else ""
         raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC at {grpc.display}, from "
                                f"{grpc.source}{via}): {redact(_why(error))}") from None
+
+
+def _grpc_health_check(client) -> None:
+    """weaviate-client's own gRPC health check (part of the init checks); WeaviateBaseError when it fails."""
+    from weaviate.connect import executor
+
+    executor.result(client._connection._ping_grpc("sync"))
 
 
 _ENVIRONMENT = threading.Lock()  # the client is built with its environment set for it: one at a time

@@ -61,7 +61,7 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
                                            async_from_factor=async_from_factor))
     changes = with_referencing_recreated(changes, live, desired, physical)
     if prune:
-        changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired)))
+        changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired, physical)))
     return tuple(changes)
 
 
@@ -151,11 +151,15 @@ def live_source(name: str, live: Mapping[str, Collection], wanted: Collection) -
     return None
 
 
-def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection]) -> list[str]:
-    """Live collections no file declares, nor names as the source of a rename still to be made
-    (once made, a collection of the old name is a new one: auto-schema makes one from a write
-    that still names it)."""
-    claimed = set(desired) | {c.renamedFrom for name, c in desired.items() if c.renamedFrom and name not in live}
+def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection],
+              physical: Mapping[str, str] | None = None) -> list[str]:
+    """Live collections no file declares, nor names as the source of a rename: one still to be
+    made, or whose old name's alias is still there (a rename stopped before removing it). A
+    collection made under the old name once the rename was done (auto-schema makes one from a
+    write that still names it) is a new one."""
+    physical = physical or {}
+    claimed = set(desired) | {c.renamedFrom for name, c in desired.items() if c.renamedFrom and (
+        name not in live or physical.get(c.renamedFrom, c.renamedFrom) != c.renamedFrom)}
     return [n for n in live if n not in claimed]
 
 

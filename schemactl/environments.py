@@ -15,17 +15,20 @@ collection settings differ there (overrides laid over the files, e.g. a replicat
           "*": {replicationConfig: {factor: 3}}
           Article: {vectorizer: {endpointURL: https://hf.example.com/models/minilm}}
 
-Pure: reading the variables an environment names happens where a Target is made.
+Reading the variables an environment names (read_variable) happens where a Target is made.
 """
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from .errors import SchemactlError
 
 ENV_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
 VARIABLE = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -72,6 +75,15 @@ class Chosen:
 
     name: str
     settings: Environment = field(compare=False)
+
+
+def read_variable(environment: str, name: str, what: str) -> str:
+    """The value of the variable `name` an environment reads its `what` from; refused when unset or empty."""
+    value = os.environ.get(name)
+    if not value:
+        how = "is empty" if value == "" else "is not set"
+        raise SchemactlError(f"environment {environment} reads its {what} from the variable {name}, which {how}")
+    return value
 
 
 def oidc_variables(environment: Environment) -> dict[str, str | None]:

@@ -163,6 +163,8 @@ class RestClient:
         """The one message for a request the cluster refused (401): what was sent, what the server
         said (an expired token, say), what it takes."""
         said = _server_message(reply) if reply.text.strip() else ""
+        if _CREDENTIAL_SHAPED.search(said):  # something in front echoing what it was sent: not shown
+            said = ""
         return ConnectionFailed(f"Weaviate at {self.target.display} refused the request (401) with "
                                 f"{self.target.auth_mechanism}{f' ({said})' if said else ''}{_expects(self)}")
 
@@ -174,6 +176,9 @@ class RestClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_CREDENTIAL_SHAPED = re.compile(r"(?i)\b(bearer|basic)\s+\S|\beyJ[\w-]{8,}\.[\w-]{8,}")  # a header, a JWT
 
 
 def oidc_settings(reader: RestClient) -> tuple[int, dict]:
@@ -195,12 +200,23 @@ def oidc_settings(reader: RestClient) -> tuple[int, dict]:
     return reply.status_code, body if isinstance(body, dict) else {}
 
 
+def _oidc_variables(target: Target) -> str:
+    """Where an OIDC login is read from: WEAVIATE_OIDC_*, or under --env the variables it names."""
+    from .environments import oidc_variables
+
+    if target.environment is None:
+        return "WEAVIATE_OIDC_CLIENT_SECRET / WEAVIATE_OIDC_USERNAME and WEAVIATE_OIDC_PASSWORD"
+    named = oidc_variables(target.environment.settings)
+    return (f"oidcClientSecretEnv / oidcUsernameEnv and oidcPasswordEnv of environment {target.environment.name}"
+            + (f" ({', '.join(v for v in named.values() if v)})" if any(named.values()) else ""))
+
+
 def _expects(reader: RestClient) -> str:
     """What the server takes, for a refusal: OIDC from which issuer, or not."""
     status, body = oidc_settings(reader)
     if status == 200 and body.get("href"):
         return (f"; it takes API keys or OIDC tokens from {body['href']} (--api-key, --bearer-token, or "
-                "WEAVIATE_OIDC_CLIENT_SECRET / WEAVIATE_OIDC_USERNAME and WEAVIATE_OIDC_PASSWORD)")
+                f"{_oidc_variables(reader.target)})")
     if status != 404 and not (status == 200 and body):  # unknown, or not Weaviate's answer
         return ""
     return f"; it has no OIDC configured: check {reader.target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}"

@@ -198,8 +198,9 @@ def _to_finish_hand_over(c: FinishHandOver, names: LiveNames) -> list[Need]:
 def _to_discard_copy(c: DiscardCopy, names: LiveNames) -> list[Need]:
     why = f"discard the stopped copy of {c.collection}"
     needs = [Need("delete_collections", c.target, why=why), Need("update_tenants", c.physical, why=why)]
-    if c.physical in names.multi_tenant:
-        needs.append(Need("update_collections", c.physical, why=why))  # its tenant settings back
+    if c.physical in names.multi_tenant:  # its tenant settings back; the tenants it woke lifted and put back
+        needs += [Need("update_collections", c.physical, why=why), Need("read_tenants", c.physical, why=why),
+                  Need("read_tenants", c.target, why=why), Need("update_tenants", c.target, why=why)]
     return needs
 
 

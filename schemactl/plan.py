@@ -211,7 +211,10 @@ def _by_dependency(names: list[str], references: dict[str, set[str]]) -> list[st
 def dollars(amount: float) -> str:
     """An amount of money as shown: cents, or two significant digits below a cent (never $0.00
     for a cost that is not nothing)."""
-    return f"${amount:,.2f}" if amount >= 0.01 or amount == 0 else f"${amount:.2g}"
+    if amount >= 0.01 or amount == 0:
+        return f"${amount:,.2f}"
+    rounded = float(f"{amount:.2g}")  # two significant digits, in plain decimals (not 1e-05)
+    return "$" + f"{rounded:.{1 - math.floor(math.log10(rounded))}f}".rstrip("0")
 
 
 def references_of(collections: dict[str, Collection]) -> dict[str, set[str]]:

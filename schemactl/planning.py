@@ -217,7 +217,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             + _untested_server_warning(live.version, changes) \
             + default_quantizer_warnings(live.collections, collections) \
             + extra_aliases.plan_warnings(live, changes)
-    not_managed = tuple(unmanaged(live.collections, collections)) if not prune else ()
+    not_managed = tuple(unmanaged(live.collections, collections, live.physical)) if not prune else ()
     kept = [v for olds in live.retained.values() for v in olds]
     behind = left_behind(live, records)
     warnings += tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items())
@@ -285,12 +285,11 @@ def as_the_ledger_says(live: LiveState, records: list[Record], copying: set[tupl
     - versions of names no alias serves any more are retired (retired_versions), also when a
       collection of that name was made since (by hand, or by auto-schema from a write naming a
       renamed collection): that collection is one of its own, not what the versions served."""
-    served = served_in(records)
-    known = served | completed_in(records)
+    served, completed = served_in(records), completed_in(records)
+    known = served | completed
     collections, physical = dict(live.collections), dict(live.physical)
     unreadable = dict(live.unreadable)
     retained: dict[str, list[str]] = {}
-    completed = completed_in(records)
     for name, kept in live.retained.items():
         copies = {n for source, target in copying if is_version_of(target, name) for n in (source, target)}
         by_names = not records and is_version_of(live.physical.get(name, ""), name)
@@ -392,6 +391,7 @@ def stopped_copies(checkpoints: list[Checkpoint], live: LiveState, changes: tupl
     stopped run set on its writes lifted). A step that recreates the source resumes or discards
     the copy itself."""
     recreated = {c.physical for c in changes if isinstance(c, RecreateCollection)}
+    recreated |= {live.physical.get(n, n) for n in backfill_candidates(changes)}  # a backfill copies too
     serving = live.named_by
     return tuple(DiscardCopy(serving.get(c.source, c.source), physical=c.source, target=c.target)
                  for c in sorted(checkpoints, key=lambda c: c.source)

@@ -44,13 +44,17 @@ def redact(text: str) -> str:
     return _URL_PASSWORD.sub(lambda m: f"{m['head']}:{MASK}@", text)
 
 
+_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def masked_url(url: str) -> str:
     """A URL that may not parse, as it may be shown: everything before its last `@` after the
     scheme (a user and password, whatever characters they hold) masked, then redact's rules."""
-    head, scheme, rest = url.rpartition("://") if "://" in url else ("", "", url)
+    scheme = _SCHEME.match(url)
+    head, rest = (scheme[0], url[scheme.end():]) if scheme else ("", url)
     if "@" in rest:
         rest = f"{MASK}@{rest.rsplit('@', 1)[1]}"
-    return redact(f"{head}{scheme}{rest}")
+    return redact(f"{head}{rest}")
 
 
 def _masked_parameter(found: re.Match) -> str:

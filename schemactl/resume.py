@@ -60,7 +60,7 @@ class TenantEntry:
     gone: bool = False  # only in the progress log: the tenant was deleted from the source
     handed: bool = False  # the hand-over gave it its status in the new version (never again: it is live there)
     waking: str | None = None  # its status in the source when the copy woke it, until put back (a stopped run's
-    # are put back by the next: without the record, its wake would pass for the application's)
+    # have their fence lifted by the next, which verifies them again: tenant_recreate.lift_woken)
 
     @classmethod
     def forgotten(cls) -> TenantEntry:

@@ -361,7 +361,7 @@ def checkpoints_among(records: tuple[dict, ...], names: set[str]) -> list[Checkp
 
 def checkpoints_into(reader: RestClient, targets: set[str]) -> list[Checkpoint]:
     """The checkpoints of copies into one of `targets`."""
-    return [c for c in checkpoints_among(checkpoint_records(reader), targets) if c.target in targets]
+    return [_checkpoint_of(p) for p in checkpoint_records(reader) if p["target"] in targets]
 
 
 def save_checkpoint(reader: RestClient, checkpoint: Checkpoint, *, create: bool = False) -> None:

@@ -55,25 +55,29 @@ def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
     client = connect(target)
     try:
         for tenant in tenants:
-            if tenant is not None and not _still_awake(reader, change.physical, tenant):
-                asleep += 1  # put to sleep since it was listed: reading it would wake it
-                continue
-            _read(client, change.physical, tenant, moves, reshape, tallies)
+            status = _status_now(reader, change.physical, tenant) if tenant is not None else "HOT"
+            if status is None:
+                continue  # deleted since it was listed: nothing of it to copy
+            if not is_active(status) or not _read(client, change.physical, tenant, moves, reshape, tallies):
+                asleep += 1  # asleep, or put to sleep as it was read: not read (the copy converts it as it goes)
     finally:
         client.close()
     return tuple(ValueCheck(m.source, tallies[m.source].held, tallies[m.source].failing,
                             tuple(tallies[m.source].examples), asleep, tallies[m.source].nested_held) for m in moves)
 
 
-def _still_awake(reader: RestClient, physical: str, tenant: str) -> bool:
-    """Asked just before its values are read: the listing before all the reads is seconds old, and
-    a read of a tenant the application has put to sleep since wakes it (autoTenantActivation)."""
+def _status_now(reader: RestClient, physical: str, tenant: str) -> str | None:
+    """The tenant's status, asked just before its values are read (None: it is gone): the listing
+    before all the reads is seconds old, and a read of a tenant the application has put to sleep
+    since wakes it (autoTenantActivation)."""
     status, body = reader.probe(f"/v1/schema/{physical}/tenants/{quote(tenant, safe='')}")
-    return status == 200 and is_active(tenant_status(body.get("activityStatus")))
+    return tenant_status(body.get("activityStatus")) if status == 200 else None
 
 
 def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], reshape: Reshape,
-          tallies: dict[str, _Tally]) -> None:
+          tallies: dict[str, _Tally]) -> bool:
+    """Every value of the moves in `tenant`, tallied; False when the tenant went (deleted or put
+    to sleep) as it was read."""
     from weaviate.classes.query import QueryReference
     from weaviate.exceptions import WeaviateBaseError
 
@@ -110,7 +114,8 @@ def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], 
                         tally.examples.append((str(obj.uuid), conversions.describe(value), why))
     except WeaviateBaseError as error:
         if tenant is not None and vanished(error):
-            return  # deleted or put to sleep while it was read: nothing of it to copy, or read by the copy
+            return False
         where = f"{physical} (tenant {tenant})" if tenant else physical
         raise SchemactlError(f"reading the values of {where} to check them failed: "
                              f"{str(error).splitlines()[0][:300]}") from None
+    return True

@@ -267,6 +267,7 @@ def test_under_an_environment_oidc_secrets_come_only_from_the_variables_it_names
 @pytest.mark.parametrize("option, url", [
     ("--url", "http://admin:pa55/SECRET@127.0.0.1:18325"),  # a '/' in the password: no port parses
     ("--url", "admin:pa55-SECRET@weaviate.example.com"),  # the scheme forgotten
+    ("--url", "http://admin:pa55://SECRET@127.0.0.1:18325"),  # a scheme's marks inside the password
     ("--grpc-url", "gu:pa55-SECRET@127.0.0.1:18326"),
 ])
 def test_a_url_that_does_not_parse_is_refused_without_its_password(option, url):
@@ -329,3 +330,12 @@ def test_a_tls_failure_gets_the_fix_it_calls_for(said, ca, fix):
 
     found = tls_fix(said, SimpleNamespace(trusted_ca=ca))  # type: ignore[arg-type]
     assert found == fix if fix is None else found.startswith(fix)
+
+
+def test_under_an_environment_a_key_on_the_command_line_wins_over_its_oidc_login(monkeypatch):
+    from schemactl.environments import Chosen, Environment
+
+    monkeypatch.delenv("STAGING_OIDC_SECRET", raising=False)
+    staging = Chosen("staging", Environment(oidcClientSecretEnv="STAGING_OIDC_SECRET"))
+    target = make_target("http://127.0.0.1:8080", 50051, "key-123456", (), environment=staging)
+    assert target.oidc is None and target.api_key == "key-123456"

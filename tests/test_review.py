@@ -221,8 +221,8 @@ def test_require_fresh_plan_takes_only_a_recent_saved_plan(tmp_path):
 def test_a_cost_below_a_cent_is_not_shown_as_nothing():
     from schemactl.plan import dollars
 
-    assert [dollars(x) for x in (0, 0.0024, 0.001, 1.5, 1234.567)] == ["$0.00", "$0.0024", "$0.001", "$1.50",
-                                                                      "$1,234.57"]
+    assert [dollars(x) for x in (0, 0.0024, 0.001, 0.0000123, 0.00999, 1.5, 1234.567)] == [
+        "$0.00", "$0.0024", "$0.001", "$0.000012", "$0.01", "$1.50", "$1,234.57"]
 
 
 def test_the_policys_embedding_price_is_the_price_a_plan_is_shown_at_unless_one_is_given(tmp_path):

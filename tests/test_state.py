@@ -166,3 +166,5 @@ def test_a_collection_made_under_a_renamed_away_name_is_its_own_and_the_old_vers
     item = parse_collection({"name": "Item", "renamedFrom": "Product", "vectorizer": {"module": "none"}})
     assert unmanaged(mine.live.collections, {"Item": item}) == ["Product"]
     assert unmanaged({"Product": item}, {"Item": item}) == []  # before the rename: it is what Item comes from
+    stopped = {"Product": item, "Item": item}  # a rename stopped before removing the old name's alias
+    assert unmanaged(stopped, {"Item": item}, {"Product": "Product_v2", "Item": "Item_v1"}) == []

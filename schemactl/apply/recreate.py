@@ -27,7 +27,7 @@ from ..spec import Collection
 from ..resume import Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
 from ..state import Checkpoint, drop_checkpoint, drop_log, drop_progress, load_checkpoint, save_checkpoint
-from .tenant_recreate import TenantRecreate, lift_woken, refuse_offloaded, replay_progress
+from .tenant_recreate import TenantRecreate, lift_woken, refuse_offloaded, replay_progress, woken_notice
 from ..waiting import Poll, poll_until
 from ..tenant_ops import auto_tenants, create_tenants, list_tenants, set_auto_tenants
 
@@ -93,11 +93,9 @@ def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
     state, source, target = checkpoint.state, checkpoint.source, checkpoint.target
     if state.auto_tenants is not None or state.change is not None:  # multi-tenant: tenants a stopped run woke
         replay_progress(ctx, checkpoint)
-        found = lift_woken(ctx, checkpoint, resumed=False)
+        found = lift_woken(ctx, checkpoint, verified_again=False, target_served=False)
         if found.every:
-            ctx.notice(f"{source}: {len(found.every)} tenant(s) an earlier apply had woken to copy are writable again "
-                       f"({len(found.awake)} awake now, left awake: schemactl cannot tell its wake from the "
-                       "application's)")
+            ctx.notice(woken_notice(source, found))
     if state.fenced:
         _unfence(ctx, source, state)
     if state.auto_tenants:
@@ -163,9 +161,9 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
 def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
     """A multi-tenant recreate: tenants several at a time, listed again on every pass."""
     run = _tenant_run(change, ctx, checkpoint, ctx.live[_live_name(change, ctx)])
-    run.lift_woken()
-    run.adopt_awake()  # the alias has not moved: only schemactl wakes the new version's tenants
     try:
+        run.take_over_woken(cut_over=False)
+        run.adopt_awake()  # the alias has not moved: only schemactl wakes the new version's tenants
         _copy_and_follow(change, ctx, checkpoint, run)
         _fenced_tenant_cutover(change, ctx, checkpoint, run)
     finally:
@@ -260,7 +258,7 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
         _cut_over(change, ctx, checkpoint.target)
     except BaseException:
         if _still_serving_the_source(change, ctx, checkpoint.target):
-            _lift_fence(ctx, checkpoint)  # the alias never moved: the source is still the live version
+            _lift_fence(ctx, checkpoint, run)  # the alias never moved: the source is still the live version
         raise
     paused = time.monotonic() - started
     _hand_over(change.collection, ctx, checkpoint, run)
@@ -351,7 +349,7 @@ def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
                              lambda job, entry: None)
     else:
         run = _tenant_run(recreate, ctx, checkpoint, _as_it_was(ctx, source, collection))
-    run.lift_woken()
+    run.take_over_woken(cut_over=True)
     run.adopt_awake(checkpoint.state.kept_awake or [])
     try:
         _hand_over(collection, ctx, checkpoint, run)
@@ -438,15 +436,15 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
         "node is back"))
 
 
-def _lift_fence(ctx: Context, checkpoint: Checkpoint) -> None:
+def _lift_fence(ctx: Context, checkpoint: Checkpoint, run: TenantRecreate | None = None) -> None:
+    """A cutover that failed before the alias moved: the source writable again (a multi-tenant
+    one as restore_source gives it back: its sleeping tenants marked to be verified again first)."""
     state = checkpoint.state
     try:
-        _unfence(ctx, checkpoint.source, state)
-        if state.auto_tenants:
-            set_auto_tenants(ctx.reader, checkpoint.source, state.auto_tenants)
-            for entry in state.tenants.values():  # they can be woken and written again: settled again
-                if not is_active(entry.status):
-                    entry.settled = False
+        if run is not None:
+            run.restore_source()
+        else:
+            _unfence(ctx, checkpoint.source, state)
         state.phase, state.fenced = Phase.VERIFY, []
         save_checkpoint(ctx.reader, checkpoint)
     except SchemactlError as error:  # the first failure is the one to report
@@ -493,6 +491,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
         if _abandon(ctx, found, "a partial copy, discarded"):  # killed before its alias moved
             ctx.notice(f"{change.collection}: discarded the partial copy {found.target}: it was made for another "
                        "change (the files, or a collection it references, changed since)")
+    elif found:  # its copy was deleted since: what the stopped run left on the source is undone first
+        _abandon(ctx, found, "gone already")
     target = next_version(change.collection, ctx.names_taken() | {change.physical})
     tenants = _source_tenants(ctx, change.physical) if change.definition.multi_tenant else {"": "HOT"}
     _create_target(change, ctx, target)

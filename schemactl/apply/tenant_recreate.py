@@ -160,29 +160,36 @@ class Woken:
         return sorted(self.awake + self.asleep + self.gone)
 
 
-def lift_woken(ctx: Context, checkpoint: Checkpoint, *, resumed: bool) -> Woken:
+def lift_woken(ctx: Context, checkpoint: Checkpoint, *, verified_again: bool, target_served: bool) -> Woken:
     """The source's tenants a stopped run had woken and fenced to copy them (its record says which),
     their fence lifted. Those awake now stay awake: the stopped run's wake cannot be told from one
     the application made since (and may have written after), and a status it set is never set
-    back. Those asleep: a `resumed` run verifies them again under a fence of its own; else they are
-    woken, their fence lifted, and put back to sleep. Their copies asleep."""
+    back. Those asleep: when they are `verified_again` (a resumed copy wakes them under a fence of
+    its own), left to that; else woken, their fence lifted, and put back to sleep (a fence set on
+    a sleeping shard holds through its next wake). Their copies asleep, unless the alias serves
+    the new version already (`target_served`: its statuses are the hand-over's to give)."""
     woken = sorted(t for t, e in checkpoint.state.tenants.items() if e.waking)
-    if not woken:
-        return Woken([], [], [])
     source, target = checkpoint.source, checkpoint.target
+    if not woken or source not in ctx.classes:  # deleted to free its name: its tenants with it
+        return Woken([], [], woken)
     listed = list_tenants(ctx.reader, source)
     found = Woken(awake=[t for t in woken if t in listed and is_active(listed[t])],
                   asleep=[t for t in woken if t in listed and not is_active(listed[t])],
                   gone=[t for t in woken if t not in listed])
     unfence_shards(ctx.reader, source, found.awake)
-    if not resumed and found.asleep:  # a fence set while asleep holds through the next wake
+    if not verified_again and found.asleep:
         set_status(ctx.reader, source, {t: "HOT" for t in found.asleep})
         unfence_shards(ctx.reader, source, found.asleep)
         set_status(ctx.reader, source, {t: "COLD" for t in found.asleep})
-    if target in ctx.classes:
+    if target in ctx.classes and not target_served:
         copies = list_tenants(ctx.reader, target)
         set_status(ctx.reader, target, {t: "COLD" for t in found.awake + found.asleep if t in copies})
     return found
+
+
+def woken_notice(source: str, found: Woken) -> str:
+    return (f"{source}: {len(found.every)} tenant(s) an earlier apply had woken to copy are writable again "
+            f"({len(found.awake)} awake now, left awake: schemactl cannot tell its wake from the application's)")
 
 
 def replay_progress(ctx: Context, checkpoint: Checkpoint) -> None:
@@ -256,20 +263,21 @@ class TenantRecreate:
         awake = {t for t, s in list_tenants(self.ctx.reader, self.target).items() if is_active(s)}
         self.kept_awake = sorted(awake) if kept is None else [t for t in kept if t in awake]
 
-    def lift_woken(self) -> None:
-        """A run resumed after a kill: the source's tenants the stopped run had woken to copy,
-        their fence lifted (lift_woken) and verified again; those awake now followed as active
-        ones (what was written to them since is copied), no longer recorded as woken."""
-        found = lift_woken(self.ctx, self.checkpoint, resumed=True)
-        for tenant in found.awake:
-            self.progress.update(tenant, status="HOT", settled=False)
-        for tenant in found.asleep:
-            self.progress.update(tenant, settled=False)
+    def take_over_woken(self, *, cut_over: bool) -> None:
+        """A run resumed after a kill: the source's tenants the stopped run had woken to copy, their
+        fence lifted (lift_woken), no longer recorded as woken. Before the alias moved they are
+        verified again, those awake now followed as active ones (what was written to them since
+        is copied); after (`cut_over`), the hand-over gives the new version the statuses the
+        record holds."""
+        found = lift_woken(self.ctx, self.checkpoint, verified_again=not cut_over, target_served=cut_over)
+        if not cut_over:
+            for tenant in found.awake:
+                self.progress.update(tenant, status="HOT", settled=False)
+            for tenant in found.asleep:
+                self.progress.update(tenant, settled=False)
         if found.every:
             self.progress.record_waking({t: None for t in found.every})
-            self.ctx.notice(f"{self.logical}: {len(found.every)} tenant(s) of {self.source} an earlier apply had woken "
-                            f"to copy are verified again ({len(found.awake)} awake now, left awake: schemactl cannot "
-                            "tell its wake from the application's)")
+            self.ctx.notice(woken_notice(self.source, found))
 
     def restore_source(self) -> None:
         """A run that stops before its cutover (failed, interrupted): the source as it was, its
@@ -279,16 +287,16 @@ class TenantRecreate:
         state = self.checkpoint.state
         if state.auto_tenants is None and not state.fenced:
             return
+        for tenant, entry in list(self.tenants.items()):  # recorded before anything can wake them
+            if entry.done and not is_active(entry.status):
+                self.progress.update(tenant, settled=False)
+        self.progress.flush()
         unfence_shards(self.ctx.reader, self.source, state.fenced or [])
         if state.auto_tenants is not None:
             set_auto_tenants(self.ctx.reader, self.source, state.auto_tenants)
-        for tenant, entry in list(self.tenants.items()):
-            if entry.done and not is_active(entry.status):
-                self.progress.update(tenant, settled=False)
         state.fenced = []
         self.fenced.clear()
         self.fence_started = None
-        self.progress.flush()
         save_checkpoint(self.ctx.reader, self.checkpoint)
 
     def close(self) -> None:
