@@ -449,3 +449,41 @@ def test_a_tenant_the_copy_woke_is_recorded_with_its_status_before_and_earlier_r
     assert TenantEntry.from_json(entry.to_json(), "log", "t1").waking == "COLD"
     assert "waking" not in TenantEntry("COLD").to_json()
     assert TenantEntry.from_json(TenantEntry("COLD").to_json(), "log", "t1").waking is None
+
+
+class _Recording:
+    """A reader that records each write, answering what restore_source asks."""
+
+    def __init__(self):
+        self.writes: list[tuple[str, str, object]] = []
+
+    def get(self, path):
+        return {"class": "Mt_v1", "multiTenancyConfig": {"enabled": True, "autoTenantActivation": False}}
+
+    def send(self, method, path, body, what):
+        self.writes.append((method, path, body))
+        return {}
+
+
+def test_a_copy_that_stops_marks_its_sleeping_tenants_to_be_verified_again_before_they_can_be_woken():
+    """Before, activation came back first: a kill in between left them marked verified, and a
+    write the application then made to a woken and again sleeping tenant was never copied."""
+    from schemactl.apply.context import Context
+    from schemactl.apply.tenant_recreate import TenantRecreate
+    from schemactl.state import Checkpoint
+
+    state = ResumeState(Phase.COPY, {"cold": TenantEntry("COLD", done=True, settled=True),
+                                     "hot": TenantEntry("HOT", done=True, settled=True)},
+                        auto_tenants={"autoTenantCreation": False, "autoTenantActivation": True}, fenced=["hot"])
+    reader = _Recording()
+    ctx = Context(reader=reader, target=None, physical={}, live={})  # type: ignore[arg-type]
+    run = TenantRecreate(ctx, Checkpoint("Mt_v1", "Mt_v2", "h", state), "Mt", lambda t: None, lambda job, e: None)
+    try:
+        run.restore_source()
+    finally:
+        run.close()
+    kinds = [("progress" if "/v1/objects" in path and '"cold"' in str(body) else
+              "activation" if path == "/v1/schema/Mt_v1" else
+              "unfence" if "/shards/" in path else "other") for _, path, body in reader.writes]
+    assert kinds.index("progress") < kinds.index("unfence") < kinds.index("activation")
+    assert state.tenants["cold"].settled is False and state.tenants["hot"].settled is True and state.fenced == []

@@ -168,3 +168,35 @@ def test_a_collection_made_under_a_renamed_away_name_is_its_own_and_the_old_vers
     assert unmanaged({"Product": item}, {"Item": item}) == []  # before the rename: it is what Item comes from
     stopped = {"Product": item, "Item": item}  # a rename stopped before removing the old name's alias
     assert unmanaged(stopped, {"Item": item}, {"Product": "Product_v2", "Item": "Item_v1"}) == []
+
+
+def test_a_stopped_copy_no_step_resumes_is_discarded_and_one_that_served_never_is():
+    from schemactl.changes import DiscardCopy, RecreateCollection
+    from schemactl.planning import stopped_copies
+    from schemactl.resume import Phase, ResumeState, new_entry
+    from schemactl.state import Checkpoint
+
+    live = _cluster(("Doc_v1", "Doc_v2"), {"Doc": "Doc_v1"})
+    stopped = Checkpoint("Doc_v1", "Doc_v2", "h", ResumeState(Phase.FENCED, {"": new_entry("HOT")}, fenced=["s"]))
+    assert stopped_copies([stopped], live, (), set()) == (DiscardCopy("Doc", physical="Doc_v1", target="Doc_v2"),)
+    resumed = (RecreateCollection("Doc", physical="Doc_v1"),)
+    assert stopped_copies([stopped], live, resumed, set()) == ()  # the recreate resumes or discards it itself
+    assert stopped_copies([stopped], live, (), {"Doc_v2"}) == ()  # it served once: holds writes
+    moved = _cluster(("Doc_v1", "Doc_v2"), {"Doc": "Doc_v2"})
+    assert stopped_copies([stopped], moved, (), set()) == ()  # the alias moved to it
+
+
+def test_a_copy_under_way_shows_its_source_with_the_tenant_settings_it_paused():
+    from schemactl.live import resolve
+    from schemactl.planning import as_before_the_copies
+    from schemactl.resume import Phase, ResumeState
+    from schemactl.state import Checkpoint
+
+    raw = {"Mt_v1": {"class": "Mt_v1", "vectorizer": "none",
+                     "multiTenancyConfig": {"enabled": True, "autoTenantCreation": False,
+                                            "autoTenantActivation": False}}}
+    live = resolve("1.39.3", raw, {"Mt": "Mt_v1"})
+    paused = Checkpoint("Mt_v1", "Mt_v2", "h", ResumeState(Phase.COPY, {}, auto_tenants={
+        "autoTenantCreation": True, "autoTenantActivation": True}))
+    config = as_before_the_copies(live, [paused]).collections["Mt"].multiTenancyConfig
+    assert (config.autoTenantCreation, config.autoTenantActivation) == (True, True)
