@@ -217,7 +217,10 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             + _untested_server_warning(live.version, changes) \
             + default_quantizer_warnings(live.collections, collections) \
             + extra_aliases.plan_warnings(live, changes)
-    not_managed = tuple(unmanaged(live.collections, collections, live.physical)) if not prune else ()
+    outside = unmanaged(live.collections, collections, live.physical)
+    not_managed = tuple(outside) if not prune else ()
+    warnings += tuple(_made_again_warning(c.renamedFrom, name) for name, c in sorted(collections.items())
+                      if c.renamedFrom in outside)
     kept = [v for olds in live.retained.values() for v in olds]
     behind = left_behind(live, records)
     warnings += tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items())
@@ -348,6 +351,12 @@ def without(live: LiveState, retired: dict[str, list[str]]) -> LiveState:
     gone = {v for versions in retired.values() for v in versions}
     return replace(live, collections={n: c for n, c in live.collections.items() if n not in gone},
                    physical={n: p for n, p in live.physical.items() if n not in gone})
+
+
+def _made_again_warning(old: str, new: str) -> str:
+    return (f"{old}: a collection of that name was made after {old} was renamed to {new} (with auto-schema on, "
+            f"Weaviate makes one from a write that still names {old}): it may hold writes the application meant "
+            f"for {new}; it is not managed (--prune deletes it)")
 
 
 def _retired_warning(old: str, versions: list[str]) -> str:

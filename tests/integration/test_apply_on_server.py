@@ -387,7 +387,10 @@ def test_a_collection_made_under_a_renamed_away_name_is_listed_and_its_old_versi
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
     client.collections.use("Note").data.insert({"body": "the application still names Note"})  # auto-schema
     planned = cli_run("plan", str(tmp_path), "--json")
-    assert json.loads(planned.stdout)["unmanaged"] == ["Note"], planned.output
+    document = json.loads(planned.stdout)
+    assert document["unmanaged"] == ["Note"], planned.output
+    assert any(w.startswith("Note: a collection of that name was made after Note was renamed to Memo")
+               for w in document["warnings"]), document["warnings"]
     dropped = cli_run("drop-old-versions", "Note", "--allow-destructive")
     assert dropped.exit_code == 0 and "Note_v1" in dropped.output, dropped.output
     assert client.collections.exists("Note") and len(client.collections.use("Note")) == 1
