@@ -104,8 +104,8 @@ def tls_fix(message: str, target: Target) -> str | None:
     lowered = message.lower()
     for said, fix in TLS_FIXES:
         if any(words.lower() in lowered for words in said):
-            if fix.startswith("trust") and target.trusted_ca:
-                return f"{target.trusted_ca} does not hold the CA that signed the server's certificate: give that CA"
+            if fix.startswith("trust") and target.ca_cert:  # given for this cluster, and not the right one
+                return f"{target.ca_cert} does not hold the CA that signed the server's certificate: give that CA"
             return fix
     return None
 

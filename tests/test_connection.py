@@ -328,7 +328,7 @@ def test_a_tls_failure_gets_the_fix_it_calls_for(said, ca, fix):
 
     from schemactl.doctor import tls_fix
 
-    found = tls_fix(said, SimpleNamespace(trusted_ca=ca))  # type: ignore[arg-type]
+    found = tls_fix(said, SimpleNamespace(ca_cert=ca))  # type: ignore[arg-type]
     assert found == fix if fix is None else found.startswith(fix)
 
 
