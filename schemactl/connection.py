@@ -264,6 +264,10 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
                     oidc=oidc, timeout=timeout)
     # a malformed --url, --grpc-url or proxy variable is refused here, before any request
     _ = target.proxy_variables, grpc_endpoint(target), target.rest_proxy, target.grpc_proxy
+    if target.grpc_url and "@" in urlsplit(target.grpc_url).netloc:
+        raise SchemactlError(f"{target.setting_options('grpcUrl', 'grpc-url')} has a user and password in it, which "
+                             "gRPC would never send: its requests carry the same credential as REST (--api-key, "
+                             "--bearer-token, or the user and password in --url); take them out (not shown)")
     _one_authorization(target)
     return target
 

@@ -339,3 +339,9 @@ def test_under_an_environment_a_key_on_the_command_line_wins_over_its_oidc_login
     staging = Chosen("staging", Environment(oidcClientSecretEnv="STAGING_OIDC_SECRET"))
     target = make_target("http://127.0.0.1:8080", 50051, "key-123456", (), environment=staging)
     assert target.oidc is None and target.api_key == "key-123456"
+
+
+def test_a_user_and_password_in_the_grpc_url_are_refused_not_ignored():
+    with pytest.raises(SchemactlError, match="--grpc-url has a user and password in it") as refused:
+        make_target("http://127.0.0.1:8080", 50051, None, (), grpc_url="http://u:secret-pw-1@127.0.0.1:50052")
+    assert "secret-pw-1" not in str(refused.value)
