@@ -70,6 +70,7 @@ class Change:
     symbol: ClassVar[str] = ""
     destructive: ClassVar[bool] = False
     moves_data: ClassVar[bool] = False
+    deletes_data: ClassVar[bool] = False  # its objects are gone once it is done: the plan counts them
     executable: ClassVar[bool] = True  # False: reported for a human to act on
     # plans order changes by rank: creates (a reference needs its target), additive changes, a
     # replication scale (an update's PUT carries the new factor), in-place updates, recreates
@@ -285,6 +286,7 @@ class DeleteCollection(Change):
     how: ClassVar[str] = "delete (destructive)"
     symbol: ClassVar[str] = "-"
     destructive: ClassVar[bool] = True
+    deletes_data: ClassVar[bool] = True
 
 
 CHANGE_TYPES: tuple[type[Change], ...] = (CreateCollection, AddProperty, AddNamedVector, UpdateInPlace,

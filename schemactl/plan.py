@@ -168,7 +168,7 @@ def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, li
     """Steps in a safe order; each keeps the change that caused it."""
     estimates = estimates or {}
     ordered = order(changes, references or {})
-    steps = tuple(Step(i, c, estimates.get(c.collection) if c.moves_data else None)
+    steps = tuple(Step(i, c, estimates.get(c.collection) if c.moves_data or c.deletes_data else None)
                   for i, c in enumerate(ordered, 1))
     return Plan(steps, target, desired_hash, live_fingerprint, tuple(sorted(unmanaged)),
                 tuple(sorted(retained, key=in_version_order)), datetime.now(timezone.utc).isoformat(timespec="seconds"),

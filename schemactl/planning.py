@@ -211,6 +211,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
+        estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical], False)
+                      for c in changes if isinstance(c, DeleteCollection) and c.physical in by_physical}
         warnings = _fenced_warning(known.checkpoints_here(), live) \
             + _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \

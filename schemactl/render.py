@@ -302,7 +302,12 @@ def _embedding_cost(step: Step, price: float | None) -> str:
 
 @describe.register
 def _(change: DeleteCollection, step: Step) -> list[str]:
-    return [f"delete collection {change.physical} and all its objects (destructive)"]
+    if step.estimate is None:
+        return [f"delete collection {change.physical} and all its objects (destructive)"]
+    asleep = step.estimate.asleep_tenants
+    uncounted = f", and the objects of {asleep:,} tenant(s) asleep (not counted)" if asleep else ""
+    objects = step.estimate.objects
+    return [f"delete collection {change.physical} and all its {objects:,} object(s){uncounted} (destructive)"]
 
 
 def _vectorizer(v) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from click.testing import CliRunner
+from weaviate.classes.data import DataObject
 
 from schemactl.cli import cli
 from tests.integration.conftest import edit
@@ -12,6 +13,8 @@ from tests.integration.conftest import edit
 
 def test_the_review_workflow_commands_with_a_policy_and_an_override(client, cli_run, files, tmp_path):
     assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
+    notes = client.collections.use("Note").with_tenant("acme")
+    assert not notes.data.insert_many([DataObject({"text": f"note {i}"}, vector=[0.1] * 64) for i in range(3)]).errors
     edit(files / "article.yaml", "  ef: 128", "  ef: 200")
     (files / "note.yaml").unlink()  # Note goes: destructive
     policy = tmp_path / "schemactl.yaml"
@@ -27,7 +30,8 @@ def test_the_review_workflow_commands_with_a_policy_and_an_override(client, cli_
     assert comment.stdout.startswith("<!-- schemactl-plan -->\n### schemactl plan for ")
     assert "> **Policy:** delete Note is destructive and the policy does not allow destructive changes " \
            "(override: `delete Note`)" in comment.stdout
-    assert "| delete (destructive) |" in comment.stdout and "| in place |" in comment.stdout
+    assert "| delete (destructive) | 3 |" in comment.stdout and "| in place |" in comment.stdout
+    assert "delete collection Note_v1 and all its 3 object(s) (destructive)" in comment.stdout  # what a reviewer weighs
     assert "error: the plan breaks the policy in" in comment.stderr
     [saved] = list(migrations.iterdir())
     drift = cli_run("plan", str(files), "--prune", "--policy", str(policy), "--detailed-exitcode")
