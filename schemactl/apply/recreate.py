@@ -163,6 +163,8 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
     run = _tenant_run(change, ctx, checkpoint, ctx.live[_live_name(change, ctx)])
     try:
         run.take_over_woken(cut_over=False)
+        if any(e.done for e in run.tenants.values()):  # resumed: the stopped run's copies are not trusted blindly
+            run.doubt_sleeping_copies()
         run.adopt_awake()  # the alias has not moved: only schemactl wakes the new version's tenants
         _copy_and_follow(change, ctx, checkpoint, run)
         _fenced_tenant_cutover(change, ctx, checkpoint, run)

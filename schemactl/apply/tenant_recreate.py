@@ -188,8 +188,11 @@ def lift_woken(ctx: Context, checkpoint: Checkpoint, *, verified_again: bool, ta
 
 
 def woken_notice(source: str, found: Woken) -> str:
+    shown = ", ".join(found.awake[:10]) + (", ..." if len(found.awake) > 10 else "")
+    awake = f": {shown}" if found.awake else ""
     return (f"{source}: {len(found.every)} tenant(s) an earlier apply had woken to copy are writable again "
-            f"({len(found.awake)} awake now, left awake: schemactl cannot tell its wake from the application's)")
+            f"({len(found.awake)} awake now, left awake as schemactl cannot tell its wake from the application's"
+            f"{awake})")
 
 
 def replay_progress(ctx: Context, checkpoint: Checkpoint) -> None:
@@ -278,6 +281,15 @@ class TenantRecreate:
         if found.every:
             self.progress.record_waking({t: None for t in found.every})
             self.ctx.notice(woken_notice(self.source, found))
+
+    def doubt_sleeping_copies(self) -> None:
+        """A resumed run: the sleeping tenants the stopped run copied are verified again (woken
+        under a fence), as the application may have woken, written and put one back to sleep
+        since, which no listing shows (two status changes between them)."""
+        for tenant, entry in list(self.tenants.items()):
+            if entry.done and entry.settled and not is_active(entry.status):
+                self.progress.update(tenant, settled=False)
+        self.progress.flush()
 
     def restore_source(self) -> None:
         """A run that stops before its cutover (failed, interrupted): the source as it was, its

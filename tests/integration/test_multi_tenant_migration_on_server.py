@@ -474,19 +474,20 @@ def test_a_multi_tenant_collection_made_outside_schemactl_is_taken_over_with_eve
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
 
 
-def _killed_once_the_copy_woke_sleeping_tenants(cli_run, tmp_path, monkeypatch) -> None:
-    """An apply stopped as SIGKILL stops it (no request after) just after it woke a group of the
-    source's sleeping tenants (fenced) to copy them."""
+def _killed_once_the_copy_woke_sleeping_tenants(cli_run, tmp_path, monkeypatch, *, wake: int = 1) -> None:
+    """An apply stopped as SIGKILL stops it (no request after) just after it woke the `wake`th
+    group of the source's sleeping tenants (fenced) to copy them."""
     from schemactl.live import RestClient
 
-    real, dead = RestClient.send, []
+    real, dead, woken = RestClient.send, [], []
 
     def send(self, method, path, body, what):
-        if dead:
+        if len(woken) >= wake:
             raise KeyboardInterrupt
         answer = real(self, method, path, body, what)
         if method == "PUT" and path == "/v1/schema/Mt_v1/tenants" and \
                 any(b.get("activityStatus") == "HOT" for b in body or []):
+            woken.append(what)
             dead.append(what)
         return answer
 
@@ -572,4 +573,33 @@ def test_an_apply_interrupted_during_the_copy_gives_the_source_its_tenant_activa
     assert result.exit_code == 0, result.output
     report = audit(client, "Mt", Expected(objects, statuses | {copied[0]: "HOT"}, frozenset(), {}, reads_wake=True),
                    "words-64")
+    assert report.clean, report.describe()
+
+
+def test_a_sleeping_tenant_woken_written_and_put_back_to_sleep_after_a_kill_is_copied_on_resume(
+        client, cli_run, embedder, tmp_path, monkeypatch):
+    """Between a kill and the apply that resumes it (any time), the application wakes tenants the
+    stopped run had copied, writes to them and puts them back to sleep: no listing shows it (two
+    status changes). Before, the resumed run trusted the stopped run's record of them, and the
+    writes were missing behind the alias once it said every tenant held the same content."""
+    monkeypatch.setattr("schemactl.apply.tenant_recreate.WAKE_GROUP", 2)
+    monkeypatch.setattr("schemactl.apply.tenant_recreate.TENANT_WORKERS", 1)
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 12, 5, 23, 10)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    _killed_once_the_copy_woke_sleeping_tenants(cli_run, tmp_path, monkeypatch, wake=4)  # three groups copied
+    physical = client.collections.use("Mt_v1")
+    now = tenant_statuses(client, "Mt_v1")
+    asleep = sorted(t for t, s in now.items() if s == "COLD")
+    left_awake = {t: "HOT" for t, s in statuses.items() if s == "COLD" and now[t] == "HOT"}  # the killed run's wake
+    assert len(asleep) >= 6 and left_awake
+    physical.tenants.update([Tenant(name=t, activity_status=TenantActivityStatus.ACTIVE) for t in asleep])
+    for index, tenant in enumerate(asleep):
+        uuid = f"00000000-0000-4000-8000-{index:012d}"
+        client.collections.use("Mt").with_tenant(tenant).data.insert({"title": f"between {tenant}", "body": ""},
+                                                                     uuid=uuid)
+        objects[tenant][uuid] = {"title": f"between {tenant}", "body": ""}
+    physical.tenants.update([Tenant(name=t, activity_status=TenantActivityStatus.INACTIVE) for t in asleep])
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    report = audit(client, "Mt", Expected(objects, statuses | left_awake, frozenset(), {}), "words-64")
     assert report.clean, report.describe()
