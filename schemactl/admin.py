@@ -252,7 +252,7 @@ def _refuse_undroppable(reader: RestClient, live, versions: list[str]) -> None:
         raise SchemactlError(f"{listed}: referenced by a collection in use, whose reference queries would fail once "
                              "it is gone; apply the files first (their plan points those references at the served "
                              "versions); nothing was dropped")
-    handing = sorted({h.physical for h in finishes_left(known.checkpoints_here(), live)} & set(versions))
+    handing = sorted({h.physical for h in finishes_left(known.checkpoints_here, live)} & set(versions))
     if handing:
         raise SchemactlError(f"{', '.join(handing)}: an apply stopped before its hand-over from there was done "
                              "(what was created there as the alias moved is not carried over yet); run "

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Literal
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from . import extra_aliases, tenants, versions
@@ -203,6 +204,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             holding = [n for n in backfill_candidates(changes)
                        if estimate(reader, live.physical[n], live.collections[n], False).objects]
             changes = with_backfill(changes, live.collections, collections, live.physical, holding)
+        changes += stopped_copies(known, live, changes)
         rates: dict[str, float] = {}
         if probe:
             changes, rates = probed_once(reader, changes)
@@ -213,7 +215,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                      for c in changes if isinstance(c, RecreateCollection)}
         estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical], False)
                       for c in changes if isinstance(c, DeleteCollection) and c.physical in by_physical}
-        warnings = _fenced_warning(known.checkpoints_here(), live) \
+        warnings = _fenced_warning(known.checkpoints_here, live) \
             + _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \
@@ -266,8 +268,9 @@ class Managed:
     source: LiveState  # the state as read, before the ledger corrected it
     checkpoints: tuple[dict, ...] = ()  # every copy's checkpoint as stored (state.checkpoint_records)
 
+    @cached_property
     def checkpoints_here(self) -> list[Checkpoint]:
-        """The checkpoints of copies from or into a collection that exists."""
+        """The checkpoints of copies from or into a collection that exists (parsed once)."""
         return checkpoints_among(self.checkpoints, set(self.live.raw))
 
 
@@ -380,10 +383,10 @@ def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveSta
                prune: bool) -> tuple[LiveState, dict[str, Collection], tuple[Change, ...]]:
     """(live state, desired state, changes): the hand-overs stopped runs left, then the diff of
     what `desired_in` that live state wants against it, with what this server can change in
-    place, and the copies stopped runs left that no step resumes. `known.live` is without the
-    retired versions already (`without`: never pruned). Plan and apply's check of a saved plan
-    both ask here: a saved plan is refused when they differ."""
-    checkpoints = known.checkpoints_here()
+    place (the copies stopped runs left that no step resumes are stopped_copies', once backfills
+    are decided). `known.live` is without the retired versions already (`without`: never pruned).
+    Plan and apply's check of a saved plan both ask here: a saved plan is refused when they differ."""
+    checkpoints = known.checkpoints_here
     left = finishes_left(checkpoints, known.live)
     live = as_before_the_copies(after_hand_overs(known.live, left), checkpoints)
     desired = desired_in(live)
@@ -392,22 +395,20 @@ def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveSta
                    replication_scale=replication_scale_on(reader, live),
                    single_vectorizer_in_place=single_vectorizer_in_place_on(live),
                    async_from_factor=versions.has("async_replication_from_factor", live.version))
-    return live, desired, left + stopped_copies(checkpoints, live, changes, known.served) + changes
+    return live, desired, left + changes
 
 
-def stopped_copies(checkpoints: list[Checkpoint], live: LiveState, changes: tuple[Change, ...],
-                   served: set[str]) -> tuple[DiscardCopy, ...]:
-    """For each copy an apply stopped in before its alias moved whose source no step recreates
-    (the files no longer ask for it): the copy discarded, and the source as it was (a fence the
-    stopped run set on its writes lifted). A step that recreates the source resumes or discards
-    the copy itself."""
+def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...]) -> tuple[DiscardCopy, ...]:
+    """For each copy an apply stopped in before its alias moved whose source no step of `changes`
+    (backfills decided) recreates, as the files no longer ask for it: the copy discarded, and the
+    source as it was (a fence the stopped run set on its writes lifted). A step that recreates the
+    source resumes or discards the copy itself."""
     recreated = {c.physical for c in changes if isinstance(c, RecreateCollection)}
-    recreated |= {live.physical.get(n, n) for n in backfill_candidates(changes)}  # a backfill copies too
     serving = live.named_by
     return tuple(DiscardCopy(serving.get(c.source, c.source), physical=c.source, target=c.target)
-                 for c in sorted(checkpoints, key=lambda c: c.source)
+                 for c in sorted(known.checkpoints_here, key=lambda c: c.source)
                  if c.source in live.raw and c.source not in recreated
-                 and c.never_served(serving.get(c.source, c.source), live.aliases, served))
+                 and c.never_served(serving.get(c.source, c.source), live.aliases, known.served))
 
 
 def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,

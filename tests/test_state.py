@@ -172,18 +172,25 @@ def test_a_collection_made_under_a_renamed_away_name_is_its_own_and_the_old_vers
 
 def test_a_stopped_copy_no_step_resumes_is_discarded_and_one_that_served_never_is():
     from schemactl.changes import DiscardCopy, RecreateCollection
-    from schemactl.planning import stopped_copies
+    from dataclasses import replace
+
+    from schemactl.planning import as_the_ledger_says, stopped_copies
     from schemactl.resume import Phase, ResumeState, new_entry
     from schemactl.state import Checkpoint
 
-    live = _cluster(("Doc_v1", "Doc_v2"), {"Doc": "Doc_v1"})
     stopped = Checkpoint("Doc_v1", "Doc_v2", "h", ResumeState(Phase.FENCED, {"": new_entry("HOT")}, fenced=["s"]))
-    assert stopped_copies([stopped], live, (), set()) == (DiscardCopy("Doc", physical="Doc_v1", target="Doc_v2"),)
+    stored = ({"source": "Doc_v1", "target": "Doc_v2", "definitionHash": "h", "state": stopped.state.to_json()},)
+
+    def known(aliases: dict[str, str], served: set[str]):
+        live = _cluster(("Doc_v1", "Doc_v2"), aliases)
+        return replace(as_the_ledger_says(live, [], set()), served=served, checkpoints=stored), live
+
+    mine, live = known({"Doc": "Doc_v1"}, set())
+    assert stopped_copies(mine, live, ()) == (DiscardCopy("Doc", physical="Doc_v1", target="Doc_v2"),)
     resumed = (RecreateCollection("Doc", physical="Doc_v1"),)
-    assert stopped_copies([stopped], live, resumed, set()) == ()  # the recreate resumes or discards it itself
-    assert stopped_copies([stopped], live, (), {"Doc_v2"}) == ()  # it served once: holds writes
-    moved = _cluster(("Doc_v1", "Doc_v2"), {"Doc": "Doc_v2"})
-    assert stopped_copies([stopped], moved, (), set()) == ()  # the alias moved to it
+    assert stopped_copies(mine, live, resumed) == ()  # the recreate (or backfill) resumes or discards it itself
+    assert stopped_copies(*known({"Doc": "Doc_v1"}, {"Doc_v2"}), ()) == ()  # it served once: holds writes
+    assert stopped_copies(*known({"Doc": "Doc_v2"}, set()), ()) == ()  # the alias moved to it
 
 
 def test_a_copy_under_way_shows_its_source_with_the_tenant_settings_it_paused():

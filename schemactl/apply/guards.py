@@ -22,7 +22,7 @@ from ..live import LiveState, RestClient, describe_down, estimate, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Estimate, Plan, Step, change_document, fingerprint_live, summary
 from ..planning import (Managed, changes_on, desired_from_plan, managed, moving_replicated_data, probed_once, read_cluster,
-                        without_measurements)
+                        stopped_copies, without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
 from ..rest_json import multi_tenant_json
@@ -240,10 +240,11 @@ def _fresh_changes(situation: Situation) -> tuple:
     """The changes a diff of the plan's own definitions against the live state gives, with and
     without backfill (a plan made with or without --no-backfill: each step is one of the two)."""
     plan, reader = situation.plan, _reader(situation)
-    live, desired, changes = changes_on(reader, _known(situation), lambda after: desired_from_plan(plan, after),
-                                        prune=True)
+    known = _known(situation)
+    live, desired, changes = changes_on(reader, known, lambda after: desired_from_plan(plan, after), prune=True)
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
-    candidates = (*changes, *backfilled)
+    candidates = (*changes, *stopped_copies(known, live, changes), *backfilled,
+                  *stopped_copies(known, live, backfilled))
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
         candidates, _ = probed_once(reader, candidates)  # reuse decided by a probe: probe again
     return candidates
