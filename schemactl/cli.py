@@ -14,7 +14,7 @@ import click
 
 from . import __version__, modules
 from .modules.huggingface import NAME as HUGGINGFACE
-from .errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, SchemactlError
+from .errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Interrupted, SchemactlError
 from .redact import redact
 
 HF_KEY_HEADER = modules.get(HUGGINGFACE).key_header or ""
@@ -68,8 +68,8 @@ class Group(click.Group):
             if os.environ.get("SCHEMACTL_DEBUG") and _unforeseen(error):
                 raise
             failure = _one_line_for(error)
-        except KeyboardInterrupt:
-            failure = "interrupted"
+        except KeyboardInterrupt as interrupt:
+            failure = f"interrupted {interrupt}" if isinstance(interrupt, Interrupted) else "interrupted"
         say(failure, err=True)
         if _wants_json(sys.argv[1:] if args is None else list(args)) and not _STDOUT_USED.is_set():
             say(json.dumps({"error": failure.removeprefix("error: ")}))  # a --json consumer reads stdout

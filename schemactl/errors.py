@@ -20,3 +20,7 @@ class RequestRefused(SchemactlError):
     def __init__(self, message: str, status: int):
         super().__init__(message)
         self.status = status
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during an apply's step; the message names the step and what to do next."""

@@ -14,7 +14,7 @@ from .. import modules, index_changes
 from ..changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, DiscardCopy, FieldChange,
                        FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .context import Context, physical_references, removed_on_failure
-from ..errors import SchemactlError
+from ..errors import Interrupted, SchemactlError
 from ..live import wait_for_agreement
 from ..naming import next_version
 from .recreate import discard_stopped_copy, finish_hand_over, finish_interrupted_cutover, run_recreate
@@ -62,6 +62,9 @@ def execute_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,
             report.pending = steps[index + 1:]
             on_step(step, "failed")
             return report
+        except KeyboardInterrupt:
+            raise Interrupted(f"during step {step.number} ({step.change.kind} {step.change.collection}); what it "
+                              "finished is kept: apply again to resume (plan shows what is left)") from None
         report.applied.append(step)
         on_done(step)
         on_step(step, "done")

@@ -14,7 +14,7 @@ from concurrent.futures import Executor
 
 from ..errors import RequestRefused
 from ..live import RestClient, wait_for_agreement
-from ..tenant_ops import vanished
+from ..tenant_ops import set_auto_tenants, vanished
 
 READONLY, READY = "READONLY", "READY"
 
@@ -85,3 +85,15 @@ def unfence(reader: RestClient, collection: str, shards: list[str] | None = None
 def _set(reader: RestClient, collection: str, shard: str, status: str) -> None:
     reader.send("PUT", f"/v1/schema/{collection}/shards/{shard}", {"status": status},
                 f"set shard {shard} of {collection} {status}")
+
+
+def give_back(reader: RestClient, source: str, fenced: list[str] | None, auto_tenants: dict | None) -> None:
+    """A copy's source as it was before the copy: writable again and, multi-tenant (`auto_tenants`
+    recorded), its tenant auto-settings back."""
+    if auto_tenants is None:
+        if fenced:
+            unfence(reader, source, fenced)
+        return
+    unfence_shards(reader, source, fenced or [])  # sleeping tenants' shards cannot be asked for
+    if auto_tenants:
+        set_auto_tenants(reader, source, auto_tenants)

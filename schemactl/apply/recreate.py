@@ -17,7 +17,7 @@ from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
                         link_self_references, refuse_data, settle)
 from ..errors import SchemactlError
-from .fence import fence, unfence, unfence_shards
+from .fence import fence, give_back
 from ..live import count_objects, describe_down, is_active, nodes_down
 from ..naming import is_version_of, next_version
 from ..plan import change_document, change_from_document
@@ -96,10 +96,7 @@ def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
         found = lift_woken(ctx, checkpoint, verified_again=False, target_served=False)
         if found.every:
             ctx.notice(woken_notice(source, found))
-    if state.fenced:
-        _unfence(ctx, source, state)
-    if state.auto_tenants:
-        set_auto_tenants(ctx.reader, source, state.auto_tenants)
+    give_back(ctx.reader, source, state.fenced, state.auto_tenants)
     drop_log(ctx.reader, source)
     if target in ctx.aliases.values() or target not in ctx.classes:
         return False
@@ -446,19 +443,12 @@ def _lift_fence(ctx: Context, checkpoint: Checkpoint, run: TenantRecreate | None
         if run is not None:
             run.restore_source()
         else:
-            _unfence(ctx, checkpoint.source, state)
+            give_back(ctx.reader, checkpoint.source, state.fenced, state.auto_tenants)
         state.phase, state.fenced = Phase.VERIFY, []
         save_checkpoint(ctx.reader, checkpoint)
     except SchemactlError as error:  # the first failure is the one to report
         ctx.notice(f"could not make {checkpoint.source} writable again ({error}): run apply again to finish "
                    "or lift it")
-
-
-def _unfence(ctx: Context, source: str, state: ResumeState) -> None:
-    if state.auto_tenants is not None:  # multi-tenant: sleeping tenants' shards cannot be asked for
-        unfence_shards(ctx.reader, source, state.fenced or [])
-    else:
-        unfence(ctx.reader, source, state.fenced or [])
 
 
 def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:

@@ -30,7 +30,7 @@ from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, c
                         when_embedding)
 from ..errors import SchemactlError
 from ..live import is_active
-from .fence import fence_shards, unfence_shards, writable_shards
+from .fence import fence_shards, give_back, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
 from ..settings import AWAKE_BUDGET, PAGE, TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
@@ -303,9 +303,7 @@ class TenantRecreate:
             if entry.done and not is_active(entry.status):
                 self.progress.update(tenant, settled=False)
         self.progress.flush()
-        unfence_shards(self.ctx.reader, self.source, state.fenced or [])
-        if state.auto_tenants is not None:
-            set_auto_tenants(self.ctx.reader, self.source, state.auto_tenants)
+        give_back(self.ctx.reader, self.source, state.fenced or [], state.auto_tenants or {})
         state.fenced = []
         self.fenced.clear()
         self.fence_started = None

@@ -560,7 +560,9 @@ def test_an_apply_interrupted_during_the_copy_gives_the_source_its_tenant_activa
 
     with monkeypatch.context() as patch:
         patch.setattr(TenantRecreate, "_copy_and_settle", interrupted)
-        assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code != 0
+        stopped = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert stopped.exit_code == 1
+    assert "interrupted during step 1 (recreate Mt)" in stopped.output, stopped.output  # it names the step
     assert copied
     config = client.collections.use("Mt_v1").config.get().multi_tenancy_config
     assert config.auto_tenant_activation, "the source's activation was left off"
