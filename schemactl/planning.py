@@ -3,7 +3,7 @@ diff, and estimate. Reads only; changes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -204,7 +204,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             holding = [n for n in backfill_candidates(changes)
                        if estimate(reader, live.physical[n], live.collections[n], False).objects]
             changes = with_backfill(changes, live.collections, collections, live.physical, holding)
-        changes += stopped_copies(known, live, changes)
+        changes += stopped_copies(known, live, changes, collections)
         rates: dict[str, float] = {}
         if probe:
             changes, rates = probed_once(reader, changes)
@@ -398,16 +398,18 @@ def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveSta
     return live, desired, left + changes
 
 
-def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...]) -> tuple[DiscardCopy, ...]:
-    """For each copy an apply stopped in before its alias moved whose source no step of `changes`
-    (backfills decided) recreates, as the files no longer ask for it: the copy discarded, and the
-    source as it was (a fence the stopped run set on its writes lifted). A step that recreates the
-    source resumes or discards the copy itself."""
+def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],
+                   desired: Iterable[str]) -> tuple[DiscardCopy, ...]:
+    """For each copy an apply stopped in before its alias moved, of a collection the files name
+    (`desired`), whose source no step of `changes` (backfills decided) recreates, as the files no
+    longer ask for it: the copy discarded, and the source as it was (a fence the stopped run set on
+    its writes lifted). A step that recreates the source resumes or discards the copy itself; a
+    collection no file names is left alone, its copy too (files applied a few at a time)."""
     recreated = {c.physical for c in changes if isinstance(c, RecreateCollection)}
-    serving = live.named_by
+    serving, named = live.named_by, set(desired)
     return tuple(DiscardCopy(serving.get(c.source, c.source), physical=c.source, target=c.target)
                  for c in sorted(known.checkpoints_here, key=lambda c: c.source)
-                 if c.source in live.raw and c.source not in recreated
+                 if c.source in live.raw and c.source not in recreated and serving.get(c.source, c.source) in named
                  and c.never_served(serving.get(c.source, c.source), live.aliases, known.served))
 
 

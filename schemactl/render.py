@@ -12,6 +12,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
                       UpdateInPlace)
 from .naming import is_version_of
 from .plan import Plan, Step, dollars, summary, to_document
+from .spec import TIMESTAMPS, Collection
 
 IN_SYNC = "No changes. The cluster matches the files."
 BLIND = "No changes to what schemactl can see, but the cluster holds collections it cannot represent."
@@ -195,6 +196,11 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
     lines = [f"recreate: {'; '.join(why)}; the data moves to a new collection and {alias}"]
     if change.version_note:
         lines.append(f"note: {change.version_note}")
+    if _uses_write_times(change.definition):
+        expiry = "; objectTtlConfig counts each object's time to expire from its copy" \
+            if _expires_by_write_time(change.definition) else ""
+        lines.append("note: every object's creation and update times become those of its copy (Weaviate sets them on "
+                     f"each write){expiry}")
     if change.adopts:
         lines.append(f"{change.collection} was made outside schemactl: it is deleted to free its name for the alias, "
                      "so there will be no version to roll back to (needs --allow-destructive)")
@@ -232,6 +238,17 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
             embed += f" (at least {duration(step.minimum_embedding_seconds)}: {step.budget_note()})"
         lines.append(f"data: {e.objects:,} objects{tenants}{embed}")
     return lines
+
+
+def _expires_by_write_time(collection: Collection) -> bool:
+    ttl = collection.objectTtlConfig
+    return bool(ttl and ttl.enabled and ttl.deleteOn in TIMESTAMPS)
+
+
+def _uses_write_times(collection: Collection) -> bool:
+    """Whether anything of the collection reads the times a copy resets: expiry, or filters on them."""
+    index = collection.invertedIndexConfig
+    return _expires_by_write_time(collection) or bool(index and index.indexTimestamps)
 
 
 def _moved_paths(change: RecreateCollection) -> set[str]:

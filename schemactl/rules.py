@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from . import modules, versions
 from .owned import is_owned
-from .spec import (INDEX_KEYS, MAX_COLLECTION_NAME, OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES,
+from .spec import (INDEX_KEYS, TIMESTAMPS, MAX_COLLECTION_NAME, OBJECT_TYPES, PRIMITIVE_TYPES, RANGE_TYPES, SOURCE_TYPES,
                    TEXT_TYPES, WEAVIATE_NAME_LIMIT, Collection, HuggingFaceVectorizer, NamedVector, NestedProperty,
                    VectorIndexConfig, Vectorizer)
 
@@ -27,7 +27,6 @@ RESERVED_NESTED_PROPERTY_NAMES = {"vector": _CLIENT_REFUSES}
 RESERVED_PROPERTY_SUFFIXES = ("_searchable", "_rangeable", "_temp", "__meta_count", "_propertyLength", "_nullState")
 
 BUILT_IN_STOPWORD_PRESETS = ("en", "none")
-TIMESTAMPS = ("_creationTimeUnix", "_lastUpdateTimeUnix")
 
 
 def check_collection(c: Collection, known_collections: set[str] | None = None) -> Iterator[Issue]:

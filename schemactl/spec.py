@@ -29,6 +29,7 @@ VECTOR_NAME = r"^[_A-Za-z][_0-9A-Za-z]{0,229}$"
 
 TEXT_TYPES = ("text", "text[]")
 OBJECT_TYPES = ("object", "object[]")
+TIMESTAMPS = ("_creationTimeUnix", "_lastUpdateTimeUnix")  # set by the server on every write
 RANGE_TYPES = ("int", "number", "date")
 # What v1.39 vectorizes besides text when sourceProperties names it.
 SOURCE_TYPES = ("int", "int[]", "number", "number[]", "date", "date[]", "boolean", "boolean[]",

@@ -165,3 +165,21 @@ def test_a_recreate_says_whether_its_name_becomes_an_alias_or_the_alias_moves():
         plan = make_plan((RecreateCollection("Doc", physical=physical, definition=definition, reasons=reasons),),
                          target="t", desired_hash="d", live_fingerprint="l")
         assert f"the data moves to a new collection and {said}" in render_text(plan)
+
+
+def test_a_recreate_says_the_write_times_it_resets_when_something_reads_them():
+    def recreated(**extra) -> str:
+        before = parse_collection({"name": "Doc", "vectorizer": {"module": "none"}, **extra})
+        after = parse_collection({"name": "Doc", "vectorizer": {"module": "none"},
+                                  "vectorIndexConfig": {"distance": "dot"}, **extra})
+        return render_text(plan_of(diff({"Doc": before}, {"Doc": after}, physical={"Doc": "Doc_v1"})))
+
+    assert "creation and update times" not in recreated()
+    filtered = recreated(invertedIndexConfig={"indexTimestamps": True})
+    assert "note: every object's creation and update times become those of its copy" in filtered
+    assert "objectTtlConfig" not in filtered
+    expiring = recreated(objectTtlConfig={"enabled": True, "deleteOn": "_creationTimeUnix", "defaultTtl": 3600})
+    assert "objectTtlConfig counts each object's time to expire from its copy" in expiring
+    assert "creation and update times" not in recreated(
+        objectTtlConfig={"enabled": True, "deleteOn": "due", "defaultTtl": 3600},
+        properties=[{"name": "due", "dataType": "date"}])

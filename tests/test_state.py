@@ -186,11 +186,12 @@ def test_a_stopped_copy_no_step_resumes_is_discarded_and_one_that_served_never_i
         return replace(as_the_ledger_says(live, [], set()), served=served, checkpoints=stored), live
 
     mine, live = known({"Doc": "Doc_v1"}, set())
-    assert stopped_copies(mine, live, ()) == (DiscardCopy("Doc", physical="Doc_v1", target="Doc_v2"),)
+    assert stopped_copies(mine, live, (), {"Doc"}) == (DiscardCopy("Doc", physical="Doc_v1", target="Doc_v2"),)
+    assert stopped_copies(mine, live, (), {"Other"}) == ()  # no file names Doc: its copy is left for its own apply
     resumed = (RecreateCollection("Doc", physical="Doc_v1"),)
-    assert stopped_copies(mine, live, resumed) == ()  # the recreate (or backfill) resumes or discards it itself
-    assert stopped_copies(*known({"Doc": "Doc_v1"}, {"Doc_v2"}), ()) == ()  # it served once: holds writes
-    assert stopped_copies(*known({"Doc": "Doc_v2"}, set()), ()) == ()  # the alias moved to it
+    assert stopped_copies(mine, live, resumed, {"Doc"}) == ()  # the recreate (or backfill) resumes or discards it
+    assert stopped_copies(*known({"Doc": "Doc_v1"}, {"Doc_v2"}), (), {"Doc"}) == ()  # it served once: holds writes
+    assert stopped_copies(*known({"Doc": "Doc_v2"}, set()), (), {"Doc"}) == ()  # the alias moved to it
 
 
 def test_a_copy_under_way_shows_its_source_with_the_tenant_settings_it_paused():

@@ -27,7 +27,8 @@ from ..connection import quiet_client_warnings
 
 quiet_client_warnings()  # before weaviate-client is imported
 from weaviate.classes.config import ConsistencyLevel
-from weaviate.classes.data import DataObject, DataReference, ReferenceToMulti
+from weaviate.classes.data import DataObject, DataReference, PhoneNumber, ReferenceToMulti
+from weaviate.outputs.query import PhoneNumberType
 from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
@@ -275,10 +276,18 @@ def _as_data_object(obj, job: CopyJob, with_self_references: bool) -> DataObject
         vector = {n: stored[n] for n in job.reuse if n in stored} or None
     elif DEFAULT in job.reuse:
         vector = stored.get(DEFAULT)
-    properties: dict = dict(obj.properties or {})
+    properties = {name: _writable(value) for name, value in (obj.properties or {}).items()}
     # the client types these fields as `None`-only generics; the values are what it sends
     return DataObject(uuid=obj.uuid, properties=properties, vector=vector,  # type: ignore[arg-type]
                       references=references or None)  # type: ignore[arg-type]
+
+
+def _writable(value):
+    """A value as read, in the form an insert takes: a phone number read back carries what the
+    server derived from it; it is written as its input and default country."""
+    if isinstance(value, PhoneNumberType):
+        return PhoneNumber(number=value.number, default_country=value.default_country or None)
+    return value
 
 
 def _deciding(job: CopyJob) -> list[str] | bool:
@@ -398,6 +407,18 @@ class Differences:
     # the source objects to copy again, as compared (up to HELD of them), and their digests
     held: dict[str, Any] = field(default_factory=dict)
     digests: dict[str, bytes] = field(default_factory=dict)
+    # written again and taken by the server, still without a re-embedded vector: its vectorizer
+    # had no text to embed (Weaviate stores such objects unembedded, as for the application's writes)
+    unembedded: list[str] = field(default_factory=list)
+
+    def accept_unembedded(self, taken: set[str]) -> list[str]:
+        """The objects without a vector among those the server just `taken`, no longer a difference."""
+        accepted = [u for u in self.without_vector if u in taken]
+        self.without_vector = [u for u in self.without_vector if u not in taken]
+        for uuid in accepted:
+            self.held.pop(uuid, None)
+            self.digests.pop(uuid, None)
+        return accepted
 
     @property
     def complete(self) -> bool:
@@ -748,13 +769,17 @@ def settle(client, job: CopyJob, failures: dict[str, str], *, source_read: list 
     copy made under the fence read it (nothing has changed it since). NotVerified when objects
     cannot be copied (e.g. their embedding fails)."""
     full = diff = compare(client, job, source_read=source_read)
+    unembedded: list[str] = []
     for _ in range(REPAIR_PASSES):
         if diff.clean:
-            return Differences(source_count=full.source_count, target_count=full.source_count, skipped=full.skipped)
-        failures.update(repair(client, job, diff).failed)
+            return _settled(full, unembedded)
+        written = repair(client, job, diff)
+        failures.update(written.failed)
+        taken = set(diff.held) - written.failed.keys()
         diff = recheck(client, job, diff) if diff.complete else compare(client, job)
+        unembedded += diff.accept_unembedded(taken)
     if diff.clean:
-        return Differences(source_count=full.source_count, target_count=full.source_count, skipped=full.skipped)
+        return _settled(full, unembedded)
     where = f"{job.source}{_of(job)}"
     unresolved = set(diff.missing) | set(diff.without_vector) | set(diff.stale)
     refused = {u: m for u, m in failures.items() if u in unresolved}
@@ -766,6 +791,11 @@ def settle(client, job: CopyJob, failures: dict[str, str], *, source_read: list 
                           f"({some}; last error: {first[:200]}); not cutting over, the source is untouched")
     raise NotVerified(f"{where} still differs from {job.target} with writes fenced off ({diff.describe()} after "
                       f"{REPAIR_PASSES} passes); not cutting over, the source is untouched")
+
+
+def _settled(full: Differences, unembedded: list[str]) -> Differences:
+    return Differences(source_count=full.source_count, target_count=full.source_count, skipped=full.skipped,
+                       unembedded=sorted(unembedded))
 
 
 # ---- helpers --------------------------------------------------------------------------------

@@ -243,8 +243,8 @@ def _fresh_changes(situation: Situation) -> tuple:
     known = _known(situation)
     live, desired, changes = changes_on(reader, known, lambda after: desired_from_plan(plan, after), prune=True)
     backfilled = with_backfill(changes, live.collections, desired, live.physical, backfill_candidates(changes))
-    candidates = (*changes, *stopped_copies(known, live, changes), *backfilled,
-                  *stopped_copies(known, live, backfilled))
+    candidates = (*changes, *stopped_copies(known, live, changes, desired), *backfilled,
+                  *stopped_copies(known, live, backfilled, desired))
     if any(v.reason.startswith(PROBED) for s in plan.steps for v in getattr(s.change, "vectors", ())):
         candidates, _ = probed_once(reader, candidates)  # reuse decided by a probe: probe again
     return candidates

@@ -148,6 +148,8 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
         raise
     for tenant, diff in verified.items():
         skipped = f" ({diff.skipped} left out by onConvertError: skipObject)" if diff.skipped else ""
+        skipped += (f" ({len(diff.unembedded)} without a re-embedded vector: the vectorizer had no text to embed, "
+                    "as Weaviate does for such writes)") if diff.unembedded else ""
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} object(s) "
                    f"in {checkpoint.target}, {_same_as(change)}{skipped}")
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {time.monotonic() - started:.1f} s "

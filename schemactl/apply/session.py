@@ -121,6 +121,9 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
     except KeyboardInterrupt:
         _interrupted(reader, record)
         raise
+    except Exception as error:  # a failure no step foresaw: the record says it failed, not that it runs
+        _stopped(reader, record, "failed", f"{type(error).__name__}: {error}")
+        raise
     finally:
         ctx.close()
     _finished(reader, record, report)
@@ -128,10 +131,15 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
 
 
 def _interrupted(reader: RestClient, record: Record) -> None:
-    """Ctrl-C: the record says so (the next apply of the plan resumes it), unless the ledger cannot
-    be written either (the next apply marks it interrupted then)."""
-    record.result, record.finishedAt = "interrupted", now()
-    record.error = "; ".join(e for e in (record.error, "interrupted (Ctrl-C) before finishing") if e)
+    """Ctrl-C: the record says so (the next apply of the plan resumes it)."""
+    _stopped(reader, record, "interrupted", "interrupted (Ctrl-C) before finishing")
+
+
+def _stopped(reader: RestClient, record: Record, result: str, why: str) -> None:
+    """A run stopped by something other than a step's own failure: the record says how, unless the
+    ledger cannot be written either (the next apply marks it interrupted then)."""
+    record.result, record.finishedAt = result, now()
+    record.error = "; ".join(e for e in (record.error, why) if e)
     try:
         update_record(reader, record)
     except SchemactlError:

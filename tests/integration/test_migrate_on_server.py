@@ -582,3 +582,88 @@ def test_history_against_an_address_that_is_not_weaviates_api_fails(weaviate_ser
     result = CliRunner().invoke(cli, ["history", "--url", f"{weaviate_server.url}/v1"])
     assert result.exit_code == 1 and "/v1/v1/meta" in result.stderr, result.output
     assert "No applies recorded" not in result.output
+
+
+KINDS = """name: Kinds
+properties:
+  - {name: text, dataType: text}
+  - {name: texts, dataType: "text[]"}
+  - {name: int, dataType: int}
+  - {name: ints, dataType: "int[]"}
+  - {name: number, dataType: number}
+  - {name: numbers, dataType: "number[]"}
+  - {name: flag, dataType: boolean}
+  - {name: flags, dataType: "boolean[]"}
+  - {name: date, dataType: date}
+  - {name: dates, dataType: "date[]"}
+  - {name: id, dataType: uuid}
+  - {name: ids, dataType: "uuid[]"}
+  - {name: where, dataType: geoCoordinates}
+  - {name: phone, dataType: phoneNumber}
+  - {name: data, dataType: blob}
+  - name: meta
+    dataType: object
+    nestedProperties:
+      - {name: label, dataType: text}
+      - {name: count, dataType: int}
+      - name: inner
+        dataType: "object[]"
+        nestedProperties:
+          - {name: at, dataType: date}
+          - {name: score, dataType: number}
+vectorizer: {module: none}
+vectorIndexConfig: {distance: DISTANCE}
+"""
+
+EDGE_VALUES = [
+    {"text": "🦜 שלום e\u0301 " + "long " * 2000, "texts": ["", "a", "🦜"], "int": -9223372036854775808,
+     "ints": [0, -1, 9007199254740993], "number": -0.0, "numbers": [5e-324, 1e308, -2.5], "flag": False,
+     "flags": [True, False], "date": "1969-12-31T23:59:59.123456+05:30", "dates": ["0001-01-01T00:00:00Z",
+     "9999-12-31T23:59:59.999Z"], "id": "00000000-0000-4000-8000-0000000000aa",
+     "ids": ["00000000-0000-4000-8000-0000000000bb"], "where": {"latitude": 90.0, "longitude": -180.0},
+     "phone": {"input": "020 1234567", "defaultCountry": "nl"}, "data": "aGVsbG8gd29ybGQ=",
+     "meta": {"label": "", "count": 0, "inner": [{"at": "2101-02-03T04:05:06.789Z", "score": 0.1}, {"score": 2}]}},
+    {"text": "", "texts": [], "phone": {"input": "+1 202 555 0143"}, "meta": {"inner": []}},
+    {},
+]
+
+
+def _as_rest_reads(weaviate_server, name: str) -> dict[str, tuple]:
+    """uuid -> (properties, vector) as the REST API gives them: every value as the server holds it."""
+    import urllib.request
+
+    url = f"{weaviate_server.url}/v1/objects?class={name}&include=vector&limit=100"
+    objects = json.loads(urllib.request.urlopen(url).read())["objects"]
+    return {o["id"]: (o.get("properties"), o.get("vector")) for o in objects}
+
+
+def test_every_data_type_comes_through_a_recreate_exactly(client, cli_run, weaviate_server, tmp_path):
+    """Before: a phoneNumber value stopped every recreate of its collection halfway (the client's
+    read form of it was written back as it was, and refused)."""
+    (tmp_path / "kinds.yaml").write_text(KINDS.replace("DISTANCE", "cosine"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    for index, properties in enumerate(EDGE_VALUES):  # over REST, as an application may write
+        client.collections.use("Kinds").data.insert(properties, uuid=f"00000000-0000-4000-8000-{index:012d}",
+                                                    vector=[0.0, 0.0, 0.0] if index == 2 else [0.5, -1.0, 3.0e38])
+    before = _as_rest_reads(weaviate_server, "Kinds_v1")
+    (tmp_path / "kinds.yaml").write_text(KINDS.replace("DISTANCE", "dot"))
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert _as_rest_reads(weaviate_server, "Kinds_v2") == before
+
+
+def test_a_reembed_finishes_when_an_objects_text_is_empty(client, cli_run, embedder, tmp_path):
+    """Weaviate stores an object whose vectorized text is empty without a vector. Before, the copy
+    waited for a vector that never came and refused the cutover after three passes."""
+    schema = f"name: Note\nproperties:\n  - {{name: text, dataType: text}}\nvectorizer:\n" \
+             f"  module: text2vec-huggingface\n  endpointURL: {embedder.url('words-64')}\n  vectorizeClassName: false\n"
+    (tmp_path / "note.yaml").write_text(schema)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert not client.collections.use("Note").data.insert_many([{"text": ""}, {"text": "river"}]).errors
+    (tmp_path / "note.yaml").write_text(schema.replace("words-64", "words-32"))
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "1 without a re-embedded vector: the vectorizer had no text to embed" in result.stderr
+    vectors = {o.properties["text"]: o.vector.get("default") for o in
+               client.collections.use("Note").iterator(include_vector=True)}
+    assert vectors[""] is None and len(vectors["river"]) == model_dimensions("words-32")
