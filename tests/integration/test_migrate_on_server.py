@@ -596,7 +596,7 @@ properties:
   - {name: flags, dataType: "boolean[]"}
   - {name: date, dataType: date}
   - {name: dates, dataType: "date[]"}
-  - {name: id, dataType: uuid}
+  - {name: ref, dataType: uuid}
   - {name: ids, dataType: "uuid[]"}
   - {name: where, dataType: geoCoordinates}
   - {name: phone, dataType: phoneNumber}
@@ -619,7 +619,7 @@ EDGE_VALUES = [
     {"text": "🦜 שלום e\u0301 " + "long " * 2000, "texts": ["", "a", "🦜"], "int": -9223372036854775808,
      "ints": [0, -1, 9007199254740993], "number": -0.0, "numbers": [5e-324, 1e308, -2.5], "flag": False,
      "flags": [True, False], "date": "1969-12-31T23:59:59.123456+05:30", "dates": ["0001-01-01T00:00:00Z",
-     "9999-12-31T23:59:59.999Z"], "id": "00000000-0000-4000-8000-0000000000aa",
+     "9999-12-31T23:59:59.999Z"], "ref": "00000000-0000-4000-8000-0000000000aa",
      "ids": ["00000000-0000-4000-8000-0000000000bb"], "where": {"latitude": 90.0, "longitude": -180.0},
      "phone": {"input": "020 1234567", "defaultCountry": "nl"}, "data": "aGVsbG8gd29ybGQ=",
      "meta": {"label": "", "count": 0, "inner": [{"at": "2101-02-03T04:05:06.789Z", "score": 0.1}, {"score": 2}]}},
