@@ -38,7 +38,7 @@ from .resume import Phase
 from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
                     copied_for, copies_in, history, lineage, served_in)
 from .validate import Result, validate_paths
-from .value_check import value_checks
+from .value_check import EXAMPLES, value_checks, wrapped_integers
 
 
 def read_cluster(reader: RestClient, permissions: list[dict] | None | Literal["ask"] = "ask") -> LiveState:
@@ -213,6 +213,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
+        _refuse_wrapped_integers(reader, changes, by_physical, estimates)
         estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical], False)
                       for c in changes if isinstance(c, DeleteCollection) and c.physical in by_physical}
         warnings = _fenced_warning(known.checkpoints_here, live) \
@@ -396,6 +397,26 @@ def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveSta
                    single_vectorizer_in_place=single_vectorizer_in_place_on(live),
                    async_from_factor=versions.has("async_replication_from_factor", live.version))
     return live, desired, left + changes
+
+
+def _refuse_wrapped_integers(reader: RestClient, changes, by_physical: dict[str, Collection],
+                             estimates: dict[str, Estimate]) -> None:
+    """Integers a copy would turn into -2^63 (value_check.wrapped_integers), in the objects the
+    plan reads (tenants asleep are not read, as for the estimates): refused before anything is made."""
+    found = []
+    for change in changes:
+        if isinstance(change, RecreateCollection):
+            live = by_physical[change.physical]
+            tenants: list[str | None] = list(estimates[change.collection].per_tenant) if live.multi_tenant else [None]
+            held = wrapped_integers(reader, change, live, tenants)
+            if held:
+                found.append(f"{change.collection}: {', '.join(held[:EXAMPLES])}"
+                             + (f" and {len(held) - EXAMPLES} more" if len(held) > EXAMPLES else ""))
+    if found:
+        raise SchemactlError("integers Weaviate keeps as 2^63 (written over REST as 9223372036854775296 or more): it "
+                             "returns them over gRPC, and in filters, as -9223372036854775808, and refuses them in gRPC "
+                             f"writes, so no copy keeps them: {'; '.join(found)}. Write them as 9223372036854774784 "
+                             "or less, then plan again; nothing was planned")
 
 
 def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],

@@ -3,6 +3,7 @@ are, read with a cursor (constant memory) in every tenant that can be read witho
 A retyped property's values go through the very conversion the copy applies (reshape.py)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -13,7 +14,7 @@ from .errors import SchemactlError
 from .live import RestClient, active_tenants, is_active, tenant_status, vanished
 from .plan import ValueCheck
 from .reshape import Reshape, check
-from .spec import PRIMITIVE_TYPES
+from .spec import PRIMITIVE_TYPES, Collection
 
 EXAMPLES = 5  # refused values kept per property (the plan shows a few)
 READ_PAGE = 1000
@@ -119,3 +120,60 @@ def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], 
         raise SchemactlError(f"reading the values of {where} to check them failed: "
                              f"{str(error).splitlines()[0][:300]}") from None
     return True
+
+
+# ---- integers no copy can keep ----------------------------------------------------------------
+
+WRAPPED = -2**63  # how Weaviate returns an integer it keeps as 2^63, over gRPC and in filters
+KEPT_AS_2_63 = 2**63 - 512  # REST takes integers up to 2^63 - 1; from here on they are kept as 2^63
+TENANTS_PER_QUERY = 100
+SUSPECTS = 100  # objects a query asks for per tenant
+
+
+def wrapped_integers(reader: RestClient, change: RecreateCollection, live: Collection,
+                     tenants: list[str | None]) -> list[str]:
+    """The integers of `live` a copy would change: written over REST at 2^63 - 512 or above, the
+    server keeps them as 2^63, and returns that over gRPC (how schemactl reads) as -2^63, and
+    refuses it over gRPC (how it writes). Found among the objects a filter on -2^63 gives (the
+    inverted index holds them so), then read over REST, which gives the stored value."""
+    dropped = {m.source for m in change.property_moves if m.dropped}
+    names = [p.name for p in live.properties if p.data_types[0] in ("int", "int[]") and p.name not in dropped]
+    if not names:
+        return []
+    found = []
+    for tenant, uuid in _suspects(reader, change.physical, names, tenants):
+        query = f"?tenant={quote(tenant, safe='')}" if tenant else ""
+        status, body = reader.probe(f"/v1/objects/{change.physical}/{uuid}{query}")
+        held = (body.get("properties") or {}) if status == 200 else {}
+        for name in names:
+            value = held.get(name)
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, int) and v >= KEPT_AS_2_63 for v in values):
+                found.append(f"{name} in object {uuid}" + (f" (tenant {tenant})" if tenant else ""))
+    return found
+
+
+def _suspects(reader: RestClient, physical: str, names: list[str], tenants: list[str | None]):
+    """(tenant, uuid) of the objects holding -2^63 (or, in the index, 2^63) in one of `names`."""
+    where = ("{operator: Or, operands: [" + ", ".join(
+        f'{{path: ["{n}"], operator: Equal, valueInt: {WRAPPED}}}' for n in names) + "]}")
+    for chunk in (tenants[i:i + TENANTS_PER_QUERY] for i in range(0, len(tenants), TENANTS_PER_QUERY)):
+        pages = _ids_where(reader, physical, where, chunk, offset=0)
+        for tenant, ids in zip(chunk, pages):
+            offset = 0
+            while ids:
+                yield from ((tenant, uuid) for uuid in ids)
+                offset += len(ids)
+                ids = _ids_where(reader, physical, where, [tenant], offset)[0] if len(ids) == SUSPECTS else []
+
+
+def _ids_where(reader: RestClient, physical: str, where: str, tenants: list[str | None], offset: int) -> list[list]:
+    """Per tenant, a page of the ids of the objects `where` gives (a tenant gone or asleep: none)."""
+    fields = " ".join(f't{i}: {physical}({f"tenant: {json.dumps(t)}, " if t else ""}where: {where}, '
+                      f'limit: {SUSPECTS}, offset: {offset}) {{ _additional {{ id }} }}' for i, t in enumerate(tenants))
+    reply = reader.post("/v1/graphql", {"query": f"{{ Get {{ {fields} }} }}"})
+    errors = [e for e in reply.get("errors") or [] if not vanished(Exception(str(e.get("message"))))]
+    if errors:
+        raise SchemactlError(f"reading the integers of {physical} failed: {errors[0].get('message')}")
+    got = (reply.get("data") or {}).get("Get") or {}
+    return [[o["_additional"]["id"] for o in got.get(f"t{i}") or []] for i in range(len(tenants))]

@@ -667,3 +667,27 @@ def test_a_reembed_finishes_when_an_objects_text_is_empty(client, cli_run, embed
     vectors = {o.properties["text"]: o.vector.get("default") for o in
                client.collections.use("Note").iterator(include_vector=True)}
     assert vectors[""] is None and len(vectors["river"]) == model_dimensions("words-32")
+
+
+def test_integers_weaviate_keeps_as_2_to_the_63_are_refused_before_anything_is_made(client, cli_run, tmp_path):
+    """9223372036854775807 written over REST is kept as 2^63 and read over gRPC as -2^63: before,
+    a recreate turned it into -9223372036854775808 and said it verified the same content."""
+    schema = "name: Counter\nproperties:\n  - {name: n, dataType: int}\n  - {name: ns, dataType: 'int[]'}\n" \
+             "vectorizer: {module: none}\nvectorIndexConfig: {distance: DISTANCE}\n"
+    (tmp_path / "counter.yaml").write_text(schema.replace("DISTANCE", "cosine"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    counters = client.collections.use("Counter")
+    largest, smallest = "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
+    counters.data.insert({"n": 1, "ns": [2, 9223372036854775807]}, uuid=largest, vector=[1.0, 0.0])
+    counters.data.insert({"n": -9223372036854775808, "ns": []}, uuid=smallest, vector=[0.0, 1.0])
+    (tmp_path / "counter.yaml").write_text(schema.replace("DISTANCE", "dot"))
+    refused = cli_run("plan", str(tmp_path))
+    assert refused.exit_code == 1
+    assert f"so no copy keeps them: Counter: ns in object {largest}. Write them as" in refused.stderr, refused.output
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 1
+    assert aliases(client) == {"Counter": "Counter_v1"} and collections(client) == {"Counter_v1"}
+    counters.data.update(uuid=largest, properties={"ns": [2, 9223372036854774784]})
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    held = {str(o.uuid): o.properties for o in client.collections.use("Counter").iterator()}
+    assert held[smallest]["n"] == -9223372036854775808 and held[largest]["ns"] == [2, 9223372036854774784]
