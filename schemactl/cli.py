@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -60,7 +61,9 @@ class Group(click.Group):
         kwargs["standalone_mode"] = False
         _STDOUT_USED.clear()
         try:
-            return super().main(args, *rest, **kwargs)
+            done = super().main(args, *rest, **kwargs)
+            _past_interrupting()
+            return done
         except _NO_ARGS_IS_HELP as error:
             error.show(file=_Redacting(sys.stderr))
             sys.exit(EXIT_ERROR)
@@ -69,7 +72,8 @@ class Group(click.Group):
                 raise
             failure = _one_line_for(error)
         except KeyboardInterrupt as interrupt:
-            failure = f"interrupted {interrupt}" if isinstance(interrupt, Interrupted) else "interrupted"
+            failure = _interrupted(interrupt)
+        _past_interrupting()
         say(failure, err=True)
         if _wants_json(sys.argv[1:] if args is None else list(args)) and not _STDOUT_USED.is_set():
             say(json.dumps({"error": failure.removeprefix("error: ")}))  # a --json consumer reads stdout
@@ -80,10 +84,24 @@ def _unforeseen(error: Exception) -> bool:
     return not isinstance(error, (click.exceptions.Abort, click.ClickException, SchemactlError))
 
 
+_AS_PROGRAM: list[bool] = []  # the `schemactl` program (not a caller of cli in its own process, e.g. a test)
+
+
+def _interrupted(interrupt: BaseException) -> str:
+    return f"interrupted {interrupt}" if isinstance(interrupt, Interrupted) else "interrupted"
+
+
+def _past_interrupting() -> None:
+    """The command has ended (its result is what it says): a Ctrl-C from here on would only turn
+    a finished apply's exit status into 130 as the process winds down."""
+    if _AS_PROGRAM and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _one_line_for(error: Exception) -> str:
     """The line a failure is said in."""
-    if isinstance(error, click.exceptions.Abort):
-        return "aborted"
+    if isinstance(error, click.exceptions.Abort):  # click's word for Ctrl-C (and EOF at a prompt)
+        return _interrupted(error.__cause__) if isinstance(error.__cause__, KeyboardInterrupt) else "aborted"
     if isinstance(error, click.UsageError):
         where = error.ctx.command_path if error.ctx else "schemactl"
         return f"error: {one_line(error.format_message())} ({where} --help for usage)"
@@ -511,6 +529,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
                                progress=bars(on_terminal() and not as_json),
                                notice=lambda message: say(f"  {message}", err=True))
     report = api.apply(computed, checksum, target, options)
+    _past_interrupting()  # what it did is recorded: the lines below say it
     if report.already_applied_at:
         _already_applied(as_json, report.already_applied_at)
         return
@@ -798,4 +817,5 @@ def pull(names, target, out_dir: Path, force: bool) -> None:
 
 
 def main() -> None:
+    _AS_PROGRAM.append(True)
     cli(prog_name="schemactl")

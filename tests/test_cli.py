@@ -124,3 +124,22 @@ def test_a_failure_under_json_is_a_json_document_on_stdout_too(tmp_path):
     (tmp_path / "bad.yaml").write_text("name: x\n")
     invalid = run("validate", str(tmp_path), "--json")  # its own document already said so: nothing added
     assert invalid.exit_code == 1 and json.loads(invalid.stdout)["valid"] is False
+
+
+@pytest.mark.parametrize("raised, said", [
+    (KeyboardInterrupt(), "interrupted"),
+    ("apply", "interrupted during step 2 (recreate Product); what it finished is kept: apply again to resume"),
+])
+def test_ctrl_c_says_interrupted_and_which_step_it_stopped_in(monkeypatch, raised, said):
+    """click turns Ctrl-C into its Abort: before, every interrupted apply said only 'aborted'."""
+    from schemactl.errors import Interrupted
+
+    def stopped(*_args, **_kwargs):
+        if raised == "apply":
+            raise Interrupted("during step 2 (recreate Product); what it finished is kept: apply again to resume")
+        raise raised
+
+    monkeypatch.setattr("schemactl.validate.validate_paths", stopped)
+    result = run("validate", str(REPO / "schemas"))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == said
