@@ -13,8 +13,10 @@ import httpx
 from .connection import Target, bracketed, connect, parse_url
 from .errors import SchemactlError
 from .live import RestClient, oidc_settings
+from .owned import LOCK
 from .proxies import Proxy
 from .redact import redact
+from .state import gone, held_by, holder_of
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,19 @@ def diagnose(target: Target) -> list[Check]:
         checks.append(Check("modules", True, f"{len(modules)} enabled, {hf} text2vec-huggingface"))
         checks.append(_permissions(reader))
         checks.append(_capabilities(reader, str(meta.get("version") or "")))
+        checks.append(_lock(reader))
     return checks
+
+
+def _lock(reader: RestClient) -> Check:
+    """Whether an apply holds the cluster's lock; one whose process is gone, a failure to fix."""
+    body = reader.get_or_none(f"/v1/schema/{LOCK}")
+    if body is None:
+        return Check("apply lock", True, "free")
+    holder = holder_of(body.get("description") or "")
+    if holder is not None and gone(holder):
+        return Check("apply lock", False, f"held by {held_by(holder)}", "schemactl force-unlock")
+    return Check("apply lock", True, f"held by {held_by(holder)} (apply is refused until it ends)")
 
 
 def _version(version: str) -> Check:

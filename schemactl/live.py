@@ -11,7 +11,7 @@ import httpx
 from .connection import TIMEOUT_HINT, Target, parse_url
 from .errors import ConnectionFailed, RequestRefused, SchemactlError
 from .naming import is_version_of, logical_of, version_of
-from .owned import is_owned
+from .owned import LOCK, is_owned
 from .redact import redact
 from .rest_json import Unrepresentable, from_rest
 from .spec import Collection
@@ -46,6 +46,7 @@ class LiveState:
     modules: tuple[str, ...] | None = None  # the modules the server has enabled (GET /v1/meta)
     # alias -> physical collection, for further aliases of a collection another alias names
     extra_aliases: dict[str, str] = field(default_factory=dict)
+    lock: str | None = None  # the apply lock's holder, as its record describes it (None: not held)
 
     @property
     def every_alias(self) -> dict[str, str]:
@@ -263,7 +264,9 @@ def read_live(reader: RestClient) -> LiveState:
     require("aliases", version, "aliases (zero-downtime cutover)")
     classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []}
     aliases = {a["alias"]: a["class"] for a in reader.get("/v1/aliases").get("aliases") or []}
-    return dataclasses.replace(resolve(version, classes, aliases), modules=tuple(sorted(meta.get("modules") or {})))
+    held = classes.get(LOCK)
+    return dataclasses.replace(resolve(version, classes, aliases), modules=tuple(sorted(meta.get("modules") or {})),
+                               lock=(held.get("description") or "") if held is not None else None)
 
 
 def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> LiveState:

@@ -36,7 +36,7 @@ from .spec import Collection, VectorIndexConfig
 from .owned import NEVER_MADE
 from .resume import Phase
 from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
-                    copied_for, copies_in, history, lineage, served_in)
+                    copied_for, copies_in, held_by, history, holder_of, lineage, served_in)
 from .validate import Result, validate_paths
 from .value_check import EXAMPLES, value_checks, wrapped_integers
 
@@ -168,6 +168,14 @@ def _paused(checkpoint: Checkpoint, raw: dict) -> bool:
     return bool(recorded.get("autoTenantActivation")) and not config.get("autoTenantActivation")
 
 
+def _lock_warning(live: LiveState) -> tuple[str, ...]:
+    """An apply's lock, held: apply is refused until it is released."""
+    if live.lock is None:
+        return ()
+    return ((f"an apply holds the lock on this cluster: {held_by(holder_of(live.lock))} apply is refused until it "
+             "ends; if it crashed, `schemactl force-unlock` releases the lock"),)
+
+
 def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
     """On a server newer than the capability table: which copies may be copies only for that."""
     copies = [f"recreate {c.collection}" for c in changes if isinstance(c, RecreateCollection)]
@@ -216,7 +224,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_wrapped_integers(reader, changes, by_physical, estimates)
         estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical], False)
                       for c in changes if isinstance(c, DeleteCollection) and c.physical in by_physical}
-        warnings = _fenced_warning(known.checkpoints_here, live) \
+        warnings = _lock_warning(live) + _fenced_warning(known.checkpoints_here, live) \
             + _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \

@@ -85,21 +85,30 @@ def acquire_lock(reader: RestClient, holder: Holder) -> None:
     except RequestRefused as error:
         if "already exists" not in str(error):
             raise
-        held = read_lock(reader)
-        who = held.describe() if held else "an unknown holder"
-        hint = ""
-        if held and held.host == socket.gethostname() and not _alive(held.pid):
-            hint = " That process is no longer running."
-        raise LockHeld(f"another apply holds the lock on this cluster: {who}.{hint} If it crashed, "
+        raise LockHeld(f"another apply holds the lock on this cluster: {held_by(read_lock(reader))} If it crashed, "
                        "release the lock with `schemactl force-unlock`.") from None
+
+
+def held_by(holder: Holder | None) -> str:
+    """Who holds the lock, and whether that process still runs when it ran on this machine."""
+    who = holder.describe() if holder else "an unknown holder"
+    return f"{who}." + (" That process is no longer running." if holder is not None and gone(holder) else "")
+
+
+def gone(holder: Holder) -> bool:
+    """The holder's process ran on this machine and runs no more (elsewhere: unknown)."""
+    return holder.host == socket.gethostname() and not _alive(holder.pid)
 
 
 def read_lock(reader: RestClient) -> Holder | None:
     body = reader.get_or_none(f"/v1/schema/{LOCK}")
-    if body is None:
-        return None
+    return None if body is None else holder_of(body.get("description") or "")
+
+
+def holder_of(description: str) -> Holder | None:
+    """The holder a lock's description records (None: unreadable)."""
     try:
-        return Holder(**json.loads(body.get("description") or "{}"))
+        return Holder(**json.loads(description or "{}"))
     except (TypeError, ValueError):
         return None
 

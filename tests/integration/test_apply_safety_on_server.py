@@ -88,6 +88,12 @@ def test_sigkill_mid_copy_then_rerun_resumes_without_loss_or_duplicates(
     finally:
         process.kill()
     assert copied < 3000 and aliases(client) == {"Doc": "Doc_v1"}
+    planned = cli_run("plan", str(doc_dir))  # where a team looks first: before, nothing named the lock
+    assert "warning: an apply holds the lock on this cluster" in planned.output, planned.output
+    assert f"(pid {process.pid})" in planned.output and "That process is no longer running" in planned.output
+    status = cli_run("status")
+    assert status.exit_code == 1 and "FAIL apply lock   held by" in status.stdout, status.output
+    assert status.stdout.rstrip().endswith("— fix: schemactl force-unlock")
 
     stuck = cli_run("apply", str(doc_dir), "--auto-approve")
     assert stuck.exit_code == 1 and "That process is no longer running" in stuck.stderr
