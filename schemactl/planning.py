@@ -229,7 +229,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \
             + default_quantizer_warnings(live.collections, collections) \
-            + extra_aliases.plan_warnings(live, changes)
+            + extra_aliases.plan_warnings(live, changes) + _read_only_served(reader, live, records)
     outside = unmanaged(live.collections, collections, live.physical)
     not_managed = tuple(outside) if not prune else ()
     warnings += tuple(_made_again_warning(c.renamedFrom, name) for name, c in sorted(collections.items())
@@ -378,6 +378,20 @@ def _retired_warning(old: str, versions: list[str]) -> str:
     return (f"{', '.join(versions)}: {'a version' if one else 'versions'} of {old}, which no alias serves any more "
             f"(renamed or deleted): kept with {'its' if one else 'their'} objects, never pruned, not a rollback "
             f"target (schemactl drop-old-versions {old} --allow-destructive deletes {'it' if one else 'them'})")
+
+
+def _read_only_served(reader: RestClient, live: LiveState, records: list[Record]) -> tuple[str, ...]:
+    """A collection whose alias was moved back by hand to a version schemactl had moved away from:
+    that version still has the read-only fence a cutover leaves, and every write through the alias fails."""
+    said = []
+    for name in left_behind(live, records):
+        served = live.physical[name]
+        shards = reader.get(f"/v1/schema/{served}/shards")
+        if any(s.get("status") == "READONLY" for s in shards):  # type: ignore[union-attr]
+            said.append(f"{name} serves {served}, whose shards are read-only (the fence a cutover leaves on the version "
+                        f"it moves away from; `schemactl rollback` lifts it, an alias moved by hand does not): every "
+                        f"write through {name} fails until they are set READY again or the alias moves back")
+    return tuple(said)
 
 
 def _left_behind_warning(name: str, served: str, versions: list[str]) -> str:

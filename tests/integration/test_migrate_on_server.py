@@ -691,3 +691,18 @@ def test_integers_weaviate_keeps_as_2_to_the_63_are_refused_before_anything_is_m
     assert result.exit_code == 0, result.output
     held = {str(o.uuid): o.properties for o in client.collections.use("Counter").iterator()}
     assert held[smallest]["n"] == -9223372036854775808 and held[largest]["ns"] == [2, 9223372036854774784]
+
+
+def test_an_alias_moved_back_by_hand_to_a_fenced_version_is_named_in_the_plan(client, cli_run, embedder, docs,
+                                                                            weaviate_server):
+    """Before: every write through the alias failed ("store is read-only"), and plan said nothing of it."""
+    import urllib.request
+
+    (docs / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    assert cli_run("apply", str(docs), "--auto-approve").exit_code == 0
+    request = urllib.request.Request(f"{weaviate_server.url}/v1/aliases/Doc", method="PUT",
+                                     data=json.dumps({"class": "Doc_v1"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+    planned = cli_run("plan", str(docs))
+    assert "warning: Doc serves Doc_v1, whose shards are read-only" in planned.output, planned.output
