@@ -232,10 +232,12 @@ def hash_files(contents: dict[str, bytes]) -> str:
 
 
 def fingerprint_live(raw_classes: dict[str, dict], aliases: dict[str, str]) -> str:
-    """sha256 of the live schema as read (shard counts excluded: they move without a change)."""
-    stable = {name: {k: v for k, v in body.items() if k != "shardingConfig"} | {
-        "shardingConfig": {k: v for k, v in (body.get("shardingConfig") or {}).items()
-                           if not k.startswith("actual")}} for name, body in raw_classes.items()}
+    """sha256 of the live schema as read (shard counts excluded: they move without a change; the
+    properties by name: the server may list them in another order after an update)."""
+    stable = {name: {k: v for k, v in body.items() if k not in ("shardingConfig", "properties")} | {
+        "shardingConfig": {k: v for k, v in (body.get("shardingConfig") or {}).items() if not k.startswith("actual")},
+        "properties": sorted(body.get("properties") or [], key=lambda p: str(p.get("name")))}
+        for name, body in raw_classes.items()}
     blob = json.dumps({"classes": stable, "aliases": aliases}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -109,3 +109,14 @@ def test_a_saved_plan_given_with_schema_files_is_refused_before_anything_is_read
     assert result.exit_code == 1
     assert result.stderr.strip() == (f"error: a saved plan (.json) is applied on its own, not with schema files: "
                                      f"schemactl apply {saved}")
+
+
+def test_the_live_fingerprint_ignores_the_order_the_server_lists_properties_in():
+    """Weaviate may list properties in another order after an update: not a change to the cluster."""
+    from schemactl.plan import fingerprint_live
+
+    title, body = {"name": "title", "dataType": ["text"]}, {"name": "body", "dataType": ["text"]}
+    one = fingerprint_live({"Doc_v1": {"class": "Doc_v1", "properties": [title, body]}}, {"Doc": "Doc_v1"})
+    other = fingerprint_live({"Doc_v1": {"class": "Doc_v1", "properties": [body, title]}}, {"Doc": "Doc_v1"})
+    changed = fingerprint_live({"Doc_v1": {"class": "Doc_v1", "properties": [body]}}, {"Doc": "Doc_v1"})
+    assert one == other != changed

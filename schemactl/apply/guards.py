@@ -197,9 +197,8 @@ def fresh(situation: Situation) -> list[str]:
         return [(f"this plan was made for {made}, not {now}: its collection settings are that environment's; "
                 "plan in this one")]
     if fingerprint_live(live.raw, live.every_alias) != plan.live_fingerprint:
-        return ["the cluster changed since this plan was made: plan again"]
-    expected = [without_measurements(change_document(c)) for c in _fresh_changes(situation)]
-    odd = [s for s in plan.steps if without_measurements(change_document(s.change)) not in expected]
+        return [f"the cluster changed since this plan was made{_what_changed(situation)}: plan again"]
+    odd = _not_fresh(situation)
     if not odd:
         return []
     listed = ", ".join(f"step {s.number} {s.change.kind} {s.change.collection}" for s in odd)
@@ -209,6 +208,23 @@ def fresh(situation: Situation) -> list[str]:
                  "plan again with this release")]
     return [(f"{listed} of this plan is not what the live cluster and the plan's own definitions give (was the "
              "plan file edited?): plan again")]
+
+
+def _not_fresh(situation: Situation) -> list:
+    """The plan's steps a fresh diff of its own definitions against the live state does not give."""
+    expected = [without_measurements(change_document(c)) for c in _fresh_changes(situation)]
+    return [s for s in situation.plan.steps if without_measurements(change_document(s.change)) not in expected]
+
+
+def _what_changed(situation: Situation) -> str:
+    """For a cluster changed since the plan: which of its steps that changes, if any can be told."""
+    try:
+        odd = _not_fresh(situation)
+    except SchemactlError:
+        return ""
+    if not odd:
+        return " (its steps would be the same: a collection, alias or setting they do not touch differs)"
+    return f" ({', '.join(f'step {s.number} {s.change.kind} {s.change.collection}' for s in odd)} would now differ)"
 
 
 def _changed_since_it_stopped(situation: Situation) -> list[str]:

@@ -125,7 +125,8 @@ def test_stale_or_edited_saved_plans_are_refused_and_applied_plans_are_not_reapp
     client.collections.use("Doc_v1").config.update(vector_index_config=Reconfigure.VectorIndex.hnsw(ef=77))
     stale = cli_run("apply", str(saved), "--auto-approve")
     assert stale.exit_code == 1
-    assert "the cluster changed since this plan was made: plan again; nothing was applied" in stale.stderr
+    assert ("the cluster changed since this plan was made (step 1 recreate Doc would now differ): plan again; "
+            "nothing was applied") in stale.stderr, stale.output  # before, it did not say what it changes
     assert aliases(client) == {"Doc": "Doc_v1"}
 
     edited = tmp_path / "edited.json"

@@ -102,7 +102,7 @@ def test_a_task_left_running_by_a_dead_apply_is_finished_by_the_next(client, cli
     applied = cli_run("apply", str(docs), "--auto-approve")
     if applied.exit_code != 0:  # the task ended between the plan and the lock (1.39.3 reports the new
         # tokenization only then): the schema changed under the plan, which is refused, never half-applied
-        assert "the cluster changed since this plan was made: plan again" in applied.stderr, applied.output
+        assert "the cluster changed since this plan was made (" in applied.stderr, applied.output
         applied = cli_run("apply", str(docs), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert cli_run("plan", str(docs), "--detailed-exitcode").exit_code == 0
