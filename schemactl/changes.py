@@ -247,6 +247,7 @@ class FinishHandOver(Change):
     auto_activation: bool = False  # the new version's autoTenantActivation once done (on until then)
     old_alias: str = ""  # a rename's old name, its alias still at the old version
     multi_tenant: bool = True  # the hand-over of tenants is left (a rename of a collection without: only the alias)
+    alias_left: bool = False  # a first cutover stopped after deleting the original to free its name: no alias yet
     kind: ClassVar[str] = "finish-hand-over"
     rank: ClassVar[float] = -1  # before anything else touches the collection
     bucket: ClassVar[str] = "update_in_place"

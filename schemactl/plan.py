@@ -412,6 +412,7 @@ class _StepDoc(_Doc):
     target: str | None = Field(default=None, pattern=NAME)
     auto_activation: bool | None = None
     old_alias: str | None = Field(default=None, pattern=NAME)
+    alias_left: bool | None = None
     multi_tenant: bool | None = None
     version_note: str | None = None
     vector_name: str | None = None
@@ -542,6 +543,7 @@ CODECS: tuple[Codec, ...] = (  # every dataclass field of every change kind but 
     _text("target"),
     Codec("auto_activation", "auto_activation", lambda value: value, lambda s: bool(s.auto_activation)),
     Codec("old_alias", "old_alias", lambda value: value or None, lambda s: s.old_alias or ""),
+    Codec("alias_left", "alias_left", lambda value: value or None, lambda s: bool(s.alias_left)),
     Codec("multi_tenant", "multi_tenant", lambda value: value, lambda s: s.multi_tenant is not False),
     Codec("version_note", "version_note", lambda value: value or None, lambda s: s.version_note or ""),
     _text("vector_name"),

@@ -35,6 +35,7 @@ from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files,
 from .spec import Collection, VectorIndexConfig
 from .owned import NEVER_MADE
 from .resume import Phase
+from .rest_json import from_rest
 from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
                     copied_for, copies_in, held_by, history, holder_of, lineage, served_in)
 from .validate import Result, validate_paths
@@ -88,7 +89,7 @@ def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[Finis
     old one), or nothing but the checkpoint and the ledger's record of the move (a run killed just
     after moving the alias: left as it was, a rollback would not know the version it served)."""
     serving = live.named_by
-    left = []
+    left = [_alias_left(c) for c in sorted(checkpoints, key=lambda c: c.source) if _freed_without_alias(c, live)]
     for c in sorted(checkpoints, key=lambda c: c.source):
         freed = live.aliases.get(c.source) == c.target  # a collection made outside schemactl, deleted for its name
         if (c.source not in live.raw and not freed) or c.target not in serving or not c.cutting_over:
@@ -101,6 +102,20 @@ def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[Finis
                                        auto_activation=bool(c.state.target_auto_activation), old_alias=old_alias,
                                        multi_tenant=multi_tenant))
     return tuple(left)
+
+
+def _freed_without_alias(checkpoint: Checkpoint, live: LiveState) -> bool:
+    """A first cutover of a collection made outside schemactl, stopped between deleting it to free
+    its name and making the alias: the verified copy is there, nothing serves the name."""
+    c = checkpoint
+    return (c.state.phase == Phase.CUTOVER and c.source not in live.raw and c.source not in live.every_alias
+            and c.target in live.raw and c.target not in live.every_alias.values())
+
+
+def _alias_left(checkpoint: Checkpoint) -> FinishHandOver:
+    c = checkpoint
+    return FinishHandOver(c.source, physical=c.source, target=c.target, alias_left=True,
+                          auto_activation=bool(c.state.target_auto_activation), multi_tenant=c.hand_over_left(c.target))
 
 
 def _renamed_from(checkpoint: Checkpoint) -> str:
@@ -120,7 +135,17 @@ def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveS
     """The live state as the hand-overs `left` leave it: each new version's autoTenantActivation
     back to what it was (the stopped run turned it on until the hand-over was done), so that a
     plan does not list it as a change of its own."""
-    collections = dict(live.collections)
+    collections, physical = dict(live.collections), dict(live.physical)  # the aliases as they are: fingerprinted
+    for finish in (f for f in left if f.alias_left):  # the name served as the finish will serve it
+        collections.pop(finish.target, None)
+        physical.pop(finish.target, None)
+        collections[finish.collection] = from_rest(live.raw[finish.target], logical_name=finish.collection,
+                                                   logical_names=live.named_by)
+        physical[finish.collection] = finish.target
+    made = {f.target for f in left if f.alias_left}
+    retained = {name: tuple(v for v in versions if v not in made) for name, versions in live.retained.items()}
+    live = replace(live, collections=collections, physical=physical,
+                   retained={name: versions for name, versions in retained.items() if versions})
     for finish in left:
         definition = collections.get(finish.collection)
         if finish.multi_tenant and definition is not None and definition.multiTenancyConfig is not None:

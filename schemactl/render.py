@@ -155,10 +155,17 @@ def _(change: ScaleReplication, step: Step) -> list[str]:
 @describe.register
 def _(change: FinishHandOver, step: Step) -> list[str]:
     said = []
+    if change.alias_left:
+        said.append(f"finish the first cutover an earlier apply left after deleting {change.physical} (made outside "
+                    f"schemactl) to free its name: the alias {change.collection} is made for {change.target}, the "
+                    "verified copy")
     if change.old_alias:
         said.append(f"finish the rename an earlier apply left after pointing {change.collection} at {change.target}: "
                     f"the alias {change.old_alias}, still at {change.physical}, is removed")
-    if change.multi_tenant:
+    if change.multi_tenant and change.alias_left:
+        said.append(f"then {change.target}'s tenants take the statuses they had in {change.physical}; its "
+                    f"autoTenantActivation goes back to {str(change.auto_activation).lower()}")
+    elif change.multi_tenant:
         said.append(f"finish the recreate an earlier apply left after moving the alias to {change.target}: tenants "
                     f"created in {change.physical} as the alias moved are carried over, {change.physical}'s tenants "
                     f"go to sleep and {change.target}'s take the statuses they had there; its autoTenantActivation "

@@ -827,3 +827,26 @@ def _of(job: CopyJob) -> str:
 def _short(error: Exception) -> str:
     text = str(error).strip().splitlines()
     return (text[0] if text else type(error).__name__)[:300]
+
+
+def take_in(client, stray: str, target: str, *, with_vectors: bool) -> int:
+    """Every object of `stray` (a collection without tenants, fenced by the caller) written to
+    `target` as it is (`with_vectors`: its stored vectors too, else the target embeds them); the
+    number carried. SchemactlError when the target refuses any: nothing is lost, `stray` stays."""
+    source = _client(client).collections.use(stray)
+    objects = list(source.iterator(include_vector=with_vectors))
+    if not objects:
+        return 0
+    written = _client(client).collections.use(target).data.insert_many([
+        DataObject(uuid=o.uuid, properties={k: _writable(v) for k, v in o.properties.items()},  # type: ignore[arg-type]
+                   vector=(o.vector or None) if with_vectors else None)  # type: ignore[arg-type]
+        for o in objects])
+    if written.errors:
+        first = next(iter(written.errors.values())).message
+        raise SchemactlError(f"{len(written.errors)} object(s) written to {stray} could not be carried over to {target} "
+                             f"({first[:200]}); {stray} is kept: move them by hand, delete {stray} and apply again")
+    return len(objects)
+
+
+def _client(client):
+    return client() if callable(client) else client

@@ -17,7 +17,7 @@ from .context import Context, physical_references, removed_on_failure
 from ..errors import Interrupted, SchemactlError
 from ..live import wait_for_agreement
 from ..naming import next_version
-from .recreate import discard_stopped_copy, finish_hand_over, finish_interrupted_cutover, run_recreate
+from .recreate import discard_stopped_copy, finish_hand_over, run_recreate
 from ..diff import diff_collection
 from ..normalize import canonical, merged, stated
 from ..plan import Plan, Step
@@ -78,9 +78,6 @@ def execute(change: Change, ctx: Context) -> None:
 
 @execute.register
 def _(change: CreateCollection, ctx: Context) -> None:
-
-    if finish_interrupted_cutover(change.collection, ctx):
-        return
     physical = next_version(change.collection, ctx.names_taken())
     body = physical_references(to_rest(change.definition), {**ctx.physical, change.collection: physical})
     body["class"] = physical

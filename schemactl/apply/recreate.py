@@ -15,8 +15,8 @@ from collections.abc import Callable
 from ..changes import DiscardCopy, FinishHandOver, RecreateCollection
 from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
-                        link_self_references, refuse_data, settle)
-from ..errors import SchemactlError
+                        link_self_references, refuse_data, settle, take_in)
+from ..errors import RequestRefused, SchemactlError
 from .fence import fence, give_back
 from ..live import count_objects, describe_down, is_active, nodes_down
 from ..naming import is_version_of, next_version
@@ -294,6 +294,11 @@ def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
     """What a recreate an apply stopped in after moving the alias left, done from its checkpoint
     (which keeps a multi-tenant recreate's change: how objects are copied)."""
     checkpoint = load_checkpoint(ctx.reader, change.physical)
+    if change.alias_left and checkpoint is not None and checkpoint.target == change.target \
+            and change.collection not in ctx.aliases and change.collection not in ctx.classes:
+        _make_alias(ctx, change.collection, change.target)
+        ctx.notice(f"{change.collection}: made the alias to {change.target} that an earlier apply, stopped after "
+                   f"deleting {change.physical} to free its name, left")
     if checkpoint is None or not checkpoint.cutting_over or ctx.aliases.get(change.collection) != change.target:
         ctx.notice(f"{change.collection}: what an earlier apply left after moving the alias to {change.target} was "
                    "finished meanwhile")
@@ -453,21 +458,6 @@ def _lift_fence(ctx: Context, checkpoint: Checkpoint, run: TenantRecreate | None
                    "or lift it")
 
 
-def finish_interrupted_cutover(logical: str, ctx: Context) -> bool:
-    """A first cutover killed between deleting the original `logical` and creating its alias:
-    the verified copy exists, so point the alias at it instead of creating an empty collection."""
-    found = load_checkpoint(ctx.reader, logical)
-    if not (found and found.state.phase == Phase.CUTOVER and found.target in ctx.classes
-            and logical not in ctx.classes):
-        return False
-    ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": found.target},
-                    f"create alias {logical} -> {found.target}")
-    ctx.aliases[logical] = ctx.physical[logical] = found.target
-    drop_checkpoint(ctx.reader, logical)
-    ctx.notice(f"{logical}: finished the interrupted cutover to {found.target}")
-    return True
-
-
 # ---- phases ---------------------------------------------------------------------------------
 
 def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
@@ -585,11 +575,49 @@ def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
         if _frees_its_name(change, ctx):  # a guard asked for --allow-destructive
             ctx.reader.send("DELETE", f"/v1/schema/{source}", None, f"delete {source} to free its name")
             ctx.classes.discard(source)
-        ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": target},
-                        f"create alias {logical} -> {target}")
+        _make_alias(ctx, logical, target)
     ctx.aliases[logical] = target  # moved: from here on a failure leaves the fence (the next apply finishes)
     ctx.physical[logical] = target
     _remove_alias_at(ctx, change.definition.renamedFrom, source)
+
+
+STRAY_ATTEMPTS = 5  # times the alias is made again over a collection auto-schema made under its name
+
+
+def _make_alias(ctx: Context, logical: str, target: str) -> None:
+    """The alias `logical` -> `target`, where `logical` was just deleted to free the name. A write
+    through the name in between makes it again with the server's auto-schema (on by default): that
+    collection is taken in (objects acknowledged there carried over) and deleted, and the alias
+    made; the application's writes fail meanwhile, none acknowledged is lost."""
+    for _ in range(STRAY_ATTEMPTS):
+        try:
+            ctx.reader.send("POST", "/v1/aliases", {"alias": logical, "class": target},
+                            f"create alias {logical} -> {target}")
+            break
+        except RequestRefused as error:
+            if "already exists" not in str(error) or ctx.reader.get_or_none(f"/v1/schema/{logical}") is None:
+                raise
+        carried = _take_in_stray(ctx, logical, target)
+        ctx.reader.send("DELETE", f"/v1/schema/{logical}", None, f"delete {logical}, made again by auto-schema")
+        ctx.notice(f"{logical}: a write through the name made it again (auto-schema) before its alias was made; "
+                   f"deleted, {carried} object(s) written there carried over to {target}")
+    else:
+        raise SchemactlError(f"could not make the alias {logical}: writes through the name made it again "
+                             f"{STRAY_ATTEMPTS} times (auto-schema); stop the application's writes and apply again")
+    ctx.aliases[logical] = ctx.physical[logical] = target
+
+
+def _take_in_stray(ctx: Context, stray: str, target: str) -> int:
+    """A collection auto-schema made under a freed name: fenced (writes to it fail from now on),
+    and what was written to it carried over to `target`; the objects carried."""
+    body = ctx.reader.get(f"/v1/schema/{stray}")
+    if (body.get("multiTenancyConfig") or {}).get("enabled"):
+        raise SchemactlError(f"{stray} was made again, multi-tenant, by a write through its name before its alias "
+                             f"was made: move what it holds to {target} by hand, delete it and apply again")
+    fence(ctx.reader, stray)
+    embeds = body.get("vectorizer") not in (None, "none") or any(
+        (v.get("vectorizer") or {}).keys() - {"none"} for v in (body.get("vectorConfig") or {}).values())
+    return take_in(ctx.client, stray, target, with_vectors=not embeds)
 
 
 def _still_serving_the_source(change: RecreateCollection, ctx: Context, target: str) -> bool:

@@ -454,11 +454,46 @@ def test_a_first_cutover_killed_after_freeing_the_name_is_finished_not_replaced(
     reader = RestClient(Target(client._connection.url))
     save_checkpoint(reader, Checkpoint("Doc", "Doc_v1", "h", ResumeState(Phase.CUTOVER, {})), create=True)
     reader.close()
+    planned = cli_run("plan", str(tmp_path))  # before, it said "create" and apply did something else
+    assert "finish the first cutover an earlier apply left after deleting Doc" in planned.stdout, planned.output
+    assert "create collection" not in planned.stdout and "Unfinished copies" not in planned.stdout
     result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert "Doc: finished the interrupted cutover to Doc_v1" in result.stderr
+    assert "Doc: made the alias to Doc_v1 that an earlier apply, stopped after deleting Doc" in result.stderr
     assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
     assert len(snapshot(client, "Doc")) == 25
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_collection_auto_schema_makes_under_a_freed_name_is_taken_in_before_the_alias(
+        client, cli_run, embedder, tmp_path, monkeypatch):
+    """A write through the name between deleting a collection made outside schemactl and making
+    its alias makes it again (auto-schema). Before, the alias failed ("already exists"), the plan
+    stopped halfway and writes went to that new, empty collection (multi-tenant: every write failed)."""
+    from schemactl.live import RestClient
+
+    client.collections.create_from_dict({"class": "Doc", "vectorizer": "none",
+                                         "properties": [{"name": "title", "dataType": ["text"]}]})
+    client.collections.use("Doc").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 4)
+                                                    for i in range(20)])
+    (tmp_path / "doc.yaml").write_text("name: Doc\nproperties:\n  - {name: title, dataType: text}\n"
+                                       "vectorizer: {module: none}\nvectorIndexConfig: {distance: dot}\n")
+    real, made = RestClient.send, []
+
+    def the_application_writes_in_between(self, method, path, body, what):
+        if method == "POST" and path == "/v1/aliases" and not made:  # the name is free: a write makes it again
+            made.append(client.collections.use("Doc").data.insert({"title": "written in between"},
+                                                                  vector=[1.0, 0.0, 0.0, 0.0]))
+        return real(self, method, path, body, what)
+
+    monkeypatch.setattr(RestClient, "send", the_application_writes_in_between)
+    result = cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive")
+    assert result.exit_code == 0, result.output
+    assert "a write through the name made it again (auto-schema)" in result.stderr
+    assert "1 object(s) written there carried over to Doc_v1" in result.stderr
+    assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
+    held = snapshot(client, "Doc")
+    assert len(held) == 21 and held[str(made[0])][0] == {"title": "written in between"}
 
 
 def test_a_copy_started_by_a_newer_schemactl_is_left_alone(client, cli_run, weaviate_server, tmp_path):
