@@ -255,6 +255,18 @@ def test_a_replication_factor_change_goes_through_the_scale_api_without_a_copy(c
     assert run(cluster, "plan", str(directory), "--detailed-exitcode").exit_code == 0
     assert httpx.get(f"{cluster.url}/v1/aliases/Doc").json()["class"] == "Doc_v1"  # no new version
     assert_every_replica_complete(cluster, "Doc_v1", expected)
+    (directory / "doc.yaml").write_text(collection_yaml(factor=1))  # and down again: before, the server refused it
+    [down] = plan_document(cluster, directory, 0)["steps"]
+    assert down["kind"] == "scale-replication"
+    applied = run(cluster, "apply", str(directory), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert run(cluster, "plan", str(directory), "--detailed-exitcode").exit_code == 0
+    nodes = httpx.get(f"{cluster.url}/v1/nodes", params={"output": "verbose"}).json()["nodes"]
+    assert {s["numberOfReplicas"] for n in nodes for s in n["shards"] or [] if s["class"] == "Doc_v1"} == {1}
+    read = {str(o.uuid): o.vector["default"] for o in node1.collections.use("Doc").with_consistency_level(
+        ConsistencyLevel.ALL).iterator(include_vector=True)}
+    assert read.keys() == expected.keys()  # every object kept, as it was
+    assert all(read[oid] == pytest.approx(vector, abs=1e-6) for oid, vector in expected.items())
 
 
 @pytest.mark.parametrize("consistency, kill_at", [("ALL", 300), ("QUORUM", 2700)])
