@@ -254,6 +254,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
                                                                                 live.version) \
             + _untested_server_warning(live.version, changes) \
             + default_quantizer_warnings(live.collections, collections) \
+            + _async_from_factor_warnings(live, collections) \
             + extra_aliases.plan_warnings(live, changes) + _read_only_served(reader, live, records)
     outside = unmanaged(live.collections, collections, live.physical)
     not_managed = tuple(outside) if not prune else ()
@@ -517,6 +518,24 @@ def _nodes_down_warning(reader: RestClient, changes) -> tuple[str, ...]:
     needs = (f"apply refuses to move the data of {moving} until every node is back (a replica on a node that "
              "is down would miss objects)") if moving else "steps that move replicated data need every node"
     return (f"{describe_down(down)}: {needs}",)
+
+
+def _async_from_factor_warnings(live: LiveState, desired: dict[str, Collection]) -> tuple[str, ...]:
+    """A file's asyncEnabled that this server overrides (it derives it from the factor): the plan
+    shows no change for it, so it says why (validate says it too, not knowing the server)."""
+    if not versions.has("async_replication_from_factor", live.version):
+        return ()
+    found = []
+    for name, collection in sorted(desired.items()):
+        asked = collection.replicationConfig.asyncEnabled if collection.replicationConfig else None
+        current = live.collections.get(name)
+        factor = collection.replication_factor if collection.replicationConfig and \
+            collection.replicationConfig.factor else (current.replication_factor if current else 1)
+        if asked is not None and asked != (factor > 1):
+            found.append(f"{name}: the file says replicationConfig.asyncEnabled: {str(asked).lower()}, but Weaviate "
+                         f"{live.version} decides it from the replication factor ({factor}): the collection has "
+                         f"asyncEnabled: {str(factor > 1).lower()}, and the setting is not compared")
+    return tuple(found)
 
 
 def default_quantizer_warnings(live: dict[str, Collection], desired: dict[str, Collection]) -> tuple[str, ...]:

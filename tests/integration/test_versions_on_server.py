@@ -86,6 +86,8 @@ def test_each_change_takes_the_step_the_capability_table_predicts(client, cli_ru
     kind = expected_kind(decided_by, version)
     if kind == "none":
         assert json.loads(planned.stdout)["steps"] == [], f"{name} on {version}: the server decides it"
+        warnings = json.loads(planned.stdout)["warnings"]  # not in silence: before, only validate said it
+        assert any("decides it from the replication factor (1)" in w for w in warnings), warnings
         path, value = SERVERS_OWN[decided_by]
         assert held(weaviate_server, client, path) == value
         return
