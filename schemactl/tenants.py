@@ -188,7 +188,7 @@ def plan_warnings(changes: Iterable[Change], desired: dict[str, Collection], ali
     for name in _behind_alias(changes, aliases):
         definition = desired.get(name)
         if definition is not None and definition.multi_tenant:
-            lines.setdefault(name, alias_advice(definition, server_version))
+            lines.setdefault(name, alias_advice(definition, server_version, served=name in aliases))
     return tuple(lines.values())
 
 
@@ -215,12 +215,14 @@ def _behind_alias(changes: Iterable[Change], aliases: dict[str, str]) -> Iterato
             yield change.collection
 
 
-def alias_advice(collection: Collection, server_version: str) -> str:
-    """What an application must do for tenants of `collection` behind its alias, in one line."""
+def alias_advice(collection: Collection, server_version: str, *, served: bool = True) -> str:
+    """What an application must do for tenants of `collection` behind its alias (`served`: it is
+    already; else once the plan is applied), in one line."""
     name = collection.name
     mt = collection.multiTenancyConfig
     physical = f'client.alias.get(alias_name="{name}").collection in weaviate-client v4, asked again after each apply'
-    head = (f"{name} is multi-tenant and served through the alias {name}, but Weaviate {server_version} does not "
+    through = "served through the alias" if served else "to be served, once this plan is applied, through the alias"
+    head = (f"{name} is multi-tenant and {through} {name}, but Weaviate {server_version} does not "
             f"resolve aliases for tenant changes (creating, deleting or changing the status of a tenant through "
             f"{name} fails with 'class not found')")
     if mt is not None and mt.autoTenantCreation:

@@ -98,9 +98,16 @@ def _warnings(*changes, aliases=None, server="1.39.0", desired=None):
 def test_plan_says_once_what_an_application_must_do_for_a_new_multi_tenant_collection():
     docs = collection(enabled=True)
     [line] = _warnings(CreateCollection("Docs", definition=docs), UpdateInPlace("Docs", definition=docs))
-    assert line.startswith("Docs is multi-tenant and served through the alias Docs, but Weaviate 1.39.0")
+    assert line.startswith("Docs is multi-tenant and to be served, once this plan is applied, through the alias "
+                           "Docs, but Weaviate 1.39.0")  # not served yet: before, it said it was
     assert "autoTenantCreation off" in line and 'client.alias.get(alias_name="Docs").collection' in line
     assert "`schemactl tenants Docs`" in line and "\n" not in line
+
+
+def test_plan_says_a_collection_an_alias_serves_already_is_served_through_it():
+    docs = collection(enabled=True)
+    [line] = _warnings(UpdateInPlace("Docs", definition=docs), aliases={"Docs": "Docs_v1"})
+    assert line.startswith("Docs is multi-tenant and served through the alias Docs, but Weaviate 1.39.0")
 
 
 def test_plan_with_auto_creation_says_inserts_still_create_tenants():
