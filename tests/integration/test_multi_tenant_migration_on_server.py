@@ -475,6 +475,45 @@ def test_a_multi_tenant_collection_made_outside_schemactl_is_taken_over_with_eve
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
 
 
+def test_a_first_cutover_killed_between_freeing_the_name_and_the_alias_is_finished_with_every_status(
+        client, cli_run, embedder, tmp_path, monkeypatch):
+    """Killed (no request after) once the collection made by hand was deleted to free its name.
+    Before, plan said "create" while apply made the alias, and the tenants stayed asleep with
+    autoTenantActivation on."""
+    import yaml
+
+    from schemactl.live import RestClient
+    from schemactl.rest_json import to_rest
+    from schemactl.validate import parse_collection
+
+    client.collections.create_from_dict(to_rest(parse_collection(yaml.safe_load(mt_schema(embedder)))))  # by hand
+    objects, statuses = seed_tenants(12, 5, 22, cold=4)
+    load(client, "Mt", objects, statuses)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    real, freed = RestClient.send, []
+
+    def send(self, method, path, body, what):
+        if freed:
+            raise KeyboardInterrupt
+        answer = real(self, method, path, body, what)
+        freed.extend([path] if method == "DELETE" and path == "/v1/schema/Mt" else [])
+        return answer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RestClient, "send", send)
+        assert cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive").exit_code != 0
+    assert freed and aliases(client) == {} and cli_run("force-unlock").exit_code == 0
+    planned = cli_run("plan", str(tmp_path))
+    assert "finish the first cutover an earlier apply left after deleting Mt" in planned.stdout, planned.output
+    assert "take the statuses they had in Mt" in planned.stdout and "create collection" not in planned.stdout
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert aliases(client) == {"Mt": "Mt_v1"} and tenant_statuses(client, "Mt_v1") == statuses
+    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
+    assert report.clean, report.describe()
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0  # autoTenantActivation as it was
+
+
 def _killed_once_the_copy_woke_sleeping_tenants(cli_run, tmp_path, monkeypatch, *, wake: int = 1) -> None:
     """An apply stopped as SIGKILL stops it (no request after) just after it woke the `wake`th
     group of the source's sleeping tenants (fenced) to copy them."""
