@@ -595,7 +595,7 @@ def _make_alias(ctx: Context, logical: str, target: str) -> None:
                             f"create alias {logical} -> {target}")
             break
         except RequestRefused as error:
-            if "already exists" not in str(error) or ctx.reader.get_or_none(f"/v1/schema/{logical}") is None:
+            if "already exists" not in str(error) or not _a_class_named(ctx, logical):
                 raise
         carried = _take_in_stray(ctx, logical, target)
         ctx.reader.send("DELETE", f"/v1/schema/{logical}", None, f"delete {logical}, made again by auto-schema")
@@ -605,6 +605,11 @@ def _make_alias(ctx: Context, logical: str, target: str) -> None:
         raise SchemactlError(f"could not make the alias {logical}: writes through the name made it again "
                              f"{STRAY_ATTEMPTS} times (auto-schema); stop the application's writes and apply again")
     ctx.aliases[logical] = ctx.physical[logical] = target
+
+
+def _a_class_named(ctx: Context, name: str) -> bool:
+    """A collection of that very name (not an alias: the schema endpoint resolves those to their target)."""
+    return (ctx.reader.get_or_none(f"/v1/schema/{name}") or {}).get("class") == name
 
 
 def _take_in_stray(ctx: Context, stray: str, target: str) -> int:
