@@ -35,7 +35,7 @@ from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files,
 from .spec import Collection, VectorIndexConfig
 from .owned import NEVER_MADE
 from .resume import Phase
-from .rest_json import from_rest
+from .rest_json import Unrepresentable, from_rest
 from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
                     copied_for, copies_in, held_by, history, holder_of, lineage, served_in)
 from .validate import Result, validate_paths
@@ -106,9 +106,13 @@ def finishes_left(checkpoints: list[Checkpoint], live: LiveState) -> tuple[Finis
 
 def _freed_without_alias(checkpoint: Checkpoint, live: LiveState) -> bool:
     """A first cutover of a collection made outside schemactl, stopped between deleting it to free
-    its name and making the alias: the verified copy is there, nothing serves the name."""
+    its name and making the alias: the verified copy is there, unserved, and no alias has the name.
+    A collection holding the name now was made after the delete (auto-schema, from a write through
+    it): the finish takes it in. Recorded as freed before the delete; a checkpoint an earlier release
+    wrote: its source, not a version, gone."""
     c = checkpoint
-    return (c.state.phase == Phase.CUTOVER and c.source not in live.raw and c.source not in live.every_alias
+    freed = c.state.freed or (c.source not in live.raw and version_of(c.source) is None)
+    return (freed and c.state.phase == Phase.CUTOVER and c.source not in live.every_alias
             and c.target in live.raw and c.target not in live.every_alias.values())
 
 
@@ -139,8 +143,11 @@ def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveS
     for finish in (f for f in left if f.alias_left):  # the name served as the finish will serve it
         collections.pop(finish.target, None)
         physical.pop(finish.target, None)
-        collections[finish.collection] = from_rest(live.raw[finish.target], logical_name=finish.collection,
-                                                   logical_names=live.named_by)
+        try:
+            collections[finish.collection] = from_rest(live.raw[finish.target], logical_name=finish.collection,
+                                                       logical_names=live.named_by | {finish.target: finish.collection})
+        except Unrepresentable:
+            continue  # named among what schemactl cannot represent
         physical[finish.collection] = finish.target
     made = {f.target for f in left if f.alias_left}
     retained = {name: tuple(v for v in versions if v not in made) for name, versions in live.retained.items()}
@@ -476,7 +483,8 @@ def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],
     its writes lifted). A step that recreates the source resumes or discards the copy itself; a
     collection no file names is left alone, its copy too (files applied a few at a time)."""
     recreated = {c.physical for c in changes if isinstance(c, RecreateCollection)}
-    serving, named = live.named_by, set(desired)
+    serving = live.named_by
+    named = set(desired) | {c.collection for c in changes if isinstance(c, DeleteCollection)}  # --prune's too
     return tuple(DiscardCopy(serving.get(c.source, c.source), physical=c.source, target=c.target)
                  for c in sorted(known.checkpoints_here, key=lambda c: c.source)
                  if c.source in live.raw and c.source not in recreated and serving.get(c.source, c.source) in named

@@ -28,8 +28,8 @@ from typing import Any
 
 from .errors import SchemactlError
 
-STATE_VERSION = 4  # 1 had no version, no per-tenant progress log and no "settled" per tenant; 2 no "handed";
-# 3 no "waking"
+STATE_VERSION = 5  # 1 had no version, no per-tenant progress log and no "settled" per tenant; 2 no "handed";
+# 3 no "waking"; 4 no "freed"
 
 
 class Phase(str, Enum):
@@ -125,6 +125,7 @@ class ResumeState:
     kept_awake: list[str] | None = None  # the new version's tenants left awake as the alias moved
     change: dict[str, Any] | None = None  # a multi-tenant recreate's change (plan.change_document): to finish it
     renamed_from: str | None = None  # a rename's old name: its alias is removed once the new name's is made
+    freed: bool | None = None  # a first cutover deleted the original to free its name (recorded before)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
@@ -138,7 +139,7 @@ class ResumeState:
         optional = {"fenced": self.fenced, "autoTenants": self.auto_tenants,
                     "targetAutoActivation": self.target_auto_activation, "progressSeq": self.progress_seq,
                     "logSeq": self.log_seq, "keptAwake": self.kept_awake, "change": self.change,
-                    "renamedFrom": self.renamed_from}
+                    "renamedFrom": self.renamed_from, "freed": self.freed}
         data.update({key: value for key, value in optional.items() if value is not None})
         return data
 
@@ -187,11 +188,12 @@ class ResumeState:
                    log_seq=_typed(data.get("logSeq"), (int, type(None)), source, "logSeq"),
                    kept_awake=None if kept is None else [_typed(name, str, source, "keptAwake") for name in kept],
                    change=_typed(data.get("change"), (dict, type(None)), source, "change"),
-                   renamed_from=_typed(data.get("renamedFrom"), (str, type(None)), source, "renamedFrom"))
+                   renamed_from=_typed(data.get("renamedFrom"), (str, type(None)), source, "renamedFrom"),
+                   freed=_typed(data.get("freed"), (bool, type(None)), source, "freed"))
 
 
 _STATE_KEYS = {"version", "phase", "tenants", "fenced", "autoTenants", "targetAutoActivation", "progressSeq",
-               "logSeq", "keptAwake", "change", "renamedFrom"}
+               "logSeq", "keptAwake", "change", "renamedFrom", "freed"}
 
 
 def progress_to_json(changed: dict[str, TenantEntry]) -> str:

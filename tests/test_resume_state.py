@@ -78,7 +78,7 @@ def test_a_full_state_round_trips():
 
 def test_keys_never_set_stay_absent():
     fresh = ResumeState(Phase.COPY, {"": new_entry("HOT")})
-    assert json.loads(fresh.to_json()) == {"version": 4, "phase": "copy", "tenants": {"": {
+    assert json.loads(fresh.to_json()) == {"version": 5, "phase": "copy", "tenants": {"": {
         "status": "HOT", "after": None, "copied": 0, "done": False, "settled": False, "linked": None}}}
 
 
@@ -119,12 +119,12 @@ def test_a_newer_format_is_refused_with_the_message_it_always_had():
     with pytest.raises(CheckpointRefused) as refused:
         ResumeState.from_json('{"version": 99, "phase": "copy", "tenants": {}}', "Notes_v2")
     assert str(refused.value) == ("the copy of Notes_v2 was started by a newer schemactl (checkpoint format 99, this "
-                                  "one reads up to 4): finish it with that version; nothing was changed")
+                                  "one reads up to 5): finish it with that version; nothing was changed")
 
 
 def test_a_newer_format_is_refused_before_its_unknown_keys():
-    with pytest.raises(CheckpointRefused, match=r"checkpoint format 5, this one reads up to 4"):
-        ResumeState.from_json('{"version": 5, "phase": "merge", "tenants": {}, "shards": {}}', "Notes_v2")
+    with pytest.raises(CheckpointRefused, match=r"checkpoint format 6, this one reads up to 5"):
+        ResumeState.from_json('{"version": 6, "phase": "merge", "tenants": {}, "shards": {}}', "Notes_v2")
 
 
 @pytest.mark.parametrize("text, named", [
@@ -331,7 +331,8 @@ def test_a_rename_whose_old_alias_cannot_be_removed_counts_as_moved():
     ctx = Context(SimpleNamespace(send=send), None, {"Mt": "Mt_v1"}, {}, aliases={"Mt": "Mt_v1"})
     docs = parse_collection({"name": "Docs", "renamedFrom": "Mt", "vectorizer": {"module": "none"}})
     with pytest.raises(TimeoutError):
-        _cut_over(RecreateCollection("Docs", physical="Mt_v1", definition=docs), ctx, "Docs_v1")
+        _cut_over(RecreateCollection("Docs", physical="Mt_v1", definition=docs), ctx,
+                  SimpleNamespace(target="Docs_v1"))
     assert sent == [("POST", "/v1/aliases"), ("DELETE", "/v1/aliases/Mt")]
     assert ctx.aliases == {"Docs": "Docs_v1", "Mt": "Mt_v1"}
 

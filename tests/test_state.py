@@ -208,3 +208,23 @@ def test_a_copy_under_way_shows_its_source_with_the_tenant_settings_it_paused():
         "autoTenantCreation": True, "autoTenantActivation": True}))
     config = as_before_the_copies(live, [paused]).collections["Mt"].multiTenancyConfig
     assert (config.autoTenantCreation, config.autoTenantActivation) == (True, True)
+
+
+def test_a_first_cutover_stopped_after_freeing_the_name_is_finished_even_over_what_holds_the_name_since():
+    """Killed between deleting Doc (made by hand) and making its alias; a write through the name
+    made Doc again (auto-schema). Before, that Doc was taken for the original: resumed as the copy's
+    source, the verified copy's objects were deleted as not in it."""
+    from schemactl.planning import after_hand_overs, finishes_left
+    from schemactl.resume import Phase, ResumeState
+    from schemactl.state import Checkpoint
+
+    freed = Checkpoint("Doc", "Doc_v1", "h", ResumeState(Phase.CUTOVER, {}, freed=True))
+    again = _cluster(("Doc", "Doc_v1"), {})  # Doc: the one auto-schema made
+    [finish] = finishes_left([freed], again)
+    assert (finish.collection, finish.target, finish.alias_left) == ("Doc", "Doc_v1", True)
+    live = after_hand_overs(again, (finish,))
+    assert live.physical["Doc"] == "Doc_v1" and "Doc_v1" not in live.collections  # no recreate of that Doc
+    not_freed = Checkpoint("Doc", "Doc_v1", "h", ResumeState(Phase.CUTOVER, {}))
+    assert finishes_left([not_freed], again) == ()  # the original, not deleted yet: its recreate resumes
+    pruned = Checkpoint("B_v1", "B_v2", "h", ResumeState(Phase.CUTOVER, {}))
+    assert finishes_left([pruned], _cluster(("B_v2",), {})) == ()  # a version deleted (--prune): no alias "B_v1"

@@ -829,17 +829,23 @@ def _short(error: Exception) -> str:
     return (text[0] if text else type(error).__name__)[:300]
 
 
-def take_in(client, stray: str, target: str, *, with_vectors: bool) -> int:
-    """Every object of `stray` (a collection without tenants, fenced by the caller) written to
-    `target` as it is (`with_vectors`: its stored vectors too, else the target embeds them); the
-    number carried. SchemactlError when the target refuses any: nothing is lost, `stray` stays."""
-    source = _client(client).collections.use(stray)
-    objects = list(source.iterator(include_vector=with_vectors))
+def take_in(client, stray: str, target: str, *, given: tuple[str, ...] | None) -> int:
+    """Every object of `stray` (a collection without tenants or references, fenced by the caller)
+    written to `target` as it is, with the stored vectors the target takes as given (`given`: by
+    name; None: its single vector); the others the target embeds. The number carried.
+    SchemactlError when the target refuses any: nothing is lost, `stray` stays."""
+    objects = list(_client(client).collections.use(stray).iterator(include_vector=True))
     if not objects:
         return 0
+
+    def vector(stored: dict):
+        if given is None:
+            return stored.get(DEFAULT)
+        return {name: stored[name] for name in given if name in stored} or None
+
     written = _client(client).collections.use(target).data.insert_many([
         DataObject(uuid=o.uuid, properties={k: _writable(v) for k, v in o.properties.items()},  # type: ignore[arg-type]
-                   vector=(o.vector or None) if with_vectors else None)  # type: ignore[arg-type]
+                   vector=vector(o.vector or {}))  # type: ignore[arg-type]
         for o in objects])
     if written.errors:
         first = next(iter(written.errors.values())).message

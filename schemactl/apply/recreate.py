@@ -23,8 +23,8 @@ from ..naming import is_version_of, next_version
 from ..plan import change_document, change_from_document
 from ..rest_json import from_rest, to_rest
 from ..reshape import Reshape
-from ..spec import Collection
-from ..resume import Phase, ResumeState, TenantEntry, new_entry
+from ..spec import PRIMITIVE_TYPES, Collection
+from ..resume import STATE_VERSION, Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
 from ..state import Checkpoint, drop_checkpoint, drop_log, drop_progress, load_checkpoint, save_checkpoint
 from .tenant_recreate import TenantRecreate, lift_woken, refuse_offloaded, replay_progress, woken_notice
@@ -141,7 +141,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
         verified = {tenant: settle(ctx.client, jobs[tenant], ctx.failures) for tenant in sorted(state.tenants)}
         state.phase = Phase.CUTOVER
         save_checkpoint(ctx.reader, checkpoint)
-        _cut_over(change, ctx, checkpoint.target)
+        _cut_over(change, ctx, checkpoint)
     except BaseException:
         if _still_serving_the_source(change, ctx, checkpoint.target):
             _lift_fence(ctx, checkpoint)  # the alias never moved: the source is still the live version
@@ -256,7 +256,7 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
                     break
         state.kept_awake = list(run.kept_awake)  # a hand-over resumed after a kill does not wake them again
         run.progress.snapshot(Phase.CUTOVER)
-        _cut_over(change, ctx, checkpoint.target)
+        _cut_over(change, ctx, checkpoint)
     except BaseException:
         if _still_serving_the_source(change, ctx, checkpoint.target):
             _lift_fence(ctx, checkpoint, run)  # the alias never moved: the source is still the live version
@@ -295,8 +295,8 @@ def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
     (which keeps a multi-tenant recreate's change: how objects are copied)."""
     checkpoint = load_checkpoint(ctx.reader, change.physical)
     if change.alias_left and checkpoint is not None and checkpoint.target == change.target \
-            and change.collection not in ctx.aliases and change.collection not in ctx.classes:
-        _make_alias(ctx, change.collection, change.target)
+            and change.collection not in ctx.aliases:
+        _make_alias(ctx, change.collection, change.target)  # over a collection auto-schema made since, if any
         ctx.notice(f"{change.collection}: made the alias to {change.target} that an earlier apply, stopped after "
                    f"deleting {change.physical} to free its name, left")
     if checkpoint is None or not checkpoint.cutting_over or ctx.aliases.get(change.collection) != change.target:
@@ -463,6 +463,9 @@ def _lift_fence(ctx: Context, checkpoint: Checkpoint, run: TenantRecreate | None
 def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     wanted = definition_hash(change)
     found = load_checkpoint(ctx.reader, change.physical)  # refuses a checkpoint a newer schemactl wrote
+    if found and found.state.freed:  # what holds the name now is not what was copied: never a source
+        raise SchemactlError(f"{change.collection}: an earlier apply deleted {change.physical} to free its name for "
+                             f"the alias to {found.target} and stopped; plan again (the plan finishes that cutover)")
     if found and not found.never_served(change.collection, ctx.aliases, ctx.served):
         drop_checkpoint(ctx.reader, change.physical)  # from a migration that did cut over
         found = None
@@ -566,13 +569,17 @@ def _follow_every_tenant(change: RecreateCollection, ctx: Context, checkpoint: C
                    f"{following.left} object(s) left for the final pass{rate}")
 
 
-def _cut_over(change: RecreateCollection, ctx: Context, target: str) -> None:
-    """Point the logical name at `target`; the old physical collection stays for rollback."""
-    logical, source = change.collection, change.physical
+def _cut_over(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
+    """Point the logical name at the checkpoint's target; the old physical collection stays for
+    rollback (one made outside schemactl is deleted to free the name, recorded first: what holds
+    the name after that is never a source again)."""
+    logical, source, target = change.collection, change.physical, checkpoint.target
     if ctx.aliases.get(logical) == source:
         ctx.reader.send("PUT", f"/v1/aliases/{logical}", {"class": target}, f"re-point alias {logical} -> {target}")
     else:
         if _frees_its_name(change, ctx):  # a guard asked for --allow-destructive
+            checkpoint.state.freed, checkpoint.state.version = True, STATE_VERSION
+            save_checkpoint(ctx.reader, checkpoint)
             ctx.reader.send("DELETE", f"/v1/schema/{source}", None, f"delete {source} to free its name")
             ctx.classes.discard(source)
         _make_alias(ctx, logical, target)
@@ -595,6 +602,9 @@ def _make_alias(ctx: Context, logical: str, target: str) -> None:
                             f"create alias {logical} -> {target}")
             break
         except RequestRefused as error:
+            if "already exists" in str(error) and \
+                    (ctx.reader.get_or_none(f"/v1/aliases/{logical}") or {}).get("class") == target:
+                break  # made by this very request, its answer lost (a retry)
             if "already exists" not in str(error) or not _a_class_named(ctx, logical):
                 raise
         carried = _take_in_stray(ctx, logical, target)
@@ -619,10 +629,22 @@ def _take_in_stray(ctx: Context, stray: str, target: str) -> int:
     if (body.get("multiTenancyConfig") or {}).get("enabled"):
         raise SchemactlError(f"{stray} was made again, multi-tenant, by a write through its name before its alias "
                              f"was made: move what it holds to {target} by hand, delete it and apply again")
+    linking = [p["name"] for p in body.get("properties") or [] if p.get("dataType", [""])[0] not in PRIMITIVE_TYPES]
+    if linking:
+        raise SchemactlError(f"{stray} was made again by a write through its name before its alias was made, with "
+                             f"references ({', '.join(linking)}): move what it holds to {target} by hand, delete it "
+                             "and apply again")
     fence(ctx.reader, stray)
-    embeds = body.get("vectorizer") not in (None, "none") or any(
-        (v.get("vectorizer") or {}).keys() - {"none"} for v in (body.get("vectorConfig") or {}).values())
-    return take_in(ctx.client, stray, target, with_vectors=not embeds)
+    return take_in(ctx.client, stray, target, given=_given_vectors(ctx.reader.get(f"/v1/schema/{target}")))
+
+
+def _given_vectors(body: dict) -> tuple[str, ...] | None:
+    """The vectors of a collection the application gives (no vectorizer), by name; None: the
+    single vector of a collection without named ones, given when it has no vectorizer."""
+    named = body.get("vectorConfig") or {}
+    if not named:
+        return None if body.get("vectorizer") in (None, "none") else ()
+    return tuple(n for n, v in named.items() if set((v.get("vectorizer") or {}).keys()) <= {"none"})
 
 
 def _still_serving_the_source(change: RecreateCollection, ctx: Context, target: str) -> bool:

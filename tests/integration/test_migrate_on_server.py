@@ -741,3 +741,41 @@ def test_an_alias_moved_back_by_hand_to_a_fenced_version_is_named_in_the_plan(cl
     urllib.request.urlopen(request).read()
     planned = cli_run("plan", str(docs))
     assert "warning: Doc serves Doc_v1, whose shards are read-only" in planned.output, planned.output
+
+
+def test_a_first_cutover_killed_after_freeing_the_name_then_written_through_it_keeps_every_object(
+        client, cli_run, tmp_path, monkeypatch):
+    """Killed (no request after) once Doc, made by hand, was deleted; then a write through the name
+    made Doc again (auto-schema). Before, the next apply took that Doc for the original, resumed
+    the copy from it and deleted the verified copy's objects as not in it."""
+    from schemactl.live import RestClient
+
+    client.collections.create_from_dict({"class": "Doc", "vectorizer": "none",
+                                         "properties": [{"name": "title", "dataType": ["text"]}]})
+    client.collections.use("Doc").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 4)
+                                                    for i in range(20)])
+    (tmp_path / "doc.yaml").write_text("name: Doc\nproperties:\n  - {name: title, dataType: text}\n"
+                                       "vectorizer: {module: none}\nvectorIndexConfig: {distance: dot}\n")
+    real, freed = RestClient.send, []
+
+    def send(self, method, path, body, what):
+        if freed:
+            raise KeyboardInterrupt
+        answer = real(self, method, path, body, what)
+        freed.extend([path] if method == "DELETE" and path == "/v1/schema/Doc" else [])
+        return answer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RestClient, "send", send)
+        assert cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive").exit_code != 0
+    assert freed and cli_run("force-unlock").exit_code == 0
+    late = client.collections.use("Doc").data.insert({"title": "through the name"}, vector=[1.0, 0.0, 0.0, 0.0])
+    planned = cli_run("plan", str(tmp_path))
+    assert "finish the first cutover an earlier apply left after deleting Doc" in planned.stdout, planned.output
+    assert "-/+ Doc" not in planned.stdout  # not a recreate from the Doc made since
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
+    held = snapshot(client, "Doc")
+    assert len(held) == 21 and held[str(late)][0] == {"title": "through the name"}
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
