@@ -133,11 +133,14 @@ SUSPECTS = 100  # objects a query asks for per tenant
 def wrapped_integers(reader: RestClient, change: RecreateCollection, live: Collection,
                      tenants: list[str | None]) -> list[str]:
     """The integers of `live` a copy would change: written over REST at 2^63 - 512 or above, the
-    server keeps them as 2^63, and returns that over gRPC (how schemactl reads) as -2^63, and
-    refuses it over gRPC (how it writes). Found among the objects a filter on -2^63 gives (the
-    inverted index holds them so), then read over REST, which gives the stored value."""
+    server keeps them as 2^63 and returns them over gRPC (how schemactl reads) as -2^63, which the
+    copy would write; the stored value itself cannot be written over gRPC (how it writes). Found
+    among the objects a filter on -2^63 gives (the inverted index holds them so), then read over
+    REST, which gives the stored value. A property without a filterable index cannot be filtered
+    on: not looked at (docs/guides/apply.md says so)."""
     dropped = {m.source for m in change.property_moves if m.dropped}
-    names = [p.name for p in live.properties if p.data_types[0] in ("int", "int[]") and p.name not in dropped]
+    names = [p.name for p in live.properties if p.data_types[0] in ("int", "int[]") and p.name not in dropped
+             and p.indexFilterable is not False]
     if not names:
         return []
     found = []

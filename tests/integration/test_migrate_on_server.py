@@ -708,7 +708,8 @@ def test_integers_weaviate_keeps_as_2_to_the_63_are_refused_before_anything_is_m
     """9223372036854775807 written over REST is kept as 2^63 and read over gRPC as -2^63: before,
     a recreate turned it into -9223372036854775808 and said it verified the same content."""
     schema = "name: Counter\nproperties:\n  - {name: n, dataType: int}\n  - {name: ns, dataType: 'int[]'}\n" \
-             "vectorizer: {module: none}\nvectorIndexConfig: {distance: DISTANCE}\n"
+             "  - {name: quiet, dataType: int, indexFilterable: false}\n" \
+             "vectorizer: {module: none}\nvectorIndexConfig: {distance: DISTANCE}\n"  # quiet: not filterable
     (tmp_path / "counter.yaml").write_text(schema.replace("DISTANCE", "cosine"))
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
     counters = client.collections.use("Counter")
