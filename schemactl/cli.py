@@ -324,7 +324,8 @@ def modules_command(as_json: bool) -> None:
 @connection_options
 def status(target) -> None:
     """Check each part of the way to the cluster: REST, TLS, auth, gRPC (the data path), version,
-    modules, permissions. Each on its own line; what fails says how to fix it (exit 1).
+    modules, permissions, capabilities, the apply lock. Each on its own line; what fails says how
+    to fix it (exit 1).
 
     \b
     Example:

@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from collections.abc import Container
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from datetime import datetime, timezone
 
 from . import __version__
@@ -106,11 +106,14 @@ def read_lock(reader: RestClient) -> Holder | None:
 
 
 def holder_of(description: str) -> Holder | None:
-    """The holder a lock's description records (None: unreadable)."""
+    """The holder a lock's description records (None: unreadable, or not as schemactl writes it)."""
     try:
-        return Holder(**json.loads(description or "{}"))
+        holder = Holder(**json.loads(description or "{}"))
     except (TypeError, ValueError):
         return None
+    kinds = (str, str, int, str, str)
+    typed = [isinstance(v, k) and not isinstance(v, bool) for v, k in zip(astuple(holder), kinds)]
+    return holder if all(typed) and 0 < holder.pid < 2**31 else None
 
 
 def release_lock(reader: RestClient) -> None:

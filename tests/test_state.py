@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from schemactl.state import CREATED, made_from
 
 
@@ -228,3 +230,17 @@ def test_a_first_cutover_stopped_after_freeing_the_name_is_finished_even_over_wh
     assert finishes_left([not_freed], again) == ()  # the original, not deleted yet: its recreate resumes
     pruned = Checkpoint("B_v1", "B_v2", "h", ResumeState(Phase.CUTOVER, {}))
     assert finishes_left([pruned], _cluster(("B_v2",), {})) == ()  # a version deleted (--prune): no alias "B_v1"
+
+
+@pytest.mark.parametrize("description", ['{"user": "a", "host": "h", "pid": "123", "since": "s", "command": "c"}',
+                                         '{"user": "a", "host": "h", "pid": 99999999999999, "since": "s", "command": "c"}',
+                                         '[1]', 'not json', ''])
+def test_a_lock_description_not_as_schemactl_writes_it_reads_as_an_unknown_holder(description):
+    """Before, a pid of the wrong type or size crashed plan, status and apply."""
+    import socket
+
+    from schemactl.state import held_by, holder_of
+
+    made = description.replace('"h"', f'"{socket.gethostname()}"')
+    assert holder_of(made) is None
+    assert held_by(holder_of(made)) == "an unknown holder."
