@@ -217,10 +217,13 @@ def _not_fresh(situation: Situation) -> list:
 
 
 def _what_changed(situation: Situation) -> str:
-    """For a cluster changed since the plan: which of its steps that changes, if any can be told."""
+    """For a cluster changed since the plan: which of its steps that changes, if any can be told
+    without writing (a step a probe decided would be probed again: not told)."""
+    if any(v.reason.startswith(PROBED) for s in situation.plan.steps for v in getattr(s.change, "vectors", ())):
+        return ""
     try:
         odd = _not_fresh(situation)
-    except SchemactlError:
+    except Exception:  # noqa: BLE001 - only words for a refusal that stands either way
         return ""
     if not odd:
         return " (its steps would be the same: a collection, alias or setting they do not touch differs)"
