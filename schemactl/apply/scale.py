@@ -27,11 +27,17 @@ def scale(ctx: Context, physical: str, factor: int) -> None:
     replicas are dropped when it shrinks (a replica is dropped only from a shard holding more
     than the factor: measured, v1.37-v1.39)."""
     current = ctx.reader.get(f"/v1/schema/{physical}")
-    shrinks = factor < int((current.get("replicationConfig") or {}).get("factor") or 1)
+    was = int((current.get("replicationConfig") or {}).get("factor") or 1)
+    shrinks = factor < was
     if shrinks:
         _set_factor(ctx, physical, current, factor)
-    plan = ctx.reader.get(f"/v1/replication/scale?collection={physical}&replicationFactor={factor}")
-    reply = ctx.reader.send("POST", "/v1/replication/scale", plan, f"scale {physical} to {factor} replicas")
+    try:
+        plan = ctx.reader.get(f"/v1/replication/scale?collection={physical}&replicationFactor={factor}")
+        reply = ctx.reader.send("POST", "/v1/replication/scale", plan, f"scale {physical} to {factor} replicas")
+    except BaseException:
+        if shrinks:  # the replicas are still there: the class says so again, and the next plan scales down anew
+            _factor_back(ctx, physical, was)
+        raise
     operations = [str(o) for o in reply.get("operationIds") or []]
     if operations:
         wait_for_copies(ctx, physical, operations)
@@ -40,6 +46,13 @@ def scale(ctx: Context, physical: str, factor: int) -> None:
     found = (ctx.reader.get(f"/v1/schema/{physical}").get("replicationConfig") or {}).get("factor")
     if found != factor:
         raise SchemactlError(f"{physical} reads back replication factor {found} after scaling to {factor}")
+
+
+def _factor_back(ctx: Context, physical: str, was: int) -> None:
+    try:
+        _set_factor(ctx, physical, ctx.reader.get(f"/v1/schema/{physical}"), was)
+    except SchemactlError as error:  # some replicas were dropped after all: the factor as it is
+        ctx.notice(f"{physical}: the replication factor could not be put back to {was} ({error})")
 
 
 def _set_factor(ctx: Context, physical: str, current: dict, factor: int) -> None:
