@@ -109,3 +109,15 @@ def test_a_multi_vector_is_part_of_the_content():
     one = SimpleNamespace(properties={"title": "a"}, references=None, vector={"colbert": [[0.5, 0.25], [1.0, 0.0]]})
     other = SimpleNamespace(properties={"title": "a"}, references=None, vector={"colbert": [[0.5, 0.25, 1.0, 0.0]]})
     assert content_digest(one, multi) != content_digest(other, multi)
+
+
+def test_objects_written_again_and_still_without_a_vector_are_no_longer_differences():
+    """Weaviate embeds nothing for an object whose text is empty: once a write the server took
+    leaves it without a vector, waiting for one would never end."""
+    from schemactl.apply.data_copy import Differences
+
+    diff = Differences(without_vector=["a", "b"], stale=["c"])
+    for uuid in ("a", "b", "c"):
+        diff.hold(uuid, object(), b"d")
+    assert diff.accept_unembedded({"a", "c"}) == ["a"]  # b was not written again; c differs in content
+    assert diff.without_vector == ["b"] and set(diff.held) == {"b", "c"} and diff.count == 2

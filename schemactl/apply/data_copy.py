@@ -713,9 +713,12 @@ def follow_writes(client, job: CopyJob, failures: dict[str, str], *, max_pause: 
     state = Following()
     window = time.monotonic()
     previous: int | None = None
+    taken: set[str] = set()  # written again by the last repair
+    unembedded: set[str] = set()  # taken and still without a vector: the server embeds nothing for them
     while True:
         started = time.monotonic()
         diff = compare(client, job)
+        unembedded |= set(diff.accept_unembedded(taken | unembedded))  # not a write the application makes
         state.compare_seconds, state.left, state.passes = time.monotonic() - started, diff.count, state.passes + 1
         state.differing.append(diff.count)
         if previous is not None:  # objects the copy could not write are not the application's writes
@@ -729,6 +732,7 @@ def follow_writes(client, job: CopyJob, failures: dict[str, str], *, max_pause: 
             raise NotVerified(_outpaced(job, state, max_pause))
         started = time.monotonic()
         outcome = repair(client, job, diff)
+        taken = set(diff.held) - outcome.failed.keys()
         failures.update(outcome.failed)
         state.repaired += outcome.copied + len(diff.extra)
         state.repair_seconds += time.monotonic() - started
