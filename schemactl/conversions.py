@@ -92,10 +92,16 @@ def _in_int64(number: int, value: Any) -> int:
 
 
 def _text_int(value: str) -> int:
+    """Weaviate keeps an integer as a double (and the copy writes it as one): beyond 2**53, only
+    those a double holds exactly convert; the others are refused, not rounded."""
     # a regex, not int(): int() also takes "1_000" and non-ASCII digits
     if not _INTEGER.fullmatch(value.strip()):
         raise NotConvertible(f"{describe(value)} is not an integer")
-    return _in_int64(int(value), value)
+    number = _in_int64(int(value), value)
+    if int(float(number)) != number:
+        raise NotConvertible(f"{describe(value)} does not fit an integer exactly as Weaviate keeps it (a double: "
+                             f"it would become {float(number):.17g})")
+    return number
 
 
 def _text_number(value: str) -> float:

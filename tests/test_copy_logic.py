@@ -121,3 +121,20 @@ def test_objects_written_again_and_still_without_a_vector_are_no_longer_differen
         diff.hold(uuid, object(), b"d")
     assert diff.accept_unembedded({"a", "c"}) == ["a"]  # b was not written again; c differs in content
     assert diff.without_vector == ["b"] and set(diff.held) == {"b", "c"} and diff.count == 2
+
+
+def test_a_date_read_to_the_nanosecond_is_written_and_compared_as_read():
+    """weaviate-client reads a date into a datetime (microseconds): its parser is wrapped so that
+    the digits beyond are kept, written back as the server gave them, and compared."""
+    from weaviate.collections.queries import base_executor
+
+    from schemactl.apply.data_copy import _canonical, _writable
+    from schemactl.apply.exact_dates import ExactDate
+
+    parse = base_executor._datetime_from_weaviate_str  # what the client calls for every date it reads
+    exact = parse("2101-06-15T12:00:00.123456789-08:00")
+    assert isinstance(exact, ExactDate) and _writable([exact]) == ["2101-06-15T12:00:00.123456789-08:00"]
+    assert _canonical(exact) == "2101-06-15T20:00:00.123456789Z"
+    assert _canonical(parse("2101-06-15T20:00:00.123456Z")) == "2101-06-15T20:00:00.123456000Z" != _canonical(exact)
+    plain = parse("2101-06-15T20:00:00.123456000Z")  # nothing beyond the microsecond: a datetime as before
+    assert type(plain) is not ExactDate and _canonical(plain) == _canonical(parse("2101-06-15T20:00:00.123456Z"))

@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +33,7 @@ from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import SchemactlError
+from .exact_dates import as_written, install, nanoseconds
 from ..reshape import CONVERSION_REFUSED, Reshape, Unconvertible
 
 from ..settings import PAGE, WRITERS
@@ -48,6 +49,7 @@ SHRINKING = 0.8  # a pass that leaves more than this share of the last one's dif
 VERIFY_PAGE = 1000
 HELD = 20_000  # source objects a comparison keeps to copy again; more wait for the next pass
 DEFAULT = "default"  # the single, unnamed vector of a collection without named vectors
+EXACT_DATES = install()  # dates read to the nanosecond (exact_dates.py)
 VERIFY_LEVEL = "ALL"  # verification asks every replica: an object one replica lacks is never missed
 
 
@@ -287,7 +289,7 @@ def _writable(value):
     server derived from it; it is written as its input and default country."""
     if isinstance(value, PhoneNumberType):
         return PhoneNumber(number=value.number, default_country=value.default_country or None)
-    return value
+    return as_written(value)
 
 
 def _deciding(job: CopyJob) -> list[str] | bool:
@@ -655,7 +657,7 @@ def _canonical(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return nanoseconds(value)
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, list):

@@ -1,0 +1,72 @@
+"""Dates to the nanosecond through weaviate-client. Weaviate keeps a date to the nanosecond and
+returns it so over gRPC; the client parses it into a datetime, which holds microseconds, and a
+copy writing that back would drop the rest. The client's parser is wrapped so that a date with
+finer digits keeps its text (ExactDate, still a datetime): the copy writes it as read (the server
+parses text for a date property) and compares it to the nanosecond."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from ..connection import quiet_client_warnings
+
+quiet_client_warnings()  # before weaviate-client is imported
+from weaviate.collections.queries import base_executor
+
+FRACTION = re.compile(r"\.(\d+)")
+
+
+class ExactDate(datetime):
+    """A date read with digits beyond the microsecond: `text` as the server gave it."""
+
+    text: str
+
+
+def _fraction(string: str) -> str:
+    found = FRACTION.search(string)
+    return found.group(1) if found else ""
+
+
+def _finer(string: str) -> bool:
+    return _fraction(string)[6:].strip("0") != ""
+
+
+def _keeping_digits(parse):
+    def parse_exactly(string: str):
+        parsed = parse(string)
+        if type(parsed) is not datetime or not _finer(string):
+            return parsed
+        exact = ExactDate(parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute, parsed.second,
+                          parsed.microsecond, tzinfo=parsed.tzinfo)
+        exact.text = string
+        return exact
+    parse_exactly.keeps_digits = True  # type: ignore[attr-defined]
+    return parse_exactly
+
+
+def install() -> bool:
+    """Wrap the client's date parser (once); False when this client parses dates elsewhere."""
+    parse = getattr(base_executor, "_datetime_from_weaviate_str", None)
+    if parse is None:
+        return False
+    if not getattr(parse, "keeps_digits", False):
+        base_executor._datetime_from_weaviate_str = _keeping_digits(parse)
+    return True
+
+
+def nanoseconds(value: datetime) -> str:
+    """The instant in UTC to the nanosecond, one spelling for every date read (exact or not)."""
+    digits = _fraction(value.text) if isinstance(value, ExactDate) else f"{value.microsecond:06d}"
+    utc = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{digits[:9].ljust(9, '0')}Z"
+
+
+def as_written(value):
+    """A value as read, with each exact date back to its text (in lists and nested objects too)."""
+    if isinstance(value, ExactDate):
+        return value.text
+    if isinstance(value, list):
+        return [as_written(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_written(v) for k, v in value.items()}
+    return value
