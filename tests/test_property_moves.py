@@ -263,6 +263,19 @@ def test_a_renamed_object_property_losing_nested_properties_names_them_in_the_pl
     assert line.endswith("; nested info.b dropped, its values are not copied (destructive)")
 
 
+def test_objects_left_out_of_a_collection_that_links_to_itself_refuse_the_plan():
+    """Before: the plan was clean, and linking the copies to each other failed halfway (a link to
+    an object left out), leaving the new version behind; a resumed apply failed the same way."""
+    properties = [*PRODUCT[1:], {"name": "parent", "dataType": "Product"}]
+    change = recreate(product([*PRODUCT, {"name": "parent", "dataType": "Product"}]),
+                      product([{"name": "sku", "dataType": "int", "onConvertError": "skipObject"}, *properties]))
+    plan = make_plan((change,), target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Product": Estimate(10, {}, 0, values=(ValueCheck("sku", 10, 2),))})
+    [problem] = guards.convertible(Situation(plan, Limits()))
+    assert problem.startswith("Product: onConvertError skipObject leaves out 2 object(s), and references of its "
+                              "own objects may point at them")
+
+
 @pytest.mark.parametrize("on_error, failing, refused", [("skipObject", 3, True), ("skipObject", 0, False),
                                                         ("null", 3, False)])
 def test_objects_left_out_of_a_collection_its_referrers_follow_refuse_the_plan(on_error, failing, refused):

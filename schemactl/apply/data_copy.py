@@ -322,8 +322,7 @@ def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed:
             for name in job.self_references:
                 linked = (obj.references or {}).get(name)
                 if linked is not None and linked.objects:
-                    target.data.reference_replace(from_uuid=obj.uuid, from_property=name,
-                                                  to=[str(o.uuid) for o in linked.objects])
+                    _replace_references(target, job, obj.uuid, name, [str(o.uuid) for o in linked.objects])
         after = str(page[-1].uuid)
         on_flushed(after, len(page))
         progress(len(page))
@@ -354,7 +353,7 @@ def relink(client, job: CopyJob, ids: list[str]) -> None:
     for name, links in by_property.items():
         for uuid, to in links.items():
             first = to[0][0]
-            target.data.reference_replace(from_uuid=uuid, from_property=name, to=ReferenceToMulti(
+            _replace_references(target, job, uuid, name, ReferenceToMulti(
                 target_collection=first, uuids=[u for collection, u in to if collection == first]))
             rest = [DataReference.MultiTarget(from_uuid=uuid, from_property=name, to_uuid=u, target_collection=c)
                     for c, u in to if c != first]
@@ -379,6 +378,13 @@ def multi_target_links(collection, job: CopyJob, ids: list[str], *,
                 for other in found.objects if found is not None else ():
                     links.setdefault(str(obj.uuid), []).append((name, new, str(other.uuid)))
     return links
+
+
+def _replace_references(target, job: CopyJob, uuid, name: str, to) -> None:
+    try:
+        target.data.reference_replace(from_uuid=uuid, from_property=name, to=to)
+    except WeaviateBaseError as error:  # e.g. a link to an object the copy does not hold
+        raise CopyFailed(f"linking {name} of {uuid} in {job.target}{_of(job)} failed: {_short(error)}") from None
 
 
 def _add_references(target, references: list, job: CopyJob) -> None:

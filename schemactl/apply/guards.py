@@ -344,8 +344,10 @@ def skipped_yet_referenced(steps: Sequence[Step]) -> list[str]:
         checks = {v.property: v for v in (step.estimate.values if step.estimate else ())}
         skipping = [m for m in getattr(change, "property_moves", ()) if m.on_error == "skipObject"
                     and checks.get(m.source) is not None and checks[m.source].failing]
-        by = sorted(("its own objects" if name == change.collection else name)
-                    for name, targets in referrers.items() if change.collection in targets)
+        links_itself = isinstance(change, RecreateCollection) and any(
+            p.is_reference and change.collection in p.data_types for p in change.definition.properties)
+        by = sorted(name for name, targets in referrers.items() if change.collection in targets and
+                    name != change.collection) + (["its own objects"] if links_itself else [])
         if skipping and by:
             left_out = sum(checks[m.source].failing for m in skipping)
             problems.append(f"{change.collection}: onConvertError skipObject leaves out {left_out:,} object(s), and "
