@@ -123,7 +123,7 @@ def with_backfill(changes: tuple[Change, ...], live: Mapping[str, Collection], d
         added = sorted(c.vector_name for c in out if isinstance(c, AddNamedVector) and c.collection == name)
         reasons = tuple(_added_vector(v) for v in added)
         out = _folded_into_recreate(out, name, live, desired[name], physical, reasons)
-    return tuple(out)
+    return tuple(with_referencing_recreated(out, live, desired, physical))  # their referrers follow
 
 
 def _as_fields(change: Change) -> list[FieldChange]:

@@ -521,3 +521,23 @@ def test_stored_vectors_the_file_no_longer_has_are_dropped_and_new_ones_without_
     both = set(live_vectors or {"default": NONE}) & set(file_vectors or {"default": NONE})
     assert sorted(v.name for v in change.vectors if v.action == "reuse") == sorted(both)
     assert change.is_destructive() and all(f"vector {n}" in change.drops for n in dropped)
+
+
+def test_a_backfilled_collection_takes_its_referrers_along():
+    """Before: the backfill's recreate was planned alone, then refused ("Review has references to
+    Article and no file") although Review's file was there."""
+    from schemactl.diff import backfill_candidates, with_backfill
+
+    live = named("http://h/models/a", "http://h/models/b")
+    data = live.model_dump(exclude_none=True)
+    data["vectors"]["c"] = {"vectorizer": {"module": "text2vec-huggingface", "endpointURL": "http://h/models/c",
+                                           "vectorizeClassName": False}, "sourceProperties": ["title"]}
+    article = parse_collection(data)
+    review = parse_collection({"name": "Review", "properties": [{"name": "of", "dataType": "Article"}],
+                               "vectorizer": {"module": "none"}})
+    live_state, desired = {"Article": live, "Review": review}, {"Article": article, "Review": review}
+    physical = {"Article": "Article_v1", "Review": "Review_v1"}
+    changes = diff(live_state, desired, physical=physical)
+    filled = with_backfill(changes, live_state, desired, physical, backfill_candidates(changes))
+    assert [(type(c).__name__, c.collection) for c in filled] == [("RecreateCollection", "Article"),
+                                                                  ("RecreateCollection", "Review")]
