@@ -285,8 +285,9 @@ def _property_move(move, check) -> str:
 
 def _values_move(move, check) -> str:
     held = f"{check.held:,} object(s) hold a value" if check else "values not read"
-    asleep = (f"; {check.unread_tenants:,} tenant(s) asleep not read (the copy converts them as it goes and stops "
-              "at a value that does not convert)") if check and check.unread_tenants else ""
+    why = "" if move.dropped or move.conversion != "parsing" else \
+        " (the copy converts them as it goes and stops at a value that does not convert)"
+    asleep = f"; {check.unread_tenants:,} tenant(s) asleep not read{why}" if check and check.unread_tenants else ""
     if move.dropped:
         return (f"property {move.source} ({move.old_type}): dropped, its values are not copied ({held}){asleep} "
                 "(destructive)")
