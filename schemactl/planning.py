@@ -488,6 +488,7 @@ def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],
     return tuple(DiscardCopy(serving.get(c.source, c.source), physical=c.source, target=c.target)
                  for c in sorted(known.checkpoints_here, key=lambda c: c.source)
                  if c.source in live.raw and c.source not in recreated and serving.get(c.source, c.source) in named
+                 and not c.state.freed  # its source was deleted: what has the name is taken in by a finish
                  and c.never_served(serving.get(c.source, c.source), live.aliases, known.served))
 
 

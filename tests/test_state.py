@@ -226,6 +226,13 @@ def test_a_first_cutover_stopped_after_freeing_the_name_is_finished_even_over_wh
     assert (finish.collection, finish.target, finish.alias_left) == ("Doc", "Doc_v1", True)
     live = after_hand_overs(again, (finish,))
     assert live.physical["Doc"] == "Doc_v1" and "Doc_v1" not in live.collections  # no recreate of that Doc
+    from dataclasses import replace
+
+    from schemactl.planning import as_the_ledger_says, stopped_copies
+
+    stored = ({"source": "Doc", "target": "Doc_v1", "definitionHash": "h", "state": freed.state.to_json()},)
+    known = replace(as_the_ledger_says(again, [], set()), checkpoints=stored)
+    assert stopped_copies(known, again, (), {"Doc"}) == ()  # not also discarded: the plan said both
     not_freed = Checkpoint("Doc", "Doc_v1", "h", ResumeState(Phase.CUTOVER, {}))
     assert finishes_left([not_freed], again) == ()  # the original, not deleted yet: its recreate resumes
     pruned = Checkpoint("B_v1", "B_v2", "h", ResumeState(Phase.CUTOVER, {}))

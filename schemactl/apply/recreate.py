@@ -463,6 +463,9 @@ def _lift_fence(ctx: Context, checkpoint: Checkpoint, run: TenantRecreate | None
 def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     wanted = definition_hash(change)
     found = load_checkpoint(ctx.reader, change.physical)  # refuses a checkpoint a newer schemactl wrote
+    if found and found.state.freed and found.target not in ctx.classes:  # the copy deleted by hand since
+        drop_checkpoint(ctx.reader, change.physical)
+        found = None
     if found and found.state.freed:  # what holds the name now is not what was copied: never a source
         raise SchemactlError(f"{change.collection}: an earlier apply deleted {change.physical} to free its name for "
                              f"the alias to {found.target} and stopped; plan again (the plan finishes that cutover)")
@@ -588,7 +591,7 @@ def _cut_over(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) 
     _remove_alias_at(ctx, change.definition.renamedFrom, source)
 
 
-STRAY_ATTEMPTS = 5  # times the alias is made again over a collection auto-schema made under its name
+STRAY_ATTEMPTS = 20  # times the alias is made again over a collection auto-schema made under its name
 
 
 def _make_alias(ctx: Context, logical: str, target: str) -> None:
@@ -609,12 +612,22 @@ def _make_alias(ctx: Context, logical: str, target: str) -> None:
                 raise
         carried = _take_in_stray(ctx, logical, target)
         ctx.reader.send("DELETE", f"/v1/schema/{logical}", None, f"delete {logical}, made again by auto-schema")
+        ctx.classes.discard(logical)
         ctx.notice(f"{logical}: a write through the name made it again (auto-schema) before its alias was made; "
                    f"deleted, {carried} object(s) written there carried over to {target}")
     else:
         raise SchemactlError(f"could not make the alias {logical}: writes through the name made it again "
-                             f"{STRAY_ATTEMPTS} times (auto-schema); stop the application's writes and apply again")
+                             f"{STRAY_ATTEMPTS} times (auto-schema), each taken in; {logical} holds only what was "
+                             f"written since, {target} all the rest: stop the application's writes through {logical} "
+                             f"and apply again (it carries what {logical} holds over to {target} and makes the alias)")
     ctx.aliases[logical] = ctx.physical[logical] = target
+    if logical in _class_names(ctx):  # Weaviate 1.38 was seen to let auto-schema make it beside the alias
+        ctx.notice(f"{logical}: a collection of that name was made (auto-schema) as its alias was made; the alias "
+                   f"serves {target}: delete that collection by hand once sure it holds nothing")
+
+
+def _class_names(ctx: Context) -> set[str]:
+    return {c["class"] for c in ctx.reader.get("/v1/schema").get("classes") or []}
 
 
 def _a_class_named(ctx: Context, name: str) -> bool:
