@@ -65,7 +65,9 @@ def _date_text(value: datetime) -> str:
     seconds only when nonzero and without trailing zeros."""
     # the client returns datetime.min, naive, for year 0; it treats naive datetimes as UTC
     utc = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    fraction = f".{utc.microsecond:06d}".rstrip("0") if utc.microsecond else ""
+    exact = re.search(r"\.(\d+)", getattr(value, "text", "") or "")  # read to the nanosecond (apply/exact_dates.py)
+    digits = exact.group(1) if exact else f"{utc.microsecond:06d}"
+    fraction = f".{digits}".rstrip("0").rstrip(".")
     return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}{fraction}Z"
 
 

@@ -130,11 +130,13 @@ def test_a_date_read_to_the_nanosecond_is_written_and_compared_as_read():
 
     from schemactl.apply.data_copy import _canonical, _writable
     from schemactl.apply.exact_dates import ExactDate
+    from schemactl.conversions import conversion
 
     parse = base_executor._datetime_from_weaviate_str  # what the client calls for every date it reads
     exact = parse("2101-06-15T12:00:00.123456789-08:00")
     assert isinstance(exact, ExactDate) and _writable([exact]) == ["2101-06-15T12:00:00.123456789-08:00"]
     assert _canonical(exact) == "2101-06-15T20:00:00.123456789Z"
+    assert conversion("date", "text").convert(exact) == "2101-06-15T20:00:00.123456789Z"  # a retype keeps them too
     assert _canonical(parse("2101-06-15T20:00:00.123456Z")) == "2101-06-15T20:00:00.123456000Z" != _canonical(exact)
     plain = parse("2101-06-15T20:00:00.123456000Z")  # nothing beyond the microsecond: a datetime as before
     assert type(plain) is not ExactDate and _canonical(plain) == _canonical(parse("2101-06-15T20:00:00.123456Z"))
