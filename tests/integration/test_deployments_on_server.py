@@ -88,7 +88,7 @@ def test_status_walks_every_part_and_names_the_fix_for_what_fails(deployed):
     assert ok.exit_code == 0, ok.output
     assert [line.split()[:2] for line in ok.stdout.splitlines()] == [
         ["ok", "REST"], ["ok", "REST"], ["ok", "auth"], ["ok", "gRPC"], ["ok", "gRPC"], ["ok", "version"],
-        ["ok", "modules"], ["ok", "permissions"], ["ok", "capabilities"]]
+        ["ok", "modules"], ["ok", "permissions"], ["ok", "capabilities"], ["ok", "apply"]]
     assert "certificate issued by schemactl test bed CA" in ok.stdout
     assert f"{deployed.grpc_url} (from --grpc-url) answers its health check" in ok.stdout
     assert "an API key (--api-key / WEAVIATE_API_KEY) accepted" in ok.stdout
