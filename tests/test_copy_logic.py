@@ -135,6 +135,8 @@ def test_a_date_read_to_the_nanosecond_is_written_and_compared_as_read():
     parse = base_executor._datetime_from_weaviate_str  # what the client calls for every date it reads
     exact = parse("2101-06-15T12:00:00.123456789-08:00")
     assert isinstance(exact, ExactDate) and _writable([exact]) == ["2101-06-15T12:00:00.123456789-08:00"]
+    mixed = [parse("0001-01-01T00:00:00Z"), exact]  # the client tells a list's type by its first value
+    assert _writable(mixed) == ["0001-01-01T00:00:00.000000+00:00", "2101-06-15T12:00:00.123456789-08:00"]
     assert _canonical(exact) == "2101-06-15T20:00:00.123456789Z"
     assert conversion("date", "text").convert(exact) == "2101-06-15T20:00:00.123456789Z"  # a retype keeps them too
     assert _canonical(parse("2101-06-15T20:00:00.123456Z")) == "2101-06-15T20:00:00.123456000Z" != _canonical(exact)

@@ -65,8 +65,15 @@ def as_written(value):
     """A value as read, with each exact date back to its text (in lists and nested objects too)."""
     if isinstance(value, ExactDate):
         return value.text
-    if isinstance(value, list):
-        return [as_written(v) for v in value]
+    if isinstance(value, list):  # one kind per list, as the client tells a list's type by its first
+        exact = any(isinstance(v, ExactDate) for v in value)
+        return [_text(v) if exact and isinstance(v, datetime) else as_written(v) for v in value]
     if isinstance(value, dict):
         return {k: as_written(v) for k, v in value.items()}
     return value
+
+
+def _text(value: datetime) -> str:
+    if isinstance(value, ExactDate):
+        return value.text
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat(timespec="microseconds")
