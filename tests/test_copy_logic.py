@@ -140,5 +140,8 @@ def test_a_date_read_to_the_nanosecond_is_written_and_compared_as_read():
     assert _canonical(exact) == "2101-06-15T20:00:00.123456789Z"
     assert conversion("date", "text").convert(exact) == "2101-06-15T20:00:00.123456789Z"  # a retype keeps them too
     assert _canonical(parse("2101-06-15T20:00:00.123456Z")) == "2101-06-15T20:00:00.123456000Z" != _canonical(exact)
+    year_zero = parse("0000-06-15T10:00:00Z")  # the client reads it as 0001-01-01, which the copy wrote
+    assert _writable(year_zero) == "0000-06-15T10:00:00Z" and _canonical(year_zero) != _canonical(parse(
+        "0000-09-09T10:00:00Z"))
     plain = parse("2101-06-15T20:00:00.123456000Z")  # nothing beyond the microsecond: a datetime as before
     assert type(plain) is not ExactDate and _canonical(plain) == _canonical(parse("2101-06-15T20:00:00.123456Z"))

@@ -31,10 +31,15 @@ def _finer(string: str) -> bool:
     return _fraction(string)[6:].strip("0") != ""
 
 
+def _lost(parsed: datetime, string: str) -> bool:
+    """The client reads year 0 (which Weaviate takes) as datetime.min."""
+    return parsed == datetime.min and not string.startswith("0001-01-01T00:00:00")
+
+
 def _keeping_digits(parse):
     def parse_exactly(string: str):
         parsed = parse(string)
-        if type(parsed) is not datetime or not _finer(string):
+        if type(parsed) is not datetime or not (_finer(string) or _lost(parsed, string)):
             return parsed
         exact = ExactDate(parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute, parsed.second,
                           parsed.microsecond, tzinfo=parsed.tzinfo)
@@ -55,9 +60,16 @@ def install() -> bool:
 
 
 def nanoseconds(value: datetime) -> str:
-    """The instant in UTC to the nanosecond, one spelling for every date read (exact or not)."""
+    """The instant in UTC to the nanosecond, one spelling for every date read (exact or not); a
+    date whose fields the client could not hold (year 0), or beyond year 1-9999 in UTC, as its text."""
+    if isinstance(value, ExactDate) and _lost(datetime(value.year, value.month, value.day, value.hour, value.minute,
+                                                         value.second, value.microsecond), value.text):
+        return value.text
     digits = _fraction(value.text) if isinstance(value, ExactDate) else f"{value.microsecond:06d}"
-    utc = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        utc = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    except OverflowError:  # 9999-12-31T23:30:00-01:00: the same spelling on both sides instead
+        return f"{value.isoformat()}~{digits}"
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{digits[:9].ljust(9, '0')}Z"
 
 

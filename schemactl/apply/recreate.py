@@ -296,7 +296,12 @@ def finish_hand_over(change: FinishHandOver, ctx: Context) -> None:
     checkpoint = load_checkpoint(ctx.reader, change.physical)
     if change.alias_left and checkpoint is not None and checkpoint.target == change.target \
             and change.collection not in ctx.aliases:
+        if _the_original_is_there(ctx, checkpoint):  # stopped before its delete: verified under the fence it keeps
+            ctx.reader.send("DELETE", f"/v1/schema/{change.physical}", None,
+                            f"delete {change.physical} to free its name")
+            ctx.classes.discard(change.physical)
         _make_alias(ctx, change.collection, change.target)  # over a collection auto-schema made since, if any
+        _beside_the_alias(ctx, change.collection, change.target)
         ctx.notice(f"{change.collection}: made the alias to {change.target} that an earlier apply, stopped after "
                    f"deleting {change.physical} to free its name, left")
     if checkpoint is None or not checkpoint.cutting_over or ctx.aliases.get(change.collection) != change.target:
@@ -452,6 +457,7 @@ def _lift_fence(ctx: Context, checkpoint: Checkpoint, run: TenantRecreate | None
         else:
             give_back(ctx.reader, checkpoint.source, state.fenced, state.auto_tenants)
         state.phase, state.fenced = Phase.VERIFY, []
+        state.freed = None  # the source serves: it was not deleted (a stop before the delete)
         save_checkpoint(ctx.reader, checkpoint)
     except SchemactlError as error:  # the first failure is the one to report
         ctx.notice(f"could not make {checkpoint.source} writable again ({error}): run apply again to finish "
@@ -585,7 +591,10 @@ def _cut_over(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) 
             save_checkpoint(ctx.reader, checkpoint)
             ctx.reader.send("DELETE", f"/v1/schema/{source}", None, f"delete {source} to free its name")
             ctx.classes.discard(source)
-        _make_alias(ctx, logical, target)
+            _make_alias(ctx, logical, target)
+            _beside_the_alias(ctx, logical, target)
+        else:
+            _make_alias(ctx, logical, target)
     ctx.aliases[logical] = target  # moved: from here on a failure leaves the fence (the next apply finishes)
     ctx.physical[logical] = target
     _remove_alias_at(ctx, change.definition.renamedFrom, source)
@@ -621,13 +630,32 @@ def _make_alias(ctx: Context, logical: str, target: str) -> None:
                              f"written since, {target} all the rest: stop the application's writes through {logical} "
                              f"and apply again (it carries what {logical} holds over to {target} and makes the alias)")
     ctx.aliases[logical] = ctx.physical[logical] = target
-    if logical in _class_names(ctx):  # Weaviate 1.38 was seen to let auto-schema make it beside the alias
+
+
+def _beside_the_alias(ctx: Context, logical: str, target: str) -> None:
+    """Weaviate 1.38 was seen to let auto-schema make a collection of the alias's name as the
+    alias was made: named (only words: the alias is made)."""
+    try:
+        names = {c["class"] for c in ctx.reader.get("/v1/schema").get("classes") or []}
+    except SchemactlError:
+        return
+    if logical in names:
         ctx.notice(f"{logical}: a collection of that name was made (auto-schema) as its alias was made; the alias "
                    f"serves {target}: delete that collection by hand once sure it holds nothing")
 
 
-def _class_names(ctx: Context) -> set[str]:
-    return {c["class"] for c in ctx.reader.get("/v1/schema").get("classes") or []}
+def _the_original_is_there(ctx: Context, checkpoint: Checkpoint) -> bool:
+    """Whether the collection holding the freed name is the original, which the cutover was about
+    to delete, rather than one auto-schema made since: multi-tenant as the original was (auto-schema
+    makes none), or holding the shards the cutover fenced (one made since has shards of its own)."""
+    body = ctx.reader.get_or_none(f"/v1/schema/{checkpoint.source}")
+    if not body or body.get("class") != checkpoint.source:
+        return False
+    if checkpoint.state.auto_tenants is not None:
+        return bool((body.get("multiTenancyConfig") or {}).get("enabled"))
+    status, shards = ctx.reader.request_status("GET", f"/v1/schema/{checkpoint.source}/shards")
+    names = {s.get("name") for s in shards} if status == 200 and isinstance(shards, list) else set()
+    return bool(names & set(checkpoint.state.fenced or []))
 
 
 def _a_class_named(ctx: Context, name: str) -> bool:

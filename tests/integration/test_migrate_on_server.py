@@ -782,3 +782,39 @@ def test_a_first_cutover_killed_after_freeing_the_name_then_written_through_it_k
     held = snapshot(client, "Doc")
     assert len(held) == 21 and held[str(late)][0] == {"title": "through the name"}
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_first_cutover_killed_just_before_deleting_the_original_deletes_it_and_takes_nothing_in(
+        client, cli_run, tmp_path, monkeypatch):
+    """Killed (no request after) once the cutover recorded that it frees the name, before the
+    delete: the original, fenced and verified, is still there. Before a review, the finish would
+    have taken it in as a collection auto-schema made, writing its old shape over the copy."""
+    from schemactl.live import RestClient
+
+    client.collections.create_from_dict({"class": "Doc", "vectorizer": "none",
+                                         "properties": [{"name": "title", "dataType": ["text"]}]})
+    client.collections.use("Doc").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 4)
+                                                    for i in range(20)])
+    (tmp_path / "doc.yaml").write_text("name: Doc\nproperties:\n  - {name: name, dataType: text, renamedFrom: title}"
+                                       "\nvectorizer: {module: none}\n")
+    real, stopped = RestClient.send, []
+
+    def send(self, method, path, body, what):
+        if stopped or (method == "DELETE" and path == "/v1/schema/Doc"):
+            stopped.append(path)
+            raise KeyboardInterrupt
+        return real(self, method, path, body, what)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RestClient, "send", send)
+        assert cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive").exit_code != 0
+    assert stopped and "Doc" in collections(client) and cli_run("force-unlock").exit_code == 0
+    planned = cli_run("plan", str(tmp_path))
+    assert "finish the first cutover an earlier apply left" in planned.stdout, planned.output
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "carried over" not in result.stderr  # the original is not taken for one auto-schema made
+    assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
+    held = snapshot(client, "Doc")
+    assert len(held) == 20 and all(set(properties) == {"name"} for properties, _ in held.values())
+    assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
