@@ -633,15 +633,26 @@ def _make_alias(ctx: Context, logical: str, target: str) -> None:
 
 
 def _beside_the_alias(ctx: Context, logical: str, target: str) -> None:
-    """Weaviate 1.38 was seen to let auto-schema make a collection of the alias's name as the
-    alias was made: named (only words: the alias is made)."""
-    try:
-        names = {c["class"] for c in ctx.reader.get("/v1/schema").get("classes") or []}
-    except SchemactlError:
-        return
-    if logical in names:
-        ctx.notice(f"{logical}: a collection of that name was made (auto-schema) as its alias was made; the alias "
-                   f"serves {target}: delete that collection by hand once sure it holds nothing")
+    """Weaviate (1.38, 1.39) lets a write through the name make a collection of the alias's name
+    (auto-schema) as the alias is made: both exist, and the alias hides what was written to that
+    collection from every read. The alias is taken away for as long as that collection is taken in
+    (fenced, carried over, deleted) and made again; writes through the name fail meanwhile."""
+    for _ in range(STRAY_ATTEMPTS):
+        try:
+            names = {c["class"] for c in ctx.reader.get("/v1/schema").get("classes") or []}
+        except SchemactlError as error:
+            ctx.notice(f"{logical}: could not check that no collection of that name was made beside its alias "
+                       f"({error})")
+            return
+        if logical not in names:
+            return
+        ctx.notice(f"{logical}: a write through the name made a collection of that name (auto-schema) as its alias "
+                   f"was made; the alias is taken away while what was written there is carried over to {target}")
+        ctx.reader.send("DELETE", f"/v1/aliases/{logical}", None, f"remove alias {logical} to reach that collection")
+        ctx.aliases.pop(logical, None)
+        _make_alias(ctx, logical, target)
+    raise SchemactlError(f"{logical}: writes through the name kept making a collection of that name beside its alias "
+                         f"({STRAY_ATTEMPTS} times): stop the application's writes through {logical} and apply again")
 
 
 def _the_original_is_there(ctx: Context, checkpoint: Checkpoint) -> bool:
