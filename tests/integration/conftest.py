@@ -78,3 +78,25 @@ def modules_server(tmp_path_factory):
     server = testbed.start(tmp_path_factory.mktemp("modules-data"), env=ALL_MODULES_ENV)
     yield server
     server.stop()
+
+
+def apply_killed_once_it_deletes(cli_run, monkeypatch, directory, collection: str, *, after: bool = True) -> None:
+    """An apply of `directory` (--allow-destructive) stopped as SIGKILL stops it (no request after)
+    just after (`after`) or just before it deletes `collection`; the lock it leaves released."""
+    from schemactl.live import RestClient
+
+    real, stopped = RestClient.send, []
+
+    def send(self, method, path, body, what):
+        deleting = method == "DELETE" and path == f"/v1/schema/{collection}"
+        if stopped or (deleting and not after):
+            stopped.append(path)
+            raise KeyboardInterrupt
+        answer = real(self, method, path, body, what)
+        stopped.extend([path] if deleting else [])
+        return answer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RestClient, "send", send)
+        assert cli_run("apply", str(directory), "--auto-approve", "--allow-destructive").exit_code != 0
+    assert stopped and cli_run("force-unlock").exit_code == 0

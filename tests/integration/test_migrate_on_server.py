@@ -8,6 +8,7 @@ from weaviate.classes.data import DataObject
 
 from schemactl.dev.embedder import model_dimensions
 from schemactl.plan import checksum
+from tests.integration.conftest import apply_killed_once_it_deletes
 
 WORDS = ["river", "mountain", "violin", "harbor", "comet", "lantern", "orchid", "glacier", "falcon", "quartz"]
 
@@ -472,10 +473,7 @@ def test_a_collection_auto_schema_makes_under_a_freed_name_is_taken_in_before_th
     stopped halfway and writes went to that new, empty collection (multi-tenant: every write failed)."""
     from schemactl.live import RestClient
 
-    client.collections.create_from_dict({"class": "Doc", "vectorizer": "none",
-                                         "properties": [{"name": "title", "dataType": ["text"]}]})
-    client.collections.use("Doc").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 4)
-                                                    for i in range(20)])
+    _doc_made_by_hand(client)
     (tmp_path / "doc.yaml").write_text("name: Doc\nproperties:\n  - {name: title, dataType: text}\n"
                                        "vectorizer: {module: none}\nvectorIndexConfig: {distance: dot}\n")
     real, made = RestClient.send, []
@@ -751,27 +749,11 @@ def test_a_first_cutover_killed_after_freeing_the_name_then_written_through_it_k
     """Killed (no request after) once Doc, made by hand, was deleted; then a write through the name
     made Doc again (auto-schema). Before, the next apply took that Doc for the original, resumed
     the copy from it and deleted the verified copy's objects as not in it."""
-    from schemactl.live import RestClient
 
-    client.collections.create_from_dict({"class": "Doc", "vectorizer": "none",
-                                         "properties": [{"name": "title", "dataType": ["text"]}]})
-    client.collections.use("Doc").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 4)
-                                                    for i in range(20)])
+    _doc_made_by_hand(client)
     (tmp_path / "doc.yaml").write_text("name: Doc\nproperties:\n  - {name: title, dataType: text}\n"
                                        "vectorizer: {module: none}\nvectorIndexConfig: {distance: dot}\n")
-    real, freed = RestClient.send, []
-
-    def send(self, method, path, body, what):
-        if freed:
-            raise KeyboardInterrupt
-        answer = real(self, method, path, body, what)
-        freed.extend([path] if method == "DELETE" and path == "/v1/schema/Doc" else [])
-        return answer
-
-    with monkeypatch.context() as patch:
-        patch.setattr(RestClient, "send", send)
-        assert cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive").exit_code != 0
-    assert freed and cli_run("force-unlock").exit_code == 0
+    apply_killed_once_it_deletes(cli_run, monkeypatch, tmp_path, "Doc")
     late = client.collections.use("Doc").data.insert({"title": "through the name"}, vector=[1.0, 0.0, 0.0, 0.0])
     planned = cli_run("plan", str(tmp_path))
     assert "finish the first cutover an earlier apply left after deleting Doc" in planned.stdout, planned.output
@@ -789,26 +771,12 @@ def test_a_first_cutover_killed_just_before_deleting_the_original_deletes_it_and
     """Killed (no request after) once the cutover recorded that it frees the name, before the
     delete: the original, fenced and verified, is still there. Before a review, the finish would
     have taken it in as a collection auto-schema made, writing its old shape over the copy."""
-    from schemactl.live import RestClient
 
-    client.collections.create_from_dict({"class": "Doc", "vectorizer": "none",
-                                         "properties": [{"name": "title", "dataType": ["text"]}]})
-    client.collections.use("Doc").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 4)
-                                                    for i in range(20)])
+    _doc_made_by_hand(client)
     (tmp_path / "doc.yaml").write_text("name: Doc\nproperties:\n  - {name: name, dataType: text, renamedFrom: title}"
                                        "\nvectorizer: {module: none}\n")
-    real, stopped = RestClient.send, []
-
-    def send(self, method, path, body, what):
-        if stopped or (method == "DELETE" and path == "/v1/schema/Doc"):
-            stopped.append(path)
-            raise KeyboardInterrupt
-        return real(self, method, path, body, what)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(RestClient, "send", send)
-        assert cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive").exit_code != 0
-    assert stopped and "Doc" in collections(client) and cli_run("force-unlock").exit_code == 0
+    apply_killed_once_it_deletes(cli_run, monkeypatch, tmp_path, "Doc", after=False)
+    assert "Doc" in collections(client)
     planned = cli_run("plan", str(tmp_path))
     assert "finish the first cutover an earlier apply left" in planned.stdout, planned.output
     result = cli_run("apply", str(tmp_path), "--auto-approve")
@@ -818,3 +786,11 @@ def test_a_first_cutover_killed_just_before_deleting_the_original_deletes_it_and
     held = snapshot(client, "Doc")
     assert len(held) == 20 and all(set(properties) == {"name"} for properties, _ in held.values())
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def _doc_made_by_hand(client) -> None:
+    """Doc made outside schemactl (no alias), 20 objects with vectors given."""
+    client.collections.create_from_dict({"class": "Doc", "vectorizer": "none",
+                                         "properties": [{"name": "title", "dataType": ["text"]}]})
+    client.collections.use("Doc").data.insert_many([DataObject({"title": f"t{i}"}, vector=[0.5] * 4)
+                                                    for i in range(20)])

@@ -15,6 +15,7 @@ from weaviate.classes.data import DataObject
 from weaviate.classes.tenants import Tenant, TenantActivityStatus
 
 from schemactl.dev.tenant_workload import Expected, TenantWorkload, audit, load, seed_tenants, tenant_statuses
+from tests.integration.conftest import apply_killed_once_it_deletes
 from tests.integration.test_apply_safety_on_server import spawn_apply
 from tests.integration.test_migrate_on_server import aliases, doc_schema
 
@@ -482,7 +483,6 @@ def test_a_first_cutover_killed_between_freeing_the_name_and_the_alias_is_finish
     autoTenantActivation on."""
     import yaml
 
-    from schemactl.live import RestClient
     from schemactl.rest_json import to_rest
     from schemactl.validate import parse_collection
 
@@ -490,19 +490,8 @@ def test_a_first_cutover_killed_between_freeing_the_name_and_the_alias_is_finish
     objects, statuses = seed_tenants(12, 5, 22, cold=4)
     load(client, "Mt", objects, statuses)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
-    real, freed = RestClient.send, []
-
-    def send(self, method, path, body, what):
-        if freed:
-            raise KeyboardInterrupt
-        answer = real(self, method, path, body, what)
-        freed.extend([path] if method == "DELETE" and path == "/v1/schema/Mt" else [])
-        return answer
-
-    with monkeypatch.context() as patch:
-        patch.setattr(RestClient, "send", send)
-        assert cli_run("apply", str(tmp_path), "--auto-approve", "--allow-destructive").exit_code != 0
-    assert freed and aliases(client) == {} and cli_run("force-unlock").exit_code == 0
+    apply_killed_once_it_deletes(cli_run, monkeypatch, tmp_path, "Mt")
+    assert aliases(client) == {}
     planned = cli_run("plan", str(tmp_path))
     assert "finish the first cutover an earlier apply left after deleting Mt" in planned.stdout, planned.output
     assert "take the statuses they had in Mt" in planned.stdout and "create collection" not in planned.stdout
