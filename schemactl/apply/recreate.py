@@ -277,9 +277,11 @@ def _hand_over(collection: str, ctx: Context, checkpoint: Checkpoint, run: Tenan
     was created with. Recorded before the old version's tenants go to sleep: a run finishing
     this one after a kill takes the statuses from the record then, not from the old version
     (schemactl put its tenants to sleep, not the application)."""
+    handing_over = checkpoint.state.phase == Phase.HANDOVER  # a stopped run's, started already
     late: list[str] = []
-    if checkpoint.state.phase != Phase.HANDOVER:
-        late = run.carry_over_late() if checkpoint.source in ctx.classes else []  # else carried before it went
+    if checkpoint.source in ctx.classes:  # else deleted to free its name: its late tenants carried before
+        late = run.carry_over_late(handing_over=handing_over)
+    if not handing_over:
         checkpoint.state.kept_awake = list(run.kept_awake)
         run.progress.snapshot(Phase.HANDOVER)
     run.hand_over()

@@ -686,7 +686,7 @@ class TenantRecreate:
 
     # ---- after the alias moved -----------------------------------------------------------
 
-    def carry_over_late(self) -> list[str]:
+    def carry_over_late(self, *, handing_over: bool = False) -> list[str]:
         """List the old version once more, for what the application did there between the last
         listing and the alias moving (tenant changes are schema operations no fence blocks):
         - a tenant created there is fenced and its objects carried over; objects the new version
@@ -696,18 +696,13 @@ class TenantRecreate:
           is writable again (woken, or put to sleep and woken: a woken shard comes back writable)
           is fenced and its missing objects carried over;
         - a tenant a stopped run recorded as late and had not carried over yet is carried over.
+        `handing_over` (finishing a run stopped once its hand-over started): only the last two,
+        as the statuses there are partly schemactl's own (the hand-over puts them to sleep).
         Returns the late tenants."""
         listed = list_tenants(self.ctx.reader, self.source)
         known = self.tenants
         late = {t: s for t, s in listed.items() if t not in known and s not in OFFLOADED}
-        gone = [t for t in known if t not in listed]
-        if gone:
-            delete_tenants(self.ctx.reader, self.target, gone)
-            for tenant in gone:
-                self.progress.forget(tenant)
-        moved = {t: s for t, s in listed.items() if t in known and is_active(s) != is_active(known[t].status)}
-        self._follow_status(moved)
-        reopened = sorted((writable_shards(self.ctx.reader, self.source) & set(known)) - set(late))
+        reopened = [] if handing_over else self._follow_the_application(listed, late)
         unfinished = {t for t, e in known.items()  # late for a stopped run: started, not carried over yet
                       if not e.done and not e.settled and t in listed and listed[t] not in OFFLOADED}
         for tenant, status in late.items():
@@ -720,6 +715,19 @@ class TenantRecreate:
         self.map_awake(self._carry_missing, active)
         self._groups_awake(sorted(t for t in carried if t in listed and not is_active(listed[t])), self._carry_missing)
         return sorted(late)
+
+    def _follow_the_application(self, listed: dict[str, str], late: dict[str, str]) -> list[str]:
+        """Follow the tenants the application deleted or gave another status in the old version;
+        returns those whose shard is writable again."""
+        known = self.tenants
+        gone = [t for t in known if t not in listed]
+        if gone:
+            delete_tenants(self.ctx.reader, self.target, gone)
+            for tenant in gone:
+                self.progress.forget(tenant)
+        moved = {t: s for t, s in listed.items() if t in known and is_active(s) != is_active(known[t].status)}
+        self._follow_status(moved)
+        return sorted((writable_shards(self.ctx.reader, self.source) & set(known)) - set(late))
 
     def _follow_status(self, moved: dict[str, str]) -> None:
         """Record the statuses `moved` to: the hand-over gives them to the new version."""
