@@ -202,6 +202,11 @@ class RecreateCollection(Change):
     def reembeds(self) -> bool:
         return any(v.action == "re-embed" for v in self.vectors)
 
+    @property
+    def reembeds_partly(self) -> bool:
+        """Some vectors re-embedded, others reused (a named vector added: a backfill)."""
+        return self.reembeds and any(v.action == "reuse" for v in self.vectors)
+
     def mechanism(self) -> str:
         how = "recreate, re-embed" if self.reembeds else "recreate, reuse vectors"
         return how + (" (destructive)" if self.is_destructive() else "")

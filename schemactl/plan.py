@@ -150,13 +150,19 @@ class Plan:
         return sum(s.change.bucket == bucket for s in self.steps)
 
     def objects(self, action: str) -> int:
-        """Objects whose vectors are re-embedded ("re-embed") or all reused ("reuse")."""
+        """Objects whose vectors are re-embedded ("re-embed": some or all of them; "partly": some,
+        the others reused) or all reused ("reuse")."""
         total = 0
         for s in self.steps:
-            if isinstance(s.change, RecreateCollection) and s.estimate \
-                    and (action == "re-embed") == s.change.reembeds:
+            if isinstance(s.change, RecreateCollection) and s.estimate and _moves_as(s.change, action):
                 total += s.estimate.objects
         return total
+
+
+def _moves_as(change: RecreateCollection, action: str) -> bool:
+    if action == "partly":
+        return change.reembeds_partly
+    return (action == "re-embed") == change.reembeds
 
 
 def make_plan(changes: tuple[Change, ...], *, target: str, desired_hash: str, live_fingerprint: str,
@@ -251,6 +257,7 @@ def summary(plan: Plan) -> dict:
     return {
         **{bucket: plan.count(bucket) for bucket in BUCKETS},
         "reembed_objects": plan.objects("re-embed"),
+        "partly_reembed_objects": plan.objects("partly"),
         "reuse_objects": plan.objects("reuse"),
         "texts_to_embed": sum(s.texts_to_embed for s in plan.steps),
         "estimated_embedding_seconds": _total(s.estimated_seconds for s in plan.steps if s.texts_to_embed),
@@ -436,6 +443,7 @@ class _SummaryDoc(_Doc):
     delete: int
     reembed_objects: int
     reuse_objects: int
+    partly_reembed_objects: int = 0  # of reembed_objects: those whose other vectors are reused
     texts_to_embed: int = 0
     estimated_embedding_seconds: float | None = None  # null unless every re-embedding step has one
     estimated_cost: float | None = None

@@ -71,7 +71,9 @@ def summary_line(plan: Plan) -> str:
         costs = "".join([f", ~{duration(s['estimated_embedding_seconds'])}"
                          if s["estimated_embedding_seconds"] is not None else "",
                          f", ~{dollars(s['estimated_cost'])}" if s["estimated_cost"] is not None else ""])
-        recreate += (f" (re-embed {s['reembed_objects']:,} objects{costs}; "
+        partly = f", {s['partly_reembed_objects']:,} of them in some vectors only" \
+            if s["partly_reembed_objects"] else ""
+        recreate += (f" (re-embed {s['reembed_objects']:,} objects{partly}{costs}; "
                      f"reuse vectors for {s['reuse_objects']:,})")
     return (f"Plan: {s['create']} to create, {s['update_in_place']} to change in place, {recreate}, "
             f"{s['delete']} to delete.")

@@ -183,3 +183,21 @@ def test_a_recreate_says_the_write_times_it_resets_when_something_reads_them():
     assert "creation and update times" not in recreated(
         objectTtlConfig={"enabled": True, "deleteOn": "due", "defaultTtl": 3600},
         properties=[{"name": "due", "dataType": "date"}])
+
+
+def test_the_summary_says_how_many_re_embedded_objects_keep_some_of_their_vectors():
+    """A recreate that re-embeds one named vector and reuses the other (a backfill is one) counted
+    its objects as re-embedded, alone: read as every vector embedded again."""
+    from schemactl.plan import Estimate, to_document
+    from tests.test_diff import named
+
+    live = named("http://h/models/a", "http://h/models/b")
+    desired = named("http://h/models/a", "http://h/models/b2", vectorIndexConfig={"distance": "dot"})
+    changes = diff({"Article": live}, {"Article": desired}, physical={"Article": "Article_v1"})
+    plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Article": Estimate(400, {}, 4_000)})
+    assert "(re-embed 400 objects, 400 of them in some vectors only; reuse vectors for 0)" in render_text(plan)
+    assert to_document(plan)["summary"]["partly_reembed_objects"] == 400
+    whole = make_plan(_hf_model_change(), target="http://x", desired_hash="d", live_fingerprint="l",
+                      estimates={"Article": Estimate(400, {}, 4_000)})
+    assert "(re-embed 400 objects; reuse vectors for 0)" in render_text(whole)
