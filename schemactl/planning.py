@@ -3,7 +3,7 @@ diff, and estimate. Reads only; changes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Literal
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -19,25 +19,23 @@ from .errors import SchemactlError
 from .live import (
     LiveState,
     RestClient,
-    describe_down,
     estimate,
     node_statuses,
-    nodes_down,
     read_live,
     unrepresentable,
 )
 from .loader import find_files
 from .naming import is_version_of, logical_of, version_of, versions_of
-from .normalize import QUANTIZERS
 from .permissions import own_permissions
 from .probe import PREFIX as PROBED, Probed, probed
+from .plan_warnings import plan_warnings
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
-from .spec import Collection, VectorIndexConfig
+from .spec import Collection
 from .owned import NEVER_MADE
 from .resume import Phase
 from .rest_json import Unrepresentable, from_rest
 from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
-                    copied_for, copies_in, held_by, history, holder_of, lineage, served_in)
+                    copied_for, copies_in, history, lineage, served_in)
 from .validate import Result, validate_paths
 from .value_check import EXAMPLES, value_checks, wrapped_integers
 
@@ -177,44 +175,6 @@ def as_before_the_copies(live: LiveState, checkpoints: list[Checkpoint]) -> Live
     return replace(live, collections=collections)
 
 
-def _fenced_warning(checkpoints: list[Checkpoint], live: LiveState) -> tuple[str, ...]:
-    """A collection whose writes fail because an apply stopped while it fenced them for its cutover."""
-    serving = live.named_by
-    fenced = sorted(serving[c.source] for c in checkpoints
-                    if c.source in serving and c.target not in serving and (c.state.fenced or c.state.phase in
-                                                                             (Phase.FENCED, Phase.CUTOVER)))
-    paused = sorted(serving[c.source] for c in checkpoints if c.source in serving and c.target not in serving
-                    and serving[c.source] not in fenced and _paused(c, live.raw.get(c.source) or {}))
-    return tuple(f"writes to {name} fail: an apply fenced them for its cutover and has not finished (if none is "
-                 "running, it stopped: applying this plan resumes its copy if the files still ask for that change, "
-                 "else discards it, and lifts the fence)" for name in fenced) + \
-        tuple(f"{name}: requests to a sleeping tenant fail (autoTenantActivation off): an apply paused it for its "
-              "copy and has not finished (if none is running, it stopped: applying this plan resumes or discards "
-              "its copy, and turns it back on)" for name in paused)
-
-
-def _paused(checkpoint: Checkpoint, raw: dict) -> bool:
-    """Whether the source's tenant auto-activation is off because the copy turned it off."""
-    recorded = checkpoint.state.auto_tenants or {}
-    config = raw.get("multiTenancyConfig") or {}
-    return bool(recorded.get("autoTenantActivation")) and not config.get("autoTenantActivation")
-
-
-def _lock_warning(live: LiveState) -> tuple[str, ...]:
-    """An apply's lock, held: apply is refused until it is released."""
-    if live.lock is None:
-        return ()
-    return ((f"an apply holds the lock on this cluster: {held_by(holder_of(live.lock))} apply is refused until it "
-             "ends; if it crashed, `schemactl force-unlock` releases the lock"),)
-
-
-def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
-    """On a server newer than the capability table: which copies may be copies only for that."""
-    copies = [f"recreate {c.collection}" for c in changes if isinstance(c, RecreateCollection)]
-    note = versions.untested_note(server_version, copies)
-    return (note,) if note else ()
-
-
 def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, backfill: bool = True,
                  probe: bool = False, price_per_1k_texts: float | None = None) -> tuple[Plan, LiveState]:
     """Files vs cluster -> Plan (reads only; changes nothing). `backfill`: named vectors added to
@@ -256,21 +216,12 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_wrapped_integers(reader, changes, by_physical, estimates)
         estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical], False)
                       for c in changes if isinstance(c, DeleteCollection) and c.physical in by_physical}
-        warnings = _lock_warning(live) + _fenced_warning(known.checkpoints_here, live) \
-            + _nodes_down_warning(reader, changes) + tenants.plan_warnings(changes, collections, live.aliases,
-                                                                                live.version) \
-            + _untested_server_warning(live.version, changes) \
-            + default_quantizer_warnings(live.collections, collections) \
-            + _async_from_factor_warnings(live, collections) \
-            + extra_aliases.plan_warnings(live, changes) + _read_only_served(reader, live, records)
-    outside = unmanaged(live.collections, collections, live.physical)
+        outside = unmanaged(live.collections, collections, live.physical)
+        behind = left_behind(live, records)
+        warnings = plan_warnings(reader, live, changes, collections, checkpoints=known.checkpoints_here,
+                                 outside=outside, behind=behind, retired=retired)
     not_managed = tuple(outside) if not prune else ()
-    warnings += tuple(_made_again_warning(c.renamedFrom, name) for name, c in sorted(collections.items())
-                      if c.renamedFrom in outside)
     kept = [v for olds in live.retained.values() for v in olds]
-    behind = left_behind(live, records)
-    warnings += tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items())
-    warnings += tuple(_retired_warning(name, found) for name, found in retired.items())
     retained = tuple(v for v in kept if v in known.served and not any(v in found for found in behind.values()))
     plan = make_plan(changes, target=target.cluster, desired_hash=desired.files_hash,
                      live_fingerprint=fingerprint_live(live.raw, live.every_alias), estimates=estimates,
@@ -400,42 +351,6 @@ def without(live: LiveState, retired: dict[str, list[str]]) -> LiveState:
                    physical={n: p for n, p in live.physical.items() if n not in gone})
 
 
-def _made_again_warning(old: str, new: str) -> str:
-    return (f"{old}: a collection of that name was made after {old} was renamed to {new} (with auto-schema on, "
-            f"Weaviate makes one from a write that still names {old}): it may hold writes the application meant "
-            f"for {new}; it is not managed (--prune deletes it)")
-
-
-def _retired_warning(old: str, versions: list[str]) -> str:
-    one = len(versions) == 1
-    return (f"{', '.join(versions)}: {'a version' if one else 'versions'} of {old}, which no alias serves any more "
-            f"(renamed or deleted): kept with {'its' if one else 'their'} objects, never pruned, not a rollback "
-            f"target (schemactl drop-old-versions {old} --allow-destructive deletes {'it' if one else 'them'})")
-
-
-def _read_only_served(reader: RestClient, live: LiveState, records: list[Record]) -> tuple[str, ...]:
-    """A collection whose alias was moved back by hand to a version schemactl had moved away from:
-    that version still has the read-only fence a cutover leaves, and every write through the alias fails."""
-    said = []
-    for name in left_behind(live, records):
-        served = live.physical.get(name)
-        status, shards = reader.request_status("GET", f"/v1/schema/{served}/shards") if served else (0, [])
-        # (a multi-tenant one with tenants asleep answers 500: not told)
-        if status == 200 and isinstance(shards, list) and any(s.get("status") == "READONLY" for s in shards):
-            said.append(f"{name} serves {served}, whose shards are read-only (the fence a cutover leaves on the version "
-                        f"it moves away from; `schemactl rollback` lifts it, an alias moved by hand does not): every "
-                        f"write through {name} fails until they are set READY again or the alias moves back")
-    return tuple(said)
-
-
-def _left_behind_warning(name: str, served: str, versions: list[str]) -> str:
-    one = len(versions) == 1
-    return (f"{', '.join(versions)}: {name} serves {served}, which does not descend from {'it' if one else 'them'}: "
-            f"left behind (by a rollback, or when the name was freed and made again), {'it keeps' if one else 'they keep'}"
-            f" what was written there; not a rollback target (schemactl drop-old-versions {name} lists the versions "
-            "kept)")
-
-
 def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveState], dict[str, Collection]], *,
                prune: bool) -> tuple[LiveState, dict[str, Collection], tuple[Change, ...]]:
     """(live state, desired state, changes): the hand-overs stopped runs left, then the diff of
@@ -513,76 +428,6 @@ def _may_probe(permissions: list[dict] | None) -> None:
     from .permissions import check, for_probe
 
     check(permissions, for_probe(PROBE_PREFIX), "plan --probe")
-
-
-def moving_replicated_data(changes) -> list:
-    return [c for c in changes if isinstance(c, RecreateCollection) and c.definition.replication_factor > 1]
-
-
-def _nodes_down_warning(reader: RestClient, changes) -> tuple[str, ...]:
-    down = nodes_down(reader)
-    if not down:
-        return ()
-    moving = ", ".join(c.collection for c in moving_replicated_data(changes))
-    needs = (f"apply refuses to move the data of {moving} until every node is back (a replica on a node that "
-             "is down would miss objects)") if moving else "steps that move replicated data need every node"
-    return (f"{describe_down(down)}: {needs}",)
-
-
-def _async_from_factor_warnings(live: LiveState, desired: dict[str, Collection]) -> tuple[str, ...]:
-    """A file's asyncEnabled that this server overrides (it derives it from the factor): the plan
-    shows no change for it, so it says why (validate says it too, not knowing the server)."""
-    if not versions.has("async_replication_from_factor", live.version):
-        return ()
-    found = []
-    for name, collection in sorted(desired.items()):
-        asked = collection.replicationConfig.asyncEnabled if collection.replicationConfig else None
-        current = live.collections.get(name)
-        factor = collection.replication_factor if collection.replicationConfig and \
-            collection.replicationConfig.factor else (current.replication_factor if current else 1)
-        if asked is not None and asked != (factor > 1):
-            found.append(f"{name}: the file says replicationConfig.asyncEnabled: {str(asked).lower()}, but Weaviate "
-                         f"{live.version} decides it from the replication factor ({factor}): the collection has "
-                         f"asyncEnabled: {str(factor > 1).lower()}, and the setting is not compared")
-    return tuple(found)
-
-
-def default_quantizer_warnings(live: dict[str, Collection], desired: dict[str, Collection]) -> tuple[str, ...]:
-    """A file that gives a quantizer settings without turning one on leaves quantization to the
-    server; where the server turned on its default quantizer (DEFAULT_QUANTIZATION), it did so
-    with settings of its own, and the file's are neither applied nor compared: say so."""
-    found = []
-    for name in sorted(desired.keys() & live.keys()):
-        ignored = [f"{where}.{q}" for where, mine, theirs in _index_configs(desired[name], live[name])
-                   if theirs is not None and theirs.trackDefaultQuantization for q in _left_to_server(mine)]
-        if ignored:
-            found.append(f"{name}: {', '.join(ignored)} not applied: the file turns no quantizer on, and the server "
-                         "turned on its default one (trackDefaultQuantization) with settings of its own, which "
-                         "are not compared; set `enabled: true` on the quantizer to manage them, or "
-                         "`skipDefaultQuantization: true` for no quantizer")
-    return tuple(found)
-
-
-def _left_to_server(config: VectorIndexConfig | None) -> list[str]:
-    """The quantizers `config` gives settings, when it turns none on and does not refuse the
-    server's default."""
-    if config is None or config.skipDefaultQuantization or config.enabled_quantizers():
-        return []
-    return [q for q in QUANTIZERS if getattr(config, q) is not None]
-
-
-def _index_configs(desired: Collection, live: Collection) -> Iterator[tuple[str, VectorIndexConfig | None,
-                                                                          VectorIndexConfig | None]]:
-    """(where, the file's, the server's) for each vector index both name (a dynamic index's hnsw
-    and flat each on their own)."""
-    pairs = [("vectorIndexConfig", desired.vectorIndexConfig, live.vectorIndexConfig)]
-    pairs += [(f"vectors.{n}.vectorIndexConfig", v.vectorIndexConfig, (live.vectors or {})[n].vectorIndexConfig)
-              for n, v in (desired.vectors or {}).items() if n in (live.vectors or {})]
-    for where, mine, theirs in pairs:
-        yield where, mine, theirs
-        for kind in ("hnsw", "flat"):
-            if mine is not None and theirs is not None and getattr(mine, kind) is not None:
-                yield f"{where}.{kind}", getattr(mine, kind), getattr(theirs, kind)
 
 
 def _refuse_renaming_referenced(live: LiveState, collections: dict[str, Collection]) -> None:

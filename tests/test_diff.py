@@ -365,7 +365,7 @@ def test_a_file_that_asks_for_another_quantizer_or_none_still_differs_from_the_s
 def test_quantizer_settings_a_file_gives_without_turning_a_quantizer_on_are_named_where_the_server_chose():
     """Such settings never reach a collection the server quantized by default, and are not
     compared: the plan says so instead of keeping quiet."""
-    from schemactl.planning import default_quantizer_warnings
+    from schemactl.plan_warnings import default_quantizer_warnings
 
     live = col(vectorIndexConfig=SERVER_DEFAULT_RQ)
     settings_only = col(vectorIndexConfig={"rq": {"rescoreLimit": 50}, "pq": {"segments": 8}})

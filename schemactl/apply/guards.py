@@ -21,7 +21,8 @@ from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, estimate, nodes_down
 from ..permissions import for_bookkeeping, for_plan, lacking_message, missing, own_permissions
 from ..plan import Estimate, Plan, Step, change_document, fingerprint_live, summary
-from ..planning import (Managed, changes_on, desired_from_plan, managed, moving_replicated_data, probed_once, read_cluster,
+from ..plan_warnings import moving_replicated_data
+from ..planning import (Managed, changes_on, desired_from_plan, managed, probed_once, read_cluster,
                         stopped_copies, without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
