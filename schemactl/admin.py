@@ -59,7 +59,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                                  f"it ({abandoned[0].physical} keeps what was written there); nothing was changed")
         _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}"),
                                    Need("update_tenants", previous, why=f"let writes reach {previous} again")])
-        woken = _wake_for_rollback(reader, name, current, previous, live.raw, force=force)
+        woken = _wake_for_rollback(reader, name, current, previous, live.raw, force=force,
+                                   recorded=_not_handed_over(reader, abandoned))
         in_current, in_previous = _count(reader, current, live.raw), _count(reader, previous, live.raw)
         if not force:
             try:
@@ -148,11 +149,26 @@ def _drop_checkpoint_and_log(reader: RestClient, source: str) -> None:
     drop_log(reader, source)
 
 
+def _not_handed_over(reader: RestClient, abandoned: list) -> dict[str, str]:
+    """Of a hand-over abandoned once it had started putting the old version's tenants to sleep:
+    the tenants it had not given their status in the new version yet, with the status recorded
+    for them at the switch (the new version's copy of one may still sleep)."""
+    from .resume import Phase
+    from .state import load_checkpoint, replay_progress
+
+    checkpoint = load_checkpoint(reader, abandoned[0].physical) if abandoned else None
+    if checkpoint is None or checkpoint.state.phase != Phase.HANDOVER:
+        return {}
+    replay_progress(reader, checkpoint)
+    return {t: e.status for t, e in checkpoint.state.tenants.items() if not e.handed}
+
+
 def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: str, raw: dict[str, dict], *,
-                       force: bool) -> list[str]:
+                       force: bool, recorded: dict[str, str]) -> list[str]:
     """A multi-tenant old version sleeps since its cutover (and takes no tenant auto-creation):
-    its tenants wake as the current version's are. Refused, unless `force`, when the current
-    version has tenants the old one lacks (created since the migration)."""
+    its tenants wake as the current version's are, or as `recorded` (an abandoned hand-over's
+    tenants it had not handed over). Refused, unless `force`, when the current version has
+    tenants the old one lacks (created since the migration)."""
     if not multi_tenant_json(raw[previous]):
         return []
     now, then = tenant_ops.list_tenants(reader, current), tenant_ops.list_tenants(reader, previous)
@@ -162,7 +178,8 @@ def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: st
                              f"{', ...' if len(newer) > 5 else ''}): rolling back would hide them from the "
                              f"application; {name} still points at {current}. Pass --force to roll back anyway")
     active = is_active
-    woken = sorted(t for t, s in now.items() if t in then and active(s) and not active(then[t]))
+    wanted = now | {t: s for t, s in recorded.items() if t in now}
+    woken = sorted(t for t, s in wanted.items() if t in then and active(s) and not active(then[t]))
     tenant_ops.set_status(reader, previous, {t: "HOT" for t in woken})
     return woken
 

@@ -408,12 +408,13 @@ def estimate(reader: RestClient, physical: str, collection: Collection, reembed:
                                          if multi_tenant else {None: count_objects(reader, physical, None)})
     total = sum(per_tenant.values())
     chars = 0
-    if reembed and total:
-        sample = max(per_tenant, key=lambda t: per_tenant[t])
+    readable = still_active(reader, physical, per_tenant) if reembed and total else []
+    if readable:
+        sample = max(readable, key=lambda t: per_tenant[t])
         average = _average_text_chars(reader, physical, sample, _vectorized_text(collection))
         chars = int(average * total)
     return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars,
-                    asleep_tenants=len(statuses) - (len(tenants) if multi_tenant else 0))
+                    asleep_tenants=len(statuses) - (len(per_tenant) if multi_tenant else 0))
 
 
 def _tenant_statuses(reader: RestClient, physical: str) -> dict[str, str]:
@@ -424,6 +425,17 @@ def _tenant_statuses(reader: RestClient, physical: str) -> dict[str, str]:
 def active_tenants(reader: RestClient, physical: str) -> list[str]:
     """The tenants of a multi-tenant collection that can be read without waking them."""
     return [t for t, s in _tenant_statuses(reader, physical).items() if is_active(s)]
+
+
+def still_active(reader: RestClient, physical: str, tenants: Iterable[str | None]) -> list[str | None]:
+    """Those of `tenants` active now, asked just before they are read: a read of a tenant the
+    application put to sleep since an earlier listing would wake it (autoTenantActivation), and
+    the application's status would be lost. (None, a collection without tenants, is kept.)"""
+    wanted = list(tenants)
+    if all(t is None for t in wanted):
+        return wanted
+    now = _tenant_statuses(reader, physical)
+    return [t for t in wanted if t is None or is_active(now.get(t, ""))]
 
 
 def count_objects(reader: RestClient, physical: str, tenant: str | None) -> int:
@@ -452,7 +464,10 @@ def count_per_tenant(reader: RestClient, physical: str, tenants: Iterable[str]) 
     """Objects per (active) tenant, 100 tenants per GraphQL request."""
     counts: dict[str, int] = {}
     names = sorted(tenants)
-    for chunk in (names[i:i + COUNT_CHUNK] for i in range(0, len(names), COUNT_CHUNK)):
+    for listed in (names[i:i + COUNT_CHUNK] for i in range(0, len(names), COUNT_CHUNK)):
+        chunk = [t for t in still_active(reader, physical, listed) if t is not None]
+        if not chunk:
+            continue
         fields = " ".join(f't{i}: {physical}(tenant: "{name}") {{ meta {{ count }} }}' for i, name in enumerate(chunk))
         reply = reader.post("/v1/graphql", {"query": f"{{ Aggregate {{ {fields} }} }}"})
         if reply.get("errors"):
@@ -462,7 +477,7 @@ def count_per_tenant(reader: RestClient, physical: str, tenants: Iterable[str]) 
             counts.update(_count_each(reader, physical, chunk))  # one was deleted or put to sleep meanwhile
             continue
         found = reply["data"]["Aggregate"]
-        # a tenant put to sleep meanwhile answers nothing: no objects to count
+        # (asked just before: a tenant put to sleep in the moment since would be woken and counted)
         counts.update({name: int(((found.get(f"t{i}") or [{}])[0].get("meta") or {}).get("count") or 0)
                        for i, name in enumerate(chunk)})
     return counts

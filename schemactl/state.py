@@ -444,6 +444,19 @@ def load_progress(reader: RestClient, source: str, after: int) -> list[tuple[int
     return sorted(found, key=lambda record: record[0])
 
 
+def replay_progress(reader: RestClient, checkpoint: Checkpoint) -> None:
+    """Lay the log records the checkpoint does not include over its tenants (as the stopped run
+    left them)."""
+    state = checkpoint.state
+    for seq, changed in load_progress(reader, checkpoint.source, after=state.progress_seq or 0):
+        for tenant, entry in changed.items():
+            if entry.gone:
+                state.tenants.pop(tenant, None)
+            else:
+                state.tenants[tenant] = entry
+        state.log_seq = max(state.log_seq or 0, seq)
+
+
 def progress_seqs(reader: RestClient, source: str) -> list[int]:
     """The numbers of the records in `source`'s log (not read: a discarded copy's log is only dropped)."""
     return sorted(seq for seq, _ in _progress_records(reader, source))

@@ -11,7 +11,8 @@ from schemactl import state as state_module
 from schemactl.resume import (STATE_VERSION, CheckpointRefused, Phase, ResumeState, TenantEntry, new_entry,
                               progress_from_json, progress_to_json)
 from schemactl.state import Checkpoint, append_progress, load_checkpoint, load_progress, save_checkpoint
-from schemactl.apply.tenant_recreate import Progress, replay_progress
+from schemactl.apply.tenant_recreate import Progress
+from schemactl.state import replay_progress
 
 # Captured from the code before the typed state (commit 933b09a): save_checkpoint's "state" text
 # as written by migrate.py / tenant_migration.py driven through a recreate against a fake cluster.
@@ -226,13 +227,13 @@ def test_the_tenant_progress_log_is_replayed_over_the_checkpoint(cluster):
     # killed now: the next run reads the checkpoint, as saved before the log, and replays the log
     resumed = load_checkpoint(cluster, "Mt_v1")
     assert set(resumed.state.tenants) == {"a", "b", "gone"}
-    replay_progress(ctx, resumed)
+    replay_progress(ctx.reader, resumed)
     assert resumed.state.tenants == {"a": TenantEntry("HOT", after="cur", copied=7, done=True),
                                      "b": new_entry("COLD"), "new": new_entry("COLD")}
     assert resumed.state.log_seq == progress.seq
     assert resumed.state.progress_seq is None  # saved before the first run's Progress: no record folded in
     append_progress(cluster, "Mt_v1", progress.seq + 1, {"b": TenantEntry("COLD", settled=True)})
-    replay_progress(ctx, resumed)
+    replay_progress(ctx.reader, resumed)
     assert resumed.state.tenants["b"].settled and resumed.state.log_seq == progress.seq + 1
 
 

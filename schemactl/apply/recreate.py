@@ -26,8 +26,9 @@ from ..reshape import Reshape
 from ..spec import PRIMITIVE_TYPES, Collection
 from ..resume import STATE_VERSION, Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
-from ..state import Checkpoint, drop_checkpoint, drop_log, drop_progress, load_checkpoint, save_checkpoint
-from .tenant_recreate import TenantRecreate, lift_woken, refuse_offloaded, replay_progress, woken_notice
+from ..state import (Checkpoint, drop_checkpoint, drop_log, drop_progress, load_checkpoint, replay_progress,
+                     save_checkpoint)
+from .tenant_recreate import TenantRecreate, lift_woken, refuse_offloaded, woken_notice
 from ..waiting import Poll, poll_until
 from ..tenant_ops import auto_tenants, create_tenants, list_tenants, set_auto_tenants
 
@@ -92,7 +93,7 @@ def _abandon(ctx: Context, checkpoint: Checkpoint, why: str) -> bool:
     deleted unless an alias serves it. True when it was deleted."""
     state, source, target = checkpoint.state, checkpoint.source, checkpoint.target
     if state.auto_tenants is not None or state.change is not None:  # multi-tenant: tenants a stopped run woke
-        replay_progress(ctx, checkpoint)
+        replay_progress(ctx.reader, checkpoint)
         found = lift_woken(ctx, checkpoint, verified_again=False, target_served=False)
         if found.every:
             ctx.notice(woken_notice(source, found))
@@ -356,7 +357,7 @@ def _finish_from(checkpoint: Checkpoint, collection: str, ctx: Context) -> None:
     """The hand-over `checkpoint` has left, done; the checkpoint and its log dropped."""
     source, target = checkpoint.source, checkpoint.target
     recreate = _recreate_of(checkpoint, collection)
-    replay_progress(ctx, checkpoint)
+    replay_progress(ctx.reader, checkpoint)
     if recreate is None or source not in ctx.classes:  # what is left can be done, unless a tenant needs copying
         run = TenantRecreate(ctx, checkpoint, collection, _copy_unknown(checkpoint, collection),
                              lambda job, entry: None)
@@ -482,7 +483,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
         found = None
     if found and found.target in ctx.classes:
         if found.definitionHash == wanted:
-            replay_progress(ctx, found)
+            replay_progress(ctx.reader, found)
             done = sum(t.copied for t in found.state.tenants.values())
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found

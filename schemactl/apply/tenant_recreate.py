@@ -32,7 +32,7 @@ from ..errors import SchemactlError
 from ..live import is_active
 from .fence import fence_shards, give_back, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
-from ..state import Checkpoint, append_progress, drop_progress, load_progress, save_checkpoint
+from ..state import Checkpoint, append_progress, drop_progress, save_checkpoint
 from ..settings import AWAKE_BUDGET, PAGE, TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
 from ..tenant_ops import (OFFLOADED, auto_tenants, create_tenants, delete_tenants, list_tenants,
                           UPDATE_PER_REQUEST, offloaded_refusal, put_to_sleep, set_auto_tenants, set_status,
@@ -195,18 +195,6 @@ def woken_notice(source: str, found: Woken) -> str:
             f"{awake})")
 
 
-def replay_progress(ctx: Context, checkpoint: Checkpoint) -> None:
-    """A resumed copy: lay the log records the checkpoint does not include over its tenants."""
-    state = checkpoint.state
-    for seq, changed in load_progress(ctx.reader, checkpoint.source, after=state.progress_seq or 0):
-        for tenant, entry in changed.items():
-            if entry.gone:
-                state.tenants.pop(tenant, None)
-            else:
-                state.tenants[tenant] = entry
-        state.log_seq = max(state.log_seq or 0, seq)
-
-
 @dataclass
 class Relisted:
     """What changed in the source's tenants since they were last listed."""
@@ -332,9 +320,10 @@ class TenantRecreate:
             try:
                 self.resettle_sleeping()
                 self._copy(pending, advance, fence_early=True)
-            except BaseException:
+            except BaseException as stopped:
                 if self.fence_started is not None:
-                    self.lift_early_fence("the copy failed")
+                    why = "the copy was interrupted" if isinstance(stopped, KeyboardInterrupt) else "the copy failed"
+                    self.lift_early_fence(why, going_on=False)
                 raise
         self.progress.flush()
         copied = sum(e.copied for e in self.tenants.values()) - before
@@ -425,10 +414,11 @@ class TenantRecreate:
             save_checkpoint(self.ctx.reader, self.checkpoint)
         set_auto_tenants(self.ctx.reader, self.source, {"autoTenantActivation": False})
 
-    def lift_early_fence(self, why: str) -> None:
+    def lift_early_fence(self, why: str, *, going_on: bool = True) -> None:
         """The source writable again, its tenant auto-creation as it was (and its activation, unless
         sleeping tenants have been copied: see pause_activation): what was settled under the fence
-        is followed again by the delta passes and the fenced pass."""
+        is followed again by the delta passes and the fenced pass (`going_on`: of this run, else of
+        the apply that resumes the copy)."""
         state = self.checkpoint.state
         unfence_shards(self.ctx.reader, self.source, state.fenced or [])
         set_auto_tenants(self.ctx.reader, self.source, self.auto_settings_while_copying())
@@ -438,8 +428,9 @@ class TenantRecreate:
             self.progress.update(tenant, settled=False)
         self.fenced.clear()
         self.fence_started = None
-        self.ctx.notice(f"{self.logical}: {why}; {self.source} is writable again, and what is left is copied "
-                        "first and fenced in the final pass")
+        then = "what is left is copied first and fenced in the final pass" if going_on \
+            else "an apply of the same change resumes the copy"
+        self.ctx.notice(f"{self.logical}: {why}; {self.source} is writable again, and {then}")
 
     def _copy_one(self, tenant: str, *, keep: int = 0) -> list | None:
         """Copy `tenant`; with `keep`, returns the source objects as read (see copy_objects)."""

@@ -80,6 +80,29 @@ def modules_server(tmp_path_factory):
     server.stop()
 
 
+def apply_stopped_after(cli_run, monkeypatch, directory, sent, *args: str) -> list[str]:
+    """An apply of `directory` stopped as SIGKILL stops it (no request after) once the request
+    for which `sent(method, path, body)` is true has reached the server; the lock it leaves
+    released. Returns the paths of the requests sent."""
+    from schemactl.live import RestClient
+
+    real, requests, stopped = RestClient.send, [], []
+
+    def send(self, method, path, body, what):
+        if stopped:
+            raise KeyboardInterrupt
+        answer = real(self, method, path, body, what)
+        requests.append(path)
+        stopped.extend([path] if sent(method, path, body) else [])
+        return answer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RestClient, "send", send)
+        assert cli_run("apply", str(directory), "--auto-approve", *args).exit_code != 0
+    assert stopped and cli_run("force-unlock").exit_code == 0
+    return requests
+
+
 def apply_killed_once_it_deletes(cli_run, monkeypatch, directory, collection: str, *, after: bool = True) -> None:
     """An apply of `directory` (--allow-destructive) stopped as SIGKILL stops it (no request after)
     just after (`after`) or just before it deletes `collection`; the lock it leaves released."""

@@ -15,7 +15,7 @@ from weaviate.classes.data import DataObject
 from weaviate.classes.tenants import Tenant, TenantActivityStatus
 
 from schemactl.dev.tenant_workload import Expected, TenantWorkload, audit, load, seed_tenants, tenant_statuses
-from tests.integration.conftest import apply_killed_once_it_deletes
+from tests.integration.conftest import apply_killed_once_it_deletes, apply_stopped_after
 from tests.integration.test_apply_safety_on_server import spawn_apply
 from tests.integration.test_migrate_on_server import aliases, doc_schema
 
@@ -451,6 +451,66 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
     assert not [t for t, s in tenant_statuses(client, "Mt_v1").items() if s == "HOT"]  # kept for rollback, asleep
     assert not _hand_over_checkpoint(weaviate_server, "Mt_v1", "Mt_v2")
     assert cli_run("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_plan_never_wakes_a_tenant_the_application_puts_to_sleep_after_the_listing(client, cli_run, embedder,
+                                                                                      monkeypatch, tmp_path):
+    """With autoTenantActivation on, any read of a sleeping tenant wakes it. Before: a tenant put
+    to sleep between the plan's listing and its counts (or its integer check) was woken by them,
+    and a recreate then handed the new version the status schemactl had given it (a user trial,
+    while the application put tenants to sleep). Now the statuses are asked again just before
+    each read."""
+    import schemactl.live
+    import schemactl.planning
+
+    _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, auto_activation=True), 6, 3, 17, 0)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot", auto_activation=True))
+    tenants = sorted(tenant_statuses(client, "Mt_v1"))
+    counted, checked = schemactl.live.count_per_tenant, schemactl.planning.wrapped_integers
+    old = client.collections.use("Mt_v1").tenants
+
+    def count_per_tenant(reader, physical, names):
+        old.update([Tenant(name=tenants[0], activity_status=TenantActivityStatus.INACTIVE)])
+        return counted(reader, physical, names)
+
+    def wrapped_integers(reader, change, live, names):
+        old.update([Tenant(name=tenants[1], activity_status=TenantActivityStatus.INACTIVE)])
+        return checked(reader, change, live, names)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(schemactl.live, "count_per_tenant", count_per_tenant)
+        patch.setattr(schemactl.planning, "wrapped_integers", wrapped_integers)
+        planned = cli_run("plan", str(tmp_path), "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
+    assert "15 objects in 5 tenants awake, and 1 tenant(s) asleep not counted" in planned.output, planned.output
+    now = tenant_statuses(client, "Mt_v1")
+    assert now[tenants[0]] == now[tenants[1]] == "COLD", now  # as the application left them
+
+
+def test_a_rollback_abandoning_a_hand_over_stopped_as_it_put_the_old_version_to_sleep_wakes_its_tenants(
+        client, cli_run, embedder, monkeypatch, tmp_path):
+    """Before: an apply stopped once its hand-over had put 100 of the old version's active tenants
+    to sleep, before it woke their copies, then `rollback --force`: the old version's tenants woke
+    only where their copies were awake, so those 100 stayed COLD and every request to them failed.
+    Now a tenant the hand-over had not given its status takes the one recorded at the switch."""
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 150, 3, 16, 15)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    moved: list[str] = []
+
+    def put_to_sleep_after_the_switch(method: str, path: str, body) -> bool:
+        moved.extend([path] if (method, path) == ("PUT", "/v1/aliases/Mt") else [])
+        return bool(moved) and path == "/v1/schema/Mt_v1/tenants" and method == "PUT" \
+            and all(t["activityStatus"] == "COLD" for t in body)
+
+    apply_stopped_after(cli_run, monkeypatch, tmp_path, put_to_sleep_after_the_switch, "--max-write-pause", "120")
+    asleep = [t for t, s in tenant_statuses(client, "Mt_v1").items() if s == "COLD" and statuses[t] == "HOT"]
+    assert len(asleep) == 100, len(asleep)  # the first request of the hand-over's, as the test means it
+    assert aliases(client) == {"Mt": "Mt_v2"}
+    rolled = cli_run("rollback", "Mt", "--force")
+    assert rolled.exit_code == 0, rolled.output
+    assert aliases(client) == {"Mt": "Mt_v1"}
+    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
+    assert report.clean, report.describe()  # every object, and every tenant as it was
 
 
 def test_a_multi_tenant_collection_made_outside_schemactl_is_taken_over_with_every_tenant_as_it_was(
