@@ -261,20 +261,6 @@ def test_an_apply_killed_while_it_fences_tenants_as_it_copies_lets_writes_in_aga
     assert (report.tenants, report.objects) == (EARLY_TENANTS * 2, EARLY_TENANTS * 2 * 5), report.describe()
 
 
-def _checkpoint_phase(weaviate_server, source: str) -> str | None:
-    """The phase the checkpoint of the copy from `source` is in (None: none, or being written)."""
-    from schemactl.connection import Target
-    from schemactl.live import RestClient
-    from schemactl.state import load_checkpoint
-
-    try:
-        with RestClient(Target(weaviate_server.url)) as reader:
-            checkpoint = load_checkpoint(reader, source)
-    except Exception:  # noqa: BLE001 - the checkpoint class is being written to at this moment
-        return None
-    return checkpoint.state.phase.value if checkpoint is not None else None
-
-
 def _hand_over_checkpoint(weaviate_server, source: str, alias_target: str, *, forget_change: bool = False) -> bool:
     """Whether the checkpoint of the copy from `source` says its hand-over is still to be done;
     `forget_change`: then make it one an earlier schemactl wrote (without the recreate's change)."""
@@ -291,58 +277,48 @@ def _hand_over_checkpoint(weaviate_server, source: str, alias_target: str, *, fo
     return left
 
 
-def _killed_after_the_alias_moved(client, weaviate_server, what, *, in_hand_over: bool) -> None:
-    """An apply of `what` (files or a saved plan) SIGKILLed once its alias moved; `in_hand_over`:
-    once the old version's tenants are being put to sleep (the hand-over's second half)."""
-    process = spawn_apply(weaviate_server, what, "--max-write-pause", "120")
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert process.poll() is None, ("apply ended before it was killed", process.communicate())
-            if in_hand_over and _checkpoint_phase(weaviate_server, "Mt_v1") == "handover":
-                break
-            if not in_hand_over and aliases(client).get("Mt") == "Mt_v2":
-                break
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
-    finally:
-        process.kill()
+def _stopped_after_the_switch(alias: str, target: str, *, waking: int = 0):
+    """A `sent` for apply_stopped_after: true for the request that moved `alias` to `target`
+    (re-pointed, or made anew for a rename) or, with `waking`, for the `waking`th request after it
+    that wakes tenants of `target` (the hand-over's second half: the old version's tenants are
+    asleep by then, the new version's woken 100 per request, each request's recorded after it)."""
+    moved, woken = [], []
+
+    def sent(method: str, path: str, body) -> bool:
+        if not moved:
+            moved.extend([path] if (method, path) == ("PUT", f"/v1/aliases/{alias}") or (
+                (method, path) == ("POST", "/v1/aliases") and body.get("alias") == alias) else [])
+            return bool(moved) and not waking
+        woken.extend([path] if (method, path) == ("PUT", f"/v1/schema/{target}/tenants")
+                     and any(t.get("activityStatus") == "HOT" for t in body) else [])
+        return len(woken) == waking
+    return sent
 
 
-
-def _handed_over_before_the_kill(client, weaviate_server, tenant: str) -> None:
-    """`tenant` as the stopped run leaves one whose status its hand-over gave already: awake in
-    Mt_v2, and recorded so in the copy's progress log (one request's worth of them is recorded
-    after each request; the kill came before this one's)."""
-    from dataclasses import replace
-
+def _recorded_handed(weaviate_server, source: str) -> set[str]:
+    """The tenants the copy's record (checkpoint and progress log) says its hand-over gave their
+    status already."""
     from schemactl.connection import Target
     from schemactl.live import RestClient
-    from schemactl.state import append_progress, load_checkpoint, load_progress, progress_seqs
+    from schemactl.state import load_checkpoint, replay_progress
 
-    from weaviate.classes.tenants import Tenant, TenantActivityStatus
-
-    client.collections.use("Mt_v2").tenants.update([Tenant(name=tenant, activity_status=TenantActivityStatus.ACTIVE)])
     with RestClient(Target(weaviate_server.url)) as reader:
-        checkpoint = load_checkpoint(reader, "Mt_v1")
-        entry = checkpoint.state.tenants[tenant]
-        for _, changed in load_progress(reader, "Mt_v1", after=checkpoint.state.progress_seq or 0):
-            entry = changed.get(tenant, entry)
-        state = checkpoint.state
-        last = max([*progress_seqs(reader, "Mt_v1"), state.log_seq or 0, state.progress_seq or 0])
-        append_progress(reader, "Mt_v1", last + 1, {tenant: replace(entry, handed=True)})
+        checkpoint = load_checkpoint(reader, source)
+        replay_progress(reader, checkpoint)
+    return {t for t, entry in checkpoint.state.tenants.items() if entry.handed}
 
 
 def test_a_rename_stopped_between_its_two_alias_steps_is_finished_by_the_next_apply(
-        client, cli_run, embedder, weaviate_server, tmp_path):
-    """A rename of Mt to Docs SIGKILLed in its hand-over, with the old name's alias made again at
+        client, cli_run, embedder, weaviate_server, monkeypatch, tmp_path):
+    """A rename of Mt to Docs stopped as SIGKILL stops it in its hand-over (once it woke the
+    first 100 tenants of Docs_v1), with the old name's alias made again at
     Mt_v1 (as a run stopped between creating Docs and removing Mt leaves it; that moment is too
     short to kill the apply in): the next plan names both what is left, apply removes Mt and
     finishes the hand-over, and the audit through Docs is clean."""
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS, 5, 17, 20)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder).replace("name: Mt\n", "name: Docs\nrenamedFrom: Mt\n"))
-    _killed_after_the_alias_moved(client, weaviate_server, tmp_path, in_hand_over=True)
+    apply_stopped_after(cli_run, monkeypatch, tmp_path, _stopped_after_the_switch("Docs", "Docs_v1", waking=1),
+                        "--max-write-pause", "120")
     client.alias.create(alias_name="Mt", target_collection="Mt_v1")
     assert aliases(client) == {"Docs": "Docs_v1", "Mt": "Mt_v1"}
     assert cli_run("force-unlock").exit_code == 0
@@ -363,27 +339,32 @@ def test_a_rename_stopped_between_its_two_alias_steps_is_finished_by_the_next_ap
 
 @pytest.mark.parametrize("case", ["late-tenant", "earlier-checkpoint", "saved-plan", "rollback"])
 def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply_finishes(
-        client, cli_run, embedder, weaviate_server, tmp_path, case):
+        client, cli_run, embedder, weaviate_server, monkeypatch, tmp_path, case):
     """The checkpoint keeps what the hand-over needs: a plan made afterwards finishes it first
     (with a tenant the application created in the old version as the alias moved, also once the
     stopped run's hand-over had started putting the old version's tenants to sleep), and what the
     application did in the new version until then stays done (a tenant it deleted there is not
     brought back, one it created is kept); one written before checkpoints kept the recreate's
     change still lets it finish when no tenant needs copying; the same saved plan applied again
-    finishes it, once killed with the old version's tenants half asleep, without copying
-    anything again and without undoing an operator's status change of a tenant it had handed
-    over; `rollback --force` abandons it instead."""
+    finishes it, once stopped with the old version's tenants asleep and the new version's half
+    awake, without copying anything again and without undoing an operator's status change of a
+    tenant it had handed over; `rollback --force` abandons it instead. Each run is stopped as
+    SIGKILL stops it (no request after): right after the alias moved, or (saved-plan) right
+    after the hand-over's second request waking the new version's tenants (the first's
+    recorded as handed over)."""
     from weaviate.classes.tenants import Tenant
 
-    many = case == "saved-plan"  # killed in the hand-over's second half: enough tenants to land in it
+    many = case == "saved-plan"  # stopped in the hand-over's second half: more than 200 tenants to wake
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder),
                                             EARLY_TENANTS * 2 if many else EARLY_TENANTS // 2, 5, 13, 60 if many else 15)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
     saved = tmp_path.parent / f"{tmp_path.name}-plan.json"
     if case == "saved-plan":
         assert cli_run("plan", str(tmp_path), "--out", str(saved)).exit_code == 0
-    _killed_after_the_alias_moved(client, weaviate_server, saved if case == "saved-plan" else tmp_path,
-                                  in_hand_over=case == "saved-plan")
+    requests = apply_stopped_after(cli_run, monkeypatch, saved if case == "saved-plan" else tmp_path,
+                                   _stopped_after_the_switch("Mt", "Mt_v2", waking=2 if many else 0),
+                                   "--max-write-pause", "120")
+    assert requests[-1] == ("/v1/schema/Mt_v2/tenants" if many else "/v1/aliases/Mt"), requests[-3:]
     assert aliases(client) == {"Mt": "Mt_v2"}
     assert _hand_over_checkpoint(weaviate_server, "Mt_v1", "Mt_v2", forget_change=case == "earlier-checkpoint")
     late: dict[str, dict[str, dict]] = {}
@@ -405,9 +386,11 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
             [DataObject(properties=props, uuid=uuid) for uuid, props in added["signup00001"].items()])
         assert not written.errors
     operated = None
-    if case == "saved-plan":  # a tenant the stopped run had woken already; an operator puts it to sleep since
-        operated = min(t for t, s in statuses.items() if s == "HOT")
-        _handed_over_before_the_kill(client, weaviate_server, operated)
+    if case == "saved-plan":  # a tenant the stopped run had woken (and recorded so); an operator puts it to sleep
+        handed = _recorded_handed(weaviate_server, "Mt_v1")
+        assert len(handed) == 100, len(handed)  # the first request's, recorded; not the second's
+        operated = min(t for t in handed if statuses[t] == "HOT")
+        assert tenant_statuses(client, "Mt_v2")[operated] == "HOT"
         changed = cli_run("tenants", "Mt", "--update", operated, "--status", "COLD")
         assert changed.exit_code == 0 and "Changed 1 tenant(s) in Mt_v2" in changed.output, changed.output
     assert cli_run("force-unlock").exit_code == 0
