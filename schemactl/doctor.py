@@ -85,13 +85,15 @@ def _capabilities(reader: RestClient, version: str) -> Check:
     """What this server can do in place: its version's rows of the capability table (versions.py),
     and the index tasks only where the server runs them (RUNTIME_REINDEX_ENABLED from 1.39.3)."""
     from . import versions
-    from .planning import runtime_reindex_on
+    from .capabilities import runtime_reindex_on
 
     has = [c.name for c in versions.CAPABILITIES.values() if versions.has(c.name, version)]
     lacks = [c.name for c in versions.CAPABILITIES.values() if c.name not in has]
-    if "property_index_tasks" in has and not runtime_reindex_on(reader):
+    reindex = runtime_reindex_on(reader) if "property_index_tasks" in has else True
+    if not reindex:
         has.remove("property_index_tasks")
-        lacks.append("property_index_tasks (RUNTIME_REINDEX_ENABLED is off on the server)")
+        lacks.append("property_index_tasks (RUNTIME_REINDEX_ENABLED is off on the server)" if reindex is False
+                     else "property_index_tasks (unknown: this key may not update collections, which asking needs)")
     return Check("capabilities", True, f"{', '.join(has) or 'none'}" + (f"; not here: {', '.join(lacks)}"
                                                                          if lacks else ""))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from . import extra_aliases, tenants, versions
+from . import capabilities, extra_aliases, index_changes, tenants, versions
 from .changes import Change, RecreateCollection
+from .diff import SCALED
 from .live import LiveState, RestClient, describe_down, nodes_down
 from .normalize import QUANTIZERS
 from .resume import Phase
@@ -20,6 +21,7 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
     """Every warning for a plan of `changes` from `live` to `desired`: `checkpoints` of copies
     into this cluster, collections `outside` the files, versions left `behind` or `retired`."""
     return _lock_warning(live) + _fenced_warning(checkpoints, live) + _nodes_down_warning(reader, changes) \
+        + _unasked_warnings(reader, live, changes) \
         + tenants.plan_warnings(changes, desired, live.aliases, live.version) \
         + _untested_server_warning(live.version, changes) \
         + default_quantizer_warnings(live.collections, desired) \
@@ -29,6 +31,25 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
                 if c.renamedFrom and c.renamedFrom in outside) \
         + tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items()) \
         + tuple(_retired_warning(name, found) for name, found in retired.items())
+
+
+def _unasked_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]) -> tuple[str, ...]:
+    """Recreates planned only because this key may not ask the server what it changes in place:
+    a plan made with the key that applies may differ, and apply then refuses this one."""
+    recreates = [c for c in changes if isinstance(c, RecreateCollection)]
+    unasked = {}
+    reindexed = [c.collection for c in recreates if c.version_note == index_changes.NEWER_SERVER]
+    if reindexed and versions.has("property_index_tasks", live.version) \
+            and capabilities.runtime_reindex_on(reader) is None:
+        unasked["property_index_tasks"] = reindexed
+    scaled = [c for c in recreates if any(f.path in SCALED for f in c.reasons)]
+    if scaled and versions.has("replication_scale", live.version) \
+            and capabilities.replica_movement_on(reader, scaled[0].physical) is None:
+        unasked["replication_scale"] = [c.collection for c in scaled]
+    return tuple(f"{', '.join(names)}: planned as a copy, as this key may not ask {capabilities.UNASKED[what]} "
+                 "(the server refuses the question, 403): a plan made with a key that may update collections can "
+                 "plan it in place, and apply refuses this plan where the plans differ: plan with the key that "
+                 "applies" for what, names in unasked.items())
 
 
 def _fenced_warning(checkpoints: list[Checkpoint], live: LiveState) -> tuple[str, ...]:

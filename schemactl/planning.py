@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from . import extra_aliases, tenants, versions
+from . import capabilities, extra_aliases, tenants, versions
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, DiscardCopy, FinishHandOver,
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
@@ -31,7 +31,6 @@ from .probe import PREFIX as PROBED, Probed, probed
 from .plan_warnings import plan_warnings
 from .plan import Estimate, Plan, change_document, fingerprint_live, hash_files, make_plan, references_of
 from .spec import Collection
-from .owned import NEVER_MADE
 from .resume import Phase
 from .rest_json import Unrepresentable, from_rest
 from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
@@ -474,19 +473,9 @@ def index_actions_on(reader: RestClient, live: LiveState) -> frozenset[str]:
     if switched_off("INDEX_TASKS"):
         return frozenset()
     found = {"disable"} if versions.has("property_index_drop", live.version) else set()
-    if versions.has("property_index_tasks", live.version) and runtime_reindex_on(reader):
+    if versions.has("property_index_tasks", live.version) and capabilities.runtime_reindex_on(reader):
         found |= {"enable", "retokenize"}
     return frozenset(found)
-
-
-REINDEX_OFF = "runtime reindex is disabled"  # 1.39.3's answer to an index PUT without RUNTIME_REINDEX_ENABLED
-
-
-def runtime_reindex_on(reader: RestClient) -> bool:
-    """Whether the server builds indexes at runtime: a PUT on a collection that does not exist
-    answers 'not found' where it does, 400 REINDEX_OFF where it is switched off (changes nothing)."""
-    status, body = reader.request_status("PUT", f"/v1/schema/{NEVER_MADE}/properties/p/index/filterable", {})
-    return not (status == 400 and REINDEX_OFF in json.dumps(body))
 
 
 def single_vectorizer_in_place_on(live: LiveState) -> bool:
@@ -505,8 +494,7 @@ def replication_scale_on(reader: RestClient, live: LiveState) -> bool:
         return False
     if not versions.has("replication_scale", live.version):
         return False
-    status, _ = reader.probe(f"/v1/replication/scale?collection={some_collection}&replicationFactor=1")
-    return status != 501
+    return bool(capabilities.replica_movement_on(reader, some_collection))
 
 
 def _refuse_files_naming(hidden: dict[str, str], collections) -> None:
@@ -571,7 +559,6 @@ def modules_used(c: Collection) -> list[str]:
 def probed_once(reader: RestClient, changes: tuple) -> tuple[tuple, dict[str, float]]:
     """(`changes` with every recreate probed, each distinct one once — a saved plan's check lists
     both backfill forms, which often share a recreate —, collection -> texts a second measured)."""
-    import json
 
     done: dict[str, Probed] = {}
     out = []

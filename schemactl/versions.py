@@ -39,7 +39,7 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
     Capability("property_index_tasks", (1, 39, 0),
                "property indexes built, dropped and re-tokenized in place (/v1/schema/{c}/properties/{p}/index)",
                "measured: 1.37 and 1.38 answer 405 to PUT; 1.39.3 runs them only with RUNTIME_REINDEX_ENABLED=true "
-               "(asked of the server: planning.runtime_reindex_on); schemactl/index_changes.py", TESTED),
+               "(asked of the server: capabilities.runtime_reindex_on); schemactl/index_changes.py", TESTED),
     Capability("single_vectorizer_settings_in_place", (1, 37, 0),
                "a single (legacy) vectorizer's settings that leave its vectors alone (options.*) changed by PUT "
                "/v1/schema/{c}",

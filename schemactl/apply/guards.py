@@ -207,8 +207,9 @@ def fresh(situation: Situation) -> list[str]:
         return [(f"{listed} of this plan is not what this release of schemactl ({__version__}) plans from the live "
                  f"cluster and the plan's own definitions; the plan was made by schemactl {plan.made_by or 'an earlier release'}: "
                  "plan again with this release")]
-    return [(f"{listed} of this plan is not what the live cluster and the plan's own definitions give (was the "
-             "plan file edited?): plan again")]
+    return [(f"{listed} of this plan is not what the live cluster and the plan's own definitions give (was it "
+             "made with a key that may not ask what the server changes in place? its plan warned so; else, was "
+             "the plan file edited?): plan again")]
 
 
 def _not_fresh(situation: Situation) -> list:

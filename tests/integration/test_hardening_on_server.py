@@ -3,6 +3,8 @@ another cluster or edited by hand, names that clash by case, secrets in URLs, IP
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -121,7 +123,8 @@ def test_a_saved_plan_edited_to_copy_another_collection_is_refused(client, cli_r
     result = cli_run("apply", str(tmp_path / "plan.json"), "--auto-approve")
     assert result.exit_code == 1
     assert "step 1 recreate Doc of this plan is not what the live cluster and the plan's own definitions give " \
-           "(was the plan file edited?): plan again; nothing was applied" in result.stderr
+           "(was it made with a key that may not ask what the server changes in place? its plan warned so; else, " \
+           "was the plan file edited?): plan again; nothing was applied" in result.stderr
     document["schemactl_version"] = "0.0.1"  # made by another release: said so, not "edited"
     document["checksum"] = checksum(document)
     (tmp_path / "plan.json").write_text(json.dumps(document))
@@ -225,7 +228,9 @@ def test_rollback_without_a_valid_key_says_so_as_every_other_command_does(rbac_s
     assert "take the apply lock" not in result.stderr and "wrong-key-9999" not in result.output
 
 
-def test_plan_probe_without_the_right_to_make_its_throwaway_collection_says_so_first(rbac_server, rbac_doc):
+@contextmanager
+def carol_reads_only(rbac_server) -> Iterator[None]:
+    """Carol with the read-only role a CI plan job has (collections, data and aliases: read)."""
     admin = httpx.Client(base_url=rbac_server.url, headers={"Authorization": f"Bearer {ADMIN}"})
     reader = [{"action": action, "collections": {"collection": "*"}} for action in ("read_collections",)] + \
         [{"action": "read_data", "data": {"collection": "*"}},
@@ -234,6 +239,16 @@ def test_plan_probe_without_the_right_to_make_its_throwaway_collection_says_so_f
     admin.post("/v1/authz/users/carol/revoke", json={"roles": ["read-aliases"], "userType": "db"})
     admin.post("/v1/authz/users/carol/assign", json={"roles": ["reader"], "userType": "db"})
     try:
+        yield
+    finally:
+        admin.post("/v1/authz/users/carol/revoke", json={"roles": ["reader"], "userType": "db"})
+        admin.post("/v1/authz/users/carol/assign", json={"roles": ["read-aliases"], "userType": "db"})
+        admin.delete("/v1/authz/roles/reader")
+        admin.close()
+
+
+def test_plan_probe_without_the_right_to_make_its_throwaway_collection_says_so_first(rbac_server, rbac_doc):
+    with carol_reads_only(rbac_server):
         before = classes(rbac_server)
         result = as_user(rbac_server, CAROL, "plan", str(rbac_doc), "--probe")
         assert result.exit_code == 1
@@ -241,8 +256,24 @@ def test_plan_probe_without_the_right_to_make_its_throwaway_collection_says_so_f
                                         "collection SchemactlProbe* (probe a changed vectorization")
         assert classes(rbac_server) == before
         assert as_user(rbac_server, CAROL, "plan", str(rbac_doc)).exit_code == 0  # without --probe it may plan
-    finally:
-        admin.post("/v1/authz/users/carol/revoke", json={"roles": ["reader"], "userType": "db"})
-        admin.post("/v1/authz/users/carol/assign", json={"roles": ["read-aliases"], "userType": "db"})
-        admin.delete("/v1/authz/roles/reader")
-        admin.close()
+
+
+def test_a_key_that_may_not_ask_what_the_server_changes_in_place_plans_a_copy_and_says_why(rbac_server, rbac_doc):
+    """Before: the server's 403 to the index-task question read as "it builds indexes in place":
+    a read-only key (a CI plan job's) planned "reindex in place, no data copied" on a server with
+    RUNTIME_REINDEX_ENABLED off, as this one, and the admin's apply of that saved plan was refused
+    as "edited" (a user trial). Now it plans the copy, says why, and the admin applies it."""
+    edit(rbac_doc / "doc.yaml", "{name: title, dataType: text}", "{name: title, dataType: text, tokenization: field}")
+    with carol_reads_only(rbac_server):
+        read_only = as_user(rbac_server, CAROL, "plan", str(rbac_doc), "--out", str(rbac_doc / "plan.json"))
+        status = as_user(rbac_server, CAROL, "status")
+    assert read_only.exit_code == 0, read_only.output
+    assert "-/+ Doc" in read_only.output and "~ Doc" not in read_only.output, read_only.output
+    assert "Doc: planned as a copy, as this key may not ask whether the server builds and re-tokenizes property " \
+           "indexes in place (RUNTIME_REINDEX_ENABLED) (the server refuses the question, 403)" in read_only.output
+    assert "property_index_tasks (unknown: this key may not update collections" in status.output, status.output
+    admin = as_user(rbac_server, ADMIN, "plan", str(rbac_doc))  # the admin may ask: the server says it does not
+    assert admin.exit_code == 0 and "-/+ Doc" in admin.output and "planned as a copy" not in admin.output, admin.output
+    applied = as_user(rbac_server, ADMIN, "apply", str(rbac_doc / "plan.json"), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert as_user(rbac_server, ADMIN, "plan", str(rbac_doc), "--detailed-exitcode").exit_code == 0
