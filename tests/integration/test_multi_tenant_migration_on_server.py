@@ -58,6 +58,7 @@ def _applied_and_loaded(client, cli_run, tmp_path, schema: str, tenants: int, pe
 
 
 EARLY_TENANTS = 300  # three groups of active tenants: the first copied unfenced, then fenced as copied
+EARLY_PAUSE = "300"  # --max-write-pause of those: seconds, far more than their copy takes
 
 
 @pytest.mark.parametrize("mode,seed,auto_creation,auto_activation,tenants,awake_budget", [
@@ -86,7 +87,8 @@ def test_no_tenant_and_no_acknowledged_write_is_lost_through_a_recreate(client, 
         time.sleep(1.0)
         started = time.monotonic()
         watchdog.start()
-        pause = ["--max-write-pause", "60"] if tenants == EARLY_TENANTS else []
+        # a write pause far longer than the copy: the first group fits in it however busy the machine
+        pause = ["--max-write-pause", EARLY_PAUSE] if tenants == EARLY_TENANTS else []
         result = cli_run("apply", str(tmp_path), "--auto-approve", "--header", own_budget(seed), *pause)
         finished = time.monotonic()
         watchdog.cancel()
@@ -227,19 +229,35 @@ def _fenced_as_copied(weaviate_server, source: str) -> list[str]:
     return list(checkpoint.state.fenced or [])
 
 
+def _read_only(weaviate_server, collection: str, tenant: str) -> bool:
+    """Whether `tenant`'s shard of `collection` is fenced (READONLY)."""
+    from schemactl.apply.fence import READONLY, shard_statuses
+    from schemactl.connection import Target
+    from schemactl.live import RestClient
+
+    with RestClient(Target(weaviate_server.url)) as reader:
+        return shard_statuses(reader, collection).get(tenant) == READONLY
+
+
+FENCE_EARLY_PAUSE = "600"  # --max-write-pause: seconds, fencing as it copies from the second group on
+
+
 def test_an_apply_killed_while_it_fences_tenants_as_it_copies_lets_writes_in_again_and_resumes(
         client, cli_run, embedder, weaviate_server, tmp_path):
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS * 2, 5, 12,
                                             0)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
-    process = spawn_apply(weaviate_server, tmp_path, "--max-write-pause", "120")
+    # a write pause far longer than the copy: the first group fits in it however busy the machine
+    process = spawn_apply(weaviate_server, tmp_path, "--max-write-pause", FENCE_EARLY_PAUSE)
     try:
         fenced, deadline = [], time.monotonic() + 120
         while not fenced and time.monotonic() < deadline:
             assert process.poll() is None, ("apply ended before it fenced a tenant", process.communicate())
             fenced = _fenced_as_copied(weaviate_server, "Mt_v1")
             time.sleep(0.05)
-        time.sleep(0.5)  # the fence itself follows its record
+        while fenced and not _read_only(weaviate_server, "Mt_v1", fenced[0]) and time.monotonic() < deadline:
+            assert process.poll() is None, ("apply ended before it fenced a tenant", process.communicate())
+            time.sleep(0.02)  # the fence itself follows its record
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     finally:
@@ -252,7 +270,7 @@ def test_an_apply_killed_while_it_fences_tenants_as_it_copies_lets_writes_in_aga
     planned = cli_run("plan", str(tmp_path))  # says why writes fail, and shows the recreate still to do
     assert "warning: writes to Mt fail: an apply fenced them for its cutover and has not finished" in planned.output
     assert "update in place" not in planned.output, planned.output  # not the tenant settings the fence paused
-    result = cli_run("apply", str(tmp_path), "--auto-approve", "--max-write-pause", "120")  # as long on a busy machine
+    result = cli_run("apply", str(tmp_path), "--auto-approve", "--max-write-pause", FENCE_EARLY_PAUSE)
     assert result.exit_code == 0, result.output
     assert "Mt_v1 is writable again" in result.stderr, result.stderr
     assert aliases(client) == {"Mt": "Mt_v2"}
@@ -579,7 +597,9 @@ def test_after_an_apply_killed_with_sleeping_tenants_awake_every_write_and_statu
     operator wakes every sleeping tenant and writes to each. Before, the next run put the group
     back to sleep as the stopped run's record said: statuses set since were undone, the fence
     stayed on a discarded copy's source, and (once the record was written) writes to tenants
-    copied before the kill were lost."""
+    copied before the kill were lost. One group woken at a time: the stopped run had woken the
+    first only, and the other sleeping tenants take their writes."""
+    monkeypatch.setattr("schemactl.apply.tenant_recreate.TENANT_WORKERS", 1)
     original = mt_schema(embedder)
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, original, 16, 5, 21, 12)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
