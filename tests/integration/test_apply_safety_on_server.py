@@ -79,10 +79,12 @@ def test_sigkill_mid_copy_then_rerun_resumes_without_loss_or_duplicates(
     process = spawn_apply(weaviate_server, doc_dir, SCHEMACTL_COPY_PAGE="100", SCHEMACTL_COPY_WRITERS="2")
     try:
         copied = wait_for_copied(weaviate_server, "Doc_v1", 600, process)
+        process.send_signal(signal.SIGSTOP)  # mid-copy, still running (and holding the lock) until killed
         concurrent = cli_run("apply", str(doc_dir), "--auto-approve")
         assert concurrent.exit_code == 1
         assert "another apply holds the lock on this cluster" in concurrent.stderr
         assert f"(pid {process.pid})" in concurrent.stderr
+        assert process.poll() is None
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     finally:
