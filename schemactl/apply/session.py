@@ -11,6 +11,7 @@ from ..changes import FinishHandOver, RecreateCollection
 from ..connection import Target
 from ..errors import SchemactlError
 from ..live import RestClient, read_live
+from ..owned import LEDGER
 from ..plan import Plan, summary
 from ..state import (Holder, Record, acquire_lock, history, last_record_for, mark_interrupted, me, now, release_lock,
                      served_in, start_record, update_record, with_version)
@@ -116,6 +117,8 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
                   progress=options.progress or no_progress, notice=options.notice, served=frozenset(served),
                   other_aliases=frozenset(live.extra_aliases))
     try:
+        if any(s.change.touches_objects for s in plan.steps):
+            _grpc_reaches_this_cluster(ctx, record)
         report = execute_plan(plan, ctx, options.on_step, done=frozenset(record.stepsDone),
                               on_done=_recording_steps(reader, record, ctx))
     except KeyboardInterrupt:
@@ -128,6 +131,28 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
         ctx.close()
     _finished(reader, record, report)
     return report
+
+
+def _grpc_reaches_this_cluster(ctx: Context, record: Record) -> None:
+    """Data moves over gRPC, the rest over REST: both must reach the same cluster. A gRPC address
+    left from another cluster (a stale WEAVIATE_GRPC_URL, an environment's grpcUrl pasted from
+    another) would copy another cluster's objects into it, verify them there, and move the alias
+    here to an empty version. Told by the ledger record this apply has just written over REST,
+    read back over gRPC."""
+    from weaviate.classes.config import ConsistencyLevel
+    from weaviate.exceptions import WeaviateBaseError
+
+    try:
+        ledger = ctx.client().collections.use(LEDGER).with_consistency_level(ConsistencyLevel.QUORUM)
+        if ledger.query.fetch_object_by_id(record.id) is not None:
+            return
+        why = "the ledger record this apply has just written over REST is not there"
+    except WeaviateBaseError as error:
+        why = f"reading the ledger there failed ({str(error).splitlines()[0][:200]})"
+    grpc = ctx.target.grpc
+    raise SchemactlError(f"gRPC at {grpc.display} (from {grpc.source}) does not reach the Weaviate that REST reaches at "
+                         f"{ctx.target.rest_url}: {why}; give gRPC's address of this cluster (--grpc-url, "
+                         "WEAVIATE_GRPC_URL, or an environment's grpcUrl or grpcPort); nothing was changed")
 
 
 def _interrupted(reader: RestClient, record: Record) -> None:

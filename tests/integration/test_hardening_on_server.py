@@ -277,3 +277,36 @@ def test_a_key_that_may_not_ask_what_the_server_changes_in_place_plans_a_copy_an
     applied = as_user(rbac_server, ADMIN, "apply", str(rbac_doc / "plan.json"), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert as_user(rbac_server, ADMIN, "plan", str(rbac_doc), "--detailed-exitcode").exit_code == 0
+
+
+def test_an_apply_whose_grpc_reaches_another_cluster_is_refused_before_any_change(client, cli_run, modules_server,
+                                                                                   weaviate_server, tmp_path):
+    """Before: with a stale WEAVIATE_GRPC_URL naming another cluster, a recreate copied that
+    cluster's Doc_v1 into it (auto-schema made Doc_v2 there), verified it there as "the same ids
+    and content", and moved this cluster's alias to an empty Doc_v2 (a user trial)."""
+    import weaviate
+
+    (tmp_path / "doc.yaml").write_text(DOC % "cosine")
+    other_run = ["--url", modules_server.url, "--grpc-port", str(modules_server.ports.grpc)]
+    assert CliRunner().invoke(cli, ["apply", str(tmp_path), "--auto-approve", *other_run]).exit_code == 0
+    other = weaviate.connect_to_local(port=modules_server.ports.http, grpc_port=modules_server.ports.grpc)
+    try:
+        other.collections.use("Doc").data.insert_many([{"title": f"there {i}"} for i in range(7)])
+        assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+        client.collections.use("Doc").data.insert_many([{"title": f"here {i}"} for i in range(5)])
+        (tmp_path / "doc.yaml").write_text(DOC % "dot")
+        stale = {"WEAVIATE_GRPC_URL": f"http://127.0.0.1:{modules_server.ports.grpc}"}
+        result = cli_run("apply", str(tmp_path), "--auto-approve", env=stale)
+        assert result.exit_code == 1, result.output
+        assert f"gRPC at http://127.0.0.1:{modules_server.ports.grpc} (from --grpc-url) does not reach the Weaviate " \
+               f"that REST reaches at {weaviate_server.url}: the ledger record this apply has just written over REST " \
+               "is not there" in result.stderr, result.stderr
+        assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
+        assert collections(other) == {"Doc_v1"} and len(other.collections.use("Doc_v1")) == 7
+        assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0  # with its own gRPC: moved
+        assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == 5
+    finally:
+        other.alias.delete(alias_name="Doc")
+        for name in other.collections.list_all():
+            other.collections.delete(name)
+        other.close()
