@@ -14,6 +14,7 @@ from tests.integration.test_migrate_on_server import aliases, doc_schema
 
 OBJECTS = 1500
 RATE = 40.0  # writes/s through the alias, from three threads
+AFTER = 20  # writes acknowledged after the apply, each through the alias to the new version
 
 
 @pytest.fixture
@@ -44,7 +45,9 @@ def _apply_under_writes(cli_run, connect, objects, tmp_path, seed: int, monkeypa
         started = time.monotonic()
         result = cli_run("apply", str(tmp_path), "--auto-approve")
         finished = time.monotonic()
-        time.sleep(1.5)  # writes after the cutover land in the new version
+        deadline = time.monotonic() + 60  # writes after the cutover land in the new version: 20 of them
+        while len([a for a in workload.acks() if a.at > finished]) < AFTER and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         workload.stop()
     return result, workload, (started, finished)
@@ -65,7 +68,7 @@ def test_no_acknowledged_write_is_lost_reverted_or_resurrected(client, cli_run, 
     acks = workload.acks()
     during = [a for a in acks if started <= a.at <= finished]
     after = [a for a in acks if a.at > finished]
-    assert len(during) >= 20 and len(after) >= 20, (len(during), len(after), finished - started, workload.refused,
+    assert len(during) >= 20 and len(after) >= AFTER, (len(during), len(after), finished - started, workload.refused,
                                                     [w.last_refusal for w in workload.writers], result.stderr)
     assert {a.op for a in during} == {"insert", "update", "delete"}
     assert workload.unresolved == []

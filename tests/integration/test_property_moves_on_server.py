@@ -598,6 +598,12 @@ def next_release(props: dict) -> dict:
     return {"headline": props["title"], "body": props["body"], "rank": float(props["rank"])}
 
 
+def _written_with_the_new_names(workload, count: int) -> bool:
+    """Whether every writer has moved to the new names and `count` writes were acknowledged since."""
+    released = [w.released_at for w in workload.writers]
+    return None not in released and len([a for a in workload.acks() if a.at > max(released)]) >= count
+
+
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory, embedder):
     """A server of this module's own without auto-schema, as a production cluster that refuses
@@ -642,7 +648,9 @@ def test_writes_through_the_alias_during_a_rename_and_retype_are_all_in_the_new_
             started = time.monotonic()
             result = run("apply", str(tmp_path), "--auto-approve")
             finished = time.monotonic()
-            time.sleep(1.5)  # the application's writes after the cutover land in the new version
+            deadline = time.monotonic() + 60  # the application's writes after the cutover land in the new
+            while not _written_with_the_new_names(workload, 10) and time.monotonic() < deadline:  # version
+                time.sleep(0.05)
         finally:
             workload.stop()
         assert result.exit_code == 0, result.output
