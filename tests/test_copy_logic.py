@@ -95,13 +95,18 @@ def test_a_reader_that_stops_early_releases_the_read_ahead_thread():
 
     from schemactl.apply.data_copy import _read_ahead
 
+    def new_read_ahead() -> list[threading.Thread]:  # a reader of another test may still be stopping
+        return [t for t in threading.enumerate() if t.name == "schemactl-read-ahead" and t not in before]
+
+    before = set(threading.enumerate())
     reader = _read_ahead(iter([[n] for n in range(100)]), depth=1)
     assert next(reader) == [0]
+    assert new_read_ahead()
     reader.close()
     deadline = time.monotonic() + 2
-    while any(t.name == "schemactl-read-ahead" for t in threading.enumerate()) and time.monotonic() < deadline:
+    while new_read_ahead() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(t.name == "schemactl-read-ahead" for t in threading.enumerate())
+    assert not new_read_ahead()
 
 
 def test_a_multi_vector_is_part_of_the_content():

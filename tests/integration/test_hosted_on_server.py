@@ -78,10 +78,11 @@ def test_a_loading_model_fails_without_wait_for_model_and_waits_with_it(client, 
             "      module: text2vec-huggingface\n      model: org/slow-3\n      vectorizeClassName: false\n")
     (tmp_path / "waits.yaml").write_text(spec)
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
-    hosted.load_slowly("org/slow-3", 2.0)
+    hosted.load_slowly("org/slow-3", 3600.0)  # loading until cleared below, however slow the insert
     waits = client.collections.get("Waits")
     with pytest.raises(WeaviateInsertManyAllFailedError, match="Model org/slow-3 is currently loading"):
         waits.data.insert_many([{"text": "first"}])  # no retries (a client batch would retry)
+    hosted.load_slowly("org/slow-3", 0.0)  # loaded
     (tmp_path / "waits.yaml").write_text(spec + "      options:\n        waitForModel: true\n")
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0  # in place
     hosted.load_slowly("org/slow-3", 1.0)
