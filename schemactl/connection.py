@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 import logging
 import os
 import re
@@ -141,7 +142,15 @@ class Target:
             return self.oidc.mechanism
         if self.url_login:
             return f"a user and password in the URL ({self.setting_options('url', 'url')}), as Basic authentication"
+        if any(name.lower() == "authorization" for name, _ in self.headers):
+            return "an Authorization header (--header)"
         return "no credentials"
+
+    @property
+    def bearer_expiry(self) -> float | None:
+        """When the bearer token given expires (epoch seconds), as it says itself (a JWT's `exp`,
+        read unverified: only to warn); None when it says nothing, or is renewed (an OIDC login)."""
+        return jwt_expiry(self.bearer_token) if self.bearer_token and self.oidc is None else None
 
     def credential_options(self, key: str, option: str, variable: str) -> str:
         """Where a credential of this kind comes from (credential_source)."""
@@ -217,6 +226,19 @@ class Target:
     def cluster(self) -> str:
         """The cluster's address without credentials, as saved plans record it."""
         return endpoint(self.url)
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The `exp` of a JWT's payload, or None (not a JWT, or no expiry)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:  # bad base64 (binascii.Error) or JSON, or bytes that are not UTF-8
+        return None
+    expiry = payload.get("exp") if isinstance(payload, dict) else None
+    return float(expiry) if isinstance(expiry, int | float) and not isinstance(expiry, bool) else None
 
 
 def credential_source(environment: Chosen | None, key: str, option: str, variable: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -143,11 +144,21 @@ def _auth(reader: RestClient, target: Target, rest_ok: bool) -> Check:
                if status == 200 and oidc.get("href") else
                "the server has no OIDC configured" if status == 404 else "the server's OIDC settings are unknown")
     if rest_ok:
-        sent = target.auth_mechanism if target.credential or target.url_login else "anonymous access"
-        return Check("auth", True, f"{sent} accepted; {expects}")
+        sent = target.auth_mechanism if target.auth_mechanism != "no credentials" else "anonymous access"
+        return Check("auth", True, f"{sent} accepted{_expiry(target)}; {expects}")
     return Check("auth", False, f"sent {target.auth_mechanism}; {expects}",
                  f"{target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}, or an OIDC access token "
                  f"in {target.credential_options('bearerTokenEnv', 'bearer-token', 'WEAVIATE_BEARER_TOKEN')}")
+
+
+def _expiry(target: Target) -> str:
+    """When a bearer token given (not renewed) expires, as it says."""
+    expiry = target.bearer_expiry
+    if expiry is None:
+        return ""
+    left = expiry - time.time()
+    return " (it has expired)" if left <= 0 else f" (it expires in {left / 60:.0f} min; not renewed)" if left >= 120 \
+        else f" (it expires in {left:.0f} s; not renewed)"
 
 
 def _grpc(target: Target) -> Check:

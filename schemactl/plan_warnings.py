@@ -3,11 +3,13 @@ held, writes fenced by a stopped apply, nodes down, settings the server override
 behind). Reads only."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 
 from . import capabilities, extra_aliases, index_changes, tenants, versions
 from .changes import Change, RecreateCollection
 from .diff import SCALED
+from .connection import Target
 from .live import LiveState, RestClient, describe_down, nodes_down
 from .normalize import QUANTIZERS
 from .resume import Phase
@@ -21,7 +23,7 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
     """Every warning for a plan of `changes` from `live` to `desired`: `checkpoints` of copies
     into this cluster, collections `outside` the files, versions left `behind` or `retired`."""
     return _lock_warning(live) + _fenced_warning(checkpoints, live) + _nodes_down_warning(reader, changes) \
-        + _unasked_warnings(reader, live, changes) \
+        + _unasked_warnings(reader, live, changes) + _expiring_token_warning(reader.target, changes) \
         + tenants.plan_warnings(changes, desired, live.aliases, live.version) \
         + _untested_server_warning(live.version, changes) \
         + default_quantizer_warnings(live.collections, desired) \
@@ -31,6 +33,25 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
                 if c.renamedFrom and c.renamedFrom in outside) \
         + tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items()) \
         + tuple(_retired_warning(name, found) for name, found in retired.items())
+
+
+TOKEN_MARGIN = 3600.0  # seconds: a bearer token expiring sooner is named when the plan moves data
+
+
+def _expiring_token_warning(target: Target, changes: Sequence[Change]) -> tuple[str, ...]:
+    """A bearer token given (not renewed) that expires before a copy may end: the step running
+    then fails (resumable), so say when, before it starts."""
+    expiry = target.bearer_expiry
+    if expiry is None or not any(c.touches_objects for c in changes):
+        return ()
+    left = expiry - time.time()
+    if left > TOKEN_MARGIN:
+        return ()
+    when = "has expired" if left <= 0 else f"expires in {left:.0f} s" if left < 120 else f"expires in {left / 60:.0f} min"
+    given = target.credential_options("bearerTokenEnv", "bearer-token", "WEAVIATE_BEARER_TOKEN")
+    return (f"the bearer token given ({given}) {when}, and schemactl does not renew a token it is given: a step still "
+            "moving data then fails (apply again with a new token to resume it), or log in through WEAVIATE_OIDC_* "
+            "variables, which renew it"),
 
 
 def _unasked_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]) -> tuple[str, ...]:

@@ -345,3 +345,28 @@ def test_a_user_and_password_in_the_grpc_url_are_refused_not_ignored():
     with pytest.raises(SchemactlError, match="--grpc-url has a user and password in it") as refused:
         make_target("http://127.0.0.1:8080", 50051, None, (), grpc_url="http://u:secret-pw-1@127.0.0.1:50052")
     assert "secret-pw-1" not in str(refused.value)
+
+
+def _jwt(payload: bytes) -> str:
+    import base64
+
+    return "e30." + base64.urlsafe_b64encode(payload).decode().rstrip("=") + ".c2ln"
+
+
+@pytest.mark.parametrize("token, expiry", [
+    (_jwt(b'{"sub": "ada", "exp": 1900000000}'), 1900000000.0),
+    (_jwt(b'{"sub": "ada"}'), None),  # says nothing
+    (_jwt(b'{"exp": "soon"}'), None), (_jwt(b'{"exp": true}'), None), (_jwt(b'[1]'), None),
+    (_jwt(b"\xff\xfe"), None), ("e30.!!!.c2ln", None),  # not JSON, not base64
+    ("an-opaque-token", None)])
+def test_a_bearer_tokens_expiry_is_read_from_the_token_where_it_says_one(token, expiry):
+    from schemactl.connection import jwt_expiry
+
+    assert jwt_expiry(token) == expiry
+    assert make_target("http://localhost:8080", 50051, None, (), bearer_token=token).bearer_expiry == expiry
+
+
+def test_an_authorization_header_is_named_as_what_was_sent():
+    """Before: status said "anonymous access accepted" for a key sent with --header."""
+    target = make_target("http://localhost:8080", 50051, None, ("Authorization: Bearer abc",))
+    assert target.auth_mechanism == "an Authorization header (--header)"

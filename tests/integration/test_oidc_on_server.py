@@ -197,3 +197,26 @@ def test_a_cluster_taking_anonymous_requests_and_offering_oidc_is_migrated_witho
     finally:
         server.stop()
         issuer.stop()
+
+
+def test_a_bearer_token_given_says_when_it_expires_before_a_copy_may_outlast_it(secured, tmp_path, monkeypatch):
+    """A token given with --bearer-token is not renewed: an apply that outlasted it failed halfway
+    (resumable), and status had said "accepted" a second before it expired (a user trial). Plan
+    and status now say when it expires, as the token itself says."""
+    from schemactl.dev.oidc_issuer import CLIENT_ID, CLIENT_SECRET
+
+    server, issuer = secured
+    schema = SCHEMA.replace("name: Doc", "name: Note")
+    (tmp_path / "note.yaml").write_text(schema % "cosine")
+    assert run(server, "apply", str(tmp_path), "--auto-approve", env=client_credentials()).exit_code == 0
+    (tmp_path / "note.yaml").write_text(schema % "dot")  # a recreate: a copy a token may not outlast
+    monkeypatch.setattr(issuer, "lifetime", 1800)
+    token = httpx.post(f"{issuer.url}/token", data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                                                    "client_secret": CLIENT_SECRET}).json()["access_token"]
+    planned = run(server, "plan", str(tmp_path), "--bearer-token", token, env={})
+    assert planned.exit_code == 0, planned.output
+    assert "the bearer token given (--bearer-token / WEAVIATE_BEARER_TOKEN) expires in 30 min, and schemactl does not renew a token it is " \
+           "given: a step still moving data then fails" in planned.output, planned.output
+    status = run(server, "status", "--bearer-token", token, env={})
+    assert "a bearer token (--bearer-token / WEAVIATE_BEARER_TOKEN) accepted (it expires in 30 min; not renewed)" in status.stdout, status.output
+    assert token not in planned.output + status.output
