@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -283,7 +284,12 @@ def test_a_node_killed_mid_copy_never_leaves_the_new_version_short_of_a_replica(
     env = {**os.environ, "SCHEMACTL_COPY_PAGE": "5", "SCHEMACTL_COPY_WRITERS": "1", "NO_COLOR": "1"}
     apply = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for_objects(cluster, "Doc_v2", kill_at, apply)
-    cluster.kill("node3")
+    apply.send_signal(signal.SIGSTOP)  # the node dies mid-copy however fast the copy goes on
+    try:
+        assert apply.poll() is None, apply.communicate()
+        cluster.kill("node3")
+    finally:
+        apply.send_signal(signal.SIGCONT)
     time.sleep(13)
     cluster.start_again("node3")
     _, err = apply.communicate(timeout=600)
