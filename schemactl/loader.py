@@ -210,8 +210,13 @@ def _event_mark(event: yaml.Event) -> Position:
     return Position(mark.line + 1, mark.column + 1) if mark is not None else Position(1, 1)
 
 
-def load_text(text: str, path: str, *, fast: bool = True) -> Document:
-    """Parse one YAML document from `text`; raises LoadError with a position."""
+COLLECTION = "a collection definition"
+
+
+def load_text(text: str, path: str, *, fast: bool = True, what: str = COLLECTION,
+              empty_ok: bool = False) -> Document:
+    """Parse one YAML document from `text`, `what` the file holds (a mapping); raises LoadError
+    with a position. `empty_ok`: a file without a document is an empty mapping."""
     check_expansion(text)
     document = _fast_load(text, path) if fast else None
     if document is not None:
@@ -226,10 +231,14 @@ def load_text(text: str, path: str, *, fast: bool = True) -> Document:
     except (yaml.YAMLError, RecursionError) as error:
         raise LoadError(f"YAML error: {error}") from None
     nodes = [n for n in nodes if n is not None]
+    if not nodes and empty_ok:
+        document.data = {}
+        return document
     if not nodes:
-        raise LoadError("the file is empty; expected a collection definition (a mapping with 'name')")
+        raise LoadError(f"the file is empty; expected {what}" + (" (a mapping with 'name')" if what == COLLECTION else ""))
     if len(nodes) > 1:
-        raise LoadError("one collection per file: found a second YAML document", _mark(nodes[1]))
+        one = "one collection per file" if what == COLLECTION else "one YAML document"
+        raise LoadError(f"{one}: found a second YAML document", _mark(nodes[1]))
     builder = _Builder(document)
     try:
         document.data = builder.build(nodes[0], ())
@@ -239,7 +248,7 @@ def load_text(text: str, path: str, *, fast: bool = True) -> Document:
         raise LoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
     if not isinstance(document.data, dict):
         kind = "a list" if isinstance(document.data, list) else f"a {type(document.data).__name__}"
-        raise LoadError(f"expected a mapping (a collection definition), found {kind}", _mark(nodes[0]))
+        raise LoadError(f"expected a mapping ({what}), found {kind}", _mark(nodes[0]))
     if builder.problems:
         first = builder.problems[0]
         first.problems, first.document = builder.problems, document
@@ -247,8 +256,8 @@ def load_text(text: str, path: str, *, fast: bool = True) -> Document:
     return document
 
 
-def load_file(path: Path) -> Document:
-    """Read and parse `path`; unreadable, huge or binary files raise LoadError."""
+def load_file(path: Path, *, what: str = COLLECTION, empty_ok: bool = False) -> Document:
+    """Read and parse `path` (load_text); unreadable, huge or binary files raise LoadError."""
     if path.is_symlink() and not path.exists():
         raise LoadError(f"cannot read file: it is a symbolic link to {os.readlink(path)}, which does not exist")
     if path.exists() and not path.is_file():
@@ -267,7 +276,7 @@ def load_file(path: Path) -> Document:
         decoded = bytes(error.object)  # after the BOM, if any: error.start counts from there
         raise LoadError(f"not UTF-8 text (byte 0x{decoded[error.start]:02x}); save the file as UTF-8",
                         _byte_position(decoded, error.start)) from None
-    return load_text(text, str(path))
+    return load_text(text, str(path), what=what, empty_ok=empty_ok)
 
 
 def _byte_position(raw: bytes, offset: int) -> Position:

@@ -97,7 +97,7 @@ def load(path: Path, today: date) -> Policy:
     """The policy in `path`; PolicyInvalid naming the file, line and column of what is wrong.
     Read like collection files (the same size, alias-bomb and duplicate-key guards)."""
     try:
-        document = load_file(path)
+        document = load_file(path, what="schemactl's settings", empty_ok=True)
     except LoadError as error:
         at = error.position
         raise PolicyInvalid(f"{path}:{at.line}:{at.column}: cannot read the policy: {error.message}") from None

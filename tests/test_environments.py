@@ -201,3 +201,27 @@ def test_grpc_set_by_an_environment_is_named_as_the_environments():
     assert make_target("http://x", 50051, None, (), grpc_url="http://grpc-host", environment=grpc_host).grpc.source == \
         "--grpc-url / grpcUrl of environment prod"
     assert make_target("http://x", 50052, None, ()).grpc.source == "the REST host with --grpc-port"
+
+
+@pytest.mark.parametrize("text", ["", "# settings to come\n"])
+def test_an_empty_settings_file_has_no_policy_and_no_environments(tmp_path, text):
+    """Before: "cannot read the policy: the file is empty; expected a collection definition", and
+    every plan in that directory failed (a user trial)."""
+    from datetime import date
+
+    from schemactl.policy import load
+
+    (tmp_path / "schemactl.yaml").write_text(text)
+    policy = load(tmp_path / "schemactl.yaml", date.today())
+    assert policy.environments == {} and policy.overrides == []
+
+
+def test_a_settings_file_that_is_not_a_mapping_says_what_it_should_hold(tmp_path):
+    from datetime import date
+
+    from schemactl.policy import PolicyInvalid, load
+
+    (tmp_path / "schemactl.yaml").write_text("- dev\n")
+    with pytest.raises(PolicyInvalid, match=r"1:1: cannot read the policy: expected a mapping \(schemactl's settings\), "
+                                            "found a list"):
+        load(tmp_path / "schemactl.yaml", date.today())
