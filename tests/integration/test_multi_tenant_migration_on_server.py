@@ -128,11 +128,14 @@ def test_the_audit_finds_what_the_application_did_and_what_went_missing(client, 
     flags = {"auto_creation": True, "auto_activation": True}
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, **flags), TENANTS,
                                             PER_TENANT, 5, COLD)
+    kinds = {"create", "auto-create", "insert", "update", "delete", "drop", "cold"}
     workload = TenantWorkload(connect, "Mt", objects, statuses, rate=60.0, seed=5, **flags).start()
-    time.sleep(4.0)
+    deadline = time.monotonic() + 60  # until the application has done each kind of operation
+    while not kinds <= {a.op for a in workload.acks()} and time.monotonic() < deadline:
+        time.sleep(0.1)
     workload.stop()
     expected = workload.expected()
-    assert {"create", "auto-create", "insert", "update", "delete", "drop", "cold"} <= {a.op for a in workload.acks()}
+    assert kinds <= {a.op for a in workload.acks()}
     assert workload.unresolved == [] and workload.refused == 0, [o.last_refusal for o in workload.owners]
     report = audit(client, "Mt", expected, "words-64")
     assert report.clean, report.describe()
