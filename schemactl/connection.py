@@ -156,6 +156,11 @@ class Target:
         """Where a credential of this kind comes from (credential_source)."""
         return credential_source(self.environment, key, option, variable)
 
+    @property
+    def rest_parts(self) -> tuple[str, int, bool]:
+        """(host, port, secure) of the URL; ConnectionFailed naming where it was given."""
+        return parse_url(self.url, self.setting_options("url", "url"))
+
     def setting_options(self, key: str, option: str) -> str:
         """Where a connection setting comes from: the command line, or the environment's `key`."""
         if self.environment is None or getattr(self.environment.settings, key, None) is None:
@@ -209,7 +214,7 @@ class Target:
 
     @functools.cached_property
     def rest_proxy(self) -> Proxy | None:
-        host, _, secure = parse_url(self.url)
+        host, _, secure = self.rest_parts
         return proxies.for_rest(host, secure, self.proxy_variables)
 
     @functools.cached_property
@@ -371,9 +376,10 @@ def grpc_endpoint(target: Target) -> GrpcEndpoint:
     """gRPC's host, port and TLS: --grpc-url; else Weaviate Cloud's convention for its hosts;
     else the REST host with --grpc-port and the REST URL's TLS."""
     if target.grpc_url:
-        host, port, secure = parse_url(target.grpc_url, "--grpc-url", default_http_port=GRPC_PORT)
+        host, port, secure = parse_url(target.grpc_url, target.setting_options("grpcUrl", "grpc-url"),
+                                       default_http_port=GRPC_PORT)
         return GrpcEndpoint(host, port, secure, target.setting_options("grpcUrl", "grpc-url"))
-    host, _, secure = parse_url(target.url)
+    host, _, secure = target.rest_parts
     for suffix, pattern in CLOUD_GRPC_HOSTS.items():
         if host.endswith(suffix):
             ident, domain = host.split(".", 1)
@@ -445,7 +451,7 @@ def connect(target: Target):
     from weaviate.classes.init import AdditionalConfig, Auth, Timeout
     from weaviate.exceptions import AuthenticationFailedError, WeaviateBaseError
 
-    host, port, secure = parse_url(target.url)
+    host, port, secure = target.rest_parts
     grpc = target.grpc
     ca = target.trusted_ca
     limits = target.timeouts()

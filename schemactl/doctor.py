@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from .connection import Target, bracketed, connect, parse_url
+from .connection import Target, bracketed, connect
 from .errors import SchemactlError
 from .live import RestClient, oidc_settings
 from .owned import LOCK
@@ -34,7 +34,7 @@ class Check:
 
 def diagnose(target: Target) -> list[Check]:
     """Every check, in the order a request meets them; later ones are skipped when REST fails."""
-    checks = [_tls("REST TLS", target, *parse_url(target.url), target.rest_proxy)] \
+    checks = [_tls("REST TLS", target, *target.rest_parts, target.rest_proxy)] \
         if target.url.startswith("https:") else []
     with RestClient(target) as reader:
         meta, rest = _rest(reader, target)

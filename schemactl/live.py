@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .connection import TIMEOUT_HINT, Target, parse_url
+from .connection import TIMEOUT_HINT, Target
 from .errors import ConnectionFailed, RequestRefused, SchemactlError
 from .naming import is_version_of, logical_of, version_of
 from .owned import LOCK, is_owned
@@ -66,7 +66,7 @@ class RestClient:
     """A small REST client: raw JSON, our own error messages."""
 
     def __init__(self, target: Target):
-        parse_url(target.url)
+        target.rest_parts  # noqa: B018 - a URL that is none is refused first, naming where it was given
         headers = target.header_dict()  # a user and password in the URL go here, not in base_url
         if target.credential and target.oidc is None:  # an OIDC token is set per request: it is renewed
             headers["Authorization"] = f"Bearer {target.credential}"
