@@ -229,7 +229,6 @@ def test_a_settings_file_that_is_not_a_mapping_says_what_it_should_hold(tmp_path
 
 def test_a_malformed_url_in_an_environment_is_named_as_the_environments(project):
     """Before: `--url must be an http(s) URL` for a typo in schemactl.yaml (a user trial)."""
-
     (project / "schemactl.yaml").write_text(CONFIG.replace("url: http://127.0.0.1:9", "url: htp://127.0.0.1:9"))
     result = CliRunner().invoke(cli, ["plan", "schemas", "--env", "dev"], catch_exceptions=False)
     assert result.exit_code == 1
