@@ -18,7 +18,7 @@ from .live import (
 )
 from .naming import is_version_of, version_of, versions_of
 from .permissions import Need, own_permissions
-from .state import Record, copies_in, now, update_record
+from .state import Holder, Record, copies_in, now, update_record
 from . import tenant_ops
 from .apply.session import locked
 
@@ -44,8 +44,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
     from .tenant_ops import set_auto_tenants
     from .state import start_record
 
-    with RestClient(target) as reader, locked(reader, command) as holder:
-        permissions = own_permissions(reader)
+    with RestClient(target) as reader, _locked_if_allowed(reader, command) as (holder, permissions):
         live = read_cluster(reader, permissions)
         current = live.aliases.get(name)
         if current is None:
@@ -88,6 +87,16 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
         kept = {v for olds in known.live.retained.values() for v in olds}
         referrers = _referenced_by({n: c for n, c in live.raw.items() if n not in kept}, [current]).get(current, [])
         return Rollback(name, current, previous, in_current, in_previous, tuple(referrers))
+
+
+@contextmanager
+def _locked_if_allowed(reader: RestClient, command: str) -> Iterator[tuple[Holder, list[dict] | None]]:
+    """The lock, held as `command`, once the caller's permissions (returned) allow taking it and
+    recording the command: a role that may not is told what it lacks, not the lock's 403."""
+    permissions = own_permissions(reader)
+    _require_for(permissions, [])
+    with locked(reader, command) as holder:
+        yield holder, permissions
 
 
 @contextmanager
@@ -225,21 +234,26 @@ def left_behind_versions(target: Target, names: list[str]) -> dict[str, list[str
 
 
 def drop_versions(target: Target, versions: list[str], command: str = "schemactl drop-old-versions") -> None:
-    """Delete old physical versions (destructive: the caller has checked the flag)."""
+    """Delete old physical versions (destructive: the caller has checked the flag). Every
+    permission it needs, the lock's too, is checked before it takes the lock."""
+    with RestClient(target) as reader:
+        permissions = own_permissions(reader)
+        _require_for(permissions, [Need("delete_collections", v, why=f"drop {v}") for v in versions])  # lock too
+        with locked(reader, command) as holder:
+            _drop_under_lock(reader, permissions, versions, holder)
+
+
+def _drop_under_lock(reader: RestClient, permissions: list[dict] | None, versions: list[str], holder) -> None:
     from .state import start_record
 
-    with RestClient(target) as reader, locked(reader, command) as holder:
-        permissions = own_permissions(reader)
-        live = read_cluster(reader, permissions)
-        _refuse_undroppable(reader, live, versions)
-        _require_for(permissions, [Need("delete_collections", v, why=f"drop {v}") for v in versions])
-        record = start_record(reader, f"drop:{','.join(versions)}", {"drop": len(versions)},
-                              [{"step": i, "kind": "drop-version", "collection": v}
-                               for i, v in enumerate(versions, 1)], holder)
-        with _recorded(reader, record):
-            for i, version in enumerate(versions, 1):
-                reader.send("DELETE", f"/v1/schema/{version}", None, f"drop {version}")
-                record.stepsDone.append(i)
+    _refuse_undroppable(reader, read_cluster(reader, permissions), versions)
+    record = start_record(reader, f"drop:{','.join(versions)}", {"drop": len(versions)},
+                          [{"step": i, "kind": "drop-version", "collection": v}
+                           for i, v in enumerate(versions, 1)], holder)
+    with _recorded(reader, record):
+        for i, version in enumerate(versions, 1):
+            reader.send("DELETE", f"/v1/schema/{version}", None, f"drop {version}")
+            record.stepsDone.append(i)
 
 
 def check_droppable(target: Target, versions: list[str]) -> None:
@@ -312,10 +326,15 @@ def history(target: Target):
 
 def force_unlock(target: Target):
     """Release the apply lock whoever holds it; returns the holder it had (or None)."""
-    from .state import read_lock, release_lock
+    from .permissions import check
+    from .state import LOCK, read_lock, release_lock
 
     with RestClient(target) as reader:
-        read_cluster(reader)  # a clear error when the cluster is not usable
+        permissions = own_permissions(reader)
+        read_cluster(reader, permissions)  # a clear error when the cluster is not usable
+        if reader.get_or_none(f"/v1/schema/{LOCK}") is None:
+            return None  # none held: nothing to release (a role that may not release one may run this too)
+        check(permissions, [Need("delete_collections", LOCK, why="release the apply lock")], "force-unlock")
         holder = read_lock(reader)
         release_lock(reader)
         return holder

@@ -310,3 +310,27 @@ def test_an_apply_whose_grpc_reaches_another_cluster_is_refused_before_any_chang
         for name in other.collections.list_all():
             other.collections.delete(name)
         other.close()
+
+
+def test_a_role_that_only_reads_is_told_what_it_lacks_by_the_commands_that_take_the_lock(rbac_server, rbac_doc):
+    """Before: `take the apply lock failed (403): ...` from rollback and drop-old-versions, and
+    `release the apply lock failed (403)` from force-unlock when no lock was held (a user trial)."""
+    edit(rbac_doc / "doc.yaml", "cosine", "dot")
+    assert as_user(rbac_server, ADMIN, "apply", str(rbac_doc), "--auto-approve").exit_code == 0  # Doc_v1 kept
+    with carol_reads_only(rbac_server):
+        free = as_user(rbac_server, CAROL, "force-unlock")
+        rolled = as_user(rbac_server, CAROL, "rollback", "Doc")
+        dropped = as_user(rbac_server, CAROL, "drop-old-versions", "Doc", "--allow-destructive")
+    assert free.exit_code == 0 and "No lock was held." in free.output, free.output
+    for refused in (rolled, dropped):
+        assert refused.exit_code == 1, refused.output
+        assert "needs permissions your roles lack: " in refused.stderr and "create_collections on collection " \
+               "SchemactlLock (take the apply lock)" in refused.stderr, refused.stderr
+        assert "failed (403)" not in refused.stderr
+    assert "delete_collections on collection Doc_v1 (drop Doc_v1)" in dropped.stderr
+    assert aliases_of(rbac_server) == {"Doc": "Doc_v2"} and "Doc_v1" in classes(rbac_server)
+
+
+def aliases_of(server) -> dict[str, str]:
+    reply = httpx.get(f"{server.url}/v1/aliases", headers={"Authorization": f"Bearer {ADMIN}"})
+    return {a["alias"]: a["class"] for a in reply.json().get("aliases") or []}
