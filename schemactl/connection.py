@@ -453,6 +453,9 @@ def connect(target: Target):
 
     host, port, secure = target.rest_parts
     grpc = target.grpc
+    if (host.lower(), port) == (grpc.host.lower(), grpc.port):  # the client library's words would be its own
+        raise ConnectionFailed(f"gRPC at {grpc.display} (from {grpc.source}) is the REST address itself: Weaviate "
+                               "serves gRPC on a port of its own (50051 unless set): give that one")
     ca = target.trusted_ca
     limits = target.timeouts()
     # decided before the client's environment is cleared of proxy variables (and an OIDC token

@@ -3,12 +3,14 @@ authentication, gRPC (the data path), version, modules, permissions — and, for
 from __future__ import annotations
 
 import base64
+import os
 import socket
 import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+import certifi
 import httpx
 
 from .connection import Target, bracketed, connect
@@ -113,6 +115,9 @@ TLS_FIXES = (
      "the server does not speak TLS at this address: use http:// (or the port that serves https)"),
     (("mismatch", "is not valid for", "doesn't match"),
      "the certificate does not name this host: use the name or address it was issued for"),
+    (("certificate has expired", "certificate is not yet valid"),
+     ("the server's certificate is outside its validity dates: renew it on the server (or the proxy in front "
+      "of it), or check this machine's clock")),
     (("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "unable to get local issuer", "self-signed",
       "self signed", "handshake"), "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)"),
 )
@@ -187,16 +192,21 @@ def _via(proxy: Proxy | None) -> str:
 def _tls(name: str, target: Target, host: str, port: int, secure: bool, proxy: Proxy | None) -> Check:
     """Who issued the certificate the server shows, verified as the connection will verify it
     (through the proxy the connection uses, if any)."""
-    # the roots the connection itself would use: the CA given, else the bundle httpx ships (certifi)
-    context = ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else httpx.create_ssl_context()
-    if name.startswith("gRPC"):
+    grpc = name.startswith("gRPC")
+    # the roots the connection itself would use: the CA given, else the bundle httpx ships (certifi:
+    # REST also reads SSL_CERT_DIR, gRPC does not)
+    context = ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else \
+        ssl.create_default_context(cafile=certifi.where()) if grpc else httpx.create_ssl_context()
+    if grpc:
         context.set_alpn_protocols(["h2"])
     try:
         with _socket_to(host, port, proxy) as raw, context.wrap_socket(raw, server_hostname=host) as tls:
             issuer = _issuer(tls.getpeercert() or {})
     except ssl.SSLCertVerificationError as error:
-        return Check(name, False, f"{host}:{port}: {error.verify_message}",
-                     tls_fix(str(error), target) or "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)")
+        fix = tls_fix(str(error), target) or "trust the cluster's CA: --ca-cert FILE (or SSL_CERT_FILE)"
+        if grpc and not target.trusted_ca and os.environ.get("SSL_CERT_DIR"):
+            fix += " (gRPC does not read SSL_CERT_DIR)"
+        return Check(name, False, f"{host}:{port}: {error.verify_message}", fix)
     except OSError as error:
         fix = (f"check the proxy ({proxy.variable}, NO_PROXY)" if proxy else
                tls_fix(str(error), target) or "check the address and port")

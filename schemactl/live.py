@@ -167,7 +167,7 @@ class RestClient:
         if _CREDENTIAL_SHAPED.search(said):  # something in front echoing what it was sent: not shown
             said = ""
         return ConnectionFailed(f"Weaviate at {self.target.display} refused the request (401) with "
-                                f"{self.target.auth_mechanism}{f' ({said})' if said else ''}{_expects(self)}")
+                                f"{self.target.auth_mechanism}{f' ({said})' if said else ''}{_expects(self, said)}")
 
     def close(self) -> None:
         self.http.close()
@@ -212,12 +212,15 @@ def _oidc_variables(target: Target) -> str:
             + (f" ({', '.join(v for v in named.values() if v)})" if any(named.values()) else ""))
 
 
-def _expects(reader: RestClient) -> str:
-    """What the server takes, for a refusal: OIDC from which issuer, or not."""
+def _expects(reader: RestClient, said: str = "") -> str:
+    """What the server takes, for a refusal: OIDC from which issuer, or not; only OIDC tokens where
+    its refusal (`said`) shows OIDC alone ("available methods: [OIDC]" to no credential, a key
+    read as a malformed token: v1.39)."""
     status, body = oidc_settings(reader)
     if status == 200 and body.get("href"):
-        return (f"; it takes API keys or OIDC tokens from {body['href']} (--api-key, --bearer-token, or "
-                f"{_oidc_variables(reader.target)})")
+        oidc_only = re.search(r"available methods: \[oidc\]|oidc: malformed jwt", said, re.IGNORECASE) is not None
+        return (f"; it takes {'only' if oidc_only else 'API keys or'} OIDC tokens from {body['href']} "
+                f"({'' if oidc_only else '--api-key, '}--bearer-token, or {_oidc_variables(reader.target)})")
     if status != 404 and not (status == 200 and body):  # unknown, or not Weaviate's answer
         return ""
     return f"; it has no OIDC configured: check {reader.target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}"

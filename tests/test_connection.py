@@ -319,6 +319,8 @@ def test_a_bad_key_from_an_environment_names_the_variable_it_came_from():
     ("certificate verify failed: unable to get local issuer certificate", None, "trust the cluster's CA"),
     ("certificate verify failed: unable to get local issuer certificate", "ca.pem",
      "ca.pem does not hold the CA that signed the server's certificate"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired", "ca.pem",
+     "the server's certificate is outside its validity dates"),  # before: blamed the CA given
     ("[Errno 111] Connection refused", None, None),
 ])
 def test_a_tls_failure_gets_the_fix_it_calls_for(said, ca, fix):
@@ -370,3 +372,16 @@ def test_an_authorization_header_is_named_as_what_was_sent():
     """Before: status said "anonymous access accepted" for a key sent with --header."""
     target = make_target("http://localhost:8080", 50051, None, ("Authorization: Bearer abc",))
     assert target.auth_mechanism == "an Authorization header (--header)"
+
+
+def test_a_grpc_address_that_is_the_rest_address_is_named_as_such():
+    """Before: the client library's "http.port and grpc.port must be different if using the same host"."""
+    from schemactl.connection import connect
+
+    given = make_target("http://127.0.0.1:8080", 50051, None, (), grpc_url="http://127.0.0.1:8080")
+    with pytest.raises(ConnectionFailed, match=r"gRPC at http://127.0.0.1:8080 \(from --grpc-url\) is the REST "
+                                               "address itself: Weaviate serves gRPC on a port of its own"):
+        connect(given)
+    with pytest.raises(ConnectionFailed, match=r"gRPC at http://127.0.0.1:8080 \(from the REST host with "
+                                               r"--grpc-port\) is the REST address itself"):
+        connect(make_target("http://127.0.0.1:8080", 8080, None, ()))

@@ -50,7 +50,8 @@ def test_status_says_which_login_was_used_and_where_the_tokens_come_from(secured
     anonymous = run(server, "history", env={})
     assert anonymous.exit_code == 1
     assert "refused the request (401) with no credentials (anonymous access not enabled" in anonymous.stderr
-    assert f"; it takes API keys or OIDC tokens from {issuer.url}" in anonymous.stderr
+    assert f"; it takes only OIDC tokens from {issuer.url}/.well-known/openid-configuration (--bearer-token, or " \
+           "WEAVIATE_OIDC_CLIENT_SECRET" in anonymous.stderr, anonymous.stderr  # before: API keys too
 
 
 def test_a_wrong_secret_or_password_is_named_and_never_shown(secured):
@@ -69,7 +70,7 @@ def test_a_refused_key_is_answered_with_the_servers_reason_and_the_issuer_it_tak
     server, issuer = secured
     refused = run(server, "history", "--api-key", "wrong-key-SECRET-zzz", env={})
     assert refused.exit_code == 1
-    assert f"it takes API keys or OIDC tokens from {issuer.url}" in refused.stderr, refused.stderr
+    assert f"it takes only OIDC tokens from {issuer.url}" in refused.stderr, refused.stderr  # a key: not taken
     assert "no OIDC configured" not in refused.stderr and "wrong-key-SECRET-zzz" not in refused.output
 
 
