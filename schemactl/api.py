@@ -88,6 +88,12 @@ def check_plan(plan: Plan, limits: Limits) -> None:
     guards.refuse("plan", Situation(plan, limits))
 
 
+def check_made_for(plan: Plan, target: Target) -> None:
+    """A saved plan made for another cluster or environment (Refused), before it is shown as
+    changes to make here. `apply` refuses it again itself."""
+    guards.refuse("target", Situation(plan, Limits(), target))
+
+
 def apply(plan: Plan, checksum: str, target: Target, options: ApplyOptions | None = None):
     """Execute `plan` under the cluster's lock, recorded in the ledger; returns the executor's
     Report. Every guard (apply.guards.GUARDS) runs first, for every caller: Refused names what is

@@ -234,3 +234,18 @@ def test_a_malformed_url_in_an_environment_is_named_as_the_environments(project)
     assert result.exit_code == 1
     assert "error: --url / url of environment dev must be an http(s) URL such as http://localhost:8080, got " \
            "'htp://127.0.0.1:9'" in result.stderr, result.output
+
+
+def test_a_saved_plan_for_another_environment_is_refused_before_it_is_shown(project):
+    """Before: the plan was printed first, headed "changes to <the other cluster>", then refused
+    (a user trial). Refused before anything is read from the cluster."""
+    import json
+
+    from schemactl.plan import make_plan, to_document
+
+    plan = make_plan((), target="http://127.0.0.1:9", desired_hash="d", live_fingerprint="l", environment="prod")
+    (project / "plan.json").write_text(json.dumps(to_document(plan)))
+    result = CliRunner().invoke(cli, ["apply", "plan.json", "--env", "dev", "--auto-approve"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: this plan was made for environment prod, not environment dev"), result.output
+    assert "changes" not in result.stdout and result.stdout == ""

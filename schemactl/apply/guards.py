@@ -176,6 +176,25 @@ def no_offloaded_tenants(situation: Situation) -> list[str]:
     return tenants.offloaded_refusals(situation.reader, changes, situation.live.raw)
 
 
+# ---- stage "target": a saved plan, before it is shown ---------------------------------------
+
+def made_for_here(situation: Situation) -> list[str]:
+    """A plan made for another cluster or environment (a saved plan): refused before anything is
+    read, or shown as changes to make here."""
+    plan, target = situation.plan, situation.target
+    if target is None:
+        return []
+    if endpoint(plan.target) != target.cluster:
+        return [f"this plan was made for {endpoint(plan.target)}, not {target.cluster}: plan against this cluster"]
+    here = target.environment.name if target.environment else None
+    if plan.environment != here:
+        made = f"environment {plan.environment}" if plan.environment else "no environment"
+        now = f"environment {here}" if here else "without --env"
+        return [(f"this plan was made for {made}, not {now}: its collection settings are that environment's; "
+                "plan in this one")]
+    return []
+
+
 # ---- stage "locked" ----------------------------------------------------------------------------
 
 def fresh(situation: Situation) -> list[str]:
@@ -189,14 +208,9 @@ def fresh(situation: Situation) -> list[str]:
         return []
     if situation.resumed:
         return _changed_since_it_stopped(situation)
-    if endpoint(plan.target) != target.cluster:
-        return [f"this plan was made for {endpoint(plan.target)}, not {target.cluster}: plan against this cluster"]
-    here = target.environment.name if target.environment else None
-    if plan.environment != here:
-        made = f"environment {plan.environment}" if plan.environment else "no environment"
-        now = f"environment {here}" if here else "without --env"
-        return [(f"this plan was made for {made}, not {now}: its collection settings are that environment's; "
-                "plan in this one")]
+    elsewhere = made_for_here(situation)
+    if elsewhere:
+        return elsewhere
     if fingerprint_live(live.raw, live.every_alias) != plan.live_fingerprint:
         return [f"the cluster changed since this plan was made{_what_changed(situation)}: plan again"]
     odd = _not_fresh(situation)
@@ -395,6 +409,7 @@ def every_node_up(situation: Situation) -> list[str]:
 
 
 GUARDS: tuple[tuple[str, Guard], ...] = (
+    ("target", made_for_here),
     ("plan", convertible),
     ("plan", reembed_limit),
     ("plan", within_policy),
