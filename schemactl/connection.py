@@ -298,6 +298,9 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
                              "gRPC would never send: its requests carry the same credential as REST (--api-key, "
                              "--bearer-token, or the user and password in --url); take them out (not shown)")
     _one_authorization(target)
+    if urlsplit(target.url).path.rstrip("/").endswith("/v1"):
+        raise SchemactlError(f"{target.setting_options('url', 'url')} ends in /v1 ({masked_url(target.url)}): give "
+                             "the address Weaviate answers at without it (schemactl asks its /v1/... paths itself)")
     return target
 
 

@@ -476,6 +476,8 @@ def from_document(document: object, source: str = "plan file") -> Plan:
     """The Plan a saved document describes; PlanFileInvalid when it is not intact."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise PlanFileInvalid(f"{source} is not a schemactl plan (expected format {FORMAT!r})")
+    if not isinstance(document.get("checksum"), str):
+        raise PlanFileInvalid(f"{source} has no checksum: not a plan as schemactl saves it (plan --out); plan again")
     if document.get("checksum") != checksum(document):
         raise PlanFileInvalid(f"{source} was modified after it was saved (checksum mismatch); plan again")
     try:

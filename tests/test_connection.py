@@ -385,3 +385,10 @@ def test_a_grpc_address_that_is_the_rest_address_is_named_as_such():
     with pytest.raises(ConnectionFailed, match=r"gRPC at http://127.0.0.1:8080 \(from the REST host with "
                                                r"--grpc-port\) is the REST address itself"):
         connect(make_target("http://127.0.0.1:8080", 8080, None, ()))
+
+
+def test_a_url_ending_in_v1_is_refused_naming_it():
+    """Before: `path /v1/v1/meta was not found`, with no hint (a user trial)."""
+    with pytest.raises(SchemactlError, match=r"--url ends in /v1 \(http://127.0.0.1:8080/v1/\): give the address"):
+        make_target("http://127.0.0.1:8080/v1/", 50051, None, ())
+    assert make_target("http://127.0.0.1:8080/weaviate", 50051, None, ()).url.endswith("/weaviate")  # a proxy's prefix

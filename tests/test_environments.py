@@ -249,3 +249,16 @@ def test_a_saved_plan_for_another_environment_is_refused_before_it_is_shown(proj
     assert result.exit_code == 1
     assert result.stderr.startswith("error: this plan was made for environment prod, not environment dev"), result.output
     assert "changes" not in result.stdout and result.stdout == ""
+
+
+def test_a_key_written_into_an_environment_points_at_the_variable_it_belongs_in(project):
+    from datetime import date
+
+    from schemactl.policy import PolicyInvalid, load
+
+    (project / "schemactl.yaml").write_text(CONFIG.replace("    apiKeyEnv: PROD_WEAVIATE_KEY", "    apiKey: s3cr3t-value"))
+    with pytest.raises(PolicyInvalid) as refused:
+        load(Path("schemactl.yaml"), date.today())
+    assert "environments.prod.apiKey: Extra inputs are not permitted (secrets are not written in schemactl.yaml: " \
+           "give apiKeyEnv, the name of the environment variable that holds it)" in str(refused.value)
+    assert "s3cr3t-value" not in str(refused.value)

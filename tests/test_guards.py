@@ -41,7 +41,7 @@ def test_allowed_plan_guards_let_the_plan_through_to_the_cluster():
 
 def test_the_guards_run_in_stage_order():
     stages = [stage for stage, _ in GUARDS]
-    assert stages == sorted(stages, key=["plan", "cluster", "locked"].index)
+    assert stages == sorted(stages, key=["target", "plan", "cluster", "locked"].index)
 
 
 def test_plan_refuses_only_what_it_is_asked_to_limit():

@@ -120,3 +120,15 @@ def test_the_live_fingerprint_ignores_the_order_the_server_lists_properties_in()
     other = fingerprint_live({"Doc_v1": {"class": "Doc_v1", "properties": [body, title]}}, {"Doc": "Doc_v1"})
     changed = fingerprint_live({"Doc_v1": {"class": "Doc_v1", "properties": [body]}}, {"Doc": "Doc_v1"})
     assert one == other != changed
+
+
+@pytest.mark.parametrize("document, said", [
+    ({"steps": []}, r"is not a schemactl plan \(expected format"),
+    ({"format": "schemactl-plan/1", "steps": []}, "has no checksum: not a plan as schemactl saves it"),  # before: "modified"
+])
+def test_a_json_file_that_is_not_a_saved_plan_is_named_as_such(tmp_path, document, said):
+    from schemactl.plan import FORMAT, from_document
+
+    document = {**document, "format": FORMAT} if "format" in document else document
+    with pytest.raises(SchemactlError, match=said):
+        from_document(document, "junk.json")
