@@ -5,6 +5,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -95,7 +96,7 @@ class RestClient:
                     "v1.39, measured): run it again")
         return ""
 
-    def get(self, path: str) -> dict:
+    def get(self, path: str) -> Any:
         """JSON of a read; ConnectionFailed when unreachable or refused (401/403), RequestRefused
         (with the status) for any other error."""
         reply = self._request("GET", path, None)
@@ -108,9 +109,17 @@ class RestClient:
             raise RequestRefused(f"GET {path} failed with {reply.status_code}: {_server_message(reply)}",
                                  reply.status_code)
         try:
-            return reply.json()
+            body = reply.json()
         except ValueError:
             raise SchemactlError(f"GET {path} did not answer JSON; is {self.target.display} Weaviate?") from None
+        if not isinstance(body, dict | list):
+            raise self.not_weaviate(path, f"a JSON {type(body).__name__}")
+        return body
+
+    def not_weaviate(self, path: str, what: str) -> SchemactlError:
+        """An answer not shaped as Weaviate's (a proxy's, another service's)."""
+        return SchemactlError(f"GET {path} answered {what}, not as Weaviate does; is {self.target.display} "
+                              "Weaviate?")
 
     def get_or_none(self, path: str) -> dict | None:
         """Like `get`, but None when the thing asked for does not exist (404)."""
@@ -262,14 +271,33 @@ def cause_first(message: str) -> str:
 
 def read_live(reader: RestClient) -> LiveState:
     """Schema and aliases as the cluster has them, with logical names resolved."""
-    meta = reader.get("/v1/meta")
+    meta = _shaped(reader, "/v1/meta", "version", str)
     version = str(meta.get("version", "0"))
     require("aliases", version, "aliases (zero-downtime cutover)")
-    classes = {c["class"]: c for c in reader.get("/v1/schema").get("classes") or []}
-    aliases = {a["alias"]: a["class"] for a in reader.get("/v1/aliases").get("aliases") or []}
+    classes = {c["class"]: c for c in _listed(reader, "/v1/schema", "classes", ("class",))}
+    aliases = {a["alias"]: a["class"] for a in _listed(reader, "/v1/aliases", "aliases", ("alias", "class"))}
     held = classes.get(LOCK)
     return dataclasses.replace(resolve(version, classes, aliases), modules=tuple(sorted(meta.get("modules") or {})),
                                lock=(held.get("description") or "") if held is not None else None)
+
+
+def _shaped(reader: RestClient, path: str, key: str, kind: type) -> dict:
+    """GET `path`, an object whose `key` is a `kind` (as Weaviate answers it)."""
+    body = reader.get(path)
+    if not isinstance(body, dict) or not isinstance(body.get(key), kind):
+        raise reader.not_weaviate(path, f"no {key}")
+    return body
+
+
+def _listed(reader: RestClient, path: str, key: str, names: tuple[str, ...]) -> list[dict]:
+    """GET `path`'s list under `key` (none: empty), each item an object naming `names` as text."""
+    body = reader.get(path)
+    found = body.get(key) if isinstance(body, dict) else None
+    items = found or []
+    if not isinstance(body, dict) or not isinstance(items, list) or \
+            not all(isinstance(i, dict) and all(isinstance(i.get(n), str) for n in names) for i in items):
+        raise reader.not_weaviate(path, f"{key} not as a list of objects")
+    return items
 
 
 def resolve(version: str, classes: dict[str, dict], aliases: dict[str, str]) -> LiveState:

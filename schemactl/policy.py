@@ -97,11 +97,11 @@ SECRETS_BY_VARIABLE = {"apiKey": "apiKeyEnv", "bearerToken": "bearerTokenEnv", "
                        "oidcPassword": "oidcPasswordEnv"}
 
 
-def _secret_hint(error: dict) -> str:
+def _secret_hint(kind: str, loc: tuple) -> str:
     """A secret written into the file (it is kept in git): name where it goes instead (its value
     is never shown: pydantic's message for an unknown key does not hold it)."""
-    key = error["loc"][-1] if error["loc"] else None
-    if error["type"] != "extra_forbidden" or key not in SECRETS_BY_VARIABLE:
+    key = loc[-1] if loc else None
+    if kind != "extra_forbidden" or key not in SECRETS_BY_VARIABLE:
         return ""
     return (f" (secrets are not written in schemactl.yaml: give {SECRETS_BY_VARIABLE[key]}, the name of the "
             "environment variable that holds it)")
@@ -120,7 +120,7 @@ def load(path: Path, today: date) -> Policy:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise PolicyInvalid(f"{_at(document, first['loc'])}: {where}: {first['msg']}{_secret_hint(first)}") from None
+        raise PolicyInvalid(f"{_at(document, first['loc'])}: {where}: {first['msg']}{_secret_hint(first['type'], first['loc'])}") from None
     for name, environment in policy.environments.items():
         environment.located(functools.partial(_override_position, document, name))
         if environment.policy is not None:

@@ -143,3 +143,45 @@ def test_ctrl_c_says_interrupted_and_which_step_it_stopped_in(monkeypatch, raise
     result = run("validate", str(REPO / "schemas"))
     assert result.exit_code == 1
     assert result.stderr.strip() == said
+
+
+@pytest.fixture
+def not_weaviate():
+    """Another service on a loopback port answering every request with `answers[0]` as JSON."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answers = [b'"hello"']
+
+    class Answer(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answers[0])))
+            self.end_headers()
+            self.wfile.write(answers[0])
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", answers
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("answer, said", [
+    (b'"hello"', "GET /v1/meta answered a JSON str, not as Weaviate does"),
+    (b'{"version": "1.39.3", "classes": "x", "aliases": 3}', "GET /v1/schema answered classes not as a list of objects"),
+])
+def test_a_service_that_is_not_weaviate_is_named_as_such(not_weaviate, tmp_path, answer, said):
+    """Before: `unexpected AttributeError: 'str' object has no attribute 'get'` (a user trial)."""
+    url, answers = not_weaviate
+    answers[0] = answer
+    (tmp_path / "doc.yaml").write_text("name: Doc\nvectorizer: {module: none}\n")
+    for command in (["plan", str(tmp_path)], ["force-unlock"]):
+        result = run(*command, "--url", url)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"error: {said}") and result.stderr.endswith(f"is {url} Weaviate?\n"), \
+            result.stderr
