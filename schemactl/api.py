@@ -88,6 +88,17 @@ def check_plan(plan: Plan, limits: Limits) -> None:
     guards.refuse("plan", Situation(plan, limits))
 
 
+def with_callers_warnings(plan: Plan, target: Target) -> Plan:
+    """A saved plan with the warnings that depend on who applies it made again for this caller
+    (when the bearer token given expires): those saved were the planner's."""
+    from dataclasses import replace
+
+    from .plan_warnings import TOKEN_WARNING, expiring_token_warning
+
+    kept = tuple(w for w in plan.warnings if not w.startswith(TOKEN_WARNING))
+    return replace(plan, warnings=kept + expiring_token_warning(target, [s.change for s in plan.steps]))
+
+
 def check_made_for(plan: Plan, target: Target) -> None:
     """A saved plan made for another cluster or environment (Refused), before it is shown as
     changes to make here. `apply` refuses it again itself."""

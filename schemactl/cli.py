@@ -501,6 +501,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
 
         computed, checksum = load_plan(paths[0])
         api.check_made_for(computed, target)  # before it is shown as changes to make to this cluster
+        computed = api.with_callers_warnings(computed, target)
     else:
         computed, _ = plan_or_report(paths, target, backfill=not no_backfill, probe=probe,
                                      embedding_price=price_of_embedding(embedding_price, policy_file, target))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import math
 import logging
 import os
 import re
@@ -240,10 +241,11 @@ def jwt_expiry(token: str) -> float | None:
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except ValueError:  # bad base64 (binascii.Error) or JSON, or bytes that are not UTF-8
+        expiry = payload.get("exp") if isinstance(payload, dict) else None
+        found = float(expiry) if isinstance(expiry, int | float) and not isinstance(expiry, bool) else None
+    except (ValueError, RecursionError, OverflowError):  # not base64, JSON or UTF-8; too deep; too large
         return None
-    expiry = payload.get("exp") if isinstance(payload, dict) else None
-    return float(expiry) if isinstance(expiry, int | float) and not isinstance(expiry, bool) else None
+    return found if found is not None and math.isfinite(found) else None
 
 
 def credential_source(environment: Chosen | None, key: str, option: str, variable: str) -> str:
@@ -298,9 +300,6 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
                              "gRPC would never send: its requests carry the same credential as REST (--api-key, "
                              "--bearer-token, or the user and password in --url); take them out (not shown)")
     _one_authorization(target)
-    if urlsplit(target.url).path.rstrip("/").endswith("/v1"):
-        raise SchemactlError(f"{target.setting_options('url', 'url')} ends in /v1 ({masked_url(target.url)}): give "
-                             "the address Weaviate answers at without it (schemactl asks its /v1/... paths itself)")
     return target
 
 

@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-import certifi
 import httpx
 
 from .connection import Target, bracketed, connect
@@ -193,10 +192,10 @@ def _tls(name: str, target: Target, host: str, port: int, secure: bool, proxy: P
     """Who issued the certificate the server shows, verified as the connection will verify it
     (through the proxy the connection uses, if any)."""
     grpc = name.startswith("gRPC")
-    # the roots the connection itself would use: the CA given, else the bundle httpx ships (certifi:
-    # REST also reads SSL_CERT_DIR, gRPC does not)
+    # the roots the connection itself would use: the CA given, else the bundle httpx ships (certifi;
+    # it also reads SSL_CERT_DIR) for REST, and grpcio's own for gRPC
     context = ssl.create_default_context(cafile=target.trusted_ca) if target.trusted_ca else \
-        ssl.create_default_context(cafile=certifi.where()) if grpc else httpx.create_ssl_context()
+        ssl.create_default_context(cafile=_grpc_roots()) if grpc else httpx.create_ssl_context()
     if grpc:
         context.set_alpn_protocols(["h2"])
     try:
@@ -214,6 +213,14 @@ def _tls(name: str, target: Target, host: str, port: int, secure: bool, proxy: P
     trusted = f"trusted through {target.trusted_ca}" if target.trusted_ca else "trusted by the usual roots"
     return Check(name, True, f"{host}:{port}{_via(proxy)}: certificate issued by {issuer.get('commonName', issuer)}, "
                              f"{trusted}")
+
+
+def _grpc_roots() -> str:
+    """The roots grpcio trusts when given none: GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, else its bundle."""
+    from importlib.resources import files
+
+    return os.environ.get("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH") or \
+        str(files("grpc").joinpath("_cython/_credentials/roots.pem"))
 
 
 def _socket_to(host: str, port: int, proxy: Proxy | None) -> socket.socket:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -106,8 +107,8 @@ class RestClient:
             raise ConnectionFailed(f"Weaviate at {self.target.display} refused GET {path} (403 forbidden): "
                                    f"{_server_message(reply)}")
         if reply.status_code >= 400:
-            raise RequestRefused(f"GET {path} failed with {reply.status_code}: {_server_message(reply)}",
-                                 reply.status_code)
+            raise RequestRefused(f"GET {path} failed with {reply.status_code}: {_server_message(reply)}"
+                                 f"{self._v1_hint(reply.status_code)}", reply.status_code)
         try:
             body = reply.json()
         except ValueError:
@@ -115,6 +116,13 @@ class RestClient:
         if not isinstance(body, dict | list):
             raise self.not_weaviate(path, f"a JSON {type(body).__name__}")
         return body
+
+    def _v1_hint(self, status: int) -> str:
+        """A URL ending in /v1 (Weaviate's paths start with it): what a 404 then means."""
+        if status != 404 or not urlsplit(self.target.url).path.rstrip("/").endswith("/v1"):
+            return ""
+        return (f" ({self.target.setting_options('url', 'url')} ends in /v1: give the address Weaviate answers at "
+                "without it, as schemactl asks its /v1/... paths itself)")
 
     def not_weaviate(self, path: str, what: str) -> SchemactlError:
         """An answer not shaped as Weaviate's (a proxy's, another service's)."""

@@ -246,6 +246,8 @@ def load_text(text: str, path: str, *, fast: bool = True, what: str = COLLECTION
         raise LoadError(f"YAML error: {error}", _mark(nodes[0])) from None
     except RecursionError:
         raise LoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
+    if document.data is None and empty_ok:  # `---` or `~` alone: a document of nothing
+        document.data = {}
     if not isinstance(document.data, dict):
         kind = "a list" if isinstance(document.data, list) else f"a {type(document.data).__name__}"
         raise LoadError(f"expected a mapping ({what}), found {kind}", _mark(nodes[0]))

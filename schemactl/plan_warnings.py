@@ -23,7 +23,7 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
     """Every warning for a plan of `changes` from `live` to `desired`: `checkpoints` of copies
     into this cluster, collections `outside` the files, versions left `behind` or `retired`."""
     return _lock_warning(live) + _fenced_warning(checkpoints, live) + _nodes_down_warning(reader, changes) \
-        + _unasked_warnings(reader, live, changes) + _expiring_token_warning(reader.target, changes) \
+        + _unasked_warnings(reader, live, changes) + expiring_token_warning(reader.target, changes) \
         + tenants.plan_warnings(changes, desired, live.aliases, live.version) \
         + _untested_server_warning(live.version, changes) \
         + default_quantizer_warnings(live.collections, desired) \
@@ -35,10 +35,11 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
         + tuple(_retired_warning(name, found) for name, found in retired.items())
 
 
+TOKEN_WARNING = "the bearer token given"  # how the warning starts: a saved plan's is made again when applied
 TOKEN_MARGIN = 3600.0  # seconds: a bearer token expiring sooner is named when the plan moves data
 
 
-def _expiring_token_warning(target: Target, changes: Sequence[Change]) -> tuple[str, ...]:
+def expiring_token_warning(target: Target, changes: Sequence[Change]) -> tuple[str, ...]:
     """A bearer token given (not renewed) that expires before a copy may end: the step running
     then fails (resumable), so say when, before it starts."""
     expiry = target.bearer_expiry
@@ -49,7 +50,7 @@ def _expiring_token_warning(target: Target, changes: Sequence[Change]) -> tuple[
         return ()
     when = "has expired" if left <= 0 else f"expires in {left:.0f} s" if left < 120 else f"expires in {left / 60:.0f} min"
     given = target.credential_options("bearerTokenEnv", "bearer-token", "WEAVIATE_BEARER_TOKEN")
-    return (f"the bearer token given ({given}) {when}, and schemactl does not renew a token it is given: a step still "
+    return (f"{TOKEN_WARNING} ({given}) {when}, and schemactl does not renew a token it is given: a step still "
             "moving data then fails (apply again with a new token to resume it), or log in through WEAVIATE_OIDC_* "
             "variables, which renew it"),
 
@@ -57,20 +58,23 @@ def _expiring_token_warning(target: Target, changes: Sequence[Change]) -> tuple[
 def _unasked_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]) -> tuple[str, ...]:
     """Recreates planned only because this key may not ask the server what it changes in place:
     a plan made with the key that applies may differ, and apply then refuses this one."""
+    from .settings import switched_off
+
     recreates = [c for c in changes if isinstance(c, RecreateCollection)]
     unasked = {}
     reindexed = [c.collection for c in recreates if c.version_note == index_changes.NEWER_SERVER]
-    if reindexed and versions.has("property_index_tasks", live.version) \
+    if reindexed and not switched_off("INDEX_TASKS") and versions.has("property_index_tasks", live.version) \
             and capabilities.runtime_reindex_on(reader) is None:
         unasked["property_index_tasks"] = reindexed
-    scaled = [c for c in recreates if any(f.path in SCALED for f in c.reasons)]
-    if scaled and versions.has("replication_scale", live.version) \
-            and capabilities.replica_movement_on(reader, scaled[0].physical) is None:
-        unasked["replication_scale"] = [c.collection for c in scaled]
+    scaled = [c.collection for c in recreates if any(f.path in SCALED for f in c.reasons)]
+    asked_of = next(iter(sorted(live.raw)), None)  # the collection planning asked about
+    if scaled and asked_of and not switched_off("REPLICATION_SCALE") and versions.has("replication_scale", live.version) \
+            and capabilities.replica_movement_on(reader, asked_of) is None:
+        unasked["replication_scale"] = scaled
     return tuple(f"{', '.join(names)}: planned as a copy, as this key may not ask {capabilities.UNASKED[what]} "
-                 "(the server refuses the question, 403): a plan made with a key that may update collections can "
-                 "plan it in place, and apply refuses this plan where the plans differ: plan with the key that "
-                 "applies" for what, names in unasked.items())
+                 "(the server refuses the question, 403): a plan made with a key that may update every collection "
+                 "and read replication can plan it in place, and apply refuses this plan where the plans differ: "
+                 "plan with the key that applies" for what, names in unasked.items())
 
 
 def _fenced_warning(checkpoints: list[Checkpoint], live: LiveState) -> tuple[str, ...]:

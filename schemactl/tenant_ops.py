@@ -3,7 +3,7 @@ activity status. The server takes any number of tenants per create or delete req
 most 100 per status change."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from concurrent.futures import Executor
 
 from .errors import RequestRefused
@@ -64,10 +64,11 @@ def set_status(reader: RestClient, physical: str, statuses: dict[str, str], pool
     list(pool.map(one, chunks) if pool else map(one, chunks))
 
 
-def put_to_sleep(reader: RestClient, physical: str) -> None:
-    """Every active tenant of a version no alias serves any more put to sleep (COLD): kept for
-    rollback, it takes no memory or open files."""
-    set_status(reader, physical, {t: "COLD" for t, s in list_tenants(reader, physical).items() if is_active(s)})
+def put_to_sleep(reader: RestClient, physical: str, only: Container[str] | None = None) -> None:
+    """Every active tenant of a version no alias serves any more (of those `only` names) put to
+    sleep (COLD): kept for rollback, it takes no memory or open files."""
+    set_status(reader, physical, {t: "COLD" for t, s in list_tenants(reader, physical).items()
+                                  if is_active(s) and (only is None or t in only)})
 
 
 def _describe(chunk: list[tuple[str, str]]) -> str:

@@ -66,17 +66,16 @@ def test_status_names_what_fails_and_how_to_fix_it():
     assert result.stderr == "error: 1 check(s) failed\n"
 
 
-@pytest.mark.parametrize("grpc_port, detail", [("10", "Connection refused")])
-def test_a_data_path_that_cannot_be_used_is_one_line_naming_where_it_went(grpc_port, detail):
+def test_a_data_path_that_cannot_be_used_is_one_line_naming_where_it_went():
     from schemactl.connection import Target, connect
     from schemactl.errors import ConnectionFailed
 
     with pytest.raises(ConnectionFailed) as failed:
-        connect(Target("http://127.0.0.1:9", int(grpc_port)))
+        connect(Target("http://127.0.0.1:9", 10))
     message = str(failed.value)
-    assert message.startswith(f"cannot use Weaviate at http://127.0.0.1:9 (gRPC at http://127.0.0.1:{grpc_port}, "
+    assert message.startswith("cannot use Weaviate at http://127.0.0.1:9 (gRPC at http://127.0.0.1:10, "
                               "from the REST host with --grpc-port)")
-    assert detail in message and "\n" not in message
+    assert "Connection refused" in message and "\n" not in message
 
 
 def test_bad_url_is_one_line():

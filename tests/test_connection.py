@@ -360,6 +360,7 @@ def _jwt(payload: bytes) -> str:
     (_jwt(b'{"sub": "ada"}'), None),  # says nothing
     (_jwt(b'{"exp": "soon"}'), None), (_jwt(b'{"exp": true}'), None), (_jwt(b'[1]'), None),
     (_jwt(b"\xff\xfe"), None), ("e30.!!!.c2ln", None),  # not JSON, not base64
+    (_jwt(b'{"exp": 1e400}'), None), (_jwt(b'{"exp": NaN}'), None), (_jwt(b"[" * 100_000), None),  # crafted
     ("an-opaque-token", None)])
 def test_a_bearer_tokens_expiry_is_read_from_the_token_where_it_says_one(token, expiry):
     from schemactl.connection import jwt_expiry
@@ -387,8 +388,13 @@ def test_a_grpc_address_that_is_the_rest_address_is_named_as_such():
         connect(make_target("http://127.0.0.1:8080", 8080, None, ()))
 
 
-def test_a_url_ending_in_v1_is_refused_naming_it():
-    """Before: `path /v1/v1/meta was not found`, with no hint (a user trial)."""
-    with pytest.raises(SchemactlError, match=r"--url ends in /v1 \(http://127.0.0.1:8080/v1/\): give the address"):
-        make_target("http://127.0.0.1:8080/v1/", 50051, None, ())
-    assert make_target("http://127.0.0.1:8080/weaviate", 50051, None, ()).url.endswith("/weaviate")  # a proxy's prefix
+def test_a_url_ending_in_v1_that_finds_nothing_says_why():
+    """Before: `path /v1/v1/meta was not found`, with no hint (a user trial). A proxy's prefix may
+    end in /v1 too: only a 404 there gets the hint."""
+    from schemactl.live import RestClient
+
+    with RestClient(make_target("http://127.0.0.1:8080/v1/", 50051, None, ())) as reader:
+        assert "(--url ends in /v1: give the address Weaviate answers at without it" in reader._v1_hint(404)
+        assert reader._v1_hint(500) == ""
+    with RestClient(make_target("http://127.0.0.1:8080/weaviate", 50051, None, ())) as reader:
+        assert reader._v1_hint(404) == ""

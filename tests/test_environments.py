@@ -203,7 +203,7 @@ def test_grpc_set_by_an_environment_is_named_as_the_environments():
     assert make_target("http://x", 50052, None, ()).grpc.source == "the REST host with --grpc-port"
 
 
-@pytest.mark.parametrize("text", ["", "# settings to come\n"])
+@pytest.mark.parametrize("text", ["", "# settings to come\n", "---\n", "~\n"])
 def test_an_empty_settings_file_has_no_policy_and_no_environments(tmp_path, text):
     """Before: "cannot read the policy: the file is empty; expected a collection definition", and
     every plan in that directory failed (a user trial)."""

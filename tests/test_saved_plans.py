@@ -132,3 +132,30 @@ def test_a_json_file_that_is_not_a_saved_plan_is_named_as_such(tmp_path, documen
     document = {**document, "format": FORMAT} if "format" in document else document
     with pytest.raises(SchemactlError, match=said):
         from_document(document, "junk.json")
+
+
+def test_a_saved_plans_token_warning_is_the_appliers_not_the_planners():
+    """The planner's token (say, a CI plan job's) is not the one apply sends: applied, a saved
+    plan warns about the applier's bearer token instead."""
+    import base64
+    import time
+
+    from schemactl import api
+    from schemactl.connection import make_target
+    from schemactl.diff import diff
+    from schemactl.validate import parse_collection
+
+    def hf(model: str):
+        return parse_collection({"name": "Article", "properties": [{"name": "t", "dataType": "text"}],
+                                 "vectorizer": {"module": "text2vec-huggingface", "model": model}})
+
+    changes = diff({"Article": hf("org/a")}, {"Article": hf("org/b")}, physical={"Article": "Article_v1"})
+    planned = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
+                        warnings=("the bearer token given (--bearer-token) expires in 5 min, ...", "a node is down"))
+    payload = base64.urlsafe_b64encode(f'{{"exp": {int(time.time()) + 600}}}'.encode()).decode().rstrip("=")
+    applier = make_target("http://x", 50051, None, (), bearer_token=f"e30.{payload}.c2ln")
+    warnings = api.with_callers_warnings(planned, applier).warnings
+    assert warnings[0] == "a node is down" and len(warnings) == 2
+    assert warnings[1].startswith("the bearer token given (--bearer-token / WEAVIATE_BEARER_TOKEN) expires in 10 min")
+    keyed = api.with_callers_warnings(planned, make_target("http://x", 50051, "an-api-key", ()))
+    assert keyed.warnings == ("a node is down",)

@@ -3,6 +3,7 @@ change, released however it ends; a killed process leaves it: `schemactl force-u
 ledger record of the run and of each step, and the resume of an interrupted run of the same plan."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ def run(plan: Plan, checksum: str, target: Target, options: ApplyOptions) -> Rep
     whatever fails after it (the ledger, the lock's release: noted on it)."""
     with RestClient(target) as reader:
         situation = Situation(plan, options.limits, target, reader)
+        guards.refuse("target", situation)
         guards.refuse("plan", situation)
         guards.refuse("cluster", guards.read_for_guards(situation))
         report = Report()  # replaced under the lock; as it is (ok), a lock left held is the error
@@ -133,6 +135,9 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
     return report
 
 
+LEDGER_READS = 4  # over 3 s
+
+
 def _grpc_reaches_this_cluster(ctx: Context, record: Record) -> None:
     """Data moves over gRPC, the rest over REST: both must reach the same cluster. A gRPC address
     left from another cluster (a stale WEAVIATE_GRPC_URL, an environment's grpcUrl pasted from
@@ -142,17 +147,22 @@ def _grpc_reaches_this_cluster(ctx: Context, record: Record) -> None:
     from weaviate.classes.config import ConsistencyLevel
     from weaviate.exceptions import WeaviateBaseError
 
-    try:
-        ledger = ctx.client().collections.use(LEDGER).with_consistency_level(ConsistencyLevel.QUORUM)
-        if ledger.query.fetch_object_by_id(record.id) is not None:
-            return
-        why = "the ledger record this apply has just written over REST is not there"
-    except WeaviateBaseError as error:
-        why = f"reading the ledger there failed ({str(error).splitlines()[0][:200]})"
+    why = ""
+    for attempt in range(LEDGER_READS):  # a node may learn of a ledger made this moment a little later
+        try:
+            ledger = ctx.client().collections.use(LEDGER).with_consistency_level(ConsistencyLevel.QUORUM)
+            if ledger.query.fetch_object_by_id(record.id) is not None:
+                return
+            why = "the ledger record this apply has just written over REST is not there"
+        except WeaviateBaseError as error:
+            why = f"reading the ledger there failed ({str(error).splitlines()[0][:200]})"
+        if attempt + 1 < LEDGER_READS:
+            time.sleep(0.5 * (attempt + 1))
     grpc = ctx.target.grpc
     raise SchemactlError(f"gRPC at {grpc.display} (from {grpc.source}) does not reach the Weaviate that REST reaches at "
                          f"{ctx.target.rest_url}: {why}; give gRPC's address of this cluster (--grpc-url, "
-                         "WEAVIATE_GRPC_URL, or an environment's grpcUrl or grpcPort); nothing was changed")
+                         "WEAVIATE_GRPC_URL, or an environment's grpcUrl or grpcPort); no step was started (the "
+                         "ledger records the refusal)")
 
 
 def _interrupted(reader: RestClient, record: Record) -> None:

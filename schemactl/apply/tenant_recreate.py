@@ -757,7 +757,9 @@ class TenantRecreate:
         11.2-11.6 s). Each request's tenants are recorded as handed over: a run finishing this one
         after a kill never sets them again (the application may have changed them since)."""
         if self.source in self.ctx.classes:  # not deleted to free its name for the alias
-            put_to_sleep(self.ctx.reader, self.source)
+            # only those it knows: one created since the last listing keeps the application's status
+            # for the run that finishes this one (if killed) to carry over as it is
+            put_to_sleep(self.ctx.reader, self.source, only=self.tenants)
         kept, self.kept_awake = set(self.kept_awake), []
         left = {t: e for t, e in self.tenants.items() if not e.handed}
         wanted = {t: "HOT" for t, e in left.items() if is_active(e.status) and t not in kept}
