@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -466,15 +468,34 @@ def active_tenants(reader: RestClient, physical: str) -> list[str]:
     return [t for t, s in _tenant_statuses(reader, physical).items() if is_active(s)]
 
 
+LISTED_EACH_TIME = 2_000  # tenants up to which statuses are listed again before every read
+RELISTED_EVERY = 1.0  # seconds, beyond that (a listing lists every tenant: once per read would grow as n²)
+
+
+class Statuses:
+    """A collection's tenant statuses, asked again just before each read of some of its tenants:
+    a read of a tenant the application put to sleep since an earlier listing would wake it
+    (autoTenantActivation), and the application's status would be lost."""
+
+    def __init__(self, reader: RestClient, physical: str):
+        self.reader, self.physical = reader, physical
+        self._listed: dict[str, str] = {}
+        self._at = -math.inf
+
+    def active(self, tenants: Iterable[str | None]) -> list[str | None]:
+        """Those of `tenants` active now (None, a collection without tenants, is kept)."""
+        wanted = list(tenants)
+        if all(t is None for t in wanted):
+            return wanted
+        age = 0.0 if len(self._listed) <= LISTED_EACH_TIME else RELISTED_EVERY
+        if time.monotonic() - self._at >= age:
+            self._listed, self._at = _tenant_statuses(self.reader, self.physical), time.monotonic()
+        return [t for t in wanted if t is None or is_active(self._listed.get(t, ""))]
+
+
 def still_active(reader: RestClient, physical: str, tenants: Iterable[str | None]) -> list[str | None]:
-    """Those of `tenants` active now, asked just before they are read: a read of a tenant the
-    application put to sleep since an earlier listing would wake it (autoTenantActivation), and
-    the application's status would be lost. (None, a collection without tenants, is kept.)"""
-    wanted = list(tenants)
-    if all(t is None for t in wanted):
-        return wanted
-    now = _tenant_statuses(reader, physical)
-    return [t for t in wanted if t is None or is_active(now.get(t, ""))]
+    """Those of `tenants` active now, asked just before they are read (Statuses)."""
+    return Statuses(reader, physical).active(tenants)
 
 
 def count_objects(reader: RestClient, physical: str, tenant: str | None) -> int:
@@ -503,8 +524,9 @@ def count_per_tenant(reader: RestClient, physical: str, tenants: Iterable[str]) 
     """Objects per (active) tenant, 100 tenants per GraphQL request."""
     counts: dict[str, int] = {}
     names = sorted(tenants)
+    statuses = Statuses(reader, physical)
     for listed in (names[i:i + COUNT_CHUNK] for i in range(0, len(names), COUNT_CHUNK)):
-        chunk = [t for t in still_active(reader, physical, listed) if t is not None]
+        chunk = [t for t in statuses.active(listed) if t is not None]
         if not chunk:
             continue
         fields = " ".join(f't{i}: {physical}(tenant: "{name}") {{ meta {{ count }} }}' for i, name in enumerate(chunk))

@@ -11,7 +11,7 @@ from . import conversions
 from .changes import PropertyMove, RecreateCollection
 from .connection import Target, connect
 from .errors import SchemactlError
-from .live import RestClient, active_tenants, is_active, still_active, tenant_status, vanished
+from .live import RestClient, Statuses, active_tenants, is_active, tenant_status, vanished
 from .plan import ValueCheck
 from .reshape import Reshape, check
 from .spec import PRIMITIVE_TYPES, Collection
@@ -160,8 +160,9 @@ def _suspects(reader: RestClient, physical: str, names: list[str], tenants: list
     """(tenant, uuid) of the objects holding -2^63 (or, in the index, 2^63) in one of `names`."""
     where = ("{operator: Or, operands: [" + ", ".join(
         f'{{path: ["{n}"], operator: Equal, valueInt: {WRAPPED}}}' for n in names) + "]}")
+    statuses = Statuses(reader, physical)
     for listed in (tenants[i:i + TENANTS_PER_QUERY] for i in range(0, len(tenants), TENANTS_PER_QUERY)):
-        chunk = still_active(reader, physical, listed)
+        chunk = statuses.active(listed)
         if not chunk:
             continue
         pages = _ids_where(reader, physical, where, chunk, offset=0)

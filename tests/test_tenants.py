@@ -175,3 +175,31 @@ def test_tenant_statuses_in_older_servers_words_read_as_todays():
         ["HOT", "COLD", "FROZEN", "HOT", "FREEZING"]
     assert [is_active(s) for s in ("HOT", "ACTIVE", "COLD", "INACTIVE", "FROZEN", "")] == \
         [True, True, False, False, False, False]
+
+
+def test_tenant_statuses_are_asked_again_before_each_read_and_at_most_once_a_second_for_many():
+    """The plan's reads of tenants re-list their statuses first (a read of one put to sleep since
+    would wake it); a listing lists every tenant, so beyond 2,000 at most once a second (once per
+    100-tenant read would grow as the square of the tenants)."""
+    from schemactl import live
+
+    class Listing:
+        def __init__(self, tenants: int):
+            self.tenants, self.calls = tenants, 0
+
+        def get(self, path: str) -> list[dict]:
+            self.calls += 1
+            return [{"name": f"t{i}", "activityStatus": "COLD" if i == 0 else "HOT"} for i in range(self.tenants)]
+
+    few = Listing(50)
+    statuses = live.Statuses(few, "Mt_v1")  # type: ignore[arg-type]
+    assert statuses.active(["t0", "t1", "gone"]) == ["t1"] and statuses.active(["t2"]) == ["t2"]
+    assert few.calls == 2  # every read asks again
+    many = Listing(3_000)
+    statuses = live.Statuses(many, "Mt_v1")  # type: ignore[arg-type]
+    for start in range(0, 3_000, 100):
+        statuses.active([f"t{i}" for i in range(start, start + 100)])
+    assert many.calls == 1
+    statuses._at -= live.RELISTED_EVERY
+    assert statuses.active(["t0", "t5"]) == ["t5"] and many.calls == 2
+    assert statuses.active([None]) == [None] and many.calls == 2  # a collection without tenants: nothing asked
