@@ -39,7 +39,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.unmanaged:
         lines += ["", "Unmanaged collections (no file; left alone unless planned with --prune): " + _names(plan.unmanaged)]
     if plan.retained:
-        lines += ["", "Kept for rollback: " + _names(plan.retained)]
+        lines += ["", "Kept for rollback: " + _names(plan.retained) + _handed_over_first(plan)]
     if plan.unfinished:
         lines += ["", "Unfinished copies (no alias ever served them; not a rollback target: the next apply of the "
                       "same change resumes one; otherwise the plan discards it): " + _names(plan.unfinished)]
@@ -56,6 +56,14 @@ def environment_lines(plan: Plan) -> list[str]:
         return []
     overrides = "; ".join(plan.overridden) if plan.overridden else "none"
     return [f"Environment {plan.environment} (its overrides of the files: {overrides})", ""]
+
+
+def _handed_over_first(plan: Plan) -> str:
+    """Versions kept for rollback that a finish-hand-over step leaves: rollback refuses them until
+    it has run."""
+    pending = [f"{s.change.physical} once step {s.number} has run"
+               for s in plan.steps if isinstance(s.change, FinishHandOver) and s.change.physical in plan.retained]
+    return f" ({'; '.join(pending)}: rollback refuses it until then)" if pending else ""
 
 
 def _names(names: tuple[str, ...]) -> str:

@@ -201,3 +201,16 @@ def test_the_summary_says_how_many_re_embedded_objects_keep_some_of_their_vector
     whole = make_plan(_hf_model_change(), target="http://x", desired_hash="d", live_fingerprint="l",
                       estimates={"Article": Estimate(400, {}, 4_000)})
     assert "(re-embed 400 objects; reuse vectors for 0)" in render_text(whole)
+
+
+def test_a_version_kept_for_rollback_that_a_hand_over_leaves_says_when_it_becomes_one():
+    """Before: listed as kept for rollback while rollback refused it (a user trial)."""
+    from schemactl.changes import FinishHandOver
+
+    finish = FinishHandOver("Docs", physical="Docs_v3", target="Docs_v4")
+    plan = make_plan((finish,), target="http://x", desired_hash="d", live_fingerprint="l",
+                     retained=("Docs_v2", "Docs_v3"))
+    assert "Kept for rollback: Docs_v2, Docs_v3 (Docs_v3 once step 1 has run: rollback refuses it until then)" \
+        in render_text(plan)
+    assert "Kept for rollback: Docs_v2, Docs_v3\n" in render_text(make_plan(
+        (), target="http://x", desired_hash="d", live_fingerprint="l", retained=("Docs_v2", "Docs_v3")))
