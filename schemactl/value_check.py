@@ -53,7 +53,12 @@ def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
         asleep = len(every) - len(tenants)
     tallies = {m.source: _Tally() for m in moves}
     reshape = Reshape.of(change)
-    client = connect(target)
+    try:
+        client = connect(target)
+    except SchemactlError as error:
+        raise SchemactlError(f"{change.collection}: reading the values of {', '.join(m.source for m in moves)} (renamed, "
+                             f"retyped or dropped) needs gRPC, which cannot be used: {error} (--grpc-url / "
+                             "WEAVIATE_GRPC_URL set where gRPC is; schemactl status checks it)") from None
     try:
         for tenant in tenants:
             status = _status_now(reader, change.physical, tenant) if tenant is not None else "HOT"

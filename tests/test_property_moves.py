@@ -294,3 +294,16 @@ def test_objects_left_out_of_a_collection_its_referrers_follow_refuse_the_plan(o
     if refused:
         assert problems[0].startswith("Product: onConvertError skipObject leaves out 3 object(s), and references of "
                                       "Order may point at them")
+
+
+def test_a_plan_that_must_read_moved_values_without_grpc_says_what_it_reads_and_how_to_reach_it():
+    """Before: the connection error alone, with no hint, from a plan that drops a property on a
+    cluster whose gRPC is elsewhere (a user trial; the docs said only retypes read values)."""
+    from schemactl.connection import Target
+    from schemactl.errors import SchemactlError
+    from schemactl.value_check import value_checks
+
+    change = recreate(product(), product(PRODUCT[:3]))  # drops title
+    with pytest.raises(SchemactlError, match=r"^Product: reading the values of title \(renamed, retyped or dropped\) "
+                                             r"needs gRPC, which cannot be used: .* \(--grpc-url / WEAVIATE_GRPC_URL"):
+        value_checks(None, Target("http://127.0.0.1:9", 10), change, multi_tenant=False)  # type: ignore[arg-type]
