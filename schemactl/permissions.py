@@ -71,9 +71,8 @@ def check(permissions: list[dict] | None, needs: list[Need], doing: str) -> None
 
 
 def lacking_message(lacking: list[Need], doing: str) -> str:
-    listed = "; ".join(n.describe() for n in lacking[:8]) + (f"; and {len(lacking) - 8} more"
-                                                           if len(lacking) > 8 else "")
-    return f"{doing} needs permissions your roles lack: {listed}"
+    """Every permission missing (an admin grants them from this list: none is left out)."""
+    return f"{doing} needs permissions your roles lack: {'; '.join(n.describe() for n in lacking)}"
 
 
 def _grants(permission: dict, need: Need) -> bool:

@@ -266,3 +266,12 @@ def test_a_password_in_the_url_with_an_api_key_is_one_line_that_shows_neither():
 def test_a_usage_error_is_one_line_and_exit_1(args, said):
     result = CliRunner().invoke(cli, args, prog_name="schemactl")
     assert result.exit_code == 1 and result.stderr == said + "\n"
+
+
+def test_every_missing_permission_is_listed():
+    """Before: the first eight, then "and 6 more", with no way to see the rest (a user trial)."""
+    from schemactl.permissions import Need, lacking_message
+
+    needs = [Need("create_collections", f"Doc{i}_v2", why=f"recreate Doc{i}") for i in range(14)]
+    said = lacking_message(needs, "this apply")
+    assert all(f"Doc{i}_v2" in said for i in range(14)) and "more" not in said
