@@ -436,7 +436,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
         for finding in findings:
             say(f"policy: {finding.describe()}", err=True)
     if shown == "json":
-        say(render_json(computed), nl=False)
+        say(render_json(computed))  # one JSON document, ending in a newline as text output does
     elif shown == "markdown":
         say(render_markdown(computed, tuple(f.describe() for f in findings)), nl=False)
     else:

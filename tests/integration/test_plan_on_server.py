@@ -28,6 +28,7 @@ def applied(client):
 def plan_json(cli_run, files, *extra) -> dict:
     result = cli_run("plan", str(files), "--json", *extra)
     assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("}\n")  # a line of its own, as shells and `jq` expect
     return json.loads(result.stdout)
 
 
