@@ -15,6 +15,7 @@ from .live import (
     active_tenants,
     is_active,
     count_objects,
+    server_meta,
 )
 from .naming import is_version_of, version_of, versions_of
 from .permissions import Need, own_permissions
@@ -320,7 +321,7 @@ def history(target: Target):
     from .state import history as read_history
 
     with RestClient(target) as reader:
-        reader.get("/v1/meta")  # Weaviate is there: a wrong address is an error, never "no applies recorded"
+        server_meta(reader)  # Weaviate is there: a wrong address is an error, never "no applies recorded"
         return read_history(reader)
 
 

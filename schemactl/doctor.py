@@ -14,7 +14,7 @@ import httpx
 
 from .connection import Target, bracketed, connect
 from .errors import SchemactlError
-from .live import RestClient, oidc_settings
+from .live import RestClient, oidc_settings, server_meta
 from .owned import LOCK
 from .proxies import Proxy
 from .redact import redact
@@ -41,7 +41,7 @@ def diagnose(target: Target) -> list[Check]:
         meta, rest = _rest(reader, target)
         checks.append(rest)
         if rest.ok or rest.fix == "see the auth line":
-            checks.append(_auth(reader, target, rest.ok))
+            checks.append(_auth(reader, target, rest.ok, oidc_only="takes only OIDC tokens" in rest.detail))
         if not rest.ok:
             return checks
         grpc = target.grpc
@@ -102,7 +102,7 @@ def _capabilities(reader: RestClient, version: str) -> Check:
 
 def _rest(reader: RestClient, target: Target) -> tuple[dict, Check]:
     try:
-        meta = reader.get("/v1/meta")
+        meta = server_meta(reader)
     except SchemactlError as error:
         return {}, Check("REST", False, f"{target.display}: {error}", _rest_fix(str(error), target))
     return meta, Check("REST", True, f"{target.display} answers{_via(target.rest_proxy)}")
@@ -141,8 +141,9 @@ def _rest_fix(message: str, target: Target) -> str:
     return tls_fix(message, target) or "check --url / WEAVIATE_URL, and that the server runs"
 
 
-def _auth(reader: RestClient, target: Target, rest_ok: bool) -> Check:
-    """What was sent, and what the server takes (OIDC: its issuer)."""
+def _auth(reader: RestClient, target: Target, rest_ok: bool, *, oidc_only: bool = False) -> Check:
+    """What was sent, and what the server takes (OIDC: its issuer; `oidc_only`: its refusal said
+    it takes nothing else)."""
     status, oidc = oidc_settings(reader)
     expects = (f"the server takes OIDC tokens from {oidc.get('href')} (client id {oidc.get('clientId')})"
                if status == 200 and oidc.get("href") else
@@ -150,9 +151,12 @@ def _auth(reader: RestClient, target: Target, rest_ok: bool) -> Check:
     if rest_ok:
         sent = target.auth_mechanism if target.auth_mechanism != "no credentials" else "anonymous access"
         return Check("auth", True, f"{sent} accepted{_expiry(target)}; {expects}")
+    token = f"an OIDC access token in {target.credential_options('bearerTokenEnv', 'bearer-token', 'WEAVIATE_BEARER_TOKEN')}"
+    if oidc_only:
+        return Check("auth", False, f"sent {target.auth_mechanism}; {expects}, and nothing else",
+                     f"{token}, or an OIDC login (WEAVIATE_OIDC_* variables: docs/guides/connecting.md)")
     return Check("auth", False, f"sent {target.auth_mechanism}; {expects}",
-                 f"{target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}, or an OIDC access token "
-                 f"in {target.credential_options('bearerTokenEnv', 'bearer-token', 'WEAVIATE_BEARER_TOKEN')}")
+                 f"{target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}, or {token}")
 
 
 def _expiry(target: Target) -> str:
@@ -175,6 +179,8 @@ def _grpc(target: Target) -> Check:
         fix = tls_fix(text, target) or (
             f"set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL{_in_environment(target, 'grpcUrl')} "
             "(Kubernetes: the weaviate-grpc service; Weaviate Cloud: derived from the URL)")
+        if text.startswith(f"gRPC at {grpc.display}"):  # one of schemactl's own, naming the address already
+            return Check("gRPC", False, text, fix)
         return Check("gRPC", False, f"{where}: {text.split('): ', 1)[-1]}", fix)
     return Check("gRPC", True, f"{where} answers its health check{_via(target.grpc_proxy)} (the data path for "
                                "copies)")

@@ -281,7 +281,7 @@ def cause_first(message: str) -> str:
 
 def read_live(reader: RestClient) -> LiveState:
     """Schema and aliases as the cluster has them, with logical names resolved."""
-    meta = _shaped(reader, "/v1/meta", "version", str)
+    meta = server_meta(reader)
     version = str(meta.get("version", "0"))
     require("aliases", version, "aliases (zero-downtime cutover)")
     classes = {c["class"]: c for c in _listed(reader, "/v1/schema", "classes", ("class",))}
@@ -289,6 +289,11 @@ def read_live(reader: RestClient) -> LiveState:
     held = classes.get(LOCK)
     return dataclasses.replace(resolve(version, classes, aliases), modules=tuple(sorted(meta.get("modules") or {})),
                                lock=(held.get("description") or "") if held is not None else None)
+
+
+def server_meta(reader: RestClient) -> dict:
+    """GET /v1/meta, as Weaviate answers it (with its version)."""
+    return _shaped(reader, "/v1/meta", "version", str)
 
 
 def _shaped(reader: RestClient, path: str, key: str, kind: type) -> dict:

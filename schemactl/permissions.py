@@ -47,9 +47,10 @@ def own_permissions(reader) -> list[dict] | None:
     if status >= 400:
         return None
     roles = info.get("roles")
-    if roles is None:
+    if not isinstance(roles, list):  # none, or not Weaviate's answer (read_cluster names that)
         return None
-    return [p for role in roles for p in role.get("permissions") or []]
+    return [p for role in roles if isinstance(role, dict) for p in role.get("permissions") or []
+            if isinstance(p, dict)]
 
 
 def missing(permissions: list[dict], needs: list[Need]) -> list[Need]:

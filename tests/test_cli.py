@@ -172,6 +172,8 @@ def not_weaviate():
 
 @pytest.mark.parametrize("answer, said", [
     (b'"hello"', "GET /v1/meta answered a JSON str, not as Weaviate does"),
+    (b'[1, 2]', "GET /v1/meta answered no version, not as Weaviate does"),
+    (b'{"name": "another API"}', "GET /v1/meta answered no version, not as Weaviate does"),
     (b'{"version": "1.39.3", "classes": "x", "aliases": 3}', "GET /v1/schema answered classes not as a list of objects"),
 ])
 def test_a_service_that_is_not_weaviate_is_named_as_such(not_weaviate, tmp_path, answer, said):
@@ -179,8 +181,24 @@ def test_a_service_that_is_not_weaviate_is_named_as_such(not_weaviate, tmp_path,
     url, answers = not_weaviate
     answers[0] = answer
     (tmp_path / "doc.yaml").write_text("name: Doc\nvectorizer: {module: none}\n")
-    for command in (["plan", str(tmp_path)], ["force-unlock"]):
+    reading_meta_only = [["history"]] if "/v1/meta" in said else []  # history reads the schema of its own only
+    for command in (["plan", str(tmp_path)], ["force-unlock"], *reading_meta_only):
         result = run(*command, "--url", url)
         assert result.exit_code == 1
         assert result.stderr.startswith(f"error: {said}") and result.stderr.endswith(f"is {url} Weaviate?\n"), \
             result.stderr
+    if "/v1/meta" in said:  # (status reads no schema: a /v1/meta like Weaviate's passes it)
+        status = run("status", "--url", url)
+        assert status.exit_code == 1 and "unexpected" not in status.output, status.output
+        assert f"FAIL REST         {url}: {said}" in status.stdout, status.output
+
+
+def test_status_names_a_grpc_address_that_is_the_rest_address():
+    """Before: `FAIL gRPC ... (from --grpc-url): give that one` (the message cut at its own parenthesis)."""
+    from schemactl.connection import make_target
+    from schemactl.doctor import _grpc
+
+    check = _grpc(make_target("http://127.0.0.1:8080", 50051, None, (), grpc_url="http://127.0.0.1:8080"))
+    assert not check.ok
+    assert check.detail.startswith("gRPC at http://127.0.0.1:8080 (from --grpc-url) is the REST address itself: "
+                                   "Weaviate serves gRPC on a port of its own (50051 unless set): give that one")
