@@ -161,8 +161,9 @@ def _drop_checkpoint_and_log(reader: RestClient, source: str) -> None:
 
 def _not_handed_over(reader: RestClient, abandoned: list) -> dict[str, str]:
     """Of a hand-over abandoned once it had started putting the old version's tenants to sleep:
-    the tenants it had not given their status in the new version yet, with the status recorded
-    for them at the switch (the new version's copy of one may still sleep)."""
+    the tenants it had not given their status in the new version yet whose recorded status beats
+    the new version's: awake at the switch (the new version's copy may still sleep), or asleep
+    then while schemactl kept the new version's copy awake."""
     from .resume import Phase
     from .state import load_checkpoint, replay_progress
 
@@ -170,7 +171,10 @@ def _not_handed_over(reader: RestClient, abandoned: list) -> dict[str, str]:
     if checkpoint is None or checkpoint.state.phase != Phase.HANDOVER:
         return {}
     replay_progress(reader, checkpoint)
-    return {t: e.status for t, e in checkpoint.state.tenants.items() if not e.handed}
+    kept = set(checkpoint.state.kept_awake or [])  # left awake by schemactl: awake says nothing of the application
+    # one asleep at the switch, awake now and not kept awake, was woken by the application: its status wins
+    return {t: e.status for t, e in checkpoint.state.tenants.items()
+            if not e.handed and (is_active(e.status) or t in kept)}
 
 
 def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: str, raw: dict[str, dict], *,
