@@ -102,14 +102,15 @@ def for_probe(prefix: str) -> list[Need]:
             for action in ("create_collections", "create_data", "read_data", "delete_collections")]
 
 
-def for_bookkeeping(lock: str, records: tuple[str, ...]) -> list[Need]:
-    """schemactl's own lock and record collections (ledger, checkpoints)."""
+def for_bookkeeping(lock: str, records: tuple[str, ...], dropped: tuple[str, ...] = ()) -> list[Need]:
+    """schemactl's own lock and record collections (ledger, checkpoints); in `dropped`, records
+    are deleted too (a copy's progress, once folded into its checkpoint or done)."""
     needs = [Need("create_collections", lock, why="take the apply lock"),
              Need("delete_collections", lock, why="release the apply lock")]
     for name in records:
         needs += [Need(action, name, why="schemactl's records")
                   for action in ("create_collections", "create_data", "read_data", "update_data")]
-    return needs
+    return needs + [Need("delete_data", name, why="drop schemactl's records a copy is done with") for name in dropped]
 
 
 @dataclass(frozen=True)

@@ -275,3 +275,14 @@ def test_every_missing_permission_is_listed():
     needs = [Need("create_collections", f"Doc{i}_v2", why=f"recreate Doc{i}") for i in range(14)]
     said = lacking_message(needs, "this apply")
     assert all(f"Doc{i}_v2" in said for i in range(14)) and "more" not in said
+
+
+def test_a_copy_needs_to_drop_its_own_records_and_says_so_first():
+    """Before: a role without delete_data on SchemactlCheckpoint passed every check, then the
+    recreate failed after its cutover fence ("drop a progress record failed (403)"; a user trial)."""
+    from schemactl.owned import CHECKPOINTS, LEDGER, LOCK
+    from schemactl.permissions import Need, for_bookkeeping
+
+    needs = for_bookkeeping(LOCK, (LEDGER, CHECKPOINTS), (CHECKPOINTS,))
+    assert Need("delete_data", CHECKPOINTS, why="drop schemactl's records a copy is done with") in needs
+    assert not [n for n in for_bookkeeping(LOCK, (LEDGER,)) if n.action == "delete_data"]  # nothing copied: not asked

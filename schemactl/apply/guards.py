@@ -145,8 +145,9 @@ def permitted(situation: Situation) -> list[str]:
     if permissions is None:
         return []
     multi_tenant = {n for n, body in live.raw.items() if multi_tenant_json(body)}
-    records = (LEDGER, CHECKPOINTS) if any(s.change.moves_data for s in situation.plan.steps) else (LEDGER,)
-    needs = for_bookkeeping(LOCK, records) + for_plan(situation.plan.steps, set(live.raw), live.aliases, multi_tenant)
+    copies = any(s.change.moves_data for s in situation.plan.steps)
+    records = (LEDGER, CHECKPOINTS) if copies else (LEDGER,)
+    needs = for_bookkeeping(LOCK, records, (CHECKPOINTS,) if copies else ()) + for_plan(situation.plan.steps, set(live.raw), live.aliases, multi_tenant)
     lacking = missing(permissions, needs)
     return [lacking_message(lacking, "this apply") + "; ask an admin to grant them"] if lacking else []
 
