@@ -102,6 +102,14 @@ def for_probe(prefix: str) -> list[Need]:
             for action in ("create_collections", "create_data", "read_data", "delete_collections")]
 
 
+def for_the_cluster() -> list[Need]:
+    """What apply reads of the cluster itself: without it Weaviate answers 403, and the checks
+    built on it (every node up before replicated data moves, every node having applied each
+    schema step, schemactl's records replicated as the nodes allow) could not be made."""
+    return [Need("read_nodes", EVERY, why="see that every node is up, and how many there are"),
+            Need("read_cluster", EVERY, why="wait until every node has applied each schema change")]
+
+
 def for_bookkeeping(lock: str, records: tuple[str, ...], dropped: tuple[str, ...] = ()) -> list[Need]:
     """schemactl's own lock and record collections (ledger, checkpoints); in `dropped`, records
     are deleted too (a copy's progress, once folded into its checkpoint or done)."""
