@@ -66,11 +66,10 @@ def _unasked_warnings(reader: RestClient, live: LiveState, changes: Sequence[Cha
     if reindexed and not switched_off("INDEX_TASKS") and versions.has("property_index_tasks", live.version) \
             and capabilities.runtime_reindex_on(reader) is None:
         unasked["property_index_tasks"] = reindexed
-    scaled = [c.collection for c in recreates if any(f.path in SCALED for f in c.reasons)]
-    asked_of = next(iter(sorted(live.raw)), None)  # the collection planning asked about
-    if scaled and asked_of and not switched_off("REPLICATION_SCALE") and versions.has("replication_scale", live.version) \
-            and capabilities.replica_movement_on(reader, asked_of) is None:
-        unasked["replication_scale"] = scaled
+    scaled = [c for c in recreates if any(f.path in SCALED and f.path.endswith("factor") for f in c.reasons)]
+    if scaled and not switched_off("REPLICATION_SCALE") and versions.has("replication_scale", live.version) \
+            and capabilities.replica_movement_on(reader, scaled[0].physical) is None:  # as planning asked
+        unasked["replication_scale"] = [c.collection for c in scaled]
     return tuple(f"{', '.join(names)}: planned as a copy, as this key may not ask {capabilities.UNASKED[what]} "
                  "(the server refuses the question, 403): a plan made with a key that may update every collection "
                  "and read replication can plan it in place, and apply refuses this plan where the plans differ: "

@@ -363,7 +363,7 @@ def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveSta
     desired = desired_in(live)
     changes = diff(live.collections, desired, physical=live.physical, prune=prune,
                    index_actions=index_actions_on(reader, live),
-                   replication_scale=replication_scale_on(reader, live),
+                   replication_scale=replication_scale_on(reader, live, _rescaled(live, desired)),
                    single_vectorizer_in_place=single_vectorizer_in_place_on(live),
                    async_from_factor=versions.has("async_replication_from_factor", live.version))
     return live, desired, left + changes
@@ -483,13 +483,23 @@ def single_vectorizer_in_place_on(live: LiveState) -> bool:
     return versions.has("single_vectorizer_settings_in_place", live.version)
 
 
-def replication_scale_on(reader: RestClient, live: LiveState) -> bool:
+def _rescaled(live: LiveState, desired: dict[str, Collection]) -> str | None:
+    """The physical name of a collection whose file asks for another replication factor (None:
+    none does)."""
+    for name, collection in sorted(desired.items()):
+        current = live.collections.get(name)
+        if current is not None and collection.replicationConfig and collection.replicationConfig.factor \
+                and collection.replication_factor != current.replication_factor:
+            return live.physical[name]
+    return None
+
+
+def replication_scale_on(reader: RestClient, live: LiveState, some_collection: str | None) -> bool:
     """Whether the server changes replication factors in place: its version, and replica movement
-    switched on (asked of an existing collection; none: nothing to scale).
-    SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
+    switched on, asked of `some_collection` (one to scale, so that a role scoped to it may ask;
+    none: nothing to scale). SCHEMACTL_REPLICATION_SCALE=off plans a recreate instead."""
     from .settings import switched_off
 
-    some_collection = next(iter(sorted(live.raw)), None)
     if switched_off("REPLICATION_SCALE") or some_collection is None:
         return False
     if not versions.has("replication_scale", live.version):
