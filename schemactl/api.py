@@ -90,12 +90,13 @@ def check_plan(plan: Plan, limits: Limits) -> None:
 
 def with_callers_warnings(plan: Plan, target: Target) -> Plan:
     """A saved plan with the warnings that depend on who applies it made again for this caller
-    (when the bearer token given expires): those saved were the planner's."""
+    (when the bearer token given expires), and without the planner's own (its key may not ask
+    what the server changes in place: apply checks the plan against what this caller's may)."""
     from dataclasses import replace
 
-    from .plan_warnings import TOKEN_WARNING, expiring_token_warning
+    from .plan_warnings import TOKEN_WARNING, UNASKED_WARNING, expiring_token_warning
 
-    kept = tuple(w for w in plan.warnings if not w.startswith(TOKEN_WARNING))
+    kept = tuple(w for w in plan.warnings if not w.startswith(TOKEN_WARNING) and UNASKED_WARNING not in w)
     return replace(plan, warnings=kept + expiring_token_warning(target, [s.change for s in plan.steps]))
 
 

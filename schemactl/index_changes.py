@@ -15,8 +15,9 @@ from .changes import FieldChange, IndexOperation
 Index = Literal["filterable", "searchable", "rangeFilters"]
 
 ACTIONS = frozenset({"enable", "disable", "retokenize"})  # what IndexOperation.action can be
-NEWER_SERVER = ("a copy only because this server does not build or re-tokenize property indexes in place: "
-                "Weaviate 1.39 does (from 1.39.3 with RUNTIME_REINDEX_ENABLED=true on the server)")
+NEWER_SERVER = ("a copy only because this server does not build or re-tokenize property indexes in place (or, "
+                "where a warning says so, this key may not ask whether it does): Weaviate 1.39 does (from 1.39.3 "
+                "with RUNTIME_REINDEX_ENABLED=true on the server)")
 INDEX_SETTINGS: dict[str, Index] = {"indexFilterable": "filterable", "indexSearchable": "searchable", "indexRangeFilters": "rangeFilters"}
 SETTINGS = ("tokenization", *INDEX_SETTINGS)
 

@@ -35,6 +35,7 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
         + tuple(_retired_warning(name, found) for name, found in retired.items())
 
 
+UNASKED_WARNING = "planned as a copy, as this key may not ask"  # the planner's key: not repeated when applied
 TOKEN_WARNING = "the bearer token given"  # how the warning starts: a saved plan's is made again when applied
 TOKEN_MARGIN = 3600.0  # seconds: a bearer token expiring sooner is named when the plan moves data
 
@@ -70,7 +71,7 @@ def _unasked_warnings(reader: RestClient, live: LiveState, changes: Sequence[Cha
     if scaled and not switched_off("REPLICATION_SCALE") and versions.has("replication_scale", live.version) \
             and capabilities.replica_movement_on(reader, scaled[0].physical) is None:  # as planning asked
         unasked["replication_scale"] = [c.collection for c in scaled]
-    return tuple(f"{', '.join(names)}: planned as a copy, as this key may not ask {capabilities.UNASKED[what]} "
+    return tuple(f"{', '.join(names)}: {UNASKED_WARNING} {capabilities.UNASKED[what]} "
                  "(the server refuses the question, 403): a plan made with a key that may update every collection "
                  "and read replication can plan it in place, and apply refuses this plan where the plans differ: "
                  "plan with the key that applies" for what, names in unasked.items())

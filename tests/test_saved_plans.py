@@ -136,7 +136,8 @@ def test_a_json_file_that_is_not_a_saved_plan_is_named_as_such(tmp_path, documen
 
 def test_a_saved_plans_token_warning_is_the_appliers_not_the_planners():
     """The planner's token (say, a CI plan job's) is not the one apply sends: applied, a saved
-    plan warns about the applier's bearer token instead."""
+    plan warns about the applier's bearer token instead, and not of what the planner's key could
+    not ask (apply checks the plan against what the applier's key finds)."""
     import base64
     import time
 
@@ -151,7 +152,8 @@ def test_a_saved_plans_token_warning_is_the_appliers_not_the_planners():
 
     changes = diff({"Article": hf("org/a")}, {"Article": hf("org/b")}, physical={"Article": "Article_v1"})
     planned = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
-                        warnings=("the bearer token given (--bearer-token) expires in 5 min, ...", "a node is down"))
+                        warnings=("the bearer token given (--bearer-token) expires in 5 min, ...", "a node is down",
+                                  "Article: planned as a copy, as this key may not ask whether ..."))  # the planner's
     payload = base64.urlsafe_b64encode(f'{{"exp": {int(time.time()) + 600}}}'.encode()).decode().rstrip("=")
     applier = make_target("http://x", 50051, None, (), bearer_token=f"e30.{payload}.c2ln")
     warnings = api.with_callers_warnings(planned, applier).warnings
