@@ -437,7 +437,8 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
     down = nodes_down(ctx.reader)
     if not down:
         return
-    ctx.notice(f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s for {describe_down(down)} before the cutover")
+    ctx.notice(f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s before the cutover, as "
+               f"{describe_down(down)}")
 
     def step() -> Poll:
         down.clear()
