@@ -177,7 +177,7 @@ def not_weaviate():
     (b'{"version": "1.39.3", "classes": "x", "aliases": 3}', "GET /v1/schema answered classes not as a list of objects"),
 ])
 def test_a_service_that_is_not_weaviate_is_named_as_such(not_weaviate, tmp_path, answer, said):
-    """Before: `unexpected AttributeError: 'str' object has no attribute 'get'` (a user trial)."""
+    """Before: `unexpected AttributeError: 'str' object has no attribute 'get'`."""
     url, answers = not_weaviate
     answers[0] = answer
     (tmp_path / "doc.yaml").write_text("name: Doc\nvectorizer: {module: none}\n")

@@ -389,7 +389,7 @@ def test_a_grpc_address_that_is_the_rest_address_is_named_as_such():
 
 
 def test_a_url_ending_in_v1_that_finds_nothing_says_why():
-    """Before: `path /v1/v1/meta was not found`, with no hint (a user trial). A proxy's prefix may
+    """Before: `path /v1/v1/meta was not found`, with no hint. A proxy's prefix may
     end in /v1 too: only a 404 there gets the hint."""
     from schemactl.live import RestClient
 

@@ -206,7 +206,7 @@ def test_grpc_set_by_an_environment_is_named_as_the_environments():
 @pytest.mark.parametrize("text", ["", "# settings to come\n", "---\n", "~\n"])
 def test_an_empty_settings_file_has_no_policy_and_no_environments(tmp_path, text):
     """Before: "cannot read the policy: the file is empty; expected a collection definition", and
-    every plan in that directory failed (a user trial)."""
+    every plan in that directory failed."""
     from datetime import date
 
     from schemactl.policy import load
@@ -228,7 +228,7 @@ def test_a_settings_file_that_is_not_a_mapping_says_what_it_should_hold(tmp_path
 
 
 def test_a_malformed_url_in_an_environment_is_named_as_the_environments(project):
-    """Before: `--url must be an http(s) URL` for a typo in schemactl.yaml (a user trial)."""
+    """Before: `--url must be an http(s) URL` for a typo in schemactl.yaml."""
     (project / "schemactl.yaml").write_text(CONFIG.replace("url: http://127.0.0.1:9", "url: htp://127.0.0.1:9"))
     result = CliRunner().invoke(cli, ["plan", "schemas", "--env", "dev"], catch_exceptions=False)
     assert result.exit_code == 1
@@ -237,8 +237,8 @@ def test_a_malformed_url_in_an_environment_is_named_as_the_environments(project)
 
 
 def test_a_saved_plan_for_another_environment_is_refused_before_it_is_shown(project):
-    """Before: the plan was printed first, headed "changes to <the other cluster>", then refused
-    (a user trial). Refused before anything is read from the cluster."""
+    """Before: the plan was printed first, headed "changes to <the other cluster>", then refused.
+    Refused before anything is read from the cluster."""
     import json
 
     from schemactl.plan import make_plan, to_document

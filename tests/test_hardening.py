@@ -269,7 +269,7 @@ def test_a_usage_error_is_one_line_and_exit_1(args, said):
 
 
 def test_every_missing_permission_is_listed():
-    """Before: the first eight, then "and 6 more", with no way to see the rest (a user trial)."""
+    """Before: the first eight, then "and 6 more", with no way to see the rest."""
     from schemactl.permissions import Need, lacking_message
 
     needs = [Need("create_collections", f"Doc{i}_v2", why=f"recreate Doc{i}") for i in range(14)]
@@ -279,7 +279,7 @@ def test_every_missing_permission_is_listed():
 
 def test_a_copy_needs_to_drop_its_own_records_and_says_so_first():
     """Before: a role without delete_data on SchemactlCheckpoint passed every check, then the
-    recreate failed after its cutover fence ("drop a progress record failed (403)"; a user trial)."""
+    recreate failed after its cutover fence ("drop a progress record failed (403)")."""
     from schemactl.owned import CHECKPOINTS, LEDGER, LOCK
     from schemactl.permissions import Need, for_bookkeeping
 

@@ -298,7 +298,7 @@ def test_objects_left_out_of_a_collection_its_referrers_follow_refuse_the_plan(o
 
 def test_a_plan_that_must_read_moved_values_without_grpc_says_what_it_reads_and_how_to_reach_it():
     """Before: the connection error alone, with no hint, from a plan that drops a property on a
-    cluster whose gRPC is elsewhere (a user trial; the docs said only retypes read values)."""
+    cluster whose gRPC is elsewhere (the docs said only retypes read values)."""
     from schemactl.connection import Target
     from schemactl.errors import SchemactlError
     from schemactl.value_check import value_checks

@@ -204,7 +204,7 @@ def test_the_summary_says_how_many_re_embedded_objects_keep_some_of_their_vector
 
 
 def test_a_version_kept_for_rollback_that_a_hand_over_leaves_says_when_it_becomes_one():
-    """Before: listed as kept for rollback while rollback refused it (a user trial)."""
+    """Before: listed as kept for rollback while rollback refused it."""
     from schemactl.changes import FinishHandOver
 
     finish = FinishHandOver("Docs", physical="Docs_v3", target="Docs_v4")

@@ -265,7 +265,7 @@ def test_a_key_that_may_not_ask_what_the_server_changes_in_place_plans_a_copy_an
     """Before: the server's 403 to the index-task question read as "it builds indexes in place":
     a read-only key (a CI plan job's) planned "reindex in place, no data copied" on a server with
     RUNTIME_REINDEX_ENABLED off, as this one, and the admin's apply of that saved plan was refused
-    as "edited" (a user trial). Now it plans the copy, says why, and the admin applies it."""
+    as "edited". Now it plans the copy, says why, and the admin applies it."""
     edit(rbac_doc / "doc.yaml", "{name: title, dataType: text}", "{name: title, dataType: text, tokenization: field}")
     with carol_reads_only(rbac_server):
         read_only = as_user(rbac_server, CAROL, "plan", str(rbac_doc), "--out", str(rbac_doc / "plan.json"))
@@ -286,7 +286,7 @@ def test_an_apply_whose_grpc_reaches_another_cluster_is_refused_before_any_chang
                                                                                    weaviate_server, tmp_path):
     """Before: with a stale WEAVIATE_GRPC_URL naming another cluster, a recreate copied that
     cluster's Doc_v1 into it (auto-schema made Doc_v2 there), verified it there as "the same ids
-    and content", and moved this cluster's alias to an empty Doc_v2 (a user trial)."""
+    and content", and moved this cluster's alias to an empty Doc_v2."""
     import weaviate
 
     (tmp_path / "doc.yaml").write_text(DOC % "cosine")
@@ -317,7 +317,7 @@ def test_an_apply_whose_grpc_reaches_another_cluster_is_refused_before_any_chang
 
 def test_a_role_that_only_reads_is_told_what_it_lacks_by_the_commands_that_take_the_lock(rbac_server, rbac_doc):
     """Before: `take the apply lock failed (403): ...` from rollback and drop-old-versions, and
-    `release the apply lock failed (403)` from force-unlock when no lock was held (a user trial)."""
+    `release the apply lock failed (403)` from force-unlock when no lock was held."""
     edit(rbac_doc / "doc.yaml", "cosine", "dot")
     assert as_user(rbac_server, ADMIN, "apply", str(rbac_doc), "--auto-approve").exit_code == 0  # Doc_v1 kept
     with carol_reads_only(rbac_server):

@@ -461,9 +461,8 @@ def test_a_plan_never_wakes_a_tenant_the_application_puts_to_sleep_after_the_lis
                                                                                       monkeypatch, tmp_path):
     """With autoTenantActivation on, any read of a sleeping tenant wakes it. Before: a tenant put
     to sleep between the plan's listing and its counts (or its integer check) was woken by them,
-    and a recreate then handed the new version the status schemactl had given it (a user trial,
-    while the application put tenants to sleep). Now the statuses are asked again just before
-    each read."""
+    and a recreate then handed the new version the status schemactl had given it. Now the
+    statuses are asked again just before each read."""
     import schemactl.live
     import schemactl.planning
 
@@ -498,7 +497,7 @@ def test_a_rollback_abandoning_a_hand_over_stopped_as_it_put_the_old_version_to_
     only where their copies were awake, so those 100 stayed COLD and every request to them failed.
     Now a tenant the hand-over had not given its status takes the one recorded at the switch,
     unless it was asleep then and the application has woken it in the new version since (before
-    this too, it stayed asleep: a verification trial)."""
+    this too, it stayed asleep)."""
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 150, 3, 16, 15)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
     moved: list[str] = []

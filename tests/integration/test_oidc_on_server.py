@@ -202,7 +202,7 @@ def test_a_cluster_taking_anonymous_requests_and_offering_oidc_is_migrated_witho
 
 def test_a_bearer_token_given_says_when_it_expires_before_a_copy_may_outlast_it(secured, tmp_path, monkeypatch):
     """A token given with --bearer-token is not renewed: an apply that outlasted it failed halfway
-    (resumable), and status had said "accepted" a second before it expired (a user trial). Plan
+    (resumable), and status had said "accepted" a second before it expired. Plan
     and status now say when it expires, as the token itself says."""
     from schemactl.dev.oidc_issuer import CLIENT_ID, CLIENT_SECRET
 
