@@ -30,10 +30,12 @@ class Need:
     collection: str = EVERY
     alias: str | None = None
     why: str = ""
+    verbosity: str | None = None  # read_nodes: "minimal" or "verbose" (minimal does not grant verbose)
 
     def describe(self) -> str:
         target = f"alias {self.alias} -> {self.collection}" if self.alias is not None else f"collection {self.collection}"
-        return f"{self.action} on {target}" + (f" ({self.why})" if self.why else "")
+        level = f" ({self.verbosity})" if self.verbosity else ""
+        return f"{self.action}{level} on {target}" + (f" ({self.why})" if self.why else "")
 
 
 class MissingPermissions(SchemactlError):
@@ -84,6 +86,8 @@ def _grants(permission: dict, need: Need) -> bool:
     scope = permission.get(domain) or {}
     if not fnmatchcase(need.collection, scope.get("collection") or EVERY):
         return False
+    if need.verbosity == "verbose" and scope.get("verbosity") != "verbose":  # minimal: any (built-in roles
+        return False  # name verbose alone, and may read both)
     return need.alias is None or fnmatchcase(need.alias, scope.get("alias") or EVERY)
 
 
@@ -106,8 +110,14 @@ def for_the_cluster() -> list[Need]:
     """What apply reads of the cluster itself: without it Weaviate answers 403, and the checks
     built on it (every node up before replicated data moves, every node having applied each
     schema step, schemactl's records replicated as the nodes allow) could not be made."""
-    return [Need("read_nodes", EVERY, why="see that every node is up, and how many there are"),
+    return [Need("read_nodes", EVERY, why="see that every node is up, and how many there are", verbosity="minimal"),
             Need("read_cluster", EVERY, why="wait until every node has applied each schema change")]
+
+
+def for_tenant_fences(physical: str) -> Need:
+    """A multi-tenant copy asks which of the source's tenant shards are writable (its fence)."""
+    return Need("read_nodes", physical, why=f"see which tenants of {physical} take writes (the fence)",
+                verbosity="verbose")
 
 
 def for_bookkeeping(lock: str, records: tuple[str, ...], dropped: tuple[str, ...] = ()) -> list[Need]:

@@ -286,3 +286,18 @@ def test_a_copy_needs_to_drop_its_own_records_and_says_so_first():
     needs = for_bookkeeping(LOCK, (LEDGER, CHECKPOINTS), (CHECKPOINTS,))
     assert Need("delete_data", CHECKPOINTS, why="drop schemactl's records a copy is done with") in needs
     assert not [n for n in for_bookkeeping(LOCK, (LEDGER,)) if n.action == "delete_data"]  # nothing copied: not asked
+
+
+def test_node_reads_are_granted_per_verbosity_as_weaviate_grants_them():
+    """Weaviate authorizes ?output=verbose against the verbose verbosity: a role with only the
+    minimal one passed every check, then the multi-tenant copy's fence read answered 403 after the
+    whole copy. (Built-in roles name verbose alone and read both: minimal is met by either.)"""
+    from schemactl.permissions import for_tenant_fences, for_the_cluster, missing
+
+    verbose = [{"action": "read_nodes", "nodes": {"verbosity": "verbose", "collection": "*"}}, {"action": "read_cluster"}]
+    minimal = [{"action": "read_nodes", "nodes": {"verbosity": "minimal", "collection": "*"}}, {"action": "read_cluster"}]
+    assert missing(verbose, for_the_cluster()) == missing(minimal, for_the_cluster()) == []
+    assert [n.action for n in missing([], for_the_cluster())] == ["read_nodes", "read_cluster"]
+    assert missing(minimal, [for_tenant_fences("Mt_v1")]) == [for_tenant_fences("Mt_v1")]
+    assert missing(verbose, [for_tenant_fences("Mt_v1")]) == []
+    assert for_tenant_fences("Mt_v1").describe().startswith("read_nodes (verbose) on collection Mt_v1")

@@ -90,7 +90,8 @@ def test_apply_without_alias_rights_is_refused_before_anything_is_created(rbac_s
     (rbac_doc / "new.yaml").write_text("name: Fresh\nproperties: []\nvectorizer: {module: none}\n")
     result = as_user(rbac_server, CAROL, "apply", str(rbac_doc), "--auto-approve")
     assert result.exit_code == 1
-    assert "this apply needs permissions your roles lack: read_nodes on collection * (see that every node is up, and " \
+    assert "this apply needs permissions your roles lack: read_nodes (minimal) on collection * (see that every node " \
+           "is up, and " \
            "how many there are); read_cluster on collection * (wait until every node has applied each schema " \
            "change); create_aliases on alias Fresh -> Fresh_v1 (create Fresh); " \
            "update_tenants on collection Doc_v1 (fence writes to Doc_v1 while cutting over); " \
