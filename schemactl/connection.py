@@ -10,6 +10,7 @@ import os
 import re
 import ssl
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -152,6 +153,15 @@ class Target:
         """When the bearer token given expires (epoch seconds), as it says itself (a JWT's `exp`,
         read unverified: only to warn); None when it says nothing, or is renewed (an OIDC login)."""
         return jwt_expiry(self.bearer_token) if self.bearer_token and self.oidc is None else None
+
+    def bearer_time_left(self) -> tuple[float, str] | None:
+        """(seconds, "expires in …" or "has expired") of the bearer token given (bearer_expiry)."""
+        expiry = self.bearer_expiry
+        if expiry is None:
+            return None
+        left = expiry - time.time()
+        return left, ("has expired" if left <= 0 else f"expires in {left:.0f} s" if left < 120
+                      else f"expires in {left / 60:.0f} min")
 
     def credential_options(self, key: str, option: str, variable: str) -> str:
         """Where a credential of this kind comes from (credential_source)."""

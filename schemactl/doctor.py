@@ -6,7 +6,6 @@ import base64
 import os
 import socket
 import ssl
-import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -161,12 +160,10 @@ def _auth(reader: RestClient, target: Target, rest_ok: bool, *, oidc_only: bool 
 
 def _expiry(target: Target) -> str:
     """When a bearer token given (not renewed) expires, as it says."""
-    expiry = target.bearer_expiry
-    if expiry is None:
+    found = target.bearer_time_left()
+    if found is None:
         return ""
-    left = expiry - time.time()
-    return " (it has expired)" if left <= 0 else f" (it expires in {left / 60:.0f} min; not renewed)" if left >= 120 \
-        else f" (it expires in {left:.0f} s; not renewed)"
+    return " (it has expired)" if found[0] <= 0 else f" (it {found[1]}; not renewed)"
 
 
 def _grpc(target: Target) -> Check:

@@ -3,7 +3,6 @@ held, writes fenced by a stopped apply, nodes down, settings the server override
 behind). Reads only."""
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Sequence
 
 from . import capabilities, extra_aliases, index_changes, tenants, versions
@@ -43,13 +42,10 @@ TOKEN_MARGIN = 3600.0  # seconds: a bearer token expiring sooner is named when t
 def expiring_token_warning(target: Target, changes: Sequence[Change]) -> tuple[str, ...]:
     """A bearer token given (not renewed) that expires before a copy may end: the step running
     then fails (resumable), so say when, before it starts."""
-    expiry = target.bearer_expiry
-    if expiry is None or not any(c.touches_objects for c in changes):
+    found = target.bearer_time_left()
+    if found is None or found[0] > TOKEN_MARGIN or not any(c.touches_objects for c in changes):
         return ()
-    left = expiry - time.time()
-    if left > TOKEN_MARGIN:
-        return ()
-    when = "has expired" if left <= 0 else f"expires in {left:.0f} s" if left < 120 else f"expires in {left / 60:.0f} min"
+    when = found[1]
     given = target.credential_options("bearerTokenEnv", "bearer-token", "WEAVIATE_BEARER_TOKEN")
     return (f"{TOKEN_WARNING} ({given}) {when}, and schemactl does not renew a token it is given: a step still "
             "moving data then fails (apply again with a new token to resume it), or log in through WEAVIATE_OIDC_* "
