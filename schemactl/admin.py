@@ -91,11 +91,12 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
 
 
 @contextmanager
-def _locked_if_allowed(reader: RestClient, command: str) -> Iterator[tuple[Holder, list[dict] | None]]:
-    """The lock, held as `command`, once the caller's permissions (returned) allow taking it and
-    recording the command: a role that may not is told what it lacks, not the lock's 403."""
+def _locked_if_allowed(reader: RestClient, command: str,
+                       needs: list[Need] | None = None) -> Iterator[tuple[Holder, list[dict] | None]]:
+    """The lock, held as `command`, once the caller's permissions (returned) allow taking it,
+    recording the command and `needs`: a role that may not is told what it lacks, not the lock's 403."""
     permissions = own_permissions(reader)
-    _require_for(permissions, [])
+    _require_for(permissions, needs or [])
     with locked(reader, command) as holder:
         yield holder, permissions
 
@@ -241,11 +242,9 @@ def left_behind_versions(target: Target, names: list[str]) -> dict[str, list[str
 def drop_versions(target: Target, versions: list[str], command: str = "schemactl drop-old-versions") -> None:
     """Delete old physical versions (destructive: the caller has checked the flag). Every
     permission it needs, the lock's too, is checked before it takes the lock."""
-    with RestClient(target) as reader:
-        permissions = own_permissions(reader)
-        _require_for(permissions, [Need("delete_collections", v, why=f"drop {v}") for v in versions])  # lock too
-        with locked(reader, command) as holder:
-            _drop_under_lock(reader, permissions, versions, holder)
+    deletes = [Need("delete_collections", v, why=f"drop {v}") for v in versions]
+    with RestClient(target) as reader, _locked_if_allowed(reader, command, deletes) as (holder, permissions):
+        _drop_under_lock(reader, permissions, versions, holder)
 
 
 def _drop_under_lock(reader: RestClient, permissions: list[dict] | None, versions: list[str], holder) -> None:
