@@ -120,6 +120,11 @@ def for_tenant_fences(physical: str) -> Need:
                 verbosity="verbose")
 
 
+def for_replica_repair(physical: str) -> Need:
+    """A copy from replicas asks how Weaviate's repair of them stands before it reads them."""
+    return Need("read_nodes", physical, why=f"see whether the replicas of {physical} agree", verbosity="verbose")
+
+
 def for_bookkeeping(lock: str, records: tuple[str, ...], dropped: tuple[str, ...] = ()) -> list[Need]:
     """schemactl's own lock and record collections (ledger, checkpoints); in `dropped`, records
     are deleted too (a copy's progress, once folded into its checkpoint or done)."""

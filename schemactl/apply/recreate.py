@@ -18,6 +18,7 @@ from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_
                         link_self_references, refuse_data, settle, take_in)
 from ..errors import RequestRefused, SchemactlError
 from .fence import fence, give_back
+from .replicas import ReplicaCheck
 from ..live import count_objects, describe_down, is_active, nodes_down
 from ..naming import is_version_of, next_version
 from ..plan import change_document, change_from_document
@@ -115,6 +116,7 @@ def _recreate_whole(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency)
             for t in state.tenants}
     if state.phase == Phase.COPY:
+        _replicas_agree_before_the_copy(change, ctx)
         _copy_every_tenant(change, ctx, checkpoint, jobs)
         refuse_data(change.physical, ctx.failures)
         state.phase = Phase.VERIFY
@@ -162,6 +164,8 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
     """A multi-tenant recreate: tenants several at a time, listed again on every pass."""
     run = _tenant_run(change, ctx, checkpoint, ctx.live[_live_name(change, ctx)])
     try:
+        if checkpoint.state.phase == Phase.COPY:
+            _replicas_agree_before_the_copy(change, ctx)
         run.take_over_woken(cut_over=False)
         if any(e.done for e in run.tenants.values()):  # resumed: the stopped run's copies are not trusted blindly
             run.doubt_sleeping_copies()
@@ -431,12 +435,42 @@ def _what_stays(change: RecreateCollection, how: str = "") -> str:
 def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) -> None:
     """No cutover while a node is down: the new version would hold fewer replicas than the old
     one (its copy on that node misses what was written while it was away). Wait for the node,
-    then the fenced final pass verifies at ALL; a node that stays away refuses the cutover."""
-    if change.definition.replication_factor < 2:
+    then the fenced final pass verifies at ALL; a node that stays away refuses the cutover. Nor
+    while the old version's replicas disagree: its last read would miss what one lacks."""
+    if not _replicated(change, ctx):
         return
+    replicas = ReplicaCheck(ctx.reader, change.physical)
+    if _waited_for_nodes(change, ctx, target):
+        replicas.since_down()
+    _wait_for_repair(change, ctx, replicas, "the cutover", f"not cutting over {change.collection} to {target}; "
+                     f"{change.physical} stays live and the copy is checkpointed")
+
+
+def _replicated(change: RecreateCollection, ctx: Context) -> bool:
+    return max(change.definition.replication_factor, ctx.live[_live_name(change, ctx)].replication_factor) > 1
+
+
+def _replicas_agree_before_the_copy(change: RecreateCollection, ctx: Context) -> None:
+    """A copy from replicas that disagree would be read again in full: wait for the repair first."""
+    if _replicated(change, ctx):
+        _wait_for_repair(change, ctx, ReplicaCheck(ctx.reader, change.physical), "the copy",
+                         f"{change.physical} stays live")
+
+
+def _wait_for_repair(change: RecreateCollection, ctx: Context, replicas: ReplicaCheck, before: str,
+                     left: str) -> None:
+    replicas.wait(REPLICA_WAIT, f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s before {before} for "
+                  f"Weaviate to repair the replicas of {change.physical} (the copy reads each shard from one of "
+                  "them)", f"{left}: run apply again once Weaviate's repair has caught up", ctx.notice)
+
+
+def _waited_for_nodes(change: RecreateCollection, ctx: Context, target: str) -> bool:
+    """Wait for every node that is down (if any, True once they are back)."""
+    if change.definition.replication_factor < 2:
+        return False
     down = nodes_down(ctx.reader)
     if not down:
-        return
+        return False
     ctx.notice(f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s before the cutover, as "
                f"{describe_down(down)}")
 
@@ -449,6 +483,7 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
         f"{describe_down(down)}: not cutting over {change.collection} to {target} while a node is down (its replica "
         f"would miss objects); {change.physical} stays live and the copy is checkpointed: run apply again once every "
         "node is back"))
+    return True
 
 
 def _lift_fence(ctx: Context, checkpoint: Checkpoint, run: TenantRecreate | None = None) -> None:

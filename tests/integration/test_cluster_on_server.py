@@ -302,6 +302,31 @@ def test_a_node_killed_mid_copy_never_leaves_the_new_version_short_of_a_replica(
     assert httpx.get(f"{cluster.url}/v1/aliases/Doc").json()["class"] == "Doc_v2"
 
 
+def test_writes_a_replica_missed_while_its_node_was_down_reach_the_new_version(cluster, node1, tmp_path):
+    """Node 3 down while the application wrote at ONE, back just before apply, which runs through
+    node 3 (Weaviate lists each shard from the coordinator's own replica). Before: the copy and
+    its check listed node 3's replicas, which lacked every write made while it was away, and the
+    alias moved to a version without them (kept only in the old one)."""
+    directory, expected = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 60)
+    cluster.kill("node3")
+    try:
+        _wait_until_seen_down(cluster, "node3")
+        rng = random.Random(11)
+        at_one = node1.collections.use("Doc").with_consistency_level(ConsistencyLevel.ONE)
+        while_down = [DataObject(properties={"body": f"while node3 was down {i}"},
+                                 vector=[rng.uniform(-1, 1) for _ in range(DIMS)]) for i in range(30)]
+        _insert_acknowledged(at_one, while_down)
+    finally:
+        cluster.start_again("node3")
+    expected.update({oid: vector for oid, vector in _ids_and_vectors(at_one).items() if oid not in expected})
+    assert len(expected) == 90
+    (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
+    applied = run(cluster, "apply", str(directory), "--auto-approve", node=2)
+    assert applied.exit_code == 0, applied.output
+    assert "Doc: waiting up to" in applied.output and "for Weaviate to repair the replicas of Doc_v1" in applied.output
+    assert_every_replica_complete(cluster, "Doc_v2", expected)
+
+
 def test_a_node_that_stays_down_is_named_by_plan_and_refused_by_apply_before_any_change(cluster, node1, tmp_path,
                                                                                           monkeypatch):
     directory, _ = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 100)
