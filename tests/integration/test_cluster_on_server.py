@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -109,10 +110,11 @@ def _ids_and_vectors(collection) -> dict[str, list[float]]:
     return {str(o.uuid): o.vector["default"] for o in collection.iterator(include_vector=True)}
 
 
-def on_each_node(cluster, physical: str, ids) -> dict[str, dict[str, list[float] | None]]:
+def on_each_node(cluster, physical: str, ids, tenant: str | None = None) -> dict[str, dict[str, list[float] | None]]:
     """node -> id -> the vector that node's own replica holds (None: the node lacks the object)."""
     def fetch(http: httpx.Client, node: str, oid: str):
-        reply = http.get(f"/v1/objects/{physical}/{oid}", params={"node_name": node, "include": "vector"})
+        params = {"node_name": node, "include": "vector", **({"tenant": tenant} if tenant else {})}
+        reply = http.get(f"/v1/objects/{physical}/{oid}", params=params)
         assert reply.status_code in (200, 404), reply.text
         return oid, reply.json()["vector"] if reply.status_code == 200 else None
 
@@ -123,8 +125,9 @@ def on_each_node(cluster, physical: str, ids) -> dict[str, dict[str, list[float]
     return found
 
 
-def assert_every_replica_complete(cluster, physical: str, expected: dict[str, list[float]]) -> None:
-    for node, held in on_each_node(cluster, physical, list(expected)).items():
+def assert_every_replica_complete(cluster, physical: str, expected: dict[str, list[float]],
+                                  tenant: str | None = None) -> None:
+    for node, held in on_each_node(cluster, physical, list(expected), tenant).items():
         missing = [oid for oid, vector in held.items() if vector is None]
         assert not missing, f"{node}'s replica of {physical} lacks {len(missing)} of {len(expected)} objects"
         wrong = [oid for oid, vector in held.items() if vector != pytest.approx(expected[oid], abs=1e-6)]
@@ -223,8 +226,7 @@ def test_a_multi_tenant_replicated_collection_is_recreated_on_the_cluster(cluste
 
     directory = tmp_path / "schemas"
     directory.mkdir()
-    tenanted = collection_yaml(shards=1).replace("shardingConfig:\n  desiredCount: 1\n", "") \
-        + "multiTenancyConfig:\n  enabled: true\n"
+    tenanted = _tenanted_yaml("Doc")
     (directory / "doc.yaml").write_text(tenanted)
     assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
     physical = node1.collections.use("Doc_v1")
@@ -303,28 +305,52 @@ def test_a_node_killed_mid_copy_never_leaves_the_new_version_short_of_a_replica(
 
 
 def test_writes_a_replica_missed_while_its_node_was_down_reach_the_new_version(cluster, node1, tmp_path):
-    """Node 3 down while the application wrote at ONE, back just before apply, which runs through
-    node 3 (Weaviate lists each shard from the coordinator's own replica). Before: the copy and
-    its check listed node 3's replicas, which lacked every write made while it was away, and the
-    alias moved to a version without them (kept only in the old one)."""
+    """Node 3 down while the application wrote at ONE (to the tenants of Accounts and to Doc), back
+    just before apply, which runs through node 3 (Weaviate lists each shard from the coordinator's
+    own replica). Before: the copy and its check listed node 3's replicas, which lacked every write
+    made while it was away, and the alias moved to a version without them (kept only in the old
+    one). The first step waits for Weaviate's repair; by the second the replicas agree."""
+    from weaviate.classes.tenants import Tenant
+
     directory, expected = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 60)
+    tenanted = _tenanted_yaml("Accounts")
+    (directory / "accounts.yaml").write_text(tenanted)
+    assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
+    node1.collections.use("Accounts_v1").tenants.create([Tenant(name="a"), Tenant(name="b")])
+    rng = random.Random(11)
+
+    def written(collection, what: str, count: int) -> dict[str, list[float]]:
+        objects = [DataObject(properties={"body": f"{what} {i}"}, vector=[rng.uniform(-1, 1) for _ in range(DIMS)],
+                              uuid=uuid.UUID(int=rng.getrandbits(128), version=4)) for i in range(count)]
+        _insert_acknowledged(collection, objects)
+        return {str(o.uuid): list(o.vector) for o in objects}
+
+    tenants = {t: written(node1.collections.use("Accounts").with_tenant(t).with_consistency_level(ConsistencyLevel.ALL),
+                          "before", 20) for t in ("a", "b")}
     cluster.kill("node3")
     try:
         _wait_until_seen_down(cluster, "node3")
-        rng = random.Random(11)
-        at_one = node1.collections.use("Doc").with_consistency_level(ConsistencyLevel.ONE)
-        while_down = [DataObject(properties={"body": f"while node3 was down {i}"},
-                                 vector=[rng.uniform(-1, 1) for _ in range(DIMS)]) for i in range(30)]
-        _insert_acknowledged(at_one, while_down)
+        expected.update(written(node1.collections.use("Doc").with_consistency_level(ConsistencyLevel.ONE),
+                                "while node3 was down", 30))
+        for tenant, held in tenants.items():
+            held.update(written(node1.collections.use("Accounts").with_tenant(tenant)
+                                .with_consistency_level(ConsistencyLevel.ONE), "while node3 was down", 15))
     finally:
         cluster.start_again("node3")
-    expected.update({oid: vector for oid, vector in _ids_and_vectors(at_one).items() if oid not in expected})
-    assert len(expected) == 90
     (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
+    (directory / "accounts.yaml").write_text(tenanted.replace("distance: cosine", "distance: dot"))
     applied = run(cluster, "apply", str(directory), "--auto-approve", node=2)
     assert applied.exit_code == 0, applied.output
-    assert "Doc: waiting up to" in applied.output and "for Weaviate to repair the replicas of Doc_v1" in applied.output
+    assert "Accounts: waiting up to" in applied.output
+    assert "for Weaviate to repair the replicas of Accounts_v1" in applied.output
     assert_every_replica_complete(cluster, "Doc_v2", expected)
+    for tenant, held in tenants.items():
+        assert_every_replica_complete(cluster, "Accounts_v2", held, tenant=tenant)
+
+
+def _tenanted_yaml(name: str) -> str:
+    return (collection_yaml(shards=1).replace("shardingConfig:\n  desiredCount: 1\n", "")
+            .replace("name: Doc", f"name: {name}") + "multiTenancyConfig:\n  enabled: true\n")
 
 
 def test_a_node_that_stays_down_is_named_by_plan_and_refused_by_apply_before_any_change(cluster, node1, tmp_path,
