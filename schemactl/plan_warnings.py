@@ -1,11 +1,11 @@
 """What a plan says first: warnings about the cluster and the files that change no step (a lock
-held, writes fenced by a stopped apply, nodes down, settings the server overrides, versions left
-behind). Reads only."""
+held, writes fenced by a stopped apply, nodes down, replicas that disagree, settings the server
+overrides, versions left behind). Reads only."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from . import capabilities, extra_aliases, index_changes, tenants, versions
+from . import capabilities, extra_aliases, index_changes, replicas, settings, tenants, versions
 from .changes import Change, RecreateCollection
 from .diff import SCALED
 from .connection import Target
@@ -22,6 +22,7 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
     """Every warning for a plan of `changes` from `live` to `desired`: `checkpoints` of copies
     into this cluster, collections `outside` the files, versions left `behind` or `retired`."""
     return _lock_warning(live) + _fenced_warning(checkpoints, live) + _nodes_down_warning(reader, changes) \
+        + _replicas_disagree_warnings(reader, live, changes) \
         + _unasked_warnings(reader, live, changes) + expiring_token_warning(reader.target, changes) \
         + tenants.plan_warnings(changes, desired, live.aliases, live.version) \
         + _untested_server_warning(live.version, changes) \
@@ -160,6 +161,21 @@ def _nodes_down_warning(reader: RestClient, changes) -> tuple[str, ...]:
     needs = (f"apply refuses to move the data of {moving} until every node is back (a replica on a node that "
              "is down would miss objects)") if moving else "steps that move replicated data need every node"
     return (f"{describe_down(down)}: {needs}",)
+
+
+def _replicas_disagree_warnings(reader: RestClient, live: LiveState, changes) -> tuple[str, ...]:
+    """A copy from replicas Weaviate's repair has not found to agree: apply waits for it."""
+    found = []
+    for change in changes:
+        source = getattr(change, "physical", "") if isinstance(change, RecreateCollection) else ""
+        if ((live.raw.get(source) or {}).get("replicationConfig") or {}).get("factor", 1) < 2:
+            continue
+        left = replicas.disagreeing(reader, source)
+        if left:
+            found.append(f"the replicas of {source} disagree ({replicas.describe(left)}): apply waits up to "
+                         f"{settings.REPLICA_WAIT:.0f} s for Weaviate's repair before it copies {change.collection} "
+                         "(it reads each shard from one replica), then refuses")
+    return tuple(found)
 
 
 def _async_from_factor_warnings(live: LiveState, desired: dict[str, Collection]) -> tuple[str, ...]:

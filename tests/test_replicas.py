@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from schemactl.apply import replicas
-from schemactl.apply.replicas import ReplicaCheck, comparisons
+from schemactl import replicas
+from schemactl.replicas import ReplicaCheck, comparisons
 from schemactl.errors import SchemactlError
 
 

@@ -18,7 +18,7 @@ from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_
                         link_self_references, refuse_data, settle, take_in)
 from ..errors import RequestRefused, SchemactlError
 from .fence import fence, give_back
-from .replicas import ReplicaCheck
+from ..replicas import ReplicaCheck
 from ..live import count_objects, describe_down, is_active, nodes_down
 from ..naming import is_version_of, next_version
 from ..plan import change_document, change_from_document

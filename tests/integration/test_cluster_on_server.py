@@ -339,6 +339,9 @@ def test_writes_a_replica_missed_while_its_node_was_down_reach_the_new_version(c
         cluster.start_again("node3")
     (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
     (directory / "accounts.yaml").write_text(tenanted.replace("distance: cosine", "distance: dot"))
+    planned = run(cluster, "plan", str(directory), node=2)
+    assert "warning: the replicas of Accounts_v1 disagree (shard " in planned.stdout, planned.output
+    assert "apply waits up to 120 s for Weaviate's repair before it copies Accounts" in planned.stdout
     applied = run(cluster, "apply", str(directory), "--auto-approve", node=2)
     assert applied.exit_code == 0, applied.output
     assert "Accounts: waiting up to" in applied.output

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import SchemactlError
-from ..live import RestClient
-from ..waiting import Poll, poll_until
+from .errors import SchemactlError
+from .live import RestClient
+from .waiting import Poll, poll_until
 
 Key = tuple[str, str]  # (node, shard)
 
@@ -67,16 +67,30 @@ def reports_comparisons(found: list[Comparison]) -> bool:
     return any(c.agreed is not None or c.differed is not None for c in found)
 
 
+def unsettled(found: list[Comparison], after: dict[Key, int] | None = None) -> list[Comparison]:
+    """The replicas in `found` Weaviate's repair has not found to agree; with `after` (a node was
+    down), by a comparison newer than the agreement `after` holds for each. Where Weaviate does not
+    compare them (async replication off) and no node was down, none: trusted, as before."""
+    if after is None:
+        return [c for c in found if not c.agrees()] if reports_comparisons(found) else []
+    return [c for c in found if not c.agrees(after.get((c.node, c.shard), 0))]
+
+
+def disagreeing(reader: RestClient, physical: str) -> list[Comparison]:
+    """The replicas of `physical` that do not agree yet (none where the caller may not ask)."""
+    status, body = reader.probe(f"/v1/nodes?output=verbose&collection={physical}")
+    return unsettled(comparisons(body, physical)) if status == 200 else []
+
+
 class ReplicaCheck:
-    """The replicas of `physical` (the old version) must agree before the cutover reads them for
-    the last time: their newest comparisons found no difference, and — after a node was down
-    (`since_down`) — began after every node was back."""
+    """The replicas of `physical` (the old version) must agree before the copy reads them: their
+    newest comparisons found no difference, and — after a node was down (`since_down`) — began
+    after every node was back."""
 
     def __init__(self, reader: RestClient, physical: str) -> None:
         self.reader = reader
         self.physical = physical
-        self.after: dict[Key, int] = {}
-        self.node_was_down = False
+        self.after: dict[Key, int] | None = None  # set once a node was down
 
     def read(self) -> list[Comparison]:
         return comparisons(self.reader.get(f"/v1/nodes?output=verbose&collection={self.physical}"),
@@ -84,36 +98,33 @@ class ReplicaCheck:
 
     def since_down(self) -> None:
         """Every node is back after one was down: only comparisons that begin from now count."""
-        self.node_was_down = True
         self.after = {(c.node, c.shard): c.agreed or 0 for c in self.read()}
-
-    def pending(self, found: list[Comparison]) -> list[Comparison]:
-        if not reports_comparisons(found) and not self.node_was_down:
-            return []  # Weaviate does not compare them (async replication off): as before, trusted
-        return [c for c in found if not c.agrees(self.after.get((c.node, c.shard)) if self.node_was_down else None)]
 
     def wait(self, patience: float, waiting: str, refused: str, notice) -> None:
         """Return once the replicas agree; `notice` the wait once; give up after `patience`
         seconds with `refused` (what stays as it was) after what still disagrees."""
         found = self.read()
-        if self.node_was_down and not reports_comparisons(found) and found:
+        if self.after is not None and found and not reports_comparisons(found):
             raise SchemactlError(f"a node was down and Weaviate does not compare the replicas of {self.physical} "
                                  "(async replication is off), so nothing tells whether the replicas it kept missed "
                                  f"writes meanwhile: {refused}")
-        left = self.pending(found)
+        left = unsettled(found, self.after)
         if not left:
             return
         notice(f"{waiting}: {self.describe(left)}")
 
         def step() -> Poll:
-            left[:] = self.pending(self.read())
+            left[:] = unsettled(self.read(), self.after)
             return Poll.WAITING if left else Poll.DONE
 
         poll_until(step, every=1.0, patience=patience, give_up=lambda: SchemactlError(
             f"the replicas of {self.physical} still disagree after {patience:.0f} s ({self.describe(left)}): "
             + refused))
 
-    def describe(self, left: list[Comparison], shown: int = 3) -> str:
-        since = "since every node is back" if self.node_was_down else "yet"
-        text = "; ".join(c.describe(since) for c in left[:shown])
-        return text + (f"; {len(left) - shown} more" if len(left) > shown else "")
+    def describe(self, left: list[Comparison]) -> str:
+        return describe(left, "yet" if self.after is None else "since every node is back")
+
+
+def describe(left: list[Comparison], since: str = "yet", shown: int = 3) -> str:
+    text = "; ".join(c.describe(since) for c in left[:shown])
+    return text + (f"; {len(left) - shown} more" if len(left) > shown else "")
