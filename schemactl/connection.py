@@ -505,7 +505,8 @@ def connect(target: Target):
     except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
         via = f", through the proxy {target.grpc_proxy.display}" if target.grpc_proxy else ""
         raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC at {grpc.display}, from "
-                               f"{grpc.source}{via}): {redact(_why(error))}") from None
+                               f"{grpc.source}{via}): {redact(_why(error))}",
+                               credentials=isinstance(error, AuthenticationFailedError)) from None
 
 
 def _grpc_health_check(client) -> None:

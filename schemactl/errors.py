@@ -11,7 +11,11 @@ class SchemactlError(Exception):
 
 
 class ConnectionFailed(SchemactlError):
-    """The cluster could not be reached or refused us."""
+    """The cluster could not be reached or refused us (`credentials`: refused what we sent)."""
+
+    def __init__(self, message: str, credentials: bool = False):
+        super().__init__(message)
+        self.credentials = credentials
 
 
 class RequestRefused(SchemactlError):

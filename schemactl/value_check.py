@@ -10,7 +10,7 @@ from urllib.parse import quote
 from . import conversions
 from .changes import PropertyMove, RecreateCollection
 from .connection import Target, connect
-from .errors import SchemactlError
+from .errors import ConnectionFailed, SchemactlError
 from .live import RestClient, Statuses, active_tenants, is_active, tenant_status, vanished
 from .plan import ValueCheck
 from .reshape import Reshape, check
@@ -55,10 +55,13 @@ def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
     reshape = Reshape.of(change)
     try:
         client = connect(target)
-    except SchemactlError as error:
-        raise SchemactlError(f"{change.collection}: reading the values of {', '.join(m.source for m in moves)} (renamed, "
-                             f"retyped or dropped) needs gRPC, which cannot be used: {error} (--grpc-url / "
-                             "WEAVIATE_GRPC_URL set where gRPC is; schemactl status checks it)") from None
+    except ConnectionFailed as error:
+        reading = f"{change.collection}: reading the values of {', '.join(m.source for m in moves)} (renamed, " \
+                  "retyped or dropped)"
+        if error.credentials:
+            raise SchemactlError(f"{reading} was refused: {error}") from None
+        raise SchemactlError(f"{reading} needs gRPC, which cannot be used: {error} (--grpc-url / WEAVIATE_GRPC_URL "
+                             "set where gRPC is; schemactl status checks it)") from None
     try:
         for tenant in tenants:
             status = _status_now(reader, change.physical, tenant) if tenant is not None else "HOT"

@@ -307,3 +307,21 @@ def test_a_plan_that_must_read_moved_values_without_grpc_says_what_it_reads_and_
     with pytest.raises(SchemactlError, match=r"^Product: reading the values of title \(renamed, retyped or dropped\) "
                                              r"needs gRPC, which cannot be used: .* \(--grpc-url / WEAVIATE_GRPC_URL"):
         value_checks(None, Target("http://127.0.0.1:9", 10), change, multi_tenant=False)  # type: ignore[arg-type]
+
+
+def test_a_plan_whose_credentials_the_client_refuses_says_so_not_that_grpc_is_missing(monkeypatch):
+    """Before: "needs gRPC, which cannot be used" and the hint to set WEAVIATE_GRPC_URL, for a
+    connection the cluster refused for its credentials (an expired token)."""
+    from schemactl import value_check
+    from schemactl.connection import Target
+    from schemactl.errors import ConnectionFailed, SchemactlError
+
+    def refused(target):
+        raise ConnectionFailed("cannot use Weaviate at http://x (gRPC at x:50051, from the URL): the token expired",
+                               credentials=True)
+
+    monkeypatch.setattr(value_check, "connect", refused)
+    change = recreate(product(), product(PRODUCT[:3]))
+    with pytest.raises(SchemactlError, match=r"^Product: reading the values of title \(renamed, retyped or dropped\) "
+                                             r"was refused: cannot use Weaviate at .*: the token expired$"):
+        value_check.value_checks(None, Target("http://x", 10), change, multi_tenant=False)  # type: ignore[arg-type]
