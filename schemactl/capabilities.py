@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from .live import RestClient
+from .live import LiveState, RestClient
 from .owned import NEVER_MADE
+from .spec import Collection
 
 FORBIDDEN = (401, 403)
 REINDEX_OFF = "runtime reindex is disabled"  # 1.39.3's answer to an index PUT without RUNTIME_REINDEX_ENABLED
@@ -20,6 +21,19 @@ def runtime_reindex_on(reader: RestClient) -> bool | None:
     if status in FORBIDDEN:
         return None
     return not (status == 400 and REINDEX_OFF in json.dumps(body))
+
+
+def rescaled(live: LiveState, desired: dict[str, Collection]) -> str | None:
+    """The physical name of the first collection (by name) whose file asks for another replication
+    factor than it has, a renamed one found by its old name (None: none does): what planning asks
+    replica movement of, and the plan's warning about a key that may not ask names."""
+    for name, collection in sorted(desired.items()):
+        known = name if name in live.collections else collection.renamedFrom
+        current = live.collections.get(known) if known else None
+        if current is not None and known and collection.replicationConfig and collection.replicationConfig.factor \
+                and collection.replication_factor != current.replication_factor:
+            return live.physical[known]
+    return None
 
 
 def replica_movement_on(reader: RestClient, collection: str) -> bool | None:

@@ -23,7 +23,7 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
     into this cluster, collections `outside` the files, versions left `behind` or `retired`."""
     return _lock_warning(live) + _fenced_warning(checkpoints, live) + _nodes_down_warning(reader, changes) \
         + _replicas_disagree_warnings(reader, live, changes) \
-        + _unasked_warnings(reader, live, changes) + expiring_token_warning(reader.target, changes) \
+        + _unasked_warnings(reader, live, changes, desired) + expiring_token_warning(reader.target, changes) \
         + tenants.plan_warnings(changes, desired, live.aliases, live.version) \
         + _untested_server_warning(live.version, changes) \
         + default_quantizer_warnings(live.collections, desired) \
@@ -53,7 +53,8 @@ def expiring_token_warning(target: Target, changes: Sequence[Change]) -> tuple[s
             "variables, which renew it"),
 
 
-def _unasked_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]) -> tuple[str, ...]:
+def _unasked_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change],
+                      desired: dict[str, Collection]) -> tuple[str, ...]:
     """Recreates planned only because this key may not ask the server what it changes in place:
     a plan made with the key that applies may differ, and apply then refuses this one."""
     from .settings import switched_off
@@ -66,7 +67,7 @@ def _unasked_warnings(reader: RestClient, live: LiveState, changes: Sequence[Cha
         unasked["property_index_tasks"] = reindexed
     scaled = [c for c in recreates if any(f.path in SCALED and f.path.endswith("factor") for f in c.reasons)]
     if scaled and not switched_off("REPLICATION_SCALE") and versions.has("replication_scale", live.version) \
-            and capabilities.replica_movement_on(reader, scaled[0].physical) is None:  # as planning asked
+            and capabilities.replica_movement_on(reader, capabilities.rescaled(live, desired) or "") is None:
         unasked["replication_scale"] = [c.collection for c in scaled]
     return tuple(f"{', '.join(names)}: {UNASKED_WARNING} {capabilities.UNASKED[what]} "
                  "(the server refuses the question, 403): a plan made with a key that may update every collection "

@@ -363,7 +363,7 @@ def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveSta
     desired = desired_in(live)
     changes = diff(live.collections, desired, physical=live.physical, prune=prune,
                    index_actions=index_actions_on(reader, live),
-                   replication_scale=replication_scale_on(reader, live, _rescaled(live, desired)),
+                   replication_scale=replication_scale_on(reader, live, capabilities.rescaled(live, desired)),
                    single_vectorizer_in_place=single_vectorizer_in_place_on(live),
                    async_from_factor=versions.has("async_replication_from_factor", live.version))
     return live, desired, left + changes
@@ -481,17 +481,6 @@ def index_actions_on(reader: RestClient, live: LiveState) -> frozenset[str]:
 def single_vectorizer_in_place_on(live: LiveState) -> bool:
     """Whether this server changes a single (legacy) vectorizer's settings by PUT (versions.py)."""
     return versions.has("single_vectorizer_settings_in_place", live.version)
-
-
-def _rescaled(live: LiveState, desired: dict[str, Collection]) -> str | None:
-    """The physical name of a collection whose file asks for another replication factor (None:
-    none does)."""
-    for name, collection in sorted(desired.items()):
-        current = live.collections.get(name)
-        if current is not None and collection.replicationConfig and collection.replicationConfig.factor \
-                and collection.replication_factor != current.replication_factor:
-            return live.physical[name]
-    return None
 
 
 def replication_scale_on(reader: RestClient, live: LiveState, some_collection: str | None) -> bool:

@@ -541,3 +541,20 @@ def test_a_backfilled_collection_takes_its_referrers_along():
     filled = with_backfill(changes, live_state, desired, physical, backfill_candidates(changes))
     assert [(type(c).__name__, c.collection) for c in filled] == [("RecreateCollection", "Article"),
                                                                   ("RecreateCollection", "Review")]
+
+
+def test_replica_movement_is_asked_of_the_collection_to_scale_a_renamed_one_by_its_old_name():
+    """Planning asks the server whether it moves replicas of one collection to scale (a role scoped
+    to it may ask), and the plan's warning for a key that may not ask names the same one. Before:
+    a renamed collection was not found by its new name, so planning asked another collection than
+    the warning did."""
+    from schemactl.capabilities import rescaled
+    from schemactl.live import LiveState
+
+    def doc(name: str, factor: int, renamed_from: str | None = None):
+        return parse_collection({"name": name, "vectorizer": {"module": "none"}, "replicationConfig": {"factor": factor},
+                                 **({"renamedFrom": renamed_from} if renamed_from else {})})
+    live = LiveState("1.39.3", {"Articles": doc("Articles", 1), "Zeta": doc("Zeta", 1)},
+                     {"Articles": "Articles_v1", "Zeta": "Zeta_v1"}, {}, {})
+    assert rescaled(live, {"Posts": doc("Posts", 3, "Articles"), "Zeta": doc("Zeta", 3)}) == "Articles_v1"
+    assert rescaled(live, {"Posts": doc("Posts", 1, "Articles"), "Zeta": doc("Zeta", 1)}) is None
