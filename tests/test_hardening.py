@@ -301,3 +301,23 @@ def test_node_reads_are_granted_per_verbosity_as_weaviate_grants_them():
     assert missing(minimal, [for_tenant_fences("Mt_v1")]) == [for_tenant_fences("Mt_v1")]
     assert missing(verbose, [for_tenant_fences("Mt_v1")]) == []
     assert for_tenant_fences("Mt_v1").describe().startswith("read_nodes (verbose) on collection Mt_v1")
+
+
+@pytest.mark.parametrize("factor", [1, 3])
+def test_a_copy_from_replicas_asks_up_front_to_read_how_their_repair_stands(factor):
+    """Apply reads Weaviate's repair status of the old version's replicas (verbose node reads)
+    before it copies a replicated collection: a role without it is told before the first change."""
+    from schemactl.apply.guards import Limits, Situation, permitted
+    from schemactl.changes import RecreateCollection
+    from schemactl.live import LiveState
+    from schemactl.plan import make_plan
+    from schemactl.validate import parse_collection
+
+    doc = parse_collection({"name": "Doc", "vectorizer": {"module": "none"}, "replicationConfig": {"factor": factor}})
+    plan = make_plan((RecreateCollection("Doc", physical="Doc_v1", definition=doc),), target="t", desired_hash="d",
+                     live_fingerprint="l")
+    live = LiveState("1.39.3", {"Doc": doc}, {"Doc": "Doc_v1"}, {"Doc_v1": {"replicationConfig": {"factor": factor}}},
+                     {"Doc": "Doc_v1"})
+    [lacking] = permitted(Situation(plan, Limits(), live=live, permissions=[]))
+    assert ("read_nodes (verbose) on collection Doc_v1 (see whether the replicas of Doc_v1 agree)" in lacking) \
+        is (factor > 1)
