@@ -38,9 +38,12 @@ DIMS = 32
 def cluster(tmp_path_factory):
     from schemactl.dev import weaviate as testbed
 
-    # replica movement (the replication scale API) is off unless the server is told otherwise
+    # replica movement (the replication scale API) is off unless the server is told otherwise; the
+    # replica repair compares every 5 s instead of 30 and repairs objects once 5 s old instead of 30
+    # (settings an operator may choose too): the tests that wait for it wait less
     running = testbed.start_cluster(tmp_path_factory.mktemp("cluster"), len(NODES),
-                                    env={"REPLICA_MOVEMENT_ENABLED": "true"})
+                                    env={"REPLICA_MOVEMENT_ENABLED": "true", "ASYNC_REPLICATION_FREQUENCY": "5s",
+                                         "ASYNC_REPLICATION_PROPAGATION_DELAY": "5s"})
     yield running
     running.stop()
 
