@@ -78,51 +78,53 @@ def unsettled(found: list[Comparison], after: dict[Key, int] | None = None) -> l
 
 def disagreeing(reader: RestClient, physical: str) -> list[Comparison]:
     """The replicas of `physical` that do not agree yet (none where the caller may not ask)."""
-    status, body = reader.probe(f"/v1/nodes?output=verbose&collection={physical}")
+    status, body = reader.probe(f"/v1/nodes/{physical}?output=verbose")
     return unsettled(comparisons(body, physical)) if status == 200 else []
 
 
 class ReplicaCheck:
     """The replicas of `physical` (the old version) must agree before the copy reads them: their
-    newest comparisons found no difference, and — after a node was down (`since_down`) — began
-    after every node was back."""
+    newest comparisons found no difference — from `since_now` on, comparisons begun after it.
+    That is what the last read before a cutover needs: a node that was paused (or cut off) keeps
+    the comparisons it had made, and the others compare only with the nodes they reach, so an
+    agreement reported earlier may predate what a replica missed."""
 
     def __init__(self, reader: RestClient, physical: str) -> None:
         self.reader = reader
         self.physical = physical
-        self.after: dict[Key, int] | None = None  # set once a node was down
+        self.after: dict[Key, int] | None = None  # set by since_now
+        self.since = "yet"  # words for what a comparison must follow
+        self.node_was_down = False
 
     def read(self) -> list[Comparison]:
-        return comparisons(self.reader.get(f"/v1/nodes?output=verbose&collection={self.physical}"),
-                           self.physical)
+        return comparisons(self.reader.get(f"/v1/nodes/{self.physical}?output=verbose"), self.physical)
 
-    def since_down(self) -> None:
-        """Every node is back after one was down: only comparisons that begin from now count."""
+    def since_now(self, *, node_was_down: bool = False) -> None:
+        """Only comparisons that begin from now on count (`node_was_down`: every node is back)."""
         self.after = {(c.node, c.shard): c.agreed or 0 for c in self.read()}
+        self.node_was_down = node_was_down
+        self.since = "since every node is back" if node_was_down else "since apply asked"
 
     def wait(self, patience: float, waiting: str, refused: str, notice) -> None:
         """Return once the replicas agree; `notice` the wait once; give up after `patience`
         seconds with `refused` (what stays as it was) after what still disagrees."""
         found = self.read()
-        if self.after is not None and found and not reports_comparisons(found):
+        if self.node_was_down and found and not reports_comparisons(found):
             raise SchemactlError(f"a node was down and Weaviate does not compare the replicas of {self.physical} "
                                  "(async replication is off), so nothing tells whether the replicas it kept missed "
                                  f"writes meanwhile: {refused}")
-        left = unsettled(found, self.after)
+        left = unsettled(found, self.after if reports_comparisons(found) or self.node_was_down else None)
         if not left:
             return
-        notice(f"{waiting}: {self.describe(left)}")
+        notice(f"{waiting}: {describe(left, self.since)}")
 
         def step() -> Poll:
             left[:] = unsettled(self.read(), self.after)
             return Poll.WAITING if left else Poll.DONE
 
         poll_until(step, every=1.0, patience=patience, give_up=lambda: SchemactlError(
-            f"the replicas of {self.physical} still disagree after {patience:.0f} s ({self.describe(left)}): "
+            f"the replicas of {self.physical} still disagree after {patience:.0f} s ({describe(left, self.since)}): "
             + refused))
-
-    def describe(self, left: list[Comparison]) -> str:
-        return describe(left, "yet" if self.after is None else "since every node is back")
 
 
 def describe(left: list[Comparison], since: str = "yet", shown: int = 3) -> str:

@@ -26,7 +26,7 @@ class Nodes:
         self.replies = list(replies)
 
     def get(self, path: str) -> dict:
-        assert path == "/v1/nodes?output=verbose&collection=Doc_v1"
+        assert path == "/v1/nodes/Doc_v1?output=verbose"
         return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
 
@@ -65,18 +65,40 @@ def test_after_a_node_was_down_an_agreement_reported_before_it_came_back_does_no
     monkeypatch.setattr(replicas, "poll_until", _polled_without_sleeping)
     stale = reply(node1=[shard("a", ("", 10))], node3=[shard("a", ("", 9))])  # compared while node3 was away
     check = ReplicaCheck(Nodes(stale), "Doc_v1")  # type: ignore[arg-type]
-    check.since_down()
+    check.since_now(node_was_down=True)
     with pytest.raises(SchemactlError, match=r"^the replicas of Doc_v1 still disagree after 60 s \(shard a on node1 "
                                              r"not compared with the other replicas since every node is back; .*\): "
                                              r"refused$"):
         check.wait(60, "waiting", "refused", lambda text: None)
 
 
+def test_before_a_cutover_only_comparisons_begun_since_count(monkeypatch):
+    """A node paused (SIGSTOP) while the application wrote is never seen down, and keeps the
+    comparisons it had made; the others compared only with the nodes they reached. Before: every
+    newest comparison said "no difference", so the cutover read node 3's replicas at once, and
+    143 of 560 acknowledged writes were not in the new version."""
+    monkeypatch.setattr(replicas, "poll_until", _polled_without_sleeping)
+    before = reply(node1=[shard("a", ("", 10))], node3=[shard("a", ("", 9))])
+    differs = reply(node1=[shard("a", ("", 10), ("node3", 12))], node3=[shard("a", ("", 9), ("node1", 13))])
+    repaired = reply(node1=[shard("a", ("", 20), ("node3", 12))], node3=[shard("a", ("", 21), ("node1", 13))])
+    nodes = Nodes(before, before, differs, repaired)
+    check = ReplicaCheck(nodes, "Doc_v1")  # type: ignore[arg-type]
+    check.since_now()
+    said: list[str] = []
+    check.wait(60, "waiting", "refused", said.append)
+    assert said == [("waiting: shard a on node1 not compared with the other replicas since apply asked; shard a on "
+                     "node3 not compared with the other replicas since apply asked")]
+    assert nodes.replies == [repaired]
+
+
 def test_replicas_weaviate_does_not_compare_are_trusted_unless_a_node_was_down():
     never = reply(node1=[shard("a")], node3=[shard("a")])  # async replication off
     ReplicaCheck(Nodes(never), "Doc_v1").wait(60, "waiting", "refused", _never_said)  # type: ignore[arg-type]
+    asked = ReplicaCheck(Nodes(never), "Doc_v1")  # type: ignore[arg-type]
+    asked.since_now()
+    asked.wait(60, "waiting", "refused", _never_said)
     check = ReplicaCheck(Nodes(never), "Doc_v1")  # type: ignore[arg-type]
-    check.since_down()
+    check.since_now(node_was_down=True)
     with pytest.raises(SchemactlError, match=r"^a node was down and Weaviate does not compare the replicas of "
                                              r"Doc_v1 \(async replication is off\).*: refused$"):
         check.wait(60, "waiting", "refused", _never_said)

@@ -54,7 +54,7 @@ def fence_shards(reader: RestClient, collection: str, shards: list[str], pool: E
 def writable_shards(reader: RestClient, collection: str) -> set[str]:
     """Shards (tenants) loaded on some node and not READONLY there, from one /v1/nodes request
     (asking the shards endpoint fails while any tenant sleeps)."""
-    reply = reader.get(f"/v1/nodes?output=verbose&collection={collection}")
+    reply = reader.get(f"/v1/nodes/{collection}?output=verbose")
     return {s["name"] for node in reply.get("nodes") or [] for s in node.get("shards") or []
             if s.get("class") == collection and s.get("loaded") and s.get("vectorIndexingStatus") != READONLY}
 

@@ -187,7 +187,7 @@ def _copy_and_follow(change: RecreateCollection, ctx: Context, checkpoint: Check
         if checkpoint.state.phase == Phase.COPY:
             if checkpoint.state.fenced:  # killed while fencing as it copied
                 run.lift_early_fence("resuming a copy that had fenced tenants as it went")
-            seconds = run.copy_all()
+            seconds = run.copy_all(fence_early=not _replicated(change, ctx))
             refuse_data(change.physical, ctx.failures)
             if run.fence_started is not None:
                 ctx.notice(f"{change.collection}: the copy fitted in the write pause, so each group of active tenants "
@@ -440,9 +440,9 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
     if not _replicated(change, ctx):
         return
     replicas = ReplicaCheck(ctx.reader, change.physical)
-    if _waited_for_nodes(change, ctx, target):
-        replicas.since_down()
-    _wait_for_repair(change, ctx, replicas, "the cutover", f"not cutting over {change.collection} to {target}; "
+    replicas.since_now(node_was_down=_waited_for_nodes(change, ctx, target))
+    _wait_for_repair(change, ctx, replicas, f"before the cutover for Weaviate to compare the replicas of "
+                     f"{change.physical} once more", f"not cutting over {change.collection} to {target}; "
                      f"{change.physical} stays live and the copy is checkpointed")
 
 
@@ -453,15 +453,15 @@ def _replicated(change: RecreateCollection, ctx: Context) -> bool:
 def _replicas_agree_before_the_copy(change: RecreateCollection, ctx: Context) -> None:
     """A copy from replicas that disagree would be read again in full: wait for the repair first."""
     if _replicated(change, ctx):
-        _wait_for_repair(change, ctx, ReplicaCheck(ctx.reader, change.physical), "the copy",
-                         f"{change.physical} stays live")
+        _wait_for_repair(change, ctx, ReplicaCheck(ctx.reader, change.physical), "before the copy for Weaviate "
+                         f"to repair the replicas of {change.physical}", f"{change.physical} stays live")
 
 
-def _wait_for_repair(change: RecreateCollection, ctx: Context, replicas: ReplicaCheck, before: str,
+def _wait_for_repair(change: RecreateCollection, ctx: Context, replicas: ReplicaCheck, waiting_for: str,
                      left: str) -> None:
-    replicas.wait(REPLICA_WAIT, f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s before {before} for "
-                  f"Weaviate to repair the replicas of {change.physical} (the copy reads each shard from one of "
-                  "them)", f"{left}: run apply again once Weaviate's repair has caught up", ctx.notice)
+    replicas.wait(REPLICA_WAIT, f"{change.collection}: waiting up to {REPLICA_WAIT:.0f} s {waiting_for} (the "
+                  "copy reads each shard from one of them)",
+                  f"{left}: run apply again once Weaviate's repair has caught up", ctx.notice)
 
 
 def _waited_for_nodes(change: RecreateCollection, ctx: Context, target: str) -> bool:

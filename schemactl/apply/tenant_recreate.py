@@ -308,18 +308,18 @@ class TenantRecreate:
 
     # ---- copy --------------------------------------------------------------------------
 
-    def copy_all(self) -> float:
+    def copy_all(self, *, fence_early: bool = True) -> float:
         """Every listed tenant not yet copied: active ones several at a time, sleeping ones woken
-        in small groups, copied and verified with the source fenced, and put back to sleep; the
-        active ones fenced as they are copied when that fits in the write pause. Returns the
-        seconds it took."""
+        in small groups, copied and verified with the source fenced, and put back to sleep; with
+        `fence_early`, the active ones fenced as they are copied when that fits in the write pause.
+        Returns the seconds it took."""
         pending = sorted(t for t, e in self.tenants.items() if not e.done)
         started, before = time.monotonic(), sum(e.copied for e in self.tenants.values())
         with self.ctx.progress(f"copy {self.source} -> {self.target}", len(self.tenants),
                                len(self.tenants) - len(pending), "tenants") as advance:
             try:
                 self.resettle_sleeping()
-                self._copy(pending, advance, fence_early=True)
+                self._copy(pending, advance, fence_early=fence_early)
             except BaseException as stopped:
                 if self.fence_started is not None:
                     why = "the copy was interrupted" if isinstance(stopped, KeyboardInterrupt) else "the copy failed"

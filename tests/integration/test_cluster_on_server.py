@@ -323,10 +323,7 @@ def test_writes_a_replica_missed_while_its_node_was_down_reach_the_new_version(c
     rng = random.Random(11)
 
     def written(collection, what: str, count: int) -> dict[str, list[float]]:
-        objects = [DataObject(properties={"body": f"{what} {i}"}, vector=[rng.uniform(-1, 1) for _ in range(DIMS)],
-                              uuid=uuid.UUID(int=rng.getrandbits(128), version=4)) for i in range(count)]
-        _insert_acknowledged(collection, objects)
-        return {str(o.uuid): list(o.vector) for o in objects}
+        return _written(collection, what, count, rng)
 
     tenants = {t: written(node1.collections.use("Accounts").with_tenant(t).with_consistency_level(ConsistencyLevel.ALL),
                           "before", 20) for t in ("a", "b")}
@@ -352,6 +349,53 @@ def test_writes_a_replica_missed_while_its_node_was_down_reach_the_new_version(c
     assert_every_replica_complete(cluster, "Doc_v2", expected)
     for tenant, held in tenants.items():
         assert_every_replica_complete(cluster, "Accounts_v2", held, tenant=tenant)
+
+
+def test_writes_a_paused_node_missed_reach_the_new_version(cluster, node1, tmp_path):
+    """A node paused (SIGSTOP) while the application wrote at ONE, then resumed: it keeps the
+    comparisons of its replicas it had made, and the other nodes compared theirs only with each
+    other meanwhile, so every comparison Weaviate reports says "no difference". Before: apply
+    through that node trusted them, and the writes made during the pause were not in the new
+    version (143 of 560 in a trial with a 20 s pause)."""
+    directory, expected = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 60)
+    statistics = httpx.get(f"{cluster.url}/v1/cluster/statistics").json()["statistics"]
+    name = "node2" if statistics[0].get("leaderId") == "node3" else "node3"  # the schema leader paused stalls writes
+    _wait_until_compared(cluster, "Doc_v1")
+    paused = cluster.node(name).process
+    paused.send_signal(signal.SIGSTOP)
+    try:
+        time.sleep(12)  # long enough for the others to stop sending it writes (a shorter pause: queued, then applied)
+        expected.update(_written(node1.collections.use("Doc").with_consistency_level(ConsistencyLevel.ONE),
+                                 f"while {name} was paused", 30, random.Random(12)))
+    finally:
+        paused.send_signal(signal.SIGCONT)
+    _wait_until_healthy(cluster, name)
+    (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
+    applied = run(cluster, "apply", str(directory), "--auto-approve", node=NODES.index(name))
+    assert applied.exit_code == 0, applied.output
+    assert "for Weaviate to compare the replicas of Doc_v1 once more" in applied.output
+    assert_every_replica_complete(cluster, "Doc_v2", expected)
+
+
+def _wait_until_compared(cluster, physical: str, timeout: float = 60) -> None:
+    """Until Weaviate has compared every replica of `physical` and found them alike."""
+    from schemactl.replicas import comparisons
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = comparisons(httpx.get(f"{cluster.url}/v1/nodes/{physical}?output=verbose").json(), physical)
+        if len(found) == 9 and all(c.agrees() for c in found):  # 3 shards x 3 replicas
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"Weaviate never reported the replicas of {physical} compared")
+
+
+def _written(collection, what: str, count: int, rng: random.Random) -> dict[str, list[float]]:
+    """`count` objects written (and acknowledged) through `collection`; id -> vector."""
+    objects = [DataObject(properties={"body": f"{what} {i}"}, vector=[rng.uniform(-1, 1) for _ in range(DIMS)],
+                          uuid=uuid.UUID(int=rng.getrandbits(128), version=4)) for i in range(count)]
+    _insert_acknowledged(collection, objects)
+    return {str(o.uuid): list(o.vector) for o in objects}
 
 
 def _tenanted_yaml(name: str) -> str:
@@ -436,6 +480,21 @@ def _wait_until_seen_down(cluster, name: str, timeout: float = 120) -> None:
                 pass
         time.sleep(0.2)
     raise AssertionError(f"the cluster never went on without {name}")
+
+
+def _wait_until_healthy(cluster, name: str, timeout: float = 60) -> None:
+    """Until every node, asked through `name`, reports every node HEALTHY (as an operator checks)."""
+    url = cluster.node(name).url
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            nodes = httpx.get(f"{url}/v1/nodes", timeout=5).json().get("nodes") or []
+        except httpx.HTTPError:
+            nodes = []
+        if len(nodes) == len(NODES) and all(n.get("status") == "HEALTHY" for n in nodes):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the cluster never reported every node healthy through {name}")
 
 
 def _wait_for_objects(cluster, physical: str, count: int, process: subprocess.Popen, timeout: float = 120) -> None:
