@@ -168,10 +168,8 @@ def _replicas_disagree_warnings(reader: RestClient, live: LiveState, changes) ->
     """A copy from replicas Weaviate's repair has not found to agree: apply waits for it."""
     found = []
     for change in changes:
-        source = getattr(change, "physical", "") if isinstance(change, RecreateCollection) else ""
-        if ((live.raw.get(source) or {}).get("replicationConfig") or {}).get("factor", 1) < 2:
-            continue
-        left = replicas.disagreeing(reader, source)
+        source = change.physical if isinstance(change, RecreateCollection) else ""
+        left = replicas.disagreeing(reader, source) if replicas.replicated(live.raw.get(source)) else []
         if left:
             found.append(f"the replicas of {source} disagree ({replicas.describe(left)}): apply waits up to "
                          f"{settings.REPLICA_WAIT:.0f} s for Weaviate's repair before it copies {change.collection} "

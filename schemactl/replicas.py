@@ -4,7 +4,7 @@ Weaviate lists each shard from one replica. A replica whose node was down while 
 wrote at ONE or QUORUM lacks those writes until Weaviate's repair (async replication) gives
 them to it; listed from it, the copy and its check both miss them. Weaviate says how its
 repair stands: each loaded shard reports, per node, when its newest comparisons with the other
-replicas started and with which node they found differences (`/v1/nodes?output=verbose`; a
+replicas started and with which node they found differences (`/v1/nodes/{c}?output=verbose`; a
 comparison that found none names no node). Measured on v1.39.3, 3 nodes, factor 3: a node back
 after 70 s lacked all 49 writes made meanwhile; its replicas were reported as not compared, then
 as differing, for 27 s; then the repair copied them and the next comparisons found none.
@@ -39,6 +39,11 @@ class Comparison:
         if self.differed is not None and not self.agrees():
             return f"shard {self.shard} on {self.node} differs from its replica on {self.differed_with}"
         return f"shard {self.shard} on {self.node} not compared with the other replicas {since}"
+
+
+def replicated(body: dict | None) -> bool:
+    """Whether a collection, as REST JSON, keeps more than one replica of each shard."""
+    return ((body or {}).get("replicationConfig") or {}).get("factor", 1) > 1
 
 
 def comparisons(reply: dict, collection: str) -> list[Comparison]:

@@ -13,13 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .. import __version__, policy, tenants
+from .. import __version__, policy, replicas, tenants
 from ..changes import CreateCollection, RecreateCollection
 from ..connection import Target, connect
 from ..diff import backfill_candidates, with_backfill
 from ..errors import SchemactlError
 from ..live import LiveState, RestClient, describe_down, estimate, nodes_down
-from ..permissions import for_bookkeeping, for_plan, for_replica_repair, for_tenant_fences, for_the_cluster, lacking_message, missing, own_permissions
+from ..permissions import (for_bookkeeping, for_plan, for_replica_repair, for_tenant_fences, for_the_cluster,
+                           lacking_message, missing, own_permissions)
 from ..plan import Estimate, Plan, Step, change_document, fingerprint_live, summary
 from ..plan_warnings import moving_replicated_data
 from ..planning import (Managed, changes_on, desired_from_plan, managed, probed_once, read_cluster,
@@ -148,7 +149,7 @@ def permitted(situation: Situation) -> list[str]:
     copies = any(s.change.moves_data for s in situation.plan.steps)
     records = (LEDGER, CHECKPOINTS) if copies else (LEDGER,)
     sources = {getattr(s.change, "physical", "") for s in situation.plan.steps if s.change.moves_data}
-    replicated = {n for n in sources if ((live.raw.get(n) or {}).get("replicationConfig") or {}).get("factor", 1) > 1}
+    replicated = {n for n in sources if replicas.replicated(live.raw.get(n))}
     needs = for_the_cluster() + for_bookkeeping(LOCK, records, (CHECKPOINTS,) if copies else ()) \
         + [for_tenant_fences(p) for p in sorted(sources & multi_tenant)] \
         + [for_replica_repair(p) for p in sorted(replicated)] + for_plan(situation.plan.steps, set(live.raw), live.aliases, multi_tenant)
