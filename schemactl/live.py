@@ -410,18 +410,20 @@ def describe_down(down: dict[str, str]) -> str:
 AGREEMENT_TIMEOUT = 30.0  # seconds every node may take to apply a schema change
 
 
-def wait_for_agreement(reader: RestClient, timeout: float = AGREEMENT_TIMEOUT) -> None:
+def wait_for_agreement(reader: RestClient, timeout: float = AGREEMENT_TIMEOUT) -> int:
     """Return once every node has applied every schema change committed so far (Raft applied
     index = the highest commit index seen), so the next step sees the change on whichever node
-    serves it. A node that does not catch up within `timeout` is named."""
+    serves it. A node that does not catch up within `timeout` is named. Returns how many nodes
+    answered (0: the statistics cannot be read)."""
     from .waiting import Poll, poll_until
 
-    seen: dict[str, object] = {}  # the commit index to reach, and the nodes still behind it
+    seen: dict[str, object] = {"nodes": 0}  # the commit index to reach, the nodes still behind it
 
     def step() -> Poll:
         status, body = reader.probe("/v1/cluster/statistics")
         if status != 200:
             return Poll.DONE  # not allowed to read it, or a server without it: nothing to wait on
+        seen["nodes"] = len(body.get("statistics") or [])
         raft = {n.get("name", "?"): n.get("raft") or {} for n in body.get("statistics") or []
                 if n.get("status", HEALTHY) == HEALTHY}  # a node that is down catches up when back
         target = seen.setdefault("target", max((int(r.get("commitIndex") or 0) for r in raft.values()), default=0))
@@ -435,6 +437,7 @@ def wait_for_agreement(reader: RestClient, timeout: float = AGREEMENT_TIMEOUT) -
         return SchemactlError(f"schema changes not applied on every node after {timeout:.0f} s: {listed}")
 
     poll_until(step, every=0.1, patience=timeout, give_up=late)
+    return seen["nodes"]  # type: ignore[return-value]
 
 
 # ---- estimates for data-moving steps --------------------------------------------------------

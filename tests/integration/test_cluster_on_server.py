@@ -377,6 +377,35 @@ def test_writes_a_paused_node_missed_reach_the_new_version(cluster, node1, tmp_p
     assert_every_replica_complete(cluster, "Doc_v2", expected)
 
 
+def test_a_fence_holds_on_a_node_still_applying_a_backlog_of_schema_changes(cluster, node1, tmp_path):
+    """A node paused while collections were made comes back with schema changes to apply; Raft
+    counts an entry applied once the node has queued it. Before: the fence returned while that
+    node still had its shards READY, and writes at ONE through it were acknowledged (4-7 per run,
+    for 0.2-0.4 s), after the point from which the final pass reads."""
+    from schemactl.apply.fence import fence, unfence, writable_shards
+    from schemactl.connection import make_target
+    from schemactl.live import RestClient
+
+    applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 30)
+    statistics = httpx.get(f"{cluster.url}/v1/cluster/statistics").json()["statistics"]
+    name = "node2" if statistics[0].get("leaderId") == "node3" else "node3"  # the schema leader paused stalls writes
+    paused = cluster.node(name)
+    paused.process.send_signal(signal.SIGSTOP)
+    try:
+        time.sleep(5)
+        for i in range(3):
+            httpx.post(f"{cluster.url}/v1/schema", json={"class": f"Backlog{i}"}, timeout=30).raise_for_status()
+    finally:
+        paused.process.send_signal(signal.SIGCONT)
+    reader = RestClient(make_target(paused.url, paused.ports.grpc, None, ()))
+    try:
+        fence(reader, "Doc_v1")
+        assert writable_shards(reader, "Doc_v1") == set()
+    finally:
+        unfence(reader, "Doc_v1")
+        reader.close()
+
+
 def _wait_until_compared(cluster, physical: str, timeout: float = 60) -> None:
     """Until Weaviate has compared every replica of `physical` and found them alike."""
     from schemactl.replicas import comparisons
