@@ -114,15 +114,12 @@ def for_the_cluster() -> list[Need]:
             Need("read_cluster", EVERY, why="wait until every node has applied each schema change")]
 
 
-def for_tenant_fences(physical: str) -> Need:
-    """A multi-tenant copy asks which of the source's tenant shards are writable (its fence)."""
-    return Need("read_nodes", physical, why=f"see which tenants of {physical} take writes (the fence)",
+def for_shard_status(physical: str) -> Need:
+    """A copy reads its source's shard status on every node (`/v1/nodes/{c}?output=verbose`): which
+    tenants take writes and whether its fence is in place everywhere, and, replicated, whether
+    Weaviate's repair found its replicas alike."""
+    return Need("read_nodes", physical, why=f"see the shards of {physical} on every node (its fence, its replicas)",
                 verbosity="verbose")
-
-
-def for_replica_repair(physical: str) -> Need:
-    """A copy from replicas asks how Weaviate's repair of them stands before it reads them."""
-    return Need("read_nodes", physical, why=f"see whether the replicas of {physical} agree", verbosity="verbose")
 
 
 def for_bookkeeping(lock: str, records: tuple[str, ...], dropped: tuple[str, ...] = ()) -> list[Need]:

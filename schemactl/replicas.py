@@ -43,7 +43,7 @@ class Comparison:
 
 def replicated(body: dict | None) -> bool:
     """Whether a collection, as REST JSON, keeps more than one replica of each shard."""
-    return ((body or {}).get("replicationConfig") or {}).get("factor", 1) > 1
+    return (((body or {}).get("replicationConfig") or {}).get("factor") or 1) > 1
 
 
 def comparisons(reply: dict, collection: str) -> list[Comparison]:
@@ -73,12 +73,14 @@ def reports_comparisons(found: list[Comparison]) -> bool:
 
 
 def unsettled(found: list[Comparison], after: dict[Key, int] | None = None) -> list[Comparison]:
-    """The replicas in `found` Weaviate's repair has not found to agree; with `after` (a node was
-    down), by a comparison newer than the agreement `after` holds for each. Where Weaviate does not
-    compare them (async replication off) and no node was down, none: trusted, as before."""
+    """The replicas in `found` Weaviate's repair has not found to agree; with `after`, by a
+    comparison newer than the agreement `after` holds for each (for a replica it does not hold,
+    newer than any it holds). Where Weaviate does not compare them (async replication off) and
+    no `after` is given, none: trusted, as before."""
     if after is None:
         return [c for c in found if not c.agrees()] if reports_comparisons(found) else []
-    return [c for c in found if not c.agrees(after.get((c.node, c.shard), 0))]
+    floor = max(after.values(), default=0)
+    return [c for c in found if not c.agrees(after.get((c.node, c.shard), floor))]
 
 
 def disagreeing(reader: RestClient, physical: str) -> list[Comparison]:
@@ -89,7 +91,7 @@ def disagreeing(reader: RestClient, physical: str) -> list[Comparison]:
 
 class ReplicaCheck:
     """The replicas of `physical` (the old version) must agree before the copy reads them: their
-    newest comparisons found no difference — from `since_now` on, comparisons begun after it.
+    newest comparisons found no difference — from `since_now` on, ones newer than those it saw.
     That is what the last read before a cutover needs: a node that was paused (or cut off) keeps
     the comparisons it had made, and the others compare only with the nodes they reach, so an
     agreement reported earlier may predate what a replica missed."""
@@ -114,10 +116,6 @@ class ReplicaCheck:
         """Return once the replicas agree; `notice` the wait once; give up after `patience`
         seconds with `refused` (what stays as it was) after what still disagrees."""
         found = self.read()
-        if self.node_was_down and found and not reports_comparisons(found):
-            raise SchemactlError(f"a node was down and Weaviate does not compare the replicas of {self.physical} "
-                                 "(async replication is off), so nothing tells whether the replicas it kept missed "
-                                 f"writes meanwhile: {refused}")
         left = unsettled(found, self.after if reports_comparisons(found) or self.node_was_down else None)
         if not left:
             return
@@ -127,9 +125,16 @@ class ReplicaCheck:
             left[:] = unsettled(self.read(), self.after)
             return Poll.WAITING if left else Poll.DONE
 
-        poll_until(step, every=1.0, patience=patience, give_up=lambda: SchemactlError(
-            f"the replicas of {self.physical} still disagree after {patience:.0f} s ({describe(left, self.since)}): "
-            + refused))
+        poll_until(step, every=1.0, patience=patience, give_up=lambda: SchemactlError(self._refusal(patience, left,
+                                                                                                 refused)))
+
+    def _refusal(self, patience: float, left: list[Comparison], refused: str) -> str:
+        if not reports_comparisons(left):  # a node was down, and nothing compares the replicas
+            return (f"a node was down, and Weaviate has reported no comparison of the replicas of {self.physical} in "
+                    f"{patience:.0f} s (async replication off, or its nodes still starting), so nothing tells whether "
+                    f"the replicas it kept missed writes meanwhile: {refused}")
+        return f"the replicas of {self.physical} still disagree after {patience:.0f} s ({describe(left, self.since)}): " \
+            + refused
 
 
 def describe(left: list[Comparison], since: str = "yet", shown: int = 3) -> str:

@@ -53,15 +53,17 @@ def value_checks(reader: RestClient, target: Target, change: RecreateCollection,
         asleep = len(every) - len(tenants)
     tallies = {m.source: _Tally() for m in moves}
     reshape = Reshape.of(change)
+    reading = f"{change.collection}: reading the values of {', '.join(m.source for m in moves)} (renamed, " \
+              "retyped or dropped)"
     try:
         client = connect(target)
     except ConnectionFailed as error:
-        reading = f"{change.collection}: reading the values of {', '.join(m.source for m in moves)} (renamed, " \
-                  "retyped or dropped)"
         if error.credentials:
             raise SchemactlError(f"{reading} was refused: {error}") from None
         raise SchemactlError(f"{reading} needs gRPC, which cannot be used: {error} (--grpc-url / WEAVIATE_GRPC_URL "
                              "set where gRPC is; schemactl status checks it)") from None
+    except SchemactlError as error:  # before any connection: its credentials (an OIDC token not granted)
+        raise SchemactlError(f"{reading} failed: {error}") from None
     try:
         for tenant in tenants:
             status = _status_now(reader, change.physical, tenant) if tenant is not None else "HOT"

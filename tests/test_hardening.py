@@ -292,15 +292,15 @@ def test_node_reads_are_granted_per_verbosity_as_weaviate_grants_them():
     """Weaviate authorizes ?output=verbose against the verbose verbosity: a role with only the
     minimal one passed every check, then the multi-tenant copy's fence read answered 403 after the
     whole copy. (Built-in roles name verbose alone and read both: minimal is met by either.)"""
-    from schemactl.permissions import for_tenant_fences, for_the_cluster, missing
+    from schemactl.permissions import for_shard_status, for_the_cluster, missing
 
     verbose = [{"action": "read_nodes", "nodes": {"verbosity": "verbose", "collection": "*"}}, {"action": "read_cluster"}]
     minimal = [{"action": "read_nodes", "nodes": {"verbosity": "minimal", "collection": "*"}}, {"action": "read_cluster"}]
     assert missing(verbose, for_the_cluster()) == missing(minimal, for_the_cluster()) == []
     assert [n.action for n in missing([], for_the_cluster())] == ["read_nodes", "read_cluster"]
-    assert missing(minimal, [for_tenant_fences("Mt_v1")]) == [for_tenant_fences("Mt_v1")]
-    assert missing(verbose, [for_tenant_fences("Mt_v1")]) == []
-    assert for_tenant_fences("Mt_v1").describe().startswith("read_nodes (verbose) on collection Mt_v1")
+    assert missing(minimal, [for_shard_status("Mt_v1")]) == [for_shard_status("Mt_v1")]
+    assert missing(verbose, [for_shard_status("Mt_v1")]) == []
+    assert for_shard_status("Mt_v1").describe().startswith("read_nodes (verbose) on collection Mt_v1")
 
 
 @pytest.mark.parametrize("factor", [1, 3])
@@ -319,5 +319,5 @@ def test_a_copy_from_replicas_asks_up_front_to_read_how_their_repair_stands(fact
     live = LiveState("1.39.3", {"Doc": doc}, {"Doc": "Doc_v1"}, {"Doc_v1": {"replicationConfig": {"factor": factor}}},
                      {"Doc": "Doc_v1"})
     [lacking] = permitted(Situation(plan, Limits(), live=live, permissions=[]))
-    assert ("read_nodes (verbose) on collection Doc_v1 (see whether the replicas of Doc_v1 agree)" in lacking) \
+    assert ("read_nodes (verbose) on collection Doc_v1 (see the shards of Doc_v1 on every node" in lacking) \
         is (factor > 1)

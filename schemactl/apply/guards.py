@@ -18,9 +18,9 @@ from ..changes import CreateCollection, RecreateCollection
 from ..connection import Target, connect
 from ..diff import backfill_candidates, with_backfill
 from ..errors import SchemactlError
-from ..live import LiveState, RestClient, describe_down, estimate, nodes_down
-from ..permissions import (for_bookkeeping, for_plan, for_replica_repair, for_tenant_fences, for_the_cluster,
-                           lacking_message, missing, own_permissions)
+from ..live import LiveState, RestClient, describe_down, estimate, node_statuses, nodes_down
+from ..permissions import (for_bookkeeping, for_plan, for_shard_status, for_the_cluster, lacking_message, missing,
+                           own_permissions)
 from ..plan import Estimate, Plan, Step, change_document, fingerprint_live, summary
 from ..plan_warnings import moving_replicated_data
 from ..planning import (Managed, changes_on, desired_from_plan, managed, probed_once, read_cluster,
@@ -149,10 +149,10 @@ def permitted(situation: Situation) -> list[str]:
     copies = any(s.change.moves_data for s in situation.plan.steps)
     records = (LEDGER, CHECKPOINTS) if copies else (LEDGER,)
     sources = {getattr(s.change, "physical", "") for s in situation.plan.steps if s.change.moves_data}
-    replicated = {n for n in sources if replicas.replicated(live.raw.get(n))}
+    several_nodes = situation.reader is not None and len(node_statuses(situation.reader) or {}) > 1
+    read = {n for n in sources if several_nodes or n in multi_tenant or replicas.replicated(live.raw.get(n))}
     needs = for_the_cluster() + for_bookkeeping(LOCK, records, (CHECKPOINTS,) if copies else ()) \
-        + [for_tenant_fences(p) for p in sorted(sources & multi_tenant)] \
-        + [for_replica_repair(p) for p in sorted(replicated)] + for_plan(situation.plan.steps, set(live.raw), live.aliases, multi_tenant)
+        + [for_shard_status(p) for p in sorted(read)] + for_plan(situation.plan.steps, set(live.raw), live.aliases, multi_tenant)
     lacking = missing(permissions, needs)
     return [lacking_message(lacking, "this apply") + "; ask an admin to grant them"] if lacking else []
 

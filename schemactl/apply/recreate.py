@@ -132,6 +132,8 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     """Fence the source (writes to it fail from now on), copy the last differences, move the alias.
     Any failure before the alias moved lifts the fence again: the application writes on."""
     state = checkpoint.state
+    if state.fenced and _replicated(change, ctx):  # resumed: no fence is held while apply waits for the replicas
+        _lift_fence(ctx, checkpoint)
     _wait_for_every_node(change, ctx, checkpoint.target)
     if state.phase != Phase.FENCED:
         state.phase = Phase.FENCED
@@ -164,8 +166,6 @@ def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Chec
     """A multi-tenant recreate: tenants several at a time, listed again on every pass."""
     run = _tenant_run(change, ctx, checkpoint, ctx.live[_live_name(change, ctx)])
     try:
-        if checkpoint.state.phase == Phase.COPY:
-            _replicas_agree_before_the_copy(change, ctx)
         run.take_over_woken(cut_over=False)
         if any(e.done for e in run.tenants.values()):  # resumed: the stopped run's copies are not trusted blindly
             run.doubt_sleeping_copies()
@@ -187,6 +187,7 @@ def _copy_and_follow(change: RecreateCollection, ctx: Context, checkpoint: Check
         if checkpoint.state.phase == Phase.COPY:
             if checkpoint.state.fenced:  # killed while fencing as it copied
                 run.lift_early_fence("resuming a copy that had fenced tenants as it went")
+            _replicas_agree_before_the_copy(change, ctx)
             seconds = run.copy_all(fence_early=not _replicated(change, ctx))
             refuse_data(change.physical, ctx.failures)
             if run.fence_started is not None:
@@ -242,6 +243,8 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
     list the tenants again until nothing changes; move the alias; carry over a tenant created
     in the last moment; the old version's tenants go to sleep."""
     state = checkpoint.state
+    if state.fenced and _replicated(change, ctx):  # resumed: no fence is held while apply waits for the replicas
+        _lift_fence(ctx, checkpoint, run)
     _wait_for_every_node(change, ctx, checkpoint.target)
     state.fenced = state.fenced or []
     if state.auto_tenants is None:
@@ -435,19 +438,27 @@ def _what_stays(change: RecreateCollection, how: str = "") -> str:
 def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) -> None:
     """No cutover while a node is down: the new version would hold fewer replicas than the old
     one (its copy on that node misses what was written while it was away). Wait for the node,
-    then the fenced final pass verifies at ALL; a node that stays away refuses the cutover. Nor
-    while the old version's replicas disagree: its last read would miss what one lacks."""
+    then the fenced final pass verifies at ALL; a node that stays away refuses the cutover. Then
+    wait for Weaviate to compare the old version's replicas afresh: the last read would miss what
+    one lacks."""
+    node_was_down = _waited_for_nodes(change, ctx, target)
     if not _replicated(change, ctx):
         return
     replicas = ReplicaCheck(ctx.reader, change.physical)
-    replicas.since_now(node_was_down=_waited_for_nodes(change, ctx, target))
+    replicas.since_now(node_was_down=node_was_down)
+    refused = f"not cutting over {change.collection} to {target}; {change.physical} stays live and the copy is " \
+              "checkpointed"
     _wait_for_repair(change, ctx, replicas, f"before the cutover for Weaviate to compare the replicas of "
-                     f"{change.physical} once more", f"not cutting over {change.collection} to {target}; "
-                     f"{change.physical} stays live and the copy is checkpointed")
+                     f"{change.physical} once more", refused)
+    down = nodes_down(ctx.reader)  # one gone while apply waited: its replicas were left out of the comparisons
+    if down:
+        raise SchemactlError(f"{describe_down(down)} (while apply waited for the replicas of {change.physical} to "
+                             f"agree): {refused}: run apply again once every node is back")
 
 
 def _replicated(change: RecreateCollection, ctx: Context) -> bool:
-    return max(change.definition.replication_factor, ctx.live[_live_name(change, ctx)].replication_factor) > 1
+    """Whether the old version keeps more than one replica of each shard (the copy reads one)."""
+    return ctx.live[_live_name(change, ctx)].replication_factor > 1
 
 
 def _replicas_agree_before_the_copy(change: RecreateCollection, ctx: Context) -> None:
@@ -466,7 +477,7 @@ def _wait_for_repair(change: RecreateCollection, ctx: Context, replicas: Replica
 
 def _waited_for_nodes(change: RecreateCollection, ctx: Context, target: str) -> bool:
     """Wait for every node that is down (if any, True once they are back)."""
-    if change.definition.replication_factor < 2:
+    if change.definition.replication_factor < 2 and not _replicated(change, ctx):
         return False
     down = nodes_down(ctx.reader)
     if not down:
