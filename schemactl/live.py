@@ -375,6 +375,17 @@ def require(capability: str, version: str, feature: str) -> None:
 MISSING = "MISSING (a cluster member /v1/nodes no longer lists)"
 
 
+def shards_path(collection: str) -> str:
+    """Every node's own status of each shard (tenant) of `collection`: one request."""
+    return f"/v1/nodes/{collection}?output=verbose"
+
+
+def loaded_shards(reply: dict, collection: str) -> Iterable[tuple[str, dict]]:
+    """(node, shard status) for each shard of `collection` loaded on a node, from a `shards_path` reply."""
+    return [(node.get("name", "?"), shard) for node in reply.get("nodes") or [] for shard in node.get("shards") or []
+            if shard.get("class") == collection and shard.get("loaded")]
+
+
 def node_statuses(reader: RestClient) -> dict[str, str] | None:
     """Node name -> status (HEALTHY, UNAVAILABLE, ...) for every member of the cluster, as the node
     asked sees it; None when the caller may not list nodes. Measured on v1.39: a node that died

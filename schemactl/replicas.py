@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import SchemactlError
-from .live import RestClient
+from .live import RestClient, loaded_shards, shards_path
 from .waiting import Poll, poll_until
 
 Key = tuple[str, str]  # (node, shard)
@@ -49,21 +49,18 @@ def replicated(body: dict | None) -> bool:
 def comparisons(reply: dict, collection: str) -> list[Comparison]:
     """The replicas of `collection` loaded on some node, from a verbose /v1/nodes reply."""
     found = []
-    for node in reply.get("nodes") or []:
-        for shard in node.get("shards") or []:
-            if shard.get("class") != collection or not shard.get("loaded"):
-                continue
-            agreed: int | None = None
-            differed: tuple[int, str] | None = None
-            for status in shard.get("asyncReplicationStatus") or []:
-                started = int(status.get("startDiffTimeUnixMillis") or 0)
-                other = status.get("targetNode") or ""
-                if not other:
-                    agreed = max(agreed or 0, started)
-                elif differed is None or started > differed[0]:
-                    differed = (started, other)
-            found.append(Comparison(node.get("name", "?"), shard.get("name", "?"), agreed,
-                                    differed[0] if differed else None, differed[1] if differed else ""))
+    for node, shard in loaded_shards(reply, collection):
+        agreed: int | None = None
+        differed: tuple[int, str] | None = None
+        for status in shard.get("asyncReplicationStatus") or []:
+            started = int(status.get("startDiffTimeUnixMillis") or 0)
+            other = status.get("targetNode") or ""
+            if not other:
+                agreed = max(agreed or 0, started)
+            elif differed is None or started > differed[0]:
+                differed = (started, other)
+        found.append(Comparison(node, shard.get("name", "?"), agreed, differed[0] if differed else None,
+                                differed[1] if differed else ""))
     return found
 
 
@@ -85,7 +82,7 @@ def unsettled(found: list[Comparison], after: dict[Key, int] | None = None) -> l
 
 def disagreeing(reader: RestClient, physical: str) -> list[Comparison]:
     """The replicas of `physical` that do not agree yet (none where the caller may not ask)."""
-    status, body = reader.probe(f"/v1/nodes/{physical}?output=verbose")
+    status, body = reader.probe(shards_path(physical))
     return unsettled(comparisons(body, physical)) if status == 200 else []
 
 
@@ -104,7 +101,7 @@ class ReplicaCheck:
         self.node_was_down = False
 
     def read(self) -> list[Comparison]:
-        return comparisons(self.reader.get(f"/v1/nodes/{self.physical}?output=verbose"), self.physical)
+        return comparisons(self.reader.get(shards_path(self.physical)), self.physical)
 
     def since_now(self, *, node_was_down: bool = False) -> None:
         """Only comparisons that begin from now on count (`node_was_down`: every node is back)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from concurrent.futures import Executor
 
 from ..errors import RequestRefused, SchemactlError
-from ..live import AGREEMENT_TIMEOUT, RestClient, wait_for_agreement
+from ..live import AGREEMENT_TIMEOUT, RestClient, loaded_shards, shards_path, wait_for_agreement
 from ..waiting import Poll, poll_until
 from ..tenant_ops import set_auto_tenants, vanished
 
@@ -74,9 +74,8 @@ def fence_shards(reader: RestClient, collection: str, shards: list[str], pool: E
 def writable_shards(reader: RestClient, collection: str) -> set[str]:
     """Shards (tenants) loaded on some node and not READONLY there, from one /v1/nodes request
     (asking the shards endpoint fails while any tenant sleeps)."""
-    reply = reader.get(f"/v1/nodes/{collection}?output=verbose")
-    return {s["name"] for node in reply.get("nodes") or [] for s in node.get("shards") or []
-            if s.get("class") == collection and s.get("loaded") and s.get("vectorIndexingStatus") != READONLY}
+    return {shard["name"] for _, shard in loaded_shards(reader.get(shards_path(collection)), collection)
+            if shard.get("vectorIndexingStatus") != READONLY}
 
 
 def unfence_shards(reader: RestClient, collection: str, shards: list[str], pool: Executor | None = None) -> None:
