@@ -300,12 +300,15 @@ LOCK_NOT_RELEASED = ("the apply lock could not be released either (Weaviate at {
 def test_a_failed_step_stays_the_error_shown_when_the_ledger_and_the_lock_fail_after_it(
         client, cli_run, weaviate_server, tmp_path, monkeypatch):
     """Before: only `did not answer DELETE /v1/schema/SchemactlLock within 3 s`; the step's own
-    error was shown nowhere."""
+    error was shown nowhere. A saved plan, applied twice: the second run takes over the first's
+    record (two plans made within one second are the same plan too)."""
     (tmp_path / "doc.yaml").write_text("name: Fresh\nproperties: []\nvectorizer: {module: none}\n")
+    saved = tmp_path / "plan.json"
+    assert cli_run("plan", str(tmp_path), "--out", str(saved)).exit_code == 0
     with monkeypatch.context() as patch:
         _failing(patch, "create alias Fresh")
         _unanswered(patch, ("PUT", "record in SchemactlLedger"), ("DELETE", "release the apply lock"))
-        result = cli_run("apply", str(tmp_path), "--auto-approve")
+        result = cli_run("apply", str(saved), "--auto-approve")
     assert result.exit_code == 1
     error = result.stderr.splitlines()[-1]
     assert error.startswith("error: step 1 failed: create alias Fresh -> Fresh_v1 failed (500): injected; the ledger "
@@ -313,9 +316,11 @@ def test_a_failed_step_stays_the_error_shown_when_the_ledger_and_the_lock_fail_a
                             "PUT /v1/objects/SchemactlLedger/")
     assert error.endswith(f"; {LOCK_NOT_RELEASED.format(url=weaviate_server.url)} (applied 0; not attempted: none)")
     assert cli_run("force-unlock").exit_code == 0
-    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert cli_run("apply", str(saved), "--auto-approve").exit_code == 0
     assert aliases(client) == {"Fresh": "Fresh_v1"}
-    assert [r["result"] for r in json.loads(cli_run("history", "--json").stdout)] == ["interrupted", "applied"]
+    [record] = json.loads(cli_run("history", "--json").stdout)
+    assert record["result"] == "applied"
+    assert record["error"].startswith("an earlier run interrupted: the apply stopped before finishing"), record
 
 
 def test_a_lock_left_held_after_an_apply_that_did_everything_is_the_error(client, cli_run, weaviate_server, tmp_path,
