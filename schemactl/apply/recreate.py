@@ -539,6 +539,7 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
                        "change (the files, or a collection it references, changed since)")
     elif found:  # its copy was deleted since: what the stopped run left on the source is undone first
         _abandon(ctx, found, "gone already")
+    _replicas_agree_before_the_copy(change, ctx)  # a refusal leaves nothing behind (checked again before the copy)
     target = next_version(change.collection, ctx.names_taken() | {change.physical})
     tenants = _source_tenants(ctx, change.physical) if change.definition.multi_tenant else {"": "HOT"}
     _create_target(change, ctx, target)

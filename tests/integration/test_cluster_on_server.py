@@ -351,6 +351,34 @@ def test_writes_a_replica_missed_while_its_node_was_down_reach_the_new_version(c
         assert_every_replica_complete(cluster, "Accounts_v2", held, tenant=tenant)
 
 
+def test_replicas_that_never_agree_are_refused_before_the_new_version_is_made(cluster, node1, tmp_path,
+                                                                              monkeypatch):
+    """The repair never catching up is forced (this check's refusal, raised as it gives up). Before:
+    the refusal came after the new version and its checkpoint were made, left for the next apply."""
+    from schemactl.errors import SchemactlError
+    from schemactl.replicas import ReplicaCheck
+    from schemactl.state import load_checkpoint
+    from schemactl.connection import make_target
+    from schemactl.live import RestClient
+
+    def never_agreeing(self, patience, waiting, refused, notice):
+        raise SchemactlError(self._refusal(patience, [], refused))
+
+    directory, _ = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 20)
+    (directory / "doc.yaml").write_text(collection_yaml(distance="dot"))
+    with monkeypatch.context() as patch:
+        patch.setattr(ReplicaCheck, "wait", never_agreeing)
+        refused = run(cluster, "apply", str(directory), "--auto-approve")
+    assert refused.exit_code == 1 and "Doc_v1 stays live" in refused.stderr, refused.output
+    assert not node1.collections.exists("Doc_v2")
+    reader = RestClient(make_target(cluster.url, cluster.nodes[0].ports.grpc, None, ()))
+    try:
+        assert load_checkpoint(reader, "Doc_v1") is None
+    finally:
+        reader.close()
+    assert "discard" not in run(cluster, "plan", str(directory)).stdout  # no stopped copy to resume or discard
+
+
 def test_writes_a_paused_node_missed_reach_the_new_version(cluster, node1, tmp_path):
     """A node paused (SIGSTOP) while the application wrote at ONE, then resumed: it keeps the
     comparisons of its replicas it had made, and the other nodes compared theirs only with each
