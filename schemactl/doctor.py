@@ -265,11 +265,13 @@ def _issuer(certificate: dict) -> dict:
 
 
 def _permissions(reader: RestClient) -> Check:
-    from .permissions import own_permissions
+    from .permissions import lacking_message, missing, own_permissions, to_read_cluster
 
     permissions = own_permissions(reader)
     if permissions is None:
         return Check("permissions", True, "no RBAC for this caller (every request is allowed or refused by "
                                           "authentication alone)")
+    if lacking := missing(permissions, to_read_cluster()):
+        return Check("permissions", False, lacking_message(lacking, "plan"), "ask an admin to grant them")
     return Check("permissions", True, f"{len(permissions)} permission(s) through this caller's roles "
                                       "(plan and apply name any that is missing)")

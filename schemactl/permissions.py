@@ -4,7 +4,7 @@ With RBAC on, Weaviate answers a read the caller may not make with a filtered li
 error (GET /v1/aliases comes back empty), so a missing permission can make managed collections
 look unmanaged. `GET /v1/users/own-info` lists the caller's roles and their permissions; each
 need is matched against them (`*` patterns, as Weaviate matches them) before anything changes.
-Without RBAC (roles absent), there is nothing to check.
+Roles absent mean no RBAC (nothing to check), unless RBAC refuses a read: a key with no role.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def own_permissions(reader) -> list[dict] | None:
         return None
     roles = info.get("roles")
     if not isinstance(roles, list):  # none, or not Weaviate's answer (read_cluster names that)
-        return None
+        return [] if _refused_by_rbac(reader) else None
     return [p for role in roles if isinstance(role, dict) for p in role.get("permissions") or []
             if isinstance(p, dict)]
 
@@ -62,6 +62,14 @@ def missing(permissions: list[dict], needs: list[Need]) -> list[Need]:
         if not any(_grants(p, need) for p in permissions) and need not in out:
             out.append(need)
     return out
+
+
+def _refused_by_rbac(reader) -> bool:
+    """Whether RBAC refuses this caller a read every caller may make without RBAC. Weaviate (v1.39)
+    answers `roles: null` both without RBAC and to a key with no role at all; such a key then
+    reads the schema and the aliases as empty, so without this it would plan blind."""
+    status, body = reader.request_status("GET", "/v1/cluster/statistics")
+    return status == 403 and "rbac" in str(body).lower()
 
 
 def check(permissions: list[dict] | None, needs: list[Need], doing: str) -> None:

@@ -16,7 +16,7 @@ from schemactl.plan import checksum
 from tests.integration.conftest import edit
 from tests.integration.test_migrate_on_server import aliases, collections
 
-ADMIN, BOB, CAROL = "admin-key-0001", "bob-key-0002", "carol-key-0003"
+ADMIN, BOB, CAROL, DAVE = "admin-key-0001", "bob-key-0002", "carol-key-0003", "dave-key-0004"
 COLLECTIONS_AND_DATA = ([{"action": f"{verb}_collections", "collections": {"collection": "*"}}
                          for verb in ("create", "read", "update", "delete")]
                         + [{"action": f"{verb}_data", "data": {"collection": "*"}}
@@ -32,13 +32,14 @@ vectorIndexConfig: {distance: %s}
 @pytest.fixture(scope="module")
 def rbac_server(tmp_path_factory):
     """A second server with API keys and RBAC: admin (root), bob (collections and data, no
-    aliases at all), carol (bob's rights plus reading aliases, but not changing them)."""
+    aliases at all), carol (bob's rights plus reading aliases, but not changing them), dave (no
+    role at all)."""
     from schemactl.dev import weaviate as testbed
 
     server = testbed.start(tmp_path_factory.mktemp("rbac-data"), env={
         "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false", "AUTHENTICATION_APIKEY_ENABLED": "true",
-        "AUTHENTICATION_APIKEY_ALLOWED_KEYS": f"{ADMIN},{BOB},{CAROL}",
-        "AUTHENTICATION_APIKEY_USERS": "admin,bob,carol",
+        "AUTHENTICATION_APIKEY_ALLOWED_KEYS": f"{ADMIN},{BOB},{CAROL},{DAVE}",
+        "AUTHENTICATION_APIKEY_USERS": "admin,bob,carol,dave",
         "AUTHORIZATION_RBAC_ENABLED": "true", "AUTHORIZATION_RBAC_ROOT_USERS": "admin"})
     admin = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN}"})
     read_aliases = [{"action": "read_aliases", "aliases": {"alias": "*", "collection": "*"}}]
@@ -82,6 +83,20 @@ def test_a_role_that_cannot_read_aliases_cannot_plan_blind(rbac_server, rbac_doc
     assert result.stderr == ("error: reading the cluster needs permissions your roles lack: read_aliases on alias "
                              "* -> * (see which collections schemactl manages). Nothing was changed; ask an admin "
                              "to grant them\n")
+
+
+def test_a_key_with_no_role_cannot_plan_blind(rbac_server, rbac_doc):
+    """Weaviate tells such a key `roles: null`, as it tells every key without RBAC, and lists it an
+    empty schema and no aliases. Before: plan stopped on a 403 to one of schemactl's own reads
+    (`refused GET /v1/schema/SchemactlLedger`), naming none of what the key lacks, and status
+    said "ok permissions 0 permission(s)"."""
+    result = as_user(rbac_server, DAVE, "plan", str(rbac_doc))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: reading the cluster needs permissions your roles lack: read_collections "
+                                    "on collection * (read the schema); read_aliases on alias * -> * "), result.output
+    status = as_user(rbac_server, DAVE, "status")
+    assert status.exit_code == 1
+    assert "FAIL permissions  plan needs permissions your roles lack: read_collections on collection * " in status.output
 
 
 def test_apply_without_alias_rights_is_refused_before_anything_is_created(rbac_server, rbac_doc):
