@@ -229,6 +229,7 @@ class TenantRecreate:
         self.fence_started: float | None = None  # monotonic time of the first fence, once fenced
         self.fenced_groups: list[float] = []  # seconds per group fenced, copied and settled
         self.kept_awake: list[str] = []  # the new version's tenants map_awake left awake, oldest first
+        self.reads_wake = False  # whether a read of a sleeping tenant of the source wakes it (see _still_awake)
 
     @property
     def tenants(self) -> dict[str, TenantEntry]:
@@ -343,6 +344,7 @@ class TenantRecreate:
         if asleep:
             self.pause_activation()
         self._groups_awake(asleep, self._copy_and_settle, advance)
+        self.reads_wake = bool(active) and auto_tenants(self.ctx.reader, self.source)["autoTenantActivation"]
         groups = list(_chunks(active, TARGET_GROUP))
         first = 0.0  # seconds of the first group's unfenced copy
         for index, group in enumerate(groups):
@@ -357,9 +359,27 @@ class TenantRecreate:
             if self.fence_started is not None:
                 self._fence_copy_settle(group)
             else:
-                self.map_awake(self._copy_one, group)
+                self.map_awake(self._copy_one, self._still_awake(group))
                 first = first or time.monotonic() - started
             advance(len(group))
+
+    def _still_awake(self, group: list[str]) -> list[str]:
+        """Those of `group` the source still has awake. While a read of a sleeping tenant wakes it,
+        one the application put to sleep since it was listed would be copied awake and handed
+        over HOT: each group is listed again just before it is read, and a tenant found asleep
+        is copied as a sleeping one, activation paused from then on (a read of one put to sleep
+        later then fails, and the next listing follows it)."""
+        if not self.reads_wake:
+            return group
+        listed = list_tenants(self.ctx.reader, self.source)
+        slept = [t for t in group if t in listed and not is_active(listed[t])]
+        if not slept:
+            return group
+        for tenant in slept:
+            self.progress.update(tenant, status=listed[tenant])
+        self.pause_activation()
+        self._groups_awake(slept, self._copy_and_settle)
+        return [t for t in group if t not in slept]
 
     def fenced_copy_fits(self, group_seconds: float, groups_left: int, *,
                          ceiling: float = FENCE_EARLY_SHARE) -> bool:
@@ -396,6 +416,7 @@ class TenantRecreate:
         save_checkpoint(self.ctx.reader, self.checkpoint)
         set_auto_tenants(self.ctx.reader, self.source, {key: False for key in state.auto_tenants})
         self.fence_started = time.monotonic()
+        self.reads_wake = False
 
     def _fence_copy_settle(self, group: list[str]) -> None:
         started = time.monotonic()
@@ -413,6 +434,7 @@ class TenantRecreate:
             state.auto_tenants = auto_tenants(self.ctx.reader, self.source)
             save_checkpoint(self.ctx.reader, self.checkpoint)
         set_auto_tenants(self.ctx.reader, self.source, {"autoTenantActivation": False})
+        self.reads_wake = False
 
     def lift_early_fence(self, why: str, *, going_on: bool = True) -> None:
         """The source writable again, its tenant auto-creation as it was (and its activation, unless
@@ -421,7 +443,9 @@ class TenantRecreate:
         the apply that resumes the copy)."""
         state = self.checkpoint.state
         unfence_shards(self.ctx.reader, self.source, state.fenced or [])
-        set_auto_tenants(self.ctx.reader, self.source, self.auto_settings_while_copying())
+        settings = self.auto_settings_while_copying()
+        set_auto_tenants(self.ctx.reader, self.source, settings)
+        self.reads_wake = settings.get("autoTenantActivation", False)
         state.fenced = []
         save_checkpoint(self.ctx.reader, self.checkpoint)
         for tenant in self.fenced & set(self.tenants):

@@ -490,6 +490,35 @@ def test_a_plan_never_wakes_a_tenant_the_application_puts_to_sleep_after_the_lis
     assert now[tenants[0]] == now[tenants[1]] == "COLD", now  # as the application left them
 
 
+def test_a_tenant_the_application_puts_to_sleep_after_the_copy_listed_it_is_handed_over_asleep(
+        client, cli_run, embedder, monkeypatch, tmp_path):
+    """With autoTenantActivation on, the copy's read of a sleeping tenant wakes it. Before: two
+    tenants put to sleep by the application after the copy listed them awake, before it read them,
+    were woken by that read and handed over HOT. Now each group of active tenants is listed again
+    just before it is read; those asleep are copied as sleeping tenants, activation paused."""
+    from schemactl.apply.tenant_recreate import TenantRecreate
+
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, auto_activation=True),
+                                            8, 3, 18, 0)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot", auto_activation=True))
+    slept = sorted(statuses)[-2:]
+    copy_all = TenantRecreate.copy_all
+
+    def put_to_sleep_as_the_copy_starts(self, **options):
+        client.collections.use("Mt_v1").tenants.update(
+            [Tenant(name=t, activity_status=TenantActivityStatus.INACTIVE) for t in slept])
+        return copy_all(self, **options)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TenantRecreate, "copy_all", put_to_sleep_as_the_copy_starts)
+        applied = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert aliases(client) == {"Mt": "Mt_v2"}
+    asleep = statuses | {t: "COLD" for t in slept}
+    report = audit(client, "Mt", Expected(objects, asleep, frozenset(), {}), "words-64")
+    assert report.clean, report.describe()  # as the application left them, every object there
+
+
 def test_a_rollback_abandoning_a_hand_over_stopped_as_it_put_the_old_version_to_sleep_wakes_its_tenants(
         client, cli_run, embedder, monkeypatch, tmp_path):
     """Before: an apply stopped once its hand-over had put 100 of the old version's active tenants
