@@ -51,21 +51,21 @@ class Context:
 
     def client(self):
         """The v4 client (gRPC) for data movement, opened on first use (by any thread), and again
-        once an OIDC token it was opened with has been renewed (it sends the token it was given)."""
+        once the OIDC token it was opened with is due for renewal (it sends the token it was
+        given). Asked per page read or written, so a phase that makes no REST request (a long
+        comparison) renews the token too."""
         with _OPENING:
-            renewed = self.target.oidc is not None and self.target.oidc.expires_at != self._token_expiry
-            if self._client is not None and renewed:  # others may still use it: closed at the end
+            expiry = 0.0
+            if self.target.oidc is not None:
+                self.target.credential  # noqa: B018 - fetches (or renews, when due) the token now
+                expiry = self.target.oidc.expires_at
+            if self._client is not None and expiry != self._token_expiry:  # others may still use it: closed at the end
                 self._retired.append(self._client)
                 self._client = None
             if self._client is None:
                 from ..connection import connect
-                # the token fetched, its expiry read, then the client opened: a token renewed in between
-                # only makes the next call reopen once more
-                expiry = 0.0
-                if self.target.oidc is not None:
-                    self.target.credential  # noqa: B018 - fetches (or renews) the token now
-                    expiry = self.target.oidc.expires_at
-                self._client = connect(self.target)
+
+                self._client = connect(self.target)  # a token renewed since makes the next call reopen once more
                 self._token_expiry = expiry
         return self._client
 

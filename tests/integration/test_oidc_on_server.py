@@ -94,21 +94,26 @@ def test_under_an_environment_only_the_variables_it_names_hold_oidc_secrets(secu
 
 def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_path, monkeypatch):
     """Weaviate refuses an expired token: the copy, longer than a token's life, asks for the current
-    one page by page (its gRPC client reopened with each renewed token)."""
+    one page by page (its gRPC client reopened with each renewed token). Before: only a REST
+    request renewed the token, and a comparison makes none: "reading Doc_v2 to verify the copy
+    failed: ... oidc: token is expired" once a comparison outlasted the token."""
     from schemactl.dev.oidc_issuer import USERS
 
     server, issuer = secured
     env = {"WEAVIATE_OIDC_USERNAME": "ada", "WEAVIATE_OIDC_PASSWORD": USERS["ada"]}
     (tmp_path / "doc.yaml").write_text(SCHEMA % "cosine")
     assert run(server, "apply", str(tmp_path), "--auto-approve", env=env).exit_code == 0
-    token = httpx.post(f"{issuer.url}/token", data={"grant_type": "password", "client_id": "schemactl-test",
-                                                    "username": "ada", "password": USERS["ada"]}).json()
+    with monkeypatch.context() as patch:
+        patch.setattr(issuer, "lifetime", 1800)  # the seeding's own token outlives it, however slow the machine
+        token = httpx.post(f"{issuer.url}/token", data={"grant_type": "password", "client_id": "schemactl-test",
+                                                        "username": "ada", "password": USERS["ada"]}).json()
     _seed(server, token["access_token"], 5000)
     before = issuer.tokens_issued
     (tmp_path / "doc.yaml").write_text(SCHEMA % "dot")
     from schemactl.apply import data_copy
 
-    monkeypatch.setattr(data_copy, "PAGE", 10)  # two hundred pages: the copy takes longer than a token lives
+    monkeypatch.setattr(data_copy, "PAGE", 10)  # five hundred pages: the copy takes longer than a token lives
+    monkeypatch.setattr(data_copy, "VERIFY_PAGE", 5)  # so does each comparison, which makes no REST request
     started = time.monotonic()
     applied = run(server, "apply", str(tmp_path), "--auto-approve", env=env)
     assert applied.exit_code == 0, applied.output
