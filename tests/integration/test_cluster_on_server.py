@@ -92,12 +92,13 @@ def seeded(client, count: int) -> dict[str, list[float]]:
     return _ids_and_vectors(docs)
 
 
-def _insert_acknowledged(collection, objects: list, attempts: int = 20) -> None:
+def _insert_acknowledged(collection, objects: list, patience: float = 30.0) -> None:
     """As an application writes: retried until acknowledged. Pinned on v1.39: for about 0.3 s
     after a collection and its alias are created on a 3-node cluster — every node has applied the
     change by then (equal Raft applied index) — a batch through the alias can fail with "auto-schema:
     create collection: ... alias name Doc already exists"; the same batch a moment later succeeds."""
-    for attempt in range(attempts):
+    deadline = time.monotonic() + patience  # the window is short; a busy machine stretches it
+    while time.monotonic() < deadline:
         try:
             result = collection.data.insert_many(objects)
         except WeaviateInsertManyAllFailedError as error:
@@ -106,7 +107,7 @@ def _insert_acknowledged(collection, objects: list, attempts: int = 20) -> None:
             continue
         assert not result.errors, list(result.errors.values())[:1]
         return
-    raise AssertionError(f"not acknowledged after {attempts} attempts")
+    raise AssertionError(f"not acknowledged within {patience:.0f} s")
 
 
 def _ids_and_vectors(collection) -> dict[str, list[float]]:

@@ -27,7 +27,8 @@ GIVE_UP = 30.0  # seconds the application retries one operation
 # ignores keys)
 def own_budget(seed: int) -> str:
     return f"X-HuggingFace-Api-Key=hf_test_budget_{seed}_{time.monotonic_ns()}"
-APPLY_LIMIT = 60.0  # seconds of apply under the application's load; then it stops and the test fails
+APPLY_LIMIT = 180.0  # seconds of apply under the application's load; then it stops and the test fails (a guard
+# against an apply that never converges, not a measure of speed: room for a busy machine)
 
 
 def mt_schema(embedder, *, model: str = "words-64", distance: str = "cosine", auto_creation: bool = False,
@@ -203,7 +204,8 @@ def test_an_apply_killed_halfway_through_1000_tenants_resumes_and_ends_with_ever
     assert 0.5 <= share < 1.0, share
     assert aliases(client) == {"Mt": "Mt_v1"}
     assert cli_run("force-unlock").exit_code == 0
-    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    # the resumed run compares the stopped run's tenants again: a write pause that fits it on a busy machine
+    result = cli_run("apply", str(tmp_path), "--auto-approve", "--max-write-pause", "120")
     assert result.exit_code == 0, result.output
     assert re.search(r"resum(e|ed|ing)\b", result.stderr), result.stderr
     assert aliases(client) == {"Mt": "Mt_v2"}
