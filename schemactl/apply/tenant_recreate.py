@@ -372,6 +372,7 @@ class TenantRecreate:
         if not self.reads_wake:
             return group
         listed = list_tenants(self.ctx.reader, self.source)
+        refuse_offloaded(self.source, listed)  # as every listing of the copy does: never woken from storage
         slept = [t for t in group if t in listed and not is_active(listed[t])]
         if not slept:
             return group
