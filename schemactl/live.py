@@ -501,15 +501,21 @@ class Statuses:
         self._listed: dict[str, str] = {}
         self._at = -math.inf
 
+    def now(self) -> dict[str, str]:
+        """Every tenant's status, listed again (beyond LISTED_EACH_TIME tenants, only once the last
+        listing is RELISTED_EVERY old)."""
+        age = 0.0 if len(self._listed) <= LISTED_EACH_TIME else RELISTED_EVERY
+        if time.monotonic() - self._at >= age:
+            self._listed, self._at = _tenant_statuses(self.reader, self.physical), time.monotonic()
+        return self._listed
+
     def active(self, tenants: Iterable[str | None]) -> list[str | None]:
         """Those of `tenants` active now (None, a collection without tenants, is kept)."""
         wanted = list(tenants)
         if all(t is None for t in wanted):
             return wanted
-        age = 0.0 if len(self._listed) <= LISTED_EACH_TIME else RELISTED_EVERY
-        if time.monotonic() - self._at >= age:
-            self._listed, self._at = _tenant_statuses(self.reader, self.physical), time.monotonic()
-        return [t for t in wanted if t is None or is_active(self._listed.get(t, ""))]
+        listed = self.now()
+        return [t for t in wanted if t is None or is_active(listed.get(t, ""))]
 
 
 def still_active(reader: RestClient, physical: str, tenants: Iterable[str | None]) -> list[str | None]:

@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection,
                       DiscardCopy, FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
                       UpdateInPlace)
-from .errors import SchemactlError
+from .errors import ConnectionFailed, SchemactlError
 from .naming import next_version
 
 EVERY = "*"
@@ -50,7 +50,8 @@ def own_permissions(reader) -> list[dict] | None:
         return None
     roles = info.get("roles")
     if not isinstance(roles, list):  # none, or not Weaviate's answer (read_cluster names that)
-        return [] if _refused_by_rbac(reader) else None
+        # roles through OIDC groups go unlisted on some versions: nothing to conclude for such a caller
+        return [] if not info.get("groups") and _refused_by_rbac(reader) else None
     return [p for role in roles if isinstance(role, dict) for p in role.get("permissions") or []
             if isinstance(p, dict)]
 
@@ -68,7 +69,10 @@ def _refused_by_rbac(reader) -> bool:
     """Whether RBAC refuses this caller a read every caller may make without RBAC. Weaviate (v1.39)
     answers `roles: null` both without RBAC and to a key with no role at all; such a key then
     reads the schema and the aliases as empty, so without this it would plan blind."""
-    status, body = reader.request_status("GET", "/v1/cluster/statistics")
+    try:
+        status, body = reader.request_status("GET", "/v1/cluster/statistics")
+    except ConnectionFailed:  # no answer is no conclusion: the reads that follow say what is wrong
+        return False
     return status == 403 and "rbac" in str(body).lower()
 
 

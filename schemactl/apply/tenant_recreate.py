@@ -29,7 +29,7 @@ from .context import Context
 from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle,
                         when_embedding)
 from ..errors import SchemactlError
-from ..live import is_active
+from ..live import Statuses, is_active
 from .fence import fence_shards, give_back, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, save_checkpoint
@@ -230,6 +230,7 @@ class TenantRecreate:
         self.fenced_groups: list[float] = []  # seconds per group fenced, copied and settled
         self.kept_awake: list[str] = []  # the new version's tenants map_awake left awake, oldest first
         self.reads_wake = False  # whether a read of a sleeping tenant of the source wakes it (see _still_awake)
+        self.statuses = Statuses(ctx.reader, self.source)
 
     @property
     def tenants(self) -> dict[str, TenantEntry]:
@@ -359,27 +360,29 @@ class TenantRecreate:
             if self.fence_started is not None:
                 self._fence_copy_settle(group)
             else:
-                self.map_awake(self._copy_one, self._still_awake(group))
+                self.map_awake(self._copy_one, group, listed_again=True)
                 first = first or time.monotonic() - started
             advance(len(group))
 
     def _still_awake(self, group: list[str]) -> list[str]:
         """Those of `group` the source still has awake. While a read of a sleeping tenant wakes it,
-        one the application put to sleep since it was listed would be copied awake and handed
-        over HOT: each group is listed again just before it is read, and a tenant found asleep
-        is copied as a sleeping one, activation paused from then on (a read of one put to sleep
-        later then fails, and the next listing follows it)."""
+        one the application put to sleep since it was listed would be read awake and handed over
+        HOT: each group is listed again just before it is read (live.Statuses: at most once a
+        second beyond 2,000 tenants), and a tenant found asleep is copied or settled as a
+        sleeping one, activation paused from then on (a read of one put to sleep later then
+        fails, and the next listing follows it)."""
         if not self.reads_wake:
             return group
-        listed = list_tenants(self.ctx.reader, self.source)
+        listed = self.statuses.now()
         refuse_offloaded(self.source, listed)  # as every listing of the copy does: never woken from storage
         slept = [t for t in group if t in listed and not is_active(listed[t])]
         if not slept:
             return group
         for tenant in slept:
-            self.progress.update(tenant, status=listed[tenant])
+            self.progress.update(tenant, status=listed[tenant], settled=False)
         self.pause_activation()
-        self._groups_awake(slept, self._copy_and_settle)
+        self._groups_awake([t for t in slept if not self.tenants[t].done], self._copy_and_settle)
+        self._groups_awake([t for t in slept if self.tenants[t].done], self._settle_one)
         return [t for t in group if t not in slept]
 
     def fenced_copy_fits(self, group_seconds: float, groups_left: int, *,
@@ -504,7 +507,8 @@ class TenantRecreate:
                 self.progress.update(tenant, status="HOT", settled=False)
             self.progress.record_waking({t: None for t in group})
 
-    def map_awake(self, work: Callable[[str], T], tenants: list[str]) -> dict[str, T | None]:
+    def map_awake(self, work: Callable[[str], T], tenants: list[str], *,
+                  listed_again: bool = False) -> dict[str, T | None]:
         """`work` per active tenant with its copy in the new version awake: TARGET_GROUP of them
         are woken and worked on several at a time. They stay awake after, up to AWAKE_BUDGET
         tenants (by default one group): as more wake, those awake longest go back to sleep, and
@@ -512,9 +516,12 @@ class TenantRecreate:
         closes. Those still awake at the hand-over are not woken again (the first wake after a
         write costs the server a snapshot of the vector index, see docs/multi-tenant.md). The
         new version's tenants sleep otherwise, so beyond the budget the application's active
-        tenants are never loaded twice over."""
+        tenants are never loaded twice over. `listed_again`: work that reads the source does it
+        only on the tenants of each group still awake (_still_awake)."""
         results: dict[str, T | None] = {}
         for group in _chunks(tenants, TARGET_GROUP):
+            if listed_again:
+                group = self._still_awake(group)
             waking = self._make_room(group)
             if waking:
                 set_status(self.ctx.reader, self.target, {t: "HOT" for t in waking})
@@ -598,7 +605,7 @@ class TenantRecreate:
         while True:
             relisted = self.relist()
             started = time.monotonic()
-            found = self.map_awake(self._compare, self._active())
+            found = self.map_awake(self._compare, self._active(), listed_again=True)
             diffs = {t: d for t, d in found.items() if d is not None}
             state.compare_seconds = time.monotonic() - started
             state.left, state.passes = sum(d.count for d in diffs.values()), state.passes + 1

@@ -89,7 +89,7 @@ def test_a_key_with_no_role_cannot_plan_blind(rbac_server, rbac_doc):
     """Weaviate tells such a key `roles: null`, as it tells every key without RBAC, and lists it an
     empty schema and no aliases. Before: plan stopped on a 403 to one of schemactl's own reads
     (`refused GET /v1/schema/SchemactlLedger`), naming none of what the key lacks, and status
-    said "ok permissions 0 permission(s)"."""
+    said "ok permissions no RBAC for this caller"."""
     result = as_user(rbac_server, DAVE, "plan", str(rbac_doc))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: reading the cluster needs permissions your roles lack: read_collections "

@@ -492,30 +492,37 @@ def test_a_plan_never_wakes_a_tenant_the_application_puts_to_sleep_after_the_lis
     assert now[tenants[0]] == now[tenants[1]] == "COLD", now  # as the application left them
 
 
+@pytest.mark.parametrize("when", ["copy", "delta pass"])
 def test_a_tenant_the_application_puts_to_sleep_after_the_copy_listed_it_is_handed_over_asleep(
-        client, cli_run, embedder, monkeypatch, tmp_path):
-    """With autoTenantActivation on, the copy's read of a sleeping tenant wakes it. Before: two
-    tenants put to sleep by the application after the copy listed them awake, before it read them,
-    were woken by that read and handed over HOT. Now each group of active tenants is listed again
-    just before it is read; those asleep are copied as sleeping tenants, activation paused."""
+        client, cli_run, embedder, monkeypatch, tmp_path, when):
+    """With autoTenantActivation on, a read of a sleeping tenant wakes it. Before: two tenants put
+    to sleep by the application after the copy (or a delta pass) listed them awake, before it read
+    them, were woken by that read and handed over HOT. Now each group of active tenants is listed
+    again just before it is read; those asleep are copied (or compared) as sleeping tenants,
+    activation paused."""
+    from schemactl.apply import recreate
     from schemactl.apply.tenant_recreate import TenantRecreate
 
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder, auto_activation=True),
                                             8, 3, 18, 0)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot", auto_activation=True))
     slept = sorted(statuses)[-2:]
-    copy_all = TenantRecreate.copy_all
+    hooked = "copy_all" if when == "copy" else "relist"  # the delta passes list the tenants first
+    original, done = getattr(TenantRecreate, hooked), []
 
-    def put_to_sleep_as_the_copy_starts(self, **options):
-        client.collections.use("Mt_v1").tenants.update(
-            [Tenant(name=t, activity_status=TenantActivityStatus.INACTIVE) for t in slept])
-        return copy_all(self, **options)
+    def put_to_sleep_after(self, **options):
+        found = original(self, **options) if hooked == "relist" else None
+        if not done:
+            done.append(client.collections.use("Mt_v1").tenants.update(
+                [Tenant(name=t, activity_status=TenantActivityStatus.INACTIVE) for t in slept]))
+        return found if hooked == "relist" else original(self, **options)
 
     with monkeypatch.context() as patch:
-        patch.setattr(TenantRecreate, "copy_all", put_to_sleep_as_the_copy_starts)
+        patch.setattr(TenantRecreate, hooked, put_to_sleep_after)
+        patch.setattr(recreate, "QUICK_COPY", 0.0)  # a delta pass follows the copy, however quick
         applied = cli_run("apply", str(tmp_path), "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    assert aliases(client) == {"Mt": "Mt_v2"}
+    assert done and aliases(client) == {"Mt": "Mt_v2"}
     asleep = statuses | {t: "COLD" for t in slept}
     report = audit(client, "Mt", Expected(objects, asleep, frozenset(), {}), "words-64")
     assert report.clean, report.describe()  # as the application left them, every object there
