@@ -4,7 +4,7 @@ with an error, so the application never gets a success for a write the copy coul
 on. The old version stays fenced after a cutover: it is the exact state the new one started from.
 
 A shard's status lives in the server's memory: a restarted node, or a tenant deactivated and
-activated again, comes back READY. A status change is a schema change each node applies in its own
+activated again, comes back READY (`reopened` finds them before the alias moves). A status change is a schema change each node applies in its own
 time: a fence is in place only once every node has applied it (measured on 3 nodes, factor 2: writes
 at ONE through a node that had not yet applied it were acknowledged), so setting one waits for that
 — and then until every node reports the shards READONLY: Raft counts an entry applied once a node
@@ -13,6 +13,7 @@ collections were made) took writes for 0.2-0.4 s more (v1.39.3; 4-7 writes at ON
 """
 from __future__ import annotations
 
+from collections.abc import Container
 from concurrent.futures import Executor
 
 from ..errors import RequestRefused, SchemactlError
@@ -76,6 +77,18 @@ def writable_shards(reader: RestClient, collection: str) -> set[str]:
     (asking the shards endpoint fails while any tenant sleeps)."""
     return {shard["name"] for _, shard in loaded_shards(reader.get(shards_path(collection)), collection)
             if shard.get("vectorIndexingStatus") != READONLY}
+
+
+def reopened(reader: RestClient, collection: str, fenced: Container[str] | None = None) -> dict[str, list[str]]:
+    """Fenced shards (tenants) some node reports writable again -> those nodes: a node restarted
+    since the fence (its shards come back READY). `fenced` None: every shard is; else only those
+    of `fenced` still READONLY on another node count (one the application put to sleep and woke
+    is writable on every node, and followed after the switch)."""
+    nodes: dict[str, dict[str, bool]] = {}
+    for node, shard in loaded_shards(reader.get(shards_path(collection)), collection):
+        nodes.setdefault(shard["name"], {})[node] = shard.get("vectorIndexingStatus") == READONLY
+    return {name: sorted(node for node, held in there.items() if not held) for name, there in sorted(nodes.items())
+            if not all(there.values()) and (fenced is None or (name in fenced and any(there.values())))}
 
 
 def unfence_shards(reader: RestClient, collection: str, shards: list[str], pool: Executor | None = None) -> None:

@@ -10,16 +10,16 @@ import hashlib
 from dataclasses import asdict
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from ..changes import DiscardCopy, FinishHandOver, RecreateCollection
 from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
                         link_self_references, refuse_data, settle, take_in)
 from ..errors import RequestRefused, SchemactlError
-from .fence import fence, give_back
+from .fence import fence, give_back, reopened
 from ..replicas import ReplicaCheck
-from ..live import count_objects, describe_down, is_active, nodes_down
+from ..live import count_objects, describe_down, is_active, node_statuses, nodes_down
 from ..naming import is_version_of, next_version
 from ..plan import change_document, change_from_document
 from ..rest_json import from_rest, to_rest
@@ -144,6 +144,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
         state.fenced = sorted(set(state.fenced or []) | set(fence(ctx.reader, change.physical)))
         save_checkpoint(ctx.reader, checkpoint)
         verified = {tenant: settle(ctx.client, jobs[tenant], ctx.failures) for tenant in sorted(state.tenants)}
+        _fence_held(ctx, change.physical)
         state.phase = Phase.CUTOVER
         save_checkpoint(ctx.reader, checkpoint)
         _cut_over(change, ctx, checkpoint)
@@ -262,6 +263,7 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
             for _ in range(LAST_LISTINGS):
                 if not run.carry_over_late():
                     break
+        _fence_held(ctx, change.physical, run.fenced)
         state.kept_awake = list(run.kept_awake)  # a hand-over resumed after a kill does not wake them again
         run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint)
@@ -454,6 +456,24 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
     if down:
         raise SchemactlError(f"{describe_down(down)} (while apply waited for the replicas of {change.physical} to "
                              f"agree): {refused}: run apply again once every node is back")
+
+
+def _fence_held(ctx: Context, source: str, fenced: Container[str] | None = None) -> None:
+    """Last, before the alias moves: on several nodes, no fenced shard writable again. A node
+    restarted during the pause brings its shards back READY (Weaviate keeps a shard's status in
+    memory) and takes writes at ONE that its fenced replicas refuse: the last read, of one
+    replica, would not have seen them, and Weaviate's repair cannot reach a fenced replica.
+    Refused then: the fence is lifted, the repair evens the replicas out, and the next apply
+    resumes (`fenced`: the tenants fenced, see fence.reopened)."""
+    if len(node_statuses(ctx.reader) or {}) < 2:
+        return
+    broken = reopened(ctx.reader, source, fenced)
+    if broken:
+        some = "; ".join(f"{shard} on {', '.join(nodes)}" for shard, nodes in list(broken.items())[:3])
+        raise SchemactlError(f"{len(broken)} fenced shard(s) of {source} became writable again during the write "
+                             f"pause ({some}{'; ...' if len(broken) > 3 else ''}): a node restarted, and writes it "
+                             f"took since may be on its replica only. Not cutting over; {source} is writable again: "
+                             "apply again once every node is up (the copy resumes)")
 
 
 def _replicated(change: RecreateCollection, ctx: Context) -> bool:

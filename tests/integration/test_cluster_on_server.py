@@ -380,6 +380,56 @@ def test_replicas_that_never_agree_are_refused_before_the_new_version_is_made(cl
     assert "discard" not in run(cluster, "plan", str(directory)).stdout  # no stopped copy to resume or discard
 
 
+@pytest.mark.parametrize("tenanted", [False, True], ids=["collection", "tenant"])
+def test_a_node_restarted_during_the_write_pause_never_leaves_its_writes_behind(cluster, node1, tmp_path,
+                                                                                 monkeypatch, tenanted):
+    """Node 3 killed and started again while apply held the fence (as its last read began), then
+    written at ONE through it. Weaviate keeps a shard's status in memory: node 3's replicas came
+    back writable and took the writes, which the fenced replicas refused. Before: the alias moved
+    to a version without them (10 of 10 missing). Now apply sees the fence broken and refuses, the
+    old version writable; the next apply, once Weaviate's repair has evened the replicas out,
+    carries them."""
+    from weaviate.classes.tenants import Tenant
+    from schemactl.apply import recreate, tenant_recreate
+
+    directory, expected = applied_and_seeded(cluster, node1, tmp_path, collection_yaml(), 0)
+    name, tenant = ("Accounts", "a") if tenanted else ("Doc", None)
+    if tenanted:
+        (directory / "accounts.yaml").write_text(_tenanted_yaml(name))
+        assert run(cluster, "apply", str(directory), "--auto-approve").exit_code == 0
+        node1.collections.use("Accounts_v1").tenants.create([Tenant(name="a")])
+
+    def through(client):
+        collection = client.collections.use(name).with_consistency_level(ConsistencyLevel.ALL)
+        return collection.with_tenant(tenant) if tenant else collection
+
+    expected = _written(through(node1), "before", 60, random.Random(14))
+    (directory / "accounts.yaml" if tenanted else directory / "doc.yaml").write_text(
+        (_tenanted_yaml(name) if tenanted else collection_yaml()).replace("distance: cosine", "distance: dot"))
+    module = tenant_recreate if tenanted else recreate
+    settle, restarted = module.settle, []
+
+    def restart_node3_and_write_through_it(*args, **kwargs):
+        if not restarted:
+            cluster.kill("node3")
+            third = cluster.start_again("node3")
+            with weaviate.connect_to_local(host="127.0.0.1", port=third.ports.http, grpc_port=third.ports.grpc) as c:
+                restarted.append(_written(through(c).with_consistency_level(ConsistencyLevel.ONE), "while fenced", 10,
+                                          random.Random(13)))
+        return settle(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "settle", restart_node3_and_write_through_it)
+        refused = run(cluster, "apply", str(directory), "--auto-approve", "--max-write-pause", "300")
+    assert refused.exit_code == 1, refused.output
+    assert f"of {name}_v1 became writable again during the write pause (" in refused.stderr, refused.output
+    assert httpx.get(f"{cluster.url}/v1/aliases/{name}").json()["class"] == f"{name}_v1"  # the alias never moved
+    expected.update(restarted[0])
+    applied = run(cluster, "apply", str(directory), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert_every_replica_complete(cluster, f"{name}_v2", expected, tenant=tenant)
+
+
 def test_writes_a_paused_node_missed_reach_the_new_version(cluster, node1, tmp_path):
     """A node paused (SIGSTOP) while the application wrote at ONE, then resumed: it keeps the
     comparisons of its replicas it had made, and the other nodes compared theirs only with each
