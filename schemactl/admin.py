@@ -52,6 +52,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
             raise SchemactlError(f"{name} is not an alias in this cluster: nothing to roll back")
         known = managed(reader, live)
         previous = _rollback_target(reader, name, current, set(live.raw), known)
+        _refuse_broken_references(live.raw, name, current, previous)
         abandoned = [h for h in hand_overs_left(reader, live) if h.collection == name]
         if abandoned and not force:
             raise SchemactlError(f"{name}: an apply stopped after moving the alias to {current}, before what follows "
@@ -199,6 +200,19 @@ def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: st
     return woken
 
 
+def _refuse_broken_references(raw: dict[str, dict], name: str, current: str, previous: str) -> None:
+    """A version whose reference properties point at a collection that is gone (dropped, or
+    deleted by hand) would serve reference queries that fail: never rolled back to."""
+    from .spec import PRIMITIVE_TYPES
+
+    gone = [f"{prop.get('name')} -> {target}" for prop in raw[previous].get("properties") or []
+            for target in prop.get("dataType") or [] if target not in raw and target not in PRIMITIVE_TYPES]
+    if gone:
+        raise SchemactlError(f"{previous} references collections that no longer exist ({'; '.join(gone)}): as the "
+                             f"version {name} serves, every query of those references would fail; {name} still "
+                             f"points at {current}. Nothing was changed")
+
+
 def _refuse_unsafe_rollback(name: str, current: str, previous: str, in_current: int, in_previous: int,
                             completed: bool) -> None:
     if not completed:
@@ -279,14 +293,23 @@ def _refuse_undroppable(reader: RestClient, live, versions: list[str]) -> None:
         raise SchemactlError(f"{', '.join(copying)}: a copy an apply stopped in; `schemactl apply` resumes it, or "
                              "discards it (deleting it and lifting what it left on its source) when the files no "
                              "longer ask for it; nothing was dropped")
-    # versions kept for rollback, or retired, may keep a link to a dropped one: only what is in use counts
-    kept = {v for olds in [*known.live.retained.values(), *known.retired.values()] for v in olds}
-    referenced = _referenced_by({n: c for n, c in live.raw.items() if n not in kept}, versions)
+    # retired versions (of old names: never served again) may keep a link to a dropped one
+    retained = {v: name for name, olds in known.live.retained.items() for v in olds}
+    retired = {v for olds in known.retired.values() for v in olds}
+    referenced = _referenced_by({n: c for n, c in live.raw.items() if n not in retained and n not in retired},
+                                versions)
     if referenced:
         listed = "; ".join(f"{v} (by {', '.join(by)})" for v, by in referenced.items())
         raise SchemactlError(f"{listed}: referenced by a collection in use, whose reference queries would fail once "
                              "it is gone; apply the files first (their plan points those references at the served "
                              "versions); nothing was dropped")
+    kept = _referenced_by({n: c for n, c in live.raw.items() if n in retained}, versions)
+    if kept:
+        listed = "; ".join(f"{v} (by {', '.join(by)})" for v, by in kept.items())
+        owners = sorted({retained[by.split('.')[0]] for refs in kept.values() for by in refs})
+        raise SchemactlError(f"{listed}: referenced by a version kept for rollback, which would serve reference "
+                             f"queries that fail once it is gone; drop the old versions of {', '.join(owners)} first, "
+                             "or in the same command; nothing was dropped")
     handing = sorted({h.physical for h in finishes_left(known.checkpoints_here, live)} & set(versions))
     if handing:
         raise SchemactlError(f"{', '.join(handing)}: an apply stopped before its hand-over from there was done "

@@ -561,10 +561,39 @@ def test_after_rolling_back_a_referenced_collection_its_left_version_is_kept_unt
     assert client.collections.exists("Product_v2")
     (tmp_path / "product.yaml").write_text(PRODUCT)
     applied(cli_run, tmp_path)  # Order follows Product_v1 again
-    assert cli_run("drop-old-versions", "Product", "--allow-destructive").exit_code == 0
+    kept = cli_run("drop-old-versions", "Product", "--allow-destructive")  # Order_v2, kept for rollback, points there
+    assert kept.exit_code == 1 and "Product_v2 (by Order_v2.item): referenced by a version kept" in kept.stderr
+    assert cli_run("drop-old-versions", "Order", "Product", "--allow-destructive").exit_code == 0
     found = {o.properties["quantity"]: [str(r.uuid) for r in o.references["item"].objects]
              for o in client.collections.use("Order").iterator(return_references=QueryReference(link_on="item"))}
     assert found == {i: [product_id(i)] for i in range(10)}
+
+
+def test_a_version_kept_for_rollback_never_loses_what_it_references(client, cli_run, tmp_path):
+    """Before: `drop-old-versions Product` deleted Product_v1 while Order_v1, kept for rollback of
+    Order, still referenced it; `rollback Order` then served Order_v1, and every query of its
+    references failed ("could not find class Product_v1 in schema")."""
+    (tmp_path / "product.yaml").write_text(PRODUCT)
+    (tmp_path / "order.yaml").write_text(ORDER)
+    applied(cli_run, tmp_path)
+    load_products(client.collections.use("Product"), 10)
+    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
+                                                           "  - name: name\n    renamedFrom: title\n"))
+    applied(cli_run, tmp_path)
+    assert aliases(client) == {"Order": "Order_v2", "Product": "Product_v2"}  # Order_v1 still points at Product_v1
+    refused = cli_run("drop-old-versions", "Product", "--allow-destructive")
+    assert refused.exit_code == 1
+    assert "Product_v1 (by Order_v1.item): referenced by a version kept for rollback" in refused.stderr, refused.output
+    assert "drop the old versions of Order first, or in the same command" in refused.stderr
+    assert client.collections.exists("Product_v1")
+
+    client.collections.delete("Product_v1")  # by hand: what a rollback must not serve
+    rolled = cli_run("rollback", "Order")
+    assert rolled.exit_code == 1
+    assert "Order_v1 references collections that no longer exist (item -> Product_v1)" in rolled.stderr, rolled.output
+    assert aliases(client)["Order"] == "Order_v2"
+    assert cli_run("drop-old-versions", "Order", "Product", "--allow-destructive").exit_code == 0
+    assert not client.collections.exists("Order_v1")
 
 
 def test_a_dropped_reference_is_planned_with_the_objects_holding_one_and_dropped(client, cli_run, tmp_path):
