@@ -399,11 +399,14 @@ def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],
     recreated = {c.physical for c in changes if isinstance(c, RecreateCollection)}
     serving = live.named_by
     named = set(desired) | {c.collection for c in changes if isinstance(c, DeleteCollection)}  # --prune's too
-    return tuple(DiscardCopy(serving.get(c.source, c.source), physical=c.source, target=c.target)
+    def name_of(source: str) -> str:  # a source rolled back from since is served by no alias
+        return serving.get(source) or logical_of(source)
+
+    return tuple(DiscardCopy(name_of(c.source), physical=c.source, target=c.target)
                  for c in sorted(known.checkpoints_here, key=lambda c: c.source)
-                 if c.source in live.raw and c.source not in recreated and serving.get(c.source, c.source) in named
+                 if c.source in live.raw and c.source not in recreated and name_of(c.source) in named
                  and not c.state.freed  # its source was deleted: what has the name is taken in by a finish
-                 and c.never_served(serving.get(c.source, c.source), live.aliases, known.served))
+                 and c.never_served(name_of(c.source), live.aliases, known.served))
 
 
 def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,

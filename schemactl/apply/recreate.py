@@ -341,8 +341,9 @@ def discard_stopped_copy(change: DiscardCopy, ctx: Context) -> None:
     deleted = _abandon(ctx, found, f"a copy of {change.physical} the files no longer ask for")
     drop_checkpoint(ctx.reader, change.physical)
     what = f"{change.target} deleted" if deleted else f"{change.target} was gone already"
+    source = "takes writes as before" if change.physical in ctx.aliases.values() else "is as it was (an old version)"
     ctx.notice(f"{change.collection}: discarded the copy an earlier apply stopped in ({what}); {change.physical} "
-               "takes writes as before")
+               + source)
 
 
 def _old_name_left(ctx: Context, collection: str, old: str | None, checkpoint: Checkpoint) -> None:

@@ -277,6 +277,33 @@ def test_a_recreate_that_fails_before_its_checkpoint_leaves_no_version_behind(cl
     assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == 20
 
 
+def test_a_copy_left_by_a_failed_apply_is_discarded_after_a_rollback_moved_away_from_its_source(
+        client, cli_run, embedder, tmp_path, monkeypatch):
+    """A recreate from Doc_v2 fails as it fences (its copy Doc_v3 kept to resume), then Doc is
+    rolled back to Doc_v1 and the files to its definition. Before: no plan discarded Doc_v3 (its
+    source served no alias any more), and drop-old-versions refused every version because of it."""
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    seed(client, 20)
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="l2-squared"))
+    with monkeypatch.context() as patch:
+        _failing(patch, "set shard")
+        failed = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert failed.exit_code == 1 and client.collections.exists("Doc_v3"), failed.output
+    assert cli_run("rollback", "Doc").exit_code == 0 and aliases(client) == {"Doc": "Doc_v1"}
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
+    planned = cli_run("plan", str(tmp_path), "--json")
+    assert [s["kind"] for s in json.loads(planned.stdout)["steps"]] == ["discard-copy"], planned.output
+    discarded = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert discarded.exit_code == 0, discarded.output
+    assert "discarded the copy an earlier apply stopped in (Doc_v3 deleted); Doc_v2 is as it was" in discarded.stderr
+    assert not client.collections.exists("Doc_v3")
+    assert cli_run("drop-old-versions", "Doc", "--allow-destructive").exit_code == 0
+    assert aliases(client) == {"Doc": "Doc_v1"} and len(client.collections.use("Doc")) == 20
+
+
 def _unanswered(monkeypatch, *requests: tuple[str, str]):
     """Our own client gets no answer to the requests named (verb, what it does), as when the server
     stops answering in the middle of an apply."""
