@@ -5,7 +5,7 @@ import dataclasses
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -456,8 +456,9 @@ def wait_for_agreement(reader: RestClient, timeout: float = AGREEMENT_TIMEOUT) -
 SAMPLE_OBJECTS = 200
 
 
-def estimate(reader: RestClient, physical: str, collection: Collection, reembed: bool):
-    """Objects (per tenant) in `physical`, and the characters its text would send to be embedded."""
+def estimate(reader: RestClient, physical: str, collection: Collection, embedded: Sequence[str] = ()):
+    """Objects (per tenant) in `physical`, and the characters its text would send to be embedded:
+    `embedded` names the properties each re-embedded vector reads, once per such vector."""
     from .plan import Estimate
 
     multi_tenant = collection.multi_tenant
@@ -468,10 +469,10 @@ def estimate(reader: RestClient, physical: str, collection: Collection, reembed:
                                          if multi_tenant else {None: count_objects(reader, physical, None)})
     total = sum(per_tenant.values())
     chars = 0
-    readable = still_active(reader, physical, per_tenant) if reembed and total else []
+    readable = still_active(reader, physical, per_tenant) if embedded and total else []
     if readable:
         sample = max(readable, key=lambda t: per_tenant[t])
-        average = _average_text_chars(reader, physical, sample, _vectorized_text(collection))
+        average = _average_text_chars(reader, physical, sample, list(embedded))
         chars = int(average * total)
     return Estimate(total, {t: n for t, n in per_tenant.items() if t is not None}, chars,
                     asleep_tenants=len(statuses) - (len(per_tenant) if multi_tenant else 0))
@@ -581,7 +582,8 @@ def _count_each(reader: RestClient, physical: str, tenants: list[str]) -> dict[s
     return counts
 
 
-def _vectorized_text(collection: Collection) -> list[str]:
+def vectorized_text(collection: Collection) -> list[str]:
+    """The text properties a vectorizer reads unless told which (not skipped)."""
     return [p.name for p in collection.properties
             if p.data_types[0] in ("text", "text[]") and not (p.vectorizer and p.vectorizer.skip)]
 

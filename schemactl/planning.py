@@ -23,6 +23,7 @@ from .live import (
     node_statuses,
     read_live,
     unrepresentable,
+    vectorized_text,
 )
 from .loader import find_files
 from .naming import is_version_of, logical_of, version_of, versions_of
@@ -201,7 +202,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
             holding = [n for n in backfill_candidates(changes)
-                       if estimate(reader, live.physical[n], live.collections[n], False).objects]
+                       if estimate(reader, live.physical[n], live.collections[n]).objects]
             changes = with_backfill(changes, live.collections, collections, live.physical, holding)
         changes += stopped_copies(known, live, changes, collections)
         rates: dict[str, float] = {}
@@ -213,7 +214,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
         _refuse_wrapped_integers(reader, changes, by_physical, estimates)
-        estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical], False)
+        estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical])
                       for c in changes if isinstance(c, DeleteCollection) and c.physical in by_physical}
         outside = unmanaged(live.collections, collections, live.physical)
         behind = left_behind(live, records)
@@ -412,8 +413,25 @@ def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],
 def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,
               rate: float | None) -> Estimate:
     """What the step moves: objects (per tenant), text to embed, the moved properties' values."""
-    found = estimate(reader, change.physical, live, change.reembeds)
+    found = estimate(reader, change.physical, live, embedded_text(change, live))
     return replace(found, texts_per_second=rate, values=value_checks(reader, target, change, live.multi_tenant))
+
+
+def embedded_text(change: RecreateCollection, live: Collection) -> list[str]:
+    """The live text properties each re-embedded vector sends to be embedded, once per vector: a
+    named vector's sourceProperties (by their live names, after a rename), else every text
+    property its vectorizer reads."""
+    read = vectorized_text(live)
+    text = {p.name for p in live.properties if p.data_types[0] in ("text", "text[]")}
+    live_name = {m.name: m.source for m in change.property_moves if m.name}
+    found: list[str] = []
+    for move in change.vectors:
+        if move.action != "re-embed":
+            continue
+        named = (change.definition.vectors or {}).get(move.name)
+        sources = named.sourceProperties if named is not None else None
+        found += read if not sources else [live_name.get(p, p) for p in sources if live_name.get(p, p) in text]
+    return found
 
 
 def _overridden(environment: Chosen | None, collections) -> tuple[str, ...]:

@@ -325,3 +325,25 @@ def test_a_plan_whose_credentials_the_client_refuses_says_so_not_that_grpc_is_mi
     with pytest.raises(SchemactlError, match=r"^Product: reading the values of title \(renamed, retyped or dropped\) "
                                              r"was refused: cannot use Weaviate at .*: the token expired$"):
         value_check.value_checks(None, Target("http://x", 10), change, multi_tenant=False)  # type: ignore[arg-type]
+
+
+def test_only_the_text_a_re_embedded_vector_reads_is_counted_as_text_to_embed():
+    """Before: every text property counted, whichever vector re-embedded (12,074 characters
+    estimated where 2,847 were sent)."""
+    from schemactl.planning import embedded_text
+
+    def vectors(title_url: str, title_source: str = "title"):
+        hf = {"vectorizer": {**HF, "endpointURL": title_url}, "sourceProperties": [title_source]}
+        return {"title_vector": hf, "all_vector": {"vectorizer": HF}}
+
+    live = _vectors(**vectors("http://127.0.0.1:1/models/a"))
+    change = recreate(live, _vectors(**vectors("http://127.0.0.1:1/models/b")))
+    assert [(v.name, v.action) for v in change.vectors] == [("all_vector", "reuse"), ("title_vector", "re-embed")]
+    assert embedded_text(change, live) == ["title"]
+    renamed = parse_collection({"name": "Product", "vectors": vectors("http://127.0.0.1:1/models/b", "name"),
+                                "properties": [*PRODUCT[:3], {"name": "name", "renamedFrom": "title",
+                                                              "dataType": "text"}]})
+    # the rename re-embeds all_vector too (its text joins the properties in another order); title by its live name
+    assert embedded_text(recreate(live, renamed), live) == ["sku", "legacy", "title", "title"]
+    whole = recreate(product(vectorizer=HF), product(vectorizer={**HF, "endpointURL": "http://127.0.0.1:1/models/b"}))
+    assert embedded_text(whole, product(vectorizer=HF)) == ["sku", "legacy", "title"]

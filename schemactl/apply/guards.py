@@ -23,7 +23,7 @@ from ..permissions import (for_bookkeeping, for_plan, for_shard_status, for_the_
                            own_permissions)
 from ..plan import Estimate, Plan, Step, change_document, fingerprint_live, summary
 from ..plan_warnings import moving_replicated_data
-from ..planning import (Managed, changes_on, desired_from_plan, managed, probed_once, read_cluster,
+from ..planning import (Managed, changes_on, desired_from_plan, embedded_text, managed, probed_once, read_cluster,
                         stopped_copies, without_measurements)
 from ..probe import PREFIX as PROBED
 from ..redact import endpoint
@@ -303,7 +303,7 @@ def counted_again(situation: Situation) -> list[str]:
     for step in plan.steps:
         c, saved = step.change, step.estimate or Estimate()  # a plan without its numbers is counted all the same
         if isinstance(c, RecreateCollection) and c.reembeds and c.physical in by_physical:
-            now = estimate(reader, c.physical, by_physical[c.physical], True)
+            now = estimate(reader, c.physical, by_physical[c.physical], embedded_text(c, by_physical[c.physical]))
             if now.objects > saved.objects:
                 grew = True
                 step = replace(step, estimate=replace(saved, objects=now.objects, per_tenant=now.per_tenant,
