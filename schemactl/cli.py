@@ -471,9 +471,11 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
                    "it, so a node that is down stops the copy (it resumes on the next apply) instead of leaving "
                    "the new version with a replica short. Verification always reads at ALL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON; no progress bars.")
+@click.option("--prune", is_flag=True, help="Also delete collections no file declares (as plan --prune; "
+                                             "with --allow-destructive).")
 @planning_options
 def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, max_write_pause: float, consistency: str,
-                  as_json: bool, no_backfill: bool, max_reembed: int | None, probe: bool,
+                  as_json: bool, prune: bool, no_backfill: bool, max_reembed: int | None, probe: bool,
                   embedding_price: float | None, policy_file: Path | None) -> None:
     """Apply the files (plan, show, ask, apply) or a saved plan file.
 
@@ -496,6 +498,9 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
     if not saved and any(p.suffix == ".json" for p in paths):
         raise SchemactlError("a saved plan (.json) is applied on its own, not with schema files: "
                              f"schemactl apply {next(p for p in paths if p.suffix == '.json')}")
+    if saved and prune:
+        raise SchemactlError("--prune plans deletes from schema files; a saved plan already says what it deletes "
+                             "(plan --prune --out)")
     if saved:
         from .saved import load_plan
 
@@ -503,7 +508,7 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
         api.check_made_for(computed, target)  # before it is shown as changes to make to this cluster
         computed = api.with_callers_warnings(computed, target)
     else:
-        computed, _ = plan_or_report(paths, target, backfill=not no_backfill, probe=probe,
+        computed, _ = plan_or_report(paths, target, prune=prune, backfill=not no_backfill, probe=probe,
                                      embedding_price=price_of_embedding(embedding_price, policy_file, target))
         checksum = to_document(computed)["checksum"]
     limits = Limits(allow_destructive=allow_destructive, max_reembed=max_reembed, policy=policy_path(policy_file),

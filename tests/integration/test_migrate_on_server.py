@@ -299,6 +299,19 @@ def test_deleting_a_collection_needs_allow_destructive(client, cli_run, embedder
     assert collections(client) == {"Other_v1"} and aliases(client) == {"Other": "Other_v1"}
 
 
+def test_apply_prunes_as_plan_does(client, cli_run, embedder, docs):
+    """Before: `apply --prune` was "No such option"; a delete was applied only from a saved plan."""
+    (docs / "doc.yaml").unlink()
+    (docs / "other.yaml").write_text("name: Other\nvectorizer:\n  module: none\n")
+    refused = cli_run("apply", str(docs), "--auto-approve", "--prune")
+    assert refused.exit_code == 1, refused.output
+    assert "destructive steps need --allow-destructive: step 2 delete Doc; nothing was applied" in refused.stderr
+    assert collections(client) == {"Doc_v1"}  # refused before the first change: Other not made either
+    pruned = cli_run("apply", str(docs), "--auto-approve", "--prune", "--allow-destructive")
+    assert pruned.exit_code == 0, pruned.output
+    assert collections(client) == {"Other_v1"} and aliases(client) == {"Other": "Other_v1"}
+
+
 def test_multi_tenant_copy_is_per_tenant_and_keeps_tenant_status(client, cli_run, tmp_path):
     from weaviate.classes.tenants import Tenant, TenantActivityStatus
 
