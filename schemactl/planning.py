@@ -400,8 +400,9 @@ def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],
     recreated = {c.physical for c in changes if isinstance(c, RecreateCollection)}
     serving = live.named_by
     named = set(desired) | {c.collection for c in changes if isinstance(c, DeleteCollection)}  # --prune's too
-    def name_of(source: str) -> str:  # a source rolled back from since is served by no alias
-        return serving.get(source) or logical_of(source)
+    def name_of(source: str) -> str:  # a source rolled back from since is served by no alias: a kept version
+        kept = source in live.retained.get(logical_of(source), ())
+        return serving.get(source) or (logical_of(source) if kept else source)
 
     return tuple(DiscardCopy(name_of(c.source), physical=c.source, target=c.target)
                  for c in sorted(known.checkpoints_here, key=lambda c: c.source)

@@ -264,6 +264,7 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
                 if not run.carry_over_late():
                     break
         _fence_held(ctx, change.physical, run.fenced)
+        run.settle_reopened()
         state.kept_awake = list(run.kept_awake)  # a hand-over resumed after a kill does not wake them again
         run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint)

@@ -687,6 +687,20 @@ class TenantRecreate:
                               f"({', '.join(unsettled[:5])}); not cutting over, the source is writable again")
         return sum(self.counts.get(t, 0) for t in self._active())
 
+    def settle_reopened(self) -> None:
+        """Last, before the alias moves: a tenant fenced, then writable again on every node since
+        the last round (put to sleep and woken by the application, or each of its replicas
+        restarted) is fenced and settled once more, so what was written, changed or deleted there
+        since its last read is in the new version (one writable on some node only is refused
+        before this: recreate._fence_held)."""
+        reopened = sorted(writable_shards(self.ctx.reader, self.source) & self.fenced)
+        if not reopened:
+            return
+        self._fence_recorded(reopened)
+        self.map_awake(self._settle_one, reopened)
+        self.ctx.notice(f"{self.logical}: {len(reopened)} tenant(s) writable again as the alias was about to move "
+                        f"({', '.join(reopened[:5])}{', ...' if len(reopened) > 5 else ''}); fenced and settled again")
+
     def fence_active(self) -> set[str]:
         """Every active tenant's shard READONLY (asking a sleeping tenant's shard status fails,
         so they are set without asking); recorded before, so a kill leaves nothing unnamed.

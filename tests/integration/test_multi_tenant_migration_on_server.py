@@ -528,6 +528,41 @@ def test_a_tenant_the_application_puts_to_sleep_after_the_copy_listed_it_is_hand
     assert report.clean, report.describe()  # as the application left them, every object there
 
 
+def test_a_tenant_the_application_wakes_and_writes_as_the_alias_is_about_to_move_is_settled_again(
+        client, cli_run, embedder, monkeypatch, tmp_path):
+    """A fenced tenant put to sleep and woken by the application after the last fenced round (its
+    shard comes back writable), then an object of it updated and another deleted there. Before:
+    after the switch only its missing objects were carried over, so the update was reverted and
+    the deleted object came back in the new version. Now it is fenced and settled again first."""
+    from schemactl.apply.tenant_recreate import TenantRecreate
+
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 4, 3, 19, 0)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    tenant = min(statuses)
+    changed, dropped, _ = sorted(objects[tenant])
+    settle_fenced = TenantRecreate.settle_fenced
+
+    def woken_and_written_after(self):
+        found = settle_fenced(self)
+        old = client.collections.use("Mt_v1")
+        for status in (TenantActivityStatus.INACTIVE, TenantActivityStatus.ACTIVE):
+            old.tenants.update([Tenant(name=tenant, activity_status=status)])
+        old.with_tenant(tenant).data.update(uuid=changed, properties={"title": "changed after the last read"})
+        old.with_tenant(tenant).data.delete_by_id(dropped)
+        return found
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TenantRecreate, "settle_fenced", woken_and_written_after)
+        applied = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert f"1 tenant(s) writable again as the alias was about to move ({tenant})" in applied.stderr
+    objects[tenant][changed] = {**objects[tenant][changed], "title": "changed after the last read"}
+    del objects[tenant][dropped]
+    expected = Expected(objects, statuses, frozenset(), {tenant: frozenset({dropped})})
+    report = audit(client, "Mt", expected, "words-64")
+    assert report.clean, report.describe()
+
+
 def test_a_rollback_abandoning_a_hand_over_stopped_as_it_put_the_old_version_to_sleep_wakes_its_tenants(
         client, cli_run, embedder, monkeypatch, tmp_path):
     """Before: an apply stopped once its hand-over had put 100 of the old version's active tenants
