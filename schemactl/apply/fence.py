@@ -4,12 +4,13 @@ with an error, so the application never gets a success for a write the copy coul
 on. The old version stays fenced after a cutover: it is the exact state the new one started from.
 
 A shard's status lives in the server's memory: a restarted node, or a tenant deactivated and
-activated again, comes back READY (`reopened` finds them before the alias moves). A status change is a schema change each node applies in its own
-time: a fence is in place only once every node has applied it (measured on 3 nodes, factor 2: writes
-at ONE through a node that had not yet applied it were acknowledged), so setting one waits for that
-— and then until every node reports the shards READONLY: Raft counts an entry applied once a node
-has queued it, so a node working through a backlog of schema changes (back from a pause while
-collections were made) took writes for 0.2-0.4 s more (v1.39.3; 4-7 writes at ONE per run).
+activated again, comes back READY (`reopened` finds them before the alias moves). A status change
+is a schema change each node applies in its own time: a fence is in place only once every node has
+applied it (measured on 3 nodes, factor 2: writes at ONE through a node that had not yet applied it
+were acknowledged), so setting one waits for that — and then until every node reports the shards
+READONLY: Raft counts an entry applied once a node has queued it, so a node working through a
+backlog of schema changes (back from a pause while collections were made) took writes for 0.2-0.4 s
+more (v1.39.3; 4-7 writes at ONE per run).
 """
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def reopened(reader: RestClient, collection: str, fenced: Container[str] | None 
     """Fenced shards (tenants) some node reports writable again -> those nodes: a node restarted
     since the fence (its shards come back READY). `fenced` None: every shard is; else only those
     of `fenced` still READONLY on another node count (one the application put to sleep and woke
-    is writable on every node, and followed after the switch)."""
+    is writable on every node: TenantRecreate.settle_reopened settles it again)."""
     nodes: dict[str, dict[str, bool]] = {}
     for node, shard in loaded_shards(reader.get(shards_path(collection)), collection):
         nodes.setdefault(shard["name"], {})[node] = shard.get("vectorIndexingStatus") == READONLY
