@@ -285,7 +285,7 @@ def validate(paths: tuple[Path, ...], as_json: bool, env: str | None) -> None:
         errors = sum(f.severity == "error" for f in result.findings)
         files = len({f.path for f in result.findings if f.severity == "error"})
         summary = (f"{len(result.collections)} collection(s) valid" if result.ok
-                   else f"{errors} error(s) in {files} file(s)")
+                   else f"{errors} error(s) in {files} file(s)" if result.files else f"{errors} error(s); no file read")
         say(summary, err=True)
     sys.exit(0 if result.ok else EXIT_ERROR)
 
@@ -646,8 +646,11 @@ def rollback(name: str, target, force: bool) -> None:
     done = api.rollback(target, name, force=force)
     say(f"{name} now points at {done.restored} (was {done.previous}).")
     if done.objects_now >= 0 and done.objects_then != done.objects_now:
-        say(f"  note: {done.previous} has {done.objects_then} object(s), {done.restored} has "
-                   f"{done.objects_now}; writes made since the cutover are only in {done.previous}", err=True)
+        why = (f"writes made since the cutover are only in {done.previous}" if done.objects_then > done.objects_now
+               else f"objects deleted since the cutover, or left out of {done.previous} by its copy (onConvertError: "
+                    f"skipObject), are in {done.restored}")
+        say(f"  note: {done.previous} has {done.objects_then} object(s), {done.restored} has {done.objects_now}; "
+            + why, err=True)
     if done.referrers:
         say(f"  note: {', '.join(done.referrers)} still point{'s' if len(done.referrers) == 1 else ''} at "
             f"{done.previous}, which {name} no longer serves: `schemactl plan` shows the step that points "

@@ -42,6 +42,7 @@ def test_validate_missing_path_is_an_error():
     result = run("validate", "/no/such/dir")
     assert result.exit_code == 1
     assert "/no/such/dir: no such file or directory" in result.stdout  # no line:column where there is no file
+    assert result.stderr == "1 error(s); no file read\n"  # before: "1 error(s) in 1 file(s)"
 
 
 def test_a_file_named_twice_is_validated_once(tmp_path):
