@@ -73,22 +73,34 @@ def fence_shards(reader: RestClient, collection: str, shards: list[str], pool: E
     _in_place(reader, collection, set(shards))
 
 
+Fences = dict[str, dict[str, bool]]  # shard (tenant) loaded on some node -> node -> READONLY there
+
+
+def fences(reader: RestClient, collection: str) -> Fences:
+    """Every node's fence of each shard (tenant) of `collection` it has loaded, from one /v1/nodes
+    request (asking the shards endpoint fails while any tenant sleeps)."""
+    found: Fences = {}
+    for node, shard in loaded_shards(reader.get(shards_path(collection)), collection):
+        found.setdefault(shard["name"], {})[node] = shard.get("vectorIndexingStatus") == READONLY
+    return found
+
+
 def writable_shards(reader: RestClient, collection: str) -> set[str]:
-    """Shards (tenants) loaded on some node and not READONLY there, from one /v1/nodes request
-    (asking the shards endpoint fails while any tenant sleeps)."""
-    return {shard["name"] for _, shard in loaded_shards(reader.get(shards_path(collection)), collection)
-            if shard.get("vectorIndexingStatus") != READONLY}
+    """Shards (tenants) loaded on some node and not READONLY there."""
+    return open_shards(fences(reader, collection))
 
 
-def reopened(reader: RestClient, collection: str, fenced: Container[str] | None = None) -> dict[str, list[str]]:
+def open_shards(found: Fences) -> set[str]:
+    """Those writable on some node."""
+    return {name for name, there in found.items() if not all(there.values())}
+
+
+def reopened(found: Fences, fenced: Container[str] | None = None) -> dict[str, list[str]]:
     """Fenced shards (tenants) some node reports writable again -> those nodes: a node restarted
     since the fence (its shards come back READY). `fenced` None: every shard is; else only those
     of `fenced` still READONLY on another node count (one the application put to sleep and woke
     is writable on every node: TenantRecreate.settle_reopened settles it again)."""
-    nodes: dict[str, dict[str, bool]] = {}
-    for node, shard in loaded_shards(reader.get(shards_path(collection)), collection):
-        nodes.setdefault(shard["name"], {})[node] = shard.get("vectorIndexingStatus") == READONLY
-    return {name: sorted(node for node, held in there.items() if not held) for name, there in sorted(nodes.items())
+    return {name: sorted(node for node, held in there.items() if not held) for name, there in sorted(found.items())
             if not all(there.values()) and (fenced is None or (name in fenced and any(there.values())))}
 
 

@@ -17,7 +17,7 @@ from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
                         link_self_references, refuse_data, settle, take_in)
 from ..errors import RequestRefused, SchemactlError
-from .fence import fence, give_back, reopened
+from .fence import Fences, fence, fences, give_back, reopened
 from ..replicas import ReplicaCheck
 from ..live import count_objects, describe_down, is_active, node_statuses, nodes_down
 from ..naming import is_version_of, next_version
@@ -263,8 +263,9 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
             for _ in range(LAST_LISTINGS):
                 if not run.carry_over_late():
                     break
-        _fence_held(ctx, change.physical, run.fenced)
-        run.settle_reopened()
+        found = fences(ctx.reader, change.physical)  # one read of every node's fences, for both checks
+        _fence_held(ctx, change.physical, run.fenced, found)
+        run.settle_reopened(found)
         state.kept_awake = list(run.kept_awake)  # a hand-over resumed after a kill does not wake them again
         run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint)
@@ -460,16 +461,16 @@ def _wait_for_every_node(change: RecreateCollection, ctx: Context, target: str) 
                              f"agree): {refused}: run apply again once every node is back")
 
 
-def _fence_held(ctx: Context, source: str, fenced: Container[str] | None = None) -> None:
+def _fence_held(ctx: Context, source: str, fenced: Container[str] | None = None, found: Fences | None = None) -> None:
     """Last, before the alias moves: on several nodes, no fenced shard writable again. A node
     restarted during the pause brings its shards back READY (Weaviate keeps a shard's status in
     memory) and takes writes at ONE that its fenced replicas refuse: the last read, of one
     replica, would not have seen them, and Weaviate's repair cannot reach a fenced replica.
     Refused then: the fence is lifted, the repair evens the replicas out, and the next apply
-    resumes (`fenced`: the tenants fenced, see fence.reopened)."""
+    resumes (`fenced`: the tenants fenced, see fence.reopened; `found`: fence.fences, read already)."""
     if len(node_statuses(ctx.reader) or {}) < 2:
         return
-    broken = reopened(ctx.reader, source, fenced)
+    broken = reopened(fences(ctx.reader, source) if found is None else found, fenced)
     if broken:
         some = "; ".join(f"{shard} on {', '.join(nodes)}" for shard, nodes in list(broken.items())[:3])
         raise SchemactlError(f"{len(broken)} fenced shard(s) of {source} became writable again during the write "

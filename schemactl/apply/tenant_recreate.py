@@ -30,7 +30,7 @@ from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, c
                         when_embedding)
 from ..errors import SchemactlError
 from ..live import Statuses, is_active
-from .fence import fence_shards, give_back, unfence_shards, writable_shards
+from .fence import Fences, fence_shards, give_back, open_shards, unfence_shards, writable_shards
 from ..resume import Phase, TenantEntry, new_entry
 from ..state import Checkpoint, append_progress, drop_progress, save_checkpoint
 from ..settings import AWAKE_BUDGET, PAGE, TARGET_GROUP, TENANT_WORKERS, WAKE_GROUP
@@ -380,10 +380,16 @@ class TenantRecreate:
             return group
         for tenant in slept:
             self.progress.update(tenant, status=listed[tenant], settled=False)
-        self.pause_activation()
-        self._groups_awake([t for t in slept if not self.tenants[t].done], self._copy_and_settle)
-        self._groups_awake([t for t in slept if self.tenants[t].done], self._settle_one)
+        self._settle_asleep(slept)
         return [t for t in group if t not in slept]
+
+    def _settle_asleep(self, tenants: list[str]) -> None:
+        """Tenants the application put to sleep since they were listed awake (their status
+        recorded): from now on no request wakes a sleeping tenant (pause_activation), and each is
+        woken under a fence, copied if not yet, and settled (what it was written before)."""
+        self.pause_activation()
+        self._groups_awake([t for t in tenants if not self.tenants[t].done], self._copy_and_settle)
+        self._groups_awake([t for t in tenants if self.tenants[t].done], self._settle_one)
 
     def fenced_copy_fits(self, group_seconds: float, groups_left: int, *,
                          ceiling: float = FENCE_EARLY_SHARE) -> bool:
@@ -585,8 +591,7 @@ class TenantRecreate:
                 self.progress.start(tenant, status)
             self._copy(sorted(found.created))
         if found.slept:  # what the application wrote before putting them to sleep
-            self.pause_activation()
-            self._groups_awake(sorted(found.slept), self._settle_one)
+            self._settle_asleep(sorted(found.slept))
         self.progress.flush()
         return found
 
@@ -687,13 +692,13 @@ class TenantRecreate:
                               f"({', '.join(unsettled[:5])}); not cutting over, the source is writable again")
         return sum(self.counts.get(t, 0) for t in self._active())
 
-    def settle_reopened(self) -> None:
+    def settle_reopened(self, found: Fences) -> None:
         """Last, before the alias moves: a tenant fenced, then writable again on every node since
         the last round (put to sleep and woken by the application, or each of its replicas
         restarted) is fenced and settled once more, so what was written, changed or deleted there
         since its last read is in the new version (one writable on some node only is refused
-        before this: recreate._fence_held)."""
-        reopened = sorted(writable_shards(self.ctx.reader, self.source) & self.fenced)
+        before this: recreate._fence_held; `found`: fence.fences of the source, read just before)."""
+        reopened = sorted(open_shards(found) & self.fenced)
         if not reopened:
             return
         self._fence_recorded(reopened)
