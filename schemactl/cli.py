@@ -102,6 +102,8 @@ def _one_line_for(error: Exception) -> str:
     """The line a failure is said in."""
     if isinstance(error, click.exceptions.Abort):  # click's word for Ctrl-C (and EOF at a prompt)
         return _interrupted(error.__cause__) if isinstance(error.__cause__, KeyboardInterrupt) else "aborted"
+    if isinstance(error, click.BadParameter) and (variable := _variable_of(error)):
+        return f"error: {variable}: {one_line(error.message)}"
     if isinstance(error, click.UsageError):
         where = error.ctx.command_path if error.ctx else "schemactl"
         return f"error: {one_line(error.format_message())} ({where} --help for usage)"
@@ -111,6 +113,16 @@ def _one_line_for(error: Exception) -> str:
         return f"error: {one_line(str(error))}"
     first_line = (str(error).strip().splitlines() or [""])[0]  # a bug or an unforeseen failure: one line too
     return f"error: unexpected {type(error).__name__}: {first_line} (set SCHEMACTL_DEBUG=1 for a traceback)"
+
+
+def _variable_of(error: click.BadParameter) -> str | None:
+    """The environment variable a bad value was read from (click names the option instead)."""
+    from click.core import ParameterSource
+
+    param, context = error.param, error.ctx
+    if param is None or context is None or not param.name or not isinstance(param.envvar, str):
+        return None
+    return param.envvar if context.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT else None
 
 
 def _wants_json(args: list[str]) -> bool:
@@ -158,9 +170,20 @@ def connection_options(command):
         kwargs["target"] = make_target(url, grpc_port, api_key, headers,
                                        hf_key=os.environ.get("HUGGINGFACE_APIKEY"), hf_header=HF_KEY_HEADER,
                                        grpc_url=grpc_url, ca_cert=ca_cert, bearer_token=bearer_token,
-                                       environment=chosen, timeout=timeout)
+                                       environment=chosen, timeout=timeout, variables=_read_from_variables())
         return command(*args, **kwargs)
     return wrapper
+
+
+def _read_from_variables() -> tuple[tuple[str, str], ...]:
+    """(option, variable) of each option whose value came from its environment variable, so that a
+    bad value is named as the variable the user set (WEAVIATE_URL), not as an option never given."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context()
+    return tuple((param.opts[0].removeprefix("--"), param.envvar) for param in context.command.params
+                 if isinstance(param.envvar, str) and param.name
+                 and context.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT)
 
 
 def _finite(value: float | None) -> float | None:
@@ -801,8 +824,10 @@ def _first(names, shown: int = 20) -> str:
 @cli.command()
 @click.argument("names", nargs=-1)
 @connection_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"),
-              show_default=True, help="Directory for the YAML files (one per collection).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("schemas"), show_default=True,
+              metavar="DIRECTORY", callback=lambda _context, _option, value: _pull_destination(value),
+              help="Directory for the YAML files (one per collection), created if its parent exists. "
+                   "Checked before the cluster is read.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 def pull(names, target, out_dir: Path, force: bool) -> None:
     """Write YAML files for live collections (all, or NAMES), without server defaults.
@@ -819,12 +844,36 @@ def pull(names, target, out_dir: Path, force: bool) -> None:
     if existing and not force:
         raise SchemactlError(f"{', '.join(map(str, existing))} already exist{'s' if len(existing) == 1 else ''}; "
                              "pass --force to overwrite")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(exist_ok=True)  # the one directory --out names, never its parents (as plan --out)
     for path, text in files.items():
         path.write_text(text)
         say(f"wrote {path}")
     for name, why in left_out.items():
         say(f"not pulled: {name}: schemactl cannot represent it yet ({why})", err=True)
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _pull_destination(out: Path) -> Path:
+    """pull --out: a directory for one file per collection, refused before anything is read or
+    written when it names a file, or a directory whose parent does not exist."""
+    try:
+        is_directory, exists = out.is_dir(), out.exists()
+        parent_is_directory, parent_exists = out.parent.is_dir(), out.parent.exists()
+    except OSError as error:  # e.g. a directory on the way that may not be looked into
+        raise SchemactlError(f"--out {out}: cannot look at it ({error.strerror or type(error).__name__})") from None
+    if exists and not is_directory:
+        raise SchemactlError(f"--out {out} is an existing file: pull writes one file per collection into a "
+                             "directory; give a directory, e.g. --out schemas/")
+    if not is_directory and out.suffix.lower() in YAML_SUFFIXES:
+        raise SchemactlError(f"--out {out} names a file: pull writes one file per collection (<name>.yaml) into a "
+                             "directory; give a directory, e.g. --out schemas/")
+    if not parent_is_directory:
+        what = "is not a directory" if parent_exists else "does not exist"
+        raise SchemactlError(f"--out {out}: directory {out.parent} {what} (only the last directory of the path is "
+                             "created, as for plan --out)")
+    return out
 
 
 def main() -> None:

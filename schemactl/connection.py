@@ -95,6 +95,7 @@ class Target:
     environment: Chosen | None = None  # --env: recorded in plans; its overrides shape the desired state
     oidc: OidcLogin | None = field(default=None, compare=False)  # tokens fetched (and renewed) as needed
     timeout: float | None = None  # --timeout: seconds any one request may take; None: DEFAULT_TIMEOUTS
+    variables: tuple[tuple[str, str], ...] = ()  # (option, variable) of the settings read from a variable
 
     def header_dict(self) -> dict[str, str]:
         """What every request carries, REST and gRPC alike: the --header values, and a user and
@@ -173,10 +174,8 @@ class Target:
         return parse_url(self.url, self.setting_options("url", "url"))
 
     def setting_options(self, key: str, option: str) -> str:
-        """Where a connection setting comes from: the command line, or the environment's `key`."""
-        if self.environment is None or getattr(self.environment.settings, key, None) is None:
-            return f"--{option}"
-        return f"--{option} / {key} of environment {self.environment.name}"
+        """Where a connection setting comes from (setting_source)."""
+        return setting_source(self.environment, self.variables, key, option)
 
     def verify(self) -> bool | ssl.SSLContext:
         """What https requests to the cluster trust: --ca-cert or SSL_CERT_FILE, else the usual
@@ -269,6 +268,14 @@ def credential_source(environment: Chosen | None, key: str, option: str, variabl
                             "--env")
 
 
+def setting_source(environment: Chosen | None, variables: tuple[tuple[str, str], ...], key: str, option: str) -> str:
+    """Where a connection setting comes from: the environment's `key` under --env, else the
+    variable it was read from (`variables`: (option, variable) pairs), else the command line."""
+    if environment is not None and getattr(environment.settings, key, None) is not None:
+        return f"--{option} / {key} of environment {environment.name}"
+    return dict(variables).get(option, f"--{option}")
+
+
 def _origin(url: str) -> tuple[str, str]:
     """Scheme and host[:port] of `url`, normalized as redact.endpoint names a cluster."""
     parts = urlsplit(endpoint(url))
@@ -278,9 +285,11 @@ def _origin(url: str) -> tuple[str, str]:
 def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tuple[str, ...],
                 hf_key: str | None = None, hf_header: str = "X-HuggingFace-Api-Key", *,
                 grpc_url: str | None = None, ca_cert: str | None = None, bearer_token: str | None = None,
-                environment: Chosen | None = None, timeout: float | None = None) -> Target:
+                environment: Chosen | None = None, timeout: float | None = None,
+                variables: tuple[tuple[str, str], ...] = ()) -> Target:
     """A Target from command-line values; every secret is registered for redaction first, and
-    a malformed value is refused with a message that never shows it."""
+    a malformed value is refused with a message that never shows it, naming where it was given
+    (`variables`: (option, variable) of the values read from environment variables)."""
     register(api_key, hf_key, bearer_token, _password(url), _password(grpc_url or ""))
     headers = [_header(raw, position) for position, raw in enumerate(header_args, 1)]
     if hf_key and not any(n.lower() == hf_header.lower() for n, _ in headers):
@@ -298,11 +307,11 @@ def make_target(url: str, grpc_port: int, api_key: str | None, header_args: tupl
         raise SchemactlError(f"an OIDC login ({oidc.mechanism}) is given as well as an API key or bearer token: keep "
                              "one way to authenticate")
     if ca_cert is not None:
-        ca_cert = _readable_ca(ca_cert)
+        ca_cert = _readable_ca(ca_cert, setting_source(environment, variables, "caCert", "ca-cert"))
     target = Target(url=url.strip(), grpc_port=grpc_port, api_key=api_key.strip() if api_key else None,
                     headers=tuple(headers), grpc_url=grpc_url.strip() if grpc_url else None, ca_cert=ca_cert,
                     bearer_token=bearer_token.strip() if bearer_token else None, environment=environment,
-                    oidc=oidc, timeout=timeout)
+                    oidc=oidc, timeout=timeout, variables=variables)
     # a malformed --url, --grpc-url or proxy variable is refused here, before any request
     _ = target.proxy_variables, grpc_endpoint(target), target.rest_proxy, target.grpc_proxy
     if target.grpc_url and "@" in urlsplit(target.grpc_url).netloc:
@@ -350,7 +359,7 @@ def _one_authorization(target: Target) -> None:
                              "(Weaviate itself takes only Bearer credentials; the password is not shown)")
 
 
-def _readable_ca(path: str) -> str:
+def _readable_ca(path: str, given_as: str = "--ca-cert") -> str:
     """`path`, checked to hold PEM CA certificates; a pipe (`--ca-cert <(...)`, read once only) is
     read into a file of its own first, as every client reads the CA again."""
     import ssl
@@ -361,7 +370,7 @@ def _readable_ca(path: str) -> str:
             path = _kept_copy(path)
         ssl.create_default_context(cafile=path)
     except (OSError, ssl.SSLError) as error:
-        raise SchemactlError(f"--ca-cert {given}: not a readable PEM file of CA certificates ({error})") from None
+        raise SchemactlError(f"{given_as} {given}: not a readable PEM file of CA certificates ({error})") from None
     return path
 
 

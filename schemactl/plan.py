@@ -55,6 +55,7 @@ class Estimate:
     texts_per_second: float | None = None  # the embedding rate `--probe` measured on the new settings
     values: tuple[ValueCheck, ...] = ()  # per moved property (plan reads the values)
     asleep_tenants: int = 0  # tenants not counted: reading them would wake them (the copy moves them too)
+    copied: int = 0  # of `objects`: held by an unfinished copy for this same change, which apply resumes
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,8 @@ def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
             "texts_per_second": _rounded(e.texts_per_second, 1),
             "estimated_embedding_seconds": _rounded(step.estimated_seconds, 1),
             "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), 2)}
+        if e.copied:
+            estimate["copied"] = e.copied
         if step.estimate.values:
             # the uuids only: the values themselves (user data) stay out of files and comments
             estimate["values"] = [asdict(v) | {"examples": [uuid for uuid, _, _ in v.examples]}
@@ -392,6 +395,7 @@ class _EstimateDoc(_Doc):
     objects: int
     per_tenant: dict[str, int]
     asleep_tenants: int = 0
+    copied: int = 0  # held by an unfinished copy for this change (apply resumes it)
     text_chars: int
     texts_per_second: float | None = None  # measured by --probe
     texts_to_embed: int = 0
@@ -588,4 +592,5 @@ def _estimate(s: _StepDoc) -> Estimate | None:
         return None
     values = tuple(ValueCheck(v.property, v.held, v.failing, tuple((uuid, "", "") for uuid in v.examples),
                               v.unread_tenants, v.nested_held) for v in e.values)
-    return Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second, values, e.asleep_tenants)
+    return Estimate(e.objects, dict(e.per_tenant), e.text_chars, e.texts_per_second, values, e.asleep_tenants,
+                    e.copied)

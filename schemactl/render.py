@@ -11,7 +11,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
                       DiscardCopy, FinishHandOver, RecreateCollection, ReindexProperty, ScaleReplication,
                       UpdateInPlace)
 from .naming import is_version_of
-from .plan import Plan, Step, dollars, summary, to_document
+from .plan import BUCKETS, Plan, Step, dollars, summary, to_document
 from .spec import TIMESTAMPS, Collection
 
 IN_SYNC = "No changes. The cluster matches the files."
@@ -73,9 +73,13 @@ def _names(names: tuple[str, ...]) -> str:
 
 
 def summary_line(plan: Plan) -> str:
+    """Collections by what happens to each (counted once, under its block's symbol), then the
+    steps that do it: a collection can take several (properties added, its settings updated)."""
     s = summary(plan)
-    recreate = f"{s['recreate']} to recreate"
-    if s["recreate"]:
+    blocks = grouped(plan.steps)
+    counts = {bucket: sum(_strongest(steps).change.bucket == bucket for _, steps in blocks) for bucket in BUCKETS}
+    recreate = f"{counts['recreate']} to recreate"
+    if counts["recreate"]:
         costs = "".join([f", ~{duration(s['estimated_embedding_seconds'])}"
                          if s["estimated_embedding_seconds"] is not None else "",
                          f", ~{dollars(s['estimated_cost'])}" if s["estimated_cost"] is not None else ""])
@@ -83,8 +87,13 @@ def summary_line(plan: Plan) -> str:
             if s["partly_reembed_objects"] else ""
         recreate += (f" (re-embed {s['reembed_objects']:,} objects{partly}{costs}; "
                      f"reuse vectors for {s['reuse_objects']:,})")
-    return (f"Plan: {s['create']} to create, {s['update_in_place']} to change in place, {recreate}, "
-            f"{s['delete']} to delete.")
+    return (f"Plan: {_counted(len(blocks), 'collection')} in {_counted(len(plan.steps), 'step')}: "
+            f"{counts['create']} to create, {counts['update_in_place']} to change in place, {recreate}, "
+            f"{counts['delete']} to delete.")
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def grouped(steps: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
@@ -96,7 +105,7 @@ def grouped(steps: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
 
 
 def _collection_block(collection: str, steps: list[Step], color: bool, price: float | None) -> list[str]:
-    symbol = _strongest(steps)
+    symbol = _strongest(steps).change.symbol
     title = f"{symbol} {collection}"
     lines = [click.style(title, fg=COLORS[symbol], bold=True) if color else title]
     for step in steps:
@@ -106,9 +115,10 @@ def _collection_block(collection: str, steps: list[Step], color: bool, price: fl
     return lines
 
 
-def _strongest(steps: list[Step]) -> str:
+def _strongest(steps: list[Step]) -> Step:
+    """The step a collection's block is marked (and counted in the summary) by."""
     order = ["!", "~", "+", "-/+", "-"]
-    return max((s.change.symbol for s in steps), key=order.index)
+    return max(steps, key=lambda s: order.index(s.change.symbol))
 
 
 @singledispatch
@@ -253,8 +263,19 @@ def _(change: RecreateCollection, step: Step) -> list[str]:
                  if change.reembeds else "; nothing to embed")
         if step.minimum_embedding_seconds >= 60:
             embed += f" (at least {duration(step.minimum_embedding_seconds)}: {step.budget_note()})"
-        lines.append(f"data: {e.objects:,} objects{tenants}{embed}")
+        lines.append(f"data: {e.objects:,} objects{tenants}{embed}{_resumed(e.objects, e.copied, change.reembeds)}")
     return lines
+
+
+def _resumed(objects: int, copied: int, reembeds: bool) -> str:
+    """What an unfinished copy made for this same change leaves: apply resumes it."""
+    if not copied:
+        return ""
+    resumes = "and apply resumes it where it stopped" + (f" (the estimates are for all {objects:,})" if reembeds else "")
+    if copied >= objects:
+        return f"; an unfinished copy of this change holds all of them already, {resumes}"
+    return (f"; about {objects - copied:,} objects left to {'re-embed' if reembeds else 'copy'} of {objects:,}: an "
+            f"unfinished copy of this change holds {copied:,}, {resumes}")
 
 
 def _expires_by_write_time(collection: Collection) -> bool:

@@ -9,6 +9,7 @@ who holds it.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import socket
@@ -18,11 +19,13 @@ from dataclasses import asdict, astuple, dataclass
 from datetime import datetime, timezone
 
 from . import __version__
+from .changes import RecreateCollection
 from .errors import RequestRefused, SchemactlError
 from .live import RestClient, node_statuses
 from .redact import redact
 from .owned import CHECKPOINTS, LEDGER, LOCK
 from .resume import Phase, ResumeState, TenantEntry, progress_from_json, progress_to_json
+from .rest_json import to_rest
 
 NAMESPACE = uuid.UUID("6f1c2b8e-5a7d-4c3e-9b1f-2d8e7a6c5b4a")
 
@@ -337,6 +340,26 @@ class Checkpoint:
         where the alias points now) and before its hand-over was done: the hand-over drops the
         checkpoint."""
         return self.cutting_over and self.state.auto_tenants is not None and alias_target == self.target
+
+
+def definition_hash(change: RecreateCollection) -> str:
+    """What a checkpoint's copy was made for (its definitionHash): the new version's definition,
+    and how values move into it (a rename and an added property give the same definition). Apply
+    resumes a copy only for the change it was made for; the plan reads it to say so."""
+    content: object = to_rest(change.definition)
+    moves = [asdict(m) for m in change.property_moves] + [[v.name, v.source] for v in change.vectors if v.source]
+    if moves:
+        content = [content, moves]
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def resumed_copy(checkpoint: Checkpoint, change: RecreateCollection, aliases: dict[str, str],
+                 served: Container[str], classes: Container[str]) -> bool:
+    """Whether apply resumes `checkpoint`'s copy for `change` (apply/recreate.py, _resume_or_start):
+    a copy of its source made for this same change, into a version that exists and never served."""
+    c = checkpoint
+    return (c.source == change.physical and not c.state.freed and c.target in classes
+            and c.never_served(change.collection, aliases, served) and c.definitionHash == definition_hash(change))
 
 
 def load_checkpoint(reader: RestClient, source: str) -> Checkpoint | None:

@@ -203,3 +203,74 @@ def test_status_names_a_grpc_address_that_is_the_rest_address():
     assert not check.ok
     assert check.detail.startswith("gRPC at http://127.0.0.1:8080 (from --grpc-url) is the REST address itself: "
                                    "Weaviate serves gRPC on a port of its own (50051 unless set): give that one")
+
+
+@pytest.mark.parametrize("given, said", [
+    ("x.yaml", ("--out {out} names a file: pull writes one file per collection (<name>.yaml) into a directory; "
+                "give a directory, e.g. --out schemas/")),
+    ("x.YML", ("--out {out} names a file: pull writes one file per collection (<name>.yaml) into a directory; "
+               "give a directory, e.g. --out schemas/")),
+    ("notes.txt", ("--out {out} is an existing file: pull writes one file per collection into a directory; "
+                   "give a directory, e.g. --out schemas/")),
+    ("a/b/pulled", ("--out {out}: directory {parent} does not exist (only the last directory of the path is "
+                    "created, as for plan --out)")),
+])
+def test_pull_out_names_a_directory_and_is_checked_before_the_cluster_is_read(tmp_path, given, said):
+    """Before: `pull --out x.yaml` made a directory x.yaml (and any missing parents) and wrote the
+    files into it; an existing file got click's "Directory 'notes.txt' is a file"."""
+    (tmp_path / "notes.txt").write_text("kept\n")
+    out = tmp_path / given
+    result = run("pull", "--out", str(out), "--url", "http://127.0.0.1:9")  # nothing listens: never reached
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == "error: " + said.format(out=out, parent=out.parent) + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert (tmp_path / "notes.txt").read_text() == "kept\n"
+
+
+def test_pull_out_takes_an_existing_directory_whatever_its_name(tmp_path):
+    (tmp_path / "old.yaml").mkdir()
+    result = run("pull", "--out", str(tmp_path / "old.yaml"), "--url", "http://127.0.0.1:9")
+    assert result.stderr.startswith("error: cannot reach Weaviate at http://127.0.0.1:9"), result.stderr
+
+
+@pytest.mark.parametrize("variables, said", [
+    ({"WEAVIATE_URL": "localhost:8080"},
+     "WEAVIATE_URL must be an http(s) URL such as http://localhost:8080, got 'localhost:8080'"),
+    ({"WEAVIATE_URL": "http://127.0.0.1:99999"}, "WEAVIATE_URL has an invalid port: 'http://127.0.0.1:99999'"),
+    ({"WEAVIATE_GRPC_URL": "grpc.example.com:443"},
+     "WEAVIATE_GRPC_URL must be an http(s) URL such as http://localhost:8080, got 'grpc.example.com:443'"),
+    ({"WEAVIATE_GRPC_PORT": "fifty"}, "WEAVIATE_GRPC_PORT: 'fifty' is not a valid integer."),
+    ({"WEAVIATE_TIMEOUT": "nan"}, "WEAVIATE_TIMEOUT: not a number"),
+    ({"WEAVIATE_CA_CERT": "/no/such/ca.pem"},
+     ("WEAVIATE_CA_CERT /no/such/ca.pem: not a readable PEM file of CA certificates ([Errno 2] No such file or "
+      "directory)")),
+])
+def test_a_bad_connection_setting_from_a_variable_is_named_as_that_variable(variables, said):
+    """Before: `error: --url must be an http(s) URL ...` for a WEAVIATE_URL the user had exported
+    (never having passed --url); `Invalid value for '--grpc-port'` for WEAVIATE_GRPC_PORT."""
+    result = CliRunner().invoke(cli, ["status"], env=variables, catch_exceptions=False)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"error: {said}\n"
+
+
+def test_a_bad_connection_setting_given_on_the_command_line_is_named_as_the_option():
+    variables = {"WEAVIATE_URL": "http://127.0.0.1:9", "WEAVIATE_GRPC_URL": "http://127.0.0.1:9"}
+    url = CliRunner().invoke(cli, ["status", "--url", "localhost:8080"], env=variables)
+    assert url.stderr == "error: --url must be an http(s) URL such as http://localhost:8080, got 'localhost:8080'\n"
+    grpc = CliRunner().invoke(cli, ["status", "--grpc-url", "grpc:1"], env=variables)
+    assert grpc.stderr == "error: --grpc-url must be an http(s) URL such as http://localhost:8080, got 'grpc:1'\n"
+    port = CliRunner().invoke(cli, ["status", "--grpc-port", "fifty"], env={"WEAVIATE_GRPC_PORT": "50051"})
+    assert port.stderr.startswith("error: Invalid value for '--grpc-port': 'fifty' is not a valid integer."), port.stderr
+
+
+def test_under_env_a_setting_of_the_environment_is_named_as_its_even_with_the_variable_set():
+    from schemactl.connection import make_target
+    from schemactl.environments import Chosen, Environment
+    from schemactl.errors import ConnectionFailed
+
+    dev = Chosen("dev", Environment(url="htp://127.0.0.1:9"))
+    with pytest.raises(ConnectionFailed, match=r"^--url / url of environment dev must be an http\(s\) URL"):
+        make_target("htp://127.0.0.1:9", 50051, None, (), environment=dev, variables=(("url", "WEAVIATE_URL"),))
+    with pytest.raises(ConnectionFailed, match=r"^WEAVIATE_URL must be an http\(s\) URL"):
+        make_target("htp://127.0.0.1:9", 50051, None, (), environment=Chosen("dev", Environment()),
+                    variables=(("url", "WEAVIATE_URL"),))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 
+from schemactl.changes import CreateCollection
 from schemactl.diff import diff
 from schemactl.plan import make_plan
 from schemactl.render import IN_SYNC, render_json, render_text
@@ -20,7 +21,24 @@ def test_colour_only_when_asked():
     assert "\x1b[" in render_text(plan, color=True)
     assert "\x1b[" not in render_text(plan, color=False)
     assert render_text(plan).splitlines()[-1] == \
-        "Plan: 1 to create, 0 to change in place, 0 to recreate, 0 to delete."
+        "Plan: 1 collection in 1 step: 1 to create, 0 to change in place, 0 to recreate, 0 to delete."
+
+
+def test_the_summary_counts_each_collection_once_and_says_how_many_steps_change_them():
+    """Before: "Plan: 1 to create, 3 to change in place, ..." for one collection changed in place by
+    three steps (and one created): the counts were of steps, read as collections."""
+    from schemactl.changes import AddProperty, FieldChange, ReindexProperty, UpdateInPlace
+    from schemactl.plan import BUCKETS, summary
+
+    note = ARTICLE.model_copy(update={"name": "Note"})
+    plan = plan_of((CreateCollection("Author", ARTICLE.model_copy(update={"name": "Author"})),
+                    AddProperty("Note", parse_collection({"name": "X", "properties": [{"name": "u", "dataType": "int"}]})
+                                .properties[0]),
+                    UpdateInPlace("Note", fields=(FieldChange("vectorIndexConfig.ef", -1, 77),), definition=note),
+                    ReindexProperty("Note", property_name="t", fields=(), definition=note)))
+    assert render_text(plan).splitlines()[-1] == \
+        "Plan: 2 collections in 4 steps: 1 to create, 1 to change in place, 0 to recreate, 0 to delete."
+    assert [summary(plan)[b] for b in BUCKETS] == [1, 3, 0, 0]  # the saved plan's counts stay those of steps
 
 
 def test_in_sync_message_and_json():
@@ -214,3 +232,34 @@ def test_a_version_kept_for_rollback_that_a_hand_over_leaves_says_when_it_become
         in render_text(plan)
     assert "Kept for rollback: Docs_v2, Docs_v3\n" in render_text(make_plan(
         (), target="http://x", desired_hash="d", live_fingerprint="l", retained=("Docs_v2", "Docs_v3")))
+
+
+def test_a_recreate_an_unfinished_copy_resumes_says_how_much_is_left():
+    """Before: "data: 120 objects; ~6,840 characters to embed in 2 requests" after an apply stopped
+    with 45 of them copied, as if nothing had been; only "Unfinished copies: Doc_v2" hinted otherwise."""
+    import json
+
+    from schemactl.changes import FieldChange, RecreateCollection, VectorMove
+    from schemactl.plan import Estimate, from_document, to_document
+
+    def data_line(reembeds: bool, copied: int) -> str:
+        vector = VectorMove("default", "re-embed", "model changed") if reembeds else \
+            VectorMove("default", "reuse", "unchanged")
+        change = RecreateCollection("Article", physical="Article_v1", definition=ARTICLE, vectors=(vector,),
+                                    reasons=(FieldChange("vectorIndexConfig.distance", "cosine", "dot"),))
+        plan = make_plan((change,), target="http://x", desired_hash="d", live_fingerprint="l",
+                         estimates={"Article": Estimate(120, {}, 6840, copied=copied)})
+        again = from_document(json.loads(json.dumps(to_document(plan))))
+        assert again.steps[0].estimate.copied == copied
+        [line] = [line for line in render_text(again).splitlines() if line.strip().startswith("data:")]
+        return line.strip()
+
+    assert data_line(True, 45) == (
+        "data: 120 objects; ~6,840 characters to embed in 2 requests; about 75 objects left to re-embed of 120: an "
+        "unfinished copy of this change holds 45, and apply resumes it where it stopped (the estimates are for all 120)")
+    assert data_line(False, 45) == ("data: 120 objects; nothing to embed; about 75 objects left to copy of 120: an "
+                                    "unfinished copy of this change holds 45, and apply resumes it where it stopped")
+    assert data_line(True, 0) == "data: 120 objects; ~6,840 characters to embed in 2 requests"
+    assert data_line(True, 120) == ("data: 120 objects; ~6,840 characters to embed in 2 requests; an unfinished copy of "
+                                    "this change holds all of them already, and apply resumes it where it stopped "
+                                    "(the estimates are for all 120)")

@@ -251,3 +251,51 @@ def test_a_lock_description_not_as_schemactl_writes_it_reads_as_an_unknown_holde
     made = description.replace('"h"', f'"{socket.gethostname()}"')
     assert holder_of(made) is None
     assert held_by(holder_of(made)) == "an unknown holder."
+
+
+def _doc_recreate(distance: str = "dot", **extra):
+    from schemactl.changes import FieldChange, RecreateCollection, VectorMove
+    from schemactl.validate import parse_collection
+
+    doc = parse_collection({"name": "Doc", "vectorizer": {"module": "none"}, "vectorIndexConfig": {"distance": distance},
+                            "properties": [{"name": "title", "dataType": "text"}]})
+    return RecreateCollection("Doc", physical="Doc_v1", definition=doc,
+                              reasons=(FieldChange("vectorIndexConfig.distance", "cosine", distance),),
+                              **{"vectors": (VectorMove("default", "reuse", "unchanged"),), **extra})
+
+
+def test_a_copy_is_known_by_the_change_it_was_made_for():
+    """A checkpoint's definitionHash tells the change its copy was made for: another setting, or
+    values moved from elsewhere into the same definition, is another copy."""
+    from schemactl.changes import PropertyMove, VectorMove
+    from schemactl.state import definition_hash
+
+    moved = _doc_recreate(property_moves=(PropertyMove("name", "title", "text", "text"),),
+                          vectors=(VectorMove("body", "reuse", "renamed", source="old"),))
+    hashes = {definition_hash(c) for c in (_doc_recreate(), _doc_recreate("l2-squared"), moved)}
+    assert len(hashes) == 3 and definition_hash(_doc_recreate()) == definition_hash(_doc_recreate())
+
+
+def test_a_plan_counts_what_an_unfinished_copy_of_the_same_change_holds():
+    """Before: the plan said nothing of the 45 objects a stopped apply had copied into Doc_v2 (and
+    re-embedded): its estimate read as if the copy started over."""
+    from dataclasses import replace
+
+    from schemactl.planning import as_the_ledger_says, copied_already
+    from schemactl.resume import Phase, ResumeState, TenantEntry
+    from schemactl.state import definition_hash
+
+    change = _doc_recreate()
+
+    def copied(aliases: dict[str, str], *, made_for=change, served=frozenset(), classes=("Doc_v1", "Doc_v2")):
+        state = ResumeState(Phase.COPY, {"": TenantEntry("HOT", after="uuid-45", copied=45)})
+        stored = ({"source": "Doc_v1", "target": "Doc_v2", "definitionHash": definition_hash(made_for),
+                   "state": state.to_json()},)
+        live = _cluster(classes, aliases)
+        known = replace(as_the_ledger_says(live, [], set()), served=set(served), checkpoints=stored)
+        return copied_already(known, live, (change,))
+
+    assert copied({"Doc": "Doc_v1"}) == {"Doc": 45}
+    assert copied({"Doc": "Doc_v1"}, made_for=_doc_recreate("l2-squared")) == {}  # made for another change: discarded
+    assert copied({"Doc": "Doc_v1"}, classes=("Doc_v1",)) == {}  # its copy deleted since: started anew
+    assert copied({"Doc": "Doc_v1"}, served={"Doc_v2"}) == {}  # it served once: never resumed into

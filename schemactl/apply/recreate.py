@@ -6,9 +6,6 @@ so a killed apply, run again, resumes where the last flushed page left off.
 """
 from __future__ import annotations
 
-import hashlib
-from dataclasses import asdict
-import json
 import time
 from collections.abc import Callable, Container
 
@@ -27,8 +24,8 @@ from ..reshape import Reshape
 from ..spec import PRIMITIVE_TYPES, Collection
 from ..resume import STATE_VERSION, Phase, ResumeState, TenantEntry, new_entry
 from .. import settings
-from ..state import (Checkpoint, drop_checkpoint, drop_log, drop_progress, load_checkpoint, replay_progress,
-                     save_checkpoint)
+from ..state import (Checkpoint, definition_hash, drop_checkpoint, drop_log, drop_progress, load_checkpoint,
+                     replay_progress, save_checkpoint)
 from .tenant_recreate import TenantRecreate, lift_woken, refuse_offloaded, woken_notice
 from ..waiting import Poll, poll_until
 from ..tenant_ops import auto_tenants, create_tenants, list_tenants, set_auto_tenants
@@ -39,16 +36,6 @@ from ..tenant_ops import auto_tenants, create_tenants, list_tenants, set_auto_te
 # fenced pass: delta passes first would read everything twice more to shorten a pause that short
 QUICK_COPY = 0.5
 REPLICA_WAIT = settings.REPLICA_WAIT  # seconds to wait for a node at cutover (tests set it per test)
-
-
-def definition_hash(change: RecreateCollection) -> str:
-    """What a checkpoint's copy was made for: the new version's definition, and how values move
-    into it (a rename and an added property give the same definition)."""
-    content: object = to_rest(change.definition)
-    moves = [asdict(m) for m in change.property_moves] + [[v.name, v.source] for v in change.vectors if v.source]
-    if moves:
-        content = [content, moves]
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def run_recreate(change: RecreateCollection, ctx: Context) -> None:

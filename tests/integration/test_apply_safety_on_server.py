@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -93,6 +94,11 @@ def test_sigkill_mid_copy_then_rerun_resumes_without_loss_or_duplicates(
     planned = cli_run("plan", str(doc_dir))  # where a team looks first: before, nothing named the lock
     assert "warning: an apply holds the lock on this cluster" in planned.output, planned.output
     assert f"(pid {process.pid})" in planned.output and "That process is no longer running" in planned.output
+    resumed = re.search(r"about ([\d,]+) objects left to re-embed of 3,000: an unfinished copy of this change holds "
+                        r"([\d,]+), and apply resumes it where it stopped", planned.stdout)  # before: not a word of it
+    assert resumed, planned.output
+    held = int(resumed[2].replace(",", ""))
+    assert copied <= held < 3000 and int(resumed[1].replace(",", "")) == 3000 - held
     status = cli_run("status")
     assert status.exit_code == 1 and "FAIL apply lock   held by" in status.stdout, status.output
     assert status.stdout.rstrip().endswith("— fix: schemactl force-unlock")

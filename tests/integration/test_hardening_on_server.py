@@ -317,9 +317,9 @@ def test_an_apply_whose_grpc_reaches_another_cluster_is_refused_before_any_chang
         stale = {"WEAVIATE_GRPC_URL": f"http://127.0.0.1:{modules_server.ports.grpc}"}
         result = cli_run("apply", str(tmp_path), "--auto-approve", env=stale)
         assert result.exit_code == 1, result.output
-        assert f"gRPC at http://127.0.0.1:{modules_server.ports.grpc} (from --grpc-url) does not reach the Weaviate " \
-               f"that REST reaches at {weaviate_server.url}: the ledger record this apply has just written over REST " \
-               "is not there" in result.stderr, result.stderr
+        assert f"gRPC at http://127.0.0.1:{modules_server.ports.grpc} (from WEAVIATE_GRPC_URL) does not reach the " \
+               f"Weaviate that REST reaches at {weaviate_server.url}: the ledger record this apply has just written " \
+               "over REST is not there" in result.stderr, result.stderr
         assert aliases(client) == {"Doc": "Doc_v1"} and collections(client) == {"Doc_v1"}
         assert collections(other) == {"Doc_v1"} and len(other.collections.use("Doc_v1")) == 7
         assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0  # with its own gRPC: moved

@@ -529,7 +529,7 @@ def test_a_collection_referencing_a_recreated_one_follows_and_its_references_res
                                                            "  - name: name\n    renamedFrom: title\n"))
     planned = cli_run("plan", str(tmp_path))
     assert planned.exit_code == 0, planned.output
-    assert "Plan: 0 to create, 0 to change in place, 2 to recreate" in planned.stdout, planned.stdout
+    assert "Plan: 2 collections in 2 steps: 0 to create, 0 to change in place, 2 to recreate" in planned.stdout, planned.stdout
 
     applied(cli_run, tmp_path)
     assert aliases(client) == {"Order": "Order_v2", "Product": "Product_v2"}
