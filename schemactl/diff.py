@@ -49,6 +49,7 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
     leave its vectors alone, by PUT); `async_from_factor`: asyncEnabled follows the replication
     factor (else it is a setting of its own, changed in place)."""
     physical = physical or {}
+    live = with_renames_followed(live, desired)
     changes: list[Change] = []
     for name in sorted(desired):
         source = live_source(name, live, desired[name])
@@ -63,6 +64,36 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
     if prune:
         changes.extend(DeleteCollection(n, physical.get(n, n)) for n in sorted(unmanaged(live, desired, physical)))
     return tuple(changes)
+
+
+def collection_renames(live: Mapping[str, Collection], desired: Mapping[str, Collection]) -> dict[str, str]:
+    """Old name -> new name of each collection the files rename that the cluster still holds
+    under its old name (a rename under way)."""
+    return {c.renamedFrom: name for name, c in desired.items()
+            if c.renamedFrom and name not in live and c.renamedFrom in live}
+
+
+def with_renames_followed(live: Mapping[str, Collection],
+                          desired: Mapping[str, Collection]) -> Mapping[str, Collection]:
+    """`live` with its references to a collection under rename read as naming the new name, as
+    the referrers' files do once they follow the rename (planning refuses those that do not):
+    the referrer is then recreated after it (with_referencing_recreated), its links kept."""
+    renames = collection_renames(live, desired)
+    if not renames:
+        return live
+    return {name: _targets_renamed(c, renames) for name, c in live.items()}
+
+
+def _targets_renamed(collection: Collection, renames: Mapping[str, str]) -> Collection:
+    if not any(t in renames for p in collection.properties if p.is_reference for t in p.data_types):
+        return collection
+
+    def renamed(p):
+        if not p.is_reference:
+            return p
+        types = tuple(renames.get(t, t) for t in p.data_types)
+        return p.model_copy(update={"dataType": types[0] if isinstance(p.dataType, str) else types})
+    return collection.model_copy(update={"properties": tuple(renamed(p) for p in collection.properties)})
 
 
 def with_referencing_recreated(changes: list[Change], live: Mapping[str, Collection],
@@ -84,7 +115,8 @@ def with_referencing_recreated(changes: list[Change], live: Mapping[str, Collect
 def _recreated_for_references(changes: list[Change], name: str, live: Mapping[str, Collection],
                               wanted: Collection, physical: Mapping[str, str], recreated: set[str]) -> list[Change]:
     """`name`'s additive and in-place changes folded into one RecreateCollection."""
-    reasons = tuple(FieldChange(f"references.{t}", physical.get(t, t), f"the new version of {t}")
+    was = {c.collection: c.physical for c in changes if isinstance(c, RecreateCollection)}  # a renamed one's too
+    reasons = tuple(FieldChange(f"references.{t}", was.get(t, physical.get(t, t)), f"the new version of {t}")
                     for t in sorted(wanted.referenced_collections & recreated))
     return _folded_into_recreate(changes, name, live, wanted, physical, reasons)
 

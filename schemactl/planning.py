@@ -35,7 +35,7 @@ from .spec import Collection
 from .resume import Phase
 from .rest_json import Unrepresentable, from_rest
 from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
-                    copied_for, copies_in, history, lineage, served_in)
+                    copied_for, copies_in, history, lineage, resumed_copy, served_in)
 from .validate import Result, validate_paths
 from .value_check import EXAMPLES, value_checks, wrapped_integers
 
@@ -211,7 +211,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         offloaded = tenants.offloaded_refusals(reader, changes, live.raw)  # every copy, backfills' too
         if offloaded:
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
-        estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
+        copied = copied_already(known, live, changes)
+        estimates = {c.collection: replace(_estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection)),
+                                           copied=copied.get(c.collection, 0))
                      for c in changes if isinstance(c, RecreateCollection)}
         _refuse_wrapped_integers(reader, changes, by_physical, estimates)
         estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical])
@@ -411,6 +413,19 @@ def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],
                  and c.never_served(name_of(c.source), live.aliases, known.served))
 
 
+def copied_already(known: Managed, live: LiveState, changes: tuple[Change, ...]) -> dict[str, int]:
+    """Collection -> objects an unfinished copy made for the same recreate holds (from the
+    checkpoints the plan reads anyway): apply resumes that copy where it stopped. A multi-tenant
+    copy's checkpoint may lag its progress log: then it holds more than this says."""
+    stopped = {c.source: c for c in known.checkpoints_here}
+    found = {}
+    for change in (c for c in changes if isinstance(c, RecreateCollection)):
+        c = stopped.get(change.physical)
+        if c is not None and resumed_copy(c, change, live.aliases, known.served, live.raw):
+            found[change.collection] = sum(t.copied for t in c.state.tenants.values())
+    return found
+
+
 def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,
               rate: float | None) -> Estimate:
     """What the step moves: objects (per tenant), text to embed, the moved properties' values."""
@@ -452,20 +467,35 @@ def _may_probe(permissions: list[dict] | None) -> None:
 
 
 def _refuse_renaming_referenced(live: LiveState, collections: dict[str, Collection]) -> None:
-    """A rename under way of a collection other collections reference: refused before anything
-    is planned (their links name the old version; moving them with it is not supported yet)."""
+    """A rename under way of a collection other collections reference: each referrer must follow
+    it (its file naming the new name; it is then recreated after it, links kept). Refused before
+    anything is planned: a referrer without a file, and a multi-target reference to it (its links
+    are not carried across a rename yet)."""
     found = []
     for name, c in sorted(collections.items()):
         old = c.renamedFrom
         if not old or old not in live.collections or name in live.collections:
             continue  # no rename, or one done already
-        users = sorted(f"{other}.{p.name}" for other, d in live.collections.items() if other != old
-                       for p in d.properties if p.is_reference and old in p.data_types)
-        if users:
-            found.append(f"{old} -> {name}: {', '.join(users)} reference {old}, and a collection other collections "
-                         "reference cannot be renamed yet (keep its name, or rename it once nothing references it)")
+        found += [f"{old} -> {name}: {problem}" for other, d in sorted(live.collections.items()) if other != old
+                  for p in d.properties if p.is_reference and old in p.data_types
+                  if (problem := _not_following(other, p, old, collections))]
     if found:
         raise SchemactlError("; ".join(found) + "; nothing was planned")
+
+
+def _not_following(referrer: str, live_property, old: str, collections: dict[str, Collection]) -> str | None:
+    """Why `referrer`'s reference `live_property` to `old` cannot follow its rename (None: it can)."""
+    where = f"{referrer}.{live_property.name}"
+    wanted = collections.get(referrer) or next((c for c in collections.values() if c.renamedFrom == referrer), None)
+    if wanted is None:
+        return f"{where} references {old}, and {referrer} has no file: add one so it follows the rename"
+    declared = next((p for p in wanted.properties if live_property.name in (p.name, p.renamedFrom)), None)
+    if declared is None:
+        return None  # the file drops the reference: nothing follows
+    if live_property.is_multi_target or declared.is_multi_target:
+        return (f"{where} is a multi-target reference to {old}, and its links cannot follow a rename yet (keep "
+                "the name, or rename it once no multi-target reference points at it)")
+    return None  # it names the new name: validate refuses a file that still names the old one
 
 
 def _refuse_more_replicas_than_nodes(reader: RestClient, collections) -> None:

@@ -29,8 +29,10 @@ RESERVED_PROPERTY_SUFFIXES = ("_searchable", "_rangeable", "_temp", "__meta_coun
 BUILT_IN_STOPWORD_PRESETS = ("en", "none")
 
 
-def check_collection(c: Collection, known_collections: set[str] | None = None) -> Iterator[Issue]:
-    """Every cross-field problem in one collection; references checked when names are known."""
+def check_collection(c: Collection, known_collections: set[str] | None = None,
+                     renamed: dict[str, str] | None = None) -> Iterator[Issue]:
+    """Every cross-field problem in one collection; references checked when names are known
+    (`renamed`: old name -> the collection the files rename from it)."""
     too_long = name_too_long(c.name)
     if too_long:
         yield ("name",), too_long
@@ -38,7 +40,7 @@ def check_collection(c: Collection, known_collections: set[str] | None = None) -
         yield ("name",), f"{c.name} is a collection schemactl keeps its own records in: choose another name"
     yield from _properties(c.properties, ("properties",), nested=False)
     if known_collections is not None:
-        yield from _references(c, known_collections)
+        yield from _references(c, known_collections, renamed or {})
     yield from _vectorization(c)
     if c.vectorIndexConfig is not None:
         yield from _index_config(c.vectorIndexType or "hnsw", c.vectorIndexConfig, ("vectorIndexConfig",))
@@ -189,7 +191,8 @@ def _property_types(prop: NestedProperty, here: tuple, *, nested: bool) -> Itera
         yield here + ("nestedProperties",), f"nestedProperties apply to object and object[] only, not '{kind}'"
 
 
-def _references(c: Collection, known: set[str]) -> Iterator[Issue]:
+def _references(c: Collection, known: set[str], renamed: dict[str, str]) -> Iterator[Issue]:
+    """Reference targets no file defines (`renamed`: old name -> the collection renamed from it)."""
     for i, prop in enumerate(c.properties):
         if not prop.is_reference:
             continue
@@ -197,7 +200,8 @@ def _references(c: Collection, known: set[str]) -> Iterator[Issue]:
             if target in PRIMITIVE_TYPES or target in known:
                 continue
             similar = [n for n in known if n.lower() == target.lower()]
-            hint = f"; did you mean '{similar[0]}'?" if similar else ""
+            hint = (f"; {renamed[target]} is renamed from it: write '{renamed[target]}'" if target in renamed
+                    else f"; did you mean '{similar[0]}'?" if similar else "")
             where = ("properties", i, "dataType") + ((j,) if not isinstance(prop.dataType, str) else ())
             yield where, f"'{prop.name}' references collection '{target}', which no file defines{hint}"
 

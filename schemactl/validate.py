@@ -75,8 +75,9 @@ def validate_paths(paths: list[Path], environment: Environment | None = None) ->
     names = _declared_names(documents)
     findings.extend(_across_files(parsed))
     findings.extend(_overrides_without_a_file(environment, names, paths))
+    renamed = {c.renamedFrom: c.name for _, c in parsed if c.renamedFrom}
     for document, collection in parsed:
-        for loc, message in rules.check_collection(collection, names):
+        for loc, message in rules.check_collection(collection, names, renamed):
             findings.append(_at(document, loc, message))
         for loc, message in rules.warnings_for(collection):
             findings.append(_at(document, loc, message, "warning"))

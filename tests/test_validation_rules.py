@@ -286,3 +286,13 @@ def test_renaming_a_reference_property_is_refused_offline(tmp_path):
                                      "    dataType: [Author]\nvectorizer:\n  module: none\n")
     [finding] = validate_paths([tmp_path]).findings
     assert (finding.line, finding.column) == (4, 18) and "a reference property cannot be renamed yet" in finding.message
+
+
+def test_a_reference_to_the_old_name_of_a_renamed_collection_says_which_name_to_write(tmp_path):
+    """Before: "references collection 'Writer', which no file defines", with no word of the file
+    that renames Writer to Author."""
+    (tmp_path / "author.yaml").write_text("name: Author\nrenamedFrom: Writer\nproperties: []\n")
+    (tmp_path / "book.yaml").write_text("name: Book\nproperties:\n  - name: writtenBy\n    dataType: [Writer]\n")
+    [finding] = validate_paths([tmp_path]).findings
+    assert finding.message == ("'writtenBy' references collection 'Writer', which no file defines; Author is "
+                               "renamed from it: write 'Author'")

@@ -325,6 +325,48 @@ def test_a_renamed_collections_multi_target_links_to_itself_follow_it(client, cl
     listed = cli_run("drop-old-versions", "Note")
     assert listed.exit_code == 1 and "dropping Note_v1 deletes their objects" in listed.stderr, listed.output
 
+def test_a_renamed_collections_referrers_follow_it_with_every_link(client, cli_run, tmp_path):
+    """Writer renamed to Author, Book's file following it (writtenBy: [Author]): Book is recreated
+    after it, its links aimed at Author's new version, to the same objects, vectors reused.
+    Before, the plan refused any rename of a collection other collections reference."""
+    from weaviate.classes.query import QueryReference
+
+    book = ("name: Book\nproperties:\n  - name: title\n    dataType: text\n  - name: writtenBy\n"
+            "    dataType: [{}]\nvectorizer:\n  module: none\n")
+    (tmp_path / "writer.yaml").write_text("name: Writer\nproperties:\n  - name: label\n    dataType: text\n"
+                                          "vectorizer:\n  module: none\n")
+    (tmp_path / "book.yaml").write_text(book.format("Writer"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    writers = {n: client.collections.use("Writer").data.insert({"label": n}, vector=[1.0, i])
+               for i, n in enumerate(("ada", "grace"))}
+    for i, (title, by) in enumerate([("b1", "ada"), ("b2", "grace"), ("b3", "ada")]):
+        client.collections.use("Book").data.insert({"title": title}, vector=[0.5, i], references={"writtenBy": writers[by]})
+
+    def books(physical: str) -> dict[str, tuple]:
+        return {o.properties["title"]: (o.references["writtenBy"].objects[0].collection,
+                                        o.references["writtenBy"].objects[0].properties["label"], o.vector["default"])
+                for o in client.collections.use(physical).iterator(include_vector=True, return_references=QueryReference(
+                    link_on="writtenBy", return_properties=["label"]))}
+
+    before = books("Book_v1")
+    (tmp_path / "writer.yaml").write_text((tmp_path / "writer.yaml").read_text().replace(
+        "name: Writer\n", "name: Author\nrenamedFrom: Writer\n"))
+    (tmp_path / "book.yaml").write_text(book.format("Author"))
+    planned = cli_run("plan", str(tmp_path), "--json")
+    assert planned.exit_code == 0, planned.output
+    assert [(s["kind"], s["collection"], s["physical"]) for s in json.loads(planned.stdout)["steps"]] == \
+        [("recreate", "Author", "Writer_v1"), ("recreate", "Book", "Book_v1")]
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    aliases = {a: t.collection for a, t in client.alias.list_all().items()}
+    assert aliases.get("Author") == "Author_v1" and aliases.get("Book") == "Book_v2" and "Writer" not in aliases
+    after = books("Book_v2")
+    assert {t: (label, vector) for t, (_, label, vector) in after.items()} == \
+        {t: (label, vector) for t, (_, label, vector) in before.items()}
+    assert {c for c, _, _ in after.values()} == {"Author_v1"} and {c for c, _, _ in before.values()} == {"Writer_v1"}
+    assert converged(cli_run, tmp_path)
+
+
 def copied_posts(client, cli_run, tmp_path):
     """Post_v1 (multi-target references) copied and linked into Post_v2; the job that did it."""
     from schemactl.apply.data_copy import CopyJob, copy_objects, link_multi_target_references

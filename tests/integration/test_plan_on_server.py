@@ -35,7 +35,7 @@ def plan_json(cli_run, files, *extra) -> dict:
 def test_everything_to_create_on_an_empty_cluster(client, cli_run, files):
     result = cli_run("plan", str(files), "--detailed-exitcode")
     assert result.exit_code == 2
-    assert "Plan: 5 to create, 0 to change in place, 0 to recreate, 0 to delete." in result.stdout
+    assert "Plan: 5 collections in 5 steps: 5 to create, 0 to change in place, 0 to recreate, 0 to delete." in result.stdout
     steps = plan_json(cli_run, files)["steps"]
     # Author before Article: Article references it.
     assert [s["collection"] for s in steps].index("Author") < [s["collection"] for s in steps].index("Article")
@@ -124,7 +124,7 @@ def test_recreate_reuses_or_reembeds_with_estimates(managed, cli_run, files):
     assert article["estimate"]["text_chars"] == 120 * (len("title 1") + 50) or \
         abs(article["estimate"]["text_chars"] - 120 * 57) < 120 * 2
     text = cli_run("plan", str(files)).stdout
-    assert "Plan: 0 to create, 0 to change in place, 2 to recreate (re-embed 120 objects; " \
+    assert "Plan: 2 collections in 2 steps: 0 to create, 0 to change in place, 2 to recreate (re-embed 120 objects; " \
            "reuse vectors for 30), 0 to delete." in text
 
 
@@ -243,18 +243,30 @@ def test_rename_plan(client, cli_run, tmp_path, class_name_vectorized, action):
     assert document["unmanaged"] == []
 
 
-def test_renaming_a_collection_others_reference_is_refused_naming_them(cli_run, tmp_path):
-    book = "name: Book\nproperties:\n  - name: writtenBy\n    dataType: [{}]\nvectorizer:\n  module: none\n"
+@pytest.mark.parametrize("before, after, refusal", [
+    ("[Writer]", None, ("Writer -> Author: Book.writtenBy references Writer, and Book has no file: add one so it "
+                        "follows the rename; nothing was planned")),
+    ("[Writer, Person]", "[Author, Person]", ("Writer -> Author: Book.writtenBy is a multi-target reference to "
+                                              "Writer, and its links cannot follow a rename yet (keep the name, or "
+                                              "rename it once no multi-target reference points at it); nothing was "
+                                              "planned")),
+], ids=["no-file", "multi-target"])
+def test_a_rename_whose_referrers_cannot_follow_it_is_refused_naming_them(cli_run, tmp_path, before, after, refusal):
+    """Before: every rename of a referenced collection was refused, even with the referrers'
+    files following it (now planned: test_a_renamed_collections_referrers_follow_it_with_every_link)."""
+    book = "name: Book\nproperties:\n  - name: writtenBy\n    dataType: {}\nvectorizer:\n  module: none\n"
+    (tmp_path / "person.yaml").write_text("name: Person\nproperties: []\nvectorizer:\n  module: none\n")
     (tmp_path / "writer.yaml").write_text("name: Writer\nproperties: []\nvectorizer:\n  module: none\n")
-    (tmp_path / "book.yaml").write_text(book.format("Writer"))
+    (tmp_path / "book.yaml").write_text(book.format(before))
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
     (tmp_path / "writer.yaml").write_text("name: Author\nrenamedFrom: Writer\nproperties: []\nvectorizer:\n  module: none\n")
-    (tmp_path / "book.yaml").write_text(book.format("Author"))
+    if after is None:
+        (tmp_path / "book.yaml").unlink()
+    else:
+        (tmp_path / "book.yaml").write_text(book.format(after))
     refused = cli_run("plan", str(tmp_path))
-    assert refused.exit_code == 1
-    assert refused.stderr == ("error: Writer -> Author: Book.writtenBy reference Writer, and a collection other "
-                              "collections reference cannot be renamed yet (keep its name, or rename it once nothing "
-                              "references it); nothing was planned\n")
+    assert refused.exit_code == 1, refused.output
+    assert refused.stderr == f"error: {refusal}\n"
 
 
 def test_add_named_vector_is_planned_in_place(client, cli_run, tmp_path):
