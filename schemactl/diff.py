@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from deepdiff import DeepDiff
 
@@ -39,7 +39,7 @@ SCALED = ("replicationConfig.factor", "replicationConfig.asyncEnabled")
 
 
 def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
-         physical: Mapping[str, str] | None = None, prune: bool = False,
+         physical: Mapping[str, str] | None = None, prune: bool = False, renamed: Mapping[str, str] | None = None,
          index_actions: frozenset[str] = index_changes.ACTIONS,
          replication_scale: bool = False, single_vectorizer_in_place: bool = True,
          async_from_factor: bool = True) -> tuple[Change, ...]:
@@ -47,9 +47,11 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
     does in place, as its version decides (versions.py): `index_actions` of the property index
     API, `replication_scale`, `single_vectorizer_in_place` (a single vectorizer's settings that
     leave its vectors alone, by PUT); `async_from_factor`: asyncEnabled follows the replication
-    factor (else it is a setting of its own, changed in place)."""
+    factor (else it is a setting of its own, changed in place). `renamed`: old name -> new name of
+    the renames the ledger says were done (a referrer may still point at the old name's version)."""
     physical = physical or {}
-    live = with_renames_followed(live, desired)
+    done = renames_done(live, desired, renamed or {})
+    live = with_renames_followed(live, desired)  # and those under way
     changes: list[Change] = []
     for name in sorted(desired):
         source = live_source(name, live, desired[name])
@@ -57,7 +59,7 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
             changes.append(CreateCollection(name, desired[name]))
         else:
             changes.extend(diff_collection(live[source], desired[name], physical.get(source, source),
-                                           index_actions=index_actions, replication_scale=replication_scale,
+                                           renamed=done, index_actions=index_actions, replication_scale=replication_scale,
                                            single_vectorizer_in_place=single_vectorizer_in_place,
                                            async_from_factor=async_from_factor))
     changes = with_referencing_recreated(changes, live, desired, physical)
@@ -71,6 +73,24 @@ def collection_renames(live: Mapping[str, Collection], desired: Mapping[str, Col
     under its old name (a rename under way)."""
     return {c.renamedFrom: name for name, c in desired.items()
             if c.renamedFrom and name not in live and c.renamedFrom in live}
+
+
+def renames_done(live: Mapping[str, Collection], desired: Mapping[str, Collection],
+                 recorded: Mapping[str, str]) -> dict[str, str]:
+    """Old name -> the name it goes by now, for renames done (`recorded` by the ledger, or still
+    in a file as renamedFrom) whose old name no collection has taken since: a reference to an
+    old version of it follows the rename. A chain of renames leads to its last name."""
+    in_files = {c.renamedFrom: n for n, c in desired.items() if c.renamedFrom}
+    steps = {old: new for old, new in {**recorded, **in_files}.items() if old not in live}
+    onward = steps | collection_renames(live, desired)  # a rename under way is a step of the chain too
+    found = {}
+    for old, name in steps.items():
+        seen = {old}
+        while name in onward and name not in seen:
+            seen.add(name)
+            name = onward[name]
+        found[old] = name
+    return found
 
 
 def with_renames_followed(live: Mapping[str, Collection],
@@ -198,20 +218,23 @@ def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection],
 @dataclass(frozen=True)
 class Renames:
     """What the file renames (`renamedFrom`) that the live collection still has under the old
-    name: new name -> live name, for properties and for named vectors."""
+    name: new name -> live name, for properties and for named vectors; and `collections`, old
+    name -> new name of every collection the files rename (a reference to an old version of one
+    follows it)."""
 
     properties: dict[str, str]
     vectors: dict[str, str]
+    collections: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, live: Collection, desired: Collection) -> Renames:
+    def of(cls, live: Collection, desired: Collection, collections: Mapping[str, str] | None = None) -> Renames:
         held = {p.name for p in live.properties}
         properties = {p.name: p.renamedFrom for p in desired.properties
                       if p.renamedFrom and p.name not in held and p.renamedFrom in held}
         live_vectors, wanted = live.vectors or {}, desired.vectors or {}
         vectors = {n: v.renamedFrom for n, v in wanted.items()
                    if v.renamedFrom and n not in live_vectors and v.renamedFrom in live_vectors}
-        return cls(properties, vectors)
+        return cls(properties, vectors, collections or {})
 
     def applied(self, c: dict) -> dict:
         """Canonical `c` (the live side) with the renames made: keys, names, sourceProperties."""
@@ -233,11 +256,11 @@ def _sources_renamed(vector: dict, new_name: dict[str, str]) -> dict:
     return {**vector, "sourceProperties": sorted(new_name.get(p, p) for p in vector["sourceProperties"])}
 
 
-def diff_collection(live: Collection, desired: Collection, physical: str, *,
+def diff_collection(live: Collection, desired: Collection, physical: str, *, renamed: Mapping[str, str] | None = None,
                     index_actions: frozenset[str] = index_changes.ACTIONS,
                     replication_scale: bool = False, single_vectorizer_in_place: bool = True,
                     async_from_factor: bool = True) -> list[Change]:
-    renames = Renames.of(live, desired)
+    renames = Renames.of(live, desired, renamed)
     desired = from_server(live, desired)
     a, b = canonical(live, async_from_factor), canonical(desired, async_from_factor)
     stated = desired.model_dump(mode="json", exclude_none=True)
@@ -316,7 +339,7 @@ def property_moves(live: Collection, desired: Collection, renames: Renames) -> t
             continue  # added
         old, new = _renamed_targets(held[source].data_types, live, desired), p.data_types
         gone = dropped_nested(held[source].nestedProperties, p.nestedProperties) if old == new else ()
-        move = replace(_retyped(source, p, old, new), dropped_nested=gone)
+        move = replace(_retyped(source, p, old, new, renames.collections), dropped_nested=gone)
         retyped_nested = retyped_nested_properties(held[source].nestedProperties, p.nestedProperties)
         if retyped_nested and old == new:
             move = replace(move, conversion="unsupported", reason="schemactl does not convert nested properties ("
@@ -358,13 +381,15 @@ def _renamed_targets(data_types: tuple[str, ...], live: Collection, desired: Col
     return tuple(desired.own_name_for(t, live.name) for t in data_types)
 
 
-def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyMove:
+def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...],
+             renamed: Mapping[str, str]) -> PropertyMove:
     move = PropertyMove(source, p.name, "|".join(old), "|".join(new), on_error=p.onConvertError or "refuse")
     references = [t for t in (*old, *new) if t not in PRIMITIVE_TYPES]
     if references and len(references) == len(old) + len(new):  # a reference before and after
-        if {logical_of(t) for t in old} <= set(new) and source == p.name:
+        if {renamed.get(logical_of(t), logical_of(t)) for t in old} <= set(new) and source == p.name:
             # gaining target collections, or re-pointed from an old version of its target to the
-            # target's alias (a cutover the referencing collection has not followed yet): links kept
+            # target's alias (a cutover the referencing collection has not followed yet, a rename's
+            # too): links kept
             return replace(move, conversion=None)
         why = ("renaming a reference property is not supported yet" if source != p.name and old == new
                else "a reference property can gain target collections, nothing else: its links cannot follow")

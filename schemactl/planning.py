@@ -35,7 +35,7 @@ from .spec import Collection
 from .resume import Phase
 from .rest_json import Unrepresentable, from_rest
 from .state import (Checkpoint, Record, checkpoint_records, checkpoints_among, checkpoints_into, completed_in,
-                    copied_for, copies_in, history, lineage, resumed_copy, served_in)
+                    copied_for, copies_in, history, lineage, renamed_in, resumed_copy, served_in)
 from .validate import Result, validate_paths
 from .value_check import EXAMPLES, value_checks, wrapped_integers
 
@@ -364,7 +364,7 @@ def changes_on(reader: RestClient, known: Managed, desired_in: Callable[[LiveSta
     left = finishes_left(checkpoints, known.live)
     live = as_before_the_copies(after_hand_overs(known.live, left), checkpoints)
     desired = desired_in(live)
-    changes = diff(live.collections, desired, physical=live.physical, prune=prune,
+    changes = diff(live.collections, desired, physical=live.physical, prune=prune, renamed=renamed_in(known.records),
                    index_actions=index_actions_on(reader, live),
                    replication_scale=replication_scale_on(reader, live, capabilities.rescaled(live, desired)),
                    single_vectorizer_in_place=single_vectorizer_in_place_on(live),

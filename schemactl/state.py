@@ -206,6 +206,11 @@ def copied_for(records: list[Record]) -> dict[str, str]:
             if e.get("from") and e.get("renamedFrom") == ""}
 
 
+def renamed_in(records: list[Record]) -> dict[str, str]:
+    """Old name -> new name of each collection a finished recreate renamed, as `records` say."""
+    return {e["renamedFrom"]: e["collection"] for e in _finished_entries(records) if e.get("renamedFrom")}
+
+
 def _finished_entries(records: list[Record]) -> list[dict]:
     return [entry for record in records for entry in json.loads(record.steps or "[]")
             if entry.get("step") in record.stepsDone]

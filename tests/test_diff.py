@@ -558,3 +558,52 @@ def test_replica_movement_is_asked_of_the_collection_to_scale_a_renamed_one_by_i
                      {"Articles": "Articles_v1", "Zeta": "Zeta_v1"}, {}, {})
     assert rescaled(live, {"Posts": doc("Posts", 3, "Articles"), "Zeta": doc("Zeta", 3)}) == "Articles_v1"
     assert rescaled(live, {"Posts": doc("Posts", 1, "Articles"), "Zeta": doc("Zeta", 1)}) is None
+
+
+def test_a_renamed_collections_referrer_following_it_is_recreated_after_it_with_its_links():
+    """Writer renamed to Author, Article's file following it (`by: [Author]`): Article is
+    recreated for the new version, its links kept (nothing to convert). Before, the plan refused
+    any rename of a collection other collections reference."""
+    writer = author(name="Writer")
+    live = {"Writer": writer, "Article": col(properties=[*BASE["properties"], {"name": "by", "dataType": ["Writer"]}])}
+    desired = {"Author": author(renamedFrom="Writer"),
+               "Article": col(properties=[*BASE["properties"], {"name": "by", "dataType": ["Author"]}])}
+    renamed, article = diff(live, desired, physical={"Writer": "Writer_v1", "Article": "Article_v1"})
+    assert (type(renamed), renamed.collection, renamed.physical) == (RecreateCollection, "Author", "Writer_v1")
+    assert isinstance(article, RecreateCollection) and article.property_moves == ()
+    assert [(f.path, f.old) for f in article.reasons] == [("references.Author", "Writer_v1")]
+
+
+def test_a_referrer_a_stopped_rename_left_pointing_at_the_old_name_follows_it_with_its_links():
+    """The rename done (Author serves, Writer gone), Article not recreated yet (the apply
+    stopped between the two): its links to Writer_v1 are aimed at Author's version, kept. Before,
+    such a reference read as retyped to another collection, refused."""
+    live = {"Author": author(),
+            "Article": col(properties=[*BASE["properties"], {"name": "by", "dataType": ["Writer_v1"]}])}
+    desired = {"Author": author(renamedFrom="Writer"),
+               "Article": col(properties=[*BASE["properties"], {"name": "by", "dataType": ["Author"]}])}
+    [article] = diff(live, desired, physical={"Author": "Author_v1", "Article": "Article_v1"})
+    assert isinstance(article, RecreateCollection) and article.property_moves == ()
+    assert [(f.path, f.old, f.new) for f in article.reasons] == [("properties.by.dataType", ["Writer_v1"], ["Author"])]
+
+
+def test_a_rename_the_ledger_recorded_is_followed_once_the_file_no_longer_says_it_and_down_a_chain():
+    """The file lost `renamedFrom: Writer` after a stopped apply, or the collection was renamed
+    twice (Writer -> Author by the ledger, Author -> Person by the file): a reference to Writer_v1
+    still follows to the name it goes by now. A name taken again is not followed."""
+    article = col(properties=[*BASE["properties"], {"name": "by", "dataType": ["Writer_v1"]}])
+    wanted = col(properties=[*BASE["properties"], {"name": "by", "dataType": ["Person"]}])
+    live = {"Person": author(name="Person"), "Article": article}
+    [change] = diff(live, {"Person": author(name="Person"), "Article": wanted},
+                    physical={"Person": "Person_v1", "Article": "Article_v1"}, renamed={"Writer": "Person"})
+    assert isinstance(change, RecreateCollection) and change.property_moves == ()
+    chained = diff({"Author": author(), "Article": article},
+                   {"Person": author(name="Person", renamedFrom="Author"), "Article": wanted},
+                   physical={"Author": "Author_v1", "Article": "Article_v1"}, renamed={"Writer": "Author"})
+    assert [c.property_moves for c in chained if c.collection == "Article"] == [()]
+    taken = diff({"Writer": author(name="Writer"), **live}, {"Writer": author(name="Writer"), "Person": author(name="Person"),
+                                                               "Article": wanted},
+                 physical={"Writer": "Writer_v2", "Person": "Person_v1", "Article": "Article_v1"},
+                 renamed={"Writer": "Person"})
+    [moved] = [c for c in taken if c.collection == "Article"]
+    assert [m.conversion for m in moved.property_moves] == ["unsupported"]

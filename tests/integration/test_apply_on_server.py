@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.integration.conftest import edit
 
 
@@ -325,11 +327,17 @@ def test_a_renamed_collections_multi_target_links_to_itself_follow_it(client, cl
     listed = cli_run("drop-old-versions", "Note")
     assert listed.exit_code == 1 and "dropping Note_v1 deletes their objects" in listed.stderr, listed.output
 
-def test_a_renamed_collections_referrers_follow_it_with_every_link(client, cli_run, tmp_path):
+@pytest.mark.parametrize("stopped_between", [False, True], ids=["one-apply", "stopped-between-the-two"])
+def test_a_renamed_collections_referrers_follow_it_with_every_link(client, cli_run, tmp_path, monkeypatch,
+                                                                     stopped_between):
     """Writer renamed to Author, Book's file following it (writtenBy: [Author]): Book is recreated
-    after it, its links aimed at Author's new version, to the same objects, vectors reused.
+    after it, its links aimed at Author's new version, to the same objects, vectors reused; an
+    apply that stopped between the two leaves Book to the next one, which still keeps every link.
     Before, the plan refused any rename of a collection other collections reference."""
     from weaviate.classes.query import QueryReference
+
+    from schemactl.errors import RequestRefused
+    from schemactl.live import RestClient
 
     book = ("name: Book\nproperties:\n  - name: title\n    dataType: text\n  - name: writtenBy\n"
             "    dataType: [{}]\nvectorizer:\n  module: none\n")
@@ -356,6 +364,19 @@ def test_a_renamed_collections_referrers_follow_it_with_every_link(client, cli_r
     assert planned.exit_code == 0, planned.output
     assert [(s["kind"], s["collection"], s["physical"]) for s in json.loads(planned.stdout)["steps"]] == \
         [("recreate", "Author", "Writer_v1"), ("recreate", "Book", "Book_v1")]
+    if stopped_between:
+        send = RestClient.send
+
+        def refusing(self, verb, where, body, what):
+            if what == "create collection Book_v2":
+                raise RequestRefused(f"{what} failed (500): injected", 500)
+            return send(self, verb, where, body, what)
+        with monkeypatch.context() as patch:
+            patch.setattr(RestClient, "send", refusing)
+            stopped = cli_run("apply", str(tmp_path), "--auto-approve")
+        assert stopped.exit_code == 1 and "injected" in stopped.stderr, stopped.output
+        assert {a: t.collection for a, t in client.alias.list_all().items()}.get("Author") == "Author_v1"
+        assert {c for c, _, _ in books("Book_v1").values()} == {"Writer_v1"}
     result = cli_run("apply", str(tmp_path), "--auto-approve")
     assert result.exit_code == 0, result.output
     aliases = {a: t.collection for a, t in client.alias.list_all().items()}
