@@ -58,8 +58,8 @@ def diff(live: Mapping[str, Collection], desired: Mapping[str, Collection], *,
         if source is None:
             changes.append(CreateCollection(name, desired[name]))
         else:
-            changes.extend(diff_collection(live[source], desired[name], physical.get(source, source),
-                                           renamed=done, index_actions=index_actions, replication_scale=replication_scale,
+            changes.extend(diff_collection(live[source], desired[name], physical.get(source, source), renamed=done,
+                                           index_actions=index_actions, replication_scale=replication_scale,
                                            single_vectorizer_in_place=single_vectorizer_in_place,
                                            async_from_factor=async_from_factor))
     changes = with_referencing_recreated(changes, live, desired, physical)
@@ -219,8 +219,8 @@ def unmanaged(live: Mapping[str, Collection], desired: Mapping[str, Collection],
 class Renames:
     """What the file renames (`renamedFrom`) that the live collection still has under the old
     name: new name -> live name, for properties and for named vectors; and `collections`, old
-    name -> new name of every collection the files rename (a reference to an old version of one
-    follows it)."""
+    name -> the name it goes by now, of the collections renamed (renames_done: a reference to an
+    old version of one follows it)."""
 
     properties: dict[str, str]
     vectors: dict[str, str]

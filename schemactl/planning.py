@@ -212,8 +212,8 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         if offloaded:
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         copied = copied_already(known, live, changes)
-        estimates = {c.collection: replace(_estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection)),
-                                           copied=copied.get(c.collection, 0))
+        estimates = {c.collection: replace(_estimate(reader, target, c, by_physical[c.physical],
+                                                     rates.get(c.collection)), copied=copied.get(c.collection, 0))
                      for c in changes if isinstance(c, RecreateCollection)}
         _refuse_wrapped_integers(reader, changes, by_physical, estimates)
         estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical])

@@ -271,7 +271,8 @@ def _resumed(objects: int, copied: int, reembeds: bool) -> str:
     """What an unfinished copy made for this same change leaves: apply resumes it."""
     if not copied:
         return ""
-    resumes = "and apply resumes it where it stopped" + (f" (the estimates are for all {objects:,})" if reembeds else "")
+    whole = f" (the estimates are for all {objects:,})" if reembeds else ""
+    resumes = f"and apply resumes it where it stopped{whole}"
     if copied >= objects:
         return f"; an unfinished copy of this change holds all of them already, {resumes}"
     return (f"; about {objects - copied:,} objects left to {'re-embed' if reembeds else 'copy'} of {objects:,}: an "
