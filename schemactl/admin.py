@@ -17,7 +17,7 @@ from .live import (
     count_objects,
     server_meta,
 )
-from .naming import is_version_of, version_of, versions_of
+from .naming import in_version_order, is_version_of, version_of, versions_of
 from .permissions import Need, own_permissions
 from .state import Holder, Record, copies_in, now, update_record
 from . import tenant_ops
@@ -32,6 +32,7 @@ class Rollback:
     objects_then: int
     objects_now: int
     referrers: tuple[str, ...] = ()  # reference properties in use that still point at `previous`
+    returned: tuple[str, ...] = ()  # tenants `restored` has that `previous` no longer had (deleted since)
 
 
 def rollback(target: Target, name: str, command: str = "schemactl rollback", *, force: bool = False) -> Rollback:
@@ -60,8 +61,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                                  f"it ({abandoned[0].physical} keeps what was written there); nothing was changed")
         _require_for(permissions, [Need("update_aliases", previous, name, f"roll back {name}"),
                                    Need("update_tenants", previous, why=f"let writes reach {previous} again")])
-        woken = _wake_for_rollback(reader, name, current, previous, live.raw, force=force,
-                                   recorded=_not_handed_over(reader, abandoned))
+        woken, returned = _wake_for_rollback(reader, name, current, previous, live.raw, force=force,
+                                             recorded=_not_handed_over(reader, abandoned))
         in_current, in_previous = _count(reader, current, live.raw), _count(reader, previous, live.raw)
         if not force:
             try:
@@ -88,7 +89,7 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                 _drop_checkpoint_and_log(reader, hand_over.physical)
         kept = {v for olds in known.live.retained.values() for v in olds}
         referrers = _referenced_by({n: c for n, c in live.raw.items() if n not in kept}, [current]).get(current, [])
-        return Rollback(name, current, previous, in_current, in_previous, tuple(referrers))
+        return Rollback(name, current, previous, in_current, in_previous, tuple(referrers), tuple(returned))
 
 
 @contextmanager
@@ -180,13 +181,14 @@ def _not_handed_over(reader: RestClient, abandoned: list) -> dict[str, str]:
 
 
 def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: str, raw: dict[str, dict], *,
-                       force: bool, recorded: dict[str, str]) -> list[str]:
+                       force: bool, recorded: dict[str, str]) -> tuple[list[str], list[str]]:
     """A multi-tenant old version sleeps since its cutover (and takes no tenant auto-creation):
     its tenants wake as the current version's are, or as `recorded` (an abandoned hand-over's
     tenants it had not handed over). Refused, unless `force`, when the current version has
-    tenants the old one lacks (created since the migration)."""
+    tenants the old one lacks (created since the migration). Returns (the tenants woken, those
+    the old version has and the current one no longer has: deleted since, they come back)."""
     if not multi_tenant_json(raw[previous]):
-        return []
+        return [], []
     now, then = tenant_ops.list_tenants(reader, current), tenant_ops.list_tenants(reader, previous)
     newer = sorted(set(now) - set(then))
     if newer and not force:
@@ -197,7 +199,7 @@ def _wake_for_rollback(reader: RestClient, name: str, current: str, previous: st
     wanted = now | {t: s for t, s in recorded.items() if t in now}
     woken = sorted(t for t, s in wanted.items() if t in then and active(s) and not active(then[t]))
     tenant_ops.set_status(reader, previous, {t: "HOT" for t in woken})
-    return woken
+    return woken, sorted(set(then) - set(now))
 
 
 def _refuse_broken_references(raw: dict[str, dict], name: str, current: str, previous: str) -> None:
@@ -243,7 +245,7 @@ def old_versions(target: Target, names: list[str]) -> dict[str, list[str]]:
         raise SchemactlError(f"{', '.join(unknown)}: not a collection schemactl manages (no alias of that name) nor "
                              "the old name of one")
     kept = {n: list(v) for n, v in live.retained.items()} | retired
-    return {n: v for n, v in kept.items() if not names or n in names}
+    return {n: sorted(v, key=in_version_order) for n, v in kept.items() if not names or n in names}
 
 
 def left_behind_versions(target: Target, names: list[str]) -> dict[str, list[str]]:

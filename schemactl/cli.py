@@ -70,7 +70,7 @@ class Group(click.Group):
         except Exception as error:
             if os.environ.get("SCHEMACTL_DEBUG") and _unforeseen(error):
                 raise
-            failure = _one_line_for(error)
+            failure = _one_line_for(error, self._usage_of(sys.argv[1:] if args is None else list(args)))
         except KeyboardInterrupt as interrupt:
             failure = _interrupted(interrupt)
         _past_interrupting()
@@ -78,6 +78,11 @@ class Group(click.Group):
         if _wants_json(sys.argv[1:] if args is None else list(args)) and not _STDOUT_USED.is_set():
             say(json.dumps({"error": failure.removeprefix("error: ")}))  # a --json consumer reads stdout
         sys.exit(EXIT_ERROR)
+
+    def _usage_of(self, args: list[str]) -> str:
+        """The command a usage error without click's context is about (its parser says none)."""
+        named = next((a for a in args if a in self.commands), None)
+        return f"schemactl {named}" if named else "schemactl"
 
 
 def _unforeseen(error: Exception) -> bool:
@@ -98,14 +103,14 @@ def _past_interrupting() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _one_line_for(error: Exception) -> str:
-    """The line a failure is said in."""
+def _one_line_for(error: Exception, command: str = "schemactl") -> str:
+    """The line a failure is said in (`command`: the one the arguments name)."""
     if isinstance(error, click.exceptions.Abort):  # click's word for Ctrl-C (and EOF at a prompt)
         return _interrupted(error.__cause__) if isinstance(error.__cause__, KeyboardInterrupt) else "aborted"
     if isinstance(error, click.BadParameter) and (variable := _variable_of(error)):
         return f"error: {variable}: {one_line(error.message)}"
     if isinstance(error, click.UsageError):
-        where = error.ctx.command_path if error.ctx else "schemactl"
+        where = error.ctx.command_path if error.ctx else command
         return f"error: {one_line(error.format_message())} ({where} --help for usage)"
     if isinstance(error, click.ClickException):
         return f"error: {one_line(error.format_message())}"
@@ -674,6 +679,10 @@ def rollback(name: str, target, force: bool) -> None:
                     f"skipObject), are in {done.restored}")
         say(f"  note: {done.previous} has {done.objects_then} object(s), {done.restored} has {done.objects_now}; "
             + why, err=True)
+    if done.returned:
+        shown = ", ".join(done.returned[:5]) + (", ..." if len(done.returned) > 5 else "")
+        say(f"  note: {len(done.returned)} tenant(s) deleted from {done.previous} since the cutover are in "
+            f"{done.restored} with their objects, and the application sees them again ({shown})", err=True)
     if done.referrers:
         say(f"  note: {', '.join(done.referrers)} still point{'s' if len(done.referrers) == 1 else ''} at "
             f"{done.previous}, which {name} no longer serves: `schemactl plan` shows the step that points "

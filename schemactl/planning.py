@@ -14,7 +14,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
 from .environments import Chosen, overridden_paths
-from .diff import backfill_candidates, diff, unmanaged, with_backfill
+from .diff import backfill_candidates, diff, live_source, unmanaged, with_backfill
 from .errors import SchemactlError
 from .live import (
     LiveState,
@@ -198,6 +198,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
         _refuse_renaming_referenced(live, collections)
+        _refuse_tenancy_switch(live, collections)
         live, _, changes = changes_on(reader, known, lambda _: collections, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
@@ -212,9 +213,9 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         if offloaded:
             raise SchemactlError("; ".join(offloaded) + "; nothing was planned")
         copied = copied_already(known, live, changes)
-        estimates = {c.collection: replace(_estimate(reader, target, c, by_physical[c.physical],
-                                                     rates.get(c.collection)), copied=copied.get(c.collection, 0))
+        estimates = {c.collection: _estimate(reader, target, c, by_physical[c.physical], rates.get(c.collection))
                      for c in changes if isinstance(c, RecreateCollection)}
+        estimates = {n: replace(e, copied=_of_the_counted(e, copied.get(n, {}))) for n, e in estimates.items()}
         _refuse_wrapped_integers(reader, changes, by_physical, estimates)
         estimates |= {c.collection: estimate(reader, c.physical, by_physical[c.physical])
                       for c in changes if isinstance(c, DeleteCollection) and c.physical in by_physical}
@@ -413,17 +414,24 @@ def stopped_copies(known: Managed, live: LiveState, changes: tuple[Change, ...],
                  and c.never_served(name_of(c.source), live.aliases, known.served))
 
 
-def copied_already(known: Managed, live: LiveState, changes: tuple[Change, ...]) -> dict[str, int]:
-    """Collection -> objects an unfinished copy made for the same recreate holds (from the
-    checkpoints the plan reads anyway): apply resumes that copy where it stopped. A multi-tenant
-    copy's checkpoint may lag its progress log: then it holds more than this says."""
+def copied_already(known: Managed, live: LiveState, changes: tuple[Change, ...]) -> dict[str, dict[str, int]]:
+    """Collection -> tenant ("" for none) -> objects an unfinished copy made for the same
+    recreate holds (from the checkpoints the plan reads anyway): apply resumes that copy where it
+    stopped. A multi-tenant copy's checkpoint may lag its progress log: then it holds more."""
     stopped = {c.source: c for c in known.checkpoints_here}
     found = {}
     for change in (c for c in changes if isinstance(c, RecreateCollection)):
         c = stopped.get(change.physical)
         if c is not None and resumed_copy(c, change, live.aliases, known.served, live.raw):
-            found[change.collection] = sum(t.copied for t in c.state.tenants.values())
+            found[change.collection] = {t: e.copied for t, e in c.state.tenants.items()}
     return found
+
+
+def _of_the_counted(found: Estimate, copied: dict[str, int]) -> int:
+    """Of the objects `found` counts (a multi-tenant one: in its awake tenants), those a copy holds."""
+    if not found.per_tenant:
+        return min(found.objects, sum(copied.values()))
+    return sum(min(n, found.per_tenant.get(t, 0)) for t, n in copied.items())
 
 
 def _estimate(reader: RestClient, target: Target, change: RecreateCollection, live: Collection,
@@ -496,6 +504,22 @@ def _not_following(referrer: str, live_property, old: str, collections: dict[str
         return (f"{where} is a multi-target reference to {old}, and its links cannot follow a rename yet (keep "
                 "the name, or rename it once no multi-target reference points at it)")
     return None  # it names the new name: validate refuses a file that still names the old one
+
+
+def _refuse_tenancy_switch(live: LiveState, collections: dict[str, Collection]) -> None:
+    """Multi-tenancy turned on or off: Weaviate cannot change it in place, and no copy moves
+    objects into tenants or out of them (several tenants may hold the same id): refused before
+    anything is planned, instead of failing once the new version is made."""
+    found = []
+    for name, wanted in sorted(collections.items()):
+        source = live_source(name, live.collections, wanted)
+        if source is not None and live.collections[source].multi_tenant != wanted.multi_tenant:
+            found.append(f"{name}: multi-tenancy turned {'on' if wanted.multi_tenant else 'off'} "
+                         "(multiTenancyConfig.enabled)")
+    if found:
+        raise SchemactlError("; ".join(found) + ": Weaviate cannot change it in place, and schemactl does not move "
+                             "objects into tenants or out of them (tenants may hold the same ids); keep the setting, or "
+                             "declare a collection of another name; nothing was planned")
 
 
 def _refuse_more_replicas_than_nodes(reader: RestClient, collections) -> None:

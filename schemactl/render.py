@@ -188,7 +188,8 @@ def _(change: FinishHandOver, step: Step) -> list[str]:
     elif change.multi_tenant:
         said.append(f"finish the recreate an earlier apply left after moving the alias to {change.target}: tenants "
                     f"created in {change.physical} as the alias moved are carried over, {change.physical}'s tenants "
-                    f"go to sleep and {change.target}'s take the statuses they had there; its autoTenantActivation "
+                    f"go to sleep and {change.target}'s take the statuses they had there (a status the application "
+                    f"gave one in {change.target} since the stop is set back to that); its autoTenantActivation "
                     f"goes back to {str(change.auto_activation).lower()}")
     if not said:
         said.append(f"finish the recreate an earlier apply left just after moving the alias to {change.target}: "

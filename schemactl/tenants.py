@@ -60,9 +60,14 @@ class Outcome:
 def parse_names(values: Iterable[str]) -> tuple[str, ...]:
     """Tenant names from comma-separated lists, in order, each once; SchemactlError naming the
     invalid ones."""
+    values = list(values)
     names = [n.strip() for value in values for n in value.split(",") if n.strip()]
     if not names:
         raise SchemactlError("no tenant names given (comma-separated, e.g. acme,globex)")
+    gapped = [value for value in values if any(not n.strip() for n in value.split(",")[:-1])]  # a last "," is fine
+    if gapped:
+        raise SchemactlError(f"a tenant name missing in {_listed([repr(v) for v in gapped])}: nothing between two "
+                             "commas, or before the first")
     bad = [n for n in names if not TENANT_NAME.fullmatch(n)]
     if bad:
         raise SchemactlError(f"invalid tenant name(s) {_listed([repr(n) for n in bad])}: letters, digits, '_' and "

@@ -274,3 +274,11 @@ def test_under_env_a_setting_of_the_environment_is_named_as_its_even_with_the_va
     with pytest.raises(ConnectionFailed, match=r"^WEAVIATE_URL must be an http\(s\) URL"):
         make_target("htp://127.0.0.1:9", 50051, None, (), environment=Chosen("dev", Environment()),
                     variables=(("url", "WEAVIATE_URL"),))
+
+
+def test_an_option_without_its_value_points_at_its_own_commands_help():
+    """Before: "Option '--status' requires an argument. (schemactl --help for usage)", the
+    group's help, which does not list the option."""
+    result = run("tenants", "Docs", "--status")
+    assert result.exit_code == 1
+    assert result.stderr == "error: Option '--status' requires an argument. (schemactl tenants --help for usage)\n"

@@ -295,7 +295,19 @@ def test_a_plan_counts_what_an_unfinished_copy_of_the_same_change_holds():
         known = replace(as_the_ledger_says(live, [], set()), served=set(served), checkpoints=stored)
         return copied_already(known, live, (change,))
 
-    assert copied({"Doc": "Doc_v1"}) == {"Doc": 45}
+    assert copied({"Doc": "Doc_v1"}) == {"Doc": {"": 45}}
     assert copied({"Doc": "Doc_v1"}, made_for=_doc_recreate("l2-squared")) == {}  # made for another change: discarded
     assert copied({"Doc": "Doc_v1"}, classes=("Doc_v1",)) == {}  # its copy deleted since: started anew
     assert copied({"Doc": "Doc_v1"}, served={"Doc_v2"}) == {}  # it served once: never resumed into
+
+
+def test_what_a_multi_tenant_copy_holds_is_counted_only_in_the_tenants_the_estimate_counts():
+    """Before: a stopped copy's 167 objects (COLD tenants' among them) against an estimate of 86
+    objects in the awake tenants read "holds all of them already", when 9 of the 86 were copied."""
+    from schemactl.plan import Estimate
+    from schemactl.planning import _of_the_counted
+
+    awake = Estimate(86, {"a": 40, "b": 46})
+    assert _of_the_counted(awake, {"a": 9, "b": 0, "cold": 158}) == 9
+    assert _of_the_counted(awake, {"a": 45, "b": 46}) == 86  # a log ahead of the count: never more than it
+    assert _of_the_counted(Estimate(120), {"": 45}) == 45

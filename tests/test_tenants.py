@@ -141,7 +141,9 @@ def test_tenant_names_are_split_trimmed_and_kept_once_in_order():
 
 @pytest.mark.parametrize("values, message", [([","], "no tenant names given"),
                                              (["ok,not ok"], "invalid tenant name(s) 'not ok'"),
-                                             (["x" * 65], "1 to 64 characters")])
+                                             (["x" * 65], "1 to 64 characters"),
+                                             (["a,,b"], "a tenant name missing in 'a,,b'"),  # before: b and a only
+                                             (["ok", ",a"], "a tenant name missing in ',a'")])
 def test_bad_tenant_names_are_refused(values, message):
     with pytest.raises(SchemactlError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_names(values)
@@ -203,3 +205,14 @@ def test_tenant_statuses_are_asked_again_before_each_read_and_at_most_once_a_sec
     statuses._at -= live.RELISTED_EVERY
     assert statuses.active(["t0", "t5"]) == ["t5"] and many.calls == 2
     assert statuses.active([None]) == [None] and many.calls == 2  # a collection without tenants: nothing asked
+
+
+def test_the_notice_of_tenants_an_earlier_apply_woke_says_none_are_awake_without_calling_them_left_awake():
+    """Before: "1 tenant(s) ... are writable again (0 awake now, left awake as schemactl cannot
+    tell its wake from the application's)"."""
+    from schemactl.apply.tenant_recreate import Woken, woken_notice
+
+    assert woken_notice("Docs_v14", Woken([], ["t1"], [])) == \
+        "Docs_v14: 1 tenant(s) an earlier apply had woken to copy are writable again (none awake now)"
+    assert woken_notice("Docs_v14", Woken(["t2"], ["t1"], [])).endswith(
+        "(1 awake now, left awake as schemactl cannot tell its wake from the application's: t2)")

@@ -53,7 +53,8 @@ def refuse_offloaded(source: str, tenants: dict[str, str]) -> None:
     copy changes anything."""
     refusal = offloaded_refusal(source, tenants)
     if refusal:
-        raise SchemactlError(f"{refusal}; nothing was changed for it")
+        raise SchemactlError(f"{refusal}; schemactl changed nothing of theirs, and keeps the copy made so far for "
+                             "the apply that goes on once they are back")
 
 
 class Progress:
@@ -174,8 +175,8 @@ def lift_woken(ctx: Context, checkpoint: Checkpoint, *, verified_again: bool, ta
         return Woken([], [], woken)
     listed = list_tenants(ctx.reader, source)
     found = Woken(awake=[t for t in woken if t in listed and is_active(listed[t])],
-                  asleep=[t for t in woken if t in listed and not is_active(listed[t])],
-                  gone=[t for t in woken if t not in listed])
+                  asleep=[t for t in woken if t in listed and not is_active(listed[t]) and listed[t] not in OFFLOADED],
+                  gone=[t for t in woken if t not in listed or listed[t] in OFFLOADED])  # frozen: an operator's now
     unfence_shards(ctx.reader, source, found.awake)
     if not verified_again and found.asleep:
         set_status(ctx.reader, source, {t: "HOT" for t in found.asleep})
@@ -189,10 +190,9 @@ def lift_woken(ctx: Context, checkpoint: Checkpoint, *, verified_again: bool, ta
 
 def woken_notice(source: str, found: Woken) -> str:
     shown = ", ".join(found.awake[:10]) + (", ..." if len(found.awake) > 10 else "")
-    awake = f": {shown}" if found.awake else ""
-    return (f"{source}: {len(found.every)} tenant(s) an earlier apply had woken to copy are writable again "
-            f"({len(found.awake)} awake now, left awake as schemactl cannot tell its wake from the application's"
-            f"{awake})")
+    awake = (f"{len(found.awake)} awake now, left awake as schemactl cannot tell its wake from the application's: "
+             f"{shown}") if found.awake else "none awake now"
+    return f"{source}: {len(found.every)} tenant(s) an earlier apply had woken to copy are writable again ({awake})"
 
 
 @dataclass
@@ -496,22 +496,44 @@ class TenantRecreate:
         self.progress.record_waking({t: self.tenants[t].status for t in group if t in self.tenants})
         fence_shards(self.ctx.reader, self.source, group)
         listed = list_tenants(self.ctx.reader, self.source)  # as the application left them (it may wake one)
+        self._refuse_frozen_since(group, listed)
         statuses = {t: "HOT" if is_active(listed[t]) else "COLD" for t in group if t in listed}
         self.progress.record_waking(statuses)  # written only where the application changed one
         for name in (self.source, self.target):
             set_status(self.ctx.reader, name, {t: "HOT" for t in statuses})
+        frozen: dict[str, str] = {}
         try:
             for tenant in statuses:
                 self.guarded(work)(tenant)
         finally:
-            set_status(self.ctx.reader, self.source, statuses)
+            frozen = self._frozen_among(statuses)  # by an operator while awake: their status is theirs now
+            set_status(self.ctx.reader, self.source, {t: s for t, s in statuses.items() if t not in frozen})
             set_status(self.ctx.reader, self.target, {t: "COLD" for t in statuses})
             awake = [t for t, s in statuses.items() if s == "HOT"]  # woken by the application: writable again
             unfence_shards(self.ctx.reader, self.source, awake)
             self.fenced.difference_update(group)
             for tenant in awake:
                 self.progress.update(tenant, status="HOT", settled=False)
+            for tenant in frozen:
+                self.progress.update(tenant, settled=False)
             self.progress.record_waking({t: None for t in group})
+        refuse_offloaded(self.source, frozen)
+
+    def _refuse_frozen_since(self, group: list[str], listed: dict[str, str]) -> None:
+        """A tenant of `group` offloaded since the copy listed it (an operator froze it): never
+        woken (that would thaw it) nor read (a copy would find nothing): refused, the group's
+        fence lifted first (a sleeping shard keeps a fence through its next wake)."""
+        offloaded = {t: listed[t] for t in group if listed.get(t) in OFFLOADED}
+        if not offloaded:
+            return
+        unfence_shards(self.ctx.reader, self.source, [t for t in group if t not in offloaded])
+        self.progress.record_waking({t: None for t in group})
+        refuse_offloaded(self.source, offloaded)
+
+    def _frozen_among(self, tenants: Mapping[str, str]) -> dict[str, str]:
+        """Those of `tenants` the source has offloaded now, with their status."""
+        now = list_tenants(self.ctx.reader, self.source)
+        return {t: now[t] for t in tenants if now.get(t) in OFFLOADED}
 
     def map_awake(self, work: Callable[[str], T], tenants: list[str], *,
                   listed_again: bool = False) -> dict[str, T | None]:

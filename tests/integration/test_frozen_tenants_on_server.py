@@ -127,3 +127,55 @@ def test_a_frozen_tenant_stops_plan_and_a_saved_plan_until_it_is_thawed(offloadi
     finally:
         client.close()
         rest.close()
+
+
+def test_a_tenant_frozen_during_the_copy_stops_the_apply_and_stays_frozen(offloading, tmp_path, monkeypatch):
+    """An operator freezes a sleeping tenant while the copy runs: the apply stops before the alias
+    moves, the tenant stays FROZEN, and once thawed the next apply carries every object. Before:
+    apply exited 0, the frozen tenant was empty in the version the alias served, and its freeze
+    was set back to COLD."""
+    import weaviate
+    from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+    from schemactl.apply.tenant_recreate import TenantRecreate
+
+    schema = SCHEMA.replace("name: Docs", "name: Frz")
+    (tmp_path / "frz.yaml").write_text(schema % "cosine")
+    assert run(offloading, "apply", str(tmp_path), "--auto-approve").exit_code == 0
+    names = [f"f{i}" for i in range(6)]
+    assert run(offloading, "tenants", "Frz", "--create", ",".join(names)).exit_code == 0
+    rest = httpx.Client(base_url=offloading.url, timeout=30)
+    client = weaviate.connect_to_local(host="127.0.0.1", port=offloading.ports.http, grpc_port=offloading.ports.grpc)
+    try:
+        for tenant in names:
+            objects = [DataObject(properties={"text": f"{tenant} {i}"}, vector=[i / 10, 1.0, 0.5]) for i in range(4)]
+            assert not client.collections.use("Frz").with_tenant(tenant).data.insert_many(objects).errors
+        client.collections.use("Frz_v1").tenants.update(
+            [Tenant(name=t, activity_status=TenantActivityStatus.INACTIVE) for t in names[3:]])
+        (tmp_path / "frz.yaml").write_text(schema % "dot")
+        groups_awake = TenantRecreate._groups_awake
+
+        def frozen_first(self, tenants, work, *args):
+            if tenants and self.source == "Frz_v1" and "f4" in tenants:
+                reply = rest.put("/v1/schema/Frz_v1/tenants", json=[{"name": "f4", "activityStatus": "FROZEN"}])
+                assert reply.status_code == 200, reply.text
+            return groups_awake(self, tenants, work, *args)
+        with monkeypatch.context() as patch:
+            patch.setattr(TenantRecreate, "_groups_awake", frozen_first)
+            stopped = run(offloading, "apply", str(tmp_path), "--auto-approve")
+        assert stopped.exit_code == 1, stopped.output
+        assert "Frz_v1 has 1 offloaded tenant(s): f4 (" in stopped.stderr, stopped.output
+        assert client.alias.get(alias_name="Frz").collection == "Frz_v1"
+        wait_for(rest, "Frz_v1", "f4", "FROZEN")  # the operator's freeze kept
+
+        assert run(offloading, "tenants", "Frz", "--update", "f4", "--status", "COLD").exit_code == 0
+        wait_for(rest, "Frz_v1", "f4", "COLD")
+        migrated = run(offloading, "apply", str(tmp_path), "--auto-approve")
+        assert migrated.exit_code == 0, migrated.output
+        assert client.alias.get(alias_name="Frz").collection == "Frz_v2"
+        client.collections.use("Frz_v2").tenants.update(
+            [Tenant(name=t, activity_status=TenantActivityStatus.ACTIVE) for t in names])
+        assert contents(client, "Frz_v2", names) == {t: {f"{t} {i}" for i in range(4)} for t in names}
+    finally:
+        client.close()
+        rest.close()

@@ -392,6 +392,18 @@ def test_a_multi_tenant_rollback_is_refused_when_tenants_were_created_since(clie
         "INACTIVE"}
 
 
+def test_a_multi_tenant_rollback_says_which_tenants_deleted_since_come_back(client, cli_run, tmp_path):
+    """Before: the rollback said nothing of a tenant deleted after the migration, which came back
+    with all its objects (for a SaaS, a customer who left)."""
+    _migrated_notes(client, cli_run, tmp_path)
+    client.collections.use("Notes_v2").tenants.remove(["globex"])  # tenant operations name the version
+    result = cli_run("rollback", "Notes")
+    assert result.exit_code == 0, result.output
+    assert ("note: 1 tenant(s) deleted from Notes_v2 since the cutover are in Notes_v1 with their objects, and the "
+            "application sees them again (globex)") in result.stderr
+    assert "globex" in _statuses(client.collections.use("Notes_v1"))
+
+
 def test_a_source_written_faster_than_the_copy_follows_is_not_cut_over(client, embedder, docs):
     import threading
 

@@ -312,3 +312,21 @@ def test_a_collection_whose_name_starts_like_schemactls_records_is_never_hidden(
     refused = cli_run("plan", str(tmp_path))  # validated first, offline
     assert refused.exit_code == 1
     assert "SchemactlLedger is a collection schemactl keeps its own records in: choose another name" in refused.output
+
+
+@pytest.mark.parametrize("before, after, turned", [(True, False, "off"), (False, True, "on")])
+def test_turning_multi_tenancy_on_or_off_is_refused_before_anything_is_made(client, cli_run, tmp_path, before, after,
+                                                                            turned):
+    """Before: off was planned as an ordinary recreate, and apply failed after making the new
+    version ("class Mt_v1 has multi-tenancy enabled, but request was without tenant"), on every
+    retry; on failed with the server's raw 422 for a tenant listing."""
+    spec = "name: Mt\nproperties: []\nvectorizer:\n  module: none\nmultiTenancyConfig:\n  enabled: {}\n"
+    (tmp_path / "mt.yaml").write_text(spec.format(str(before).lower()))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    (tmp_path / "mt.yaml").write_text(spec.format(str(after).lower()))
+    for command in ("plan", "apply"):
+        refused = cli_run(command, str(tmp_path), "--auto-approve") if command == "apply" else cli_run(command, str(tmp_path))
+        assert refused.exit_code == 1, refused.output
+        assert refused.stderr.startswith(f"error: Mt: multi-tenancy turned {turned} (multiTenancyConfig.enabled): "
+                                         "Weaviate cannot change it in place"), refused.stderr
+    assert sorted(c for c in client.collections.list_all() if c.startswith("Mt")) == ["Mt_v1"]
