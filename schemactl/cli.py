@@ -572,12 +572,12 @@ def apply_command(paths, target, auto_approve: bool, allow_destructive: bool, ma
     if not report.ok:
         pending = ", ".join(f"{s.change.kind} {s.change.collection}" for s in report.pending) or "none"
         if as_json:
-            _finish(as_json, "failed", report.applied, error=report.error)
+            _finish(as_json, "failed", report.applied, error=report.error, serving=report.serving)
         raise SchemactlError(f"step {report.failed.number} failed: {report.error} "
                              f"(applied {len(report.applied)}; not attempted: {pending})")
     skipped = f" ({len(report.skipped)} done by an earlier run)" if report.skipped else ""
     say(f"Apply complete: {len(report.applied)} step(s) applied{skipped}.", err=as_json)
-    _finish(as_json, "applied", report.applied)
+    _finish(as_json, "applied", report.applied, serving=report.serving)
 
 
 def _already_applied(as_json: bool, when: str) -> None:
@@ -585,12 +585,16 @@ def _already_applied(as_json: bool, when: str) -> None:
     _finish(as_json, "already-applied", [])
 
 
-def _finish(as_json: bool, result: str, applied, error: str = "") -> None:
+def _finish(as_json: bool, result: str, applied, error: str = "", serving: dict[str, str] | None = None) -> None:
+    """--json: each applied step, with the version its collection's alias serves once it was done."""
     if as_json:
         import json
 
+        serving = serving or {}
         body = {"result": result, "applied": [{"step": s.number, "kind": s.change.kind,
-                                               "collection": s.change.collection} for s in applied]}
+                                               "collection": s.change.collection}
+                                              | ({"serving": serving[s.change.collection]}
+                                                 if s.change.collection in serving else {}) for s in applied]}
         if error:
             body["error"] = error
         say(json.dumps(body, indent=2))

@@ -38,6 +38,7 @@ class Report:
     error: str = ""
     skipped: list[Step] = field(default_factory=list)  # done by an earlier, interrupted run
     already_applied_at: str = ""  # the plan was applied before: nothing was done
+    serving: dict[str, str] = field(default_factory=dict)  # collection -> the version its alias serves after
 
     @property
     def ok(self) -> bool:
@@ -66,6 +67,8 @@ def execute_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,
             raise Interrupted(f"during step {step.number} ({step.change.kind} {step.change.collection}); what it "
                               "finished is kept: apply again to resume (plan shows what is left)") from None
         report.applied.append(step)
+        if step.change.collection in ctx.aliases:  # not after a delete
+            report.serving[step.change.collection] = ctx.aliases[step.change.collection]
         on_done(step)
         on_step(step, "done")
     return report

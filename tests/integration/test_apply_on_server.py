@@ -377,10 +377,12 @@ def test_a_renamed_collections_referrers_follow_it_with_every_link(client, cli_r
         assert stopped.exit_code == 1 and "injected" in stopped.stderr, stopped.output
         assert {a: t.collection for a, t in client.alias.list_all().items()}.get("Author") == "Author_v1"
         assert {c for c, _, _ in books("Book_v1").values()} == {"Writer_v1"}
-    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    result = cli_run("apply", str(tmp_path), "--auto-approve", "--json")
     assert result.exit_code == 0, result.output
     aliases = {a: t.collection for a, t in client.alias.list_all().items()}
     assert aliases.get("Author") == "Author_v1" and aliases.get("Book") == "Book_v2" and "Writer" not in aliases
+    assert [(s["collection"], s["serving"]) for s in json.loads(result.stdout)["applied"]] == \
+        ([] if stopped_between else [("Author", "Author_v1")]) + [("Book", "Book_v2")]  # apply --json says where
     after = books("Book_v2")
     assert {t: (label, vector) for t, (_, label, vector) in after.items()} == \
         {t: (label, vector) for t, (_, label, vector) in before.items()}
