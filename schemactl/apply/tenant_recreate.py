@@ -502,11 +502,19 @@ class TenantRecreate:
         for name in (self.source, self.target):
             set_status(self.ctx.reader, name, {t: "HOT" for t in statuses})
         frozen: dict[str, str] = {}
+        finished: list[str] = []  # worked on without the tenant vanishing (deleted, put to sleep or frozen)
         try:
             for tenant in statuses:
-                self.guarded(work)(tenant)
+                try:
+                    work(tenant)
+                except SchemactlError as error:
+                    if not vanished(error):
+                        raise
+                    continue  # the next listing follows it
+                finished.append(tenant)
         finally:
-            frozen = self._frozen_among(statuses)  # by an operator while awake: their status is theirs now
+            if len(finished) < len(statuses):  # one vanished, or the work failed: an operator may have frozen it
+                frozen = self._frozen_among(statuses)  # their status is theirs now, never set back
             set_status(self.ctx.reader, self.source, {t: s for t, s in statuses.items() if t not in frozen})
             set_status(self.ctx.reader, self.target, {t: "COLD" for t in statuses})
             awake = [t for t, s in statuses.items() if s == "HOT"]  # woken by the application: writable again
