@@ -585,7 +585,7 @@ def _already_applied(as_json: bool, when: str) -> None:
     _finish(as_json, "already-applied", [])
 
 
-def _finish(as_json: bool, result: str, applied, error: str = "", serving: dict[str, str] | None = None) -> None:
+def _finish(as_json: bool, result: str, applied, error: str = "", serving: dict[int, str] | None = None) -> None:
     """--json: each applied step, with the version its collection's alias serves once it was done."""
     if as_json:
         import json
@@ -593,8 +593,8 @@ def _finish(as_json: bool, result: str, applied, error: str = "", serving: dict[
         serving = serving or {}
         body = {"result": result, "applied": [{"step": s.number, "kind": s.change.kind,
                                                "collection": s.change.collection}
-                                              | ({"serving": serving[s.change.collection]}
-                                                 if s.change.collection in serving else {}) for s in applied]}
+                                              | ({"serving": serving[s.number]} if s.number in serving else {})
+                                              for s in applied]}
         if error:
             body["error"] = error
         say(json.dumps(body, indent=2))

@@ -78,10 +78,11 @@ def collection_renames(live: Mapping[str, Collection], desired: Mapping[str, Col
 def renames_done(live: Mapping[str, Collection], desired: Mapping[str, Collection],
                  recorded: Mapping[str, str]) -> dict[str, str]:
     """Old name -> the name it goes by now, for renames done (`recorded` by the ledger, or still
-    in a file as renamedFrom) whose old name no collection has taken since: a reference to an
-    old version of it follows the rename. A chain of renames leads to its last name."""
+    in a file as renamedFrom): the new name serves, and no collection has the old one (taken
+    since, or a rename that never moved the alias): a reference to an old version of it follows
+    the rename. A chain of renames leads to its last name."""
     in_files = {c.renamedFrom: n for n, c in desired.items() if c.renamedFrom}
-    steps = {old: new for old, new in {**recorded, **in_files}.items() if old not in live}
+    steps = {old: new for old, new in {**recorded, **in_files}.items() if old not in live and new in live}
     onward = steps | collection_renames(live, desired)  # a rename under way is a step of the chain too
     found = {}
     for old, name in steps.items():

@@ -136,7 +136,8 @@ def _renamed_from(checkpoint: Checkpoint) -> str:
 def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveState:
     """The live state as the hand-overs `left` leave it: each new version's autoTenantActivation
     back to what it was (the stopped run turned it on until the hand-over was done), so that a
-    plan does not list it as a change of its own."""
+    plan does not list it as a change of its own; a rename's old name gone (its referrers follow
+    the new one)."""
     collections, physical = dict(live.collections), dict(live.physical)  # the aliases as they are: fingerprinted
     for finish in (f for f in left if f.alias_left):  # the name served as the finish will serve it
         collections.pop(finish.target, None)
@@ -147,6 +148,9 @@ def after_hand_overs(live: LiveState, left: tuple[FinishHandOver, ...]) -> LiveS
         except Unrepresentable:
             continue  # named among what schemactl cannot represent
         physical[finish.collection] = finish.target
+    for finish in (f for f in left if f.old_alias):  # a rename's old name, its alias removed by the finish
+        collections.pop(finish.old_alias, None)
+        physical.pop(finish.old_alias, None)
     made = {f.target for f in left if f.alias_left}
     retained = {name: tuple(v for v in versions if v not in made) for name, versions in live.retained.items()}
     live = replace(live, collections=collections, physical=physical,

@@ -207,8 +207,11 @@ def copied_for(records: list[Record]) -> dict[str, str]:
 
 
 def renamed_in(records: list[Record]) -> dict[str, str]:
-    """Old name -> new name of each collection a finished recreate renamed, as `records` say."""
-    return {e["renamedFrom"]: e["collection"] for e in _finished_entries(records) if e.get("renamedFrom")}
+    """Old name -> new name of each collection a recreate of `records` renames, recorded as done or
+    not (a run can stop after moving the alias, before it records the step): whoever reads this
+    keeps only those whose new name serves and whose old name is gone (diff.renames_done)."""
+    return {e["renamedFrom"]: e["collection"] for record in records for e in json.loads(record.steps or "[]")
+            if e.get("renamedFrom")}
 
 
 def _finished_entries(records: list[Record]) -> list[dict]:

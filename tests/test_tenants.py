@@ -216,3 +216,6 @@ def test_the_notice_of_tenants_an_earlier_apply_woke_says_none_are_awake_without
         "Docs_v14: 1 tenant(s) an earlier apply had woken to copy are writable again (none awake now)"
     assert woken_notice("Docs_v14", Woken(["t2"], ["t1"], [])).endswith(
         "(1 awake now, left awake as schemactl cannot tell its wake from the application's: t2)")
+    assert woken_notice("Docs_v14", Woken([], ["t1"], ["t3"], ["t4"])) == (  # before: all four "writable again"
+        "Docs_v14: 1 tenant(s) an earlier apply had woken to copy are writable again (none awake now); 1 deleted "
+        "since; 1 frozen since, left as they are (t4)")

@@ -38,7 +38,7 @@ class Report:
     error: str = ""
     skipped: list[Step] = field(default_factory=list)  # done by an earlier, interrupted run
     already_applied_at: str = ""  # the plan was applied before: nothing was done
-    serving: dict[str, str] = field(default_factory=dict)  # collection -> the version its alias serves after
+    serving: dict[int, str] = field(default_factory=dict)  # step -> the version its collection's alias serves then
 
     @property
     def ok(self) -> bool:
@@ -68,7 +68,7 @@ def execute_plan(plan: Plan, ctx: Context, on_step=lambda step, status: None, *,
                               "finished is kept: apply again to resume (plan shows what is left)") from None
         report.applied.append(step)
         if step.change.collection in ctx.aliases:  # not after a delete
-            report.serving[step.change.collection] = ctx.aliases[step.change.collection]
+            report.serving[step.number] = ctx.aliases[step.change.collection]
         on_done(step)
         on_step(step, "done")
     return report

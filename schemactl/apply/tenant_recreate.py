@@ -154,11 +154,12 @@ class Woken:
 
     awake: list[str]
     asleep: list[str]
-    gone: list[str]
+    gone: list[str]  # deleted since
+    frozen: list[str] = field(default_factory=list)  # offloaded since (an operator's): left as they are
 
     @property
     def every(self) -> list[str]:
-        return sorted(self.awake + self.asleep + self.gone)
+        return sorted(self.awake + self.asleep + self.gone + self.frozen)
 
 
 def lift_woken(ctx: Context, checkpoint: Checkpoint, *, verified_again: bool, target_served: bool) -> Woken:
@@ -176,7 +177,8 @@ def lift_woken(ctx: Context, checkpoint: Checkpoint, *, verified_again: bool, ta
     listed = list_tenants(ctx.reader, source)
     found = Woken(awake=[t for t in woken if t in listed and is_active(listed[t])],
                   asleep=[t for t in woken if t in listed and not is_active(listed[t]) and listed[t] not in OFFLOADED],
-                  gone=[t for t in woken if t not in listed or listed[t] in OFFLOADED])  # frozen: an operator's now
+                  gone=[t for t in woken if t not in listed],
+                  frozen=[t for t in woken if listed.get(t) in OFFLOADED])
     unfence_shards(ctx.reader, source, found.awake)
     if not verified_again and found.asleep:
         set_status(ctx.reader, source, {t: "HOT" for t in found.asleep})
@@ -192,7 +194,11 @@ def woken_notice(source: str, found: Woken) -> str:
     shown = ", ".join(found.awake[:10]) + (", ..." if len(found.awake) > 10 else "")
     awake = (f"{len(found.awake)} awake now, left awake as schemactl cannot tell its wake from the application's: "
              f"{shown}") if found.awake else "none awake now"
-    return f"{source}: {len(found.every)} tenant(s) an earlier apply had woken to copy are writable again ({awake})"
+    others = [f"{len(found.gone)} deleted since"] if found.gone else []
+    others += [f"{len(found.frozen)} frozen since, left as they are ({', '.join(found.frozen[:10])})"] \
+        if found.frozen else []
+    return (f"{source}: {len(found.awake) + len(found.asleep)} tenant(s) an earlier apply had woken to copy are "
+            f"writable again ({awake})" + "".join(f"; {o}" for o in others))
 
 
 @dataclass
@@ -501,31 +507,18 @@ class TenantRecreate:
         self.progress.record_waking(statuses)  # written only where the application changed one
         for name in (self.source, self.target):
             set_status(self.ctx.reader, name, {t: "HOT" for t in statuses})
-        frozen: dict[str, str] = {}
-        finished: list[str] = []  # worked on without the tenant vanishing (deleted, put to sleep or frozen)
         try:
             for tenant in statuses:
-                try:
-                    work(tenant)
-                except SchemactlError as error:
-                    if not vanished(error):
-                        raise
-                    continue  # the next listing follows it
-                finished.append(tenant)
-        finally:
-            if len(finished) < len(statuses):  # one vanished, or the work failed: an operator may have frozen it
-                frozen = self._frozen_among(statuses)  # their status is theirs now, never set back
-            set_status(self.ctx.reader, self.source, {t: s for t, s in statuses.items() if t not in frozen})
+                self.guarded(work)(tenant)
+        finally:  # fenced while awake, the group cannot be frozen meanwhile (v1.39.3 refuses: "store is read-only")
+            set_status(self.ctx.reader, self.source, statuses)
             set_status(self.ctx.reader, self.target, {t: "COLD" for t in statuses})
             awake = [t for t, s in statuses.items() if s == "HOT"]  # woken by the application: writable again
             unfence_shards(self.ctx.reader, self.source, awake)
             self.fenced.difference_update(group)
             for tenant in awake:
                 self.progress.update(tenant, status="HOT", settled=False)
-            for tenant in frozen:
-                self.progress.update(tenant, settled=False)
             self.progress.record_waking({t: None for t in group})
-        refuse_offloaded(self.source, frozen)
 
     def _refuse_frozen_since(self, group: list[str], listed: dict[str, str]) -> None:
         """A tenant of `group` offloaded since the copy listed it (an operator froze it): never
@@ -538,10 +531,6 @@ class TenantRecreate:
         self.progress.record_waking({t: None for t in group})
         refuse_offloaded(self.source, offloaded)
 
-    def _frozen_among(self, tenants: Mapping[str, str]) -> dict[str, str]:
-        """Those of `tenants` the source has offloaded now, with their status."""
-        now = list_tenants(self.ctx.reader, self.source)
-        return {t: now[t] for t in tenants if now.get(t) in OFFLOADED}
 
     def map_awake(self, work: Callable[[str], T], tenants: list[str], *,
                   listed_again: bool = False) -> dict[str, T | None]:
@@ -592,9 +581,13 @@ class TenantRecreate:
         if groups:
             self._sleep_kept()
         with ThreadPoolExecutor(TENANT_WORKERS, thread_name_prefix="schemactl-wake") as waking:
-            for group, future in [(g, waking.submit(self._while_awake, g, work)) for g in groups]:
-                future.result()
-                advance(len(group))
+            try:
+                for group, future in [(g, waking.submit(self._while_awake, g, work)) for g in groups]:
+                    future.result()
+                    advance(len(group))
+            except BaseException:  # a refusal, a failure: the groups not started are not woken at all
+                waking.shutdown(wait=True, cancel_futures=True)
+                raise
 
     # ---- follow ------------------------------------------------------------------------
 
