@@ -531,7 +531,6 @@ class TenantRecreate:
         self.progress.record_waking({t: None for t in group})
         refuse_offloaded(self.source, offloaded)
 
-
     def map_awake(self, work: Callable[[str], T], tenants: list[str], *,
                   listed_again: bool = False) -> dict[str, T | None]:
         """`work` per active tenant with its copy in the new version awake: TARGET_GROUP of them
