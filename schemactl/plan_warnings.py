@@ -20,7 +20,8 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
                   checkpoints: list[Checkpoint], outside: Sequence[str], behind: dict[str, list[str]],
                   retired: dict[str, list[str]]) -> tuple[str, ...]:
     """Every warning for a plan of `changes` from `live` to `desired`: `checkpoints` of copies
-    into this cluster, collections `outside` the files, versions left `behind` or `retired`."""
+    into this cluster, collections `outside` the files, versions left `behind` or `retired` (of a
+    name too that a finish-hand-over is to remove: served by its alias until then)."""
     return _lock_warning(live) + _fenced_warning(checkpoints, live) + _nodes_down_warning(reader, changes) \
         + _replicas_disagree_warnings(reader, live, changes) \
         + _unasked_warnings(reader, live, changes, desired) + expiring_token_warning(reader.target, changes) \
@@ -31,7 +32,8 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
         + extra_aliases.plan_warnings(live, changes) + _read_only_served(reader, live, behind) \
         + tuple(_made_again_warning(c.renamedFrom, name) for name, c in sorted(desired.items())
                 if c.renamedFrom and c.renamedFrom in outside) \
-        + tuple(_left_behind_warning(name, live.physical[name], found) for name, found in behind.items()) \
+        + tuple(_left_behind_warning(name, live.physical.get(name) or live.aliases.get(name, ""), found)
+                for name, found in behind.items()) \
         + tuple(_retired_warning(name, found) for name, found in retired.items())
 
 

@@ -400,6 +400,41 @@ def test_a_renamed_collections_referrers_follow_it_with_every_link(client, cli_r
     assert converged(cli_run, tmp_path)
 
 
+def test_a_rename_stopped_before_the_old_alias_went_is_finished_when_the_old_name_has_a_version_left_behind(
+        client, cli_run, tmp_path, monkeypatch):
+    """Doc rolled back once (Doc_v2 left behind), then renamed to Note by an apply that stopped
+    before removing the alias Doc: the next plan shows the step that removes it, and apply does.
+    Before: plan and apply failed with "unexpected KeyError: 'Doc'"."""
+    from schemactl.errors import RequestRefused
+    from schemactl.live import RestClient
+
+    doc = "name: Doc\nproperties:\n  - name: t\n    dataType: text\nvectorizer:\n  module: none\n"
+    (tmp_path / "doc.yaml").write_text(doc)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    client.collections.use("Doc").data.insert({"t": "kept"}, vector=[1.0, 0.0])
+    (tmp_path / "doc.yaml").write_text(doc + "vectorIndexConfig:\n  distance: dot\n")
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert cli_run("rollback", "Doc").exit_code == 0
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0  # Doc_v3; Doc_v2 left behind
+    (tmp_path / "doc.yaml").write_text(doc.replace("name: Doc\n", "name: Note\nrenamedFrom: Doc\n")
+                                       + "vectorIndexConfig:\n  distance: dot\n")
+    send = RestClient.send
+
+    def refusing(self, verb, where, body, what):
+        if what == "remove old alias Doc":
+            raise RequestRefused(f"{what} failed (500): injected", 500)
+        return send(self, verb, where, body, what)
+    with monkeypatch.context() as patch:
+        patch.setattr(RestClient, "send", refusing)
+        assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 1
+    planned = cli_run("plan", str(tmp_path))
+    assert planned.exit_code == 0, planned.output
+    assert "the alias Doc, still at Doc_v3, is removed" in planned.stdout, planned.output
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    assert {a: t.collection for a, t in client.alias.list_all().items()} == {"Note": "Note_v1"}
+    assert [o.properties["t"] for o in client.collections.use("Note").iterator()] == ["kept"]
+
+
 def copied_posts(client, cli_run, tmp_path):
     """Post_v1 (multi-target references) copied and linked into Post_v2; the job that did it."""
     from schemactl.apply.data_copy import CopyJob, copy_objects, link_multi_target_references
