@@ -268,6 +268,23 @@ def test_two_recreated_collections_that_reference_each_other_are_refused_before_
     assert [p for p in problems if "reference each other" in p] == [said]  # once, not once for each
 
 
+def test_a_referrer_renamed_in_the_same_plan_as_the_collection_it_references_is_not_taken_for_one_without_a_file():
+    """Author recreated (distance), Article renamed to Story in the same files: Story's recreate
+    follows Author. Before: "Article has references to Author and no file", as the check looked
+    the referrer up by its new name only."""
+    from schemactl.apply.guards import blocking_problems
+    from schemactl.plan import make_plan, references_of
+
+    live = {"Article": with_author_reference(), "Author": author()}
+    story = with_author_reference().model_copy(update={"name": "Story", "renamedFrom": "Article"})
+    desired = {"Story": story, "Author": author(vectorIndexConfig={"distance": "dot"})}
+    changes = diff(live, desired, physical={"Article": "Article_v1", "Author": "Author_v1"})
+    plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
+                     references=references_of(desired))
+    assert [(s.change.kind, s.change.collection) for s in plan.steps] == [("recreate", "Author"), ("recreate", "Story")]
+    assert blocking_problems(plan, live) == []
+
+
 def test_flat_quantizer_needs_a_new_collection_but_hnsw_rq_tuning_does_not():
     flat = col(vectorIndexType="flat")
     flat_bq = col(vectorIndexType="flat", vectorIndexConfig={"bq": {"enabled": True}})

@@ -324,12 +324,14 @@ def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
     at an old version."""
     problems = []
     recreated = {s.change.collection: s.change for s in plan.steps if isinstance(s.change, RecreateCollection)}
+    # live name -> its recreate: a collection the plan renames goes by its old name in the cluster
+    by_live_name = recreated | {c.definition.renamedFrom: c for c in recreated.values() if c.definition.renamedFrom}
     for name, change in recreated.items():
         own = {name, change.definition.renamedFrom} - {None}
         for other, definition in live.items():
             if other in own or not definition.referenced_collections & own:
                 continue
-            if other not in recreated:  # the plan recreates every referencing collection it has a file for
+            if other not in by_live_name:  # the plan recreates every referencing collection it has a file for
                 problems.append(f"{other} has references to {name} and no file: recreating {name} would "
                                 f"leave them pointing at the old version; add a file for {other} so that "
                                 "it moves too")
@@ -337,8 +339,9 @@ def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
                 problems.append(f"{other} has references to {name}, a collection made outside schemactl: "
                                 f"its first cutover deletes {name}, which {other}'s references name; "
                                 "moving both in one apply is not supported yet")
-            elif name in recreated[other].definition.referenced_collections \
-                    and other in change.definition.referenced_collections and name < other:  # said once
+            elif name in by_live_name[other].definition.referenced_collections \
+                    and by_live_name[other].collection in change.definition.referenced_collections \
+                    and name < by_live_name[other].collection:  # said once
                 problems.append(f"{name} and {other} reference each other: recreating both at once would "
                                 "leave one pointing at the other's old version")
     return problems
