@@ -400,6 +400,32 @@ def test_a_renamed_collections_referrers_follow_it_with_every_link(client, cli_r
     assert converged(cli_run, tmp_path)
 
 
+def test_a_referrer_renamed_in_the_same_apply_as_the_collection_it_references_follows_it(client, cli_run, tmp_path):
+    """Writer renamed to Author and Publisher (authors: [Writer]) to Imprint (authors: [Author])
+    in one apply: both recreated, Imprint after Author, every link kept. Before: refused, as
+    "Publisher has references to Author and no file"."""
+    from weaviate.classes.query import QueryReference
+
+    publisher = "name: {}\nproperties:\n  - name: authors\n    dataType: [{}]\nvectorizer:\n  module: none\n"
+    (tmp_path / "writer.yaml").write_text("name: Writer\nproperties:\n  - name: label\n    dataType: text\n"
+                                          "vectorizer:\n  module: none\n")
+    (tmp_path / "publisher.yaml").write_text(publisher.format("Publisher", "Writer"))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    ada = client.collections.use("Writer").data.insert({"label": "ada"}, vector=[1.0, 0.0])
+    client.collections.use("Publisher").data.insert({}, vector=[0.0, 1.0], references={"authors": ada})
+    (tmp_path / "writer.yaml").write_text((tmp_path / "writer.yaml").read_text().replace(
+        "name: Writer\n", "name: Author\nrenamedFrom: Writer\n"))
+    (tmp_path / "publisher.yaml").write_text(publisher.format("Imprint\nrenamedFrom: Publisher", "Author"))
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert {a: t.collection for a, t in client.alias.list_all().items()} == {"Author": "Author_v1", "Imprint": "Imprint_v1"}
+    [imprint] = client.collections.use("Imprint").query.fetch_objects(
+        return_references=QueryReference(link_on="authors", return_properties=["label"])).objects
+    assert [(o.collection, o.properties["label"], o.uuid) for o in imprint.references["authors"].objects] == \
+        [("Author_v1", "ada", ada)]
+    assert converged(cli_run, tmp_path)
+
+
 def test_a_rename_stopped_before_the_old_alias_went_is_finished_when_the_old_name_has_a_version_left_behind(
         client, cli_run, tmp_path, monkeypatch):
     """Doc rolled back once (Doc_v2 left behind), then renamed to Note by an apply that stopped
