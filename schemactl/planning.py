@@ -201,7 +201,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_modules_not_enabled(live, collections)
         _refuse_settings_the_server_lacks(live, collections)
         _refuse_more_replicas_than_nodes(reader, collections)
-        _refuse_renaming_referenced(live, collections)
+        _refuse_renaming_referenced(live, collections, prune=prune)
         _refuse_tenancy_switch(live, collections)
         live, _, changes = changes_on(reader, known, lambda _: collections, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
@@ -478,11 +478,11 @@ def _may_probe(permissions: list[dict] | None) -> None:
     check(permissions, for_probe(PROBE_PREFIX), "plan --probe")
 
 
-def _refuse_renaming_referenced(live: LiveState, collections: dict[str, Collection]) -> None:
+def _refuse_renaming_referenced(live: LiveState, collections: dict[str, Collection], *, prune: bool = False) -> None:
     """A rename under way of a collection other collections reference: each referrer must follow
     it (its file naming the new name; it is then recreated after it, links kept). Refused before
-    anything is planned: a referrer without a file, and a multi-target reference to it (its links
-    are not carried across a rename yet)."""
+    anything is planned: a referrer without a file (unless `prune` deletes it), and a multi-target
+    reference to it (its links are not carried across a rename yet)."""
     found = []
     for name, c in sorted(collections.items()):
         old = c.renamedFrom
@@ -490,15 +490,19 @@ def _refuse_renaming_referenced(live: LiveState, collections: dict[str, Collecti
             continue  # no rename, or one done already
         found += [f"{old} -> {name}: {problem}" for other, d in sorted(live.collections.items()) if other != old
                   for p in d.properties if p.is_reference and old in p.data_types
-                  if (problem := _not_following(other, p, old, collections))]
+                  if (problem := _not_following(other, p, old, collections, prune))]
     if found:
         raise SchemactlError("; ".join(found) + "; nothing was planned")
 
 
-def _not_following(referrer: str, live_property, old: str, collections: dict[str, Collection]) -> str | None:
-    """Why `referrer`'s reference `live_property` to `old` cannot follow its rename (None: it can)."""
+def _not_following(referrer: str, live_property, old: str, collections: dict[str, Collection],
+                   prune: bool) -> str | None:
+    """Why `referrer`'s reference `live_property` to `old` cannot follow its rename (None: it can,
+    or `prune` deletes a referrer without a file)."""
     where = f"{referrer}.{live_property.name}"
     wanted = collections.get(referrer) or next((c for c in collections.values() if c.renamedFrom == referrer), None)
+    if wanted is None and prune:
+        return None
     if wanted is None:
         return f"{where} references {old}, and {referrer} has no file: add one so it follows the rename"
     declared = next((p for p in wanted.properties if live_property.name in (p.name, p.renamedFrom)), None)

@@ -285,6 +285,21 @@ def test_a_referrer_renamed_in_the_same_plan_as_the_collection_it_references_is_
     assert blocking_problems(plan, live) == []
 
 
+def test_a_referrer_the_plan_deletes_does_not_stop_the_recreate_of_what_it_references():
+    """Author recreated, Article (no file) pruned in the same plan. Before: "Article has references
+    to Author and no file", which --prune had answered."""
+    from schemactl.apply.guards import blocking_problems
+    from schemactl.plan import make_plan, references_of
+
+    live = {"Article": with_author_reference(), "Author": author()}
+    desired = {"Author": author(vectorIndexConfig={"distance": "dot"})}
+    changes = diff(live, desired, physical={"Article": "Article_v1", "Author": "Author_v1"}, prune=True)
+    plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
+                     references=references_of(desired))
+    assert sorted(s.change.kind for s in plan.steps) == ["delete", "recreate"]
+    assert blocking_problems(plan, live) == []
+
+
 def test_flat_quantizer_needs_a_new_collection_but_hnsw_rq_tuning_does_not():
     flat = col(vectorIndexType="flat")
     flat_bq = col(vectorIndexType="flat", vectorIndexConfig={"bq": {"enabled": True}})

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .. import __version__, policy, replicas, tenants
-from ..changes import CreateCollection, RecreateCollection
+from ..changes import CreateCollection, DeleteCollection, RecreateCollection
 from ..connection import Target, connect
 from ..diff import backfill_candidates, with_backfill
 from ..errors import SchemactlError
@@ -326,11 +326,12 @@ def blocking_problems(plan: Plan, live: dict[str, Collection]) -> list[str]:
     recreated = {s.change.collection: s.change for s in plan.steps if isinstance(s.change, RecreateCollection)}
     # live name -> its recreate: a collection the plan renames goes by its old name in the cluster
     by_live_name = recreated | {c.definition.renamedFrom: c for c in recreated.values() if c.definition.renamedFrom}
+    deleted = {s.change.collection for s in plan.steps if isinstance(s.change, DeleteCollection)}
     for name, change in recreated.items():
         own = {name, change.definition.renamedFrom} - {None}
         for other, definition in live.items():
-            if other in own or not definition.referenced_collections & own:
-                continue
+            if other in own or other in deleted or not definition.referenced_collections & own:
+                continue  # deleted (--prune): its references go with it
             if other not in by_live_name:  # the plan recreates every referencing collection it has a file for
                 problems.append(f"{other} has references to {name} and no file: recreating {name} would "
                                 f"leave them pointing at the old version; add a file for {other} so that "

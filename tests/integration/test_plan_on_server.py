@@ -267,6 +267,10 @@ def test_a_rename_whose_referrers_cannot_follow_it_is_refused_naming_them(cli_ru
     refused = cli_run("plan", str(tmp_path))
     assert refused.exit_code == 1, refused.output
     assert refused.stderr == f"error: {refusal}\n"
+    if after is None:  # --prune deletes Book: nothing left to follow (before: refused all the same)
+        pruned = plan_json(cli_run, tmp_path, "--prune")
+        assert sorted((s["kind"], s["collection"]) for s in pruned["steps"]) == [("delete", "Book"),
+                                                                                  ("recreate", "Author")]
 
 
 def test_add_named_vector_is_planned_in_place(client, cli_run, tmp_path):
