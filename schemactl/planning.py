@@ -14,7 +14,7 @@ from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, Del
                       RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace)
 from .connection import Target
 from .environments import Chosen, overridden_paths
-from .diff import backfill_candidates, diff, live_source, unmanaged, with_backfill
+from .diff import backfill_candidates, collection_renames, diff, live_source, unmanaged, with_backfill
 from .errors import SchemactlError
 from .live import (
     LiveState,
@@ -484,10 +484,7 @@ def _refuse_renaming_referenced(live: LiveState, collections: dict[str, Collecti
     anything is planned: a referrer without a file (unless `prune` deletes it), and a multi-target
     reference to it (its links are not carried across a rename yet)."""
     found = []
-    for name, c in sorted(collections.items()):
-        old = c.renamedFrom
-        if not old or old not in live.collections or name in live.collections:
-            continue  # no rename, or one done already
+    for old, name in sorted(collection_renames(live.collections, collections).items(), key=lambda r: r[1]):
         found += [f"{old} -> {name}: {problem}" for other, d in sorted(live.collections.items()) if other != old
                   for p in d.properties if p.is_reference and old in p.data_types
                   if (problem := _not_following(other, p, old, collections, prune))]
