@@ -122,12 +122,18 @@ def _one_line_for(error: Exception, command: str = "schemactl") -> str:
 
 def _variable_of(error: click.BadParameter) -> str | None:
     """The environment variable a bad value was read from (click names the option instead)."""
+    param, context = error.param, error.ctx
+    if param is None or context is None or not _from_its_variable(context, param):
+        return None
+    return str(param.envvar)  # one variable: _from_its_variable checked it
+
+
+def _from_its_variable(context: click.Context, param: click.Parameter) -> bool:
+    """Whether `param`'s value came from its (one) environment variable."""
     from click.core import ParameterSource
 
-    param, context = error.param, error.ctx
-    if param is None or context is None or not param.name or not isinstance(param.envvar, str):
-        return None
-    return param.envvar if context.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT else None
+    return isinstance(param.envvar, str) and bool(param.name) \
+        and context.get_parameter_source(param.name or "") == ParameterSource.ENVIRONMENT
 
 
 def _wants_json(args: list[str]) -> bool:
@@ -183,12 +189,9 @@ def connection_options(command):
 def _read_from_variables() -> tuple[tuple[str, str], ...]:
     """(option, variable) of each option whose value came from its environment variable, so that a
     bad value is named as the variable the user set (WEAVIATE_URL), not as an option never given."""
-    from click.core import ParameterSource
-
     context = click.get_current_context()
-    return tuple((param.opts[0].removeprefix("--"), param.envvar) for param in context.command.params
-                 if isinstance(param.envvar, str) and param.name
-                 and context.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT)
+    return tuple((param.opts[0].removeprefix("--"), str(param.envvar)) for param in context.command.params
+                 if _from_its_variable(context, param))
 
 
 def _finite(value: float | None) -> float | None:
