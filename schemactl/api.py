@@ -19,7 +19,7 @@ from .live import (
     RestClient,
     unrepresentable,
 )
-from .plan import Plan
+from .plan import INAPPLICABLE, Plan
 from .tenants import Outcome, Tenant, Where
 
 
@@ -76,10 +76,16 @@ def check_convertible(plan: Plan, live: LiveState | None = None) -> None:
     whose stored values do not all convert (guards.convertible), and, given the live state it was
     made against, references a recreate would leave pointing at an old version
     (guards.blocking_problems)."""
+    reason = why_inapplicable(plan, live)
+    if reason:
+        raise guards.Refused(reason)
+
+
+def why_inapplicable(plan: Plan, live: LiveState | None = None) -> str | None:
+    """What check_convertible refuses the plan for, or None: for a plan shown before it is refused."""
     problems = guards.convertible(Situation(plan, Limits()))
     problems += guards.blocking_problems(plan, live.collections) if live is not None else []
-    if problems:
-        raise guards.Refused("this plan cannot be applied: " + "; ".join(problems))
+    return INAPPLICABLE + "; ".join(problems) if problems else None
 
 
 def check_plan(plan: Plan, limits: Limits) -> None:

@@ -452,7 +452,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
       schemactl plan schemas/ --detailed-exitcode --out migrations/
     """
     from . import api
-    from .apply.guards import policy_findings
+    from .apply.guards import Refused, policy_findings
     from .render import render_json, render_text
     from .saved import save_plan
 
@@ -466,20 +466,23 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
     if shown != "markdown":  # the comment carries them itself
         for finding in findings:
             say(f"policy: {finding.describe()}", err=True)
-    if shown == "json":
-        say(render_json(computed))  # one JSON document, ending in a newline as text output does
+    inapplicable = api.why_inapplicable(computed, live)
+    refused = [f for f in findings if f.allowed_by is None]
+    breach = (f"the plan breaks the policy in {policy_path(policy_file)}: " + "; ".join(f.describe() for f in refused)
+              if refused and not detailed_exitcode else None)  # a drift check reports drift; apply enforces it
+    if shown == "json":  # one JSON document, ending in a newline as text output does; why plan exits 1 in it
+        say(render_json(computed, error=inapplicable or breach))
     elif shown == "markdown":
-        say(render_markdown(computed, tuple(f.describe() for f in findings)), nl=False)
+        say(render_markdown(computed, tuple(f.describe() for f in findings), inapplicable), nl=False)
     else:
         say(render_text(computed, color=use_color()))
-    api.check_convertible(computed, live)  # before saving: a plan apply cannot carry out is not kept
+    if inapplicable:  # before saving: a plan apply cannot carry out is not kept
+        raise Refused(inapplicable)
     if out is not None:
         saved = save_plan(computed, out)
         say(f"Saved plan to {saved}", err=True)
-    refused = [f for f in findings if f.allowed_by is None]
-    if refused and not detailed_exitcode:  # a drift check reports drift; apply enforces the policy
-        raise SchemactlError(f"the plan breaks the policy in {policy_path(policy_file)}: "
-                             + "; ".join(f.describe() for f in refused))
+    if breach:
+        raise SchemactlError(breach)
     if detailed_exitcode:
         sys.exit(EXIT_CHANGES if computed.has_changes or computed.unmanageable else EXIT_OK)
 

@@ -4,7 +4,7 @@ full text of each change folded in <details>. Stable: no timestamps, steps in pl
 from __future__ import annotations
 
 from .changes import (Change)
-from .plan import Plan, Step, dollars
+from .plan import INAPPLICABLE, Plan, Step, dollars
 from .render import BLIND, IN_SYNC, describe, duration, environment_lines, grouped, summary_line
 
 MARKER = "<!-- schemactl-plan -->"  # lets a workflow find and update its own comment
@@ -15,10 +15,11 @@ def mechanism(change: Change) -> str:
     return change.mechanism()
 
 
-def render_markdown(plan: Plan, findings: tuple[str, ...] = ()) -> str:
+def render_markdown(plan: Plan, findings: tuple[str, ...] = (), inapplicable: str | None = None) -> str:
     lines = [MARKER, f"### schemactl plan for `{plan.target}`", ""]
     lines += environment_lines(plan)
-    notes = [f"> **Policy:** {f}" for f in findings] + [f"> **Warning:** {w}" for w in plan.warnings]
+    notes = [f"> **Cannot be applied:** {inapplicable.removeprefix(INAPPLICABLE)}"] if inapplicable else []
+    notes += [f"> **Policy:** {f}" for f in findings] + [f"> **Warning:** {w}" for w in plan.warnings]
     if notes:
         lines += [*_paragraphs(notes), ""]
     if not plan.has_changes:

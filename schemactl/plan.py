@@ -25,6 +25,7 @@ from .spec import Collection, NamedVector, Property
 FORMAT = "schemactl-plan/1"
 BUCKETS = ("create", "update_in_place", "recreate", "delete")  # the summary's counts, in order
 TEXTS_PER_REQUEST = 100  # where a module's batching is not known
+INAPPLICABLE = "this plan cannot be applied: "  # what plan says of a plan apply would refuse
 
 
 def _module_of(definition: Collection, vector: str) -> str:
@@ -474,12 +475,15 @@ class _PlanDoc(_Doc):
     unmanageable: list[dict[str, str]] = []
     embedding_price_per_1k_texts: float | None = None
     warnings: list[str] = []
+    error: str | None = None  # plan --json only: why plan exits 1 (never in a plan it saves)
 
 
 def from_document(document: object, source: str = "plan file") -> Plan:
     """The Plan a saved document describes; PlanFileInvalid when it is not intact."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise PlanFileInvalid(f"{source} is not a schemactl plan (expected format {FORMAT!r})")
+    if isinstance(document.get("error"), str):
+        raise PlanFileInvalid(f"{source} is a plan that plan refused ({document['error']}); plan again once fixed")
     if not isinstance(document.get("checksum"), str):
         raise PlanFileInvalid(f"{source} has no checksum: not a plan as schemactl saves it (plan --out); plan again")
     if document.get("checksum") != checksum(document):

@@ -19,8 +19,10 @@ BLIND = "No changes to what schemactl can see, but the cluster holds collections
 COLORS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "!": "red"}
 
 
-def render_json(plan: Plan) -> str:
-    return json.dumps(to_document(plan), indent=2, sort_keys=False)
+def render_json(plan: Plan, *, error: str | None = None) -> str:
+    """The saved-plan document; with `error`, why plan exits 1 instead of saving it."""
+    document = to_document(plan) | ({"error": error} if error else {})
+    return json.dumps(document, indent=2, sort_keys=False)
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:

@@ -97,8 +97,28 @@ def test_a_plan_apply_could_not_carry_out_is_refused_by_plan_too(applied, cli_ru
     edit(files / "author.yaml", "distance: dot", "distance: cosine")
     result = cli_run("plan", str(files), "--detailed-exitcode")
     assert result.exit_code == 1 and "recreate" in result.stdout
-    assert ("error: this plan cannot be applied: Article has references to Author, a collection made outside "
-            "schemactl: its first cutover deletes Author") in result.stderr, result.stderr
+    why = ("Article has references to Author, a collection made outside schemactl: its first cutover deletes "
+           "Author")
+    assert f"error: this plan cannot be applied: {why}" in result.stderr, result.stderr
+
+
+def test_a_plan_apply_could_not_carry_out_says_so_in_json_and_in_the_review_comment(applied, cli_run, files,
+                                                                                     tmp_path):
+    """Before: plan --json printed the plan with no word of the refusal (only stderr had it), the
+    pull-request comment showed it as a plan to approve, and the printed JSON, once saved, was applied
+    until its checksum failed."""
+    edit(files / "author.yaml", "distance: dot", "distance: cosine")
+    why = "this plan cannot be applied: Article has references to Author, a collection made outside schemactl"
+    as_json = cli_run("plan", str(files), "--json")
+    assert as_json.exit_code == 1
+    document = json.loads(as_json.stdout)
+    assert document["error"].startswith(why) and document["steps"][0]["kind"] == "recreate"
+    comment = cli_run("plan", str(files), "--format", "markdown")
+    assert comment.exit_code == 1
+    assert "> **Cannot be applied:** Article has references to Author" in comment.stdout
+    (tmp_path / "printed.json").write_text(as_json.stdout)
+    applied_printed = cli_run("apply", str(tmp_path / "printed.json"), "--auto-approve")
+    assert applied_printed.exit_code == 1 and "is a plan that plan refused (" + why in applied_printed.stderr
 
 
 def test_recreate_reuses_or_reembeds_with_estimates(managed, cli_run, files):
