@@ -281,6 +281,7 @@ def diff_collection(live: Collection, desired: Collection, physical: str, *, ren
     if reindexed:
         done = [f for c in reindexed for f in c.fields]  # a list: a setting's values may be lists (unhashable)
         immutable, fields = [], [f for f in fields if f not in done]
+    fields, immutable = (_links_followed(f, renames.collections) for f in (fields, immutable))
     if immutable or moved:
         additions = [_added_property(p) for p in added_props] + [_added_vector(v) for v in added_vectors]
         newer = not moved and bool(_reindexed(name, immutable, a, b, desired, index_changes.ACTIONS))
@@ -380,6 +381,31 @@ def dropped_nested(live, desired, prefix: str = "") -> tuple[str, ...]:
 def _renamed_targets(data_types: tuple[str, ...], live: Collection, desired: Collection) -> tuple[str, ...]:
     """A live property's data types as the file names them (a rename's links to itself follow it)."""
     return tuple(desired.own_name_for(t, live.name) for t in data_types)
+
+
+def _links_followed(fields: list[FieldChange], renamed: Mapping[str, str]) -> list[FieldChange]:
+    """A reference aimed at an old version of its target (a cutover or a rename an apply stopped
+    before the referrer followed) said as the links following it, not as a retype: one field
+    per target, as with_referencing_recreated says them."""
+    out: list[FieldChange] = []
+    for f in fields:
+        followed = _followed_targets(f, renamed)
+        said = [FieldChange(f"references.{new}", old, f"the version of {new} that serves") for old, new in followed]
+        out += [g for g in said or [f] if g not in out]  # two properties linking to one target: said once
+    return out
+
+
+def _followed_targets(f: FieldChange, renamed: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(old version, name) of each target a reference property's dataType change follows."""
+    parts = f.path.split(".")
+    if len(parts) != 3 or parts[0] != "properties" or parts[2] != "dataType":
+        return []
+    old, new = list(f.old or []), list(f.new or [])
+    if len(old) != len(new) or any(t in PRIMITIVE_TYPES for t in old + new):
+        return []
+    if [renamed.get(logical_of(t), logical_of(t)) for t in old] != new:
+        return []
+    return [(o, n) for o, n in zip(old, new) if o != n]
 
 
 def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...],

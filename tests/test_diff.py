@@ -609,14 +609,16 @@ def test_a_renamed_collections_referrer_following_it_is_recreated_after_it_with_
 def test_a_referrer_a_stopped_rename_left_pointing_at_the_old_name_follows_it_with_its_links():
     """The rename done (Author serves, Writer gone), Article not recreated yet (the apply
     stopped between the two): its links to Writer_v1 are aimed at Author's version, kept. Before,
-    such a reference read as retyped to another collection, refused."""
+    such a reference read as retyped to another collection, refused; then the plan said it as one:
+    `properties.by.dataType: ["Writer_v1"] -> ["Author"]`, "cannot change in place"."""
     live = {"Author": author(),
             "Article": col(properties=[*BASE["properties"], {"name": "by", "dataType": ["Writer_v1"]}])}
     desired = {"Author": author(renamedFrom="Writer"),
                "Article": col(properties=[*BASE["properties"], {"name": "by", "dataType": ["Author"]}])}
     [article] = diff(live, desired, physical={"Author": "Author_v1", "Article": "Article_v1"})
     assert isinstance(article, RecreateCollection) and article.property_moves == ()
-    assert [(f.path, f.old, f.new) for f in article.reasons] == [("properties.by.dataType", ["Writer_v1"], ["Author"])]
+    assert [(f.path, f.old, f.new) for f in article.reasons] == [
+        ("references.Author", "Writer_v1", "the version of Author that serves")]
 
 
 def test_a_rename_the_ledger_recorded_is_followed_once_the_file_no_longer_says_it_and_down_a_chain():

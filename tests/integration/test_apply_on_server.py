@@ -154,7 +154,8 @@ def test_stopped_after_the_referenced_collection_moved_the_next_apply_moves_the_
         patched.setattr("schemactl.apply.guards.GUARDS", tuple(g for g in guards.GUARDS if g[1] is not guards.carried_out_whole))
         assert api.apply(only_author, to_document(only_author)["checksum"], target).ok
     listed = cli_run("plan", str(files))
-    assert "properties.author.dataType" in listed.stdout and "Author_v1" in listed.stdout
+    assert "recreate: its references must follow Author to the new version" in listed.stdout, listed.stdout
+    assert 'references.Author: "Author_v1" -> "the version of Author that serves"' in listed.stdout
     result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 0, result.output
     article = client.collections.use("Article")
