@@ -400,7 +400,9 @@ def _followed_targets(f: FieldChange, renamed: Mapping[str, str]) -> list[tuple[
     parts = f.path.split(".")
     if len(parts) != 3 or parts[0] != "properties" or parts[2] != "dataType":
         return []
-    old, new = list(f.old or []), list(f.new or [])
+    if not isinstance(f.old, list) or not isinstance(f.new, list):
+        return []
+    old, new = [str(t) for t in f.old], [str(t) for t in f.new]
     if len(old) != len(new) or any(t in PRIMITIVE_TYPES for t in old + new):
         return []
     if [renamed.get(logical_of(t), logical_of(t)) for t in old] != new:
