@@ -295,9 +295,11 @@ def _refuse_undroppable(reader: RestClient, live, versions: list[str]) -> None:
         raise SchemactlError(f"{', '.join(copying)}: a copy an apply stopped in; `schemactl apply` resumes it, or "
                              "discards it (deleting it and lifting what it left on its source) when the files no "
                              "longer ask for it; nothing was dropped")
-    # retired versions (of old names: never served again) may keep a link to a dropped one
-    retained = {v: name for name, olds in known.live.retained.items() for v in olds}
-    retired = {v for olds in known.retired.values() for v in olds}
+    # retired versions (of old names) and those a rollback left behind are never served again: they
+    # may keep a link to a dropped one
+    behind = {v for olds in left_behind(known.live, known.records).values() for v in olds}
+    retained = {v: name for name, olds in known.live.retained.items() for v in olds if v not in behind}
+    retired = {v for olds in known.retired.values() for v in olds} | behind
     referenced = _referenced_by({n: c for n, c in live.raw.items() if n not in retained and n not in retired},
                                 versions)
     if referenced:

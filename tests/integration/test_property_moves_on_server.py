@@ -572,6 +572,24 @@ def test_after_rolling_back_a_referenced_collection_its_left_version_is_kept_unt
     assert found == {i: [product_id(i)] for i in range(10)}
 
 
+def test_a_version_a_rollback_left_behind_does_not_keep_what_it_references(client, cli_run, tmp_path):
+    """Both moved, then both rolled back: Order_v2, left behind (no rollback serves it again),
+    still links to Product_v2. Before: `drop-old-versions Product` was refused, calling Order_v2
+    "a version kept for rollback"."""
+    (tmp_path / "product.yaml").write_text(PRODUCT)
+    (tmp_path / "order.yaml").write_text(ORDER)
+    applied(cli_run, tmp_path)
+    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
+                                                           "  - name: name\n    renamedFrom: title\n"))
+    applied(cli_run, tmp_path)
+    for name in ("Order", "Product"):
+        assert cli_run("rollback", name).exit_code == 0
+    assert aliases(client) == {"Order": "Order_v1", "Product": "Product_v1"}
+    dropped = cli_run("drop-old-versions", "Product", "--allow-destructive")
+    assert dropped.exit_code == 0, dropped.output
+    assert not client.collections.exists("Product_v2") and client.collections.exists("Order_v2")
+
+
 def test_a_version_kept_for_rollback_never_loses_what_it_references(client, cli_run, tmp_path):
     """Before: `drop-old-versions Product` deleted Product_v1 while Order_v1, kept for rollback of
     Order, still referenced it; `rollback Order` then served Order_v1, and every query of its
