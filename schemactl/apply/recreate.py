@@ -17,7 +17,7 @@ from ..errors import RequestRefused, SchemactlError
 from .fence import Fences, fence, fences, give_back, reopened
 from ..replicas import ReplicaCheck
 from ..live import count_objects, describe_down, is_active, node_statuses, nodes_down
-from ..naming import is_version_of, next_version
+from ..naming import is_version_of, logical_of, next_version
 from ..plan import change_document, change_from_document
 from ..rest_json import from_rest, to_rest
 from ..reshape import Reshape
@@ -828,10 +828,20 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
     names = dict(ctx.physical) | {change.collection: target}
     pairs = []
     for prop in wanted:
-        old = {change.definition.own_name_for(t, source.name): physical
+        old = {_declared_as(change.definition.own_name_for(t, source.name), prop.data_types): physical
                for t, physical in zip(live[prop.name].data_types, raw[prop.name])}
+        lost = sorted(physical for t, physical in old.items() if t not in prop.data_types)
+        if lost:  # the plan refuses a reference that loses a target: never copied without its links
+            raise SchemactlError(f"{change.collection}.{prop.name}: its links to {', '.join(lost)} have no target "
+                                 "in the file to follow; plan again")
         pairs.append((prop.name, tuple((old[t], names.get(t, t)) for t in prop.data_types if t in old)))
     return tuple(pairs)
+
+
+def _declared_as(target: str, declared: tuple[str, ...]) -> str:
+    """A live reference target as the file names it: an old version of a collection (a cutover
+    an apply stopped in before this referrer followed it) by the collection's name."""
+    return target if target in declared else logical_of(target)
 
 
 def _live_name(change: RecreateCollection, ctx: Context) -> str:

@@ -280,6 +280,34 @@ def test_multi_target_references_move_to_the_new_version(client, cli_run, tmp_pa
 
 
 
+def test_multi_target_links_to_a_collection_moved_by_an_apply_that_stopped_follow_it(client, cli_run, tmp_path,
+                                                                                     weaviate_server, monkeypatch):
+    """Person moved, then the apply stopped before Post followed it (Post's links still name
+    Person_v1): the next apply moves Post with every link, those to Person aimed at Person_v2."""
+    from dataclasses import replace
+
+    from schemactl import api
+    from schemactl.apply import guards
+    from schemactl.connection import Target
+    from schemactl.plan import to_document
+
+    multi_target_posts(client, cli_run, tmp_path)
+    before = multi_links(client, "Post_v1")
+    (tmp_path / "Person.yaml").write_text((tmp_path / "Person.yaml").read_text()
+                                          + "vectorIndexConfig:\n  distance: dot\n")
+    target = Target(weaviate_server.url, weaviate_server.ports.grpc)
+    plan, _ = api.compute_plan([tmp_path], target)
+    only_person = replace(plan, steps=tuple(s for s in plan.steps if s.change.collection == "Person"))
+    with monkeypatch.context() as patched:  # the half a killed apply would have done
+        patched.setattr("schemactl.apply.guards.GUARDS", tuple(g for g in guards.GUARDS if g[1] is not guards.carried_out_whole))
+        assert api.apply(only_person, to_document(only_person)["checksum"], target).ok
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert {a: t.collection for a, t in client.alias.list_all().items()}["Post"] == "Post_v2"
+    assert multi_links(client, "Post_v2", targets=("Person_v2", "Company_v1")) == before
+    assert converged(cli_run, tmp_path)
+
+
 def test_a_renamed_collections_multi_target_links_to_itself_follow_it(client, cli_run, tmp_path):
     """Note (`see` links to Note and Person, `parent` to Note) renamed to Memo: the links to
     notes now point at Memo's new version, to the same objects. Before, the plan refused the
