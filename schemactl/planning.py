@@ -481,34 +481,21 @@ def _may_probe(permissions: list[dict] | None) -> None:
 def _refuse_renaming_referenced(live: LiveState, collections: dict[str, Collection], *, prune: bool = False) -> None:
     """A rename under way of a collection other collections reference: each referrer must follow
     it (its file naming the new name; it is then recreated after it, links kept). Refused before
-    anything is planned: a referrer without a file (unless `prune` deletes it), and a multi-target
-    reference to it (its links are not carried across a rename yet)."""
-    found = []
-    for old, name in sorted(collection_renames(live.collections, collections).items(), key=lambda r: r[1]):
-        found += [f"{old} -> {name}: {problem}" for other, d in sorted(live.collections.items()) if other != old
-                  for p in d.properties if p.is_reference and old in p.data_types
-                  if (problem := _not_following(other, p, old, collections, prune))]
+    anything is planned: a referrer without a file, unless `prune` deletes it."""
+    if prune:
+        return
+    found = [f"{old} -> {name}: {other}.{p.name} references {old}, and {other} has no file: add one so it follows "
+             "the rename"
+             for old, name in sorted(collection_renames(live.collections, collections).items(), key=lambda r: r[1])
+             for other, d in sorted(live.collections.items()) if other != old and not _has_file(other, collections)
+             for p in d.properties if p.is_reference and old in p.data_types]
     if found:
         raise SchemactlError("; ".join(found) + "; nothing was planned")
 
 
-def _not_following(referrer: str, live_property, old: str, collections: dict[str, Collection],
-                   prune: bool) -> str | None:
-    """Why `referrer`'s reference `live_property` to `old` cannot follow its rename (None: it can,
-    or `prune` deletes a referrer without a file)."""
-    where = f"{referrer}.{live_property.name}"
-    wanted = collections.get(referrer) or next((c for c in collections.values() if c.renamedFrom == referrer), None)
-    if wanted is None and prune:
-        return None
-    if wanted is None:
-        return f"{where} references {old}, and {referrer} has no file: add one so it follows the rename"
-    declared = next((p for p in wanted.properties if live_property.name in (p.name, p.renamedFrom)), None)
-    if declared is None:
-        return None  # the file drops the reference: nothing follows
-    if live_property.is_multi_target or declared.is_multi_target:
-        return (f"{where} is a multi-target reference to {old}, and its links cannot follow a rename yet (keep "
-                "the name, or rename it once no multi-target reference points at it)")
-    return None  # it names the new name: validate refuses a file that still names the old one
+def _has_file(name: str, collections: dict[str, Collection]) -> bool:
+    """A file declares `name`, or renames it (validate refuses one that names the old target)."""
+    return name in collections or any(c.renamedFrom == name for c in collections.values())
 
 
 def _refuse_tenancy_switch(live: LiveState, collections: dict[str, Collection]) -> None:

@@ -39,6 +39,7 @@ class Context:
     failures: dict[str, str] = field(default_factory=dict)  # uuid -> why it could not be copied
     served: frozenset[str] = frozenset()  # physical collections an alias served, as the ledger says
     other_aliases: frozenset[str] = frozenset()  # the application's own aliases: names a new version cannot take
+    renamed: dict[str, str] = field(default_factory=dict)  # old name -> new, of renames the ledger or the plan has
     # (logical collection, REST property) whose reference target is created by a later step
     deferred: list[tuple[str, dict]] = field(default_factory=list)
     _client: Any = None

@@ -828,7 +828,7 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
     names = dict(ctx.physical) | {change.collection: target}
     pairs = []
     for prop in wanted:
-        old = {_declared_as(change.definition.own_name_for(t, source.name), prop.data_types): physical
+        old = {_declared_as(change.definition.own_name_for(t, source.name), prop.data_types, ctx.renamed): physical
                for t, physical in zip(live[prop.name].data_types, raw[prop.name])}
         lost = sorted(physical for t, physical in old.items() if t not in prop.data_types)
         if lost:  # the plan refuses a reference that loses a target: never copied without its links
@@ -838,10 +838,15 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
     return tuple(pairs)
 
 
-def _declared_as(target: str, declared: tuple[str, ...]) -> str:
+def _declared_as(target: str, declared: tuple[str, ...], renamed: dict[str, str]) -> str:
     """A live reference target as the file names it: an old version of a collection (a cutover
-    an apply stopped in before this referrer followed it) by the collection's name."""
-    return target if target in declared else logical_of(target)
+    an apply stopped in before this referrer followed it) by the collection's name, and a renamed
+    collection (down a chain of renames) by the name it goes by now."""
+    name, seen = (target if target in declared else logical_of(target)), set()
+    while name not in declared and name in renamed and name not in seen:
+        seen.add(name)
+        name = renamed[name]
+    return name
 
 
 def _live_name(change: RecreateCollection, ctx: Context) -> str:

@@ -15,7 +15,7 @@ from ..live import RestClient, read_live
 from ..owned import LEDGER
 from ..plan import Plan, summary
 from ..state import (Holder, Record, acquire_lock, history, last_record_for, mark_interrupted, me, now, release_lock,
-                     served_in, start_record, update_record, with_version)
+                     renamed_in, served_in, start_record, update_record, with_version)
 from . import guards
 from .context import Context, no_progress
 from .executor import Report, execute_plan
@@ -113,11 +113,11 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
     situation.done = frozenset(record.stepsDone) if record else frozenset()
     guards.refuse("locked", situation)
     record = _started(reader, plan, checksum, record, holder)
-    served = situation.known.served if situation.known is not None else served_in(history(reader))
+    records = situation.known.records if situation.known is not None else history(reader)
     ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
                   set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
-                  progress=options.progress or no_progress, notice=options.notice, served=frozenset(served),
-                  other_aliases=frozenset(live.extra_aliases))
+                  progress=options.progress or no_progress, notice=options.notice, served=frozenset(served_in(records)),
+                  other_aliases=frozenset(live.extra_aliases), renamed=renamed_in(records) | _renames_of(plan))
     try:
         if any(s.change.touches_objects for s in plan.steps):
             _grpc_reaches_this_cluster(ctx, record)
@@ -133,6 +133,12 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
         ctx.close()
     _finished(reader, record, report)
     return report
+
+
+def _renames_of(plan: Plan) -> dict[str, str]:
+    """Old name -> new name of the collections the plan renames."""
+    return {s.change.definition.renamedFrom: s.change.collection for s in plan.steps
+            if isinstance(s.change, RecreateCollection) and s.change.definition.renamedFrom}
 
 
 LEDGER_READS = 4  # over 3 s

@@ -308,6 +308,39 @@ def test_multi_target_links_to_a_collection_moved_by_an_apply_that_stopped_follo
     assert converged(cli_run, tmp_path)
 
 
+@pytest.mark.parametrize("stopped", [None, "create collection Post_v2", "remove old alias Company"])
+def test_multi_target_links_to_a_renamed_collection_follow_it(client, cli_run, tmp_path, monkeypatch, stopped):
+    """Company renamed to Firm, Post's file following it (by: [Person, Firm]): Post is recreated
+    after it with every link, those to companies aimed at Firm's version; an apply that stopped
+    before Post followed, or before the alias Company went, leaves it to the next. Before: refused
+    ("its links cannot follow a rename yet")."""
+    from schemactl.errors import RequestRefused
+    from schemactl.live import RestClient
+
+    post = multi_target_posts(client, cli_run, tmp_path)
+    before = multi_links(client, "Post_v1")
+    (tmp_path / "Company.yaml").write_text((tmp_path / "Company.yaml").read_text().replace(
+        "name: Company\n", "name: Firm\nrenamedFrom: Company\n"))
+    (tmp_path / "post.yaml").write_text(post.replace("[Person, Company]", "[Person, Firm]"))
+    if stopped:
+        send = RestClient.send
+
+        def refusing(self, verb, where, body, what):
+            if what == stopped:
+                raise RequestRefused(f"{what} failed (500): injected", 500)
+            return send(self, verb, where, body, what)
+        with monkeypatch.context() as patch:
+            patch.setattr(RestClient, "send", refusing)
+            failed = cli_run("apply", str(tmp_path), "--auto-approve")
+        assert failed.exit_code == 1 and "injected" in failed.stderr, failed.output
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    aliases = {a: t.collection for a, t in client.alias.list_all().items()}
+    assert (aliases.get("Firm"), aliases.get("Post"), aliases.get("Company")) == ("Firm_v1", "Post_v2", None)
+    assert multi_links(client, "Post_v2", targets=("Person_v1", "Firm_v1")) == before
+    assert converged(cli_run, tmp_path)
+
+
 def test_a_renamed_collections_multi_target_links_to_itself_follow_it(client, cli_run, tmp_path):
     """Note (`see` links to Note and Person, `parent` to Note) renamed to Memo: the links to
     notes now point at Memo's new version, to the same objects. Before, the plan refused the
