@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 MASK = "***"
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*):(?P<password>[^/@\s]*)@")
 _secrets: set[str] = set()
+_short_secrets: set[str] = set()  # masked where they stand alone: inside words they would mask ordinary text
+SHORT = 6
 
 SECRET_WORDS = {"token", "tokens", "secret", "secrets", "password", "passwd", "credential",
                 "credentials", "bearer", "apikey", "apikeys", "auth", "authorization"}
@@ -31,8 +33,8 @@ _PARAMETER = re.compile(r"(?P<head>[?&#;](?P<name>[^=&#;\s\"'<>]+)=)(?P<value>[^
 def register(*values: str | None) -> None:
     """Remember secret values so that `redact` hides them from now on."""
     for value in values:
-        if value and len(value.strip()) >= 6:  # shorter ones would mask ordinary words
-            _secrets.add(value.strip())
+        if value and value.strip():
+            (_secrets if len(value.strip()) >= SHORT else _short_secrets).add(value.strip())
 
 
 def redact(text: str) -> str:
@@ -40,6 +42,8 @@ def redact(text: str) -> str:
     parameter named like a credential (`?api_key=`) replaced by ***."""
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
+    for secret in sorted(_short_secrets, key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", MASK, text)
     text = _URL.sub(lambda m: _PARAMETER.sub(_masked_parameter, m[0]), text)
     return _URL_PASSWORD.sub(lambda m: f"{m['head']}:{MASK}@", text)
 

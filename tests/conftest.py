@@ -50,7 +50,8 @@ def secrets_of_this_test_only():
     process) are forgotten after it: a word another test used as a key is not masked elsewhere."""
     from schemactl import redact
 
-    before = set(redact._secrets)
+    before = set(redact._secrets), set(redact._short_secrets)
     yield
-    redact._secrets.clear()
-    redact._secrets.update(before)
+    for kept, was in zip((redact._secrets, redact._short_secrets), before):
+        kept.clear()
+        kept.update(was)

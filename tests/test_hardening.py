@@ -153,6 +153,14 @@ def test_any_header_key_or_url_gives_one_line_and_exit_1(name, value, key, url):
             assert secret not in result.output
 
 
+def test_a_short_secret_is_masked_wherever_it_stands_alone():
+    """Before: a secret shorter than six characters was never masked, so an issuer echoing the
+    login form printed `"password": "Pw9x!"` in clear."""
+    register("Pw9x!", "k3y")
+    assert redact('refused {"username": "ada", "password": "Pw9x!"}') == 'refused {"username": "ada", "password": "***"}'
+    assert redact("sent k3y; k3ys and ak3y are other words") == "sent ***; k3ys and ak3y are other words"
+
+
 def test_a_server_error_puts_its_root_cause_first():
     from schemactl.live import cause_first
 
