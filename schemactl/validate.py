@@ -1,6 +1,7 @@
 """Validate collection files: every problem in every file, each with file:line:column."""
 from __future__ import annotations
 
+from collections.abc import Callable
 import difflib
 import json
 import re
@@ -74,7 +75,7 @@ def validate_paths(paths: list[Path], environment: Environment | None = None) ->
             parsed.append((document, collection))
     names = _declared_names(documents)
     findings.extend(_across_files(parsed))
-    findings.extend(_overrides_without_a_file(environment, names, paths))
+    findings.extend(_overrides_without_a_file(environment, names, paths) + _overrides_of_names(environment, paths))
     renamed = {c.renamedFrom: c.name for _, c in parsed if c.renamedFrom}
     for document, collection in parsed:
         for loc, message in rules.check_collection(collection, names, renamed):
@@ -90,6 +91,18 @@ def _declared_names(documents: list[Document]) -> set[str]:
     """The collection names the files declare: every file's string `name`, valid file or not, so
     that one file's mistake does not make another's reference to it look dangling."""
     return {d.data["name"] for d in documents if isinstance(d.data, dict) and isinstance(d.data.get("name"), str)}
+
+
+def _overrides_of_names(environment: Environment | None, paths: list[Path]) -> list[Finding]:
+    """An override may not rename: a collection goes by one name in every environment."""
+    if environment is None:
+        return []
+    files = (", ".join(map(str, paths)), 1, 1)
+    return [Finding(*(environment.override_at(key) or files),
+                    f"the environment's override for {key} sets {field}: a collection has the same name in every "
+                    "environment (rename it in its file)")
+            for key, override in sorted(environment.overrides.items()) for field in ("name", "renamedFrom")
+            if field in override]
 
 
 def _overrides_without_a_file(environment: Environment | None, names: set[str], paths: list[Path]) -> list[Finding]:
@@ -123,8 +136,35 @@ def check_document(document: Document, environment: Environment | None = None) \
     try:
         collection = parse_collection(with_overrides(document.data, environment))
     except ValidationError as error:
-        return document, None, secrets + _translate(document, error)
+        return document, None, secrets + _translate(document, error, _override_origin(document, environment))
     return document, collection, secrets
+
+
+def _override_origin(document: Document, environment: Environment | None) \
+        -> Callable[[tuple], tuple[str, tuple[str, int, int]] | None]:
+    """Where a setting an override sets came from (it is laid over the file's): the override's key
+    and its position in the policy file, or None: a finding about it is the environment's."""
+    name = str(document.data.get("name", "")) if isinstance(document.data, dict) else ""
+
+    def origin(loc: tuple) -> tuple[str, tuple[str, int, int]] | None:
+        if environment is None:
+            return None
+        key = next((k for k in (name, EVERY_COLLECTION) if _holds(environment.overrides.get(k), loc)), None)
+        return (key, environment.override_at(key) or (document.path, 1, 1)) if key is not None else None
+    return origin
+
+
+def _override_named(key: str, document: Document) -> str:
+    name = document.data.get("name") if isinstance(document.data, dict) else None
+    return f"the environment's override for {key}" + (f" (laid over {name})" if key != name else "")
+
+
+def _holds(data: typing.Any, loc: tuple) -> bool:
+    for part in loc:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return bool(loc)
 
 
 def _elsewhere(findings: list[Finding], first: list[Finding]) -> list[Finding]:
@@ -204,7 +244,8 @@ def _is_scalar(data: typing.Any, loc: tuple) -> bool:
 
 # ---- pydantic errors -> findings ------------------------------------------------------------
 
-def _translate(document: Document, error: ValidationError) -> list[Finding]:
+def _translate(document: Document, error: ValidationError,
+               origin: Callable[[tuple], tuple[str, tuple[str, int, int]] | None] = lambda loc: None) -> list[Finding]:
     findings: dict[tuple, Finding] = {}
     for item in error.errors(include_url=False):
         loc = _document_path(document.data, item["loc"])
@@ -215,7 +256,9 @@ def _translate(document: Document, error: ValidationError) -> list[Finding]:
         message = _message(document.data, loc, dict(item))
         if message is None:
             continue
-        finding = _at(document, loc, message, on_key=item["type"] in ("extra_forbidden", "missing"))
+        overridden = origin(loc)
+        finding = Finding(*overridden[1], f"{_override_named(overridden[0], document)}: {message}") \
+            if overridden else _at(document, loc, message, on_key=item["type"] in ("extra_forbidden", "missing"))
         findings.setdefault((finding.line, finding.column, _field(loc)), finding)
     for loc, message in _raw_hf_modes(document.data):  # after-validators are skipped on errors
         finding = _at(document, loc, message)

@@ -64,6 +64,7 @@ def test_an_override_that_breaks_a_file_is_found_offline(project):
     (project / "schemactl.yaml").write_text(CONFIG.replace("{factor: 3}", "{factor: 0}"))
     result = CliRunner().invoke(cli, ["validate", "schemas", "--env", "prod"])
     assert result.exit_code == 1 and "factor" in result.output
+    assert result.output.startswith("schemactl.yaml:")  # where the value is, not the file's factor: 1
     assert CliRunner().invoke(cli, ["validate", "schemas"]).exit_code == 0
 
 
@@ -140,6 +141,29 @@ def test_an_override_for_a_collection_no_file_declares_is_an_error(project):
     assert [f.message for f in found] == [expected]
     line = next(n for n, text in enumerate(CONFIG.splitlines(), 1) if text.startswith("      Article:"))
     assert (found[0].path, found[0].line, found[0].column) == ("schemactl.yaml", line, 7)  # where the typo is
+
+
+def test_an_override_cannot_rename_a_collection(project):
+    """Before: `"*": {name: Renamed}` validated, and the plan created Renamed and, with --prune,
+    deleted the real collections as unmanaged."""
+    (project / "schemactl.yaml").write_text(CONFIG.replace('"*": {replicationConfig: {factor: 3}}',
+                                                           '"*": {name: Renamed}'))
+    result = validate_paths([Path("schemas")], _prod())
+    line = next(n for n, text in enumerate(CONFIG.splitlines(), 1) if text.startswith('      "*":'))
+    assert [(f.path, f.line, f.message) for f in result.findings if "sets name" in f.message] == [
+        ("schemactl.yaml", line, ("the environment's override for * sets name: a collection has the same name in "
+                                  "every environment (rename it in its file)"))]
+
+
+def test_a_misspelt_setting_in_an_override_is_reported_where_the_override_is(project):
+    """Before: `schemas/article.yaml:1:1: unknown field 'vectorIndexConfg'`, a line that has no such key."""
+    (project / "schemactl.yaml").write_text(CONFIG.replace("Article: {vectorizer:", "Article: {vectorIndexConfg: {ef: 1}, "
+                                                                                     "vectorizer:"))
+    result = validate_paths([Path("schemas")], _prod())
+    [found] = [f for f in result.findings if "vectorIndexConfg" in f.message]
+    line = next(n for n, text in enumerate(CONFIG.splitlines(), 1) if text.startswith("      Article:"))
+    assert (found.path, found.line) == ("schemactl.yaml", line)
+    assert found.message.startswith("the environment's override for Article: unknown field 'vectorIndexConfg'")
 
 
 def test_an_environments_policy_is_checked_when_the_file_is_read(project):
