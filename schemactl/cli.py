@@ -223,7 +223,8 @@ def chosen_environment(name: str, policy_file: Path | None = None):
 
 def from_environment(chosen, **given) -> dict:
     """Connection values: what the command line gives, else the environment's, else the
-    WEAVIATE_* variables and defaults. Credentials come from the command line or the variables the
+    WEAVIATE_* variables and defaults. A gRPC address or a URL on the command line sets aside the
+    environment's gRPC address (a port-forward gives both). Credentials come from the command line or the variables the
     environment names, never from WEAVIATE_API_KEY / WEAVIATE_BEARER_TOKEN (a key for one cluster
     is not sent to another's)."""
     from click.core import ParameterSource
@@ -236,8 +237,11 @@ def from_environment(chosen, **given) -> dict:
               "api_key": lambda: _variable(chosen.name, settings.apiKeyEnv, "API key"),
               "bearer_token": lambda: _variable(chosen.name, settings.bearerTokenEnv, "bearer token")}
     out = dict(given)
+    typed = {k for k in wanted if context.get_parameter_source(k) == ParameterSource.COMMANDLINE}
+    if typed & {"url", "grpc_url", "grpc_port"}:  # the environment's gRPC address goes with its URL
+        typed |= {"grpc_url", "grpc_port"}
     for key, value in wanted.items():
-        if context.get_parameter_source(key) == ParameterSource.COMMANDLINE:
+        if key in typed:
             continue
         found = value()
         if found is not None:

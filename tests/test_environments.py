@@ -99,6 +99,28 @@ def test_the_environment_picks_the_cluster_and_the_command_line_wins(project):
     assert seen[0].environment == Chosen("dev", Environment(url="http://127.0.0.1:9"))
 
 
+def test_a_port_forward_on_the_command_line_sets_aside_the_environments_grpc_address(project):
+    """Before: `--env k8s --url http://127.0.0.1:38180 --grpc-port 38151` still sent gRPC to the
+    environment's grpcUrl, named as if --grpc-url had been given; --url alone kept it too, so REST
+    and gRPC went to two clusters."""
+    from schemactl import cli as cli_module
+
+    (project / "schemactl.yaml").write_text(
+        "environments:\n  k8s:\n    url: http://weaviate.svc\n    grpcUrl: http://weaviate-grpc.svc:50051\n")
+    seen = []
+
+    @cli_module.connection_options
+    def probe(target):
+        seen.append(target.grpc.display)
+
+    command = cli_module.click.command()(probe)
+    for extra in ([], ["--url", "http://127.0.0.1:38180", "--grpc-port", "38151"], ["--url", "http://127.0.0.1:38180"],
+                  ["--grpc-port", "38151"]):
+        CliRunner().invoke(command, ["--env", "k8s", *extra], catch_exceptions=False)
+    assert seen == ["http://weaviate-grpc.svc:50051", "http://127.0.0.1:38151", "http://127.0.0.1:50051",
+                    "http://weaviate.svc:38151"]
+
+
 def test_a_plan_made_in_one_environment_is_refused_in_another():
     from schemactl.apply.guards import Situation, fresh
     from schemactl.connection import Target
