@@ -218,7 +218,10 @@ def chosen_environment(name: str, policy_file: Path | None = None):
     from .environments import Chosen
     from .policy import FILE, environment
 
-    return Chosen(name, environment(policy_path(policy_file) or Path(FILE), name, date.today()))
+    context = click.get_current_context(silent=True)
+    param = next((p for p in context.command.params if p.name == "env"), None) if context else None
+    asked_by = f"SCHEMACTL_ENV={name}" if context and param and _from_its_variable(context, param) else ""
+    return Chosen(name, environment(policy_path(policy_file) or Path(FILE), name, date.today(), asked_by))
 
 
 def from_environment(chosen, **given) -> dict:

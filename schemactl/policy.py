@@ -139,14 +139,16 @@ def load(path: Path, today: date) -> Policy:
     return policy
 
 
-def environment(path: Path, name: str, today: date) -> Environment:
-    """Environment `name` of the file at `path` (PolicyInvalid when it has none by that name)."""
+def environment(path: Path, name: str, today: date, asked_by: str = "") -> Environment:
+    """Environment `name` of the file at `path` (PolicyInvalid when it has none by that name);
+    `asked_by` names where the name came from (default `--env NAME`)."""
+    asked_by = asked_by or f"--env {name}"
     if not path.exists():
-        raise PolicyInvalid(f"--env {name}: there is no {path} to define environments in")
+        raise PolicyInvalid(f"{asked_by}: there is no {path} to define environments in")
     found = load(path, today).environments
     if name not in found:
         listed = ", ".join(sorted(found)) or "none"
-        raise PolicyInvalid(f"--env {name}: {path} defines no environment {name!r} (it has: {listed})")
+        raise PolicyInvalid(f"{asked_by}: {path} defines no environment {name!r} (it has: {listed})")
     return found[name]
 
 

@@ -72,6 +72,9 @@ def test_an_unknown_environment_names_those_there_are(project):
     result = CliRunner().invoke(cli, ["plan", "schemas", "--env", "staging"])
     assert result.exit_code == 1
     assert "--env staging: schemactl.yaml defines no environment 'staging' (it has: dev, prod)" in result.stderr
+    from_variable = CliRunner().invoke(cli, ["plan", "schemas"], env={"SCHEMACTL_ENV": "Prod"})
+    assert from_variable.exit_code == 1  # named as where it came from (before: as --env Prod, never given)
+    assert "SCHEMACTL_ENV=Prod: schemactl.yaml defines no environment 'Prod' (it has: dev, prod)" in from_variable.stderr
 
 
 def test_credentials_come_from_the_variable_the_environment_names(project, monkeypatch):
