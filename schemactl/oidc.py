@@ -77,11 +77,15 @@ def from_environment(environ=os.environ, variables: Mapping[str, str | None] = V
     `given`: values set outright (an environment's client id and scope)."""
     values = {key: (environ.get(name) or None) if name else None for key, name in variables.items()}
     values |= {key: value for key, value in (given or {}).items() if value is not None}
-    if not values.get("client_secret") and not values.get("username"):
+    if not any(values.get(k) for k in ("client_secret", "username", "password")):
         return None
     named = {key: name or f"the {key.replace('_', ' ')}" for key, name in variables.items()}
-    if values.get("username") and not values.get("password"):
-        raise ConnectionFailed(f"{named['username']} is set without {named['password']}")
+    for one, other in (("username", "password"), ("password", "username")):
+        if values.get(one) and not values.get(other):
+            raise ConnectionFailed(f"{named[one]} is set without {named[other]}")
+    if values.get("client_secret") and values.get("username"):
+        raise ConnectionFailed(f"give either {named['client_secret']} (client credentials) or {named['username']} and "
+                               f"{named['password']} (a user's login), not both")
     register(values.get("client_secret"), values.get("password"))
     return OidcLogin(client_secret=values.get("client_secret"), username=values.get("username"),
                      password=values.get("password"), client_id=values.get("client_id"), scope=values.get("scope"),

@@ -72,6 +72,19 @@ def test_an_oidc_login_comes_from_the_environment_only_and_its_secrets_are_redac
         from_environment({"WEAVIATE_OIDC_USERNAME": "ada"})
 
 
+def test_an_oidc_login_half_given_or_given_two_ways_is_refused():
+    """Before: a password without a user name was ignored (the command then sent no credentials),
+    and a client secret beside a user's login was silently set aside for the password login."""
+    from schemactl.oidc import from_environment
+
+    with pytest.raises(ConnectionFailed, match="WEAVIATE_OIDC_PASSWORD is set without WEAVIATE_OIDC_USERNAME"):
+        from_environment({"WEAVIATE_OIDC_PASSWORD": "pw-7f3a91"})
+    with pytest.raises(ConnectionFailed, match="give either WEAVIATE_OIDC_CLIENT_SECRET .client credentials. or "
+                                               "WEAVIATE_OIDC_USERNAME and WEAVIATE_OIDC_PASSWORD .a user's login., not both"):
+        from_environment({"WEAVIATE_OIDC_CLIENT_SECRET": "s3cr3t-abc", "WEAVIATE_OIDC_USERNAME": "ada",
+                          "WEAVIATE_OIDC_PASSWORD": "pw-7f3a91"})
+
+
 def test_an_oidc_login_beside_an_api_key_is_refused(monkeypatch):
     monkeypatch.setenv("WEAVIATE_OIDC_CLIENT_SECRET", "s3cr3t-abc")
     with pytest.raises(SchemactlError, match="keep one way to authenticate"):
