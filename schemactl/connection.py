@@ -345,6 +345,12 @@ def basic_authorization(user: str, password: str) -> str:
 def _one_authorization(target: Target) -> None:
     """A user and password in --url set the Authorization header (Basic), as does any credential
     (Bearer) or an Authorization --header: with two, one would silently replace the other."""
+    header = any(name.lower() == "authorization" for name, _ in target.headers)
+    credential = next((what for what, given in (("an API key", target.api_key), ("a bearer token", target.bearer_token),
+                                                ("an OIDC login", target.oidc)) if given), None)
+    if header and credential and target.url_login is None:
+        raise SchemactlError(f"an Authorization --header and {credential} are both given: both set the Authorization "
+                             "header, so one would replace the other; keep one (neither is shown)")
     if target.url_login is None:
         return
     others = [what for what, given in (

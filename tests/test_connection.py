@@ -85,6 +85,14 @@ def test_an_oidc_login_half_given_or_given_two_ways_is_refused():
                           "WEAVIATE_OIDC_PASSWORD": "pw-7f3a91"})
 
 
+@pytest.mark.parametrize("credential", [{"api_key": "key-123456"}, {"bearer_token": "tok-123456"}])
+def test_an_authorization_header_beside_a_credential_is_refused(credential):
+    """Before: weaviate-client printed a 7-line warning and dropped the header."""
+    with pytest.raises(SchemactlError, match="an Authorization --header and an? (API key|bearer token) are both given"):
+        make_target("http://localhost:8080", 50051, credential.get("api_key"), ("Authorization=Bearer X-123456",),
+                    bearer_token=credential.get("bearer_token"))
+
+
 def test_an_oidc_login_beside_an_api_key_is_refused(monkeypatch):
     monkeypatch.setenv("WEAVIATE_OIDC_CLIENT_SECRET", "s3cr3t-abc")
     with pytest.raises(SchemactlError, match="keep one way to authenticate"):
