@@ -904,4 +904,5 @@ def _pull_destination(out: Path) -> Path:
 
 def main() -> None:
     _AS_PROGRAM.append(True)
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # grpcio's own log lines (a proxy's refusal): schemactl says it
     cli(prog_name="schemactl")
