@@ -519,8 +519,10 @@ def connect(target: Target):
             return anonymous
     except (WeaviateBaseError, ValidationError) as error:  # the client's own config checks are pydantic's
         via = f", through the proxy {target.grpc_proxy.display}" if target.grpc_proxy else ""
+        why = _why(error)
+        waited = f" (no answer within {limits.connect:g} s; --timeout sets how long)" if "Deadline Exceeded" in why else ""
         raise ConnectionFailed(f"cannot use Weaviate at {target.display} (gRPC at {grpc.display}, from "
-                               f"{grpc.source}{via}): {redact(_why(error))}",
+                               f"{grpc.source}{via}): {redact(why)}{waited}",
                                credentials=isinstance(error, AuthenticationFailedError)) from None
 
 

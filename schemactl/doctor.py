@@ -121,6 +121,27 @@ TLS_FIXES = (
 )
 
 
+# what a gRPC failure says -> what to do, asked before TLS_FIXES (the first that matches)
+GRPC_FIXES = (
+    (("NO_APPLICATION_PROTOCOL",),
+     ("the server at this address does not speak HTTP/2, which gRPC needs: give Weaviate's gRPC port, or a proxy "
+     "that passes gRPC (nginx: grpc_pass)")),
+    (("http1.x server",),
+     "this address answers HTTP/1.x: for a TLS port write https:// in the gRPC URL, else give Weaviate's gRPC port"),
+    (("proxy returned response code", "proxy handshake"),
+     ("the proxy refused to connect to this address: allow CONNECT to its port there, or exempt the host "
+     "(NO_GRPC_PROXY / NO_PROXY)")),
+    (("Deadline Exceeded",),
+     ("nothing answered in time: check that this is Weaviate's gRPC port and that a firewall lets it through, or "
+     "give more --timeout")),
+)
+
+
+def grpc_fix(message: str) -> str | None:
+    lowered = message.lower()
+    return next((fix for said, fix in GRPC_FIXES if any(words.lower() in lowered for words in said)), None)
+
+
 def tls_fix(message: str, target: Target) -> str | None:
     """What to do about a TLS failure `message` tells of (None: it is not one)."""
     lowered = message.lower()
@@ -168,12 +189,12 @@ def _expiry(target: Target) -> str:
 
 def _grpc(target: Target) -> Check:
     grpc = target.grpc
-    where = f"{grpc.display} (from {grpc.source})"
+    where = f"{grpc.display} (from {grpc.source}){_via(target.grpc_proxy)}"
     try:
         connect(target).close()
     except SchemactlError as error:
         text = str(error)
-        fix = tls_fix(text, target) or (
+        fix = grpc_fix(text) or tls_fix(text, target) or (
             f"set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL{_in_environment(target, 'grpcUrl')} "
             "(Kubernetes: the weaviate-grpc service; Weaviate Cloud: derived from the URL)")
         if text.startswith(f"gRPC at {grpc.display}"):  # one of schemactl's own, naming the address already

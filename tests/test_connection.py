@@ -355,6 +355,25 @@ def test_a_tls_failure_gets_the_fix_it_calls_for(said, ca, fix):
     assert found == fix if fix is None else found.startswith(fix)
 
 
+@pytest.mark.parametrize("said, fix", [
+    (("the gRPC health check failed: ssl_transport_security.cc:1663] Handshake failed with error "
+     "SSL_ERROR_SSL: error:10000460:SSL routines:OPENSSL_internal:TLSV1_ALERT_NO_APPLICATION_PROTOCOL"),
+     "the server at this address does not speak HTTP/2"),
+    (("the gRPC health check failed: failed to connect to all addresses; last error: UNKNOWN: "
+     "ipv4:127.0.0.1:38129: HTTP proxy returned response code 403"), "the proxy refused to connect"),
+    ("the gRPC health check failed: Trying to connect an http1.x server", "this address answers HTTP/1.x"),
+    ("the gRPC health check failed: Deadline Exceeded", "nothing answered in time"),
+    ("the gRPC health check failed: failed to connect to all addresses; Connection refused", None),
+])
+def test_a_grpc_failure_gets_the_fix_it_calls_for(said, fix):
+    """Before: a TLS endpoint without HTTP/2 was told its (right) CA was wrong, and a proxy's
+    refusal, an http:// URL to a TLS port and a silent port were told to set gRPC's own address."""
+    from schemactl.doctor import grpc_fix
+
+    found = grpc_fix(said)
+    assert found == fix if fix is None else found.startswith(fix)
+
+
 def test_under_an_environment_a_key_on_the_command_line_wins_over_its_oidc_login(monkeypatch):
     from schemactl.environments import Chosen, Environment
 

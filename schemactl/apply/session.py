@@ -162,6 +162,8 @@ def _grpc_reaches_this_cluster(ctx: Context, record: Record) -> None:
             why = "the ledger record this apply has just written over REST is not there"
         except WeaviateBaseError as error:
             why = f"reading the ledger there failed ({str(error).splitlines()[0][:200]})"
+            if any(word in why.lower() for word in REFUSED_CREDENTIAL):
+                _credential_refused_over_grpc(ctx, why)
         if attempt + 1 < LEDGER_READS:
             time.sleep(0.5 * (attempt + 1))
     grpc = ctx.target.grpc
@@ -169,6 +171,19 @@ def _grpc_reaches_this_cluster(ctx: Context, record: Record) -> None:
                          f"{ctx.target.rest_url}: {why}; give gRPC's address of this cluster (--grpc-url, "
                          "WEAVIATE_GRPC_URL, or an environment's grpcUrl or grpcPort); no step was started (the "
                          "ledger records the refusal)")
+
+
+REFUSED_CREDENTIAL = ("unauthenticated", "unauthorized", "invalid api key", "permission denied", "forbidden")
+
+
+def _credential_refused_over_grpc(ctx: Context, why: str) -> None:
+    """gRPC reached a Weaviate that refused what REST had accepted (a proxy in front of REST that
+    checks a password of its own): a credential to give, not an address."""
+    grpc = ctx.target.grpc
+    raise SchemactlError(f"gRPC at {grpc.display} (from {grpc.source}) refused the credentials REST was accepted "
+                         f"with ({ctx.target.auth_mechanism}): {why}; gRPC needs a credential Weaviate itself takes "
+                         "(an API key or an OIDC token: --api-key, --bearer-token); no step was started (the ledger "
+                         "records the refusal)")
 
 
 def _interrupted(reader: RestClient, record: Record) -> None:
