@@ -173,9 +173,9 @@ def _auth(reader: RestClient, target: Target, rest_ok: bool, *, oidc_only: bool 
         return Check("auth", True, f"{sent} accepted{_expiry(target)}; {expects}")
     token = f"an OIDC access token in {target.credential_options('bearerTokenEnv', 'bearer-token', 'WEAVIATE_BEARER_TOKEN')}"
     if oidc_only:
-        return Check("auth", False, f"sent {target.auth_mechanism}; {expects}, and nothing else",
+        return Check("auth", False, f"sent {target.auth_mechanism}{_expiry(target)}; {expects}, and nothing else",
                      f"{token}, or an OIDC login (WEAVIATE_OIDC_* variables: docs/guides/connecting.md)")
-    return Check("auth", False, f"sent {target.auth_mechanism}; {expects}",
+    return Check("auth", False, f"sent {target.auth_mechanism}{_expiry(target)}; {expects}",
                  f"{target.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')}, or {token}")
 
 

@@ -226,3 +226,11 @@ def test_a_bearer_token_given_says_when_it_expires_before_a_copy_may_outlast_it(
     status = run(server, "status", "--bearer-token", token, env={})
     assert "a bearer token (--bearer-token / WEAVIATE_BEARER_TOKEN) accepted (it expires in 30 min; not renewed)" in status.stdout, status.output
     assert token not in planned.output + status.output
+    monkeypatch.setattr(issuer, "lifetime", 1)
+    expired = httpx.post(f"{issuer.url}/token", data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                                                      "client_secret": CLIENT_SECRET}).json()["access_token"]
+    time.sleep(1.5)
+    refused = run(server, "status", "--bearer-token", expired, env={})  # before: "sent a bearer token" only
+    assert refused.exit_code == 1
+    assert "FAIL auth         sent a bearer token (--bearer-token / WEAVIATE_BEARER_TOKEN) (it has expired)" in \
+        refused.stdout, refused.output
