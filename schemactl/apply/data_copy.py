@@ -33,6 +33,7 @@ from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import SchemactlError
+from .batched_links import Followed
 from .exact_dates import as_written, install, nanoseconds
 from ..reshape import CONVERSION_REFUSED, Reshape, Unconvertible
 
@@ -105,6 +106,7 @@ class CopyJob:
     # node down stops the copy instead of leaving the new version short of a replica
     consistency: str = "ALL"
     reshape: Reshape = field(default_factory=Reshape)  # renamed, retyped, dropped properties; renamed vectors
+    followed: Followed | None = None  # references to a moved target: reads of the source made whole
 
     def source_properties(self) -> list[str]:
         return [self.reshape.source_property(p) for p in self.properties]
@@ -204,7 +206,7 @@ def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
             raise CopyFailed(f"reading {job.source}{_of(job)} failed: {_short(error)}") from None
         if not page:
             return
-        yield page
+        yield job.followed.completed(client, page) if job.followed else page
         if len(page) < PAGE:  # the last page: asking again would only answer nothing
             return
         after = str(page[-1].uuid)
@@ -554,11 +556,13 @@ class _ContentStream:
 
     def fetch(self, **where) -> list:
         try:
-            return self._collection.query.fetch_objects(
+            page = self._collection.query.fetch_objects(
                 include_vector=self._vectors, return_properties=self._properties or False,
                 return_references=self._references, **where).objects
         except WeaviateBaseError as error:
             raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
+        followed = self._job.followed if self._name == self._job.source else None
+        return followed.completed(self._client, page) if followed else page
 
     def entries(self, page: list):
         links = (multi_target_links(self._collection, self._job, [str(o.uuid) for o in page],

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Container
 
 from ..changes import DiscardCopy, FinishHandOver, RecreateCollection
+from .batched_links import Followed
 from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
                         link_self_references, refuse_data, settle, take_in)
@@ -100,7 +101,9 @@ def _recreate_whole(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     source = ctx.live[_live_name(change, ctx)]
     source_properties = {p.name for p in source.properties}
     multi = _multi_target_pairs(change, ctx, checkpoint.target, source)
-    jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency)
+    moved = _moved_targets(change, ctx)
+    jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency,
+                    _followed(moved, ctx, change.physical, t or None))
             for t in state.tenants}
     if state.phase == Phase.COPY:
         _replicas_agree_before_the_copy(change, ctx)
@@ -209,11 +212,13 @@ def _tenant_run(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint
     """The run of a multi-tenant recreate from `source` (the old version's definition)."""
     source_properties = {p.name for p in source.properties}
     multi = _multi_target_pairs(change, ctx, checkpoint.target, source)
+    moved = _moved_targets(change, ctx)
     jobs: dict[str, CopyJob] = {}
 
     def job_for(tenant: str) -> CopyJob:
         if tenant not in jobs:
-            jobs[tenant] = _job(change, source_properties, checkpoint.target, tenant or None, multi, ctx.consistency)
+            jobs[tenant] = _job(change, source_properties, checkpoint.target, tenant or None, multi, ctx.consistency,
+                                _followed(moved, ctx, change.physical, tenant or None))
         return jobs[tenant]
 
     def linked(job: CopyJob, entry: TenantEntry) -> None:
@@ -795,7 +800,7 @@ def _source_tenants(ctx: Context, source: str) -> dict[str, str]:
 # ---- what to copy ---------------------------------------------------------------------------
 
 def _job(change: RecreateCollection, present: set[str], target: str, tenant: str | None,
-         multi_references: tuple = (), consistency: str = "ALL") -> CopyJob:
+         multi_references: tuple = (), consistency: str = "ALL", followed: Followed | None = None) -> CopyJob:
     plain, references, self_references = [], [], []
     reshape = Reshape.of(change)
     for prop in change.definition.properties:
@@ -813,7 +818,32 @@ def _job(change: RecreateCollection, present: set[str], target: str, tenant: str
     reembed = tuple(v.name for v in change.vectors if v.action == "re-embed")
     return CopyJob(change.physical, target, tenant, tuple(plain), tuple(references), tuple(self_references),
                    reuse, reembed, named_vectors=change.definition.vectors is not None,
-                   multi_references=multi_references, consistency=consistency, reshape=reshape)
+                   multi_references=multi_references, consistency=consistency, reshape=reshape,
+                   followed=followed if followed and followed.properties else None)
+
+
+def _moved_targets(change: RecreateCollection, ctx: Context) -> tuple[tuple[str, str, bool], ...]:
+    """(property, the version its target serves now, whether that is multi-tenant) of each
+    single-target reference property to another collection whose links name another version (a
+    target moved before this referrer followed): links batched to the new version hide there."""
+    wanted = [p for p in change.definition.properties if p.is_reference and not p.is_multi_target
+              and p.data_types[0] not in (change.collection, change.definition.renamedFrom)]
+    if not wanted:
+        return ()
+    raw = {p["name"]: p["dataType"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []}
+    found = []
+    for prop in wanted:
+        now = ctx.physical.get(prop.data_types[0])
+        stored = raw.get(prop.name) or []  # a reference property is never renamed
+        if now and stored and stored[0] != now:
+            live = ctx.live.get(prop.data_types[0])
+            found.append((prop.name, now, bool(live and live.multi_tenant)))
+    return tuple(found)
+
+
+def _followed(moved: tuple[tuple[str, str, bool], ...], ctx: Context, source: str, tenant: str | None) -> Followed:
+    return Followed(ctx.reader, source, tenant, tuple((name, target, tenant if multi_tenant else None)
+                                                      for name, target, multi_tenant in moved))
 
 
 def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, source: Collection) -> tuple:

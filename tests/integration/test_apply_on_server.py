@@ -166,6 +166,44 @@ def test_stopped_after_the_referenced_collection_moved_the_next_apply_moves_the_
     assert converged(cli_run, files)
 
 
+def test_a_link_batched_to_an_object_of_the_referenced_collections_new_version_is_carried(client, cli_run, files,
+                                                                                          weaviate_server, monkeypatch):
+    """Author moved, Article not yet (its references still name Author_v1): the application makes
+    an author (in Author_v2, through the alias) and links an article to it in a reference batch,
+    which the server acknowledges without checking the target. Article's recreate must carry
+    that link to the new version, where it resolves."""
+    from dataclasses import replace
+
+    from weaviate.classes.data import DataReference
+    from weaviate.classes.query import QueryReference
+
+    from schemactl import api
+    from schemactl.apply import guards
+    from schemactl.connection import Target
+    from schemactl.plan import to_document
+
+    assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
+    ada = client.collections.use("Author").data.insert({"name": "Ada"}, vector=[1.0, 0.0])
+    article = client.collections.use("Article").data.insert({"title": "t"}, references={"author": ada},
+                                                           vector=[0.1] * 384)
+    edit(files / "author.yaml", "distance: dot", "distance: cosine")
+    target = Target(weaviate_server.url, weaviate_server.ports.grpc)
+    plan, _ = api.compute_plan([files], target)
+    only_author = replace(plan, steps=plan.steps[:1])
+    with monkeypatch.context() as patched:  # Author's cutover done, Article's recreate not yet
+        patched.setattr("schemactl.apply.guards.GUARDS", tuple(g for g in guards.GUARDS if g[1] is not guards.carried_out_whole))
+        assert api.apply(only_author, to_document(only_author)["checksum"], target).ok
+    grace = client.collections.use("Author").data.insert({"name": "Grace"}, vector=[0.0, 1.0])
+    batched = client.collections.use("Article").data.reference_add_many(
+        [DataReference(from_uuid=article, from_property="author", to_uuid=grace)])
+    assert not batched.errors  # acknowledged
+    result = cli_run("apply", str(files), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    [moved] = client.collections.use("Article").query.fetch_objects(
+        return_references=QueryReference(link_on="author", return_properties=["name"])).objects
+    assert sorted(o.properties["name"] for o in moved.references["author"].objects) == ["Ada", "Grace"]
+
+
 def test_a_reference_from_a_collection_without_a_file_blocks_the_recreate(client, cli_run, files):
     assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     client.collections.create_from_dict({"class": "Review", "vectorizer": "none",
