@@ -33,7 +33,7 @@ from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import SchemactlError
-from .batched_links import Followed
+from .stored_links import StoredLinks
 from .exact_dates import as_written, install, nanoseconds
 from ..reshape import CONVERSION_REFUSED, Reshape, Unconvertible
 
@@ -106,7 +106,20 @@ class CopyJob:
     # node down stops the copy instead of leaving the new version short of a replica
     consistency: str = "ALL"
     reshape: Reshape = field(default_factory=Reshape)  # renamed, retyped, dropped properties; renamed vectors
-    followed: Followed | None = None  # references to a moved target: reads of the source made whole
+    # links a gRPC read does not return, taken as stored (stored_links.py), of the source's reads
+    # and of the target's
+    source_links: StoredLinks | None = None
+    target_links: StoredLinks | None = None
+
+    def read_references(self, collection: str) -> list[QueryReference] | None:
+        """What a read of `collection` asks of its references: not those taken as stored."""
+        links = self.links_of(collection)
+        stored = links.as_stored if links else ()
+        return [QueryReference(link_on=name, return_properties=[])
+                for name in self.references + self.self_references if name not in stored] or None
+
+    def links_of(self, collection: str) -> StoredLinks | None:
+        return self.source_links if collection == self.source else self.target_links
 
     def source_properties(self) -> list[str]:
         return [self.reshape.source_property(p) for p in self.properties]
@@ -194,19 +207,18 @@ def _collect(entry, outcome: Outcome, on_flushed, progress: Progress) -> None:
 
 
 def _pages(client, job: CopyJob, after: str | None) -> Iterator[list]:
-    refs = [QueryReference(link_on=name, return_properties=[]) for name in job.references + job.self_references]
     vectors = _vector_selector(job, job.source_vectors(job.reuse))
     while True:
         try:
             page = _collection(client, job.source, job).query.fetch_objects(
                 after=after, limit=PAGE, include_vector=vectors,
                 return_properties=job.source_properties() or False,
-                return_references=refs or None).objects
+                return_references=job.read_references(job.source)).objects
         except WeaviateBaseError as error:
             raise CopyFailed(f"reading {job.source}{_of(job)} failed: {_short(error)}") from None
         if not page:
             return
-        yield job.followed.completed(client, page) if job.followed else page
+        yield job.source_links.completed(client, page) if job.source_links else page
         if len(page) < PAGE:  # the last page: asking again would only answer nothing
             return
         after = str(page[-1].uuid)
@@ -525,8 +537,7 @@ class _ContentStream:
         vectors = tuple(dict.fromkeys(job.reuse + present))
         self._vectors = _vector_selector(job, job.source_vectors(vectors) if name == job.source else vectors)
         self._properties = job.source_properties() if name == job.source else list(job.properties)
-        self._references = [QueryReference(link_on=n, return_properties=[])
-                            for n in job.references + job.self_references] or None
+        self._references = job.read_references(name)
         self._objects = self._read() if given is None else self.entries(given)
 
     def __iter__(self):
@@ -561,8 +572,8 @@ class _ContentStream:
                 return_references=self._references, **where).objects
         except WeaviateBaseError as error:
             raise CopyFailed(f"reading {self._name} to verify the copy failed: {_short(error)}") from None
-        followed = self._job.followed if self._name == self._job.source else None
-        return followed.completed(self._client, page) if followed else page
+        links = self._job.links_of(self._name)
+        return links.completed(self._client, page, by_cursor="filters" not in where) if links else page
 
     def entries(self, page: list):
         links = (multi_target_links(self._collection, self._job, [str(o.uuid) for o in page],

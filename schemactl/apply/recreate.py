@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Container
+from dataclasses import dataclass
 
 from ..changes import DiscardCopy, FinishHandOver, RecreateCollection
-from .batched_links import Followed
+from .stored_links import StoredLinks
 from .context import Context, physical_references, removed_on_failure
 from .data_copy import (CopyJob, DataRefused, copy_objects, follow_writes, link_multi_target_references,
                         link_self_references, refuse_data, settle, take_in)
 from ..errors import RequestRefused, SchemactlError
 from .fence import Fences, fence, fences, give_back, reopened
 from ..replicas import ReplicaCheck
-from ..live import count_objects, describe_down, is_active, node_statuses, nodes_down
+from ..live import RestClient, count_objects, describe_down, is_active, node_statuses, nodes_down
 from ..naming import is_version_of, logical_of, next_version
 from ..plan import change_document, change_from_document
 from ..rest_json import from_rest, to_rest
@@ -101,9 +102,8 @@ def _recreate_whole(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     source = ctx.live[_live_name(change, ctx)]
     source_properties = {p.name for p in source.properties}
     multi = _multi_target_pairs(change, ctx, checkpoint.target, source)
-    moved = _moved_targets(change, ctx)
-    jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency,
-                    _followed(moved, ctx, change.physical, t or None))
+    links = _links(change, ctx, checkpoint.target)
+    jobs = {t: _job(change, source_properties, checkpoint.target, t or None, multi, ctx.consistency, links)
             for t in state.tenants}
     if state.phase == Phase.COPY:
         _replicas_agree_before_the_copy(change, ctx)
@@ -212,13 +212,13 @@ def _tenant_run(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint
     """The run of a multi-tenant recreate from `source` (the old version's definition)."""
     source_properties = {p.name for p in source.properties}
     multi = _multi_target_pairs(change, ctx, checkpoint.target, source)
-    moved = _moved_targets(change, ctx)
+    links = _links(change, ctx, checkpoint.target)
     jobs: dict[str, CopyJob] = {}
 
     def job_for(tenant: str) -> CopyJob:
         if tenant not in jobs:
             jobs[tenant] = _job(change, source_properties, checkpoint.target, tenant or None, multi, ctx.consistency,
-                                _followed(moved, ctx, change.physical, tenant or None))
+                                links)
         return jobs[tenant]
 
     def linked(job: CopyJob, entry: TenantEntry) -> None:
@@ -800,7 +800,7 @@ def _source_tenants(ctx: Context, source: str) -> dict[str, str]:
 # ---- what to copy ---------------------------------------------------------------------------
 
 def _job(change: RecreateCollection, present: set[str], target: str, tenant: str | None,
-         multi_references: tuple = (), consistency: str = "ALL", followed: Followed | None = None) -> CopyJob:
+         multi_references: tuple = (), consistency: str = "ALL", links: _Links | None = None) -> CopyJob:
     plain, references, self_references = [], [], []
     reshape = Reshape.of(change)
     for prop in change.definition.properties:
@@ -819,31 +819,45 @@ def _job(change: RecreateCollection, present: set[str], target: str, tenant: str
     return CopyJob(change.physical, target, tenant, tuple(plain), tuple(references), tuple(self_references),
                    reuse, reembed, named_vectors=change.definition.vectors is not None,
                    multi_references=multi_references, consistency=consistency, reshape=reshape,
-                   followed=followed if followed and followed.properties else None)
+                   **(links.of(tenant) if links else {}))
 
 
-def _moved_targets(change: RecreateCollection, ctx: Context) -> tuple[tuple[str, str, bool], ...]:
-    """(property, the version its target serves now, whether that is multi-tenant) of each
-    single-target reference property to another collection whose links name another version (a
-    target moved before this referrer followed): links batched to the new version hide there."""
+@dataclass(frozen=True)
+class _Links:
+    """A recreate's links that reads do not return (stored_links.py): single-target reference
+    properties to other collections, taken as stored (`as_stored`: from a multi-tenant collection
+    to one without tenants), or whose target moved (`followed`: property, the version it serves
+    now, whether that has tenants)."""
+
+    reader: RestClient
+    source: str
+    target: str
+    as_stored: tuple[str, ...]
+    followed: tuple[tuple[str, str, bool], ...]
+
+    def of(self, tenant: str | None) -> dict[str, StoredLinks | None]:
+        """CopyJob's source_links and target_links, for one tenant (None: none)."""
+        followed = tuple((name, now, tenant if multi_tenant else None) for name, now, multi_tenant in self.followed)
+        source = StoredLinks(self.reader, self.source, tenant, self.as_stored, followed)
+        target = StoredLinks(self.reader, self.target, tenant, self.as_stored)
+        return {"source_links": source or None, "target_links": target or None}
+
+
+def _links(change: RecreateCollection, ctx: Context, target: str) -> _Links:
     wanted = [p for p in change.definition.properties if p.is_reference and not p.is_multi_target
               and p.data_types[0] not in (change.collection, change.definition.renamedFrom)]
-    if not wanted:
-        return ()
-    raw = {p["name"]: p["dataType"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []}
-    found = []
+    as_stored, followed = [], []
+    raw = {p["name"]: p["dataType"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []} \
+        if wanted else {}
     for prop in wanted:
-        now = ctx.physical.get(prop.data_types[0])
-        stored = raw.get(prop.name) or []  # a reference property is never renamed
+        linked = ctx.live.get(prop.data_types[0])
+        if change.definition.multi_tenant and linked is not None and not linked.multi_tenant:
+            as_stored.append(prop.name)  # every such read fails: the links as stored are all there is
+            continue
+        now, stored = ctx.physical.get(prop.data_types[0]), raw.get(prop.name) or []  # never renamed
         if now and stored and stored[0] != now:
-            live = ctx.live.get(prop.data_types[0])
-            found.append((prop.name, now, bool(live and live.multi_tenant)))
-    return tuple(found)
-
-
-def _followed(moved: tuple[tuple[str, str, bool], ...], ctx: Context, source: str, tenant: str | None) -> Followed:
-    return Followed(ctx.reader, source, tenant, tuple((name, target, tenant if multi_tenant else None)
-                                                      for name, target, multi_tenant in moved))
+            followed.append((prop.name, now, bool(linked and linked.multi_tenant)))
+    return _Links(ctx.reader, change.physical, target, tuple(as_stored), tuple(followed))
 
 
 def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, source: Collection) -> tuple:

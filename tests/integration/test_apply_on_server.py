@@ -204,6 +204,46 @@ def test_a_link_batched_to_an_object_of_the_referenced_collections_new_version_i
     assert sorted(o.properties["name"] for o in moved.references["author"].objects) == ["Ada", "Grace"]
 
 
+def test_a_multi_tenant_collections_links_to_one_without_tenants_move_with_it(client, cli_run, tmp_path,
+                                                                             weaviate_server):
+    """Book (tenants) links to Writer (none). Weaviate fails every read that resolves such links
+    ("class Writer_v1 has multi-tenancy disabled, but request was with tenant",
+    weaviate/weaviate#7281): before, the plan showed Book's recreate and apply failed reading it,
+    with its new version made."""
+    import httpx
+
+    (tmp_path / "writer.yaml").write_text("name: Writer\nproperties:\n  - name: label\n    dataType: text\n"
+                                          "vectorizer:\n  module: none\n")
+    book = ("name: Book\nmultiTenancyConfig:\n  enabled: true\n  autoTenantCreation: true\nproperties:\n"
+            "  - name: title\n    dataType: text\n  - name: writtenBy\n    dataType: [Writer]\nvectorizer:\n"
+            "  module: none\n")
+    (tmp_path / "book.yaml").write_text(book)
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    writers = [client.collections.use("Writer").data.insert({"label": f"w{i}"}, vector=[1.0, i]) for i in range(3)]
+    for tenant in ("t1", "t2"):
+        books = client.collections.use("Book").with_tenant(tenant)
+        for i in range(5):
+            books.data.insert({"title": f"{tenant}-{i}"}, vector=[0.5, i],
+                              references={"writtenBy": writers[:1 + i % 3]})
+
+    def links(physical: str) -> dict[str, list[str]]:
+        found = {}
+        for tenant in ("t1", "t2"):
+            listed = httpx.get(f"{weaviate_server.url}/v1/objects?class={physical}&tenant={tenant}&limit=100").json()
+            found |= {o["properties"]["title"]: sorted(b["beacon"].rsplit("/", 1)[-1] for b in
+                                                       o["properties"].get("writtenBy") or [])
+                      for o in listed["objects"]}
+        return found
+
+    before = links("Book_v1")
+    assert len(before) == 10 and before["t1-2"] == sorted(str(w) for w in writers)
+    (tmp_path / "book.yaml").write_text(book + "vectorIndexConfig:\n  distance: dot\n")
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert links("Book_v2") == before
+    assert converged(cli_run, tmp_path)
+
+
 def test_a_reference_from_a_collection_without_a_file_blocks_the_recreate(client, cli_run, files):
     assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
     client.collections.create_from_dict({"class": "Review", "vectorizer": "none",
