@@ -457,7 +457,9 @@ def parse_url(url: str, option: str = "--url", default_http_port: int = 80) -> t
     try:
         port = parts.port or (443 if parts.scheme == "https" else default_http_port)
     except ValueError:
-        raise ConnectionFailed(f"{option} has an invalid port: {masked_url(url)!r}") from None
+        hint = (" (a user or password holding / # ? or @ must be percent-encoded: %2F %23 %3F %40)"
+                if "@" in url else "")
+        raise ConnectionFailed(f"{option} has an invalid port: {masked_url(url)!r}{hint}") from None
     return hostname, port, parts.scheme == "https"
 
 

@@ -374,6 +374,25 @@ def test_a_grpc_failure_gets_the_fix_it_calls_for(said, fix):
     assert found == fix if fix is None else found.startswith(fix)
 
 
+def test_a_rest_failure_in_front_of_weaviate_gets_the_fix_it_calls_for():
+    """Before: both were told to reach Weaviate itself (the right --url, or the proxy)."""
+    from schemactl.doctor import _rest_fix
+
+    plain = make_target("http://127.0.0.1:8443", 50051, None, ())
+    said = "GET /v1/meta failed with 400: <html>The plain HTTP request was sent to HTTPS port</html> (not Weaviate's JSON)"
+    assert _rest_fix(said, plain) == "this port serves https: write https:// in --url"
+    behind = make_target("http://admin:pw-12345@127.0.0.1:8447", 50051, None, ())
+    assert _rest_fix("GET /v1/meta failed with 401: <html>401 Authorization Required</html> (not Weaviate's JSON)",
+                     behind).startswith("the user and password in --url were refused")
+
+
+def test_a_password_with_an_unencoded_slash_is_told_to_be_percent_encoded():
+    """Before: only "--url has an invalid port"."""
+    with pytest.raises(SchemactlError, match="must be percent-encoded: %2F %23 %3F %40") as refused:
+        make_target("http://admin:pa/ss-9@127.0.0.1:8080", 50051, None, ())
+    assert "pa/ss-9" not in str(refused.value)
+
+
 def test_under_an_environment_a_key_on_the_command_line_wins_over_its_oidc_login(monkeypatch):
     from schemactl.environments import Chosen, Environment
 
