@@ -36,6 +36,12 @@ def diagnose(target: Target) -> list[Check]:
     """Every check, in the order a request meets them; later ones are skipped when REST fails."""
     checks = [_tls("REST TLS", target, *target.rest_parts, target.rest_proxy)] \
         if target.url.startswith("https:") else []
+    if target.oidc is not None:
+        try:
+            target.credential  # noqa: B018 - the login's first token, fetched here: its failure is a check's
+        except SchemactlError as error:
+            return [*checks, Check("auth", False, str(error), f"check {target.auth_mechanism}, and that its issuer "
+                                                              "is reachable from here (HTTPS_PROXY)")]
     with RestClient(target) as reader:
         meta, rest = _rest(reader, target)
         checks.append(rest)

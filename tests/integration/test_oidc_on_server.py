@@ -62,6 +62,10 @@ def test_a_wrong_secret_or_password_is_named_and_never_shown(secured):
         assert result.exit_code == 1
         assert "the issuer refused a token by OIDC" in result.stderr
         assert "wrong-secret-1234" not in result.output and "wrong-password-5678" not in result.output
+        status = run(server, "status", env=env)  # before: one error line, no check lines
+        assert status.exit_code == 1 and "FAIL auth         the issuer refused a token by OIDC" in status.stdout, \
+            status.output
+        assert "wrong-secret-1234" not in status.output and "wrong-password-5678" not in status.output
 
 
 def test_a_refused_key_is_answered_with_the_servers_reason_and_the_issuer_it_takes_tokens_from(secured):
