@@ -242,6 +242,12 @@ def test_a_multi_tenant_collections_links_to_one_without_tenants_move_with_it(cl
     assert result.exit_code == 0, result.output
     assert links("Book_v2") == before
     assert converged(cli_run, tmp_path)
+    (tmp_path / "book.yaml").write_text(book.replace("  - name: writtenBy\n    dataType: [Writer]\n", "")
+                                        + "vectorIndexConfig:\n  distance: dot\n")
+    dropped = cli_run("plan", str(tmp_path))  # before: failed reading the links it counts
+    assert dropped.exit_code == 0, dropped.output
+    assert "property writtenBy (Writer): dropped, its values are not copied (10 object(s) hold a value)" in \
+        dropped.stdout, dropped.stdout
 
 
 def test_a_reference_from_a_collection_without_a_file_blocks_the_recreate(client, cli_run, files):
