@@ -26,7 +26,7 @@ from .errors import ConnectionFailed, SchemactlError
 from .oidc import TOKEN_TIMEOUT, OidcLogin
 from .oidc import from_environment as oidc_login
 from .proxies import Proxy
-from .redact import endpoint, masked_url, redact, register
+from .redact import endpoint, looks_like_secret, masked_url, redact, register
 
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
 
@@ -427,7 +427,7 @@ def _header(raw: str, position: int) -> tuple[str, str]:
     """NAME=VALUE (or curl's NAME: VALUE) -> (name, value)."""
     cut = min((i for i in (raw.find("="), raw.find(":")) if i > 0), default=-1)
     name, value = (raw[:cut].strip(), raw[cut + 1:].strip()) if cut > 0 else ("", raw)
-    register(value)
+    register(value, credential=looks_like_secret(name) or name.lower().endswith("key"))
     if not HEADER_NAME.match(name):
         raise SchemactlError(f"--header #{position}: expected NAME=VALUE (or NAME: VALUE) with a header name "
                              "made of letters, digits and -; the value is not shown")

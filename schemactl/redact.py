@@ -13,7 +13,10 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 MASK = "***"
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*):(?P<password>[^/@\s]*)@")
 _secrets: set[str] = set()
-_short_secrets: set[str] = set()  # masked where they stand alone: inside words they would mask ordinary text
+# credentials shorter than SHORT: masked only as a whole quoted value or a form value ("pw", pw=),
+# where a form or JSON echoed back holds them; anywhere else they would mask ordinary text (and
+# break the JSON schemactl prints and records: a key "3" is not every 3)
+_short_secrets: set[str] = set()
 SHORT = 6
 
 SECRET_WORDS = {"token", "tokens", "secret", "secrets", "password", "passwd", "credential",
@@ -30,11 +33,15 @@ _URL_PARTS = re.compile(r"[^:]+://(?P<authority>[^/?#]*)[^?#]*(?:\?(?P<query>[^#
 _PARAMETER = re.compile(r"(?P<head>[?&#;](?P<name>[^=&#;\s\"'<>]+)=)(?P<value>[^&#;\s\"'<>]*)")
 
 
-def register(*values: str | None) -> None:
-    """Remember secret values so that `redact` hides them from now on."""
+def register(*values: str | None, credential: bool = True) -> None:
+    """Remember secret values so that `redact` hides them from now on. A short one only when it is
+    a `credential` (a key, token, password or secret, not any header's value)."""
     for value in values:
-        if value and value.strip():
-            (_secrets if len(value.strip()) >= SHORT else _short_secrets).add(value.strip())
+        value = (value or "").strip()
+        if len(value) >= SHORT:
+            _secrets.add(value)
+        elif value and credential:
+            _short_secrets.add(value)
 
 
 def redact(text: str) -> str:
@@ -43,7 +50,7 @@ def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     for secret in sorted(_short_secrets, key=len, reverse=True):
-        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", MASK, text)
+        text = re.sub(rf"(?<=[\"'=]){re.escape(secret)}(?=[\"'&]|$)", MASK, text)
     text = _URL.sub(lambda m: _PARAMETER.sub(_masked_parameter, m[0]), text)
     return _URL_PASSWORD.sub(lambda m: f"{m['head']}:{MASK}@", text)
 

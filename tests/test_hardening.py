@@ -153,12 +153,18 @@ def test_any_header_key_or_url_gives_one_line_and_exit_1(name, value, key, url):
             assert secret not in result.output
 
 
-def test_a_short_secret_is_masked_wherever_it_stands_alone():
+def test_a_short_credential_is_masked_as_a_quoted_or_form_value_and_json_stays_json():
     """Before: a secret shorter than six characters was never masked, so an issuer echoing the
-    login form printed `"password": "Pw9x!"` in clear."""
-    register("Pw9x!", "k3y")
+    login form printed `"password": "Pw9x!"` in clear. A short header value that is no credential
+    is not masked, and masking never breaks the JSON schemactl prints or records."""
+    import json
+
+    register("Pw9x!", "3")
+    register("eu", credential=False)
     assert redact('refused {"username": "ada", "password": "Pw9x!"}') == 'refused {"username": "ada", "password": "***"}'
-    assert redact("sent k3y; k3ys and ak3y are other words") == "sent ***; k3ys and ak3y are other words"
+    assert redact("grant_type=password&password=Pw9x!&scope=x") == "grant_type=password&password=***&scope=x"
+    document = json.dumps({"step": 3, "factor": 3, "region": "eu", "words": "Pw9x!s"})
+    assert json.loads(redact(document)) == json.loads(document)
 
 
 def test_a_server_error_puts_its_root_cause_first():
