@@ -114,7 +114,7 @@ class CopyJob:
     def read_references(self, collection: str) -> list[QueryReference] | None:
         """What a read of `collection` asks of its references: not those taken as stored."""
         links = self.links_of(collection)
-        stored = links.as_stored if links else ()
+        stored = links.names if links else ()
         return [QueryReference(link_on=name, return_properties=[])
                 for name in self.references + self.self_references if name not in stored] or None
 

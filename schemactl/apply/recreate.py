@@ -834,17 +834,20 @@ class _Links:
     target: str
     as_stored: tuple[str, ...]
     followed: tuple[tuple[str, str, bool], ...]
+    replicated: bool
 
     def of(self, tenant: str | None) -> dict[str, StoredLinks | None]:
         """CopyJob's source_links and target_links, for one tenant (None: none)."""
         followed = tuple((name, now, tenant if multi_tenant else None) for name, now, multi_tenant in self.followed)
-        source = StoredLinks(self.reader, self.source, tenant, self.as_stored, followed)
-        target = StoredLinks(self.reader, self.target, tenant, self.as_stored)
+        source = StoredLinks(self.reader, self.source, tenant, self.as_stored, followed, self.replicated)
+        target = StoredLinks(self.reader, self.target, tenant, self.as_stored, replicated=self.replicated)
         return {"source_links": source or None, "target_links": target or None}
 
 
 def _links(change: RecreateCollection, ctx: Context, target: str) -> _Links:
-    wanted = [p for p in change.definition.properties if p.is_reference and not p.is_multi_target
+    live = ctx.live[_live_name(change, ctx)]
+    held = {p.name for p in live.properties}  # a reference property is never renamed
+    wanted = [p for p in change.definition.properties if p.is_reference and not p.is_multi_target and p.name in held
               and p.data_types[0] not in (change.collection, change.definition.renamedFrom)]
     as_stored, followed = [], []
     raw = {p["name"]: p["dataType"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []} \
@@ -857,7 +860,8 @@ def _links(change: RecreateCollection, ctx: Context, target: str) -> _Links:
         now, stored = ctx.physical.get(prop.data_types[0]), raw.get(prop.name) or []  # never renamed
         if now and stored and stored[0] != now:
             followed.append((prop.name, now, bool(linked and linked.multi_tenant)))
-    return _Links(ctx.reader, change.physical, target, tuple(as_stored), tuple(followed))
+    replicated = max(live.replication_factor, change.definition.replication_factor) > 1
+    return _Links(ctx.reader, change.physical, target, tuple(as_stored), tuple(followed), replicated)
 
 
 def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, source: Collection) -> tuple:

@@ -6,10 +6,10 @@ returns them so). Two kinds:
   weaviate/weaviate#7281, open, every release schemactl supports), so they are read as stored only.
 - A link made in a reference batch (which the server acknowledges without checking the target)
   to an object of the referenced collection's new version, while the referrer's property still
-  names the old one: a read resolves a link in the collection it names, so it looks absent. The
-  copy into the referrer's new version, whose property names the new version, must carry it. The
-  stored links of such a property (`followed`) are compared with those read, and the ones whose
-  object exists in the new version are added.
+  names the old one: a read resolves a link in the collection it names, so it looks absent (and
+  one to an object deleted since through the alias looks present). The links of such a property
+  (`followed`) are taken as stored, those whose object the new version holds: as a read of the
+  referrer's new version resolves them.
 """
 from __future__ import annotations
 
@@ -19,88 +19,86 @@ from urllib.parse import quote
 from uuid import UUID
 
 from weaviate.classes.query import Filter
+from weaviate.exceptions import WeaviateBaseError
 
+from ..errors import SchemactlError
 from ..live import RestClient
 
-LISTED = 1000  # objects per REST page
+BY_ID = 1000  # objects a lookup by id asks for at once
+
+
+class LinksUnread(SchemactlError):
+    """The objects a link points to could not be looked up."""
 
 
 @dataclass(frozen=True)
 class StoredLinks:
-    """Of one collection's reads (one tenant's): the properties whose links are taken as stored
-    (`as_stored`, never asked of a gRPC read), and those whose target moved (`followed`: property,
-    the new version's physical name, the tenant to look an object up in there, or None)."""
+    """Of one collection's reads (one tenant's): the single-target reference properties whose
+    links are taken as stored instead of as a gRPC read resolves them (`names`, never asked of
+    it): `as_stored` all of them; `followed` (property, the version its target serves now, the
+    tenant to look an object up in there, or None) those whose object exists in that version, as
+    a read of the referrer's new version resolves them. `replicated`: read each object at
+    consistency ALL, as the copy's gRPC reads are (a listing reads one replica)."""
 
     reader: RestClient = field(compare=False, repr=False)
     collection: str
     tenant: str | None
     as_stored: tuple[str, ...] = ()
     followed: tuple[tuple[str, str, str | None], ...] = ()
+    replicated: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.as_stored or self.followed)
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (*self.as_stored, *(name for name, _, _ in self.followed))
+
     def completed(self, client, page: list, *, by_cursor: bool = True) -> list:
-        """`page` as read, by a cursor (one range of uuids) or else by id, each object's links made
-        whole (its references set or amended in place)."""
+        """`page` as read, by a cursor (one range of uuids) or else by id, each object's links set
+        (its references replaced in place)."""
         if not page or not self:
             return page
-        stored = self._listed_links(page) if by_cursor else self._links_by_id(page)
+        stored = self._listed_links(page) if by_cursor and not self.replicated else self._links_by_id(page)
         for name in self.as_stored:
             for obj in page:
                 _set_links(obj, name, stored.get(str(obj.uuid), {}).get(name, []))
         for name, target, tenant in self.followed:
-            missing = {str(o.uuid): _absent(o, name, stored.get(str(o.uuid), {}).get(name, ())) for o in page}
-            wanted = {u for links in missing.values() for u in links}
-            if not wanted:
-                continue
-            there = _existing(client, target, tenant, sorted(wanted))
+            linked = {u for obj in page for u in stored.get(str(obj.uuid), {}).get(name, [])}
+            there = _existing(client, target, tenant, sorted(linked)) if linked else set()
             for obj in page:
-                added = [u for u in missing[str(obj.uuid)] if u in there]
-                if added:
-                    linked = (obj.references or {}).get(name)
-                    _set_links(obj, name, [*(str(o.uuid) for o in (linked.objects if linked else [])), *added])
+                _set_links(obj, name, [u for u in stored.get(str(obj.uuid), {}).get(name, []) if u in there])
         return page
 
     def _links_by_id(self, page: list) -> dict[str, dict[str, list[str]]]:
         """uuid -> property -> the linked uuids as stored, one object at a time."""
-        tenant = f"?tenant={quote(self.tenant)}" if self.tenant else ""
+        query = "&".join([*([f"tenant={quote(self.tenant, safe='')}"] if self.tenant else []),
+                          *(["consistency_level=ALL"] if self.replicated else [])])
         found = {}
         for obj in page:
-            stored = self.reader.get_or_none(f"/v1/objects/{quote(self.collection)}/{obj.uuid}{tenant}") or {}
+            stored = self.reader.get_or_none(f"/v1/objects/{quote(self.collection)}/{obj.uuid}"
+                                             f"{'?' + query if query else ''}") or {}
             found[str(obj.uuid)] = self._links_in(stored)
         return found
 
     def _links_in(self, stored: dict) -> dict[str, list[str]]:
         properties = stored.get("properties") or {}
-        return {name: [_uuid_of(b) for b in properties.get(name) or []] for name in self._names()}
+        return {name: [_uuid_of(b) for b in properties.get(name) or []] for name in self.names}
 
     def _listed_links(self, page: list) -> dict[str, dict[str, list[str]]]:
         """uuid -> property -> the linked uuids as stored, for the objects of `page` (uuid order)."""
         wanted = {str(o.uuid) for o in page}
-        last = max(wanted)
-        after = str(UUID(int=max(UUID(min(wanted)).int - 1, 0)))
+        last, first = max(wanted), UUID(min(wanted)).int
+        after = f"&after={UUID(int=first - 1)}" if first else ""
+        tenant = f"&tenant={quote(self.tenant, safe='')}" if self.tenant else ""
         found: dict[str, dict[str, list[str]]] = {}
-        tenant = f"&tenant={quote(self.tenant)}" if self.tenant else ""
         while True:
-            listed = self.reader.get(f"/v1/objects?class={quote(self.collection)}&after={after}&limit={LISTED}"
+            listed = self.reader.get(f"/v1/objects?class={quote(self.collection)}&limit={len(page)}{after}"
                                      f"{tenant}").get("objects") or []
-            for obj in listed:
-                if obj["id"] in wanted:
-                    found[obj["id"]] = self._links_in(obj)
-            if len(listed) < LISTED or listed[-1]["id"] >= last:
+            found |= {obj["id"]: self._links_in(obj) for obj in listed if obj["id"] in wanted}
+            if len(listed) < len(page) or listed[-1]["id"] >= last:
                 return found
-            after = listed[-1]["id"]
-
-
-    def _names(self) -> list[str]:
-        return [*self.as_stored, *(name for name, _, _ in self.followed)]
-
-
-def _absent(obj: Any, name: str, stored: tuple[str, ...] | list[str]) -> list[str]:
-    linked = (obj.references or {}).get(name)
-    read = {str(o.uuid) for o in linked.objects} if linked is not None else set()
-    return [u for u in stored if u not in read]
+            after = f"&after={listed[-1]['id']}"
 
 
 def _uuid_of(beacon: dict) -> str:
@@ -108,12 +106,21 @@ def _uuid_of(beacon: dict) -> str:
 
 
 def _existing(client, target: str, tenant: str | None, uuids: list[str]) -> set[str]:
+    """Those of `uuids` whose object `target` holds."""
     client = client() if callable(client) else client
     collection = client.collections.use(target)
     collection = collection.with_tenant(tenant) if tenant else collection
-    found = collection.query.fetch_objects(filters=Filter.by_id().contains_any(uuids), limit=len(uuids),
-                                           return_properties=False).objects
-    return {str(o.uuid) for o in found}
+    found: set[str] = set()
+    for at in range(0, len(uuids), BY_ID):
+        chunk = uuids[at:at + BY_ID]
+        try:
+            objects = collection.query.fetch_objects(filters=Filter.by_id().contains_any(chunk), limit=len(chunk),
+                                                     return_properties=False).objects
+        except WeaviateBaseError as error:
+            raise LinksUnread(f"looking up the objects linked to in {target} failed: "
+                              f"{str(error).splitlines()[0][:300]}") from None
+        found |= {str(o.uuid) for o in objects}
+    return found
 
 
 @dataclass(frozen=True)

@@ -170,11 +170,12 @@ def test_a_link_batched_to_an_object_of_the_referenced_collections_new_version_i
                                                                                           weaviate_server, monkeypatch):
     """Author moved, Article not yet (its references still name Author_v1): the application makes
     an author (in Author_v2, through the alias) and links an article to it in a reference batch,
-    which the server acknowledges without checking the target. Article's recreate must carry
-    that link to the new version, where it resolves."""
+    which the server acknowledges without checking the target, and deletes another author that
+    articles link to. Article's recreate carries the new link (before: dropped, apply exit 0) and
+    converges with the links to the deleted author gone, as Author_v2 resolves them."""
     from dataclasses import replace
 
-    from weaviate.classes.data import DataReference
+    from weaviate.classes.data import DataObject, DataReference
     from weaviate.classes.query import QueryReference
 
     from schemactl import api
@@ -183,9 +184,12 @@ def test_a_link_batched_to_an_object_of_the_referenced_collections_new_version_i
     from schemactl.plan import to_document
 
     assert cli_run("apply", str(files), "--auto-approve").exit_code == 0
-    ada = client.collections.use("Author").data.insert({"name": "Ada"}, vector=[1.0, 0.0])
-    article = client.collections.use("Article").data.insert({"title": "t"}, references={"author": ada},
-                                                           vector=[0.1] * 384)
+    ada, bob = (client.collections.use("Author").data.insert({"name": n}, vector=[1.0, i]) for i, n in
+                enumerate(("Ada", "Bob")))
+    articles = client.collections.use("Article")
+    assert not articles.data.insert_many([  # more than a copy's page and a comparison's
+        DataObject({"title": f"t{i}"}, references={"author": [ada] if i % 2 else [ada, bob]}, vector=[i / 2000] * 384)
+        for i in range(1200)]).errors
     edit(files / "author.yaml", "distance: dot", "distance: cosine")
     target = Target(weaviate_server.url, weaviate_server.ports.grpc)
     plan, _ = api.compute_plan([files], target)
@@ -194,14 +198,19 @@ def test_a_link_batched_to_an_object_of_the_referenced_collections_new_version_i
         patched.setattr("schemactl.apply.guards.GUARDS", tuple(g for g in guards.GUARDS if g[1] is not guards.carried_out_whole))
         assert api.apply(only_author, to_document(only_author)["checksum"], target).ok
     grace = client.collections.use("Author").data.insert({"name": "Grace"}, vector=[0.0, 1.0])
-    batched = client.collections.use("Article").data.reference_add_many(
-        [DataReference(from_uuid=article, from_property="author", to_uuid=grace)])
+    linked = {str(o.uuid): o.properties["title"] for o in articles.iterator() if o.properties["title"] in ("t7", "t900")}
+    batched = articles.data.reference_add_many(
+        [DataReference(from_uuid=uuid, from_property="author", to_uuid=grace) for uuid in linked])
     assert not batched.errors  # acknowledged
+    client.collections.use("Author").data.delete_by_id(bob)
     result = cli_run("apply", str(files), "--auto-approve")
     assert result.exit_code == 0, result.output
-    [moved] = client.collections.use("Article").query.fetch_objects(
-        return_references=QueryReference(link_on="author", return_properties=["name"])).objects
-    assert sorted(o.properties["name"] for o in moved.references["author"].objects) == ["Ada", "Grace"]
+    moved = {o.properties["title"]: sorted(a.properties["name"] for a in o.references["author"].objects)
+             for o in client.collections.use("Article").iterator(
+                 return_references=QueryReference(link_on="author", return_properties=["name"]))}
+    assert len(moved) == 1200 and moved["t7"] == moved["t900"] == ["Ada", "Grace"]
+    assert all(names == ["Ada"] for title, names in moved.items() if title not in ("t7", "t900"))
+    assert converged(cli_run, files)
 
 
 def test_a_multi_tenant_collections_links_to_one_without_tenants_move_with_it(client, cli_run, tmp_path,
