@@ -135,6 +135,7 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
         save_checkpoint(ctx.reader, checkpoint)
         verified = {tenant: settle(ctx.client, jobs[tenant], ctx.failures) for tenant in sorted(state.tenants)}
         _fence_held(ctx, change.physical)
+        _refuse_properties_gained(change, ctx)
         state.phase = Phase.CUTOVER
         save_checkpoint(ctx.reader, checkpoint)
         _cut_over(change, ctx, checkpoint)
@@ -151,6 +152,21 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
     ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {time.monotonic() - started:.1f} s "
                f"while the last differences were copied and the alias moved to {checkpoint.target}; "
                + _what_stays(change))
+
+
+def _refuse_properties_gained(change: RecreateCollection, ctx: Context) -> None:
+    """Weaviate's auto-schema (on unless AUTOSCHEMA_ENABLED=false) adds a property a write names:
+    one the source gained while it was copied holds values the copy never read. Refused before
+    the alias moves (the fence is lifted, the application writes on)."""
+    known = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
+    now = {p["name"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []}
+    gained = sorted(now - known)
+    if gained:
+        them = "it" if len(gained) == 1 else "them"
+        raise SchemactlError(f"{change.physical} gained {', '.join(gained)} while it was copied (Weaviate's auto-schema "
+                             f"adds a property a write names): the copy does not carry {them}, so the alias was not "
+                             f"moved and the application writes on there; declare {them} in {change.collection}'s "
+                             "file and apply again")
 
 
 def _recreate_tenants(change: RecreateCollection, ctx: Context, checkpoint: Checkpoint) -> None:
@@ -259,6 +275,7 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
         _fence_held(ctx, change.physical, run.fenced, found)
         run.settle_reopened(found)
         state.kept_awake = list(run.kept_awake)  # a hand-over resumed after a kill does not wake them again
+        _refuse_properties_gained(change, ctx)
         run.progress.snapshot(Phase.CUTOVER)
         _cut_over(change, ctx, checkpoint)
     except BaseException:

@@ -768,6 +768,37 @@ def test_values_written_during_the_copy_are_converted_as_the_file_says_or_stop_t
     assert found[product_id(6)][0] == {**product_moved(6), "name": "still writable"}
 
 
+def test_a_property_the_application_adds_during_the_copy_stops_the_cutover_until_the_file_declares_it(
+        client, cli_run, products, monkeypatch):
+    """Weaviate's auto-schema adds a property a write names. Before: written during the copy, its
+    values were never carried, apply exited 0 and every such acknowledged write was gone."""
+    from schemactl.apply import recreate
+
+    source = client.collections.use("Product")
+    copy = recreate._copy_every_tenant
+
+    def copied_then(*args, **kwargs):
+        done = copy(*args, **kwargs)
+        source.data.update(product_id(5), properties={"color": "teal"})  # acknowledged, through the alias
+        return done
+
+    (products / "product.yaml").write_text(PRODUCT_MOVED)
+    with monkeypatch.context() as patch:
+        patch.setattr(recreate, "_copy_every_tenant", copied_then)
+        refused = cli_run("apply", str(products), "--auto-approve", "--allow-destructive")
+    assert refused.exit_code == 1
+    assert ("Product_v1 gained color while it was copied (Weaviate's auto-schema adds a property a write names): the "
+            "copy does not carry it, so the alias was not moved") in refused.stderr, refused.output
+    assert aliases(client) == {"Product": "Product_v1"}
+    source.data.update(product_id(6), properties={"color": "still writable"})
+    (products / "product.yaml").write_text(PRODUCT_MOVED.replace("vectorizer:", "  - name: color\n    dataType: text\n"
+                                                                                 "vectorizer:"))
+    applied(cli_run, products, "--allow-destructive")
+    found = objects(client.collections.use("Product"))
+    assert aliases(client) == {"Product": "Product_v2"}  # the refused copy discarded, made again
+    assert (found[product_id(5)][0]["color"], found[product_id(6)][0]["color"]) == ("teal", "still writable")
+
+
 # ---- 8. a killed apply ------------------------------------------------------------------------
 
 def test_a_killed_rename_and_retype_resumes_and_ends_as_an_uninterrupted_one(client, cli_run, weaviate_server,
