@@ -203,6 +203,7 @@ def compute_plan(paths: list[Path], target: Target, *, prune: bool = False, back
         _refuse_more_replicas_than_nodes(reader, collections)
         _refuse_renaming_referenced(live, collections, prune=prune)
         _refuse_tenancy_switch(live, collections)
+        _refuse_renames_to_names_held(live, collections)
         live, _, changes = changes_on(reader, known, lambda _: collections, prune=prune)
         by_physical = {p: live.collections[n] for n, p in live.physical.items()}
         if backfill:
@@ -512,6 +513,28 @@ def _refuse_tenancy_switch(live: LiveState, collections: dict[str, Collection]) 
         raise SchemactlError("; ".join(found) + ": Weaviate cannot change it in place, and schemactl does not move "
                              "objects into tenants or out of them (tenants may hold the same ids); keep the setting, or "
                              "declare a collection of another name; nothing was planned")
+
+
+def _refuse_renames_to_names_held(live: LiveState, collections: dict[str, Collection]) -> None:
+    """A property or named vector renamed to a name the cluster has as well as the old one (a
+    write under the new name made Weaviate's auto-schema add it): neither "rename" nor "done" (a
+    renamedFrom acts only while the old name is there and the new one is not) — refused before
+    anything is planned, instead of planning the old one's drop in silence."""
+    found = []
+    for name, wanted in sorted(collections.items()):
+        source = live_source(name, live.collections, wanted)
+        if source is None:
+            continue
+        held = live.collections[source]
+        found += [f"{name}.{p.name}: renamedFrom {p.renamedFrom}, but the cluster has both" for p in wanted.properties
+                  if p.renamedFrom and {p.name, p.renamedFrom} <= {q.name for q in held.properties}]
+        found += [f"{name} named vector {v}: renamedFrom {d.renamedFrom}, but the cluster has both"
+                  for v, d in sorted((wanted.vectors or {}).items())
+                  if d.renamedFrom and {v, d.renamedFrom} <= set(held.vectors or {})]
+    if found:
+        raise SchemactlError("; ".join(found) + " (a write under the new name adds it, with auto-schema on): say in the "
+                             "file what becomes of the old one: without renamedFrom it is dropped (destructive) unless "
+                             "the file declares it too; nothing was planned")
 
 
 def _refuse_more_replicas_than_nodes(reader: RestClient, collections) -> None:

@@ -799,6 +799,17 @@ def test_a_property_the_application_adds_during_the_copy_stops_the_cutover_until
     assert (found[product_id(5)][0]["color"], found[product_id(6)][0]["color"]) == ("teal", "still writable")
 
 
+def test_a_rename_to_a_name_the_cluster_has_as_well_is_refused(client, cli_run, products):
+    """The application wrote the new name early (auto-schema added it). Before: the plan dropped
+    the old name's values (destructive) and said nothing of the rename."""
+    client.collections.use("Product").data.update(product_id(5), properties={"name": "early"})
+    (products / "product.yaml").write_text(PRODUCT_MOVED)
+    refused = cli_run("plan", str(products))
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: Product.name: renamedFrom title, but the cluster has both (a write under "
+                                     "the new name adds it, with auto-schema on)"), refused.output
+
+
 # ---- 8. a killed apply ------------------------------------------------------------------------
 
 def test_a_killed_rename_and_retype_resumes_and_ends_as_an_uninterrupted_one(client, cli_run, weaviate_server,
