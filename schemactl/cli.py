@@ -224,6 +224,9 @@ def chosen_environment(name: str, policy_file: Path | None = None):
     return Chosen(name, environment(policy_path(policy_file) or Path(FILE), name, date.today(), asked_by))
 
 
+DEFAULT_GRPC = {"grpc_url": None, "grpc_port": 50051}  # --grpc-url's and --grpc-port's defaults
+
+
 def from_environment(chosen, **given) -> dict:
     """Connection values: what the command line gives, else the environment's, else the
     WEAVIATE_* variables and defaults. A gRPC address or a URL on the command line sets aside the
@@ -241,7 +244,8 @@ def from_environment(chosen, **given) -> dict:
               "bearer_token": lambda: _variable(chosen.name, settings.bearerTokenEnv, "bearer token")}
     out = dict(given)
     typed = {k for k in wanted if context.get_parameter_source(k) == ParameterSource.COMMANDLINE}
-    if typed & {"url", "grpc_url", "grpc_port"}:  # the environment's gRPC address goes with its URL
+    if typed & {"url", "grpc_url", "grpc_port"}:  # the environment's gRPC address goes with its URL, and a
+        out |= {k: DEFAULT_GRPC[k] for k in DEFAULT_GRPC if k not in typed}  # WEAVIATE_GRPC_* is another cluster's
         typed |= {"grpc_url", "grpc_port"}
     for key, value in wanted.items():
         if key in typed:

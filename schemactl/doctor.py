@@ -163,7 +163,8 @@ def _rest_fix(message: str, target: Target) -> str:
     if "plain HTTP request was sent to HTTPS port" in message:
         return "this port serves https: write https:// in --url"
     if target.url_login and "401" in message:
-        return "the user and password in --url were refused (by the proxy in front of Weaviate that asks for them)"
+        return ("the user and password in --url were refused: Weaviate takes only an API key or an OIDC token; a proxy "
+                "in front of it may take a user and password (then check them)")
     if "not Weaviate's JSON" in message:
         return "reach Weaviate itself: the right --url, or the proxy it is reachable through (HTTPS_PROXY)"
     if "401" in message or "403" in message:

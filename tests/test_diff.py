@@ -268,6 +268,27 @@ def test_two_recreated_collections_that_reference_each_other_are_refused_before_
     assert [p for p in problems if "reference each other" in p] == [said]  # once, not once for each
 
 
+def test_a_multi_tenant_recreate_with_multi_target_links_to_a_collection_without_tenants_is_refused():
+    """Weaviate fails every read of such links (weaviate/weaviate#7281). Before: planned, and the
+    apply failed reading them with the new version made."""
+    from schemactl.apply.guards import blocking_problems
+    from schemactl.plan import make_plan
+
+    tenants = {"multiTenancyConfig": {"enabled": True}}
+    note = parse_collection({"name": "Note", "vectorizer": {"module": "none"}, **tenants,
+                             "properties": [{"name": "about", "dataType": ["Person", "Note"]}]})
+    person = parse_collection({"name": "Person", "vectorizer": {"module": "none"}})
+    live = {"Note": note, "Person": person}
+    moved = note.model_copy(update={"vectorIndexConfig": parse_collection(
+        {"name": "X", "vectorIndexConfig": {"distance": "dot"}}).vectorIndexConfig})
+    changes = diff(live, {"Note": moved, "Person": person}, physical={"Note": "Note_v1", "Person": "Person_v1"})
+    plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l")
+    assert [p for p in blocking_problems(plan, live) if "#7281" in p] == [
+        ("Note.about links Person, which has no tenants, from a multi-tenant collection in a multi-target reference: "
+        "Weaviate fails every read of such links (weaviate/weaviate#7281), so no copy can carry them; keep the "
+        "collection as it is, or make the reference single-target")]
+
+
 def test_a_referrer_renamed_in_the_same_plan_as_the_collection_it_references_is_not_taken_for_one_without_a_file():
     """Author recreated (distance), Article renamed to Story in the same files: Story's recreate
     follows Author. Before: "Article has references to Author and no file", as the check looked

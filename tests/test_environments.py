@@ -119,7 +119,8 @@ def test_a_port_forward_on_the_command_line_sets_aside_the_environments_grpc_add
     command = cli_module.click.command()(probe)
     for extra in ([], ["--url", "http://127.0.0.1:38180", "--grpc-port", "38151"], ["--url", "http://127.0.0.1:38180"],
                   ["--grpc-port", "38151"]):
-        CliRunner().invoke(command, ["--env", "k8s", *extra], catch_exceptions=False)
+        CliRunner().invoke(command, ["--env", "k8s", *extra], catch_exceptions=False,
+                           env={"WEAVIATE_GRPC_URL": "http://other-cluster:50051"})  # not this environment's
     assert seen == ["http://weaviate-grpc.svc:50051", "http://127.0.0.1:38151", "http://127.0.0.1:50051",
                     "http://weaviate.svc:38151"]
 

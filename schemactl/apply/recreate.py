@@ -882,8 +882,9 @@ def _links(change: RecreateCollection, ctx: Context, target: str) -> _Links:
 
 
 def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, source: Collection) -> tuple:
-    """Per multi-target reference property: (old physical target, new physical target) pairs for
-    the targets both versions have (links to a target the file drops cannot be kept)."""
+    """Per multi-target reference property: (old physical target, new physical target) pairs, one
+    per target the links name (a target the file does not name stops the copy: the plan refuses
+    dropping one)."""
     live = {p.name: p for p in source.properties}
     wanted = [p for p in change.definition.properties
               if p.is_multi_target and p.name in live]

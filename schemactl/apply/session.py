@@ -162,7 +162,7 @@ def _grpc_reaches_this_cluster(ctx: Context, record: Record) -> None:
             why = "the ledger record this apply has just written over REST is not there"
         except WeaviateBaseError as error:
             why = f"reading the ledger there failed ({str(error).splitlines()[0][:200]})"
-            if any(word in why.lower() for word in REFUSED_CREDENTIAL):
+            if any(word in why.lower() for word in REFUSED_CREDENTIAL) and _not_for_weaviate(ctx.target):
                 _credential_refused_over_grpc(ctx, why)
         if attempt + 1 < LEDGER_READS:
             time.sleep(0.5 * (attempt + 1))
@@ -174,6 +174,13 @@ def _grpc_reaches_this_cluster(ctx: Context, record: Record) -> None:
 
 
 REFUSED_CREDENTIAL = ("unauthenticated", "unauthorized", "invalid api key", "permission denied", "forbidden")
+
+
+def _not_for_weaviate(target) -> bool:
+    """A credential Weaviate itself never takes (a user and password in the URL, a header of
+    one's own): REST took it, so something in front of REST checked it, not the cluster. Any
+    other refusal over gRPC may be another cluster's, so the address stays the suspect."""
+    return target.url_login is not None or any(n.lower() == "authorization" for n, _ in target.headers)
 
 
 def _credential_refused_over_grpc(ctx: Context, why: str) -> None:
