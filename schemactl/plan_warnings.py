@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from . import capabilities, extra_aliases, index_changes, replicas, settings, tenants, versions
 from .changes import Change, RecreateCollection
-from .diff import SCALED
+from .diff import SCALED, live_source
 from .connection import Target
 from .live import LiveState, RestClient, describe_down, nodes_down
 from .normalize import QUANTIZERS
@@ -28,7 +28,7 @@ def plan_warnings(reader: RestClient, live: LiveState, changes: Sequence[Change]
         + tenants.plan_warnings(changes, desired, live.aliases, live.version) \
         + _untested_server_warning(live.version, changes) \
         + default_quantizer_warnings(live.collections, desired) \
-        + _async_from_factor_warnings(live, desired) \
+        + _async_from_factor_warnings(live, desired) + _renamed_from_nowhere(live, desired) \
         + extra_aliases.plan_warnings(live, changes) + _read_only_served(reader, live, behind) \
         + tuple(_made_again_warning(c.renamedFrom, name) for name, c in sorted(desired.items())
                 if c.renamedFrom and c.renamedFrom in outside) \
@@ -113,6 +113,19 @@ def _untested_server_warning(server_version: str, changes) -> tuple[str, ...]:
     copies = [f"recreate {c.collection}" for c in changes if isinstance(c, RecreateCollection)]
     note = versions.untested_note(server_version, copies)
     return (note,) if note else ()
+
+
+def _renamed_from_nowhere(live: LiveState, desired: dict[str, Collection]) -> tuple[str, ...]:
+    """A property renamed from a name the cluster has neither of (nor the new one): a misspelt
+    old name, whose values the plan does not move (the new property starts empty)."""
+    found = []
+    for name, wanted in sorted(desired.items()):
+        source = live_source(name, live.collections, wanted)
+        held = {p.name for p in live.collections[source].properties} if source is not None else None
+        found += [f"{name}.{p.name}: renamedFrom {p.renamedFrom} names no property {name} has, nor has it "
+                  f"{p.name}: it is added empty (a misspelt old name?)" for p in wanted.properties
+                  if held is not None and p.renamedFrom and not {p.name, p.renamedFrom} & held]
+    return tuple(found)
 
 
 def _made_again_warning(old: str, new: str) -> str:

@@ -347,3 +347,18 @@ def test_only_the_text_a_re_embedded_vector_reads_is_counted_as_text_to_embed():
     assert embedded_text(recreate(live, renamed), live) == ["sku", "legacy", "title", "title"]
     whole = recreate(product(vectorizer=HF), product(vectorizer={**HF, "endpointURL": "http://127.0.0.1:1/models/b"}))
     assert embedded_text(whole, product(vectorizer=HF)) == ["sku", "legacy", "title"]
+
+
+def test_a_rename_from_a_name_the_cluster_never_had_is_warned_of():
+    """Before: `{name: summary, renamedFrom: sumary}` planned `summary` as an added property with
+    no word of the rename that did nothing."""
+    from schemactl.live import LiveState
+    from schemactl.plan_warnings import _renamed_from_nowhere
+
+    live = LiveState("1.39.3", {"Product": product()}, {"Product": "Product_v1"}, {}, {})
+    misspelt = product(properties=[*PRODUCT, {"name": "summary", "dataType": "text", "renamedFrom": "sumary"}])
+    assert _renamed_from_nowhere(live, {"Product": misspelt}) == (
+        "Product.summary: renamedFrom sumary names no property Product has, nor has it summary: it is added empty "
+        "(a misspelt old name?)",)
+    done = product(properties=[{**p, "renamedFrom": "old"} if p["name"] == "sku" else p for p in PRODUCT])
+    assert _renamed_from_nowhere(live, {"Product": done}) == ()  # applied: the new name is there
