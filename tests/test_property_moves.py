@@ -358,7 +358,7 @@ def test_a_rename_from_a_name_the_cluster_never_had_is_warned_of():
     live = LiveState("1.39.3", {"Product": product()}, {"Product": "Product_v1"}, {}, {})
     misspelt = product(properties=[*PRODUCT, {"name": "summary", "dataType": "text", "renamedFrom": "sumary"}])
     assert _renamed_from_nowhere(live, {"Product": misspelt}) == (
-        "Product.summary: renamedFrom sumary names no property Product has, nor has it summary: it is added empty "
-        "(a misspelt old name?)",)
+        ("Product.summary: renamedFrom sumary names no property Product has, nor has it summary: it is added empty "
+        "(a misspelt old name?)"),)
     done = product(properties=[{**p, "renamedFrom": "old"} if p["name"] == "sku" else p for p in PRODUCT])
     assert _renamed_from_nowhere(live, {"Product": done}) == ()  # applied: the new name is there
