@@ -114,6 +114,8 @@ def _under_lock(plan: Plan, checksum: str, target: Target, options: ApplyOptions
     guards.refuse("locked", situation)
     record = _started(reader, plan, checksum, record, holder)
     records = situation.known.records if situation.known is not None else history(reader)
+    # every rename recorded, done or not (renamed_in): a link target is looked up there only when the
+    # file does not name it, and one a finish-hand-over has still to free goes by its old name here
     ctx = Context(reader, target, dict(live.physical), dict(live.collections), dict(live.aliases),
                   set(live.raw), max_write_pause=options.max_write_pause, consistency=options.consistency,
                   progress=options.progress or no_progress, notice=options.notice, served=frozenset(served_in(records)),
