@@ -158,7 +158,10 @@ def _refuse_properties_gained(change: RecreateCollection, ctx: Context) -> None:
     """Weaviate's auto-schema (on unless AUTOSCHEMA_ENABLED=false) adds a property a write names:
     one the source gained while it was copied holds values the copy never read. Refused before
     the alias moves (the fence is lifted, the application writes on)."""
-    known = {p.name for p in ctx.live[_live_name(change, ctx)].properties}
+    source = _as_planned(change, ctx)
+    if source is None:
+        return
+    known = {p.name for p in source.properties}
     now = {p["name"] for p in ctx.reader.get(f"/v1/schema/{change.physical}").get("properties") or []}
     gained = sorted(now - known)
     if gained:
@@ -862,8 +865,8 @@ class _Links:
 
 
 def _links(change: RecreateCollection, ctx: Context, target: str) -> _Links:
-    live = ctx.live[_live_name(change, ctx)]
-    held = {p.name for p in live.properties}  # a reference property is never renamed
+    live = _as_planned(change, ctx)
+    held = {p.name for p in live.properties} if live else set()  # a reference property is never renamed
     wanted = [p for p in change.definition.properties if p.is_reference and not p.is_multi_target and p.name in held
               and p.data_types[0] not in (change.collection, change.definition.renamedFrom)]
     as_stored, followed = [], []
@@ -877,7 +880,7 @@ def _links(change: RecreateCollection, ctx: Context, target: str) -> _Links:
         now, stored = ctx.physical.get(prop.data_types[0]), raw.get(prop.name) or []  # never renamed
         if now and stored and stored[0] != now:
             followed.append((prop.name, now, bool(linked and linked.multi_tenant)))
-    replicated = max(live.replication_factor, change.definition.replication_factor) > 1
+    replicated = max(live.replication_factor if live else 1, change.definition.replication_factor) > 1
     return _Links(ctx.reader, change.physical, target, tuple(as_stored), tuple(followed), replicated)
 
 
@@ -913,6 +916,13 @@ def _declared_as(target: str, declared: tuple[str, ...], renamed: dict[str, str]
         seen.add(name)
         name = renamed[name]
     return name
+
+
+def _as_planned(change: RecreateCollection, ctx: Context) -> Collection | None:
+    """The source's definition as the plan read it (by the old name, for a rename under way); None
+    when the live state has neither name. Unlike _live_name, not through ctx.physical, which a
+    cutover (of this run, or of a stopped one) has moved on."""
+    return ctx.live.get(change.collection) or ctx.live.get(change.definition.renamedFrom or "")
 
 
 def _live_name(change: RecreateCollection, ctx: Context) -> str:
