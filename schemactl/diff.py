@@ -386,11 +386,12 @@ def _renamed_targets(data_types: tuple[str, ...], live: Collection, desired: Col
 def _links_followed(fields: list[FieldChange], renamed: Mapping[str, str]) -> list[FieldChange]:
     """A reference aimed at an old version of its target (a cutover or a rename an apply stopped
     before the referrer followed) said as the links following it, not as a retype: one field
-    per target, as with_referencing_recreated says them."""
+    per target, in with_referencing_recreated's words (a copy a stop left is compared with the
+    change it was made for)."""
     out: list[FieldChange] = []
     for f in fields:
         followed = _followed_targets(f, renamed)
-        said = [FieldChange(f"references.{new}", old, f"the version of {new} that serves") for old, new in followed]
+        said = [FieldChange(f"references.{new}", old, f"the new version of {new}") for old, new in followed]
         out += [g for g in said or [f] if g not in out]  # two properties linking to one target: said once
     return out
 

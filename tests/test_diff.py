@@ -639,7 +639,7 @@ def test_a_referrer_a_stopped_rename_left_pointing_at_the_old_name_follows_it_wi
     [article] = diff(live, desired, physical={"Author": "Author_v1", "Article": "Article_v1"})
     assert isinstance(article, RecreateCollection) and article.property_moves == ()
     assert [(f.path, f.old, f.new) for f in article.reasons] == [
-        ("references.Author", "Writer_v1", "the version of Author that serves")]
+        ("references.Author", "Writer_v1", "the new version of Author")]  # as when not stopped
 
 
 def test_a_rename_the_ledger_recorded_is_followed_once_the_file_no_longer_says_it_and_down_a_chain():

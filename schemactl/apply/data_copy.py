@@ -21,6 +21,7 @@ from uuid import UUID
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from ..connection import quiet_client_warnings
@@ -33,7 +34,7 @@ from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import SchemactlError
-from .stored_links import StoredLinks
+from .stored_links import StoredLinks, existing
 from .exact_dates import as_written, install, nanoseconds
 from ..reshape import CONVERSION_REFUSED, Reshape, Unconvertible
 
@@ -332,7 +333,9 @@ def link_self_references(client, job: CopyJob, *, after: str | None, on_flushed:
         if not page:
             return
         target = _collection(client, job.target, job)
-        for obj in written(job, page):
+        made = written(job, page)
+        there = existing(client, job.target, job.tenant, [str(o.uuid) for o in made])  # the delta passes copy
+        for obj in (o for o in made if str(o.uuid) in there):  # and link one the application made since
             for name in job.self_references:
                 linked = (obj.references or {}).get(name)
                 if linked is not None and linked.objects:
@@ -350,7 +353,9 @@ def link_multi_target_references(client, job: CopyJob, *, after: str | None,
                                                                         return_properties=_deciding(job)).objects
         if not page:
             return
-        relink(client, job, [str(o.uuid) for o in written(job, page)])
+        ids = [str(o.uuid) for o in written(job, page)]
+        there = existing(client, job.target, job.tenant, ids)  # one the application made since: the delta passes
+        relink(client, job, [i for i in ids if i in there])  # copy it, and link it then
         after = str(page[-1].uuid)
         on_flushed(after, len(page))
         progress(len(page))
@@ -361,7 +366,7 @@ def relink(client, job: CopyJob, ids: list[str]) -> None:
     object has (so a redone page never doubles a link), the others are added."""
     target = _collection(client, job.target, job)
     by_property: dict[str, dict[str, list[tuple[str, str]]]] = {}
-    for uuid, found in multi_target_links(_collection(client, job.source, job), job, ids).items():
+    for uuid, found in multi_target_links(client, _collection(client, job.source, job), job, ids).items():
         for name, collection, other in found:
             by_property.setdefault(name, {}).setdefault(uuid, []).append((collection, other))
     for name, links in by_property.items():
@@ -375,11 +380,14 @@ def relink(client, job: CopyJob, ids: list[str]) -> None:
                 _add_references(target, rest, job)
 
 
-def multi_target_links(collection, job: CopyJob, ids: list[str], *,
+_NO_LINKS = SimpleNamespace(objects=())  # a property without links, read
+
+
+def multi_target_links(client, collection, job: CopyJob, ids: list[str], *,
                        in_source: bool = True) -> dict[str, list[tuple[str, str, str]]]:
     """uuid -> (property, target collection as the new version names it, linked uuid), read from
-    the source (or, `in_source` False, the target). The server returns one target collection
-    per query."""
+    `collection`: the source (or, `in_source` False, the target). The server returns one target
+    collection per query."""
     links: dict[str, list[tuple[str, str, str]]] = {}
     for name, pairs in job.multi_references:
         for old, new in pairs:
@@ -387,10 +395,13 @@ def multi_target_links(collection, job: CopyJob, ids: list[str], *,
                                                    return_properties=[])
             linked = collection.query.fetch_objects(filters=Filter.by_id().contains_any(ids), limit=len(ids),
                                                     return_properties=False, return_references=reference).objects
-            for obj in linked:
-                found = (obj.references or {}).get(name)
-                for other in found.objects if found is not None else ():
-                    links.setdefault(str(obj.uuid), []).append((name, new, str(other.uuid)))
+            found = [(str(obj.uuid), str(other.uuid)) for obj in linked
+                     for other in ((obj.references or {}).get(name) or _NO_LINKS).objects]
+            if in_source and old != new != job.target:  # a target moved before: the links whose object its
+                there = existing(client, new, job.tenant, sorted({o for _, o in found}))  # new version holds (one
+                found = [(uuid, other) for uuid, other in found if other in there]  # deleted since is gone)
+            for uuid, other in found:
+                links.setdefault(uuid, []).append((name, new, other))
     return links
 
 
@@ -576,7 +587,7 @@ class _ContentStream:
         return links.completed(self._client, page, by_cursor="filters" not in where) if links else page
 
     def entries(self, page: list):
-        links = (multi_target_links(self._collection, self._job, [str(o.uuid) for o in page],
+        links = (multi_target_links(self._client, self._collection, self._job, [str(o.uuid) for o in page],
                                     in_source=self._name == self._job.source)
                  if self._job.multi_references and page else {})
         for obj in page:

@@ -65,7 +65,7 @@ class StoredLinks:
                 _set_links(obj, name, stored.get(str(obj.uuid), {}).get(name, []))
         for name, target, tenant in self.followed:
             linked = {u for obj in page for u in stored.get(str(obj.uuid), {}).get(name, [])}
-            there = _existing(client, target, tenant, sorted(linked)) if linked else set()
+            there = existing(client, target, tenant, sorted(linked)) if linked else set()
             for obj in page:
                 _set_links(obj, name, [u for u in stored.get(str(obj.uuid), {}).get(name, []) if u in there])
         return page
@@ -105,7 +105,7 @@ def _uuid_of(beacon: dict) -> str:
     return str(beacon.get("beacon", "")).rstrip("/").rsplit("/", 1)[-1]
 
 
-def _existing(client, target: str, tenant: str | None, uuids: list[str]) -> set[str]:
+def existing(client, target: str, tenant: str | None, uuids: list[str]) -> set[str]:
     """Those of `uuids` whose object `target` holds."""
     client = client() if callable(client) else client
     collection = client.collections.use(target)
