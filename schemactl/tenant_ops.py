@@ -3,6 +3,7 @@ activity status. The server takes any number of tenants per create or delete req
 most 100 per status change."""
 from __future__ import annotations
 
+import time
 from collections.abc import Container, Iterable, Iterator
 from concurrent.futures import Executor
 
@@ -52,16 +53,31 @@ def set_status(reader: RestClient, physical: str, statuses: dict[str, str], pool
         body = [{"name": name, "activityStatus": status} for name, status in chunk]
         what = f"set {len(body)} tenant(s) of {physical} {_describe(chunk)}"
         try:
-            reader.send("PUT", f"/v1/schema/{physical}/tenants", body, what)
+            _put_statuses(reader, physical, body, what)
         except RequestRefused as error:
             if not vanished(error):
                 raise
             existing = list_tenants(reader, physical)
             body = [b for b in body if b["name"] in existing]
             if body:
-                reader.send("PUT", f"/v1/schema/{physical}/tenants", body, what)
+                _put_statuses(reader, physical, body, what)
     chunks = list(_chunks(sorted(statuses.items()), UPDATE_PER_REQUEST))
     list(pool.map(one, chunks) if pool else map(one, chunks))
+
+
+IN_USE = "shard still in use"  # a status change refused while a request works on the tenant: asked again
+IN_USE_WAITS = (0.2, 0.5, 1.0, 2.0, 4.0)  # seconds before each retry
+
+
+def _put_statuses(reader: RestClient, physical: str, body: list[dict], what: str) -> None:
+    for wait in (*IN_USE_WAITS, None):
+        try:
+            reader.send("PUT", f"/v1/schema/{physical}/tenants", body, what)
+            return
+        except RequestRefused as error:
+            if wait is None or IN_USE not in str(error):
+                raise
+            time.sleep(wait)
 
 
 def put_to_sleep(reader: RestClient, physical: str, only: Container[str] | None = None) -> None:

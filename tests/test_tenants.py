@@ -219,3 +219,27 @@ def test_the_notice_of_tenants_an_earlier_apply_woke_says_none_are_awake_without
     assert woken_notice("Docs_v14", Woken([], ["t1"], ["t3"], ["t4"])) == (  # before: all four "writable again"
         "Docs_v14: 1 tenant(s) an earlier apply had woken to copy are writable again (none awake now); 1 deleted "
         "since; 1 frozen since, left as they are (t4)")
+
+
+def test_a_status_change_refused_while_a_tenant_is_in_use_is_asked_again(monkeypatch):
+    """Weaviate refuses a status change while a request works on the tenant ("shard still in
+    use"). Before: the apply failed on it (seen under live writes in the multi-tenant suite)."""
+    from schemactl import tenant_ops
+    from schemactl.errors import RequestRefused
+
+    monkeypatch.setattr(tenant_ops, "IN_USE_WAITS", (0.0, 0.0))
+    sent = []
+
+    class Reader:
+        def send(self, verb, where, body, what):
+            sent.append(body)
+            if len(sent) < 3:
+                raise RequestRefused(f'{what} failed (422): updating db: TYPE_UPDATE_TENANT: shard "t1": shard still '
+                                     "in use", 422)
+
+    tenant_ops.set_status(Reader(), "Mt_v1", {"t1": "COLD"})  # type: ignore[arg-type]
+    assert sent == [[{"name": "t1", "activityStatus": "COLD"}]] * 3
+    sent.clear()
+    monkeypatch.setattr(tenant_ops, "IN_USE_WAITS", ())
+    with pytest.raises(RequestRefused, match="shard still in use"):  # past the retries: refused as it was
+        tenant_ops.set_status(Reader(), "Mt_v1", {"t1": "COLD"})  # type: ignore[arg-type]
