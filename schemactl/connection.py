@@ -136,6 +136,11 @@ class Target:
         return self.api_key or self.bearer_token
 
     @property
+    def authorization_header(self) -> bool:
+        """An Authorization header given with --header."""
+        return any(name.lower() == "authorization" for name, _ in self.headers)
+
+    @property
     def auth_mechanism(self) -> str:
         if self.api_key:
             return f"an API key ({self.credential_options('apiKeyEnv', 'api-key', 'WEAVIATE_API_KEY')})"
@@ -145,7 +150,7 @@ class Target:
             return self.oidc.mechanism
         if self.url_login:
             return f"a user and password in the URL ({self.setting_options('url', 'url')}), as Basic authentication"
-        if any(name.lower() == "authorization" for name, _ in self.headers):
+        if self.authorization_header:
             return "an Authorization header (--header)"
         return "no credentials"
 
@@ -345,7 +350,7 @@ def basic_authorization(user: str, password: str) -> str:
 def _one_authorization(target: Target) -> None:
     """A user and password in --url set the Authorization header (Basic), as does any credential
     (Bearer) or an Authorization --header: with two, one would silently replace the other."""
-    header = any(name.lower() == "authorization" for name, _ in target.headers)
+    header = target.authorization_header
     credential = next((what for what, given in (("an API key", target.api_key), ("a bearer token", target.bearer_token),
                                                 ("an OIDC login", target.oidc)) if given), None)
     if header and credential and target.url_login is None:
@@ -356,7 +361,7 @@ def _one_authorization(target: Target) -> None:
     others = [what for what, given in (
         ("an API key", target.api_key), ("a bearer token", target.bearer_token),
         (f"an OIDC login ({target.oidc.mechanism if target.oidc else ''})", target.oidc),
-        ("an Authorization --header", any(name.lower() == "authorization" for name, _ in target.headers)))
+        ("an Authorization --header", target.authorization_header))
         if given]
     if others:
         raise SchemactlError(f"{target.setting_options('url', 'url')} has a user and password in it (sent as "

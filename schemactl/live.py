@@ -5,10 +5,10 @@ import dataclasses
 import math
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -522,6 +522,20 @@ class Statuses:
 def still_active(reader: RestClient, physical: str, tenants: Iterable[str | None]) -> list[str | None]:
     """Those of `tenants` active now, asked just before they are read (Statuses)."""
     return Statuses(reader, physical).active(tenants)
+
+
+def listed_objects(reader: RestClient, physical: str, tenant: str | None = None, *, limit: int = 200,
+                   after: str | None = None) -> Iterator[dict]:
+    """Every object of `physical` (of `tenant`) after `after`, as REST returns it (links as stored),
+    in uuid order, `limit` per request; a caller that stops early asks no further."""
+    where = f"&tenant={quote(tenant, safe='')}" if tenant else ""
+    while True:
+        cursor = f"&after={after}" if after else ""
+        page = reader.get(f"/v1/objects?class={quote(physical)}&limit={limit}{cursor}{where}").get("objects") or []
+        yield from page
+        if len(page) < limit:
+            return
+        after = page[-1]["id"]
 
 
 def count_objects(reader: RestClient, physical: str, tenant: str | None) -> int:

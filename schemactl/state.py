@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from . import __version__
 from .changes import RecreateCollection
 from .errors import RequestRefused, SchemactlError
-from .live import RestClient, node_statuses
+from .live import RestClient, listed_objects, node_statuses
 from .redact import redact
 from .owned import CHECKPOINTS, LEDGER, LOCK
 from .resume import Phase, ResumeState, TenantEntry, progress_from_json, progress_to_json
@@ -282,7 +282,7 @@ def history(reader: RestClient) -> list[Record]:
     if reader.get_or_none(f"/v1/schema/{LEDGER}") is None:  # no apply ever ran here
         return []
     records = [Record(id=o["id"], **{k: o["properties"].get(k) for k in LEDGER_FIELDS})
-               for o in _all_objects(reader, LEDGER)]
+               for o in listed_objects(reader, LEDGER)]
     for r in records:
         r.stepsDone = list(r.stepsDone or [])
         r.error = r.error or ""
@@ -387,7 +387,7 @@ def checkpoint_records(reader: RestClient) -> tuple[dict, ...]:
     """Every checkpoint as stored, unparsed (200 records a read; none without any)."""
     if reader.get_or_none(f"/v1/schema/{CHECKPOINTS}") is None:
         return ()
-    found = (record.get("properties") or {} for record in _all_objects(reader, CHECKPOINTS))
+    found = (record.get("properties") or {} for record in listed_objects(reader, CHECKPOINTS))
     return tuple(p for p in found if p.get("target"))  # a progress record has none
 
 
@@ -440,15 +440,6 @@ def _write(reader: RestClient, cls: str, oid: str, properties: dict, *, create: 
     reader.send("PUT", f"/v1/objects/{cls}/{oid}?{QUORUM}", body, f"record in {cls}")
 
 
-def _all_objects(reader: RestClient, cls: str):
-    after = None
-    while True:
-        query = f"/v1/objects?class={cls}&limit=200" + (f"&after={after}" if after else "")
-        page = reader.get(query).get("objects") or []
-        yield from page
-        if len(page) < 200:
-            return
-        after = page[-1]["id"]
 
 
 # ---- per-tenant progress --------------------------------------------------------------------
@@ -494,7 +485,7 @@ def progress_seqs(reader: RestClient, source: str) -> list[int]:
 
 
 def _progress_records(reader: RestClient, source: str):
-    for obj in _all_objects(reader, CHECKPOINTS):
+    for obj in listed_objects(reader, CHECKPOINTS):
         p = obj.get("properties") or {}
         kind = p.get("definitionHash") or ""
         if p.get("source") == source and kind.startswith("progress:"):

@@ -10,8 +10,8 @@ from urllib.parse import quote
 from . import conversions
 from .changes import PropertyMove, RecreateCollection
 from .connection import Target, connect
-from .errors import ConnectionFailed, SchemactlError
-from .live import RestClient, Statuses, active_tenants, is_active, tenant_status, vanished
+from .errors import ConnectionFailed, RequestRefused, SchemactlError
+from .live import RestClient, Statuses, active_tenants, is_active, listed_objects, tenant_status, vanished
 from .plan import ValueCheck
 from .reshape import Reshape, check
 from .spec import PRIMITIVE_TYPES, Collection
@@ -101,22 +101,16 @@ def _count_links(reader: RestClient, physical: str, tenant: str | None, referenc
     """The objects holding a link in each of `references` (dropped), listed as stored over REST: a
     gRPC read resolving a multi-tenant collection's links to one without tenants fails
     (weaviate/weaviate#7281). False when the tenant went as it was read."""
-    where = f"&tenant={quote(tenant, safe='')}" if tenant else ""
-    after = ""
-    while True:
-        status, body = reader.probe(f"/v1/objects?class={quote(physical)}&limit={READ_PAGE}{after}{where}")
-        if status != 200 and tenant is not None and status in (404, 422):
-            return False
-        if status != 200:
-            raise SchemactlError(f"reading the links of {physical}{f' (tenant {tenant})' if tenant else ''} to count "
-                                 f"them failed ({status}): {json.dumps(body)[:300]}")
-        listed = body.get("objects") or []
-        for obj in listed:
+    try:
+        for obj in listed_objects(reader, physical, tenant, limit=READ_PAGE):
             for name in references:
                 tallies[name].held += bool((obj.get("properties") or {}).get(name))
-        if len(listed) < READ_PAGE:
-            return True
-        after = f"&after={listed[-1]['id']}"
+    except RequestRefused as error:
+        if tenant is not None and error.status in (404, 422):
+            return False
+        raise SchemactlError(f"reading the links of {physical}{f' (tenant {tenant})' if tenant else ''} to count "
+                             f"them failed: {error}") from None
+    return True
 
 
 def _read(client, physical: str, tenant: str | None, moves: list[PropertyMove], reshape: Reshape,

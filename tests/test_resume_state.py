@@ -187,7 +187,7 @@ def cluster(monkeypatch):
     fake = FakeCluster()
     monkeypatch.setattr(state_module, "_ensure", lambda reader, body: None)
     monkeypatch.setattr(state_module, "_bookkeeping_class", lambda *args: {})
-    monkeypatch.setattr(state_module, "_all_objects", lambda reader, cls: list(fake.objects.values()))
+    monkeypatch.setattr(state_module, "listed_objects", lambda reader, cls: list(fake.objects.values()))
     return fake
 
 

@@ -21,7 +21,6 @@ from uuid import UUID
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from ..connection import quiet_client_warnings
@@ -34,7 +33,7 @@ from weaviate.classes.query import Filter, QueryReference
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import SchemactlError
-from .stored_links import StoredLinks, existing
+from .stored_links import NO_LINKS, StoredLinks, existing
 from .exact_dates import as_written, install, nanoseconds
 from ..reshape import CONVERSION_REFUSED, Reshape, Unconvertible
 
@@ -380,9 +379,6 @@ def relink(client, job: CopyJob, ids: list[str]) -> None:
                 _add_references(target, rest, job)
 
 
-_NO_LINKS = SimpleNamespace(objects=())  # a property without links, read
-
-
 def multi_target_links(client, collection, job: CopyJob, ids: list[str], *,
                        in_source: bool = True) -> dict[str, list[tuple[str, str, str]]]:
     """uuid -> (property, target collection as the new version names it, linked uuid), read from
@@ -396,7 +392,7 @@ def multi_target_links(client, collection, job: CopyJob, ids: list[str], *,
             linked = collection.query.fetch_objects(filters=Filter.by_id().contains_any(ids), limit=len(ids),
                                                     return_properties=False, return_references=reference).objects
             found = [(str(obj.uuid), str(other.uuid)) for obj in linked
-                     for other in ((obj.references or {}).get(name) or _NO_LINKS).objects]
+                     for other in ((obj.references or {}).get(name) or NO_LINKS).objects]
             if in_source and old != new != job.target:  # a target moved before: the links whose object its
                 there = existing(client, new, job.tenant, sorted({o for _, o in found}))  # new version holds (one
                 found = [(uuid, other) for uuid, other in found if other in there]  # deleted since is gone)

@@ -182,7 +182,7 @@ def _not_for_weaviate(target) -> bool:
     """A credential Weaviate itself never takes (a user and password in the URL, a header of
     one's own): REST took it, so something in front of REST checked it, not the cluster. Any
     other refusal over gRPC may be another cluster's, so the address stays the suspect."""
-    return target.url_login is not None or any(n.lower() == "authorization" for n, _ in target.headers)
+    return target.url_login is not None or target.authorization_header
 
 
 def _credential_refused_over_grpc(ctx: Context, why: str) -> None:

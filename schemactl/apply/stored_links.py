@@ -22,7 +22,7 @@ from weaviate.classes.query import Filter
 from weaviate.exceptions import WeaviateBaseError
 
 from ..errors import SchemactlError
-from ..live import RestClient
+from ..live import RestClient, listed_objects
 
 BY_ID = 1000  # objects a lookup by id asks for at once
 
@@ -89,16 +89,14 @@ class StoredLinks:
         """uuid -> property -> the linked uuids as stored, for the objects of `page` (uuid order)."""
         wanted = {str(o.uuid) for o in page}
         last, first = max(wanted), UUID(min(wanted)).int
-        after = f"&after={UUID(int=first - 1)}" if first else ""
-        tenant = f"&tenant={quote(self.tenant, safe='')}" if self.tenant else ""
         found: dict[str, dict[str, list[str]]] = {}
-        while True:
-            listed = self.reader.get(f"/v1/objects?class={quote(self.collection)}&limit={len(page)}{after}"
-                                     f"{tenant}").get("objects") or []
-            found |= {obj["id"]: self._links_in(obj) for obj in listed if obj["id"] in wanted}
-            if len(listed) < len(page) or listed[-1]["id"] >= last:
-                return found
-            after = f"&after={listed[-1]['id']}"
+        for obj in listed_objects(self.reader, self.collection, self.tenant, limit=len(page),
+                                  after=str(UUID(int=first - 1)) if first else None):
+            if obj["id"] in wanted:
+                found[obj["id"]] = self._links_in(obj)
+            if obj["id"] >= last:
+                break
+        return found
 
 
 def _uuid_of(beacon: dict) -> str:
@@ -133,6 +131,9 @@ class _Links:
 
     def __init__(self, objects: list) -> None:
         self.objects = objects
+
+
+NO_LINKS = _Links([])  # a property without links, as read
 
 
 def _set_links(obj: Any, name: str, uuids: list[str]) -> None:
