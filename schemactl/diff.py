@@ -10,7 +10,7 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from . import conversions, modules, index_changes
-from .naming import logical_of
+from .naming import declared_name
 from .normalize import (QUANTIZERS, canonical, generic_defaults_aside, from_server, get_path,
                         property_defaults, server_chosen_aside, server_quantization_aside)
 from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection
@@ -406,7 +406,7 @@ def _followed_targets(f: FieldChange, renamed: Mapping[str, str]) -> list[tuple[
     old, new = [str(t) for t in f.old], [str(t) for t in f.new]
     if len(old) != len(new) or any(t in PRIMITIVE_TYPES for t in old + new):
         return []
-    if [renamed.get(logical_of(t), logical_of(t)) for t in old] != new:
+    if [declared_name(t, new, renamed) for t in old] != new:
         return []
     return [(o, n) for o, n in zip(old, new) if o != n]
 
@@ -416,7 +416,7 @@ def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...],
     move = PropertyMove(source, p.name, "|".join(old), "|".join(new), on_error=p.onConvertError or "refuse")
     references = [t for t in (*old, *new) if t not in PRIMITIVE_TYPES]
     if references and len(references) == len(old) + len(new):  # a reference before and after
-        if {renamed.get(logical_of(t), logical_of(t)) for t in old} <= set(new) and source == p.name:
+        if {declared_name(t, new, renamed) for t in old} <= set(new) and source == p.name:
             # gaining target collections, or re-pointed from an old version of its target to the
             # target's alias (a cutover the referencing collection has not followed yet, a rename's
             # too): links kept

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 VERSIONED = re.compile(r"^(?P<logical>[A-Z][_0-9A-Za-z]*)_v(?P<version>\d+)$")
 SUFFIX_ROOM = len("_v9999")  # what a logical name leaves for the version suffix
@@ -43,3 +43,16 @@ def next_version(logical: str, existing: Iterable[str]) -> str:
     """The next version name of `logical`: <Name>_v<highest existing + 1>."""
     numbers = [v[1] for n in existing if (v := version_of(n)) and v[0] == logical]
     return f"{logical}_v{max(numbers, default=0) + 1}"
+
+
+def declared_name(target: str, declared: Iterable[str], renamed: Mapping[str, str]) -> str:
+    """A live reference target as a file's reference names it (`declared`): an old version of a
+    collection (a cutover an apply stopped in before the referrer followed it) by the collection's
+    name, and a renamed collection (down a chain of renames, `renamed`: old -> new name) by the name
+    it goes by now. A target the file does not name comes back as its logical name."""
+    wanted = set(declared)
+    name, seen = (target if target in wanted else logical_of(target)), set()
+    while name not in wanted and name in renamed and name not in seen:
+        seen.add(name)
+        name = renamed[name]
+    return name

@@ -1,5 +1,5 @@
 """The names of a collection's physical versions."""
-from schemactl.naming import logical_of, next_version, version_of, versions_of
+from schemactl.naming import declared_name, logical_of, next_version, version_of, versions_of
 
 
 def test_a_version_name_gives_its_logical_name_and_number():
@@ -26,3 +26,15 @@ def test_versions_are_listed_by_number_not_as_text():
     plan = make_plan((), target="http://x", desired_hash="d", live_fingerprint="l",
                      retained=("Article_v10", "Article_v2", "Author_v1", "Article_v1"))
     assert plan.retained == ("Article_v1", "Article_v2", "Article_v10", "Author_v1")
+
+
+def test_a_live_reference_target_is_read_as_the_file_names_it():
+    """A link a stopped apply left on an old version, or on a collection renamed twice since, is
+    read as the file's target (so its links follow); one the file does not name stays itself."""
+    renamed = {"Writer": "Author", "Author": "Person"}
+    assert declared_name("Author_v2", ("Person", "Book"), renamed) == "Person"
+    assert declared_name("Writer_v1", ("Person",), renamed) == "Person"
+    assert declared_name("Book_v3", ("Person", "Book"), renamed) == "Book"
+    assert declared_name("Book_v3", ("Person",), renamed) == "Book"
+    assert declared_name("Author", ("Author",), renamed) == "Author"  # named as it is: not followed
+    assert declared_name("A", ("C",), {"A": "B", "B": "A"}) in {"A", "B"}  # a loop ends

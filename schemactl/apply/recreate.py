@@ -19,7 +19,7 @@ from ..errors import RequestRefused, SchemactlError
 from .fence import Fences, fence, fences, give_back, reopened
 from ..replicas import ReplicaCheck
 from ..live import RestClient, count_objects, describe_down, is_active, node_statuses, nodes_down
-from ..naming import is_version_of, logical_of, next_version
+from ..naming import declared_name, is_version_of, next_version
 from ..plan import change_document, change_from_document
 from ..rest_json import from_rest, to_rest
 from ..reshape import Reshape
@@ -897,7 +897,7 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
     names = dict(ctx.physical) | {change.collection: target}
     pairs = []
     for prop in wanted:
-        old = {_declared_as(change.definition.own_name_for(t, source.name), prop.data_types, ctx.renamed): physical
+        old = {declared_name(change.definition.own_name_for(t, source.name), prop.data_types, ctx.renamed): physical
                for t, physical in zip(live[prop.name].data_types, raw[prop.name])}
         lost = sorted(physical for t, physical in old.items() if t not in prop.data_types)
         if lost:  # the plan refuses a reference that loses a target: never copied without its links
@@ -905,17 +905,6 @@ def _multi_target_pairs(change: RecreateCollection, ctx: Context, target: str, s
                                  "in the file to follow; plan again")
         pairs.append((prop.name, tuple((old[t], names.get(t, t)) for t in prop.data_types if t in old)))
     return tuple(pairs)
-
-
-def _declared_as(target: str, declared: tuple[str, ...], renamed: dict[str, str]) -> str:
-    """A live reference target as the file names it: an old version of a collection (a cutover
-    an apply stopped in before this referrer followed it) by the collection's name, and a renamed
-    collection (down a chain of renames) by the name it goes by now."""
-    name, seen = (target if target in declared else logical_of(target)), set()
-    while name not in declared and name in renamed and name not in seen:
-        seen.add(name)
-        name = renamed[name]
-    return name
 
 
 def _as_planned(change: RecreateCollection, ctx: Context) -> Collection | None:
