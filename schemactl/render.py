@@ -209,8 +209,8 @@ def _(change: DiscardCopy, step: Step) -> list[str]:
 @describe.register
 def _(change: RecreateCollection, step: Step) -> list[str]:
     forced = {f.path for f in change.reasons}
-    filled = sorted(f.path.removeprefix("vectors.") for f in change.reasons
-                    if f.path.startswith("vectors.") and f.old is None)
+    filled = sorted(f.path.removeprefix("vectors.") for f in change.reasons  # a whole vector, not a setting of one
+                    if f.path.startswith("vectors.") and f.path.count(".") == 1 and f.old is None)
     followed = sorted(p.removeprefix("references.") for p in forced if p.startswith("references."))
     moved = _moved_paths(change)
     settings = sorted(forced - {f"vectors.{v}" for v in filled} - {f"references.{t}" for t in followed} - moved)

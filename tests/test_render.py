@@ -263,3 +263,20 @@ def test_a_recreate_an_unfinished_copy_resumes_says_how_much_is_left():
     assert data_line(True, 120) == ("data: 120 objects; ~6,840 characters to embed in 2 requests; an unfinished copy of "
                                     "this change holds all of them already, and apply resumes it where it stopped "
                                     "(the estimates are for all 120)")
+
+
+def test_a_named_vector_changing_its_model_selection_is_not_called_an_added_vector():
+    """Before: a named vector moved from `model` to `endpointURL` was said to be "the added named
+    vector(s) title.vectorizer.endpointURL … filled for the existing objects (… --no-backfill adds
+    them empty)": no vector was added, and --no-backfill changed nothing."""
+    def with_title(**selection):
+        return parse_collection({"name": "Article", "properties": [{"name": "t", "dataType": "text"}],
+                                 "vectors": {"title": {"vectorizer": {"module": "text2vec-huggingface", **selection},
+                                                       "sourceProperties": ["t"]}}})
+    by_model = with_title(model="sentence-transformers/all-MiniLM-L6-v2")
+    by_endpoint = with_title(endpointURL="http://127.0.0.1:5555/models/m")
+    text = render_text(plan_of(diff({"Article": by_model}, {"Article": by_endpoint},
+                                    physical={"Article": "Article_v1"})))
+    assert "recreate: " in text
+    assert "added named vector" not in text and "--no-backfill" not in text
+    assert "vectors.title.vectorizer.endpointURL" in text
