@@ -143,6 +143,11 @@ GRPC_FIXES = (
 )
 
 
+# what a failure to reach an address says (with a proxy in use: the proxy's address)
+UNREACHED = ("connection refused", "name or service not known", "no route to host", "network is unreachable",
+             "timed out")
+
+
 def grpc_fix(message: str) -> str | None:
     lowered = message.lower()
     return next((fix for said, fix in GRPC_FIXES if any(words.lower() in lowered for words in said)), None)
@@ -169,6 +174,9 @@ def _rest_fix(message: str, target: Target) -> str:
         return "reach Weaviate itself: the right --url, or the proxy it is reachable through (HTTPS_PROXY)"
     if "401" in message or "403" in message:
         return "see the auth line"
+    proxy = target.rest_proxy
+    if proxy and any(words in message.lower() for words in UNREACHED):  # the proxy is what it reaches first
+        return f"check that the proxy {proxy.display} runs and that this machine reaches it (or NO_PROXY)"
     return tls_fix(message, target) or "check --url / WEAVIATE_URL, and that the server runs"
 
 
@@ -205,14 +213,22 @@ def _grpc(target: Target) -> Check:
         connect(target).close()
     except SchemactlError as error:
         text = str(error)
-        fix = grpc_fix(text) or tls_fix(text, target) or (
-            f"set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL{_in_environment(target, 'grpcUrl')} "
-            "(Kubernetes: the weaviate-grpc service; Weaviate Cloud: derived from the URL)")
+        fix = grpc_fix(text) or tls_fix(text, target) or _grpc_address_fix(target)
         if text.startswith(f"gRPC at {grpc.display}"):  # one of schemactl's own, naming the address already
             return Check("gRPC", False, text, fix)
         return Check("gRPC", False, f"{where}: {text.split('): ', 1)[-1]}", fix)
     return Check("gRPC", True, f"{where} answers its health check{_via(target.grpc_proxy)} (the data path for "
                                "copies)")
+
+
+def _grpc_address_fix(target: Target) -> str:
+    """Where to say gRPC is: its port beside REST's (docker-compose), or an address of its own."""
+    own = (f"set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL{_in_environment(target, 'grpcUrl')} "
+           "(Kubernetes: the weaviate-grpc service; Weaviate Cloud: derived from the URL)")
+    if target.grpc_url:
+        return own
+    return (f"give Weaviate's gRPC port: {target.setting_options('grpcPort', 'grpc-port')} (docker-compose: the "
+            f"host port mapped to 50051), or {own}")
 
 
 def _in_environment(target: Target, key: str) -> str:

@@ -457,3 +457,31 @@ def test_a_url_ending_in_v1_that_finds_nothing_says_why():
         assert reader._v1_hint(500) == ""
     with RestClient(make_target("http://127.0.0.1:8080/weaviate", 50051, None, ())) as reader:
         assert reader._v1_hint(404) == ""
+
+
+def test_a_proxy_that_does_not_answer_is_named_as_what_to_check(monkeypatch):
+    """Before: "check --url / WEAVIATE_URL, and that the server runs" when the URL was right and
+    the proxy in HTTP_PROXY was down."""
+    from schemactl.doctor import _rest_fix
+
+    said = "GET /v1/meta through the proxy http://127.0.0.1:9 (HTTP_PROXY): [Errno 111] Connection refused"
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert _rest_fix(said, make_target("http://weaviate.internal:8080", 50051, None, ())) == \
+        "check that the proxy http://127.0.0.1:9 (HTTP_PROXY) runs and that this machine reaches it (or NO_PROXY)"
+    monkeypatch.delenv("HTTP_PROXY")
+    assert _rest_fix(said, make_target("http://weaviate.internal:8080", 50051, None, ())) == \
+        "check --url / WEAVIATE_URL, and that the server runs"
+
+
+def test_a_grpc_port_beside_rest_that_does_not_answer_is_told_to_give_the_right_port():
+    """Before: only "set gRPC's own address: --grpc-url …", where a docker-compose user had the
+    wrong --grpc-port."""
+    from schemactl.doctor import _grpc_address_fix
+
+    beside = _grpc_address_fix(make_target("http://127.0.0.1:8080", 50052, None, ()))
+    assert beside.startswith("give Weaviate's gRPC port: --grpc-port")
+    assert "or set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL" in beside
+    own = _grpc_address_fix(make_target("http://127.0.0.1:8080", 50051, None, (), grpc_url="http://127.0.0.1:50052"))
+    assert own.startswith("set gRPC's own address")
