@@ -162,8 +162,7 @@ def connection_options(command):
                   help="An OIDC access token (env WEAVIATE_BEARER_TOKEN); sent as a header, never stored.")
     @click.option("--header", "headers", multiple=True, metavar="NAME=VALUE",
                   help="Extra request header, repeatable.")
-    @click.option("--timeout", envvar="WEAVIATE_TIMEOUT", type=click.FloatRange(min=0.1, max=86400), default=None,
-                  callback=lambda _context, _option, value: _finite(value), metavar="SECONDS", help="How long any one request may take, REST and gRPC (env WEAVIATE_TIMEOUT; "
+    @click.option("--timeout", envvar="WEAVIATE_TIMEOUT", type=Number(min=0.1, max=86400), default=None, metavar="SECONDS", help="How long any one request may take, REST and gRPC (env WEAVIATE_TIMEOUT; "
                                           "default: 30 s for REST, 60 s for reads and 120 s for writes over gRPC).")
     @click.option("--env", "env", envvar="SCHEMACTL_ENV", default=None, metavar="NAME",
                   help="Environment NAME of schemactl.yaml (env SCHEMACTL_ENV): its cluster, credentials (by "
@@ -194,11 +193,17 @@ def _read_from_variables() -> tuple[tuple[str, str], ...]:
                  if _from_its_variable(context, param))
 
 
-def _finite(value: float | None) -> float | None:
-    """NaN passes a FloatRange (it compares false with both ends): refused here."""
-    if value is not None and math.isnan(value):
-        raise click.BadParameter("not a number")
-    return value
+class Number(click.FloatRange):
+    """A number within a range, called one in errors ("'abc' is not a valid number", not "float
+    range"); NaN, which passes a FloatRange (it compares false with both ends), refused."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a valid number.", param, ctx)
+        return number
 
 
 def _consistency(given: str, target) -> str:
@@ -282,7 +287,7 @@ def planning_options(command):
         click.option("--policy", "policy_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
                      help="Policy file (default: schemactl.yaml in the current directory, if any): limits and "
                           "expiring overrides the plan must keep."),
-        click.option("--embedding-price", "embedding_price", type=click.FloatRange(min=0), default=None,
+        click.option("--embedding-price", "embedding_price", type=Number(min=0), default=None,
                      metavar="USD", help="What embedding 1,000 texts costs: the plan estimates the cost of "
                                          "re-embedding."),
     )
@@ -506,7 +511,7 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
               help="Allow steps that delete something: a collection (deletes; the first cutover of a "
                    "collection made outside schemactl), or a property, nested property, named vector or "
                    "values that do not convert (onConvertError) left out of a new version.")
-@click.option("--max-write-pause", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+@click.option("--max-write-pause", type=Number(min=0.1), default=10.0, show_default=True,
               metavar="SECONDS",
               help="Longest a cutover may keep writes to the old version fenced off (they fail, they are "
                    "never lost) while it copies the last differences; above it, apply refuses instead.")

@@ -240,7 +240,8 @@ def test_pull_out_takes_an_existing_directory_whatever_its_name(tmp_path):
     ({"WEAVIATE_GRPC_URL": "grpc.example.com:443"},
      "WEAVIATE_GRPC_URL must be an http(s) URL such as http://localhost:8080, got 'grpc.example.com:443'"),
     ({"WEAVIATE_GRPC_PORT": "fifty"}, "WEAVIATE_GRPC_PORT: 'fifty' is not a valid integer."),
-    ({"WEAVIATE_TIMEOUT": "nan"}, "WEAVIATE_TIMEOUT: not a number"),
+    ({"WEAVIATE_TIMEOUT": "nan"}, "WEAVIATE_TIMEOUT: 'nan' is not a valid number."),
+    ({"WEAVIATE_TIMEOUT": "abc"}, "WEAVIATE_TIMEOUT: 'abc' is not a valid number."),  # was "… valid float range."
     ({"WEAVIATE_CA_CERT": "/no/such/ca.pem"},
      ("WEAVIATE_CA_CERT /no/such/ca.pem: not a readable PEM file of CA certificates ([Errno 2] No such file or "
       "directory)")),

@@ -11,8 +11,8 @@ from .hosted import HostedApi
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=5555)
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split()))  # the whole of it, not its first line
+    parser.add_argument("--port", type=int, default=5555, help="the endpoint's port (default 5555)")
     parser.add_argument("--hosted-port", type=int, default=None,
                         help="also impersonate HF's hosted API through a proxy on this port (schemactl/dev/hosted.py)")
     parser.add_argument("--hosted-dir", default=".schemactl/hosted", help="where the proxy writes its CA")

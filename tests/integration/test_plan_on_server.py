@@ -245,6 +245,13 @@ def test_pull_refuses_to_overwrite(applied, cli_run, tmp_path):
     assert again.exit_code == 1 and "--force" in again.stderr
 
 
+def test_pulling_a_version_by_its_physical_name_points_at_the_logical_one(applied, cli_run, tmp_path):
+    """Before: "no collection named Note_v1 in the cluster", the collection behind the alias Note."""
+    refused = cli_run("pull", "Note_v1", "--out", str(tmp_path / "pulled"))
+    assert refused.exit_code == 1
+    assert refused.stderr == "error: Note_v1 is the version of Note its alias serves: pull Note\n"
+
+
 @pytest.mark.parametrize("class_name_vectorized, action", [(False, "reuse"), (True, "re-embed")])
 def test_rename_plan(client, cli_run, tmp_path, class_name_vectorized, action):
     flag = str(class_name_vectorized).lower()
