@@ -263,16 +263,21 @@ def summary(plan: Plan) -> dict:
         "reuse_objects": plan.objects("reuse"),
         "texts_to_embed": sum(s.texts_to_embed for s in plan.steps),
         "estimated_embedding_seconds": _total(s.estimated_seconds for s in plan.steps if s.texts_to_embed),
-        "estimated_cost": _total(s.embedding_cost(plan.price_per_1k_texts) for s in plan.steps if s.texts_to_embed),
+        "estimated_cost": _total((s.embedding_cost(plan.price_per_1k_texts) for s in plan.steps if s.texts_to_embed),
+                                 COST_DIGITS),
     }
 
 
-def _total(values) -> float | None:
+# dollars kept to a millionth: a cost below a cent is shown as one (dollars), not rounded to $0.00
+COST_DIGITS = 6
+
+
+def _total(values, digits: int = 2) -> float | None:
     """The sum, or None when any part is unknown (a partial total would read as the whole)."""
     listed = list(values)
     if not listed or any(v is None for v in listed):
         return None
-    return round(sum(listed), 2)
+    return round(sum(listed), digits)
 
 
 def to_document(plan: Plan) -> dict:
@@ -330,7 +335,7 @@ def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
             "minimum_embedding_seconds": round(step.minimum_embedding_seconds, 1),
             "texts_per_second": _rounded(e.texts_per_second, 1),
             "estimated_embedding_seconds": _rounded(step.estimated_seconds, 1),
-            "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), 2)}
+            "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), COST_DIGITS)}
         if e.copied:
             estimate["copied"] = e.copied
         if step.estimate.values:

@@ -280,3 +280,18 @@ def test_a_named_vector_changing_its_model_selection_is_not_called_an_added_vect
     assert "recreate: " in text
     assert "added named vector" not in text and "--no-backfill" not in text
     assert "vectors.title.vectorizer.endpointURL" in text
+
+
+def test_a_cost_below_a_cent_reads_the_same_in_the_step_and_the_summary():
+    """Before: "~$0.0001" on the embedding line and "~$0.00" in the summary (and 0.0 in the saved
+    plan's numbers), the total rounded to cents."""
+    from schemactl.plan import Estimate, to_document
+
+    plan = make_plan(_hf_model_change(), target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Article": Estimate(120, {}, 6_840, texts_per_second=50.0)},
+                     price_per_1k_texts=0.001)
+    text = render_text(plan)
+    assert "~$0.00012 at $0.001 per 1,000 texts" in text
+    assert "~$0.00012;" in text.splitlines()[-1] and "$0.00;" not in text
+    document = to_document(plan)
+    assert document["summary"]["estimated_cost"] == document["steps"][0]["estimate"]["estimated_cost"] == 0.00012
