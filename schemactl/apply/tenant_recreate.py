@@ -343,9 +343,11 @@ class TenantRecreate:
     def _copy(self, tenants: list[str], advance: Callable[[int], None] = lambda n: None, *,
               fence_early: bool = False) -> None:
         """Sleeping tenants first (each fenced only while awake), then the active ones a group at
-        a time; with `fence_early`, once the first group shows the whole copy fits in the write
-        pause, each further group is fenced, copied and settled in one go (the source's
-        tenant auto-creation and activation off, as in the fenced pass)."""
+        a time; with `fence_early` (the copy itself), once the first group shows the whole copy
+        fits in the write pause, each further group is fenced, copied and settled in one go (the
+        source's tenant auto-creation and activation off, as in the fenced pass), and the fence is
+        lifted if the copy slows down. Without it (tenants a listing found since), a fence held
+        stays: lifting it in the fenced pass would let writes into tenants already settled."""
         active = [t for t in tenants if is_active(self.tenants[t].status)]
         asleep = [t for t in tenants if not is_active(self.tenants[t].status)]
         if asleep:
@@ -358,8 +360,8 @@ class TenantRecreate:
             left = len(groups) - index
             if fence_early and index == 1 and self.fenced_copy_fits(first * FENCED_GROUP_COST, left):
                 self.fence_early()
-            if self.fenced_groups and not self.fenced_copy_fits(max(self.fenced_groups), left,
-                                                                ceiling=FENCE_EARLY_CEILING):
+            if fence_early and self.fenced_groups and not self.fenced_copy_fits(max(self.fenced_groups), left,
+                                                                                ceiling=FENCE_EARLY_CEILING):
                 self.lift_early_fence(f"the copy slowed down ({self.fenced_groups[-1]:.1f} s for the last group)")
                 self.fenced_groups.clear()
             started = time.monotonic()
@@ -702,7 +704,8 @@ class TenantRecreate:
             if attempt == RELISTS:  # still changing: what changes from now on is followed after the switch
                 break
             relisted = self.relist()
-            settled -= set(relisted.woken) | set(relisted.created)
+            settled = {t for t in settled if t in self.tenants and self.tenants[t].settled}  # as recorded: woken since,
+            # or writable again (a fence lifted), is settled again
             if not relisted.any and settled >= set(self._active()):
                 break
             if relisted.any:

@@ -563,6 +563,58 @@ def test_a_tenant_the_application_wakes_and_writes_as_the_alias_is_about_to_move
     assert report.clean, report.describe()
 
 
+def test_a_tenant_created_in_the_fenced_pass_of_a_copy_fenced_as_it_went_keeps_every_other_tenant_fenced(
+        client, cli_run, embedder, monkeypatch, tmp_path):
+    """A copy fenced as it went (it fitted in the write pause), then, in the fenced pass, a tenant
+    the application created by the physical name, copied as the listing found it. Before: the
+    copy of that one tenant judged the fence held too long (the copy had slowed down), lifted it
+    from every tenant, and the fenced pass went on as if the tenants it had settled were still
+    fenced: an update acknowledged then was not in the new version (apply exit 0, "verified ...
+    the same ids and content"). Now a fence held in the fenced pass stays until the alias moves."""
+    from schemactl.apply.tenant_recreate import TenantRecreate
+
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), EARLY_TENANTS, 3, 21, 0)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    settled_tenant, late = min(statuses), "customer-late"
+    updated = min(objects[settled_tenant])
+    settle_fenced, relist, fits = TenantRecreate.settle_fenced, TenantRecreate.relist, TenantRecreate.fenced_copy_fits
+    fenced_pass: list[bool] = []
+
+    def marked(self):
+        fenced_pass.append(True)
+        return settle_fenced(self)
+
+    def with_a_tenant_created_first(self):
+        if fenced_pass and late not in objects:
+            client.collections.use("Mt_v1").tenants.create([Tenant(name=late)])
+            made = {"title": "made in the fenced pass", "body": "late"}
+            uuid = client.collections.use("Mt").with_tenant(late).data.insert(made)
+            objects[late], statuses[late] = {str(uuid): made}, "HOT"
+            found = relist(self)
+            try:  # acknowledged only if the tenant is writable again
+                client.collections.use("Mt").with_tenant(settled_tenant).data.update(
+                    uuid=updated, properties={"title": "updated in the fenced pass"})
+                objects[settled_tenant][updated] = {**objects[settled_tenant][updated],
+                                                    "title": "updated in the fenced pass"}
+            except WeaviateBaseError:
+                pass
+            return found
+        return relist(self)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TenantRecreate, "settle_fenced", marked)
+        patch.setattr(TenantRecreate, "relist", with_a_tenant_created_first)
+        # the copy slowed down, as far as any check in the fenced pass can tell
+        patch.setattr(TenantRecreate, "fenced_copy_fits", lambda self, *a, **k: not fenced_pass and fits(self, *a, **k))
+        applied = cli_run("apply", str(tmp_path), "--auto-approve", "--max-write-pause", EARLY_PAUSE)
+    assert applied.exit_code == 0, applied.output
+    assert "fenced, copied and verified in one go" in applied.stderr, applied.stderr
+    assert late in objects and "Mt_v1 is writable again" not in applied.stderr, applied.stderr
+    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
+    assert report.clean, report.describe()
+    assert report.tenants == EARLY_TENANTS + 1, report.describe()
+
+
 def test_a_rollback_abandoning_a_hand_over_stopped_as_it_put_the_old_version_to_sleep_wakes_its_tenants(
         client, cli_run, embedder, monkeypatch, tmp_path):
     """Before: an apply stopped once its hand-over had put 100 of the old version's active tenants
