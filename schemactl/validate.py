@@ -200,7 +200,28 @@ def _across_files(parsed: list[tuple[Document, Collection]]) -> list[Finding]:
                 "(Weaviate compares collection names case-insensitively)")))
         else:
             first[key] = (document, collection)
-    return findings + _renames_across_files(parsed, first)
+    return findings + _renames_across_files(parsed, first) + _unmovable_links(parsed, first)
+
+
+def _unmovable_links(parsed: list[tuple[Document, Collection]],
+                     declared: dict[str, tuple[Document, Collection]]) -> list[Finding]:
+    """A multi-tenant collection's multi-target reference to collections without tenants: Weaviate
+    fails every gRPC read of such links (weaviate/weaviate#7281), so a copy of it cannot carry them
+    and apply refuses to recreate it. Said before it is created, not at its first recreate."""
+    findings = []
+    for document, collection in parsed:
+        if not collection.multi_tenant:
+            continue
+        for i, prop in enumerate(collection.properties):
+            without = [t for t in prop.data_types if prop.is_multi_target and t.lower() in declared
+                       and not declared[t.lower()][1].multi_tenant]
+            if without:
+                findings.append(_at(document, ("properties", i, "dataType"), (
+                    f"a multi-target reference from a multi-tenant collection to {', '.join(without)} (no tenants): "
+                    "Weaviate fails every gRPC read of such links (weaviate/weaviate#7281), so schemactl cannot copy "
+                    f"them and will refuse any change that recreates {collection.name}; a single-target reference "
+                    "per collection can be moved"), "warning"))
+    return findings
 
 
 def _renames_across_files(parsed: list[tuple[Document, Collection]],

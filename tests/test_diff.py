@@ -285,7 +285,7 @@ def test_a_multi_tenant_recreate_with_multi_target_links_to_a_collection_without
     plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l")
     assert [p for p in blocking_problems(plan, live) if "#7281" in p] == [
         ("Note.about links Person, which has no tenants, from a multi-tenant collection in a multi-target reference: "
-        "Weaviate fails every read of such links (weaviate/weaviate#7281), so no copy can carry them; keep the "
+        "Weaviate fails every gRPC read of such links (weaviate/weaviate#7281), so no copy can carry them; keep the "
         "collection as it is, or make the reference single-target")]
 
 

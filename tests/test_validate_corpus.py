@@ -115,3 +115,18 @@ def test_json_schema_and_pydantic_agree(path):
     except ValidationError:
         pydantic_ok = False
     assert SCHEMA_VALIDATOR.is_valid(data) == pydantic_ok
+
+
+def test_a_multi_tenant_collections_multi_target_reference_to_collections_without_tenants_is_warned_of(tmp_path):
+    """Before: validated and created without a word; its first recreate was refused (Weaviate fails
+    every gRPC read of such links, weaviate/weaviate#7281)."""
+    (tmp_path / "person.yaml").write_text("name: Person\n")
+    (tmp_path / "org.yaml").write_text("name: Org\nmultiTenancyConfig: {enabled: true}\n")
+    (tmp_path / "doc.yaml").write_text("name: Doc\nmultiTenancyConfig: {enabled: true}\nproperties:\n"
+                                       "  - {name: cites, dataType: [Person, Org]}\n"
+                                       "  - {name: by, dataType: [Person]}\n")
+    result = validate_paths([tmp_path])
+    found = [f for f in result.findings if "multi-target" in f.message]
+    assert result.ok and [(f.path, f.line, f.severity) for f in found] == [(str(tmp_path / "doc.yaml"), 4, "warning")]
+    assert "a multi-target reference from a multi-tenant collection to Person (no tenants)" in found[0].message
+    assert "will refuse any change that recreates Doc" in found[0].message
