@@ -33,6 +33,7 @@ class Rollback:
     objects_now: int
     referrers: tuple[str, ...] = ()  # reference properties in use that still point at `previous`
     returned: tuple[str, ...] = ()  # tenants `restored` has that `previous` no longer had (deleted since)
+    aimed_back: tuple[str, ...] = ()  # `restored`'s reference properties to an old version no alias serves
 
 
 def rollback(target: Target, name: str, command: str = "schemactl rollback", *, force: bool = False) -> Rollback:
@@ -89,7 +90,16 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                 _drop_checkpoint_and_log(reader, hand_over.physical)
         kept = {v for olds in known.live.retained.values() for v in olds}
         referrers = _referenced_by({n: c for n, c in live.raw.items() if n not in kept}, [current]).get(current, [])
-        return Rollback(name, current, previous, in_current, in_previous, tuple(referrers), tuple(returned))
+        aimed_back = _to_old_versions(live.raw[previous], kept - {previous, current})
+        return Rollback(name, current, previous, in_current, in_previous, tuple(referrers), tuple(returned),
+                        tuple(aimed_back))
+
+
+def _to_old_versions(definition: dict, old: set[str]) -> list[str]:
+    """A version's reference properties that point at an old version of their target (one a
+    cutover or rename of the target left behind, read-only, no alias serving it): property -> it."""
+    return [f"{prop.get('name')} -> {target}" for prop in definition.get("properties") or []
+            for target in prop.get("dataType") or [] if target in old]
 
 
 @contextmanager

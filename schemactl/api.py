@@ -44,10 +44,11 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
     aliased = [f"{n} is not a collection: {said}" for n in missing if (said := extra_aliases.what_it_is(live, n))]
     if aliased:
         raise SchemactlError("; ".join(aliased))
-    as_versions = [f"{n} is the version of {logical} its alias serves: pull {logical}" if live.physical.get(logical) == n
-                else f"{n} is a version of {logical} kept for rollback: pull {logical} (its current definition)"
-                for n in missing if (logical := logical_of(n)) in live.collections
-                and (live.physical.get(logical) == n or n in live.retained.get(logical, ()))]
+    as_versions = [f"{n} is the version of {logical} its alias serves: pull {logical}"
+                   if live.physical.get(logical) == n else
+                   f"{n} is a version of {logical} kept for rollback: pull {logical} (its current definition)"
+                   for n in missing if (logical := logical_of(n)) in live.collections
+                   and (live.physical.get(logical) == n or n in live.retained.get(logical, ()))]
     if as_versions:
         raise SchemactlError("; ".join(as_versions))
     if missing:

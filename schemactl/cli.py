@@ -709,6 +709,10 @@ def rollback(name: str, target, force: bool) -> None:
         shown = ", ".join(done.returned[:5]) + (", ..." if len(done.returned) > 5 else "")
         say(f"  note: {len(done.returned)} tenant(s) deleted from {done.previous} since the cutover are in "
             f"{done.restored} with their objects, and the application sees them again ({shown})", err=True)
+    if done.aimed_back:
+        say(f"  note: {done.restored}'s references ({', '.join(done.aimed_back)}) point at old versions that no alias "
+            "serves (read-only, kept for rollback): a link to an object made there since fails; `schemactl plan` "
+            "shows the step that points them at the versions served now", err=True)
     if done.referrers:
         say(f"  note: {', '.join(done.referrers)} still point{'s' if len(done.referrers) == 1 else ''} at "
             f"{done.previous}, which {name} no longer serves: `schemactl plan` shows the step that points "

@@ -151,9 +151,12 @@ def _folded_into_recreate(changes: list[Change], name: str, live: Mapping[str, C
     fields = [f for c in folded for f in _as_fields(c)]
     # folded are additive and in-place changes only: a collection that renames or drops anything is
     # a recreate already, so nothing here moves a property or a vector
+    # the definition as diff_collection makes it (the settings the file leaves to the server, as
+    # the server chose them): a copy a stopped apply made for it is the same change's, and resumed
     change = RecreateCollection(name, physical=physical.get(source, source), reasons=reasons,
                                 fields=tuple(fields) + tuple(r for r in reasons if r not in fields),
-                                vectors=_vector_moves(live[source], wanted), definition=wanted)
+                                vectors=_vector_moves(live[source], wanted),
+                                definition=from_server(live[source], wanted))
     kept = [c for c in changes if c not in folded]
     at = next((i for i, c in enumerate(kept) if c.collection == name), len(kept))
     return kept[:at] + [change] + kept[at:]

@@ -662,3 +662,31 @@ def test_a_rename_the_ledger_recorded_is_followed_once_the_file_no_longer_says_i
                  renamed={"Writer": "Person"})
     [moved] = [c for c in taken if c.collection == "Article"]
     assert [m.conversion for m in moved.property_moves] == ["unsupported"]
+
+
+def test_a_referrer_following_its_target_is_recreated_as_the_files_and_server_define_it_whichever_way_it_is_found():
+    """A referrer recreated to follow its target in the plan that moves the target, and the same
+    referrer after an apply stopped once the target had moved (its reference then names the old
+    version), are one change: the same definition, so a copy the first made is resumed by the
+    second. Before: the first left out what the file leaves to the server (the index type), so the
+    next apply discarded the copy as "made for another change"."""
+    from schemactl.state import definition_hash
+
+    def collection(name: str, **more):
+        return parse_collection({"name": name, "vectorizer": {"module": "none"}, **more})
+
+    as_read = {"vectorIndexType": "hnsw"}  # the live side: what the server chose
+    book = {"properties": [{"name": "by", "dataType": ["Author"]}]}
+    moved = {"vectorIndexConfig": {"distance": "dot"}}
+    before = diff({"Author": collection("Author", **as_read), "Book": collection("Book", **book, **as_read)},
+                  {"Author": collection("Author", **moved), "Book": collection("Book", **book)},
+                  physical={"Author": "Author_v1", "Book": "Book_v1"})
+    stopped = diff({"Author": collection("Author", **moved, **as_read),
+                    "Book": collection("Book", properties=[{"name": "by", "dataType": ["Author_v1"]}], **as_read)},
+                   {"Author": collection("Author", **moved), "Book": collection("Book", **book)},
+                   physical={"Author": "Author_v2", "Book": "Book_v1"})
+    [first] = [c for c in before if c.collection == "Book"]
+    [second] = [c for c in stopped if c.collection == "Book"]
+    assert isinstance(first, RecreateCollection) and isinstance(second, RecreateCollection)
+    assert first.definition.vectorIndexType == "hnsw"
+    assert definition_hash(first) == definition_hash(second)

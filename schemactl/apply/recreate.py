@@ -201,8 +201,10 @@ def _copy_and_follow(change: RecreateCollection, ctx: Context, checkpoint: Check
             seconds = run.copy_all(fence_early=not _replicated(change, ctx))
             refuse_data(change.physical, ctx.failures)
             if run.fence_started is not None:
+                fenced = time.monotonic() - run.fence_started
                 ctx.notice(f"{change.collection}: the copy fitted in the write pause, so each group of active tenants "
-                           f"was fenced, copied and verified in one go ({seconds:.1f} s)")
+                           f"was fenced, copied and verified in one go (the copy took {seconds:.1f} s, the last "
+                           f"{fenced:.1f} s of it fenced)")
                 run.progress.snapshot(Phase.FENCED)
             elif seconds < ctx.max_write_pause * QUICK_COPY:
                 ctx.notice(f"{change.collection}: no delta pass needed (the copy took {seconds:.1f} s; the fenced "

@@ -245,11 +245,16 @@ def test_pull_refuses_to_overwrite(applied, cli_run, tmp_path):
     assert again.exit_code == 1 and "--force" in again.stderr
 
 
-def test_pulling_a_version_by_its_physical_name_points_at_the_logical_one(applied, cli_run, tmp_path):
-    """Before: "no collection named Note_v1 in the cluster", the collection behind the alias Note."""
-    refused = cli_run("pull", "Note_v1", "--out", str(tmp_path / "pulled"))
+def test_pulling_a_version_by_its_physical_name_points_at_the_logical_one(client, cli_run, tmp_path):
+    """Before: "no collection named Memo_v1 in the cluster", the collection behind the alias Memo."""
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "memo.yaml").write_text("name: Memo\nvectorizer:\n  module: none\n")
+    assert cli_run("apply", str(tmp_path / "schemas"), "--auto-approve").exit_code == 0
+    refused = cli_run("pull", "Memo_v1", "--out", str(tmp_path / "pulled"))
     assert refused.exit_code == 1
-    assert refused.stderr == "error: Note_v1 is the version of Note its alias serves: pull Note\n"
+    assert refused.stderr == "error: Memo_v1 is the version of Memo its alias serves: pull Memo\n"
+    assert cli_run("pull", "Nothing_v1", "--out", str(tmp_path / "pulled")).stderr == \
+        "error: no collection named Nothing_v1 in the cluster (it has: Memo)\n"
 
 
 @pytest.mark.parametrize("class_name_vectorized, action", [(False, "reuse"), (True, "re-embed")])

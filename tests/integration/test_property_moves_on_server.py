@@ -572,6 +572,24 @@ def test_after_rolling_back_a_referenced_collection_its_left_version_is_kept_unt
     assert found == {i: [product_id(i)] for i in range(10)}
 
 
+def test_rolling_back_a_referrer_says_its_links_aim_at_an_old_version_of_their_target(client, cli_run, tmp_path):
+    """Before: `rollback Order` (after Product was recreated and Order followed it) said nothing,
+    and Order_v1's references still named Product_v1, read-only and served by no alias: linking
+    an object made since failed (422, no object with that id)."""
+    (tmp_path / "product.yaml").write_text(PRODUCT)
+    (tmp_path / "order.yaml").write_text(ORDER)
+    applied(cli_run, tmp_path)
+    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
+                                                           "  - name: name\n    renamedFrom: title\n"))
+    applied(cli_run, tmp_path)
+    assert aliases(client) == {"Order": "Order_v2", "Product": "Product_v2"}
+    rolled = cli_run("rollback", "Order")
+    assert rolled.exit_code == 0, rolled.output
+    assert ("note: Order_v1's references (item -> Product_v1) point at old versions that no alias serves "
+            "(read-only, kept for rollback)") in rolled.stderr, rolled.stderr
+    assert "-/+ Order" in cli_run("plan", str(tmp_path)).stdout  # the step that points them at Product_v2
+
+
 def test_a_version_a_rollback_left_behind_does_not_keep_what_it_references(client, cli_run, tmp_path):
     """Both moved, then both rolled back: Order_v2, left behind (no rollback serves it again),
     still links to Product_v2. Before: `drop-old-versions Product` was refused, calling Order_v2
