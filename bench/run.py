@@ -1,4 +1,4 @@
-"""schemactl benchmarks: each against a baseline measured in the same run, on a local Weaviate v1.39.0.
+"""schemactl benchmarks: each against a baseline measured in the same run, on a local Weaviate (the default build; SCHEMACTL_WEAVIATE picks another).
 
     scripts/bench            # N = 10k and 100k (several minutes)
     scripts/bench --quick    # N = 2k and 10k
