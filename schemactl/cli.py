@@ -162,7 +162,8 @@ def connection_options(command):
                   help="An OIDC access token (env WEAVIATE_BEARER_TOKEN); sent as a header, never stored.")
     @click.option("--header", "headers", multiple=True, metavar="NAME=VALUE",
                   help="Extra request header, repeatable.")
-    @click.option("--timeout", envvar="WEAVIATE_TIMEOUT", type=Number(min=0.1, max=86400), default=None, metavar="SECONDS", help="How long any one request may take, REST and gRPC (env WEAVIATE_TIMEOUT; "
+    @click.option("--timeout", envvar="WEAVIATE_TIMEOUT", type=Number(min=0.1, max=86400), default=None,
+                  metavar="SECONDS", help="How long any one request may take, REST and gRPC (env WEAVIATE_TIMEOUT; "
                                           "default: 30 s for REST, 60 s for reads and 120 s for writes over gRPC).")
     @click.option("--env", "env", envvar="SCHEMACTL_ENV", default=None, metavar="NAME",
                   help="Environment NAME of schemactl.yaml (env SCHEMACTL_ENV): its cluster, credentials (by "

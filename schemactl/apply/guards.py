@@ -353,8 +353,8 @@ def _unreadable_links(recreated: dict[str, RecreateCollection], live: dict[str, 
     every read of them (weaviate/weaviate#7281), and the copy reads them to carry them (single-
     target ones it reads as stored)."""
     return [f"{name}.{p.name} links {', '.join(without)}, which has no tenants, from a multi-tenant collection in a "
-            "multi-target reference: Weaviate fails every gRPC read of such links (weaviate/weaviate#7281), so no copy can "
-            "carry them; keep the collection as it is, or make the reference single-target"
+            "multi-target reference: Weaviate fails every gRPC read of such links (weaviate/weaviate#7281), so no "
+            "copy can carry them; keep the collection as it is, or make the reference single-target"
             for name, change in sorted(recreated.items()) if change.definition.multi_tenant
             for p in change.definition.properties if p.is_multi_target
             if (without := [t for t in p.data_types if t in live and not live[t].multi_tenant])]
