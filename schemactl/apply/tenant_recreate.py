@@ -704,8 +704,8 @@ class TenantRecreate:
             if attempt == RELISTS:  # still changing: what changes from now on is followed after the switch
                 break
             relisted = self.relist()
-            settled = {t for t in settled if t in self.tenants and self.tenants[t].settled}  # as recorded: woken since,
-            # or writable again (a fence lifted), is settled again
+            # as recorded: one woken since, or writable again (its fence lifted), is settled again
+            settled = {t for t in settled if t in self.tenants and self.tenants[t].settled}
             if not relisted.any and settled >= set(self._active()):
                 break
             if relisted.any:
