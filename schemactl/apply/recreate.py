@@ -568,6 +568,8 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     if found and found.target in ctx.classes:
         if found.definitionHash == wanted:
             replay_progress(ctx.reader, found)
+            if change.definition.multi_tenant and found.state.phase == Phase.COPY:  # stopped before it made them
+                create_tenants(ctx.reader, found.target, found.state.tenants)  # all: one request, kept as they are
             done = sum(t.copied for t in found.state.tenants.values())
             ctx.notice(f"{change.collection}: resuming the copy into {found.target} ({done} object(s) already copied)")
             return found
@@ -579,15 +581,21 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     _replicas_agree_before_the_copy(change, ctx)  # a refusal leaves nothing behind (checked again before the copy)
     target = next_version(change.collection, ctx.names_taken() | {change.physical})
     tenants = _source_tenants(ctx, change.physical) if change.definition.multi_tenant else {"": "HOT"}
-    _create_target(change, ctx, target)
-    with removed_on_failure(ctx, target):  # until the checkpoint records it
-        if change.definition.multi_tenant:
-            create_tenants(ctx.reader, target, tenants)
-        state = ResumeState(Phase.COPY, {t: new_entry(s) for t, s in tenants.items()},
-                            change=change_document(change) if change.definition.multi_tenant else None,
-                            renamed_from=change.definition.renamedFrom)
-        checkpoint = Checkpoint(change.physical, target, wanted, state)
-        save_checkpoint(ctx.reader, checkpoint, create=True)
+    state = ResumeState(Phase.COPY, {t: new_entry(s) for t, s in tenants.items()},
+                        change=change_document(change) if change.definition.multi_tenant else None,
+                        renamed_from=change.definition.renamedFrom)
+    checkpoint = Checkpoint(change.physical, target, wanted, state)
+    # recorded before the new version is made: a run killed in between leaves a copy the next
+    # resumes (or, the version not made, starts again), never a collection nothing names
+    save_checkpoint(ctx.reader, checkpoint, create=True)
+    try:
+        _create_target(change, ctx, target)
+        with removed_on_failure(ctx, target):
+            if change.definition.multi_tenant:
+                create_tenants(ctx.reader, target, tenants)
+    except BaseException:
+        drop_checkpoint(ctx.reader, change.physical)  # a failure, not a kill: nothing left to name
+        raise
     if _vectorizes_class_name(change):
         ctx.notice(f"{change.collection}: vectorizeClassName is on, so Weaviate embeds the physical name "
                    f"({target}) with each object, not {change.collection}")

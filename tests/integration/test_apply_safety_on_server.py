@@ -283,6 +283,29 @@ def test_a_recreate_that_fails_before_its_checkpoint_leaves_no_version_behind(cl
     assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == 20
 
 
+def test_a_recreate_killed_as_it_makes_the_new_version_leaves_a_copy_the_next_apply_resumes(
+        client, cli_run, embedder, tmp_path, monkeypatch):
+    """Killed right after Doc_v2 was made (before a kill could be caught). Before: Doc_v2 was named
+    by no checkpoint, so the next plan listed it as an unmanaged collection, the next apply made
+    Doc_v3 beside it, and only `plan --prune` offered to delete it."""
+    from tests.integration.conftest import apply_stopped_after
+
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
+    assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
+    seed(client, 20)
+    (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
+    apply_stopped_after(cli_run, monkeypatch, tmp_path,
+                        lambda method, path, body: (method, path) == ("POST", "/v1/schema") and body["class"] == "Doc_v2")
+    assert client.collections.exists("Doc_v2")
+    planned = cli_run("plan", str(tmp_path))
+    assert "Unfinished copies" in planned.stdout and "Unmanaged" not in planned.stdout, planned.stdout
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "resuming the copy into Doc_v2 (0 object(s) already copied)" in result.stderr, result.stderr
+    assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == 20
+    assert not client.collections.exists("Doc_v3")
+
+
 def test_a_copy_left_by_a_failed_apply_is_discarded_after_a_rollback_moved_away_from_its_source(
         client, cli_run, embedder, tmp_path, monkeypatch):
     """A recreate from Doc_v2 fails as it fences (its copy Doc_v3 kept to resume), then Doc is

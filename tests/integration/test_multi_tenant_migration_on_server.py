@@ -615,6 +615,22 @@ def test_a_tenant_created_in_the_fenced_pass_of_a_copy_fenced_as_it_went_keeps_e
     assert report.tenants == EARLY_TENANTS + 1, report.describe()
 
 
+def test_a_recreate_killed_before_it_made_the_new_versions_tenants_resumes_with_every_tenant(
+        client, cli_run, embedder, monkeypatch, tmp_path):
+    """Killed after Mt_v2 was made, before its tenants were. Before: Mt_v2 was named by no
+    checkpoint (an unmanaged collection); a resume would have found no tenants to write into."""
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 6, 3, 22, 2)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    apply_stopped_after(cli_run, monkeypatch, tmp_path,
+                        lambda method, path, body: (method, path) == ("POST", "/v1/schema") and body["class"] == "Mt_v2")
+    assert client.collections.use("Mt_v2").tenants.get() == {}
+    result = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "resuming the copy into Mt_v2" in result.stderr, result.stderr
+    report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
+    assert report.clean and report.tenants == 6, report.describe()
+
+
 def test_a_rollback_abandoning_a_hand_over_stopped_as_it_put_the_old_version_to_sleep_wakes_its_tenants(
         client, cli_run, embedder, monkeypatch, tmp_path):
     """Before: an apply stopped once its hand-over had put 100 of the old version's active tenants
