@@ -85,10 +85,10 @@ def summary_line(plan: Plan) -> str:
         costs = "".join([f", ~{duration(s['estimated_embedding_seconds'])}"
                          if s["estimated_embedding_seconds"] is not None else "",
                          f", ~{dollars(s['estimated_cost'])}" if s["estimated_cost"] is not None else ""])
-        partly = f", {s['partly_reembed_objects']:,} of them in some vectors only" \
+        partly = f", {s['partly_reembed_objects']:,} of them in some vectors only (the others reused)" \
             if s["partly_reembed_objects"] else ""
         recreate += (f" (re-embed {s['reembed_objects']:,} objects{partly}{costs}; "
-                     f"reuse vectors for {s['reuse_objects']:,})")
+                     f"reuse {'every vector' if partly else 'vectors'} for {s['reuse_objects']:,})")
     return (f"Plan: {_counted(len(blocks), 'collection')} in {_counted(len(plan.steps), 'step')}: "
             f"{counts['create']} to create, {counts['update_in_place']} to change in place, {recreate}, "
             f"{counts['delete']} to delete.")

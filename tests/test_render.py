@@ -214,7 +214,9 @@ def test_the_summary_says_how_many_re_embedded_objects_keep_some_of_their_vector
     changes = diff({"Article": live}, {"Article": desired}, physical={"Article": "Article_v1"})
     plan = make_plan(changes, target="http://x", desired_hash="d", live_fingerprint="l",
                      estimates={"Article": Estimate(400, {}, 4_000)})
-    assert "(re-embed 400 objects, 400 of them in some vectors only; reuse vectors for 0)" in render_text(plan)
+    # before: "…; reuse vectors for 0", read as no vector reused
+    assert ("(re-embed 400 objects, 400 of them in some vectors only (the others reused); reuse every vector for 0)"
+            in render_text(plan))
     assert to_document(plan)["summary"]["partly_reembed_objects"] == 400
     whole = make_plan(_hf_model_change(), target="http://x", desired_hash="d", live_fingerprint="l",
                       estimates={"Article": Estimate(400, {}, 4_000)})
