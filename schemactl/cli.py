@@ -653,8 +653,11 @@ def history(target, as_json: bool) -> None:
         say("No applies recorded in this cluster.")
         return
     for r in records:
+        listed = json.loads(r.steps or "[]")
         steps = ", ".join(f"{s['kind']} {s['collection']}" + (f" ({s['moves']})" if s.get("moves") else "")
-                          for s in json.loads(r.steps or "[]"))
+                          for s in listed)
+        if r.result in ("interrupted", "failed") and listed:  # which of its steps were done before it stopped
+            steps += f" [{len(set(r.stepsDone or []))} of {len(listed)} done]"
         error = f" - {r.error}" if r.error else ""
         label = r.planChecksum if ":" in r.planChecksum else r.planChecksum[:12]  # rollback:..., drop:... whole
         say(f"{r.startedAt}  {r.result:<11} v{r.schemactlVersion}  {label}  "

@@ -296,3 +296,21 @@ def test_the_pre_commit_hook_validates_a_commit_of_one_referencing_file(monkeypa
     monkeypatch.chdir(REPO)
     result = run(*command)
     assert result.exit_code == 0, result.output
+
+
+def test_history_says_how_many_steps_an_interrupted_apply_did(monkeypatch):
+    """Before: an apply killed during its second step was listed with both steps and "interrupted",
+    nothing saying the first (Author's cutover) was done."""
+    import json as _json
+
+    from schemactl import api
+    from schemactl.state import Record
+
+    steps = _json.dumps([{"step": 1, "kind": "recreate", "collection": "Author"},
+                         {"step": 2, "kind": "recreate", "collection": "Book"}])
+    records = [Record("a", "c" * 64, "2026-12-07T10:00:00Z", "interrupted", "1.0", "ci", "{}", steps, [1]),
+               Record("b", "d" * 64, "2026-12-07T11:00:00Z", "applied", "1.0", "ci", "{}", steps, [1, 2])]
+    monkeypatch.setattr(api, "history", lambda target: records)
+    lines = run("history", "--url", "http://127.0.0.1:9").stdout.splitlines()
+    assert "recreate Author, recreate Book [1 of 2 done]" in lines[0]
+    assert lines[1].endswith("recreate Author, recreate Book  by ci")
