@@ -111,17 +111,17 @@ def test_a_recreate_with_data_runs_on_renewed_tokens_by_password(secured, tmp_pa
         patch.setattr(issuer, "lifetime", 1800)  # the seeding's own token outlives it, however slow the machine
         token = httpx.post(f"{issuer.url}/token", data={"grant_type": "password", "client_id": "schemactl-test",
                                                         "username": "ada", "password": USERS["ada"]}).json()
-    _seed(server, token["access_token"], 5000)
+    _seed(server, token["access_token"], 2000)
     before = issuer.tokens_issued
     (tmp_path / "doc.yaml").write_text(SCHEMA % "dot")
     from schemactl.apply import data_copy
 
-    monkeypatch.setattr(data_copy, "PAGE", 10)  # five hundred pages: the copy takes longer than a token lives
+    monkeypatch.setattr(data_copy, "PAGE", 10)  # two hundred pages: the copy takes longer than a token lives
     monkeypatch.setattr(data_copy, "VERIFY_PAGE", 5)  # so does each comparison, which makes no REST request
     started = time.monotonic()
     applied = run(server, "apply", str(tmp_path), "--auto-approve", env=env)
     assert applied.exit_code == 0, applied.output
-    assert "verified 5000 object(s) in Doc_v2" in applied.output
+    assert "verified 2000 object(s) in Doc_v2" in applied.output
     assert time.monotonic() - started > 3  # longer than one token's life
     assert issuer.tokens_issued - before > 1  # renewed while it ran
     assert run(server, "plan", str(tmp_path), "--detailed-exitcode", env=env).exit_code == 0
