@@ -379,7 +379,7 @@ def test_an_apply_killed_after_its_alias_moved_leaves_a_hand_over_the_next_apply
 
     many = case == "saved-plan"  # stopped in the hand-over's second half: more than 200 tenants to wake
     objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder),
-                                            EARLY_TENANTS * 2 if many else EARLY_TENANTS // 2, 5, 13, 60 if many else 15)
+                                            EARLY_TENANTS if many else EARLY_TENANTS // 2, 5, 13, 40 if many else 15)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
     saved = tmp_path.parent / f"{tmp_path.name}-plan.json"
     if case == "saved-plan":
