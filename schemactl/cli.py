@@ -514,8 +514,10 @@ def plan(paths, target, prune: bool, as_json: bool, output_format: str | None, d
                    "values that do not convert (onConvertError) left out of a new version.")
 @click.option("--max-write-pause", type=Number(min=0.1), default=10.0, show_default=True,
               metavar="SECONDS",
-              help="Longest a cutover may keep writes to the old version fenced off (they fail, they are "
-                   "never lost) while it copies the last differences; above it, apply refuses instead.")
+              help="The longest a cutover may expect to keep writes to the old version fenced off (they fail, "
+                   "they are never lost) while it copies the last differences: apply fences only when its "
+                   "estimate fits, else it refuses. An estimate, not a deadline: apply says when a slow server "
+                   "made the pause longer.")
 @click.option("--consistency", type=click.Choice(["ALL", "QUORUM", "ONE"], case_sensitive=False), default="ALL",
               show_default=True,
               help="Consistency level the data moves write at. ALL: a write counts once every replica holds "

@@ -150,3 +150,29 @@ def test_a_date_read_to_the_nanosecond_is_written_and_compared_as_read():
         "0000-09-09T10:00:00Z"))
     plain = parse("2101-06-15T20:00:00.123456000Z")  # nothing beyond the microsecond: a datetime as before
     assert type(plain) is not ExactDate and _canonical(plain) == _canonical(parse("2101-06-15T20:00:00.123456Z"))
+
+
+def test_a_refusal_says_writes_outran_the_copy_only_when_they_did():
+    """Before: "changes faster than the copy can follow" beside rates showing the copy 4.5× faster
+    than the writes (it was each full comparison that made the final pass too long)."""
+    from schemactl.apply.data_copy import outpaced
+
+    kept_up = following(70, compare=7.0, copy_rate=76.0)
+    kept_up.write_rate = 17.0
+    outrun = following(5000, copy_rate=50.0)
+    outrun.write_rate = 400.0
+    assert outpaced(kept_up) == "changes too fast for the final pass to fit in the write pause"
+    assert outpaced(outrun) == "changes faster than the copy can follow"
+
+
+def test_a_write_pause_longer_than_the_bound_is_said_to_be():
+    """Before: "writes … were paused for 218.6 s" with --max-write-pause 60 and nothing else (a slow
+    server had made the fenced pass far longer than its estimate)."""
+    from types import SimpleNamespace
+
+    from schemactl.apply.recreate import _paused
+
+    bound = SimpleNamespace(max_write_pause=60.0)
+    assert _paused(4.2, bound) == "4.2 s"
+    assert _paused(218.6, bound) == ("218.6 s (more than --max-write-pause 60 s: the server was slower than the "
+                                     "estimate the fence was decided on)")

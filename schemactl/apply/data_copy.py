@@ -780,8 +780,16 @@ def next_step(state: Following, previous: int | None, max_pause: float) -> str:
     return "refuse" if previous is not None and (not shrinking or state.passes >= FOLLOW_PASSES) else "repair"
 
 
+def outpaced(state: Following) -> str:
+    """Why delta passes did not converge, as the rates measured say: writes outran the copy, or
+    the copy kept up but each pass (a full comparison) takes too long for the pause."""
+    if state.copy_rate and state.copy_rate > state.write_rate:
+        return "changes too fast for the final pass to fit in the write pause"
+    return "changes faster than the copy can follow"
+
+
 def _outpaced(job: CopyJob, state: Following, max_pause: float) -> str:
-    return (f"{job.source}{_of(job)} changes faster than the copy can follow: about {state.write_rate:,.0f} "
+    return (f"{job.source}{_of(job)} {outpaced(state)}: about {state.write_rate:,.0f} "
             f"object(s)/s written, {state.copy_rate:,.0f} object(s)/s copied; {state.left} still differ after "
             f"{state.passes} delta passes, and the final pass would pause writes for about "
             f"{state.pause_estimate():.1f} s (comparing alone takes {state.compare_seconds:.1f} s; "

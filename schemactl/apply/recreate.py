@@ -149,9 +149,17 @@ def _fenced_cutover(change: RecreateCollection, ctx: Context, checkpoint: Checkp
                     "as Weaviate does for such writes)") if diff.unembedded else ""
         ctx.notice(f"{change.collection}{f' [{tenant}]' if tenant else ''}: verified {diff.target_count} object(s) "
                    f"in {checkpoint.target}, {_same_as(change)}{skipped}")
-    ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {time.monotonic() - started:.1f} s "
-               f"while the last differences were copied and the alias moved to {checkpoint.target}; "
-               + _what_stays(change))
+    ctx.notice(f"{change.collection}: writes to {change.physical} were paused for "
+               f"{_paused(time.monotonic() - started, ctx)} while the last differences were copied and the alias "
+               f"moved to {checkpoint.target}; " + _what_stays(change))
+
+
+def _paused(seconds: float, ctx: Context) -> str:
+    """How long writes were fenced, and whether that outlasted --max-write-pause (the bound is on
+    the estimate the fence was decided by: a server slower than measured makes it longer)."""
+    over = seconds > ctx.max_write_pause
+    return f"{seconds:.1f} s" + (f" (more than --max-write-pause {ctx.max_write_pause:g} s: the server was slower "
+                                 "than the estimate the fence was decided on)" if over else "")
 
 
 def _refuse_properties_gained(change: RecreateCollection, ctx: Context) -> None:
@@ -288,12 +296,12 @@ def _fenced_tenant_cutover(change: RecreateCollection, ctx: Context, checkpoint:
             _lift_fence(ctx, checkpoint, run)  # the alias never moved: the source is still the live version
         raise
     paused = time.monotonic() - started
+    active = sum(1 for e in run.tenants.values() if is_active(e.status))  # as `objects` was counted
     _hand_over(change.collection, ctx, checkpoint, run)
-    active = sum(1 for e in run.tenants.values() if is_active(e.status))
     ctx.notice(f"{change.collection}: verified {len(run.tenants):,} tenant(s) in {checkpoint.target} "
                f"({active:,} active, {objects:,} object(s) in them), {_same_as(change)}")
-    ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {paused:.1f} s while the last "
-               f"differences were copied and the alias moved to {checkpoint.target}; "
+    ctx.notice(f"{change.collection}: writes to {change.physical} were paused for {_paused(paused, ctx)} while the "
+               f"last differences were copied and the alias moved to {checkpoint.target}; "
                + _what_stays(change, ", its tenants COLD"))
 
 

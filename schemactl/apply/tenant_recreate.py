@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .context import Context
-from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, repair, settle,
-                        when_embedding)
+from .data_copy import (CopyJob, Differences, Following, NotVerified, compare, copy_objects, next_step, outpaced, repair,
+                        settle, when_embedding)
 from ..errors import SchemactlError
 from ..live import Statuses, is_active
 from .fence import Fences, fence_shards, give_back, open_shards, unfence_shards, writable_shards
@@ -664,9 +664,11 @@ class TenantRecreate:
                     f"time), so the fenced pass would pause writes at least that long; --max-write-pause is "
                     f"{pause:g} s ({state.left} object(s) differ now, about {state.write_rate:,.0f} write(s)/s). Not "
                     "cutting over; the source is untouched: allow a longer pause to migrate it")
-        return (f"{self.source} changes faster than the copy can follow: {state.left} object(s) still differ after "
-                f"{state.passes} delta passes (about {state.write_rate:,.0f} write(s)/s, {state.copy_rate:,.0f} "
-                f"object(s)/s copied). Not cutting over; the source is untouched: apply again when writes are "
+        return (f"{self.source} {outpaced(state)}: {state.left} object(s) still differ after {state.passes} delta "
+                f"passes (about {state.write_rate:,.0f} write(s)/s, {state.copy_rate:,.0f} object(s)/s copied), and "
+                f"the final pass would pause writes for about {state.pause_estimate():.1f} s (comparing the "
+                f"{len(self._active()):,} active tenants alone takes {state.compare_seconds:.1f} s; --max-write-pause "
+                f"is {pause:g} s). Not cutting over; the source is untouched: apply again when writes are "
                 f"slower{when_embedding(self.job_for(''))}, or allow a longer pause")
 
     def _active(self) -> list[str]:
