@@ -90,7 +90,8 @@ def rollback(target: Target, name: str, command: str = "schemactl rollback", *, 
                 _drop_checkpoint_and_log(reader, hand_over.physical)
         kept = {v for olds in known.live.retained.values() for v in olds}
         referrers = _referenced_by({n: c for n, c in live.raw.items() if n not in kept}, [current]).get(current, [])
-        aimed_back = _to_old_versions(live.raw[previous], kept - {previous, current})
+        retired = {v for olds in known.retired.values() for v in olds}  # a renamed target's old versions
+        aimed_back = _to_old_versions(live.raw[previous], (kept | retired) - {previous, current})
         return Rollback(name, current, previous, in_current, in_previous, tuple(referrers), tuple(returned),
                         tuple(aimed_back))
 

@@ -46,7 +46,7 @@ def pull(target: Target, names: list[str]) -> tuple[dict[str, str], dict[str, st
         raise SchemactlError("; ".join(aliased))
     as_versions = [f"{n} is the version of {logical} its alias serves: pull {logical}"
                    if live.physical.get(logical) == n else
-                   f"{n} is a version of {logical} kept for rollback: pull {logical} (its current definition)"
+                   f"{n} is an older version of {logical} (kept for rollback, or a copy under way): pull {logical}"
                    for n in missing if (logical := logical_of(n)) in live.collections
                    and (live.physical.get(logical) == n or n in live.retained.get(logical, ()))]
     if as_versions:

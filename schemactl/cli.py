@@ -196,13 +196,13 @@ def _read_from_variables() -> tuple[tuple[str, str], ...]:
 
 class Number(click.FloatRange):
     """A number within a range, called one in errors ("'abc' is not a valid number", not "float
-    range"); NaN, which passes a FloatRange (it compares false with both ends), refused."""
+    range"); NaN (which passes a FloatRange: it compares false with both ends) and infinity refused."""
 
     name = "number"
 
     def convert(self, value, param, ctx):
         number = super().convert(value, param, ctx)
-        if math.isnan(number):
+        if not math.isfinite(number):
             self.fail(f"{value!r} is not a valid number.", param, ctx)
         return number
 
@@ -658,7 +658,7 @@ def history(target, as_json: bool) -> None:
         listed = json.loads(r.steps or "[]")
         steps = ", ".join(f"{s['kind']} {s['collection']}" + (f" ({s['moves']})" if s.get("moves") else "")
                           for s in listed)
-        if r.result in ("interrupted", "failed") and listed:  # which of its steps were done before it stopped
+        if r.result != "applied" and listed:  # which steps were done before it stopped (killed: still "running")
             steps += f" [{len(set(r.stepsDone or []))} of {len(listed)} done]"
         error = f" - {r.error}" if r.error else ""
         label = r.planChecksum if ":" in r.planChecksum else r.planChecksum[:12]  # rollback:..., drop:... whole

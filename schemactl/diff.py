@@ -10,7 +10,7 @@ from deepdiff import DeepDiff
 from .changes import (AddNamedVector, AddProperty, Change, CreateCollection, DeleteCollection, FieldChange,
                       PropertyMove, RecreateCollection, ReindexProperty, ScaleReplication, UpdateInPlace, VectorMove)
 from . import conversions, modules, index_changes
-from .naming import declared_name
+from .naming import logical_of
 from .normalize import (QUANTIZERS, canonical, generic_defaults_aside, from_server, get_path,
                         property_defaults, server_chosen_aside, server_quantization_aside)
 from .spec import PRIMITIVE_TYPES, SOURCE_TYPES, TEXT_TYPES, Collection
@@ -409,9 +409,18 @@ def _followed_targets(f: FieldChange, renamed: Mapping[str, str]) -> list[tuple[
     old, new = [str(t) for t in f.old], [str(t) for t in f.new]
     if len(old) != len(new) or any(t in PRIMITIVE_TYPES for t in old + new):
         return []
-    if [declared_name(t, new, renamed) for t in old] != new:
+    if [_followed_name(t, renamed) for t in old] != new:
         return []
     return [(o, n) for o, n in zip(old, new) if o != n]
+
+
+def _followed_name(target: str, renamed: Mapping[str, str]) -> str:
+    """A live reference target as a plan follows it: its collection (an old version by the
+    collection's name), by the name a finished rename gave it. The rename first, even where the
+    files declare the old name again: a new collection of that name holds none of the linked
+    objects (unlike naming.declared_name, which apply reads recorded renames with)."""
+    name = logical_of(target)
+    return renamed.get(name, name)
 
 
 def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...],
@@ -419,7 +428,7 @@ def _retyped(source: str, p, old: tuple[str, ...], new: tuple[str, ...],
     move = PropertyMove(source, p.name, "|".join(old), "|".join(new), on_error=p.onConvertError or "refuse")
     references = [t for t in (*old, *new) if t not in PRIMITIVE_TYPES]
     if references and len(references) == len(old) + len(new):  # a reference before and after
-        if {declared_name(t, new, renamed) for t in old} <= set(new) and source == p.name:
+        if {_followed_name(t, renamed) for t in old} <= set(new) and source == p.name:
             # gaining target collections, or re-pointed from an old version of its target to the
             # target's alias (a cutover the referencing collection has not followed yet, a rename's
             # too): links kept

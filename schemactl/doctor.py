@@ -225,7 +225,7 @@ def _grpc_address_fix(target: Target) -> str:
     """Where to say gRPC is: its port beside REST's (docker-compose), or an address of its own."""
     own = (f"set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL{_in_environment(target, 'grpcUrl')} "
            "(Kubernetes: the weaviate-grpc service; Weaviate Cloud: derived from the URL)")
-    if target.grpc_url:
+    if not target.grpc.source.startswith("the REST host"):  # --grpc-url, or Weaviate Cloud's convention
         return own
     return (f"give Weaviate's gRPC port: {target.setting_options('grpcPort', 'grpc-port')} (docker-compose: the "
             f"host port mapped to 50051), or {own}")

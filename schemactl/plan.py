@@ -263,13 +263,9 @@ def summary(plan: Plan) -> dict:
         "reuse_objects": plan.objects("reuse"),
         "texts_to_embed": sum(s.texts_to_embed for s in plan.steps),
         "estimated_embedding_seconds": _total(s.estimated_seconds for s in plan.steps if s.texts_to_embed),
-        "estimated_cost": _total((s.embedding_cost(plan.price_per_1k_texts) for s in plan.steps if s.texts_to_embed),
-                                 COST_DIGITS),
+        "estimated_cost": _money(_total((s.embedding_cost(plan.price_per_1k_texts) for s in plan.steps
+                                         if s.texts_to_embed), 12)),
     }
-
-
-# dollars kept to a millionth: a cost below a cent is shown as one (dollars), not rounded to $0.00
-COST_DIGITS = 6
 
 
 def _total(values, digits: int = 2) -> float | None:
@@ -278,6 +274,12 @@ def _total(values, digits: int = 2) -> float | None:
     if not listed or any(v is None for v in listed):
         return None
     return round(sum(listed), digits)
+
+
+def _money(amount: float | None) -> float | None:
+    """Dollars to four significant digits: a cost below a cent stays one (dollars shows it so),
+    never rounded to $0.00."""
+    return None if amount is None else float(f"{amount:.4g}")
 
 
 def to_document(plan: Plan) -> dict:
@@ -335,7 +337,7 @@ def _step(step: Step, price_per_1k_texts: float | None = None) -> dict:
             "minimum_embedding_seconds": round(step.minimum_embedding_seconds, 1),
             "texts_per_second": _rounded(e.texts_per_second, 1),
             "estimated_embedding_seconds": _rounded(step.estimated_seconds, 1),
-            "estimated_cost": _rounded(step.embedding_cost(price_per_1k_texts), COST_DIGITS)}
+            "estimated_cost": _money(step.embedding_cost(price_per_1k_texts))}
         if e.copied:
             estimate["copied"] = e.copied
         if step.estimate.values:

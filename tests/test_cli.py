@@ -242,6 +242,7 @@ def test_pull_out_takes_an_existing_directory_whatever_its_name(tmp_path):
     ({"WEAVIATE_GRPC_PORT": "fifty"}, "WEAVIATE_GRPC_PORT: 'fifty' is not a valid integer."),
     ({"WEAVIATE_TIMEOUT": "nan"}, "WEAVIATE_TIMEOUT: 'nan' is not a valid number."),
     ({"WEAVIATE_TIMEOUT": "abc"}, "WEAVIATE_TIMEOUT: 'abc' is not a valid number."),  # was "… valid float range."
+    ({"WEAVIATE_TIMEOUT": "inf"}, "WEAVIATE_TIMEOUT: inf is not in the range 0.1<=x<=86400."),
     ({"WEAVIATE_CA_CERT": "/no/such/ca.pem"},
      ("WEAVIATE_CA_CERT /no/such/ca.pem: not a readable PEM file of CA certificates ([Errno 2] No such file or "
       "directory)")),
@@ -309,8 +310,10 @@ def test_history_says_how_many_steps_an_interrupted_apply_did(monkeypatch):
     steps = _json.dumps([{"step": 1, "kind": "recreate", "collection": "Author"},
                          {"step": 2, "kind": "recreate", "collection": "Book"}])
     records = [Record("a", "c" * 64, "2026-12-07T10:00:00Z", "interrupted", "1.0", "ci", "{}", steps, [1]),
+               Record("k", "e" * 64, "2026-12-07T10:30:00Z", "running", "1.0", "ci", "{}", steps, []),  # killed
                Record("b", "d" * 64, "2026-12-07T11:00:00Z", "applied", "1.0", "ci", "{}", steps, [1, 2])]
     monkeypatch.setattr(api, "history", lambda target: records)
     lines = run("history", "--url", "http://127.0.0.1:9").stdout.splitlines()
     assert "recreate Author, recreate Book [1 of 2 done]" in lines[0]
-    assert lines[1].endswith("recreate Author, recreate Book  by ci")
+    assert "recreate Author, recreate Book [0 of 2 done]" in lines[1]
+    assert lines[2].endswith("recreate Author, recreate Book  by ci")

@@ -485,3 +485,5 @@ def test_a_grpc_port_beside_rest_that_does_not_answer_is_told_to_give_the_right_
     assert "or set gRPC's own address: --grpc-url / WEAVIATE_GRPC_URL" in beside
     own = _grpc_address_fix(make_target("http://127.0.0.1:8080", 50051, None, (), grpc_url="http://127.0.0.1:50052"))
     assert own.startswith("set gRPC's own address")
+    cloud = _grpc_address_fix(make_target("https://abc123.c0.europe-west3.gcp.weaviate.cloud", 50051, None, ()))
+    assert cloud.startswith("set gRPC's own address")  # its gRPC port is the convention's, not --grpc-port

@@ -690,3 +690,20 @@ def test_a_referrer_following_its_target_is_recreated_as_the_files_and_server_de
     assert isinstance(first, RecreateCollection) and isinstance(second, RecreateCollection)
     assert first.definition.vectorIndexType == "hnsw"
     assert definition_hash(first) == definition_hash(second)
+
+
+def test_links_to_a_renamed_collection_do_not_follow_a_new_collection_given_its_old_name():
+    """Author renamed to Person (Article's links still on Author_v1, its apply stopped), then the
+    rename reverted in the files: Author is a new, empty collection. Before (briefly), the links
+    were taken to follow Author and copied to uuids only Person holds; the plan refuses instead."""
+    def collection(name: str, **more):
+        return parse_collection({"name": name, "vectorizer": {"module": "none"}, **more})
+
+    live = {"Person": collection("Person"),
+            "Article": collection("Article", properties=[{"name": "by", "dataType": ["Author_v1"]}])}
+    desired = {"Author": collection("Author"),
+               "Article": collection("Article", properties=[{"name": "by", "dataType": ["Author"]}])}
+    changes = diff(live, desired, physical={"Person": "Person_v1", "Article": "Article_v1"},
+                   renamed={"Author": "Person"})
+    [article] = [c for c in changes if c.collection == "Article"]
+    assert [(m.source, m.conversion) for m in article.property_moves] == [("by", "unsupported")]

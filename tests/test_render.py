@@ -297,3 +297,6 @@ def test_a_cost_below_a_cent_reads_the_same_in_the_step_and_the_summary():
     assert "~$0.00012;" in text.splitlines()[-1] and "$0.00;" not in text
     document = to_document(plan)
     assert document["summary"]["estimated_cost"] == document["steps"][0]["estimate"]["estimated_cost"] == 0.00012
+    tiny = make_plan(_hf_model_change(), target="http://x", desired_hash="d", live_fingerprint="l",
+                     estimates={"Article": Estimate(3, {}, 60, texts_per_second=50.0)}, price_per_1k_texts=0.0001)
+    assert "~$0.0000003;" in render_text(tiny).splitlines()[-1]  # four significant digits, never $0.00

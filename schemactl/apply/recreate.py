@@ -7,7 +7,8 @@ so a killed apply, run again, resumes where the last flushed page left off.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..changes import DiscardCopy, FinishHandOver, RecreateCollection
@@ -596,18 +597,33 @@ def _resume_or_start(change: RecreateCollection, ctx: Context) -> Checkpoint:
     # recorded before the new version is made: a run killed in between leaves a copy the next
     # resumes (or, the version not made, starts again), never a collection nothing names
     save_checkpoint(ctx.reader, checkpoint, create=True)
-    try:
+    with _checkpoint_dropped_if_nothing_made(ctx, checkpoint):
         _create_target(change, ctx, target)
-        with removed_on_failure(ctx, target):
-            if change.definition.multi_tenant:
-                create_tenants(ctx.reader, target, tenants)
-    except BaseException:
-        drop_checkpoint(ctx.reader, change.physical)  # a failure, not a kill: nothing left to name
-        raise
+    if change.definition.multi_tenant:
+        with _checkpoint_dropped_if_nothing_made(ctx, checkpoint), removed_on_failure(ctx, target):
+            create_tenants(ctx.reader, target, tenants)
     if _vectorizes_class_name(change):
         ctx.notice(f"{change.collection}: vectorizeClassName is on, so Weaviate embeds the physical name "
                    f"({target}) with each object, not {change.collection}")
     return checkpoint
+
+
+@contextmanager
+def _checkpoint_dropped_if_nothing_made(ctx: Context, checkpoint: Checkpoint) -> Iterator[None]:
+    """A refusal that leaves no new version (the server refused to make it, or it was removed
+    again: removed_on_failure, inside) drops the copy's checkpoint; an interrupt or a lost answer,
+    after which the version may exist, keeps it: the next apply resumes that copy, or starts
+    afresh if the version was never made."""
+    try:
+        yield
+    except RequestRefused:
+        if checkpoint.target not in ctx.classes:
+            try:
+                drop_checkpoint(ctx.reader, checkpoint.source)
+            except SchemactlError as cleanup:  # the first error is the one to report
+                ctx.notice(f"the checkpoint of the copy into {checkpoint.target} could not be dropped ({cleanup}); "
+                           "the next apply starts afresh")
+        raise
 
 
 def _create_target(change: RecreateCollection, ctx: Context, target: str) -> None:

@@ -283,19 +283,34 @@ def test_a_recreate_that_fails_before_its_checkpoint_leaves_no_version_behind(cl
     assert aliases(client) == {"Doc": "Doc_v2"} and len(client.collections.use("Doc")) == 20
 
 
+@pytest.mark.parametrize("stop", ["killed after", "interrupted during"])
 def test_a_recreate_killed_as_it_makes_the_new_version_leaves_a_copy_the_next_apply_resumes(
-        client, cli_run, embedder, tmp_path, monkeypatch):
-    """Killed right after Doc_v2 was made (before a kill could be caught). Before: Doc_v2 was named
-    by no checkpoint, so the next plan listed it as an unmanaged collection, the next apply made
-    Doc_v3 beside it, and only `plan --prune` offered to delete it."""
+        client, cli_run, embedder, tmp_path, monkeypatch, stop):
+    """Killed right after Doc_v2 was made, or interrupted (Ctrl-C) as the request making it was
+    answered. Before: Doc_v2 was named by no checkpoint, so the next plan listed it as an unmanaged
+    collection, the next apply made Doc_v3 beside it, and only `plan --prune` offered to delete it."""
     from tests.integration.conftest import apply_stopped_after
 
     (tmp_path / "doc.yaml").write_text(doc_schema(embedder))
     assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code == 0
     seed(client, 20)
     (tmp_path / "doc.yaml").write_text(doc_schema(embedder, distance="dot"))
-    apply_stopped_after(cli_run, monkeypatch, tmp_path,
-                        lambda method, path, body: (method, path) == ("POST", "/v1/schema") and body["class"] == "Doc_v2")
+
+    def making(method, path, body) -> bool:
+        return (method, path) == ("POST", "/v1/schema") and body["class"] == "Doc_v2"
+    if stop == "killed after":
+        apply_stopped_after(cli_run, monkeypatch, tmp_path, making)
+    else:
+        send = RestClient.send
+
+        def interrupted(self, method, path, body, what):
+            answer = send(self, method, path, body, what)
+            if making(method, path, body):
+                raise KeyboardInterrupt
+            return answer
+        with monkeypatch.context() as patch:
+            patch.setattr(RestClient, "send", interrupted)
+            assert cli_run("apply", str(tmp_path), "--auto-approve").exit_code != 0
     assert client.collections.exists("Doc_v2")
     planned = cli_run("plan", str(tmp_path))
     assert "Unfinished copies" in planned.stdout and "Unmanaged" not in planned.stdout, planned.stdout
