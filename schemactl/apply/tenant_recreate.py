@@ -722,12 +722,16 @@ class TenantRecreate:
     def settle_reopened(self, found: Fences) -> None:
         """Last, before the alias moves: a tenant fenced, then writable again on every node since
         the last round (put to sleep and woken by the application, or each of its replicas
-        restarted) is fenced and settled once more, so what was written, changed or deleted there
-        since its last read is in the new version (one writable on some node only is refused
-        before this: recreate._fence_held; `found`: fence.fences of the source, read just before)."""
-        reopened = sorted(open_shards(found) & self.fenced)
+        restarted), or asleep at the last listing and woken by the application since, is fenced
+        and settled once more, so what was written, changed or deleted there since its last read
+        is in the new version (one writable on some node only is refused before this:
+        recreate._fence_held; `found`: fence.fences of the source, read just before)."""
+        asleep = {t for t, e in self.tenants.items() if not is_active(e.status)}
+        reopened = sorted(open_shards(found) & (self.fenced | asleep))  # a sleeping one loaded now: woken since
         if not reopened:
             return
+        for tenant in set(reopened) & asleep:
+            self.progress.update(tenant, status="HOT", settled=False)
         self._fence_recorded(reopened)
         self.map_awake(self._settle_one, reopened)
         self.ctx.notice(f"{self.logical}: {len(reopened)} tenant(s) writable again as the alias was about to move "

@@ -632,6 +632,39 @@ def test_a_recreate_killed_before_it_made_the_new_versions_tenants_resumes_with_
     assert report.clean and report.tenants == 6, report.describe()
 
 
+def test_a_sleeping_tenant_the_application_wakes_and_writes_as_the_alias_is_about_to_move_is_settled_first(
+        client, cli_run, embedder, monkeypatch, tmp_path):
+    """A COLD tenant the application wakes after the fenced pass's last listing, then updates one
+    object of and deletes another there, before the alias moves. Before: only fenced tenants were
+    checked for a reopened shard, and after the switch only missing objects were carried over, so
+    the update was not in the new version and the deleted object came back."""
+    from schemactl.apply.tenant_recreate import TenantRecreate
+
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 4, 3, 23, 2)
+    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
+    tenant = min(t for t, s in statuses.items() if s == "COLD")
+    changed, dropped, _ = sorted(objects[tenant])
+    settle_fenced = TenantRecreate.settle_fenced
+
+    def woken_and_written_after(self):
+        found = settle_fenced(self)
+        old = client.collections.use("Mt_v1")
+        old.tenants.update([Tenant(name=tenant, activity_status=TenantActivityStatus.ACTIVE)])
+        old.with_tenant(tenant).data.update(uuid=changed, properties={"title": "changed after the last listing"})
+        old.with_tenant(tenant).data.delete_by_id(dropped)
+        return found
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TenantRecreate, "settle_fenced", woken_and_written_after)
+        applied = cli_run("apply", str(tmp_path), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    objects[tenant][changed] = {**objects[tenant][changed], "title": "changed after the last listing"}
+    del objects[tenant][dropped]
+    expected = Expected(objects, statuses | {tenant: "HOT"}, frozenset(), {tenant: frozenset({dropped})})
+    report = audit(client, "Mt", expected, "words-64")
+    assert report.clean, report.describe()
+
+
 def test_a_rollback_abandoning_a_hand_over_stopped_as_it_put_the_old_version_to_sleep_wakes_its_tenants(
         client, cli_run, embedder, monkeypatch, tmp_path):
     """Before: an apply stopped once its hand-over had put 100 of the old version's active tenants
