@@ -529,24 +529,30 @@ def test_a_tenant_the_application_puts_to_sleep_after_the_copy_listed_it_is_hand
     assert report.clean, report.describe()  # as the application left them, every object there
 
 
+@pytest.mark.parametrize("was", ["fenced", "asleep"])
 def test_a_tenant_the_application_wakes_and_writes_as_the_alias_is_about_to_move_is_settled_again(
-        client, cli_run, embedder, monkeypatch, tmp_path):
-    """A fenced tenant put to sleep and woken by the application after the last fenced round (its
-    shard comes back writable), then an object of it updated and another deleted there. Before:
-    after the switch only its missing objects were carried over, so the update was reverted and
-    the deleted object came back in the new version. Now it is fenced and settled again first."""
+        client, cli_run, embedder, monkeypatch, tmp_path, was):
+    """A tenant the application wakes after the last fenced round (fenced: put to sleep and woken,
+    its shard back writable; asleep: COLD at the last listing, woken), then an object of it
+    updated and another deleted there. Before: after the switch only its missing objects were
+    carried over, so the update was reverted and the deleted object came back in the new version
+    (for a sleeping tenant, until this release, as only fenced tenants were checked). Now it is
+    fenced and settled again first, and a woken sleeping one handed over awake."""
     from schemactl.apply.tenant_recreate import TenantRecreate
 
-    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 4, 3, 19, 0)
+    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 4, 3, 19,
+                                            2 if was == "asleep" else 0)
     (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
-    tenant = min(statuses)
+    tenant = min(statuses)  # COLD when some are: the first by name are
+    assert (statuses[tenant] == "COLD") == (was == "asleep")
     changed, dropped, _ = sorted(objects[tenant])
     settle_fenced = TenantRecreate.settle_fenced
+    woken = ([TenantActivityStatus.INACTIVE] if was == "fenced" else []) + [TenantActivityStatus.ACTIVE]
 
     def woken_and_written_after(self):
         found = settle_fenced(self)
         old = client.collections.use("Mt_v1")
-        for status in (TenantActivityStatus.INACTIVE, TenantActivityStatus.ACTIVE):
+        for status in woken:
             old.tenants.update([Tenant(name=tenant, activity_status=status)])
         old.with_tenant(tenant).data.update(uuid=changed, properties={"title": "changed after the last read"})
         old.with_tenant(tenant).data.delete_by_id(dropped)
@@ -559,7 +565,7 @@ def test_a_tenant_the_application_wakes_and_writes_as_the_alias_is_about_to_move
     assert f"1 tenant(s) writable again as the alias was about to move ({tenant})" in applied.stderr
     objects[tenant][changed] = {**objects[tenant][changed], "title": "changed after the last read"}
     del objects[tenant][dropped]
-    expected = Expected(objects, statuses, frozenset(), {tenant: frozenset({dropped})})
+    expected = Expected(objects, statuses | {tenant: "HOT"}, frozenset(), {tenant: frozenset({dropped})})
     report = audit(client, "Mt", expected, "words-64")
     assert report.clean, report.describe()
 
@@ -630,39 +636,6 @@ def test_a_recreate_killed_before_it_made_the_new_versions_tenants_resumes_with_
     assert "resuming the copy into Mt_v2" in result.stderr, result.stderr
     report = audit(client, "Mt", Expected(objects, statuses, frozenset(), {}), "words-64")
     assert report.clean and report.tenants == 6, report.describe()
-
-
-def test_a_sleeping_tenant_the_application_wakes_and_writes_as_the_alias_is_about_to_move_is_settled_first(
-        client, cli_run, embedder, monkeypatch, tmp_path):
-    """A COLD tenant the application wakes after the fenced pass's last listing, then updates one
-    object of and deletes another there, before the alias moves. Before: only fenced tenants were
-    checked for a reopened shard, and after the switch only missing objects were carried over, so
-    the update was not in the new version and the deleted object came back."""
-    from schemactl.apply.tenant_recreate import TenantRecreate
-
-    objects, statuses = _applied_and_loaded(client, cli_run, tmp_path, mt_schema(embedder), 4, 3, 23, 2)
-    (tmp_path / "mt.yaml").write_text(mt_schema(embedder, distance="dot"))
-    tenant = min(t for t, s in statuses.items() if s == "COLD")
-    changed, dropped, _ = sorted(objects[tenant])
-    settle_fenced = TenantRecreate.settle_fenced
-
-    def woken_and_written_after(self):
-        found = settle_fenced(self)
-        old = client.collections.use("Mt_v1")
-        old.tenants.update([Tenant(name=tenant, activity_status=TenantActivityStatus.ACTIVE)])
-        old.with_tenant(tenant).data.update(uuid=changed, properties={"title": "changed after the last listing"})
-        old.with_tenant(tenant).data.delete_by_id(dropped)
-        return found
-
-    with monkeypatch.context() as patch:
-        patch.setattr(TenantRecreate, "settle_fenced", woken_and_written_after)
-        applied = cli_run("apply", str(tmp_path), "--auto-approve")
-    assert applied.exit_code == 0, applied.output
-    objects[tenant][changed] = {**objects[tenant][changed], "title": "changed after the last listing"}
-    del objects[tenant][dropped]
-    expected = Expected(objects, statuses | {tenant: "HOT"}, frozenset(), {tenant: frozenset({dropped})})
-    report = audit(client, "Mt", expected, "words-64")
-    assert report.clean, report.describe()
 
 
 def test_a_rollback_abandoning_a_hand_over_stopped_as_it_put_the_old_version_to_sleep_wakes_its_tenants(

@@ -513,6 +513,19 @@ properties:
 vectorizer:
   module: none
 """
+PRODUCT_TITLE_RENAMED = PRODUCT.replace("  - name: title\n", "  - name: name\n    renamedFrom: title\n")
+
+
+def product_moved_with_order_following(client, cli_run, tmp_path, between=lambda: None) -> None:
+    """Product and Order (item -> Product) applied, `between` done, then Product's title renamed:
+    both recreated (Order follows), Product_v2 and Order_v2 served."""
+    (tmp_path / "product.yaml").write_text(PRODUCT)
+    (tmp_path / "order.yaml").write_text(ORDER)
+    applied(cli_run, tmp_path)
+    between()
+    (tmp_path / "product.yaml").write_text(PRODUCT_TITLE_RENAMED)
+    applied(cli_run, tmp_path)
+    assert aliases(client) == {"Order": "Order_v2", "Product": "Product_v2"}
 
 
 def test_a_collection_referencing_a_recreated_one_follows_and_its_references_resolve(client, cli_run, tmp_path):
@@ -525,8 +538,7 @@ def test_a_collection_referencing_a_recreated_one_follows_and_its_references_res
         DataObject({"quantity": i % 5}, uuid=o, references={"item": product_id((i * 7) % 200)}, vector=vector(i))
         for o, i in orders.items()])
     assert not result.errors
-    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
-                                                           "  - name: name\n    renamedFrom: title\n"))
+    (tmp_path / "product.yaml").write_text(PRODUCT_TITLE_RENAMED)
     planned = cli_run("plan", str(tmp_path))
     assert planned.exit_code == 0, planned.output
     assert "Plan: 2 collections in 2 steps: 0 to create, 0 to change in place, 2 to recreate" in planned.stdout, planned.stdout
@@ -545,16 +557,12 @@ def test_after_rolling_back_a_referenced_collection_its_left_version_is_kept_unt
         client, cli_run, tmp_path):
     """Before: rollback said nothing of Order, whose references still pointed at Product_v2, and
     drop-old-versions deleted Product_v2: every reference query through Order failed."""
-    (tmp_path / "product.yaml").write_text(PRODUCT)
-    (tmp_path / "order.yaml").write_text(ORDER)
-    applied(cli_run, tmp_path)
-    load_products(client.collections.use("Product"), 10)
-    assert not client.collections.use("Order").data.insert_many([
-        DataObject({"quantity": i}, references={"item": product_id(i)}, vector=vector(i)) for i in range(10)]).errors
-    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
-                                                           "  - name: name\n    renamedFrom: title\n"))
-    applied(cli_run, tmp_path)
-    assert aliases(client) == {"Order": "Order_v2", "Product": "Product_v2"}
+    def loaded():
+        load_products(client.collections.use("Product"), 10)
+        assert not client.collections.use("Order").data.insert_many([
+            DataObject({"quantity": i}, references={"item": product_id(i)}, vector=vector(i))
+            for i in range(10)]).errors
+    product_moved_with_order_following(client, cli_run, tmp_path, loaded)
     rolled = cli_run("rollback", "Product")
     assert rolled.exit_code == 0, rolled.output
     assert "note: Order_v2.item still points at Product_v2, which Product no longer serves" in rolled.stderr
@@ -576,13 +584,7 @@ def test_rolling_back_a_referrer_says_its_links_aim_at_an_old_version_of_their_t
     """Before: `rollback Order` (after Product was recreated and Order followed it) said nothing,
     and Order_v1's references still named Product_v1, read-only and served by no alias: linking
     an object made since failed (422, no object with that id)."""
-    (tmp_path / "product.yaml").write_text(PRODUCT)
-    (tmp_path / "order.yaml").write_text(ORDER)
-    applied(cli_run, tmp_path)
-    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
-                                                           "  - name: name\n    renamedFrom: title\n"))
-    applied(cli_run, tmp_path)
-    assert aliases(client) == {"Order": "Order_v2", "Product": "Product_v2"}
+    product_moved_with_order_following(client, cli_run, tmp_path)
     rolled = cli_run("rollback", "Order")
     assert rolled.exit_code == 0, rolled.output
     assert ("note: Order_v1's references (item -> Product_v1) point at old versions that no alias serves "
@@ -594,12 +596,7 @@ def test_a_version_a_rollback_left_behind_does_not_keep_what_it_references(clien
     """Both moved, then both rolled back: Order_v2, left behind (no rollback serves it again),
     still links to Product_v2. Before: `drop-old-versions Product` was refused, calling Order_v2
     "a version kept for rollback"."""
-    (tmp_path / "product.yaml").write_text(PRODUCT)
-    (tmp_path / "order.yaml").write_text(ORDER)
-    applied(cli_run, tmp_path)
-    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
-                                                           "  - name: name\n    renamedFrom: title\n"))
-    applied(cli_run, tmp_path)
+    product_moved_with_order_following(client, cli_run, tmp_path)
     for name in ("Order", "Product"):
         assert cli_run("rollback", name).exit_code == 0
     assert aliases(client) == {"Order": "Order_v1", "Product": "Product_v1"}
@@ -612,14 +609,8 @@ def test_a_version_kept_for_rollback_never_loses_what_it_references(client, cli_
     """Before: `drop-old-versions Product` deleted Product_v1 while Order_v1, kept for rollback of
     Order, still referenced it; `rollback Order` then served Order_v1, and every query of its
     references failed ("could not find class Product_v1 in schema")."""
-    (tmp_path / "product.yaml").write_text(PRODUCT)
-    (tmp_path / "order.yaml").write_text(ORDER)
-    applied(cli_run, tmp_path)
-    load_products(client.collections.use("Product"), 10)
-    (tmp_path / "product.yaml").write_text(PRODUCT.replace("  - name: title\n",
-                                                           "  - name: name\n    renamedFrom: title\n"))
-    applied(cli_run, tmp_path)
-    assert aliases(client) == {"Order": "Order_v2", "Product": "Product_v2"}  # Order_v1 still points at Product_v1
+    product_moved_with_order_following(  # Order_v1 still points at Product_v1
+        client, cli_run, tmp_path, lambda: load_products(client.collections.use("Product"), 10))
     refused = cli_run("drop-old-versions", "Product", "--allow-destructive")
     assert refused.exit_code == 1
     assert "Product_v1 (by Order_v1.item): referenced by a version kept for rollback" in refused.stderr, refused.output
