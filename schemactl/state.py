@@ -440,8 +440,6 @@ def _write(reader: RestClient, cls: str, oid: str, properties: dict, *, create: 
     reader.send("PUT", f"/v1/objects/{cls}/{oid}?{QUORUM}", body, f"record in {cls}")
 
 
-
-
 # ---- per-tenant progress --------------------------------------------------------------------
 #
 # A multi-tenant copy records its tenants' progress as a log next to the checkpoint: each record
